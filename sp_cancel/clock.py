@@ -1,0 +1,114 @@
+"""Time, injected: the only module that reads the wall clock or sleeps for real.
+
+Everything that waits (the rate limiter, retries, feed polling) takes a
+:class:`Clock` and a :class:`Sleep`. Production code uses :class:`SystemClock`
+and :func:`time.sleep`; tests and the simulator use :class:`FakeClock`, whose
+:meth:`FakeClock.sleep` advances time instead of waiting.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Protocol, runtime_checkable
+
+__all__ = ["Clock", "FakeClock", "Sleep", "SystemClock", "utc"]
+
+
+@runtime_checkable
+class Clock(Protocol):
+    """A source of time: wall-clock ``now()`` (UTC, aware) and a ``monotonic()`` counter."""
+
+    def now(self) -> datetime:
+        """Return the current time as a timezone-aware UTC datetime."""
+        ...
+
+    def monotonic(self) -> float:
+        """Return seconds from an arbitrary origin; never goes backwards."""
+        ...
+
+
+class Sleep(Protocol):
+    """Something that waits ``seconds`` (really, or by advancing a fake clock)."""
+
+    def __call__(self, seconds: float, /) -> None:
+        """Wait ``seconds``."""
+        ...
+
+
+class SystemClock:
+    """The real clock."""
+
+    def now(self) -> datetime:
+        """Return the current UTC time."""
+        return datetime.now(UTC)
+
+    def monotonic(self) -> float:
+        """Return :func:`time.monotonic`."""
+        return time.monotonic()
+
+    def __repr__(self) -> str:
+        return "SystemClock()"
+
+
+def system_sleep(seconds: float, /) -> None:
+    """Sleep for real (the default :class:`Sleep`)."""
+    if seconds > 0:
+        time.sleep(seconds)
+
+
+class FakeClock:
+    """A clock that only moves when told to; thread-safe.
+
+    ``sleep`` is a :class:`Sleep` that advances the clock, so code under test
+    that "waits" an hour finishes at once and the elapsed simulated time can be
+    read back with :meth:`monotonic`.
+
+    Example:
+        >>> clock = FakeClock(datetime(2026, 1, 1, tzinfo=UTC))
+        >>> clock.sleep(90)
+        >>> clock.now().isoformat()
+        '2026-01-01T00:01:30+00:00'
+    """
+
+    def __init__(self, start: datetime | None = None) -> None:
+        """Start at ``start`` (default 2026-11-26T12:00Z), monotonic origin 0."""
+        start = start or datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+        if start.tzinfo is None:
+            msg = "FakeClock needs a timezone-aware start"
+            raise ValueError(msg)
+        self._start = start.astimezone(UTC)
+        self._elapsed = 0.0
+        self._lock = threading.Lock()
+
+    def now(self) -> datetime:
+        """Return the simulated current UTC time."""
+        with self._lock:
+            return self._start + timedelta(seconds=self._elapsed)
+
+    def monotonic(self) -> float:
+        """Return simulated seconds since the clock was created."""
+        with self._lock:
+            return self._elapsed
+
+    def advance(self, seconds: float) -> None:
+        """Move time forward by ``seconds`` (negative values are ignored)."""
+        if seconds > 0:
+            with self._lock:
+                self._elapsed += seconds
+
+    def sleep(self, seconds: float, /) -> None:
+        """A :class:`Sleep` that advances this clock instead of waiting."""
+        self.advance(seconds)
+
+    def __repr__(self) -> str:
+        return f"FakeClock(now={self.now().isoformat()})"
+
+
+def utc(value: datetime) -> datetime:
+    """Return ``value`` as an aware UTC datetime; naive values are refused."""
+    if value.tzinfo is None:
+        msg = f"naive datetime {value!r}: pass a timezone-aware datetime"
+        raise ValueError(msg)
+    return value.astimezone(UTC)

@@ -1,0 +1,1 @@
+"""Internals of the SP-API simulator (see :mod:`sp_cancel.testing`)."""

@@ -1,0 +1,217 @@
+"""The simulated seller's world: orders, listings, MCF orders, deals, feeds, reports, refunds.
+
+Plain mutable dataclasses owned by the simulator and guarded by its lock.
+Money is ``Decimal``; every amount on an item is a *line total* (Amazon's
+convention), per price component. Statuses use Amazon's Orders v0 spelling
+(``Unshipped``, ``PartiallyShipped``, ``Canceled``...); the 2026-01-01 views
+convert on the way out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Literal
+
+__all__ = [
+    "Component",
+    "SimDeal",
+    "SimFeed",
+    "SimFeedDocument",
+    "SimItem",
+    "SimListing",
+    "SimMcfOrder",
+    "SimOrder",
+    "SimRefund",
+    "SimReport",
+    "World",
+]
+
+# The adjustment feed's price component types this simulator tracks per item.
+Component = Literal["Principal", "Shipping", "Tax", "ShippingTax", "GiftWrap", "GiftWrapTax"]
+
+V0Status = Literal[
+    "PendingAvailability",
+    "Pending",
+    "Unshipped",
+    "PartiallyShipped",
+    "Shipped",
+    "Canceled",
+    "Unfulfillable",
+    "InvoiceUnconfirmed",
+]
+
+
+@dataclass
+class SimItem:
+    """One order line."""
+
+    order_item_id: str  # 14 digits
+    sku: str
+    asin: str
+    title: str
+    quantity_ordered: int
+    quantity_shipped: int = 0
+    quantity_cancelled: int = 0
+    # What was charged, per component, as line totals in the order's currency.
+    charged: dict[str, Decimal] = field(default_factory=dict)
+    # What has been refunded so far, per component (positive = refunded to the buyer).
+    refunded: dict[str, Decimal] = field(default_factory=dict)
+    buyer_requested_cancel: bool = False
+    buyer_cancel_reason: str | None = None
+
+    @property
+    def quantity_unshipped(self) -> int:
+        """Units neither shipped nor cancelled."""
+        return self.quantity_ordered - self.quantity_shipped - self.quantity_cancelled
+
+
+@dataclass
+class SimOrder:
+    """One Amazon order of the simulated seller."""
+
+    order_id: str  # \\d{3}-\\d{7}-\\d{7}
+    marketplace_id: str
+    purchase_date: datetime
+    last_update_date: datetime
+    status: V0Status
+    fulfillment_channel: Literal["MFN", "AFN"]
+    currency: str
+    items: list[SimItem]
+    latest_ship_date: datetime | None = None
+    buyer_requested_at: datetime | None = None
+    cancelled_at: datetime | None = None
+    # Who executed the cancellation and why (2026-01-01 cancellationExecution).
+    cancelled_by: Literal["MERCHANT", "BUYER", "AMAZON"] | None = None
+    cancel_reason: str | None = None
+    # Set when Amazon auto-cancelled for late shipment (counts against the seller).
+    late_ship_auto_cancel: bool = False
+    acknowledged: bool = False
+
+    def item(self, order_item_id: str) -> SimItem | None:
+        """Return the item with ``order_item_id``."""
+        return next((i for i in self.items if i.order_item_id == order_item_id), None)
+
+
+@dataclass
+class SimRefund:
+    """One applied adjustment component, as Finances will report it."""
+
+    order_id: str
+    order_item_id: str
+    component: str  # feed Type, e.g. "Principal"
+    amount: Decimal  # positive = refunded to the buyer
+    currency: str
+    adjustment_item_id: str | None  # MerchantAdjustmentItemID
+    feed_id: str
+    posted_at: datetime  # when Finances shows it (applied time + posting delay)
+    sku: str = ""
+
+
+@dataclass
+class SimListing:
+    """One listing (SKU) in one marketplace."""
+
+    sku: str
+    marketplace_id: str
+    product_type: str
+    asin: str
+    item_name: str
+    attributes: dict[str, object]  # Amazon attribute JSON, incl. fulfillment_availability
+    status: list[str] = field(default_factory=lambda: ["BUYABLE", "DISCOVERABLE"])
+    created: datetime | None = None
+    last_updated: datetime | None = None
+    deleted_at: datetime | None = None  # delete accepted; gone from reads after a short delay
+    delete_ignored: bool = False  # Amazon's known case: the delete is accepted but never takes effect
+
+
+@dataclass
+class SimMcfOrder:
+    """One Multi-Channel Fulfillment order (Fulfillment Outbound)."""
+
+    seller_fulfillment_order_id: str
+    marketplace_id: str
+    displayable_order_id: str
+    received_at: datetime
+    status: str  # 2020-07-01 FulfillmentOrderStatus: New, Received, Planning, Processing, Cancelled, ...
+    status_updated_at: datetime
+    items: list[dict[str, object]] = field(default_factory=list)
+    shipping_speed: str = "Standard"
+
+
+@dataclass
+class SimDeal:
+    """One Lightning/Best deal as the Promotions API 2025-12-01 shows it."""
+
+    promotion_id: str
+    title: str
+    deal_type: str  # LIGHTNING_DEAL | BEST_DEAL
+    status: str  # PROCESSING, UPCOMING, RUNNING, EXPIRED, FAILED, CANCELLING, CANCELLED
+    marketplace_id: str
+    start: datetime
+    end: datetime
+    skus: list[str] = field(default_factory=list)
+    created: datetime | None = None
+    updated: datetime | None = None
+
+
+@dataclass
+class SimFeedDocument:
+    """An input or result document (upload target / download source)."""
+
+    document_id: str
+    content_type: str
+    created_at: datetime
+    content: bytes | None = None  # None until uploaded
+    compression: Literal["GZIP"] | None = None
+
+
+@dataclass
+class SimFeed:
+    """One submitted feed."""
+
+    feed_id: str
+    feed_type: str
+    marketplace_ids: list[str]
+    input_document_id: str
+    created_at: datetime
+    status: str = "IN_QUEUE"  # IN_QUEUE, IN_PROGRESS, DONE, CANCELLED, FATAL
+    started_at: datetime | None = None
+    ended_at: datetime | None = None
+    result_document_id: str | None = None
+    force: Literal["stuck", "fatal"] | None = None  # fault injection
+
+
+@dataclass
+class SimReport:
+    """One requested report."""
+
+    report_id: str
+    report_type: str
+    marketplace_ids: list[str]
+    created_at: datetime
+    data_start: datetime | None = None
+    data_end: datetime | None = None
+    status: str = "IN_QUEUE"
+    started_at: datetime | None = None
+    ended_at: datetime | None = None
+    document_id: str | None = None
+
+
+@dataclass
+class World:
+    """Everything the simulated seller has. Keyed by id; guarded by the simulator's lock."""
+
+    seller_id: str
+    marketplace_id: str
+    orders: dict[str, SimOrder] = field(default_factory=dict)
+    listings: dict[tuple[str, str], SimListing] = field(default_factory=dict)  # (sku, marketplace)
+    mcf_orders: dict[str, SimMcfOrder] = field(default_factory=dict)
+    deals: dict[str, SimDeal] = field(default_factory=dict)
+    documents: dict[str, SimFeedDocument] = field(default_factory=dict)
+    feeds: dict[str, SimFeed] = field(default_factory=dict)
+    reports: dict[str, SimReport] = field(default_factory=dict)
+    refunds: list[SimRefund] = field(default_factory=list)
+    # Every order adjustment/cancel ever applied, for tests: (feed_id, message_id, order_id, what)
+    ledger: list[tuple[str, int, str, str]] = field(default_factory=list)

@@ -1,0 +1,171 @@
+"""Every SP-API operation sp_cancel calls: method, path, usage plan, idempotency.
+
+Rates and bursts are Amazon's documented defaults (``sp-api-facts.md`` §11,
+https://developer-docs.amazon.com/sp-api/docs/usage-plans-and-rate-limits).
+The rate limiter seeds its buckets from this table and adapts to
+``x-amzn-RateLimit-Limit`` when Amazon sends it; the simulator enforces the
+same table. ``idempotent=False`` marks calls that create or change something:
+the retry policy never resends them after an ambiguous failure.
+"""
+
+from __future__ import annotations
+
+from typing import Final, Literal
+
+import attrs
+
+__all__ = ["OPERATIONS", "Operation", "operation"]
+
+HttpMethod = Literal["GET", "POST", "PUT", "PATCH", "DELETE"]
+
+
+@attrs.frozen(kw_only=True)
+class Operation:
+    """One SP-API operation.
+
+    Attributes:
+        key: unique key, ``"<api>.<operationId>"`` (Amazon's spelling), e.g. ``"feeds.createFeed"``.
+        name: Amazon's operationId, e.g. ``"createFeed"``.
+        api: the API and version, e.g. ``"feeds_2021-06-30"``.
+        method: HTTP method.
+        path: path template with ``{placeholders}``.
+        rate: tokens per second.
+        burst: bucket size.
+        idempotent: whether resending after an ambiguous failure is harmless.
+        success: the HTTP status Amazon answers on success.
+    """
+
+    key: str
+    name: str
+    api: str
+    method: HttpMethod
+    path: str
+    rate: float
+    burst: int
+    idempotent: bool = True
+    success: int = 200
+
+
+def _op(  # noqa: PLR0913 - a table row
+    key: str,
+    method: HttpMethod,
+    path: str,
+    rate: float,
+    burst: int,
+    *,
+    idempotent: bool = True,
+    success: int = 200,
+) -> Operation:
+    api_short, name = key.split(".", 1)
+    return Operation(
+        key=key,
+        name=name,
+        api=_APIS[api_short],
+        method=method,
+        path=path,
+        rate=rate,
+        burst=burst,
+        idempotent=idempotent,
+        success=success,
+    )
+
+
+_APIS: Final = {
+    "orders": "orders_2026-01-01",
+    "ordersV0": "ordersV0",
+    "feeds": "feeds_2021-06-30",
+    "reports": "reports_2021-06-30",
+    "listings": "listingsItems_2021-08-01",
+    "fbaOutbound": "fulfillmentOutbound_2020-07-01",
+    "fbaOutbound2026": "fulfillmentOutbound_2026-07-04",
+    "promotions": "promotions_2025-12-01",
+    "finances": "financesV0",
+}
+
+_TABLE: Final = (
+    # Orders 2026-01-01 https://developer-docs.amazon.com/sp-api/reference/searchorders
+    _op("orders.searchOrders", "GET", "/orders/2026-01-01/orders", 0.0056, 20),
+    _op("orders.getOrder", "GET", "/orders/2026-01-01/orders/{orderId}", 0.5, 30),
+    # Withdrawn from the public model three times (facts §3.2); opt-in only.
+    _op(
+        "orders.cancelOrder",
+        "PUT",
+        "/orders/2026-01-01/orders/{orderId}/cancellation",
+        1.0,
+        5,
+        idempotent=False,
+        success=202,
+    ),
+    # Orders v0 (deprecated 2026-02-25, removal 2027-03-27) https://developer-docs.amazon.com/sp-api/reference/getorders
+    _op("ordersV0.getOrders", "GET", "/orders/v0/orders", 0.0167, 20),
+    _op("ordersV0.getOrder", "GET", "/orders/v0/orders/{orderId}", 0.5, 30),
+    _op("ordersV0.getOrderItems", "GET", "/orders/v0/orders/{orderId}/orderItems", 0.5, 30),
+    # Feeds 2021-06-30 https://developer-docs.amazon.com/sp-api/reference/createfeed
+    _op("feeds.createFeedDocument", "POST", "/feeds/2021-06-30/documents", 0.5, 15, success=201),
+    _op("feeds.createFeed", "POST", "/feeds/2021-06-30/feeds", 0.0083, 15, idempotent=False, success=202),
+    _op("feeds.getFeed", "GET", "/feeds/2021-06-30/feeds/{feedId}", 2.0, 15),
+    _op("feeds.getFeeds", "GET", "/feeds/2021-06-30/feeds", 0.0222, 10),
+    _op("feeds.cancelFeed", "DELETE", "/feeds/2021-06-30/feeds/{feedId}", 2.0, 15, idempotent=False),
+    _op("feeds.getFeedDocument", "GET", "/feeds/2021-06-30/documents/{feedDocumentId}", 0.0222, 10),
+    # Reports 2021-06-30 https://developer-docs.amazon.com/sp-api/reference/createreport
+    _op("reports.createReport", "POST", "/reports/2021-06-30/reports", 0.0167, 15, idempotent=False, success=202),
+    _op("reports.getReport", "GET", "/reports/2021-06-30/reports/{reportId}", 2.0, 15),
+    _op("reports.getReportDocument", "GET", "/reports/2021-06-30/documents/{reportDocumentId}", 0.0167, 15),
+    # Listings Items 2021-08-01 https://developer-docs.amazon.com/sp-api/reference/patchlistingsitem
+    _op("listings.getListingsItem", "GET", "/listings/2021-08-01/items/{sellerId}/{sku}", 5.0, 10),
+    _op(
+        "listings.patchListingsItem",
+        "PATCH",
+        "/listings/2021-08-01/items/{sellerId}/{sku}",
+        5.0,
+        5,
+        idempotent=False,
+    ),
+    _op(
+        "listings.deleteListingsItem",
+        "DELETE",
+        "/listings/2021-08-01/items/{sellerId}/{sku}",
+        5.0,
+        5,
+        idempotent=False,
+    ),
+    # Fulfillment Outbound 2020-07-01 https://developer-docs.amazon.com/sp-api/reference/cancelfulfillmentorder
+    _op(
+        "fbaOutbound.getFulfillmentOrder",
+        "GET",
+        "/fba/outbound/2020-07-01/fulfillmentOrders/{sellerFulfillmentOrderId}",
+        2.0,
+        30,
+    ),
+    _op(
+        "fbaOutbound.cancelFulfillmentOrder",
+        "PUT",
+        "/fba/outbound/2020-07-01/fulfillmentOrders/{sellerFulfillmentOrderId}/cancel",
+        2.0,
+        30,
+        idempotent=False,
+    ),
+    # Fulfillment Outbound 2026-07-04
+    _op("fbaOutbound2026.getOrder", "GET", "/fulfillment/outbound/2026-07-04/orders/{orderId}", 2.0, 30),
+    _op(
+        "fbaOutbound2026.cancelOrder",
+        "PUT",
+        "/fulfillment/outbound/2026-07-04/orders/{orderId}/cancel",
+        2.0,
+        30,
+        idempotent=False,
+        success=202,
+    ),
+    # Promotions 2025-12-01 (read-only; usage plan unpublished: we assume the common 1 rps / burst 5)
+    _op("promotions.searchPromotions", "GET", "/promotions/2025-12-01/promotions", 1.0, 5),
+    _op("promotions.getPromotion", "GET", "/promotions/2025-12-01/promotions/{promotionId}", 1.0, 5),
+    # Finances v0 https://developer-docs.amazon.com/sp-api/reference/listfinancialeventsbyorderid
+    _op("finances.listFinancialEventsByOrderId", "GET", "/finances/v0/orders/{orderId}/financialEvents", 0.5, 30),
+)
+
+OPERATIONS: Final[dict[str, Operation]] = {op.key: op for op in _TABLE}
+
+
+def operation(key: str) -> Operation:
+    """Return the operation for ``key`` (e.g. ``"feeds.createFeed"``); ``KeyError`` if unknown."""
+    return OPERATIONS[key]
