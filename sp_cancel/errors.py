@@ -25,9 +25,12 @@ when there is one, because that is what Amazon's support asks for.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from datetime import datetime
-from decimal import Decimal
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+    from datetime import datetime
+    from decimal import Decimal
 
 __all__ = [
     "ApiError",
@@ -198,8 +201,10 @@ class ThrottledError(ApiError):
 
 
 class AuthError(ApiError):
-    """Authentication failed: the LWA exchange (``invalid_grant``: wrong refresh token or
-    authorization revoked), or a 401/403 from SP-API."""
+    """Authentication failed: the LWA exchange, or a 401/403 from SP-API.
+
+    ``invalid_grant`` from LWA means the refresh token is wrong or the seller revoked the authorization.
+    """
 
 
 class NotFoundError(ApiError):
@@ -215,9 +220,10 @@ class NetworkError(ApiError):
 
 
 class OutcomeUnknownError(ApiError):
-    """A non-idempotent call may or may not have taken effect (e.g. a timeout after
-    ``createFeed`` was sent). The library never resends such a call blindly: the
-    workflow first looks for what was created (journal, ``getFeeds``).
+    """A non-idempotent call may or may not have taken effect.
+
+    For example a timeout after ``createFeed`` was sent. The library never resends
+    such a call blindly: the workflow first looks for what was created (journal, ``getFeeds``).
 
     Attributes:
         sent_at: when the ambiguous request was sent (UTC).

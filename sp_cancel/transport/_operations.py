@@ -46,7 +46,7 @@ class Operation:
     success: int = 200
 
 
-def _op(  # noqa: PLR0913 - a table row
+def _op(
     key: str,
     method: HttpMethod,
     path: str,

@@ -29,7 +29,7 @@ class SimRequest:
     body: bytes
     path_params: Mapping[str, str] = field(default_factory=dict)
 
-    def json(self) -> Any:  # noqa: ANN401 - arbitrary JSON
+    def json(self) -> Any:
         """Parse the body as JSON (``ValueError`` when it is not)."""
         return json.loads(self.body or b"null")
 

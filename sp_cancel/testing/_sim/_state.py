@@ -10,9 +10,11 @@ convert on the way out.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
-from decimal import Decimal
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from datetime import datetime
+    from decimal import Decimal
 
 __all__ = [
     "Component",

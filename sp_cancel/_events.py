@@ -1,0 +1,33 @@
+"""Names of the structlog events sp_cancel emits: ``sp_cancel.<noun>_<past participle>``.
+
+Events are key/value data (operation, attempt, request_id, seller_id,
+marketplace_id, feed_id, order_id, wait...). Never a token, secret or buyer PII:
+:func:`sp_cancel.logging.redact` removes them if they slip in.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+LOGGER_NAME: Final = "sp_cancel"
+
+CALL_COMPLETED: Final = "sp_cancel.call_completed"
+CALL_FAILED: Final = "sp_cancel.call_failed"
+RETRY_SCHEDULED: Final = "sp_cancel.retry_scheduled"
+RETRY_ABANDONED: Final = "sp_cancel.retry_abandoned"
+RATE_LIMIT_WAITED: Final = "sp_cancel.rate_limit_waited"
+RATE_LIMIT_UPDATED: Final = "sp_cancel.rate_limit_updated"
+TOKEN_REFRESHED: Final = "sp_cancel.token_refreshed"
+DOCUMENT_UPLOADED: Final = "sp_cancel.document_uploaded"
+DOCUMENT_DOWNLOADED: Final = "sp_cancel.document_downloaded"
+FEED_SUBMITTED: Final = "sp_cancel.feed_submitted"
+FEED_POLLED: Final = "sp_cancel.feed_polled"
+FEED_FINISHED: Final = "sp_cancel.feed_finished"
+FEED_RECOVERED: Final = "sp_cancel.feed_recovered"
+ORDER_CANCELLED: Final = "sp_cancel.order_cancelled"
+ORDER_REJECTED: Final = "sp_cancel.order_rejected"
+REFUND_SUBMITTED: Final = "sp_cancel.refund_submitted"
+REFUND_REUSED: Final = "sp_cancel.refund_reused"
+LISTING_CLOSED: Final = "sp_cancel.listing_closed"
+LISTING_DELETED: Final = "sp_cancel.listing_deleted"
+JOURNAL_RESUMED: Final = "sp_cancel.journal_resumed"

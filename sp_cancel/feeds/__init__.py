@@ -1,0 +1,1 @@
+"""Pure builders and parsers of Amazon feed documents and processing reports."""

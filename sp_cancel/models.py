@@ -1,0 +1,408 @@
+"""Value types and enums shared by every workflow: money, reasons, requests.
+
+All classes are attrs, frozen and keyword-only, validated on construction, so a
+bad value fails where it is written, long before an HTTP call. Results
+(outcomes) live in :mod:`sp_cancel._outcomes` and are exported from
+:mod:`sp_cancel` too.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Iterable, Mapping
+from decimal import Decimal, InvalidOperation
+from types import MappingProxyType
+from typing import Final, TypeVar
+
+import attrs
+
+from sp_cancel.errors import InvalidInputError
+
+__all__ = [
+    "AdjustmentReason",
+    "CancelReason",
+    "CancelRequest",
+    "ItemCancel",
+    "ItemRefund",
+    "Money",
+    "PriceComponent",
+    "check_order_id",
+    "check_order_item_id",
+    "check_sku",
+]
+
+# Amazon's AmazonOrderID pattern (amzn-base.xsd) and AmazonOrderItemCode (\d{14}).
+_ORDER_ID: Final = re.compile(r"\w{3}-\w{7}-\w{7}", re.ASCII)
+_ORDER_ITEM_ID: Final = re.compile(r"\d{14}", re.ASCII)
+_CURRENCY: Final = re.compile(r"[A-Z]{3}")
+SKU_MAX_LENGTH: Final = 40
+_E = TypeVar("_E", bound=enum.Enum)
+
+# ISO 4217 minor units for the currencies Amazon marketplaces settle in; others default to 2.
+CURRENCY_DECIMALS: Final[Mapping[str, int]] = MappingProxyType(
+    {"JPY": 0, "KRW": 0, "CLP": 0, "VND": 0, "HUF": 2, "BHD": 3, "KWD": 3, "OMR": 3, "JOD": 3, "TND": 3}
+)
+
+
+def check_order_id(order_id: object, *, field: str = "order_id") -> str:
+    r"""Return ``order_id`` if it matches Amazon's ``\\w{3}-\\w{7}-\\w{7}``; else raise InvalidInputError."""
+    if not isinstance(order_id, str) or not _ORDER_ID.fullmatch(order_id):
+        raise InvalidInputError(
+            f"{field} {order_id!r} is not an Amazon order id (3-7-7 characters, e.g. '112-1234567-1234567')",
+            field=field,
+        )
+    return order_id
+
+
+def check_order_item_id(order_item_id: object, *, field: str = "order_item_id") -> str:
+    """Return ``order_item_id`` if it is Amazon's 14-digit order item code; else raise InvalidInputError."""
+    if not isinstance(order_item_id, str) or not _ORDER_ITEM_ID.fullmatch(order_item_id):
+        raise InvalidInputError(
+            f"{field} {order_item_id!r} is not an Amazon order item id (14 digits)",
+            field=field,
+        )
+    return order_item_id
+
+
+def check_sku(sku: object, *, field: str = "sku") -> str:
+    """Return ``sku`` if it is a non-empty string of at most 40 characters; else raise InvalidInputError."""
+    if not isinstance(sku, str) or not sku.strip() or len(sku) > SKU_MAX_LENGTH:
+        raise InvalidInputError(f"{field} {sku!r} must be 1 to {SKU_MAX_LENGTH} characters", field=field)
+    return sku
+
+
+def _to_decimal(value: object) -> Decimal:
+    if isinstance(value, float):
+        raise InvalidInputError("money amounts must be Decimal or str, never float (binary rounding)", field="amount")
+    if isinstance(value, bool) or not isinstance(value, Decimal | str | int):
+        raise InvalidInputError(f"amount {value!r} must be a Decimal, str or int", field="amount")
+    try:
+        amount = Decimal(value)
+    except InvalidOperation:
+        raise InvalidInputError(f"amount {value!r} is not a number", field="amount") from None
+    if not amount.is_finite():
+        raise InvalidInputError(f"amount {value!r} must be finite", field="amount")
+    return amount
+
+
+def _check_currency(_: object, __: attrs.Attribute[str], currency: object) -> None:
+    if not isinstance(currency, str) or not _CURRENCY.fullmatch(currency):
+        raise InvalidInputError(f"currency {currency!r} must be a 3-letter ISO 4217 code like 'USD'", field="currency")
+
+
+@attrs.frozen(kw_only=True, order=False)
+class Money:
+    """An amount in a currency; ``Decimal`` only, never float.
+
+    More decimals than the currency has (JPY 0, most others 2) are refused.
+    The sign is free here (a restocking fee is negative in Amazon's feeds);
+    workflows that need a positive amount check it.
+
+    Example:
+        >>> Money(amount="5.00", currency="USD")
+        Money('5.00 USD')
+    """
+
+    amount: Decimal = attrs.field(converter=_to_decimal)
+    currency: str = attrs.field(validator=_check_currency)
+
+    def __attrs_post_init__(self) -> None:
+        """Check the number of decimals against the currency."""
+        allowed = self.decimals
+        exponent = self.amount.as_tuple().exponent
+        assert isinstance(exponent, int)  # noqa: S101 - finite amounts have an int exponent
+        if -exponent > allowed and self.amount != self.amount.quantize(Decimal(1).scaleb(-allowed)):
+            raise InvalidInputError(
+                f"{self.currency} has {allowed} decimal(s); {self.amount} has more",
+                field="amount",
+            )
+
+    @property
+    def decimals(self) -> int:
+        """How many decimals the currency has."""
+        return CURRENCY_DECIMALS.get(self.currency, 2)
+
+    def quantized(self) -> Decimal:
+        """The amount with exactly the currency's number of decimals."""
+        return self.amount.quantize(Decimal(1).scaleb(-self.decimals))
+
+    def feed_amount(self) -> str:
+        """The amount as Amazon's feeds write it (fixed decimals, at most 2)."""
+        return f"{self.quantized():f}"
+
+    def _same(self, other: Money) -> None:
+        if other.currency != self.currency:
+            raise InvalidInputError(f"cannot combine {self.currency} and {other.currency}", field="currency")
+
+    def __add__(self, other: Money) -> Money:
+        """Sum of two amounts in the same currency."""
+        self._same(other)
+        return Money(amount=self.amount + other.amount, currency=self.currency)
+
+    def __sub__(self, other: Money) -> Money:
+        """Difference of two amounts in the same currency."""
+        self._same(other)
+        return Money(amount=self.amount - other.amount, currency=self.currency)
+
+    def __neg__(self) -> Money:
+        """The negated amount."""
+        return Money(amount=-self.amount, currency=self.currency)
+
+    def __lt__(self, other: Money) -> bool:
+        """Compare amounts of the same currency."""
+        self._same(other)
+        return self.amount < other.amount
+
+    def __le__(self, other: Money) -> bool:
+        """Compare amounts of the same currency."""
+        self._same(other)
+        return self.amount <= other.amount
+
+    @classmethod
+    def zero(cls, currency: str) -> Money:
+        """Zero in ``currency``."""
+        return cls(amount=Decimal(0), currency=currency)
+
+    def __repr__(self) -> str:
+        return f"Money('{self.feed_amount()} {self.currency}')"
+
+    def __str__(self) -> str:
+        return f"{self.feed_amount()} {self.currency}"
+
+
+class CancelReason(enum.Enum):
+    """Why the seller cancels: the ten ``CancelReason`` values of the acknowledgement feed.
+
+    ``value`` is the feed spelling; :attr:`orders_api_code` is the Orders 2026-01-01
+    ``cancelReasonCode`` where one exists (only four of the ten map).
+    """
+
+    NO_INVENTORY = "NoInventory"
+    SHIPPING_ADDRESS_UNDELIVERABLE = "ShippingAddressUndeliverable"
+    CUSTOMER_EXCHANGE = "CustomerExchange"
+    BUYER_CANCELED = "BuyerCanceled"
+    GENERAL_ADJUSTMENT = "GeneralAdjustment"
+    CARRIER_CREDIT_DECISION = "CarrierCreditDecision"
+    RISK_ASSESSMENT_INFORMATION_NOT_VALID = "RiskAssessmentInformationNotValid"
+    CARRIER_COVERAGE_FAILURE = "CarrierCoverageFailure"
+    CUSTOMER_RETURN = "CustomerReturn"
+    MERCHANDISE_NOT_RECEIVED = "MerchandiseNotReceived"
+
+    @property
+    def feed_value(self) -> str:
+        """The acknowledgement feed's spelling."""
+        return self.value
+
+    @property
+    def orders_api_code(self) -> str | None:
+        """The ``cancelReasonCode`` of Orders 2026-01-01 ``cancelOrder``, or ``None``."""
+        return _ORDERS_API_CODES.get(self)
+
+    @property
+    def adjustment_reason(self) -> AdjustmentReason:
+        """The adjustment feed reason used for an item-level cancel with this reason."""
+        return _ADJUSTMENT_FOR_CANCEL.get(self, AdjustmentReason.NO_INVENTORY)
+
+    @classmethod
+    def parse(cls, value: CancelReason | str) -> CancelReason:
+        """Accept the enum, its name (``"NO_INVENTORY"``) or the feed value (``"NoInventory"``)."""
+        return _parse_enum(cls, value, "reason")
+
+
+class AdjustmentReason(enum.Enum):
+    """``AdjustmentReason`` values of the OrderAdjustment feed (refunds and item-level cancels)."""
+
+    NO_INVENTORY = "NoInventory"
+    CUSTOMER_RETURN = "CustomerReturn"
+    GENERAL_ADJUSTMENT = "GeneralAdjustment"
+    COULD_NOT_SHIP = "CouldNotShip"
+    DIFFERENT_ITEM = "DifferentItem"
+    ABANDONED = "Abandoned"
+    CUSTOMER_CANCEL = "CustomerCancel"
+    PRICE_ERROR = "PriceError"
+    PRODUCT_OUT_OF_STOCK = "ProductOutofStock"
+    CUSTOMER_ADDRESS_INCORRECT = "CustomerAddressIncorrect"
+    EXCHANGE = "Exchange"
+    OTHER = "Other"
+    CARRIER_CREDIT_DECISION = "CarrierCreditDecision"
+    RISK_ASSESSMENT_INFORMATION_NOT_VALID = "RiskAssessmentInformationNotValid"
+    CARRIER_COVERAGE_FAILURE = "CarrierCoverageFailure"
+    TRANSACTION_RECORD = "TransactionRecord"
+    UNDELIVERABLE = "Undeliverable"
+    REFUSED_DELIVERY = "RefusedDelivery"
+
+    @classmethod
+    def parse(cls, value: AdjustmentReason | str) -> AdjustmentReason:
+        """Accept the enum, its name or the feed value."""
+        return _parse_enum(cls, value, "reason")
+
+
+class PriceComponent(enum.Enum):
+    """Price component ``Type`` of the OrderAdjustment feed.
+
+    The first six are what Amazon charged the buyer and are capped per item at
+    *charged - already refunded*; the rest are adjustments of their own.
+    """
+
+    PRINCIPAL = "Principal"
+    SHIPPING = "Shipping"
+    TAX = "Tax"
+    SHIPPING_TAX = "ShippingTax"
+    GIFT_WRAP = "GiftWrap"
+    GIFT_WRAP_TAX = "GiftWrapTax"
+    RESTOCKING_FEE = "RestockingFee"
+    RESTOCKING_FEE_TAX = "RestockingFeeTax"
+    SURCHARGE = "Surcharge"
+    RETURN_SHIPPING = "ReturnShipping"
+    GOODWILL = "Goodwill"
+    EXPORT_CHARGE = "ExportCharge"
+    COD = "COD"
+    COD_TAX = "CODTax"
+    OTHER = "Other"
+    FREE_REPLACEMENT_RETURN_SHIPPING = "FreeReplacementReturnShipping"
+
+    @property
+    def charged(self) -> bool:
+        """Whether this component is something the buyer was charged (and so capped)."""
+        return self in _CHARGED
+
+    @classmethod
+    def parse(cls, value: PriceComponent | str) -> PriceComponent:
+        """Accept the enum, its name or the feed value."""
+        return _parse_enum(cls, value, "component")
+
+
+_CHARGED: Final = frozenset(
+    {
+        PriceComponent.PRINCIPAL,
+        PriceComponent.SHIPPING,
+        PriceComponent.TAX,
+        PriceComponent.SHIPPING_TAX,
+        PriceComponent.GIFT_WRAP,
+        PriceComponent.GIFT_WRAP_TAX,
+    }
+)
+
+# Facts §3.2: the codes published for cancelOrder, and their feed equivalents.
+_ORDERS_API_CODES: Final = {
+    CancelReason.NO_INVENTORY: "NO_INVENTORY",
+    CancelReason.BUYER_CANCELED: "BUYER_CANCELLED",
+    CancelReason.SHIPPING_ADDRESS_UNDELIVERABLE: "SHIPPING_ADDRESS_UNDELIVERABLE",
+    CancelReason.CUSTOMER_EXCHANGE: "CUSTOMER_EXCHANGE",
+}
+
+# Facts §4: partial cancellation uses NoInventory or CustomerCancel (+ QuantityCancelled).
+_ADJUSTMENT_FOR_CANCEL: Final = {
+    CancelReason.NO_INVENTORY: AdjustmentReason.NO_INVENTORY,
+    CancelReason.BUYER_CANCELED: AdjustmentReason.CUSTOMER_CANCEL,
+    CancelReason.SHIPPING_ADDRESS_UNDELIVERABLE: AdjustmentReason.CUSTOMER_ADDRESS_INCORRECT,
+    CancelReason.CUSTOMER_EXCHANGE: AdjustmentReason.EXCHANGE,
+    CancelReason.GENERAL_ADJUSTMENT: AdjustmentReason.GENERAL_ADJUSTMENT,
+    CancelReason.CARRIER_CREDIT_DECISION: AdjustmentReason.CARRIER_CREDIT_DECISION,
+    CancelReason.RISK_ASSESSMENT_INFORMATION_NOT_VALID: AdjustmentReason.RISK_ASSESSMENT_INFORMATION_NOT_VALID,
+    CancelReason.CARRIER_COVERAGE_FAILURE: AdjustmentReason.CARRIER_COVERAGE_FAILURE,
+    CancelReason.CUSTOMER_RETURN: AdjustmentReason.CUSTOMER_RETURN,
+}
+
+
+def _parse_enum(cls: type[_E], value: _E | str, field: str) -> _E:
+    if isinstance(value, cls):
+        return value
+    if isinstance(value, str):
+        for member in cls:
+            if value in (member.name, member.value):
+                return member
+    allowed = ", ".join(m.name for m in cls)
+    raise InvalidInputError(f"unknown {field} {value!r}; expected one of: {allowed}", field=field)
+
+
+def _cancel_reason(value: CancelReason | str) -> CancelReason:
+    return CancelReason.parse(value)
+
+
+def _positive_int(_: object, attribute: attrs.Attribute[int], value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise InvalidInputError(f"{attribute.name} must be a positive integer, got {value!r}", field=attribute.name)
+
+
+def _item_id(_: object, attribute: attrs.Attribute[str], value: str) -> None:
+    check_order_item_id(value, field=attribute.name)
+
+
+def _order_id(_: object, attribute: attrs.Attribute[str], value: str) -> None:
+    check_order_id(value, field=attribute.name)
+
+
+@attrs.frozen(kw_only=True)
+class ItemCancel:
+    """Cancel ``quantity`` unshipped units of one order item."""
+
+    order_item_id: str = attrs.field(validator=_item_id)
+    quantity: int = attrs.field(validator=_positive_int)
+
+
+def _items(value: Iterable[ItemCancel] | None) -> tuple[ItemCancel, ...] | None:
+    if value is None:
+        return None
+    items = tuple(value)
+    if not items:
+        raise InvalidInputError("items is empty: pass None to cancel the whole order", field="items")
+    for item in items:
+        if not isinstance(item, ItemCancel):
+            raise InvalidInputError(f"items must be ItemCancel values, got {item!r}", field="items")
+    seen = [i.order_item_id for i in items]
+    if len(set(seen)) != len(seen):
+        raise InvalidInputError("items names the same order_item_id twice; merge the quantities", field="items")
+    return items
+
+
+@attrs.frozen(kw_only=True)
+class CancelRequest:
+    """One order to cancel in a batch: whole (``items=None``) or some units of some items."""
+
+    order_id: str = attrs.field(validator=_order_id)
+    reason: CancelReason = attrs.field(converter=_cancel_reason)
+    items: tuple[ItemCancel, ...] | None = attrs.field(default=None, converter=_items)
+
+
+def _components(value: object) -> Mapping[PriceComponent, Money]:
+    if not isinstance(value, Mapping) or not value:
+        raise InvalidInputError("components must be a non-empty mapping of PriceComponent to Money", field="components")
+    out: dict[PriceComponent, Money] = {}
+    for key, money in value.items():
+        component = PriceComponent.parse(key)
+        if not isinstance(money, Money):
+            raise InvalidInputError(f"components[{component.name}] must be Money, got {money!r}", field="components")
+        out[component] = money
+    currencies = {m.currency for m in out.values()}
+    if len(currencies) > 1:
+        raise InvalidInputError(f"one refund mixes currencies {sorted(currencies)}", field="components")
+    return MappingProxyType(out)
+
+
+def _optional_positive(_: object, attribute: attrs.Attribute[int | None], value: int | None) -> None:
+    if value is not None:
+        _positive_int(_, attribute, value)  # type: ignore[arg-type]  # same check, optional field
+
+
+@attrs.frozen(kw_only=True)
+class ItemRefund:
+    """Refund some price components of one order item (amounts are line totals, positive = to the buyer)."""
+
+    order_item_id: str = attrs.field(validator=_item_id)
+    components: Mapping[PriceComponent, Money] = attrs.field(converter=_components, hash=False)
+    quantity: int | None = attrs.field(default=None, validator=_optional_positive)
+
+    @property
+    def currency(self) -> str:
+        """The currency of the components."""
+        return next(iter(self.components.values())).currency
+
+    @property
+    def total(self) -> Money:
+        """The net amount of the components."""
+        total = Money.zero(self.currency)
+        for money in self.components.values():
+            total = total + money
+        return total

@@ -1,0 +1,1 @@
+"""SP-API plumbing: the only package that imports ``sp_api`` and ``httpx``."""
