@@ -1,0 +1,370 @@
+"""Reading orders into typed values, and the state checks every workflow makes before sending.
+
+Orders come from Orders API 2026-01-01 (``getOrder``/``searchOrders`` with
+``includedData``), with Orders v0 as the fallback for buyer cancellation
+requests. The checks raise :class:`~sp_cancel.errors.NotCancellableError`
+carrying the state Amazon showed, before anything is submitted.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Final, Literal
+
+import attrs
+
+from sp_cancel.errors import InvalidInputError, NotCancellableError, ServerError
+from sp_cancel.models import ItemCancel, Money, PriceComponent
+
+if TYPE_CHECKING:
+    from sp_cancel.transport import SpApi
+
+__all__ = [
+    "Order",
+    "OrderItem",
+    "OrderState",
+    "check_item_cancel",
+    "check_whole_cancel",
+    "get_order",
+    "parse_order",
+    "search_orders",
+]
+
+# includedData that gives state, quantities, charged amounts and cancellation attribution.
+ORDER_DATA: Final = ("FULFILLMENT", "PROCEEDS", "CANCELLATION")
+SELLER_SUPPORT_HINT: Final = (
+    "Amazon-fulfilled (FBA) retail orders cannot be cancelled through any SP-API operation: "
+    "open a case with Seller Support (Seller Central > Help > Get support > Orders) and ask them to cancel it."
+)
+
+
+class OrderState(enum.Enum):
+    """An order's fulfillment status (Orders 2026-01-01 spelling; v0 values are converted)."""
+
+    PENDING_AVAILABILITY = "PENDING_AVAILABILITY"
+    PENDING = "PENDING"
+    UNSHIPPED = "UNSHIPPED"
+    PARTIALLY_SHIPPED = "PARTIALLY_SHIPPED"
+    SHIPPED = "SHIPPED"
+    CANCELLED = "CANCELLED"
+    UNFULFILLABLE = "UNFULFILLABLE"
+    INVOICE_UNCONFIRMED = "INVOICE_UNCONFIRMED"
+
+
+_V0_STATES: Final = {
+    "PendingAvailability": OrderState.PENDING_AVAILABILITY,
+    "Pending": OrderState.PENDING,
+    "Unshipped": OrderState.UNSHIPPED,
+    "PartiallyShipped": OrderState.PARTIALLY_SHIPPED,
+    "Shipped": OrderState.SHIPPED,
+    "Canceled": OrderState.CANCELLED,
+    "Unfulfillable": OrderState.UNFULFILLABLE,
+    "InvoiceUnconfirmed": OrderState.INVOICE_UNCONFIRMED,
+}
+
+# Proceeds breakdown types (2026-01-01) -> the adjustment feed's price components.
+_BREAKDOWN: Final = {
+    "ITEM": PriceComponent.PRINCIPAL,
+    "SHIPPING": PriceComponent.SHIPPING,
+    "GIFT_WRAP": PriceComponent.GIFT_WRAP,
+}
+_TAX_SUBTYPE: Final = {
+    "ITEM": PriceComponent.TAX,
+    "SHIPPING": PriceComponent.SHIPPING_TAX,
+    "GIFT_WRAP": PriceComponent.GIFT_WRAP_TAX,
+}
+# Orders v0 item money fields -> components.
+_V0_MONEY: Final = {
+    "ItemPrice": PriceComponent.PRINCIPAL,
+    "ShippingPrice": PriceComponent.SHIPPING,
+    "ItemTax": PriceComponent.TAX,
+    "ShippingTax": PriceComponent.SHIPPING_TAX,
+}
+
+
+@attrs.frozen(kw_only=True)
+class OrderItem:
+    """One order line as sp_cancel needs it."""
+
+    order_item_id: str
+    sku: str | None
+    quantity_ordered: int
+    quantity_shipped: int
+    quantity_unshipped: int
+    charged: Mapping[PriceComponent, Money] = attrs.field(factory=dict, hash=False)
+    buyer_requested_cancel: bool = False
+    buyer_cancel_reason: str | None = None
+    cancelled_by: Literal["BUYER", "MERCHANT", "AMAZON"] | None = None
+    cancel_reason: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class Order:
+    """One order as sp_cancel needs it (no buyer PII is kept)."""
+
+    order_id: str
+    marketplace_id: str | None
+    state: OrderState
+    fulfilled_by: Literal["MERCHANT", "AMAZON"]
+    purchased_at: datetime | None
+    last_updated_at: datetime | None
+    currency: str | None
+    items: tuple[OrderItem, ...]
+
+    def item(self, order_item_id: str) -> OrderItem | None:
+        """Return the item with ``order_item_id``, or ``None``."""
+        return next((i for i in self.items if i.order_item_id == order_item_id), None)
+
+    @property
+    def buyer_requested_cancel(self) -> bool:
+        """True when the buyer asked Amazon to cancel any item."""
+        return any(i.buyer_requested_cancel for i in self.items)
+
+    @property
+    def cancelled_by(self) -> Literal["BUYER", "MERCHANT", "AMAZON"] | None:
+        """Who executed the cancellation (first item that says), or ``None``."""
+        return next((i.cancelled_by for i in self.items if i.cancelled_by), None)
+
+
+def _dt(value: object) -> datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    return datetime.fromisoformat(value)
+
+
+def _money(value: object) -> Money | None:
+    if not isinstance(value, Mapping):
+        return None
+    amount = value.get("amount", value.get("Amount"))
+    currency = value.get("currencyCode", value.get("CurrencyCode"))
+    if amount is None or not isinstance(currency, str):
+        return None
+    dec = Decimal(str(amount))
+    decimals = 0 if currency == "JPY" else 2
+    return Money(amount=dec.quantize(Decimal(1).scaleb(-decimals)), currency=currency)
+
+
+def _charged_2026(item: Mapping[str, Any]) -> dict[PriceComponent, Money]:
+    out: dict[PriceComponent, Money] = {}
+    for breakdown in (item.get("proceeds") or {}).get("breakdowns") or []:
+        kind = breakdown.get("type")
+        if kind in _BREAKDOWN:
+            money = _money(breakdown.get("subtotal"))
+            if money is not None:
+                out[_BREAKDOWN[kind]] = money
+        elif kind == "TAX":
+            for detail in breakdown.get("detailedBreakdowns") or []:
+                component = _TAX_SUBTYPE.get(detail.get("subtype"))
+                money = _money(detail.get("value"))
+                if component is not None and money is not None:
+                    out[component] = money
+    return out
+
+
+def parse_order(data: Mapping[str, Any]) -> Order:
+    """Turn an Orders 2026-01-01 ``Order`` object into an :class:`Order`."""
+    try:
+        fulfillment = data.get("fulfillment") or {}
+        items = []
+        currency: str | None = None
+        for raw in data.get("orderItems") or []:
+            item_fulfillment = raw.get("fulfillment") or {}
+            ordered = int(raw["quantityOrdered"])
+            shipped = int(item_fulfillment.get("quantityFulfilled") or 0)
+            unshipped = int(item_fulfillment.get("quantityUnfulfilled", ordered - shipped))
+            cancellation = raw.get("cancellation") or {}
+            request = cancellation.get("cancellationRequest") or {}
+            execution = cancellation.get("cancellationExecution") or {}
+            charged = _charged_2026(raw)
+            currency = currency or next((m.currency for m in charged.values()), None)
+            items.append(
+                OrderItem(
+                    order_item_id=str(raw["orderItemId"]),
+                    sku=(raw.get("product") or {}).get("sellerSku"),
+                    quantity_ordered=ordered,
+                    quantity_shipped=shipped,
+                    quantity_unshipped=unshipped,
+                    charged=charged,
+                    buyer_requested_cancel=request.get("requester") == "BUYER",
+                    buyer_cancel_reason=request.get("cancelReason"),
+                    cancelled_by=execution.get("cancelledBy"),
+                    cancel_reason=execution.get("cancelReason"),
+                )
+            )
+        return Order(
+            order_id=str(data["orderId"]),
+            marketplace_id=(data.get("salesChannel") or {}).get("marketplaceId"),
+            state=OrderState(fulfillment.get("fulfillmentStatus", "PENDING")),
+            fulfilled_by="AMAZON" if fulfillment.get("fulfilledBy") == "AMAZON" else "MERCHANT",
+            purchased_at=_dt(data.get("createdTime")),
+            last_updated_at=_dt(data.get("lastUpdatedTime")),
+            currency=currency,
+            items=tuple(items),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ServerError(
+            f"Amazon returned an order this library cannot read: {exc!r}",
+            operation="orders.getOrder",
+            status=200,
+        ) from exc
+
+
+def parse_order_v0(order: Mapping[str, Any], items: Sequence[Mapping[str, Any]]) -> Order:
+    """Turn an Orders v0 ``Order`` plus its ``OrderItems`` into an :class:`Order`."""
+    parsed = []
+    currency = (order.get("OrderTotal") or {}).get("CurrencyCode")
+    for raw in items:
+        ordered = int(raw.get("QuantityOrdered") or 0)
+        shipped = int(raw.get("QuantityShipped") or 0)
+        charged = {c: m for key, c in _V0_MONEY.items() if (m := _money(raw.get(key))) is not None}
+        flag = raw.get("BuyerRequestedCancel") or {}
+        parsed.append(
+            OrderItem(
+                order_item_id=str(raw["OrderItemId"]),
+                sku=raw.get("SellerSKU"),
+                quantity_ordered=ordered,
+                quantity_shipped=shipped,
+                quantity_unshipped=max(ordered - shipped, 0),
+                charged=charged,
+                # Amazon sends the strings "true"/"false" here, not booleans.
+                buyer_requested_cancel=str(flag.get("IsBuyerRequestedCancel", "false")).lower() == "true",
+                buyer_cancel_reason=flag.get("BuyerCancelReason"),
+            )
+        )
+    return Order(
+        order_id=str(order["AmazonOrderId"]),
+        marketplace_id=order.get("MarketplaceId"),
+        state=_V0_STATES.get(str(order.get("OrderStatus")), OrderState.PENDING),
+        fulfilled_by="AMAZON" if order.get("FulfillmentChannel") == "AFN" else "MERCHANT",
+        purchased_at=_dt(order.get("PurchaseDate")),
+        last_updated_at=_dt(order.get("LastUpdateDate")),
+        currency=currency,
+        items=tuple(parsed),
+    )
+
+
+def get_order(api: SpApi, order_id: str, *, included_data: Sequence[str] = ORDER_DATA) -> Order:
+    """Read one order (Orders 2026-01-01 ``getOrder``)."""
+    response = api.call("orders.getOrder", path={"orderId": order_id}, query={"includedData": list(included_data)})
+    return parse_order(response.data["order"])
+
+
+def get_order_v0(api: SpApi, order_id: str) -> Order:
+    """Read one order through Orders v0 (``getOrder`` + every page of ``getOrderItems``)."""
+    order = api.call("ordersV0.getOrder", path={"orderId": order_id}).data["payload"]
+    items: list[Mapping[str, Any]] = []
+    token: str | None = None
+    while True:
+        query = {"NextToken": token} if token else None
+        payload = api.call("ordersV0.getOrderItems", path={"orderId": order_id}, query=query).data["payload"]
+        items.extend(payload.get("OrderItems") or [])
+        token = payload.get("NextToken")
+        if not token:
+            return parse_order_v0(order, items)
+
+
+def search_orders(
+    api: SpApi,
+    *,
+    created_after: datetime | None = None,
+    last_updated_after: datetime | None = None,
+    fulfilled_by: Literal["MERCHANT", "AMAZON"] | None = None,
+    statuses: Sequence[OrderState] = (),
+    included_data: Sequence[str] = ORDER_DATA,
+    marketplace_ids: Sequence[str] | None = None,
+) -> Iterator[Order]:
+    """Yield every order matching the filters, page by page (Orders 2026-01-01 ``searchOrders``)."""
+    if (created_after is None) == (last_updated_after is None):
+        raise InvalidInputError("searchOrders needs exactly one of created_after and last_updated_after")
+    query: dict[str, object] = {"includedData": list(included_data), "maxResultsPerPage": 100}
+    if created_after is not None:
+        query["createdAfter"] = created_after
+    if last_updated_after is not None:
+        query["lastUpdatedAfter"] = last_updated_after
+    if fulfilled_by:
+        query["fulfilledBy"] = [fulfilled_by]
+    if statuses:
+        query["fulfillmentStatuses"] = [s.value for s in statuses]
+    if marketplace_ids:
+        query["marketplaceIds"] = list(marketplace_ids)
+    while True:
+        data = api.call("orders.searchOrders", query=query).data
+        for raw in data.get("orders") or []:
+            yield parse_order(raw)
+        token = (data.get("pagination") or {}).get("nextToken")
+        if not token:
+            return
+        query["paginationToken"] = token
+
+
+def check_whole_cancel(order: Order) -> None:
+    """Refuse a whole-order cancel unless the order is an unshipped seller-fulfilled order.
+
+    Raises:
+        NotCancellableError: with the observed state and what to do instead.
+    """
+    target = order.order_id
+    if order.fulfilled_by == "AMAZON":
+        raise NotCancellableError(
+            f"order {target} is fulfilled by Amazon.",
+            target_id=target,
+            state="AMAZON_FULFILLED",
+            hint=SELLER_SUPPORT_HINT,
+        )
+    state = order.state
+    if state is OrderState.UNSHIPPED:
+        return
+    hints = {
+        OrderState.PARTIALLY_SHIPPED: (
+            "Part of it has shipped: cancel the unshipped units with items=[ItemCancel(...)] "
+            "(a whole-order cancel after a ship-confirm would refund the entire order)."
+        ),
+        OrderState.SHIPPED: "It has shipped: issue a refund with partial_refund() instead.",
+        OrderState.INVOICE_UNCONFIRMED: "It has shipped: issue a refund with partial_refund() instead.",
+        OrderState.PENDING: "Amazon has not released it yet (payment not authorized): wait until it is Unshipped.",
+        OrderState.PENDING_AVAILABILITY: "It is a pre-order not yet released: wait until it is Unshipped.",
+        OrderState.CANCELLED: "It is already cancelled.",
+        OrderState.UNFULFILLABLE: "Amazon marked it unfulfillable; there is nothing to cancel.",
+    }
+    raise NotCancellableError(
+        f"order {target} is {state.value}.", target_id=target, state=state.value, hint=hints.get(state)
+    )
+
+
+def check_item_cancel(order: Order, items: Sequence[ItemCancel]) -> None:
+    """Refuse an item-level cancel unless every unit asked is unshipped on a seller-fulfilled order.
+
+    Raises:
+        NotCancellableError: the order's state forbids it.
+        InvalidInputError: an item id is not in the order, or more units are asked than are unshipped.
+    """
+    target = order.order_id
+    if order.fulfilled_by == "AMAZON":
+        raise NotCancellableError(
+            f"order {target} is fulfilled by Amazon.",
+            target_id=target,
+            state="AMAZON_FULFILLED",
+            hint=SELLER_SUPPORT_HINT,
+        )
+    if order.state not in {OrderState.UNSHIPPED, OrderState.PARTIALLY_SHIPPED}:
+        hint = "Issue a refund with partial_refund() instead." if order.state is OrderState.SHIPPED else None
+        raise NotCancellableError(
+            f"order {target} is {order.state.value}: only unshipped units can be cancelled.",
+            target_id=target,
+            state=order.state.value,
+            hint=hint,
+        )
+    for asked in items:
+        item = order.item(asked.order_item_id)
+        if item is None:
+            known = ", ".join(i.order_item_id for i in order.items)
+            raise InvalidInputError(f"order {target} has no item {asked.order_item_id} (items: {known})", field="items")
+        if asked.quantity > item.quantity_unshipped:
+            raise InvalidInputError(
+                f"order {target} item {item.order_item_id} has {item.quantity_unshipped} unshipped unit(s); "
+                f"{asked.quantity} asked",
+                field="items",
+            )
