@@ -1,0 +1,199 @@
+"""The Feeds API lifecycle, once, for every workflow that submits a feed.
+
+``submit`` journals the submission *before* ``createFeed`` (so a crash after
+sending is recoverable), uploads the document through the client's own
+transport, creates the feed and journals the feed id. When ``createFeed``'s
+outcome is unknown (a timeout after the request was sent), it never resends
+blindly: it looks for the feed with ``getFeeds`` first. ``wait`` polls
+``getFeed`` (paced by the rate limiter, bounded by a timeout, reporting
+progress); ``result`` downloads and gunzips the processing report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, Final
+
+import attrs
+import structlog
+
+from sp_cancel import _events
+from sp_cancel.errors import FeedError, FeedTimeoutError, OutcomeUnknownError
+from sp_cancel.feeds import document_hash
+
+if TYPE_CHECKING:
+    from sp_cancel.clock import Clock, Sleep
+    from sp_cancel.journal import Journal
+    from sp_cancel.transport import SpApi
+
+__all__ = ["FeedRunner", "FeedState", "Progress"]
+
+TERMINAL: Final = frozenset({"DONE", "CANCELLED", "FATAL"})
+# A recovered feed must have been created within this distance of our createFeed attempt.
+RECOVERY_SLACK: Final = timedelta(minutes=2)
+
+Progress = Callable[["FeedState", float], None]
+"""Called after each poll with the feed's state and the seconds waited so far."""
+
+
+@attrs.frozen(kw_only=True)
+class FeedState:
+    """What ``getFeed`` said about one feed."""
+
+    feed_id: str
+    feed_type: str
+    status: str
+    created_at: datetime | None = None
+    result_document_id: str | None = None
+
+    @property
+    def finished(self) -> bool:
+        """True once the feed is DONE, CANCELLED or FATAL."""
+        return self.status in TERMINAL
+
+
+def _dt(value: object) -> datetime | None:
+    return datetime.fromisoformat(value) if isinstance(value, str) and value else None
+
+
+def _state(data: Mapping[str, Any]) -> FeedState:
+    return FeedState(
+        feed_id=str(data["feedId"]),
+        feed_type=str(data.get("feedType", "")),
+        status=str(data["processingStatus"]),
+        created_at=_dt(data.get("createdTime")),
+        result_document_id=data.get("resultFeedDocumentId"),
+    )
+
+
+class FeedRunner:
+    """Submits, recovers, polls and reads feeds for one seller."""
+
+    def __init__(
+        self,
+        *,
+        api: SpApi,
+        journal: Journal,
+        clock: Clock,
+        sleep: Sleep,
+        poll_initial: float = 15.0,
+        poll_max: float = 120.0,
+    ) -> None:
+        """Bind the runner to a transport, journal and clock."""
+        self._api = api
+        self._journal = journal
+        self._clock = clock
+        self._sleep = sleep
+        self._poll_initial = poll_initial
+        self._poll_max = poll_max
+        self._log = structlog.get_logger(_events.LOGGER_NAME)
+
+    def submit(
+        self,
+        *,
+        feed_type: str,
+        content_type: str,
+        document: bytes,
+        message_ids: Mapping[str, int],
+        marketplace_ids: Sequence[str],
+    ) -> str:
+        """Submit ``document`` for the journal entries ``message_ids`` names; return the feed id.
+
+        The entries must already be planned (and leased by the caller).
+        """
+        keys = list(message_ids)
+        digest = document_hash(document)
+        sent_at = self._clock.now()
+        self._journal.mark_submitting(
+            keys, feed_type=feed_type, document_hash=digest, message_ids=message_ids, sent_at=sent_at
+        )
+        created = self._api.call("feeds.createFeedDocument", body={"contentType": content_type}).data
+        self._api.upload(created["url"], document, content_type)
+        body = {
+            "feedType": feed_type,
+            "marketplaceIds": list(marketplace_ids),
+            "inputFeedDocumentId": created["feedDocumentId"],
+        }
+        try:
+            feed_id = str(self._api.call("feeds.createFeed", body=body).data["feedId"])
+        except OutcomeUnknownError:
+            found = self.recover(feed_type=feed_type, sent_at=sent_at, marketplace_ids=marketplace_ids)
+            if found is None:
+                # Amazon shows no feed we could have created: it was not created. Send once more.
+                feed_id = str(self._api.call("feeds.createFeed", body=body).data["feedId"])
+            else:
+                feed_id = found
+        self._journal.mark_submitted(keys, feed_id=feed_id)
+        self._log.info(
+            _events.FEED_SUBMITTED, feed_id=feed_id, feed_type=feed_type, messages=len(keys), document_hash=digest
+        )
+        return feed_id
+
+    def recover(self, *, feed_type: str, sent_at: datetime, marketplace_ids: Sequence[str]) -> str | None:
+        """Find the feed an ambiguous ``createFeed`` may have created, or ``None`` if there is none.
+
+        Candidates: feeds of ``feed_type`` for the same marketplaces, created within
+        :data:`RECOVERY_SLACK` of ``sent_at``, that the journal does not already own.
+        The closest in time wins.
+        """
+        since = sent_at - RECOVERY_SLACK
+        known = self._journal.known_feed_ids(feed_type, since)
+        query: dict[str, object] = {"feedTypes": [feed_type], "createdSince": since, "pageSize": 100}
+        candidates: list[FeedState] = []
+        while True:
+            data = self._api.call("feeds.getFeeds", query=query).data
+            for raw in data.get("feeds") or []:
+                state = _state(raw)
+                same_market = sorted(raw.get("marketplaceIds") or []) == sorted(marketplace_ids)
+                if state.feed_id in known or not same_market or state.created_at is None:
+                    continue
+                if abs(state.created_at - sent_at) <= RECOVERY_SLACK:
+                    candidates.append(state)
+            token = data.get("nextToken")
+            if not token:
+                break
+            query = {"nextToken": token}
+        if not candidates:
+            return None
+        best = min(candidates, key=lambda s: abs((s.created_at or sent_at) - sent_at))
+        self._log.warning(_events.FEED_RECOVERED, feed_id=best.feed_id, feed_type=feed_type, candidates=len(candidates))
+        return best.feed_id
+
+    def status(self, feed_id: str) -> FeedState:
+        """Read the feed's state once (``getFeed``)."""
+        return _state(self._api.call("feeds.getFeed", path={"feedId": feed_id}).data)
+
+    def wait(self, feed_id: str, *, timeout: float, progress: Progress | None = None) -> FeedState:
+        """Poll until the feed is DONE/CANCELLED/FATAL; raise :class:`FeedTimeoutError` past ``timeout``."""
+        start = self._clock.monotonic()
+        interval = self._poll_initial
+        while True:
+            state = self.status(feed_id)
+            waited = self._clock.monotonic() - start
+            self._log.debug(_events.FEED_POLLED, feed_id=feed_id, status=state.status, waited=round(waited, 1))
+            if progress is not None:
+                progress(state, waited)
+            if state.finished:
+                self._log.info(_events.FEED_FINISHED, feed_id=feed_id, status=state.status, waited=round(waited, 1))
+                return state
+            remaining = timeout - waited
+            if remaining <= 0:
+                raise FeedTimeoutError(
+                    f"still {state.status} after {waited:.0f} s; call client.wait(outcome) to keep waiting",
+                    feed_id=feed_id,
+                    processing_status=state.status,
+                )
+            self._sleep(min(interval, remaining))
+            interval = min(interval * 1.5, self._poll_max)
+
+    def result(self, state: FeedState) -> bytes:
+        """Download the processing report of a DONE feed (gunzipped bytes)."""
+        if state.status != "DONE" or not state.result_document_id:
+            raise FeedError(
+                f"has no processing report (status {state.status})",
+                feed_id=state.feed_id,
+                processing_status=state.status,
+            )
+        doc = self._api.call("feeds.getFeedDocument", path={"feedDocumentId": state.result_document_id}).data
+        return self._api.download(doc["url"], compression=doc.get("compressionAlgorithm"))
