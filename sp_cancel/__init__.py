@@ -1,5 +1,104 @@
-"""sp_cancel: every Amazon seller cancellation workflow through the Selling Partner API."""
+"""sp_cancel: every Amazon seller cancellation workflow through the Selling Partner API.
 
+The public surface is exactly ``__all__`` (plus the :mod:`sp_cancel.testing`
+toolkit): the client, its credentials, the value types, the outcome types and
+the error tree. Exported classes report ``sp_cancel`` as their module, so
+reprs and docs read ``sp_cancel.SellerClient``.
+"""
+
+from sp_cancel._outcomes import (
+    BatchOutcome,
+    BuyerCancelRequest,
+    CancelOutcome,
+    CancelStatus,
+    Deal,
+    FbaCancelOutcome,
+    ListingIssue,
+    ListingOutcome,
+    ListingStatus,
+    ProcessingMessage,
+    RefundOutcome,
+    RefundStatus,
+    RefundVerification,
+    SystemCancellation,
+)
 from sp_cancel._version import __version__
+from sp_cancel.client import Credentials, SellerClient
+from sp_cancel.errors import (
+    ApiError,
+    AuthError,
+    CancellationRateError,
+    FeedError,
+    FeedTimeoutError,
+    InvalidInputError,
+    ManualActionRequired,
+    NetworkError,
+    NotCancellableError,
+    NotFoundError,
+    OutcomeUnknownError,
+    ServerError,
+    SpCancelError,
+    ThrottledError,
+)
+from sp_cancel.models import (
+    AdjustmentReason,
+    CancelReason,
+    CancelRequest,
+    ItemCancel,
+    ItemRefund,
+    Money,
+    PriceComponent,
+)
 
-__all__ = ["__version__"]
+__all__ = [
+    "AdjustmentReason",
+    "ApiError",
+    "AuthError",
+    "BatchOutcome",
+    "BuyerCancelRequest",
+    "CancelOutcome",
+    "CancelReason",
+    "CancelRequest",
+    "CancelStatus",
+    "CancellationRateError",
+    "Credentials",
+    "Deal",
+    "FbaCancelOutcome",
+    "FeedError",
+    "FeedTimeoutError",
+    "InvalidInputError",
+    "ItemCancel",
+    "ItemRefund",
+    "ListingIssue",
+    "ListingOutcome",
+    "ListingStatus",
+    "ManualActionRequired",
+    "Money",
+    "NetworkError",
+    "NotCancellableError",
+    "NotFoundError",
+    "OutcomeUnknownError",
+    "PriceComponent",
+    "ProcessingMessage",
+    "RefundOutcome",
+    "RefundStatus",
+    "RefundVerification",
+    "SellerClient",
+    "ServerError",
+    "SpCancelError",
+    "SystemCancellation",
+    "ThrottledError",
+    "__version__",
+]
+
+
+def _export_here() -> None:
+    """Make exported classes say ``sp_cancel.X`` (like httpx does), not ``sp_cancel.client.X``."""
+    namespace = globals()
+    for name in __all__:
+        value = namespace[name]
+        if isinstance(value, type):
+            value.__module__ = __name__
+
+
+_export_here()

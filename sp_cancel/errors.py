@@ -166,7 +166,10 @@ class ApiError(SpCancelError):
         message: the first error message, or a description of what went wrong.
         body_excerpt: the first 500 characters of the response body.
         attempts: how many times the call was made.
+        retry_after: seconds from a ``Retry-After`` header, when Amazon sent one (it rarely does).
     """
+
+    retry_after: float | None = None
 
     def __init__(
         self,
@@ -178,8 +181,10 @@ class ApiError(SpCancelError):
         code: str | None = None,
         body_excerpt: str = "",
         attempts: int = 1,
+        retry_after: float | None = None,
     ) -> None:
         """Build the error; see the class attributes."""
+        self.retry_after = retry_after
         self.operation = operation
         self.status = status
         self.request_id = request_id
@@ -216,7 +221,39 @@ class ServerError(ApiError):
 
 
 class NetworkError(ApiError):
-    """No HTTP answer: the connection failed, was dropped, or timed out (after retries)."""
+    """No HTTP answer: the connection failed, was dropped, or timed out (after retries).
+
+    Attributes:
+        request_sent: whether the request may have reached Amazon. ``False`` for a refused
+            connection or connect/pool timeout (safe to resend anything); ``True`` for a read/write
+            timeout or a dropped connection (only an idempotent call may be resent blindly).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        operation: str,
+        status: int | None = None,
+        request_id: str | None = None,
+        code: str | None = None,
+        body_excerpt: str = "",
+        attempts: int = 1,
+        retry_after: float | None = None,
+        request_sent: bool = True,
+    ) -> None:
+        """Build the error; ``request_sent`` defaults to the cautious ``True``."""
+        self.request_sent = request_sent
+        super().__init__(
+            message,
+            operation=operation,
+            status=status,
+            request_id=request_id,
+            code=code,
+            body_excerpt=body_excerpt,
+            attempts=attempts,
+            retry_after=retry_after,
+        )
 
 
 class OutcomeUnknownError(ApiError):

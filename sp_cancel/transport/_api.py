@@ -1,0 +1,411 @@
+"""Typed calls, one per SP-API operation sp_cancel uses (parameter names checked against Amazon's models).
+
+Each method builds the request exactly as the official model spells it
+(``MarketplaceIds`` in Orders v0, ``marketplaceIds`` elsewhere, ``issueLocale``...)
+and returns the :class:`~sp_cancel.transport.Response` of :meth:`SpApiCore.call`.
+``marketplace_ids=None`` means this client's marketplace, except for
+``getFeeds``, where it means no marketplace filter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Literal
+
+from sp_cancel.transport._base import SpApiCore
+from sp_cancel.transport._wire import Response
+
+__all__ = ["SpApi"]
+
+
+class SpApi(SpApiCore):
+    """SP-API for one seller and marketplace: :meth:`call`, typed operations, document upload/download."""
+
+    def _markets(self, marketplace_ids: Sequence[str] | None) -> list[str]:
+        return list(marketplace_ids) if marketplace_ids else [self.marketplace_id]
+
+    # -- Orders 2026-01-01 -------------------------------------------------------------------------
+
+    def search_orders(
+        self,
+        *,
+        created_after: datetime | None = None,
+        created_before: datetime | None = None,
+        last_updated_after: datetime | None = None,
+        last_updated_before: datetime | None = None,
+        fulfilled_by: Literal["MERCHANT", "AMAZON"] | None = None,
+        fulfillment_statuses: Sequence[str] | None = None,
+        included_data: Sequence[str] = (),
+        marketplace_ids: Sequence[str] | None = None,
+        max_results_per_page: int | None = None,
+        pagination_token: str | None = None,
+    ) -> Response:
+        """Search orders (``searchOrders``); exactly one of ``created_after``/``last_updated_after``."""
+        # https://developer-docs.amazon.com/sp-api/reference/searchorders
+        return self.call(
+            "orders.searchOrders",
+            query={
+                "createdAfter": created_after,
+                "createdBefore": created_before,
+                "lastUpdatedAfter": last_updated_after,
+                "lastUpdatedBefore": last_updated_before,
+                "fulfilledBy": [fulfilled_by] if fulfilled_by else None,
+                "fulfillmentStatuses": fulfillment_statuses,
+                "includedData": included_data,
+                "marketplaceIds": self._markets(marketplace_ids),
+                "maxResultsPerPage": max_results_per_page,
+                "paginationToken": pagination_token,
+            },
+        )
+
+    def get_order(self, order_id: str, *, included_data: Sequence[str] = ()) -> Response:
+        """Read one order (Orders 2026-01-01 ``getOrder``)."""
+        # https://github.com/amzn/selling-partner-api-models/blob/main/models/orders-api-model/orders_2026-01-01.json
+        return self.call("orders.getOrder", path={"orderId": order_id}, query={"includedData": included_data})
+
+    def cancel_order(self, order_id: str, *, cancel_reason_code: str) -> Response:
+        """Cancel a whole order (Orders 2026-01-01 ``cancelOrder``; withdrawn from the public model, facts §3.2).
+
+        ``cancel_reason_code``: ``NO_INVENTORY``, ``BUYER_CANCELLED``, ``SHIPPING_ADDRESS_UNDELIVERABLE``,
+        ``CUSTOMER_EXCHANGE`` or ``PRICING_ERROR``. Answers 202 ``{}``.
+        """
+        # https://developer-docs.amazon.com/sp-api/reference/cancelorder
+        return self.call(
+            "orders.cancelOrder",
+            path={"orderId": order_id},
+            body={"cancelReasonCode": cancel_reason_code},
+        )
+
+    # -- Orders v0 (deprecated; removal 2027-03-27) --------------------------------------------------
+
+    def get_orders_v0(
+        self,
+        *,
+        created_after: datetime | None = None,
+        created_before: datetime | None = None,
+        last_updated_after: datetime | None = None,
+        last_updated_before: datetime | None = None,
+        order_statuses: Sequence[str] | None = None,
+        fulfillment_channels: Sequence[Literal["AFN", "MFN"]] | None = None,
+        amazon_order_ids: Sequence[str] | None = None,
+        marketplace_ids: Sequence[str] | None = None,
+        max_results_per_page: int | None = None,
+        next_token: str | None = None,
+    ) -> Response:
+        """List orders (Orders v0 ``getOrders``)."""
+        # https://developer-docs.amazon.com/sp-api/reference/getorders
+        return self.call(
+            "ordersV0.getOrders",
+            query={
+                "MarketplaceIds": self._markets(marketplace_ids),
+                "CreatedAfter": created_after,
+                "CreatedBefore": created_before,
+                "LastUpdatedAfter": last_updated_after,
+                "LastUpdatedBefore": last_updated_before,
+                "OrderStatuses": order_statuses,
+                "FulfillmentChannels": fulfillment_channels,
+                "AmazonOrderIds": amazon_order_ids,
+                "MaxResultsPerPage": max_results_per_page,
+                "NextToken": next_token,
+            },
+        )
+
+    def get_order_v0(self, order_id: str) -> Response:
+        """Read one order (Orders v0 ``getOrder``)."""
+        # https://github.com/amzn/selling-partner-api-models/blob/main/models/orders-api-model/ordersV0.json
+        return self.call("ordersV0.getOrder", path={"orderId": order_id})
+
+    def get_order_items_v0(self, order_id: str, *, next_token: str | None = None) -> Response:
+        """Read one page of an order's items (Orders v0 ``getOrderItems``)."""
+        # https://developer-docs.amazon.com/sp-api/reference/getorderitems
+        return self.call("ordersV0.getOrderItems", path={"orderId": order_id}, query={"NextToken": next_token})
+
+    # -- Feeds 2021-06-30 ----------------------------------------------------------------------------
+
+    def create_feed_document(self, *, content_type: str) -> Response:
+        """Ask for an upload URL (``createFeedDocument``); answers 201 ``{feedDocumentId, url}``."""
+        # https://developer-docs.amazon.com/sp-api/reference/createfeeddocument
+        return self.call("feeds.createFeedDocument", body={"contentType": content_type})
+
+    def create_feed(
+        self,
+        *,
+        feed_type: str,
+        input_feed_document_id: str,
+        marketplace_ids: Sequence[str] | None = None,
+        feed_options: Mapping[str, str] | None = None,
+    ) -> Response:
+        """Submit a feed (``createFeed``; not idempotent); answers 202 ``{feedId}``."""
+        # https://developer-docs.amazon.com/sp-api/reference/createfeed
+        return self.call(
+            "feeds.createFeed",
+            body={
+                "feedType": feed_type,
+                "marketplaceIds": self._markets(marketplace_ids),
+                "inputFeedDocumentId": input_feed_document_id,
+                "feedOptions": dict(feed_options) if feed_options else None,
+            },
+        )
+
+    def get_feed(self, feed_id: str) -> Response:
+        """Read a feed's processing status (``getFeed``)."""
+        # https://developer-docs.amazon.com/sp-api/reference/getfeed
+        return self.call("feeds.getFeed", path={"feedId": feed_id})
+
+    def get_feeds(
+        self,
+        *,
+        feed_types: Sequence[str] | None = None,
+        marketplace_ids: Sequence[str] | None = None,
+        page_size: int | None = None,
+        processing_statuses: Sequence[str] | None = None,
+        created_since: datetime | None = None,
+        created_until: datetime | None = None,
+        next_token: str | None = None,
+    ) -> Response:
+        """List feeds (``getFeeds``); ``feed_types`` or ``next_token`` is required. No marketplace filter by default."""
+        # https://developer-docs.amazon.com/sp-api/reference/getfeeds
+        return self.call(
+            "feeds.getFeeds",
+            query={
+                "feedTypes": feed_types,
+                "marketplaceIds": marketplace_ids,
+                "pageSize": page_size,
+                "processingStatuses": processing_statuses,
+                "createdSince": created_since,
+                "createdUntil": created_until,
+                "nextToken": next_token,
+            },
+        )
+
+    def cancel_feed(self, feed_id: str) -> Response:
+        """Cancel a feed still ``IN_QUEUE`` (``cancelFeed``)."""
+        # https://developer-docs.amazon.com/sp-api/reference/cancelfeed
+        return self.call("feeds.cancelFeed", path={"feedId": feed_id})
+
+    def get_feed_document(
+        self, feed_document_id: str, *, enable_content_encoding_url_header: bool | None = None
+    ) -> Response:
+        """Get a feed document's download URL (``getFeedDocument``): ``{feedDocumentId, url, compressionAlgorithm?}``.
+
+        Result documents are usually GZIP: pass ``compressionAlgorithm`` to :meth:`download`.
+        """
+        # https://developer-docs.amazon.com/sp-api/reference/getfeeddocument
+        return self.call(
+            "feeds.getFeedDocument",
+            path={"feedDocumentId": feed_document_id},
+            query={"enableContentEncodingUrlHeader": enable_content_encoding_url_header},
+        )
+
+    # -- Reports 2021-06-30 --------------------------------------------------------------------------
+
+    def create_report(
+        self,
+        *,
+        report_type: str,
+        marketplace_ids: Sequence[str] | None = None,
+        data_start_time: datetime | None = None,
+        data_end_time: datetime | None = None,
+        report_options: Mapping[str, str] | None = None,
+    ) -> Response:
+        """Request a report (``createReport``); answers 202 ``{reportId}``."""
+        # https://developer-docs.amazon.com/sp-api/reference/createreport
+        return self.call(
+            "reports.createReport",
+            body={
+                "reportType": report_type,
+                "marketplaceIds": self._markets(marketplace_ids),
+                "dataStartTime": data_start_time,
+                "dataEndTime": data_end_time,
+                "reportOptions": dict(report_options) if report_options else None,
+            },
+        )
+
+    def get_report(self, report_id: str) -> Response:
+        """Read a report's processing status (``getReport``)."""
+        # https://developer-docs.amazon.com/sp-api/reference/getreport
+        return self.call("reports.getReport", path={"reportId": report_id})
+
+    def get_report_document(
+        self, report_document_id: str, *, enable_content_encoding_url_header: bool | None = None
+    ) -> Response:
+        """Get a report document's download URL (``getReportDocument``)."""
+        # https://developer-docs.amazon.com/sp-api/reference/getreportdocument
+        return self.call(
+            "reports.getReportDocument",
+            path={"reportDocumentId": report_document_id},
+            query={"enableContentEncodingUrlHeader": enable_content_encoding_url_header},
+        )
+
+    # -- Listings Items 2021-08-01 (sellerId is this client's seller) -------------------------------
+
+    def get_listings_item(
+        self,
+        sku: str,
+        *,
+        marketplace_ids: Sequence[str] | None = None,
+        included_data: Sequence[str] = (),
+        issue_locale: str | None = None,
+    ) -> Response:
+        """Read one listing (``getListingsItem``).
+
+        ``included_data`` e.g. ``("summaries", "fulfillmentAvailability")``; Amazon's default is ``summaries``.
+        """
+        # https://developer-docs.amazon.com/sp-api/reference/getlistingsitem
+        return self.call(
+            "listings.getListingsItem",
+            path={"sku": sku},
+            query={
+                "marketplaceIds": self._markets(marketplace_ids),
+                "includedData": included_data,
+                "issueLocale": issue_locale,
+            },
+        )
+
+    def patch_listings_item(
+        self,
+        sku: str,
+        *,
+        product_type: str,
+        patches: Sequence[Mapping[str, object]],
+        marketplace_ids: Sequence[str] | None = None,
+        included_data: Sequence[str] = (),
+        mode: Literal["VALIDATION_PREVIEW"] | None = None,
+        issue_locale: str | None = None,
+    ) -> Response:
+        """Patch one listing (``patchListingsItem``); HTTP 200 even when ``status == "INVALID"``."""
+        # https://developer-docs.amazon.com/sp-api/reference/patchlistingsitem
+        return self.call(
+            "listings.patchListingsItem",
+            path={"sku": sku},
+            query={
+                "marketplaceIds": self._markets(marketplace_ids),
+                "includedData": included_data,
+                "mode": mode,
+                "issueLocale": issue_locale,
+            },
+            body={"productType": product_type, "patches": [dict(p) for p in patches]},
+        )
+
+    def delete_listings_item(
+        self, sku: str, *, marketplace_ids: Sequence[str] | None = None, issue_locale: str | None = None
+    ) -> Response:
+        """Delete one listing (``deleteListingsItem``); answers ``ACCEPTED``, processed asynchronously."""
+        # https://developer-docs.amazon.com/sp-api/reference/deletelistingsitem
+        return self.call(
+            "listings.deleteListingsItem",
+            path={"sku": sku},
+            query={"marketplaceIds": self._markets(marketplace_ids), "issueLocale": issue_locale},
+        )
+
+    # -- Fulfillment Outbound (Multi-Channel Fulfillment) --------------------------------------------
+
+    def get_fulfillment_order(self, seller_fulfillment_order_id: str) -> Response:
+        """Read an MCF order (Fulfillment Outbound 2020-07-01 ``getFulfillmentOrder``)."""
+        # https://developer-docs.amazon.com/sp-api/reference/getfulfillmentorder
+        return self.call(
+            "fbaOutbound.getFulfillmentOrder",
+            path={"sellerFulfillmentOrderId": seller_fulfillment_order_id},
+        )
+
+    def cancel_fulfillment_order(self, seller_fulfillment_order_id: str) -> Response:
+        """Cancel an MCF order in ``Received``/``Planning`` (2020-07-01 ``cancelFulfillmentOrder``)."""
+        # https://developer-docs.amazon.com/sp-api/reference/cancelfulfillmentorder
+        return self.call(
+            "fbaOutbound.cancelFulfillmentOrder",
+            path={"sellerFulfillmentOrderId": seller_fulfillment_order_id},
+        )
+
+    def get_fulfillment_order_2026(
+        self,
+        order_id: str,
+        *,
+        shipments: Literal["INCLUDE", "EXCLUDE"] | None = None,
+        fulfillment_service_id: str | None = None,
+    ) -> Response:
+        """Read an MCF order (Fulfillment Outbound 2026-07-04 ``getOrder``)."""
+        # https://github.com/amzn/selling-partner-api-models/blob/main/models/fulfillment-outbound-api-model/fulfillmentOutbound_2026-07-04.json
+        return self.call(
+            "fbaOutbound2026.getOrder",
+            path={"orderId": order_id},
+            query={"shipments": shipments},
+            headers=_service_header(fulfillment_service_id),
+        )
+
+    def cancel_fulfillment_order_2026(self, order_id: str, *, fulfillment_service_id: str | None = None) -> Response:
+        """Cancel an MCF order (Fulfillment Outbound 2026-07-04 ``cancelOrder``); answers 202 ``{}``."""
+        # https://github.com/amzn/selling-partner-api-models/blob/main/models/fulfillment-outbound-api-model/fulfillmentOutbound_2026-07-04.json
+        return self.call(
+            "fbaOutbound2026.cancelOrder",
+            path={"orderId": order_id},
+            headers=_service_header(fulfillment_service_id),
+        )
+
+    # -- Promotions 2025-12-01 (read-only; not in the public models: facts §9) -----------------------
+
+    def search_promotions(
+        self,
+        *,
+        marketplace_ids: Sequence[str] | None = None,
+        statuses: Sequence[str] | None = None,
+        promotion_types: Sequence[str] | None = None,
+        asins: Sequence[str] | None = None,
+        skus: Sequence[str] | None = None,
+        start_date_after: datetime | None = None,
+        start_date_before: datetime | None = None,
+        end_date_after: datetime | None = None,
+        end_date_before: datetime | None = None,
+        included_data: Sequence[str] = (),
+        locale: str | None = None,
+        limit: int | None = None,
+        pagination_token: str | None = None,
+    ) -> Response:
+        """Search promotions and deals (``searchPromotions``); one marketplace per call."""
+        # https://github.com/amzn/selling-partner-api-sdk/blob/main/python/sdk/spapi/api/promotions_v2025_12_01/promotions_api.py
+        return self.call(
+            "promotions.searchPromotions",
+            query={
+                "marketplaceIds": self._markets(marketplace_ids),
+                "statuses": statuses,
+                "promotionTypes": promotion_types,
+                "asins": asins,
+                "skus": skus,
+                "startDateAfter": start_date_after,
+                "startDateBefore": start_date_before,
+                "endDateAfter": end_date_after,
+                "endDateBefore": end_date_before,
+                "includedData": included_data,
+                "locale": locale,
+                "limit": limit,
+                "paginationToken": pagination_token,
+            },
+        )
+
+    def get_promotion(
+        self, promotion_id: str, *, included_data: Sequence[str] = (), locale: str | None = None
+    ) -> Response:
+        """Read one promotion or deal (``getPromotion``)."""
+        # https://github.com/amzn/selling-partner-api-sdk/blob/main/python/sdk/spapi/api/promotions_v2025_12_01/promotions_api.py
+        return self.call(
+            "promotions.getPromotion",
+            path={"promotionId": promotion_id},
+            query={"includedData": included_data, "locale": locale},
+        )
+
+    # -- Finances v0 ---------------------------------------------------------------------------------
+
+    def list_financial_events_by_order_id(
+        self, order_id: str, *, max_results_per_page: int | None = None, next_token: str | None = None
+    ) -> Response:
+        """List an order's financial events, refunds included (``listFinancialEventsByOrderId``)."""
+        # https://developer-docs.amazon.com/sp-api/reference/listfinancialeventsbyorderid
+        return self.call(
+            "finances.listFinancialEventsByOrderId",
+            path={"orderId": order_id},
+            query={"MaxResultsPerPage": max_results_per_page, "NextToken": next_token},
+        )
+
+
+def _service_header(fulfillment_service_id: str | None) -> dict[str, str] | None:
+    return {"x-amzn-fulfillment-service-id": fulfillment_service_id} if fulfillment_service_id else None

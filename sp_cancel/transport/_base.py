@@ -1,0 +1,393 @@
+"""The core of :class:`~sp_cancel.transport.SpApi`: one SP-API call, one document upload or download.
+
+One *attempt* = get an access token (cached) -> ``limiter.acquire`` -> send through
+the injected ``httpx.Client`` -> map the answer to a :class:`Response` or raise
+exactly one typed error. ``retry.call(attempt, ...)`` decides whether to try
+again. Requests are built with python-amazon-sp-api's pure
+``sp_api.base._core.prepare_request`` (never its client, transport or retry
+decorators); documents go to S3's presigned URLs through the same httpx client,
+without our access token.
+"""
+
+from __future__ import annotations
+
+import gzip
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any, Final, TypeVar
+
+import httpx
+import structlog
+from sp_api.base._core import prepare_request
+
+from sp_cancel._events import CALL_COMPLETED, CALL_FAILED, DOCUMENT_DOWNLOADED, DOCUMENT_UPLOADED, LOGGER_NAME
+from sp_cancel._version import __version__
+from sp_cancel.clock import Clock, Sleep
+from sp_cancel.errors import ApiError, AuthError, NetworkError, ServerError, ThrottledError
+from sp_cancel.ratelimit import RateLimiter
+from sp_cancel.retry import RetryPolicy
+from sp_cancel.transport._lwa import LwaCredentials, LwaTokenClient
+from sp_cancel.transport._operations import OPERATIONS, Operation
+from sp_cancel.transport._wire import (
+    REQUEST_ID_HEADER,
+    Response,
+    encode_query,
+    error_for_status,
+    format_path,
+    json_safe,
+    network_error,
+    parse_rate_limit,
+    parse_success_body,
+)
+
+__all__ = ["DOWNLOAD_OPERATION", "UPLOAD_OPERATION", "SpApiCore"]
+
+T = TypeVar("T")
+
+USER_AGENT: Final = f"sp-cancel/{__version__} (Language=Python)"
+
+# Operations that legitimately answer 2xx with no body (their models declare no schema, or only
+# optional fields): cancelFeed 200 has no schema; both cancelOrder answer 202 {}; cancelFulfillmentOrder
+# answers {errors?}. Any other empty 2xx is a ServerError.
+_MAY_BE_EMPTY: Final = frozenset(
+    {"feeds.cancelFeed", "orders.cancelOrder", "fbaOutbound.cancelFulfillmentOrder", "fbaOutbound2026.cancelOrder"}
+)
+
+# Feed and report documents live at S3 presigned URLs (valid 5 minutes); they are not metered by
+# SP-API usage plans, so they skip the limiter. Re-sending the same bytes to the same URL is harmless.
+UPLOAD_OPERATION: Final = Operation(
+    key="documents.upload",
+    name="uploadDocument",
+    api="s3",
+    method="PUT",
+    path="{url}",
+    rate=10.0,
+    burst=10,
+)
+DOWNLOAD_OPERATION: Final = Operation(
+    key="documents.download",
+    name="downloadDocument",
+    api="s3",
+    method="GET",
+    path="{url}",
+    rate=10.0,
+    burst=10,
+)
+_GZIP_MAGIC: Final = b"\x1f\x8b"
+_S3_DENIED_HINT: Final = (
+    "S3 refused the presigned URL: it expires 5 minutes after it was issued (ask for a new one), "
+    "and an upload's Content-Type must equal the contentType given to createFeedDocument"
+)
+
+
+class SpApiCore:
+    """One seller + marketplace's SP-API access: requests, error mapping, rate limiting, retries.
+
+    Args:
+        credentials: LWA refresh token, client id and secret.
+        seller_id: the seller (merchant) id; fills ``{sellerId}`` in listings paths.
+        marketplace_id: the marketplace requests default to.
+        endpoint: SP-API base URL (production region host, sandbox, proxy or simulator).
+        token_url: LWA token URL.
+        http: the one httpx client for SP-API, LWA and documents (the caller owns it).
+        limiter: token buckets, acquired before every SP-API request.
+        retry: what to retry and how long.
+        clock: time source.
+        sleep: how waiting happens.
+    """
+
+    def __init__(
+        self,
+        *,
+        credentials: LwaCredentials,
+        seller_id: str,
+        marketplace_id: str,
+        endpoint: str,
+        token_url: str,
+        http: httpx.Client,
+        limiter: RateLimiter,
+        retry: RetryPolicy,
+        clock: Clock,
+        sleep: Sleep,
+    ) -> None:
+        self.seller_id = seller_id
+        self.marketplace_id = marketplace_id
+        self.endpoint = endpoint.rstrip("/")
+        self._http = http
+        self._limiter = limiter
+        self._retry = retry
+        self._clock = clock
+        self._sleep = sleep
+        self._scope = f"{credentials.client_id}:{seller_id}"
+        self._tokens = LwaTokenClient(credentials=credentials, token_url=token_url, http=http, clock=clock)
+        self._log = structlog.get_logger(LOGGER_NAME)
+
+    @property
+    def token_url(self) -> str:
+        """The LWA token URL."""
+        return self._tokens.token_url
+
+    @property
+    def scope(self) -> str:
+        """The rate-limit scope, ``"<client_id>:<seller_id>"``."""
+        return self._scope
+
+    def call(
+        self,
+        op_key: str,
+        *,
+        path: Mapping[str, str] | None = None,
+        query: Mapping[str, object] | None = None,
+        body: object | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Response:
+        """Call one SP-API operation (by key, e.g. ``"feeds.getFeed"``) with limiter and retries.
+
+        Args:
+            op_key: a key of :data:`~sp_cancel.transport._operations.OPERATIONS`.
+            path: path parameters (URL-encoded here); ``sellerId`` defaults to this seller.
+            query: query parameters; sequences are comma-joined, datetimes ISO 8601 with ``Z``.
+            body: JSON body (datetimes and enums converted).
+            headers: extra request headers.
+
+        Raises:
+            InvalidInputError: a path parameter is missing or empty (nothing is sent).
+            ApiError: or one of its subclasses, after the retry policy gave up.
+        """
+        op = OPERATIONS[op_key]
+        path_params = {"sellerId": self.seller_id, **(path or {})}
+        url_path = format_path(op.path, path_params)
+        params = encode_query(query)
+        data = json_safe(body) if body is not None else None
+        state = _AttemptState()
+
+        def attempt() -> Response:
+            state.number += 1
+            return self._attempt(op=op, url_path=url_path, params=params, data=data, extra_headers=headers, state=state)
+
+        return self._retry.call(
+            attempt,
+            op=op,
+            clock=self._clock,
+            sleep=self._sleep,
+            throttle_wait=lambda: self._limiter.on_throttled(self._scope, op),
+            log=self._log,
+            sent_at=lambda: state.sent_at or self._clock.now(),
+        )
+
+    def _attempt(
+        self,
+        *,
+        op: Operation,
+        url_path: str,
+        params: dict[str, str],
+        data: Any,
+        extra_headers: Mapping[str, str] | None,
+        state: _AttemptState,
+    ) -> Response:
+        token = self._access_token(op, state.number)
+        waited = self._limiter.acquire(self._scope, op)
+        headers = {
+            "user-agent": USER_AGENT,
+            "accept": "application/json",
+            "x-amz-access-token": token,
+            "x-amz-date": self._clock.now().strftime("%Y%m%dT%H%M%SZ"),
+            **({"content-type": "application/json"} if data is not None else {}),
+            **(extra_headers or {}),
+        }
+        prepared = prepare_request(
+            method=op.method,
+            endpoint=self.endpoint,
+            path=url_path,
+            params=params,
+            data=data if data is not None else {},
+            headers=headers,
+            add_marketplace=False,
+            marketplace_id=self.marketplace_id,
+            version=None,
+        )
+        if data is not None and prepared["content"] is None:
+            prepared["content"] = "{}" if op.method in {"POST", "PUT", "PATCH"} else None
+        context = {"operation": op.name, "attempt": state.number, "rate_limit_wait": round(waited, 3)}
+        state.sent_at = self._clock.now()
+        try:
+            raw = self._http.request(
+                prepared["method"],
+                prepared["url"],
+                params=prepared["params"],
+                content=prepared["content"],
+                headers=prepared["headers"],
+            )
+            response = self._to_response(op, raw, state.number)
+        except httpx.HTTPError as exc:
+            error = network_error(op.name, exc, attempts=state.number)
+            self._failed(error, context)
+            raise error from exc
+        except ApiError as error:
+            if isinstance(error, AuthError):
+                self._tokens.invalidate()
+            self._failed(error, context)
+            raise
+        if response.rate_limit is not None:
+            self._limiter.update(self._scope, op, response.rate_limit)
+        self._log.debug(
+            CALL_COMPLETED,
+            **context,
+            status=response.status,
+            request_id=response.request_id,
+            rate_limit=response.rate_limit,
+            seller_id=self.seller_id,
+            marketplace_id=self.marketplace_id,
+        )
+        return response
+
+    def _access_token(self, op: Operation, attempt: int) -> str:
+        """Return the access token; a transient LWA failure becomes "not sent" for ``op`` so it is retried."""
+        try:
+            return self._tokens.access_token()
+        except AuthError:
+            raise
+        except (ServerError, ThrottledError, NetworkError) as exc:
+            error = NetworkError(
+                f"could not get an LWA access token, so the request was not sent: {exc}",
+                operation=op.name,
+                request_id=exc.request_id,
+                code=exc.code,
+                attempts=attempt,
+                request_sent=False,
+            )
+            self._failed(error, {"operation": op.name, "attempt": attempt})
+            raise error from exc
+
+    def _to_response(self, op: Operation, raw: httpx.Response, attempt: int) -> Response:
+        status, headers, body = raw.status_code, raw.headers, raw.content
+        if not 200 <= status < 300:
+            raise error_for_status(op.name, status, headers, body, attempts=attempt, now=self._clock.now())
+        data = parse_success_body(
+            op.name, status, headers, body, may_be_empty=op.key in _MAY_BE_EMPTY, attempts=attempt
+        )
+        return Response(
+            status=status,
+            headers=headers,
+            data=data,
+            request_id=headers.get(REQUEST_ID_HEADER),
+            rate_limit=parse_rate_limit(headers),
+        )
+
+    def _failed(self, error: ApiError, context: Mapping[str, object]) -> None:
+        self._log.warning(
+            CALL_FAILED,
+            **context,
+            status=error.status,
+            request_id=error.request_id,
+            code=error.code,
+            error=type(error).__name__,
+            **({"request_sent": error.request_sent} if isinstance(error, NetworkError) else {}),
+            seller_id=self.seller_id,
+            marketplace_id=self.marketplace_id,
+        )
+
+    # -- documents (S3 presigned URLs) -------------------------------------------------------------
+
+    def upload(self, url: str, body: bytes, content_type: str) -> None:
+        """PUT ``body`` to a presigned feed-document URL with exactly ``content_type``; retried.
+
+        The ``Content-Type`` must equal the ``contentType`` given to ``createFeedDocument``,
+        or S3 rejects the signature (403).
+
+        Raises:
+            AuthError: 403 from S3 (URL expired after 5 minutes, or ``Content-Type`` mismatch).
+            ApiError: or a subclass, after retries.
+        """
+        op = UPLOAD_OPERATION
+
+        def attempt() -> None:
+            raw = self._document_request(op, "PUT", url, content=body, headers={"Content-Type": content_type})
+            self._log.info(DOCUMENT_UPLOADED, operation=op.name, status=raw.status_code, size=len(body))
+
+        self._retry.call(attempt, op=op, clock=self._clock, sleep=self._sleep, log=self._log)
+
+    def download(self, url: str, *, compression: str | None) -> bytes:
+        """GET a presigned document URL and return its bytes, gunzipped only when ``compression == "GZIP"``.
+
+        Raises:
+            ServerError: the document claims GZIP but is not (retried like a bad body).
+            ApiError: or a subclass, after retries.
+        """
+        op = DOWNLOAD_OPERATION
+
+        def attempt() -> bytes:
+            raw = self._document_request(op, "GET", url)
+            content = raw.content
+            if compression == "GZIP":
+                content = self._gunzip(op, raw)
+            self._log.info(
+                DOCUMENT_DOWNLOADED,
+                operation=op.name,
+                status=raw.status_code,
+                size=len(content),
+                compression=compression,
+            )
+            return content
+
+        return self._retry.call(attempt, op=op, clock=self._clock, sleep=self._sleep, log=self._log)
+
+    def _document_request(
+        self,
+        op: Operation,
+        method: str,
+        url: str,
+        *,
+        content: bytes | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> httpx.Response:
+        try:
+            raw = self._http.request(method, url, content=content, headers=headers)
+        except httpx.HTTPError as exc:
+            failure = network_error(op.name, exc)
+            self._failed(failure, {"operation": op.name})
+            raise failure from exc
+        if not 200 <= raw.status_code < 300:
+            error: ApiError = error_for_status(
+                op.name, raw.status_code, raw.headers, raw.content, now=self._clock.now()
+            )
+            if isinstance(error, AuthError):
+                error = AuthError(
+                    f"{error.message}. {_S3_DENIED_HINT}",
+                    operation=error.operation,
+                    status=error.status,
+                    request_id=error.request_id or raw.headers.get("x-amz-request-id"),
+                    code=error.code,
+                    body_excerpt=error.body_excerpt,
+                )
+            self._failed(error, {"operation": op.name})
+            raise error
+        return raw
+
+    @staticmethod
+    def _gunzip(op: Operation, raw: httpx.Response) -> bytes:
+        content = raw.content
+        if content.startswith(_GZIP_MAGIC):
+            try:
+                return gzip.decompress(content)
+            except (OSError, EOFError) as exc:
+                raise ServerError(
+                    f"the document is not valid GZIP: {exc}",
+                    operation=op.name,
+                    status=raw.status_code,
+                ) from exc
+        if raw.headers.get("content-encoding", "").lower() == "gzip":
+            return content  # served with Content-Encoding: gzip; httpx already decompressed it
+        raise ServerError(
+            "the document was announced as GZIP but is not compressed",
+            operation=op.name,
+            status=raw.status_code,
+        )
+
+
+class _AttemptState:
+    """Mutable bookkeeping shared by the attempts of one call."""
+
+    def __init__(self) -> None:
+        self.number = 0
+        self.sent_at: datetime | None = None
