@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Final
 import structlog
 
 from sp_cancel import _events
-from sp_cancel._cancel import cancel_orders
+from sp_cancel._cancel_batch import cancel_orders
 from sp_cancel._outcomes import BatchOutcome, BuyerCancelRequest, CancelOutcome, SystemCancellation
 from sp_cancel.clock import utc
 from sp_cancel.errors import AuthError, InvalidInputError, NotCancellableError, NotFoundError

@@ -97,19 +97,23 @@ class FeedRunner:
         document: bytes,
         message_ids: Mapping[str, int],
         marketplace_ids: Sequence[str],
+        owner: str | None = None,
     ) -> str:
         """Submit ``document`` for the journal entries ``message_ids`` names; return the feed id.
 
-        The entries must already be planned (and leased by the caller).
+        The entries must be planned (leased to ``owner`` when given). They are marked submitting
+        after the upload and just before ``createFeed``; if anything fails before that, they are
+        still planned and nothing reached Amazon.
         """
         keys = list(message_ids)
         digest = document_hash(document)
-        sent_at = self._clock.now()
-        self._journal.mark_submitting(
-            keys, feed_type=feed_type, document_hash=digest, message_ids=message_ids, sent_at=sent_at
-        )
         created = self._api.call("feeds.createFeedDocument", body={"contentType": content_type}).data
         self._api.upload(created["url"], document, content_type)
+        # From here on Amazon may create the feed: record that before asking.
+        sent_at = self._clock.now()
+        self._journal.mark_submitting(
+            keys, feed_type=feed_type, document_hash=digest, message_ids=message_ids, sent_at=sent_at, owner=owner
+        )
         body = {
             "feedType": feed_type,
             "marketplaceIds": list(marketplace_ids),

@@ -121,6 +121,11 @@ def _from_report(ctx: Context, start: datetime, end: datetime) -> list[OrderReco
     return list(_attribution(ctx, records))
 
 
+def _check_window(window: object) -> None:
+    if not isinstance(window, timedelta) or window <= timedelta(0):
+        raise InvalidInputError("window must be a positive timedelta", field="window")
+
+
 def cancellation_rate(
     ctx: Context,
     *,
@@ -133,8 +138,7 @@ def cancellation_rate(
     compare = compare_with_amazon
     if source not in {"auto", "orders", "report"}:
         raise InvalidInputError(f"source must be 'auto', 'orders' or 'report', got {source!r}", field="source")
-    if not isinstance(window, timedelta) or window <= timedelta(0):
-        raise InvalidInputError("window must be a positive timedelta", field="window")
+    _check_window(window)
     stop = end or ctx.clock.now()
     start = stop - window
     used: str

@@ -128,7 +128,7 @@ class Workflows:
         rest. With ``max_rate``, the whole batch is refused with :class:`~sp_cancel.CancellationRateError`
         (nothing sent) when its seller-faulted cancellations would push the 7-day cancellation rate above it.
         """
-        from sp_cancel._cancel import cancel_orders  # noqa: PLC0415
+        from sp_cancel._cancel_batch import cancel_orders  # noqa: PLC0415
 
         guard = None
         if max_rate is not None:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Final, Self
 import attrs
 import httpx
 
+from sp_cancel._workflows import Workflows
 from sp_cancel.clock import Clock, Sleep, SystemClock, system_sleep
 from sp_cancel.errors import InvalidInputError
 from sp_cancel.ratelimit import InMemoryRateLimiter, RateLimiter
@@ -65,7 +66,7 @@ class Credentials:
         return f"Credentials(client_id={self.client_id!r}, refresh_token=<hidden>, client_secret=<hidden>)"
 
 
-class SellerClient:
+class SellerClient(Workflows):
     """Everything one seller does in one marketplace through SP-API.
 
     Args:
@@ -185,8 +186,10 @@ class SellerClient:
         return self._api.endpoint
 
     def close(self) -> None:
-        """Close the HTTP connections (the client cannot be used afterwards)."""
+        """Close the HTTP connections and the journal (the client cannot be used afterwards)."""
         self._http.close()
+        if self._context is not None and self._context.journal is not self._journal_arg:
+            self._context.journal.close()
 
     def __enter__(self) -> Self:
         return self
