@@ -1,0 +1,301 @@
+"""A faithful local SP-API for tests, notebooks and demos: ``Simulator``.
+
+```python
+from sp_cancel.testing import Simulator
+
+sim = Simulator(seed=1)                 # seeded world, fake clock, in-process transport
+client = sim.client()                   # a SellerClient wired to it (no sockets)
+with sim.serve() as base_url:           # or over real HTTP on 127.0.0.1
+    ...
+```
+
+What it serves: LWA tokens, Orders 2026-01-01 and v0, Feeds (order and
+listings feeds processed from the uploaded documents), Reports (seller
+performance, All Orders), Listings Items, Fulfillment Outbound 2020-07-01 and
+2026-07-04, Promotions 2025-12-01, Finances v0; Amazon's usage plans (scaled by
+``scale``) with real 429s; and injected faults (see :meth:`Simulator.add_fault`).
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import httpx
+
+from sp_cancel.clock import Clock, FakeClock
+from sp_cancel.testing._sim import (
+    _app,
+    _builders,
+    _fba,
+    _finances,
+    _listings_api,
+    _lwa,
+    _orders,
+    _orders_v0,
+    _promotions,
+    _reports,
+    _scenario,
+    _serve,
+)
+from sp_cancel.testing._sim._core import CancelRateKey, SimulatorCore, SimulatorCredentials
+from sp_cancel.testing._sim._faults import FaultRule, load_rules, parse_rules
+from sp_cancel.testing._sim._markets import resolve_market
+from sp_cancel.testing._sim._scenario import Scenario
+from sp_cancel.testing._sim._state import SimDeal, SimListing, SimMcfOrder, SimOrder, V0Status, World
+
+__all__ = ["FakeClock", "Scenario", "Simulator", "SimulatorCredentials"]
+
+FaultsSpec = Iterable[Mapping[str, object] | FaultRule] | str | Path | None
+
+
+def _rules(faults: FaultsSpec) -> list[FaultRule]:
+    if faults is None:
+        return []
+    if isinstance(faults, str | Path):
+        return load_rules(faults)
+    out: list[FaultRule] = []
+    for rule in faults:
+        out.extend([rule] if isinstance(rule, FaultRule) else parse_rules([rule]))
+    return out
+
+
+def _wire_feeds(core: SimulatorCore) -> None:
+    try:
+        feeds = importlib.import_module("sp_cancel.testing._sim._feeds")
+    except ModuleNotFoundError as exc:  # the Feeds part ships separately; everything else works without it
+        if exc.name != "sp_cancel.testing._sim._feeds":
+            raise
+        return
+    core.register(feeds)
+
+
+class Simulator:
+    """A stateful, seeded, rate-limited, fault-injectable SP-API (see the module docstring).
+
+    Args:
+        seed: makes the world, ids, request ids and probabilistic faults reproducible.
+        scale: multiplies usage-plan rates and divides simulated durations (feeds, reports, MCF window...).
+        faults: fault rules (mappings, see :meth:`add_fault`) or a JSON file of them.
+        seller_id: the simulated seller.
+        marketplace: the seller's home marketplace (country code or marketplace id).
+        orders: how many orders the seeded scenario holds (``scenario`` overrides).
+        clock: the simulator's clock (default a new :class:`FakeClock`).
+        credentials: the LWA credentials accepted (default: fake values in ``.credentials``).
+        scenario: the full :class:`Scenario` (``None``: ``Scenario(orders=orders)``).
+        cancel_rate_key: ``"prefulfillmentCancelRate"`` makes the seller performance report use the
+            schema example's alternate property name.
+    """
+
+    def __init__(  # noqa: PLR0917 - the documented constructor
+        self,
+        seed: int = 0,
+        scale: float = 1.0,
+        faults: FaultsSpec = None,
+        seller_id: str = "A1SIMSELLER0001",
+        marketplace: str = "US",
+        orders: int = 200,
+        clock: Clock | None = None,
+        credentials: SimulatorCredentials | None = None,
+        *,
+        scenario: Scenario | None = None,
+        cancel_rate_key: CancelRateKey = "preFulfillmentCancellationRate",
+    ) -> None:
+        market = resolve_market(marketplace)
+        self._core = SimulatorCore(
+            seed=seed,
+            scale=scale,
+            seller_id=seller_id,
+            marketplace_id=market.marketplace_id,
+            clock=clock,
+            credentials=credentials,
+            faults=_rules(faults),
+            cancel_rate_key=cancel_rate_key,
+        )
+        for module in (_lwa, _orders, _orders_v0, _listings_api, _fba, _promotions, _reports, _finances):
+            self._core.register(module)
+        _wire_feeds(self._core)
+        _scenario.populate(self._core, scenario or Scenario(orders=orders))
+        self.wsgi_app = _app.make_wsgi_app(self._core)
+
+    # -- what tests read ------------------------------------------------------------------------
+
+    @property
+    def clock(self) -> Clock:
+        """The simulator's clock (a :class:`FakeClock` unless another was given)."""
+        return self._core.clock
+
+    @property
+    def world(self) -> World:
+        """Everything the simulated seller has (orders, listings, feeds...); hold :attr:`lock` to mutate."""
+        return self._core.world
+
+    @property
+    def lock(self) -> Any:
+        """The lock every request holds; take it to change :attr:`world` while a server runs."""
+        return self._core.lock
+
+    @property
+    def seller_id(self) -> str:
+        """The simulated seller id."""
+        return self._core.seller_id
+
+    @property
+    def marketplace_id(self) -> str:
+        """The seller's home marketplace id."""
+        return self._core.world.marketplace_id
+
+    @property
+    def credentials(self) -> SimulatorCredentials:
+        """The refresh token, client id and client secret the LWA endpoint accepts."""
+        return self._core.credentials
+
+    @property
+    def base_url(self) -> str:
+        """The SP-API endpoint (in-process host, or ``http://127.0.0.1:PORT`` while serving)."""
+        return self._core.base_url
+
+    @property
+    def token_url(self) -> str:
+        """The LWA token URL."""
+        return self._core.token_url
+
+    # -- wiring ---------------------------------------------------------------------------------
+
+    def transport(self) -> httpx.BaseTransport:
+        """An in-process httpx transport (no sockets).
+
+        ``drop`` → ``httpx.RemoteProtocolError``,
+        ``timeout_after_commit`` → ``httpx.ReadTimeout``, a delay advances the clock (past the read
+        timeout → ``httpx.ReadTimeout``).
+        """
+        return _app.SimTransport(self._core)
+
+    def client(self, **overrides: Any) -> Any:
+        """A ``sp_cancel.SellerClient`` wired to this simulator in-process (journal in memory, fake sleep).
+
+        Keyword arguments override or extend the constructor arguments.
+        """
+        package = importlib.import_module("sp_cancel")
+        creds = self.credentials
+        kwargs: dict[str, Any] = {
+            "credentials": package.Credentials(
+                refresh_token=creds.refresh_token, client_id=creds.client_id, client_secret=creds.client_secret
+            ),
+            "seller_id": self.seller_id,
+            "marketplace": self.marketplace_id,
+            "endpoint": self.base_url,
+            "token_url": self.token_url,
+            "journal": ":memory:",
+            "transport": self.transport(),
+            "clock": self.clock,
+            "sleep": self._core.pass_time,
+        }
+        kwargs.update(overrides)
+        return package.SellerClient(**kwargs)
+
+    @contextmanager
+    def serve(self, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
+        """Serve over real HTTP from a background thread; yield the base URL (token URL = base + /auth/o2/token)."""
+        previous = self._core.base_url
+        with _serve.serve_in_thread(self.wsgi_app, host, port) as base_url:
+            self._core.base_url = base_url
+            try:
+                yield base_url
+            finally:
+                self._core.base_url = previous
+
+    # -- faults and time ----------------------------------------------------------------------------
+
+    def add_fault(
+        self,
+        operation: str,
+        fault: str,
+        *,
+        nth: int | None = None,
+        probability: float | None = None,
+        count: int | None = 1,
+        seconds: float | None = None,
+    ) -> None:
+        """Inject a fault into ``operation``.
+
+        ``operation`` is an operation key such as ``"feeds.createFeed"``, ``"lwa.token"``, or ``"*"``;
+        ``fault`` is ``"500"``, ``"503"``, ``"html_504"``, ``"empty_200"``, ``"drop"``, ``"delay"`` (with
+        ``seconds``), ``"timeout_after_commit"``, ``"feed_stuck"``, ``"feed_fatal"``. ``nth`` fires from the
+        nth matching request on, ``probability`` fires at random (seeded), ``count`` bounds the firings.
+        """
+        rule = FaultRule(operation, fault, nth=nth, probability=probability, count=count, seconds=seconds)
+        with self._core.lock:
+            self._core.faults.add(rule)
+
+    def advance(self, seconds: float) -> None:
+        """Let ``seconds`` of simulated time pass (advances a fake clock; really waits on a real one)."""
+        self._core.pass_time(seconds)
+
+    def issue_access_token(self) -> str:
+        """An access token valid for an hour, without a round trip to the LWA endpoint (for raw-HTTP tests)."""
+        with self._core.lock:
+            return self._core.issue_access_token()
+
+    def revoke_authorization(self) -> None:
+        """Make the refresh token and every access token invalid (``invalid_grant`` / 403 from now on)."""
+        with self._core.lock:
+            self._core.authorization_revoked = True
+
+    # -- objects ------------------------------------------------------------------------------
+
+    def add_order(self, **kwargs: Any) -> SimOrder:
+        """Add an order (see ``_builders.add_order`` for the keywords: status, channel, items, ...)."""
+        with self._core.lock:
+            return _builders.add_order(self._core, **kwargs)
+
+    def add_listing(self, sku: str, **kwargs: Any) -> SimListing:
+        """Add a listing (channel ``MFN``/``FBA``, quantity, lead_time_days, delete_ignored, ...)."""
+        with self._core.lock:
+            return _builders.add_listing(self._core, sku, **kwargs)
+
+    def add_mcf_order(self, seller_fulfillment_order_id: str | None = None, **kwargs: Any) -> SimMcfOrder:
+        """Add a multi-channel fulfillment order (status, received_at, items, ...)."""
+        with self._core.lock:
+            return _builders.add_mcf_order(self._core, seller_fulfillment_order_id, **kwargs)
+
+    def add_deal(self, promotion_id: str | None = None, **kwargs: Any) -> SimDeal:
+        """Add a deal or promotion (deal_type, status, start, end, ...)."""
+        with self._core.lock:
+            return _builders.add_deal(self._core, promotion_id, **kwargs)
+
+    def order(self, order_id: str) -> SimOrder:
+        """The order with ``order_id`` (``KeyError`` if unknown)."""
+        return self._core.world.orders[order_id]
+
+    def orders(
+        self,
+        *,
+        status: V0Status | None = None,
+        channel: Literal["MFN", "AFN"] | None = None,
+        buyer_requested: bool | None = None,
+    ) -> list[SimOrder]:
+        """Orders matching the filters, oldest first (a convenience for picking test subjects)."""
+        found: Sequence[SimOrder] = sorted(self._core.world.orders.values(), key=lambda o: o.purchase_date)
+        return [
+            o
+            for o in found
+            if (status is None or o.status == status)
+            and (channel is None or o.fulfillment_channel == channel)
+            and (buyer_requested is None or any(i.buyer_requested_cancel for i in o.items) == buyer_requested)
+        ]
+
+    def now(self) -> datetime:
+        """The simulated current time."""
+        return self._core.now()
+
+    def __repr__(self) -> str:
+        world = self._core.world
+        return (
+            f"Simulator(seller_id={self.seller_id!r}, marketplace_id={self.marketplace_id!r}, "
+            f"orders={len(world.orders)}, listings={len(world.listings)}, now={self.now().isoformat()})"
+        )
