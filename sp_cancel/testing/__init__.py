@@ -130,6 +130,15 @@ class Simulator:
         return self._core.clock
 
     @property
+    def request_counts(self) -> Mapping[str, int]:
+        """Requests received so far per operation key (``"feeds.createFeed"``...), 429s and faults included.
+
+        Uploads and downloads count as ``document.upload``/``document.download``, the token exchange as
+        ``lwa.token``. Benchmarks and tests use it to count API calls.
+        """
+        return dict(self._core.request_counts)
+
+    @property
     def world(self) -> World:
         """Everything the simulated seller has (orders, listings, feeds...); hold :attr:`lock` to mutate."""
         return self._core.world

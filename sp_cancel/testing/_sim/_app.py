@@ -55,6 +55,14 @@ def _fault_response(kind: str) -> SimResponse | None:
     return None
 
 
+def _label(method: str, path: str) -> str:
+    if path.startswith("/_sim/documents"):
+        return "document.upload" if method == "PUT" else "document.download"
+    if path.startswith("/auth/"):
+        return "lwa.token"
+    return f"{method} {path}"
+
+
 def _run(sim: SimulatorCore, request: SimRequest) -> SimResponse:  # noqa: C901 - the checks in order, in one place
     for hook in list(sim.tick_hooks):
         hook(sim)
@@ -62,6 +70,7 @@ def _run(sim: SimulatorCore, request: SimRequest) -> SimResponse:  # noqa: C901 
     if found is None:
         return error_response(404, "NotFound", f"Resource {request.path} is not found.", "")
     route, params = found
+    sim.request_counts[route.operation or _label(route.method, request.path)] += 1
     request = SimRequest(
         method=request.method,
         path=request.path,

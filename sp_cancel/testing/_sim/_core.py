@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import random
 import threading
+from collections import Counter
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -122,6 +123,9 @@ class SimulatorCore:
         self.http_hang_seconds = 5.0  # real seconds a served timeout_after_commit holds the socket
         self.cancel_rate_key: CancelRateKey = cancel_rate_key
         self.tick_hooks: list[TickHook] = []
+        # Requests received per operation key ("document.upload"/"document.download" for S3-style URLs,
+        # "lwa.token" for the token endpoint), 429s and faults included: what a benchmark counts.
+        self.request_counts: Counter[str] = Counter()
         self.router = Router()
         self.access_tokens: dict[str, datetime] = {}
         self.authorization_revoked = False
