@@ -88,6 +88,7 @@ def buyer_cancellation_requests(ctx: Context, *, since: datetime | timedelta) ->
             fulfilled_by="MERCHANT",
             statuses=_OPEN,
             included_data=("CANCELLATION", "FULFILLMENT"),
+            marketplace_ids=[ctx.marketplace_id],
         )
         return [r for order in orders if (r := _request_of(order)) is not None]
     except (AuthError, NotFoundError) as exc:
@@ -149,6 +150,7 @@ def system_cancellations(ctx: Context, *, since: datetime | timedelta) -> list[S
         last_updated_after=start,
         statuses=(OrderState.CANCELLED,),
         included_data=("CANCELLATION", "FULFILLMENT"),
+        marketplace_ids=[ctx.marketplace_id],
     ):
         by_amazon = [i for i in order.items if i.cancelled_by == "AMAZON"]
         if by_amazon:

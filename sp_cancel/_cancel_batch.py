@@ -104,7 +104,10 @@ def read_orders(ctx: Context, order_ids: Sequence[str]) -> dict[str, Order | SpC
     if len(wanted) > SEARCH_THRESHOLD:
         since = ctx.clock.now() - SEARCH_LOOKBACK
         for order in search_orders(
-            ctx.api, created_after=since, statuses=(OrderState.UNSHIPPED, OrderState.PARTIALLY_SHIPPED)
+            ctx.api,
+            created_after=since,
+            statuses=(OrderState.UNSHIPPED, OrderState.PARTIALLY_SHIPPED),
+            marketplace_ids=[ctx.marketplace_id],
         ):
             if order.order_id in wanted:
                 found[order.order_id] = order

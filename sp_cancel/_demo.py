@@ -118,6 +118,8 @@ def run_demo(*, seed: int, out: Output) -> int:
     counts = Counter((o.fulfillment_channel, o.status) for o in sim.world.orders.values())
     out.table(sorted((c, s, n) for (c, s), n in counts.items()), ["channel", "status", "orders"])
     with sim.client() as client:
+        out.heading("0. Your cancellation rate before we start")
+        out.line(str(client.cancellation_rate()))
         _section_cancel(client, sim, out)
         for name in _SECTIONS:
             try:

@@ -80,6 +80,7 @@ def _pages(ctx: Context, start: datetime) -> Iterator[tuple[list[Order], bool]]:
     query: dict[str, object] = {
         "createdAfter": start,
         "fulfilledBy": ["MERCHANT"],
+        "marketplaceIds": [ctx.marketplace_id],
         "includedData": list(_DATA),
         "maxResultsPerPage": PAGE_SIZE,
     }

@@ -275,7 +275,11 @@ class SpApiCore:
         )
 
     def _failed(self, error: ApiError, context: Mapping[str, object]) -> None:
-        self._log.warning(
+        # A 404 or 400 is often an answer the workflow expects (a deleted listing reads back 404):
+        # info; throttling, server and network failures are warnings.
+        expected = error.status is not None and 400 <= error.status < 500 and error.status != 429
+        log = self._log.info if expected else self._log.warning
+        log(
             CALL_FAILED,
             **context,
             status=error.status,

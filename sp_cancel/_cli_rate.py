@@ -1,0 +1,66 @@
+"""``sp-cancel rate``: the cancellation rate, optionally beside Amazon's own figure."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from sp_cancel._cli_common import Output, add_client_options, make_client
+from sp_cancel.errors import CancellationRateError
+from sp_cancel.models import CancelReason, CancelRequest
+
+if TYPE_CHECKING:
+    from sp_cancel.client import SellerClient
+    from sp_cancel.metrics import CancellationRateReport
+    from sp_cancel.testing import Simulator
+
+__all__ = ["demo_section", "register"]
+
+
+def register(subparsers: Any) -> None:
+    """Add ``rate``."""
+    rate = subparsers.add_parser("rate", help="the seller-cancelled rate of seller-fulfilled orders (target < 2.5 %)")
+    rate.add_argument("--days", type=float, default=7.0, help="window length in days (default 7, Amazon's)")
+    rate.add_argument("--source", choices=["auto", "orders", "report"], default="auto")
+    rate.add_argument("--compare", action="store_true", help="also request Amazon's seller performance report")
+    add_client_options(rate)
+    rate.set_defaults(run=_rate)
+
+
+def show(out: Output, report: CancellationRateReport) -> None:
+    """Print a report: the headline, then the days."""
+    out.line(str(report))
+    out.line(f"source: {report.source}")
+    out.table(
+        [(d.day, d.orders, d.cancelled, f"{d.rate:.2%}") for d in report.by_day], ["day", "orders", "cancelled", "rate"]
+    )
+
+
+def _rate(args: argparse.Namespace, out: Output) -> int:
+    with make_client(args) as client:
+        report = client.cancellation_rate(
+            window=timedelta(days=args.days), source=args.source, compare_with_amazon=args.compare
+        )
+    show(out, report)
+    out.json(report)
+    return 0
+
+
+def demo_section(client: SellerClient, sim: Simulator, out: Output) -> None:
+    """The demo's cancellation-rate part: local figure, Amazon's figure, and the batch guard."""
+    out.heading("Cancellation rate after the demo's cancellations, beside Amazon's own figure")
+    report = client.cancellation_rate(compare_with_amazon=True)
+    show(out, report)
+    unshipped = sorted(
+        o.order_id
+        for o in sim.world.orders.values()
+        if o.status == "Unshipped" and o.fulfillment_channel == "MFN" and o.buyer_requested_at is None
+    )
+    if unshipped:
+        limit = float(report.target)
+        requests = [CancelRequest(order_id=o, reason=CancelReason.NO_INVENTORY) for o in unshipped]
+        try:
+            client.cancel_orders(requests, max_rate=limit)
+        except CancellationRateError as exc:
+            out.line(f"cancel_orders({len(requests)} orders, max_rate={limit}) refused, nothing sent: {exc}")
