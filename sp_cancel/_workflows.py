@@ -288,9 +288,11 @@ class Workflows:
     def resume(self, *, timeout: float = 3600, progress: Progress | None = None) -> list[Outcome]:
         """Finish everything the journal holds as planned or submitted (after a crash, in any process)."""
         from sp_cancel._cancel import resume_cancels  # noqa: PLC0415
+        from sp_cancel._listings import resume_listing_closes  # noqa: PLC0415
         from sp_cancel._refunds import resume_refunds  # noqa: PLC0415
 
         outcomes: list[Outcome] = []
         outcomes.extend(resume_cancels(self._ctx, timeout=timeout, progress=progress))
         outcomes.extend(resume_refunds(self._ctx, timeout=timeout, progress=progress))
+        outcomes.extend(resume_listing_closes(self._ctx, timeout=timeout, progress=progress))
         return outcomes

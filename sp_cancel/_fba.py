@@ -1,0 +1,148 @@
+"""Cancel a pending FBA Multi-Channel Fulfillment (MCF) order.
+
+Fulfillment Outbound 2020-07-01 (default): read the order, cancel only in
+``Received`` or ``Planning`` — Amazon's window of about 15 minutes after the
+order is submitted — then read it back. Fulfillment Outbound 2026-07-04
+(``api="2026-07-04"``): its status enum has no ``Received``/``Planning``, so the
+window cannot be read; the cancel is attempted on a ``PROCESSING`` order and
+any 4xx refusal is turned into :class:`NotCancellableError` after re-reading the
+order (facts §8).
+
+Amazon-fulfilled *retail* orders (AFN) are not MCF orders: no API cancels them;
+``cancel_order`` refuses them with the Seller Support route.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Final, Literal
+
+import structlog
+
+from sp_cancel import _events
+from sp_cancel._outcomes import FbaCancelOutcome
+from sp_cancel.errors import ApiError, InvalidInputError, NotCancellableError, OutcomeUnknownError
+
+if TYPE_CHECKING:
+    from sp_cancel._context import Context
+
+__all__ = ["CANCELLABLE_2020", "MCF_ID_MAX_LENGTH", "cancel_fba_order", "check_fulfillment_order_id"]
+
+Api = Literal["2020-07-01", "2026-07-04"]
+MCF_ID_MAX_LENGTH: Final = 40  # sellerFulfillmentOrderId / orderId maxLength in both models
+CANCELLABLE_2020: Final = frozenset({"Received", "Planning"})
+# 4xx answers that say something other than "this order cannot be cancelled now".
+_NOT_A_REFUSAL: Final = frozenset({401, 403, 404, 429})
+_HINTS: Final = {
+    "New": "Amazon has not accepted it yet; read it again in a moment: it can be cancelled once Received.",
+    "Processing": (
+        "Amazon's fulfillment center is already working on it (the cancel window is about 15 minutes after "
+        "submission, while it is Received or Planning). It will ship: handle it as a return after delivery."
+    ),
+    "Cancelled": "It is already cancelled; nothing to do.",
+    "Complete": "It has shipped: handle it as a return.",
+    "CompletePartialled": "It has partly shipped: handle the shipped units as a return.",
+    "Unfulfillable": "Amazon could not fulfil it; unfulfillable orders end cancelled on their own.",
+    "Invalid": "Amazon rejected the order; there is nothing to cancel.",
+    "PROCESSING": "Amazon refused the cancel: the fulfillment center has probably started on it.",
+    "COMPLETE": "It has shipped: handle it as a return.",
+    "COMPLETE_PARTIAL": "It has partly shipped: handle the shipped units as a return.",
+    "CANCELLED": "It is already cancelled; nothing to do.",
+    "UNFULFILLABLE": "Amazon could not fulfil it; unfulfillable orders end cancelled on their own.",
+    "INVALID": "Amazon rejected the order; there is nothing to cancel.",
+}
+_log = structlog.get_logger(_events.LOGGER_NAME)
+
+
+def check_fulfillment_order_id(value: object) -> str:
+    """Return ``value`` if it is a 1..40 character MCF order id; else raise :class:`InvalidInputError`."""
+    if not isinstance(value, str) or not value.strip() or len(value) > MCF_ID_MAX_LENGTH:
+        raise InvalidInputError(
+            f"seller_fulfillment_order_id {value!r} must be 1 to {MCF_ID_MAX_LENGTH} characters",
+            field="seller_fulfillment_order_id",
+        )
+    return value
+
+
+def _refuse(order_id: str, status: str, why: str = "") -> NotCancellableError:
+    return NotCancellableError(
+        f"MCF order {order_id} is {status}{why}.", target_id=order_id, state=status, hint=_HINTS.get(status)
+    )
+
+
+# --- 2020-07-01 ------------------------------------------------------------------------------------
+
+
+def _status_2020(ctx: Context, order_id: str) -> str:
+    data: Mapping[str, Any] = ctx.api.get_fulfillment_order(order_id).data or {}
+    payload = data.get("payload") or data
+    return str((payload.get("fulfillmentOrder") or {}).get("fulfillmentOrderStatus", "Unknown"))
+
+
+def _cancel_2020(ctx: Context, order_id: str) -> FbaCancelOutcome:
+    before = _status_2020(ctx, order_id)
+    if before not in CANCELLABLE_2020:
+        raise _refuse(order_id, before, "; only Received or Planning orders can be cancelled")
+    try:
+        ctx.api.cancel_fulfillment_order(order_id)
+    except OutcomeUnknownError:
+        if _status_2020(ctx, order_id) != "Cancelled":
+            raise
+    except ApiError as exc:
+        if exc.status is None or not 400 <= exc.status < 500 or exc.status in _NOT_A_REFUSAL:
+            raise
+        now = _status_2020(ctx, order_id)
+        raise _refuse(order_id, now, f" (Amazon refused the cancel: {exc.message.rstrip('.')})") from exc
+    after = _status_2020(ctx, order_id)
+    status: Literal["CANCELLED", "CANCEL_REQUESTED"] = "CANCELLED" if after == "Cancelled" else "CANCEL_REQUESTED"
+    return FbaCancelOutcome(order_id=order_id, status=status, api="2020-07-01", observed_status=before)
+
+
+# --- 2026-07-04 ------------------------------------------------------------------------------------
+
+
+def _status_2026(ctx: Context, order_id: str) -> str:
+    data: Mapping[str, Any] = ctx.api.get_fulfillment_order_2026(order_id).data or {}
+    return str((data.get("order") or {}).get("status", "UNKNOWN"))
+
+
+def _cancel_2026(ctx: Context, order_id: str) -> FbaCancelOutcome:
+    before = _status_2026(ctx, order_id)
+    if before != "PROCESSING":
+        raise _refuse(order_id, before)
+    try:
+        ctx.api.cancel_fulfillment_order_2026(order_id)
+    except OutcomeUnknownError:
+        if _status_2026(ctx, order_id) != "CANCELLED":
+            raise
+    except ApiError as exc:
+        # The 2026 status cannot tell whether the window is open: Amazon's 4xx is the answer. Re-read it.
+        if exc.status is None or not 400 <= exc.status < 500 or exc.status in _NOT_A_REFUSAL:
+            raise
+        now = _status_2026(ctx, order_id)
+        raise _refuse(order_id, now, f" and Amazon refused the cancel: {exc.message.rstrip('.')}") from exc
+    after = _status_2026(ctx, order_id)
+    status: Literal["CANCELLED", "CANCEL_REQUESTED"] = "CANCELLED" if after == "CANCELLED" else "CANCEL_REQUESTED"
+    return FbaCancelOutcome(order_id=order_id, status=status, api="2026-07-04", observed_status=before)
+
+
+def cancel_fba_order(ctx: Context, seller_fulfillment_order_id: str, *, api: Api = "2020-07-01") -> FbaCancelOutcome:
+    """See :meth:`sp_cancel.SellerClient.cancel_fba_order`.
+
+    Raises:
+        InvalidInputError: a malformed id or an unknown ``api`` (nothing is sent).
+        NotFoundError: Amazon has no such MCF order.
+        NotCancellableError: the order is past ``Planning`` (or, with 2026-07-04, Amazon refused), with its status.
+    """
+    order_id = check_fulfillment_order_id(seller_fulfillment_order_id)
+    if api not in {"2020-07-01", "2026-07-04"}:
+        raise InvalidInputError(f"api must be '2020-07-01' or '2026-07-04', got {api!r}", field="api")
+    outcome = _cancel_2020(ctx, order_id) if api == "2020-07-01" else _cancel_2026(ctx, order_id)
+    _log.info(
+        _events.ORDER_CANCELLED,
+        order_id=order_id,
+        operation="cancelFulfillmentOrder" if api == "2020-07-01" else "cancelOrder",
+        status=outcome.status,
+        observed_status=outcome.observed_status,
+    )
+    return outcome
