@@ -106,6 +106,7 @@ def refund_to_json(outcome: RefundOutcome) -> dict[str, Any]:
         "messages": messages_to_json(outcome.messages),
         "item_status": {k: v.value for k, v in outcome.item_status.items()},
         "submission_id": outcome.submission_id,
+        "detail": outcome.detail,
     }
 
 
@@ -120,6 +121,7 @@ def refund_from_json(data: Mapping[str, Any]) -> RefundOutcome:
         messages=messages_from_json(data.get("messages") or []),
         item_status={k: RefundStatus(v) for k, v in (data.get("item_status") or {}).items()},
         submission_id=data.get("submission_id"),
+        detail=data.get("detail"),
     )
 
 

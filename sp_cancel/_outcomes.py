@@ -117,6 +117,7 @@ class RefundOutcome:
     messages: tuple[ProcessingMessage, ...] = ()
     item_status: Mapping[str, RefundStatus] = attrs.field(factory=dict, hash=False)
     submission_id: str | None = None
+    detail: str | None = None
 
     @property
     def ok(self) -> bool:

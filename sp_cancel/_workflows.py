@@ -8,6 +8,7 @@ Each method validates, then delegates to the module that owns the workflow
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Literal, NoReturn
@@ -36,6 +37,8 @@ if TYPE_CHECKING:
 
 __all__ = ["Workflows"]
 
+_CONTEXT_LOCK = threading.Lock()
+
 Outcome = CancelOutcome | RefundOutcome | ListingOutcome
 
 
@@ -53,20 +56,25 @@ class Workflows:
     @property
     def _ctx(self) -> Context:
         if self._context is None:
-            from sp_cancel.journal import Journal  # noqa: PLC0415 - opens a file: only when first needed
-
-            arg = self._journal_arg
-            journal = arg if isinstance(arg, Journal) else Journal(arg, clock=self._clock)
-            self._context = Context(
-                api=self._api,
-                journal=journal,
-                runner=FeedRunner(api=self._api, journal=journal, clock=self._clock, sleep=self._sleep),
-                clock=self._clock,
-                sleep=self._sleep,
-                seller_id=self._seller_id,
-                marketplace_id=self._marketplace_id,
-            )
+            with _CONTEXT_LOCK:  # threads first using one client must share one journal
+                if self._context is None:
+                    self._context = self._build_context()
         return self._context
+
+    def _build_context(self) -> Context:
+        from sp_cancel.journal import Journal  # noqa: PLC0415 - opens a file: only when first needed
+
+        arg = self._journal_arg
+        journal = arg if isinstance(arg, Journal) else Journal(arg, clock=self._clock)
+        return Context(
+            api=self._api,
+            journal=journal,
+            runner=FeedRunner(api=self._api, journal=journal, clock=self._clock, sleep=self._sleep),
+            clock=self._clock,
+            sleep=self._sleep,
+            seller_id=self._seller_id,
+            marketplace_id=self._marketplace_id,
+        )
 
     @property
     def journal(self) -> Journal:
