@@ -33,7 +33,8 @@ __all__ = [
 ]
 
 # Amazon's AmazonOrderID pattern (amzn-base.xsd) and AmazonOrderItemCode (\d{14}).
-_ORDER_ID: Final = re.compile(r"\w{3}-\w{7}-\w{7}", re.ASCII)
+# XSD's \w excludes "_" (a punctuation character), unlike Python's: letters and digits only.
+_ORDER_ID: Final = re.compile(r"[^\W_]{3}-[^\W_]{7}-[^\W_]{7}", re.ASCII)
 _ORDER_ITEM_ID: Final = re.compile(r"\d{14}", re.ASCII)
 _CURRENCY: Final = re.compile(r"[A-Z]{3}")
 SKU_MAX_LENGTH: Final = 40
@@ -128,8 +129,20 @@ class Money:
         return self.amount.quantize(Decimal(1).scaleb(-self.decimals))
 
     def feed_amount(self) -> str:
-        """The amount as Amazon's feeds write it (fixed decimals, at most 2)."""
-        return f"{self.quantized():f}"
+        """The amount as Amazon's feeds write it: fixed decimals, at most 2 (the XSD's ``fractionDigits``).
+
+        Raises:
+            InvalidInputError: a three-decimal currency (KWD, BHD...) amount that 2 decimals cannot hold;
+                money is never rounded silently.
+        """
+        places = min(self.decimals, 2)
+        text = self.amount.quantize(Decimal(1).scaleb(-places))
+        if text != self.amount:
+            raise InvalidInputError(
+                f"{self} cannot be written with the feed's 2 decimals; use an amount in whole fils/cents",
+                field="amount",
+            )
+        return f"{text:f}"
 
     def _same(self, other: Money) -> None:
         if other.currency != self.currency:

@@ -1,0 +1,132 @@
+"""The ``POST_ORDER_ACKNOWLEDGEMENT_DATA`` feed: cancel whole orders (``StatusCode=Failure``).
+
+Element order follows ``OrderAcknowledgement.xsd`` (rev. 7) inside the
+``AmazonEnvelope``; see facts §3.1. The builder is pure: the same messages give
+the same bytes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Final, Literal
+
+import attrs
+
+from sp_cancel.errors import InvalidInputError
+from sp_cancel.feeds._common import (
+    ENVELOPE_TAIL,
+    check_feed_order_id,
+    check_message_id,
+    check_unique_message_ids,
+    envelope_head,
+)
+from sp_cancel.models import CancelReason, check_order_item_id
+
+__all__ = ["AckItem", "AckMessage", "build_acknowledgement_feed"]
+
+MESSAGE_TYPE: Final = "OrderAcknowledgement"
+_STATUSES: Final = frozenset({"Failure", "Success"})
+
+
+def _reason(value: CancelReason | str | None) -> CancelReason | None:
+    return None if value is None else CancelReason.parse(value)
+
+
+def _item_id(_: object, attribute: attrs.Attribute[str], value: object) -> None:
+    check_order_item_id(value, field=attribute.name)
+
+
+def _order_id(_: object, attribute: attrs.Attribute[str], value: object) -> None:
+    check_feed_order_id(value, field=attribute.name)
+
+
+def _message_id(_: object, attribute: attrs.Attribute[int], value: object) -> None:
+    check_message_id(value, field=attribute.name)
+
+
+@attrs.frozen(kw_only=True)
+class AckItem:
+    """One ``Item`` of an acknowledgement: the order item and, for a cancel, its ``CancelReason``."""
+
+    order_item_id: str = attrs.field(validator=_item_id)
+    reason: CancelReason | None = attrs.field(default=None, converter=_reason)
+
+
+def _ack_items(value: Iterable[AckItem]) -> tuple[AckItem, ...]:
+    items = tuple(value)
+    for item in items:
+        if not isinstance(item, AckItem):
+            raise InvalidInputError(f"items must be AckItem values, got {item!r}", field="items")
+    ids = [item.order_item_id for item in items]
+    if len(set(ids)) != len(ids):
+        raise InvalidInputError("items names the same order_item_id twice", field="items")
+    return items
+
+
+@attrs.frozen(kw_only=True)
+class AckMessage:
+    """One ``Message`` of an acknowledgement feed: one order, ``Failure`` (cancel) or ``Success``.
+
+    ``Failure`` cancels the whole order; Amazon wants every item listed with its
+    ``CancelReason``, so each item of a ``Failure`` needs a reason. ``Success``
+    items carry none (the XSD's ``CancelReason`` is "used only when sending
+    StatusCode Failure").
+    """
+
+    message_id: int = attrs.field(validator=_message_id)
+    order_id: str = attrs.field(validator=_order_id)
+    status: Literal["Failure", "Success"]
+    items: tuple[AckItem, ...] = attrs.field(default=(), converter=_ack_items)
+
+    def __attrs_post_init__(self) -> None:
+        """Check the status and that reasons go only with ``Failure``."""
+        if self.status not in _STATUSES:
+            raise InvalidInputError(f"status must be 'Failure' or 'Success', got {self.status!r}", field="status")
+        for item in self.items:
+            if self.status == "Success" and item.reason is not None:
+                raise InvalidInputError(
+                    f"order {self.order_id}: CancelReason is only sent with StatusCode Failure", field="items"
+                )
+            if self.status == "Failure" and item.reason is None:
+                raise InvalidInputError(
+                    f"order {self.order_id}: item {item.order_item_id} needs a CancelReason with StatusCode Failure",
+                    field="items",
+                )
+
+
+def _message_xml(message: AckMessage) -> str:
+    parts = [
+        "  <Message>\n",
+        f"    <MessageID>{message.message_id}</MessageID>\n",
+        "    <OrderAcknowledgement>\n",
+        f"      <AmazonOrderID>{message.order_id}</AmazonOrderID>\n",
+        f"      <StatusCode>{message.status}</StatusCode>\n",
+    ]
+    for item in message.items:
+        parts.append("      <Item>\n")
+        parts.append(f"        <AmazonOrderItemCode>{item.order_item_id}</AmazonOrderItemCode>\n")
+        if item.reason is not None:
+            parts.append(f"        <CancelReason>{item.reason.feed_value}</CancelReason>\n")
+        parts.append("      </Item>\n")
+    parts.append("    </OrderAcknowledgement>\n  </Message>\n")
+    return "".join(parts)
+
+
+def build_acknowledgement_feed(seller_id: str, messages: Sequence[AckMessage]) -> bytes:
+    """Build an ``OrderAcknowledgement`` feed document (UTF-8 XML bytes).
+
+    Args:
+        seller_id: the seller id, written as ``MerchantIdentifier`` (at most 50 characters).
+        messages: one :class:`AckMessage` per order; their ``message_id`` values must be unique.
+
+    Raises:
+        InvalidInputError: no messages, a repeated message id, a value of the wrong type, or a bad seller id.
+    """
+    if not messages:
+        raise InvalidInputError("an acknowledgement feed needs at least one message", field="messages")
+    for message in messages:
+        if not isinstance(message, AckMessage):
+            raise InvalidInputError(f"messages must be AckMessage values, got {message!r}", field="messages")
+    check_unique_message_ids(m.message_id for m in messages)
+    body = "".join(_message_xml(m) for m in messages)
+    return (envelope_head(seller_id, MESSAGE_TYPE) + body + ENVELOPE_TAIL).encode()
