@@ -139,7 +139,7 @@ class Money:
         text = self.amount.quantize(Decimal(1).scaleb(-places))
         if text != self.amount:
             raise InvalidInputError(
-                f"{self} cannot be written with the feed's 2 decimals; use an amount in whole fils/cents",
+                f"{self.amount} {self.currency} cannot be written with the feed's 2 decimals",
                 field="amount",
             )
         return f"{text:f}"
@@ -178,10 +178,10 @@ class Money:
         return cls(amount=Decimal(0), currency=currency)
 
     def __repr__(self) -> str:
-        return f"Money('{self.feed_amount()} {self.currency}')"
+        return f"Money('{self.quantized():f} {self.currency}')"
 
     def __str__(self) -> str:
-        return f"{self.feed_amount()} {self.currency}"
+        return f"{self.quantized():f} {self.currency}"
 
 
 class CancelReason(enum.Enum):
