@@ -1,0 +1,96 @@
+"""Outcomes survive the journal's JSON and read well in notebooks."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sp_cancel import (
+    BatchOutcome,
+    CancelOutcome,
+    CancelReason,
+    CancelStatus,
+    ItemCancel,
+    ListingIssue,
+    ListingOutcome,
+    ListingStatus,
+    Money,
+    PriceComponent,
+    ProcessingMessage,
+    RefundOutcome,
+    RefundStatus,
+)
+from sp_cancel._codec import (
+    cancel_from_json,
+    cancel_to_json,
+    listing_from_json,
+    listing_to_json,
+    refund_from_json,
+    refund_to_json,
+)
+from sp_cancel.errors import NotCancellableError
+
+MESSAGE = ProcessingMessage(code="18028", severity="ERROR", description="not found", message_id=1, order_id="x")
+
+
+def test_cancel_outcome_round_trip() -> None:
+    """A cancel outcome comes back equal from JSON."""
+    outcome = CancelOutcome(
+        order_id="112-1234567-1234567",
+        status=CancelStatus.PARTIALLY_CANCELLED,
+        reason=CancelReason.NO_INVENTORY,
+        feed_id="50001",
+        submission_id="cancel-abc",
+        messages=(MESSAGE,),
+        items=(ItemCancel(order_item_id="12345678901234", quantity=2),),
+        detail="why",
+    )
+    assert cancel_from_json(cancel_to_json(outcome)) == outcome
+
+
+def test_refund_outcome_round_trip_keeps_decimals() -> None:
+    """Refund amounts stay Decimal through JSON."""
+    outcome = RefundOutcome(
+        order_id="112-1234567-1234567",
+        status=RefundStatus.APPLIED,
+        idempotency_key="refund-1",
+        amounts={"12345678901234": {PriceComponent.PRINCIPAL: Money(amount="5.10", currency="USD")}},
+        feed_id="50002",
+        item_status={"12345678901234": RefundStatus.APPLIED},
+        detail="fine",
+    )
+    back = refund_from_json(refund_to_json(outcome))
+    assert back.amounts["12345678901234"][PriceComponent.PRINCIPAL].amount == Decimal("5.10")
+    assert back.item_status == outcome.item_status
+    assert back.detail == "fine"
+
+
+def test_listing_outcome_round_trip() -> None:
+    """Listing issues survive JSON."""
+    outcome = ListingOutcome(
+        sku="SKU-1",
+        status=ListingStatus.INVALID,
+        issues=(ListingIssue(code="90000900", message="bad", severity="ERROR", attribute_names=("quantity",)),),
+    )
+    assert listing_from_json(listing_to_json(outcome)) == outcome
+    assert outcome.messages[0].sku == "SKU-1"
+    assert not outcome.ok
+
+
+def test_batch_outcome_counts_records_and_html() -> None:
+    """A batch splits outcomes, counts statuses including pre-flight refusals, and renders a table."""
+    ok = CancelOutcome(order_id="a", status=CancelStatus.CANCELLED, reason=CancelReason.NO_INVENTORY, feed_id="1")
+    bad = CancelOutcome(
+        order_id="b", status=CancelStatus.REJECTED, reason=CancelReason.NO_INVENTORY, messages=(MESSAGE,)
+    )
+    refused = NotCancellableError("shipped", target_id="c", state="SHIPPED")
+    batch = BatchOutcome(outcomes={"a": ok, "b": bad}, errors={"c": refused}, feed_ids=("1",))
+    assert batch.succeeded == [ok]
+    assert batch.failed == [bad]
+    assert batch.counts == {"CANCELLED": 1, "REJECTED": 1, "PREFLIGHT_REFUSED": 1}
+    assert len(batch) == 3
+    assert batch["b"] is bad
+    assert [r["status"] for r in batch.to_records()] == ["CANCELLED", "REJECTED", "PREFLIGHT_REFUSED"]
+    html = batch._repr_html_()
+    assert "<table>" in html
+    assert "18028: not found" in html
+    assert "PREFLIGHT_REFUSED=1" in repr(batch)
