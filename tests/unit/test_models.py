@@ -136,7 +136,7 @@ def test_order_ids_that_amazon_accepts(order_id: str) -> None:
     ["", "112-1234567", "112-1234567-123456", "11_-1234567-1234567", "112 1234567 1234567", "TEST_CASE_400", 112],
 )
 def test_order_ids_that_amazon_refuses(order_id: object) -> None:
-    """Malformed ids (including XSD's \\w, which has no underscore) raise before any call."""
+    """Malformed ids (XSD word characters have no underscore) raise before any call."""
     with pytest.raises(InvalidInputError):
         check_order_id(order_id)
 
