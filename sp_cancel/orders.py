@@ -156,7 +156,14 @@ def _charged_2026(item: Mapping[str, Any]) -> dict[PriceComponent, Money]:
             if money is not None:
                 out[_BREAKDOWN[kind]] = money
         elif kind == "TAX":
-            for detail in breakdown.get("detailedBreakdowns") or []:
+            details = breakdown.get("detailedBreakdowns") or []
+            if not details:
+                # detailedBreakdowns is optional: without it, the whole tax is taken as the item's tax
+                # (the cap then errs toward what Amazon itself will check).
+                money = _money(breakdown.get("subtotal"))
+                if money is not None:
+                    out[PriceComponent.TAX] = money
+            for detail in details:
                 component = _TAX_SUBTYPE.get(detail.get("subtype"))
                 money = _money(detail.get("value"))
                 if component is not None and money is not None:

@@ -30,8 +30,8 @@ CHARGE_TYPES: Final = {
     "Tax": "Tax",
     "Shipping": "ShippingCharge",
     "ShippingTax": "ShippingTax",
-    "GiftWrap": "GiftWrap",
-    "GiftWrapTax": "GiftWrapTax",
+    "GiftWrap": "Giftwrap",  # Finances spells it "Giftwrap" (financesV0.json ChargeType)
+    "GiftWrapTax": "GiftwrapTax",
 }
 
 

@@ -30,6 +30,9 @@ _PROCEEDS_TYPES: Final = (
 )
 
 
+_TAX_SUBTYPES: Final = (("ITEM", "Tax"), ("SHIPPING", "ShippingTax"), ("GIFT_WRAP", "GiftWrapTax"))
+
+
 def fulfillment_status(order: SimOrder) -> str:
     """The 2026-01-01 ``fulfillmentStatus`` of ``order``."""
     return STATUS_2026[order.status]
@@ -97,11 +100,20 @@ def _order_item_2026(order: SimOrder, item: SimItem, included: Collection[str]) 
         },
     }
     if "PROCEEDS" in included:
-        breakdowns = [
-            {"type": kind, "subtotal": _money(_charged(item, *comps), cur)}
-            for kind, comps in _PROCEEDS_TYPES
-            if any(c in item.charged for c in comps)
-        ]
+        breakdowns: list[dict[str, object]] = []
+        for kind, comps in _PROCEEDS_TYPES:
+            if not any(c in item.charged for c in comps):
+                continue
+            entry: dict[str, object] = {"type": kind, "subtotal": _money(_charged(item, *comps), cur)}
+            if kind == "TAX":
+                # The model's detailedBreakdowns ("only available for TAX and DISCOUNT") split the tax by what
+                # it was charged on: ITEM, SHIPPING, GIFT_WRAP.
+                entry["detailedBreakdowns"] = [
+                    {"subtype": subtype, "value": _money(_charged(item, comp), cur)}
+                    for subtype, comp in _TAX_SUBTYPES
+                    if comp in item.charged
+                ]
+            breakdowns.append(entry)
         out["proceeds"] = {"proceedsTotal": _money(_charged(item, *item.charged), cur), "breakdowns": breakdowns}
     if "CANCELLATION" in included:
         cancellation = _item_cancellation(order, item)
