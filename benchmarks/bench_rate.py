@@ -1,0 +1,390 @@
+"""Benchmark the cancellation-rate calculator and the All Orders report fast path.
+
+Run from the repository root::
+
+    .venv/bin/python benchmarks/bench_rate.py            # 1,000,000 rows / records, 3 runs per variant
+    .venv/bin/python benchmarks/bench_rate.py --rows 100000 --runs 1   # a quick look
+
+(a) ``cancellation_rate`` over 1,000,000 in-memory ``OrderRecord`` objects (built outside the timing).
+(b) A 1,000,000-row All Orders TSV (about 33 columns, one row per item) to a report: sp_cancel's pyarrow and
+pure-Python readers against pandas ``read_csv`` + a vectorised implementation of the same definition.
+
+Every variant runs in its own subprocess. Peak memory is the process's peak RSS (``VmHWM``, reset through
+``/proc/self/clear_refs`` after the imports) minus its RSS after the imports, so Arrow's and pandas' native
+allocations are seen (tracemalloc would miss them). Data is generated deterministically into
+``benchmarks/data/`` (git-ignored) on first use.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import random
+import statistics
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+DATA = Path(__file__).parent / "data"
+END = datetime(2026, 11, 26, tzinfo=UTC)
+WINDOW = timedelta(days=7)
+SPAN = timedelta(days=10)  # purchases spread over 10 days, so some fall before the window
+COLUMNS = [
+    *("amazon-order-id", "merchant-order-id", "purchase-date", "last-updated-date", "order-status"),
+    *("fulfillment-channel", "sales-channel", "order-channel", "url", "ship-service-level", "product-name"),
+    *("sku", "asin", "item-status", "quantity", "currency", "item-price", "item-tax", "shipping-price"),
+    *("shipping-tax", "gift-wrap-price", "gift-wrap-tax", "item-promotion-discount", "ship-promotion-discount"),
+    *("ship-city", "ship-state", "ship-postal-code", "ship-country", "promotion-ids", "is-business-order"),
+    *("purchase-order-number", "price-designation", "signature-confirmation-recommended"),
+]
+FORMAT_VERSION = 2
+
+
+# ---------------------------------------------------------------- data
+
+
+def _order_plan(rng: random.Random, index: int, orders: int) -> dict[str, Any]:  # noqa: C901 - a table of odds
+    """One order's facts (the ``index``-th of about ``orders``): channel, status, times, items, attribution."""
+    purchased = END - SPAN + timedelta(seconds=index * SPAN.total_seconds() / orders + rng.random())
+    merchant = rng.random() < 0.6
+    roll = rng.random()
+    if roll < 0.04:
+        status = "Cancelled"
+    elif roll < 0.07:
+        status = "Pending"
+    elif roll < 0.13:
+        status = "Unshipped"
+    elif roll < 0.15:
+        status = "PartiallyShipped"
+    else:
+        status = "Shipped"
+    items = rng.choices((1, 2, 3), weights=(70, 20, 10))[0]
+    partial = status == "Shipped" and items > 1 and rng.random() < 0.05
+    attribution: tuple[str | None, bool] | None = None
+    updated = purchased + timedelta(hours=rng.uniform(1, 240))
+    if merchant and (status == "Cancelled" or partial):
+        who = rng.random()
+        if who < 0.5:
+            attribution = ("MERCHANT", False)
+        elif who < 0.75:
+            attribution = ("MERCHANT", True)
+        elif who < 0.85:
+            attribution = ("BUYER", False)
+        elif who < 0.90:
+            attribution = ("AMAZON", False)
+            updated = purchased + timedelta(hours=rng.uniform(2, 40))  # payment/fraud cancel of a Pending order
+        elif who < 0.95:
+            attribution = ("AMAZON", False)
+            updated = purchased + timedelta(days=rng.uniform(9, 12))  # late-shipment auto-cancel
+        # else: nobody said (left unattributed)
+    return {
+        "id": f"{111 + index % 800:03d}-{index:07d}-{rng.randrange(10**7):07d}",
+        "purchased": purchased,
+        "updated": updated,
+        "status": status,
+        "channel": "Merchant" if merchant else "Amazon",
+        "items": items,
+        "partial": partial,
+        "attribution": attribution,
+    }
+
+
+def _item_row(rng: random.Random, order: dict[str, Any], item: int) -> str:
+    cancelled = order["status"] == "Cancelled" or (order["partial"] and item == 0)
+    item_status = "Cancelled" if cancelled else ("Unshipped" if order["status"] != "Shipped" else "Shipped")
+    sku = f"SKU-{rng.randrange(5000):05d}"
+    price = f"{rng.uniform(5, 200):.2f}"
+    values = [
+        order["id"],
+        "",
+        order["purchased"].isoformat(timespec="seconds"),
+        order["updated"].isoformat(timespec="seconds"),
+        order["status"],
+        order["channel"],
+        "Amazon.com",
+        "",
+        "",
+        "Standard",
+        f'Widget "{sku}" deluxe, pack of {item + 1}',  # quotes: the report never quotes fields
+        sku,
+        f"B0{rng.randrange(10**8):08d}",
+        item_status,
+        "1",
+        "USD",
+        price,
+        "0.00",
+        "4.99",
+        "0.00",
+        "",
+        "",
+        "",
+        "",
+        "SEATTLE",
+        "WA",
+        "98109",
+        "US",
+        "",
+        "false",
+        "",
+        "",
+        "false",
+    ]
+    return "\t".join(values)
+
+
+def generate(rows: int) -> tuple[Path, Path]:
+    """Write (once) the All Orders TSV with ``rows`` item rows and its attribution sidecar; return their paths."""
+    DATA.mkdir(exist_ok=True)
+    report = DATA / f"all_orders_{rows}_v{FORMAT_VERSION}.tsv"
+    sidecar = DATA / f"attribution_{rows}_v{FORMAT_VERSION}.tsv"
+    if report.exists() and sidecar.exists():
+        return report, sidecar
+    rng = random.Random(20261126)
+    written = index = 0
+    with report.open("w", encoding="utf-8", newline="") as out, sidecar.open("w", encoding="utf-8") as side:
+        out.write("\t".join(COLUMNS) + "\n")
+        while written < rows:
+            order = _order_plan(rng, index, int(rows / 1.4))
+            index += 1
+            for item in range(min(order["items"], rows - written)):
+                out.write(_item_row(rng, order, item) + "\n")
+                written += 1
+            if order["attribution"] is not None:
+                who, asked = order["attribution"]
+                side.write(f"{order['id']}\t{who}\t{str(asked).lower()}\n")
+    return report, sidecar
+
+
+def load_attribution(sidecar: Path) -> dict[str, tuple[str, bool]]:
+    """Read the attribution sidecar: order id -> (cancelled_by, buyer_requested)."""
+    with sidecar.open(encoding="utf-8") as side:
+        return {oid: (who, asked == "true") for oid, who, asked in (line.rstrip("\n").split("\t") for line in side)}
+
+
+# ---------------------------------------------------------------- measuring
+
+
+def _status() -> dict[str, int]:
+    found = {}
+    with open("/proc/self/status", encoding="ascii") as status:  # noqa: PTH123
+        for line in status:
+            key, _, value = line.partition(":")
+            if key in ("VmRSS", "VmHWM"):
+                found[key] = int(value.split()[0]) * 1024
+    return found
+
+
+def _reset_peak() -> None:
+    try:
+        with open("/proc/self/clear_refs", "w", encoding="ascii") as refs:  # noqa: PTH123
+            refs.write("5")
+    except OSError:
+        pass  # old kernel: VmHWM then includes the imports' own peak
+
+
+def _summary(report: Any) -> dict[str, Any]:
+    return {
+        "rate": str(report.rate),
+        "cancelled": report.cancelled,
+        "total": report.total,
+        "by_day": [[d.day.isoformat(), d.orders, d.cancelled] for d in report.by_day],
+    }
+
+
+def run_variant(variant: str, rows: int) -> dict[str, Any]:
+    """Run one variant in this (fresh) process and return its figures."""
+    report_path, sidecar = generate(rows)
+    attribution = load_attribution(sidecar)
+    extra: dict[str, Any] = {}
+    if variant == "records":
+        from sp_cancel.metrics import cancellation_rate  # noqa: PLC0415
+
+        build = time.perf_counter()
+        records = list(_records(rows))
+        extra["build_s"] = time.perf_counter() - build
+        timings = []
+        for _ in range(3):
+            began = time.perf_counter()
+            result = _summary(cancellation_rate(records, window=WINDOW, end=END))
+            timings.append(time.perf_counter() - began)
+        return {"seconds": min(timings), "all_seconds": timings, **extra, "result": result}
+    if variant in ("pyarrow", "python"):
+        from sp_cancel.metrics import rate_from_all_orders_file  # noqa: PLC0415
+
+        if variant == "pyarrow":
+            import sp_cancel._metrics_arrow  # noqa: F401, PLC0415 - pyarrow's import is baseline, like pandas'
+
+        def job() -> dict[str, Any]:
+            return _summary(
+                rate_from_all_orders_file(
+                    report_path,
+                    attribution=attribution,
+                    window=WINDOW,
+                    end=END,
+                    engine=variant,  # type: ignore[arg-type]
+                )
+            )
+    else:
+        import pandas as pd  # noqa: PLC0415
+
+        engine = "pyarrow" if variant == "pandas-pyarrow" else "c"
+
+        def job() -> dict[str, Any]:
+            return pandas_rate(pd, report_path, attribution, engine)
+
+    baseline = _status()["VmRSS"]
+    _reset_peak()
+    began = time.perf_counter()
+    result = job()
+    seconds = time.perf_counter() - began
+    peak = _status()["VmHWM"] - baseline
+    return {"seconds": seconds, "peak_mb": peak / 2**20, "result": result}
+
+
+def _records(rows: int) -> Any:
+    """Yield ``rows`` OrderRecords with the report's distribution (one per order)."""
+    from sp_cancel.metrics import OrderRecord  # noqa: PLC0415
+
+    rng = random.Random(7)
+    for index in range(rows):
+        order = _order_plan(rng, index, rows)
+        who, asked = order["attribution"] or (None, False)
+        cancelled = order["status"] == "Cancelled" or order["partial"]
+        yield OrderRecord(
+            order_id=order["id"],
+            purchased_at=order["purchased"],
+            marketplace_id="ATVPDKIKX0DER",
+            fulfillment=order["channel"],
+            status=order["status"],
+            cancelled_by=who,
+            buyer_requested=asked,
+            cancelled_at=order["updated"] if cancelled else None,
+        )
+
+
+def pandas_rate(pd: Any, path: Path, attribution: dict[str, tuple[str, bool]], engine: str) -> dict[str, Any]:
+    """The same definition, the way a notebook would write it: read_csv, then vectorised pandas."""
+    cols = [
+        "amazon-order-id",
+        "purchase-date",
+        "last-updated-date",
+        "order-status",
+        "fulfillment-channel",
+        "sales-channel",
+        "item-status",
+    ]
+    options: dict[str, Any] = {"sep": "\t", "usecols": cols, "dtype": str, "keep_default_na": False}
+    if engine == "c":
+        options["quoting"] = csv.QUOTE_NONE
+    else:
+        options["engine"] = "pyarrow"
+    df = pd.read_csv(path, **options)
+    ids = df["amazon-order-id"]
+    first = ids.ne(ids.shift())
+    group = first.cumsum()
+    any_item = df["item-status"].eq("Cancelled").groupby(group).any().to_numpy()
+    orders = df.loc[first].reset_index(drop=True)
+    orders["any_item"] = any_item
+    bought = pd.to_datetime(orders["purchase-date"], utc=True, format="ISO8601")
+    start = pd.Timestamp(END - WINDOW)
+    keep = (
+        orders["fulfillment-channel"].eq("Merchant")
+        & ~orders["order-status"].isin(["Pending", "PendingAvailability"])
+        & (bought >= start)
+        & (bought < pd.Timestamp(END))
+    )
+    kept = orders.loc[keep]
+    bought = bought.loc[keep]
+    cancelled = kept["order-status"].eq("Cancelled") | kept["any_item"]
+    who = kept["amazon-order-id"].map({k: v[0] for k, v in attribution.items()})
+    asked = kept["amazon-order-id"].map({k: v[1] for k, v in attribution.items()}).fillna(value=False).astype(bool)
+    updated = pd.to_datetime(kept["last-updated-date"], utc=True, format="ISO8601")
+    cancelled_at = updated.where(updated >= bought)
+    late = cancelled_at.isna() | ((cancelled_at - bought) >= pd.Timedelta(days=5))
+    open_ = cancelled & ~asked
+    seller = open_ & (who.isna() | who.eq("MERCHANT") | (who.eq("AMAZON") & late))
+    counted = ~(open_ & who.eq("AMAZON") & ~late)
+    day = bought.dt.floor("D")
+    per_day = pd.DataFrame({"orders": counted, "cancelled": seller & counted}).groupby(day).sum()
+    days = pd.date_range(start.floor("D"), (pd.Timestamp(END) - pd.Timedelta(microseconds=1)).floor("D"), freq="D")
+    per_day = per_day.reindex(days, fill_value=0)
+    total, n_cancelled = int(per_day["orders"].sum()), int(per_day["cancelled"].sum())
+    from decimal import Decimal  # noqa: PLC0415
+
+    return {
+        "rate": str(Decimal(n_cancelled) / Decimal(total) if total else Decimal(0)),
+        "cancelled": n_cancelled,
+        "total": total,
+        "by_day": [[d.date().isoformat(), int(r.orders), int(r.cancelled)] for d, r in per_day.iterrows()],
+    }
+
+
+# ---------------------------------------------------------------- driver
+
+
+def _subprocess(variant: str, rows: int) -> dict[str, Any]:
+    done = subprocess.run(  # noqa: S603 - our own script
+        [sys.executable, __file__, "--variant", variant, "--rows", str(rows)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(done.stdout)  # type: ignore[no-any-return]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--variant", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.variant:
+        print(json.dumps(run_variant(args.variant, args.rows)))
+        return
+    began = time.perf_counter()
+    path, _ = generate(args.rows)
+    print(f"data: {path} ({path.stat().st_size / 2**20:.0f} MiB, ready in {time.perf_counter() - began:.1f} s)")
+    print(f"python {sys.version.split()[0]}, {args.runs} run(s) per variant, median wall time, max peak RSS\n")
+
+    records = _subprocess("records", args.rows)
+    print(f"(a) cancellation_rate over {args.rows:,} in-memory OrderRecords\n")
+    print("| step | time |\n|---|---|")
+    print(f"| build the records (not timed below) | {records['build_s']:.2f} s |")
+    runs = ", ".join(f"{t:.3f}" for t in records["all_seconds"])
+    print(f"| `cancellation_rate(records)` best of 3 ({runs}) | **{records['seconds']:.3f} s** |\n")
+
+    variants = {
+        "pyarrow": "sp_cancel `rate_from_all_orders_file(engine='pyarrow')`",
+        "python": "sp_cancel `rate_from_all_orders_file(engine='python')`",
+        "pandas": "pandas `read_csv` (C engine) + vectorised",
+        "pandas-pyarrow": "pandas `read_csv(engine='pyarrow')` + vectorised",
+    }
+    print(f"(b) {args.rows:,}-row All Orders TSV to a report\n")
+    print("| variant | wall time | peak RSS above baseline |\n|---|---|---|")
+    # Interleaved (a round of every variant, then the next round), so load from elsewhere hits them alike.
+    runs_: dict[str, list[dict[str, Any]]] = {v: [] for v in variants}
+    for _ in range(args.runs):
+        for variant in variants:
+            runs_[variant].append(_subprocess(variant, args.rows))
+    results = {}
+    for variant, label in variants.items():
+        results[variant] = runs_[variant][0]["result"]
+        seconds = statistics.median(r["seconds"] for r in runs_[variant])
+        peak = max(r["peak_mb"] for r in runs_[variant])
+        print(f"| {label} | {seconds:.2f} s | {peak:.0f} MiB |")
+    reference = results["pyarrow"]
+    agree = all(r == reference for r in results.values())
+    print(
+        f"\nAll variants agree: {agree} (rate {float(reference['rate']):.4%}, "
+        f"{reference['cancelled']} / {reference['total']})"
+    )
+    if not agree:
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
