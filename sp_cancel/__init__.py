@@ -40,6 +40,7 @@ from sp_cancel.errors import (
     SpCancelError,
     ThrottledError,
 )
+from sp_cancel.metrics import CancellationRateReport, OrderRecord
 from sp_cancel.models import (
     AdjustmentReason,
     CancelReason,
@@ -61,6 +62,7 @@ __all__ = [
     "CancelRequest",
     "CancelStatus",
     "CancellationRateError",
+    "CancellationRateReport",
     "Credentials",
     "Deal",
     "FbaCancelOutcome",
@@ -77,6 +79,7 @@ __all__ = [
     "NetworkError",
     "NotCancellableError",
     "NotFoundError",
+    "OrderRecord",
     "OutcomeUnknownError",
     "PriceComponent",
     "ProcessingMessage",
