@@ -6,13 +6,11 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Final
 
-import structlog
-
-from sp_cancel import _events
 from sp_cancel._cancel_batch import cancel_orders
 from sp_cancel._outcomes import BatchOutcome, BuyerCancelRequest, CancelOutcome, SystemCancellation
 from sp_cancel.clock import utc
 from sp_cancel.errors import AuthError, InvalidInputError, NotCancellableError, NotFoundError
+from sp_cancel.logging import get_logger
 from sp_cancel.models import CancelReason, CancelRequest, check_order_id
 from sp_cancel.orders import Order, OrderState, get_order_v0, search_orders
 
@@ -23,7 +21,7 @@ if TYPE_CHECKING:
 __all__ = ["accept_buyer_cancellations", "buyer_cancellation_requests", "system_cancellations"]
 
 _OPEN: Final = (OrderState.UNSHIPPED, OrderState.PARTIALLY_SHIPPED)
-_log = structlog.get_logger(_events.LOGGER_NAME)
+_log = get_logger()
 NO_REQUEST_HINT: Final = (
     "Cancelling with BuyerCanceled without a buyer request through Amazon still counts against your "
     "cancellation rate; cancel with the real reason (e.g. NO_INVENTORY) through cancel_order() instead."

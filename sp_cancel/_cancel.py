@@ -16,13 +16,13 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final, Literal
 
 import attrs
-import structlog
 
 from sp_cancel import _events
 from sp_cancel._codec import cancel_from_json, cancel_to_json
 from sp_cancel._outcomes import CancelOutcome, CancelStatus, ProcessingMessage
 from sp_cancel.errors import (
     FeedError,
+    FeedTimeoutError,
     InvalidInputError,
     NotCancellableError,
     NotFoundError,
@@ -34,6 +34,7 @@ from sp_cancel.feeds._common import FEED_TYPE_ORDER_ACKNOWLEDGEMENT, FEED_TYPE_P
 from sp_cancel.feeds.acknowledgement import AckItem, AckMessage, build_acknowledgement_feed
 from sp_cancel.feeds.adjustment import AdjustedItem, AdjustmentMessage, build_adjustment_feed
 from sp_cancel.feeds.report import ReportParseError, parse_processing_report
+from sp_cancel.logging import get_logger
 from sp_cancel.models import CancelReason, CancelRequest, ItemCancel, check_order_id
 from sp_cancel.orders import Order, OrderState, check_item_cancel, check_whole_cancel, get_order
 
@@ -50,7 +51,7 @@ KIND_ORDERS_API: Final = "orders_api_cancel"
 CANCEL_KINDS: Final = (KIND_WHOLE, KIND_ITEMS, KIND_ORDERS_API)
 # How long a loser of a planning race waits for the winner (seconds on the client's clock).
 CLAIM_WAIT: Final = 900.0
-_log = structlog.get_logger(_events.LOGGER_NAME)
+_log = get_logger()
 
 
 def submission_key(seller_id: str, request: CancelRequest, via: str = "feed") -> str:
@@ -382,7 +383,11 @@ def _resend(ctx: Context, entries: list[Entry]) -> None:
 
 
 def resume_cancels(ctx: Context, *, timeout: float, progress: Progress | None = None) -> list[CancelOutcome]:
-    """Finish every cancel the journal holds as planned or submitted."""
+    """Finish every cancel the journal holds as planned or submitted.
+
+    A feed still processing after ``timeout`` yields a ``SUBMITTED`` outcome (with its feed id) instead of
+    stopping the others.
+    """
     outcomes = []
     now = ctx.clock.now()
     for entry in ctx.journal.unfinished():
@@ -396,7 +401,10 @@ def resume_cancels(ctx: Context, *, timeout: float, progress: Progress | None = 
             if current.lease_expired(now):
                 ctx.journal.release(current.key)  # never sent, its worker is gone: nothing to finish
             continue
-        outcomes.append(finish(ctx, current, wait=True, timeout=timeout, progress=progress))
+        try:
+            outcomes.append(finish(ctx, current, wait=True, timeout=timeout, progress=progress))
+        except FeedTimeoutError:  # still processing: report it SUBMITTED (for client.wait) and go on
+            outcomes.append(submitted_outcome(ctx.journal.get(current.key) or current))
     return outcomes
 
 

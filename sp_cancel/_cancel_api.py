@@ -8,10 +8,11 @@ back as cancelled, ``SUBMITTED`` until then.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 import attrs
 
+from sp_cancel import _events
 from sp_cancel._cancel import (
     KIND_ORDERS_API,
     claim,
@@ -24,6 +25,7 @@ from sp_cancel._cancel import (
 from sp_cancel._codec import cancel_from_json, cancel_to_json
 from sp_cancel._outcomes import CancelOutcome, CancelStatus
 from sp_cancel.errors import InvalidInputError, OutcomeUnknownError, SpCancelError
+from sp_cancel.logging import get_logger
 from sp_cancel.models import CancelReason, CancelRequest
 from sp_cancel.orders import OrderState, check_whole_cancel, get_order
 
@@ -32,6 +34,10 @@ if TYPE_CHECKING:
     from sp_cancel.journal import Entry
 
 __all__ = ["cancel_via_orders_api", "finish_orders_api"]
+
+# States in which Amazon may still carry out an accepted cancelOrder; any other (shipped...) means it did not.
+_STILL_OPEN: Final = frozenset({OrderState.UNSHIPPED, OrderState.PENDING, OrderState.PENDING_AVAILABILITY})
+_log = get_logger()
 
 
 def cancel_via_orders_api(ctx: Context, request: CancelRequest) -> CancelOutcome:
@@ -64,9 +70,7 @@ def cancel_via_orders_api(ctx: Context, request: CancelRequest) -> CancelOutcome
         return finish_orders_api(ctx, entry)
     ctx.journal.mark_submitting([key], feed_type=None, document_hash=None, sent_at=ctx.clock.now())
     try:
-        ctx.api.call("orders.cancelOrder", path={"orderId": request.order_id}, body={"cancelReasonCode": code})
-    except OutcomeUnknownError:
-        pass  # Amazon may have taken it: the read-back below (or a later refresh) tells
+        _send(ctx, request.order_id, code)
     except SpCancelError:
         ctx.journal.release(key)  # Amazon said no before doing anything: leave no trace
         raise
@@ -75,23 +79,42 @@ def cancel_via_orders_api(ctx: Context, request: CancelRequest) -> CancelOutcome
     return finish_orders_api(ctx, current)
 
 
+def _send(ctx: Context, order_id: str, code: str) -> None:
+    """Call cancelOrder; when its answer is lost, look at the order and ask once more if it still shows open.
+
+    A cancel cannot happen twice (Amazon refuses to cancel a cancelled order), so asking again while the order
+    still reads back unshipped is harmless; what the read-back in :func:`finish_orders_api` sees decides.
+    """
+    body = {"cancelReasonCode": code}
+    try:
+        ctx.api.call("orders.cancelOrder", path={"orderId": order_id}, body=body)
+    except OutcomeUnknownError:
+        if get_order(ctx.api, order_id).state is OrderState.UNSHIPPED:
+            try:
+                ctx.api.call("orders.cancelOrder", path={"orderId": order_id}, body=body)
+            except SpCancelError as exc:  # the read-back says what happened
+                _log.warning(_events.ORDER_REJECTED, order_id=order_id, reason=str(exc))
+
+
 def finish_orders_api(ctx: Context, entry: Entry) -> CancelOutcome:
     """Read the order back: ``CANCELLED`` (journaled as done) once Amazon shows it, else ``SUBMITTED``."""
     if entry.finished and entry.outcome:
         return cancel_from_json(entry.outcome)
     request = request_of(entry.payload)
     order = get_order(ctx.api, request.order_id)
-    if order.state is not OrderState.CANCELLED:
+    if order.state in _STILL_OPEN:
         return attrs.evolve(
-            submitted_outcome(entry, detail=f"Amazon accepted the request; the order is {order.state.value}"),
+            submitted_outcome(entry, detail=f"cancelOrder was sent; the order still reads back as {order.state.value}"),
             via="orders_api",
         )
+    cancelled = order.state is OrderState.CANCELLED
     outcome = CancelOutcome(
         order_id=request.order_id,
-        status=CancelStatus.CANCELLED,
+        status=CancelStatus.CANCELLED if cancelled else CancelStatus.REJECTED,
         reason=request.reason,
         submission_id=entry.key,
         via="orders_api",
+        detail=None if cancelled else f"the order reads back as {order.state.value}: it was not cancelled",
     )
-    ctx.journal.mark_done(entry.key, state="done", outcome=cancel_to_json(outcome))
+    ctx.journal.mark_done(entry.key, state="done" if cancelled else "rejected", outcome=cancel_to_json(outcome))
     return outcome

@@ -73,17 +73,21 @@ def _validate(requests: Iterable[CancelRequest], timeout: float) -> list[CancelR
 
 
 def _sort(ctx: Context, batch: list[CancelRequest]) -> tuple[_Batch, list[CancelRequest]]:
-    """Refuse duplicates and pick out the requests the journal already knows."""
+    """Merge exact repeats, refuse conflicting requests for one order, pick out those the journal knows."""
     state = _Batch()
-    seen: set[str] = set()
-    fresh: list[CancelRequest] = []
+    first: dict[str, CancelRequest] = {}
     for request in batch:
-        if request.order_id in seen:
+        seen = first.setdefault(request.order_id, request)
+        if seen != request:  # two different cancels of one order: sending either could be the wrong one
             state.errors[request.order_id] = InvalidInputError(
-                f"order {request.order_id} appears twice in the batch; merge the requests", field="requests"
+                f"order {request.order_id} appears twice in the batch with different reasons or items; "
+                "merge the requests",
+                field="requests",
             )
+    fresh: list[CancelRequest] = []
+    for request in first.values():  # an exact repeat is the same cancel: it is sent once
+        if request.order_id in state.errors:
             continue
-        seen.add(request.order_id)
         state.unique.append(request)
         existing = ctx.journal.get(submission_key(ctx.seller_id, request))
         if existing is not None and existing.state != "planned":

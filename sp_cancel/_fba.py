@@ -17,11 +17,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final, Literal
 
-import structlog
-
 from sp_cancel import _events
 from sp_cancel._outcomes import FbaCancelOutcome
 from sp_cancel.errors import ApiError, InvalidInputError, NotCancellableError, OutcomeUnknownError
+from sp_cancel.logging import get_logger
 
 if TYPE_CHECKING:
     from sp_cancel._context import Context
@@ -51,7 +50,7 @@ _HINTS: Final = {
     "UNFULFILLABLE": "Amazon could not fulfil it; unfulfillable orders end cancelled on their own.",
     "INVALID": "Amazon rejected the order; there is nothing to cancel.",
 }
-_log = structlog.get_logger(_events.LOGGER_NAME)
+_log = get_logger()
 
 
 def check_fulfillment_order_id(value: object) -> str:

@@ -16,11 +16,11 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final
 
 import attrs
-import structlog
 
 from sp_cancel import _events
 from sp_cancel.errors import FeedError, FeedTimeoutError, OutcomeUnknownError
 from sp_cancel.feeds import document_hash
+from sp_cancel.logging import get_logger
 
 if TYPE_CHECKING:
     from sp_cancel.clock import Clock, Sleep
@@ -87,7 +87,7 @@ class FeedRunner:
         self._sleep = sleep
         self._poll_initial = poll_initial
         self._poll_max = poll_max
-        self._log = structlog.get_logger(_events.LOGGER_NAME)
+        self._log = get_logger()
 
     def submit(
         self,

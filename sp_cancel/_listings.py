@@ -20,14 +20,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final
 
-import structlog
-
 from sp_cancel import _events
 from sp_cancel._listing_view import check_closable, issues_from_json, read_listing
 from sp_cancel._listings_bulk import close_listings, refresh_listing_close, resume_listing_closes
 from sp_cancel._outcomes import ListingOutcome, ListingStatus
 from sp_cancel.errors import NotFoundError, OutcomeUnknownError
 from sp_cancel.feeds.listings import close_listing_patch
+from sp_cancel.logging import get_logger
 from sp_cancel.models import check_sku
 
 if TYPE_CHECKING:
@@ -45,7 +44,7 @@ __all__ = [
 
 # Seconds to wait before each read-back after a delete: 5 reads over 65 s of the injected clock.
 DELETE_POLLS: Final = (5.0, 10.0, 15.0, 15.0, 20.0)
-_log = structlog.get_logger(_events.LOGGER_NAME)
+_log = get_logger()
 
 refresh_listing = refresh_listing_close
 """What ``client.refresh``/``client.wait`` call for a ``SUBMITTED`` listing outcome (a bulk close)."""

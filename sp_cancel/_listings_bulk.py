@@ -23,7 +23,6 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Final
 
 import attrs
-import structlog
 
 from sp_cancel import _events
 from sp_cancel._codec import listing_from_json, listing_to_json
@@ -41,6 +40,7 @@ from sp_cancel.feeds import (
     parse_listings_report,
 )
 from sp_cancel.feeds.report import ReportParseError
+from sp_cancel.logging import get_logger
 from sp_cancel.models import check_sku
 
 if TYPE_CHECKING:
@@ -67,7 +67,7 @@ LISTINGS_FEED_LIMIT: Final = 5
 LISTINGS_FEED_WINDOW: Final = timedelta(minutes=5)
 # Our record is taken just before createFeed; a second of slack covers the upload in between.
 _WINDOW_SLACK_SECONDS: Final = 1.0
-_log = structlog.get_logger(_events.LOGGER_NAME)
+_log = get_logger()
 
 
 # --- the sliding window ----------------------------------------------------------------------------

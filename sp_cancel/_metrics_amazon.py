@@ -27,6 +27,7 @@ _KEYS: Final = ("preFulfillmentCancellationRate", "prefulfillmentCancelRate")
 _HUNDRED: Final = Decimal(100)
 # |rate - cancellationCount/orderCount| this small (absolute, or relative to the computed rate) is "the same figure".
 _ABS_TOL: Final = Decimal("0.0001")
+DIFFERENCE_PLACES: Final = Decimal("0.000001")
 _REL_TOL: Final = Decimal("0.01")
 
 TargetCondition = Literal["GREATER_THAN", "LESS_THAN", "EQUALS"]
@@ -219,12 +220,14 @@ def compare_with_amazon(
     """Return ``report`` with Amazon's figure: ``amazon_rate``, ``amazon_target`` and ``difference`` (ours - theirs).
 
     Amazon's window is its own (whole UTC days); a difference is expected when the windows or the
-    attribution differ, and is the point of the comparison.
+    attribution differ, and is the point of the comparison. Amazon sends its rate as a JSON float, so the
+    difference is rounded to :data:`DIFFERENCE_PLACES` (a millionth) to keep float noise out of it.
     """
     entry = amazon if isinstance(amazon, MarketplaceCancellationRate) else amazon.get(marketplace_id)
+    difference = (report.rate - entry.rate).quantize(DIFFERENCE_PLACES)
     return attrs.evolve(
         report,
         amazon_rate=entry.rate,
         amazon_target=entry.target_value,
-        difference=report.rate - entry.rate,
+        difference=difference or Decimal(0).quantize(DIFFERENCE_PLACES),
     )

@@ -11,8 +11,6 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Final, Literal
 
-import structlog
-
 from sp_cancel import _events
 from sp_cancel._codec import refund_from_json, refund_to_json
 from sp_cancel._finances import PendingRefund, RefundLine, correlate, refund_lines, totals
@@ -20,6 +18,7 @@ from sp_cancel._outcomes import ProcessingMessage, RefundOutcome, RefundStatus
 from sp_cancel._refund_send import KIND, reread
 from sp_cancel.errors import FeedError
 from sp_cancel.feeds.report import ReportParseError, parse_processing_report
+from sp_cancel.logging import get_logger
 from sp_cancel.models import Money, PriceComponent
 
 if TYPE_CHECKING:
@@ -40,7 +39,7 @@ __all__ = [
 # Amazon posts refunds to Finances "with up to 48 hours" of delay (facts §4).
 POSTING_WINDOW: Final = timedelta(hours=48)
 REFUND_FINISHED: Final = _events.REFUND_FINISHED
-_log = structlog.get_logger(_events.LOGGER_NAME)
+_log = get_logger()
 
 
 def amounts(payload: Mapping[str, Any]) -> dict[str, dict[PriceComponent, Money]]:

@@ -15,13 +15,12 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Final
 
-import structlog
-
 from sp_cancel import _events
 from sp_cancel.errors import ApiError, InvalidInputError, OutcomeUnknownError, SpCancelError
 from sp_cancel.feeds import FEED_TYPE_PAYMENT_ADJUSTMENT, XML_CONTENT_TYPE
 from sp_cancel.feeds.adjustment import AdjustedItem, AdjustmentMessage, build_adjustment_feed
 from sp_cancel.journal import JournalError, LeaseLostError
+from sp_cancel.logging import get_logger
 from sp_cancel.models import Money, PriceComponent
 
 if TYPE_CHECKING:
@@ -48,7 +47,7 @@ SEND_LEASE: Final = timedelta(minutes=30)
 # Between looks for a feed another process may still be creating (getFeeds allows one per 45 s).
 _UNCERTAIN_POLL: Final = 60.0
 _PLAN_WAIT: Final = 600.0
-_log = structlog.get_logger(_events.LOGGER_NAME)
+_log = get_logger()
 
 
 class Released(Exception):  # noqa: N818 - internal control flow, never leaves this module

@@ -25,7 +25,6 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final, Literal
 
 import attrs
-import structlog
 
 from sp_cancel import _events
 from sp_cancel._codec import refund_from_json
@@ -54,6 +53,7 @@ from sp_cancel._refund_send import (
 )
 from sp_cancel.errors import FeedTimeoutError, InvalidInputError
 from sp_cancel.journal import JournalError
+from sp_cancel.logging import get_logger
 from sp_cancel.models import AdjustmentReason, ItemRefund, Money, PriceComponent
 from sp_cancel.orders import Order, OrderItem, get_order, get_order_v0
 
@@ -64,7 +64,7 @@ if TYPE_CHECKING:
 
 __all__ = ["journal_key", "partial_refund", "refresh_refund", "resume_refunds", "verify_refund"]
 
-_log = structlog.get_logger(_events.LOGGER_NAME)
+_log = get_logger()
 
 
 # --- payload <-> values ----------------------------------------------------------------------------

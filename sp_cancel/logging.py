@@ -24,7 +24,9 @@ from typing import Any, Final
 
 import structlog
 
-__all__ = ["REDACTED", "RedactingFilter", "configure_logging", "redact", "scrub"]
+from sp_cancel._events import LOGGER_NAME
+
+__all__ = ["REDACTED", "Logger", "RedactingFilter", "configure_logging", "get_logger", "redact", "scrub"]
 
 REDACTED: Final = "<redacted>"
 
@@ -218,3 +220,69 @@ def configure_logging(level: str | int = "INFO", *, json: bool = False) -> None:
     root.setLevel(numeric)
     for name in ("sp_api", "httpcore"):
         logging.getLogger(name).setLevel(max(numeric, logging.INFO))
+
+
+class Logger:
+    """The logger every sp_cancel module uses.
+
+    It is structlog's when the application configured structlog, otherwise the stdlib logger
+    ``sp_cancel`` (silent below WARNING unless you configure logging). structlog's unconfigured
+    default prints every event, debug included, to stdout, which a library must not do. So until
+    ``structlog.configure()`` has been called, events go through :func:`redact` and a key=value
+    renderer to ``logging.getLogger("sp_cancel")``, where your logging configuration decides.
+    """
+
+    __slots__ = ("_context",)
+
+    def __init__(self, context: Mapping[str, Any] | None = None) -> None:
+        """A logger carrying ``context`` in every event."""
+        self._context = dict(context or {})
+
+    def bind(self, **values: Any) -> Logger:
+        """A logger with more context."""
+        return Logger({**self._context, **values})
+
+    def _target(self) -> Any:
+        if structlog.is_configured():
+            return structlog.get_logger(LOGGER_NAME).bind(**self._context)
+        return _stdlib_logger().bind(**self._context)
+
+    def debug(self, event: str, **values: Any) -> None:
+        """Log ``event`` at DEBUG."""
+        self._target().debug(event, **values)
+
+    def info(self, event: str, **values: Any) -> None:
+        """Log ``event`` at INFO."""
+        self._target().info(event, **values)
+
+    def warning(self, event: str, **values: Any) -> None:
+        """Log ``event`` at WARNING."""
+        self._target().warning(event, **values)
+
+    def error(self, event: str, **values: Any) -> None:
+        """Log ``event`` at ERROR."""
+        self._target().error(event, **values)
+
+
+_STDLIB: list[Any] = []
+
+
+def _stdlib_logger() -> Any:
+    if not _STDLIB:
+        _STDLIB.append(
+            structlog.wrap_logger(
+                logging.getLogger(LOGGER_NAME),
+                processors=[
+                    structlog.stdlib.filter_by_level,
+                    redact,
+                    structlog.processors.KeyValueRenderer(key_order=["event"], sort_keys=True),
+                ],
+                wrapper_class=structlog.stdlib.BoundLogger,
+            )
+        )
+    return _STDLIB[0]
+
+
+def get_logger() -> Logger:
+    """The ``sp_cancel`` logger (see :class:`Logger`)."""
+    return Logger()

@@ -28,10 +28,9 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final, Protocol, runtime_checkable
 
-import structlog
-
-from sp_cancel._events import LOGGER_NAME, RATE_LIMIT_UPDATED, RATE_LIMIT_WAITED
+from sp_cancel._events import RATE_LIMIT_UPDATED, RATE_LIMIT_WAITED
 from sp_cancel.clock import Clock, Sleep, system_sleep
+from sp_cancel.logging import get_logger
 
 if TYPE_CHECKING:
     # Annotations only: sp_cancel.transport imports this module, so a real import would be circular.
@@ -39,10 +38,10 @@ if TYPE_CHECKING:
 
 __all__ = ["InMemoryRateLimiter", "RateLimiter", "RedisRateLimiter"]
 
-# A token counts as available when the bucket holds at least 1 - _EPSILON of it. Without this slack,
-# float rounding can leave 0.9999999999 tokens after sleeping exactly the computed wait, and the
-# next wait would be too small for a fake clock to register.
-_EPSILON: Final = 1e-6
+# A token is available only when the bucket holds a whole one: Amazon's bucket must hold a whole token
+# when the request arrives. Float rounding can leave 0.9999999 tokens after sleeping exactly the computed
+# wait; the remaining wait is then too small for a clock to register, so it is raised to _MIN_WAIT.
+_MIN_WAIT: Final = 1e-3
 
 _REDIS_MISSING: Final = (
     "RedisRateLimiter needs the 'redis' package, which is an optional extra: pip install 'sp-cancel[redis]'"
@@ -135,7 +134,7 @@ class InMemoryRateLimiter:
         self._overrides = _check_overrides(rate_overrides)
         self._lock = threading.Lock()
         self._buckets: dict[tuple[str, str], _Bucket] = {}
-        self._log = structlog.get_logger(LOGGER_NAME)
+        self._log = get_logger()
 
     def _bucket(self, scope: str, op: Operation, now: float) -> _Bucket:
         """Return the bucket, creating it full; the caller holds ``self._lock``."""
@@ -155,10 +154,10 @@ class InMemoryRateLimiter:
                 with self._lock:
                     now = self._clock.monotonic()
                     bucket.refill(now)
-                    if bucket.tokens >= 1 - _EPSILON:
+                    if bucket.tokens >= 1:
                         bucket.tokens -= 1
                         break
-                    wait = (1 - bucket.tokens) / bucket.rate
+                    wait = max((1 - bucket.tokens) / bucket.rate, _MIN_WAIT)
                 self._sleep(wait)
         waited = max(0.0, now - start)
         if waited > 0:
@@ -282,7 +281,7 @@ class RedisRateLimiter:
         self._sleep = sleep
         self._prefix = prefix
         self._overrides = _check_overrides(rate_overrides)
-        self._log = structlog.get_logger(LOGGER_NAME)
+        self._log = get_logger()
 
     def _run(self, mode: str, scope: str, op: Operation, new_rate: float = 0.0) -> float:
         rate, burst = _plan(op, self._overrides)

@@ -45,13 +45,12 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Final, Literal, TypeVar
 
 import attrs
-import structlog
 import tenacity as _t
-from structlog.typing import FilteringBoundLogger
 
-from sp_cancel._events import LOGGER_NAME, RETRY_ABANDONED, RETRY_SCHEDULED
+from sp_cancel._events import RETRY_ABANDONED, RETRY_SCHEDULED
 from sp_cancel.clock import Clock, Sleep
 from sp_cancel.errors import ApiError, NetworkError, OutcomeUnknownError, ServerError, ThrottledError
+from sp_cancel.logging import Logger, get_logger
 
 if TYPE_CHECKING:
     # Annotations only: sp_cancel.transport imports this module, so a real import would be circular.
@@ -180,7 +179,7 @@ class RetryPolicy:
         sleep: Sleep,
         throttle_wait: Callable[[], float] | None = None,
         rng: random.Random | None = None,
-        log: FilteringBoundLogger | None = None,
+        log: Logger | None = None,
         sent_at: Callable[[], datetime] | None = None,
     ) -> T:
         """Run ``attempt`` until it succeeds, fails for good, or the budget runs out.
@@ -204,7 +203,7 @@ class RetryPolicy:
             ApiError: the last error, with ``attempts`` set, when it is not retryable or the budget ran out.
         """
         rng = rng if rng is not None else random.Random()  # noqa: S311 - jitter, not cryptography
-        logger: FilteringBoundLogger = log if log is not None else structlog.get_logger(LOGGER_NAME)
+        logger: Logger = log if log is not None else get_logger()
         started = clock.monotonic()
         budget = _Budget()
 

@@ -17,13 +17,13 @@ from datetime import datetime
 from typing import Any, Final, TypeVar
 
 import httpx
-import structlog
 from sp_api.base._core import prepare_request
 
-from sp_cancel._events import CALL_COMPLETED, CALL_FAILED, DOCUMENT_DOWNLOADED, DOCUMENT_UPLOADED, LOGGER_NAME
+from sp_cancel._events import CALL_COMPLETED, CALL_FAILED, DOCUMENT_DOWNLOADED, DOCUMENT_UPLOADED
 from sp_cancel._version import __version__
 from sp_cancel.clock import Clock, Sleep
 from sp_cancel.errors import ApiError, AuthError, NetworkError, ServerError, ThrottledError
+from sp_cancel.logging import get_logger
 from sp_cancel.ratelimit import RateLimiter
 from sp_cancel.retry import RetryPolicy
 from sp_cancel.transport._lwa import LwaCredentials, LwaTokenClient
@@ -120,7 +120,7 @@ class SpApiCore:
         self._sleep = sleep
         self._scope = f"{credentials.client_id}:{seller_id}"
         self._tokens = LwaTokenClient(credentials=credentials, token_url=token_url, http=http, clock=clock)
-        self._log = structlog.get_logger(LOGGER_NAME)
+        self._log = get_logger()
 
     @property
     def token_url(self) -> str:

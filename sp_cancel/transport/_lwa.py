@@ -17,11 +17,11 @@ import threading
 from typing import Final, Protocol
 
 import httpx
-import structlog
 
-from sp_cancel._events import LOGGER_NAME, TOKEN_REFRESHED
+from sp_cancel._events import TOKEN_REFRESHED
 from sp_cancel.clock import Clock
 from sp_cancel.errors import ApiError, AuthError, ServerError
+from sp_cancel.logging import get_logger
 from sp_cancel.transport._wire import REQUEST_ID_HEADER, error_for_status, network_error
 
 __all__ = ["LWA_OPERATION", "LwaCredentials", "LwaTokenClient"]
@@ -87,7 +87,7 @@ class LwaTokenClient:
         self._lock = threading.Lock()
         self._token: str | None = None
         self._refresh_at = 0.0
-        self._log = structlog.get_logger(LOGGER_NAME)
+        self._log = get_logger()
 
     @property
     def token_url(self) -> str:

@@ -2,7 +2,8 @@
 
 Cancellation rate (facts §10): window = the 7 days ending at report time;
 denominator = merchant-fulfilled orders purchased in the window, excluding
-``Pending``/``PendingAvailability``; numerator = those cancelled (wholly or
+``Pending``/``PendingAvailability`` and orders Amazon cancelled while they were
+still pending (payment or fraud: never released to the seller); numerator = those cancelled (wholly or
 partly) by the merchant without a buyer request, plus Amazon's late-shipment
 auto-cancels. Buyer requests and buyer cancels are excluded from the numerator.
 """
@@ -85,6 +86,8 @@ def cancellation_counts(orders: Iterable[SimOrder], marketplace_id: str, end: da
             continue
         if not start <= order.purchase_date < end or order.status in {"Pending", "PendingAvailability"}:
             continue
+        if order.cancelled_by == "AMAZON" and not order.late_ship_auto_cancel:
+            continue  # a payment/fraud cancel of a Pending order: never released to the seller
         total += 1
         cancelled += seller_cancelled(order)
     return total, cancelled
