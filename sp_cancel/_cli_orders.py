@@ -90,7 +90,10 @@ def read_batch_csv(path: Path) -> list[CancelRequest]:
         if reason_seen != reason:
             raise InvalidInputError(f"{path}:{number}: order {order_id} has two reasons", field="file")
         if item_id:
-            items.append(ItemCancel(order_item_id=item_id, quantity=int(row.get("quantity") or 0)))
+            quantity = (row.get("quantity") or "").strip()
+            if not quantity.isdigit():
+                raise InvalidInputError(f"{path}:{number}: quantity {quantity!r} is not a whole number", field="file")
+            items.append(ItemCancel(order_item_id=item_id, quantity=int(quantity)))
     return [CancelRequest(order_id=o, reason=r, items=i or None) for o, (r, i) in merged.items()]
 
 

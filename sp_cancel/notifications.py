@@ -23,7 +23,10 @@ __all__ = ["parse_order_change"]
 def _dt(value: object) -> datetime | None:
     if not isinstance(value, str) or not value:
         return None
-    return datetime.fromisoformat(value)
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        raise InvalidInputError(f"TimeOfOrderChange {value!r} is not an ISO 8601 time", field="payload") from None
 
 
 def parse_order_change(payload: Mapping[str, Any] | str | bytes) -> BuyerCancelRequest | None:
@@ -35,7 +38,8 @@ def parse_order_change(payload: Mapping[str, Any] | str | bytes) -> BuyerCancelR
     text and is not parsed (Amazon does not fix its wording).
 
     Raises:
-        InvalidInputError: the payload is not an ``ORDER_CHANGE`` notification.
+        InvalidInputError: the payload is not JSON, not an ``ORDER_CHANGE`` notification, or its change time
+            is unreadable.
 
     Example:
         >>> note = {"NotificationType": "ORDER_CHANGE", "Payload": {"OrderChangeNotification": {
@@ -47,7 +51,10 @@ def parse_order_change(payload: Mapping[str, Any] | str | bytes) -> BuyerCancelR
         >>> parse_order_change(note).order_item_ids
         ('12345678901234',)
     """
-    data: Any = json.loads(payload) if isinstance(payload, str | bytes) else payload
+    try:
+        data: Any = json.loads(payload) if isinstance(payload, str | bytes) else payload
+    except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError
+        raise InvalidInputError(f"the notification is not JSON: {exc}", field="payload") from None
     if not isinstance(data, Mapping) or data.get("NotificationType") != "ORDER_CHANGE":
         kind = data.get("NotificationType") if isinstance(data, Mapping) else type(data).__name__
         raise InvalidInputError(f"not an ORDER_CHANGE notification: {kind!r}", field="payload")

@@ -1,0 +1,123 @@
+"""cancel_order(via="orders_api"): Orders 2026-01-01 cancelOrder, 202 then read-back, lost answers."""
+
+from __future__ import annotations
+
+import pytest
+
+from sp_cancel import CancelReason
+from sp_cancel._outcomes import CancelStatus
+from sp_cancel.errors import InvalidInputError, NotCancellableError
+from sp_cancel.testing import Simulator
+
+
+@pytest.fixture
+def sim() -> Simulator:
+    """An empty simulated seller (no seeded orders)."""
+    return Simulator(seed=31, orders=0)
+
+
+@pytest.mark.parametrize(
+    ("reason", "seen_as"),
+    [
+        (CancelReason.NO_INVENTORY, "NoInventory"),
+        (CancelReason.BUYER_CANCELED, "BuyerCanceled"),
+        (CancelReason.SHIPPING_ADDRESS_UNDELIVERABLE, "ShippingAddressUndeliverable"),
+        (CancelReason.CUSTOMER_EXCHANGE, "CustomerExchange"),
+    ],
+)
+def test_reasons_with_a_code_cancel_through_cancel_order(sim: Simulator, reason: CancelReason, seen_as: str) -> None:
+    """Each reason with a cancelReasonCode cancels the order; Amazon records the matching reason."""
+    order = sim.add_order()
+    outcome = sim.client().cancel_order(order.order_id, reason, via="orders_api")
+    assert outcome.status is CancelStatus.CANCELLED
+    assert (outcome.via, outcome.feed_id, outcome.reason) == ("orders_api", None, reason)
+    assert sim.order(order.order_id).status == "Canceled"
+    assert sim.order(order.order_id).cancel_reason == seen_as
+    counts = sim.request_counts
+    assert counts["orders.cancelOrder"] == 1
+    assert counts["orders.getOrder"] == 2  # the pre-check and the read-back after the 202
+    assert "feeds.createFeed" not in counts
+
+
+@pytest.mark.parametrize("reason", [r for r in CancelReason if r.orders_api_code is None])
+def test_reasons_without_a_code_are_refused_before_any_call(sim: Simulator, reason: CancelReason) -> None:
+    """The six feed-only reasons raise InvalidInputError naming the usable ones; nothing is sent."""
+    with pytest.raises(InvalidInputError, match="NO_INVENTORY") as caught:
+        sim.client().cancel_order("112-1234567-1234567", reason, via="orders_api")
+    assert caught.value.field == "reason"
+    assert sim.request_counts == {}
+
+
+def test_the_same_call_again_returns_the_outcome_without_calls(sim: Simulator) -> None:
+    """A repeated Orders API cancel is answered from the journal."""
+    order = sim.add_order()
+    client = sim.client()
+    first = client.cancel_order(order.order_id, CancelReason.NO_INVENTORY, via="orders_api")
+    before = sim.request_counts
+    assert client.cancel_order(order.order_id, CancelReason.NO_INVENTORY, via="orders_api") == first
+    assert sim.request_counts == before
+
+
+def test_a_feed_cancel_after_an_orders_api_cancel_returns_the_earlier_outcome(sim: Simulator) -> None:
+    """An order cancelled through the Orders API by us is not refused by a later feed cancel."""
+    order = sim.add_order()
+    client = sim.client()
+    first = client.cancel_order(order.order_id, CancelReason.NO_INVENTORY, via="orders_api")
+    assert client.cancel_order(order.order_id, CancelReason.NO_INVENTORY) == first
+    assert "feeds.createFeed" not in sim.request_counts
+
+
+def test_not_cancellable_orders_are_refused_before_cancel_order(sim: Simulator) -> None:
+    """A shipped order is refused with NotCancellableError; cancelOrder is never called."""
+    order = sim.add_order(status="Shipped")
+    with pytest.raises(NotCancellableError) as caught:
+        sim.client().cancel_order(order.order_id, CancelReason.NO_INVENTORY, via="orders_api")
+    assert caught.value.state == "SHIPPED"
+    assert "orders.cancelOrder" not in sim.request_counts
+
+
+@pytest.mark.parametrize("fault", ["timeout_after_commit", "drop", "500"])
+def test_a_lost_answer_is_settled_by_reading_the_order_back(sim: Simulator, fault: str) -> None:
+    """When cancelOrder's answer is lost, the order is read back and asked again only if still open."""
+    order = sim.add_order()
+    sim.add_fault("orders.cancelOrder", fault)
+    outcome = sim.client().cancel_order(order.order_id, CancelReason.NO_INVENTORY, via="orders_api")
+    assert outcome.status is CancelStatus.CANCELLED
+    assert sim.order(order.order_id).status == "Canceled"
+    applied_first_time = fault == "timeout_after_commit"
+    assert sim.request_counts["orders.cancelOrder"] == (1 if applied_first_time else 2)
+
+
+def test_submitted_until_the_order_reads_back_cancelled_or_shipped(sim: Simulator) -> None:
+    """With both answers lost the outcome is SUBMITTED; refresh turns REJECTED once the order ships."""
+    order = sim.add_order()
+    sim.add_fault("orders.cancelOrder", "drop", count=2)
+    client = sim.client()
+    outcome = client.cancel_order(order.order_id, CancelReason.NO_INVENTORY, via="orders_api")
+    assert outcome.status is CancelStatus.SUBMITTED
+    assert outcome.via == "orders_api"
+    assert "UNSHIPPED" in (outcome.detail or "")
+    assert client.refresh(outcome).status is CancelStatus.SUBMITTED
+    with sim.lock:
+        shipped = sim.world.orders[order.order_id]
+        shipped.status = "Shipped"
+        for item in shipped.items:
+            item.quantity_shipped = item.quantity_ordered
+    rejected = client.refresh(outcome)
+    assert rejected.status is CancelStatus.REJECTED
+    assert "SHIPPED" in (rejected.detail or "")
+    assert client.refresh(outcome) == rejected
+    assert client.journal.get(outcome.submission_id or "").state == "rejected"  # type: ignore[union-attr]
+
+
+def test_amazon_refusing_cancel_order_leaves_no_journal_entry(sim: Simulator) -> None:
+    """Amazon answering 503 past the retry budget (nothing done) raises and releases the plan for a retry."""
+    from sp_cancel.errors import ApiError  # noqa: PLC0415
+
+    order = sim.add_order()
+    client = sim.client()
+    sim.add_fault("orders.cancelOrder", "503", count=None)
+    with pytest.raises(ApiError):
+        client.cancel_order(order.order_id, CancelReason.NO_INVENTORY, via="orders_api")
+    assert client.journal.unfinished() == []
+    assert sim.order(order.order_id).status == "Unshipped"
