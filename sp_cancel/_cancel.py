@@ -309,7 +309,11 @@ def finish(ctx: Context, entry: Entry, *, wait: bool, timeout: float, progress: 
     if entry.feed_id is None:
         return submitted_outcome(entry)
     if wait:
-        feed = ctx.runner.wait(entry.feed_id, timeout=timeout, progress=progress)
+        try:
+            feed = ctx.runner.wait(entry.feed_id, timeout=timeout, progress=progress)
+        except FeedTimeoutError as exc:
+            exc.outcome = submitted_outcome(entry)  # so the caller can client.wait(err.outcome) later
+            raise
     else:
         feed = ctx.runner.status(entry.feed_id)
     if not feed.finished:

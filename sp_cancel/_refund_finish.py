@@ -16,7 +16,7 @@ from sp_cancel._codec import refund_from_json, refund_to_json
 from sp_cancel._finances import PendingRefund, RefundLine, correlate, refund_lines, totals
 from sp_cancel._outcomes import ProcessingMessage, RefundOutcome, RefundStatus
 from sp_cancel._refund_send import KIND, reread
-from sp_cancel.errors import FeedError
+from sp_cancel.errors import FeedError, FeedTimeoutError
 from sp_cancel.feeds.report import ReportParseError, parse_processing_report
 from sp_cancel.logging import get_logger
 from sp_cancel.models import Money, PriceComponent
@@ -169,7 +169,11 @@ def finish(ctx: Context, entry: Entry, *, wait: bool, timeout: float, progress: 
     if entry.feed_id is None:
         return make_outcome(entry, RefundStatus.SUBMITTED)
     runner = ctx.runner
-    feed = runner.wait(entry.feed_id, timeout=timeout, progress=progress) if wait else runner.status(entry.feed_id)
+    try:
+        feed = runner.wait(entry.feed_id, timeout=timeout, progress=progress) if wait else runner.status(entry.feed_id)
+    except FeedTimeoutError as exc:
+        exc.outcome = make_outcome(entry, RefundStatus.SUBMITTED)  # client.wait(err.outcome) resumes it
+        raise
     if not feed.finished:
         return make_outcome(entry, RefundStatus.SUBMITTED)
     if feed.status != "DONE":

@@ -309,5 +309,11 @@ class FeedError(SpCancelError):
 class FeedTimeoutError(FeedError, TimeoutError):
     """The feed was still ``IN_QUEUE``/``IN_PROGRESS`` when the timeout ran out.
 
-    Nothing is lost: ``client.wait(outcome)`` or ``client.resume()`` picks the feed up again.
+    Nothing is lost: ``client.wait(err.outcome)`` (when the workflow attached its ``SUBMITTED`` outcome), the
+    same call again, or ``client.resume()`` picks the feed up again.
+
+    Attributes:
+        outcome: the ``SUBMITTED`` outcome of the submission that timed out, when known.
     """
+
+    outcome: object | None = None

@@ -271,3 +271,21 @@ def test_transient_errors_on_reads_and_polls_are_retried(sim: Simulator, fault: 
     outcome = sim.client().cancel_order(order.order_id, CancelReason.NO_INVENTORY)
     assert outcome.status is CancelStatus.CANCELLED
     assert sim.request_counts["feeds.createFeed"] == 1
+
+
+def test_feed_timeout_carries_the_submitted_outcome_to_wait_on(sim: Simulator) -> None:
+    """The FeedTimeoutError of a cancel carries its SUBMITTED outcome; client.wait(err.outcome) finishes it."""
+    order = sim.add_order()
+    sim.add_fault("feeds.createFeed", "feed_stuck")
+    client = sim.client()
+    with pytest.raises(FeedTimeoutError) as caught:
+        client.cancel_order(order.order_id, CancelReason.NO_INVENTORY, timeout=300)
+    submitted = caught.value.outcome
+    assert isinstance(submitted, CancelOutcome)
+    assert submitted.status is CancelStatus.SUBMITTED
+    assert submitted.feed_id == caught.value.feed_id
+    unstick(sim, caught.value.feed_id)
+    done = client.wait(submitted)
+    assert isinstance(done, CancelOutcome)
+    assert done.status is CancelStatus.CANCELLED
+    assert sim.request_counts["feeds.createFeed"] == 1
