@@ -14,6 +14,10 @@ listings feeds processed from the uploaded documents), Reports (seller
 performance, All Orders), Listings Items, Fulfillment Outbound 2020-07-01 and
 2026-07-04, Promotions 2025-12-01, Finances v0; Amazon's usage plans (scaled by
 ``scale``) with real 429s; and injected faults (see :meth:`Simulator.add_fault`).
+
+Observers see every exchange (request and answer) for your own checks:
+``sim.observe(callback)`` for one simulator, ``with observe_all(callback):`` for
+every simulator (what the suite's contract checks use); see :class:`Exchange`.
 """
 
 from __future__ import annotations
@@ -45,10 +49,11 @@ from sp_cancel.testing._sim import (
 from sp_cancel.testing._sim._core import CancelRateKey, SimulatorCore, SimulatorCredentials
 from sp_cancel.testing._sim._faults import FaultRule, load_rules, parse_rules
 from sp_cancel.testing._sim._markets import resolve_market
+from sp_cancel.testing._sim._observe import Exchange, Observer, observe_all
 from sp_cancel.testing._sim._scenario import Scenario
 from sp_cancel.testing._sim._state import SimDeal, SimListing, SimMcfOrder, SimOrder, V0Status, World
 
-__all__ = ["FakeClock", "Scenario", "Simulator", "SimulatorCredentials"]
+__all__ = ["Exchange", "FakeClock", "Scenario", "Simulator", "SimulatorCredentials", "observe_all"]
 
 FaultsSpec = Iterable[Mapping[str, object] | FaultRule] | str | Path | None
 
@@ -217,6 +222,15 @@ class Simulator:
                 yield base_url
             finally:
                 self._core.base_url = previous
+
+    def observe(self, observer: Observer) -> None:
+        """Call ``observer(exchange)`` after every request this simulator answers (see :class:`Exchange`).
+
+        Use it for your own checks (contracts, traces, call counts by status); ``observe_all`` does the
+        same for every simulator.
+        """
+        with self._core.lock:
+            self._core.observers.append(observer)
 
     # -- faults and time ----------------------------------------------------------------------------
 

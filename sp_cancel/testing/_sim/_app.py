@@ -23,6 +23,7 @@ import httpx
 from sp_cancel.clock import system_sleep
 from sp_cancel.testing._sim._core import SimulatorCore
 from sp_cancel.testing._sim._http import SimRequest, SimResponse, error_response
+from sp_cancel.testing._sim._observe import Exchange, has_observers, notify
 
 __all__ = ["DropConnectionError", "SimTransport", "dispatch", "make_wsgi_app"]
 
@@ -83,6 +84,7 @@ def _run(sim: SimulatorCore, request: SimRequest) -> SimResponse:  # noqa: C901 
     if fault is not None:
         early = _fault_response(fault.fault)
         if early is not None:
+            early.fault = fault.fault
             return early
     if not request.path.startswith(_OPEN_PREFIXES) and not sim.token_valid(request.headers.get("x-amz-access-token")):
         return error_response(403, "Unauthorized", "Access to requested resource is denied.", "")
@@ -100,6 +102,8 @@ def _run(sim: SimulatorCore, request: SimRequest) -> SimResponse:  # noqa: C901 
     elif fault is not None and fault.fault == "timeout_after_commit":
         response.delay = math.inf
         response.drop_connection = True
+    if fault is not None:
+        response.fault = fault.fault
     return response
 
 
@@ -111,7 +115,30 @@ def dispatch(sim: SimulatorCore, request: SimRequest) -> SimResponse:
     response.headers["x-amzn-RequestId"] = request_id
     if response.raw is None and response.body is not None:
         response.headers.setdefault("Content-Type", "application/json")
+    if has_observers(sim.observers):
+        _observe(sim, request, response)
     return response
+
+
+def _observe(sim: SimulatorCore, request: SimRequest, response: SimResponse) -> None:
+    found = sim.router.match(request.method, request.path)
+    route = found[0] if found is not None else None
+    operation = "" if route is None else route.operation or _label(route.method, request.path)
+    exchange = Exchange(
+        simulator=sim.serial,
+        operation=operation,
+        route="" if route is None else route.template,
+        method=request.method,
+        path=request.path,
+        query={k: list(v) for k, v in request.query.items()},
+        request_headers=dict(request.headers),
+        request_body=request.body,
+        status=response.status,
+        response_headers=dict(response.headers),
+        response_body=response.content(),
+        fault=response.fault,
+    )
+    notify(sim.observers, exchange)
 
 
 class SimTransport(httpx.BaseTransport):

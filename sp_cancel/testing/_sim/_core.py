@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import random
 import threading
-from collections import Counter
 import uuid
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -25,6 +25,7 @@ from typing import Final, Literal
 from sp_cancel.clock import Clock, FakeClock, system_sleep, utc
 from sp_cancel.testing._sim._faults import FaultPlan, FaultRule
 from sp_cancel.testing._sim._http import Router
+from sp_cancel.testing._sim._observe import Observer, next_serial
 from sp_cancel.testing._sim._state import World
 from sp_cancel.transport._operations import OPERATIONS
 
@@ -131,6 +132,8 @@ class SimulatorCore:
         self.authorization_revoked = False
         self.mcf_pinned: set[str] = set()  # MCF orders whose status was forced (no auto-advance)
         self._buckets: dict[str, _Bucket] = {}
+        self.observers: list[Observer] = []  # see _observe.py; called after every answer
+        self.serial = next_serial()
 
     # -- time ---------------------------------------------------------------------------------
 

@@ -57,6 +57,7 @@ class SimResponse:
     # Fault markers interpreted by the transport layer (never sent on the wire):
     drop_connection: bool = False
     delay: float = 0.0
+    fault: str = ""  # the injected fault that shaped this answer (for observers; never sent)
 
     def content(self) -> bytes:
         """Return the bytes to send."""

@@ -98,7 +98,7 @@ def serve_forever(  # noqa: PLR0917 - the CLI calls it with the documented posit
     seed: int = 0,
     scale: float = 1.0,
     faults_file: str | Path | None = None,
-    seller_id: str = "A1SIMSELLER0001",
+    seller_id: str | None = None,
     client_id: str | None = None,
     client_secret: str | None = None,
     refresh_token: str | None = None,
@@ -113,6 +113,8 @@ def serve_forever(  # noqa: PLR0917 - the CLI calls it with the documented posit
     The first line written to ``out`` (stdout by default) is one JSON object with
     ``base_url, token_url, seller_id, marketplace_id, client_id, client_secret,
     refresh_token``, so a parent process can read where and how to connect.
+    ``None`` for the seller id or a credential means the simulator's default
+    (``sp-cancel simulator serve`` passes ``None`` for options not given).
     """
     from sp_cancel.clock import SystemClock  # noqa: PLC0415
     from sp_cancel.testing import Simulator  # noqa: PLC0415 - the package imports this module
@@ -130,7 +132,7 @@ def serve_forever(  # noqa: PLR0917 - the CLI calls it with the documented posit
         seed=seed,
         scale=scale,
         faults=rules,
-        seller_id=seller_id,
+        seller_id=seller_id or "A1SIMSELLER0001",
         marketplace=marketplace,
         orders=orders,
         clock=SystemClock(),

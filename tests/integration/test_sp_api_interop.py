@@ -1,0 +1,187 @@
+"""A plain python-amazon-sp-api client (not ours) against ``sp-cancel simulator serve`` over real HTTP.
+
+The simulator runs as the CLI runs it, in a subprocess on 127.0.0.1; the test reads the
+JSON line it prints first (base URL, token URL, credentials) and points sp_api at it:
+its ``AccessTokenClient`` (subclassed for the host and scheme) and each API client's
+``endpoint``.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from lxml import etree
+
+ENV_PREFIXES = ("SP_API_", "LWA_", "AWS_", "SP_CANCEL_")
+SCALE = 100  # feeds finish in well under a second; rates x100, bursts unchanged
+
+
+@pytest.fixture(scope="module")
+def served() -> Iterator[dict[str, Any]]:
+    """``sp-cancel simulator serve --port 0`` in a subprocess; its first JSON line."""
+    command = [sys.executable, "-m", "sp_cancel.cli", "simulator", "serve", "--port", "0", "--seed", "5"]
+    with subprocess.Popen(  # noqa: S603 - our own CLI, fixed arguments
+        [*command, "--scale", str(SCALE)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    ) as process:
+        try:
+            assert process.stdout is not None
+            line = process.stdout.readline()
+            assert line, process.stderr.read() if process.stderr else "no output"
+            yield json.loads(line)
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
+
+
+@pytest.fixture
+def sp_api(served: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The sp_api module, with a clean environment and no cached token of another run."""
+    import os  # noqa: PLC0415 - only to list the variables to clear
+
+    for name in list(os.environ):
+        if name.startswith(ENV_PREFIXES):
+            monkeypatch.delenv(name)
+    import sp_api  # noqa: PLC0415 - imported after the environment is clean
+    from sp_api.auth import access_token_client  # noqa: PLC0415
+
+    access_token_client.cache.clear()
+    yield sp_api
+    access_token_client.cache.clear()
+
+
+def _clients(sp_api: Any, served: dict[str, Any]) -> dict[str, Any]:
+    from sp_api.api import Feeds, Orders  # noqa: PLC0415
+    from sp_api.auth import AccessTokenClient  # noqa: PLC0415
+    from sp_api.base import Marketplaces  # noqa: PLC0415
+
+    scheme, _, rest = served["token_url"].partition("://")
+    host, _, path = rest.partition("/")
+
+    class SimulatorTokenClient(AccessTokenClient):  # type: ignore[misc]
+        """sp_api's LWA client, aimed at the simulator's token URL."""
+
+    SimulatorTokenClient.scheme = f"{scheme}://"
+    SimulatorTokenClient.host = host
+    SimulatorTokenClient.path = f"/{path}"
+    credentials = {
+        "lwa_app_id": served["client_id"],
+        "lwa_client_secret": served["client_secret"],
+        "refresh_token": served["refresh_token"],
+    }
+    common = {
+        "marketplace": Marketplaces.US,
+        "credentials": credentials,
+        "auth_token_client_class": SimulatorTokenClient,
+    }
+    clients = {
+        "orders": Orders(version="2026-01-01", **common),
+        "orders_v0": Orders(**common),
+        "feeds": Feeds(**common),
+    }
+    for client in clients.values():
+        client.endpoint = served["base_url"]
+    return clients
+
+
+def test_token_exchange_and_order_reads(sp_api: Any, served: dict[str, Any]) -> None:
+    """sp_api exchanges the refresh token, searches orders (2026-01-01) and reads one in both versions."""
+    clients = _clients(sp_api, served)
+    token = clients["orders"].auth
+    assert token.access_token.startswith("sim-access-")
+    found = clients["orders"].search_orders(
+        createdAfter="2020-01-01T00:00:00Z", marketplaceIds=[served["marketplace_id"]], maxResultsPerPage=5
+    )
+    orders = found.payload["orders"]
+    assert len(orders) == 5
+    order_id = orders[0]["orderId"]
+    assert clients["orders"].get_order(order_id).payload["order"]["orderId"] == order_id
+    assert clients["orders_v0"].get_order(order_id).payload["AmazonOrderId"] == order_id
+
+
+def _run_feed(clients: dict[str, Any], document: bytes, feed_type: str) -> tuple[dict[str, Any], bytes]:
+    """Create a document, upload it, create the feed, poll it, download the report; return the feed and report."""
+    from io import BytesIO  # noqa: PLC0415
+
+    feeds = clients["feeds"]
+    created = feeds.create_feed_document(BytesIO(document), "text/xml; charset=UTF-8")
+    feed_id = feeds.create_feed(feed_type, created.payload["feedDocumentId"]).payload["feedId"]
+    deadline = time.monotonic() + 20
+    while True:
+        feed = feeds.get_feed(feed_id).payload
+        if feed["processingStatus"] in {"DONE", "FATAL", "CANCELLED"} or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    assert feed["processingStatus"] == "DONE", feed
+    report = feeds.get_feed_result_document(feed["resultFeedDocumentId"])
+    content = report.encode("iso-8859-1") if isinstance(report, str) else report
+    return feed, gzip.decompress(content) if content[:2] == b"\x1f\x8b" else content
+
+
+def _codes(report: bytes) -> list[str]:
+    return [str(code.text) for code in etree.fromstring(report).iterfind(".//Result/ResultMessageCode")]
+
+
+def _ack(seller_id: str, order_id: str) -> bytes:
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<AmazonEnvelope xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"'
+        ' xsi:noNamespaceSchemaLocation="amzn-envelope.xsd">'
+        f"<Header><DocumentVersion>1.01</DocumentVersion><MerchantIdentifier>{seller_id}</MerchantIdentifier></Header>"
+        "<MessageType>OrderAcknowledgement</MessageType>"
+        "<Message><MessageID>1</MessageID><OrderAcknowledgement>"
+        f"<AmazonOrderID>{order_id}</AmazonOrderID><StatusCode>Failure</StatusCode>"
+        "</OrderAcknowledgement></Message></AmazonEnvelope>"
+    ).encode()
+
+
+def test_a_feed_runs_end_to_end(sp_api: Any, served: dict[str, Any]) -> None:
+    """An acknowledgement feed cancels an unshipped order: document, upload, createFeed, poll, report, read back."""
+    clients = _clients(sp_api, served)
+    found = clients["orders"].search_orders(
+        createdAfter="2020-01-01T00:00:00Z",
+        marketplaceIds=[served["marketplace_id"]],
+        fulfillmentStatuses=["UNSHIPPED"],
+        fulfilledBy=["MERCHANT"],
+        maxResultsPerPage=5,
+    )
+    order_id = found.payload["orders"][0]["orderId"]
+    feed, report = _run_feed(clients, _ack(served["seller_id"], order_id), "POST_ORDER_ACKNOWLEDGEMENT_DATA")
+    root = etree.fromstring(report)
+    assert root.findtext(".//StatusCode") == "Complete"
+    assert root.findtext(".//MessagesSuccessful") == "1", report
+    assert feed["feedType"] == "POST_ORDER_ACKNOWLEDGEMENT_DATA"
+    assert clients["orders_v0"].get_order(order_id).payload["OrderStatus"] == "Canceled"
+
+
+def test_a_malformed_feed_gives_5000(sp_api: Any, served: dict[str, Any]) -> None:
+    """A document that is not XML still gets DONE, with one document-level result 5000."""
+    clients = _clients(sp_api, served)
+    _, report = _run_feed(clients, b"this is not xml <", "POST_ORDER_ACKNOWLEDGEMENT_DATA")
+    assert _codes(report) == ["5000"]
+    assert etree.fromstring(report).findtext(".//Result/MessageID") == "0"
+
+
+def test_exceeding_a_burst_gives_429s(sp_api: Any, served: dict[str, Any]) -> None:
+    """The getFeeds calls (burst 10) sent back to back is answered 429 QuotaExceeded once the bucket is empty."""
+    from sp_api.base import SellingApiRequestThrottledException  # noqa: PLC0415
+
+    feeds = _clients(sp_api, served)["feeds"]
+    answered, throttled = 0, None
+    for _ in range(60):
+        try:
+            feeds.get_feeds(feedTypes=["POST_ORDER_ACKNOWLEDGEMENT_DATA"])
+        except SellingApiRequestThrottledException as exc:
+            throttled = exc
+            break
+        answered += 1
+    assert throttled is not None
+    assert throttled.code == 429
+    assert throttled.amzn_code == "QuotaExceeded"
+    assert 10 <= answered < 60
