@@ -137,3 +137,26 @@ def vcr_config() -> dict[str, Any]:
 def vcr_cassette_dir(request: pytest.FixtureRequest) -> str:
     """Cassettes of ``tests/x/test_y.py`` live in ``tests/cassettes/test_y/``."""
     return str(CASSETTES / request.module.__name__.rsplit(".", 1)[-1])
+
+
+@pytest.fixture(autouse=True)
+def _restore_logging() -> Iterator[None]:
+    """Undo what a test's ``sp_cancel.cli.main()`` configured (root handlers, levels, structlog)."""
+    import logging  # noqa: PLC0415 - only this fixture needs it
+
+    import structlog  # noqa: PLC0415
+
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    levels = {name: logging.getLogger(name).level for name in ("sp_api", "httpx", "httpcore", "sp_cancel")}
+    configured = structlog.is_configured()
+    config = structlog.get_config()
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
+    for name, value in levels.items():
+        logging.getLogger(name).setLevel(value)
+    if configured:
+        structlog.configure(**config)
+    else:
+        structlog.reset_defaults()
