@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from sp_cancel import CancellationRateError, ThrottledError
+from sp_cancel import CancellationRateError
 from sp_cancel.cli import main
 from sp_cancel.errors import InvalidInputError
 from sp_cancel.metrics import MarketplaceCancellationRate, parse_seller_performance_report
