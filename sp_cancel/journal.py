@@ -23,25 +23,27 @@ token or a secret; keys that look like one are refused.
 
 from __future__ import annotations
 
-import json
-import os
 import sqlite3
-import threading
 import uuid
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
-from decimal import Decimal
-from enum import Enum
-from pathlib import Path
-from types import MappingProxyType
-from typing import Any, Final, Literal, Protocol, Self, runtime_checkable
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Any
 
-import attrs
-import platformdirs
-
-from sp_cancel.clock import Clock, Sleep, SystemClock, system_sleep, utc
-from sp_cancel.errors import InvalidInputError, SpCancelError
+from sp_cancel._journal_entry import (
+    _FINAL,
+    DEFAULT_LEASE_SECONDS,
+    Entry,
+    EntryState,
+    FinalState,
+    JournalError,
+    JournalLike,
+    JournalWaitTimeoutError,
+    LeaseLostError,
+)
+from sp_cancel._journal_schema import _check_key, _check_lease, _dump, _entry, _ts
+from sp_cancel._journal_store import JournalStore, default_journal_path
+from sp_cancel.clock import Sleep, system_sleep
+from sp_cancel.errors import InvalidInputError
 
 __all__ = [
     "DEFAULT_LEASE_SECONDS",
@@ -55,297 +57,13 @@ __all__ = [
     "default_journal_path",
 ]
 
-EntryState = Literal["planned", "submitted", "done", "rejected", "failed"]
-FinalState = Literal["done", "rejected", "failed"]
-
-DEFAULT_LEASE_SECONDS: Final = 300.0
-_FINAL: Final = frozenset({"done", "rejected", "failed"})
-_UNFINISHED: Final = ("planned", "submitted")
-_BUSY_TIMEOUT_MS: Final = 30_000
-_SECRET_WORDS: Final = ("token", "secret", "password", "credential", "authorization")
-_SCHEMA_VERSION: Final = 1
-_SCHEMA: Final = """
-CREATE TABLE IF NOT EXISTS entries (
-    key           TEXT PRIMARY KEY,
-    kind          TEXT NOT NULL,
-    target        TEXT NOT NULL,
-    state         TEXT NOT NULL,
-    payload       TEXT NOT NULL,
-    feed_id       TEXT,
-    feed_type     TEXT,
-    document_hash TEXT,
-    message_id    INTEGER,
-    created_at    TEXT NOT NULL,
-    updated_at    TEXT NOT NULL,
-    submitted_at  TEXT,
-    outcome       TEXT,
-    owner         TEXT,
-    lease_until   TEXT
-);
-CREATE INDEX IF NOT EXISTS entries_kind_target ON entries (kind, target, created_at);
-CREATE INDEX IF NOT EXISTS entries_state ON entries (state);
-CREATE INDEX IF NOT EXISTS entries_feed ON entries (feed_id);
-CREATE INDEX IF NOT EXISTS entries_feed_type ON entries (feed_type, submitted_at);
-"""
-_COLUMNS: Final = (
-    "key, kind, target, state, payload, feed_id, feed_type, document_hash, message_id, "
-    "created_at, updated_at, submitted_at, outcome, owner, lease_until"
-)
+# Users import these from here, so they report ``sp_cancel.journal.X`` (as sp_cancel.metrics does for its parts).
+for _obj in (Entry, JournalError, JournalLike, JournalWaitTimeoutError, LeaseLostError, default_journal_path):
+    _obj.__module__ = __name__
+del _obj
 
 
-class JournalError(SpCancelError):
-    """The journal refused a state change (wrong state, unknown key) or cannot be used."""
-
-
-class LeaseLostError(JournalError):
-    """The caller no longer holds the lease on a planned entry: another worker took it over."""
-
-
-class JournalWaitTimeoutError(JournalError, TimeoutError):
-    """``wait_for_change`` ran out of time while the entry was still planned under a live lease."""
-
-
-def _frozen(value: Mapping[str, Any]) -> Mapping[str, Any]:
-    return MappingProxyType(dict(value))
-
-
-def _frozen_or_none(value: Mapping[str, Any] | None) -> Mapping[str, Any] | None:
-    return None if value is None else MappingProxyType(dict(value))
-
-
-@attrs.frozen(kw_only=True)
-class Entry:
-    """One journal record.
-
-    Attributes:
-        key: the submission id / idempotency key.
-        kind: what is submitted: ``"cancel"``, ``"item_cancel"``, ``"refund"``, ``"listing_close"``,
-            ``"listing_delete"``, ``"orders_api_cancel"``...
-        target: the order id or SKU.
-        state: ``planned``, ``submitted``, ``done``, ``rejected`` or ``failed``.
-        payload: what is to be sent (JSON data: ids, amounts as strings, reasons).
-        feed_id: Amazon's feed id once known.
-        feed_type: e.g. ``POST_PAYMENT_ADJUSTMENT_DATA``; ``None`` for direct API calls.
-        document_hash: SHA-256 of the feed document sent.
-        message_id: this entry's ``MessageID`` in that document.
-        submitted_at: when sending started (written before the call).
-        outcome: how it ended (JSON data), or ``None``.
-        owner: the lease token of whoever holds (or held) the planned entry.
-        lease_until: when that lease expires.
-    """
-
-    key: str
-    kind: str
-    target: str
-    state: EntryState
-    payload: Mapping[str, Any] = attrs.field(converter=_frozen, hash=False)
-    feed_id: str | None = None
-    feed_type: str | None = None
-    document_hash: str | None = None
-    message_id: int | None = None
-    created_at: datetime
-    updated_at: datetime
-    submitted_at: datetime | None = None
-    outcome: Mapping[str, Any] | None = attrs.field(default=None, converter=_frozen_or_none, hash=False)
-    owner: str | None = None
-    lease_until: datetime | None = None
-
-    @property
-    def finished(self) -> bool:
-        """Whether the entry reached ``done``, ``rejected`` or ``failed``."""
-        return self.state in _FINAL
-
-    @property
-    def send_uncertain(self) -> bool:
-        """Submitted but no feed id recorded: the send may or may not have reached Amazon.
-
-        Recover by looking for the feed (``getFeeds``, compare :attr:`document_hash`) before sending again.
-        """
-        return self.state == "submitted" and self.feed_id is None
-
-    def lease_expired(self, now: datetime) -> bool:
-        """Whether a planned entry's lease has run out at ``now``."""
-        return self.lease_until is None or self.lease_until <= now
-
-
-@runtime_checkable
-class JournalLike(Protocol):
-    """What the workflows need from a journal; :class:`Journal` is the SQLite implementation."""
-
-    def plan(
-        self,
-        key: str,
-        *,
-        kind: str,
-        target: str,
-        payload: Mapping[str, Any],
-        lease_seconds: float = DEFAULT_LEASE_SECONDS,
-    ) -> tuple[Entry, bool]:
-        """Insert ``key`` as planned if absent; ``True`` for the caller that created it."""
-        ...
-
-    def wait_for_change(
-        self, key: str, *, timeout: float = ..., poll: float = ..., sleep: Sleep | None = None
-    ) -> Entry | None:
-        """Wait until the entry leaves ``planned``, its lease expires, or it is released."""
-        ...
-
-    def take_over(self, key: str, *, lease_seconds: float = DEFAULT_LEASE_SECONDS) -> Entry | None:
-        """Grant the expired lease of a planned entry to exactly one caller."""
-        ...
-
-    def renew_lease(self, key: str, *, owner: str, lease_seconds: float = DEFAULT_LEASE_SECONDS) -> Entry:
-        """Extend the lease the caller holds."""
-        ...
-
-    def mark_submitting(
-        self,
-        keys: Sequence[str],
-        *,
-        feed_type: str | None,
-        document_hash: str | None,
-        message_ids: Mapping[str, int] | None = None,
-        sent_at: datetime,
-        owner: str | None = None,
-    ) -> list[Entry]:
-        """Record that sending starts (before the non-idempotent call)."""
-        ...
-
-    def mark_submitted(self, keys: Sequence[str], *, feed_id: str) -> list[Entry]:
-        """Record the feed id Amazon returned."""
-        ...
-
-    def mark_done(self, key: str, *, state: FinalState, outcome: Mapping[str, Any]) -> Entry:
-        """Record how the submission ended."""
-        ...
-
-    def release(self, key: str, *, owner: str | None = None) -> None:
-        """Forget a plan that was never sent."""
-        ...
-
-    def get(self, key: str) -> Entry | None:
-        """The entry for ``key``, or ``None``."""
-        ...
-
-    def find(self, kind: str, target: str) -> list[Entry]:
-        """Entries of ``kind`` for ``target``, newest first."""
-        ...
-
-    def unfinished(self) -> list[Entry]:
-        """Planned and submitted entries, oldest first."""
-        ...
-
-    def by_feed(self, feed_id: str) -> list[Entry]:
-        """Entries sent in feed ``feed_id``, by message id."""
-        ...
-
-    def known_feed_ids(self, feed_type: str, since: datetime) -> set[str]:
-        """Feed ids of ``feed_type`` this journal sent since ``since``."""
-        ...
-
-
-def default_journal_path() -> Path:
-    """Where the journal lives by default: ``<user state dir>/sp-cancel/journal.sqlite3``."""
-    return Path(platformdirs.user_state_dir("sp-cancel")) / "journal.sqlite3"
-
-
-# --- encoding ---------------------------------------------------------------------------------------
-
-
-def _ts(value: datetime) -> str:
-    # Fixed width, so that text order is time order in SQL.
-    return utc(value).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def _parse_ts(value: str | None) -> datetime | None:
-    if value is None:
-        return None
-    return datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
-
-
-def _json_default(value: object) -> object:
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, datetime):
-        return utc(value).isoformat()
-    if isinstance(value, tuple | set | frozenset):
-        return list(value)
-    if isinstance(value, Mapping):
-        return dict(value)
-    msg = f"{type(value).__name__} is not JSON data"
-    raise TypeError(msg)
-
-
-def _check_no_secrets(value: object, path: str) -> None:
-    if isinstance(value, Mapping):
-        for key, item in value.items():
-            lowered = str(key).lower()
-            if any(word in lowered for word in _SECRET_WORDS):
-                raise InvalidInputError(
-                    f"{path}.{key} looks like a secret; the journal stores ids, amounts and reasons only",
-                    field=path,
-                )
-            _check_no_secrets(item, f"{path}.{key}")
-    elif isinstance(value, list | tuple):
-        for item in value:
-            _check_no_secrets(item, path)
-
-
-def _dump(value: Mapping[str, Any], field: str) -> str:
-    if not isinstance(value, Mapping):
-        raise InvalidInputError(f"{field} must be a mapping, got {type(value).__name__}", field=field)
-    _check_no_secrets(value, field)
-    try:
-        return json.dumps(value, default=_json_default, sort_keys=True, allow_nan=False, ensure_ascii=False)
-    except (TypeError, ValueError) as exc:
-        raise InvalidInputError(f"{field} is not JSON data: {exc}", field=field) from exc
-
-
-def _entry(row: sqlite3.Row) -> Entry:
-    created = _parse_ts(row["created_at"])
-    updated = _parse_ts(row["updated_at"])
-    assert created is not None  # noqa: S101 - NOT NULL columns
-    assert updated is not None  # noqa: S101
-    outcome = row["outcome"]
-    return Entry(
-        key=row["key"],
-        kind=row["kind"],
-        target=row["target"],
-        state=row["state"],
-        payload=json.loads(row["payload"]),
-        feed_id=row["feed_id"],
-        feed_type=row["feed_type"],
-        document_hash=row["document_hash"],
-        message_id=row["message_id"],
-        created_at=created,
-        updated_at=updated,
-        submitted_at=_parse_ts(row["submitted_at"]),
-        outcome=None if outcome is None else json.loads(outcome),
-        owner=row["owner"],
-        lease_until=_parse_ts(row["lease_until"]),
-    )
-
-
-def _check_key(key: object, field: str = "key") -> str:
-    if not isinstance(key, str) or not key or len(key) > 512:
-        raise InvalidInputError(
-            f"{field} must be a non-empty string of at most 512 characters, got {key!r}", field=field
-        )
-    return key
-
-
-def _check_lease(lease_seconds: float) -> float:
-    if not lease_seconds > 0:
-        raise InvalidInputError(f"lease_seconds must be positive, got {lease_seconds!r}", field="lease_seconds")
-    return float(lease_seconds)
-
-
-# --- the SQLite journal -----------------------------------------------------------------------------
-
-
-class Journal:
+class Journal(JournalStore):
     """The SQLite journal (default backend); thread-safe, and process-safe on a shared file.
 
     Args:
@@ -358,103 +76,8 @@ class Journal:
     the child reopens its own connection on first use.
     """
 
-    def __init__(self, path: str | os.PathLike[str] | None = None, *, clock: Clock | None = None) -> None:
-        if path is None:
-            path = default_journal_path()
-        self._memory = str(path) == ":memory:"
-        if not self._memory:
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-        self._path = str(path)
-        self._clock: Clock = clock or SystemClock()
-        self._lock = threading.RLock()
-        self._pid = os.getpid()
-        self._conn: sqlite3.Connection | None = self._connect()
-
-    @property
-    def path(self) -> str:
-        """The database file (or ``":memory:"``)."""
-        return self._path
-
     def __repr__(self) -> str:
         return f"Journal({self._path!r})"
-
-    def _connect(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(
-            self._path,
-            timeout=_BUSY_TIMEOUT_MS / 1000,
-            isolation_level=None,  # we issue BEGIN IMMEDIATE / COMMIT ourselves
-            check_same_thread=False,  # guarded by self._lock
-        )
-        conn.row_factory = sqlite3.Row
-        conn.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
-        if not self._memory:
-            conn.execute("PRAGMA journal_mode = WAL")
-            conn.execute("PRAGMA synchronous = FULL")  # a refund's record must survive a power cut
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
-        if version > _SCHEMA_VERSION:
-            conn.close()
-            raise JournalError(f"{self._path} was written by a newer sp_cancel (schema {version})")
-        if version < _SCHEMA_VERSION:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                for statement in _SCHEMA.split(";"):
-                    if statement.strip():
-                        conn.execute(statement)
-                conn.execute(f"PRAGMA user_version = {_SCHEMA_VERSION}")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                conn.close()
-                raise
-            conn.execute("COMMIT")
-        return conn
-
-    @contextmanager
-    def _transaction(self, *, write: bool) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            if self._pid != os.getpid():  # forked: never reuse the parent's connection
-                self._pid = os.getpid()
-                self._conn = None if self._memory else self._connect()
-            if self._conn is None:
-                raise JournalError(f"{self!r} is closed")
-            conn = self._conn
-            if not write:
-                yield conn
-                return
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield conn
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
-
-    def close(self) -> None:
-        """Close the connection (an in-memory journal is gone afterwards)."""
-        with self._lock:
-            if self._conn is not None and self._pid == os.getpid():
-                self._conn.close()
-            self._conn = None
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self.close()
-
-    # --- helpers ---
-
-    def _now(self) -> datetime:
-        return utc(self._clock.now())
-
-    @staticmethod
-    def _row(conn: sqlite3.Connection, key: str) -> sqlite3.Row | None:
-        row: sqlite3.Row | None = conn.execute(f"SELECT {_COLUMNS} FROM entries WHERE key = ?", (key,)).fetchone()  # noqa: S608 - constant column list
-        return row
-
-    def _select(self, where: str, params: Iterable[object], order: str) -> list[Entry]:
-        with self._transaction(write=False) as conn:
-            rows = conn.execute(f"SELECT {_COLUMNS} FROM entries WHERE {where} ORDER BY {order}", tuple(params))  # noqa: S608 - internal constants
-            return [_entry(row) for row in rows]
 
     # --- planning and leases ---
 
@@ -701,33 +324,3 @@ class Journal:
             if row["state"] in _FINAL or row["feed_id"] is not None:
                 raise JournalError(f"journal entry {key!r} was sent ({row['state']}); it cannot be released")
             conn.execute("DELETE FROM entries WHERE key = ?", (key,))
-
-    # --- reading ---
-
-    def get(self, key: str) -> Entry | None:
-        """The entry for ``key``, or ``None``."""
-        with self._transaction(write=False) as conn:
-            row = self._row(conn, key)
-            return None if row is None else _entry(row)
-
-    def find(self, kind: str, target: str) -> list[Entry]:
-        """Entries of ``kind`` for ``target`` (order id or SKU), newest first."""
-        return self._select("kind = ? AND target = ?", (kind, target), "created_at DESC, rowid DESC")
-
-    def unfinished(self) -> list[Entry]:
-        """Entries still ``planned`` or ``submitted``, oldest first: what ``resume()`` must finish."""
-        return self._select("state IN (?, ?)", _UNFINISHED, "created_at, rowid")
-
-    def by_feed(self, feed_id: str) -> list[Entry]:
-        """Entries sent in feed ``feed_id``, by message id."""
-        return self._select("feed_id = ?", (feed_id,), "message_id, rowid")
-
-    def known_feed_ids(self, feed_type: str, since: datetime) -> set[str]:
-        """Feed ids of ``feed_type`` sent since ``since``: ours, when recovering with ``getFeeds``."""
-        with self._transaction(write=False) as conn:
-            rows = conn.execute(
-                "SELECT DISTINCT feed_id FROM entries "
-                "WHERE feed_type = ? AND submitted_at >= ? AND feed_id IS NOT NULL",
-                (feed_type, _ts(since)),
-            )
-            return {row["feed_id"] for row in rows}
