@@ -1,11 +1,13 @@
 """The pyarrow reader behind ``rate_from_all_orders_file`` (the optional ``fast`` extra).
 
 The file is read in Python in chunks of whole orders (cut at the first line of the chunk's last
-order, so an order is never split), and each chunk is parsed by ``pyarrow.csv.read_csv``
-(multi-threaded) into the few columns the rate needs. Plain orders are counted per day with
+order, so an order is never split), and each chunk is parsed by ``pyarrow.csv.read_csv`` (one
+thread per chunk) into the few columns the rate needs. Plain orders are counted per day with
 vectorised kernels; the few cancelled ones go through the same Python classification as the
-pure-Python reader. One chunk is in flight at a time, so memory is bounded by the chunk size
-whatever the file's size (Arrow's own streaming reader reads ahead without a bound we control).
+pure-Python reader. A worker thread parses the next chunk while this one counts the last (Arrow
+releases the GIL, so both cores work); at most two chunks are alive and Arrow's freed blocks are
+handed back after each, so memory is bounded by the chunk size whatever the file's size (Arrow's
+own streaming reader reads ahead without a bound we control).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import gzip
 import os
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, time, timedelta
 from typing import IO, Any, Final, cast
 
@@ -41,7 +44,7 @@ from sp_cancel.errors import InvalidInputError
 
 __all__ = ["arrow_counts"]
 
-_CHUNK: Final = 8 << 20  # bytes of the file per read_csv call
+_CHUNK: Final = 4 << 20  # bytes of the file per read_csv call: two in flight stay well under 100 MiB
 _BLOCK: Final = 1 << 20  # bytes per parallel parsing block inside a chunk
 _TIMESTAMP: Final = pa.timestamp("us", tz="UTC")
 _TAIL: Final = 1 << 16  # bytes of a piece's end searched first for its last order
@@ -202,6 +205,30 @@ class _Pass:
             self.counts.add_cancelled(order_id.strip(), purchased, upd, markets[mkt], self.attribution)
 
 
+def _release() -> None:
+    # Arrow's allocator keeps freed blocks for reuse; hand them back so the peak stays at two pieces.
+    pa.default_memory_pool().release_unused()
+
+
+def _pipeline(pieces: Iterator[Any], parse: Callable[[Any], Any], count: Callable[[Any], None]) -> None:
+    """Parse the next piece on a worker thread while this thread counts the previous one.
+
+    Arrow's parser releases the GIL, so the two cores both work; at most one piece is being parsed and one
+    table counted at a time, which keeps the peak memory bounded (two pieces, not the file).
+    """
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sp-cancel-csv") as pool:
+        pending = None
+        for piece in pieces:
+            future = pool.submit(parse, piece)
+            del piece
+            if pending is not None:
+                count(pending.result())
+                _release()
+            pending = future
+        if pending is not None:
+            count(pending.result())
+
+
 def arrow_counts(
     path: str | os.PathLike[str],
     counts: Counts,
@@ -233,10 +260,6 @@ def arrow_counts(
         id_index = names.index(ORDER_ID)
         pieces = _streamed_pieces(stream, id_index) if gzipped else _file_pieces(path, len(header), id_index)
         try:
-            for piece in pieces:
-                table = pacsv.read_csv(pa.BufferReader(piece), read, parse, convert)
-                del piece  # before the next piece is read: one piece alive at a time
-                one.count(table)
-                del table
+            _pipeline(pieces, lambda piece: pacsv.read_csv(pa.BufferReader(piece), read, parse, convert), one.count)
         except pa.ArrowInvalid as exc:
             raise InvalidInputError(f"All Orders report: {exc}", field="path") from None
