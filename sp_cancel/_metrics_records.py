@@ -71,7 +71,7 @@ _CANCELLED_BY: Final[dict[str, CancelledBy]] = {
 _STATUS: Final[dict[str, OrderStatus]] = {
     **{_norm(s.value): s for s in OrderStatus},
     "cancelled": OrderStatus.CANCELED,  # Orders 2026-01-01, All Orders report
-    # All Orders report only [INF]: in fulfilment / handed to Easy Ship; neither pending nor cancelled.
+    # All Orders report only [INF]: in fulfillment / handed to Easy Ship; neither pending nor cancelled.
     "shipping": OrderStatus.PARTIALLY_SHIPPED,
     "pendingwaitingforpickup": OrderStatus.UNSHIPPED,
 }

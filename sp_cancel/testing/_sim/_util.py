@@ -37,7 +37,7 @@ def iso(value: datetime) -> str:
 
 
 def parse_iso(text: str | None) -> datetime | None:
-    """Parse an ISO 8601 timestamp (``Z`` or offset; a bare date means midnight UTC); ``None`` if unparseable."""
+    """Parse an ISO 8601 timestamp (``Z`` or offset; a bare date means midnight UTC); ``None`` if unparsable."""
     if not text:
         return None
     candidate = text.strip().replace("z", "Z")
