@@ -20,7 +20,7 @@ __all__ = ["demo_section", "register"]
 
 def register(subparsers: Any) -> None:
     """Add ``rate``."""
-    rate = subparsers.add_parser("rate", help="the seller-cancelled rate of seller-fulfilled orders (target < 2.5 %)")
+    rate = subparsers.add_parser("rate", help="the seller-cancelled rate of seller-fulfilled orders (target < 2.5 %%)")
     rate.add_argument("--days", type=_days, default=7.0, help="window length in days (default 7, Amazon's)")
     rate.add_argument("--source", choices=["auto", "orders", "report"], default="auto")
     rate.add_argument("--compare", action="store_true", help="also request Amazon's seller performance report")

@@ -1,0 +1,42 @@
+"""Every sp-cancel command prints its help (argparse expands '%' in help strings: a stray one crashes)."""
+
+from __future__ import annotations
+
+import pytest
+
+from sp_cancel.cli import build_parser, main
+
+COMMANDS = [
+    [],
+    ["demo"],
+    ["simulator"],
+    ["simulator", "serve"],
+    ["cancel"],
+    ["cancel-batch"],
+    ["buyer-requests"],
+    ["resume"],
+    ["refund"],
+    ["close-listing"],
+    ["delete-listing"],
+    ["fba-cancel"],
+    ["deals"],
+    ["deal-cancel"],
+    ["rate"],
+]
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(c) or "sp-cancel")
+def test_help_prints_and_exits_zero(command: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    """``sp-cancel ... --help`` exits 0 and names the command's usage."""
+    with pytest.raises(SystemExit) as caught:
+        main([*command, "--help"])
+    assert caught.value.code == 0
+    assert "usage: sp-cancel" in capsys.readouterr().out
+
+
+def test_every_registered_command_is_covered() -> None:
+    """The table above lists every top-level command the parser registers."""
+    parser = build_parser()
+    subparsers = next(a for a in parser._actions if a.dest == "command")
+    registered = set(subparsers.choices)  # type: ignore[attr-defined]
+    assert registered == {c[0] for c in COMMANDS if c}
