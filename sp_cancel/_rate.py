@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 import zlib
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Final, Literal
@@ -185,18 +185,28 @@ def _chunks(data: bytes) -> Iterator[bytes]:
         yield data[at : at + _CHUNK]
 
 
-def _from_report(ctx: Context, window: _Window, known: Mapping[str, OrderRecord]) -> list[OrderRecord]:
+def _from_report(ctx: Context, window: _Window, known: Mapping[str, OrderRecord]) -> Iterator[OrderRecord]:
+    """Request the All Orders report now and return its records as a stream.
+
+    Never a list: sellers on this route have many orders, and the calculator needs one pass.
+    """
     # By last update from the window's start, up to now: every order purchased in the window was updated
     # at or after its purchase, and one cancelled after the window's end must still be in the report.
     try:
         data = run_report(ctx, ALL_ORDERS_REPORT, start=window.start, inflate=False)
     except FeedError as exc:
         if exc.processing_status == "CANCELLED":  # Amazon's answer when no order was updated: no data
-            return []
+            return iter(())
         raise
+    return _report_records(ctx, data, window, known)
+
+
+def _report_records(
+    ctx: Context, data: bytes, window: _Window, known: Mapping[str, OrderRecord]
+) -> Iterator[OrderRecord]:
     records = records_from_all_orders_report(_chunks(data), marketplace_id=ctx.marketplace_id)
     try:
-        return list(_attributed(ctx, records, window, known))
+        yield from _attributed(ctx, records, window, known)
     except (zlib.error, EOFError) as exc:
         raise ServerError(f"the {ALL_ORDERS_REPORT} document is not valid GZIP: {exc}", operation="download") from exc
 
@@ -223,20 +233,20 @@ def cancellation_rate(
     now = to_utc(ctx.clock.now(), "now")
     stop = now if end is None else to_utc(end, "end")  # InvalidInputError for a naive end, before any call
     span = _Window(start=stop - window, stop=stop, now=now, marketplace_id=ctx.marketplace_id)
-    records: list[OrderRecord]
+    records: Iterable[OrderRecord]
     if source == "report":
         records, used = _from_report(ctx, span, {}), "report"
     else:
         pages = _pages(ctx, span)
         page, more = next(pages)
-        records = [record_of(o, ctx.marketplace_id) for o in page]
-        if more and source == "auto" and prefer_report(records, span):
-            known = {r.order_id: r for r in records if r.cancelled_by is not None or r.buyer_requested}
+        first = [record_of(o, ctx.marketplace_id) for o in page]
+        if more and source == "auto" and prefer_report(first, span):
+            known = {r.order_id: r for r in first if r.cancelled_by is not None or r.buyer_requested}
             records, used = _from_report(ctx, span, known), "report"
         else:
             for page, _ in pages:
-                records.extend(record_of(o, ctx.marketplace_id) for o in page)
-            used = "orders"
+                first.extend(record_of(o, ctx.marketplace_id) for o in page)
+            records, used = first, "orders"
     report = compute(records, window=window, end=stop, marketplace=ctx.marketplace_id)
     report = attrs.evolve(report, source=used)
     if compare_with_amazon:
