@@ -32,6 +32,8 @@ __all__ = ["FeedRunner", "FeedState", "Progress"]
 TERMINAL: Final = frozenset({"DONE", "CANCELLED", "FATAL"})
 # A recovered feed must have been created within this distance of our createFeed attempt.
 RECOVERY_SLACK: Final = timedelta(minutes=2)
+# Seconds to wait before looking for a feed a second time, before concluding it was never created.
+RECHECK_DELAY: Final = 30.0
 
 Progress = Callable[["FeedState", float], None]
 """Called after each poll with the feed's state and the seconds waited so far."""
@@ -123,6 +125,11 @@ class FeedRunner:
             feed_id = str(self._api.call("feeds.createFeed", body=body).data["feedId"])
         except OutcomeUnknownError:
             found = self.recover(feed_type=feed_type, sent_at=sent_at, marketplace_ids=marketplace_ids)
+            if found is None:
+                # Look once more after a pause: a feed just created may not be listed at once, and a second
+                # adjustment feed would cancel units (or refund) twice.
+                self._sleep(RECHECK_DELAY)
+                found = self.recover(feed_type=feed_type, sent_at=sent_at, marketplace_ids=marketplace_ids)
             if found is None:
                 # Amazon shows no feed we could have created: it was not created. Send once more.
                 feed_id = str(self._api.call("feeds.createFeed", body=body).data["feedId"])
