@@ -1,6 +1,7 @@
 """Close many listings at once: one ``JSON_LISTINGS_FEED`` of ``PATCH`` messages (quantity 0 merge).
 
-Every SKU is read first (product type, fulfillment channel): an FBA offer or an
+Every SKU is read first, 20 per ``searchListingsItems`` call (product type,
+fulfillment channel; a SKU the search does not return is unknown): an FBA offer or an
 unknown SKU is a pre-flight refusal in ``BatchOutcome.errors`` and is never
 sent; a SKU whose seller-fulfilled quantity already reads 0 is ``ACCEPTED``
 without being sent. The rest go out in as few feeds as Amazon allows (25,000
@@ -26,7 +27,7 @@ import attrs
 
 from sp_cancel import _events
 from sp_cancel._codec import listing_from_json, listing_to_json
-from sp_cancel._listing_view import ListingView, check_closable, read_listing
+from sp_cancel._listing_view import ListingView, check_closable, read_listing, read_listings
 from sp_cancel._outcomes import BatchOutcome, ListingIssue, ListingOutcome, ListingStatus, ProcessingMessage
 from sp_cancel.errors import FeedError, InvalidInputError, NotCancellableError, NotFoundError
 from sp_cancel.feeds import (
@@ -288,21 +289,39 @@ class _Batch:
 
 
 def _preflight(ctx: Context, skus: list[str]) -> _Batch:
-    """Sort the SKUs: duplicates, journaled closes to finish, refusals, no-ops, and what to send."""
+    """Sort the SKUs: duplicates, journaled closes to finish, refusals, no-ops, and what to send.
+
+    The SKUs left to read are read together, 20 per ``searchListingsItems`` call.
+    """
     state = _Batch()
-    for sku in skus:
-        if sku in state.unique:
-            state.errors[sku] = InvalidInputError(f"SKU {sku!r} appears twice in the batch", field="skus")
+    seen: set[str] = set()
+    duplicates: set[int] = set()
+    to_read: list[str] = []
+    for index, sku in enumerate(skus):
+        if sku in seen:
+            duplicates.add(index)
             continue
+        seen.add(sku)
         state.unique.append(sku)
         pending = _pending(ctx, sku)
         if pending is not None:
             state.entries[sku] = pending
             continue
+        to_read.append(sku)
+    views = read_listings(ctx, to_read) if to_read else {}
+    for index, sku in enumerate(skus):  # in the batch's order, as the errors and outcomes always were
+        if index in duplicates:
+            state.errors[sku] = InvalidInputError(f"SKU {sku!r} appears twice in the batch", field="skus")
+            continue
+        if sku not in views:
+            continue
+        view = views[sku]
+        if isinstance(view, NotFoundError):
+            state.errors[sku] = view
+            continue
         try:
-            view = read_listing(ctx, sku)
             check_closable(view)
-        except (NotFoundError, NotCancellableError) as exc:
+        except NotCancellableError as exc:
             state.errors[sku] = exc
             continue
         if view.closed:

@@ -263,6 +263,58 @@ class SpApi(SpApiCore):
             },
         )
 
+    def search_listings_items(
+        self,
+        *,
+        identifiers: Sequence[str] = (),
+        identifiers_type: Literal["ASIN", "EAN", "FNSKU", "GTIN", "ISBN", "JAN", "MINSAN", "SKU", "UPC"] | None = None,
+        marketplace_ids: Sequence[str] | None = None,
+        included_data: Sequence[str] = (),
+        issue_locale: str | None = None,
+        variation_parent_sku: str | None = None,
+        package_hierarchy_sku: str | None = None,
+        created_after: datetime | None = None,
+        created_before: datetime | None = None,
+        last_updated_after: datetime | None = None,
+        last_updated_before: datetime | None = None,
+        with_issue_severity: Sequence[Literal["WARNING", "ERROR"]] = (),
+        with_status: Sequence[Literal["BUYABLE", "DISCOVERABLE"]] = (),
+        without_status: Sequence[Literal["BUYABLE", "DISCOVERABLE"]] = (),
+        sort_by: Literal["sku", "createdDate", "lastUpdatedDate"] | None = None,
+        sort_order: Literal["ASC", "DESC"] | None = None,
+        page_size: int | None = None,
+        page_token: str | None = None,
+    ) -> Response:
+        """Search this seller's listings (``searchListingsItems``): ``{numberOfResults, pagination?, items}``.
+
+        ``identifiers`` (at most 20) needs ``identifiers_type`` (e.g. ``"SKU"``). Amazon's default
+        ``page_size`` is 10 (maximum 20); ``included_data`` defaults to ``summaries``.
+        """
+        # https://developer-docs.amazon.com/sp-api/reference/searchlistingsitems
+        return self.call(
+            "listings.searchListingsItems",
+            query={
+                "marketplaceIds": self._markets(marketplace_ids),
+                "issueLocale": issue_locale,
+                "includedData": included_data,
+                "identifiers": identifiers,
+                "identifiersType": identifiers_type,
+                "variationParentSku": variation_parent_sku,
+                "packageHierarchySku": package_hierarchy_sku,
+                "createdAfter": created_after,
+                "createdBefore": created_before,
+                "lastUpdatedAfter": last_updated_after,
+                "lastUpdatedBefore": last_updated_before,
+                "withIssueSeverity": with_issue_severity,
+                "withStatus": with_status,
+                "withoutStatus": without_status,
+                "sortBy": sort_by,
+                "sortOrder": sort_order,
+                "pageSize": page_size,
+                "pageToken": page_token,
+            },
+        )
+
     def patch_listings_item(
         self,
         sku: str,

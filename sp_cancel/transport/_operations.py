@@ -113,6 +113,8 @@ _TABLE: Final = (
     _op("reports.getReportDocument", "GET", "/reports/2021-06-30/documents/{reportDocumentId}", 0.0167, 15),
     # Listings Items 2021-08-01 https://developer-docs.amazon.com/sp-api/reference/patchlistingsitem
     _op("listings.getListingsItem", "GET", "/listings/2021-08-01/items/{sellerId}/{sku}", 5.0, 10),
+    # https://developer-docs.amazon.com/sp-api/reference/searchlistingsitems (up to 20 identifiers per call)
+    _op("listings.searchListingsItems", "GET", "/listings/2021-08-01/items/{sellerId}", 5.0, 5),
     _op(
         "listings.patchListingsItem",
         "PATCH",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import timedelta
 
 import httpx
@@ -10,7 +11,7 @@ import pytest
 from sp_cancel import _listings, _listings_bulk
 from sp_cancel._context import Context
 from sp_cancel._feedrun import FeedRunner
-from sp_cancel._listing_view import ListingView
+from sp_cancel._listing_view import SEARCH_BATCH, ListingView, read_listings
 from sp_cancel._outcomes import ListingStatus
 from sp_cancel.errors import InvalidInputError, NotCancellableError, NotFoundError
 from sp_cancel.journal import Journal
@@ -255,6 +256,62 @@ def test_close_listings_one_feed_typed_outcomes(sim, ctx):
     for sku in ("B-1", "B-2", "B-3"):
         assert fa(sim, sku) == [{"fulfillment_channel_code": "DEFAULT", "quantity": 0, "lead_time_to_ship_max_days": 5}]
         assert batch[sku].feed_id == batch.feed_ids[0]
+
+
+def test_close_listings_reads_twenty_skus_per_search(sim, ctx, recorder):
+    """A 45-SKU batch is read with ceil(45/20) searchListingsItems calls and no getListingsItem."""
+    skus = [f"S-{n:02d}" for n in range(42)]
+    for sku in skus:
+        sim.add_listing(sku, quantity=3, lead_time_days=2)
+    sim.add_listing("S-FBA", channel="FBA")
+    sim.add_listing("S-ZERO", quantity=0)
+    batch_skus = [*skus[:20], "S-FBA", "S-404", *skus[20:], "S-ZERO"]
+    assert len(batch_skus) == 45
+    batch = _listings.close_listings(ctx, batch_skus, wait=True)
+    assert sim.request_counts["listings.searchListingsItems"] == math.ceil(45 / SEARCH_BATCH) == 3
+    assert "listings.getListingsItem" not in sim.request_counts
+    searches = [r for r in recorder.requests if r.url.path == f"/listings/2021-08-01/items/{sim.seller_id}"]
+    assert [len(r.url.params["identifiers"].split(",")) for r in searches] == [20, 20, 5]
+    assert {r.url.params["identifiersType"] for r in searches} == {"SKU"}
+    assert {r.url.params["pageSize"] for r in searches} == {"20"}
+    assert [o.sku for o in batch] == [*skus, "S-ZERO"]
+    assert {o.status for o in batch} == {ListingStatus.ACCEPTED}
+    assert batch["S-ZERO"].feed_id is None
+    assert isinstance(batch.errors["S-FBA"], NotCancellableError)
+    missing = batch.errors["S-404"]
+    assert isinstance(missing, NotFoundError)
+    assert missing.status == 404
+    assert "S-404" in str(missing)
+    assert list(batch.errors) == ["S-FBA", "S-404"]
+    assert len(batch.feed_ids) == 1
+    assert all(fa(sim, sku)[0]["quantity"] == 0 for sku in skus)
+
+
+def test_read_listings_chunks_and_keeps_product_types(sim, ctx):
+    """read_listings maps every SKU to its view (product type, channels) or to NotFoundError, 20 per call."""
+    for n in range(23):
+        sim.add_listing(f"RL-{n}", quantity=n, product_type="KITCHEN" if n % 2 else "HOME")
+    wanted = [f"RL-{n}" for n in range(23)] + ["RL-NOPE"]
+    views = read_listings(ctx, wanted)
+    assert sim.request_counts["listings.searchListingsItems"] == 2
+    assert list(views) == wanted
+    assert isinstance(views["RL-NOPE"], NotFoundError)
+    view = views["RL-3"]
+    assert isinstance(view, ListingView)
+    assert (view.product_type, dict(view.channels)) == ("KITCHEN", {"DEFAULT": 3})
+    assert views["RL-0"].closed  # type: ignore[union-attr]
+
+
+def test_close_listings_reads_a_sku_with_a_comma_alone(sim, ctx):
+    """A SKU holding a comma cannot be named in the comma-separated identifiers: it is read with getListingsItem."""
+    sim.add_listing("CM-1", quantity=2)
+    sim.add_listing("CM,2", quantity=2)
+    batch = _listings.close_listings(ctx, ["CM-1", "CM,2", "CM,404"], wait=True)
+    assert sim.request_counts["listings.searchListingsItems"] == 1
+    assert sim.request_counts["listings.getListingsItem"] == 2
+    assert [o.sku for o in batch] == ["CM-1", "CM,2"]
+    assert {o.status for o in batch} == {ListingStatus.ACCEPTED}
+    assert isinstance(batch.errors["CM,404"], NotFoundError)
 
 
 @pytest.mark.parametrize("skus", [[], "B-1", ["ok", "Z" * 41], ["ok", ""]])

@@ -231,6 +231,31 @@ def test_patch_listings_item_body_and_query() -> None:
     assert query(request) == {"marketplaceIds": US, "mode": "VALIDATION_PREVIEW"}
 
 
+def test_search_listings_items_query_names() -> None:
+    """The listings search sends the model's names: identifiers (comma-joined), identifiersType, pageSize..."""
+    amazon = Amazon(lambda _: json_response({"numberOfResults": 0, "items": []}))
+    make_api(amazon).search_listings_items(
+        identifiers=["S1", "S 2"],
+        identifiers_type="SKU",
+        included_data=["summaries", "fulfillmentAvailability"],
+        with_status=["BUYABLE"],
+        page_size=20,
+        page_token="tok",
+    )
+    request = amazon.last
+    assert request.method == "GET"
+    assert request.url.path == f"/listings/2021-08-01/items/{SELLER}"
+    assert query(request) == {
+        "marketplaceIds": US,
+        "includedData": "summaries,fulfillmentAvailability",
+        "identifiers": "S1,S 2",
+        "identifiersType": "SKU",
+        "withStatus": "BUYABLE",
+        "pageSize": "20",
+        "pageToken": "tok",
+    }
+
+
 def test_create_report_body_converts_datetimes() -> None:
     """JSON bodies get ISO 8601 Z datetimes and drop unset fields."""
     amazon = Amazon(lambda _: json_response({"reportId": "R1"}, status=202))
@@ -273,6 +298,7 @@ TYPED_CALLS: dict[str, Callable[[SpApi], object]] = {
     "reports.getReport": lambda a: a.get_report("R1"),
     "reports.getReportDocument": lambda a: a.get_report_document("RD1"),
     "listings.getListingsItem": lambda a: a.get_listings_item("SKU-1"),
+    "listings.searchListingsItems": lambda a: a.search_listings_items(identifiers=["SKU-1"], identifiers_type="SKU"),
     "listings.patchListingsItem": lambda a: a.patch_listings_item(
         "SKU-1", product_type="PRODUCT", patches=[{"op": "delete", "path": "/attributes/x"}]
     ),

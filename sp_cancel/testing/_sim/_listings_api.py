@@ -1,10 +1,14 @@
-"""Listings Items API 2021-08-01: ``getListingsItem``, ``patchListingsItem``, ``deleteListingsItem``.
+"""Listings Items API 2021-08-01: get, search, patch and delete listings items.
+
+``getListingsItem``, ``searchListingsItems``, ``patchListingsItem``, ``deleteListingsItem``.
 
 https://developer-docs.amazon.com/sp-api/reference/patchlistingsitem
+https://developer-docs.amazon.com/sp-api/reference/searchlistingsitems
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any, Final
 
@@ -16,13 +20,22 @@ from sp_cancel.testing._sim._listings import (
     plan_listing_patches,
     visible_listing,
 )
+from sp_cancel.testing._sim._markets import MARKETS
 from sp_cancel.testing._sim._state import SimListing
-from sp_cancel.testing._sim._util import iso, money_str, unauthorized
+from sp_cancel.testing._sim._util import (
+    decode_token,
+    digest,
+    encode_token,
+    iso,
+    money_str,
+    parse_iso,
+    unauthorized,
+)
 
 if TYPE_CHECKING:
     from sp_cancel.testing._sim._core import SimulatorCore
 
-__all__ = ["listing_item", "register"]
+__all__ = ["listing_item", "register", "search_listings_items"]
 
 _GET_INCLUDED: Final = frozenset(
     {
@@ -37,6 +50,19 @@ _GET_INCLUDED: Final = frozenset(
     }
 )
 _PATCH_INCLUDED: Final = frozenset({"identifiers", "issues"})
+# searchListingsItems (model parameters: identifiers maxItems 20, pageSize maximum 20 default 10,
+# sortBy default lastUpdatedDate, sortOrder default DESC; at most 1000 items can be paged through).
+_IDENTIFIER_TYPES: Final = frozenset({"ASIN", "EAN", "FNSKU", "GTIN", "ISBN", "JAN", "MINSAN", "SKU", "UPC"})
+_MAX_IDENTIFIERS: Final = 20
+_MAX_PAGE_SIZE: Final = 20
+_DEFAULT_PAGE_SIZE: Final = 10
+_MAX_PAGED: Final = 1000
+_STATUSES: Final = frozenset({"BUYABLE", "DISCOVERABLE"})
+_SEVERITIES: Final = frozenset({"WARNING", "ERROR"})
+_SORT_BY: Final = frozenset({"sku", "createdDate", "lastUpdatedDate"})
+_DATE_FILTERS: Final = ("createdAfter", "createdBefore", "lastUpdatedAfter", "lastUpdatedBefore")
+_DEFAULT_DATE: Final = "2026-01-01T00:00:00Z"
+_KNOWN_MARKETPLACES: Final = frozenset(m.marketplace_id for m in MARKETS.values())
 
 
 def _bad_request(message: str) -> SimResponse:
@@ -75,6 +101,16 @@ def _offers(listing: SimListing) -> list[dict[str, Any]]:
     return offers
 
 
+def _created(listing: SimListing) -> datetime:
+    return listing.created or datetime.fromisoformat(_DEFAULT_DATE)
+
+
+def _last_updated(listing: SimListing) -> datetime:
+    if listing.created is None:
+        return _created(listing)
+    return listing.last_updated or listing.created
+
+
 def listing_item(listing: SimListing, included: set[str]) -> dict[str, Any]:
     """The Listings ``Item`` of ``listing`` with the ``includedData`` sets asked for (default ``summaries``)."""
     included = included or {"summaries"}
@@ -87,10 +123,8 @@ def listing_item(listing: SimListing, included: set[str]) -> dict[str, Any]:
             "conditionType": "new_new",
             "status": list(listing.status),
             "itemName": listing.item_name,
-            "createdDate": iso(listing.created) if listing.created else "2026-01-01T00:00:00Z",
-            "lastUpdatedDate": iso(listing.last_updated or listing.created)
-            if listing.created
-            else "2026-01-01T00:00:00Z",
+            "createdDate": iso(_created(listing)),
+            "lastUpdatedDate": iso(_last_updated(listing)),
         }
         item["summaries"] = [summary]
     if "attributes" in included:
@@ -126,6 +160,123 @@ def get_listings_item(sim: SimulatorCore, request: SimRequest) -> SimResponse:
     if listing is None:
         return error_response(404, "NOT_FOUND", f"SKU '{sku}' not found in marketplace {marketplace_id}")
     return SimResponse(status=200, body=listing_item(listing, included))
+
+
+def _search_problem(request: SimRequest) -> str | None:  # noqa: C901, PLR0911 - one message per rule
+    """What is wrong with a ``searchListingsItems`` query (beyond seller, marketplace and includedData), if anything."""
+    identifiers, id_type = request.many("identifiers"), request.one("identifiersType")
+    if identifiers and id_type is None:
+        return "'identifiersType' is required when 'identifiers' is provided."
+    if id_type is not None and not identifiers:
+        return "'identifiers' is required when 'identifiersType' is provided."
+    if id_type is not None and id_type not in _IDENTIFIER_TYPES:
+        return f"Invalid 'identifiersType' value: {id_type}."
+    if len(identifiers) > _MAX_IDENTIFIERS:
+        return f"At most {_MAX_IDENTIFIERS} values are allowed for 'identifiers'."
+    exclusive = [n for n in ("identifiers", "variationParentSku", "packageHierarchySku") if request.one(n)]
+    if len(exclusive) > 1:
+        return f"'{exclusive[0]}' cannot be used with '{exclusive[1]}'."
+    for name, allowed in (("withStatus", _STATUSES), ("withoutStatus", _STATUSES), ("withIssueSeverity", _SEVERITIES)):
+        unknown = set(request.many(name)) - allowed
+        if unknown:
+            return f"Invalid '{name}' value(s): {', '.join(sorted(unknown))}."
+    if request.one("sortBy") not in {None, *_SORT_BY}:
+        return f"Invalid 'sortBy' value: {request.one('sortBy')}."
+    if request.one("sortOrder") not in {None, "ASC", "DESC"}:
+        return f"Invalid 'sortOrder' value: {request.one('sortOrder')}."
+    size = request.one("pageSize")
+    if size is not None and (not size.isdigit() or not 1 <= int(size) <= _MAX_PAGE_SIZE):
+        return f"'pageSize' must be between 1 and {_MAX_PAGE_SIZE}."
+    for name in _DATE_FILTERS:
+        if request.one(name) is not None and parse_iso(request.one(name)) is None:
+            return f"'{name}' must be an ISO 8601 date-time."
+    return None
+
+
+def _search_candidates(sim: SimulatorCore, request: SimRequest, marketplace_id: str) -> list[SimListing]:
+    """The visible listings of the marketplace the identifier filters allow (SKUs are looked up directly)."""
+    identifiers, id_type = request.many("identifiers"), request.one("identifiersType")
+    if id_type == "SKU":
+        found = (visible_listing(sim, sku, marketplace_id) for sku in dict.fromkeys(identifiers))
+        return [listing for listing in found if listing is not None]
+    if request.one("variationParentSku") or request.one("packageHierarchySku"):
+        return []  # the simulated catalogue has no variation families or package hierarchies
+    keys = [sku for sku, market in list(sim.world.listings) if market == marketplace_id]
+    listings = [listing for sku in keys if (listing := visible_listing(sim, sku, marketplace_id)) is not None]
+    if id_type == "ASIN":
+        return [listing for listing in listings if listing.asin in identifiers]
+    if id_type is not None:
+        return []  # EAN, UPC, FNSKU...: the simulated listings carry no such identifiers
+    return listings
+
+
+def _search_keeps(listing: SimListing, request: SimRequest) -> bool:
+    """Whether ``listing`` passes the status, issue and date filters."""
+    status = set(listing.status)
+    if not set(request.many("withStatus")) <= status or set(request.many("withoutStatus")) & status:
+        return False
+    if request.many("withIssueSeverity"):
+        return False  # simulated listings carry no issues
+    created, updated = _created(listing), _last_updated(listing)
+    bounds = (
+        ("createdAfter", created, True),
+        ("createdBefore", created, False),
+        ("lastUpdatedAfter", updated, True),
+        ("lastUpdatedBefore", updated, False),
+    )
+    for name, value, after in bounds:
+        bound = parse_iso(request.one(name))
+        if bound is not None and (value < bound if after else value > bound):
+            return False
+    return True
+
+
+def _sort_key(listing: SimListing, sort_by: str) -> tuple[str, str]:
+    if sort_by == "sku":
+        return (listing.sku, "")
+    when = _created(listing) if sort_by == "createdDate" else _last_updated(listing)
+    return (iso(when), listing.sku)
+
+
+def search_listings_items(sim: SimulatorCore, request: SimRequest) -> SimResponse:
+    """``GET /listings/2021-08-01/items/{sellerId}``: ``ItemSearchResults{numberOfResults, pagination?, items}``."""
+    common = _common(sim, request, _GET_INCLUDED)
+    if isinstance(common, SimResponse):
+        return common
+    marketplace_id, included = common
+    if marketplace_id not in _KNOWN_MARKETPLACES:
+        return error_response(400, "BAD_REQUEST", "Invalid input", "Invalid input")  # Amazon's sandbox answer
+    problem = _search_problem(request)
+    if problem is not None:
+        return _bad_request(problem)
+    binding = digest("searchListingsItems", sorted((k, tuple(v)) for k, v in request.query.items() if k != "pageToken"))
+    start = 0
+    token = request.one("pageToken")
+    if token is not None:
+        data = decode_token(token)
+        if data is None or data.get("h") != binding or not isinstance(data.get("o"), int):
+            return _bad_request("Invalid 'pageToken': it must be sent with the same parameters as before.")
+        start = data["o"]
+    sort_by = request.one("sortBy") or "lastUpdatedDate"
+    matching = sorted(
+        (listing for listing in _search_candidates(sim, request, marketplace_id) if _search_keeps(listing, request)),
+        key=lambda listing: _sort_key(listing, sort_by),
+        reverse=(request.one("sortOrder") or "DESC") == "DESC",
+    )
+    size = int(request.one("pageSize") or _DEFAULT_PAGE_SIZE)
+    pageable = matching[:_MAX_PAGED]
+    body: dict[str, Any] = {
+        "numberOfResults": len(matching),
+        "items": [listing_item(listing, included) for listing in pageable[start : start + size]],
+    }
+    pagination: dict[str, str] = {}
+    if start + size < len(pageable):
+        pagination["nextToken"] = encode_token({"h": binding, "o": start + size})
+    if start > 0:
+        pagination["previousToken"] = encode_token({"h": binding, "o": max(0, start - size)})
+    if pagination:
+        body["pagination"] = pagination
+    return SimResponse(status=200, body=body)
 
 
 def _submission(
@@ -191,5 +342,6 @@ def register(router: Router) -> None:
     """Add the Listings Items routes."""
     path = "/listings/2021-08-01/items/{sellerId}/{sku}"
     router.add("GET", path, "listings.getListingsItem", get_listings_item)
+    router.add("GET", "/listings/2021-08-01/items/{sellerId}", "listings.searchListingsItems", search_listings_items)
     router.add("PATCH", path, "listings.patchListingsItem", patch_listings_item)
     router.add("DELETE", path, "listings.deleteListingsItem", delete_listings_item)

@@ -85,7 +85,7 @@ def test_orders_v0(sim: Simulator) -> None:
 
 
 def test_listings(sim: Simulator) -> None:
-    """The getListingsItem (all sets) and patch submissions match Item / ListingsItemSubmissionResponse."""
+    """The getListingsItem (all sets), searchListingsItems and patch answers match the model's definitions."""
     http = _api(sim)
     base = f"/listings/2021-08-01/items/{sim.seller_id}"
     params = {
@@ -105,6 +105,12 @@ def test_listings(sim: Simulator) -> None:
     )
     _validate("listingsItems_2021-08-01", "ListingsItemSubmissionResponse", answer.json())
     _validate("listingsItems_2021-08-01", "ErrorList", http.get(f"{base}/NOPE", params=params).json())
+    search = {**params, "identifiersType": "SKU", "identifiers": "SIM-MFN-004,SIM-FBA-001,NOPE", "pageSize": "1"}
+    page = http.get(base, params=search).json()
+    _validate("listingsItems_2021-08-01", "ItemSearchResults", page)
+    assert page["numberOfResults"] == 2
+    assert "nextToken" in page["pagination"]
+    _validate("listingsItems_2021-08-01", "ErrorList", http.get(base, params={**search, "pageSize": "99"}).json())
 
 
 def test_fulfillment_outbound(sim: Simulator) -> None:

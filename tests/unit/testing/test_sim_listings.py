@@ -187,3 +187,108 @@ def test_sku_with_slash_is_url_decoded(sim: Simulator) -> None:
     answer = _api(sim).get(_path(sim, "A%2FB%201"), params={"marketplaceIds": sim.marketplace_id})
     assert answer.status_code == 200
     assert answer.json()["sku"] == "A/B 1"
+
+
+# --- searchListingsItems ----------------------------------------------------------------------------
+
+
+def _search(sim: Simulator, seller: str | None = None, **params: str) -> httpx.Response:
+    query = {"marketplaceIds": sim.marketplace_id, **params}
+    return _api(sim).get(f"/listings/2021-08-01/items/{seller or sim.seller_id}", params=query)
+
+
+def test_search_by_sku_identifiers(sim: Simulator) -> None:
+    """identifiersType=SKU returns only the named SKUs that exist, with the includedData sets asked for."""
+    answer = _search(
+        sim,
+        identifiersType="SKU",
+        identifiers="T-MFN,NOPE,T-FBA",
+        includedData="summaries,attributes,issues,fulfillmentAvailability",
+        pageSize="20",
+    )
+    assert answer.status_code == 200
+    body = answer.json()
+    assert body["numberOfResults"] == 2
+    assert "pagination" not in body
+    items = {item["sku"]: item for item in body["items"]}
+    assert set(items) == {"T-MFN", "T-FBA"}
+    assert items["T-FBA"]["fulfillmentAvailability"] == [{"fulfillmentChannelCode": "AMAZON_NA", "quantity": 30}]
+    assert items["T-MFN"]["attributes"]["fulfillment_availability"][0]["quantity"] == 7
+    assert items["T-MFN"]["summaries"][0]["productType"] == "HOME"
+    assert items["T-MFN"]["issues"] == []
+    default = _search(sim, identifiersType="SKU", identifiers="T-MFN").json()
+    assert set(default["items"][0]) == {"sku", "summaries"}
+
+
+def test_search_pages_with_tokens(sim: Simulator) -> None:
+    """The pageSize splits the results; nextToken and previousToken walk the pages; a foreign token is refused."""
+    for n in range(3):
+        sim.add_listing(f"T-PAGE-{n}")
+    params = {"identifiersType": "SKU", "identifiers": "T-PAGE-0,T-PAGE-1,T-PAGE-2,T-MFN", "sortBy": "sku"}
+    first = _search(sim, pageSize="3", sortOrder="ASC", **params).json()
+    assert first["numberOfResults"] == 4
+    assert [i["sku"] for i in first["items"]] == ["T-MFN", "T-PAGE-0", "T-PAGE-1"]
+    assert set(first["pagination"]) == {"nextToken"}
+    second = _search(sim, pageSize="3", sortOrder="ASC", pageToken=first["pagination"]["nextToken"], **params).json()
+    assert [i["sku"] for i in second["items"]] == ["T-PAGE-2"]
+    assert set(second["pagination"]) == {"previousToken"}
+    other = _search(sim, pageSize="2", sortOrder="ASC", pageToken=first["pagination"]["nextToken"], **params)
+    assert other.status_code == 400
+    newest_first = _search(sim, pageSize="3", **params).json()
+    assert len(newest_first["items"]) == 3
+
+
+@pytest.mark.parametrize(
+    ("params", "fragment"),
+    [
+        ({"identifiers": "T-MFN"}, "identifiersType"),
+        ({"identifiersType": "SKU"}, "'identifiers' is required"),
+        ({"identifiersType": "NOPE", "identifiers": "T-MFN"}, "identifiersType"),
+        ({"identifiersType": "SKU", "identifiers": ",".join(f"S-{n}" for n in range(21))}, "At most 20"),
+        ({"identifiersType": "SKU", "identifiers": "T-MFN", "variationParentSku": "P"}, "cannot be used"),
+        ({"pageSize": "21"}, "pageSize"),
+        ({"withStatus": "SOLD"}, "withStatus"),
+        ({"sortBy": "price"}, "sortBy"),
+        ({"createdAfter": "yesterday"}, "createdAfter"),
+        ({"includedData": "identifiers"}, "includedData"),
+    ],
+)
+def test_search_rejects_bad_queries(sim: Simulator, params: dict[str, str], fragment: str) -> None:
+    """Queries the model forbids (or the simulator cannot parse) answer 400 BAD_REQUEST naming the parameter."""
+    answer = _search(sim, **params)
+    assert answer.status_code == 400
+    error = answer.json()["errors"][0]
+    assert error["code"] == "BAD_REQUEST"
+    assert fragment in error["message"]
+
+
+def test_search_seller_and_marketplace_checks(sim: Simulator) -> None:
+    """Another seller's path answers 403, an unknown marketplace 400 (Amazon's sandbox), none at all 400."""
+    assert _search(sim, seller="A2OTHERSELLER").status_code == 403
+    invalid = _api(sim).get(f"/listings/2021-08-01/items/{sim.seller_id}", params={"marketplaceIds": "invalid"})
+    assert invalid.status_code == 400
+    assert invalid.json()["errors"][0] == {
+        "code": "BAD_REQUEST",
+        "message": "Invalid input",
+        "details": "Invalid input",
+    }
+    assert _api(sim).get(f"/listings/2021-08-01/items/{sim.seller_id}").status_code == 400
+
+
+def test_search_filters(sim: Simulator) -> None:
+    """withStatus/withoutStatus, ASIN identifiers and deleted listings filter the results."""
+    sim.add_listing("T-ZERO", quantity=0)
+    _patch(
+        sim, "T-ZERO", [{"op": "merge", "path": FA, "value": [{"fulfillment_channel_code": "DEFAULT", "quantity": 0}]}]
+    )
+    skus = {"identifiersType": "SKU", "identifiers": "T-MFN,T-FBA,T-ZERO", "pageSize": "20"}
+    buyable = {i["sku"] for i in _search(sim, withStatus="BUYABLE", **skus).json()["items"]}
+    assert buyable == {"T-MFN", "T-FBA"}
+    closed = {i["sku"] for i in _search(sim, withoutStatus="BUYABLE", **skus).json()["items"]}
+    assert closed == {"T-ZERO"}
+    asin = sim.world.listings[("T-MFN", sim.marketplace_id)].asin
+    by_asin = _search(sim, identifiersType="ASIN", identifiers=asin).json()["items"]
+    assert [i["sku"] for i in by_asin] == ["T-MFN"]
+    delete_listing(sim._core, sim.world.listings[("T-FBA", sim.marketplace_id)])
+    sim.advance(3600)
+    assert {i["sku"] for i in _search(sim, **skus).json()["items"]} == {"T-MFN", "T-ZERO"}
