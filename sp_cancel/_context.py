@@ -9,7 +9,7 @@ import attrs
 if TYPE_CHECKING:
     from sp_cancel._feedrun import FeedRunner
     from sp_cancel.clock import Clock, Sleep
-    from sp_cancel.journal import Journal
+    from sp_cancel.journal import JournalLike
     from sp_cancel.transport import SpApi
 
 __all__ = ["Context"]
@@ -20,7 +20,7 @@ class Context:
     """The parts of a :class:`~sp_cancel.SellerClient` the workflows use."""
 
     api: SpApi
-    journal: Journal
+    journal: JournalLike
     runner: FeedRunner
     clock: Clock
     sleep: Sleep

@@ -24,7 +24,7 @@ from sp_cancel.logging import get_logger
 
 if TYPE_CHECKING:
     from sp_cancel.clock import Clock, Sleep
-    from sp_cancel.journal import Journal
+    from sp_cancel.journal import JournalLike
     from sp_cancel.transport import SpApi
 
 __all__ = ["FeedRunner", "FeedState", "Progress"]
@@ -76,7 +76,7 @@ class FeedRunner:
         self,
         *,
         api: SpApi,
-        journal: Journal,
+        journal: JournalLike,
         clock: Clock,
         sleep: Sleep,
         poll_initial: float = 15.0,

@@ -5,14 +5,14 @@ The public names are re-exported by :mod:`sp_cancel.journal`; import them from t
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from types import MappingProxyType
 from typing import Any, Final, Literal, Protocol, runtime_checkable
 
 import attrs
 
-from sp_cancel.clock import Sleep
+from sp_cancel.clock import Clock, Sleep, system_sleep, utc
 from sp_cancel.errors import SpCancelError
 
 __all__ = [
@@ -108,9 +108,28 @@ class Entry:
         return self.lease_until is None or self.lease_until <= now
 
 
+def _wait_for_change(
+    get: Callable[[str], Entry | None], clock: Clock, key: str, *, timeout: float, poll: float, sleep: Sleep | None
+) -> Entry | None:
+    """The polling loop of ``wait_for_change``, shared by every backend (see :meth:`Journal.wait_for_change`)."""
+    wait = sleep or system_sleep
+    deadline = clock.monotonic() + timeout
+    while True:
+        entry = get(key)
+        if entry is None or entry.state != "planned" or entry.lease_expired(utc(clock.now())):
+            return entry
+        if clock.monotonic() >= deadline:
+            raise JournalWaitTimeoutError(f"journal entry {key!r} is still planned by another worker after {timeout}s")
+        wait(poll)
+
+
 @runtime_checkable
 class JournalLike(Protocol):
-    """What the workflows need from a journal; :class:`Journal` is the SQLite implementation."""
+    """What the workflows need from a journal.
+
+    :class:`Journal` is the SQLite implementation, :class:`RedisJournal` the Redis one; a
+    :class:`~sp_cancel.SellerClient` uses any object with these methods as its journal.
+    """
 
     def plan(
         self,

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import sqlite3
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from enum import Enum
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
 from sp_cancel._journal_entry import Entry
 from sp_cancel.clock import utc
@@ -97,7 +96,13 @@ def _dump(value: Mapping[str, Any], field: str) -> str:
         raise InvalidInputError(f"{field} is not JSON data: {exc}", field=field) from exc
 
 
-def _entry(row: sqlite3.Row) -> Entry:
+class _Row(Protocol):
+    """A stored entry's columns by name: an ``sqlite3.Row``, or a dict from the Redis journal."""
+
+    def __getitem__(self, name: str, /) -> Any: ...
+
+
+def _entry(row: _Row) -> Entry:
     created = _parse_ts(row["created_at"])
     updated = _parse_ts(row["updated_at"])
     assert created is not None  # noqa: S101 - NOT NULL columns
@@ -134,3 +139,14 @@ def _check_lease(lease_seconds: float) -> float:
     if not lease_seconds > 0:
         raise InvalidInputError(f"lease_seconds must be positive, got {lease_seconds!r}", field="lease_seconds")
     return float(lease_seconds)
+
+
+def _check_submitting(keys: Sequence[str], message_ids: Mapping[str, int] | None) -> tuple[list[str], dict[str, int]]:
+    """``mark_submitting``'s arguments: the keys without duplicates (in order), and the message ids."""
+    unique = list(dict.fromkeys(keys))
+    if not unique:
+        raise InvalidInputError("mark_submitting needs at least one key", field="keys")
+    ids = dict(message_ids or {})
+    if set(ids) - set(unique):
+        raise InvalidInputError(f"message_ids names keys not being submitted: {sorted(set(ids) - set(unique))}")
+    return unique, ids

@@ -30,7 +30,7 @@ from sp_cancel.errors import InvalidInputError
 
 if TYPE_CHECKING:
     from sp_cancel.clock import Clock, Sleep
-    from sp_cancel.journal import Journal
+    from sp_cancel.journal import JournalLike
     from sp_cancel.metrics import CancellationRateReport
     from sp_cancel.models import AdjustmentReason, CancelReason, CancelRequest, ItemCancel, ItemRefund, Money
     from sp_cancel.transport import SpApi
@@ -50,7 +50,7 @@ class Workflows:
     _sleep: Sleep
     _seller_id: str
     _marketplace_id: str
-    _journal_arg: str | os.PathLike[str] | Journal | None
+    _journal_arg: str | os.PathLike[str] | JournalLike | None
     _context: Context | None = None
 
     @property
@@ -62,10 +62,11 @@ class Workflows:
         return self._context
 
     def _build_context(self) -> Context:
-        from sp_cancel.journal import Journal  # noqa: PLC0415 - opens a file: only when first needed
+        from sp_cancel.journal import Journal, JournalLike  # noqa: PLC0415 - opens a file: only when first needed
 
         arg = self._journal_arg
-        journal = arg if isinstance(arg, Journal) else Journal(arg, clock=self._clock)
+        # Any journal object (Journal, RedisJournal, your own) is used as it is; a path or None opens a Journal.
+        journal = arg if isinstance(arg, JournalLike) else Journal(arg, clock=self._clock)
         return Context(
             api=self._api,
             journal=journal,
@@ -77,8 +78,8 @@ class Workflows:
         )
 
     @property
-    def journal(self) -> Journal:
-        """The journal this client records its submissions in."""
+    def journal(self) -> JournalLike:
+        """The journal this client records its submissions in: the one given, or a SQLite ``Journal``."""
         return self._ctx.journal
 
     # --- orders ---------------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from sp_cancel.retry import DEFAULT_RETRY_POLICY, RetryPolicy
 from sp_cancel.transport import DEFAULT_TOKEN_URL, SpApi, resolve_marketplace
 
 if TYPE_CHECKING:
-    from sp_cancel.journal import Journal
+    from sp_cancel.journal import JournalLike
 
 __all__ = ["Credentials", "SellerClient"]
 
@@ -76,7 +76,9 @@ class SellerClient(Workflows):
         endpoint: SP-API base URL; default the marketplace region's production endpoint
             (``https://sellingpartnerapi-na.amazon.com``...). Sandbox, proxy or simulator otherwise.
         token_url: LWA token URL; default ``https://api.amazon.com/auth/o2/token``.
-        journal: a path, a journal object, or ``None`` for the default journal file.
+        journal: a path, a journal object (:class:`~sp_cancel.journal.Journal`,
+            :class:`~sp_cancel.journal.RedisJournal` to share one between hosts, or anything implementing
+            :class:`~sp_cancel.journal.JournalLike`), or ``None`` for the default journal file.
         rate_limiter: shared token buckets; default an in-process :class:`~sp_cancel.ratelimit.InMemoryRateLimiter`.
         retry: the retry policy; default :data:`~sp_cancel.retry.DEFAULT_RETRY_POLICY`.
         transport: an httpx transport for every request (the simulator's, ``httpx.MockTransport``...).
@@ -96,7 +98,7 @@ class SellerClient(Workflows):
         marketplace: str = "US",
         endpoint: str | None = None,
         token_url: str | None = None,
-        journal: str | os.PathLike[str] | Journal | None = None,
+        journal: str | os.PathLike[str] | JournalLike | None = None,
         rate_limiter: RateLimiter | None = None,
         retry: RetryPolicy | None = None,
         transport: httpx.BaseTransport | None = None,
@@ -188,8 +190,12 @@ class SellerClient(Workflows):
     def close(self) -> None:
         """Close the HTTP connections and the journal (the client cannot be used afterwards)."""
         self._http.close()
-        if self._context is not None and self._context.journal is not self._journal_arg:
-            self._context.journal.close()
+        journal = None if self._context is None else self._context.journal
+        if journal is not None and journal is not self._journal_arg:
+            from sp_cancel.journal import Journal  # noqa: PLC0415 - loaded with the context already
+
+            if isinstance(journal, Journal):  # the one this client opened from a path; a given journal stays open
+                journal.close()
 
     def __enter__(self) -> Self:
         return self

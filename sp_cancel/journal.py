@@ -15,7 +15,8 @@ worker never sends it twice::
 lease to exactly one of them. The default backend is SQLite (WAL mode,
 ``BEGIN IMMEDIATE``), safe for threads and for processes sharing the file.
 The file must be on a local disk: SQLite's locking is unreliable on network
-file systems.
+file systems. Workers on several hosts share a :class:`RedisJournal` instead:
+the same behaviour, in Redis (``pip install 'sp-cancel[redis]'``).
 
 Payloads and outcomes are JSON: order and item ids, amounts, reasons. Never a
 token or a secret; keys that look like one are refused.
@@ -39,10 +40,12 @@ from sp_cancel._journal_entry import (
     JournalLike,
     JournalWaitTimeoutError,
     LeaseLostError,
+    _wait_for_change,
 )
-from sp_cancel._journal_schema import _check_key, _check_lease, _dump, _entry, _ts
+from sp_cancel._journal_redis import RedisJournal
+from sp_cancel._journal_schema import _check_key, _check_lease, _check_submitting, _dump, _entry, _ts
 from sp_cancel._journal_store import JournalStore, default_journal_path
-from sp_cancel.clock import Sleep, system_sleep
+from sp_cancel.clock import Sleep
 from sp_cancel.errors import InvalidInputError
 
 __all__ = [
@@ -54,11 +57,20 @@ __all__ = [
     "JournalLike",
     "JournalWaitTimeoutError",
     "LeaseLostError",
+    "RedisJournal",
     "default_journal_path",
 ]
 
 # Users import these from here, so they report ``sp_cancel.journal.X`` (as sp_cancel.metrics does for its parts).
-for _obj in (Entry, JournalError, JournalLike, JournalWaitTimeoutError, LeaseLostError, default_journal_path):
+for _obj in (
+    Entry,
+    JournalError,
+    JournalLike,
+    JournalWaitTimeoutError,
+    LeaseLostError,
+    RedisJournal,
+    default_journal_path,
+):
     _obj.__module__ = __name__
 del _obj
 
@@ -138,17 +150,7 @@ class Journal(JournalStore):
         Raises:
             JournalWaitTimeoutError: still planned under a live lease after ``timeout``.
         """
-        wait = sleep or system_sleep
-        deadline = self._clock.monotonic() + timeout
-        while True:
-            entry = self.get(key)
-            if entry is None or entry.state != "planned" or entry.lease_expired(self._now()):
-                return entry
-            if self._clock.monotonic() >= deadline:
-                raise JournalWaitTimeoutError(
-                    f"journal entry {key!r} is still planned by another worker after {timeout}s"
-                )
-            wait(poll)
+        return _wait_for_change(self.get, self._clock, key, timeout=timeout, poll=poll, sleep=sleep)
 
     def take_over(self, key: str, *, lease_seconds: float = DEFAULT_LEASE_SECONDS) -> Entry | None:
         """Take the expired lease of a planned entry; exactly one concurrent caller gets it.
@@ -231,12 +233,7 @@ class Journal(JournalStore):
             JournalError: a key is unknown or not planned.
             LeaseLostError: ``owner`` no longer holds a key's lease.
         """
-        keys = list(dict.fromkeys(keys))
-        if not keys:
-            raise InvalidInputError("mark_submitting needs at least one key", field="keys")
-        ids = dict(message_ids or {})
-        if set(ids) - set(keys):
-            raise InvalidInputError(f"message_ids names keys not being submitted: {sorted(set(ids) - set(keys))}")
+        keys, ids = _check_submitting(keys, message_ids)
         sent = _ts(sent_at)
         with self._transaction(write=True) as conn:
             now = _ts(self._now())

@@ -320,3 +320,57 @@ def test_two_clients_on_one_journal_file_send_one_refund(sim: Simulator, tmp_pat
     first = one.refund(order.order_id, usd("5.00"))
     assert two.refund(order.order_id, usd("5.00")) == first
     assert len(applied(sim, order.order_id)) == 1
+
+
+def redis_journals(sim: Simulator, count: int) -> list[Any]:
+    """``count`` RedisJournals, each on its own connection to one fakeredis server (hosts sharing one Redis)."""
+    fakeredis = pytest.importorskip("fakeredis")
+    from sp_cancel.journal import RedisJournal  # noqa: PLC0415
+
+    server = fakeredis.FakeServer()
+    return [RedisJournal(client=fakeredis.FakeRedis(server=server), clock=sim.clock) for _ in range(count)]
+
+
+def test_two_clients_on_one_redis_journal_send_one_refund(sim: Simulator, recording: Recording) -> None:
+    """Two clients (two hosts) sharing a RedisJournal and a refund key: one refund; the second gets its outcome."""
+    journals = redis_journals(sim, 2)
+    one, two = (Seller(sim.client(journal=journal, transport=recording)) for journal in journals)
+    assert one.client.journal is journals[0]
+    order = shipped(sim)
+    first = one.refund(order.order_id, usd("5.00"), idempotency_key="ticket:4711")
+    assert first.status is RefundStatus.APPLIED
+    assert two.refund(order.order_id, usd("5.00"), idempotency_key="ticket:4711") == first
+    assert [r.adjustment_item_id for r in applied(sim, order.order_id)] == ["ticket:4711-1"]
+    assert recording.count("/feeds/2021-06-30/feeds") == 1
+    two.client.close()  # a journal given to a client stays open
+    [entry] = journals[1].find("refund", order.order_id)
+    assert (entry.key, entry.state, entry.feed_id) == ("refund:ticket:4711", "done", first.feed_id)
+    assert journals[1].unfinished() == []
+
+
+def test_two_clients_on_one_redis_journal_racing_send_one_refund(sim: Simulator, recording: Recording) -> None:
+    """Two clients on one RedisJournal store, four threads each, the same refund key at once: one feed, one refund."""
+    sellers = [Seller(sim.client(journal=journal, transport=recording)) for journal in redis_journals(sim, 2)]
+    order = shipped(sim)
+    outcomes: list[RefundOutcome] = []
+    errors: list[BaseException] = []
+    start = threading.Barrier(8)
+
+    def run(seller: Seller) -> None:
+        start.wait()
+        try:
+            outcomes.append(seller.refund(order.order_id, usd("5.00"), idempotency_key="same-key-for-all"))
+        except BaseException as exc:  # noqa: BLE001 - collected and asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(sellers[n % 2],)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    assert len(outcomes) == 8
+    assert all(o == outcomes[0] for o in outcomes), [(o.status, o.feed_id) for o in outcomes]
+    assert outcomes[0].status is RefundStatus.APPLIED
+    assert len(applied(sim, order.order_id)) == 1
+    assert recording.count("/feeds/2021-06-30/feeds") == 1

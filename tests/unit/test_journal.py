@@ -1,11 +1,19 @@
-"""The idempotency journal: states, leases, recovery, and races between threads and processes."""
+"""The idempotency journal: states, leases, recovery, and races between threads and processes.
+
+The behavioural tests take the ``journal`` / ``journal_factory`` fixtures and run against every backend:
+the SQLite :class:`Journal`, :class:`RedisJournal` on fakeredis, and :class:`RedisJournal` on the Redis
+server at ``REDIS_URL`` (marked ``redis``; skipped when none answers). SQLite-only matters (files, WAL,
+schema versions, processes sharing a file) take ``tmp_path`` directly. Redis-only matters are in
+``test_journal_redis.py``.
+"""
 
 from __future__ import annotations
 
 import multiprocessing
 import threading
 import time
-from collections.abc import Iterator
+import uuid
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -22,6 +30,7 @@ from sp_cancel.journal import (
     JournalLike,
     JournalWaitTimeoutError,
     LeaseLostError,
+    RedisJournal,
     default_journal_path,
 )
 from sp_cancel.models import AdjustmentReason
@@ -36,26 +45,67 @@ def clock() -> FakeClock:
     return FakeClock()
 
 
+AnyJournal = Journal | RedisJournal
+JournalFactory = Callable[..., AnyJournal]
+
+
+def _backend(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[JournalFactory, Callable[[], None]]:
+    """How to open a journal on the store of ``request.param``, and how to empty that store afterwards."""
+    if request.param == "sqlite":
+        return (lambda clock: Journal(tmp_path / "journal.sqlite3", clock=clock)), lambda: None
+    if request.param == "fakeredis":
+        fakeredis = pytest.importorskip("fakeredis")
+        server = fakeredis.FakeServer()
+        return (lambda clock: RedisJournal(client=fakeredis.FakeRedis(server=server), clock=clock)), lambda: None
+    url = request.getfixturevalue("real_redis_url")
+    prefix = f"sp_cancel:test:{uuid.uuid4().hex}:"
+
+    def cleanup() -> None:
+        import redis  # noqa: PLC0415 - only with a real server
+
+        with redis.Redis.from_url(url) as client:
+            for name in client.scan_iter(match=f"{prefix}*"):
+                client.delete(name)
+
+    return (lambda clock: RedisJournal(url, clock=clock, prefix=prefix)), cleanup
+
+
+@pytest.fixture(params=["sqlite", "fakeredis", pytest.param("redis", marks=pytest.mark.redis)])
+def journal_factory(request: pytest.FixtureRequest, tmp_path: Path, clock: FakeClock) -> Iterator[JournalFactory]:
+    """Opens journals (as separate workers would) on one store: a SQLite file, a fakeredis server, or real Redis."""
+    make, cleanup = _backend(request, tmp_path)
+    opened: list[AnyJournal] = []
+
+    def factory(journal_clock: FakeClock | None = clock) -> AnyJournal:
+        journal = make(journal_clock)
+        opened.append(journal)
+        return journal
+
+    yield factory
+    for journal in opened:
+        journal.close()
+    cleanup()
+
+
 @pytest.fixture
-def journal(tmp_path: Path, clock: FakeClock) -> Iterator[Journal]:
-    """A file journal in a temporary folder."""
-    with Journal(tmp_path / "journal.sqlite3", clock=clock) as opened:
-        yield opened
+def journal(journal_factory: JournalFactory) -> AnyJournal:
+    """A journal of the backend under test, on an empty store."""
+    return journal_factory()
 
 
-def plan(journal: Journal, key: str = "k1", **kwargs: Any) -> Entry:
+def plan(journal: AnyJournal, key: str = "k1", **kwargs: Any) -> Entry:
     """Plan ``key`` as a refund and return the created entry."""
     entry, created = journal.plan(key, kind="refund", target="112-1234567-1234567", payload=PAYLOAD, **kwargs)
     assert created
     return entry
 
 
-def test_journal_is_journal_like(journal: Journal) -> None:
-    """The SQLite journal satisfies the JournalLike protocol."""
+def test_journal_is_journal_like(journal: AnyJournal) -> None:
+    """Every backend satisfies the JournalLike protocol."""
     assert isinstance(journal, JournalLike)
 
 
-def test_plan_inserts_once(journal: Journal, clock: FakeClock) -> None:
+def test_plan_inserts_once(journal: AnyJournal, clock: FakeClock) -> None:
     """The first plan creates the entry with a lease; later plans get the existing entry."""
     entry = plan(journal)
     assert entry.state == "planned"
@@ -68,7 +118,7 @@ def test_plan_inserts_once(journal: Journal, clock: FakeClock) -> None:
     assert again == entry
 
 
-def test_full_lifecycle(journal: Journal, clock: FakeClock) -> None:
+def test_full_lifecycle(journal: AnyJournal, clock: FakeClock) -> None:
     """Planned -> submitted (no feed id) -> submitted (feed id) -> done, with every field recorded."""
     entry = plan(journal)
     clock.advance(5)
@@ -94,7 +144,7 @@ def test_full_lifecycle(journal: Journal, clock: FakeClock) -> None:
     assert journal.get("k1") == done
 
 
-def test_mark_submitting_is_all_or_nothing(journal: Journal, clock: FakeClock) -> None:
+def test_mark_submitting_is_all_or_nothing(journal: AnyJournal, clock: FakeClock) -> None:
     """When one key is not planned, no key changes."""
     plan(journal, "a")
     plan(journal, "b")
@@ -112,7 +162,7 @@ def test_mark_submitting_is_all_or_nothing(journal: Journal, clock: FakeClock) -
         journal.mark_submitting(["a"], feed_type=FEED, document_hash="h", message_ids={"x": 1}, sent_at=clock.now())
 
 
-def test_mark_submitted_rules(journal: Journal, clock: FakeClock) -> None:
+def test_mark_submitted_rules(journal: AnyJournal, clock: FakeClock) -> None:
     """A feed id goes only on submitted entries, and never replaces another one."""
     plan(journal)
     with pytest.raises(JournalError, match="not submitted"):
@@ -126,7 +176,7 @@ def test_mark_submitted_rules(journal: Journal, clock: FakeClock) -> None:
         journal.mark_submitted(["nope"], feed_id="F1")
 
 
-def test_mark_done_rules(journal: Journal) -> None:
+def test_mark_done_rules(journal: AnyJournal) -> None:
     """Done is final: the same state again is a no-op, another state is refused."""
     plan(journal)
     rejected = journal.mark_done("k1", state="rejected", outcome={"code": "18028"})
@@ -139,7 +189,7 @@ def test_mark_done_rules(journal: Journal) -> None:
         journal.mark_done("k1", state="planned", outcome={})  # type: ignore[arg-type]
 
 
-def test_release(journal: Journal, clock: FakeClock) -> None:
+def test_release(journal: AnyJournal, clock: FakeClock) -> None:
     """Unsent plans can be released (and planned again); sent entries cannot."""
     entry = plan(journal)
     with pytest.raises(LeaseLostError):
@@ -157,17 +207,16 @@ def test_release(journal: Journal, clock: FakeClock) -> None:
         journal.release("k1")
 
 
-def test_crash_between_submitting_and_submitted(tmp_path: Path, clock: FakeClock) -> None:
+def test_crash_between_submitting_and_submitted(journal_factory: JournalFactory, clock: FakeClock) -> None:
     """A process that dies after mark_submitting leaves an entry a restarted process can recover."""
-    path = tmp_path / "j.sqlite3"
-    crashed = Journal(path, clock=clock)
+    crashed = journal_factory()
     entry = plan(crashed, "refund-1")
     crashed.mark_submitting(
         ["refund-1"], feed_type=FEED, document_hash="cafe", message_ids={"refund-1": 1}, sent_at=clock.now()
     )
     # no mark_submitted, no close: the process is gone
     clock.advance(3600)
-    with Journal(path, clock=clock) as restarted:
+    with journal_factory() as restarted:
         (pending,) = restarted.unfinished()
         assert pending.key == entry.key
         assert pending.send_uncertain
@@ -183,7 +232,7 @@ def test_crash_between_submitting_and_submitted(tmp_path: Path, clock: FakeClock
     crashed.close()
 
 
-def test_lease_takeover(journal: Journal, clock: FakeClock) -> None:
+def test_lease_takeover(journal: AnyJournal, clock: FakeClock) -> None:
     """An expired lease goes to exactly one taker; the old holder can no longer submit."""
     first = plan(journal, lease_seconds=30)
     assert journal.take_over("k1") is None  # lease still live
@@ -202,7 +251,7 @@ def test_lease_takeover(journal: Journal, clock: FakeClock) -> None:
     assert journal.take_over("missing") is None
 
 
-def test_renew_lease(journal: Journal, clock: FakeClock) -> None:
+def test_renew_lease(journal: AnyJournal, clock: FakeClock) -> None:
     """The holder can extend its lease; anyone else cannot."""
     entry = plan(journal, lease_seconds=10)
     assert entry.owner is not None
@@ -217,7 +266,7 @@ def test_renew_lease(journal: Journal, clock: FakeClock) -> None:
         journal.renew_lease("k1", owner=entry.owner, lease_seconds=0)
 
 
-def test_wait_for_change_sees_the_winner_finish(journal: Journal, clock: FakeClock) -> None:
+def test_wait_for_change_sees_the_winner_finish(journal: AnyJournal, clock: FakeClock) -> None:
     """The loser returns as soon as the winner moves the entry past planned."""
     plan(journal)
     calls: list[float] = []
@@ -234,7 +283,7 @@ def test_wait_for_change_sees_the_winner_finish(journal: Journal, clock: FakeClo
     assert calls == [2, 2, 2]
 
 
-def test_wait_for_change_release_and_expiry(journal: Journal, clock: FakeClock) -> None:
+def test_wait_for_change_release_and_expiry(journal: AnyJournal, clock: FakeClock) -> None:
     """A released entry gives None; an expired lease returns the planned entry for take_over."""
     plan(journal)
     journal.release("k1")
@@ -247,7 +296,7 @@ def test_wait_for_change_release_and_expiry(journal: Journal, clock: FakeClock) 
     assert journal.take_over("k1") is not None
 
 
-def test_wait_for_change_times_out(journal: Journal, clock: FakeClock) -> None:
+def test_wait_for_change_times_out(journal: AnyJournal, clock: FakeClock) -> None:
     """Still planned under a live lease after the timeout raises a TimeoutError."""
     plan(journal, lease_seconds=300)
     with pytest.raises(JournalWaitTimeoutError) as info:
@@ -255,7 +304,7 @@ def test_wait_for_change_times_out(journal: Journal, clock: FakeClock) -> None:
     assert isinstance(info.value, TimeoutError)
 
 
-def test_queries(journal: Journal, clock: FakeClock) -> None:
+def test_queries(journal: AnyJournal, clock: FakeClock) -> None:
     """Find is newest first, unfinished oldest first, by_feed by message id, known_feed_ids by type and time."""
     for n in range(3):
         journal.plan(f"c{n}", kind="cancel", target="112-1234567-1234567", payload={"n": n})
@@ -278,7 +327,7 @@ def test_queries(journal: Journal, clock: FakeClock) -> None:
     assert journal.known_feed_ids(FEED, start) == {"F-ADJ"}
 
 
-def test_payload_encoding(journal: Journal) -> None:
+def test_payload_encoding(journal: AnyJournal) -> None:
     """Decimals, enums and tuples are stored as JSON; the stored payload is read-only."""
     entry, _ = journal.plan(
         "k", kind="refund", target="t", payload={"amount": Decimal("5.10"), "reason": AdjustmentReason.NO_INVENTORY,
@@ -299,7 +348,7 @@ def test_payload_encoding(journal: Journal) -> None:
         {"nan": float("nan")},
     ],
 )
-def test_payload_refuses_secrets_and_non_json(journal: Journal, payload: dict[str, Any]) -> None:
+def test_payload_refuses_secrets_and_non_json(journal: AnyJournal, payload: dict[str, Any]) -> None:
     """Secrets and non-JSON values never reach the file."""
     with pytest.raises(InvalidInputError):
         journal.plan("k", kind="refund", target="t", payload=payload)
@@ -309,7 +358,7 @@ def test_payload_refuses_secrets_and_non_json(journal: Journal, payload: dict[st
 @pytest.mark.parametrize(
     ("key", "kind", "target"), [("", "refund", "t"), ("k", "", "t"), ("k", "refund", ""), (1, "r", "t")]
 )
-def test_plan_refuses_bad_keys(journal: Journal, key: Any, kind: str, target: str) -> None:
+def test_plan_refuses_bad_keys(journal: AnyJournal, key: Any, kind: str, target: str) -> None:
     """Keys, kinds and targets are non-empty strings."""
     with pytest.raises(InvalidInputError):
         journal.plan(key, kind=kind, target=target, payload={})
@@ -352,26 +401,27 @@ def test_newer_schema_refused(tmp_path: Path) -> None:
         Journal(path)
 
 
-def test_wal_mode(journal: Journal) -> None:
+def test_wal_mode(tmp_path: Path) -> None:
     """File journals use WAL so readers never block the writer."""
+    journal = Journal(tmp_path / "j.sqlite3")
     assert journal._conn is not None
     assert journal._conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    journal.close()
 
 
 # --- races ------------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("shared", [True, False])
-def test_threads_race_one_winner(tmp_path: Path, shared: bool) -> None:
+def test_threads_race_one_winner(journal_factory: JournalFactory, shared: bool) -> None:
     """Eight threads planning one key (shared or separate connections): exactly one creates it."""
-    path = tmp_path / "race.sqlite3"
-    common = Journal(path)
+    common = journal_factory(None)
     barrier = threading.Barrier(8)
     results: list[bool] = []
     lock = threading.Lock()
 
     def worker() -> None:
-        journal = common if shared else Journal(path)
+        journal = common if shared else journal_factory(None)
         barrier.wait()
         _, created = journal.plan("refund-1", kind="refund", target="t", payload={})
         with lock:
@@ -388,10 +438,10 @@ def test_threads_race_one_winner(tmp_path: Path, shared: bool) -> None:
     assert sorted(results) == [False] * 7 + [True]
 
 
-def test_threads_send_one_refund(tmp_path: Path) -> None:
+def test_threads_send_one_refund(journal_factory: JournalFactory) -> None:
     """Eight threads asking for one refund: one sends it, the others wait and see it sent."""
     clock = FakeClock()
-    journal = Journal(tmp_path / "j.sqlite3", clock=clock)
+    journal = journal_factory(clock)
     barrier = threading.Barrier(8)
     sent: list[str] = []
     seen: list[str] = []
