@@ -1,28 +1,20 @@
 """The Redis journal: the same journal as :class:`~sp_cancel.journal.Journal`, shared by workers on several hosts.
 
-Layout under ``prefix`` (default ``sp_cancel:journal:``):
-
-- ``entry:<key>``: one hash per entry, with the SQLite journal's columns as fields (absent = ``NULL``),
-  stored as the SQLite journal stores them (timestamps as fixed-width UTC text, payloads as JSON), plus
-  ``seq``, a number from the ``seq`` counter that orders entries created in the same microsecond (SQLite's
-  ``rowid``);
-- ``find:<len(kind)>:<kind>:<target>`` and ``unfinished``: sorted sets scored by creation time (microseconds
-  since the epoch), member ``"<seq, 20 digits>:<key>"``, so ties are broken by ``seq``;
-- ``feed:<feed id>``: the set of keys sent in that feed;
-- ``feed_type:<feed type>``: a sorted set of keys scored by ``submitted_at`` (microseconds since the epoch).
-
 Every state change is one optimistic transaction: ``WATCH`` the entries' hashes, read them, decide exactly
 as the SQLite journal does, then write the hashes and their index entries in one ``MULTI``/``EXEC``. If
 another worker changed a watched entry in between, ``EXEC`` does nothing and the step runs again on fresh
 data. The index keys change only inside such transactions, so they always agree with the hashes.
+
+Key layout and serialisation: :mod:`sp_cancel._journal_redis_keys`; the client, transactions and
+read-only queries: :mod:`sp_cancel._journal_redis_io`; the state changes: here.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, datetime, timedelta
-from typing import Any, Final, Protocol, Self, TypeVar
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Any
 
 from sp_cancel._journal_entry import (
     _FINAL,
@@ -33,69 +25,16 @@ from sp_cancel._journal_entry import (
     LeaseLostError,
     _wait_for_change,
 )
-from sp_cancel._journal_schema import _COLUMNS, _check_key, _check_lease, _check_submitting, _dump, _entry, _ts
-from sp_cancel.clock import Clock, Sleep, SystemClock, utc
+from sp_cancel._journal_redis_io import RedisJournalStore, _Writes
+from sp_cancel._journal_redis_keys import _as_entry, _member, _micros, _Raw
+from sp_cancel._journal_schema import _check_key, _check_lease, _check_submitting, _dump, _ts
+from sp_cancel.clock import Sleep
 from sp_cancel.errors import InvalidInputError
 
 __all__ = ["RedisJournal"]
 
-_REDIS_MISSING: Final = (
-    "RedisJournal needs the 'redis' package, which is an optional extra: pip install 'sp-cancel[redis]'"
-)
-_FIELDS: Final = tuple(name.strip() for name in _COLUMNS.split(","))
-_UNFINISHED: Final = frozenset({"planned", "submitted"})
-_EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
-_MICROSECOND: Final = timedelta(microseconds=1)
 
-_T = TypeVar("_T")
-_Raw = dict[str, str]
-# What a step of a transaction decides: its result, and the writes to queue in MULTI (None: nothing to write).
-_Writes = Callable[[Any], None]
-
-
-class _RedisClient(Protocol):
-    """The part of ``redis.Redis`` this module uses."""
-
-    def pipeline(self, transaction: bool = True) -> Any:  # noqa: FBT001, FBT002 - redis-py's signature
-        """A pipeline; with ``transaction=True`` it can ``watch`` keys and run ``MULTI``/``EXEC``."""
-        ...
-
-    def close(self) -> None:
-        """Close the client's connections."""
-        ...
-
-
-def _text(value: bytes | str) -> str:
-    return value.decode() if isinstance(value, bytes) else value
-
-
-def _decoded(raw: Mapping[Any, Any] | None) -> _Raw | None:
-    if not raw:
-        return None  # HGETALL of a missing key is an empty hash
-    return {_text(name): _text(value) for name, value in raw.items()}
-
-
-def _micros(timestamp: str) -> int:
-    """A stored timestamp as whole microseconds since the epoch: exact in a sorted set's score (< 2**53)."""
-    return (datetime.strptime(timestamp, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC) - _EPOCH) // _MICROSECOND
-
-
-def _as_entry(raw: Mapping[str, str]) -> Entry:
-    row: dict[str, Any] = {name: raw.get(name) for name in _FIELDS}
-    if row["message_id"] is not None:
-        row["message_id"] = int(row["message_id"])
-    return _entry(row)
-
-
-def _member(raw: Mapping[str, str]) -> str:
-    return f"{int(raw['seq']):020d}:{raw['key']}"
-
-
-def _order(raw: Mapping[str, str]) -> tuple[str, int]:
-    return raw["created_at"], int(raw["seq"])
-
-
-class RedisJournal:
+class RedisJournal(RedisJournalStore):
     """The journal in Redis: the same states, leases, errors and answers as the SQLite :class:`Journal`.
 
     Use it when workers on several hosts work for the same seller: they then share one journal, so
@@ -118,147 +57,8 @@ class RedisJournal:
         prefix: prefix of every key; journals with different prefixes are independent.
     """
 
-    def __init__(
-        self,
-        url: str | None = None,
-        *,
-        client: _RedisClient | None = None,
-        clock: Clock | None = None,
-        prefix: str = "sp_cancel:journal:",
-    ) -> None:
-        try:
-            import redis  # noqa: PLC0415 - optional extra, imported only when used
-        except ImportError as exc:
-            raise ImportError(_REDIS_MISSING) from exc
-        if not isinstance(prefix, str):
-            raise InvalidInputError(f"prefix must be a string, got {prefix!r}", field="prefix")
-        self._owns_client = client is None
-        if client is None:
-            client = redis.Redis.from_url(url or "redis://localhost:6379/0")
-        self._client: _RedisClient = client
-        self._watch_error: type[Exception] = redis.exceptions.WatchError
-        self._clock: Clock = clock or SystemClock()
-        self._prefix = prefix
-        self._closed = False
-
     def __repr__(self) -> str:
         return f"RedisJournal(prefix={self._prefix!r})"  # never the URL: it may hold a password
-
-    @property
-    def prefix(self) -> str:
-        """The prefix of every key of this journal."""
-        return self._prefix
-
-    def close(self) -> None:
-        """Stop using Redis (closing the client only when this journal created it from a URL)."""
-        if not self._closed and self._owns_client:
-            self._client.close()
-        self._closed = True
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self.close()
-
-    # --- keys and plumbing ---
-
-    def _entry_key(self, key: str) -> str:
-        return f"{self._prefix}entry:{key}"
-
-    def _find_key(self, kind: str, target: str) -> str:
-        return f"{self._prefix}find:{len(kind)}:{kind}:{target}"  # the length keeps kind and target apart
-
-    def _feed_key(self, feed_id: str) -> str:
-        return f"{self._prefix}feed:{feed_id}"
-
-    def _feed_type_key(self, feed_type: str) -> str:
-        return f"{self._prefix}feed_type:{feed_type}"
-
-    @property
-    def _unfinished_key(self) -> str:
-        return f"{self._prefix}unfinished"
-
-    @property
-    def _seq_key(self) -> str:
-        return f"{self._prefix}seq"
-
-    def _now(self) -> datetime:
-        return utc(self._clock.now())
-
-    def _check_open(self) -> None:
-        if self._closed:
-            raise JournalError(f"{self!r} is closed")
-
-    def _atomic(self, keys: Sequence[str], step: Callable[[Any], tuple[_T, _Writes | None]]) -> _T:
-        """Run ``step`` on the watched entries of ``keys`` until its writes commit unchanged by anyone else.
-
-        ``step(pipe)`` reads through ``pipe`` (commands run at once while watching) and returns its
-        result and the writes to queue, or raises to change nothing.
-        """
-        self._check_open()
-        watched = [self._entry_key(key) for key in keys]
-        while True:
-            with self._client.pipeline(transaction=True) as pipe:
-                try:
-                    pipe.watch(*watched)
-                    result, writes = step(pipe)
-                    if writes is not None:
-                        pipe.multi()
-                        writes(pipe)
-                        pipe.execute()
-                except self._watch_error:
-                    continue  # a watched entry changed under us: decide again on fresh data
-                return result
-
-    def _query(self, command: str, *args: Any) -> Any:
-        """One read-only command, e.g. ``self._query("zrange", name, 0, -1)``."""
-        self._check_open()
-        with self._client.pipeline(transaction=False) as pipe:
-            getattr(pipe, command)(*args)
-            return pipe.execute()[0]
-
-    def _read(self, pipe: Any, key: str) -> _Raw | None:
-        return _decoded(pipe.hgetall(self._entry_key(key)))
-
-    def _read_many(self, keys: Sequence[str]) -> list[_Raw]:
-        """The hashes of ``keys`` that still exist, in one round trip."""
-        self._check_open()
-        if not keys:
-            return []
-        with self._client.pipeline(transaction=False) as pipe:
-            for key in keys:
-                pipe.hgetall(self._entry_key(key))
-            found = [_decoded(raw) for raw in pipe.execute()]
-        return [raw for raw in found if raw is not None]
-
-    def _write(self, pipe: Any, key: str, changes: Mapping[str, str | None]) -> None:
-        """Queue ``HSET`` of the changed fields and ``HDEL`` of those that become ``NULL``."""
-        name = self._entry_key(key)
-        present = {field: value for field, value in changes.items() if value is not None}
-        absent = [field for field, value in changes.items() if value is None]
-        if present:
-            pipe.hset(name, mapping=present)
-        if absent:
-            pipe.hdel(name, *absent)
-
-    @staticmethod
-    def _changed(raw: _Raw, changes: Mapping[str, str | None]) -> _Raw:
-        updated = dict(raw)
-        for field, value in changes.items():
-            if value is None:
-                updated.pop(field, None)
-            else:
-                updated[field] = value
-        return updated
-
-    @staticmethod
-    def _require_owner(raw: _Raw | None, key: str, owner: str) -> _Raw:
-        if raw is None:
-            raise LeaseLostError(f"journal entry {key!r} does not exist (released?)")
-        if raw["state"] != "planned" or raw.get("owner") != owner:
-            raise LeaseLostError(f"journal entry {key!r} is {raw['state']} and no longer leased to this caller")
-        return raw
 
     # --- planning and leases ---
 
@@ -534,46 +334,3 @@ class RedisJournal:
             return None, writes
 
         self._atomic([key], step)
-
-    # --- reading ---
-
-    def get(self, key: str) -> Entry | None:
-        """The entry for ``key``, or ``None``."""
-        found = self._read_many([key])
-        return _as_entry(found[0]) if found else None
-
-    def find(self, kind: str, target: str) -> list[Entry]:
-        """Entries of ``kind`` for ``target`` (order id or SKU), newest first."""
-        members = self._query("zrevrange", self._find_key(kind, target), 0, -1)
-        found = self._read_many([_text(m).split(":", 1)[1] for m in members])
-        # Sorted again on what was read: an entry released and planned again meanwhile has a new place.
-        found = [raw for raw in found if (raw["kind"], raw["target"]) == (kind, target)]
-        return [_as_entry(raw) for raw in sorted(found, key=_order, reverse=True)]
-
-    def unfinished(self) -> list[Entry]:
-        """Entries still ``planned`` or ``submitted``, oldest first: what ``resume()`` must finish."""
-        members = self._query("zrange", self._unfinished_key, 0, -1)
-        found = self._read_many([_text(m).split(":", 1)[1] for m in members])
-        return [_as_entry(raw) for raw in sorted(found, key=_order) if raw["state"] in _UNFINISHED]
-
-    def by_feed(self, feed_id: str) -> list[Entry]:
-        """Entries sent in feed ``feed_id``, by message id (entries without one first, as in SQLite)."""
-        members = self._query("smembers", self._feed_key(feed_id))
-        found = [raw for raw in self._read_many(sorted(_text(m) for m in members)) if raw.get("feed_id") == feed_id]
-
-        def by_message(raw: _Raw) -> tuple[bool, int, int]:
-            message_id = raw.get("message_id")
-            return message_id is not None, int(message_id or 0), int(raw["seq"])
-
-        return [_as_entry(raw) for raw in sorted(found, key=by_message)]
-
-    def known_feed_ids(self, feed_type: str, since: datetime) -> set[str]:
-        """Feed ids of ``feed_type`` sent since ``since``: ours, when recovering with ``getFeeds``."""
-        start = _ts(since)
-        members = self._query("zrangebyscore", self._feed_type_key(feed_type), _micros(start), "+inf")
-        keys = [_text(m) for m in members]
-        return {
-            raw["feed_id"]
-            for raw in self._read_many(keys)
-            if "feed_id" in raw and raw.get("feed_type") == feed_type and raw.get("submitted_at", "") >= start
-        }
