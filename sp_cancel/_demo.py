@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 __all__ = ["run_demo"]
 
-# Sections other workflow groups contribute: module -> function (client, sim, out) -> None.
+# Sections the other command groups contribute: each module has demo_section(client, sim, out).
 _SECTIONS: Final = ("sp_cancel._cli_refunds", "sp_cancel._cli_listings", "sp_cancel._cli_rate")
 
 
@@ -122,13 +122,7 @@ def run_demo(*, seed: int, out: Output) -> int:
         out.line(str(client.cancellation_rate()))
         _section_cancel(client, sim, out)
         for name in _SECTIONS:
-            try:
-                module = importlib.import_module(name)
-            except ModuleNotFoundError as exc:
-                if exc.name != name:
-                    raise
-                continue
-            module.demo_section(client, sim, out)
+            importlib.import_module(name).demo_section(client, sim, out)
     out.heading("API calls made, by operation")
     out.table(sorted(sim.request_counts.items()), ["operation", "calls"])
     return 0
