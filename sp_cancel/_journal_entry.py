@@ -5,10 +5,10 @@ The public names are re-exported by :mod:`sp_cancel.journal`; import them from t
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from types import MappingProxyType
-from typing import Any, Final, Literal, Protocol, runtime_checkable
+from typing import Any, Final, Literal, Protocol, Self, runtime_checkable
 
 import attrs
 
@@ -108,19 +108,65 @@ class Entry:
         return self.lease_until is None or self.lease_until <= now
 
 
-def _wait_for_change(
-    get: Callable[[str], Entry | None], clock: Clock, key: str, *, timeout: float, poll: float, sleep: Sleep | None
-) -> Entry | None:
-    """The polling loop of ``wait_for_change``, shared by every backend (see :meth:`Journal.wait_for_change`)."""
-    wait = sleep or system_sleep
-    deadline = clock.monotonic() + timeout
-    while True:
-        entry = get(key)
-        if entry is None or entry.state != "planned" or entry.lease_expired(utc(clock.now())):
-            return entry
-        if clock.monotonic() >= deadline:
-            raise JournalWaitTimeoutError(f"journal entry {key!r} is still planned by another worker after {timeout}s")
-        wait(poll)
+class JournalBase:
+    """What every journal backend shares: its clock, the context manager and ``wait_for_change``.
+
+    Backends provide ``get`` and ``close`` and set ``_clock``.
+    """
+
+    _clock: Clock
+
+    def get(self, key: str) -> Entry | None:
+        """The entry for ``key``, or ``None``."""
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Release the backend's resources."""
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def _now(self) -> datetime:
+        return utc(self._clock.now())
+
+    def wait_for_change(
+        self,
+        key: str,
+        *,
+        timeout: float = DEFAULT_LEASE_SECONDS + 30,
+        poll: float = 1.0,
+        sleep: Sleep | None = None,
+    ) -> Entry | None:
+        """Wait, as the loser of a :meth:`plan` race, for the winner to move on.
+
+        Returns as soon as the entry is no longer ``planned`` (the winner sent it: do not send
+        again), is gone (``None``: the winner released it; plan again), or is planned with an
+        expired lease (the winner died: call :meth:`take_over`).
+
+        Args:
+            key: the entry's key.
+            timeout: how long to wait, in seconds of the journal's clock.
+            poll: seconds between looks.
+            sleep: how to wait (default a real sleep); tests pass a fake clock's ``sleep``.
+
+        Raises:
+            JournalWaitTimeoutError: still planned under a live lease after ``timeout``.
+        """
+        wait = sleep or system_sleep
+        deadline = self._clock.monotonic() + timeout
+        while True:
+            entry = self.get(key)
+            if entry is None or entry.state != "planned" or entry.lease_expired(self._now()):
+                return entry
+            if self._clock.monotonic() >= deadline:
+                raise JournalWaitTimeoutError(
+                    f"journal entry {key!r} is still planned by another worker after {timeout}s"
+                )
+            wait(poll)
 
 
 @runtime_checkable

@@ -23,12 +23,10 @@ from sp_cancel._journal_entry import (
     FinalState,
     JournalError,
     LeaseLostError,
-    _wait_for_change,
 )
 from sp_cancel._journal_redis_io import RedisJournalStore, _Writes
 from sp_cancel._journal_redis_keys import _as_entry, _member, _micros, _Raw
 from sp_cancel._journal_schema import _check_key, _check_lease, _check_submitting, _dump, _ts
-from sp_cancel.clock import Sleep
 from sp_cancel.errors import InvalidInputError
 
 __all__ = ["RedisJournal"]
@@ -113,31 +111,6 @@ class RedisJournal(RedisJournalStore):
             return (_as_entry(raw), True), writes
 
         return self._atomic([key], step)
-
-    def wait_for_change(
-        self,
-        key: str,
-        *,
-        timeout: float = DEFAULT_LEASE_SECONDS + 30,
-        poll: float = 1.0,
-        sleep: Sleep | None = None,
-    ) -> Entry | None:
-        """Wait, as the loser of a :meth:`plan` race, for the winner to move on.
-
-        Returns as soon as the entry is no longer ``planned`` (the winner sent it: do not send
-        again), is gone (``None``: the winner released it; plan again), or is planned with an
-        expired lease (the winner died: call :meth:`take_over`).
-
-        Args:
-            key: the entry's key.
-            timeout: how long to wait, in seconds of the journal's clock.
-            poll: seconds between looks.
-            sleep: how to wait (default a real sleep); tests pass a fake clock's ``sleep``.
-
-        Raises:
-            JournalWaitTimeoutError: still planned under a live lease after ``timeout``.
-        """
-        return _wait_for_change(self.get, self._clock, key, timeout=timeout, poll=poll, sleep=sleep)
 
     def take_over(self, key: str, *, lease_seconds: float = DEFAULT_LEASE_SECONDS) -> Entry | None:
         """Take the expired lease of a planned entry; exactly one concurrent caller gets it.

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
-from typing import Any, Final, Protocol, Self, TypeVar
+from typing import Any, Final, Protocol, TypeVar
 
-from sp_cancel._journal_entry import Entry, JournalError, LeaseLostError
+from sp_cancel._journal_entry import Entry, JournalBase, JournalError, LeaseLostError
 from sp_cancel._journal_redis_keys import _UNFINISHED, _as_entry, _decoded, _micros, _order, _Raw, _RedisKeys, _text
 from sp_cancel._journal_schema import _ts
-from sp_cancel.clock import Clock, SystemClock, utc
+from sp_cancel.clock import Clock, SystemClock
 from sp_cancel.errors import InvalidInputError
 
 __all__ = ["RedisJournalStore"]
@@ -40,7 +40,7 @@ class _RedisClient(Protocol):
         ...
 
 
-class RedisJournalStore(_RedisKeys):
+class RedisJournalStore(JournalBase, _RedisKeys):
     """The Redis client of a :class:`~sp_cancel.journal.RedisJournal`, and its read-only queries.
 
     See :class:`~sp_cancel.journal.RedisJournal` for the arguments and the key layout.
@@ -80,16 +80,7 @@ class RedisJournalStore(_RedisKeys):
             self._client.close()
         self._closed = True
 
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self.close()
-
     # --- plumbing ---
-
-    def _now(self) -> datetime:
-        return utc(self._clock.now())
 
     def _check_open(self) -> None:
         if self._closed:

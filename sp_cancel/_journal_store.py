@@ -13,13 +13,13 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Final, Self
+from typing import Final
 
 import platformdirs
 
-from sp_cancel._journal_entry import Entry, JournalError
+from sp_cancel._journal_entry import Entry, JournalBase, JournalError
 from sp_cancel._journal_schema import _BUSY_TIMEOUT_MS, _COLUMNS, _SCHEMA, _SCHEMA_VERSION, _entry, _ts
-from sp_cancel.clock import Clock, SystemClock, utc
+from sp_cancel.clock import Clock, SystemClock
 
 __all__ = ["JournalStore", "default_journal_path"]
 
@@ -31,7 +31,7 @@ def default_journal_path() -> Path:
     return Path(platformdirs.user_state_dir("sp-cancel")) / "journal.sqlite3"
 
 
-class JournalStore:
+class JournalStore(JournalBase):
     """The SQLite connection of a :class:`~sp_cancel.journal.Journal`, and its read-only queries.
 
     See :class:`~sp_cancel.journal.Journal` for the arguments and the locking.
@@ -111,16 +111,7 @@ class JournalStore:
                 self._conn.close()
             self._conn = None
 
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self.close()
-
     # --- helpers ---
-
-    def _now(self) -> datetime:
-        return utc(self._clock.now())
 
     @staticmethod
     def _row(conn: sqlite3.Connection, key: str) -> sqlite3.Row | None:
