@@ -14,8 +14,10 @@ Amazon-fulfilled *retail* orders (AFN) are not MCF orders: no API cancels them;
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Final, Literal
+
+import attrs
 
 from sp_cancel import _events
 from sp_cancel._outcomes import FbaCancelOutcome
@@ -69,35 +71,10 @@ def _refuse(order_id: str, status: str, why: str = "") -> NotCancellableError:
     )
 
 
-# --- 2020-07-01 ------------------------------------------------------------------------------------
-
-
 def _status_2020(ctx: Context, order_id: str) -> str:
     data: Mapping[str, Any] = ctx.api.get_fulfillment_order(order_id).data or {}
     payload = data.get("payload") or data
     return str((payload.get("fulfillmentOrder") or {}).get("fulfillmentOrderStatus", "Unknown"))
-
-
-def _cancel_2020(ctx: Context, order_id: str) -> FbaCancelOutcome:
-    before = _status_2020(ctx, order_id)
-    if before not in CANCELLABLE_2020:
-        raise _refuse(order_id, before, "; only Received or Planning orders can be cancelled")
-    try:
-        ctx.api.cancel_fulfillment_order(order_id)
-    except OutcomeUnknownError:
-        if _status_2020(ctx, order_id) != "Cancelled":
-            raise
-    except ApiError as exc:
-        if exc.status is None or not 400 <= exc.status < 500 or exc.status in _NOT_A_REFUSAL:
-            raise
-        now = _status_2020(ctx, order_id)
-        raise _refuse(order_id, now, f" (Amazon refused the cancel: {exc.message.rstrip('.')})") from exc
-    after = _status_2020(ctx, order_id)
-    status: Literal["CANCELLED", "CANCEL_REQUESTED"] = "CANCELLED" if after == "Cancelled" else "CANCEL_REQUESTED"
-    return FbaCancelOutcome(order_id=order_id, status=status, api="2020-07-01", observed_status=before)
-
-
-# --- 2026-07-04 ------------------------------------------------------------------------------------
 
 
 def _status_2026(ctx: Context, order_id: str) -> str:
@@ -105,24 +82,62 @@ def _status_2026(ctx: Context, order_id: str) -> str:
     return str((data.get("order") or {}).get("status", "UNKNOWN"))
 
 
-def _cancel_2026(ctx: Context, order_id: str) -> FbaCancelOutcome:
-    before = _status_2026(ctx, order_id)
-    if before != "PROCESSING":
-        raise _refuse(order_id, before)
+@attrs.frozen(kw_only=True)
+class _Route:
+    """How one Fulfillment Outbound version reads, cancels and words a refusal."""
+
+    api: Api
+    operation: str
+    status: Callable[[Context, str], str]
+    cancel: Callable[[Context, str], object]
+    cancellable: frozenset[str]
+    cancelled: str
+    not_cancellable: str  # appended to "MCF order X is STATUS"
+    refused: str  # the same, with Amazon's message as {message}
+
+
+_ROUTES: Final[dict[str, _Route]] = {
+    "2020-07-01": _Route(
+        api="2020-07-01",
+        operation="cancelFulfillmentOrder",
+        status=_status_2020,
+        cancel=lambda ctx, order_id: ctx.api.cancel_fulfillment_order(order_id),
+        cancellable=CANCELLABLE_2020,
+        cancelled="Cancelled",
+        not_cancellable="; only Received or Planning orders can be cancelled",
+        refused=" (Amazon refused the cancel: {message})",
+    ),
+    # The 2026 status cannot tell whether the window is open: Amazon's 4xx is the answer, re-read then.
+    "2026-07-04": _Route(
+        api="2026-07-04",
+        operation="cancelOrder",
+        status=_status_2026,
+        cancel=lambda ctx, order_id: ctx.api.cancel_fulfillment_order_2026(order_id),
+        cancellable=frozenset({"PROCESSING"}),
+        cancelled="CANCELLED",
+        not_cancellable="",
+        refused=" and Amazon refused the cancel: {message}",
+    ),
+}
+
+
+def _cancel(ctx: Context, route: _Route, order_id: str) -> FbaCancelOutcome:
+    before = route.status(ctx, order_id)
+    if before not in route.cancellable:
+        raise _refuse(order_id, before, route.not_cancellable)
     try:
-        ctx.api.cancel_fulfillment_order_2026(order_id)
+        route.cancel(ctx, order_id)
     except OutcomeUnknownError:
-        if _status_2026(ctx, order_id) != "CANCELLED":
+        if route.status(ctx, order_id) != route.cancelled:
             raise
     except ApiError as exc:
-        # The 2026 status cannot tell whether the window is open: Amazon's 4xx is the answer. Re-read it.
         if exc.status is None or not 400 <= exc.status < 500 or exc.status in _NOT_A_REFUSAL:
             raise
-        now = _status_2026(ctx, order_id)
-        raise _refuse(order_id, now, f" and Amazon refused the cancel: {exc.message.rstrip('.')}") from exc
-    after = _status_2026(ctx, order_id)
-    status: Literal["CANCELLED", "CANCEL_REQUESTED"] = "CANCELLED" if after == "CANCELLED" else "CANCEL_REQUESTED"
-    return FbaCancelOutcome(order_id=order_id, status=status, api="2026-07-04", observed_status=before)
+        now = route.status(ctx, order_id)
+        raise _refuse(order_id, now, route.refused.format(message=exc.message.rstrip("."))) from exc
+    after = route.status(ctx, order_id)
+    status: Literal["CANCELLED", "CANCEL_REQUESTED"] = "CANCELLED" if after == route.cancelled else "CANCEL_REQUESTED"
+    return FbaCancelOutcome(order_id=order_id, status=status, api=route.api, observed_status=before)
 
 
 def cancel_fba_order(ctx: Context, seller_fulfillment_order_id: str, *, api: Api = "2020-07-01") -> FbaCancelOutcome:
@@ -136,11 +151,12 @@ def cancel_fba_order(ctx: Context, seller_fulfillment_order_id: str, *, api: Api
     order_id = check_fulfillment_order_id(seller_fulfillment_order_id)
     if api not in {"2020-07-01", "2026-07-04"}:
         raise InvalidInputError(f"api must be '2020-07-01' or '2026-07-04', got {api!r}", field="api")
-    outcome = _cancel_2020(ctx, order_id) if api == "2020-07-01" else _cancel_2026(ctx, order_id)
+    route = _ROUTES[api]
+    outcome = _cancel(ctx, route, order_id)
     _log.info(
         _events.ORDER_CANCELLED,
         order_id=order_id,
-        operation="cancelFulfillmentOrder" if api == "2020-07-01" else "cancelOrder",
+        operation=route.operation,
         status=outcome.status,
         observed_status=outcome.observed_status,
     )
