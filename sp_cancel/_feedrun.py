@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Final
 import attrs
 
 from sp_cancel import _events
+from sp_cancel.clock import parse_time
 from sp_cancel.errors import FeedError, FeedTimeoutError, OutcomeUnknownError
 from sp_cancel.feeds import document_hash
 from sp_cancel.logging import get_logger
@@ -55,16 +56,12 @@ class FeedState:
         return self.status in TERMINAL
 
 
-def _dt(value: object) -> datetime | None:
-    return datetime.fromisoformat(value) if isinstance(value, str) and value else None
-
-
 def _state(data: Mapping[str, Any]) -> FeedState:
     return FeedState(
         feed_id=str(data["feedId"]),
         feed_type=str(data.get("feedType", "")),
         status=str(data["processingStatus"]),
-        created_at=_dt(data.get("createdTime")),
+        created_at=parse_time(data.get("createdTime")),
         result_document_id=data.get("resultFeedDocumentId"),
     )
 

@@ -13,7 +13,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Protocol, runtime_checkable
 
-__all__ = ["Clock", "FakeClock", "Sleep", "SystemClock", "utc"]
+__all__ = ["Clock", "FakeClock", "Sleep", "SystemClock", "parse_time", "utc"]
 
 
 @runtime_checkable
@@ -112,3 +112,14 @@ def utc(value: datetime) -> datetime:
         msg = f"naive datetime {value!r}: pass a timezone-aware datetime"
         raise ValueError(msg)
     return value.astimezone(UTC)
+
+
+def parse_time(value: object) -> datetime | None:
+    """Amazon's ISO 8601 time string as a datetime; ``None`` when absent or empty.
+
+    Raises:
+        ValueError: a non-empty string that is not ISO 8601 (callers decide what that means).
+    """
+    if not isinstance(value, str) or not value:
+        return None
+    return datetime.fromisoformat(value)

@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final, NoReturn
 
 from sp_cancel._outcomes import Deal
+from sp_cancel.clock import parse_time
 from sp_cancel.errors import InvalidInputError, ManualActionRequired, NotCancellableError
 
 if TYPE_CHECKING:
@@ -85,12 +86,10 @@ def deals_url(marketplace_id: str) -> str:
 
 
 def _dt(value: object) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
     try:
-        return datetime.fromisoformat(value)
+        return parse_time(value)
     except ValueError:
-        return None
+        return None  # an unreadable schedule is shown as unknown, not fatal
 
 
 def _kind(summary: Mapping[str, Any], start: datetime | None, end: datetime | None) -> str:

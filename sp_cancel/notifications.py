@@ -15,16 +15,15 @@ from datetime import datetime
 from typing import Any
 
 from sp_cancel._outcomes import BuyerCancelRequest
+from sp_cancel.clock import parse_time
 from sp_cancel.errors import InvalidInputError
 
 __all__ = ["parse_order_change"]
 
 
 def _dt(value: object) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
     try:
-        return datetime.fromisoformat(value)
+        return parse_time(value)
     except ValueError:
         raise InvalidInputError(f"TimeOfOrderChange {value!r} is not an ISO 8601 time", field="payload") from None
 

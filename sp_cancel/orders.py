@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 
 import attrs
 
+from sp_cancel.clock import parse_time
 from sp_cancel.errors import InvalidInputError, NotCancellableError, ServerError
 from sp_cancel.models import ItemCancel, Money, PriceComponent
 
@@ -129,12 +130,6 @@ class Order:
         return next((i.cancelled_by for i in self.items if i.cancelled_by), None)
 
 
-def _dt(value: object) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    return datetime.fromisoformat(value)
-
-
 def _money(value: object) -> Money | None:
     if not isinstance(value, Mapping):
         return None
@@ -206,8 +201,8 @@ def parse_order(data: Mapping[str, Any]) -> Order:
             marketplace_id=(data.get("salesChannel") or {}).get("marketplaceId"),
             state=OrderState(fulfillment.get("fulfillmentStatus", "PENDING")),
             fulfilled_by="AMAZON" if fulfillment.get("fulfilledBy") == "AMAZON" else "MERCHANT",
-            purchased_at=_dt(data.get("createdTime")),
-            last_updated_at=_dt(data.get("lastUpdatedTime")),
+            purchased_at=parse_time(data.get("createdTime")),
+            last_updated_at=parse_time(data.get("lastUpdatedTime")),
             currency=currency,
             items=tuple(items),
         )
@@ -246,8 +241,8 @@ def parse_order_v0(order: Mapping[str, Any], items: Sequence[Mapping[str, Any]])
         marketplace_id=order.get("MarketplaceId"),
         state=_V0_STATES.get(str(order.get("OrderStatus")), OrderState.PENDING),
         fulfilled_by="AMAZON" if order.get("FulfillmentChannel") == "AFN" else "MERCHANT",
-        purchased_at=_dt(order.get("PurchaseDate")),
-        last_updated_at=_dt(order.get("LastUpdateDate")),
+        purchased_at=parse_time(order.get("PurchaseDate")),
+        last_updated_at=parse_time(order.get("LastUpdateDate")),
         currency=currency,
         items=tuple(parsed),
     )
