@@ -126,8 +126,7 @@ def make_client(args: argparse.Namespace) -> SellerClient:
     if getattr(args, "simulator", None) is not None:
         from sp_cancel.testing import Simulator  # noqa: PLC0415
 
-        client: SellerClient = Simulator(seed=args.simulator).client(journal=args.journal or ":memory:")
-        return client
+        return Simulator(seed=args.simulator).client(journal=args.journal or ":memory:")
     overrides: dict[str, Any] = {}
     if getattr(args, "journal", None):
         overrides["journal"] = args.journal

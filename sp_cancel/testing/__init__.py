@@ -27,7 +27,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import httpx
 
@@ -52,6 +52,9 @@ from sp_cancel.testing._sim._markets import resolve_market
 from sp_cancel.testing._sim._observe import Exchange, Observer, observe_all
 from sp_cancel.testing._sim._scenario import Scenario
 from sp_cancel.testing._sim._state import SimDeal, SimListing, SimMcfOrder, SimOrder, V0Status, World
+
+if TYPE_CHECKING:
+    from sp_cancel.client import SellerClient
 
 __all__ = ["Exchange", "FakeClock", "Scenario", "Simulator", "SimulatorCredentials", "observe_all"]
 
@@ -189,15 +192,16 @@ class Simulator:
         """
         return _app.SimTransport(self._core)
 
-    def client(self, **overrides: Any) -> Any:
+    def client(self, **overrides: Any) -> SellerClient:
         """A ``sp_cancel.SellerClient`` wired to this simulator in-process (journal in memory, fake sleep).
 
         Keyword arguments override or extend the constructor arguments.
         """
-        package = importlib.import_module("sp_cancel")
+        from sp_cancel.client import Credentials, SellerClient  # noqa: PLC0415 - the client imports the world
+
         creds = self.credentials
         kwargs: dict[str, Any] = {
-            "credentials": package.Credentials(
+            "credentials": Credentials(
                 refresh_token=creds.refresh_token, client_id=creds.client_id, client_secret=creds.client_secret
             ),
             "seller_id": self.seller_id,
@@ -210,7 +214,7 @@ class Simulator:
             "sleep": self._core.pass_time,
         }
         kwargs.update(overrides)
-        return package.SellerClient(**kwargs)
+        return SellerClient(**kwargs)
 
     @contextmanager
     def serve(self, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
