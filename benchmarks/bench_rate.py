@@ -216,7 +216,7 @@ def run_variant(variant: str, rows: int) -> dict[str, Any]:
         from sp_cancel.metrics import rate_from_all_orders_file  # noqa: PLC0415
 
         if variant == "pyarrow":
-            import sp_cancel._metrics_arrow  # noqa: F401, PLC0415 - pyarrow's import is baseline, like pandas'
+            import sp_cancel.metrics._arrow  # noqa: F401, PLC0415 - pyarrow's import is baseline, like pandas'
 
         def job() -> dict[str, Any]:
             return _summary(

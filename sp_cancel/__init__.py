@@ -22,6 +22,7 @@ from sp_cancel._outcomes import (
     RefundVerification,
     SystemCancellation,
 )
+from sp_cancel._public import publish
 from sp_cancel._version import __version__
 from sp_cancel.client import Credentials, SellerClient
 from sp_cancel.errors import (
@@ -95,13 +96,4 @@ __all__ = [
 ]
 
 
-def _export_here() -> None:
-    """Make exported classes say ``sp_cancel.X`` (like httpx does), not ``sp_cancel.client.X``."""
-    namespace = globals()
-    for name in __all__:
-        value = namespace[name]
-        if isinstance(value, type):
-            value.__module__ = __name__
-
-
-_export_here()
+publish(__name__, globals(), __all__)

@@ -19,13 +19,13 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 
 import attrs
 
-from sp_cancel import _events
+import sp_cancel._events as events
 from sp_cancel._outcomes import FbaCancelOutcome
 from sp_cancel.errors import ApiError, InvalidInputError, NotCancellableError, OutcomeUnknownError
 from sp_cancel.logging import get_logger
 
 if TYPE_CHECKING:
-    from sp_cancel._context import Context
+    from sp_cancel._runtime import Context
 
 __all__ = ["CANCELLABLE_2020", "MCF_ID_MAX_LENGTH", "cancel_fba_order", "check_fulfillment_order_id"]
 
@@ -154,7 +154,7 @@ def cancel_fba_order(ctx: Context, seller_fulfillment_order_id: str, *, api: Api
     route = _ROUTES[api]
     outcome = _cancel(ctx, route, order_id)
     _log.info(
-        _events.ORDER_CANCELLED,
+        events.ORDER_CANCELLED,
         order_id=order_id,
         operation=route.operation,
         status=outcome.status,

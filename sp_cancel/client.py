@@ -2,31 +2,54 @@
 
 :class:`SellerClient` composes the transport (SP-API, LWA and documents through
 one ``httpx.Client``), the rate limiter, the retry policy, the clock and the
-journal; it makes no HTTP call of its own. Workflow methods (``cancel_order``,
-``partial_refund``...) are added on top of this constructor.
+journal; it makes no HTTP call of its own. Each workflow method (``cancel_order``,
+``partial_refund``...) validates nothing itself: it is a short delegation to the
+private package that owns the intent, with the client's context.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+import threading
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime, timedelta
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Final, Self
+from typing import TYPE_CHECKING, Any, Final, Literal, NoReturn, Self
 
 import attrs
-import httpx
 
-from sp_cancel._workflows import Workflows
+import sp_cancel._cancellation as cancellation_flow
+import sp_cancel._fba as fba_flow
+import sp_cancel._listings.items as listing_flow
+import sp_cancel._refunds.refund as refund_flow
+import sp_cancel.deals as deal_flow
+import sp_cancel.metrics._fetch as rate_flow
+from sp_cancel._outcomes import (
+    BatchOutcome,
+    BuyerCancelRequest,
+    CancelOutcome,
+    Deal,
+    FbaCancelOutcome,
+    ListingOutcome,
+    RefundOutcome,
+    RefundVerification,
+    SystemCancellation,
+)
+from sp_cancel._runtime import Context, FeedRunner, Progress
 from sp_cancel.clock import Clock, Sleep, SystemClock, system_sleep
 from sp_cancel.errors import InvalidInputError
+from sp_cancel.journal import Journal, JournalLike
 from sp_cancel.ratelimit import InMemoryRateLimiter, RateLimiter
 from sp_cancel.retry import DEFAULT_RETRY_POLICY, RetryPolicy
-from sp_cancel.transport import DEFAULT_TOKEN_URL, SpApi, resolve_marketplace
+from sp_cancel.transport import DEFAULT_TOKEN_URL, HttpTransport, SpApi, resolve_marketplace
 
 if TYPE_CHECKING:
-    from sp_cancel.journal import JournalLike
+    from sp_cancel.metrics import CancellationRateReport
+    from sp_cancel.models import AdjustmentReason, CancelReason, CancelRequest, ItemCancel, ItemRefund, Money
 
 __all__ = ["Credentials", "SellerClient"]
+
+Outcome = CancelOutcome | RefundOutcome | ListingOutcome
 
 # Environment variables read by SellerClient.from_env (and only there).
 ENV_REFRESH_TOKEN: Final = "SP_API_REFRESH_TOKEN"  # noqa: S105 - the variable's name, not a secret
@@ -66,7 +89,7 @@ class Credentials:
         return f"Credentials(client_id={self.client_id!r}, refresh_token=<hidden>, client_secret=<hidden>)"
 
 
-class SellerClient(Workflows):
+class SellerClient:
     """Everything one seller does in one marketplace through SP-API.
 
     Args:
@@ -101,7 +124,7 @@ class SellerClient(Workflows):
         journal: str | os.PathLike[str] | JournalLike | None = None,
         rate_limiter: RateLimiter | None = None,
         retry: RetryPolicy | None = None,
-        transport: httpx.BaseTransport | None = None,
+        transport: HttpTransport | None = None,
         clock: Clock | None = None,
         sleep: Sleep | None = None,
         timeout: float = 30.0,
@@ -116,18 +139,20 @@ class SellerClient(Workflows):
         self._seller_id = seller_id
         self._marketplace_id = market.marketplace_id
         self._journal_arg = journal
+        self._context: Context | None = None
+        self._context_lock = threading.Lock()  # threads first using one client must share one journal
         self._limiter: RateLimiter = (
             rate_limiter if rate_limiter is not None else InMemoryRateLimiter(clock=self._clock, sleep=self._sleep)
         )
         self._retry = retry if retry is not None else DEFAULT_RETRY_POLICY
-        self._http = httpx.Client(transport=transport, timeout=timeout)
         self._api = SpApi(
             credentials=credentials,
             seller_id=self._seller_id,
             marketplace_id=self._marketplace_id,
             endpoint=endpoint or market.endpoint,
             token_url=token_url or DEFAULT_TOKEN_URL,
-            http=self._http,
+            transport=transport,
+            timeout=timeout,
             limiter=self._limiter,
             retry=self._retry,
             clock=self._clock,
@@ -187,15 +212,228 @@ class SellerClient(Workflows):
         """The SP-API base URL in use."""
         return self._api.endpoint
 
+    @property
+    def _ctx(self) -> Context:
+        if self._context is None:
+            with self._context_lock:
+                if self._context is None:
+                    self._context = self._build_context()
+        return self._context
+
+    def _build_context(self) -> Context:
+        arg = self._journal_arg
+        # Any journal object (Journal, RedisJournal, your own) is used as it is; a path or None opens a Journal.
+        journal = arg if isinstance(arg, JournalLike) else Journal(arg, clock=self._clock)
+        return Context(
+            api=self._api,
+            journal=journal,
+            runner=FeedRunner(api=self._api, journal=journal, clock=self._clock, sleep=self._sleep),
+            clock=self._clock,
+            sleep=self._sleep,
+            seller_id=self._seller_id,
+            marketplace_id=self._marketplace_id,
+        )
+
+    @property
+    def journal(self) -> JournalLike:
+        """The journal this client records its submissions in: the one given, or a SQLite ``Journal``."""
+        return self._ctx.journal
+
+    # --- orders ---------------------------------------------------------------------------------------
+
+    def cancel_order(
+        self,
+        order_id: str,
+        reason: CancelReason | str,
+        *,
+        items: Sequence[ItemCancel] | None = None,
+        via: Literal["feed", "orders_api"] = "feed",
+        wait: bool = True,
+        timeout: float = 1800,
+        progress: Progress | None = None,
+    ) -> CancelOutcome:
+        """Cancel an unshipped seller-fulfilled order, or some unshipped units of its items.
+
+        Args:
+            order_id: Amazon's order id (``3-7-7``).
+            reason: a :class:`~sp_cancel.CancelReason` (or its name / feed value).
+            items: cancel only these units (``POST_PAYMENT_ADJUSTMENT_DATA`` with ``QuantityCancelled``);
+                ``None`` cancels the whole order (``POST_ORDER_ACKNOWLEDGEMENT_DATA``, ``StatusCode=Failure``).
+            via: ``"orders_api"`` uses Orders 2026-01-01 ``cancelOrder`` (withdrawn from Amazon's public
+                model; opt-in, whole orders, five reasons only).
+            wait: wait for Amazon's processing report; ``False`` returns ``SUBMITTED`` at once.
+            timeout: seconds to wait for the feed before :class:`~sp_cancel.FeedTimeoutError`.
+            progress: called after each poll with the feed's state and the seconds waited.
+
+        Returns:
+            What Amazon said: ``CANCELLED``, ``PARTIALLY_CANCELLED``, ``REJECTED`` (with its messages) or
+            ``SUBMITTED``.
+
+        Raises:
+            InvalidInputError: bad input (nothing sent).
+            NotCancellableError: shipped, partly shipped (use ``items``), Amazon-fulfilled, pending, cancelled.
+        """
+        return cancellation_flow.cancel_order(
+            self._ctx, order_id, reason, items=items, via=via, wait=wait, timeout=timeout, progress=progress
+        )
+
+    def cancel_orders(
+        self,
+        requests: Iterable[CancelRequest],
+        *,
+        wait: bool = True,
+        timeout: float = 3600,
+        max_rate: float | None = None,
+        progress: Progress | None = None,
+    ) -> BatchOutcome[CancelOutcome]:
+        """Cancel many orders with one feed per kind (whole / item-level), one outcome per order.
+
+        Orders refused before sending (bad input, not cancellable) are in ``batch.errors`` and do not stop the
+        rest. With ``max_rate``, the whole batch is refused with :class:`~sp_cancel.CancellationRateError`
+        (nothing sent) when its seller-faulted cancellations would push the 7-day cancellation rate above it.
+        """
+        guard = None
+        if max_rate is not None:
+            guard = rate_flow.rate_guard(self._ctx, max_rate)
+        return cancellation_flow.cancel_orders(
+            self._ctx, requests, wait=wait, timeout=timeout, progress=progress, guard=guard
+        )
+
+    def buyer_cancellation_requests(
+        self, *, since: datetime | timedelta = timedelta(days=7)
+    ) -> list[BuyerCancelRequest]:
+        """Open cancellation requests buyers made through Amazon (seller-fulfilled orders updated since ``since``)."""
+        return cancellation_flow.buyer_cancellation_requests(self._ctx, since=since)
+
+    def accept_buyer_cancellations(
+        self,
+        requests: Iterable[BuyerCancelRequest | str],
+        *,
+        wait: bool = True,
+        timeout: float = 3600,
+        progress: Progress | None = None,
+    ) -> BatchOutcome[CancelOutcome]:
+        """Cancel buyer-requested orders with ``BuyerCanceled`` in one feed; refuse orders without a request."""
+        return cancellation_flow.accept_buyer_cancellations(
+            self._ctx, requests, wait=wait, timeout=timeout, progress=progress
+        )
+
+    def system_cancellations(self, *, since: datetime | timedelta = timedelta(days=7)) -> list[SystemCancellation]:
+        """Orders Amazon cancelled itself (``cancelledBy == "AMAZON"``), with Amazon's reason text."""
+        return cancellation_flow.system_cancellations(self._ctx, since=since)
+
+    # --- refunds --------------------------------------------------------------------------------------
+
+    def partial_refund(
+        self,
+        order_id: str,
+        refunds: Sequence[ItemRefund] | Money,
+        *,
+        reason: AdjustmentReason | str,
+        idempotency_key: str | None = None,
+        wait: bool = True,
+        timeout: float = 1800,
+        progress: Progress | None = None,
+    ) -> RefundOutcome:
+        """Refund part of a shipped seller-fulfilled order, once per idempotency key.
+
+        ``refunds`` is a list of :class:`~sp_cancel.ItemRefund`, or a single :class:`~sp_cancel.Money` for a
+        one-item order (applied to the principal). Every amount is checked against what was charged minus what
+        was already refunded, per component, before anything is sent.
+        """
+        return refund_flow.partial_refund(
+            self._ctx,
+            order_id,
+            refunds,
+            reason=reason,
+            idempotency_key=idempotency_key,
+            wait=wait,
+            timeout=timeout,
+            progress=progress,
+        )
+
+    def verify_refund(self, outcome: RefundOutcome) -> RefundVerification:
+        """Whether Amazon's Finances API shows the refund yet (up to 48 h delay: "not yet posted" is no failure)."""
+        return refund_flow.verify_refund(self._ctx, outcome)
+
+    # --- listings, FBA, deals -------------------------------------------------------------------------
+
+    def close_listing(self, sku: str) -> ListingOutcome:
+        """Stop selling a seller-fulfilled listing without deleting it (quantity 0 by a ``merge`` patch)."""
+        return listing_flow.close_listing(self._ctx, sku)
+
+    def close_listings(self, skus: Iterable[str], *, wait: bool = True) -> BatchOutcome[ListingOutcome]:
+        """Close many listings through one ``JSON_LISTINGS_FEED``; one outcome per SKU."""
+        return listing_flow.close_listings(self._ctx, skus, wait=wait)
+
+    def delete_listing(self, sku: str, *, verify: bool = True) -> ListingOutcome:
+        """Delete a listing (``deleteListingsItem``), then read back until it is gone (bounded)."""
+        return listing_flow.delete_listing(self._ctx, sku, verify=verify)
+
+    def cancel_fba_order(
+        self, seller_fulfillment_order_id: str, *, api: Literal["2020-07-01", "2026-07-04"] = "2020-07-01"
+    ) -> FbaCancelOutcome:
+        """Cancel a Multi-Channel Fulfillment order while Amazon still allows it (``Received``/``Planning``)."""
+        return fba_flow.cancel_fba_order(self._ctx, seller_fulfillment_order_id, api=api)
+
+    def deals(self, *, statuses: Iterable[str] | None = None) -> list[Deal]:
+        """Lightning and Best deals from the read-only Promotions API."""
+        return deal_flow.deals(self._ctx, statuses=statuses)
+
+    def cancel_flash_deal(self, deal_id: str) -> NoReturn:
+        """Amazon has no API to cancel a deal: raises :class:`~sp_cancel.ManualActionRequired` with the steps."""
+        deal_flow.cancel_flash_deal(self._ctx, deal_id)
+
+    # --- cancellation rate ----------------------------------------------------------------------------
+
+    def cancellation_rate(
+        self,
+        *,
+        window: timedelta = timedelta(days=7),
+        end: datetime | None = None,
+        source: Literal["auto", "orders", "report"] = "auto",
+        compare_with_amazon: bool = False,
+    ) -> CancellationRateReport:
+        """The seller-cancelled rate of seller-fulfilled orders over ``window`` (Amazon's target: under 2.5 %)."""
+        return rate_flow.cancellation_rate(
+            self._ctx, window=window, end=end, source=source, compare_with_amazon=compare_with_amazon
+        )
+
+    # --- finishing later ------------------------------------------------------------------------------
+
+    def refresh(self, outcome: Outcome) -> Outcome:
+        """Read a ``SUBMITTED`` outcome's state once; finish it if Amazon is done (any process)."""
+        return self._again(outcome, wait=False, timeout=1.0, progress=None)
+
+    def wait(self, outcome: Outcome, *, timeout: float = 1800, progress: Progress | None = None) -> Outcome:
+        """Wait for a ``SUBMITTED`` outcome to finish (any process: the journal knows the feed)."""
+        return self._again(outcome, wait=True, timeout=timeout, progress=progress)
+
+    def _again(self, outcome: Outcome, *, wait: bool, timeout: float, progress: Progress | None) -> Outcome:
+        key = outcome.submission_id
+        if not key:
+            raise InvalidInputError("this outcome has no submission id to follow", field="outcome")
+        if isinstance(outcome, CancelOutcome):
+            return cancellation_flow.refresh_cancel(self._ctx, key, wait=wait, timeout=timeout, progress=progress)
+        if isinstance(outcome, RefundOutcome):
+            return refund_flow.refresh_refund(self._ctx, key, wait=wait, timeout=timeout, progress=progress)
+        return listing_flow.refresh_listing(self._ctx, key, wait=wait, timeout=timeout, progress=progress)
+
+    def resume(self, *, timeout: float = 3600, progress: Progress | None = None) -> list[Outcome]:
+        """Finish everything the journal holds as planned or submitted (after a crash, in any process)."""
+        outcomes: list[Outcome] = []
+        outcomes.extend(cancellation_flow.resume_cancels(self._ctx, timeout=timeout, progress=progress))
+        outcomes.extend(refund_flow.resume_refunds(self._ctx, timeout=timeout, progress=progress))
+        outcomes.extend(listing_flow.resume_listing_closes(self._ctx, timeout=timeout, progress=progress))
+        return outcomes
+
     def close(self) -> None:
         """Close the HTTP connections and the journal (the client cannot be used afterwards)."""
-        self._http.close()
+        self._api.close()
         journal = None if self._context is None else self._context.journal
-        if journal is not None and journal is not self._journal_arg:
-            from sp_cancel.journal import Journal  # noqa: PLC0415 - loaded with the context already
-
-            if isinstance(journal, Journal):  # the one this client opened from a path; a given journal stays open
-                journal.close()
+        # Only the journal this client opened from a path is closed; a given journal stays open.
+        if journal is not None and journal is not self._journal_arg and isinstance(journal, Journal):
+            journal.close()
 
     def __enter__(self) -> Self:
         return self

@@ -250,18 +250,17 @@ def parse_order_v0(order: Mapping[str, Any], items: Sequence[Mapping[str, Any]])
 
 def get_order(api: SpApi, order_id: str, *, included_data: Sequence[str] = ORDER_DATA) -> Order:
     """Read one order (Orders 2026-01-01 ``getOrder``)."""
-    response = api.call("orders.getOrder", path={"orderId": order_id}, query={"includedData": list(included_data)})
+    response = api.get_order(order_id, included_data=list(included_data))
     return parse_order(response.data["order"])
 
 
 def get_order_v0(api: SpApi, order_id: str) -> Order:
     """Read one order through Orders v0 (``getOrder`` + every page of ``getOrderItems``)."""
-    order = api.call("ordersV0.getOrder", path={"orderId": order_id}).data["payload"]
+    order = api.get_order_v0(order_id).data["payload"]
     items: list[Mapping[str, Any]] = []
     token: str | None = None
     while True:
-        query = {"NextToken": token} if token else None
-        payload = api.call("ordersV0.getOrderItems", path={"orderId": order_id}, query=query).data["payload"]
+        payload = api.get_order_items_v0(order_id, next_token=token).data["payload"]
         items.extend(payload.get("OrderItems") or [])
         token = payload.get("NextToken")
         if not token:
@@ -281,25 +280,23 @@ def search_orders(
     """Yield every order matching the filters, page by page (Orders 2026-01-01 ``searchOrders``)."""
     if (created_after is None) == (last_updated_after is None):
         raise InvalidInputError("searchOrders needs exactly one of created_after and last_updated_after")
-    query: dict[str, object] = {"includedData": list(included_data), "maxResultsPerPage": 100}
-    if created_after is not None:
-        query["createdAfter"] = created_after
-    if last_updated_after is not None:
-        query["lastUpdatedAfter"] = last_updated_after
-    if fulfilled_by:
-        query["fulfilledBy"] = [fulfilled_by]
-    if statuses:
-        query["fulfillmentStatuses"] = [s.value for s in statuses]
-    if marketplace_ids:
-        query["marketplaceIds"] = list(marketplace_ids)
+    token: str | None = None
     while True:
-        data = api.call("orders.searchOrders", query=query).data
+        data = api.search_orders(
+            created_after=created_after,
+            last_updated_after=last_updated_after,
+            fulfilled_by=fulfilled_by,
+            fulfillment_statuses=[s.value for s in statuses] or None,
+            included_data=list(included_data),
+            marketplace_ids=marketplace_ids,
+            max_results_per_page=100,
+            pagination_token=token,
+        ).data
         for raw in data.get("orders") or []:
             yield parse_order(raw)
         token = (data.get("pagination") or {}).get("nextToken")
         if not token:
             return
-        query["paginationToken"] = token
 
 
 def check_whole_cancel(order: Order) -> None:

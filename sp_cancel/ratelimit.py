@@ -6,7 +6,7 @@ size); a request costs one token and an empty bucket answers HTTP 429
 (https://developer-docs.amazon.com/sp-api/docs/usage-plans-and-rate-limits).
 A :class:`RateLimiter` keeps a mirror of each bucket, keyed by
 ``(scope, operation)`` where ``scope`` is ``"<application client_id>:<seller_id>"``,
-seeded from the usage-plan table in :mod:`sp_cancel.transport._operations`:
+seeded from the usage-plan table in :mod:`sp_cancel._operations`:
 
 - :meth:`RateLimiter.acquire` waits (through the injected :class:`~sp_cancel.clock.Sleep`)
   until a token is free and takes it, so a 429 is the exception, not the normal path;
@@ -34,7 +34,7 @@ from sp_cancel.logging import get_logger
 
 if TYPE_CHECKING:
     # Annotations only: sp_cancel.transport imports this module, so a real import would be circular.
-    from sp_cancel.transport._operations import Operation
+    from sp_cancel._operations import Operation
 
 __all__ = ["InMemoryRateLimiter", "RateLimiter", "RedisRateLimiter"]
 

@@ -54,7 +54,7 @@ from sp_cancel.logging import Logger, get_logger
 
 if TYPE_CHECKING:
     # Annotations only: sp_cancel.transport imports this module, so a real import would be circular.
-    from sp_cancel.transport._operations import Operation
+    from sp_cancel._operations import Operation
 
 __all__ = ["DEFAULT_RETRY_POLICY", "MAX_RETRY_AFTER", "THROTTLE_JITTER", "Classification", "RetryPolicy"]
 

@@ -22,41 +22,29 @@ every simulator (what the suite's contract checks use); see :class:`Exchange`.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Final, Literal
 
 import httpx
 
+from sp_cancel.client import Credentials, SellerClient
 from sp_cancel.clock import Clock, FakeClock
-from sp_cancel.testing._sim import (
-    _app,
-    _builders,
-    _fba,
-    _finances,
-    _listings_api,
-    _lwa,
-    _orders,
-    _orders_v0,
-    _promotions,
-    _reports,
-    _scenario,
-    _serve,
-)
-from sp_cancel.testing._sim._core import CancelRateKey, SimulatorCore, SimulatorCredentials
-from sp_cancel.testing._sim._faults import FaultRule, load_rules, parse_rules
-from sp_cancel.testing._sim._markets import resolve_market
-from sp_cancel.testing._sim._observe import Exchange, Observer, observe_all
-from sp_cancel.testing._sim._scenario import Scenario
-from sp_cancel.testing._sim._state import SimDeal, SimListing, SimMcfOrder, SimOrder, V0Status, World
-
-if TYPE_CHECKING:
-    from sp_cancel.client import SellerClient
+from sp_cancel.testing._sim import fba, feeds, finances, listings, lwa, orders, promotions, reports
+from sp_cancel.testing._sim.app import SimTransport, make_wsgi_app, serve_in_thread
+from sp_cancel.testing._sim.core import CancelRateKey, SimulatorCore, SimulatorCredentials
+from sp_cancel.testing._sim.faults import FaultRule, load_rules, parse_rules
+from sp_cancel.testing._sim.markets import resolve_market
+from sp_cancel.testing._sim.observe import Exchange, Observer, observe_all
+from sp_cancel.testing._sim.seed import Scenario, add_deal, add_listing, add_mcf_order, add_order, populate
+from sp_cancel.testing._sim.world import SimDeal, SimListing, SimMcfOrder, SimOrder, V0Status, World
 
 __all__ = ["Exchange", "FakeClock", "Scenario", "Simulator", "SimulatorCredentials", "observe_all"]
+
+# The API modules a simulator serves, in routing order (each has ``register``, some a ``tick`` hook).
+_API_MODULES: Final = (lwa, orders, listings, fba, promotions, reports, finances, feeds)
 
 FaultsSpec = Iterable[Mapping[str, object] | FaultRule] | str | Path | None
 
@@ -70,16 +58,6 @@ def _rules(faults: FaultsSpec) -> list[FaultRule]:
     for rule in faults:
         out.extend([rule] if isinstance(rule, FaultRule) else parse_rules([rule]))
     return out
-
-
-def _wire_feeds(core: SimulatorCore) -> None:
-    try:
-        feeds = importlib.import_module("sp_cancel.testing._sim._feeds")
-    except ModuleNotFoundError as exc:  # the Feeds part ships separately; everything else works without it
-        if exc.name != "sp_cancel.testing._sim._feeds":
-            raise
-        return
-    core.register(feeds)
 
 
 class Simulator:
@@ -124,11 +102,10 @@ class Simulator:
             faults=_rules(faults),
             cancel_rate_key=cancel_rate_key,
         )
-        for module in (_lwa, _orders, _orders_v0, _listings_api, _fba, _promotions, _reports, _finances):
+        for module in _API_MODULES:
             self._core.register(module)
-        _wire_feeds(self._core)
-        _scenario.populate(self._core, scenario or Scenario(orders=orders))
-        self.wsgi_app = _app.make_wsgi_app(self._core)
+        populate(self._core, scenario or Scenario(orders=orders))
+        self.wsgi_app = make_wsgi_app(self._core)
 
     # -- what tests read ------------------------------------------------------------------------
 
@@ -190,15 +167,13 @@ class Simulator:
         ``timeout_after_commit`` → ``httpx.ReadTimeout``, a delay advances the clock (past the read
         timeout → ``httpx.ReadTimeout``).
         """
-        return _app.SimTransport(self._core)
+        return SimTransport(self._core)
 
     def client(self, **overrides: Any) -> SellerClient:
         """A ``sp_cancel.SellerClient`` wired to this simulator in-process (journal in memory, fake sleep).
 
         Keyword arguments override or extend the constructor arguments.
         """
-        from sp_cancel.client import Credentials, SellerClient  # noqa: PLC0415 - the client imports the world
-
         creds = self.credentials
         kwargs: dict[str, Any] = {
             "credentials": Credentials(
@@ -220,7 +195,7 @@ class Simulator:
     def serve(self, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
         """Serve over real HTTP from a background thread; yield the base URL (token URL = base + /auth/o2/token)."""
         previous = self._core.base_url
-        with _serve.serve_in_thread(self.wsgi_app, host, port) as base_url:
+        with serve_in_thread(self.wsgi_app, host, port) as base_url:
             self._core.base_url = base_url
             try:
                 yield base_url
@@ -276,24 +251,24 @@ class Simulator:
     # -- objects ------------------------------------------------------------------------------
 
     def add_order(self, **kwargs: Any) -> SimOrder:
-        """Add an order (see ``_builders.add_order`` for the keywords: status, channel, items, ...)."""
+        """Add an order (see ``_sim.seed.add_order`` for the keywords: status, channel, items, ...)."""
         with self._core.lock:
-            return _builders.add_order(self._core, **kwargs)
+            return add_order(self._core, **kwargs)
 
     def add_listing(self, sku: str, **kwargs: Any) -> SimListing:
         """Add a listing (channel ``MFN``/``FBA``, quantity, lead_time_days, delete_ignored, ...)."""
         with self._core.lock:
-            return _builders.add_listing(self._core, sku, **kwargs)
+            return add_listing(self._core, sku, **kwargs)
 
     def add_mcf_order(self, seller_fulfillment_order_id: str | None = None, **kwargs: Any) -> SimMcfOrder:
         """Add a multi-channel fulfillment order (status, received_at, items, ...)."""
         with self._core.lock:
-            return _builders.add_mcf_order(self._core, seller_fulfillment_order_id, **kwargs)
+            return add_mcf_order(self._core, seller_fulfillment_order_id, **kwargs)
 
     def add_deal(self, promotion_id: str | None = None, **kwargs: Any) -> SimDeal:
         """Add a deal or promotion (deal_type, status, start, end, ...)."""
         with self._core.lock:
-            return _builders.add_deal(self._core, promotion_id, **kwargs)
+            return add_deal(self._core, promotion_id, **kwargs)
 
     def order(self, order_id: str) -> SimOrder:
         """The order with ``order_id`` (``KeyError`` if unknown)."""

@@ -5,11 +5,13 @@ retries, one typed error per failure) and moves feed/report documents to and
 from S3 through the same injected ``httpx.Client``.
 """
 
+import httpx
+
+from sp_cancel._operations import OPERATIONS, Operation, operation
 from sp_cancel.transport._api import SpApi
 from sp_cancel.transport._base import DOWNLOAD_OPERATION, UPLOAD_OPERATION
 from sp_cancel.transport._endpoints import DEFAULT_TOKEN_URL, Marketplace, resolve_marketplace
 from sp_cancel.transport._lwa import LwaCredentials, LwaTokenClient
-from sp_cancel.transport._operations import OPERATIONS, Operation, operation
 from sp_cancel.transport._wire import Response, error_for_status, network_error
 
 __all__ = [
@@ -17,6 +19,7 @@ __all__ = [
     "DOWNLOAD_OPERATION",
     "OPERATIONS",
     "UPLOAD_OPERATION",
+    "HttpTransport",
     "LwaCredentials",
     "LwaTokenClient",
     "Marketplace",
@@ -28,3 +31,6 @@ __all__ = [
     "operation",
     "resolve_marketplace",
 ]
+
+#: What ``SellerClient(transport=...)`` takes: any httpx transport (the simulator's, ``httpx.MockTransport``...).
+HttpTransport = httpx.BaseTransport

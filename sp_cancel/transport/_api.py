@@ -2,7 +2,7 @@
 
 Each method builds the request exactly as the official model spells it
 (``MarketplaceIds`` in Orders v0, ``marketplaceIds`` elsewhere, ``issueLocale``...)
-and returns the :class:`~sp_cancel.transport.Response` of :meth:`SpApiCore.call`.
+and returns the :class:`~sp_cancel.transport.Response` of :meth:`SpApiCore._call`.
 ``marketplace_ids=None`` means this client's marketplace, except for
 ``getFeeds``, where it means no marketplace filter.
 """
@@ -20,7 +20,7 @@ __all__ = ["SpApi"]
 
 
 class SpApi(SpApiCore):
-    """SP-API for one seller and marketplace: :meth:`call`, typed operations, document upload/download."""
+    """SP-API for one seller and marketplace: :meth:`_call`, typed operations, document upload/download."""
 
     def _markets(self, marketplace_ids: Sequence[str] | None) -> list[str]:
         return list(marketplace_ids) if marketplace_ids else [self.marketplace_id]
@@ -43,7 +43,7 @@ class SpApi(SpApiCore):
     ) -> Response:
         """Search orders (``searchOrders``); exactly one of ``created_after``/``last_updated_after``."""
         # https://developer-docs.amazon.com/sp-api/reference/searchorders
-        return self.call(
+        return self._call(
             "orders.searchOrders",
             query={
                 "createdAfter": created_after,
@@ -62,7 +62,7 @@ class SpApi(SpApiCore):
     def get_order(self, order_id: str, *, included_data: Sequence[str] = ()) -> Response:
         """Read one order (Orders 2026-01-01 ``getOrder``)."""
         # https://github.com/amzn/selling-partner-api-models/blob/main/models/orders-api-model/orders_2026-01-01.json
-        return self.call("orders.getOrder", path={"orderId": order_id}, query={"includedData": included_data})
+        return self._call("orders.getOrder", path={"orderId": order_id}, query={"includedData": included_data})
 
     def cancel_order(self, order_id: str, *, cancel_reason_code: str) -> Response:
         """Cancel a whole order (Orders 2026-01-01 ``cancelOrder``; withdrawn from the public model, facts §3.2).
@@ -71,7 +71,7 @@ class SpApi(SpApiCore):
         ``CUSTOMER_EXCHANGE`` or ``PRICING_ERROR``. Answers 202 ``{}``.
         """
         # https://developer-docs.amazon.com/sp-api/reference/cancelorder
-        return self.call(
+        return self._call(
             "orders.cancelOrder",
             path={"orderId": order_id},
             body={"cancelReasonCode": cancel_reason_code},
@@ -95,7 +95,7 @@ class SpApi(SpApiCore):
     ) -> Response:
         """List orders (Orders v0 ``getOrders``)."""
         # https://developer-docs.amazon.com/sp-api/reference/getorders
-        return self.call(
+        return self._call(
             "ordersV0.getOrders",
             query={
                 "MarketplaceIds": self._markets(marketplace_ids),
@@ -114,19 +114,19 @@ class SpApi(SpApiCore):
     def get_order_v0(self, order_id: str) -> Response:
         """Read one order (Orders v0 ``getOrder``)."""
         # https://github.com/amzn/selling-partner-api-models/blob/main/models/orders-api-model/ordersV0.json
-        return self.call("ordersV0.getOrder", path={"orderId": order_id})
+        return self._call("ordersV0.getOrder", path={"orderId": order_id})
 
     def get_order_items_v0(self, order_id: str, *, next_token: str | None = None) -> Response:
         """Read one page of an order's items (Orders v0 ``getOrderItems``)."""
         # https://developer-docs.amazon.com/sp-api/reference/getorderitems
-        return self.call("ordersV0.getOrderItems", path={"orderId": order_id}, query={"NextToken": next_token})
+        return self._call("ordersV0.getOrderItems", path={"orderId": order_id}, query={"NextToken": next_token})
 
     # -- Feeds 2021-06-30 ----------------------------------------------------------------------------
 
     def create_feed_document(self, *, content_type: str) -> Response:
         """Ask for an upload URL (``createFeedDocument``); answers 201 ``{feedDocumentId, url}``."""
         # https://developer-docs.amazon.com/sp-api/reference/createfeeddocument
-        return self.call("feeds.createFeedDocument", body={"contentType": content_type})
+        return self._call("feeds.createFeedDocument", body={"contentType": content_type})
 
     def create_feed(
         self,
@@ -138,7 +138,7 @@ class SpApi(SpApiCore):
     ) -> Response:
         """Submit a feed (``createFeed``; not idempotent); answers 202 ``{feedId}``."""
         # https://developer-docs.amazon.com/sp-api/reference/createfeed
-        return self.call(
+        return self._call(
             "feeds.createFeed",
             body={
                 "feedType": feed_type,
@@ -151,7 +151,7 @@ class SpApi(SpApiCore):
     def get_feed(self, feed_id: str) -> Response:
         """Read a feed's processing status (``getFeed``)."""
         # https://developer-docs.amazon.com/sp-api/reference/getfeed
-        return self.call("feeds.getFeed", path={"feedId": feed_id})
+        return self._call("feeds.getFeed", path={"feedId": feed_id})
 
     def get_feeds(
         self,
@@ -166,7 +166,7 @@ class SpApi(SpApiCore):
     ) -> Response:
         """List feeds (``getFeeds``); ``feed_types`` or ``next_token`` is required. No marketplace filter by default."""
         # https://developer-docs.amazon.com/sp-api/reference/getfeeds
-        return self.call(
+        return self._call(
             "feeds.getFeeds",
             query={
                 "feedTypes": feed_types,
@@ -182,7 +182,7 @@ class SpApi(SpApiCore):
     def cancel_feed(self, feed_id: str) -> Response:
         """Cancel a feed still ``IN_QUEUE`` (``cancelFeed``)."""
         # https://developer-docs.amazon.com/sp-api/reference/cancelfeed
-        return self.call("feeds.cancelFeed", path={"feedId": feed_id})
+        return self._call("feeds.cancelFeed", path={"feedId": feed_id})
 
     def get_feed_document(
         self, feed_document_id: str, *, enable_content_encoding_url_header: bool | None = None
@@ -192,7 +192,7 @@ class SpApi(SpApiCore):
         Result documents are usually GZIP: pass ``compressionAlgorithm`` to :meth:`download`.
         """
         # https://developer-docs.amazon.com/sp-api/reference/getfeeddocument
-        return self.call(
+        return self._call(
             "feeds.getFeedDocument",
             path={"feedDocumentId": feed_document_id},
             query={"enableContentEncodingUrlHeader": enable_content_encoding_url_header},
@@ -211,7 +211,7 @@ class SpApi(SpApiCore):
     ) -> Response:
         """Request a report (``createReport``); answers 202 ``{reportId}``."""
         # https://developer-docs.amazon.com/sp-api/reference/createreport
-        return self.call(
+        return self._call(
             "reports.createReport",
             body={
                 "reportType": report_type,
@@ -225,14 +225,14 @@ class SpApi(SpApiCore):
     def get_report(self, report_id: str) -> Response:
         """Read a report's processing status (``getReport``)."""
         # https://developer-docs.amazon.com/sp-api/reference/getreport
-        return self.call("reports.getReport", path={"reportId": report_id})
+        return self._call("reports.getReport", path={"reportId": report_id})
 
     def get_report_document(
         self, report_document_id: str, *, enable_content_encoding_url_header: bool | None = None
     ) -> Response:
         """Get a report document's download URL (``getReportDocument``)."""
         # https://developer-docs.amazon.com/sp-api/reference/getreportdocument
-        return self.call(
+        return self._call(
             "reports.getReportDocument",
             path={"reportDocumentId": report_document_id},
             query={"enableContentEncodingUrlHeader": enable_content_encoding_url_header},
@@ -253,7 +253,7 @@ class SpApi(SpApiCore):
         ``included_data`` e.g. ``("summaries", "fulfillmentAvailability")``; Amazon's default is ``summaries``.
         """
         # https://developer-docs.amazon.com/sp-api/reference/getlistingsitem
-        return self.call(
+        return self._call(
             "listings.getListingsItem",
             path={"sku": sku},
             query={
@@ -291,7 +291,7 @@ class SpApi(SpApiCore):
         ``page_size`` is 10 (maximum 20); ``included_data`` defaults to ``summaries``.
         """
         # https://developer-docs.amazon.com/sp-api/reference/searchlistingsitems
-        return self.call(
+        return self._call(
             "listings.searchListingsItems",
             query={
                 "marketplaceIds": self._markets(marketplace_ids),
@@ -328,7 +328,7 @@ class SpApi(SpApiCore):
     ) -> Response:
         """Patch one listing (``patchListingsItem``); HTTP 200 even when ``status == "INVALID"``."""
         # https://developer-docs.amazon.com/sp-api/reference/patchlistingsitem
-        return self.call(
+        return self._call(
             "listings.patchListingsItem",
             path={"sku": sku},
             query={
@@ -345,7 +345,7 @@ class SpApi(SpApiCore):
     ) -> Response:
         """Delete one listing (``deleteListingsItem``); answers ``ACCEPTED``, processed asynchronously."""
         # https://developer-docs.amazon.com/sp-api/reference/deletelistingsitem
-        return self.call(
+        return self._call(
             "listings.deleteListingsItem",
             path={"sku": sku},
             query={"marketplaceIds": self._markets(marketplace_ids), "issueLocale": issue_locale},
@@ -356,7 +356,7 @@ class SpApi(SpApiCore):
     def get_fulfillment_order(self, seller_fulfillment_order_id: str) -> Response:
         """Read an MCF order (Fulfillment Outbound 2020-07-01 ``getFulfillmentOrder``)."""
         # https://developer-docs.amazon.com/sp-api/reference/getfulfillmentorder
-        return self.call(
+        return self._call(
             "fbaOutbound.getFulfillmentOrder",
             path={"sellerFulfillmentOrderId": seller_fulfillment_order_id},
         )
@@ -364,7 +364,7 @@ class SpApi(SpApiCore):
     def cancel_fulfillment_order(self, seller_fulfillment_order_id: str) -> Response:
         """Cancel an MCF order in ``Received``/``Planning`` (2020-07-01 ``cancelFulfillmentOrder``)."""
         # https://developer-docs.amazon.com/sp-api/reference/cancelfulfillmentorder
-        return self.call(
+        return self._call(
             "fbaOutbound.cancelFulfillmentOrder",
             path={"sellerFulfillmentOrderId": seller_fulfillment_order_id},
         )
@@ -378,7 +378,7 @@ class SpApi(SpApiCore):
     ) -> Response:
         """Read an MCF order (Fulfillment Outbound 2026-07-04 ``getOrder``)."""
         # https://github.com/amzn/selling-partner-api-models/blob/main/models/fulfillment-outbound-api-model/fulfillmentOutbound_2026-07-04.json
-        return self.call(
+        return self._call(
             "fbaOutbound2026.getOrder",
             path={"orderId": order_id},
             query={"shipments": shipments},
@@ -388,7 +388,7 @@ class SpApi(SpApiCore):
     def cancel_fulfillment_order_2026(self, order_id: str, *, fulfillment_service_id: str | None = None) -> Response:
         """Cancel an MCF order (Fulfillment Outbound 2026-07-04 ``cancelOrder``); answers 202 ``{}``."""
         # https://github.com/amzn/selling-partner-api-models/blob/main/models/fulfillment-outbound-api-model/fulfillmentOutbound_2026-07-04.json
-        return self.call(
+        return self._call(
             "fbaOutbound2026.cancelOrder",
             path={"orderId": order_id},
             headers=_service_header(fulfillment_service_id),
@@ -415,7 +415,7 @@ class SpApi(SpApiCore):
     ) -> Response:
         """Search promotions and deals (``searchPromotions``); one marketplace per call."""
         # https://github.com/amzn/selling-partner-api-sdk/blob/main/python/sdk/spapi/api/promotions_v2025_12_01/promotions_api.py
-        return self.call(
+        return self._call(
             "promotions.searchPromotions",
             query={
                 "marketplaceIds": self._markets(marketplace_ids),
@@ -439,7 +439,7 @@ class SpApi(SpApiCore):
     ) -> Response:
         """Read one promotion or deal (``getPromotion``)."""
         # https://github.com/amzn/selling-partner-api-sdk/blob/main/python/sdk/spapi/api/promotions_v2025_12_01/promotions_api.py
-        return self.call(
+        return self._call(
             "promotions.getPromotion",
             path={"promotionId": promotion_id},
             query={"includedData": included_data, "locale": locale},
@@ -452,7 +452,7 @@ class SpApi(SpApiCore):
     ) -> Response:
         """List an order's financial events, refunds included (``listFinancialEventsByOrderId``)."""
         # https://developer-docs.amazon.com/sp-api/reference/listfinancialeventsbyorderid
-        return self.call(
+        return self._call(
             "finances.listFinancialEventsByOrderId",
             path={"orderId": order_id},
             query={"MaxResultsPerPage": max_results_per_page, "NextToken": next_token},

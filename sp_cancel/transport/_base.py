@@ -20,6 +20,7 @@ import httpx
 from sp_api.base._core import prepare_request
 
 from sp_cancel._events import CALL_COMPLETED, CALL_FAILED, DOCUMENT_DOWNLOADED, DOCUMENT_UPLOADED
+from sp_cancel._operations import OPERATIONS, Operation
 from sp_cancel._version import __version__
 from sp_cancel.clock import Clock, Sleep
 from sp_cancel.errors import ApiError, AuthError, NetworkError, ServerError, ThrottledError
@@ -27,7 +28,6 @@ from sp_cancel.logging import get_logger
 from sp_cancel.ratelimit import RateLimiter
 from sp_cancel.retry import RetryPolicy
 from sp_cancel.transport._lwa import LwaCredentials, LwaTokenClient
-from sp_cancel.transport._operations import OPERATIONS, Operation
 from sp_cancel.transport._wire import (
     REQUEST_ID_HEADER,
     Response,
@@ -89,7 +89,10 @@ class SpApiCore:
         marketplace_id: the marketplace requests default to.
         endpoint: SP-API base URL (production region host, sandbox, proxy or simulator).
         token_url: LWA token URL.
-        http: the one httpx client for SP-API, LWA and documents (the caller owns it).
+        http: the one httpx client for SP-API, LWA and documents (the caller owns it); ``None`` makes one
+            from ``transport`` and ``timeout``, owned (and closed by :meth:`close`) by this object.
+        transport: an httpx transport for every request when ``http`` is ``None``.
+        timeout: httpx timeout in seconds when ``http`` is ``None``.
         limiter: token buckets, acquired before every SP-API request.
         retry: what to retry and how long.
         clock: time source.
@@ -104,7 +107,9 @@ class SpApiCore:
         marketplace_id: str,
         endpoint: str,
         token_url: str,
-        http: httpx.Client,
+        http: httpx.Client | None = None,
+        transport: httpx.BaseTransport | None = None,
+        timeout: float = 30.0,
         limiter: RateLimiter,
         retry: RetryPolicy,
         clock: Clock,
@@ -113,6 +118,8 @@ class SpApiCore:
         self.seller_id = seller_id
         self.marketplace_id = marketplace_id
         self.endpoint = endpoint.rstrip("/")
+        self._owns_http = http is None
+        http = http if http is not None else httpx.Client(transport=transport, timeout=timeout)
         self._http = http
         self._limiter = limiter
         self._retry = retry
@@ -121,6 +128,11 @@ class SpApiCore:
         self._scope = f"{credentials.client_id}:{seller_id}"
         self._tokens = LwaTokenClient(credentials=credentials, token_url=token_url, http=http, clock=clock)
         self._log = get_logger()
+
+    def close(self) -> None:
+        """Close the HTTP connections this object opened (a given ``http`` client stays open)."""
+        if self._owns_http:
+            self._http.close()
 
     @property
     def token_url(self) -> str:
@@ -132,7 +144,7 @@ class SpApiCore:
         """The rate-limit scope, ``"<client_id>:<seller_id>"``."""
         return self._scope
 
-    def call(
+    def _call(
         self,
         op_key: str,
         *,
@@ -144,7 +156,7 @@ class SpApiCore:
         """Call one SP-API operation (by key, e.g. ``"feeds.getFeed"``) with limiter and retries.
 
         Args:
-            op_key: a key of :data:`~sp_cancel.transport._operations.OPERATIONS`.
+            op_key: a key of :data:`~sp_cancel._operations.OPERATIONS`.
             path: path parameters (URL-encoded here); ``sellerId`` defaults to this seller.
             query: query parameters; sequences are comma-joined, datetimes ISO 8601 with ``Z``.
             body: JSON body (datetimes and enums converted).

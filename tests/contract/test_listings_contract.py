@@ -12,10 +12,9 @@ import httpx
 import jsonschema
 import pytest
 
-from sp_cancel import _listings
-from sp_cancel._context import Context
-from sp_cancel._feedrun import FeedRunner
-from sp_cancel._listing_view import issues_from_json
+import sp_cancel._listings.items as listing_items
+from sp_cancel._listings.view import issues_from_json
+from sp_cancel._runtime import Context, FeedRunner
 from sp_cancel.errors import InvalidInputError
 from sp_cancel.feeds import build_listings_feed, close_listing_patch, parse_listings_report
 from sp_cancel.feeds.listings import MAX_LISTINGS_MESSAGES, ListingsMessage
@@ -82,7 +81,7 @@ def test_close_listing_patch_body_matches_the_model(model, sim_ctx):
     """The PATCH body close_listing sends validates as ListingsItemPatchRequest; query names are the model's."""
     sim, recorder, ctx = sim_ctx
     sim.add_listing("CT-1", quantity=4)
-    _listings.close_listing(ctx, "CT-1")
+    listing_items.close_listing(ctx, "CT-1")
     patch = next(r for r in recorder.requests if r.method == "PATCH")
     body = json.loads(patch.content)
     definition_validator(model, "ListingsItemPatchRequest").validate(body)
@@ -96,7 +95,7 @@ def test_read_and_delete_use_the_model_query_names(model, sim_ctx):
     """Reads (getListingsItem) and deletes (deleteListingsItem) send only query parameters the model defines."""
     sim, recorder, ctx = sim_ctx
     sim.add_listing("CT-2")
-    _listings.delete_listing(ctx, "CT-2", verify=True)
+    listing_items.delete_listing(ctx, "CT-2", verify=True)
     for method, op in (("GET", "get"), ("DELETE", "delete")):
         sent = [r for r in recorder.requests if r.method == method and "/listings/" in r.url.path]
         assert sent
@@ -114,7 +113,7 @@ def test_close_listings_feed_document_matches_the_schema(feed_schema, sim_ctx):
     sim, recorder, ctx = sim_ctx
     for sku in ("CT-3", "CT-4"):
         sim.add_listing(sku, quantity=2)
-    _listings.close_listings(ctx, ["CT-3", "CT-4"], wait=True)
+    listing_items.close_listings(ctx, ["CT-3", "CT-4"], wait=True)
     upload = next(r for r in recorder.requests if r.method == "PUT" and "/_sim/documents/" in r.url.path)
     document = json.loads(upload.content)
     jsonschema.Draft7Validator(feed_schema).validate(document)

@@ -5,10 +5,9 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from sp_cancel import _fba
-from sp_cancel._cancel import cancel_order
-from sp_cancel._context import Context
-from sp_cancel._feedrun import FeedRunner
+import sp_cancel._fba as fba_flow
+from sp_cancel._cancellation.cancel import cancel_order
+from sp_cancel._runtime import Context, FeedRunner
 from sp_cancel.errors import ApiError, InvalidInputError, NotCancellableError, NotFoundError
 from sp_cancel.journal import Journal
 from sp_cancel.models import CancelReason
@@ -67,7 +66,7 @@ def ctx(sim: Simulator, recorder: Recorder) -> Context:
 def test_cancel_in_window(sim, ctx, status):
     """Received and Planning orders are cancelled and read back as Cancelled."""
     sim.add_mcf_order("MCF-OK-1", status=status)
-    outcome = _fba.cancel_fba_order(ctx, "MCF-OK-1")
+    outcome = fba_flow.cancel_fba_order(ctx, "MCF-OK-1")
     assert outcome.status == "CANCELLED"
     assert outcome.observed_status == status
     assert outcome.api == "2020-07-01"
@@ -81,7 +80,7 @@ def test_refused_outside_window(sim, ctx, recorder, status):
     """Any other status raises NotCancellableError with that status, and no cancel is sent."""
     sim.add_mcf_order("MCF-NO-1", status=status)
     with pytest.raises(NotCancellableError) as info:
-        _fba.cancel_fba_order(ctx, "MCF-NO-1")
+        fba_flow.cancel_fba_order(ctx, "MCF-NO-1")
     assert info.value.state == status
     assert info.value.target_id == "MCF-NO-1"
     assert recorder.puts() == []
@@ -93,7 +92,7 @@ def test_window_closes_after_fifteen_minutes(sim, ctx):
     sim.add_mcf_order("MCF-LATE", status="Received", received_at=sim.now())
     sim.advance(16 * 60)
     with pytest.raises(NotCancellableError) as info:
-        _fba.cancel_fba_order(ctx, "MCF-LATE")
+        fba_flow.cancel_fba_order(ctx, "MCF-LATE")
     assert info.value.state == "Processing"
     assert "15 minutes" in str(info.value)
 
@@ -101,7 +100,7 @@ def test_window_closes_after_fifteen_minutes(sim, ctx):
 def test_2026_api_cancels_in_window(sim, ctx, recorder):
     """api='2026-07-04' uses cancelOrder (202) and reads CANCELLED back."""
     sim.add_mcf_order("MCF-NEW-1", status="Planning")
-    outcome = _fba.cancel_fba_order(ctx, "MCF-NEW-1", api="2026-07-04")
+    outcome = fba_flow.cancel_fba_order(ctx, "MCF-NEW-1", api="2026-07-04")
     assert outcome.status == "CANCELLED"
     assert outcome.api == "2026-07-04"
     assert outcome.observed_status == "PROCESSING"
@@ -113,7 +112,7 @@ def test_2026_api_refusal_is_reread(sim, ctx, recorder):
     """With 2026-07-04 a PROCESSING order past the window is attempted; Amazon's 400 becomes NotCancellableError."""
     sim.add_mcf_order("MCF-NEW-2", status="Processing")
     with pytest.raises(NotCancellableError) as info:
-        _fba.cancel_fba_order(ctx, "MCF-NEW-2", api="2026-07-04")
+        fba_flow.cancel_fba_order(ctx, "MCF-NEW-2", api="2026-07-04")
     assert info.value.state == "PROCESSING"
     assert isinstance(info.value.__cause__, ApiError)
     assert info.value.__cause__.status == 400
@@ -125,7 +124,7 @@ def test_2026_api_finished_order_is_refused_without_attempt(sim, ctx, recorder):
     """A COMPLETE order is refused from its status alone."""
     sim.add_mcf_order("MCF-NEW-3", status="Complete")
     with pytest.raises(NotCancellableError) as info:
-        _fba.cancel_fba_order(ctx, "MCF-NEW-3", api="2026-07-04")
+        fba_flow.cancel_fba_order(ctx, "MCF-NEW-3", api="2026-07-04")
     assert info.value.state == "COMPLETE"
     assert recorder.puts() == []
 
@@ -134,7 +133,7 @@ def test_2026_api_finished_order_is_refused_without_attempt(sim, ctx, recorder):
 def test_unknown_order_is_not_found(ctx, api):
     """An unknown MCF order raises NotFoundError (HTTP 404)."""
     with pytest.raises(NotFoundError) as info:
-        _fba.cancel_fba_order(ctx, "MCF-NOPE", api=api)
+        fba_flow.cancel_fba_order(ctx, "MCF-NOPE", api=api)
     assert info.value.status == 404
 
 
@@ -142,7 +141,7 @@ def test_unknown_order_is_not_found(ctx, api):
 def test_validation_before_any_call(ctx, recorder, order_id, api):
     """A malformed id or an unknown api version raises InvalidInputError with nothing sent."""
     with pytest.raises(InvalidInputError):
-        _fba.cancel_fba_order(ctx, order_id, api=api)
+        fba_flow.cancel_fba_order(ctx, order_id, api=api)
     assert recorder.requests == []
 
 

@@ -8,11 +8,11 @@ from datetime import timedelta
 import httpx
 import pytest
 
-from sp_cancel import _listings, _listings_bulk
-from sp_cancel._context import Context
-from sp_cancel._feedrun import FeedRunner
-from sp_cancel._listing_view import SEARCH_BATCH, ListingView, read_listings
+import sp_cancel._listings.feed as listing_feed
+import sp_cancel._listings.items as listing_items
+from sp_cancel._listings.view import SEARCH_BATCH, ListingView, read_listings
 from sp_cancel._outcomes import ListingStatus
+from sp_cancel._runtime import Context, FeedRunner
 from sp_cancel.errors import InvalidInputError, NotCancellableError, NotFoundError
 from sp_cancel.journal import Journal
 from sp_cancel.testing import Scenario, Simulator
@@ -86,7 +86,7 @@ def fa(sim: Simulator, sku: str) -> list[dict[str, object]]:
 def test_close_listing_sets_quantity_zero_and_keeps_lead_time(sim, ctx):
     """The merge patch zeroes the DEFAULT quantity and keeps lead time and restock date."""
     sim.add_listing("MY-MFN-1", quantity=12, lead_time_days=4, restock_date="2027-02-01", product_type="SHOES")
-    outcome = _listings.close_listing(ctx, "MY-MFN-1")
+    outcome = listing_items.close_listing(ctx, "MY-MFN-1")
     assert outcome.status is ListingStatus.ACCEPTED
     assert outcome.ok
     assert outcome.submission_id
@@ -105,7 +105,7 @@ def test_close_listing_sets_quantity_zero_and_keeps_lead_time(sim, ctx):
 def test_close_listing_sends_the_listing_product_type_and_a_merge(sim, ctx, recorder):
     """The PATCH body carries the type read from summaries and Amazon's merge patch, never replace."""
     sim.add_listing("MY-MFN-2", product_type="KITCHEN")
-    _listings.close_listing(ctx, "MY-MFN-2")
+    listing_items.close_listing(ctx, "MY-MFN-2")
     patch = next(r for r in recorder.requests if r.method == "PATCH")
     body = httpx.Response(200, content=patch.content).json()
     assert body == {
@@ -125,7 +125,7 @@ def test_close_listing_refuses_fba(sim, ctx, recorder):
     """An FBA offer is refused before any patch: Amazon controls that quantity."""
     sim.add_listing("MY-FBA-1", channel="FBA", quantity=30)
     with pytest.raises(NotCancellableError) as info:
-        _listings.close_listing(ctx, "MY-FBA-1")
+        listing_items.close_listing(ctx, "MY-FBA-1")
     assert info.value.state == "FBA"
     assert "removal order" in str(info.value)
     assert recorder.paths("PATCH") == []
@@ -135,7 +135,7 @@ def test_close_listing_refuses_fba(sim, ctx, recorder):
 def test_close_listing_already_zero_sends_nothing(sim, ctx, recorder):
     """A listing already at quantity 0 is ACCEPTED without a patch."""
     sim.add_listing("MY-ZERO", quantity=0)
-    outcome = _listings.close_listing(ctx, "MY-ZERO")
+    outcome = listing_items.close_listing(ctx, "MY-ZERO")
     assert outcome.status is ListingStatus.ACCEPTED
     assert outcome.submission_id is None
     assert "nothing was sent" in (outcome.detail or "")
@@ -149,8 +149,8 @@ def test_close_listing_invalid_comes_back_with_typed_issues(sim, ctx, monkeypatc
     def bogus_type(ctx: Context, sku: str) -> ListingView:
         return ListingView(sku=sku, product_type="NOT_A_TYPE", channels={"DEFAULT": 5})
 
-    monkeypatch.setattr(_listings, "read_listing", bogus_type)
-    outcome = _listings.close_listing(ctx, "MY-MFN-3")
+    monkeypatch.setattr(listing_items, "read_listing", bogus_type)
+    outcome = listing_items.close_listing(ctx, "MY-MFN-3")
     assert outcome.status is ListingStatus.INVALID
     assert not outcome.ok
     assert [(i.code, i.severity) for i in outcome.issues] == [("4000003", "ERROR")]
@@ -161,7 +161,7 @@ def test_close_listing_invalid_comes_back_with_typed_issues(sim, ctx, monkeypatc
 def test_close_listing_unknown_sku_is_not_found(ctx):
     """A SKU Amazon does not know raises NotFoundError (404)."""
     with pytest.raises(NotFoundError) as info:
-        _listings.close_listing(ctx, "NO-SUCH-SKU")
+        listing_items.close_listing(ctx, "NO-SUCH-SKU")
     assert info.value.status == 404
 
 
@@ -169,7 +169,7 @@ def test_close_listing_unknown_sku_is_not_found(ctx):
 def test_close_listing_validates_before_any_call(ctx, recorder, sku):
     """A SKU outside 1..40 characters raises InvalidInputError with nothing sent."""
     with pytest.raises(InvalidInputError):
-        _listings.close_listing(ctx, sku)
+        listing_items.close_listing(ctx, sku)
     assert recorder.requests == []
 
 
@@ -177,7 +177,7 @@ def test_close_listing_dual_channel_closes_only_the_merchant_offer(sim, ctx):
     """With both a DEFAULT and an FBA entry, only DEFAULT is set to 0 and the outcome says so."""
     listing = sim.add_listing("MY-DUAL", quantity=8)
     listing.attributes["fulfillment_availability"].append({"fulfillment_channel_code": "AMAZON_NA", "quantity": 3})  # type: ignore[union-attr]
-    outcome = _listings.close_listing(ctx, "MY-DUAL")
+    outcome = listing_items.close_listing(ctx, "MY-DUAL")
     assert outcome.ok
     assert "AMAZON_NA" in (outcome.detail or "")
     channels = {e["fulfillment_channel_code"]: e["quantity"] for e in fa(sim, "MY-DUAL")}
@@ -191,29 +191,29 @@ def test_delete_listing_verified_gone(sim, ctx):
     """The delete is read back until getListingsItem answers 404: DELETED."""
     sim.add_listing("MY-DEL-1")
     start = sim.now()
-    outcome = _listings.delete_listing(ctx, "MY-DEL-1", verify=True)
+    outcome = listing_items.delete_listing(ctx, "MY-DEL-1", verify=True)
     assert outcome.status is ListingStatus.DELETED
     assert outcome.ok
     assert "404" in (outcome.detail or "")
     assert ("MY-DEL-1", MARKET) not in sim.world.listings
-    assert sim.now() - start <= timedelta(seconds=sum(_listings.DELETE_POLLS))
+    assert sim.now() - start <= timedelta(seconds=sum(listing_items.DELETE_POLLS))
 
 
 def test_delete_listing_ignored_by_amazon_is_pending(sim, ctx, recorder):
     """A delete Amazon accepts but never applies ends DELETE_PENDING after bounded reads, with the fallback."""
     sim.add_listing("MY-DEL-2", delete_ignored=True)
-    outcome = _listings.delete_listing(ctx, "MY-DEL-2", verify=True)
+    outcome = listing_items.delete_listing(ctx, "MY-DEL-2", verify=True)
     assert outcome.status is ListingStatus.DELETE_PENDING
     assert not outcome.ok
     assert "close_listing" in (outcome.detail or "")
-    assert len(recorder.paths("GET")) == len(_listings.DELETE_POLLS)
+    assert len(recorder.paths("GET")) == len(listing_items.DELETE_POLLS)
     assert ("MY-DEL-2", MARKET) in sim.world.listings
 
 
 def test_delete_listing_without_verify(sim, ctx, recorder):
     """verify=False sends the delete and reads nothing back."""
     sim.add_listing("MY-DEL-3")
-    outcome = _listings.delete_listing(ctx, "MY-DEL-3", verify=False)
+    outcome = listing_items.delete_listing(ctx, "MY-DEL-3", verify=False)
     assert outcome.status is ListingStatus.DELETE_PENDING
     assert recorder.paths("GET") == []
     assert sim.world.listings[("MY-DEL-3", MARKET)].deleted_at is not None
@@ -221,7 +221,7 @@ def test_delete_listing_without_verify(sim, ctx, recorder):
 
 def test_delete_listing_unknown_sku_is_invalid(ctx):
     """Amazon answers INVALID with an issue for a SKU it does not have."""
-    outcome = _listings.delete_listing(ctx, "NO-SUCH-SKU", verify=True)
+    outcome = listing_items.delete_listing(ctx, "NO-SUCH-SKU", verify=True)
     assert outcome.status is ListingStatus.INVALID
     assert outcome.issues
     assert outcome.issues[0].severity == "ERROR"
@@ -230,7 +230,7 @@ def test_delete_listing_unknown_sku_is_invalid(ctx):
 def test_delete_listing_validates_before_any_call(ctx, recorder):
     """A 41-character SKU is refused before any HTTP call."""
     with pytest.raises(InvalidInputError):
-        _listings.delete_listing(ctx, "Y" * 41, verify=True)
+        listing_items.delete_listing(ctx, "Y" * 41, verify=True)
     assert recorder.requests == []
 
 
@@ -244,7 +244,7 @@ def test_close_listings_one_feed_typed_outcomes(sim, ctx):
     sim.add_listing("B-FBA", channel="FBA")
     sim.add_listing("B-ZERO", quantity=0)
     feeds_before = len(sim.world.feeds)
-    batch = _listings.close_listings(ctx, ["B-1", "B-2", "B-FBA", "B-404", "B-3", "B-1", "B-ZERO"], wait=True)
+    batch = listing_items.close_listings(ctx, ["B-1", "B-2", "B-FBA", "B-404", "B-3", "B-1", "B-ZERO"], wait=True)
     assert [o.sku for o in batch] == ["B-1", "B-2", "B-3", "B-ZERO"]
     assert {o.status for o in batch} == {ListingStatus.ACCEPTED}
     assert isinstance(batch.errors["B-FBA"], NotCancellableError)
@@ -267,7 +267,7 @@ def test_close_listings_reads_twenty_skus_per_search(sim, ctx, recorder):
     sim.add_listing("S-ZERO", quantity=0)
     batch_skus = [*skus[:20], "S-FBA", "S-404", *skus[20:], "S-ZERO"]
     assert len(batch_skus) == 45
-    batch = _listings.close_listings(ctx, batch_skus, wait=True)
+    batch = listing_items.close_listings(ctx, batch_skus, wait=True)
     assert sim.request_counts["listings.searchListingsItems"] == math.ceil(45 / SEARCH_BATCH) == 3
     assert "listings.getListingsItem" not in sim.request_counts
     searches = [r for r in recorder.requests if r.url.path == f"/listings/2021-08-01/items/{sim.seller_id}"]
@@ -306,7 +306,7 @@ def test_close_listings_reads_a_sku_with_a_comma_alone(sim, ctx):
     """A SKU holding a comma cannot be named in the comma-separated identifiers: it is read with getListingsItem."""
     sim.add_listing("CM-1", quantity=2)
     sim.add_listing("CM,2", quantity=2)
-    batch = _listings.close_listings(ctx, ["CM-1", "CM,2", "CM,404"], wait=True)
+    batch = listing_items.close_listings(ctx, ["CM-1", "CM,2", "CM,404"], wait=True)
     assert sim.request_counts["listings.searchListingsItems"] == 1
     assert sim.request_counts["listings.getListingsItem"] == 2
     assert [o.sku for o in batch] == ["CM-1", "CM,2"]
@@ -318,21 +318,21 @@ def test_close_listings_reads_a_sku_with_a_comma_alone(sim, ctx):
 def test_close_listings_validates_before_any_call(ctx, recorder, skus):
     """Empty batches, a bare string, and bad SKUs raise InvalidInputError with nothing sent."""
     with pytest.raises(InvalidInputError):
-        _listings.close_listings(ctx, skus, wait=True)
+        listing_items.close_listings(ctx, skus, wait=True)
     assert recorder.requests == []
 
 
 def test_close_listings_wait_false_then_refresh(sim, ctx):
     """wait=False returns SUBMITTED with the journal key; refreshing later gives the report's verdict."""
     sim.add_listing("W-1", quantity=3)
-    batch = _listings.close_listings(ctx, ["W-1"], wait=False)
+    batch = listing_items.close_listings(ctx, ["W-1"], wait=False)
     outcome = batch["W-1"]
     assert outcome.status is ListingStatus.SUBMITTED
     assert outcome.feed_id
     assert outcome.submission_id
     assert ctx.journal.get(outcome.submission_id).state == "submitted"
     sim.advance(600)
-    done = _listings.refresh_listing_close(ctx, outcome.submission_id, wait=False)
+    done = listing_items.refresh_listing_close(ctx, outcome.submission_id, wait=False)
     assert done.status is ListingStatus.ACCEPTED
     assert ctx.journal.get(outcome.submission_id).state == "done"
     assert fa(sim, "W-1")[0]["quantity"] == 0
@@ -342,11 +342,11 @@ def test_close_listings_report_issue_is_typed(sim, ctx):
     """A message the feed rejects comes back INVALID with the report's issue."""
     sim.add_listing("R-1", quantity=3)
     sim.add_listing("R-2", quantity=3)
-    batch = _listings.close_listings(ctx, ["R-1", "R-2"], wait=False)
+    batch = listing_items.close_listings(ctx, ["R-1", "R-2"], wait=False)
     del sim.world.listings[("R-2", MARKET)]  # gone before Amazon processes the feed
     sim.advance(600)
-    r1 = _listings.refresh_listing_close(ctx, batch["R-1"].submission_id, wait=True)
-    r2 = _listings.refresh_listing_close(ctx, batch["R-2"].submission_id, wait=True)
+    r1 = listing_items.refresh_listing_close(ctx, batch["R-1"].submission_id, wait=True)
+    r2 = listing_items.refresh_listing_close(ctx, batch["R-2"].submission_id, wait=True)
     assert r1.status is ListingStatus.ACCEPTED
     assert r2.status is ListingStatus.INVALID
     assert r2.issues[0].severity == "ERROR"
@@ -356,9 +356,9 @@ def test_close_listings_report_issue_is_typed(sim, ctx):
 def test_close_listings_does_not_resend_a_pending_close(sim, ctx):
     """A second call while the first feed is pending finishes that feed instead of sending another."""
     sim.add_listing("P-1", quantity=3)
-    first = _listings.close_listings(ctx, ["P-1"], wait=False)
+    first = listing_items.close_listings(ctx, ["P-1"], wait=False)
     feeds = len(sim.world.feeds)
-    again = _listings.close_listings(ctx, ["P-1"], wait=True)
+    again = listing_items.close_listings(ctx, ["P-1"], wait=True)
     assert len(sim.world.feeds) == feeds
     assert again.feed_ids == ()
     assert again["P-1"].status is ListingStatus.ACCEPTED
@@ -368,12 +368,12 @@ def test_close_listings_does_not_resend_a_pending_close(sim, ctx):
 def test_close_listings_recovers_after_a_crash_mid_submission(sim, ctx):
     """An entry left 'submitted' without a feed id is matched to Amazon's feed, not sent again."""
     sim.add_listing("C-1", quantity=3)
-    batch = _listings.close_listings(ctx, ["C-1"], wait=False)
+    batch = listing_items.close_listings(ctx, ["C-1"], wait=False)
     key = batch["C-1"].submission_id
     with ctx.journal._transaction(write=True) as conn:
         conn.execute("UPDATE entries SET feed_id = NULL WHERE key = ?", (key,))
     feeds = len(sim.world.feeds)
-    again = _listings.close_listings(ctx, ["C-1"], wait=True)
+    again = listing_items.close_listings(ctx, ["C-1"], wait=True)
     assert len(sim.world.feeds) == feeds
     assert again["C-1"].feed_id == batch["C-1"].feed_id
     assert again["C-1"].status is ListingStatus.ACCEPTED
@@ -383,7 +383,7 @@ def test_close_listings_fatal_feed_is_reconciled(sim, ctx):
     """After a FATAL feed each SKU is read back and reported as what Amazon actually holds."""
     sim.add_listing("F-1", quantity=3)
     sim.add_fault("feeds.createFeed", "feed_fatal")
-    batch = _listings.close_listings(ctx, ["F-1"], wait=True)
+    batch = listing_items.close_listings(ctx, ["F-1"], wait=True)
     outcome = batch["F-1"]
     assert "FATAL" in (outcome.detail or "")
     assert "reads back" in (outcome.detail or "")
@@ -396,19 +396,19 @@ def test_close_listings_respects_five_feeds_per_five_minutes(sim, ctx):
     for n in range(6):
         sim.add_listing(f"T-{n}", quantity=2)
     for n in range(6):
-        _listings.close_listings(ctx, [f"T-{n}"], wait=False)
+        listing_items.close_listings(ctx, [f"T-{n}"], wait=False)
     listing_feeds = sorted(
         (f for f in sim.world.feeds.values() if f.feed_type == "JSON_LISTINGS_FEED"), key=lambda f: f.created_at
     )
     assert len(listing_feeds) == 6
-    assert listing_feeds[5].created_at - listing_feeds[0].created_at >= _listings_bulk.LISTINGS_FEED_WINDOW
+    assert listing_feeds[5].created_at - listing_feeds[0].created_at >= listing_feed.LISTINGS_FEED_WINDOW
 
 
 def test_resume_finishes_submitted_closes(sim, ctx):
     """resume_listing_closes completes closes another call left SUBMITTED."""
     sim.add_listing("RS-1", quantity=3)
-    _listings.close_listings(ctx, ["RS-1"], wait=False)
-    outcomes = _listings.resume_listing_closes(ctx, timeout=3600)
+    listing_items.close_listings(ctx, ["RS-1"], wait=False)
+    outcomes = listing_items.resume_listing_closes(ctx, timeout=3600)
     assert [(o.sku, o.status) for o in outcomes] == [("RS-1", ListingStatus.ACCEPTED)]
     assert ctx.journal.unfinished() == []
 

@@ -11,12 +11,12 @@ import httpx
 import pytest
 from lxml import etree
 
-from sp_cancel import _refunds
+import sp_cancel._refunds.refund as refund_flow
 from sp_cancel._outcomes import RefundOutcome, RefundStatus
 from sp_cancel.errors import InvalidInputError
 from sp_cancel.models import AdjustmentReason, ItemRefund, Money, PriceComponent
 from sp_cancel.testing import Simulator
-from sp_cancel.testing._sim._state import SimRefund
+from sp_cancel.testing._sim.world import SimRefund
 
 P = PriceComponent
 DAMAGED = AdjustmentReason.GENERAL_ADJUSTMENT
@@ -66,26 +66,26 @@ class Seller:
         kwargs.setdefault("idempotency_key", None)
         kwargs.setdefault("wait", True)
         kwargs.setdefault("timeout", 1800)
-        return _refunds.partial_refund(self.ctx, order_id, refunds, **kwargs)
+        return refund_flow.partial_refund(self.ctx, order_id, refunds, **kwargs)
 
     def verify(self, outcome: RefundOutcome) -> Any:
         """Call verify_refund."""
         if self.native:
             return self.client.verify_refund(outcome)
-        return _refunds.verify_refund(self.ctx, outcome)
+        return refund_flow.verify_refund(self.ctx, outcome)
 
     def wait(self, outcome: RefundOutcome, timeout: float = 1800) -> RefundOutcome:
         """Wait for a submitted outcome."""
         if self.native:
             return self.client.wait(outcome, timeout=timeout)  # type: ignore[no-any-return]
         assert outcome.submission_id is not None
-        return _refunds.refresh_refund(self.ctx, outcome.submission_id, wait=True, timeout=timeout, progress=None)
+        return refund_flow.refresh_refund(self.ctx, outcome.submission_id, wait=True, timeout=timeout, progress=None)
 
     def resume(self) -> list[Any]:
         """Resume the journal."""
         if self.native:
             return list(self.client.resume())
-        return list(_refunds.resume_refunds(self.ctx, timeout=3600))
+        return list(refund_flow.resume_refunds(self.ctx, timeout=3600))
 
 
 @pytest.fixture

@@ -10,9 +10,9 @@ import pytest
 from structlog.testing import capture_logs
 
 from sp_cancel._events import RATE_LIMIT_UPDATED, RATE_LIMIT_WAITED
+from sp_cancel._operations import OPERATIONS
 from sp_cancel.clock import FakeClock
 from sp_cancel.ratelimit import InMemoryRateLimiter, RateLimiter, RedisRateLimiter
-from sp_cancel.transport._operations import OPERATIONS
 
 SCOPE = "amzn1.application-oa2-client.test:A1SELLER"
 DOC = OPERATIONS["feeds.createFeedDocument"]  # rate 0.5, burst 15

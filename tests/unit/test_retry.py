@@ -9,6 +9,7 @@ import pytest
 from structlog.testing import capture_logs
 
 from sp_cancel._events import RETRY_ABANDONED, RETRY_SCHEDULED
+from sp_cancel._operations import OPERATIONS
 from sp_cancel.clock import FakeClock
 from sp_cancel.errors import (
     ApiError,
@@ -22,7 +23,6 @@ from sp_cancel.errors import (
 )
 from sp_cancel.ratelimit import InMemoryRateLimiter
 from sp_cancel.retry import DEFAULT_RETRY_POLICY, MAX_RETRY_AFTER, THROTTLE_JITTER, RetryPolicy
-from sp_cancel.transport._operations import OPERATIONS
 
 GET_FEED = OPERATIONS["feeds.getFeed"]  # idempotent
 CREATE_FEED = OPERATIONS["feeds.createFeed"]  # not idempotent

@@ -1,1 +1,12 @@
-"""Internals of the SP-API simulator (see :mod:`sp_cancel.testing`)."""
+"""Internals of the SP-API simulator (see :mod:`sp_cancel.testing`), one concept per module.
+
+Bottom-up (a module imports only modules listed before it):
+
+- ``markets``, ``observe``, ``world``, ``formats``, ``faults``: marketplaces, observers, the simulated
+  seller's state, wire formats (timestamps, money, page tokens), fault rules;
+- ``core``: requests, answers, the router, :class:`~.core.SimulatorCore` and ``dispatch``;
+- ``lwa``, ``orders``, ``listings``, ``fba``, ``promotions``, ``finances``: one API each;
+- ``order_feed_schema``, ``order_feeds``, ``listings_feeds``: processing uploaded feed documents;
+- ``feeds``: the Feeds API and the feed lifecycle; ``reports``: the Reports API and report contents;
+- ``seed``: builders and the seeded scenario; ``app``: the in-process transport, WSGI and HTTP serving.
+"""

@@ -15,8 +15,8 @@ import jsonschema
 import pytest
 
 from sp_cancel.testing import Simulator
-from sp_cancel.testing._sim._state import SimRefund
-from sp_cancel.testing._sim._util import iso
+from sp_cancel.testing._sim.formats import iso
+from sp_cancel.testing._sim.world import SimRefund
 
 
 def _contracts_dir() -> Path | None:

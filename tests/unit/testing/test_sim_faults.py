@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from sp_cancel.testing import Simulator
-from sp_cancel.testing._sim._faults import load_rules, parse_rules
+from sp_cancel.testing._sim.faults import load_rules, parse_rules
 
 MCF_PATH = "/fba/outbound/2020-07-01/fulfillmentOrders/{}"
 

@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from sp_cancel.testing import Simulator
-from sp_cancel.testing._sim._listings import apply_listing_patches, delete_listing
+from sp_cancel.testing._sim.listings import apply_listing_patches, delete_listing
 
 FA = "/attributes/fulfillment_availability"
 

@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from sp_cancel.testing import Simulator
-from sp_cancel.testing._sim._util import iso
+from sp_cancel.testing._sim.formats import iso
 
 SEARCH = "/orders/2026-01-01/orders"
 

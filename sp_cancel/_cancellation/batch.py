@@ -1,0 +1,208 @@
+"""Cancelling many orders at once: one feed per kind, one outcome per order.
+
+Pre-flight refusals (bad input, not cancellable, a failed extra check) are
+reported per order and never sent; they do not stop the rest. A ``guard`` sees
+everything that passed pre-flight and may stop the whole batch before anything
+is sent (the ``max_rate`` check uses it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import timedelta
+from typing import TYPE_CHECKING, Final
+
+import attrs
+
+from sp_cancel._cancellation.finish import finish
+from sp_cancel._cancellation.record import (
+    Planned,
+    check,
+    claim,
+    kind_of,
+    payload_of,
+    previous_outcome,
+    submission_key,
+    submit_or_release,
+)
+from sp_cancel._codec import cancel_from_json
+from sp_cancel._outcomes import BatchOutcome, CancelOutcome, CancelStatus
+from sp_cancel.errors import InvalidInputError, NotCancellableError, NotFoundError, SpCancelError
+from sp_cancel.models import CancelRequest
+from sp_cancel.orders import Order, OrderState, get_order, search_orders
+
+if TYPE_CHECKING:
+    from sp_cancel._runtime import Context, Progress
+    from sp_cancel.journal import Entry
+
+__all__ = ["Check", "Guard", "cancel_orders"]
+
+# getOrder's burst; past it, searchOrders pages (100 orders a call) cost fewer calls than getOrder each.
+SEARCH_THRESHOLD: Final = 30
+SEARCH_LOOKBACK: Final = timedelta(days=30)
+
+Check = Callable[[CancelRequest, Order], None]
+"""An extra per-order pre-flight check; it raises to refuse that order (the rest go on)."""
+Guard = Callable[[list[CancelRequest], Mapping[str, Order]], None]
+"""Sees every request that passed pre-flight and its order; raises to stop the batch before sending."""
+
+
+@attrs.define
+class _Batch:
+    """Where each order of a batch stands while it is prepared."""
+
+    unique: list[CancelRequest] = attrs.field(factory=list)
+    errors: dict[str, Exception] = attrs.field(factory=dict)
+    outcomes: dict[str, CancelOutcome] = attrs.field(factory=dict)
+    entries: dict[str, Entry] = attrs.field(factory=dict)  # order id -> journal entry to finish
+    checked: dict[str, Order] = attrs.field(factory=dict)
+    sendable: list[CancelRequest] = attrs.field(factory=list)
+
+
+def _validate(requests: Iterable[CancelRequest], timeout: float) -> list[CancelRequest]:
+    batch = list(requests)
+    if not batch:
+        raise InvalidInputError("no cancel requests: the batch is empty", field="requests")
+    for request in batch:
+        if not isinstance(request, CancelRequest):
+            raise InvalidInputError(f"requests must be CancelRequest values, got {request!r}", field="requests")
+    if timeout <= 0:
+        raise InvalidInputError("timeout must be positive (seconds)", field="timeout")
+    return batch
+
+
+def _sort(ctx: Context, batch: list[CancelRequest]) -> tuple[_Batch, list[CancelRequest]]:
+    """Merge exact repeats, refuse conflicting requests for one order, pick out those the journal knows."""
+    state = _Batch()
+    first: dict[str, CancelRequest] = {}
+    for request in batch:
+        seen = first.setdefault(request.order_id, request)
+        if seen != request:  # two different cancels of one order: sending either could be the wrong one
+            state.errors[request.order_id] = InvalidInputError(
+                f"order {request.order_id} appears twice in the batch with different reasons or items; "
+                "merge the requests",
+                field="requests",
+            )
+    fresh: list[CancelRequest] = []
+    for request in first.values():  # an exact repeat is the same cancel: it is sent once
+        if request.order_id in state.errors:
+            continue
+        state.unique.append(request)
+        existing = ctx.journal.get(submission_key(ctx.seller_id, request))
+        if existing is not None and existing.state != "planned":
+            state.entries[request.order_id] = existing
+        else:
+            fresh.append(request)
+    return state, fresh
+
+
+def read_orders(ctx: Context, order_ids: Sequence[str]) -> dict[str, Order | SpCancelError]:
+    """Read orders for pre-checks with as few calls as Amazon's usage plans allow.
+
+    Past :data:`SEARCH_THRESHOLD` orders, page through the seller's unshipped and partly shipped orders of the
+    last 30 days (``searchOrders``, 100 per call) and stop once all are found; read the rest one by one.
+    """
+    found: dict[str, Order | SpCancelError] = {}
+    wanted = set(order_ids)
+    if len(wanted) > SEARCH_THRESHOLD:
+        since = ctx.clock.now() - SEARCH_LOOKBACK
+        for order in search_orders(
+            ctx.api,
+            created_after=since,
+            statuses=(OrderState.UNSHIPPED, OrderState.PARTIALLY_SHIPPED),
+            marketplace_ids=[ctx.marketplace_id],
+        ):
+            if order.order_id in wanted:
+                found[order.order_id] = order
+                if len(found) == len(wanted):
+                    break
+    for order_id in order_ids:
+        if order_id not in found:
+            try:
+                found[order_id] = get_order(ctx.api, order_id)
+            except NotFoundError as exc:
+                found[order_id] = exc
+    return found
+
+
+def _preflight(ctx: Context, state: _Batch, fresh: list[CancelRequest], extra: Check | None) -> None:
+    orders = read_orders(ctx, [r.order_id for r in fresh])
+    for request in fresh:
+        order = orders[request.order_id]
+        if isinstance(order, SpCancelError):
+            state.errors[request.order_id] = order
+            continue
+        if order.state is OrderState.CANCELLED and request.items is None:
+            previous = previous_outcome(ctx, request.order_id)
+            if previous is not None:
+                state.outcomes[request.order_id] = previous
+                continue
+        try:
+            check(order, request)
+            if extra is not None:
+                extra(request, order)
+        except (NotCancellableError, InvalidInputError) as exc:
+            state.errors[request.order_id] = exc
+            continue
+        state.checked[request.order_id] = order
+        state.sendable.append(request)
+
+
+def _plan(ctx: Context, state: _Batch) -> list[Planned]:
+    planned: list[Planned] = []
+    for request in state.sendable:
+        order = state.checked[request.order_id]
+        key = submission_key(ctx.seller_id, request)
+        payload = payload_of(request, order, ctx.marketplace_id)
+        entry = claim(ctx, key, kind_of(request), request.order_id, payload)
+        if entry is None:
+            planned.append(
+                Planned(
+                    key=key,
+                    request=request,
+                    item_ids=tuple(payload["order_items"]),
+                    marketplace_id=str(payload["marketplace_id"]),
+                )
+            )
+        else:
+            state.entries[request.order_id] = entry
+    return planned
+
+
+def _collect(ctx: Context, state: _Batch, *, wait: bool, timeout: float, progress: Progress | None) -> None:
+    """Finish every journaled entry; a feed's report is read once for all its orders."""
+    known: dict[str, CancelOutcome] = {}
+    for order_id, entry in state.entries.items():
+        if entry.key in known:
+            state.outcomes[order_id] = known[entry.key]
+            continue
+        outcome = finish(ctx, entry, wait=wait, timeout=timeout, progress=progress)
+        state.outcomes[order_id] = outcome
+        if entry.feed_id and outcome.status is not CancelStatus.SUBMITTED:
+            known.update({e.key: cancel_from_json(e.outcome) for e in ctx.journal.by_feed(entry.feed_id) if e.outcome})
+
+
+def cancel_orders(
+    ctx: Context,
+    requests: Iterable[CancelRequest],
+    *,
+    wait: bool,
+    timeout: float,
+    progress: Progress | None = None,
+    guard: Guard | None = None,
+    extra_check: Check | None = None,
+) -> BatchOutcome[CancelOutcome]:
+    """See :meth:`sp_cancel.SellerClient.cancel_orders`."""
+    state, fresh = _sort(ctx, _validate(requests, timeout))
+    _preflight(ctx, state, fresh, extra_check)
+    if guard is not None and state.sendable:
+        guard(state.sendable, state.checked)  # raises before anything is planned or sent
+    planned = _plan(ctx, state)
+    feed_ids = submit_or_release(ctx, planned) if planned else []
+    for one in planned:
+        entry = ctx.journal.get(one.key)
+        if entry is not None:
+            state.entries[one.request.order_id] = entry
+    _collect(ctx, state, wait=wait, timeout=timeout, progress=progress)
+    ordered = {r.order_id: state.outcomes[r.order_id] for r in state.unique if r.order_id in state.outcomes}
+    return BatchOutcome(outcomes=ordered, errors=state.errors, feed_ids=tuple(feed_ids))

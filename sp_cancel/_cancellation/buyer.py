@@ -1,0 +1,165 @@
+"""Buyer cancellation requests (metric-safe to accept) and cancellations Amazon made itself."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Final
+
+from sp_cancel._cancellation.batch import cancel_orders
+from sp_cancel._outcomes import BatchOutcome, BuyerCancelRequest, CancelOutcome, SystemCancellation
+from sp_cancel.clock import utc
+from sp_cancel.errors import AuthError, InvalidInputError, NotCancellableError, NotFoundError
+from sp_cancel.logging import get_logger
+from sp_cancel.models import CancelReason, CancelRequest, check_order_id
+from sp_cancel.orders import Order, OrderState, get_order_v0, search_orders
+
+if TYPE_CHECKING:
+    from sp_cancel._runtime import Context, Progress
+
+__all__ = ["accept_buyer_cancellations", "buyer_cancellation_requests", "system_cancellations"]
+
+_OPEN: Final = (OrderState.UNSHIPPED, OrderState.PARTIALLY_SHIPPED)
+_log = get_logger()
+NO_REQUEST_HINT: Final = (
+    "Cancelling with BuyerCanceled without a buyer request through Amazon still counts against your "
+    "cancellation rate; cancel with the real reason (e.g. NO_INVENTORY) through cancel_order() instead."
+)
+
+
+def _since(ctx: Context, since: datetime | timedelta) -> datetime:
+    if isinstance(since, timedelta):
+        if since <= timedelta(0):
+            raise InvalidInputError("since must be a positive timedelta or a datetime", field="since")
+        return ctx.clock.now() - since
+    if not isinstance(since, datetime):
+        raise InvalidInputError(f"since must be a datetime or timedelta, got {since!r}", field="since")
+    try:
+        return utc(since)
+    except ValueError as exc:
+        raise InvalidInputError(str(exc), field="since") from None
+
+
+def _request_of(order: Order) -> BuyerCancelRequest | None:
+    asked = [i for i in order.items if i.buyer_requested_cancel and i.quantity_unshipped > 0]
+    if not asked or order.state not in _OPEN:
+        return None
+    return BuyerCancelRequest(
+        order_id=order.order_id,
+        order_item_ids=tuple(i.order_item_id for i in asked),
+        reason_text=next((i.buyer_cancel_reason for i in asked if i.buyer_cancel_reason), None),
+        # The 2026-01-01 model has no request timestamp: a request updates the order, so this is its last update.
+        requested_at=order.last_updated_at,
+        marketplace_id=order.marketplace_id or "",
+    )
+
+
+def _v0_requests(ctx: Context, since: datetime) -> list[BuyerCancelRequest]:
+    """Fallback through Orders v0: ``getOrders`` then ``getOrderItems`` per open order."""
+    found: list[BuyerCancelRequest] = []
+    token: str | None = None
+    while True:
+        if token is None:
+            response = ctx.api.get_orders_v0(
+                marketplace_ids=[ctx.marketplace_id],
+                last_updated_after=since,
+                fulfillment_channels=["MFN"],
+                order_statuses=["Unshipped", "PartiallyShipped"],
+            )
+        else:
+            response = ctx.api.get_orders_v0(marketplace_ids=[ctx.marketplace_id], next_token=token)
+        payload = response.data["payload"]
+        for raw in payload.get("Orders") or []:
+            request = _request_of(get_order_v0(ctx.api, str(raw["AmazonOrderId"])))
+            if request is not None:
+                found.append(request)
+        token = payload.get("NextToken")
+        if not token:
+            return found
+
+
+def buyer_cancellation_requests(ctx: Context, *, since: datetime | timedelta) -> list[BuyerCancelRequest]:
+    """See :meth:`sp_cancel.SellerClient.buyer_cancellation_requests`."""
+    start = _since(ctx, since)
+    try:
+        orders = search_orders(
+            ctx.api,
+            last_updated_after=start,
+            fulfilled_by="MERCHANT",
+            statuses=_OPEN,
+            included_data=("CANCELLATION", "FULFILLMENT"),
+            marketplace_ids=[ctx.marketplace_id],
+        )
+        return [r for order in orders if (r := _request_of(order)) is not None]
+    except (AuthError, NotFoundError) as exc:
+        # The application may not be granted Orders 2026-01-01 yet: Orders v0 (deprecated) still answers.
+        _log.warning("sp_cancel.orders_fallback_used", operation="orders.searchOrders", status=exc.status)
+        return _v0_requests(ctx, start)
+
+
+def _require_buyer_request(request: CancelRequest, order: Order) -> None:
+    """Refuse orders the buyer did not ask (through Amazon) to cancel in full."""
+    del request
+    if not order.buyer_requested_cancel:
+        raise NotCancellableError(
+            f"order {order.order_id} has no buyer cancellation request.",
+            target_id=order.order_id,
+            state="NO_BUYER_REQUEST",
+            hint=NO_REQUEST_HINT,
+        )
+    partial = [i.order_item_id for i in order.items if i.quantity_unshipped and not i.buyer_requested_cancel]
+    if partial:
+        raise NotCancellableError(
+            f"order {order.order_id}: the buyer asked to cancel some items only, not {', '.join(partial)}.",
+            target_id=order.order_id,
+            state="PARTIAL_BUYER_REQUEST",
+            hint="Cancel the requested items with cancel_order(order_id, BUYER_CANCELED, items=[ItemCancel(...)]).",
+        )
+
+
+def accept_buyer_cancellations(
+    ctx: Context,
+    requests: Iterable[BuyerCancelRequest | str],
+    *,
+    wait: bool,
+    timeout: float,
+    progress: Progress | None = None,
+) -> BatchOutcome[CancelOutcome]:
+    """See :meth:`sp_cancel.SellerClient.accept_buyer_cancellations`."""
+    batch: list[CancelRequest] = []
+    for request in requests:
+        if isinstance(request, BuyerCancelRequest):
+            order_id = check_order_id(request.order_id)
+        elif isinstance(request, str):
+            order_id = check_order_id(request)
+        else:
+            raise InvalidInputError(
+                f"requests must be BuyerCancelRequest values or order ids, got {request!r}", field="requests"
+            )
+        # The order is read again before sending: whether the buyer asked is Amazon's word, not the caller's.
+        batch.append(CancelRequest(order_id=order_id, reason=CancelReason.BUYER_CANCELED))
+    return cancel_orders(ctx, batch, wait=wait, timeout=timeout, progress=progress, extra_check=_require_buyer_request)
+
+
+def system_cancellations(ctx: Context, *, since: datetime | timedelta) -> list[SystemCancellation]:
+    """See :meth:`sp_cancel.SellerClient.system_cancellations`."""
+    start = _since(ctx, since)
+    found = []
+    for order in search_orders(
+        ctx.api,
+        last_updated_after=start,
+        statuses=(OrderState.CANCELLED,),
+        included_data=("CANCELLATION", "FULFILLMENT"),
+        marketplace_ids=[ctx.marketplace_id],
+    ):
+        by_amazon = [i for i in order.items if i.cancelled_by == "AMAZON"]
+        if by_amazon:
+            found.append(
+                SystemCancellation(
+                    order_id=order.order_id,
+                    cancelled_at=order.last_updated_at,
+                    reason_text=next((i.cancel_reason for i in by_amazon if i.cancel_reason), None),
+                    marketplace_id=order.marketplace_id,
+                )
+            )
+    return found

@@ -1,0 +1,225 @@
+"""Finishing feed cancels: outcomes from processing reports, reconciliation, crash recovery and resume.
+
+Entries of the Orders API route are handed to ``orders_api`` to finish.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import sp_cancel._events as events
+from sp_cancel._cancellation.orders_api import finish_orders_api
+from sp_cancel._cancellation.record import (
+    CANCEL_KINDS,
+    KIND_ORDERS_API,
+    Planned,
+    check,
+    payload_of,
+    planned_of,
+    request_of,
+    submit_or_release,
+    submitted_outcome,
+)
+from sp_cancel._codec import cancel_from_json, cancel_to_json
+from sp_cancel._outcomes import CancelOutcome, CancelStatus, ProcessingMessage
+from sp_cancel.errors import FeedError, FeedTimeoutError, InvalidInputError, NotCancellableError, NotFoundError
+from sp_cancel.feeds.report import ReportParseError, parse_processing_report
+from sp_cancel.logging import get_logger
+from sp_cancel.orders import Order, OrderState, get_order
+
+if TYPE_CHECKING:
+    from sp_cancel._runtime import Context, FeedState, Progress
+    from sp_cancel.journal import Entry
+
+__all__ = ["finish", "finish_feed", "recover", "refresh_cancel", "resume_cancels"]
+
+_log = get_logger()
+
+
+def _from_results(entry: Entry, results: tuple[ProcessingMessage, ...], feed_id: str) -> CancelOutcome:
+    request = request_of(entry.payload)
+    if any(m.severity == "ERROR" for m in results):
+        status = CancelStatus.REJECTED
+    elif request.items is None:
+        status = CancelStatus.CANCELLED
+    else:
+        status = CancelStatus.PARTIALLY_CANCELLED
+    return CancelOutcome(
+        order_id=request.order_id,
+        status=status,
+        reason=request.reason,
+        feed_id=feed_id,
+        submission_id=entry.key,
+        messages=results,
+        items=request.items,
+    )
+
+
+def _reconcile(ctx: Context, entry: Entry, feed: FeedState) -> CancelOutcome:
+    """After FATAL (or CANCELLED), read the order back and report what actually happened."""
+    request = request_of(entry.payload)
+    why = f"feed {feed.feed_id} ended {feed.status}"
+    try:
+        order: Order | None = get_order(ctx.api, request.order_id)
+    except NotFoundError:
+        order = None
+    if order is None:
+        status, seen = CancelStatus.REJECTED, "the order could not be read back"
+    elif request.items is None:
+        status = CancelStatus.CANCELLED if order.state is OrderState.CANCELLED else CancelStatus.REJECTED
+        seen = f"the order reads back as {order.state.value}"
+    else:
+        before = entry.payload.get("unshipped_before") or {}
+        done = all(
+            (item := order.item(i.order_item_id)) is not None
+            and before.get(i.order_item_id, 0) - item.quantity_unshipped >= i.quantity
+            for i in request.items
+        )
+        status = CancelStatus.PARTIALLY_CANCELLED if done else CancelStatus.REJECTED
+        seen = "the units read back as cancelled" if done else "the units read back as not cancelled"
+    return CancelOutcome(
+        order_id=request.order_id,
+        status=status,
+        reason=request.reason,
+        feed_id=feed.feed_id,
+        submission_id=entry.key,
+        items=request.items,
+        detail=f"{why}; {seen}",
+    )
+
+
+def finish_feed(ctx: Context, feed: FeedState) -> dict[str, CancelOutcome]:
+    """Turn a finished feed into one outcome per cancel it carried, and journal them."""
+    entries = [e for e in ctx.journal.by_feed(feed.feed_id) if e.kind in CANCEL_KINDS and not e.finished]
+    outcomes: dict[str, CancelOutcome] = {}
+    if feed.status == "DONE":
+        try:
+            report = parse_processing_report(ctx.runner.result(feed))
+        except ReportParseError as exc:
+            raise FeedError(f"processing report unreadable: {exc}", feed_id=feed.feed_id) from exc
+        document_level = tuple(r for r in report.results if not r.message_id)
+        for entry in entries:
+            mine = tuple(r for r in report.results if r.message_id and r.message_id == entry.message_id)
+            outcomes[entry.key] = _from_results(entry, document_level + mine, feed.feed_id)
+    else:
+        for entry in entries:
+            outcomes[entry.key] = _reconcile(ctx, entry, feed)
+    for key, outcome in outcomes.items():
+        ctx.journal.mark_done(key, state="done" if outcome.ok else "rejected", outcome=cancel_to_json(outcome))
+        event = events.ORDER_CANCELLED if outcome.ok else events.ORDER_REJECTED
+        _log.info(event, order_id=outcome.order_id, feed_id=outcome.feed_id, status=outcome.status.value)
+    return outcomes
+
+
+def finish(ctx: Context, entry: Entry, *, wait: bool, timeout: float, progress: Progress | None) -> CancelOutcome:
+    """Bring a journaled cancel to its outcome: reuse it, poll its feed once, or wait for it."""
+    if entry.finished and entry.outcome:
+        return cancel_from_json(entry.outcome)
+    if entry.kind == KIND_ORDERS_API:
+        return finish_orders_api(ctx, entry)
+    if entry.send_uncertain:
+        entry = recover(ctx, entry)
+    if entry.feed_id is None:
+        return submitted_outcome(entry)
+    if wait:
+        try:
+            feed = ctx.runner.wait(entry.feed_id, timeout=timeout, progress=progress)
+        except FeedTimeoutError as exc:
+            exc.outcome = submitted_outcome(entry)  # so the caller can client.wait(err.outcome) later
+            raise
+    else:
+        feed = ctx.runner.status(entry.feed_id)
+    if not feed.finished:
+        return submitted_outcome(entry)
+    done = finish_feed(ctx, feed)
+    if entry.key in done:
+        return done[entry.key]
+    current = ctx.journal.get(entry.key)  # finished meanwhile by another process
+    if current is None or not current.outcome:
+        raise FeedError("the journal lost this submission's outcome", feed_id=feed.feed_id)
+    return cancel_from_json(current.outcome)
+
+
+def refresh_cancel(ctx: Context, key: str, *, wait: bool, timeout: float, progress: Progress | None) -> CancelOutcome:
+    """Re-read (or wait for) the cancel journaled under ``key``, from any process."""
+    entry = ctx.journal.get(key)
+    if entry is None:
+        raise InvalidInputError(f"the journal has no submission {key!r}", field="outcome")
+    return finish(ctx, entry, wait=wait, timeout=timeout, progress=progress)
+
+
+# --- crash recovery -----------------------------------------------------------------------------------
+
+
+def recover(ctx: Context, entry: Entry) -> Entry:
+    """An entry was being submitted when its process stopped or ``createFeed`` timed out.
+
+    Look for the feed Amazon may have created (``getFeeds``); adopt it for every entry sent in the same
+    document. Only when Amazon shows none, re-check the orders (one may have shipped meanwhile: an
+    acknowledgement ``Failure`` after a ship-confirm would refund the whole order) and send again.
+    """
+    if entry.feed_type is None or entry.submitted_at is None:
+        return entry
+    siblings = [e for e in ctx.journal.unfinished() if e.send_uncertain and e.document_hash == entry.document_hash] or [
+        entry
+    ]
+    marketplace = str(entry.payload.get("marketplace_id") or ctx.marketplace_id)
+    feed_id = ctx.runner.recover(feed_type=entry.feed_type, sent_at=entry.submitted_at, marketplace_ids=[marketplace])
+    if feed_id is not None:
+        ctx.journal.mark_submitted([e.key for e in siblings], feed_id=feed_id)
+    else:
+        _resend(ctx, siblings)
+    refreshed = ctx.journal.get(entry.key)
+    if refreshed is None:  # the resend refused it before sending
+        return entry
+    return refreshed
+
+
+def _resend(ctx: Context, entries: list[Entry]) -> None:
+    planned: list[Planned] = []
+    for entry in entries:
+        again = planned_of(entry)
+        ctx.journal.release(entry.key)
+        try:
+            order = get_order(ctx.api, again.request.order_id)
+            check(order, again.request)
+        except (NotCancellableError, InvalidInputError, NotFoundError) as exc:
+            _log.warning(events.ORDER_REJECTED, order_id=again.request.order_id, reason=str(exc))
+            continue
+        fresh, created = ctx.journal.plan(
+            entry.key,
+            kind=entry.kind,
+            target=entry.target,
+            payload=payload_of(again.request, order, again.marketplace_id),
+        )
+        if created:
+            planned.append(again)
+        del fresh
+    if planned:
+        submit_or_release(ctx, planned)
+
+
+def resume_cancels(ctx: Context, *, timeout: float, progress: Progress | None = None) -> list[CancelOutcome]:
+    """Finish every cancel the journal holds as planned or submitted.
+
+    A feed still processing after ``timeout`` yields a ``SUBMITTED`` outcome (with its feed id) instead of
+    stopping the others.
+    """
+    outcomes = []
+    now = ctx.clock.now()
+    for entry in ctx.journal.unfinished():
+        if entry.kind not in CANCEL_KINDS:
+            continue
+        current = ctx.journal.get(entry.key)  # a sibling's recovery may have moved it on
+        if current is None or current.finished:
+            continue
+        _log.info(events.JOURNAL_RESUMED, key=current.key, state=current.state, feed_id=current.feed_id)
+        if current.state == "planned":
+            if current.lease_expired(now):
+                ctx.journal.release(current.key)  # never sent, its worker is gone: nothing to finish
+            continue
+        try:
+            outcomes.append(finish(ctx, current, wait=True, timeout=timeout, progress=progress))
+        except FeedTimeoutError:  # still processing: report it SUBMITTED (for client.wait) and go on
+            outcomes.append(submitted_outcome(ctx.journal.get(current.key) or current))
+    return outcomes

@@ -1,0 +1,119 @@
+"""The opt-in Orders API 2026-01-01 ``cancelOrder`` route.
+
+Amazon published and withdrew this operation three times in 2026; it is off by
+default. It cancels whole orders only, for five reason codes, and answers 202
+before the order changes: the outcome is ``CANCELLED`` once the order reads
+back as cancelled, ``SUBMITTED`` until then.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Final
+
+import attrs
+
+import sp_cancel._events as events
+from sp_cancel._cancellation.record import (
+    KIND_ORDERS_API,
+    claim,
+    payload_of,
+    previous_outcome,
+    request_of,
+    submission_key,
+    submitted_outcome,
+)
+from sp_cancel._codec import cancel_from_json, cancel_to_json
+from sp_cancel._outcomes import CancelOutcome, CancelStatus
+from sp_cancel.errors import InvalidInputError, OutcomeUnknownError, SpCancelError
+from sp_cancel.logging import get_logger
+from sp_cancel.models import CancelReason, CancelRequest
+from sp_cancel.orders import OrderState, check_whole_cancel, get_order
+
+if TYPE_CHECKING:
+    from sp_cancel._runtime import Context
+    from sp_cancel.journal import Entry
+
+__all__ = ["cancel_via_orders_api", "finish_orders_api"]
+
+# States in which Amazon may still carry out an accepted cancelOrder; any other (shipped...) means it did not.
+_STILL_OPEN: Final = frozenset({OrderState.UNSHIPPED, OrderState.PENDING, OrderState.PENDING_AVAILABILITY})
+_log = get_logger()
+
+
+def cancel_via_orders_api(ctx: Context, request: CancelRequest) -> CancelOutcome:
+    """Cancel a whole order with ``PUT /orders/2026-01-01/orders/{orderId}/cancellation``."""
+    if request.items is not None:
+        raise InvalidInputError(
+            "via='orders_api' cancels whole orders only (Amazon: partial cancellations are not supported)",
+            field="items",
+        )
+    code = request.reason.orders_api_code
+    if code is None:
+        usable = ", ".join(r.name for r in CancelReason if r.orders_api_code)
+        raise InvalidInputError(
+            f"reason {request.reason.name} has no cancelReasonCode in the Orders API; use via='feed' or one of: "
+            f"{usable}",
+            field="reason",
+        )
+    key = submission_key(ctx.seller_id, request, via="orders_api")
+    existing = ctx.journal.get(key)
+    if existing is not None and existing.state != "planned":
+        return finish_orders_api(ctx, existing)
+    order = get_order(ctx.api, request.order_id)
+    if order.state is OrderState.CANCELLED:
+        previous = previous_outcome(ctx, request.order_id)
+        if previous is not None:
+            return previous
+    check_whole_cancel(order)
+    entry = claim(ctx, key, KIND_ORDERS_API, request.order_id, payload_of(request, order, ctx.marketplace_id))
+    if entry is not None:
+        return finish_orders_api(ctx, entry)
+    ctx.journal.mark_submitting([key], feed_type=None, document_hash=None, sent_at=ctx.clock.now())
+    try:
+        _send(ctx, request.order_id, code)
+    except SpCancelError:
+        ctx.journal.release(key)  # Amazon said no before doing anything: leave no trace
+        raise
+    current = ctx.journal.get(key)
+    assert current is not None  # noqa: S101 - written above
+    return finish_orders_api(ctx, current)
+
+
+def _send(ctx: Context, order_id: str, code: str) -> None:
+    """Call cancelOrder; when its answer is lost, look at the order and ask once more if it still shows open.
+
+    A cancel cannot happen twice (Amazon refuses to cancel a cancelled order), so asking again while the order
+    still reads back unshipped is harmless; what the read-back in :func:`finish_orders_api` sees decides.
+    """
+    try:
+        ctx.api.cancel_order(order_id, cancel_reason_code=code)
+    except OutcomeUnknownError:
+        if get_order(ctx.api, order_id).state is OrderState.UNSHIPPED:
+            try:
+                ctx.api.cancel_order(order_id, cancel_reason_code=code)
+            except SpCancelError as exc:  # the read-back says what happened
+                _log.warning(events.ORDER_REJECTED, order_id=order_id, reason=str(exc))
+
+
+def finish_orders_api(ctx: Context, entry: Entry) -> CancelOutcome:
+    """Read the order back: ``CANCELLED`` (journaled as done) once Amazon shows it, else ``SUBMITTED``."""
+    if entry.finished and entry.outcome:
+        return cancel_from_json(entry.outcome)
+    request = request_of(entry.payload)
+    order = get_order(ctx.api, request.order_id)
+    if order.state in _STILL_OPEN:
+        return attrs.evolve(
+            submitted_outcome(entry, detail=f"cancelOrder was sent; the order still reads back as {order.state.value}"),
+            via="orders_api",
+        )
+    cancelled = order.state is OrderState.CANCELLED
+    outcome = CancelOutcome(
+        order_id=request.order_id,
+        status=CancelStatus.CANCELLED if cancelled else CancelStatus.REJECTED,
+        reason=request.reason,
+        submission_id=entry.key,
+        via="orders_api",
+        detail=None if cancelled else f"the order reads back as {order.state.value}: it was not cancelled",
+    )
+    ctx.journal.mark_done(entry.key, state="done" if cancelled else "rejected", outcome=cancel_to_json(outcome))
+    return outcome

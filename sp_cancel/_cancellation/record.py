@@ -1,0 +1,243 @@
+"""Feed cancels on their way out: journal kinds and payloads, the pre-flight check, documents and submission.
+
+Shared by the single-order call and batches (re-exported by :mod:`sp_cancel._cancellation.cancel`) and by
+finishing and recovery (:mod:`sp_cancel._cancellation.finish`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Final
+
+import attrs
+
+from sp_cancel._codec import cancel_from_json
+from sp_cancel._outcomes import CancelOutcome, CancelStatus
+from sp_cancel.errors import OutcomeUnknownError, SpCancelError
+from sp_cancel.feeds import chunk_messages
+from sp_cancel.feeds._common import FEED_TYPE_ORDER_ACKNOWLEDGEMENT, FEED_TYPE_PAYMENT_ADJUSTMENT, XML_CONTENT_TYPE
+from sp_cancel.feeds.acknowledgement import AckItem, AckMessage, build_acknowledgement_feed
+from sp_cancel.feeds.adjustment import AdjustedItem, AdjustmentMessage, build_adjustment_feed
+from sp_cancel.models import CancelRequest, ItemCancel
+from sp_cancel.orders import Order, check_item_cancel, check_whole_cancel
+
+if TYPE_CHECKING:
+    from sp_cancel._runtime import Context
+    from sp_cancel.journal import Entry
+
+__all__ = [
+    "CANCEL_KINDS",
+    "CLAIM_WAIT",
+    "KIND_ITEMS",
+    "KIND_ORDERS_API",
+    "KIND_WHOLE",
+    "Planned",
+    "check",
+    "claim",
+    "kind_of",
+    "payload_of",
+    "planned_of",
+    "previous_outcome",
+    "request_of",
+    "submission_key",
+    "submit",
+    "submit_or_release",
+    "submitted_outcome",
+]
+
+KIND_WHOLE: Final = "cancel"
+KIND_ITEMS: Final = "item_cancel"
+KIND_ORDERS_API: Final = "orders_api_cancel"
+CANCEL_KINDS: Final = (KIND_WHOLE, KIND_ITEMS, KIND_ORDERS_API)
+
+
+@attrs.frozen(kw_only=True)
+class Planned:
+    """A request that passed pre-flight and is planned in the journal by this caller."""
+
+    key: str
+    request: CancelRequest
+    item_ids: tuple[str, ...]  # every item of the order (a whole-order acknowledgement lists them all)
+    marketplace_id: str
+
+
+def payload_of(request: CancelRequest, order: Order, marketplace_id: str) -> dict[str, Any]:
+    """What the journal keeps to rebuild (and reconcile) the request in any process."""
+    return {
+        "order_id": request.order_id,
+        "reason": request.reason.value,
+        "marketplace_id": order.marketplace_id or marketplace_id,
+        "order_items": [i.order_item_id for i in order.items],
+        "items": None
+        if request.items is None
+        else [{"order_item_id": i.order_item_id, "quantity": i.quantity} for i in request.items],
+        "unshipped_before": {i.order_item_id: i.quantity_unshipped for i in order.items},
+    }
+
+
+def request_of(payload: Mapping[str, Any]) -> CancelRequest:
+    """The request a journal payload describes."""
+    items = payload.get("items")
+    return CancelRequest(
+        order_id=payload["order_id"],
+        reason=payload["reason"],
+        items=None if items is None else [ItemCancel(**i) for i in items],
+    )
+
+
+def planned_of(entry: Entry) -> Planned:
+    """Rebuild a :class:`Planned` from its journal entry."""
+    return Planned(
+        key=entry.key,
+        request=request_of(entry.payload),
+        item_ids=tuple(entry.payload.get("order_items") or ()),
+        marketplace_id=str(entry.payload.get("marketplace_id")),
+    )
+
+
+def submitted_outcome(entry: Entry, *, detail: str | None = None) -> CancelOutcome:
+    """A ``SUBMITTED`` outcome for a journaled, unfinished cancel."""
+    request = request_of(entry.payload)
+    return CancelOutcome(
+        order_id=request.order_id,
+        status=CancelStatus.SUBMITTED,
+        reason=request.reason,
+        feed_id=entry.feed_id,
+        submission_id=entry.key,
+        items=request.items,
+        via="orders_api" if entry.kind == KIND_ORDERS_API else "feed",
+        detail=detail,
+    )
+
+
+def check(order: Order, request: CancelRequest) -> None:
+    """The pre-flight state check of one request (raises NotCancellableError / InvalidInputError)."""
+    if request.items is None:
+        check_whole_cancel(order)
+    else:
+        check_item_cancel(order, request.items)
+
+
+# --- documents and submission --------------------------------------------------------------------------
+
+
+def _ack_message(message_id: int, planned: Planned) -> AckMessage:
+    reason = planned.request.reason
+    return AckMessage(
+        message_id=message_id,
+        order_id=planned.request.order_id,
+        status="Failure",
+        items=tuple(AckItem(order_item_id=i, reason=reason) for i in planned.item_ids),
+    )
+
+
+def _adjustment_message(message_id: int, planned: Planned) -> AdjustmentMessage:
+    reason = planned.request.reason.adjustment_reason
+    items = planned.request.items or ()
+    return AdjustmentMessage(
+        message_id=message_id,
+        order_id=planned.request.order_id,
+        items=tuple(
+            AdjustedItem(order_item_id=i.order_item_id, reason=reason, quantity_cancelled=i.quantity) for i in items
+        ),
+    )
+
+
+_BUILDERS: Final[dict[str, tuple[Callable[[int, Planned], Any], Callable[..., bytes]]]] = {
+    FEED_TYPE_ORDER_ACKNOWLEDGEMENT: (_ack_message, build_acknowledgement_feed),
+    FEED_TYPE_PAYMENT_ADJUSTMENT: (_adjustment_message, build_adjustment_feed),
+}
+
+
+def submit(ctx: Context, planned: Sequence[Planned]) -> list[str]:
+    """Send one acknowledgement feed (whole orders) and one adjustment feed (items) per marketplace.
+
+    A group is split only when its document would pass Amazon's 10 MiB guidance. Returns the feed ids.
+    """
+    groups: dict[tuple[str, str], list[Planned]] = {}
+    for p in planned:
+        feed_type = FEED_TYPE_ORDER_ACKNOWLEDGEMENT if p.request.items is None else FEED_TYPE_PAYMENT_ADJUSTMENT
+        groups.setdefault((feed_type, p.marketplace_id), []).append(p)
+    feed_ids: list[str] = []
+    for (feed_type, marketplace), members in groups.items():
+        make, build = _BUILDERS[feed_type]
+
+        def render(group: Sequence[Planned], make: Any = make, build: Any = build) -> bytes:
+            return build(ctx.seller_id, [make(n, p) for n, p in enumerate(group, 1)])  # type: ignore[no-any-return]
+
+        for group, document in chunk_messages(members, render):
+            feed_ids.append(
+                ctx.runner.submit(
+                    feed_type=feed_type,
+                    content_type=XML_CONTENT_TYPE,
+                    document=document,
+                    message_ids={p.key: n for n, p in enumerate(group, 1)},
+                    marketplace_ids=[marketplace],
+                )
+            )
+    return feed_ids
+
+
+def submit_or_release(ctx: Context, planned: Sequence[Planned]) -> list[str]:
+    """:func:`submit`, and on a definite failure drop the plans nothing was sent for.
+
+    An :class:`OutcomeUnknownError` keeps them (submitted, no feed id) for recovery.
+    """
+    try:
+        return submit(ctx, planned)
+    except OutcomeUnknownError:
+        raise
+    except SpCancelError:
+        for p in planned:
+            current = ctx.journal.get(p.key)
+            if current is not None and current.feed_id is None and not current.finished:
+                ctx.journal.release(p.key)
+        raise
+
+
+# --- keys and claiming ---------------------------------------------------------------------------------
+
+# How long a loser of a planning race waits for the winner (seconds on the client's clock).
+CLAIM_WAIT: Final = 900.0
+
+
+def submission_key(seller_id: str, request: CancelRequest, via: str = "feed") -> str:
+    """The journal key of a cancel: the same request for the same seller always maps to it."""
+    items = "" if request.items is None else ",".join(f"{i.order_item_id}x{i.quantity}" for i in request.items)
+    raw = f"{seller_id}|{request.order_id}|{request.reason.value}|{items}|{via}"
+    return "cancel-" + hashlib.sha256(raw.encode()).hexdigest()[:32]
+
+
+def kind_of(request: CancelRequest) -> str:
+    """The journal kind of a feed cancel."""
+    return KIND_WHOLE if request.items is None else KIND_ITEMS
+
+
+def previous_outcome(ctx: Context, order_id: str) -> CancelOutcome | None:
+    """An earlier successful whole-order cancel of this order by this library, if the journal has one."""
+    for entry in ctx.journal.find(KIND_WHOLE, order_id) + ctx.journal.find(KIND_ORDERS_API, order_id):
+        if entry.state == "done" and entry.outcome:
+            return cancel_from_json(entry.outcome)
+    return None
+
+
+def claim(ctx: Context, key: str, kind: str, target: str, payload: Mapping[str, Any]) -> Entry | None:
+    """Plan ``key``: ``None`` when this caller now owns the plan, else the entry to follow instead.
+
+    Two callers (threads or processes) planning the same key: one wins; the other waits until the winner
+    has sent (then follows its entry) or gave up (then plans again), or its lease expired (then takes over).
+    """
+    while True:
+        entry, created = ctx.journal.plan(key, kind=kind, target=target, payload=payload)
+        if created:
+            return None
+        if entry.state != "planned":
+            return entry
+        changed = ctx.journal.wait_for_change(key, timeout=CLAIM_WAIT, poll=1.0, sleep=ctx.sleep)
+        if changed is None:
+            continue  # the winner released its plan: try again
+        if changed.state != "planned":
+            return changed
+        if ctx.journal.take_over(key) is not None:
+            return None  # the winner died before sending (a planned entry was never sent): ours now

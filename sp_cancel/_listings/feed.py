@@ -1,0 +1,417 @@
+"""Close many listings at once: one ``JSON_LISTINGS_FEED`` of ``PATCH`` messages (quantity 0 merge).
+
+Every SKU is read first, 20 per ``searchListingsItems`` call (product type,
+fulfillment channel; a SKU the search does not return is unknown): an FBA offer or an
+unknown SKU is a pre-flight refusal in ``BatchOutcome.errors`` and is never
+sent; a SKU whose seller-fulfilled quantity already reads 0 is ``ACCEPTED``
+without being sent. The rest go out in as few feeds as Amazon allows (25,000
+messages each), each SKU journaled as ``listing_close`` *before* the feed is
+created, so a crash between ``createFeed`` and the report never resends: the
+next call (or ``resume``) finds the feed and reads its report.
+
+Amazon allows 5 ``JSON_LISTINGS_FEED`` submissions per 5 minutes, separately
+from ``createFeed``'s usage plan (facts §7). Before each submission the
+journal's own record of this seller's listings feeds is used as a sliding
+window; when 5 fall inside the last 5 minutes, the workflow waits (through the
+injected sleep) for the oldest to leave it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Final
+
+import attrs
+
+import sp_cancel._events as events
+from sp_cancel._codec import listing_from_json, listing_to_json
+from sp_cancel._listings.view import ListingView, check_closable, read_listing, read_listings
+from sp_cancel._outcomes import BatchOutcome, ListingIssue, ListingOutcome, ListingStatus, ProcessingMessage
+from sp_cancel.errors import FeedError, InvalidInputError, NotCancellableError, NotFoundError
+from sp_cancel.feeds import (
+    FEED_TYPE_JSON_LISTINGS,
+    JSON_CONTENT_TYPE,
+    MAX_LISTINGS_MESSAGES,
+    ListingsMessage,
+    build_listings_feed,
+    chunk_messages,
+    close_listing_patch,
+    parse_listings_report,
+)
+from sp_cancel.feeds.report import ReportParseError
+from sp_cancel.logging import get_logger
+from sp_cancel.models import check_sku
+
+if TYPE_CHECKING:
+    from sp_cancel._runtime import Context, FeedState, Progress
+    from sp_cancel.journal import Entry
+
+__all__ = [
+    "DEFAULT_TIMEOUT",
+    "KIND_CLOSE",
+    "LISTINGS_FEED_LIMIT",
+    "LISTINGS_FEED_WINDOW",
+    "close_listings",
+    "refresh_listing_close",
+    "resume_listing_closes",
+    "wait_for_listings_feed_slot",
+]
+
+KIND_CLOSE: Final = "listing_close"
+DEFAULT_TIMEOUT: Final = 3600.0
+# "5 submissions per 5 minutes" for JSON_LISTINGS_FEED, separate from createFeed's usage plan
+# (https://developer-docs.amazon.com/sp-api/docs/listings-feed-type-values, changelog 2025-05-06).
+LISTINGS_FEED_LIMIT: Final = 5
+LISTINGS_FEED_WINDOW: Final = timedelta(minutes=5)
+# Our record is taken just before createFeed; a second of slack covers the upload in between.
+_WINDOW_SLACK_SECONDS: Final = 1.0
+_log = get_logger()
+
+
+# --- the sliding window ----------------------------------------------------------------------------
+
+
+def _submission_times(ctx: Context, since: datetime) -> list[datetime]:
+    """When this seller's listings feeds known to the journal were sent, since ``since``."""
+    times: list[datetime] = []
+    for feed_id in ctx.journal.known_feed_ids(FEED_TYPE_JSON_LISTINGS, since):
+        sent = [
+            e.submitted_at
+            for e in ctx.journal.by_feed(feed_id)
+            if e.submitted_at is not None and e.payload.get("seller_id") == ctx.seller_id
+        ]
+        if sent:
+            times.append(min(sent))
+    return sorted(times)
+
+
+def wait_for_listings_feed_slot(ctx: Context) -> float:
+    """Wait until a ``JSON_LISTINGS_FEED`` may be sent (fewer than 5 in the last 5 minutes); return seconds waited."""
+    waited = 0.0
+    while True:
+        now = ctx.clock.now()
+        recent = [t for t in _submission_times(ctx, now - LISTINGS_FEED_WINDOW) if now - t < LISTINGS_FEED_WINDOW]
+        if len(recent) < LISTINGS_FEED_LIMIT:
+            return waited
+        pause = (recent[-LISTINGS_FEED_LIMIT] + LISTINGS_FEED_WINDOW - now).total_seconds() + _WINDOW_SLACK_SECONDS
+        _log.info(events.RATE_LIMIT_WAITED, operation=FEED_TYPE_JSON_LISTINGS, wait=round(pause, 1), recent=len(recent))
+        ctx.sleep(pause)
+        waited += pause
+
+
+# --- outcomes ---------------------------------------------------------------------------------------
+
+
+def _submitted(entry: Entry, detail: str | None = None) -> ListingOutcome:
+    return ListingOutcome(
+        sku=entry.target, status=ListingStatus.SUBMITTED, submission_id=entry.key, feed_id=entry.feed_id, detail=detail
+    )
+
+
+def _issue(message: ProcessingMessage) -> ListingIssue:
+    return ListingIssue(code=message.code, message=message.description, severity=message.severity)
+
+
+def _reconcile(ctx: Context, entry: Entry, feed: FeedState) -> ListingOutcome:
+    """After a FATAL or CANCELLED feed, read the listing back and report what actually happened."""
+    why = f"feed {feed.feed_id} ended {feed.status}"
+    try:
+        closed = read_listing(ctx, entry.target).closed
+        seen = "the quantity reads back as 0" if closed else "the quantity does not read back as 0"
+    except NotFoundError:
+        closed, seen = False, "the listing could not be read back (404)"
+    status = ListingStatus.ACCEPTED if closed else ListingStatus.INVALID
+    return ListingOutcome(
+        sku=entry.target,
+        status=status,
+        submission_id=entry.key,
+        feed_id=feed.feed_id,
+        detail=f"{why}; {seen}",
+    )
+
+
+def _finish_feed(ctx: Context, feed: FeedState) -> dict[str, ListingOutcome]:
+    """Turn a finished feed into one outcome per journaled SKU, and journal them."""
+    entries = [e for e in ctx.journal.by_feed(feed.feed_id) if e.kind == KIND_CLOSE]
+    outcomes: dict[str, ListingOutcome] = {}
+    if feed.status == "DONE":
+        try:
+            report = parse_listings_report(ctx.runner.result(feed))
+        except ReportParseError as exc:
+            raise FeedError(f"listings processing report unreadable: {exc}", feed_id=feed.feed_id) from exc
+        for entry in entries:
+            found = report.document_issues + (report.results_for(entry.message_id) if entry.message_id else ())
+            failed = any(m.severity == "ERROR" for m in found)
+            outcomes[entry.key] = ListingOutcome(
+                sku=entry.target,
+                status=ListingStatus.INVALID if failed else ListingStatus.ACCEPTED,
+                submission_id=entry.key,
+                feed_id=feed.feed_id,
+                issues=tuple(_issue(m) for m in found),
+            )
+    else:
+        for entry in entries:
+            outcomes[entry.key] = _reconcile(ctx, entry, feed)
+    for key, outcome in outcomes.items():
+        ctx.journal.mark_done(key, state="done" if outcome.ok else "rejected", outcome=listing_to_json(outcome))
+        _log.info(events.LISTING_CLOSED, sku=outcome.sku, feed_id=feed.feed_id, status=outcome.status.value)
+    return outcomes
+
+
+def _finish(ctx: Context, entry: Entry, *, wait: bool, timeout: float, progress: Progress | None) -> ListingOutcome:
+    if entry.finished and entry.outcome:
+        return listing_from_json(entry.outcome)
+    if entry.feed_id is None:
+        return _submitted(entry, "being submitted by another worker")
+    runner = ctx.runner
+    feed = runner.wait(entry.feed_id, timeout=timeout, progress=progress) if wait else runner.status(entry.feed_id)
+    if not feed.finished:
+        return _submitted(entry)
+    return _finish_feed(ctx, feed)[entry.key]
+
+
+# --- the journal ------------------------------------------------------------------------------------
+
+
+def _mine(ctx: Context, entry: Entry) -> bool:
+    return entry.payload.get("seller_id") == ctx.seller_id and entry.payload.get("marketplace_id") == (
+        ctx.marketplace_id
+    )
+
+
+def _recover(ctx: Context, entry: Entry) -> Entry | None:
+    """An entry was being sent when its process stopped: find its feed, or release it (``None``)."""
+    assert entry.submitted_at is not None  # noqa: S101 - only uncertain sends come here
+    feed_id = ctx.runner.recover(
+        feed_type=FEED_TYPE_JSON_LISTINGS, sent_at=entry.submitted_at, marketplace_ids=[ctx.marketplace_id]
+    )
+    if feed_id is None:
+        ctx.journal.release(entry.key)  # Amazon shows no such feed: it was never created
+        return None
+    siblings = [
+        e.key
+        for e in ctx.journal.unfinished()
+        if e.feed_id is None and e.document_hash == entry.document_hash and e.submitted_at == entry.submitted_at
+    ]
+    ctx.journal.mark_submitted(siblings or [entry.key], feed_id=feed_id)
+    return ctx.journal.get(entry.key)
+
+
+def _pending(ctx: Context, sku: str) -> Entry | None:
+    """This seller's unfinished close of ``sku`` (to finish instead of sending again), if any."""
+    for entry in ctx.journal.find(KIND_CLOSE, sku):
+        if entry.finished or not _mine(ctx, entry):
+            continue
+        if entry.feed_id is not None:
+            return entry
+        if entry.state == "submitted":
+            return _recover(ctx, entry)
+        if entry.lease_expired(ctx.clock.now()):
+            ctx.journal.release(entry.key)  # planned by a process that died before sending
+            continue
+        return entry
+    return None
+
+
+# --- the workflow -----------------------------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class _Planned:
+    key: str
+    view: ListingView
+
+
+def _validate(skus: Iterable[str]) -> list[str]:
+    if isinstance(skus, str | bytes):
+        raise InvalidInputError("skus must be a list of SKUs, not one string", field="skus")
+    batch: list[object] = list(skus)
+    if not batch:
+        raise InvalidInputError("no SKUs: the batch is empty", field="skus")
+    bad = [s for s in batch if not isinstance(s, str) or not s.strip() or len(s) > 40]
+    if bad:
+        raise InvalidInputError(f"SKUs must be 1 to 40 characters; invalid: {bad[:5]!r}", field="skus")
+    return [check_sku(s) for s in batch]
+
+
+def _submit(ctx: Context, planned: Sequence[_Planned]) -> list[str]:
+    """Send the planned closes in as few feeds as allowed; on failure release what was not sent."""
+
+    def render(group: Sequence[_Planned]) -> bytes:
+        return build_listings_feed(ctx.seller_id, [_message(n, p) for n, p in enumerate(group, 1)])
+
+    feed_ids: list[str] = []
+    chunks = chunk_messages(planned, render, max_messages=MAX_LISTINGS_MESSAGES)
+    for index, (group, document) in enumerate(chunks):
+        try:
+            wait_for_listings_feed_slot(ctx)
+            feed_ids.append(
+                ctx.runner.submit(
+                    feed_type=FEED_TYPE_JSON_LISTINGS,
+                    content_type=JSON_CONTENT_TYPE,
+                    document=document,
+                    message_ids={p.key: n for n, p in enumerate(group, 1)},
+                    marketplace_ids=[ctx.marketplace_id],
+                )
+            )
+        except BaseException:
+            for later, _ in chunks[index:]:
+                for p in later:
+                    current = ctx.journal.get(p.key)
+                    if current is not None and current.submitted_at is None:
+                        ctx.journal.release(p.key)  # never sent: leave no trace
+            raise
+    return feed_ids
+
+
+def _message(message_id: int, planned: _Planned) -> ListingsMessage:
+    return ListingsMessage(
+        message_id=message_id,
+        sku=planned.view.sku,
+        operation="PATCH",
+        product_type=planned.view.product_type,
+        patches=close_listing_patch(),
+    )
+
+
+@attrs.define
+class _Batch:
+    unique: list[str] = attrs.field(factory=list)
+    errors: dict[str, Exception] = attrs.field(factory=dict)
+    outcomes: dict[str, ListingOutcome] = attrs.field(factory=dict)
+    entries: dict[str, Entry] = attrs.field(factory=dict)
+    sendable: list[ListingView] = attrs.field(factory=list)
+
+
+def _preflight(ctx: Context, skus: list[str]) -> _Batch:
+    """Sort the SKUs: duplicates, journaled closes to finish, refusals, no-ops, and what to send.
+
+    The SKUs left to read are read together, 20 per ``searchListingsItems`` call.
+    """
+    state = _Batch()
+    seen: set[str] = set()
+    duplicates: set[int] = set()
+    to_read: list[str] = []
+    for index, sku in enumerate(skus):
+        if sku in seen:
+            duplicates.add(index)
+            continue
+        seen.add(sku)
+        state.unique.append(sku)
+        pending = _pending(ctx, sku)
+        if pending is not None:
+            state.entries[sku] = pending
+            continue
+        to_read.append(sku)
+    views = read_listings(ctx, to_read) if to_read else {}
+    for index, sku in enumerate(skus):  # in the batch's order, as the errors and outcomes always were
+        if index in duplicates:
+            state.errors[sku] = InvalidInputError(f"SKU {sku!r} appears twice in the batch", field="skus")
+            continue
+        if sku not in views:
+            continue
+        view = views[sku]
+        if isinstance(view, NotFoundError):
+            state.errors[sku] = view
+            continue
+        try:
+            check_closable(view)
+        except NotCancellableError as exc:
+            state.errors[sku] = exc
+            continue
+        if view.closed:
+            state.outcomes[sku] = ListingOutcome(
+                sku=sku, status=ListingStatus.ACCEPTED, detail="the seller-fulfilled quantity already reads 0; not sent"
+            )
+            continue
+        state.sendable.append(view)
+    return state
+
+
+def close_listings(
+    ctx: Context,
+    skus: Iterable[str],
+    *,
+    wait: bool,
+    timeout: float = DEFAULT_TIMEOUT,
+    progress: Progress | None = None,
+) -> BatchOutcome[ListingOutcome]:
+    """See :meth:`sp_cancel.SellerClient.close_listings`.
+
+    Raises:
+        InvalidInputError: no SKUs, a single string instead of a list, or a SKU outside 1..40 characters
+            (nothing is read or sent).
+        FeedTimeoutError: with ``wait``, a feed still running after ``timeout`` (resume with ``client.wait``).
+    """
+    batch = _validate(skus)
+    if timeout <= 0:
+        raise InvalidInputError("timeout must be positive (seconds)", field="timeout")
+    state = _preflight(ctx, batch)
+    planned: list[_Planned] = []
+    for view in state.sendable:
+        key = f"listing-close-{uuid.uuid4().hex}"
+        payload = {
+            "seller_id": ctx.seller_id,
+            "marketplace_id": ctx.marketplace_id,
+            "sku": view.sku,
+            "product_type": view.product_type,
+        }
+        ctx.journal.plan(key, kind=KIND_CLOSE, target=view.sku, payload=payload)
+        planned.append(_Planned(key=key, view=view))
+    feed_ids = _submit(ctx, planned) if planned else []
+    for p in planned:
+        entry = ctx.journal.get(p.key)
+        assert entry is not None  # noqa: S101 - just written
+        state.entries[p.view.sku] = entry
+    finished: dict[str, ListingOutcome] = {}
+    for sku, entry in state.entries.items():
+        if entry.key in finished:
+            state.outcomes[sku] = finished[entry.key]
+            continue
+        outcome = _finish(ctx, entry, wait=wait, timeout=timeout, progress=progress)
+        if entry.feed_id and outcome.status is not ListingStatus.SUBMITTED:
+            finished.update(
+                {e.key: listing_from_json(e.outcome) for e in ctx.journal.by_feed(entry.feed_id) if e.outcome}
+            )
+        state.outcomes[sku] = outcome
+    ordered = {sku: state.outcomes[sku] for sku in state.unique if sku in state.outcomes}
+    return BatchOutcome(outcomes=ordered, errors=state.errors, feed_ids=tuple(feed_ids))
+
+
+def refresh_listing_close(
+    ctx: Context, key: str, *, wait: bool, timeout: float = DEFAULT_TIMEOUT, progress: Progress | None = None
+) -> ListingOutcome:
+    """Re-read (or wait for) the listing close journaled under ``key`` (a ``submission_id``), from any process."""
+    entry = ctx.journal.get(key)
+    if entry is None or entry.kind != KIND_CLOSE:
+        raise InvalidInputError(f"the journal has no listing close {key!r}", field="outcome")
+    if not entry.finished and entry.feed_id is None and entry.state == "submitted":
+        recovered = _recover(ctx, entry)
+        if recovered is None:
+            return ListingOutcome(
+                sku=entry.target,
+                status=ListingStatus.INVALID,
+                submission_id=key,
+                detail="the feed was never created at Amazon; nothing was sent (close it again)",
+            )
+        entry = recovered
+    return _finish(ctx, entry, wait=wait, timeout=timeout, progress=progress)
+
+
+def resume_listing_closes(
+    ctx: Context, *, timeout: float = DEFAULT_TIMEOUT, progress: Progress | None = None
+) -> list[ListingOutcome]:
+    """Finish every listing close the journal holds as submitted (for ``client.resume()``)."""
+    outcomes: list[ListingOutcome] = []
+    for entry in ctx.journal.unfinished():
+        if entry.kind != KIND_CLOSE or not _mine(ctx, entry):
+            continue
+        if entry.state == "planned":
+            if entry.lease_expired(ctx.clock.now()):
+                ctx.journal.release(entry.key)  # never sent
+            continue
+        _log.info(events.JOURNAL_RESUMED, key=entry.key, state=entry.state, feed_id=entry.feed_id)
+        outcomes.append(refresh_listing_close(ctx, entry.key, wait=True, timeout=timeout, progress=progress))
+    return outcomes

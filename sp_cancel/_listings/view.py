@@ -1,0 +1,223 @@
+"""Reading a listing for the close workflows: product type, fulfillment channels, issues.
+
+Shared by :mod:`sp_cancel._listings.items` (one listing, ``getListingsItem``) and
+:mod:`sp_cancel._listings.feed` (``JSON_LISTINGS_FEED``; SKUs read 20 at a time with ``searchListingsItems``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Final
+
+import attrs
+
+from sp_cancel._outcomes import ListingIssue
+from sp_cancel.errors import NotCancellableError, NotFoundError
+
+if TYPE_CHECKING:
+    from sp_cancel._runtime import Context
+
+__all__ = [
+    "DEFAULT_CHANNEL",
+    "FALLBACK_PRODUCT_TYPE",
+    "FBA_HINT",
+    "SEARCH_BATCH",
+    "ListingView",
+    "check_closable",
+    "issues_from_json",
+    "listing_view",
+    "read_listing",
+    "read_listings",
+]
+
+DEFAULT_CHANNEL: Final = "DEFAULT"
+# Facts §7: the generic type works for offer-only patches when the real one is unknown.
+FALLBACK_PRODUCT_TYPE: Final = "PRODUCT"
+_READ_DATA: Final = ("summaries", "attributes", "fulfillmentAvailability")
+# searchListingsItems: "identifiers" has maxItems 20 and "pageSize" maximum 20 (listingsItems_2021-08-01 model).
+SEARCH_BATCH: Final = 20
+_SEVERITIES: Final = frozenset({"ERROR", "WARNING", "INFO"})
+FBA_HINT: Final = (
+    "Amazon sets the quantity of an FBA offer from the fulfillment-center stock, so it cannot be set to 0. "
+    "To stop selling it: delete the listing (delete_listing), or create a removal order for the inventory "
+    "in Seller Central (Inventory > Manage FBA Inventory > Create removal order)."
+)
+
+
+@attrs.frozen(kw_only=True)
+class ListingView:
+    """What ``getListingsItem`` (or a ``searchListingsItems`` item) says about one listing, as closing needs it.
+
+    Attributes:
+        sku: the SKU.
+        product_type: the listing's product type (``PRODUCT`` when Amazon did not say).
+        channels: fulfillment channel code -> quantity (``None`` when not shown).
+        status: the summary status (``BUYABLE``, ``DISCOVERABLE``).
+    """
+
+    sku: str
+    product_type: str
+    channels: Mapping[str, int | None] = attrs.field(factory=dict, hash=False)
+    status: tuple[str, ...] = ()
+
+    @property
+    def fba_only(self) -> bool:
+        """True when every offer is fulfilled by Amazon (``AMAZON_*``), none by the seller."""
+        return bool(self.channels) and all(c.startswith("AMAZON_") for c in self.channels)
+
+    @property
+    def closed(self) -> bool:
+        """True when the seller-fulfilled quantity already reads 0."""
+        return self.channels.get(DEFAULT_CHANNEL) == 0
+
+
+def _quantity(value: object) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.isdigit():
+        return int(value)
+    return None
+
+
+def _channels(data: Mapping[str, Any]) -> dict[str, int | None]:
+    channels: dict[str, int | None] = {}
+    attributes = data.get("attributes") or {}
+    for entry in attributes.get("fulfillment_availability") or []:
+        if isinstance(entry, Mapping) and entry.get("fulfillment_channel_code"):
+            channels[str(entry["fulfillment_channel_code"])] = _quantity(entry.get("quantity"))
+    for entry in data.get("fulfillmentAvailability") or []:
+        if isinstance(entry, Mapping) and entry.get("fulfillmentChannelCode"):
+            code = str(entry["fulfillmentChannelCode"])
+            if channels.get(code) is None:
+                channels[code] = _quantity(entry.get("quantity"))
+    return channels
+
+
+def listing_view(data: Mapping[str, Any], sku: str, marketplace_id: str) -> ListingView:
+    """Turn a ``getListingsItem`` body (or one ``searchListingsItems`` item) into a :class:`ListingView`."""
+    summaries = [s for s in data.get("summaries") or [] if isinstance(s, Mapping)]
+    summary = next((s for s in summaries if s.get("marketplaceId") == marketplace_id), None)
+    if summary is None and summaries:
+        summary = summaries[0]
+    product_type = FALLBACK_PRODUCT_TYPE
+    status: tuple[str, ...] = ()
+    if summary is not None:
+        if isinstance(summary.get("productType"), str) and summary["productType"].strip():
+            product_type = summary["productType"]
+        status = tuple(str(s) for s in summary.get("status") or ())
+    return ListingView(sku=sku, product_type=product_type, channels=_channels(data), status=status)
+
+
+def read_listing(ctx: Context, sku: str) -> ListingView:
+    """Read one listing in the client's marketplace (``getListingsItem``).
+
+    Raises:
+        NotFoundError: the seller has no such SKU in the marketplace.
+    """
+    response = ctx.api.get_listings_item(sku, marketplace_ids=[ctx.marketplace_id], included_data=_READ_DATA)
+    return listing_view(response.data or {}, sku, ctx.marketplace_id)
+
+
+def _search(ctx: Context, skus: list[str]) -> tuple[dict[str, Mapping[str, Any]], str | None]:
+    """The ``Item`` of each of ``skus`` that ``searchListingsItems`` finds, by SKU, and the last request id."""
+    items: dict[str, Mapping[str, Any]] = {}
+    token: str | None = None
+    request_id: str | None = None
+    for _ in range(SEARCH_BATCH):  # one page holds them all (pageSize 20); follow a nextToken all the same
+        response = ctx.api.search_listings_items(
+            identifiers=skus,
+            identifiers_type="SKU",
+            marketplace_ids=[ctx.marketplace_id],
+            included_data=_READ_DATA,
+            page_size=SEARCH_BATCH,
+            page_token=token,
+        )
+        request_id = response.request_id or request_id
+        data = response.data if isinstance(response.data, Mapping) else {}
+        page = [i for i in data.get("items") or [] if isinstance(i, Mapping) and isinstance(i.get("sku"), str)]
+        for item in page:
+            items.setdefault(item["sku"], item)
+        pagination = data.get("pagination")
+        token = pagination.get("nextToken") if isinstance(pagination, Mapping) else None
+        if not isinstance(token, str) or not token or not page:
+            break
+    return items, request_id
+
+
+def _not_found(sku: str, marketplace_id: str, request_id: str | None) -> NotFoundError:
+    return NotFoundError(
+        f"SKU {sku!r} not found in marketplace {marketplace_id} (not among the searchListingsItems results)",
+        operation="searchListingsItems",
+        status=404,
+        code="NOT_FOUND",
+        request_id=request_id,
+    )
+
+
+def read_listings(ctx: Context, skus: Iterable[str]) -> dict[str, ListingView | NotFoundError]:
+    """Read many listings in the client's marketplace: ``searchListingsItems``, 20 SKUs per call.
+
+    A SKU missing from the results maps to the :class:`~sp_cancel.errors.NotFoundError` (status 404)
+    that reading it alone would raise. ``identifiers`` is a comma-separated list, so a SKU holding a
+    comma cannot be named in it: such a SKU is read alone (``getListingsItem``).
+
+    Raises:
+        ApiError: a search failed (after the retry policy), as :func:`read_listing` would.
+    """
+    wanted = list(dict.fromkeys(skus))
+    searchable = [sku for sku in wanted if "," not in sku]
+    found: dict[str, ListingView | NotFoundError] = {}
+    for start in range(0, len(searchable), SEARCH_BATCH):
+        chunk = searchable[start : start + SEARCH_BATCH]
+        items, request_id = _search(ctx, chunk)
+        for sku in chunk:
+            item = items.get(sku)
+            found[sku] = (
+                listing_view(item, sku, ctx.marketplace_id)
+                if item is not None
+                else _not_found(sku, ctx.marketplace_id, request_id)
+            )
+    for sku in wanted:
+        if "," in sku:
+            try:
+                found[sku] = read_listing(ctx, sku)
+            except NotFoundError as exc:
+                found[sku] = exc
+    return found
+
+
+def check_closable(view: ListingView) -> None:
+    """Refuse a listing whose only offer is fulfilled by Amazon.
+
+    Raises:
+        NotCancellableError: state ``FBA`` with what to do instead.
+    """
+    if view.fba_only:
+        codes = ", ".join(sorted(view.channels))
+        raise NotCancellableError(
+            f"listing {view.sku} is fulfilled by Amazon ({codes}); its quantity is Amazon's to set.",
+            target_id=view.sku,
+            state="FBA",
+            hint=FBA_HINT,
+        )
+
+
+def issues_from_json(raw: object) -> tuple[ListingIssue, ...]:
+    """Amazon's ``issues`` array (Listings Items API) as typed :class:`ListingIssue` values."""
+    issues: list[ListingIssue] = []
+    for item in raw if isinstance(raw, list) else []:
+        if not isinstance(item, Mapping):
+            continue
+        severity = item.get("severity")
+        names = item.get("attributeNames") or ()
+        issues.append(
+            ListingIssue(
+                code=str(item.get("code", "")),
+                message=str(item.get("message", "")),
+                severity=severity if severity in _SEVERITIES else "ERROR",
+                attribute_names=tuple(str(n) for n in names),
+            )
+        )
+    return tuple(issues)

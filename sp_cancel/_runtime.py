@@ -1,0 +1,297 @@
+"""What every workflow shares: the context, the Feeds API lifecycle and the Reports API lifecycle.
+
+:class:`Context` is what a workflow function needs from the client. :class:`FeedRunner`
+submits, recovers and waits for feeds (once, for every workflow that submits
+one); :func:`run_report` creates, polls, downloads and gunzips a report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, Final
+
+import attrs
+
+import sp_cancel._events as events
+from sp_cancel.clock import parse_time
+from sp_cancel.errors import FeedError, FeedTimeoutError, OutcomeUnknownError, ServerError
+from sp_cancel.feeds import document_hash
+from sp_cancel.logging import get_logger
+
+if TYPE_CHECKING:
+    from sp_cancel.clock import Clock, Sleep
+    from sp_cancel.journal import JournalLike
+    from sp_cancel.transport import SpApi
+
+__all__ = ["Context", "FeedRunner", "FeedState", "Progress", "run_report"]
+
+
+# --- from _context.py ----------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class Context:
+    """The parts of a :class:`~sp_cancel.SellerClient` the workflows use."""
+
+    api: SpApi
+    journal: JournalLike
+    runner: FeedRunner
+    clock: Clock
+    sleep: Sleep
+    seller_id: str
+    marketplace_id: str
+
+
+# --- from _feedrun.py ----------------------------------------
+
+TERMINAL: Final = frozenset({"DONE", "CANCELLED", "FATAL"})
+
+# A recovered feed must have been created within this distance of our createFeed attempt.
+RECOVERY_SLACK: Final = timedelta(minutes=2)
+
+# Seconds to wait before looking for a feed a second time, before concluding it was never created.
+RECHECK_DELAY: Final = 30.0
+
+Progress = Callable[["FeedState", float], None]
+
+"""Called after each poll with the feed's state and the seconds waited so far."""
+
+
+@attrs.frozen(kw_only=True)
+class FeedState:
+    """What ``getFeed`` said about one feed."""
+
+    feed_id: str
+    feed_type: str
+    status: str
+    created_at: datetime | None = None
+    result_document_id: str | None = None
+
+    @property
+    def finished(self) -> bool:
+        """True once the feed is DONE, CANCELLED or FATAL."""
+        return self.status in TERMINAL
+
+
+def _state(data: Mapping[str, Any]) -> FeedState:
+    return FeedState(
+        feed_id=str(data["feedId"]),
+        feed_type=str(data.get("feedType", "")),
+        status=str(data["processingStatus"]),
+        created_at=parse_time(data.get("createdTime")),
+        result_document_id=data.get("resultFeedDocumentId"),
+    )
+
+
+class FeedRunner:
+    """Submits, recovers, polls and reads feeds for one seller."""
+
+    def __init__(
+        self,
+        *,
+        api: SpApi,
+        journal: JournalLike,
+        clock: Clock,
+        sleep: Sleep,
+        poll_initial: float = 15.0,
+        poll_max: float = 120.0,
+    ) -> None:
+        """Bind the runner to a transport, journal and clock."""
+        self._api = api
+        self._journal = journal
+        self._clock = clock
+        self._sleep = sleep
+        self._poll_initial = poll_initial
+        self._poll_max = poll_max
+        self._log = get_logger()
+
+    def submit(
+        self,
+        *,
+        feed_type: str,
+        content_type: str,
+        document: bytes,
+        message_ids: Mapping[str, int],
+        marketplace_ids: Sequence[str],
+        owner: str | None = None,
+    ) -> str:
+        """Submit ``document`` for the journal entries ``message_ids`` names; return the feed id.
+
+        The entries must be planned (leased to ``owner`` when given). They are marked submitting
+        after the upload and just before ``createFeed``; if anything fails before that, they are
+        still planned and nothing reached Amazon.
+        """
+        keys = list(message_ids)
+        digest = document_hash(document)
+        created = self._api.create_feed_document(content_type=content_type).data
+        self._api.upload(created["url"], document, content_type)
+        # From here on Amazon may create the feed: record that before asking.
+        sent_at = self._clock.now()
+        self._journal.mark_submitting(
+            keys, feed_type=feed_type, document_hash=digest, message_ids=message_ids, sent_at=sent_at, owner=owner
+        )
+        document_id = str(created["feedDocumentId"])
+        try:
+            feed_id = self._create_feed(feed_type, document_id, marketplace_ids)
+        except OutcomeUnknownError:
+            found = self.recover(feed_type=feed_type, sent_at=sent_at, marketplace_ids=marketplace_ids)
+            if found is None:
+                # Look once more after a pause: a feed just created may not be listed at once, and a second
+                # adjustment feed would cancel units (or refund) twice.
+                self._sleep(RECHECK_DELAY)
+                found = self.recover(feed_type=feed_type, sent_at=sent_at, marketplace_ids=marketplace_ids)
+            if found is None:
+                # Amazon shows no feed we could have created: it was not created. Send once more.
+                feed_id = self._create_feed(feed_type, document_id, marketplace_ids)
+            else:
+                feed_id = found
+        self._journal.mark_submitted(keys, feed_id=feed_id)
+        self._log.info(
+            events.FEED_SUBMITTED, feed_id=feed_id, feed_type=feed_type, messages=len(keys), document_hash=digest
+        )
+        return feed_id
+
+    def recover(self, *, feed_type: str, sent_at: datetime, marketplace_ids: Sequence[str]) -> str | None:
+        """Find the feed an ambiguous ``createFeed`` may have created, or ``None`` if there is none.
+
+        Candidates: feeds of ``feed_type`` for the same marketplaces, created within
+        :data:`RECOVERY_SLACK` of ``sent_at``, that the journal does not already own.
+        The closest in time wins.
+        """
+        since = sent_at - RECOVERY_SLACK
+        known = self._journal.known_feed_ids(feed_type, since)
+        token: str | None = None
+        candidates: list[FeedState] = []
+        while True:
+            if token is None:
+                data = self._api.get_feeds(feed_types=[feed_type], created_since=since, page_size=100).data
+            else:
+                data = self._api.get_feeds(next_token=token).data
+            for raw in data.get("feeds") or []:
+                state = _state(raw)
+                same_market = sorted(raw.get("marketplaceIds") or []) == sorted(marketplace_ids)
+                if state.feed_id in known or not same_market or state.created_at is None:
+                    continue
+                if abs(state.created_at - sent_at) <= RECOVERY_SLACK:
+                    candidates.append(state)
+            token = data.get("nextToken")
+            if not token:
+                break
+        if not candidates:
+            return None
+        best = min(candidates, key=lambda s: abs((s.created_at or sent_at) - sent_at))
+        self._log.warning(events.FEED_RECOVERED, feed_id=best.feed_id, feed_type=feed_type, candidates=len(candidates))
+        return best.feed_id
+
+    def _create_feed(self, feed_type: str, document_id: str, marketplace_ids: Sequence[str]) -> str:
+        response = self._api.create_feed(
+            feed_type=feed_type, input_feed_document_id=document_id, marketplace_ids=list(marketplace_ids)
+        )
+        return str(response.data["feedId"])
+
+    def status(self, feed_id: str) -> FeedState:
+        """Read the feed's state once (``getFeed``)."""
+        return _state(self._api.get_feed(feed_id).data)
+
+    def wait(self, feed_id: str, *, timeout: float, progress: Progress | None = None) -> FeedState:
+        """Poll until the feed is DONE/CANCELLED/FATAL; raise :class:`FeedTimeoutError` past ``timeout``."""
+        start = self._clock.monotonic()
+        interval = self._poll_initial
+        while True:
+            state = self.status(feed_id)
+            waited = self._clock.monotonic() - start
+            self._log.debug(events.FEED_POLLED, feed_id=feed_id, status=state.status, waited=round(waited, 1))
+            if progress is not None:
+                progress(state, waited)
+            if state.finished:
+                self._log.info(events.FEED_FINISHED, feed_id=feed_id, status=state.status, waited=round(waited, 1))
+                return state
+            remaining = timeout - waited
+            if remaining <= 0:
+                raise FeedTimeoutError(
+                    f"still {state.status} after {waited:.0f} s; call client.wait(outcome) to keep waiting",
+                    feed_id=feed_id,
+                    processing_status=state.status,
+                )
+            self._sleep(min(interval, remaining))
+            interval = min(interval * 1.5, self._poll_max)
+
+    def result(self, state: FeedState) -> bytes:
+        """Download the processing report of a DONE feed (gunzipped bytes)."""
+        if state.status != "DONE" or not state.result_document_id:
+            raise FeedError(
+                f"has no processing report (status {state.status})",
+                feed_id=state.feed_id,
+                processing_status=state.status,
+            )
+        doc = self._api.get_feed_document(state.result_document_id).data
+        return self._api.download(doc["url"], compression=doc.get("compressionAlgorithm"))
+
+
+# --- from _reports.py ----------------------------------------
+
+_POLL_INITIAL: Final = 15.0
+
+_POLL_MAX: Final = 120.0
+
+
+def run_report(
+    ctx: Context,
+    report_type: str,
+    *,
+    marketplace_ids: Sequence[str] | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    timeout: float = 1800.0,
+    inflate: bool = True,
+) -> bytes:
+    """Request ``report_type``, wait for it and return its document.
+
+    Args:
+        ctx: the client's context (API, clock, sleep).
+        report_type: e.g. ``GET_V2_SELLER_PERFORMANCE_REPORT``.
+        marketplace_ids: default: the client's marketplace.
+        start: ``dataStartTime``, when the report takes one.
+        end: ``dataEndTime``, when the report takes one.
+        timeout: seconds to wait for ``DONE``.
+        inflate: gunzip a ``GZIP`` document here; ``False`` returns the bytes as downloaded (still compressed),
+            for a parser that inflates them chunk by chunk (the All Orders report: memory holds the compressed
+            document, not the text).
+
+    Raises:
+        FeedError: the report ended ``CANCELLED`` (Amazon's answer when there is no data) or ``FATAL``;
+            ``processing_status`` says which.
+        FeedTimeoutError: still in progress after ``timeout`` seconds (carries the report id).
+        ServerError: ``DONE`` without a ``reportDocumentId``.
+    """
+    created = ctx.api.create_report(
+        report_type=report_type,
+        marketplace_ids=list(marketplace_ids or [ctx.marketplace_id]),
+        data_start_time=start,
+        data_end_time=end,
+    )
+    report_id = str(created.data["reportId"])
+    begun = ctx.clock.monotonic()
+    interval = _POLL_INITIAL
+    while True:
+        waited = ctx.clock.monotonic() - begun
+        ctx.sleep(min(interval, max(timeout - waited, 0.0)))
+        interval = min(interval * 1.5, _POLL_MAX)
+        report = ctx.api.get_report(report_id).data
+        status = report.get("processingStatus")
+        if status == "DONE":
+            break
+        if status in {"CANCELLED", "FATAL"}:
+            raise FeedError(f"report {report_type} ended {status}", feed_id=report_id, processing_status=status)
+        waited = ctx.clock.monotonic() - begun
+        if waited >= timeout:
+            raise FeedTimeoutError(
+                f"report {report_type} still {status} after {waited:.0f} s", feed_id=report_id, processing_status=status
+            )
+    document_id = report.get("reportDocumentId")
+    if not document_id:
+        raise ServerError(f"report {report_id} is DONE but has no reportDocumentId", operation="getReport")
+    document = ctx.api.get_report_document(document_id).data
+    compression = document.get("compressionAlgorithm") if inflate else None
+    return ctx.api.download(document["url"], compression=compression)

@@ -1,0 +1,90 @@
+"""``sp-cancel rate``: the cancellation rate, optionally beside Amazon's own figure."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from sp_cancel.cli._common import Output, add_client_options, jsonable, make_client
+from sp_cancel.errors import CancellationRateError
+from sp_cancel.models import CancelReason, CancelRequest
+
+if TYPE_CHECKING:
+    from sp_cancel.client import SellerClient
+    from sp_cancel.metrics import CancellationRateReport
+    from sp_cancel.testing import Simulator
+
+__all__ = ["demo_section", "register"]
+
+
+def register(subparsers: Any) -> None:
+    """Add ``rate``."""
+    rate = subparsers.add_parser("rate", help="the seller-cancelled rate of seller-fulfilled orders (target < 2.5 %%)")
+    rate.add_argument("--days", type=_days, default=7.0, help="window length in days (default 7, Amazon's)")
+    rate.add_argument("--source", choices=["auto", "orders", "report"], default="auto")
+    rate.add_argument("--compare", action="store_true", help="also request Amazon's seller performance report")
+    add_client_options(rate)
+    rate.set_defaults(run=_rate)
+
+
+def _days(text: str) -> float:
+    """``--days``: a positive number of days (argparse turns the ValueError into a usage error, exit 2)."""
+    days = float(text)
+    if not 0 < days <= 3650:  # also refuses nan and inf
+        raise argparse.ArgumentTypeError(f"--days must be a positive number of days, got {text}")
+    return days
+
+
+def as_json(report: CancellationRateReport) -> dict[str, Any]:
+    """The report as JSON-ready values (Decimals as strings, days and times in ISO 8601)."""
+    data: dict[str, Any] = jsonable(report)
+    data["by_day"] = [
+        {"day": d.day.isoformat(), "orders": d.orders, "cancelled": d.cancelled, "rate": str(d.rate)}
+        for d in report.by_day
+    ]
+    return data
+
+
+def show(out: Output, report: CancellationRateReport) -> None:
+    """Print a report: the headline, then the days."""
+    out.line(str(report))
+    out.line(f"source: {report.source}")
+    out.table(
+        [(d.day, d.orders, d.cancelled, f"{d.rate:.2%}") for d in report.by_day], ["day", "orders", "cancelled", "rate"]
+    )
+
+
+def _rate(args: argparse.Namespace, out: Output) -> int:
+    with make_client(args) as client:
+        report = client.cancellation_rate(
+            window=timedelta(days=args.days), source=args.source, compare_with_amazon=args.compare
+        )
+    show(out, report)
+    out.json(as_json(report))
+    return 0
+
+
+def demo_section(client: SellerClient, sim: Simulator, out: Output) -> None:
+    """The demo's cancellation-rate part: local figure, Amazon's figure, and the batch guard."""
+    out.heading("Cancellation rate after the demo's cancellations, beside Amazon's own figure")
+    report = client.cancellation_rate(compare_with_amazon=True)
+    show(out, report)
+    unshipped = sorted(
+        o.order_id
+        for o in sim.world.orders.values()
+        if o.status == "Unshipped"
+        and o.fulfillment_channel == "MFN"
+        and o.marketplace_id == sim.marketplace_id
+        and o.buyer_requested_at is None
+    )
+    if unshipped:
+        limit = float(report.target)
+        requests = [CancelRequest(order_id=o, reason=CancelReason.NO_INVENTORY) for o in unshipped]
+        out.line(f"what_if({len(requests)}): {report.what_if(len(requests)).projected_rate:.2%}")
+        try:
+            batch = client.cancel_orders(requests, max_rate=limit)
+        except CancellationRateError as exc:
+            out.line(f"cancel_orders({len(requests)} orders, max_rate={limit}) refused, nothing sent: {exc}")
+        else:
+            out.line(f"cancel_orders({len(requests)} orders, max_rate={limit}) allowed: {len(batch.outcomes)} sent")

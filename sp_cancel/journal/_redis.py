@@ -1,0 +1,568 @@
+"""The Redis journal (:class:`sp_cancel.journal.RedisJournal`): the same journal, shared by workers on several hosts.
+
+Key layout and serialisation, the client, transactions and queries, and the
+state changes, in that order.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any, Final, Protocol, TypeVar
+
+from sp_cancel.clock import Clock, SystemClock
+from sp_cancel.errors import InvalidInputError
+from sp_cancel.journal._entry import (
+    DEFAULT_LEASE_SECONDS,
+    FINAL,
+    Entry,
+    FinalState,
+    JournalBase,
+    JournalError,
+    LeaseLostError,
+)
+from sp_cancel.journal._schema import (
+    COLUMNS,
+    check_key,
+    check_lease,
+    check_submitting,
+    dump_json,
+    format_ts,
+    row_to_entry,
+)
+
+__all__ = ["RedisJournal", "RedisJournalStore"]
+
+
+# --- from _journal_redis_keys.py ----------------------------------------
+
+_FIELDS: Final = tuple(name.strip() for name in COLUMNS.split(","))
+
+_UNFINISHED: Final = frozenset({"planned", "submitted"})
+
+_EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
+
+_MICROSECOND: Final = timedelta(microseconds=1)
+
+_Raw = dict[str, str]
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
+
+
+def _decoded(raw: Mapping[Any, Any] | None) -> _Raw | None:
+    if not raw:
+        return None  # HGETALL of a missing key is an empty hash
+    return {_text(name): _text(value) for name, value in raw.items()}
+
+
+def _micros(timestamp: str) -> int:
+    """A stored timestamp as whole microseconds since the epoch: exact in a sorted set's score (< 2**53)."""
+    return (datetime.strptime(timestamp, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC) - _EPOCH) // _MICROSECOND
+
+
+def _as_entry(raw: Mapping[str, str]) -> Entry:
+    row: dict[str, Any] = {name: raw.get(name) for name in _FIELDS}
+    if row["message_id"] is not None:
+        row["message_id"] = int(row["message_id"])
+    return row_to_entry(row)
+
+
+def _member(raw: Mapping[str, str]) -> str:
+    return f"{int(raw['seq']):020d}:{raw['key']}"
+
+
+def _order(raw: Mapping[str, str]) -> tuple[str, int]:
+    return raw["created_at"], int(raw["seq"])
+
+
+class _RedisKeys:
+    """The names of a journal's keys under its ``prefix``."""
+
+    _prefix: str
+
+    def _entry_key(self, key: str) -> str:
+        return f"{self._prefix}entry:{key}"
+
+    def _find_key(self, kind: str, target: str) -> str:
+        return f"{self._prefix}find:{len(kind)}:{kind}:{target}"  # the length keeps kind and target apart
+
+    def _feed_key(self, feed_id: str) -> str:
+        return f"{self._prefix}feed:{feed_id}"
+
+    def _feed_type_key(self, feed_type: str) -> str:
+        return f"{self._prefix}feed_type:{feed_type}"
+
+    @property
+    def _unfinished_key(self) -> str:
+        return f"{self._prefix}unfinished"
+
+    @property
+    def _seq_key(self) -> str:
+        return f"{self._prefix}seq"
+
+
+# --- from _journal_redis_io.py ----------------------------------------
+
+_REDIS_MISSING: Final = (
+    "RedisJournal needs the 'redis' package, which is an optional extra: pip install 'sp-cancel[redis]'"
+)
+
+_T = TypeVar("_T")
+
+# What a step of a transaction decides: its result, and the writes to queue in MULTI (None: nothing to write).
+_Writes = Callable[[Any], None]
+
+
+class _RedisClient(Protocol):
+    """The part of ``redis.Redis`` this module uses."""
+
+    def pipeline(self, transaction: bool = True) -> Any:  # noqa: FBT001, FBT002 - redis-py's signature
+        """A pipeline; with ``transaction=True`` it can ``watch`` keys and run ``MULTI``/``EXEC``."""
+        ...
+
+    def close(self) -> None:
+        """Close the client's connections."""
+        ...
+
+
+class RedisJournalStore(JournalBase, _RedisKeys):
+    """The Redis client of a :class:`~sp_cancel.journal.RedisJournal`, and its read-only queries.
+
+    See :class:`~sp_cancel.journal.RedisJournal` for the arguments and the key layout.
+    """
+
+    def __init__(
+        self,
+        url: str | None = None,
+        *,
+        client: _RedisClient | None = None,
+        clock: Clock | None = None,
+        prefix: str = "sp_cancel:journal:",
+    ) -> None:
+        try:
+            import redis  # noqa: PLC0415 - optional extra, imported only when used
+        except ImportError as exc:
+            raise ImportError(_REDIS_MISSING) from exc
+        if not isinstance(prefix, str):
+            raise InvalidInputError(f"prefix must be a string, got {prefix!r}", field="prefix")
+        self._owns_client = client is None
+        if client is None:
+            client = redis.Redis.from_url(url or "redis://localhost:6379/0")
+        self._client: _RedisClient = client
+        self._watch_error: type[Exception] = redis.exceptions.WatchError
+        self._clock: Clock = clock or SystemClock()
+        self._prefix = prefix
+        self._closed = False
+
+    @property
+    def prefix(self) -> str:
+        """The prefix of every key of this journal."""
+        return self._prefix
+
+    def close(self) -> None:
+        """Stop using Redis (closing the client only when this journal created it from a URL)."""
+        if not self._closed and self._owns_client:
+            self._client.close()
+        self._closed = True
+
+    # --- plumbing ---
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise JournalError(f"{self!r} is closed")
+
+    def _atomic(self, keys: Sequence[str], step: Callable[[Any], tuple[_T, _Writes | None]]) -> _T:
+        """Run ``step`` on the watched entries of ``keys`` until its writes commit unchanged by anyone else.
+
+        ``step(pipe)`` reads through ``pipe`` (commands run at once while watching) and returns its
+        result and the writes to queue, or raises to change nothing.
+        """
+        self._check_open()
+        watched = [self._entry_key(key) for key in keys]
+        while True:
+            with self._client.pipeline(transaction=True) as pipe:
+                try:
+                    pipe.watch(*watched)
+                    result, writes = step(pipe)
+                    if writes is not None:
+                        pipe.multi()
+                        writes(pipe)
+                        pipe.execute()
+                except self._watch_error:
+                    continue  # a watched entry changed under us: decide again on fresh data
+                return result
+
+    def _query(self, command: str, *args: Any) -> Any:
+        """One read-only command, e.g. ``self._query("zrange", name, 0, -1)``."""
+        self._check_open()
+        with self._client.pipeline(transaction=False) as pipe:
+            getattr(pipe, command)(*args)
+            return pipe.execute()[0]
+
+    def _read(self, pipe: Any, key: str) -> _Raw | None:
+        return _decoded(pipe.hgetall(self._entry_key(key)))
+
+    def _read_many(self, keys: Sequence[str]) -> list[_Raw]:
+        """The hashes of ``keys`` that still exist, in one round trip."""
+        self._check_open()
+        if not keys:
+            return []
+        with self._client.pipeline(transaction=False) as pipe:
+            for key in keys:
+                pipe.hgetall(self._entry_key(key))
+            found = [_decoded(raw) for raw in pipe.execute()]
+        return [raw for raw in found if raw is not None]
+
+    def _write(self, pipe: Any, key: str, changes: Mapping[str, str | None]) -> None:
+        """Queue ``HSET`` of the changed fields and ``HDEL`` of those that become ``NULL``."""
+        name = self._entry_key(key)
+        present = {field: value for field, value in changes.items() if value is not None}
+        absent = [field for field, value in changes.items() if value is None]
+        if present:
+            pipe.hset(name, mapping=present)
+        if absent:
+            pipe.hdel(name, *absent)
+
+    @staticmethod
+    def _changed(raw: _Raw, changes: Mapping[str, str | None]) -> _Raw:
+        updated = dict(raw)
+        for field, value in changes.items():
+            if value is None:
+                updated.pop(field, None)
+            else:
+                updated[field] = value
+        return updated
+
+    @staticmethod
+    def _require_owner(raw: _Raw | None, key: str, owner: str) -> _Raw:
+        if raw is None:
+            raise LeaseLostError(f"journal entry {key!r} does not exist (released?)")
+        if raw["state"] != "planned" or raw.get("owner") != owner:
+            raise LeaseLostError(f"journal entry {key!r} is {raw['state']} and no longer leased to this caller")
+        return raw
+
+    # --- reading ---
+
+    def get(self, key: str) -> Entry | None:
+        """The entry for ``key``, or ``None``."""
+        found = self._read_many([key])
+        return _as_entry(found[0]) if found else None
+
+    def find(self, kind: str, target: str) -> list[Entry]:
+        """Entries of ``kind`` for ``target`` (order id or SKU), newest first."""
+        members = self._query("zrevrange", self._find_key(kind, target), 0, -1)
+        found = self._read_many([_text(m).split(":", 1)[1] for m in members])
+        # Sorted again on what was read: an entry released and planned again meanwhile has a new place.
+        found = [raw for raw in found if (raw["kind"], raw["target"]) == (kind, target)]
+        return [_as_entry(raw) for raw in sorted(found, key=_order, reverse=True)]
+
+    def unfinished(self) -> list[Entry]:
+        """Entries still ``planned`` or ``submitted``, oldest first: what ``resume()`` must finish."""
+        members = self._query("zrange", self._unfinished_key, 0, -1)
+        found = self._read_many([_text(m).split(":", 1)[1] for m in members])
+        return [_as_entry(raw) for raw in sorted(found, key=_order) if raw["state"] in _UNFINISHED]
+
+    def by_feed(self, feed_id: str) -> list[Entry]:
+        """Entries sent in feed ``feed_id``, by message id (entries without one first, as in SQLite)."""
+        members = self._query("smembers", self._feed_key(feed_id))
+        found = [raw for raw in self._read_many(sorted(_text(m) for m in members)) if raw.get("feed_id") == feed_id]
+
+        def by_message(raw: _Raw) -> tuple[bool, int, int]:
+            message_id = raw.get("message_id")
+            return message_id is not None, int(message_id or 0), int(raw["seq"])
+
+        return [_as_entry(raw) for raw in sorted(found, key=by_message)]
+
+    def known_feed_ids(self, feed_type: str, since: datetime) -> set[str]:
+        """Feed ids of ``feed_type`` sent since ``since``: ours, when recovering with ``getFeeds``."""
+        start = format_ts(since)
+        members = self._query("zrangebyscore", self._feed_type_key(feed_type), _micros(start), "+inf")
+        keys = [_text(m) for m in members]
+        return {
+            raw["feed_id"]
+            for raw in self._read_many(keys)
+            if "feed_id" in raw and raw.get("feed_type") == feed_type and raw.get("submitted_at", "") >= start
+        }
+
+
+# --- from _journal_redis.py ----------------------------------------
+
+
+class RedisJournal(RedisJournalStore):
+    """The journal in Redis: the same states, leases, errors and answers as the SQLite :class:`Journal`.
+
+    Use it when workers on several hosts work for the same seller: they then share one journal, so
+    two workers never submit the same cancellation or refund. Each state change is an atomic
+    ``WATCH``/``MULTI`` transaction on the entries it touches (key layout: the journal page of the docs).
+
+    Leases and timestamps come from ``clock`` (each host's own clock, as with SQLite), so the hosts'
+    clocks must agree to well within a lease (300 s by default): keep them synchronised (NTP).
+    Redis must keep what it acknowledged: ``maxmemory-policy noeviction`` and an append-only file.
+
+    Needs the ``redis`` extra (``pip install 'sp-cancel[redis]'``); a single Redis server (or a
+    primary with replicas), not Redis Cluster.
+
+    Args:
+        url: Redis URL, e.g. ``"redis://cache:6379/0"`` (default ``redis://localhost:6379/0``); unused with
+            ``client``. Nothing connects until the first call.
+        client: a ready ``redis.Redis`` (or compatible, e.g. ``fakeredis.FakeRedis``) to use instead of
+            ``url``; :meth:`close` leaves it open.
+        clock: where ``now()`` comes from (timestamps and leases); default the system clock.
+        prefix: prefix of every key; journals with different prefixes are independent.
+    """
+
+    def __repr__(self) -> str:
+        return f"RedisJournal(prefix={self._prefix!r})"  # never the URL: it may hold a password
+
+    # --- planning and leases ---
+
+    def plan(
+        self,
+        key: str,
+        *,
+        kind: str,
+        target: str,
+        payload: Mapping[str, Any],
+        lease_seconds: float = DEFAULT_LEASE_SECONDS,
+    ) -> tuple[Entry, bool]:
+        """Record ``key`` as planned unless it exists; atomic across threads, processes and hosts.
+
+        Returns:
+            ``(entry, True)`` for the one caller that created the entry (it now holds a lease of
+            ``lease_seconds``, token in ``entry.owner``), ``(existing entry, False)`` for everyone else.
+        """
+        check_key(key)
+        check_key(kind, "kind")
+        check_key(target, "target")
+        data = dump_json(payload, "payload")
+        lease = check_lease(lease_seconds)
+        owner = uuid.uuid4().hex
+
+        def step(pipe: Any) -> tuple[tuple[Entry, bool], _Writes | None]:
+            existing = self._read(pipe, key)
+            if existing is not None:
+                # Our own token: an earlier attempt committed but its reply was lost (redis-py then raises WatchError).
+                mine = existing["state"] == "planned" and existing.get("owner") == owner
+                return (_as_entry(existing), mine), None
+            now = self._now()
+            raw: _Raw = {
+                "key": key,
+                "kind": kind,
+                "target": target,
+                "state": "planned",
+                "payload": data,
+                "created_at": format_ts(now),
+                "updated_at": format_ts(now),
+                "owner": owner,
+                "lease_until": format_ts(now + timedelta(seconds=lease)),
+                "seq": str(pipe.incr(self._seq_key)),  # outside MULTI: a retried step only leaves a gap
+            }
+            score, member = _micros(raw["created_at"]), _member(raw)
+
+            def writes(tx: Any) -> None:
+                tx.hset(self._entry_key(key), mapping=raw)
+                tx.zadd(self._find_key(kind, target), {member: score})
+                tx.zadd(self._unfinished_key, {member: score})
+
+            return (_as_entry(raw), True), writes
+
+        return self._atomic([key], step)
+
+    def take_over(self, key: str, *, lease_seconds: float = DEFAULT_LEASE_SECONDS) -> Entry | None:
+        """Take the expired lease of a planned entry; exactly one concurrent caller gets it.
+
+        Returns:
+            The entry with the caller's new lease (token in ``owner``), or ``None`` when the entry is
+            gone, no longer planned, or its lease is still live (someone else holds it).
+        """
+        lease = check_lease(lease_seconds)
+
+        def step(pipe: Any) -> tuple[Entry | None, _Writes | None]:
+            raw = self._read(pipe, key)
+            if raw is None:
+                return None, None
+            now = self._now()
+            if raw["state"] != "planned" or not _as_entry(raw).lease_expired(now):
+                return None, None
+            changes = {
+                "owner": uuid.uuid4().hex,
+                "lease_until": format_ts(now + timedelta(seconds=lease)),
+                "updated_at": format_ts(now),
+            }
+            return _as_entry(self._changed(raw, changes)), lambda tx: self._write(tx, key, changes)
+
+        return self._atomic([key], step)
+
+    def renew_lease(self, key: str, *, owner: str, lease_seconds: float = DEFAULT_LEASE_SECONDS) -> Entry:
+        """Extend the lease ``owner`` holds on a planned entry (for long preparations).
+
+        Raises:
+            LeaseLostError: the entry is not planned under ``owner`` any more.
+        """
+        lease = check_lease(lease_seconds)
+
+        def step(pipe: Any) -> tuple[Entry, _Writes | None]:
+            raw = self._require_owner(self._read(pipe, key), key, owner)
+            now = self._now()
+            changes = {"lease_until": format_ts(now + timedelta(seconds=lease)), "updated_at": format_ts(now)}
+            return _as_entry(self._changed(raw, changes)), lambda tx: self._write(tx, key, changes)
+
+        return self._atomic([key], step)
+
+    # --- the submission ---
+
+    def mark_submitting(
+        self,
+        keys: Sequence[str],
+        *,
+        feed_type: str | None,
+        document_hash: str | None,
+        message_ids: Mapping[str, int] | None = None,
+        sent_at: datetime,
+        owner: str | None = None,
+    ) -> list[Entry]:
+        """Record, *before* the non-idempotent call, that these planned entries are being sent.
+
+        The entries become ``submitted`` with no feed id (:attr:`Entry.send_uncertain`). All keys
+        change or none. See :meth:`Journal.mark_submitting` for the arguments.
+
+        Raises:
+            JournalError: a key is unknown or not planned.
+            LeaseLostError: ``owner`` no longer holds a key's lease.
+        """
+        unique, ids = check_submitting(keys, message_ids)
+        sent = format_ts(sent_at)
+
+        def step(pipe: Any) -> tuple[list[Entry], _Writes | None]:
+            now = format_ts(self._now())
+            found: list[_Raw] = []
+            for key in unique:  # check every key before writing any: all or nothing
+                raw = self._read(pipe, key)
+                if owner is not None:
+                    self._require_owner(raw, key, owner)
+                if raw is None:
+                    raise JournalError(f"journal entry {key!r} does not exist")
+                if raw["state"] != "planned":
+                    raise JournalError(f"journal entry {key!r} is {raw['state']}, not planned: it was already sent")
+                found.append(raw)
+            changes = [
+                {
+                    "state": "submitted",
+                    "feed_type": feed_type,
+                    "document_hash": document_hash,
+                    "message_id": None if ids.get(key) is None else str(ids[key]),
+                    "submitted_at": sent,
+                    "updated_at": now,
+                    "lease_until": None,
+                }
+                for key in unique
+            ]
+
+            def writes(tx: Any) -> None:
+                for key, change in zip(unique, changes, strict=True):
+                    self._write(tx, key, change)
+                    if feed_type is not None:
+                        tx.zadd(self._feed_type_key(feed_type), {key: _micros(sent)})
+
+            return [_as_entry(self._changed(raw, c)) for raw, c in zip(found, changes, strict=True)], writes
+
+        return self._atomic(unique, step)
+
+    def mark_submitted(self, keys: Sequence[str], *, feed_id: str) -> list[Entry]:
+        """Record the feed id Amazon returned for entries marked submitting.
+
+        Raises:
+            JournalError: a key is unknown, not submitted, or already has another feed id.
+        """
+        check_key(feed_id, "feed_id")
+        unique = list(dict.fromkeys(keys))
+        if not unique:
+            self._check_open()
+            return []
+
+        def step(pipe: Any) -> tuple[list[Entry], _Writes | None]:
+            now = format_ts(self._now())
+            found: list[_Raw] = []
+            for key in unique:
+                raw = self._read(pipe, key)
+                if raw is None:
+                    raise JournalError(f"journal entry {key!r} does not exist")
+                if raw["state"] != "submitted":
+                    raise JournalError(f"journal entry {key!r} is {raw['state']}, not submitted")
+                if raw.get("feed_id") not in (None, feed_id):
+                    raise JournalError(f"journal entry {key!r} already belongs to feed {raw['feed_id']}")
+                found.append(raw)
+            changes = {"feed_id": feed_id, "updated_at": now}
+
+            def writes(tx: Any) -> None:
+                for key in unique:
+                    self._write(tx, key, changes)
+                tx.sadd(self._feed_key(feed_id), *unique)
+
+            return [_as_entry(self._changed(raw, changes)) for raw in found], writes
+
+        return self._atomic(unique, step)
+
+    def mark_done(self, key: str, *, state: FinalState, outcome: Mapping[str, Any]) -> Entry:
+        """Record how a planned or submitted entry ended: ``done``, ``rejected`` or ``failed``.
+
+        Marking an entry again with the state it already has is a no-op.
+
+        Raises:
+            JournalError: the key is unknown, or it already ended with a different state.
+        """
+        if state not in FINAL:
+            raise InvalidInputError(f"state must be one of {sorted(FINAL)}, got {state!r}", field="state")
+        data = dump_json(outcome, "outcome")
+
+        def step(pipe: Any) -> tuple[Entry, _Writes | None]:
+            raw = self._read(pipe, key)
+            if raw is None:
+                raise JournalError(f"journal entry {key!r} does not exist")
+            if raw["state"] in FINAL:
+                if raw["state"] == state:
+                    return _as_entry(raw), None
+                raise JournalError(f"journal entry {key!r} already ended {raw['state']}; cannot mark it {state}")
+            changes = {"state": state, "outcome": data, "updated_at": format_ts(self._now()), "lease_until": None}
+
+            def writes(tx: Any) -> None:
+                self._write(tx, key, changes)
+                tx.zrem(self._unfinished_key, _member(raw))
+
+            return _as_entry(self._changed(raw, changes)), writes
+
+        return self._atomic([key], step)
+
+    def release(self, key: str, *, owner: str | None = None) -> None:
+        """Delete a plan that was never sent, so the key can be planned again.
+
+        Allowed for ``planned`` entries and for ``submitted`` ones with no feed id when the caller
+        knows the call never went out (e.g. the document upload failed). Unknown keys are ignored.
+
+        Raises:
+            JournalError: the entry has a feed id or has ended: it was sent, keep it.
+            LeaseLostError: ``owner`` is given and no longer holds the planned entry's lease.
+        """
+
+        def step(pipe: Any) -> tuple[None, _Writes | None]:
+            raw = self._read(pipe, key)
+            if raw is None:
+                return None, None
+            if raw["state"] == "planned" and owner is not None and raw.get("owner") != owner:
+                raise LeaseLostError(f"journal entry {key!r} is leased to another caller")
+            if raw["state"] in FINAL or raw.get("feed_id") is not None:
+                raise JournalError(f"journal entry {key!r} was sent ({raw['state']}); it cannot be released")
+
+            def writes(tx: Any) -> None:
+                tx.delete(self._entry_key(key))
+                tx.zrem(self._find_key(raw["kind"], raw["target"]), _member(raw))
+                tx.zrem(self._unfinished_key, _member(raw))
+                if "feed_type" in raw:
+                    tx.zrem(self._feed_type_key(raw["feed_type"]), key)
+
+            return None, writes
+
+        self._atomic([key], step)

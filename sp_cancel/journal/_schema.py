@@ -1,0 +1,152 @@
+"""How the journal stores entries: the SQLite schema, timestamps, JSON payloads, and input checks."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from decimal import Decimal
+from enum import Enum
+from typing import Any, Final, Protocol
+
+from sp_cancel.clock import utc
+from sp_cancel.errors import InvalidInputError
+from sp_cancel.journal._entry import Entry
+
+BUSY_TIMEOUT_MS: Final = 30_000
+_SECRET_WORDS: Final = ("token", "secret", "password", "credential", "authorization")
+SCHEMA_VERSION: Final = 1
+SCHEMA: Final = """
+CREATE TABLE IF NOT EXISTS entries (
+    key           TEXT PRIMARY KEY,
+    kind          TEXT NOT NULL,
+    target        TEXT NOT NULL,
+    state         TEXT NOT NULL,
+    payload       TEXT NOT NULL,
+    feed_id       TEXT,
+    feed_type     TEXT,
+    document_hash TEXT,
+    message_id    INTEGER,
+    created_at    TEXT NOT NULL,
+    updated_at    TEXT NOT NULL,
+    submitted_at  TEXT,
+    outcome       TEXT,
+    owner         TEXT,
+    lease_until   TEXT
+);
+CREATE INDEX IF NOT EXISTS entries_kind_target ON entries (kind, target, created_at);
+CREATE INDEX IF NOT EXISTS entries_state ON entries (state);
+CREATE INDEX IF NOT EXISTS entries_feed ON entries (feed_id);
+CREATE INDEX IF NOT EXISTS entries_feed_type ON entries (feed_type, submitted_at);
+"""
+COLUMNS: Final = (
+    "key, kind, target, state, payload, feed_id, feed_type, document_hash, message_id, "
+    "created_at, updated_at, submitted_at, outcome, owner, lease_until"
+)
+
+
+def format_ts(value: datetime) -> str:
+    # Fixed width, so that text order is time order in SQL.
+    return utc(value).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _parse_ts(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    return datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+
+
+def _json_default(value: object) -> object:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, datetime):
+        return utc(value).isoformat()
+    if isinstance(value, tuple | set | frozenset):
+        return list(value)
+    if isinstance(value, Mapping):
+        return dict(value)
+    msg = f"{type(value).__name__} is not JSON data"
+    raise TypeError(msg)
+
+
+def _check_no_secrets(value: object, path: str) -> None:
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            lowered = str(key).lower()
+            if any(word in lowered for word in _SECRET_WORDS):
+                raise InvalidInputError(
+                    f"{path}.{key} looks like a secret; the journal stores ids, amounts and reasons only",
+                    field=path,
+                )
+            _check_no_secrets(item, f"{path}.{key}")
+    elif isinstance(value, list | tuple):
+        for item in value:
+            _check_no_secrets(item, path)
+
+
+def dump_json(value: Mapping[str, Any], field: str) -> str:
+    if not isinstance(value, Mapping):
+        raise InvalidInputError(f"{field} must be a mapping, got {type(value).__name__}", field=field)
+    _check_no_secrets(value, field)
+    try:
+        return json.dumps(value, default=_json_default, sort_keys=True, allow_nan=False, ensure_ascii=False)
+    except (TypeError, ValueError) as exc:
+        raise InvalidInputError(f"{field} is not JSON data: {exc}", field=field) from exc
+
+
+class _Row(Protocol):
+    """A stored entry's columns by name: an ``sqlite3.Row``, or a dict from the Redis journal."""
+
+    def __getitem__(self, name: str, /) -> Any: ...
+
+
+def row_to_entry(row: _Row) -> Entry:
+    created = _parse_ts(row["created_at"])
+    updated = _parse_ts(row["updated_at"])
+    assert created is not None  # noqa: S101 - NOT NULL columns
+    assert updated is not None  # noqa: S101
+    outcome = row["outcome"]
+    return Entry(
+        key=row["key"],
+        kind=row["kind"],
+        target=row["target"],
+        state=row["state"],
+        payload=json.loads(row["payload"]),
+        feed_id=row["feed_id"],
+        feed_type=row["feed_type"],
+        document_hash=row["document_hash"],
+        message_id=row["message_id"],
+        created_at=created,
+        updated_at=updated,
+        submitted_at=_parse_ts(row["submitted_at"]),
+        outcome=None if outcome is None else json.loads(outcome),
+        owner=row["owner"],
+        lease_until=_parse_ts(row["lease_until"]),
+    )
+
+
+def check_key(key: object, field: str = "key") -> str:
+    if not isinstance(key, str) or not key or len(key) > 512:
+        raise InvalidInputError(
+            f"{field} must be a non-empty string of at most 512 characters, got {key!r}", field=field
+        )
+    return key
+
+
+def check_lease(lease_seconds: float) -> float:
+    if not lease_seconds > 0:
+        raise InvalidInputError(f"lease_seconds must be positive, got {lease_seconds!r}", field="lease_seconds")
+    return float(lease_seconds)
+
+
+def check_submitting(keys: Sequence[str], message_ids: Mapping[str, int] | None) -> tuple[list[str], dict[str, int]]:
+    """``mark_submitting``'s arguments: the keys without duplicates (in order), and the message ids."""
+    unique = list(dict.fromkeys(keys))
+    if not unique:
+        raise InvalidInputError("mark_submitting needs at least one key", field="keys")
+    ids = dict(message_ids or {})
+    if set(ids) - set(unique):
+        raise InvalidInputError(f"message_ids names keys not being submitted: {sorted(set(ids) - set(unique))}")
+    return unique, ids

@@ -1,0 +1,266 @@
+"""The pyarrow reader behind ``rate_from_all_orders_file`` (the optional ``fast`` extra).
+
+The file is read in Python in chunks of whole orders (cut at the first line of the chunk's last
+order, so an order is never split), and each chunk is parsed by ``pyarrow.csv.read_csv`` (one
+thread per chunk) into the few columns the rate needs. Plain orders are counted per day with
+vectorised kernels; the few cancelled ones go through the same Python classification as the
+pure-Python reader. A worker thread parses the next chunk while this one counts the last (Arrow
+releases the GIL, so both cores work); at most two chunks are alive and Arrow's freed blocks are
+handed back after each, so memory is bounded by the chunk size whatever the file's size (Arrow's
+own streaming reader reads ahead without a bound we control).
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, time, timedelta
+from typing import IO, Any, Final, cast
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+
+from sp_cancel.errors import InvalidInputError
+from sp_cancel.metrics._allorders import (
+    CHANNEL,
+    ITEM_STATUS,
+    OPTIONAL,
+    ORDER_ID,
+    PURCHASED,
+    REQUIRED,
+    SALES,
+    STATUS,
+    UPDATED,
+    Attribution,
+    Counts,
+    header_names,
+    is_cancelled_item,
+    marketplace_of,
+)
+from sp_cancel.metrics._calculator import PENDING
+from sp_cancel.metrics._records import Fulfillment, OrderStatus, to_fulfillment, to_status
+
+__all__ = ["arrow_counts"]
+
+_CHUNK: Final = 4 << 20  # bytes of the file per read_csv call: two in flight stay well under 100 MiB
+_BLOCK: Final = 1 << 20  # bytes per parallel parsing block inside a chunk
+_TIMESTAMP: Final = pa.timestamp("us", tz="UTC")
+_TAIL: Final = 1 << 16  # bytes of a piece's end searched first for its last order
+_DAY_US: Final = 86_400_000_000
+_GZIP: Final = b"\x1f\x8b"
+_EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _values(column: Any, keep: Callable[[str], bool]) -> Any:
+    """The distinct values of a string column for which ``keep`` holds, as an Arrow array (for ``is_in``)."""
+    return pa.array([v for v in pc.unique(column).to_pylist() if v is not None and keep(v)], pa.string())
+
+
+def _mask(column: Any, keep: Callable[[str], bool]) -> Any:
+    return pc.is_in(column, value_set=_values(column, keep))
+
+
+def _field(line: bytes, index: int) -> bytes:
+    return line.split(b"\t", index + 1)[index]
+
+
+def _order_start(buf: bytes, lo: int, hi: int, id_index: int) -> int:
+    """Where, in ``buf[lo:hi]``, the last complete line's order starts (``lo`` if the slice holds one order)."""
+    end = buf.rfind(b"\n", lo, hi) + 1  # after the last complete line
+    if end <= lo:
+        return lo
+    cut = max(buf.rfind(b"\n", lo, end - 1) + 1, lo)
+    last_id = _field(buf[cut:end], id_index)
+    while cut > lo:  # walk back to the first line of that order
+        previous = max(buf.rfind(b"\n", lo, cut - 1) + 1, lo)
+        if _field(buf[previous:cut], id_index) != last_id:
+            break
+        cut = previous
+    return cut
+
+
+def _file_pieces(path: str | os.PathLike[str], start: int, id_index: int) -> Iterator[Any]:
+    """The data rows of an uncompressed file, from byte ``start``, as Arrow buffers of whole orders.
+
+    Pieces are read by position into Arrow-owned buffers of one size, so the allocator reuses them and the
+    resident size stays about one piece whatever the file's size. Only each piece's tail is copied into Python,
+    to find where its last order starts; that order is read again with the next piece.
+    """
+    with pa.OSFile(os.fspath(path)) as source:
+        total, pos, size = source.size(), start, _CHUNK
+        while pos < total:
+            source.seek(pos)
+            if pos + size >= total:
+                yield source.read_buffer(total - pos)
+                return
+            buf = source.read_buffer(size)
+            cut, tail_len = 0, min(size, _TAIL)
+            while True:
+                tail = buf.slice(size - tail_len).to_pybytes()
+                lo = 0 if tail_len == size else tail.find(b"\n") + 1  # skip a partial first line
+                found = _order_start(tail, lo, len(tail), id_index) if lo or tail_len == size else lo
+                if found > lo or tail_len == size:
+                    cut = size - tail_len + found
+                    break
+                tail_len = min(size, tail_len * 4)
+            if cut == 0:  # one order bigger than a piece: widen
+                size *= 2
+                continue
+            piece = buf.slice(0, cut)
+            del buf, tail  # the consumer's slice is the only reference left
+            yield piece
+            del piece
+            pos, size = pos + cut, _CHUNK
+
+
+def _streamed_pieces(stream: IO[bytes], id_index: int) -> Iterator[bytes]:
+    """The data rows of a (gzip) stream, after its header line, in pieces of whole orders."""
+    rest = b""
+    while data := stream.read(_CHUNK):
+        buf = rest + data
+        cut = _order_start(buf, 0, len(buf), id_index)
+        if cut == 0:
+            rest = buf
+            continue
+        yield buf[:cut]
+        rest = buf[cut:]
+    if rest.strip():
+        yield rest
+
+
+class _Pass:
+    """One streaming pass: the window's bounds as Arrow scalars, and where to count."""
+
+    def __init__(
+        self, counts: Counts, attribution: Attribution | None, marketplace: str | None, marketplace_id: str | None
+    ) -> None:
+        self.counts = counts
+        self.attribution = attribution
+        self.marketplace = marketplace
+        self.marketplace_id = marketplace_id
+        self.start = pa.scalar(counts.start, _TIMESTAMP)
+        self.end = pa.scalar(counts.end, _TIMESTAMP)
+        midnight = datetime.combine(counts.start.date(), time(), UTC)
+        self.day0 = (midnight - _EPOCH) // timedelta(microseconds=1)  # day numbers = toordinal() - counts.first
+
+    def _any_item_cancelled(self, table: Any, is_first: Any, starts: Any) -> Any:
+        if ITEM_STATUS not in table.column_names:
+            return pa.repeat(pa.scalar(value=False), len(starts))
+        item_cancel = _mask(table[ITEM_STATUS], is_cancelled_item)
+        group = pc.subtract(pc.cumulative_sum(pc.cast(is_first, pa.int64())), 1)
+        return pc.is_in(pc.take(group, starts), value_set=pc.unique(pc.filter(group, item_cancel)))
+
+    def _markets(self, orders: Any, keep: Any) -> tuple[Any, dict[str, str]]:
+        if self.marketplace_id is not None or SALES not in orders.column_names:
+            market = pa.repeat(pa.scalar(self.marketplace_id or "", pa.string()), orders.num_rows)
+        else:
+            market = orders[SALES]
+        found = {v: (self.marketplace_id or marketplace_of(v)) for v in pc.unique(pc.filter(market, keep)).to_pylist()}
+        if "" in found.values():
+            raise InvalidInputError("All Orders report: no sales-channel; pass marketplace_id")
+        return market, found
+
+    def count(self, table: Any) -> None:
+        """Count the complete orders in ``table`` (whose last order is complete too)."""
+        n = table.num_rows
+        if n == 0:
+            return
+        ids = table[ORDER_ID].combine_chunks()
+        is_first = pa.concat_arrays([pa.array([True]), pc.not_equal(ids.slice(1), ids.slice(0, n - 1))])
+        starts = pc.indices_nonzero(is_first)
+        any_item = self._any_item_cancelled(table, is_first, starts)
+        orders = table.take(starts)
+        status = orders[STATUS]
+        canceled = _mask(status, lambda v: to_status(v) is OrderStatus.CANCELED)
+        pending = _mask(status, lambda v: to_status(v) in PENDING)
+        mfn = _mask(orders[CHANNEL], lambda v: to_fulfillment(v) is Fulfillment.MFN)
+        bought = pc.cast(orders[PURCHASED], _TIMESTAMP)
+        in_window = pc.and_(pc.greater_equal(bought, self.start), pc.less(bought, self.end))
+        keep = pc.and_(pc.and_(mfn, pc.invert(pending)), in_window)
+        market, markets = self._markets(orders, keep)
+        if self.marketplace is not None:
+            chosen = pa.array([k for k, v in markets.items() if v == self.marketplace], pa.string())
+            keep = pc.and_(keep, pc.is_in(market, value_set=chosen))
+        self.counts.seen.update(v for v in markets.values() if self.marketplace in (None, v))
+        cancelled = pc.or_(canceled, any_item)
+        plain = pc.and_(keep, pc.invert(cancelled))
+        days = pc.divide(pc.subtract(pc.cast(pc.filter(bought, plain), pa.int64()), self.day0), _DAY_US)
+        for entry in pc.value_counts(days).to_pylist():
+            self.counts.orders[entry["values"]] += entry["counts"]
+        odd_mask = pc.and_(keep, cancelled)
+        odd = orders.filter(odd_mask)
+        odd_bought = pc.filter(bought, odd_mask)
+        if not odd.num_rows:
+            return
+        updated = odd[UPDATED].to_pylist() if UPDATED in odd.column_names else [None] * odd.num_rows
+        for order_id, purchased, upd, mkt in zip(
+            odd[ORDER_ID].to_pylist(),
+            odd_bought.to_pylist(),
+            updated,
+            pc.filter(market, odd_mask).to_pylist(),
+            strict=True,
+        ):
+            self.counts.add_cancelled(order_id.strip(), purchased, upd, markets[mkt], self.attribution)
+
+
+def _release() -> None:
+    # Arrow's allocator keeps freed blocks for reuse; hand them back so the peak stays at two pieces.
+    pa.default_memory_pool().release_unused()
+
+
+def _pipeline(pieces: Iterator[Any], parse: Callable[[Any], Any], count: Callable[[Any], None]) -> None:
+    """Parse the next piece on a worker thread while this thread counts the previous one.
+
+    Arrow's parser releases the GIL, so the two cores both work; at most one piece is being parsed and one
+    table counted at a time, which keeps the peak memory bounded (two pieces, not the file).
+    """
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sp-cancel-csv") as pool:
+        pending = None
+        for piece in pieces:
+            future = pool.submit(parse, piece)
+            del piece
+            if pending is not None:
+                count(pending.result())
+                _release()
+            pending = future
+        if pending is not None:
+            count(pending.result())
+
+
+def arrow_counts(
+    path: str | os.PathLike[str],
+    counts: Counts,
+    attribution: Attribution | None,
+    marketplace: str | None,
+    marketplace_id: str | None,
+) -> None:
+    """Read the report at ``path`` into ``counts`` (see the module docstring)."""
+    with open(path, "rb") as raw:  # noqa: PTH123 - a path-like is what callers hold
+        gzipped = raw.read(2) == _GZIP
+        raw.seek(0)
+        stream = cast("IO[bytes]", gzip.GzipFile(fileobj=raw)) if gzipped else raw
+        header = stream.readline()
+        names = header_names(header)
+        missing = [c for c in REQUIRED if c not in names]
+        if missing:
+            raise InvalidInputError(f"All Orders report: missing column(s) {', '.join(missing)}", field="path")
+        # Duplicate or blank names would confuse Arrow; give them unique placeholders.
+        unique = [n if n and names.index(n) == i else f"_col{i}" for i, n in enumerate(names)]
+        wanted = [c for c in (*REQUIRED, *OPTIONAL) if c in unique]
+        # One thread: Arrow's parallel parse keeps a piece per thread alive and freed blocks in per-thread
+        # caches, about doubling the peak for little gain on a two-core machine (benchmarks/README.md).
+        read = pacsv.ReadOptions(column_names=unique, block_size=_BLOCK, use_threads=False)
+        parse = pacsv.ParseOptions(delimiter="\t", quote_char=False, ignore_empty_lines=True)
+        convert = pacsv.ConvertOptions(
+            include_columns=wanted, column_types=dict.fromkeys(wanted, pa.string()), strings_can_be_null=False
+        )
+        one = _Pass(counts, attribution, marketplace, marketplace_id)
+        id_index = names.index(ORDER_ID)
+        pieces = _streamed_pieces(stream, id_index) if gzipped else _file_pieces(path, len(header), id_index)
+        try:
+            _pipeline(pieces, lambda piece: pacsv.read_csv(pa.BufferReader(piece), read, parse, convert), one.count)
+        except pa.ArrowInvalid as exc:
+            raise InvalidInputError(f"All Orders report: {exc}", field="path") from None

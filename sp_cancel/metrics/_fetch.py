@@ -1,0 +1,317 @@
+"""The cancellation rate from Amazon's data, and the guard that keeps a batch under a limit.
+
+Two routes to the same records (``sp_cancel.metrics`` holds the definition):
+
+- ``"orders"``: Orders 2026-01-01 ``searchOrders`` (MERCHANT, ``includedData=CANCELLATION,FULFILLMENT``),
+  one call per 100 orders at 0.0056 requests/s after a burst of 20;
+- ``"report"``: one ``GET_FLAT_FILE_ALL_ORDERS_DATA_BY_LAST_UPDATE_GENERAL`` report (create, poll, download,
+  inflated chunk by chunk), plus one ``getOrder`` per cancelled seller-fulfilled order *in the window* whose
+  canceller the first ``searchOrders`` page did not already show (the report has no attribution).
+
+``"auto"`` reads the first ``searchOrders`` page (oldest orders first). When it is the only page, that was
+the cheapest route. Otherwise it estimates the orders still to page through, ``N``, from the share of the
+window (up to now) the page covers, and the cancelled ones among all orders of the window, ``C``, from the
+page's cancelled share; it then compares the calls each route still needs:
+``ceil(N / 100)`` more pages, against :data:`REPORT_BASE_CALLS` + ``C`` minus those the page already
+attributed. It is the *cancelled* orders (of any kind: the report cannot tell a buyer's cancellation from the
+seller's) that cost on the report route, one ``getOrder`` each, so it wins only for a large seller with
+few cancellations: ``C + 7 < N / 100``, e.g. 3,000 orders in the window with at most ~20 cancelled, or
+10,000 with at most ~90. The report's ``source`` says which route was used.
+"""
+
+from __future__ import annotations
+
+import math
+import zlib
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from datetime import datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Final, Literal
+
+import attrs
+
+from sp_cancel._runtime import run_report
+from sp_cancel.errors import (
+    CancellationRateError,
+    FeedError,
+    InvalidInputError,
+    NotFoundError,
+    ServerError,
+)
+from sp_cancel.metrics import (
+    CancellationRateReport,
+    Fulfillment,
+    OrderRecord,
+    OrderStatus,
+    parse_seller_performance_report,
+    records_from_all_orders_report,
+)
+from sp_cancel.metrics import cancellation_rate as compute
+from sp_cancel.metrics import compare_with_amazon as put_beside
+from sp_cancel.metrics._records import to_utc
+from sp_cancel.models import CancelReason, CancelRequest
+from sp_cancel.orders import Order, OrderState, get_order, parse_order
+
+if TYPE_CHECKING:
+    from sp_cancel._runtime import Context
+
+__all__ = ["cancellation_rate", "rate_guard", "seller_faulted"]
+
+ALL_ORDERS_REPORT: Final = "GET_FLAT_FILE_ALL_ORDERS_DATA_BY_LAST_UPDATE_GENERAL"
+PERFORMANCE_REPORT: Final = "GET_V2_SELLER_PERFORMANCE_REPORT"
+#: Calls a report costs besides attribution: createReport, getReport polls (3 for the simulator's 40 s, one more
+#: as margin for Amazon's slower reports), getReportDocument, the download.
+REPORT_BASE_CALLS: Final = 7
+PAGE_SIZE: Final = 100
+#: ``searchOrders`` refuses a ``createdBefore`` less than two minutes before now (facts §6).
+_BEFORE_MIN_AGE: Final = timedelta(minutes=2)
+_CHUNK: Final = 64 * 1024
+_DATA: Final = ("CANCELLATION", "FULFILLMENT")
+_SOURCES: Final = ("auto", "orders", "report")
+_NOT_RELEASED: Final = (OrderStatus.PENDING, OrderStatus.PENDING_AVAILABILITY)
+_V0: Final = {
+    OrderState.PENDING_AVAILABILITY: "PendingAvailability",
+    OrderState.PENDING: "Pending",
+    OrderState.UNSHIPPED: "Unshipped",
+    OrderState.PARTIALLY_SHIPPED: "PartiallyShipped",
+    OrderState.SHIPPED: "Shipped",
+    OrderState.CANCELLED: "Canceled",
+    OrderState.UNFULFILLABLE: "Unfulfillable",
+    OrderState.INVOICE_UNCONFIRMED: "InvoiceUnconfirmed",
+}
+
+
+def record_of(order: Order, fallback_marketplace: str) -> OrderRecord:
+    """The calculator's view of an order read through the Orders API."""
+    cancelled = order.state is OrderState.CANCELLED or any(i.cancelled_by for i in order.items)
+    return OrderRecord(
+        order_id=order.order_id,
+        purchased_at=order.purchased_at or order.last_updated_at or datetime.fromtimestamp(0).astimezone(),
+        marketplace_id=order.marketplace_id or fallback_marketplace,
+        fulfillment="AFN" if order.fulfilled_by == "AMAZON" else "MFN",
+        status=_V0[order.state],
+        cancelled_by=order.cancelled_by,
+        buyer_requested=order.buyer_requested_cancel,
+        # Amazon gives no cancellation time: the order's last update is its upper bound.
+        cancelled_at=order.last_updated_at if cancelled else None,
+        cancel_reason=next((i.cancel_reason for i in order.items if i.cancel_reason), None),
+    )
+
+
+@attrs.frozen
+class _Window:
+    start: datetime
+    stop: datetime
+    now: datetime
+    marketplace_id: str
+
+    @property
+    def before(self) -> datetime | None:
+        """``createdBefore`` for ``searchOrders``: the window's end, when Amazon accepts it (2+ min ago)."""
+        return self.stop if self.stop <= self.now - _BEFORE_MIN_AGE else None
+
+    def counts(self, record: OrderRecord) -> bool:
+        """Whether ``record`` is one of the orders the rate is computed over (so its canceller matters)."""
+        return (
+            record.fulfillment is Fulfillment.MFN
+            and self.start <= record.purchased_at < self.stop
+            and record.marketplace_id == self.marketplace_id
+            and record.status not in _NOT_RELEASED
+        )
+
+
+def _pages(ctx: Context, window: _Window) -> Iterator[tuple[list[Order], bool]]:
+    """``searchOrders`` pages of MERCHANT orders created in the window: (orders, more pages follow)."""
+    token: str | None = None
+    while True:
+        data = ctx.api.search_orders(
+            created_after=window.start,
+            created_before=window.before,
+            fulfilled_by="MERCHANT",
+            included_data=list(_DATA),
+            marketplace_ids=[ctx.marketplace_id],
+            max_results_per_page=PAGE_SIZE,
+            pagination_token=token,
+        ).data
+        token = (data.get("pagination") or {}).get("nextToken")
+        yield [parse_order(o) for o in data.get("orders") or []], bool(token)
+        if not token:
+            return
+
+
+def prefer_report(first: list[OrderRecord], window: _Window) -> bool:
+    """Whether the report route needs fewer calls than paging on, judged from a full first page.
+
+    Pages come oldest first, so the first one covers ``[start, newest on the page]``; the orders left are
+    estimated in proportion to the time left up to the last order ``searchOrders`` can return.
+    """
+    if not first:
+        return False
+    horizon = window.before or window.now
+    covered = (max(r.purchased_at for r in first) - window.start).total_seconds()
+    span = (horizon - window.start).total_seconds()
+    estimated = len(first) * span / covered if covered > 0 else float(len(first))
+    estimated = max(estimated, float(len(first) + 1))  # there is a next page
+    pages_left = math.ceil(estimated / PAGE_SIZE) - 1
+    cancelled = [r for r in first if r.is_cancelled and window.counts(r)]
+    # The first page's cancellations are already attributed; the rest are expected at the same share.
+    to_attribute = (estimated - len(first)) * len(cancelled) / len(first)
+    return REPORT_BASE_CALLS + math.ceil(to_attribute) < pages_left
+
+
+def _attributed(
+    ctx: Context, records: Iterator[OrderRecord], window: _Window, known: Mapping[str, OrderRecord]
+) -> Iterator[OrderRecord]:
+    """Fill in who cancelled, with ``getOrder``, for the cancelled orders the rate counts (only those)."""
+    for record in records:
+        if not (record.needs_attribution and window.counts(record)):
+            yield record
+            continue
+        seen = known.get(record.order_id)
+        if seen is not None:
+            yield record.with_attribution(seen.cancelled_by, seen.buyer_requested)
+            continue
+        try:
+            order = get_order(ctx.api, record.order_id, included_data=_DATA)
+        except NotFoundError:
+            yield record  # stays unattributed, so it counts: the figure errs high, never low
+            continue
+        yield record.with_attribution(order.cancelled_by, order.buyer_requested_cancel)
+
+
+def _chunks(data: bytes) -> Iterator[bytes]:
+    for at in range(0, len(data), _CHUNK):
+        yield data[at : at + _CHUNK]
+
+
+def _from_report(ctx: Context, window: _Window, known: Mapping[str, OrderRecord]) -> Iterator[OrderRecord]:
+    """Request the All Orders report now and return its records as a stream.
+
+    Never a list: sellers on this route have many orders, and the calculator needs one pass.
+    """
+    # By last update from the window's start, up to now: every order purchased in the window was updated
+    # at or after its purchase, and one cancelled after the window's end must still be in the report.
+    try:
+        data = run_report(ctx, ALL_ORDERS_REPORT, start=window.start, inflate=False)
+    except FeedError as exc:
+        if exc.processing_status == "CANCELLED":  # Amazon's answer when no order was updated: no data
+            return iter(())
+        raise
+    return _report_records(ctx, data, window, known)
+
+
+def _report_records(
+    ctx: Context, data: bytes, window: _Window, known: Mapping[str, OrderRecord]
+) -> Iterator[OrderRecord]:
+    records = records_from_all_orders_report(_chunks(data), marketplace_id=ctx.marketplace_id)
+    try:
+        yield from _attributed(ctx, records, window, known)
+    except (zlib.error, EOFError) as exc:
+        raise ServerError(f"the {ALL_ORDERS_REPORT} document is not valid GZIP: {exc}", operation="download") from exc
+
+
+def _check(window: object, end: object, source: object) -> None:
+    if source not in _SOURCES:
+        raise InvalidInputError(f"source must be 'auto', 'orders' or 'report', got {source!r}", field="source")
+    if not isinstance(window, timedelta) or window <= timedelta(0):
+        raise InvalidInputError(f"window must be a positive timedelta, got {window!r}", field="window")
+    if end is not None and not isinstance(end, datetime):
+        raise InvalidInputError(f"end must be a timezone-aware datetime or None, got {end!r}", field="end")
+
+
+def cancellation_rate(
+    ctx: Context,
+    *,
+    window: timedelta,
+    end: datetime | None,
+    source: Literal["auto", "orders", "report"],
+    compare_with_amazon: bool,
+) -> CancellationRateReport:
+    """See :meth:`sp_cancel.SellerClient.cancellation_rate`."""
+    _check(window, end, source)
+    now = to_utc(ctx.clock.now(), "now")
+    stop = now if end is None else to_utc(end, "end")  # InvalidInputError for a naive end, before any call
+    span = _Window(start=stop - window, stop=stop, now=now, marketplace_id=ctx.marketplace_id)
+    records: Iterable[OrderRecord]
+    if source == "report":
+        records, used = _from_report(ctx, span, {}), "report"
+    else:
+        pages = _pages(ctx, span)
+        page, more = next(pages)
+        first = [record_of(o, ctx.marketplace_id) for o in page]
+        if more and source == "auto" and prefer_report(first, span):
+            known = {r.order_id: r for r in first if r.cancelled_by is not None or r.buyer_requested}
+            records, used = _from_report(ctx, span, known), "report"
+        else:
+            for page, _ in pages:
+                first.extend(record_of(o, ctx.marketplace_id) for o in page)
+            records, used = first, "orders"
+    report = compute(records, window=window, end=stop, marketplace=ctx.marketplace_id)
+    report = attrs.evolve(report, source=used)
+    if compare_with_amazon:
+        amazon = parse_seller_performance_report(run_report(ctx, PERFORMANCE_REPORT))
+        report = put_beside(report, amazon, marketplace_id=ctx.marketplace_id)
+    return report
+
+
+def seller_faulted(request: CancelRequest, order: Order) -> bool:
+    """Whether this cancellation will count against the seller.
+
+    Everything counts but a real buyer request (through Amazon) answered with reason ``BuyerCanceled``, Amazon's
+    standard process; a buyer-requested order cancelled for another reason is counted, the cautious reading.
+    """
+    return not (request.reason is CancelReason.BUYER_CANCELED and order.buyer_requested_cancel)
+
+
+def _limit(max_rate: object) -> Decimal:
+    if isinstance(max_rate, bool) or not isinstance(max_rate, int | float | Decimal):
+        raise InvalidInputError(f"max_rate must be a fraction like 0.02, got {max_rate!r}", field="max_rate")
+    try:
+        limit = Decimal(str(max_rate))
+        valid = limit.is_finite() and Decimal(0) <= limit < Decimal(1)
+    except (ArithmeticError, InvalidOperation):
+        valid = False
+    if not valid:
+        raise InvalidInputError(
+            f"max_rate must be a fraction from 0 to 1 (0.02 = 2 %), got {max_rate!r}", field="max_rate"
+        )
+    return limit
+
+
+def rate_guard(ctx: Context, max_rate: float | Decimal) -> Callable[[list[CancelRequest], Mapping[str, Order]], None]:
+    """A batch guard refusing, before anything is sent, a batch that would push the rate above ``max_rate``.
+
+    It computes the 7-day rate (``source="auto"``), counts the batch's seller-faulted cancellations of orders
+    the window counts (seller-fulfilled, this marketplace, purchased in it), and refuses the batch when
+    :meth:`~sp_cancel.metrics.CancellationRateReport.what_if` projects a rate above ``max_rate``.
+    """
+    limit = _limit(max_rate)
+
+    def guard(requests: list[CancelRequest], orders: Mapping[str, Order]) -> None:
+        report = cancellation_rate(ctx, window=timedelta(days=7), end=None, source="auto", compare_with_amazon=False)
+        faulted = [
+            r
+            for r in requests
+            if seller_faulted(r, orders[r.order_id]) and _in_window(orders[r.order_id], report, ctx.marketplace_id)
+        ]
+        projection = report.what_if(len(faulted))
+        if projection.projected_rate > limit:
+            # The most k with (cancelled + k) / total <= limit; exact (Decimal * int).
+            allowed = max(0, math.floor(limit * report.total) - report.cancelled) if report.total else 0
+            raise CancellationRateError(
+                projected_rate=projection.projected_rate,
+                max_rate=limit,
+                current_rate=report.rate,
+                seller_faulted=len(faulted),
+                allowed=min(allowed, len(faulted)),
+            )
+
+    return guard
+
+
+def _in_window(order: Order, report: CancellationRateReport, marketplace_id: str) -> bool:
+    """Whether cancelling ``order`` changes ``report``'s figure (an order it counts)."""
+    if order.fulfilled_by != "MERCHANT" or (order.marketplace_id or marketplace_id) != marketplace_id:
+        return False
+    purchased = order.purchased_at
+    return purchased is None or report.window_start <= purchased < report.window_end

@@ -1,0 +1,138 @@
+"""``rate_from_all_orders_file``: the All Orders report straight to a rate, in bounded memory.
+
+Shares the grouping and the classification with the record path; the pure-Python reader is
+here, the pyarrow one in ``_metrics_arrow``.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Literal
+
+from sp_cancel.clock import Clock
+from sp_cancel.errors import InvalidInputError
+from sp_cancel.metrics._allorders import (
+    PURCHASED,
+    Attribution,
+    Counts,
+    lines,
+    marketplace_of,
+    raw_orders,
+    text,
+)
+from sp_cancel.metrics._calculator import (
+    PENDING,
+    check_marketplace,
+    resolve_window,
+)
+from sp_cancel.metrics._records import (
+    Fulfillment,
+    OrderStatus,
+    to_fulfillment,
+    to_status,
+    to_utc,
+)
+from sp_cancel.metrics._result import CancellationRateReport
+
+__all__ = ["rate_from_all_orders_file"]
+
+
+def _python_counts(  # noqa: C901 - one flat loop is the fast loop
+    path: str | os.PathLike[str],
+    counts: Counts,
+    attribution: Attribution | None,
+    marketplace: str | None,
+    marketplace_id: str | None,
+) -> None:
+    start, end, first = counts.start, counts.end, counts.first
+    statuses: dict[bytes, OrderStatus] = {}
+    channels: dict[bytes, bool] = {}
+    markets: dict[bytes | None, str] = {}
+    pending, pending_availability = PENDING
+    canceled = OrderStatus.CANCELED
+    orders = counts.orders
+    fromisoformat = datetime.fromisoformat
+    with open(path, "rb") as stream:  # noqa: PTH123 - a path-like is what callers hold
+        for _, order_id, bought, status_raw, channel, sales, updated, item_cancelled in raw_orders(lines(stream)):
+            # Every value is converted (and a bad one refused) before any filter, as the pyarrow reader does.
+            status = statuses.get(status_raw)
+            if status is None:
+                status = statuses[status_raw] = to_status(text(status_raw))
+            mfn = channels.get(channel)
+            if mfn is None:
+                mfn = channels[channel] = to_fulfillment(text(channel)) is Fulfillment.MFN
+            try:
+                purchased = fromisoformat(bought.decode())
+            except ValueError:
+                purchased = to_utc(text(bought), PURCHASED)  # raises the readable error, or copes with blanks
+            if purchased.tzinfo is not UTC:
+                purchased = to_utc(purchased, PURCHASED)
+            if not mfn or status is pending or status is pending_availability:
+                continue
+            market = markets.get(sales)
+            if market is None:
+                market = markets[sales] = marketplace_id or (marketplace_of(text(sales)) if sales is not None else "")
+                if not market:
+                    raise InvalidInputError("All Orders report: no sales-channel; pass marketplace_id")
+            if marketplace is not None and market != marketplace:
+                continue
+            if not start <= purchased < end:
+                continue
+            if status is canceled or item_cancelled:
+                upd = None if updated is None else text(updated)
+                counts.add_cancelled(text(order_id), purchased, upd, market, attribution)
+            else:
+                counts.seen.add(market)
+                orders[purchased.toordinal() - first] += 1
+
+
+def rate_from_all_orders_file(
+    path: str | os.PathLike[str],
+    *,
+    attribution: Attribution | None = None,
+    window: timedelta = timedelta(days=7),
+    end: datetime | None = None,
+    target: Decimal | str | float | None = None,
+    marketplace: str | None = None,
+    marketplace_id: str | None = None,
+    engine: Literal["auto", "pyarrow", "python"] = "auto",
+    clock: Clock | None = None,
+) -> CancellationRateReport:
+    """Compute the cancellation rate straight from an All Orders report file, in bounded memory.
+
+    Same definition as :func:`cancellation_rate` over :func:`records_from_all_orders_report`, without building a
+    record per order. With ``engine="auto"`` it streams record batches through pyarrow (the ``fast`` extra) when
+    installed, else it streams lines in pure Python; both give the same report.
+
+    Args:
+        path: the report file (tab-separated, gzip or not).
+        attribution: order id -> (cancelled_by, buyer_requested) for cancelled orders; a cancelled order missing
+            here counts as the seller's (and is counted in ``unattributed``); entries for orders the report does
+            not show cancelled are ignored.
+        window: the window's length.
+        end: exclusive end of the window (aware); default ``clock.now()``.
+        target: a fraction overriding the marketplace's target.
+        marketplace: count only this marketplace's orders, and use its target.
+        marketplace_id: the report's marketplace, overriding the ``sales-channel`` mapping.
+        engine: ``"auto"``, ``"pyarrow"`` or ``"python"``.
+        clock: where ``now`` comes from when ``end`` is ``None``.
+
+    Raises:
+        InvalidInputError: bad arguments, a missing column, an unknown value.
+        ImportError: ``engine="pyarrow"`` without pyarrow (``pip install 'sp-cancel[fast]'``).
+    """
+    check_marketplace(marketplace)
+    start, stop = resolve_window(window, end, clock)
+    counts = Counts(start, stop)
+    if engine not in ("auto", "pyarrow", "python"):
+        raise InvalidInputError(f"engine: 'auto', 'pyarrow' or 'python', got {engine!r}", field="engine")
+    if engine == "pyarrow" or (engine == "auto" and importlib.util.find_spec("pyarrow") is not None):
+        from sp_cancel.metrics._arrow import arrow_counts  # noqa: PLC0415 - optional dependency
+
+        arrow_counts(path, counts, attribution, marketplace, marketplace_id)
+    else:
+        _python_counts(path, counts, attribution, marketplace, marketplace_id)
+    return counts.report(target, marketplace)

@@ -1,0 +1,553 @@
+"""The simulator's core: request and response values, the router, the state holder, and ``dispatch``.
+
+Handlers are functions ``(sim, request) -> SimResponse``. They never see WSGI;
+:mod:`.app` adapts WSGI (and the in-process httpx transport) to these values.
+
+Every handler receives the :class:`SimulatorCore`. :func:`dispatch` holds
+``sim.lock`` while tick hooks and a handler run, so handlers never lock themselves.
+
+Time and scale: ``sim.clock`` is a :class:`~sp_cancel.clock.FakeClock` unless
+another clock is given (``sp-cancel simulator serve`` uses the real clock). ``scale`` multiplies
+every usage-plan rate (bursts stay) and divides every simulated duration the
+simulator owns (feed timing is divided by the feeds module; MCF planning
+window, report processing, listing deletion and refund posting here).
+
+Order of checks for one request (all under ``sim.lock``): tick hooks → route
+(unknown → 404 ``NotFound`` ErrorList) → injected fault (500/503/HTML 504/empty
+200/drop answer before anything else) → auth (``x-amz-access-token`` issued by
+the LWA route and unexpired, else 403 ``Unauthorized``) → usage plan (empty
+bucket → 429 ``QuotaExceeded``, no ``Retry-After``, no rate header) → handler →
+``delay``/``timeout_after_commit`` markers. Every answer carries
+``x-amzn-RequestId``; every 2xx of an operation with a usage plan carries
+``x-amzn-RateLimit-Limit`` (the rate the simulator enforces: Amazon's times scale).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+import re
+import threading
+import uuid
+from collections import Counter
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from types import ModuleType
+from typing import Any, Final, Literal, Protocol
+from urllib.parse import unquote
+
+from sp_cancel.clock import Clock, FakeClock, system_sleep, utc
+from sp_cancel.testing._sim.faults import FaultPlan, FaultRule
+from sp_cancel.testing._sim.observe import Exchange, Observer, has_observers, next_serial, notify
+from sp_cancel.testing._sim.world import World
+from sp_cancel.transport import OPERATIONS
+
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "TOKEN_PATH",
+    "CancelRateKey",
+    "FeedSim",
+    "FeedTiming",
+    "Handler",
+    "Route",
+    "Router",
+    "SimRequest",
+    "SimResponse",
+    "SimulatorCore",
+    "SimulatorCredentials",
+    "TickHook",
+    "dispatch",
+    "error_response",
+    "invalid_input",
+    "not_found",
+    "unauthorized",
+]
+
+# -- requests, answers, routes ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SimRequest:
+    """One HTTP request as the simulator sees it."""
+
+    method: str
+    path: str
+    query: Mapping[str, list[str]]
+    headers: Mapping[str, str]  # lower-cased names
+    body: bytes
+    path_params: Mapping[str, str] = field(default_factory=dict)
+
+    def json(self) -> Any:
+        """Parse the body as JSON (``ValueError`` when it is not)."""
+        return json.loads(self.body or b"null")
+
+    def one(self, name: str) -> str | None:
+        """Return a single query parameter (first value) or ``None``."""
+        values = self.query.get(name)
+        return values[0] if values else None
+
+    def many(self, name: str) -> list[str]:
+        """Return a list-valued query parameter; Amazon sends arrays comma-separated."""
+        out: list[str] = []
+        for value in self.query.get(name, []):
+            out.extend(v for v in value.split(",") if v)
+        return out
+
+
+@dataclass
+class SimResponse:
+    """One HTTP response. ``body`` is JSON-serialisable data, or raw bytes."""
+
+    status: int
+    body: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
+    raw: bytes | None = None
+    # Fault markers interpreted by the transport layer (never sent on the wire):
+    drop_connection: bool = False
+    delay: float = 0.0
+    fault: str = ""  # the injected fault that shaped this answer (for observers; never sent)
+
+    def content(self) -> bytes:
+        """Return the bytes to send."""
+        if self.raw is not None:
+            return self.raw
+        if self.body is None:
+            return b""
+        return json.dumps(self.body, separators=(",", ":"), default=str).encode()
+
+
+def error_response(status: int, code: str, message: str, details: str | None = None) -> SimResponse:
+    """Amazon's ``ErrorList`` body: ``{"errors":[{"code","message","details"?}]}``."""
+    error: dict[str, str] = {"code": code, "message": message}
+    if details is not None:
+        error["details"] = details
+    return SimResponse(status=status, body={"errors": [error]})
+
+
+Handler = Callable[["SimulatorCore", SimRequest], SimResponse]
+
+
+@dataclass(frozen=True)
+class Route:
+    """A method + path template bound to a handler and an operation key (for usage plans and faults)."""
+
+    method: str
+    template: str
+    operation: str  # e.g. "feeds.createFeed"; "" for routes without a usage plan (LWA, uploads)
+    handler: Handler
+    pattern: re.Pattern[str]
+
+
+class Router:
+    """Matches ``(method, path)`` to a :class:`Route` and its path parameters."""
+
+    def __init__(self) -> None:
+        """Start empty."""
+        self._routes: list[Route] = []
+
+    def add(self, method: str, template: str, operation: str, handler: Handler) -> None:
+        """Register ``handler`` for ``method template`` (``{name}`` matches one path segment)."""
+        regex = re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", template)
+        self._routes.append(Route(method, template, operation, handler, re.compile(f"^{regex}$")))
+
+    def match(self, method: str, path: str) -> tuple[Route, dict[str, str]] | None:
+        """Return the route and its (URL-decoded) path parameters, or ``None``."""
+        for route in self._routes:
+            if route.method != method:
+                continue
+            found = route.pattern.match(path)
+            if found:
+                return route, {k: unquote(v) for k, v in found.groupdict().items()}
+        return None
+
+    def operations(self) -> Mapping[str, Route]:
+        """Return routes by operation key."""
+        return {r.operation: r for r in self._routes if r.operation}
+
+
+def invalid_input(message: str, code: str = "InvalidInput") -> SimResponse:
+    """A 400 ``ErrorList``."""
+    return error_response(400, code, message)
+
+
+def not_found(message: str, code: str = "NotFound") -> SimResponse:
+    """A 404 ``ErrorList``."""
+    return error_response(404, code, message)
+
+
+def unauthorized() -> SimResponse:
+    """Amazon's 403 for a missing, unknown or expired access token (or another seller's resource)."""
+    return error_response(403, "Unauthorized", "Access to requested resource is denied.", "")
+
+
+# -- the state holder ---------------------------------------------------------------------------
+
+DEFAULT_BASE_URL: Final = "http://sp-api.simulator.local"
+TOKEN_PATH: Final = "/auth/o2/token"  # noqa: S105 - a URL path, not a secret
+CancelRateKey = Literal["preFulfillmentCancellationRate", "prefulfillmentCancelRate"]
+
+# Usage plans of operations the simulator serves but the client table does not list:
+# sandbox-only operations run at the sandbox's fixed 5 rps / burst 15 (facts §11).
+_EXTRA_PLANS: Final[dict[str, tuple[float, int]]] = {
+    "fbaOutbound.submitFulfillmentOrderStatusUpdate": (5.0, 15),
+    "fbaOutbound2026.updateOrderStatus": (5.0, 15),
+}
+_DIGIT_KINDS: Final = frozenset({"feed", "report", "digits", "adjustment"})
+
+TickHook = Callable[["SimulatorCore"], None]
+
+
+@dataclass(frozen=True)
+class SimulatorCredentials:
+    """The LWA credentials the simulator accepts (fake values, safe to print)."""
+
+    refresh_token: str = "sim-refresh-token-0001"  # noqa: S105 - a made-up simulator token
+    client_id: str = "sim-client-id-0001"
+    client_secret: str = "sim-client-secret-0001"  # noqa: S105 - a made-up simulator secret
+
+
+@dataclass
+class FeedTiming:
+    """Simulated seconds a feed spends queued and processing (the feeds module divides them by ``scale``)."""
+
+    queue_seconds: float = 20.0
+    base_seconds: float = 30.0
+    per_message_seconds: float = 0.01
+
+
+@dataclass
+class _Bucket:
+    tokens: float
+    updated: float
+
+
+class SimulatorCore:
+    """State and services shared by every simulator handler (the contract the API modules code against).
+
+    Args:
+        seed: seeds ``rng``, the id generator and the scenario.
+        scale: speeds up usage plans (rate times scale) and simulated durations (÷ scale).
+        seller_id: the simulated seller (``sellerId`` in listings paths).
+        marketplace_id: the seller's home marketplace.
+        clock: the simulator's clock (default: a new :class:`FakeClock`).
+        credentials: the LWA credentials accepted by ``/auth/o2/token``.
+        faults: fault rules (see :mod:`sp_cancel.testing._sim.faults`).
+        cancel_rate_key: property name of the cancellation rate in the seller performance report
+            (``"prefulfillmentCancelRate"`` reproduces the schema example's spelling).
+        base_url: where the simulator is reachable (document URLs are built from it).
+    """
+
+    def __init__(
+        self,
+        *,
+        seed: int = 0,
+        scale: float = 1.0,
+        seller_id: str = "A1SIMSELLER0001",
+        marketplace_id: str = "ATVPDKIKX0DER",
+        clock: Clock | None = None,
+        credentials: SimulatorCredentials | None = None,
+        faults: list[FaultRule] | None = None,
+        cancel_rate_key: CancelRateKey = "preFulfillmentCancellationRate",
+        base_url: str = DEFAULT_BASE_URL,
+    ) -> None:
+        if scale <= 0:
+            raise ValueError("scale must be positive")
+        self.seed = seed
+        self.scale = float(scale)
+        self.seller_id = seller_id
+        self.clock: Clock = clock if clock is not None else FakeClock()
+        self.world = World(seller_id=seller_id, marketplace_id=marketplace_id)
+        self.lock = threading.RLock()
+        self.rng = random.Random(seed)
+        self._id_rng = random.Random(f"sp-cancel-sim-ids-{seed}")
+        self.data_rng = random.Random(f"sp-cancel-sim-data-{seed}")  # scenario and test objects
+        self._issued_ids: set[str] = set()
+        self.base_url = base_url.rstrip("/")
+        self.credentials = credentials or SimulatorCredentials()
+        self.faults = FaultPlan(faults or [], random.Random(f"sp-cancel-sim-faults-{seed}"))
+        self.feed_timing = FeedTiming()
+        self.refund_posting_delay = timedelta(hours=2) / self.scale
+        self.mcf_planning_window = timedelta(minutes=15) / self.scale
+        self.listing_delete_delay = timedelta(seconds=60) / self.scale
+        self.report_queue_time = timedelta(seconds=10) / self.scale
+        self.report_processing_time = timedelta(seconds=30) / self.scale
+        self.token_lifetime = timedelta(hours=1)
+        self.http_hang_seconds = 5.0  # real seconds a served timeout_after_commit holds the socket
+        self.cancel_rate_key: CancelRateKey = cancel_rate_key
+        self.tick_hooks: list[TickHook] = []
+        # Requests received per operation key ("document.upload"/"document.download" for S3-style URLs,
+        # "lwa.token" for the token endpoint), 429s and faults included: what a benchmark counts.
+        self.request_counts: Counter[str] = Counter()
+        self.router = Router()
+        self.access_tokens: dict[str, datetime] = {}
+        self.authorization_revoked = False
+        self.mcf_pinned: set[str] = set()  # MCF orders whose status was forced (no auto-advance)
+        self._buckets: dict[str, _Bucket] = {}
+        self.observers: list[Observer] = []  # see observe.py; called after every answer
+        self.serial = next_serial()
+
+    # -- time ---------------------------------------------------------------------------------
+
+    def now(self) -> datetime:
+        """The simulated current time (aware UTC)."""
+        return utc(self.clock.now())
+
+    def pass_time(self, seconds: float) -> None:
+        """Let ``seconds`` pass: advance a fake clock, or really wait on any other clock."""
+        if seconds <= 0:
+            return
+        advance = getattr(self.clock, "advance", None)
+        if callable(advance):
+            advance(seconds)
+        else:
+            system_sleep(seconds)
+
+    # -- ids ----------------------------------------------------------------------------------
+
+    def new_id(self, kind: str) -> str:
+        """A new id, deterministic per seed: digit strings for feeds and reports, UUID-like otherwise."""
+        while True:
+            if kind in _DIGIT_KINDS:
+                candidate = "50" + "".join(str(self._id_rng.randrange(10)) for _ in range(9))
+            elif kind == "token":
+                candidate = f"sim-access-{self._id_rng.getrandbits(128):032x}"
+            else:
+                candidate = str(uuid.UUID(int=self._id_rng.getrandbits(128), version=4))
+            if candidate not in self._issued_ids:
+                self._issued_ids.add(candidate)
+                return candidate
+
+    # -- modules, faults ------------------------------------------------------------------------
+
+    def register(self, module: ModuleType) -> None:
+        """Wire an API module: call its ``register(router)`` and add its ``tick(sim)`` hook if it has one."""
+        module.register(self.router)
+        tick = getattr(module, "tick", None)
+        if callable(tick):
+            self.tick_hooks.append(tick)
+
+    def take_feed_fault(self) -> Literal["stuck", "fatal"] | None:
+        """Consume a configured ``feed_stuck``/``feed_fatal`` fault for one ``feeds.createFeed`` call."""
+        return self.faults.take_feed()
+
+    # -- auth ---------------------------------------------------------------------------------
+
+    def issue_access_token(self) -> str:
+        """Issue an LWA access token valid for ``token_lifetime`` on the simulator's clock."""
+        token = self.new_id("token")
+        self.access_tokens[token] = self.now() + self.token_lifetime
+        return token
+
+    def token_valid(self, token: str | None) -> bool:
+        """Whether ``token`` was issued here, is unexpired, and the authorization still stands."""
+        if not token or self.authorization_revoked:
+            return False
+        expires = self.access_tokens.get(token)
+        return expires is not None and self.now() < expires
+
+    # -- usage plans --------------------------------------------------------------------------
+
+    def usage_plan(self, operation: str) -> tuple[float, int] | None:
+        """Return ``(rate * scale, burst)`` for ``operation``, or ``None`` when it has no plan."""
+        op = OPERATIONS.get(operation)
+        if op is not None:
+            return op.rate * self.scale, op.burst
+        extra = _EXTRA_PLANS.get(operation)
+        if extra is not None:
+            return extra[0] * self.scale, extra[1]
+        return None
+
+    def take_token(self, operation: str) -> bool:
+        """Take one request token from ``operation``'s bucket; ``False`` means throttle (429)."""
+        plan = self.usage_plan(operation)
+        if plan is None:
+            return True
+        rate, burst = plan
+        now = self.clock.monotonic()
+        bucket = self._buckets.get(operation)
+        if bucket is None:
+            bucket = self._buckets[operation] = _Bucket(tokens=float(burst), updated=now)
+        bucket.tokens = min(float(burst), bucket.tokens + (now - bucket.updated) * rate)
+        bucket.updated = now
+        if bucket.tokens >= 1.0:
+            bucket.tokens -= 1.0
+            return True
+        return False
+
+    @property
+    def token_url(self) -> str:
+        """The LWA token endpoint of this simulator."""
+        return self.base_url + TOKEN_PATH
+
+    def document_url(self, document_id: str) -> str:
+        """The download/upload URL of a document in ``world.documents``."""
+        return f"{self.base_url}/_sim/documents/{document_id}"
+
+
+class FeedSim(Protocol):
+    """What the feed modules (feeds, order feeds, listings feeds) need from :class:`SimulatorCore`.
+
+    A subset of its contract, so the feed processors run against a stand-in as well.
+    """
+
+    @property
+    def world(self) -> World:
+        """The simulated seller's state."""
+        ...
+
+    @property
+    def rng(self) -> random.Random:
+        """Seeded randomness."""
+        ...
+
+    @property
+    def seller_id(self) -> str:
+        """The simulated seller (MerchantIdentifier / sellerId)."""
+        ...
+
+    @property
+    def base_url(self) -> str:
+        """Where the simulator is served, for presigned URLs."""
+        ...
+
+    @property
+    def scale(self) -> float:
+        """Time compression: simulated durations are divided by it."""
+        ...
+
+    @property
+    def feed_timing(self) -> FeedTiming:
+        """Lifecycle durations."""
+        ...
+
+    @property
+    def refund_posting_delay(self) -> timedelta:
+        """How long after applying a refund Finances shows it."""
+        ...
+
+    def now(self) -> datetime:
+        """Return the simulated current time (aware UTC)."""
+        ...
+
+    def new_id(self, kind: str) -> str:
+        """Return a fresh identifier of ``kind``."""
+        ...
+
+    def take_feed_fault(self) -> str | None:
+        """Return the next injected feed fault: ``"stuck"``, ``"fatal"`` or ``None``."""
+        ...
+
+
+# -- dispatch -----------------------------------------------------------------------------------
+
+_OPEN_PREFIXES = ("/auth/", "/_sim/")
+
+
+_QUOTA = {"code": "QuotaExceeded", "message": "You exceeded your quota for the requested resource.", "details": ""}
+
+
+_HTML_504 = (
+    b"<html>\r\n<head><title>504 Gateway Time-out</title></head>\r\n<body>\r\n"
+    b"<center><h1>504 Gateway Time-out</h1></center>\r\n</body>\r\n</html>\r\n"
+)
+
+
+def _fault_response(kind: str) -> SimResponse | None:
+    if kind == "500":
+        return error_response(500, "InternalFailure", "We encountered an internal error. Please try again.", "")
+    if kind == "503":
+        return error_response(503, "ServiceUnavailable", "Service is temporarily unavailable. Please try again.", "")
+    if kind == "html_504":
+        return SimResponse(status=504, raw=_HTML_504, headers={"Content-Type": "text/html"})
+    if kind == "empty_200":
+        return SimResponse(status=200, raw=b"", headers={"Content-Type": "application/json"})
+    if kind == "drop":
+        return SimResponse(status=502, raw=b"", drop_connection=True)
+    return None
+
+
+def _label(method: str, path: str) -> str:
+    if path.startswith("/_sim/documents"):
+        return "document.upload" if method == "PUT" else "document.download"
+    if path.startswith("/auth/"):
+        return "lwa.token"
+    return f"{method} {path}"
+
+
+def _run(sim: SimulatorCore, request: SimRequest) -> SimResponse:  # noqa: C901 - the checks in order, in one place
+    for hook in list(sim.tick_hooks):
+        hook(sim)
+    found = sim.router.match(request.method, request.path)
+    if found is None:
+        return error_response(404, "NotFound", f"Resource {request.path} is not found.", "")
+    route, params = found
+    sim.request_counts[route.operation or _label(route.method, request.path)] += 1
+    request = SimRequest(
+        method=request.method,
+        path=request.path,
+        query=request.query,
+        headers=request.headers,
+        body=request.body,
+        path_params=params,
+    )
+    fault = sim.faults.pick(route.operation) if route.operation else None
+    if fault is not None:
+        early = _fault_response(fault.fault)
+        if early is not None:
+            early.fault = fault.fault
+            return early
+    if not request.path.startswith(_OPEN_PREFIXES) and not sim.token_valid(request.headers.get("x-amz-access-token")):
+        return error_response(403, "Unauthorized", "Access to requested resource is denied.", "")
+    if route.operation and not sim.take_token(route.operation):
+        return SimResponse(status=429, body={"errors": [dict(_QUOTA)]})
+    try:
+        response = route.handler(sim, request)
+    except Exception:  # noqa: BLE001 - a handler bug must look like Amazon's 500, not crash the server
+        return error_response(500, "InternalFailure", "We encountered an internal error. Please try again.", "")
+    plan = sim.usage_plan(route.operation) if route.operation else None
+    if plan is not None and 200 <= response.status < 300:
+        response.headers.setdefault("x-amzn-RateLimit-Limit", repr(round(plan[0], 6)))
+    if fault is not None and fault.fault == "delay":
+        response.delay = float(fault.seconds or 0.0)
+    elif fault is not None and fault.fault == "timeout_after_commit":
+        response.delay = math.inf
+        response.drop_connection = True
+    if fault is not None:
+        response.fault = fault.fault
+    return response
+
+
+def dispatch(sim: SimulatorCore, request: SimRequest) -> SimResponse:
+    """Answer one request (state changes happen here, under ``sim.lock``); fault markers are left to the caller."""
+    with sim.lock:
+        request_id = sim.new_id("request")
+        response = _run(sim, request)
+    response.headers["x-amzn-RequestId"] = request_id
+    if response.raw is None and response.body is not None:
+        response.headers.setdefault("Content-Type", "application/json")
+    if has_observers(sim.observers):
+        _observe(sim, request, response)
+    return response
+
+
+def _observe(sim: SimulatorCore, request: SimRequest, response: SimResponse) -> None:
+    found = sim.router.match(request.method, request.path)
+    route = found[0] if found is not None else None
+    operation = "" if route is None else route.operation or _label(route.method, request.path)
+    exchange = Exchange(
+        simulator=sim.serial,
+        operation=operation,
+        route="" if route is None else route.template,
+        method=request.method,
+        path=request.path,
+        query={k: list(v) for k, v in request.query.items()},
+        request_headers=dict(request.headers),
+        request_body=request.body,
+        status=response.status,
+        response_headers=dict(response.headers),
+        response_body=response.content(),
+        fault=response.fault,
+    )
+    notify(sim.observers, exchange)

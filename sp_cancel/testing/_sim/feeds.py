@@ -1,0 +1,429 @@
+"""Feeds API 2021-06-30 in the simulator: documents, feeds, and the processing lifecycle.
+
+Routes (operation keys for usage plans in brackets)::
+
+    POST   /feeds/2021-06-30/documents                  [feeds.createFeedDocument]  201 {feedDocumentId, url}
+    PUT    /_sim/documents/{documentId}                 []  the presigned upload (S3-like)
+    POST   /feeds/2021-06-30/feeds                      [feeds.createFeed]          202 {feedId}
+    GET    /feeds/2021-06-30/feeds/{feedId}             [feeds.getFeed]             200 Feed
+    GET    /feeds/2021-06-30/feeds                      [feeds.getFeeds]            200 {feeds, nextToken?}
+    DELETE /feeds/2021-06-30/feeds/{feedId}             [feeds.cancelFeed]          200 (IN_QUEUE only)
+    GET    /feeds/2021-06-30/documents/{feedDocumentId} [feeds.getFeedDocument]     200 FeedDocument
+    GET    /_sim/documents/{documentId}                 []  the presigned download
+
+Lifecycle (driven by :func:`tick`, which the core calls before every request):
+``IN_QUEUE`` for ``queue_seconds / scale``, then ``IN_PROGRESS`` for
+``(base_seconds + per_message_seconds * messages) / scale``; at that moment
+the uploaded document is processed and the feed becomes ``DONE`` with a
+GZIP result document. Fault injection at ``createFeed``: ``"stuck"`` keeps the
+feed ``IN_PROGRESS`` forever; ``"fatal"`` ends it ``FATAL`` with no result
+document after applying a seeded random subset of the messages (possibly none,
+possibly all: "some, none, or all of the operations may have completed").
+Feed types other than the two order feeds and ``JSON_LISTINGS_FEED`` end
+``FATAL`` with nothing applied, as Amazon does for the retired XML/flat-file
+listing feeds. A document in the wrong format for its type ends ``DONE`` with a
+report that rejects it (XML: ``ResultMessageCode`` 5000, ``MessageID`` 0; JSON:
+one document-level ``ERROR`` issue).
+
+``createFeed`` also enforces the ``JSON_LISTINGS_FEED`` limit of 5 submissions
+per 5 minutes (429 ``QuotaExceeded``), separate from the usage plan.
+
+The documents themselves are processed by :mod:`.order_feeds` and :mod:`.listings_feeds`.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import gzip
+import hashlib
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any, Final
+from urllib.parse import quote
+
+from sp_cancel.testing._sim.core import FeedSim, Router, SimRequest, SimResponse, error_response
+from sp_cancel.testing._sim.listings_feeds import LISTINGS_FEED, process_listings_feed
+from sp_cancel.testing._sim.order_feeds import ACK_FEED, ADJ_FEED, process_order_feed
+from sp_cancel.testing._sim.world import SimFeed, SimFeedDocument
+
+__all__ = [
+    "FEED_RETENTION",
+    "INPUT_DOCUMENT_LIFETIME",
+    "LISTINGS_FEED_LIMIT",
+    "LISTINGS_FEED_WINDOW",
+    "PROCESSING_STATUSES",
+    "SUPPORTED_FEED_TYPES",
+    "URL_LIFETIME",
+    "register",
+    "tick",
+]
+
+SUPPORTED_FEED_TYPES: Final = frozenset({ACK_FEED, ADJ_FEED, LISTINGS_FEED})
+PROCESSING_STATUSES: Final = ("CANCELLED", "DONE", "FATAL", "IN_PROGRESS", "IN_QUEUE")
+URL_LIFETIME: Final = timedelta(minutes=5)  # presigned upload/download URLs [M]
+INPUT_DOCUMENT_LIFETIME: Final = timedelta(days=2)  # [D submit-a-feed]
+FEED_RETENTION: Final = timedelta(days=90)  # [M]
+LISTINGS_FEED_LIMIT: Final = 5  # per 5 minutes [D listings-feed-type-values, changelog 2025-05-06]
+LISTINGS_FEED_WINDOW: Final = timedelta(minutes=5)
+
+
+def _bad(message: str) -> SimResponse:
+    return error_response(400, "InvalidInput", message)
+
+
+def _not_found(message: str) -> SimResponse:
+    return error_response(404, "NotFound", message)
+
+
+def _sort_key(feed: SimFeed) -> tuple[datetime, int, str]:
+    return feed.created_at, len(feed.feed_id), feed.feed_id
+
+
+# -- feed documents: createFeedDocument, getFeedDocument, the presigned (S3-like) upload and download
+
+
+def _s3_error(code: str, message: str) -> SimResponse:
+    body = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        f"<Error><Code>{code}</Code><Message>{message}</Message><RequestId>SIMULATOR</RequestId></Error>"
+    ).encode()
+    return SimResponse(status=403, raw=body, headers={"Content-Type": "application/xml"})
+
+
+def _create_feed_document(sim: FeedSim, request: SimRequest) -> SimResponse:
+    try:
+        body = request.json()
+    except ValueError:
+        return _bad("The request body is not valid JSON.")
+    content_type = body.get("contentType") if isinstance(body, dict) else None
+    if not isinstance(content_type, str) or not content_type:
+        return _bad("contentType is required.")
+    document_id = sim.new_id("feedDocument")
+    sim.world.documents[document_id] = SimFeedDocument(document_id, content_type, sim.now())
+    return SimResponse(201, {"feedDocumentId": document_id, "url": f"{sim.base_url}/_sim/documents/{document_id}"})
+
+
+def _upload(sim: FeedSim, request: SimRequest) -> SimResponse:
+    document = sim.world.documents.get(request.path_params["documentId"])
+    if document is None or document.compression is not None:
+        return _s3_error("AccessDenied", "Access Denied")
+    if sim.now() - document.created_at > URL_LIFETIME:
+        return _s3_error("AccessDenied", "Request has expired")
+    if request.headers.get("content-type") != document.content_type:
+        return _s3_error(
+            "SignatureDoesNotMatch",
+            "The request signature we calculated does not match the signature you provided. "
+            "Check your key and signing method.",
+        )
+    document.content = bytes(request.body)
+    etag = hashlib.md5(document.content, usedforsecurity=False).hexdigest()
+    return SimResponse(200, raw=b"", headers={"ETag": f'"{etag}"'})
+
+
+def _get_feed_document(sim: FeedSim, request: SimRequest) -> SimResponse:
+    document_id = request.path_params["feedDocumentId"]
+    document = sim.world.documents.get(document_id)
+    if document is None:
+        return _not_found(f"Feed document {document_id} not found.")
+    now = sim.now()
+    query = f"X-Amz-Date={now.strftime('%Y%m%dT%H%M%SZ')}&X-Amz-Expires={int(URL_LIFETIME.total_seconds())}"
+    if (request.one("enableContentEncodingUrlHeader") or "").lower() == "true" and document.compression:
+        query += "&response-content-encoding=gzip"
+    body: dict[str, Any] = {
+        "feedDocumentId": document_id,
+        "url": f"{sim.base_url}/_sim/documents/{quote(document_id)}?{query}",
+    }
+    if document.compression is not None:
+        body["compressionAlgorithm"] = document.compression
+    return SimResponse(200, body)
+
+
+def _download(sim: FeedSim, request: SimRequest) -> SimResponse:
+    document = sim.world.documents.get(request.path_params["documentId"])
+    if document is None or document.content is None:
+        return _s3_error("AccessDenied", "Access Denied")
+    signed_at = request.one("X-Amz-Date")
+    if signed_at is not None:
+        try:
+            issued = datetime.strptime(signed_at, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+        except ValueError:
+            return _s3_error("AccessDenied", "Access Denied")
+        if sim.now() - issued > URL_LIFETIME:
+            return _s3_error("AccessDenied", "Request has expired")
+    headers = {"Content-Type": document.content_type}
+    if request.one("response-content-encoding") == "gzip":
+        headers["Content-Encoding"] = "gzip"
+    return SimResponse(200, raw=document.content, headers=headers)
+
+
+# -- feeds: createFeed (with the JSON_LISTINGS_FEED quota), getFeed, getFeeds (paged), cancelFeed ----
+
+
+def _iso(value: datetime) -> str:
+    """ISO 8601 UTC with milliseconds and ``Z``, as the Feeds API writes times."""
+    return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _feed_json(feed: SimFeed) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "feedId": feed.feed_id,
+        "feedType": feed.feed_type,
+        "marketplaceIds": list(feed.marketplace_ids),
+        "createdTime": _iso(feed.created_at),
+        "processingStatus": feed.status,
+    }
+    if feed.started_at is not None:
+        out["processingStartTime"] = _iso(feed.started_at)
+    if feed.ended_at is not None:
+        out["processingEndTime"] = _iso(feed.ended_at)
+    if feed.result_document_id is not None:
+        out["resultFeedDocumentId"] = feed.result_document_id
+    return out
+
+
+def _parse_time(value: str) -> datetime:
+    parsed = datetime.fromisoformat(value)
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def _create_feed(sim: FeedSim, request: SimRequest) -> SimResponse:  # noqa: C901, PLR0911 - one return per rule
+    try:
+        body = request.json()
+    except ValueError:
+        return _bad("The request body is not valid JSON.")
+    if not isinstance(body, dict):
+        return _bad("The request body must be a JSON object.")
+    feed_type = body.get("feedType")
+    marketplace_ids = body.get("marketplaceIds")
+    document_id = body.get("inputFeedDocumentId")
+    options = body.get("feedOptions")
+    if not isinstance(feed_type, str) or not feed_type:
+        return _bad("feedType is required.")
+    if (
+        not isinstance(marketplace_ids, list)
+        or not 1 <= len(marketplace_ids) <= 25
+        or not all(isinstance(m, str) and m for m in marketplace_ids)
+    ):
+        return _bad("marketplaceIds must contain from 1 to 25 marketplace identifiers.")
+    if not isinstance(document_id, str) or not document_id:
+        return _bad("inputFeedDocumentId is required.")
+    if options is not None and (not isinstance(options, dict) or not all(isinstance(v, str) for v in options.values())):
+        return _bad("feedOptions must be a map of strings.")
+    document = sim.world.documents.get(document_id)
+    now = sim.now()
+    if document is None or document.compression is not None:
+        return _bad(f"Invalid inputFeedDocumentId {document_id}.")
+    if document.content is None:
+        return _bad(f"Feed document {document_id} has no content; upload it before calling createFeed.")
+    if now - document.created_at > INPUT_DOCUMENT_LIFETIME:
+        return _bad(f"Feed document {document_id} has expired; feed documents are valid for 2 days.")
+    if feed_type == LISTINGS_FEED:
+        recent = sum(
+            1
+            for f in sim.world.feeds.values()
+            if f.feed_type == LISTINGS_FEED and now - f.created_at < LISTINGS_FEED_WINDOW
+        )
+        if recent >= LISTINGS_FEED_LIMIT:
+            return error_response(429, "QuotaExceeded", "You exceeded your quota for the requested resource.", "")
+    fault = sim.take_feed_fault()
+    feed = SimFeed(
+        feed_id=sim.new_id("feed"),
+        feed_type=feed_type,
+        marketplace_ids=list(marketplace_ids),
+        input_document_id=document_id,
+        created_at=now,
+        force="stuck" if fault == "stuck" else "fatal" if fault == "fatal" else None,
+    )
+    sim.world.feeds[feed.feed_id] = feed
+    return SimResponse(202, {"feedId": feed.feed_id})
+
+
+def _get_feed(sim: FeedSim, request: SimRequest) -> SimResponse:
+    feed_id = request.path_params["feedId"]
+    feed = sim.world.feeds.get(feed_id)
+    if feed is None:
+        return _not_found(f"Feed {feed_id} not found.")
+    return SimResponse(200, _feed_json(feed))
+
+
+def _cancel_feed(sim: FeedSim, request: SimRequest) -> SimResponse:
+    feed_id = request.path_params["feedId"]
+    feed = sim.world.feeds.get(feed_id)
+    if feed is None:
+        return _not_found(f"Feed {feed_id} not found.")
+    if feed.status != "IN_QUEUE":
+        return _bad(f"Feed {feed_id} is {feed.status}; only IN_QUEUE feeds can be cancelled.")
+    feed.status = "CANCELLED"
+    return SimResponse(200, raw=b"")
+
+
+def _encode_token(state: dict[str, Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(state, separators=(",", ":")).encode()).decode().rstrip("=")
+
+
+def _decode_token(token: str) -> dict[str, Any] | None:
+    try:
+        state = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+    except (ValueError, binascii.Error):
+        return None
+    return state if isinstance(state, dict) and {"t", "s", "m", "p", "cs", "cu", "after"} <= state.keys() else None
+
+
+def _feeds_query(sim: FeedSim, request: SimRequest) -> dict[str, Any] | SimResponse:  # noqa: PLR0911 - one return per rule
+    token = request.one("nextToken")
+    if token is not None:
+        if any(name != "nextToken" for name in request.query):
+            return _bad("nextToken must be the only parameter when it is given.")
+        state = _decode_token(token)
+        return state if state is not None else _bad("Invalid nextToken.")
+    feed_types = request.many("feedTypes")
+    if not feed_types:
+        return _bad("Either feedTypes or nextToken is required.")
+    if len(feed_types) > 10:
+        return _bad("feedTypes accepts at most 10 values.")
+    statuses = request.many("processingStatuses")
+    if any(s not in PROCESSING_STATUSES for s in statuses):
+        return _bad(f"processingStatuses must be values from {', '.join(PROCESSING_STATUSES)}.")
+    marketplaces = request.many("marketplaceIds")
+    if len(marketplaces) > 10:
+        return _bad("marketplaceIds accepts at most 10 values.")
+    size_text = request.one("pageSize") or "10"
+    if not size_text.isdigit() or not 1 <= int(size_text) <= 100:
+        return _bad("pageSize must be an integer from 1 to 100.")
+    now = sim.now()
+    try:
+        since = _parse_time(request.one("createdSince") or _iso(now - FEED_RETENTION))
+        until = _parse_time(request.one("createdUntil") or _iso(now))
+    except ValueError:
+        return _bad("createdSince and createdUntil must be ISO 8601 date-times.")
+    if since > until:
+        return _bad("createdSince must be before createdUntil.")
+    return {
+        "t": feed_types,
+        "s": statuses,
+        "m": marketplaces,
+        "p": int(size_text),
+        "cs": _iso(since),
+        "cu": _iso(until),
+        "after": None,
+    }
+
+
+def _get_feeds(sim: FeedSim, request: SimRequest) -> SimResponse:
+    query = _feeds_query(sim, request)
+    if isinstance(query, SimResponse):
+        return query
+    since, until = _parse_time(query["cs"]), _parse_time(query["cu"])
+    types, statuses, marketplaces = set(query["t"]), set(query["s"]), set(query["m"])
+    matching = [
+        f
+        for f in sim.world.feeds.values()
+        if f.feed_type in types
+        and (not statuses or f.status in statuses)
+        and (not marketplaces or marketplaces & set(f.marketplace_ids))
+        and since <= f.created_at <= until
+    ]
+    matching.sort(key=_sort_key, reverse=True)  # newest first
+    if query["after"] is not None:
+        created, feed_id = query["after"]
+        cursor = (_parse_time(created), len(feed_id), feed_id)
+        matching = [f for f in matching if _sort_key(f) < cursor]
+    page = matching[: query["p"]]
+    body: dict[str, Any] = {"feeds": [_feed_json(f) for f in page]}
+    if len(matching) > len(page):
+        last = page[-1]
+        body["nextToken"] = _encode_token({**query, "after": [last.created_at.isoformat(), last.feed_id]})
+    return SimResponse(200, body)
+
+
+# -- the lifecycle: IN_QUEUE, IN_PROGRESS, then DONE (or FATAL), driven by tick ---------------------
+
+
+def _message_count(feed: SimFeed, content: bytes) -> int:
+    """Cheap message count for timing (the document is parsed properly only when processed)."""
+    if feed.feed_type == LISTINGS_FEED:
+        return content.count(b'"messageId"')
+    return content.count(b"<MessageID>")
+
+
+def _due(sim: FeedSim, feed: SimFeed, started: datetime) -> datetime:
+    document = sim.world.documents.get(feed.input_document_id)
+    messages = _message_count(feed, document.content or b"") if document is not None else 0
+    timing = sim.feed_timing
+    seconds = (timing.base_seconds + timing.per_message_seconds * messages) / sim.scale
+    return started + timedelta(seconds=seconds)
+
+
+def _fatal_selection(sim: FeedSim) -> Callable[[int], bool]:
+    """A seeded random subset of message positions: none, all, or each message with probability 1/2."""
+    draw = sim.rng.random()
+    if draw < 1 / 3:
+        return lambda _position: False
+    if draw < 2 / 3:
+        return lambda _position: True
+    chosen = sim.rng.getrandbits(64)
+    salt = sim.rng.getrandbits(32)
+    return lambda position: bool((hash((salt, position)) ^ chosen) & 1)
+
+
+def _finish(sim: FeedSim, feed: SimFeed, at: datetime) -> None:
+    feed.ended_at = at
+    document = sim.world.documents.get(feed.input_document_id)
+    content = document.content if document is not None and document.content is not None else b""
+    if feed.feed_type not in SUPPORTED_FEED_TYPES:
+        feed.status = "FATAL"
+        return
+    fatal = feed.force == "fatal"
+    select = _fatal_selection(sim) if fatal else None
+    if feed.feed_type == LISTINGS_FEED:
+        report = process_listings_feed(sim, feed, content, at, select=select)
+        content_type = "application/json; charset=UTF-8"
+    else:
+        report = process_order_feed(sim, feed, content, at, select=select).report
+        content_type = "text/xml; charset=UTF-8"
+    if fatal:
+        feed.status = "FATAL"
+        return
+    result_id = sim.new_id("feedDocument")
+    sim.world.documents[result_id] = SimFeedDocument(
+        result_id, content_type, at, content=gzip.compress(report, mtime=0), compression="GZIP"
+    )
+    feed.result_document_id = result_id
+    feed.status = "DONE"
+
+
+def tick(sim: FeedSim) -> None:
+    """Advance every queued or running feed to where the simulated clock says it is; process finished ones."""
+    now = sim.now()
+    due: list[tuple[datetime, SimFeed]] = []
+    queue = timedelta(seconds=sim.feed_timing.queue_seconds / sim.scale)
+    for feed in sim.world.feeds.values():
+        if feed.status == "IN_QUEUE" and now >= feed.created_at + queue:
+            feed.status = "IN_PROGRESS"
+            feed.started_at = feed.created_at + queue
+        if feed.status == "IN_PROGRESS" and feed.force != "stuck" and feed.started_at is not None:
+            finish_at = _due(sim, feed, feed.started_at)
+            if now >= finish_at:
+                due.append((finish_at, feed))
+    due.sort(key=lambda pair: (pair[0], _sort_key(pair[1])))
+    for finish_at, feed in due:
+        _finish(sim, feed, finish_at)
+
+
+# -- wiring ---------------------------------------------------------------------------------------
+
+_PREFIX: Final = "/feeds/2021-06-30"
+
+
+def register(router: Router) -> None:
+    """Register the Feeds API 2021-06-30 routes and the presigned document URLs on ``router``."""
+    router.add("POST", f"{_PREFIX}/documents", "feeds.createFeedDocument", _create_feed_document)
+    router.add("GET", f"{_PREFIX}/documents/{{feedDocumentId}}", "feeds.getFeedDocument", _get_feed_document)
+    router.add("POST", f"{_PREFIX}/feeds", "feeds.createFeed", _create_feed)
+    router.add("GET", f"{_PREFIX}/feeds", "feeds.getFeeds", _get_feeds)
+    router.add("GET", f"{_PREFIX}/feeds/{{feedId}}", "feeds.getFeed", _get_feed)
+    router.add("DELETE", f"{_PREFIX}/feeds/{{feedId}}", "feeds.cancelFeed", _cancel_feed)
+    router.add("PUT", "/_sim/documents/{documentId}", "", _upload)
+    router.add("GET", "/_sim/documents/{documentId}", "", _download)

@@ -1,0 +1,79 @@
+"""How SP-API writes values, for the simulator's answers: timestamps, money, page tokens, order ids."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import re
+from datetime import UTC, datetime
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+__all__ = [
+    "ORDER_ID_RE",
+    "decode_token",
+    "digest",
+    "encode_token",
+    "iso",
+    "money_str",
+    "parse_iso",
+    "quantize",
+]
+
+ORDER_ID_RE = re.compile(r"^\d{3}-\d{7}-\d{7}$")
+
+_ZERO_DECIMAL_CURRENCIES = frozenset({"JPY", "KRW", "CLP", "VND"})
+
+
+def iso(value: datetime) -> str:
+    """Format ``value`` the way SP-API does: ``2026-11-26T12:00:00Z``."""
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_iso(text: str | None) -> datetime | None:
+    """Parse an ISO 8601 timestamp (``Z`` or offset; a bare date means midnight UTC); ``None`` if unparsable."""
+    if not text:
+        return None
+    candidate = text.strip().replace("z", "Z")
+    if candidate.endswith("Z"):
+        candidate = candidate[:-1] + "+00:00"
+    try:
+        parsed = datetime.fromisoformat(candidate)
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+def quantize(amount: Decimal, currency: str) -> Decimal:
+    """Round ``amount`` to the currency's minor unit (0 decimals for JPY, else 2)."""
+    places = Decimal(1) if currency in _ZERO_DECIMAL_CURRENCIES else Decimal("0.01")
+    return amount.quantize(places, rounding=ROUND_HALF_UP)
+
+
+def money_str(amount: Decimal, currency: str) -> str:
+    """Format ``amount`` as Amazon's decimal string for ``currency``."""
+    return str(quantize(amount, currency))
+
+
+def encode_token(data: dict[str, Any]) -> str:
+    """Encode pagination state as an opaque URL-safe token."""
+    raw = json.dumps(data, separators=(",", ":"), sort_keys=True).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_token(token: str) -> dict[str, Any] | None:
+    """Decode a token made by :func:`encode_token`; ``None`` if it is not one."""
+    try:
+        padded = token + "=" * (-len(token) % 4)
+        data = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def digest(*parts: object) -> str:
+    """A short stable hash of ``parts`` (binds a page token to the query it came from)."""
+    return hashlib.sha256(repr(parts).encode()).hexdigest()[:16]

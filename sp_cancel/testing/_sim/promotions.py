@@ -1,0 +1,139 @@
+"""Promotions API 2025-12-01 (read-only; not in the public models, shapes from Amazon's SDK, facts §9).
+
+Deals are ``promotionType: "DEAL"``. The SDK's ``PromotionSummary`` has no field
+telling a Lightning Deal from a Best Deal, so the simulator adds one extension
+property, ``dealType`` (``LIGHTNING_DEAL`` | ``BEST_DEAL``, the promotion
+report's spelling), and keeps durations consistent with it (Lightning ≤ 12 h,
+Best ≥ 1 day), so a client can also infer the kind from ``schedule``.
+``UPCOMING``/``RUNNING`` deals advance with the clock (start → ``RUNNING``,
+end → ``EXPIRED``).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from sp_cancel.testing._sim.core import Router, SimRequest, SimResponse, SimulatorCore, invalid_input, not_found
+from sp_cancel.testing._sim.formats import decode_token, digest, encode_token, iso, parse_iso
+from sp_cancel.testing._sim.world import SimDeal
+
+__all__ = ["register", "tick"]
+
+STATUSES: Final = frozenset({"PROCESSING", "UPCOMING", "RUNNING", "EXPIRED", "FAILED", "CANCELLING", "CANCELLED"})
+TYPES: Final = frozenset({"BASKET_BUILDING", "DEAL", "PRICE_DISCOUNT", "COUPON"})
+_DEAL_KINDS: Final = frozenset({"LIGHTNING_DEAL", "BEST_DEAL"})
+
+
+def promotion_type(deal: SimDeal) -> str:
+    """The API ``promotionType`` of a simulated deal or promotion."""
+    return "DEAL" if deal.deal_type in _DEAL_KINDS else deal.deal_type
+
+
+def tick(sim: SimulatorCore) -> None:
+    """Move deals along their schedule: ``UPCOMING`` → ``RUNNING`` → ``EXPIRED``."""
+    now = sim.now()
+    for deal in sim.world.deals.values():
+        if deal.status in {"UPCOMING", "RUNNING"} and now >= deal.end:
+            deal.status, deal.updated = "EXPIRED", deal.end
+        elif deal.status == "UPCOMING" and now >= deal.start:
+            deal.status, deal.updated = "RUNNING", deal.start
+
+
+def summary(deal: SimDeal) -> dict[str, Any]:
+    """The ``PromotionSummary`` of ``deal``."""
+    created = deal.created or deal.start
+    body: dict[str, Any] = {
+        "promotionId": deal.promotion_id,
+        "promotionTitle": deal.title,
+        "promotionType": promotion_type(deal),
+        "marketplaceId": deal.marketplace_id,
+        "status": deal.status,
+        "trackingId": f"TRK-{deal.promotion_id[:8].upper()}",
+        "schedule": {"startDate": iso(deal.start), "endDate": iso(deal.end)},
+        "selection": {"selectionId": f"sel-{deal.promotion_id[:8]}", "revisionId": 1, "type": "ITEMS"},
+        "merchandising": {"displayOnWebsite": "ALLOWED"},
+        "createdDate": iso(created),
+        "lastUpdatedDate": iso(deal.updated or created),
+    }
+    if deal.deal_type in _DEAL_KINDS:
+        body["dealType"] = deal.deal_type
+    if deal.deal_type == "COUPON":
+        body["couponType"] = "PERCENT_OFF"
+    return body
+
+
+def _date_filter(request: SimRequest, deal: SimDeal) -> bool | None:
+    checks = (
+        ("startDateBefore", deal.start, True),
+        ("startDateAfter", deal.start, False),
+        ("endDateBefore", deal.end, True),
+        ("endDateAfter", deal.end, False),
+        ("updateDateBefore", deal.updated or deal.start, True),
+        ("updateDateAfter", deal.updated or deal.start, False),
+    )
+    for name, value, before in checks:
+        text = request.one(name)
+        if text is None:
+            continue
+        bound = parse_iso(text)
+        if bound is None:
+            return None
+        if (before and value >= bound) or (not before and value <= bound):
+            return False
+    return True
+
+
+def search_promotions(sim: SimulatorCore, request: SimRequest) -> SimResponse:  # noqa: C901, PLR0911 - one rule per check
+    """``GET /promotions/2025-12-01/promotions``."""
+    marketplaces = request.many("marketplaceIds")
+    if len(marketplaces) != 1:
+        return invalid_input("marketplaceIds is required and accepts exactly one value.")
+    statuses, types = set(request.many("statuses")), set(request.many("promotionTypes"))
+    if statuses - STATUSES:
+        return invalid_input(f"Invalid statuses: {', '.join(sorted(statuses - STATUSES))}.")
+    if types - TYPES:
+        return invalid_input(f"Invalid promotionTypes: {', '.join(sorted(types - TYPES))}.")
+    limit_text = request.one("limit") or "10"
+    if not limit_text.isdigit() or not 1 <= int(limit_text) <= 100:
+        return invalid_input("limit must be between 1 and 100.")
+    limit = int(limit_text)
+    binding = digest(
+        "searchPromotions", sorted((k, tuple(v)) for k, v in request.query.items() if k != "paginationToken")
+    )
+    start = 0
+    token = request.one("paginationToken")
+    if token is not None:
+        data = decode_token(token)
+        if data is None or data.get("h") != binding:
+            return invalid_input("Invalid paginationToken.")
+        start = int(data.get("o", 0))
+    matching: list[SimDeal] = []
+    for deal in sorted(sim.world.deals.values(), key=lambda d: (d.start, d.promotion_id)):
+        if deal.marketplace_id != marketplaces[0]:
+            continue
+        if (statuses and deal.status not in statuses) or (types and promotion_type(deal) not in types):
+            continue
+        keep = _date_filter(request, deal)
+        if keep is None:
+            return invalid_input("Dates must be ISO 8601 with a time zone.")
+        if keep:
+            matching.append(deal)
+    page = matching[start : start + limit]
+    body: dict[str, Any] = {"totalResults": len(matching), "promotions": [summary(d) for d in page]}
+    if start + limit < len(matching):
+        body["pagination"] = {"nextToken": encode_token({"h": binding, "o": start + limit})}
+    return SimResponse(status=200, body=body)
+
+
+def get_promotion(sim: SimulatorCore, request: SimRequest) -> SimResponse:
+    """``GET /promotions/2025-12-01/promotions/{promotionId}``."""
+    deal = sim.world.deals.get(request.path_params["promotionId"])
+    if deal is None:
+        return not_found(f"Promotion {request.path_params['promotionId']} not found.")
+    return SimResponse(status=200, body=summary(deal))
+
+
+def register(router: Router) -> None:
+    """Add the Promotions routes."""
+    router.add("GET", "/promotions/2025-12-01/promotions", "promotions.searchPromotions", search_promotions)
+    router.add("GET", "/promotions/2025-12-01/promotions/{promotionId}", "promotions.getPromotion", get_promotion)

@@ -1,0 +1,419 @@
+"""Reports API 2021-06-30: ``createReport``, ``getReport``, ``getReportDocument``.
+
+Reports wait ``sim.report_queue_time`` in ``IN_QUEUE``, process for
+``sim.report_processing_time`` (both ÷ scale), then end ``DONE`` with a GZIP
+document in ``world.documents`` (or ``CANCELLED`` when an orders report has no
+rows, as Amazon does). https://developer-docs.amazon.com/sp-api/reference/createreport
+
+Report contents: ``GET_V2_SELLER_PERFORMANCE_REPORT`` (JSON) and the All Orders flat files (TSV).
+
+Cancellation rate (facts §10): window = the 7 days ending at report time;
+denominator = merchant-fulfilled orders purchased in the window, excluding
+``Pending``/``PendingAvailability`` and orders Amazon cancelled while they were
+still pending (payment or fraud: never released to the seller); numerator = those cancelled (wholly or
+partly) by the merchant without a buyer request, plus Amazon's late-shipment
+auto-cancels. Buyer requests and buyer cancels are excluded from the numerator.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any, Final
+
+from sp_cancel.testing._sim.core import Router, SimRequest, SimResponse, SimulatorCore, invalid_input, not_found
+from sp_cancel.testing._sim.formats import iso, money_str, parse_iso
+from sp_cancel.testing._sim.markets import market_for
+from sp_cancel.testing._sim.orders import seller_cancelled
+from sp_cancel.testing._sim.world import SimFeedDocument, SimItem, SimOrder, SimReport
+
+__all__ = [
+    "ALL_ORDERS_HEADER",
+    "REPORT_TYPES",
+    "all_orders_tsv",
+    "cancellation_counts",
+    "register",
+    "seller_performance_json",
+    "tick",
+]
+
+# -- report contents ------------------------------------------------------------------------------
+
+ALL_ORDERS_HEADER: Final = (
+    "amazon-order-id",
+    "merchant-order-id",
+    "purchase-date",
+    "last-updated-date",
+    "order-status",
+    "fulfillment-channel",
+    "sales-channel",
+    "order-channel",
+    "url",
+    "ship-service-level",
+    "product-name",
+    "sku",
+    "asin",
+    "item-status",
+    "quantity",
+    "currency",
+    "item-price",
+    "item-tax",
+    "shipping-price",
+    "shipping-tax",
+    "gift-wrap-price",
+    "gift-wrap-tax",
+    "item-promotion-discount",
+    "ship-promotion-discount",
+    "ship-city",
+    "ship-state",
+    "ship-postal-code",
+    "ship-country",
+    "promotion-ids",
+    "is-business-order",
+    "purchase-order-number",
+    "price-designation",
+)
+_REPORT_STATUS: Final = {
+    "PendingAvailability": "Pending",
+    "Pending": "Pending",
+    "Unshipped": "Unshipped",
+    "PartiallyShipped": "Shipping",
+    "Shipped": "Shipped",
+    "InvoiceUnconfirmed": "Shipped",
+    "Canceled": "Cancelled",
+    "Unfulfillable": "Cancelled",
+}
+_WINDOW: Final = timedelta(days=7)
+
+
+def _day(value: datetime) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%MZ")
+
+
+def cancellation_counts(orders: Iterable[SimOrder], marketplace_id: str, end: datetime) -> tuple[int, int]:
+    """``(orderCount, cancellationCount)`` for ``marketplace_id`` over the 7 days ending at ``end``."""
+    start = end - _WINDOW
+    total = cancelled = 0
+    for order in orders:
+        if order.marketplace_id != marketplace_id or order.fulfillment_channel != "MFN":
+            continue
+        if not start <= order.purchase_date < end or order.status in {"Pending", "PendingAvailability"}:
+            continue
+        if order.cancelled_by == "AMAZON" and not order.late_ship_auto_cancel:
+            continue  # a payment/fraud cancel of a Pending order: never released to the seller
+        total += 1
+        cancelled += seller_cancelled(order)
+    return total, cancelled
+
+
+def _metric(window: dict[str, str], target: float, condition: str, rate: float = 0.0, **counts: Any) -> dict[str, Any]:
+    return {
+        "reportingDateRange": window,
+        **counts,
+        "status": "GOOD",
+        "rate": rate,
+        "targetValue": target,
+        "targetCondition": condition,
+    }
+
+
+def _range(end: datetime, days: int) -> dict[str, str]:
+    return {"reportingDateFrom": _day(end - timedelta(days=days)), "reportingDateTo": _day(end)}
+
+
+def _violation(end: datetime) -> dict[str, Any]:
+    return {
+        "reportingDateRange": _range(end, 180),
+        "defectsCount": 0,
+        "status": "GOOD",
+        "targetValue": 0,
+        "targetCondition": "EQUALS",
+    }
+
+
+def _odr(end: datetime, count: int) -> dict[str, Any]:
+    zero = {"count": 0, "status": "GOOD"}
+    return {
+        "reportingDateRange": _range(end, 60),
+        "orderCount": count,
+        "orderWithDefects": dict(zero),
+        "claims": dict(zero),
+        "chargebacks": dict(zero),
+        "negativeFeedback": dict(zero),
+        "fulfillmentType": "MFN",
+        "status": "GOOD",
+        "rate": 0.0,
+        "targetValue": 0.01,
+        "targetCondition": "LESS_THAN",
+    }
+
+
+def _performance(sim: SimulatorCore, marketplace_id: str, end: datetime) -> dict[str, Any]:
+    market = market_for(marketplace_id)
+    target = market.cancel_target if market else 0.025
+    count, cancelled = cancellation_counts(sim.world.orders.values(), marketplace_id, end)
+    rate = cancelled / count if count else 0.0
+    status = "NONE" if count == 0 else ("GOOD" if rate < target else "BAD")
+    cancel_metric = {
+        "reportingDateRange": _range(end, 7),
+        "orderCount": count,
+        "cancellationCount": cancelled,
+        "status": status,
+        "rate": rate,
+        "targetValue": target,
+        "targetCondition": "LESS_THAN",
+    }
+    zero = {"count": 0, "status": "GOOD"}
+    afn = _odr(end, 0)
+    afn["fulfillmentType"] = "AFN"
+    metrics: dict[str, Any] = {
+        "marketplaceId": marketplace_id,
+        "invoiceDefectRate": _metric(
+            _range(end, 7),
+            0.05,
+            "LESS_THAN",
+            orderCount=count,
+            invoiceDefect=dict(zero),
+            missingInvoice=dict(zero),
+            lateInvoice=dict(zero),
+        ),
+        "lateShipmentRate": _metric(_range(end, 30), 0.04, "LESS_THAN", orderCount=count, lateShipmentCount=0),
+        "orderDefectRate": {"mfn": _odr(end, count), "afn": afn},
+        "onTimeDeliveryRate": _metric(
+            _range(end, 14), 0.9, "GREATER_THAN", 1.0, shipmentCountWithValidTracking=count, onTimeDeliveryCount=count
+        ),
+        "unitOnTimeDeliveryRate": _metric(
+            _range(end, 14), 0.9, "GREATER_THAN", 1.0, unitOnTimeDeliveryCount=count, totalUnitCount=count
+        ),
+        "validTrackingRate": _metric(
+            _range(end, 30), 0.95, "GREATER_THAN", 1.0, shipmentCount=count, validTrackingCount=count
+        ),
+        sim.cancel_rate_key: cancel_metric,
+        "warningStates": [],
+        "accountHealthRating": {"ahrStatus": "GREAT", "reportingDateRange": _range(end, 180)},
+    }
+    for name in (
+        "listingPolicyViolations",
+        "productAuthenticityCustomerComplaints",
+        "productConditionCustomerComplaints",
+        "productSafetyCustomerComplaints",
+        "receivedIntellectualPropertyComplaints",
+        "restrictedProductPolicyViolations",
+        "suspectedIntellectualPropertyViolations",
+        "foodAndProductSafetyIssues",
+        "otherPolicyViolations",
+        "documentRequests",
+    ):
+        metrics[name] = _violation(end)
+    return metrics
+
+
+def seller_performance_json(sim: SimulatorCore, marketplace_ids: list[str], end: datetime) -> bytes:
+    """The ``GET_V2_SELLER_PERFORMANCE_REPORT`` document (accountHealthReport-2020-11-18 schema)."""
+    document = {
+        "accountStatuses": [{"marketplaceId": m, "status": "NORMAL"} for m in marketplace_ids],
+        "performanceMetrics": [_performance(sim, m, end) for m in marketplace_ids],
+    }
+    return json.dumps(document, indent=2).encode()
+
+
+def _item_status(order: SimOrder, item: SimItem) -> str:
+    if order.status == "Canceled" or item.quantity_cancelled >= item.quantity_ordered:
+        return "Cancelled"
+    if item.quantity_shipped >= item.quantity_ordered - item.quantity_cancelled:
+        return "Shipped"
+    return "Unshipped"
+
+
+def _row(order: SimOrder, item: SimItem) -> list[str]:
+    market = market_for(order.marketplace_id)
+    cur = order.currency
+
+    def amount(*components: str) -> str:
+        return money_str(sum((item.charged.get(c, Decimal(0)) for c in components), Decimal(0)), cur)
+
+    return [
+        order.order_id,
+        "",
+        order.purchase_date.astimezone(UTC).isoformat(),
+        order.last_update_date.astimezone(UTC).isoformat(),
+        _REPORT_STATUS[order.status],
+        "Merchant" if order.fulfillment_channel == "MFN" else "Amazon",
+        market.name if market else "Amazon",
+        "",
+        "",
+        "Standard",
+        item.title,
+        item.sku,
+        item.asin,
+        _item_status(order, item),
+        str(item.quantity_ordered - item.quantity_cancelled),
+        cur,
+        amount("Principal"),
+        amount("Tax"),
+        amount("Shipping"),
+        amount("ShippingTax"),
+        amount("GiftWrap"),
+        amount("GiftWrapTax"),
+        money_str(Decimal(0), cur),
+        money_str(Decimal(0), cur),
+        "SIMVILLE",
+        "WA",
+        "98101",
+        market.ship_country if market else "US",
+        "",
+        "false",
+        "",
+        "",
+    ]
+
+
+def all_orders_tsv(
+    sim: SimulatorCore, marketplace_ids: list[str], start: datetime, end: datetime, *, by_last_update: bool
+) -> tuple[bytes, int]:
+    """The All Orders flat file (one row per item) and its row count."""
+    lines = ["\t".join(ALL_ORDERS_HEADER)]
+    rows = 0
+    orders = sorted(sim.world.orders.values(), key=lambda o: (o.purchase_date, o.order_id))
+    for order in orders:
+        when = order.last_update_date if by_last_update else order.purchase_date
+        if order.marketplace_id not in marketplace_ids or not start <= when <= end:
+            continue
+        for item in order.items:
+            lines.append("\t".join(v.replace("\t", " ") for v in _row(order, item)))
+            rows += 1
+    return ("\n".join(lines) + "\n").encode("utf-8"), rows
+
+
+# -- Reports API 2021-06-30 ------------------------------------------------------------------------
+
+PERFORMANCE: Final = "GET_V2_SELLER_PERFORMANCE_REPORT"
+BY_ORDER_DATE: Final = "GET_FLAT_FILE_ALL_ORDERS_DATA_BY_ORDER_DATE_GENERAL"
+BY_LAST_UPDATE: Final = "GET_FLAT_FILE_ALL_ORDERS_DATA_BY_LAST_UPDATE_GENERAL"
+REPORT_TYPES: Final = frozenset({PERFORMANCE, BY_ORDER_DATE, BY_LAST_UPDATE})
+_DEFAULT_SPAN: Final = timedelta(days=30)
+
+
+def _finish(sim: SimulatorCore, report: SimReport) -> None:
+    assert report.ended_at is not None  # noqa: S101 - set by the caller
+    end = report.ended_at
+    if report.report_type == PERFORMANCE:
+        content, content_type = seller_performance_json(sim, report.marketplace_ids, end), "application/json"
+    else:
+        data_end = min(report.data_end or end, end)
+        data_start = report.data_start or (data_end - _DEFAULT_SPAN)
+        content, rows = all_orders_tsv(
+            sim, report.marketplace_ids, data_start, data_end, by_last_update=report.report_type == BY_LAST_UPDATE
+        )
+        content_type = "text/tab-separated-values; charset=UTF-8"
+        if rows == 0:
+            report.status = "CANCELLED"
+            return
+    document_id = sim.new_id("document")
+    sim.world.documents[document_id] = SimFeedDocument(
+        document_id=document_id,
+        content_type=content_type,
+        created_at=end,
+        content=gzip.compress(content, mtime=0),
+        compression="GZIP",
+    )
+    report.document_id = document_id
+    report.status = "DONE"
+
+
+def tick(sim: SimulatorCore) -> None:
+    """Advance reports: ``IN_QUEUE`` → ``IN_PROGRESS`` → ``DONE``/``CANCELLED`` on the simulator clock."""
+    now = sim.now()
+    for report in sim.world.reports.values():
+        if report.status == "IN_QUEUE" and now >= report.created_at + sim.report_queue_time:
+            report.status = "IN_PROGRESS"
+            report.started_at = report.created_at + sim.report_queue_time
+        if report.status == "IN_PROGRESS" and report.started_at is not None:
+            done_at = report.started_at + sim.report_processing_time
+            if now >= done_at:
+                report.ended_at = done_at
+                _finish(sim, report)
+
+
+def create_report(sim: SimulatorCore, request: SimRequest) -> SimResponse:  # noqa: PLR0911 - one rule per check
+    """``POST /reports/2021-06-30/reports`` → 202 ``{reportId}``."""
+    try:
+        body = request.json()
+    except ValueError:
+        return invalid_input("The request body is not valid JSON.")
+    if not isinstance(body, dict):
+        return invalid_input("The request body must be a CreateReportSpecification.")
+    report_type = body.get("reportType")
+    if not isinstance(report_type, str) or not report_type:
+        return invalid_input("reportType is required.")
+    if report_type not in REPORT_TYPES:
+        return invalid_input(f"Invalid reportType: {report_type}.")
+    marketplaces = body.get("marketplaceIds")
+    if not isinstance(marketplaces, list) or not 1 <= len(marketplaces) <= 25:
+        return invalid_input("marketplaceIds must hold 1 to 25 marketplace ids.")
+    start_text, end_text = body.get("dataStartTime"), body.get("dataEndTime")
+    start, end = parse_iso(start_text), parse_iso(end_text)
+    if (start_text and start is None) or (end_text and end is None):
+        return invalid_input("dataStartTime and dataEndTime must be ISO 8601 date-times.")
+    if start is not None and end is not None and end < start:
+        return invalid_input("dataEndTime must not be before dataStartTime.")
+    report = SimReport(
+        report_id=sim.new_id("report"),
+        report_type=report_type,
+        marketplace_ids=[str(m) for m in marketplaces],
+        created_at=sim.now(),
+        data_start=start,
+        data_end=end,
+    )
+    sim.world.reports[report.report_id] = report
+    return SimResponse(status=202, body={"reportId": report.report_id})
+
+
+def get_report(sim: SimulatorCore, request: SimRequest) -> SimResponse:
+    """``GET /reports/2021-06-30/reports/{reportId}``."""
+    report = sim.world.reports.get(request.path_params["reportId"])
+    if report is None:
+        return not_found(f"Report {request.path_params['reportId']} not found.")
+    body: dict[str, Any] = {
+        "reportId": report.report_id,
+        "reportType": report.report_type,
+        "marketplaceIds": report.marketplace_ids,
+        "createdTime": iso(report.created_at),
+        "processingStatus": report.status,
+    }
+    if report.data_start is not None:
+        body["dataStartTime"] = iso(report.data_start)
+    if report.data_end is not None:
+        body["dataEndTime"] = iso(report.data_end)
+    if report.started_at is not None:
+        body["processingStartTime"] = iso(report.started_at)
+    if report.ended_at is not None:
+        body["processingEndTime"] = iso(report.ended_at)
+    if report.document_id is not None:
+        body["reportDocumentId"] = report.document_id
+    return SimResponse(status=200, body=body)
+
+
+def get_report_document(sim: SimulatorCore, request: SimRequest) -> SimResponse:
+    """``GET /reports/2021-06-30/documents/{reportDocumentId}`` → ``{reportDocumentId, url, compressionAlgorithm}``."""
+    document_id = request.path_params["reportDocumentId"]
+    known = any(r.document_id == document_id for r in sim.world.reports.values())
+    document = sim.world.documents.get(document_id)
+    if not known or document is None:
+        return not_found(f"Report document {document_id} not found.")
+    body: dict[str, Any] = {"reportDocumentId": document_id, "url": sim.document_url(document_id)}
+    if document.compression:
+        body["compressionAlgorithm"] = document.compression
+    return SimResponse(status=200, body=body)
+
+
+def register(router: Router) -> None:
+    """Add the Reports routes."""
+    router.add("POST", "/reports/2021-06-30/reports", "reports.createReport", create_report)
+    router.add("GET", "/reports/2021-06-30/reports/{reportId}", "reports.getReport", get_report)
+    router.add(
+        "GET", "/reports/2021-06-30/documents/{reportDocumentId}", "reports.getReportDocument", get_report_document
+    )
