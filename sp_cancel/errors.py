@@ -5,6 +5,7 @@ Every exception the library raises on purpose derives from
 
     SpCancelError
     ├── InvalidInputError            bad input, raised before any HTTP call (also a ValueError)
+    │   └── IdempotencyConflictError the same idempotency key was used earlier with other parameters
     ├── NotCancellableError          the order/listing/MCF order's state forbids it (carries the state)
     ├── ManualActionRequired         Amazon offers no API for this (carries steps, url, deadlines)
     ├── CancellationRateError        a batch would push the cancellation rate above max_rate
@@ -38,6 +39,7 @@ __all__ = [
     "CancellationRateError",
     "FeedError",
     "FeedTimeoutError",
+    "IdempotencyConflictError",
     "InvalidInputError",
     "ManualActionRequired",
     "NetworkError",
@@ -67,6 +69,32 @@ class InvalidInputError(SpCancelError, ValueError):
         """Build the error; ``message`` says what is wrong and what is allowed."""
         super().__init__(message)
         self.field = field
+
+
+class IdempotencyConflictError(InvalidInputError):
+    """The same intent (idempotency key) was submitted earlier with different parameters; nothing was sent.
+
+    Repeating an intent with the same parameters returns the earlier outcome; repeating it with other
+    parameters is refused with this error, so a retry never silently does something else.
+
+    Attributes:
+        submission_id: the id of the earlier submission (its journal key).
+        differences: for each parameter that differs, ``(earlier value, new value)``.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        submission_id: str,
+        differences: Mapping[str, tuple[object, object]],
+        field: str | None = None,
+    ) -> None:
+        """Build the error; ``str()`` names the earlier submission and each differing parameter."""
+        diffs = "; ".join(f"{name}: {old!r} then {new!r}" for name, (old, new) in differences.items())
+        super().__init__(f"{message} (earlier submission {submission_id}{': ' + diffs if diffs else ''})", field=field)
+        self.submission_id = submission_id
+        self.differences: Mapping[str, tuple[object, object]] = dict(differences)
 
 
 class NotCancellableError(SpCancelError):

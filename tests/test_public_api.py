@@ -25,6 +25,7 @@ PUBLIC = [
     "FbaCancelOutcome",
     "FeedError",
     "FeedTimeoutError",
+    "IdempotencyConflictError",
     "InvalidInputError",
     "ItemCancel",
     "ItemRefund",
