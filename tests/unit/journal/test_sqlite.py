@@ -14,7 +14,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -500,10 +500,17 @@ def _process_plan(path: str, barrier: Any, queue: Any) -> None:
 
 
 def _process_take_over(path: str, barrier: Any, queue: Any) -> None:
-    """Child process: wait for an abandoned plan's lease to expire, then try to take it over."""
+    """Child process: see the abandoned plan, wait until every contender has seen it, then try to take it over.
+
+    The second barrier is what makes this deterministic: without it a process slowed down by a loaded
+    machine could first look after another process had already taken the plan over, find a live lease
+    of 300 s, and time out waiting for it (the old flakiness). Here all three contenders look before any
+    of them takes over, so the race is only the one under test: ``take_over`` itself.
+    """
     journal = Journal(path)
     barrier.wait()
-    entry = journal.wait_for_change("refund-1", timeout=20, poll=0.01)
+    entry = journal.wait_for_change("refund-1", timeout=5, poll=0.01)  # returns at once: the lease expired long ago
+    barrier.wait()  # every contender has seen the abandoned plan; nobody has taken it yet
     taken = journal.take_over("refund-1") if entry is not None and entry.state == "planned" else None
     queue.put(taken is not None)
     journal.close()
@@ -541,7 +548,10 @@ def test_processes_send_one_refund(tmp_path: Path) -> None:
 def test_processes_take_over_abandoned_plan(tmp_path: Path) -> None:
     """A plan whose owner died is taken over by exactly one of three processes once its lease expires."""
     path = tmp_path / "j.sqlite3"
-    with Journal(path) as journal:
-        journal.plan("refund-1", kind="refund", target="t", payload={}, lease_seconds=0.3)
+    # Planned an hour ago (an injected clock) with a 30 s lease: abandoned for certain when the children
+    # look, however long they take to start, and no real-time wait decides anything.
+    planned_at = FakeClock(start=datetime.now(UTC) - timedelta(hours=1))
+    with Journal(path, clock=planned_at) as journal:
+        journal.plan("refund-1", kind="refund", target="t", payload={}, lease_seconds=30)
     results = _run_processes(_process_take_over, path, 3)
     assert sorted(results) == [False, False, True]
