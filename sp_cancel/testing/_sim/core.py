@@ -15,7 +15,8 @@ window, report processing, listing deletion and refund posting here).
 Order of checks for one request (all under ``sim.lock``): tick hooks → route
 (unknown → 404 ``NotFound`` ErrorList) → injected fault (500/503/HTML 504/empty
 200/drop answer before anything else) → auth (``x-amz-access-token`` issued by
-the LWA route and unexpired, else 403 ``Unauthorized``) → usage plan (empty
+the LWA route and unexpired, else 403 ``Unauthorized``: "...is expired" for an expired token, "Access ... denied"
+otherwise; the ``token_expired`` fault expires the presented token first) → usage plan (empty
 bucket → 429 ``QuotaExceeded``, no ``Retry-After``, no rate header) → handler →
 ``delay``/``timeout_after_commit`` markers. Every answer carries
 ``x-amzn-RequestId``; every 2xx of an operation with a usage plan carries
@@ -39,10 +40,10 @@ from typing import Any, Final, Literal, Protocol
 from urllib.parse import unquote
 
 from sp_cancel.clock import Clock, FakeClock, system_sleep, utc
-from sp_cancel.testing._sim.faults import FaultPlan, FaultRule
+from sp_cancel.testing._sim.faults import AFTER_COMMIT, FaultPlan, FaultRule
 from sp_cancel.testing._sim.observe import Exchange, Observer, has_observers, next_serial, notify
+from sp_cancel.testing._sim.plans import USAGE_PLANS
 from sp_cancel.testing._sim.world import World
-from sp_cancel.transport import OPERATIONS
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -188,12 +189,6 @@ DEFAULT_BASE_URL: Final = "http://sp-api.simulator.local"
 TOKEN_PATH: Final = "/auth/o2/token"  # noqa: S105 - a URL path, not a secret
 CancelRateKey = Literal["preFulfillmentCancellationRate", "prefulfillmentCancelRate"]
 
-# Usage plans of operations the simulator serves but the client table does not list:
-# sandbox-only operations run at the sandbox's fixed 5 rps / burst 15 (facts §11).
-_EXTRA_PLANS: Final[dict[str, tuple[float, int]]] = {
-    "fbaOutbound.submitFulfillmentOrderStatusUpdate": (5.0, 15),
-    "fbaOutbound2026.updateOrderStatus": (5.0, 15),
-}
 _DIGIT_KINDS: Final = frozenset({"feed", "report", "digits", "adjustment"})
 
 TickHook = Callable[["SimulatorCore"], None]
@@ -285,6 +280,8 @@ class SimulatorCore:
         self.authorization_revoked = False
         self.mcf_pinned: set[str] = set()  # MCF orders whose status was forced (no auto-advance)
         self._buckets: dict[str, _Bucket] = {}
+        # The simulator's own copy of Amazon's usage plans (plans.py), never the client's table.
+        self.usage_plans: dict[str, tuple[float, int]] = dict(USAGE_PLANS)
         self.observers: list[Observer] = []  # see observe.py; called after every answer
         self.serial = next_serial()
 
@@ -351,13 +348,10 @@ class SimulatorCore:
 
     def usage_plan(self, operation: str) -> tuple[float, int] | None:
         """Return ``(rate * scale, burst)`` for ``operation``, or ``None`` when it has no plan."""
-        op = OPERATIONS.get(operation)
-        if op is not None:
-            return op.rate * self.scale, op.burst
-        extra = _EXTRA_PLANS.get(operation)
-        if extra is not None:
-            return extra[0] * self.scale, extra[1]
-        return None
+        plan = self.usage_plans.get(operation)
+        if plan is None:
+            return None
+        return plan[0] * self.scale, plan[1]
 
     def take_token(self, operation: str) -> bool:
         """Take one request token from ``operation``'s bucket; ``False`` means throttle (429)."""
@@ -468,6 +462,23 @@ def _fault_response(kind: str) -> SimResponse | None:
     return None
 
 
+def _after_commit(kind: str) -> SimResponse:
+    """The answer the client gets when Amazon acted but its edge failed on the way back."""
+    status = AFTER_COMMIT[kind]
+    if status == 429:
+        return SimResponse(status=429, body={"errors": [dict(_QUOTA)]})
+    if status == 0:
+        return SimResponse(status=502, raw=b"", drop_connection=True)
+    return _fault_response(str(status)) or error_response(status, "InternalFailure", "Internal error.", "")
+
+
+def _token_rejection(sim: SimulatorCore, token: str | None) -> SimResponse:
+    """Amazon's 403: "expired" for a token it issued whose time is up, "denied" for anything else."""
+    if token and token in sim.access_tokens and not sim.authorization_revoked:
+        return error_response(403, "Unauthorized", "The security token included in the request is expired", "")
+    return error_response(403, "Unauthorized", "Access to requested resource is denied.", "")
+
+
 def _label(method: str, path: str) -> str:
     if path.startswith("/_sim/documents"):
         return "document.upload" if method == "PUT" else "document.download"
@@ -492,14 +503,20 @@ def _run(sim: SimulatorCore, request: SimRequest) -> SimResponse:  # noqa: C901 
         body=request.body,
         path_params=params,
     )
-    fault = sim.faults.pick(route.operation) if route.operation else None
+    target = route.operation or _label(route.method, request.path)
+    fault = sim.faults.pick(target) if route.operation or target.startswith("document.") else None
     if fault is not None:
         early = _fault_response(fault.fault)
         if early is not None:
             early.fault = fault.fault
             return early
-    if not request.path.startswith(_OPEN_PREFIXES) and not sim.token_valid(request.headers.get("x-amz-access-token")):
-        return error_response(403, "Unauthorized", "Access to requested resource is denied.", "")
+    token = request.headers.get("x-amz-access-token")
+    if fault is not None and fault.fault == "token_expired" and token in sim.access_tokens:
+        sim.access_tokens[token] = sim.now()  # Amazon expired it before the hour LWA announced
+    if not request.path.startswith(_OPEN_PREFIXES) and not sim.token_valid(token):
+        rejected = _token_rejection(sim, token)
+        rejected.fault = fault.fault if fault is not None else ""
+        return rejected
     if route.operation and not sim.take_token(route.operation):
         return SimResponse(status=429, body={"errors": [dict(_QUOTA)]})
     try:
@@ -514,6 +531,8 @@ def _run(sim: SimulatorCore, request: SimRequest) -> SimResponse:  # noqa: C901 
     elif fault is not None and fault.fault == "timeout_after_commit":
         response.delay = math.inf
         response.drop_connection = True
+    elif fault is not None and fault.fault in AFTER_COMMIT:
+        response = _after_commit(fault.fault)
     if fault is not None:
         response.fault = fault.fault
     return response
