@@ -11,6 +11,7 @@ from sp_cancel._operations import OPERATIONS, Operation, operation
 from sp_cancel.transport._api import SpApi
 from sp_cancel.transport._base import DOWNLOAD_OPERATION, UPLOAD_OPERATION
 from sp_cancel.transport._endpoints import DEFAULT_TOKEN_URL, Marketplace, resolve_marketplace
+from sp_cancel.transport._interop import sp_api_client, sp_api_credentials
 from sp_cancel.transport._lwa import LwaCredentials, LwaTokenClient
 from sp_cancel.transport._wire import Response, error_for_status, network_error
 
@@ -30,6 +31,8 @@ __all__ = [
     "network_error",
     "operation",
     "resolve_marketplace",
+    "sp_api_client",
+    "sp_api_credentials",
 ]
 
 #: What ``SellerClient(transport=...)`` takes: any httpx transport (the simulator's, ``httpx.MockTransport``...).

@@ -3,21 +3,20 @@
 One *attempt* = get an access token (cached) -> ``limiter.acquire`` -> send through
 the injected ``httpx.Client`` -> map the answer to a :class:`Response` or raise
 exactly one typed error. ``retry.call(attempt, ...)`` decides whether to try
-again. Requests are built with python-amazon-sp-api's pure
-``sp_api.base._core.prepare_request`` (never its client, transport or retry
-decorators); documents go to S3's presigned URLs through the same httpx client,
-without our access token.
+again. Requests are built here (URL, JSON body), never with python-amazon-sp-api's
+client, transport or retry decorators; documents go to S3's presigned URLs through
+the same httpx client, without our access token.
 """
 
 from __future__ import annotations
 
 import gzip
+import json
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Final, TypeVar
 
 import httpx
-from sp_api.base._core import prepare_request
 
 from sp_cancel._events import CALL_COMPLETED, CALL_FAILED, DOCUMENT_DOWNLOADED, DOCUMENT_UPLOADED
 from sp_cancel._operations import OPERATIONS, Operation
@@ -207,28 +206,15 @@ class SpApiCore:
             **({"content-type": "application/json"} if data is not None else {}),
             **(extra_headers or {}),
         }
-        prepared = prepare_request(
-            method=op.method,
-            endpoint=self.endpoint,
-            path=url_path,
-            params=params,
-            data=data if data is not None else {},
-            headers=headers,
-            add_marketplace=False,
-            marketplace_id=self.marketplace_id,
-            version=None,
-        )
-        if data is not None and prepared["content"] is None:
-            prepared["content"] = "{}" if op.method in {"POST", "PUT", "PATCH"} else None
+        # A JSON body only on the methods that carry one; an empty body is sent as "{}".
+        content: str | None = None
+        if data is not None and op.method in {"POST", "PUT", "PATCH"}:
+            content = json.dumps(data) if data else "{}"
         context = {"operation": op.name, "attempt": state.number, "rate_limit_wait": round(waited, 3)}
         state.sent_at = self._clock.now()
         try:
             raw = self._http.request(
-                prepared["method"],
-                prepared["url"],
-                params=prepared["params"],
-                content=prepared["content"],
-                headers=prepared["headers"],
+                op.method, self.endpoint + url_path, params=params, content=content, headers=headers
             )
             response = self._to_response(op, raw, state.number)
         except httpx.HTTPError as exc:

@@ -1,0 +1,106 @@
+"""python-amazon-sp-api, the package sp_cancel is built on, as its users know it.
+
+Two bridges, both through sp_api's public API only:
+
+- :func:`sp_api_credentials` reads LWA credentials where python-amazon-sp-api keeps them
+  (``credentials.yml`` accounts, ``SP_API_REFRESH_TOKEN``/``LWA_APP_ID``/``LWA_CLIENT_SECRET``
+  and their ``_<account>`` variants, AWS Secrets Manager), with its ``CredentialProvider``.
+- :func:`sp_api_client` builds one of its API clients (``Orders``, ``Reports``...) for the same
+  seller authorization, marketplace, endpoint and LWA token URL as a ``SellerClient``, for the
+  operations sp_cancel does not wrap.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable
+from typing import Any, TypeVar, cast
+from urllib.parse import urlsplit
+
+from sp_api.auth import AccessTokenClient
+from sp_api.base import CredentialProvider, Marketplaces, MissingCredentials
+
+from sp_cancel.errors import InvalidInputError
+from sp_cancel.transport._lwa import LwaCredentials
+
+__all__ = ["sp_api_client", "sp_api_credentials"]
+
+T = TypeVar("T")
+
+
+def sp_api_credentials(
+    account: str = "default",
+    *,
+    credential_providers: Iterable[type[Any]] | None = None,
+    refresh_token: str | None = None,
+) -> tuple[str, str, str]:
+    """Return ``(refresh_token, client_id, client_secret)`` from python-amazon-sp-api's credential sources.
+
+    Args:
+        account: the account name of its ``credentials.yml`` (and the ``_<account>`` suffix of its
+            environment variables).
+        credential_providers: its provider classes to try, in order (default: its own chain: code,
+            environment, cached secrets, secrets, config file).
+        refresh_token: used when the source holds only the app's id and secret (or to override it).
+
+    Raises:
+        InvalidInputError: no source holds a complete set (the refresh token included).
+    """
+    try:
+        found = CredentialProvider(account, credential_providers=credential_providers).credentials
+    except MissingCredentials as exc:
+        raise InvalidInputError(
+            f"python-amazon-sp-api found no credentials for account {account!r}: {exc}", field="account"
+        ) from None
+    values = (refresh_token or found.refresh_token, found.lwa_app_id, found.lwa_client_secret)
+    if not all(isinstance(v, str) and v.strip() for v in values):
+        names = ("refresh_token", "lwa_app_id", "lwa_client_secret")
+        missing = [n for n, v in zip(names, values, strict=True) if not v]
+        raise InvalidInputError(
+            f"python-amazon-sp-api's account {account!r} lacks {', '.join(missing)}", field="account"
+        )
+    return str(values[0]).strip(), str(values[1]).strip(), str(values[2]).strip()
+
+
+@functools.cache
+def _token_client_class(token_url: str) -> type[Any]:
+    """sp_api's LWA token client, aimed at ``token_url`` (its scheme, host and path are class attributes)."""
+    parts = urlsplit(token_url)
+    attributes = {"scheme": f"{parts.scheme}://", "host": parts.netloc, "path": parts.path or "/"}
+    return type("SpCancelTokenClient", (AccessTokenClient,), attributes)
+
+
+def _marketplace(marketplace_id: str) -> Any:
+    for member in Marketplaces:
+        if member.marketplace_id == marketplace_id:
+            return member
+    raise InvalidInputError(f"python-amazon-sp-api does not know marketplace {marketplace_id!r}", field="marketplace")
+
+
+def sp_api_client(
+    api: type[T],
+    *,
+    credentials: LwaCredentials,
+    marketplace_id: str,
+    endpoint: str,
+    token_url: str,
+    **kwargs: Any,
+) -> T:
+    """Build a python-amazon-sp-api client of class ``api`` for this seller, marketplace, endpoint and token URL.
+
+    ``kwargs`` go to ``api`` (``version="2026-01-01"``, ``timeout=``, ``proxies=``...).
+    """
+    factory: Any = api  # sp_api is untyped: its clients take (marketplace, *, refresh_token, credentials, ...)
+    client = factory(
+        _marketplace(marketplace_id),
+        refresh_token=credentials.refresh_token,
+        credentials={
+            "refresh_token": credentials.refresh_token,
+            "lwa_app_id": credentials.client_id,
+            "lwa_client_secret": credentials.client_secret,
+        },
+        auth_token_client_class=_token_client_class(token_url),
+        **kwargs,
+    )
+    client.endpoint = endpoint.rstrip("/")  # every sp_api client sends its requests to .endpoint
+    return cast("T", client)
