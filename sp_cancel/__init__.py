@@ -45,13 +45,16 @@ from sp_cancel.errors import (
 from sp_cancel.metrics import CancellationRateReport, OrderRecord
 from sp_cancel.models import (
     AdjustmentReason,
+    CancelledBy,
     CancelReason,
     CancelRequest,
+    Fulfillment,
     ItemCancel,
     ItemRefund,
     Money,
     PriceComponent,
 )
+from sp_cancel.orders import Order, OrderItem, OrderStatus
 
 __all__ = [
     "AdjustmentReason",
@@ -65,11 +68,13 @@ __all__ = [
     "CancelStatus",
     "CancellationRateError",
     "CancellationRateReport",
+    "CancelledBy",
     "Credentials",
     "Deal",
     "FbaCancelOutcome",
     "FeedError",
     "FeedTimeoutError",
+    "Fulfillment",
     "IdempotencyConflictError",
     "InvalidInputError",
     "ItemCancel",
@@ -82,7 +87,10 @@ __all__ = [
     "NetworkError",
     "NotCancellableError",
     "NotFoundError",
+    "Order",
+    "OrderItem",
     "OrderRecord",
+    "OrderStatus",
     "OutcomeUnknownError",
     "PriceComponent",
     "ProcessingMessage",

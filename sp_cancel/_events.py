@@ -18,6 +18,7 @@ RETRY_ABANDONED: Final = "sp_cancel.retry_abandoned"
 RATE_LIMIT_WAITED: Final = "sp_cancel.rate_limit_waited"
 RATE_LIMIT_UPDATED: Final = "sp_cancel.rate_limit_updated"
 TOKEN_REFRESHED: Final = "sp_cancel.token_refreshed"  # noqa: S105 - an event name
+TOKEN_REJECTED: Final = "sp_cancel.token_rejected"  # noqa: S105 - an event name
 DOCUMENT_UPLOADED: Final = "sp_cancel.document_uploaded"
 DOCUMENT_DOWNLOADED: Final = "sp_cancel.document_downloaded"
 FEED_SUBMITTED: Final = "sp_cancel.feed_submitted"

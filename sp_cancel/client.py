@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
+from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Final, Literal, NoReturn, Self
+from typing import TYPE_CHECKING, Any, Final, Literal, NoReturn, Self, TypeVar, cast
 
 import attrs
 
@@ -24,6 +25,7 @@ import sp_cancel._listings.items as listing_flow
 import sp_cancel._refunds.refund as refund_flow
 import sp_cancel.deals as deal_flow
 import sp_cancel.metrics._fetch as rate_flow
+import sp_cancel.orders as order_reads
 from sp_cancel._outcomes import (
     BatchOutcome,
     BuyerCancelRequest,
@@ -38,14 +40,31 @@ from sp_cancel._outcomes import (
 from sp_cancel._runtime import Context, FeedRunner, Progress
 from sp_cancel.clock import Clock, Sleep, SystemClock, system_sleep
 from sp_cancel.errors import InvalidInputError
-from sp_cancel.journal import Journal, JournalLike
+from sp_cancel.journal import Journal, JournalLike, default_journal_path
+from sp_cancel.models import check_order_id
 from sp_cancel.ratelimit import InMemoryRateLimiter, RateLimiter
 from sp_cancel.retry import DEFAULT_RETRY_POLICY, RetryPolicy
-from sp_cancel.transport import DEFAULT_TOKEN_URL, HttpTransport, SpApi, resolve_marketplace
+from sp_cancel.transport import (
+    DEFAULT_TOKEN_URL,
+    HttpTransport,
+    SpApi,
+    resolve_marketplace,
+    sp_api_client,
+    sp_api_credentials,
+)
 
 if TYPE_CHECKING:
     from sp_cancel.metrics import CancellationRateReport
-    from sp_cancel.models import AdjustmentReason, CancelReason, CancelRequest, ItemCancel, ItemRefund, Money
+    from sp_cancel.models import (
+        AdjustmentReason,
+        CancelReason,
+        CancelRequest,
+        Fulfillment,
+        ItemCancel,
+        ItemRefund,
+        Money,
+    )
+    from sp_cancel.orders import Order, OrderStatus
 
 __all__ = ["Credentials", "SellerClient"]
 
@@ -87,6 +106,83 @@ class Credentials:
 
     def __repr__(self) -> str:
         return f"Credentials(client_id={self.client_id!r}, refresh_token=<hidden>, client_secret=<hidden>)"
+
+    @classmethod
+    def from_sp_api(
+        cls,
+        account: str = "default",
+        *,
+        credential_providers: Iterable[type[Any]] | None = None,
+        refresh_token: str | None = None,
+    ) -> Self:
+        """Read the credentials where python-amazon-sp-api keeps them, with its ``CredentialProvider``.
+
+        Its sources, in its order: environment variables (``SP_API_REFRESH_TOKEN``, ``LWA_APP_ID``,
+        ``LWA_CLIENT_SECRET``, or their ``_<account>`` variants), AWS Secrets Manager
+        (``SP_API_AWS_SECRET_ID``), then the ``account`` section of its ``credentials.yml``.
+
+        Args:
+            account: the account (section of ``credentials.yml``, suffix of the variables).
+            credential_providers: its provider classes to try instead of its default chain
+                (e.g. ``[FromConfigFileCredentialProvider]`` from ``sp_api.base.credential_provider``).
+            refresh_token: the seller's refresh token, when the source holds only the app's id and secret.
+
+        Raises:
+            InvalidInputError: no source has a complete set of credentials.
+        """
+        found_token, client_id, client_secret = sp_api_credentials(
+            account, credential_providers=credential_providers, refresh_token=refresh_token
+        )
+        return cls(refresh_token=found_token, client_id=client_id, client_secret=client_secret)
+
+
+_Api = TypeVar("_Api")
+
+# What a journal that does not exist yet answers to reads: nothing planned, nothing submitted.
+_EMPTY_READS: Final[Mapping[str, Callable[[], object]]] = {
+    "get": lambda: None,
+    "find": list,
+    "unfinished": list,
+    "by_feed": list,
+    "known_feed_ids": set,
+}
+
+
+class OwnJournal:
+    """The SQLite journal a client opens itself from a path (or the default path), on first use.
+
+    Until something is written, reads of a journal file that does not exist find nothing and create
+    nothing: a command that only reads (orders, the rate, deals) leaves no file behind.
+    """
+
+    def __init__(self, path: str | os.PathLike[str] | None, *, clock: Clock) -> None:
+        self._path = path
+        self._clock = clock
+        self._journal: Journal | None = None
+        self._lock = threading.Lock()
+
+    def _missing(self) -> bool:
+        if self._path is not None and str(self._path) == ":memory:":
+            return False
+        return not (Path(self._path) if self._path is not None else default_journal_path()).exists()
+
+    def open(self) -> Journal:
+        """The journal, opened (and its file created) now if it was not yet."""
+        with self._lock:
+            if self._journal is None:
+                self._journal = Journal(self._path, clock=self._clock)
+            return self._journal
+
+    def close(self) -> None:
+        """Close the journal if it was opened."""
+        if self._journal is not None:
+            self._journal.close()
+
+    def __getattr__(self, name: str) -> Any:
+        if self._journal is None and name in _EMPTY_READS and self._missing():
+            empty = _EMPTY_READS[name]
+            return lambda *_args, **_kwargs: empty()
+        return getattr(self.open(), name)
 
 
 class SellerClient:
@@ -222,8 +318,9 @@ class SellerClient:
 
     def _build_context(self) -> Context:
         arg = self._journal_arg
-        # Any journal object (Journal, RedisJournal, your own) is used as it is; a path or None opens a Journal.
-        journal = arg if isinstance(arg, JournalLike) else Journal(arg, clock=self._clock)
+        # Any journal object (Journal, RedisJournal, your own) is used as it is; a path or None opens a Journal
+        # on first use, and reading a journal file that does not exist yet finds nothing without creating it.
+        journal = arg if isinstance(arg, JournalLike) else cast("JournalLike", OwnJournal(arg, clock=self._clock))
         return Context(
             api=self._api,
             journal=journal,
@@ -237,9 +334,78 @@ class SellerClient:
     @property
     def journal(self) -> JournalLike:
         """The journal this client records its submissions in: the one given, or a SQLite ``Journal``."""
-        return self._ctx.journal
+        journal = self._ctx.journal
+        return journal.open() if isinstance(journal, OwnJournal) else journal
 
-    # --- orders ---------------------------------------------------------------------------------------
+    def sp_api(self, api: type[_Api], **kwargs: Any) -> _Api:
+        """A python-amazon-sp-api client for operations sp_cancel does not wrap, for this same seller.
+
+        It uses this client's credentials, marketplace, endpoint and LWA token URL; it makes its own requests
+        (its own retries, no share of this client's rate limiter or journal).
+
+        Args:
+            api: one of its API classes, e.g. ``sp_api.api.Orders`` or ``sp_api.api.Reports``.
+            **kwargs: passed to ``api`` (``version="2026-01-01"``, ``timeout=``, ``proxies=``...).
+
+        Example:
+            ``client.sp_api(Orders, version="2026-01-01").get_order(order_id).payload``
+        """
+        return sp_api_client(
+            api,
+            credentials=self._credentials,
+            marketplace_id=self._marketplace_id,
+            endpoint=self._api.endpoint,
+            token_url=self._api.token_url,
+            **kwargs,
+        )
+
+    # --- reading orders -------------------------------------------------------------------------------
+
+    def order(self, order_id: str) -> Order:
+        """Read one order: status, channel, dates, buyer cancel request, and its items.
+
+        Each item carries its 14-digit ``order_item_id`` (what ``ItemCancel`` and ``ItemRefund`` take), SKU,
+        ASIN, quantities ordered/shipped/unshipped/cancelled, what was charged and what is still refundable
+        per price component (the same figure ``partial_refund`` checks against).
+
+        Args:
+            order_id: Amazon's order id (``3-7-7``).
+
+        Returns:
+            The [Order][sp_cancel.Order] (Orders 2026-01-01 ``getOrder``; plus Finances
+            ``listFinancialEventsByOrderId`` when the order is refundable).
+
+        Raises:
+            InvalidInputError: a malformed order id (nothing sent).
+            NotFoundError: Amazon has no such order for this seller.
+        """
+        order_id = check_order_id(order_id)
+        return refund_flow.with_refundable(self._ctx, order_reads.get_order(self._api, order_id))
+
+    def orders(
+        self,
+        *,
+        status: OrderStatus | str | None = None,
+        channel: Fulfillment | str | None = None,
+        since: datetime | timedelta = timedelta(days=7),
+    ) -> Iterator[Order]:
+        """Iterate over the orders placed since ``since``, newest pages fetched as you go.
+
+        Paging (``searchOrders`` ``nextToken``) and the rate limit are handled; stop iterating to stop
+        reading. Items carry everything [order][sp_cancel.SellerClient.order] gives except ``refundable``
+        (``None``: it costs one Finances call per order; read the order for it).
+
+        Args:
+            status: only orders in this status (``OrderStatus.UNSHIPPED``, ``"UNSHIPPED"`` or ``"Unshipped"``).
+            channel: only ``"MFN"`` (seller-fulfilled) or ``"AFN"`` (Amazon-fulfilled) orders.
+            since: orders placed after this moment (aware ``datetime``) or this long ago (``timedelta``).
+
+        Raises:
+            InvalidInputError: unknown status or channel, bad ``since`` (raised at the call, before any request).
+        """
+        return order_reads.read_orders(self._api, now=self._clock.now(), status=status, channel=channel, since=since)
+
+    # --- cancelling orders ----------------------------------------------------------------------------
 
     def cancel_order(
         self,
@@ -432,7 +598,7 @@ class SellerClient:
         self._api.close()
         journal = None if self._context is None else self._context.journal
         # Only the journal this client opened from a path is closed; a given journal stays open.
-        if journal is not None and journal is not self._journal_arg and isinstance(journal, Journal):
+        if isinstance(journal, OwnJournal):
             journal.close()
 
     def __enter__(self) -> Self:

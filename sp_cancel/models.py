@@ -23,6 +23,8 @@ __all__ = [
     "AdjustmentReason",
     "CancelReason",
     "CancelRequest",
+    "CancelledBy",
+    "Fulfillment",
     "ItemCancel",
     "ItemRefund",
     "Money",
@@ -182,6 +184,21 @@ class Money:
 
     def __str__(self) -> str:
         return f"{self.quantized():f} {self.currency}"
+
+
+class Fulfillment(enum.StrEnum):
+    """Who fulfils an order: the seller (MFN, "merchant-fulfilled network") or Amazon (AFN, FBA)."""
+
+    MFN = "MFN"
+    AFN = "AFN"
+
+
+class CancelledBy(enum.StrEnum):
+    """Who executed a cancellation (Orders 2026-01-01 ``cancellationExecution.cancelledBy``)."""
+
+    MERCHANT = "MERCHANT"
+    BUYER = "BUYER"
+    AMAZON = "AMAZON"
 
 
 class CancelReason(enum.Enum):

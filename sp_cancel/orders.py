@@ -2,23 +2,29 @@
 
 Orders come from Orders API 2026-01-01 (``getOrder``/``searchOrders`` with
 ``includedData``), with Orders v0 as the fallback for buyer cancellation
-requests. The checks raise :class:`~sp_cancel.errors.NotCancellableError`
+requests. The checks raise [NotCancellableError][sp_cancel.NotCancellableError]
 carrying the state Amazon showed, before anything is submitted.
+
+[Order][sp_cancel.Order], [OrderItem][sp_cancel.OrderItem] and
+[OrderStatus][sp_cancel.OrderStatus] are public (exported from ``sp_cancel``);
+``SellerClient.order`` and ``SellerClient.orders`` return them, and every workflow reads
+orders through the same functions here.
 """
 
 from __future__ import annotations
 
 import enum
+import warnings
 from collections.abc import Iterator, Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Final, Literal
 
 import attrs
 
-from sp_cancel.clock import parse_time
+from sp_cancel.clock import parse_time, utc
 from sp_cancel.errors import InvalidInputError, NotCancellableError, ServerError
-from sp_cancel.models import ItemCancel, Money, PriceComponent
+from sp_cancel.models import CancelledBy, Fulfillment, ItemCancel, Money, PriceComponent
 
 if TYPE_CHECKING:
     from sp_cancel.transport import SpApi
@@ -27,11 +33,15 @@ __all__ = [
     "Order",
     "OrderItem",
     "OrderState",
+    "OrderStatus",
     "check_item_cancel",
     "check_whole_cancel",
     "get_order",
     "parse_order",
+    "read_orders",
     "search_orders",
+    "to_channel",
+    "to_status",
 ]
 
 # includedData that gives state, quantities, charged amounts and cancellation attribution.
@@ -42,8 +52,8 @@ SELLER_SUPPORT_HINT: Final = (
 )
 
 
-class OrderState(enum.Enum):
-    """An order's fulfillment status (Orders 2026-01-01 spelling; v0 values are converted)."""
+class OrderStatus(enum.StrEnum):
+    """An order's fulfillment status (Orders 2026-01-01 spelling; Orders v0 values are converted)."""
 
     PENDING_AVAILABILITY = "PENDING_AVAILABILITY"
     PENDING = "PENDING"
@@ -55,15 +65,18 @@ class OrderState(enum.Enum):
     INVOICE_UNCONFIRMED = "INVOICE_UNCONFIRMED"
 
 
+# The name this module used before OrderStatus was public (same class).
+OrderState = OrderStatus
+
 _V0_STATES: Final = {
-    "PendingAvailability": OrderState.PENDING_AVAILABILITY,
-    "Pending": OrderState.PENDING,
-    "Unshipped": OrderState.UNSHIPPED,
-    "PartiallyShipped": OrderState.PARTIALLY_SHIPPED,
-    "Shipped": OrderState.SHIPPED,
-    "Canceled": OrderState.CANCELLED,
-    "Unfulfillable": OrderState.UNFULFILLABLE,
-    "InvoiceUnconfirmed": OrderState.INVOICE_UNCONFIRMED,
+    "PendingAvailability": OrderStatus.PENDING_AVAILABILITY,
+    "Pending": OrderStatus.PENDING,
+    "Unshipped": OrderStatus.UNSHIPPED,
+    "PartiallyShipped": OrderStatus.PARTIALLY_SHIPPED,
+    "Shipped": OrderStatus.SHIPPED,
+    "Canceled": OrderStatus.CANCELLED,
+    "Unfulfillable": OrderStatus.UNFULFILLABLE,
+    "InvoiceUnconfirmed": OrderStatus.INVOICE_UNCONFIRMED,
 }
 
 # Proceeds breakdown types (2026-01-01) -> the adjustment feed's price components.
@@ -86,34 +99,83 @@ _V0_MONEY: Final = {
 }
 
 
+def _to_cancelled_by(value: CancelledBy | str | None) -> CancelledBy | None:
+    if value is None or isinstance(value, CancelledBy):
+        return value
+    try:
+        return CancelledBy(value)
+    except ValueError:
+        return None
+
+
+def _deprecated(old: str, new: str) -> None:
+    warnings.warn(f"Order.{old} is deprecated; use Order.{new}", DeprecationWarning, stacklevel=3)
+
+
 @attrs.frozen(kw_only=True)
 class OrderItem:
-    """One order line as sp_cancel needs it."""
+    """One order line: ids, quantities, what the buyer was charged and what is still refundable.
+
+    Attributes:
+        order_item_id: Amazon's 14-digit order item id (what ``ItemCancel`` and ``ItemRefund`` take).
+        sku: the seller SKU.
+        asin: the ASIN, when Amazon sent it.
+        quantity_ordered: units ordered.
+        quantity_shipped: units shipped.
+        quantity_unshipped: units still to ship (what an item-level cancel can take).
+        quantity_cancelled: units cancelled (ordered minus shipped minus unshipped).
+        charged: what the buyer was charged for the line, per price component.
+        refundable: what is still refundable per price component (charged for the units not cancelled, minus
+            refunds Amazon posted and refunds this library sent that Amazon has not posted yet); empty when the
+            order cannot be refunded through the API (not shipped, Amazon-fulfilled). ``None`` when not read:
+            ``SellerClient.order`` fills it, ``SellerClient.orders`` does not (it would cost one Finances call
+            per order).
+        buyer_requested_cancel: the buyer asked Amazon to cancel this item.
+        buyer_cancel_reason: the buyer's free-text reason, when asked.
+        cancelled_by: who executed a cancellation of this item, if any.
+        cancel_reason: Amazon's free-text reason for that cancellation.
+    """
 
     order_item_id: str
     sku: str | None
     quantity_ordered: int
     quantity_shipped: int
     quantity_unshipped: int
+    asin: str | None = None
+    quantity_cancelled: int = 0
     charged: Mapping[PriceComponent, Money] = attrs.field(factory=dict, hash=False)
+    refundable: Mapping[PriceComponent, Money] | None = attrs.field(default=None, hash=False)
     buyer_requested_cancel: bool = False
     buyer_cancel_reason: str | None = None
-    cancelled_by: Literal["BUYER", "MERCHANT", "AMAZON"] | None = None
+    cancelled_by: CancelledBy | None = attrs.field(default=None, converter=_to_cancelled_by)
     cancel_reason: str | None = None
 
 
 @attrs.frozen(kw_only=True)
 class Order:
-    """One order as sp_cancel needs it (no buyer PII is kept)."""
+    """One order as sp_cancel reads it (no buyer PII is kept).
+
+    Attributes:
+        order_id: Amazon's order id.
+        marketplace_id: the marketplace it was placed in.
+        status: its fulfillment status.
+        channel: ``MFN`` (seller-fulfilled: cancellable, refundable) or ``AFN`` (Amazon-fulfilled: read only).
+        purchased_at: when it was placed.
+        ship_by: the latest ship date Amazon gave the seller, when known.
+        last_updated_at: Amazon's last update.
+        currency: the currency it was charged in.
+        items: its lines.
+    """
 
     order_id: str
     marketplace_id: str | None
-    state: OrderState
-    fulfilled_by: Literal["MERCHANT", "AMAZON"]
+    status: OrderStatus
+    channel: Fulfillment
     purchased_at: datetime | None
     last_updated_at: datetime | None
     currency: str | None
     items: tuple[OrderItem, ...]
+    ship_by: datetime | None = None
 
     def item(self, order_item_id: str) -> OrderItem | None:
         """Return the item with ``order_item_id``, or ``None``."""
@@ -125,9 +187,30 @@ class Order:
         return any(i.buyer_requested_cancel for i in self.items)
 
     @property
-    def cancelled_by(self) -> Literal["BUYER", "MERCHANT", "AMAZON"] | None:
+    def buyer_cancel_reason(self) -> str | None:
+        """The buyer's reason for the cancellation request (first item that gives one), or ``None``."""
+        return next((i.buyer_cancel_reason for i in self.items if i.buyer_requested_cancel), None)
+
+    @property
+    def cancelled_by(self) -> CancelledBy | None:
         """Who executed the cancellation (first item that says), or ``None``."""
         return next((i.cancelled_by for i in self.items if i.cancelled_by), None)
+
+    def __repr__(self) -> str:
+        units = sum(i.quantity_ordered for i in self.items)
+        return f"Order({self.order_id!r}, {self.status}, {self.channel}, {len(self.items)} item(s), {units} unit(s))"
+
+    @property
+    def state(self) -> OrderStatus:
+        """Deprecated: use ``status``."""
+        _deprecated("state", "status")
+        return self.status
+
+    @property
+    def fulfilled_by(self) -> Literal["MERCHANT", "AMAZON"]:
+        """Deprecated: use ``channel`` (``MFN`` for ``"MERCHANT"``, ``AFN`` for ``"AMAZON"``)."""
+        _deprecated("fulfilled_by", "channel")
+        return "AMAZON" if self.channel is Fulfillment.AFN else "MERCHANT"
 
 
 def _money(value: object) -> Money | None:
@@ -182,13 +265,16 @@ def parse_order(data: Mapping[str, Any]) -> Order:
             execution = cancellation.get("cancellationExecution") or {}
             charged = _charged_2026(raw)
             currency = currency or next((m.currency for m in charged.values()), None)
+            product = raw.get("product") or {}
             items.append(
                 OrderItem(
                     order_item_id=str(raw["orderItemId"]),
-                    sku=(raw.get("product") or {}).get("sellerSku"),
+                    sku=product.get("sellerSku"),
+                    asin=product.get("asin"),
                     quantity_ordered=ordered,
                     quantity_shipped=shipped,
                     quantity_unshipped=unshipped,
+                    quantity_cancelled=max(ordered - shipped - unshipped, 0),
                     charged=charged,
                     buyer_requested_cancel=request.get("requester") == "BUYER",
                     buyer_cancel_reason=request.get("cancelReason"),
@@ -199,9 +285,10 @@ def parse_order(data: Mapping[str, Any]) -> Order:
         return Order(
             order_id=str(data["orderId"]),
             marketplace_id=(data.get("salesChannel") or {}).get("marketplaceId"),
-            state=OrderState(fulfillment.get("fulfillmentStatus", "PENDING")),
-            fulfilled_by="AMAZON" if fulfillment.get("fulfilledBy") == "AMAZON" else "MERCHANT",
+            status=OrderStatus(fulfillment.get("fulfillmentStatus", "PENDING")),
+            channel=Fulfillment.AFN if fulfillment.get("fulfilledBy") == "AMAZON" else Fulfillment.MFN,
             purchased_at=parse_time(data.get("createdTime")),
+            ship_by=parse_time((fulfillment.get("shipByWindow") or {}).get("latestDateTime")),
             last_updated_at=parse_time(data.get("lastUpdatedTime")),
             currency=currency,
             items=tuple(items),
@@ -221,15 +308,18 @@ def parse_order_v0(order: Mapping[str, Any], items: Sequence[Mapping[str, Any]])
     for raw in items:
         ordered = int(raw.get("QuantityOrdered") or 0)
         shipped = int(raw.get("QuantityShipped") or 0)
+        cancelled = ordered - shipped if order.get("OrderStatus") == "Canceled" else 0
         charged = {c: m for key, c in _V0_MONEY.items() if (m := _money(raw.get(key))) is not None}
         flag = raw.get("BuyerRequestedCancel") or {}
         parsed.append(
             OrderItem(
                 order_item_id=str(raw["OrderItemId"]),
                 sku=raw.get("SellerSKU"),
+                asin=raw.get("ASIN"),
                 quantity_ordered=ordered,
                 quantity_shipped=shipped,
-                quantity_unshipped=max(ordered - shipped, 0),
+                quantity_unshipped=max(ordered - shipped - cancelled, 0),
+                quantity_cancelled=max(cancelled, 0),
                 charged=charged,
                 # Amazon sends the strings "true"/"false" here, not booleans.
                 buyer_requested_cancel=str(flag.get("IsBuyerRequestedCancel", "false")).lower() == "true",
@@ -239,9 +329,10 @@ def parse_order_v0(order: Mapping[str, Any], items: Sequence[Mapping[str, Any]])
     return Order(
         order_id=str(order["AmazonOrderId"]),
         marketplace_id=order.get("MarketplaceId"),
-        state=_V0_STATES.get(str(order.get("OrderStatus")), OrderState.PENDING),
-        fulfilled_by="AMAZON" if order.get("FulfillmentChannel") == "AFN" else "MERCHANT",
+        status=_V0_STATES.get(str(order.get("OrderStatus")), OrderStatus.PENDING),
+        channel=Fulfillment.AFN if order.get("FulfillmentChannel") == "AFN" else Fulfillment.MFN,
         purchased_at=parse_time(order.get("PurchaseDate")),
+        ship_by=parse_time(order.get("LatestShipDate")),
         last_updated_at=parse_time(order.get("LastUpdateDate")),
         currency=currency,
         items=tuple(parsed),
@@ -273,7 +364,7 @@ def search_orders(
     created_after: datetime | None = None,
     last_updated_after: datetime | None = None,
     fulfilled_by: Literal["MERCHANT", "AMAZON"] | None = None,
-    statuses: Sequence[OrderState] = (),
+    statuses: Sequence[OrderStatus] = (),
     included_data: Sequence[str] = ORDER_DATA,
     marketplace_ids: Sequence[str] | None = None,
 ) -> Iterator[Order]:
@@ -299,6 +390,79 @@ def search_orders(
             return
 
 
+_CHANNELS: Final = {
+    "MFN": Fulfillment.MFN,
+    "MERCHANT": Fulfillment.MFN,
+    "AFN": Fulfillment.AFN,
+    "AMAZON": Fulfillment.AFN,
+}
+
+
+def to_status(value: OrderStatus | str) -> OrderStatus:
+    """Convert ``UNSHIPPED`` (Orders 2026-01-01) or ``Unshipped`` (Orders v0) to :class:`OrderStatus`.
+
+    Raises:
+        InvalidInputError: any other value.
+    """
+    if isinstance(value, OrderStatus):
+        return value
+    if isinstance(value, str):
+        text = value.strip()
+        found = _V0_STATES.get(text) or next((s for s in OrderStatus if s.value == text.upper()), None)
+        if found is not None:
+            return found
+    allowed = ", ".join(OrderStatus)
+    raise InvalidInputError(f"status {value!r} is not an order status; expected one of {allowed}", field="status")
+
+
+def to_channel(value: Fulfillment | str) -> Fulfillment:
+    """Convert ``MFN``/``AFN`` (or Orders 2026-01-01's ``MERCHANT``/``AMAZON``) to :class:`Fulfillment`.
+
+    Raises:
+        InvalidInputError: any other value.
+    """
+    if isinstance(value, Fulfillment):
+        return value
+    text: object = value  # callers outside mypy's reach pass anything
+    found = _CHANNELS.get(text.strip().upper()) if isinstance(text, str) else None
+    if found is None:
+        raise InvalidInputError(f"channel {value!r} must be MFN or AFN", field="channel")
+    return found
+
+
+def read_orders(
+    api: SpApi,
+    *,
+    now: datetime,
+    status: OrderStatus | str | None = None,
+    channel: Fulfillment | str | None = None,
+    since: datetime | timedelta = timedelta(days=7),
+) -> Iterator[Order]:
+    """Check the filters (before any request), then yield every order placed since ``since``, page by page.
+
+    Raises:
+        InvalidInputError: unknown status or channel, a non-positive timedelta, a naive or future datetime.
+    """
+    statuses = () if status is None else (to_status(status),)
+    fulfilled_by: Literal["MERCHANT", "AMAZON"] | None = None
+    if channel is not None:
+        fulfilled_by = "AMAZON" if to_channel(channel) is Fulfillment.AFN else "MERCHANT"
+    if isinstance(since, timedelta):
+        if since <= timedelta(0):
+            raise InvalidInputError("since must be a positive timedelta or a datetime", field="since")
+        created_after = now - since
+    elif isinstance(since, datetime):
+        try:
+            created_after = utc(since)
+        except ValueError as exc:
+            raise InvalidInputError(str(exc), field="since") from None
+        if created_after >= now:
+            raise InvalidInputError(f"since {since.isoformat()} is in the future", field="since")
+    else:
+        raise InvalidInputError(f"since must be a datetime or timedelta, got {since!r}", field="since")
+    return search_orders(api, created_after=created_after, fulfilled_by=fulfilled_by, statuses=statuses)
+
+
 def check_whole_cancel(order: Order) -> None:
     """Refuse a whole-order cancel unless the order is an unshipped seller-fulfilled order.
 
@@ -306,27 +470,27 @@ def check_whole_cancel(order: Order) -> None:
         NotCancellableError: with the observed state and what to do instead.
     """
     target = order.order_id
-    if order.fulfilled_by == "AMAZON":
+    if order.channel is Fulfillment.AFN:
         raise NotCancellableError(
             f"order {target} is fulfilled by Amazon.",
             target_id=target,
             state="AMAZON_FULFILLED",
             hint=SELLER_SUPPORT_HINT,
         )
-    state = order.state
-    if state is OrderState.UNSHIPPED:
+    state = order.status
+    if state is OrderStatus.UNSHIPPED:
         return
     hints = {
-        OrderState.PARTIALLY_SHIPPED: (
+        OrderStatus.PARTIALLY_SHIPPED: (
             "Part of it has shipped: cancel the unshipped units with items=[ItemCancel(...)] "
             "(a whole-order cancel after a ship-confirm would refund the entire order)."
         ),
-        OrderState.SHIPPED: "It has shipped: issue a refund with partial_refund() instead.",
-        OrderState.INVOICE_UNCONFIRMED: "It has shipped: issue a refund with partial_refund() instead.",
-        OrderState.PENDING: "Amazon has not released it yet (payment not authorized): wait until it is Unshipped.",
-        OrderState.PENDING_AVAILABILITY: "It is a pre-order not yet released: wait until it is Unshipped.",
-        OrderState.CANCELLED: "It is already cancelled.",
-        OrderState.UNFULFILLABLE: "Amazon marked it unfulfillable; there is nothing to cancel.",
+        OrderStatus.SHIPPED: "It has shipped: issue a refund with partial_refund() instead.",
+        OrderStatus.INVOICE_UNCONFIRMED: "It has shipped: issue a refund with partial_refund() instead.",
+        OrderStatus.PENDING: "Amazon has not released it yet (payment not authorized): wait until it is Unshipped.",
+        OrderStatus.PENDING_AVAILABILITY: "It is a pre-order not yet released: wait until it is Unshipped.",
+        OrderStatus.CANCELLED: "It is already cancelled.",
+        OrderStatus.UNFULFILLABLE: "Amazon marked it unfulfillable; there is nothing to cancel.",
     }
     raise NotCancellableError(
         f"order {target} is {state.value}.", target_id=target, state=state.value, hint=hints.get(state)
@@ -341,19 +505,19 @@ def check_item_cancel(order: Order, items: Sequence[ItemCancel]) -> None:
         InvalidInputError: an item id is not in the order, or more units are asked than are unshipped.
     """
     target = order.order_id
-    if order.fulfilled_by == "AMAZON":
+    if order.channel is Fulfillment.AFN:
         raise NotCancellableError(
             f"order {target} is fulfilled by Amazon.",
             target_id=target,
             state="AMAZON_FULFILLED",
             hint=SELLER_SUPPORT_HINT,
         )
-    if order.state not in {OrderState.UNSHIPPED, OrderState.PARTIALLY_SHIPPED}:
-        hint = "Issue a refund with partial_refund() instead." if order.state is OrderState.SHIPPED else None
+    if order.status not in {OrderStatus.UNSHIPPED, OrderStatus.PARTIALLY_SHIPPED}:
+        hint = "Issue a refund with partial_refund() instead." if order.status is OrderStatus.SHIPPED else None
         raise NotCancellableError(
-            f"order {target} is {order.state.value}: only unshipped units can be cancelled.",
+            f"order {target} is {order.status.value}: only unshipped units can be cancelled.",
             target_id=target,
-            state=order.state.value,
+            state=order.status.value,
             hint=hint,
         )
     for asked in items:

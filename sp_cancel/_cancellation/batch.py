@@ -132,7 +132,7 @@ def _preflight(ctx: Context, state: _Batch, fresh: list[CancelRequest], extra: C
         if isinstance(order, SpCancelError):
             state.errors[request.order_id] = order
             continue
-        if order.state is OrderState.CANCELLED and request.items is None:
+        if order.status is OrderState.CANCELLED and request.items is None:
             previous = previous_outcome(ctx, request.order_id)
             if previous is not None:
                 state.outcomes[request.order_id] = previous

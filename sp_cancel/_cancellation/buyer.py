@@ -42,7 +42,7 @@ def _since(ctx: Context, since: datetime | timedelta) -> datetime:
 
 def _request_of(order: Order) -> BuyerCancelRequest | None:
     asked = [i for i in order.items if i.buyer_requested_cancel and i.quantity_unshipped > 0]
-    if not asked or order.state not in _OPEN:
+    if not asked or order.status not in _OPEN:
         return None
     return BuyerCancelRequest(
         order_id=order.order_id,

@@ -65,7 +65,7 @@ def cancel_order(
     if existing is not None and existing.state != "planned":
         return finish(ctx, existing, wait=wait, timeout=timeout, progress=progress)
     order = get_order(ctx.api, request.order_id)
-    if order.state is OrderState.CANCELLED and request.items is None:
+    if order.status is OrderState.CANCELLED and request.items is None:
         previous = previous_outcome(ctx, request.order_id)
         if previous is not None:
             return previous

@@ -5,6 +5,7 @@ Entries of the Orders API route are handed to ``orders_api`` to finish.
 
 from __future__ import annotations
 
+from contextlib import suppress
 from typing import TYPE_CHECKING
 
 import sp_cancel._events as events
@@ -21,9 +22,11 @@ from sp_cancel._cancellation.record import (
     submitted_outcome,
 )
 from sp_cancel._codec import cancel_from_json, cancel_to_json
+from sp_cancel._runtime import Expected
 from sp_cancel._outcomes import CancelOutcome, CancelStatus, ProcessingMessage
 from sp_cancel.errors import FeedError, FeedTimeoutError, InvalidInputError, NotCancellableError, NotFoundError
 from sp_cancel.feeds.report import ReportParseError, parse_processing_report
+from sp_cancel.journal import FeedTakenError
 from sp_cancel.logging import get_logger
 from sp_cancel.orders import Order, OrderState, get_order
 
@@ -66,8 +69,8 @@ def _reconcile(ctx: Context, entry: Entry, feed: FeedState) -> CancelOutcome:
     if order is None:
         status, seen = CancelStatus.REJECTED, "the order could not be read back"
     elif request.items is None:
-        status = CancelStatus.CANCELLED if order.state is OrderState.CANCELLED else CancelStatus.REJECTED
-        seen = f"the order reads back as {order.state.value}"
+        status = CancelStatus.CANCELLED if order.status is OrderState.CANCELLED else CancelStatus.REJECTED
+        seen = f"the order reads back as {order.status.value}"
     else:
         before = entry.payload.get("unshipped_before") or {}
         done = all(
@@ -151,28 +154,93 @@ def refresh_cancel(ctx: Context, key: str, *, wait: bool, timeout: float, progre
 # --- crash recovery -----------------------------------------------------------------------------------
 
 
-def recover(ctx: Context, entry: Entry) -> Entry:
-    """An entry was being submitted when its process stopped or ``createFeed`` timed out.
+def _read_back(ctx: Context, entry: Entry) -> tuple[bool, str]:
+    """Whether Amazon shows this cancel done (the order cancelled, or the units), and what was seen."""
+    request = request_of(entry.payload)
+    try:
+        order = get_order(ctx.api, request.order_id)
+    except NotFoundError:
+        return False, "the order could not be read back"
+    if request.items is None:
+        return order.status is OrderState.CANCELLED, f"the order reads back as {order.status.value}"
+    before = entry.payload.get("unshipped_before") or {}
+    done = all(
+        (item := order.item(i.order_item_id)) is not None
+        and before.get(i.order_item_id, 0) - item.quantity_unshipped >= i.quantity
+        for i in request.items
+    )
+    return done, "the units read back as cancelled" if done else "the units read back as not cancelled"
 
-    Look for the feed Amazon may have created (``getFeeds``); adopt it for every entry sent in the same
-    document. Only when Amazon shows none, re-check the orders (one may have shipped meanwhile: an
-    acknowledgement ``Failure`` after a ship-confirm would refund the whole order) and send again.
+
+def _expected(siblings: list[Entry]) -> Expected:
+    items = {i.order_item_id for e in siblings for i in (request_of(e.payload).items or ())}
+    return Expected(
+        messages=len(siblings),
+        message_ids=frozenset(e.message_id for e in siblings if e.message_id is not None),
+        order_ids=frozenset(e.target for e in siblings),
+        item_ids=frozenset(items),
+        report=parse_processing_report,
+    )
+
+
+def recover(ctx: Context, entry: Entry) -> Entry:
+    """An entry was being submitted when its process stopped, or ``createFeed``'s answer was lost.
+
+    Every entry sent in the same document is settled together. A feed Amazon lists that may be theirs
+    is only a candidate: it becomes theirs when its processing report names their orders, and their
+    cancels are reported done without a feed id when reading the orders back shows them cancelled. A
+    candidate still processing keeps them ``SUBMITTED``. When Amazon shows no feed that could be theirs
+    (the search is conclusive), the orders are checked again (one may have shipped meanwhile: an
+    acknowledgement ``Failure`` after a ship-confirm would refund the whole order) and sent again:
+    Amazon refuses a second cancel of a cancelled order, so a resend never cancels twice.
     """
     if entry.feed_type is None or entry.submitted_at is None:
         return entry
-    siblings = [e for e in ctx.journal.unfinished() if e.send_uncertain and e.document_hash == entry.document_hash] or [
-        entry
-    ]
+    siblings = [
+        e for e in ctx.journal.unfinished() if e.send_uncertain and e.document_hash == entry.document_hash
+    ] or [entry]
     marketplace = str(entry.payload.get("marketplace_id") or ctx.marketplace_id)
-    feed_id = ctx.runner.recover(feed_type=entry.feed_type, sent_at=entry.submitted_at, marketplace_ids=[marketplace])
-    if feed_id is not None:
-        ctx.journal.mark_submitted([e.key for e in siblings], feed_id=feed_id)
-    else:
+    seen: dict[str, tuple[bool, str]] = {}
+
+    def effect(_candidate: FeedState) -> bool:
+        for e in siblings:
+            seen[e.key] = _read_back(ctx, e)
+        return all(done for done, _ in seen.values())
+
+    found = ctx.runner.resolve(
+        feed_type=entry.feed_type,
+        marketplace_ids=[marketplace],
+        sent_at=entry.submitted_at,
+        expected=_expected(siblings),
+        effect=effect,
+    )
+    if found.feed is not None and found.by_report:
+        with suppress(FeedTakenError):  # its owner recorded it meanwhile: it is not ours after all
+            ctx.journal.mark_submitted([e.key for e in siblings], feed_id=found.feed.feed_id)
+    elif found.feed is not None:
+        for e in siblings:  # Amazon shows it done; which feed did it is not proven: no feed id is claimed
+            _done_by_read_back(ctx, e, seen.get(e.key) or _read_back(ctx, e))
+    elif not found.pending and found.conclusive:
         _resend(ctx, siblings)
     refreshed = ctx.journal.get(entry.key)
     if refreshed is None:  # the resend refused it before sending
         return entry
     return refreshed
+
+
+def _done_by_read_back(ctx: Context, entry: Entry, seen: tuple[bool, str]) -> None:
+    request = request_of(entry.payload)
+    status = CancelStatus.CANCELLED if request.items is None else CancelStatus.PARTIALLY_CANCELLED
+    outcome = CancelOutcome(
+        order_id=request.order_id,
+        status=status,
+        reason=request.reason,
+        submission_id=entry.key,
+        items=request.items,
+        detail=f"createFeed's answer was lost; {seen[1]}",
+    )
+    ctx.journal.mark_done(entry.key, state="done", outcome=cancel_to_json(outcome))
+    _log.info(events.ORDER_CANCELLED, order_id=outcome.order_id, feed_id=None, status=outcome.status.value)
 
 
 def _resend(ctx: Context, entries: list[Entry]) -> None:

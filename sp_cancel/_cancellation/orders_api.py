@@ -60,7 +60,7 @@ def cancel_via_orders_api(ctx: Context, request: CancelRequest) -> CancelOutcome
     if existing is not None and existing.state != "planned":
         return finish_orders_api(ctx, existing)
     order = get_order(ctx.api, request.order_id)
-    if order.state is OrderState.CANCELLED:
+    if order.status is OrderState.CANCELLED:
         previous = previous_outcome(ctx, request.order_id)
         if previous is not None:
             return previous
@@ -88,7 +88,7 @@ def _send(ctx: Context, order_id: str, code: str) -> None:
     try:
         ctx.api.cancel_order(order_id, cancel_reason_code=code)
     except OutcomeUnknownError:
-        if get_order(ctx.api, order_id).state is OrderState.UNSHIPPED:
+        if get_order(ctx.api, order_id).status is OrderState.UNSHIPPED:
             try:
                 ctx.api.cancel_order(order_id, cancel_reason_code=code)
             except SpCancelError as exc:  # the read-back says what happened
@@ -101,19 +101,21 @@ def finish_orders_api(ctx: Context, entry: Entry) -> CancelOutcome:
         return cancel_from_json(entry.outcome)
     request = request_of(entry.payload)
     order = get_order(ctx.api, request.order_id)
-    if order.state in _STILL_OPEN:
+    if order.status in _STILL_OPEN:
         return attrs.evolve(
-            submitted_outcome(entry, detail=f"cancelOrder was sent; the order still reads back as {order.state.value}"),
+            submitted_outcome(
+                entry, detail=f"cancelOrder was sent; the order still reads back as {order.status.value}"
+            ),
             via="orders_api",
         )
-    cancelled = order.state is OrderState.CANCELLED
+    cancelled = order.status is OrderState.CANCELLED
     outcome = CancelOutcome(
         order_id=request.order_id,
         status=CancelStatus.CANCELLED if cancelled else CancelStatus.REJECTED,
         reason=request.reason,
         submission_id=entry.key,
         via="orders_api",
-        detail=None if cancelled else f"the order reads back as {order.state.value}: it was not cancelled",
+        detail=None if cancelled else f"the order reads back as {order.status.value}: it was not cancelled",
     )
     ctx.journal.mark_done(entry.key, state="done" if cancelled else "rejected", outcome=cancel_to_json(outcome))
     return outcome

@@ -231,14 +231,14 @@ def adjustment_ids(key: str, count: int) -> list[str]:
 
 def _refused_state(order: Order) -> NotCancellableError | None:
     target = order.order_id
-    if order.fulfilled_by == "AMAZON":
+    if order.channel == "AFN":
         return NotCancellableError(
             f"order {target} is fulfilled by Amazon; it cannot be refunded through the adjustment feed.",
             target_id=target,
             state="AMAZON_FULFILLED",
             hint=_AFN_HINT,
         )
-    if order.state in _REFUNDABLE_STATES:
+    if order.status in _REFUNDABLE_STATES:
         return None
     hints = {
         OrderState.UNSHIPPED: _CANCEL_POINTER,
@@ -248,10 +248,10 @@ def _refused_state(order: Order) -> NotCancellableError | None:
         OrderState.UNFULFILLABLE: "Amazon marked it unfulfillable; nothing to refund.",
     }
     return NotCancellableError(
-        f"order {target} is {order.state.value}: only shipped items can be refunded.",
+        f"order {target} is {order.status.value}: only shipped items can be refunded.",
         target_id=target,
-        state=order.state.value,
-        hint=hints.get(order.state),
+        state=order.status.value,
+        hint=hints.get(order.status),
     )
 
 

@@ -37,6 +37,7 @@ from sp_cancel._refunds.check import (
     derive_key,
     fingerprint,
     normalize,
+    remaining,
     resolve_items,
 )
 from sp_cancel._refunds.send import (
@@ -59,7 +60,7 @@ from sp_cancel._refunds.settle import (
     refund_lines,
     totals,
 )
-from sp_cancel.errors import FeedTimeoutError, InvalidInputError
+from sp_cancel.errors import FeedTimeoutError, InvalidInputError, NotCancellableError
 from sp_cancel.journal import JournalError
 from sp_cancel.logging import get_logger
 from sp_cancel.models import AdjustmentReason, ItemRefund, Money, PriceComponent
@@ -69,7 +70,7 @@ if TYPE_CHECKING:
     from sp_cancel._runtime import Context, Progress
     from sp_cancel.journal import Entry
 
-__all__ = ["journal_key", "partial_refund", "refresh_refund", "resume_refunds", "verify_refund"]
+__all__ = ["journal_key", "partial_refund", "refresh_refund", "resume_refunds", "verify_refund", "with_refundable"]
 
 _log = get_logger()
 
@@ -195,6 +196,31 @@ def _with_taxes(ctx: Context, order: Order, items: Sequence[ItemRefund]) -> Orde
         extra = {c: m for c, m in (old.charged if old else {}).items() if c in _TAXES and c not in item.charged}
         merged.append(attrs.evolve(item, charged={**item.charged, **extra}))
     return attrs.evolve(order, items=tuple(merged))
+
+
+def with_refundable(ctx: Context, order: Order) -> Order:
+    """Fill each item's ``refundable`` the way :func:`partial_refund` caps a refund.
+
+    Charged (for the units not cancelled) minus what Amazon's Finances API shows refunded, minus this
+    library's refunds Amazon has not posted yet, per component. An order that cannot be refunded through
+    the adjustment feed (not shipped, Amazon-fulfilled), or an item with nothing shipped, gets ``{}``; no
+    Finances call is made then.
+    """
+    try:
+        check_order(order, ())
+    except NotCancellableError:
+        return attrs.evolve(order, items=tuple(attrs.evolve(item, refundable={}) for item in order.items))
+    already = already_refunded(ctx, order.order_id, refund_lines(ctx.api, order.order_id))
+    items = []
+    for item in order.items:
+        currency = order.currency or next((m.currency for m in item.charged.values()), None)
+        left = (
+            remaining(item, already.get(item.order_item_id, {}), currency)
+            if currency is not None and item.quantity_shipped > 0
+            else {}
+        )
+        items.append(attrs.evolve(item, refundable=left))
+    return attrs.evolve(order, items=tuple(items))
 
 
 def partial_refund(

@@ -83,13 +83,13 @@ _V0: Final = {
 
 def record_of(order: Order, fallback_marketplace: str) -> OrderRecord:
     """The calculator's view of an order read through the Orders API."""
-    cancelled = order.state is OrderState.CANCELLED or any(i.cancelled_by for i in order.items)
+    cancelled = order.status is OrderState.CANCELLED or any(i.cancelled_by for i in order.items)
     return OrderRecord(
         order_id=order.order_id,
         purchased_at=order.purchased_at or order.last_updated_at or datetime.fromtimestamp(0).astimezone(),
         marketplace_id=order.marketplace_id or fallback_marketplace,
-        fulfillment="AFN" if order.fulfilled_by == "AMAZON" else "MFN",
-        status=_V0[order.state],
+        fulfillment="AFN" if order.channel == "AFN" else "MFN",
+        status=_V0[order.status],
         cancelled_by=order.cancelled_by,
         buyer_requested=order.buyer_requested_cancel,
         # Amazon gives no cancellation time: the order's last update is its upper bound.
@@ -311,7 +311,7 @@ def rate_guard(ctx: Context, max_rate: float | Decimal) -> Callable[[list[Cancel
 
 def _in_window(order: Order, report: CancellationRateReport, marketplace_id: str) -> bool:
     """Whether cancelling ``order`` changes ``report``'s figure (an order it counts)."""
-    if order.fulfilled_by != "MERCHANT" or (order.marketplace_id or marketplace_id) != marketplace_id:
+    if order.channel != "MFN" or (order.marketplace_id or marketplace_id) != marketplace_id:
         return False
     purchased = order.purchased_at
     return purchased is None or report.window_start <= purchased < report.window_end

@@ -16,25 +16,11 @@ from typing import Final, TypeVar
 import attrs
 
 from sp_cancel.errors import InvalidInputError
+from sp_cancel.models import CancelledBy, Fulfillment
 
 __all__ = ["CancelledBy", "Fulfillment", "OrderRecord", "OrderStatus"]
 
 _E = TypeVar("_E")
-
-
-class Fulfillment(enum.StrEnum):
-    """Who fulfils the order: the seller (MFN, counted by the rate) or Amazon (AFN, never counted)."""
-
-    MFN = "MFN"
-    AFN = "AFN"
-
-
-class CancelledBy(enum.StrEnum):
-    """Who executed a cancellation (Orders 2026-01-01 ``cancellationExecution.cancelledBy``)."""
-
-    MERCHANT = "MERCHANT"
-    BUYER = "BUYER"
-    AMAZON = "AMAZON"
 
 
 class OrderStatus(enum.StrEnum):

@@ -227,7 +227,8 @@ class Simulator:
 
         ``operation`` is an operation key such as ``"feeds.createFeed"``, ``"lwa.token"``, or ``"*"``;
         ``fault`` is ``"500"``, ``"503"``, ``"html_504"``, ``"empty_200"``, ``"drop"``, ``"delay"`` (with
-        ``seconds``), ``"timeout_after_commit"``, ``"feed_stuck"``, ``"feed_fatal"``. ``nth`` fires from the
+        ``seconds``), ``"timeout_after_commit"``, ``"feed_stuck"``, ``"feed_fatal"``, ``"token_expired"`` (Amazon
+        expires the presented access token early: 403 "...token ... is expired"). ``nth`` fires from the
         nth matching request on, ``probability`` fires at random (seeded), ``count`` bounds the firings.
         """
         rule = FaultRule(operation, fault, nth=nth, probability=probability, count=count, seconds=seconds)

@@ -18,7 +18,13 @@ from typing import Any, Final, TypeVar
 
 import httpx
 
-from sp_cancel._events import CALL_COMPLETED, CALL_FAILED, DOCUMENT_DOWNLOADED, DOCUMENT_UPLOADED
+from sp_cancel._events import (
+    CALL_COMPLETED,
+    CALL_FAILED,
+    DOCUMENT_DOWNLOADED,
+    DOCUMENT_UPLOADED,
+    TOKEN_REJECTED,
+)
 from sp_cancel._operations import OPERATIONS, Operation
 from sp_cancel._version import __version__
 from sp_cancel.clock import Clock, Sleep
@@ -37,6 +43,7 @@ from sp_cancel.transport._wire import (
     network_error,
     parse_rate_limit,
     parse_success_body,
+    token_rejected,
 )
 
 __all__ = ["DOWNLOAD_OPERATION", "UPLOAD_OPERATION", "SpApiCore"]
@@ -172,9 +179,22 @@ class SpApiCore:
         data = json_safe(body) if body is not None else None
         state = _AttemptState()
 
-        def attempt() -> Response:
+        def send() -> Response:
             state.number += 1
             return self._attempt(op=op, url_path=url_path, params=params, data=data, extra_headers=headers, state=state)
+
+        def attempt() -> Response:
+            try:
+                return send()
+            except AuthError as error:
+                if state.token_refreshed or not token_rejected(error):
+                    raise
+            # SP-API refused the access token itself (401, or a 403 saying it expired early). Amazon did not act
+            # on the request, so even a createFeed may be sent again: once, with a freshly exchanged token
+            # (_attempt dropped the rejected one). A second refusal is raised as it is, an AuthError.
+            state.token_refreshed = True
+            self._log.info(TOKEN_REJECTED, operation=op.name, attempt=state.number)
+            return send()
 
         return self._retry.call(
             attempt,
@@ -223,7 +243,7 @@ class SpApiCore:
             raise error from exc
         except ApiError as error:
             if isinstance(error, AuthError):
-                self._tokens.invalidate()
+                self._tokens.invalidate(token)
             self._failed(error, context)
             raise
         if response.rate_limit is not None:
@@ -393,3 +413,4 @@ class _AttemptState:
     def __init__(self) -> None:
         self.number = 0
         self.sent_at: datetime | None = None
+        self.token_refreshed = False  # the one refresh-and-resend after a rejected access token was used

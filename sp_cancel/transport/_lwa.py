@@ -112,9 +112,15 @@ class LwaTokenClient:
             self._refresh_at = started + max(0.0, expires_in - self._margin)
             return token
 
-    def invalidate(self) -> None:
-        """Forget the cached token (after SP-API rejected it); the next call refreshes."""
+    def invalidate(self, token: str | None = None) -> None:
+        """Forget the cached token (after SP-API rejected it); the next call refreshes.
+
+        With ``token``, forget it only if it is still the cached one: a thread whose request was refused
+        with an old token must not throw away the fresh token another thread has just fetched.
+        """
         with self._lock:
+            if token is not None and token != self._token:
+                return
             self._token = None
             self._refresh_at = 0.0
 

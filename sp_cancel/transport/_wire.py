@@ -41,6 +41,7 @@ __all__ = [
     "network_error",
     "parse_rate_limit",
     "parse_success_body",
+    "token_rejected",
 ]
 
 REQUEST_ID_HEADER: Final = "x-amzn-RequestId"
@@ -49,6 +50,10 @@ _EXCERPT: Final = 500
 _PLACEHOLDER: Final = re.compile(r"\{(\w+)\}")
 _XML_CODE: Final = re.compile(r"<Code>([^<]*)</Code>")
 _XML_MESSAGE: Final = re.compile(r"<Message>([^<]*)</Message>")
+# Amazon's 403 for an access token it no longer accepts: {"errors":[{"code":"Unauthorized","message":
+# "The security token included in the request is expired","details":""}]} (amzn/selling-partner-api-models#2595,
+# #4122); its models describe 403 as "Access Denied, Unauthorized, Expired Token, or Invalid Signature".
+_EXPIRED_TOKEN: Final = re.compile(r"\btoken\b[^.]*\bexpired\b|\bexpired\b[^.]*\btoken\b", re.IGNORECASE)
 
 # httpx exceptions raised before a single byte of the request can have reached Amazon.
 _NOT_SENT: Final = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
@@ -247,6 +252,21 @@ def error_for_status(
         attempts=attempts,
         retry_after=parse_retry_after(headers, now),
     )
+
+
+def token_rejected(error: ApiError) -> bool:
+    """Whether SP-API refused the access token itself, so a fresh token may succeed where this one failed.
+
+    True for a 401 (the models: a missing or malformed token) and for a 403 whose error says the token
+    expired (Amazon can expire an access token before the hour LWA announced). A 403 for anything else
+    (a missing role, another seller's resource) is not about the token: a new one would fail the same way.
+    Either way Amazon rejected the request before acting on it.
+    """
+    if error.status == 401:
+        return True
+    if error.status != 403:
+        return False
+    return bool(_EXPIRED_TOKEN.search(f"{error.code or ''} {error.message} {error.body_excerpt}"))
 
 
 def parse_success_body(

@@ -8,11 +8,11 @@ from typing import Any
 import pytest
 
 from sp_cancel.errors import InvalidInputError, NotCancellableError, ServerError
-from sp_cancel.models import ItemCancel, Money, PriceComponent
+from sp_cancel.models import Fulfillment, ItemCancel, Money, PriceComponent
 from sp_cancel.orders import (
     Order,
     OrderItem,
-    OrderState,
+    OrderStatus,
     check_item_cancel,
     check_whole_cancel,
     parse_order,
@@ -68,12 +68,14 @@ def usd(amount: str) -> Money:
 def test_parse_order_reads_state_quantities_charges_and_requests() -> None:
     """A 2026-01-01 order becomes an Order with states, quantities, charged components and buyer requests."""
     order = parse_order(ORDER_2026)
-    assert (order.order_id, order.marketplace_id, order.state) == (
+    assert (order.order_id, order.marketplace_id, order.status) == (
         "171-9876543-2109876",
         "ATVPDKIKX0DER",
-        OrderState.PARTIALLY_SHIPPED,
+        OrderStatus.PARTIALLY_SHIPPED,
     )
-    assert order.fulfilled_by == "MERCHANT"
+    assert order.channel == "MFN"
+    assert order.items[0].asin == "B08N5WRWNW"
+    assert (order.items[1].quantity_cancelled, order.items[0].quantity_cancelled) == (0, 0)
     assert order.currency == "USD"
     shipped, open_item = order.items
     assert (shipped.quantity_shipped, shipped.quantity_unshipped) == (2, 0)
@@ -98,7 +100,7 @@ def test_parse_order_reads_who_cancelled() -> None:
         "cancellationExecution": {"cancelledBy": "AMAZON", "cancelReason": "Late shipment"}
     }
     order = parse_order(data)
-    assert order.state is OrderState.CANCELLED
+    assert order.status is OrderStatus.CANCELLED
     assert order.cancelled_by == "AMAZON"
     assert order.items[1].cancel_reason == "Late shipment"
 
@@ -136,13 +138,13 @@ def test_parse_order_v0_reads_the_string_flag(flag: str | None, expected: bool) 
         },
         [item],
     )
-    assert order.state is OrderState.PARTIALLY_SHIPPED
+    assert order.status is OrderStatus.PARTIALLY_SHIPPED
     assert order.items[0].quantity_unshipped == 1
     assert order.items[0].buyer_requested_cancel is expected
 
 
 def make(
-    state: OrderState = OrderState.UNSHIPPED, fulfilled_by: str = "MERCHANT", shipped: tuple[int, int] = (0, 0)
+    state: OrderStatus = OrderStatus.UNSHIPPED, fulfilled_by: str = "MFN", shipped: tuple[int, int] = (0, 0)
 ) -> Order:
     """An order of two two-unit items, ``shipped`` units shipped of each."""
     items = tuple(
@@ -158,8 +160,8 @@ def make(
     return Order(
         order_id="112-1234567-1234567",
         marketplace_id="ATVPDKIKX0DER",
-        state=state,
-        fulfilled_by=fulfilled_by,  # type: ignore[arg-type]
+        status=state,
+        channel=Fulfillment(fulfilled_by),
         purchased_at=None,
         last_updated_at=None,
         currency="USD",
@@ -170,14 +172,14 @@ def make(
 @pytest.mark.parametrize(
     ("order", "state"),
     [
-        (make(OrderState.SHIPPED), "SHIPPED"),
-        (make(OrderState.INVOICE_UNCONFIRMED), "INVOICE_UNCONFIRMED"),
-        (make(OrderState.PARTIALLY_SHIPPED), "PARTIALLY_SHIPPED"),
-        (make(OrderState.PENDING), "PENDING"),
-        (make(OrderState.PENDING_AVAILABILITY), "PENDING_AVAILABILITY"),
-        (make(OrderState.CANCELLED), "CANCELLED"),
-        (make(OrderState.UNFULFILLABLE), "UNFULFILLABLE"),
-        (make(fulfilled_by="AMAZON"), "AMAZON_FULFILLED"),
+        (make(OrderStatus.SHIPPED), "SHIPPED"),
+        (make(OrderStatus.INVOICE_UNCONFIRMED), "INVOICE_UNCONFIRMED"),
+        (make(OrderStatus.PARTIALLY_SHIPPED), "PARTIALLY_SHIPPED"),
+        (make(OrderStatus.PENDING), "PENDING"),
+        (make(OrderStatus.PENDING_AVAILABILITY), "PENDING_AVAILABILITY"),
+        (make(OrderStatus.CANCELLED), "CANCELLED"),
+        (make(OrderStatus.UNFULFILLABLE), "UNFULFILLABLE"),
+        (make(fulfilled_by="AFN"), "AMAZON_FULFILLED"),
     ],
 )
 def test_whole_cancel_is_refused_in_every_state_but_unshipped(order: Order, state: str) -> None:
@@ -195,7 +197,7 @@ def test_whole_cancel_of_an_unshipped_merchant_order_passes() -> None:
 
 def test_item_cancel_checks_units_against_what_is_unshipped() -> None:
     """Item-level cancels pass up to the unshipped units and are refused beyond, or for unknown items."""
-    order = make(OrderState.PARTIALLY_SHIPPED, shipped=(2, 1))
+    order = make(OrderStatus.PARTIALLY_SHIPPED, shipped=(2, 1))
     check_item_cancel(order, [ItemCancel(order_item_id="12345678901231", quantity=1)])
     with pytest.raises(InvalidInputError, match="1 unshipped"):
         check_item_cancel(order, [ItemCancel(order_item_id="12345678901231", quantity=2)])
@@ -207,7 +209,7 @@ def test_item_cancel_checks_units_against_what_is_unshipped() -> None:
 
 @pytest.mark.parametrize(
     ("order", "state"),
-    [(make(OrderState.SHIPPED), "SHIPPED"), (make(fulfilled_by="AMAZON"), "AMAZON_FULFILLED")],
+    [(make(OrderStatus.SHIPPED), "SHIPPED"), (make(fulfilled_by="AFN"), "AMAZON_FULFILLED")],
 )
 def test_item_cancel_is_refused_on_shipped_and_amazon_orders(order: Order, state: str) -> None:
     """Item-level cancels of shipped or Amazon-fulfilled orders raise NotCancellableError."""
@@ -220,3 +222,18 @@ def test_search_orders_needs_exactly_one_time_filter() -> None:
     """A searchOrders call needs createdAfter or lastUpdatedAfter, not both, not neither (before any call)."""
     with pytest.raises(InvalidInputError):
         next(search_orders(None))  # type: ignore[arg-type]
+
+
+def test_old_order_names_still_work_with_a_deprecation_warning() -> None:
+    """Order.state and Order.fulfilled_by (before Order was public) warn and answer as before."""
+    order = make(OrderStatus.SHIPPED, fulfilled_by="AFN")
+    with pytest.warns(DeprecationWarning, match="Order.state"):
+        assert order.state is OrderStatus.SHIPPED
+    with pytest.warns(DeprecationWarning, match="Order.fulfilled_by"):
+        assert order.fulfilled_by == "AMAZON"
+
+
+def test_status_prints_its_value_and_compares_with_strings() -> None:
+    """OrderStatus is a str enum: str() is Amazon's value, and the old plain strings still compare equal."""
+    assert str(OrderStatus.PARTIALLY_SHIPPED) == "PARTIALLY_SHIPPED"
+    assert OrderStatus.CANCELLED == "CANCELLED"

@@ -479,6 +479,21 @@ def _token_rejection(sim: SimulatorCore, token: str | None) -> SimResponse:
     return error_response(403, "Unauthorized", "Access to requested resource is denied.", "")
 
 
+def _auth_check(sim: SimulatorCore, request: SimRequest, fault: FaultRule | None) -> SimResponse | None:
+    """The refusal of a request whose access token Amazon does not accept, or ``None`` when it is good.
+
+    A ``token_expired`` fault first ends the presented token now, before the hour LWA announced.
+    """
+    token = request.headers.get("x-amz-access-token")
+    if fault is not None and fault.fault == "token_expired" and token in sim.access_tokens:
+        sim.access_tokens[token] = sim.now()
+    if request.path.startswith(_OPEN_PREFIXES) or sim.token_valid(token):
+        return None
+    rejected = _token_rejection(sim, token)
+    rejected.fault = fault.fault if fault is not None else ""
+    return rejected
+
+
 def _label(method: str, path: str) -> str:
     if path.startswith("/_sim/documents"):
         return "document.upload" if method == "PUT" else "document.download"
@@ -510,12 +525,8 @@ def _run(sim: SimulatorCore, request: SimRequest) -> SimResponse:  # noqa: C901 
         if early is not None:
             early.fault = fault.fault
             return early
-    token = request.headers.get("x-amz-access-token")
-    if fault is not None and fault.fault == "token_expired" and token in sim.access_tokens:
-        sim.access_tokens[token] = sim.now()  # Amazon expired it before the hour LWA announced
-    if not request.path.startswith(_OPEN_PREFIXES) and not sim.token_valid(token):
-        rejected = _token_rejection(sim, token)
-        rejected.fault = fault.fault if fault is not None else ""
+    rejected = _auth_check(sim, request, fault)
+    if rejected is not None:
         return rejected
     if route.operation and not sim.take_token(route.operation):
         return SimResponse(status=429, body={"errors": [dict(_QUOTA)]})

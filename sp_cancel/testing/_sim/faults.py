@@ -6,12 +6,19 @@ A rule is a mapping::
      "count": 1, "seconds": None}
 
 - ``fault``: ``"500"``, ``"503"`` (ErrorList bodies), ``"html_504"`` (a gateway's HTML page),
-  ``"empty_200"`` (status 200, empty body), ``"drop"`` (connection closed, handler NOT run),
+  ``"empty_200"`` (status 200, empty body, handler NOT run: on ``document.upload`` a store that answered
+  but kept nothing, with no ETag), ``"drop"`` (connection closed, handler NOT run),
   ``"delay"`` (handler runs, answer ``seconds`` late), ``"timeout_after_commit"`` (handler runs and
-  changes state, the client never gets the answer), ``"feed_stuck"`` / ``"feed_fatal"`` (consumed by
-  ``feeds.createFeed``: the feed never leaves ``IN_PROGRESS`` / ends ``FATAL``).
+  changes state, the client never gets the answer), ``"429_after_commit"``, ``"500_after_commit"``,
+  ``"503_after_commit"``, ``"drop_after_commit"`` (handler runs and changes state, then the client gets
+  that error, or a dropped connection, instead of the answer: Amazon's edge failing after the service
+  acted), ``"feed_stuck"`` / ``"feed_fatal"`` (consumed by ``feeds.createFeed``: the feed never leaves
+  ``IN_PROGRESS`` / ends ``FATAL``), ``"token_expired"`` (Amazon expires the presented access token early:
+  this request and every later one with that token get 403 "The security token included in the request is
+  expired"; the handler does not run).
 - ``operation``: an operation key from the usage-plan table (``"ordersV0.getOrder"``), ``"lwa.token"``
-  for the token endpoint, or ``"*"`` for every SP-API operation (``"*"`` never matches ``lwa.token``).
+  for the token endpoint, ``"document.upload"`` / ``"document.download"`` for the presigned document
+  URLs, or ``"*"`` for every SP-API operation (``"*"`` never matches ``lwa.token`` or the documents).
 - ``nth``: fire from the nth matching request on (1-based); ``probability``: fire on each matching
   request with this seeded probability; neither: fire on the next matching requests.
 - ``count``: how many times the rule fires (default 1; ``None`` = unlimited).
@@ -28,13 +35,19 @@ from typing import Final, Literal
 
 from sp_cancel.transport import OPERATIONS
 
-__all__ = ["FAULT_KINDS", "FaultPlan", "FaultRule", "load_rules", "parse_rules"]
+__all__ = ["AFTER_COMMIT", "FAULT_KINDS", "FaultPlan", "FaultRule", "load_rules", "parse_rules"]
 
-FaultKind = Literal[
-    "500", "503", "html_504", "empty_200", "drop", "delay", "timeout_after_commit", "feed_stuck", "feed_fatal"
-]
+#: Faults where the handler runs (Amazon acted) and the client then gets this status, or a dropped connection.
+AFTER_COMMIT: Final = {
+    "429_after_commit": 429,
+    "500_after_commit": 500,
+    "503_after_commit": 503,
+    "drop_after_commit": 0,
+}
 FAULT_KINDS: Final = frozenset(
     {"500", "503", "html_504", "empty_200", "drop", "delay", "timeout_after_commit", "feed_stuck", "feed_fatal"}
+    | set(AFTER_COMMIT)
+    | {"token_expired"}
 )
 _FEED_FAULTS: Final = frozenset({"feed_stuck", "feed_fatal"})
 # Operations the simulator serves that are not in the client's table (sandbox-only, LWA).
