@@ -13,7 +13,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Protocol, runtime_checkable
 
-__all__ = ["Clock", "FakeClock", "Sleep", "SystemClock", "parse_time", "utc"]
+__all__ = ["Clock", "FakeClock", "Sleep", "SystemClock", "human_duration", "parse_time", "utc"]
 
 
 @runtime_checkable
@@ -123,3 +123,23 @@ def parse_time(value: object) -> datetime | None:
     if not isinstance(value, str) or not value:
         return None
     return datetime.fromisoformat(value)
+
+
+def human_duration(value: timedelta | float) -> str:
+    """A duration as people write it: ``"4.5 s"``, ``"42 s"``, ``"1 min 11 s"``, ``"2 h 5 min"``, ``"3 days 4 h"``."""
+    seconds = value.total_seconds() if isinstance(value, timedelta) else float(value)
+    sign, seconds = ("-", -seconds) if seconds < 0 else ("", seconds)
+    if seconds < 10 and round(seconds) != seconds:
+        return f"{sign}{seconds:.1f} s"
+    days, rest = divmod(round(seconds), 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    if days:
+        parts = [f"{days} day{'s' if days != 1 else ''}", f"{hours} h" if hours else ""]
+    elif hours:
+        parts = [f"{hours} h", f"{minutes} min" if minutes else ""]
+    elif minutes:
+        parts = [f"{minutes} min", f"{secs} s" if secs else ""]
+    else:
+        parts = [f"{secs} s"]
+    return sign + " ".join(p for p in parts if p)

@@ -60,6 +60,7 @@ from sp_cancel._refunds.settle import (
     refund_lines,
     totals,
 )
+from sp_cancel.clock import human_duration
 from sp_cancel.errors import FeedTimeoutError, InvalidInputError, NotCancellableError
 from sp_cancel.journal import JournalError
 from sp_cancel.logging import get_logger
@@ -361,7 +362,7 @@ def verify_refund(ctx: Context, outcome: RefundOutcome) -> RefundVerification:
     elif seen:
         status, message = "PARTIALLY_POSTED", "Some amounts are posted; Amazon posts with up to 48 h of delay."
     else:
-        since = "" if submitted_at is None else f" (submitted {ctx.clock.now() - submitted_at} ago)"
+        since = "" if submitted_at is None else f" (submitted {human_duration(ctx.clock.now() - submitted_at)} ago)"
         status = "NOT_YET_POSTED"
         message = (
             f"not yet posted{since}: Amazon posts refunds to Finances with up to 48 h of delay; check again later."

@@ -1,23 +1,96 @@
-"""Shared plumbing of the ``sp-cancel`` command: output (tables or JSON), progress, the client."""
+"""Shared plumbing of the ``sp-cancel`` command: output (tables or JSON), errors, progress, the client.
+
+Tables and progress bars come from `rich <https://rich.readthedocs.io>`_ when it is installed
+(``pip install 'sp-cancel[cli]'``); without it the same information is printed as plain aligned
+text. Progress is drawn on stderr only when stderr is a terminal: piped or redirected, the command
+writes nothing there but errors (and log events, at the level asked for).
+"""
 
 from __future__ import annotations
 
 import argparse
 import enum
+import importlib
 import json
+import logging
 import sys
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import datetime
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import IO, TYPE_CHECKING, Any, Protocol
+from types import ModuleType
+from typing import IO, TYPE_CHECKING, Any, Final, NoReturn, Protocol
 
 import attrs
+
+import sp_cancel._events as events
+from sp_cancel.clock import human_duration
+from sp_cancel.errors import (
+    ApiError,
+    AuthError,
+    CancellationRateError,
+    FeedTimeoutError,
+    InvalidInputError,
+    ManualActionRequired,
+    NetworkError,
+    NotCancellableError,
+    NotFoundError,
+    SpCancelError,
+    ThrottledError,
+)
 
 if TYPE_CHECKING:
     from sp_cancel._runtime import FeedState
     from sp_cancel.client import SellerClient
 
-__all__ = ["Command", "Output", "add_client_options", "jsonable", "make_client"]
+__all__ = [
+    "EXIT_FAILED",
+    "EXIT_INTERRUPTED",
+    "EXIT_OK",
+    "EXIT_USAGE",
+    "Command",
+    "DemoStory",
+    "ErrorReport",
+    "Output",
+    "Parser",
+    "UsageError",
+    "add_client_options",
+    "describe_error",
+    "human_duration",
+    "jsonable",
+    "make_client",
+    "quiet_retries",
+    "read_text_file",
+    "why",
+]
+
+# The exit codes of docs/cli.md.
+EXIT_OK: Final = 0
+EXIT_FAILED: Final = 1  # a workflow failed or Amazon refused
+EXIT_USAGE: Final = 2  # bad usage or bad input
+EXIT_INTERRUPTED: Final = 130
+
+
+class UsageError(Exception):
+    """Bad usage or input found by the command line itself (an option, a file): exit 2.
+
+    Attributes:
+        hint: the command to run or what to change, for a shell user.
+    """
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        """Build the error with an optional ``hint``."""
+        super().__init__(message)
+        self.hint = hint
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, raising :class:`UsageError` instead of printing and exiting, so ``--json`` covers it too."""
+
+    def error(self, message: str) -> NoReturn:
+        """Turn argparse's complaint into a :class:`UsageError` that names the command's help."""
+        raise UsageError(message, hint=f"{self.prog} --help")
 
 
 class Command(Protocol):
@@ -38,6 +111,8 @@ def jsonable(value: Any) -> Any:  # noqa: PLR0911 - one return per kind of value
         return str(value)
     if isinstance(value, datetime):
         return value.isoformat()
+    if isinstance(value, timedelta):
+        return value.total_seconds()
     if isinstance(value, Mapping):
         return {str(jsonable(k)): jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple | set | frozenset):
@@ -47,20 +122,80 @@ def jsonable(value: Any) -> Any:  # noqa: PLR0911 - one return per kind of value
     return value
 
 
-class Output:
-    """Writes what a command found: aligned tables for people, JSON with ``--json``."""
+def _rich() -> ModuleType | None:
+    """The ``rich`` package when it is installed (the ``cli`` extra), else ``None``."""
+    try:
+        return importlib.import_module("rich")
+    except ImportError:
+        return None
 
-    def __init__(self, *, as_json: bool = False, stream: IO[str] | None = None, err: IO[str] | None = None) -> None:
-        """Write to ``stream`` (stdout) and progress to ``err`` (stderr)."""
+
+def _isatty(stream: IO[str]) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+# How long Amazon usually takes to process a feed, to show "expected" beside the elapsed time.
+# Feeds are queued behind other sellers' (sp-api-facts.md: "processing can't be prioritized").
+_EXPECTED_FEED_SECONDS: Final = {
+    "POST_ORDER_ACKNOWLEDGEMENT_DATA": 180.0,
+    "POST_PAYMENT_ADJUSTMENT_DATA": 180.0,
+    "JSON_LISTINGS_FEED": 300.0,
+}
+_DEFAULT_FEED_SECONDS: Final = 300.0
+
+
+@attrs.frozen(kw_only=True)
+class ErrorReport:
+    """An error as the command line shows it: ``{"error": {"type", "message", "request_id", "hint"}}``."""
+
+    type: str
+    message: str
+    request_id: str | None = None
+    hint: str | None = None
+    exit_code: int = EXIT_FAILED
+
+    def as_json(self) -> dict[str, object]:
+        """The JSON document printed with ``--json``."""
+        return {"error": {"type": self.type, "message": self.message, "request_id": self.request_id, "hint": self.hint}}
+
+
+class Output:
+    """Writes what a command found: tables for people, one JSON document with ``--json``; progress on stderr.
+
+    Args:
+        as_json: print one JSON document on stdout instead of tables and lines.
+        stream: where results go (stdout).
+        err: where progress and errors go (stderr).
+        fancy: rich tables on ``stream``; default: rich is installed and ``stream`` is a terminal.
+        interactive: draw progress on ``err``; default: ``err`` is a terminal.
+    """
+
+    def __init__(
+        self,
+        *,
+        as_json: bool = False,
+        stream: IO[str] | None = None,
+        err: IO[str] | None = None,
+        fancy: bool | None = None,
+        interactive: bool | None = None,
+    ) -> None:
         self.as_json = as_json
         self.stream = stream or sys.stdout
         self.err = err or sys.stderr
-        self._last_progress = ""
+        self.rich = _rich()
+        self.fancy = self.rich is not None and (_isatty(self.stream) if fancy is None else fancy)
+        self.interactive = _isatty(self.err) if interactive is None else interactive
+        self._bar: _Bar | None = None
+
+    # -- results ----------------------------------------------------------------------------------
 
     def line(self, text: str = "") -> None:
         """Print one line (suppressed in JSON mode)."""
         if not self.as_json:
-            print(text, file=self.stream)
+            print(text, file=self.stream, flush=True)
 
     def heading(self, text: str) -> None:
         """Print a section heading (suppressed in JSON mode)."""
@@ -68,30 +203,137 @@ class Output:
         self.line(text)
         self.line("-" * len(text))
 
-    def table(self, rows: Iterable[Sequence[object]], headers: Sequence[str]) -> None:
-        """Print an aligned table (suppressed in JSON mode)."""
+    def table(self, rows: Iterable[Sequence[object]], headers: Sequence[str], *, title: str | None = None) -> None:
+        """Print a table: rich on a terminal, aligned plain text otherwise (suppressed in JSON mode)."""
         if self.as_json:
             return
         text_rows = [[_cell(c) for c in row] for row in rows]
+        if self.fancy and self.rich is not None:
+            self._rich_table(text_rows, headers, title)
+            return
+        if title:
+            self.line(title)
         widths = [max([len(h), *(len(r[i]) for r in text_rows)]) for i, h in enumerate(headers)]
-        self.line("  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)))
+        self.line("  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip())
         self.line("  ".join("-" * w for w in widths))
         for row in text_rows:
-            self.line("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)))
+            self.line("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+
+    def _rich_table(self, rows: list[list[str]], headers: Sequence[str], title: str | None) -> None:
+        console_mod = importlib.import_module("rich.console")
+        table_mod = importlib.import_module("rich.table")
+        box = importlib.import_module("rich.box")
+        table = table_mod.Table(title=title, box=box.SIMPLE_HEAD, title_justify="left")
+        for header in headers:
+            table.add_column(header, overflow="fold")
+        for row in rows:
+            table.add_row(*row)
+        console_mod.Console(file=self.stream, highlight=False).print(table)
 
     def json(self, value: object) -> None:
-        """Print ``value`` as JSON (only in JSON mode)."""
+        """Print ``value`` as the command's one JSON document (only in JSON mode)."""
         if self.as_json:
-            print(json.dumps(jsonable(value), indent=2, sort_keys=True), file=self.stream)
+            print(json.dumps(jsonable(value), indent=2, sort_keys=True), file=self.stream, flush=True)
+
+    def error(self, report: ErrorReport) -> int:
+        """Show an error (JSON on stdout with ``--json``, else stderr) and return its exit code."""
+        self.finish_progress()
+        if self.as_json:
+            print(json.dumps(report.as_json(), indent=2, sort_keys=True), file=self.stream, flush=True)
+            return report.exit_code
+        head = f"sp-cancel: {report.type}: " if report.type not in {"UsageError", "Interrupted"} else "sp-cancel: "
+        print(f"{head}{report.message}", file=self.err, flush=True)
+        if report.hint:
+            print(f"  hint: {report.hint}", file=self.err, flush=True)
+        return report.exit_code
+
+    # -- progress ---------------------------------------------------------------------------------
 
     def progress(self, state: FeedState, waited: float) -> None:
-        """A feed-progress callback: one status line on stderr, rewritten in place on a terminal."""
-        text = f"feed {state.feed_id}: {state.status} after {waited:.0f} s"
-        if text == self._last_progress:
+        """A feed-progress callback: a bar with elapsed and expected time on a terminal's stderr, else nothing."""
+        if not self.interactive:
             return
-        self._last_progress = text
-        end = "\n" if state.finished or not self.err.isatty() else "\r"
-        print(text, end=end, file=self.err, flush=True)
+        expected = _EXPECTED_FEED_SECONDS.get(state.feed_type, _DEFAULT_FEED_SECONDS)
+        label = f"feed {state.feed_id} {state.status}"
+        if self._bar is None or self._bar.key != state.feed_id:
+            self.finish_progress()
+            self._bar = _Bar(self, key=state.feed_id, total=expected)
+        self._bar.update(label, waited, done=state.finished)
+        if state.finished:
+            self.finish_progress()
+
+    @contextmanager
+    def activity(self, text: str, *, expected: float | None = None) -> Iterator[None]:
+        """Show ``text`` with the elapsed time (and the ``expected`` seconds) while the block runs."""
+        if not self.interactive:
+            yield
+            return
+        self.finish_progress()
+        bar = _Bar(self, key=text, total=expected, ticking=True)
+        self._bar = bar
+        try:
+            yield
+        finally:
+            if self._bar is bar:
+                self.finish_progress()
+
+    def finish_progress(self) -> None:
+        """Close the progress bar being drawn, if any."""
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
+
+
+class _Bar:
+    """One progress line on stderr: rich's Progress when available, a rewritten plain line otherwise."""
+
+    def __init__(self, out: Output, *, key: str, total: float | None, ticking: bool = False) -> None:
+        self.key = key
+        self._out = out
+        self._total = total
+        self._started = time.monotonic()
+        self._plain_text = ""
+        self._progress: Any = None
+        self._task: Any = None
+        rich_progress = importlib.import_module("rich.progress") if out.rich is not None else None
+        if rich_progress is None:
+            if ticking:
+                self._plain(key, 0.0)
+            return
+        console = importlib.import_module("rich.console").Console(file=out.err, stderr=True)
+        expected = f"expected ~{human_duration(total)}" if total else ""
+        self._progress = rich_progress.Progress(
+            rich_progress.SpinnerColumn(),
+            rich_progress.TextColumn("{task.description}"),
+            rich_progress.BarColumn(),
+            rich_progress.TextColumn("elapsed"),
+            rich_progress.TimeElapsedColumn(),
+            rich_progress.TextColumn(expected),
+            console=console,
+            transient=False,
+        )
+        self._progress.start()
+        self._task = self._progress.add_task(key, total=total)
+
+    def update(self, label: str, waited: float, *, done: bool) -> None:
+        if self._progress is None:
+            self._plain(label, waited)
+            return
+        completed = self._total if done else min(waited, (self._total or waited) * 0.95)
+        self._progress.update(self._task, description=label, completed=completed)
+
+    def _plain(self, label: str, waited: float) -> None:
+        expected = f" (expected ~{human_duration(self._total)})" if self._total else ""
+        text = f"{label}: {human_duration(waited)} elapsed{expected}"
+        if text != self._plain_text:
+            self._plain_text = text
+            print(f"\r{text}", end="", file=self._out.err, flush=True)
+
+    def close(self) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+        elif self._plain_text:
+            print(file=self._out.err, flush=True)
 
 
 def _cell(value: object) -> str:
@@ -99,12 +341,211 @@ def _cell(value: object) -> str:
         return str(value.value)
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, timedelta):
+        return human_duration(value)
     return "" if value is None else str(value)
+
+
+def why(outcome: Any) -> str:
+    """The messages of an outcome in one cell: Amazon's messages, its detail, or why it was refused."""
+    messages = "; ".join(getattr(m, "description", str(m)) for m in getattr(outcome, "messages", ()))
+    error = getattr(outcome, "error", None)
+    if not messages and isinstance(error, BaseException):
+        report = describe_error(error, target=str(getattr(outcome, "order_id", None) or getattr(outcome, "sku", "")))
+        return f"{report.message} {report.hint}" if report.hint else report.message
+    return messages or (getattr(outcome, "detail", None) or "")
+
+
+class DemoStory:
+    """What ``sp-cancel demo`` tells: numbered sections, and which workflow succeeded how."""
+
+    def __init__(self, out: Output) -> None:
+        """Tell the story on ``out``."""
+        self.out = out
+        self.number = 0
+        self.successes: dict[str, str] = {}
+
+    def section(self, title: str) -> None:
+        """Start the next numbered section."""
+        self.number += 1
+        self.out.heading(f"{self.number}. {title}")
+
+    def say(self, text: str) -> None:
+        """A sentence of the story."""
+        self.out.line(text)
+
+    def succeeded(self, workflow: str, what: str) -> None:
+        """Record that ``workflow`` (a ``SellerClient`` method) succeeded, and what it did."""
+        self.successes.setdefault(workflow, what)
+
+
+# --- errors as a shell user reads them -------------------------------------------------------------
+
+# The library's hints name Python calls; on the command line they name the command to run.
+_CLI_HINTS: Final = (
+    (
+        "issue a refund with partial_refund() instead",
+        "refund it instead: sp-cancel refund {id} --principal AMOUNT --currency CUR --reason REASON",
+    ),
+    (
+        "cancel the unshipped units with items=[ItemCancel(...)]",
+        (
+            "cancel the unshipped units: sp-cancel cancel {id} --reason REASON --item ORDER_ITEM_ID:QTY "
+            "(sp-cancel order {id} lists the items)"
+        ),
+    ),
+    (
+        (
+            "cancel the unshipped units instead with client.cancel_order(order_id, reason, "
+            "items=[ItemCancel(order_item_id=..., quantity=...)])"
+        ),
+        "cancel the unshipped units instead: sp-cancel cancel {id} --reason REASON --item ORDER_ITEM_ID:QTY",
+    ),
+    (
+        "cancel with the real reason (e.g. NO_INVENTORY) through cancel_order() instead",
+        "cancel with the real reason instead: sp-cancel cancel {id} --reason NO_INVENTORY",
+    ),
+    (
+        "Cancel the requested items with cancel_order(order_id, BUYER_CANCELED, items=[ItemCancel(...)])",
+        "Cancel the requested items: sp-cancel cancel {id} --reason BUYER_CANCELED --item ORDER_ITEM_ID:QTY",
+    ),
+    ("delete the listing (delete_listing)", "delete the listing (sp-cancel delete-listing {id})"),
+)
+
+
+def cli_hint(hint: str | None, target: str) -> str | None:
+    """A library hint rephrased as the command to run (``partial_refund()`` -> ``sp-cancel refund ...``)."""
+    if not hint:
+        return hint
+    for python, shell in _CLI_HINTS:
+        for variant in (python, python[:1].upper() + python[1:], python[:1].lower() + python[1:]):
+            if variant in hint:
+                hint = hint.replace(variant, shell.format(id=target))
+    return hint
+
+
+def _network_hint(exc: NetworkError, endpoint: str | None) -> str:
+    where = f"{endpoint} " if endpoint else "the SP-API endpoint "
+    return (
+        f"check that {where}answers (SP_API_ENDPOINT, SP_API_TOKEN_URL or the region of SP_API_MARKETPLACE), "
+        "your network and proxy settings; or try the commands offline with --simulator SEED"
+        + ("" if not exc.request_sent else "; if it was a write, `sp-cancel resume` finishes it safely later")
+    )
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+def describe_error(  # noqa: C901, PLR0911, PLR0912 - one answer per kind of error
+    exc: BaseException, *, target: str = "ID", endpoint: str | None = None
+) -> ErrorReport:
+    """What the command line says about ``exc``: type, one-line message, request id, hint, exit code."""
+    name = type(exc).__name__
+    if isinstance(exc, UsageError):
+        return ErrorReport(type=name, message=str(exc), hint=exc.hint, exit_code=EXIT_USAGE)
+    if isinstance(exc, KeyboardInterrupt):
+        return ErrorReport(type="Interrupted", message="interrupted", exit_code=EXIT_INTERRUPTED)
+    if isinstance(exc, InvalidInputError):
+        hint = None
+        if getattr(exc, "field", None) == "environment":
+            hint = "set them (see sp-cancel --help), or try the commands with --simulator SEED"
+        return ErrorReport(type=name, message=str(exc), hint=hint, exit_code=EXIT_USAGE)
+    if isinstance(exc, NotCancellableError):
+        text = str(exc)
+        if exc.hint and text.endswith(exc.hint):
+            text = text[: -len(exc.hint)].rstrip()
+        return ErrorReport(type=name, message=text, hint=cli_hint(exc.hint, exc.target_id or target))
+    if isinstance(exc, ManualActionRequired):
+        return ErrorReport(type=name, message=_first_line(exc), hint=exc.url or None)
+    if isinstance(exc, NetworkError):
+        cause = exc.message if hasattr(exc, "message") else str(exc)
+        where = endpoint or "the SP-API endpoint"
+        return ErrorReport(
+            type=name,
+            message=f"cannot reach {where} ({exc.operation}): {cause}",
+            request_id=exc.request_id,
+            hint=_network_hint(exc, endpoint),
+        )
+    if isinstance(exc, FeedTimeoutError):
+        return ErrorReport(
+            type=name,
+            message=str(exc),
+            hint="Amazon is still processing it: run `sp-cancel resume` later to finish it",
+        )
+    if isinstance(exc, ApiError):
+        return ErrorReport(type=name, message=str(exc), request_id=exc.request_id, hint=_api_hint(exc, target=target))
+    if isinstance(exc, CancellationRateError):
+        return ErrorReport(type=name, message=str(exc), hint="send fewer orders, or raise or drop --max-rate")
+    if isinstance(exc, SpCancelError):
+        return ErrorReport(type=name, message=str(exc), request_id=getattr(exc, "request_id", None))
+    if isinstance(exc, OSError):
+        return ErrorReport(type=name, message=str(exc), exit_code=EXIT_USAGE)
+    return ErrorReport(type=name, message=str(exc))
+
+
+def _api_hint(exc: ApiError, *, target: str) -> str | None:
+    if isinstance(exc, AuthError):
+        if exc.code == "invalid_grant":
+            return "the seller revoked the authorization or the refresh token is wrong: authorize the app again"
+        return "check SP_API_REFRESH_TOKEN, LWA_APP_ID and LWA_CLIENT_SECRET, and the app's roles"
+    if isinstance(exc, ThrottledError):
+        return "Amazon's usage plan is exhausted for now: try again in a few minutes"
+    if isinstance(exc, NotFoundError):
+        return f"Amazon does not know {target}: sp-cancel orders lists your orders"
+    if exc.request_id:
+        return "quote the request id when you contact Seller Support"
+    return None
+
+
+def read_text_file(path: str | Any) -> str:
+    """Read a UTF-8 file given on the command line; a missing or unreadable file is a :class:`UsageError`."""
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as handle:  # noqa: PTH123 - a str or a Path
+            return handle.read()
+    except FileNotFoundError:
+        raise UsageError(f"{path}: no such file", hint="give the path of an existing CSV file") from None
+    except IsADirectoryError:
+        raise UsageError(f"{path} is a directory, not a file") from None
+    except PermissionError:
+        raise UsageError(f"{path}: permission denied") from None
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"{path} is not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read it ({exc.strerror or exc})") from None
+
+
+# --- logging ------------------------------------------------------------------------------------------
+
+_RETRY_EVENTS: Final = frozenset(
+    {events.CALL_FAILED, events.RETRY_SCHEDULED, events.RETRY_ABANDONED, events.RATE_LIMIT_WAITED}
+)
+
+
+class _QuietRetries(logging.Filter):
+    """Drops the retry and rate-limit events: the command reports the final error once."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        event = record.msg.get("event") if isinstance(record.msg, Mapping) else record.getMessage()
+        return not (isinstance(event, str) and event.split(" ", 1)[0] in _RETRY_EVENTS)
+
+
+def quiet_retries(level: str) -> None:
+    """Above INFO, hide the events about retries and failed attempts (the final error is shown once)."""
+    numeric = logging.getLevelNamesMapping().get(level.upper(), logging.WARNING)
+    if numeric <= logging.INFO:
+        return
+    for handler in logging.getLogger().handlers:
+        if getattr(handler, "_sp_cancel", False):
+            handler.addFilter(_QuietRetries())
+
+
+# --- the client --------------------------------------------------------------------------------------
 
 
 def add_client_options(parser: argparse.ArgumentParser) -> None:
     """Options every command that talks to Amazon shares."""
-    parser.add_argument("--json", action="store_true", help="print JSON instead of tables")
+    parser.add_argument("--json", action="store_true", help="print one JSON document instead of tables")
     parser.add_argument(
         "--simulator",
         type=int,
@@ -115,23 +556,29 @@ def add_client_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--journal",
         default=None,
-        help="journal file (default: the user state directory); ':memory:' keeps nothing",
+        metavar="PATH",
+        help="journal file (default: the user state directory, created on the first write); ':memory:' keeps nothing",
     )
 
 
 def make_client(args: argparse.Namespace) -> SellerClient:
-    """The client a command uses: Amazon through ``SellerClient.from_env()``, or an embedded simulator."""
+    """The client a command uses: Amazon through ``SellerClient.from_env()``, or an embedded simulator.
+
+    The client opens its journal only when a command writes, so reading commands create no file.
+    """
     from sp_cancel.client import SellerClient  # noqa: PLC0415 - keeps `sp-cancel --help` fast
 
     if getattr(args, "simulator", None) is not None:
         from sp_cancel.testing import Simulator  # noqa: PLC0415
 
-        return Simulator(seed=args.simulator).client(journal=args.journal or ":memory:")
-    overrides: dict[str, Any] = {}
-    if getattr(args, "journal", None):
-        overrides["journal"] = args.journal
-    return SellerClient.from_env(**overrides)
+        client = Simulator(seed=args.simulator).client(journal=args.journal or ":memory:")
+    else:
+        overrides: dict[str, Any] = {}
+        if getattr(args, "journal", None):
+            overrides["journal"] = args.journal
+        client = SellerClient.from_env(**overrides)
+    args.endpoint_in_use = client.endpoint
+    return client
 
 
-Subparsers = "argparse._SubParsersAction[argparse.ArgumentParser]"
 Register = Callable[[Any], None]

@@ -6,12 +6,15 @@ import argparse
 from typing import TYPE_CHECKING, Any
 
 from sp_cancel._outcomes import ListingOutcome, ListingStatus
-from sp_cancel.cli._common import Output, add_client_options, make_client
+from sp_cancel.cli._common import Output, add_client_options, make_client, why
 from sp_cancel.deals import DEAL_STATUSES
 from sp_cancel.errors import ManualActionRequired, NotCancellableError
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from sp_cancel._outcomes import Deal
+    from sp_cancel.cli._common import DemoStory
     from sp_cancel.client import SellerClient
     from sp_cancel.testing import Simulator
 
@@ -24,14 +27,14 @@ def register(subparsers: Any) -> None:
         "close-listing",
         help="stop selling listings (seller-fulfilled quantity 0, lead time kept); several SKUs go in one feed",
     )
-    close.add_argument("skus", nargs="+", metavar="SKU")
+    close.add_argument("skus", nargs="+", metavar="SKU", help="the seller SKU(s) to close")
     close.add_argument("--feed", action="store_true", help="use a JSON_LISTINGS_FEED even for one SKU")
     close.add_argument("--no-wait", action="store_true", help="(feed) return once Amazon accepted the feed")
     add_client_options(close)
     close.set_defaults(run=_close)
 
     delete = subparsers.add_parser("delete-listing", help="delete a listing and read it back until it is gone")
-    delete.add_argument("sku")
+    delete.add_argument("sku", metavar="SKU", help="the seller SKU to delete")
     delete.add_argument("--no-verify", action="store_true", help="do not read the listing back")
     add_client_options(delete)
     delete.set_defaults(run=_delete)
@@ -39,8 +42,13 @@ def register(subparsers: Any) -> None:
     fba = subparsers.add_parser(
         "fba-cancel", help="cancel an FBA multi-channel (MCF) order while it is Received or Planning"
     )
-    fba.add_argument("seller_fulfillment_order_id")
-    fba.add_argument("--api", choices=["2020-07-01", "2026-07-04"], default="2020-07-01")
+    fba.add_argument("seller_fulfillment_order_id", metavar="ID", help="your SellerFulfillmentOrderId of the MCF order")
+    fba.add_argument(
+        "--api",
+        choices=["2020-07-01", "2026-07-04"],
+        default="2020-07-01",
+        help="Fulfillment Outbound API version (default 2020-07-01; 2026-07-04 is the newer one)",
+    )
     add_client_options(fba)
     fba.set_defaults(run=_fba_cancel)
 
@@ -58,20 +66,26 @@ def register(subparsers: Any) -> None:
     deal_cancel = subparsers.add_parser(
         "deal-cancel", help="show how to cancel a deal in Seller Central (Amazon offers no API) and its fee deadline"
     )
-    deal_cancel.add_argument("deal_id")
+    deal_cancel.add_argument("deal_id", metavar="DEAL_ID", help="the deal's id, as `sp-cancel deals` lists it")
     add_client_options(deal_cancel)
     deal_cancel.set_defaults(run=_deal_cancel)
 
 
-def _show_listings(out: Output, outcomes: list[ListingOutcome]) -> None:
+def _show_listings(out: Output, outcomes: Iterable[ListingOutcome]) -> None:
+    shown = list(outcomes)
     out.table(
         [
-            (o.sku, o.status, o.feed_id or o.submission_id, "; ".join(f"{i.code}: {i.message}" for i in o.issues))
-            for o in outcomes
+            (
+                o.sku,
+                o.status,
+                o.feed_id or o.submission_id,
+                "; ".join(f"{i.code}: {i.message}" for i in o.issues) or why(o),
+            )
+            for o in shown
         ],
         ["sku", "status", "submission", "issues"],
     )
-    for o in outcomes:
+    for o in shown:
         if o.detail:
             out.line(f"{o.sku}: {o.detail}")
 
@@ -84,14 +98,10 @@ def _close(args: argparse.Namespace, out: Output) -> int:
             out.json(outcome)
             return 0 if outcome.ok else 1
         batch = client.close_listings(args.skus, wait=not args.no_wait)
-    _show_listings(out, list(batch))
-    if batch.errors:
-        out.heading("Refused before sending")
-        out.table([(k, type(e).__name__, str(e)) for k, e in batch.errors.items()], ["sku", "error", "why"])
+    _show_listings(out, batch.values())
     out.line(f"\n{batch!r}")
     out.json(batch)
-    pending = all(o.ok or o.status is ListingStatus.SUBMITTED for o in batch)
-    return 0 if pending and not batch.errors else 1
+    return 0 if all(o.ok or o.status is ListingStatus.SUBMITTED for o in batch.values()) else 1
 
 
 def _delete(args: argparse.Namespace, out: Output) -> int:
@@ -148,60 +158,92 @@ def _deal_cancel(args: argparse.Namespace, out: Output) -> int:
     return 1  # the deal is not cancelled until a person does it
 
 
+class PendingAttributes:
+    """A listing's attributes as they will be once its accepted patches are in effect."""
+
+    def __init__(self, attributes: dict[str, object]) -> None:
+        self.attributes = attributes
+
+
 def _offer(listing: Any) -> dict[str, object]:
     """The first fulfillment_availability entry of a simulated listing (a copy)."""
     entries = listing.attributes.get("fulfillment_availability")
     return dict(entries[0]) if isinstance(entries, list) and entries and isinstance(entries[0], dict) else {}
 
 
-def demo_section(client: SellerClient, sim: Simulator, out: Output) -> None:
+def demo_section(client: SellerClient, sim: Simulator, story: DemoStory) -> None:
     """The demo's listings, MCF and deals part: each workflow once, each refusal once."""
+    out = story.out
     home = sim.marketplace_id
     listings = [v for (_, market), v in sorted(sim.world.listings.items()) if market == home]
     mfn = [v for v in listings if _offer(v).get("fulfillment_channel_code") == "DEFAULT"]
     open_mfn = [v for v in mfn if _offer(v).get("quantity") and not v.delete_ignored]
     fba = [v for v in listings if v not in mfn]
 
-    out.heading("Listings: stop selling (quantity 0) and delete")
+    story.section("Listings: stop selling (quantity 0) and delete")
     if open_mfn:
         target = open_mfn[0]
         before = _offer(target)
         outcome = client.close_listing(target.sku)
-        after = _offer(target)
+        # Amazon puts an accepted patch into effect minutes later; the simulator holds it until then.
+        after = _offer(PendingAttributes(target.pending[-1][1])) if target.pending else _offer(target)
         out.line(f"close_listing({target.sku!r}) -> {outcome.status.value}")
         out.line(f"  before: {before}")
-        out.line(f"  after:  {after}   (merge keeps the lead time)")
+        out.line(f"  after:  {after}   (once Amazon applies it, minutes later)")
+        out.line("  The quantity is 0 and the lead time is kept: a merge patch changes only what it names.")
+        if outcome.ok:
+            story.succeeded("close_listing", f"{target.sku} at quantity 0")
     if fba:
         try:
             client.close_listing(fba[0].sku)
         except NotCancellableError as exc:
-            out.line(f"close_listing({fba[0].sku!r}) refused: {exc}")
+            out.line(f"close_listing({fba[0].sku!r}) refused, since Amazon sets FBA quantities: {exc.state}")
     if len(open_mfn) > 1:
         deleted = client.delete_listing(open_mfn[1].sku)
         out.line(f"delete_listing({open_mfn[1].sku!r}) -> {deleted.status.value}: {deleted.detail}")
+        if deleted.ok:
+            story.succeeded("delete_listing", f"{open_mfn[1].sku} deleted and read back as gone")
 
-    out.heading("FBA multi-channel (MCF) orders")
+    _demo_fba(client, sim, story)
+    _demo_deals(client, sim, story)
+
+
+def _demo_fba(client: SellerClient, sim: Simulator, story: DemoStory) -> None:
+    out = story.out
+    story.section("FBA multi-channel (MCF) orders")
     by_status = {o.status: o.seller_fulfillment_order_id for o in sim.world.mcf_orders.values()}
-    if "Planning" in by_status:
-        fba_outcome = client.cancel_fba_order(by_status["Planning"])
-        out.line(
-            f"cancel_fba_order({by_status['Planning']!r}) -> {fba_outcome.status} (was {fba_outcome.observed_status})"
-        )
     if "Processing" in by_status:
         try:
             client.cancel_fba_order(by_status["Processing"])
         except NotCancellableError as exc:
-            out.line(f"cancel_fba_order({by_status['Processing']!r}) refused: {exc}")
+            out.line(
+                f"cancel_fba_order({by_status['Processing']!r}) refused: it is {exc.state}; Amazon allows a cancel "
+                "only while an order is Received or Planning (about 15 minutes after it was placed)."
+            )
+    planning = by_status.get("Planning") or by_status.get("Received")
+    if planning is None:
+        planning = sim.add_mcf_order(status="Planning").seller_fulfillment_order_id
+        out.line(f"A new MCF order {planning} arrives, still in Planning, so it can be cancelled:")
+    fba_outcome = client.cancel_fba_order(planning)
+    out.line(f"cancel_fba_order({planning!r}) -> {fba_outcome.status} (was {fba_outcome.observed_status})")
+    story.succeeded("cancel_fba_order", f"{planning} cancelled while {fba_outcome.observed_status}")
 
-    out.heading("Lightning and Best deals (no cancel API)")
+
+def _demo_deals(client: SellerClient, sim: Simulator, story: DemoStory) -> None:
+    out = story.out
+    story.section("Lightning and Best deals (no cancel API)")
     found = client.deals()
     out.table(_deal_rows(found), ["deal", "type", "status", "start", "end", "title"])
+    story.succeeded("deals", f"{len(found)} deals read")
     upcoming = sorted((d for d in found if d.status == "UPCOMING" and d.start), key=lambda d: d.start or sim.now())
     if upcoming:
         deal = upcoming[-1]  # the latest start: most likely still before its fee-free moment
         try:
             client.cancel_flash_deal(deal.deal_id)
         except ManualActionRequired as err:
-            out.line(f"cancel_flash_deal({deal.deal_id!r}) -> ManualActionRequired:")
+            out.line(
+                f"cancel_flash_deal({deal.deal_id!r}): Amazon has no API for this, so you get the steps "
+                "and the fee-free deadline instead:"
+            )
             out.line(str(err))
-            out.line(f"  fee_free_until={err.fee_free_until}  deadline_passed={err.deadline_passed}")
+            story.succeeded("cancel_flash_deal", f"Seller Central steps given; fee-free until {err.fee_free_until}")

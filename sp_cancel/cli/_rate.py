@@ -11,6 +11,7 @@ from sp_cancel.errors import CancellationRateError
 from sp_cancel.models import CancelReason, CancelRequest
 
 if TYPE_CHECKING:
+    from sp_cancel.cli._common import DemoStory
     from sp_cancel.client import SellerClient
     from sp_cancel.metrics import CancellationRateReport
     from sp_cancel.testing import Simulator
@@ -22,7 +23,13 @@ def register(subparsers: Any) -> None:
     """Add ``rate``."""
     rate = subparsers.add_parser("rate", help="the seller-cancelled rate of seller-fulfilled orders (target < 2.5 %%)")
     rate.add_argument("--days", type=_days, default=7.0, help="window length in days (default 7, Amazon's)")
-    rate.add_argument("--source", choices=["auto", "orders", "report"], default="auto")
+    rate.add_argument(
+        "--source",
+        choices=["auto", "orders", "report"],
+        default="auto",
+        help="where the orders come from: orders (Orders API), report (the All Orders report, for large "
+        "sellers; takes minutes), auto (default: orders, the report past a few thousand orders)",
+    )
     rate.add_argument("--compare", action="store_true", help="also request Amazon's seller performance report")
     add_client_options(rate)
     rate.set_defaults(run=_rate)
@@ -56,7 +63,8 @@ def show(out: Output, report: CancellationRateReport) -> None:
 
 
 def _rate(args: argparse.Namespace, out: Output) -> int:
-    with make_client(args) as client:
+    waiting = "reading orders and Amazon's seller performance report" if args.compare else "reading orders"
+    with make_client(args) as client, out.activity(waiting, expected=300.0 if args.compare else None):
         report = client.cancellation_rate(
             window=timedelta(days=args.days), source=args.source, compare_with_amazon=args.compare
         )
@@ -65,11 +73,13 @@ def _rate(args: argparse.Namespace, out: Output) -> int:
     return 0
 
 
-def demo_section(client: SellerClient, sim: Simulator, out: Output) -> None:
+def demo_section(client: SellerClient, sim: Simulator, story: DemoStory) -> None:
     """The demo's cancellation-rate part: local figure, Amazon's figure, and the batch guard."""
-    out.heading("Cancellation rate after the demo's cancellations, beside Amazon's own figure")
+    out = story.out
+    story.section("Cancellation rate after the demo's cancellations, beside Amazon's own figure")
     report = client.cancellation_rate(compare_with_amazon=True)
     show(out, report)
+    out.line("The demo cancelled many orders on purpose: a real seller would stay well under the target.")
     unshipped = sorted(
         o.order_id
         for o in sim.world.orders.values()
@@ -85,6 +95,10 @@ def demo_section(client: SellerClient, sim: Simulator, out: Output) -> None:
         try:
             batch = client.cancel_orders(requests, max_rate=limit)
         except CancellationRateError as exc:
-            out.line(f"cancel_orders({len(requests)} orders, max_rate={limit}) refused, nothing sent: {exc}")
+            out.line(
+                f"So max_rate={limit} guards the next batch: cancel_orders({len(requests)} orders) is refused and "
+                f"nothing is sent. {exc}"
+            )
         else:
-            out.line(f"cancel_orders({len(requests)} orders, max_rate={limit}) allowed: {len(batch.outcomes)} sent")
+            sent = len(batch) - len(batch.refused)
+            out.line(f"cancel_orders({len(requests)} orders, max_rate={limit}) allowed: {sent} sent")

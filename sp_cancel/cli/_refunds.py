@@ -8,10 +8,12 @@ from typing import TYPE_CHECKING, Any, Final
 
 from sp_cancel._outcomes import RefundOutcome, RefundStatus
 from sp_cancel.cli._common import Output, add_client_options, make_client
+from sp_cancel.clock import human_duration
 from sp_cancel.errors import InvalidInputError, SpCancelError
 from sp_cancel.models import AdjustmentReason, ItemRefund, Money, PriceComponent
 
 if TYPE_CHECKING:
+    from sp_cancel.cli._common import DemoStory
     from sp_cancel.client import SellerClient
     from sp_cancel.testing import Simulator
 
@@ -110,9 +112,10 @@ def _refund(args: argparse.Namespace, out: Output) -> int:
     return 0 if outcome.ok or outcome.status is RefundStatus.SUBMITTED else 1
 
 
-def demo_section(client: SellerClient, sim: Simulator, out: Output) -> None:
+def demo_section(client: SellerClient, sim: Simulator, story: DemoStory) -> None:
     """The refund part of ``sp-cancel demo``: damaged item, idempotent repeat, over-cap refusal, verification."""
-    out.heading("Refund part of a shipped order: the item arrived damaged")
+    out = story.out
+    story.section("Refund part of a shipped order: the item arrived damaged")
     candidates = [
         o
         for o in sim.orders(status="Shipped", channel="MFN")
@@ -125,12 +128,17 @@ def demo_section(client: SellerClient, sim: Simulator, out: Output) -> None:
         order.order_id, amount, reason=AdjustmentReason.GENERAL_ADJUSTMENT, progress=out.progress
     )
     _show(out, outcome)
+    if outcome.ok:
+        story.succeeded("partial_refund", f"{amount.amount} {amount.currency} refunded on {order.order_id}")
     applied = [r for r in sim.world.refunds if r.order_id == order.order_id]
     out.line(f"Amazon's ledger: {len(applied)} adjustment(s), MerchantAdjustmentItemID {applied[0].adjustment_item_id}")
 
     again = client.partial_refund(order.order_id, amount, reason=AdjustmentReason.GENERAL_ADJUSTMENT)
     applied = [r for r in sim.world.refunds if r.order_id == order.order_id]
-    out.line(f"asked again: {again.status.value} from the journal; still {len(applied)} adjustment(s) at Amazon")
+    out.line(
+        f"Asked again: {again.status.value} from the journal; still {len(applied)} adjustment(s) at Amazon, "
+        "so a retried script never refunds twice."
+    )
 
     too_much = ItemRefund(
         order_item_id=item.order_item_id,
@@ -139,13 +147,19 @@ def demo_section(client: SellerClient, sim: Simulator, out: Output) -> None:
     try:
         client.partial_refund(order.order_id, [too_much], reason=AdjustmentReason.GENERAL_ADJUSTMENT)
     except SpCancelError as exc:
-        out.line(f"over the cap, refused before sending: {type(exc).__name__}: {exc}")
+        out.line(f"The full price on top of it is more than is left, so it is refused before sending: {exc}")
 
     verification = client.verify_refund(outcome)
     out.line(f"Finances right away: {verification.status} ({verification.message})")
+    waited = 0
     for _ in range(48):  # Amazon posts within 48 h; let simulated hours pass until it shows
         if verification.is_posted:
             break
         sim.advance(timedelta(hours=1).total_seconds())
+        waited += 1
         verification = client.verify_refund(outcome)
-    out.line(f"Finances later: {verification.status} ({verification.message})")
+    out.line(
+        f"Finances {human_duration(timedelta(hours=waited))} later: {verification.status} ({verification.message})"
+    )
+    if verification.is_posted:
+        story.succeeded("verify_refund", f"posted in Finances after {human_duration(timedelta(hours=waited))}")

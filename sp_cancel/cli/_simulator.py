@@ -15,7 +15,7 @@ def register(subparsers: Any) -> None:
     demo = subparsers.add_parser(
         "demo", help="run every workflow against an embedded SP-API simulator and show what happened"
     )
-    demo.add_argument("--seed", type=int, default=7, help="simulator seed (default 7)")
+    demo.add_argument("--seed", type=int, default=7, help="simulator seed: another seed, another world (default 7)")
     demo.set_defaults(run=_demo)
 
     simulator = subparsers.add_parser("simulator", help="the local SP-API simulator")
@@ -24,16 +24,24 @@ def register(subparsers: Any) -> None:
         "serve",
         help="serve the simulator over HTTP; prints its URLs and credentials as JSON on the first line",
     )
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000, help="0 picks a free port")
-    serve.add_argument("--seed", type=int, default=0)
-    serve.add_argument("--scale", type=float, default=1.0, help="speed up usage plans and feed processing")
-    serve.add_argument("--faults", default=None, metavar="FILE", help="JSON list of fault rules")
-    serve.add_argument("--seller-id", default=None)
-    serve.add_argument("--client-id", default=None)
-    serve.add_argument("--client-secret", default=None)
-    serve.add_argument("--refresh-token", default=None)
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000; 0 picks a free one)")
+    serve.add_argument("--seed", type=int, default=0, help="seeds the orders, listings and ids (default 0)")
+    serve.add_argument(
+        "--scale",
+        type=float,
+        default=1.0,
+        help="multiply usage-plan rates and divide feed and report durations by this (default 1: Amazon's pace)",
+    )
+    serve.add_argument(
+        "--faults", default=None, metavar="FILE", help="JSON list of fault rules to inject (see docs/testing.md)"
+    )
+    serve.add_argument("--seller-id", default=None, help="the simulated seller id (default A1SIMSELLER0001)")
+    serve.add_argument("--client-id", default=None, help="the LWA client id it accepts (default: a fake one)")
+    serve.add_argument("--client-secret", default=None, help="the LWA client secret it accepts (default: a fake one)")
+    serve.add_argument("--refresh-token", default=None, help="the refresh token it accepts (default: a fake one)")
     serve.set_defaults(run=_serve)
+    simulator.set_defaults(help_parser=simulator)
 
 
 def _demo(args: argparse.Namespace, out: Output) -> int:
