@@ -340,8 +340,8 @@ class SellerClient:
     def sp_api(self, api: type[_Api], **kwargs: Any) -> _Api:
         """A python-amazon-sp-api client for operations sp_cancel does not wrap, for this same seller.
 
-        It uses this client's credentials, marketplace, endpoint and LWA token URL; it makes its own requests
-        (its own retries, no share of this client's rate limiter or journal).
+        It uses this client's credentials, marketplace, endpoint, LWA token URL and access token; it makes its own
+        requests (its own retries, no share of this client's rate limiter or journal).
 
         Args:
             api: one of its API classes, e.g. ``sp_api.api.Orders`` or ``sp_api.api.Reports``.
@@ -356,6 +356,7 @@ class SellerClient:
             marketplace_id=self._marketplace_id,
             endpoint=self._api.endpoint,
             token_url=self._api.token_url,
+            access_token=self._api.access_token,
             **kwargs,
         )
 

@@ -459,11 +459,17 @@ def describe_error(  # noqa: C901, PLR0911, PLR0912 - one answer per kind of err
     if isinstance(exc, ManualActionRequired):
         return ErrorReport(type=name, message=_first_line(exc), hint=exc.url or None)
     if isinstance(exc, NetworkError):
-        cause = exc.message if hasattr(exc, "message") else str(exc)
-        where = endpoint or "the SP-API endpoint"
+        root = exc  # the innermost network failure says what really happened (an LWA one names lwaToken)
+        while isinstance(root.__cause__, NetworkError):
+            root = root.__cause__
+        cause = str(getattr(root, "message", root))
+        if root.operation == "lwaToken":
+            where = "the LWA token URL (SP_API_TOKEN_URL, default https://api.amazon.com/auth/o2/token)"
+        else:
+            where = endpoint or "the SP-API endpoint"
         return ErrorReport(
             type=name,
-            message=f"cannot reach {where} ({exc.operation}): {cause}",
+            message=f"cannot reach {where} ({root.operation}): {cause}",
             request_id=exc.request_id,
             hint=_network_hint(exc, endpoint),
         )

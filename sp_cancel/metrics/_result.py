@@ -227,21 +227,42 @@ def report_frame(report: CancellationRateReport) -> pd.DataFrame:
 
 
 def plot_report(report: CancellationRateReport, ax: Axes | None = None) -> Axes:
-    """Plot the daily rate (bars) against the target (dashed line) and the window's rate; return the Axes."""
+    """Plot the daily rate (bars), the window's rate (solid line) and the target (dashed red); return the Axes.
+
+    A new figure uses a constrained layout, so its rotated date labels, title and legend stay inside it
+    when saved (``ax.figure.savefig("rate.png")``).
+    """
     _require("matplotlib")
     pyplot = _require("matplotlib.pyplot")
     ticker = _require("matplotlib.ticker")
     if ax is None:
-        _, ax = pyplot.subplots(figsize=(8, 3.5))
+        _, ax = pyplot.subplots(figsize=(8, 4), layout="constrained")
     days = [d.day.isoformat() for d in report.by_day]
-    ax.bar(days, [float(d.rate) for d in report.by_day], color="tab:blue", label="daily rate")
-    ax.axhline(float(report.target), color="tab:red", linestyle="--", label=f"target < {report.target:.2%}")
-    ax.axhline(float(report.rate), color="tab:gray", linestyle=":", label=f"window {report.rate:.2%}")
+    ax.bar(days, [float(d.rate) for d in report.by_day], color="tab:blue", alpha=0.6, label="daily rate")
+    ax.axhline(
+        float(report.rate),
+        color="tab:blue",
+        linestyle="-",
+        linewidth=2.0,
+        label=f"observed over the window: {report.rate:.2%}",
+    )
+    ax.axhline(
+        float(report.target),
+        color="tab:red",
+        linestyle=(0, (6, 3)),
+        linewidth=1.5,
+        label=f"Amazon's target: under {report.target:.2%}",
+    )
+    top = max([float(report.target), float(report.rate), *(float(d.rate) for d in report.by_day)])
+    ax.set_ylim(0, top * 1.25 if top > 0 else 0.05)
     ax.yaxis.set_major_formatter(ticker.PercentFormatter(xmax=1.0))
     ax.set_ylabel("seller-cancelled / orders")
+    ax.set_xlabel("day (UTC)")
     ax.set_title(f"Cancellation rate {report.rate:.2%} ({report.cancelled}/{report.total}): {report.status}")
     ax.tick_params(axis="x", labelrotation=45)
-    ax.legend(loc="upper left")
+    for label in ax.get_xticklabels():
+        label.set_horizontalalignment("right")
+    ax.legend(loc="upper left", fontsize="small")
     return ax
 
 

@@ -145,6 +145,10 @@ class SpApiCore:
         """The LWA token URL."""
         return self._tokens.token_url
 
+    def access_token(self) -> str:
+        """A valid LWA access token for this seller authorization (cached until shortly before it expires)."""
+        return self._tokens.access_token()
+
     @property
     def scope(self) -> str:
         """The rate-limit scope, ``"<client_id>:<seller_id>"``."""

@@ -12,12 +12,11 @@ Two bridges, both through sp_api's public API only:
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any, TypeVar, cast
 from urllib.parse import urlsplit
 
-from sp_api.auth import AccessTokenClient
+from sp_api.auth import AccessTokenClient, AccessTokenResponse
 from sp_api.base import CredentialProvider, Marketplaces, MissingCredentials
 
 from sp_cancel.errors import InvalidInputError
@@ -62,11 +61,20 @@ def sp_api_credentials(
     return str(values[0]).strip(), str(values[1]).strip(), str(values[2]).strip()
 
 
-@functools.cache
-def _token_client_class(token_url: str) -> type[Any]:
-    """sp_api's LWA token client, aimed at ``token_url`` (its scheme, host and path are class attributes)."""
+def _token_client_class(token_url: str, access_token: Callable[[], str] | None) -> type[Any]:
+    """sp_api's LWA token client, aimed at ``token_url`` (its scheme, host and path are class attributes).
+
+    With ``access_token``, its ``get_auth`` hands out the token sp_cancel's own LWA client holds for the same
+    authorization (one token exchange, not two; and none of sp_api's process-wide token cache).
+    """
     parts = urlsplit(token_url)
-    attributes = {"scheme": f"{parts.scheme}://", "host": parts.netloc, "path": parts.path or "/"}
+    attributes: dict[str, Any] = {"scheme": f"{parts.scheme}://", "host": parts.netloc, "path": parts.path or "/"}
+    if access_token is not None:
+
+        def get_auth(_self: Any) -> Any:
+            return AccessTokenResponse(access_token=access_token(), token_type="bearer")  # noqa: S106 - a type
+
+        attributes["get_auth"] = get_auth
     return type("SpCancelTokenClient", (AccessTokenClient,), attributes)
 
 
@@ -84,11 +92,13 @@ def sp_api_client(
     marketplace_id: str,
     endpoint: str,
     token_url: str,
+    access_token: Callable[[], str] | None = None,
     **kwargs: Any,
 ) -> T:
     """Build a python-amazon-sp-api client of class ``api`` for this seller, marketplace, endpoint and token URL.
 
-    ``kwargs`` go to ``api`` (``version="2026-01-01"``, ``timeout=``, ``proxies=``...).
+    ``access_token`` (sp_cancel's own LWA client) supplies its access tokens; ``kwargs`` go to ``api``
+    (``version="2026-01-01"``, ``timeout=``, ``proxies=``...).
     """
     factory: Any = api  # sp_api is untyped: its clients take (marketplace, *, refresh_token, credentials, ...)
     client = factory(
@@ -99,7 +109,7 @@ def sp_api_client(
             "lwa_app_id": credentials.client_id,
             "lwa_client_secret": credentials.client_secret,
         },
-        auth_token_client_class=_token_client_class(token_url),
+        auth_token_client_class=_token_client_class(token_url, access_token),
         **kwargs,
     )
     client.endpoint = endpoint.rstrip("/")  # every sp_api client sends its requests to .endpoint
