@@ -9,22 +9,23 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 import attrs
 
 import sp_cancel._events as events
 from sp_cancel.clock import parse_time
-from sp_cancel.errors import FeedError, FeedTimeoutError, OutcomeUnknownError, ServerError
+from sp_cancel.errors import FeedError, FeedTimeoutError, OutcomeUnknownError, ServerError, SpCancelError
 from sp_cancel.feeds import document_hash
 from sp_cancel.logging import get_logger
 
 if TYPE_CHECKING:
     from sp_cancel.clock import Clock, Sleep
+    from sp_cancel.feeds.report import ProcessingReport
     from sp_cancel.journal import JournalLike
     from sp_cancel.transport import SpApi
 
-__all__ = ["Context", "FeedRunner", "FeedState", "Progress", "run_report"]
+__all__ = ["Context", "Expected", "FeedRunner", "FeedState", "Progress", "Resolution", "Search", "run_report"]
 
 
 # --- from _context.py ----------------------------------------
@@ -50,8 +51,10 @@ TERMINAL: Final = frozenset({"DONE", "CANCELLED", "FATAL"})
 # A recovered feed must have been created within this distance of our createFeed attempt.
 RECOVERY_SLACK: Final = timedelta(minutes=2)
 
-# Seconds to wait before looking for a feed a second time, before concluding it was never created.
-RECHECK_DELAY: Final = 30.0
+# Seconds Amazon may take to list a new feed in getFeeds: a search this long after the last possible
+# createFeed that finds nothing is conclusive (the feed was not created). Amazon documents no figure;
+# tens of seconds are seen, so the default leaves room.
+LISTING_LAG: Final = 90.0
 
 Progress = Callable[["FeedState", float], None]
 
@@ -72,6 +75,36 @@ class FeedState:
     def finished(self) -> bool:
         """True once the feed is DONE, CANCELLED or FATAL."""
         return self.status in TERMINAL
+
+
+@attrs.frozen(kw_only=True)
+class Search:
+    """What a ``getFeeds`` search for a lost feed found (:meth:`FeedRunner.search`)."""
+
+    candidates: tuple[FeedState, ...]
+    conclusive: bool  # enough time passed for Amazon to list our feed: no candidate means "not created"
+    conclusive_in: float  # seconds until it will be (negative once it is)
+
+
+@attrs.frozen(kw_only=True)
+class Expected:
+    """What a submission sent, for telling its feed's processing report from another's."""
+
+    messages: int  # messages in the document
+    message_ids: frozenset[int]
+    order_ids: frozenset[str]
+    item_ids: frozenset[str] = frozenset()
+    report: Callable[[bytes], ProcessingReport] | None = None  # the report parser; None: reports cannot tell
+
+
+@attrs.frozen(kw_only=True)
+class Resolution:
+    """Which candidate, if any, Amazon proved to be a lost submission's feed (:meth:`FeedRunner.resolve`)."""
+
+    feed: FeedState | None
+    by_report: bool = False  # the feed's report names the submission's orders (else: its effect was read back)
+    pending: bool  # a candidate may still prove ours (processing, or its effect not visible yet)
+    conclusive: bool  # with no feed and nothing pending: no feed of ours exists
 
 
 def _state(data: Mapping[str, Any]) -> FeedState:
@@ -96,8 +129,10 @@ class FeedRunner:
         sleep: Sleep,
         poll_initial: float = 15.0,
         poll_max: float = 120.0,
+        listing_lag: float = LISTING_LAG,
     ) -> None:
         """Bind the runner to a transport, journal and clock."""
+        self.listing_lag = listing_lag
         self._api = api
         self._journal = journal
         self._clock = clock
@@ -115,12 +150,19 @@ class FeedRunner:
         message_ids: Mapping[str, int],
         marketplace_ids: Sequence[str],
         owner: str | None = None,
-    ) -> str:
+    ) -> str | None:
         """Submit ``document`` for the journal entries ``message_ids`` names; return the feed id.
 
         The entries must be planned (leased to ``owner`` when given). They are marked submitting
         after the upload and just before ``createFeed``; if anything fails before that, they are
         still planned and nothing reached Amazon.
+
+        When ``createFeed``'s answer is lost (a 5xx, a timeout, a dropped connection), the feed is
+        looked for (:meth:`search`) once Amazon had time to list it, and sent again only when no
+        feed that could be it exists. When one could be it, ``None`` is returned: the entries stay
+        submitted with no feed id (:attr:`~sp_cancel.journal.Entry.send_uncertain`) until the
+        workflow proves or rules out each candidate (:meth:`resolve`). A feed is never sent twice
+        on a guess, and never credited to a submission on a guess.
         """
         keys = list(message_ids)
         digest = document_hash(document)
@@ -135,34 +177,42 @@ class FeedRunner:
         try:
             feed_id = self._create_feed(feed_type, document_id, marketplace_ids)
         except OutcomeUnknownError:
-            found = self.recover(feed_type=feed_type, sent_at=sent_at, marketplace_ids=marketplace_ids)
-            if found is None:
-                # Look once more after a pause: a feed just created may not be listed at once, and a second
-                # adjustment feed would cancel units (or refund) twice.
-                self._sleep(RECHECK_DELAY)
-                found = self.recover(feed_type=feed_type, sent_at=sent_at, marketplace_ids=marketplace_ids)
-            if found is None:
-                # Amazon shows no feed we could have created: it was not created. Send once more.
+            found = self.search(feed_type=feed_type, marketplace_ids=marketplace_ids, sent_at=sent_at)
+            if not found.candidates and not found.conclusive:
+                # Amazon lists a new feed only after a while: look again once it would be listed.
+                self._sleep(max(found.conclusive_in, 0.0))
+                found = self.search(feed_type=feed_type, marketplace_ids=marketplace_ids, sent_at=sent_at)
+            if found.candidates or not found.conclusive:
+                self._log.warning(
+                    events.FEED_UNCERTAIN, feed_type=feed_type, messages=len(keys), candidates=len(found.candidates)
+                )
+                return None
+            # Amazon lists no feed we could have created, long enough after our attempt: it was not created.
+            try:
                 feed_id = self._create_feed(feed_type, document_id, marketplace_ids)
-            else:
-                feed_id = found
+            except OutcomeUnknownError:
+                self._log.warning(events.FEED_UNCERTAIN, feed_type=feed_type, messages=len(keys), candidates=0)
+                return None
         self._journal.mark_submitted(keys, feed_id=feed_id)
         self._log.info(
             events.FEED_SUBMITTED, feed_id=feed_id, feed_type=feed_type, messages=len(keys), document_hash=digest
         )
         return feed_id
 
-    def recover(self, *, feed_type: str, sent_at: datetime, marketplace_ids: Sequence[str]) -> str | None:
-        """Find the feed an ambiguous ``createFeed`` may have created, or ``None`` if there is none.
+    def search(self, *, feed_type: str, marketplace_ids: Sequence[str], sent_at: datetime) -> Search:
+        """List the feeds a submission first sent at ``sent_at`` may have created (``getFeeds``).
 
-        Candidates: feeds of ``feed_type`` for the same marketplaces, created within
-        :data:`RECOVERY_SLACK` of ``sent_at``, that the journal does not already own.
-        The closest in time wins.
+        Candidates are feeds of ``feed_type`` for exactly these marketplaces, created from
+        :data:`RECOVERY_SLACK` before ``sent_at`` (clock skew) to now (a throttled or retried
+        ``createFeed`` may have been sent much later than the submission was recorded), that no
+        journal entry owns. The search is conclusive once :attr:`listing_lag` has passed since the
+        last moment the feed could have been created: Amazon lists a new feed only after a while.
         """
         since = sent_at - RECOVERY_SLACK
         known = self._journal.known_feed_ids(feed_type, since)
         token: str | None = None
         candidates: list[FeedState] = []
+        now = self._clock.now()
         while True:
             if token is None:
                 data = self._api.get_feeds(feed_types=[feed_type], created_since=since, page_size=100).data
@@ -173,16 +223,91 @@ class FeedRunner:
                 same_market = sorted(raw.get("marketplaceIds") or []) == sorted(marketplace_ids)
                 if state.feed_id in known or not same_market or state.created_at is None:
                     continue
-                if abs(state.created_at - sent_at) <= RECOVERY_SLACK:
+                if since <= state.created_at <= now + RECOVERY_SLACK:
                     candidates.append(state)
             token = data.get("nextToken")
             if not token:
                 break
-        if not candidates:
+        # Our last attempt can have been as late as the newest unfinished entry's journaling; the search
+        # is conclusive when even that attempt had the listing lag to show up.
+        waited = (now - sent_at).total_seconds()
+        candidates.sort(key=lambda s: s.created_at or since)
+        return Search(
+            candidates=tuple(candidates),
+            conclusive=waited >= self.listing_lag,
+            conclusive_in=self.listing_lag - waited,
+        )
+
+    def resolve(
+        self,
+        *,
+        feed_type: str,
+        marketplace_ids: Sequence[str],
+        sent_at: datetime,
+        expected: Expected,
+        effect: Callable[[FeedState], bool | None],
+    ) -> Resolution:
+        """Decide which candidate feed (if any) is a lost submission's own; the one routine for every workflow.
+
+        A candidate is this submission's only when Amazon proves it: its processing report names this
+        submission's orders (and fits its message count), or the report fits and ``effect`` (a
+        read-back of the submission's own targets: the order cancelled, the refund posted) shows what
+        this submission asked for. ``effect`` answers ``True`` (seen), ``False`` (certainly not) or
+        ``None`` (not knowable yet, e.g. Finances posts up to 48 h later).
+
+        Returns:
+            The proven feed, or none with ``pending`` (a candidate may still prove ours: wait) and
+            ``conclusive`` (with nothing pending: no feed of ours exists, sending again is safe).
+        """
+        found = self.search(feed_type=feed_type, marketplace_ids=marketplace_ids, sent_at=sent_at)
+        pending = False
+        for candidate in found.candidates:
+            verdict = self._verdict(candidate, expected)
+            if verdict == "not_mine":
+                continue
+            if not candidate.finished:
+                pending = True
+                continue
+            if verdict == "mine":
+                self._log.warning(events.FEED_RECOVERED, feed_id=candidate.feed_id, feed_type=feed_type, proof="report")
+                return Resolution(feed=candidate, by_report=True, pending=False, conclusive=True)
+            seen = effect(candidate)
+            if seen is True:
+                self._log.warning(events.FEED_RECOVERED, feed_id=candidate.feed_id, feed_type=feed_type, proof="effect")
+                return Resolution(feed=candidate, pending=False, conclusive=True)
+            if seen is None:
+                pending = True
+        return Resolution(feed=None, pending=pending, conclusive=found.conclusive)
+
+    def _verdict(self, candidate: FeedState, expected: Expected) -> Literal["mine", "not_mine", "fits", "unknown"]:
+        """What the candidate's processing report says about whose it is."""
+        report = self._report(candidate, expected)
+        if report is None:
+            return "unknown"
+        if report.messages_processed is not None and report.messages_processed != expected.messages:
+            return "not_mine"
+        named = False
+        for result in report.results:
+            foreign = (
+                (result.message_id and result.message_id not in expected.message_ids)
+                or (result.order_id is not None and result.order_id not in expected.order_ids)
+                or (
+                    (result.order_item_id is not None and bool(expected.item_ids))
+                    and result.order_item_id not in expected.item_ids
+                )
+            )
+            if foreign:
+                return "not_mine"
+            named = named or result.order_id is not None
+        return "mine" if named else "fits"
+
+    def _report(self, candidate: FeedState, expected: Expected) -> ProcessingReport | None:
+        if candidate.status != "DONE" or not candidate.result_document_id or expected.report is None:
             return None
-        best = min(candidates, key=lambda s: abs((s.created_at or sent_at) - sent_at))
-        self._log.warning(events.FEED_RECOVERED, feed_id=best.feed_id, feed_type=feed_type, candidates=len(candidates))
-        return best.feed_id
+        try:
+            return expected.report(self.result(candidate))
+        except (SpCancelError, ValueError):
+            return None
 
     def _create_feed(self, feed_type: str, document_id: str, marketplace_ids: Sequence[str]) -> str:
         response = self._api.create_feed(

@@ -10,9 +10,8 @@ The decision, one failed attempt at a time (the transport raises one error per a
 error                                                   idempotent op       non-idempotent op
 ======================================================  ==================  ======================
 ``ThrottledError`` (429: rejected before processing)    retry               retry
-``ServerError`` 503 (not processed)                     retry               retry
-``ServerError`` 500/502/504, or a 2xx with an empty     retry               ``OutcomeUnknownError``
-or unreadable body
+``ServerError`` 500/502/503/504, or a 2xx with an       retry               ``OutcomeUnknownError``
+empty or unreadable body
 ``NetworkError``, request not sent (connect error,      retry               retry
 connect or pool timeout)
 ``NetworkError``, request sent (read timeout, dropped   retry               ``OutcomeUnknownError``
@@ -53,7 +52,6 @@ from sp_cancel.errors import ApiError, NetworkError, OutcomeUnknownError, Server
 from sp_cancel.logging import Logger, get_logger
 
 if TYPE_CHECKING:
-    # Annotations only: sp_cancel.transport imports this module, so a real import would be circular.
     from sp_cancel._operations import Operation
 
 __all__ = ["DEFAULT_RETRY_POLICY", "MAX_RETRY_AFTER", "THROTTLE_JITTER", "Classification", "RetryPolicy"]
@@ -67,7 +65,7 @@ MAX_RETRY_AFTER: Final = 120.0
 #: Upper bound of the random delay added to the limiter's refill time after a 429, in seconds.
 THROTTLE_JITTER: Final = 0.25
 #: Statuses after which Amazon may have processed the request (gateway errors, or a 2xx we could not read).
-_MAYBE_PROCESSED: Final = frozenset({500, 502, 504})
+_MAYBE_PROCESSED: Final = frozenset({500, 502, 503, 504})
 #: Cap on the backoff exponent, so a huge attempt number cannot overflow a float.
 _MAX_EXPONENT: Final = 64
 
@@ -126,8 +124,10 @@ class RetryPolicy:
         """
         if isinstance(error, OutcomeUnknownError):
             return "fail"  # already a verdict: never resent
-        if isinstance(error, ThrottledError) or (isinstance(error, ServerError) and error.status == 503):
-            return "retry"  # 429 and 503: Amazon rejected the call before processing it
+        if isinstance(error, ThrottledError):
+            return "retry"  # 429: Amazon's usage-plan gate rejected the call before processing it
+        # A 503 usually means "not processed", but Amazon's edge has answered 503 after the service acted:
+        # for a non-idempotent call (createFeed) it is as ambiguous as a 500 and is never resent blind.
         if isinstance(error, ServerError):
             status = error.status
             if not (status is None or status in _MAYBE_PROCESSED or 200 <= status < 300):

@@ -22,9 +22,9 @@ from sp_cancel._cancellation.record import (
     check,
     claim,
     kind_of,
+    live_key,
     payload_of,
     previous_outcome,
-    submission_key,
     submit_or_release,
 )
 from sp_cancel._outcomes import CancelOutcome
@@ -60,7 +60,7 @@ def cancel_order(
         raise InvalidInputError("timeout must be positive (seconds)", field="timeout")
     if via == "orders_api":
         return cancel_via_orders_api(ctx, request)
-    key = submission_key(ctx.seller_id, request)
+    key = live_key(ctx, request)
     existing = ctx.journal.get(key)
     if existing is not None and existing.state != "planned":
         return finish(ctx, existing, wait=wait, timeout=timeout, progress=progress)

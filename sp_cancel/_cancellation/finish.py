@@ -6,7 +6,7 @@ Entries of the Orders API route are handed to ``orders_api`` to finish.
 from __future__ import annotations
 
 from contextlib import suppress
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 import sp_cancel._events as events
 from sp_cancel._cancellation.orders_api import finish_orders_api
@@ -22,21 +22,23 @@ from sp_cancel._cancellation.record import (
     submitted_outcome,
 )
 from sp_cancel._codec import cancel_from_json, cancel_to_json
-from sp_cancel._runtime import Expected
 from sp_cancel._outcomes import CancelOutcome, CancelStatus, ProcessingMessage
+from sp_cancel._runtime import Expected
 from sp_cancel.errors import FeedError, FeedTimeoutError, InvalidInputError, NotCancellableError, NotFoundError
 from sp_cancel.feeds.report import ReportParseError, parse_processing_report
-from sp_cancel.journal import FeedTakenError
+from sp_cancel.journal import FeedTakenError, JournalError
 from sp_cancel.logging import get_logger
 from sp_cancel.orders import Order, OrderState, get_order
 
 if TYPE_CHECKING:
     from sp_cancel._runtime import Context, FeedState, Progress
-    from sp_cancel.journal import Entry
+    from sp_cancel.journal import Entry, FinalState
 
 __all__ = ["finish", "finish_feed", "recover", "refresh_cancel", "resume_cancels"]
 
 _log = get_logger()
+# Between looks for a lost feed (getFeeds allows one call per 45 s).
+UNCERTAIN_POLL: Final = 60.0
 
 
 def _from_results(entry: Entry, results: tuple[ProcessingMessage, ...], feed_id: str) -> CancelOutcome:
@@ -108,7 +110,10 @@ def finish_feed(ctx: Context, feed: FeedState) -> dict[str, CancelOutcome]:
         for entry in entries:
             outcomes[entry.key] = _reconcile(ctx, entry, feed)
     for key, outcome in outcomes.items():
-        ctx.journal.mark_done(key, state="done" if outcome.ok else "rejected", outcome=cancel_to_json(outcome))
+        # A FATAL/CANCELLED feed that left the order open did not do the cancel: "failed", so asking again
+        # sends it again (record.live_key); a rejection in Amazon's report is final ("rejected").
+        state: FinalState = "done" if outcome.ok else "rejected" if feed.status == "DONE" else "failed"
+        ctx.journal.mark_done(key, state=state, outcome=cancel_to_json(outcome))
         event = events.ORDER_CANCELLED if outcome.ok else events.ORDER_REJECTED
         _log.info(event, order_id=outcome.order_id, feed_id=outcome.feed_id, status=outcome.status.value)
     return outcomes
@@ -119,19 +124,28 @@ def finish(ctx: Context, entry: Entry, *, wait: bool, timeout: float, progress: 
     if entry.finished and entry.outcome:
         return cancel_from_json(entry.outcome)
     if entry.kind == KIND_ORDERS_API:
-        return finish_orders_api(ctx, entry)
+        return finish_orders_api(ctx, entry, wait=wait, timeout=timeout)
     if entry.send_uncertain:
-        entry = recover(ctx, entry)
+        entry = _settle(ctx, entry, wait=wait, timeout=timeout)
+        if entry.finished and entry.outcome:
+            return cancel_from_json(entry.outcome)
     if entry.feed_id is None:
         return submitted_outcome(entry)
+    return _finish_sent(ctx, entry, entry.feed_id, wait=wait, timeout=timeout, progress=progress)
+
+
+def _finish_sent(
+    ctx: Context, entry: Entry, feed_id: str, *, wait: bool, timeout: float, progress: Progress | None
+) -> CancelOutcome:
+    """Poll (or wait for) the entry's feed and turn its report into the outcome."""
     if wait:
         try:
-            feed = ctx.runner.wait(entry.feed_id, timeout=timeout, progress=progress)
+            feed = ctx.runner.wait(feed_id, timeout=timeout, progress=progress)
         except FeedTimeoutError as exc:
             exc.outcome = submitted_outcome(entry)  # so the caller can client.wait(err.outcome) later
             raise
     else:
-        feed = ctx.runner.status(entry.feed_id)
+        feed = ctx.runner.status(feed_id)
     if not feed.finished:
         return submitted_outcome(entry)
     done = finish_feed(ctx, feed)
@@ -196,9 +210,9 @@ def recover(ctx: Context, entry: Entry) -> Entry:
     """
     if entry.feed_type is None or entry.submitted_at is None:
         return entry
-    siblings = [
-        e for e in ctx.journal.unfinished() if e.send_uncertain and e.document_hash == entry.document_hash
-    ] or [entry]
+    siblings = [e for e in ctx.journal.unfinished() if e.send_uncertain and e.document_hash == entry.document_hash] or [
+        entry
+    ]
     marketplace = str(entry.payload.get("marketplace_id") or ctx.marketplace_id)
     seen: dict[str, tuple[bool, str]] = {}
 
@@ -221,11 +235,28 @@ def recover(ctx: Context, entry: Entry) -> Entry:
         for e in siblings:  # Amazon shows it done; which feed did it is not proven: no feed id is claimed
             _done_by_read_back(ctx, e, seen.get(e.key) or _read_back(ctx, e))
     elif not found.pending and found.conclusive:
-        _resend(ctx, siblings)
+        by_key = {e.key: e for e in siblings}
+        for key, outcome in _resend(ctx, siblings).items():  # refused now (shipped meanwhile...): not sent
+            with suppress(JournalError):  # keep the refusal, so a repeat or resume reports it
+                ctx.journal.plan(key, kind=by_key[key].kind, target=by_key[key].target, payload=by_key[key].payload)
+                ctx.journal.mark_done(key, state="rejected", outcome=cancel_to_json(outcome))
     refreshed = ctx.journal.get(entry.key)
     if refreshed is None:  # the resend refused it before sending
         return entry
     return refreshed
+
+
+def _settle(ctx: Context, entry: Entry, *, wait: bool, timeout: float) -> Entry:
+    """:func:`recover` until the entry is no longer uncertain, or (``wait=False``) once; bounded by ``timeout``."""
+    deadline = ctx.clock.monotonic() + (timeout if wait else 0.0)
+    while True:
+        entry = recover(ctx, entry)
+        if not entry.send_uncertain:
+            return entry
+        remaining = deadline - ctx.clock.monotonic()
+        if remaining <= 0:
+            return entry
+        ctx.sleep(min(UNCERTAIN_POLL, remaining))
 
 
 def _done_by_read_back(ctx: Context, entry: Entry, seen: tuple[bool, str]) -> None:
@@ -243,8 +274,14 @@ def _done_by_read_back(ctx: Context, entry: Entry, seen: tuple[bool, str]) -> No
     _log.info(events.ORDER_CANCELLED, order_id=outcome.order_id, feed_id=None, status=outcome.status.value)
 
 
-def _resend(ctx: Context, entries: list[Entry]) -> None:
+def _resend(ctx: Context, entries: list[Entry]) -> dict[str, CancelOutcome]:
+    """Send again what certainly never reached Amazon, after the same pre-flight checks as the first time.
+
+    Returns the entries the checks now refuse (the order shipped, was cancelled...), as ``REJECTED``
+    outcomes saying nothing was sent; their plans are dropped.
+    """
     planned: list[Planned] = []
+    refused: dict[str, CancelOutcome] = {}
     for entry in entries:
         again = planned_of(entry)
         ctx.journal.release(entry.key)
@@ -253,8 +290,16 @@ def _resend(ctx: Context, entries: list[Entry]) -> None:
             check(order, again.request)
         except (NotCancellableError, InvalidInputError, NotFoundError) as exc:
             _log.warning(events.ORDER_REJECTED, order_id=again.request.order_id, reason=str(exc))
+            refused[entry.key] = CancelOutcome(
+                order_id=again.request.order_id,
+                status=CancelStatus.REJECTED,
+                reason=again.request.reason,
+                submission_id=entry.key,
+                items=again.request.items,
+                detail=f"not sent: {exc}",
+            )
             continue
-        fresh, created = ctx.journal.plan(
+        _, created = ctx.journal.plan(
             entry.key,
             kind=entry.kind,
             target=entry.target,
@@ -262,32 +307,38 @@ def _resend(ctx: Context, entries: list[Entry]) -> None:
         )
         if created:
             planned.append(again)
-        del fresh
     if planned:
         submit_or_release(ctx, planned)
+    return refused
 
 
 def resume_cancels(ctx: Context, *, timeout: float, progress: Progress | None = None) -> list[CancelOutcome]:
-    """Finish every cancel the journal holds as planned or submitted.
+    """Finish every cancel the journal holds as planned or submitted: one outcome per cancel.
 
-    A feed still processing after ``timeout`` yields a ``SUBMITTED`` outcome (with its feed id) instead of
-    stopping the others.
+    Plans never sent whose worker is gone (lease expired) are sent now, after the same pre-flight checks
+    (an order that shipped meanwhile is reported ``REJECTED``, nothing sent). A feed still processing after
+    ``timeout`` yields a ``SUBMITTED`` outcome (with its feed id) instead of stopping the others. Every
+    cancel of a batch gets its outcome, also those finished along with a sibling's feed.
     """
-    outcomes = []
     now = ctx.clock.now()
-    for entry in ctx.journal.unfinished():
-        if entry.kind not in CANCEL_KINDS:
+    start = [e for e in ctx.journal.unfinished() if e.kind in CANCEL_KINDS]
+    abandoned = [e for e in start if e.state == "planned" and e.lease_expired(now)]
+    outcomes: dict[str, CancelOutcome] = _resend(ctx, abandoned) if abandoned else {}
+    for entry in start:
+        if entry.key in outcomes:
             continue
         current = ctx.journal.get(entry.key)  # a sibling's recovery may have moved it on
-        if current is None or current.finished:
+        if current is None:
             continue
         _log.info(events.JOURNAL_RESUMED, key=current.key, state=current.state, feed_id=current.feed_id)
-        if current.state == "planned":
-            if current.lease_expired(now):
-                ctx.journal.release(current.key)  # never sent, its worker is gone: nothing to finish
+        if current.finished and current.outcome:
+            outcomes[current.key] = cancel_from_json(current.outcome)
+            continue
+        if current.state == "planned":  # a live worker holds it: it is sending it now
+            outcomes[current.key] = submitted_outcome(current, detail="being sent by another worker")
             continue
         try:
-            outcomes.append(finish(ctx, current, wait=True, timeout=timeout, progress=progress))
+            outcomes[current.key] = finish(ctx, current, wait=True, timeout=timeout, progress=progress)
         except FeedTimeoutError:  # still processing: report it SUBMITTED (for client.wait) and go on
-            outcomes.append(submitted_outcome(ctx.journal.get(current.key) or current))
-    return outcomes
+            outcomes[current.key] = submitted_outcome(ctx.journal.get(current.key) or current)
+    return list(outcomes.values())

@@ -8,6 +8,7 @@ back as cancelled, ``SUBMITTED`` until then.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import TYPE_CHECKING, Final
 
 import attrs
@@ -25,6 +26,7 @@ from sp_cancel._cancellation.record import (
 from sp_cancel._codec import cancel_from_json, cancel_to_json
 from sp_cancel._outcomes import CancelOutcome, CancelStatus
 from sp_cancel.errors import InvalidInputError, OutcomeUnknownError, SpCancelError
+from sp_cancel.journal import JournalError
 from sp_cancel.logging import get_logger
 from sp_cancel.models import CancelReason, CancelRequest
 from sp_cancel.orders import OrderState, check_whole_cancel, get_order
@@ -38,6 +40,10 @@ __all__ = ["cancel_via_orders_api", "finish_orders_api"]
 # States in which Amazon may still carry out an accepted cancelOrder; any other (shipped...) means it did not.
 _STILL_OPEN: Final = frozenset({OrderState.UNSHIPPED, OrderState.PENDING, OrderState.PENDING_AVAILABILITY})
 _log = get_logger()
+# How long Amazon gets after an accepted cancelOrder to show the order cancelled before it is asked again.
+RESEND_GRACE: Final = timedelta(minutes=2)
+# Between read-backs while waiting for the order to show cancelled.
+READ_BACK_POLL: Final = 30.0
 
 
 def cancel_via_orders_api(ctx: Context, request: CancelRequest) -> CancelOutcome:
@@ -79,6 +85,19 @@ def cancel_via_orders_api(ctx: Context, request: CancelRequest) -> CancelOutcome
     return finish_orders_api(ctx, current)
 
 
+def _touched(ctx: Context, entry: Entry) -> Entry:
+    """Record that ``cancelOrder`` was just sent again (the entry's send time moves to now)."""
+    try:
+        ctx.journal.release(entry.key)
+        fresh, _ = ctx.journal.plan(entry.key, kind=entry.kind, target=entry.target, payload=entry.payload)
+        [sent] = ctx.journal.mark_submitting(
+            [fresh.key], feed_type=None, document_hash=None, sent_at=ctx.clock.now(), owner=fresh.owner
+        )
+    except JournalError:  # another worker moved it on meanwhile: follow what it recorded
+        return ctx.journal.get(entry.key) or entry
+    return sent
+
+
 def _send(ctx: Context, order_id: str, code: str) -> None:
     """Call cancelOrder; when its answer is lost, look at the order and ask once more if it still shows open.
 
@@ -95,12 +114,32 @@ def _send(ctx: Context, order_id: str, code: str) -> None:
                 _log.warning(events.ORDER_REJECTED, order_id=order_id, reason=str(exc))
 
 
-def finish_orders_api(ctx: Context, entry: Entry) -> CancelOutcome:
-    """Read the order back: ``CANCELLED`` (journaled as done) once Amazon shows it, else ``SUBMITTED``."""
+def finish_orders_api(ctx: Context, entry: Entry, *, wait: bool = False, timeout: float = 0.0) -> CancelOutcome:
+    """Read the order back: ``CANCELLED`` (journaled as done) once Amazon shows it, else ``SUBMITTED``.
+
+    An order still unshipped :data:`RESEND_GRACE` after ``cancelOrder`` was sent means the cancel did not
+    take (its answer may have been lost after a 5xx, or Amazon dropped it): it is asked again, which is
+    harmless (Amazon refuses to cancel a cancelled order) and never happens for an order no longer unshipped.
+    With ``wait``, the order is read again every :data:`READ_BACK_POLL` seconds until ``timeout``.
+    """
     if entry.finished and entry.outcome:
         return cancel_from_json(entry.outcome)
     request = request_of(entry.payload)
+    deadline = ctx.clock.monotonic() + (timeout if wait else 0.0)
     order = get_order(ctx.api, request.order_id)
+    while order.status in _STILL_OPEN:
+        sent = entry.submitted_at or ctx.clock.now()
+        if order.status is OrderState.UNSHIPPED and ctx.clock.now() - sent >= RESEND_GRACE:
+            code = request.reason.orders_api_code
+            if code is not None:
+                _log.warning(events.JOURNAL_RESUMED, key=entry.key, action="resend", reason="order still open")
+                _send(ctx, request.order_id, code)
+                entry = _touched(ctx, entry)
+        remaining = deadline - ctx.clock.monotonic()
+        if remaining <= 0:
+            break
+        ctx.sleep(min(READ_BACK_POLL, remaining))
+        order = get_order(ctx.api, request.order_id)
     if order.status in _STILL_OPEN:
         return attrs.evolve(
             submitted_outcome(

@@ -36,6 +36,7 @@ __all__ = [
     "check",
     "claim",
     "kind_of",
+    "live_key",
     "payload_of",
     "planned_of",
     "previous_outcome",
@@ -153,7 +154,8 @@ _BUILDERS: Final[dict[str, tuple[Callable[[int, Planned], Any], Callable[..., by
 def submit(ctx: Context, planned: Sequence[Planned]) -> list[str]:
     """Send one acknowledgement feed (whole orders) and one adjustment feed (items) per marketplace.
 
-    A group is split only when its document would pass Amazon's 10 MiB guidance. Returns the feed ids.
+    A group is split only when its document would pass Amazon's 10 MiB guidance. Returns the feed ids Amazon
+    answered with (a document whose ``createFeed`` answer was lost stays uncertain in the journal).
     """
     groups: dict[tuple[str, str], list[Planned]] = {}
     for p in planned:
@@ -167,15 +169,15 @@ def submit(ctx: Context, planned: Sequence[Planned]) -> list[str]:
             return build(ctx.seller_id, [make(n, p) for n, p in enumerate(group, 1)])  # type: ignore[no-any-return]
 
         for group, document in chunk_messages(members, render):
-            feed_ids.append(
-                ctx.runner.submit(
-                    feed_type=feed_type,
-                    content_type=XML_CONTENT_TYPE,
-                    document=document,
-                    message_ids={p.key: n for n, p in enumerate(group, 1)},
-                    marketplace_ids=[marketplace],
-                )
+            feed_id = ctx.runner.submit(
+                feed_type=feed_type,
+                content_type=XML_CONTENT_TYPE,
+                document=document,
+                message_ids={p.key: n for n, p in enumerate(group, 1)},
+                marketplace_ids=[marketplace],
             )
+            if feed_id is not None:  # None: createFeed's answer was lost; finishing settles the entries
+                feed_ids.append(feed_id)
     return feed_ids
 
 
@@ -207,6 +209,21 @@ def submission_key(seller_id: str, request: CancelRequest, via: str = "feed") ->
     items = "" if request.items is None else ",".join(f"{i.order_item_id}x{i.quantity}" for i in request.items)
     raw = f"{seller_id}|{request.order_id}|{request.reason.value}|{items}|{via}"
     return "cancel-" + hashlib.sha256(raw.encode()).hexdigest()[:32]
+
+
+def live_key(ctx: Context, request: CancelRequest) -> str:
+    """The journal key a feed cancel goes under now: :func:`submission_key`, or a fresh attempt after a failure.
+
+    A cancel whose feed ended ``FATAL`` (or ``CANCELLED``) while the order still reads back open is journaled
+    ``failed``: Amazon did not do it, so asking again must be able to succeed. Each such attempt keeps its
+    record; the next one goes under ``<key>~2``, ``<key>~3``...
+    """
+    base = submission_key(ctx.seller_id, request)
+    key, attempt = base, 1
+    while (entry := ctx.journal.get(key)) is not None and entry.state == "failed":
+        attempt += 1
+        key = f"{base}~{attempt}"
+    return key
 
 
 def kind_of(request: CancelRequest) -> str:

@@ -2,8 +2,8 @@
 
 Every SKU is read first, 20 per ``searchListingsItems`` call (product type,
 fulfillment channel; a SKU the search does not return is unknown): an FBA offer or an
-unknown SKU is a pre-flight refusal in ``BatchOutcome.errors`` and is never
-sent; a SKU whose seller-fulfilled quantity already reads 0 is ``ACCEPTED``
+unknown SKU is a pre-flight refusal (a ``REFUSED`` outcome carrying the error) and is never
+sent; a SKU repeated in the batch is closed once; a SKU whose seller-fulfilled quantity already reads 0 is ``ACCEPTED``
 without being sent. The rest go out in as few feeds as Amazon allows (25,000
 messages each), each SKU journaled as ``listing_close`` *before* the feed is
 created, so a crash between ``createFeed`` and the report never resends: the
@@ -27,9 +27,10 @@ import attrs
 
 import sp_cancel._events as events
 from sp_cancel._codec import listing_from_json, listing_to_json
-from sp_cancel._listings.view import ListingView, check_closable, read_listing, read_listings
+from sp_cancel._listings.view import ListingView, check_closable, read_back_closed, read_listings
 from sp_cancel._outcomes import BatchOutcome, ListingIssue, ListingOutcome, ListingStatus, ProcessingMessage
-from sp_cancel.errors import FeedError, InvalidInputError, NotCancellableError, NotFoundError
+from sp_cancel._runtime import Expected
+from sp_cancel.errors import FeedError, InvalidInputError, NotCancellableError, NotFoundError, SpCancelError
 from sp_cancel.feeds import (
     FEED_TYPE_JSON_LISTINGS,
     JSON_CONTENT_TYPE,
@@ -41,6 +42,7 @@ from sp_cancel.feeds import (
     parse_listings_report,
 )
 from sp_cancel.feeds.report import ReportParseError
+from sp_cancel.journal import FeedTakenError
 from sp_cancel.logging import get_logger
 from sp_cancel.models import check_sku
 
@@ -61,6 +63,8 @@ __all__ = [
 
 KIND_CLOSE: Final = "listing_close"
 DEFAULT_TIMEOUT: Final = 3600.0
+# Between looks for a lost listings feed (getFeeds allows one call per 45 s).
+RECOVERY_POLL: Final = 60.0
 # "5 submissions per 5 minutes" for JSON_LISTINGS_FEED, separate from createFeed's usage plan
 # (https://developer-docs.amazon.com/sp-api/docs/listings-feed-type-values, changelog 2025-05-06).
 LISTINGS_FEED_LIMIT: Final = 5
@@ -114,14 +118,10 @@ def _issue(message: ProcessingMessage) -> ListingIssue:
     return ListingIssue(code=message.code, message=message.description, severity=message.severity)
 
 
-def _reconcile(ctx: Context, entry: Entry, feed: FeedState) -> ListingOutcome:
-    """After a FATAL or CANCELLED feed, read the listing back and report what actually happened."""
+def _reconcile(entry: Entry, feed: FeedState, read_back: tuple[bool, str]) -> ListingOutcome:
+    """After a FATAL or CANCELLED feed, report what reading the listing back showed (``read_back_closed``)."""
     why = f"feed {feed.feed_id} ended {feed.status}"
-    try:
-        closed = read_listing(ctx, entry.target).closed
-        seen = "the quantity reads back as 0" if closed else "the quantity does not read back as 0"
-    except NotFoundError:
-        closed, seen = False, "the listing could not be read back (404)"
+    closed, seen = read_back
     status = ListingStatus.ACCEPTED if closed else ListingStatus.INVALID
     return ListingOutcome(
         sku=entry.target,
@@ -152,8 +152,9 @@ def _finish_feed(ctx: Context, feed: FeedState) -> dict[str, ListingOutcome]:
                 issues=tuple(_issue(m) for m in found),
             )
     else:
+        read_back = read_back_closed(ctx, [e.target for e in entries])  # Amazon applies them with a delay
         for entry in entries:
-            outcomes[entry.key] = _reconcile(ctx, entry, feed)
+            outcomes[entry.key] = _reconcile(entry, feed, read_back[entry.target])
     for key, outcome in outcomes.items():
         ctx.journal.mark_done(key, state="done" if outcome.ok else "rejected", outcome=listing_to_json(outcome))
         _log.info(events.LISTING_CLOSED, sku=outcome.sku, feed_id=feed.feed_id, status=outcome.status.value)
@@ -181,25 +182,65 @@ def _mine(ctx: Context, entry: Entry) -> bool:
     )
 
 
-def _recover(ctx: Context, entry: Entry) -> Entry | None:
-    """An entry was being sent when its process stopped: find its feed, or release it (``None``)."""
+def _recover(ctx: Context, entry: Entry, *, timeout: float = 0.0) -> Entry | None:
+    """An entry was being sent when its process stopped, or ``createFeed``'s answer was lost.
+
+    The one feed-recovery routine (:meth:`~sp_cancel._runtime.FeedRunner.resolve`) decides: a candidate
+    feed is this document's when reading its listings back shows them closed (a JSON listings report
+    names no order, so only the read-back can tell); then its feed id is recorded. When Amazon shows no
+    feed that could be it, the plan is released (``None``) and the close is sent again: closing a closed
+    listing changes nothing. While a candidate is still processing (or Amazon may not list the feed
+    yet), the search is repeated for up to ``timeout`` seconds, then the entry is left as it is.
+    """
+    deadline = ctx.clock.monotonic() + timeout
+    while True:
+        current = _recover_once(ctx, entry)
+        if current is None or not current.send_uncertain:
+            return current
+        remaining = deadline - ctx.clock.monotonic()
+        if remaining <= 0:
+            return current
+        ctx.sleep(min(RECOVERY_POLL, remaining))
+
+
+def _recover_once(ctx: Context, entry: Entry) -> Entry | None:
+    """One search for a lost listings feed (see :func:`_recover`)."""
     assert entry.submitted_at is not None  # noqa: S101 - only uncertain sends come here
-    feed_id = ctx.runner.recover(
-        feed_type=FEED_TYPE_JSON_LISTINGS, sent_at=entry.submitted_at, marketplace_ids=[ctx.marketplace_id]
-    )
-    if feed_id is None:
-        ctx.journal.release(entry.key)  # Amazon shows no such feed: it was never created
-        return None
     siblings = [
-        e.key
+        e
         for e in ctx.journal.unfinished()
         if e.feed_id is None and e.document_hash == entry.document_hash and e.submitted_at == entry.submitted_at
-    ]
-    ctx.journal.mark_submitted(siblings or [entry.key], feed_id=feed_id)
-    return ctx.journal.get(entry.key)
+    ] or [entry]
+
+    def effect(_candidate: FeedState) -> bool:
+        views = read_listings(ctx, [e.target for e in siblings])
+        return all(isinstance(v, ListingView) and all(q == 0 for q in v.channels.values()) for v in views.values())
+
+    found = ctx.runner.resolve(
+        feed_type=FEED_TYPE_JSON_LISTINGS,
+        marketplace_ids=[ctx.marketplace_id],
+        sent_at=entry.submitted_at,
+        expected=Expected(
+            messages=len(siblings),
+            message_ids=frozenset(e.message_id for e in siblings if e.message_id is not None),
+            order_ids=frozenset(),
+        ),
+        effect=effect,
+    )
+    if found.feed is not None:
+        try:
+            ctx.journal.mark_submitted([e.key for e in siblings], feed_id=found.feed.feed_id)
+        except FeedTakenError:
+            return ctx.journal.get(entry.key)  # another submission's feed: ours is still unknown
+        return ctx.journal.get(entry.key)
+    if found.pending or not found.conclusive:
+        return ctx.journal.get(entry.key)
+    for e in siblings:
+        ctx.journal.release(e.key)  # Amazon shows no such feed: it was never created
+    return None
 
 
-def _pending(ctx: Context, sku: str) -> Entry | None:
+def _pending(ctx: Context, sku: str, *, timeout: float = 0.0) -> Entry | None:
     """This seller's unfinished close of ``sku`` (to finish instead of sending again), if any."""
     for entry in ctx.journal.find(KIND_CLOSE, sku):
         if entry.finished or not _mine(ctx, entry):
@@ -207,7 +248,7 @@ def _pending(ctx: Context, sku: str) -> Entry | None:
         if entry.feed_id is not None:
             return entry
         if entry.state == "submitted":
-            return _recover(ctx, entry)
+            return _recover(ctx, entry, timeout=timeout)
         if entry.lease_expired(ctx.clock.now()):
             ctx.journal.release(entry.key)  # planned by a process that died before sending
             continue
@@ -247,15 +288,15 @@ def _submit(ctx: Context, planned: Sequence[_Planned]) -> list[str]:
     for index, (group, document) in enumerate(chunks):
         try:
             wait_for_listings_feed_slot(ctx)
-            feed_ids.append(
-                ctx.runner.submit(
-                    feed_type=FEED_TYPE_JSON_LISTINGS,
-                    content_type=JSON_CONTENT_TYPE,
-                    document=document,
-                    message_ids={p.key: n for n, p in enumerate(group, 1)},
-                    marketplace_ids=[ctx.marketplace_id],
-                )
+            feed_id = ctx.runner.submit(
+                feed_type=FEED_TYPE_JSON_LISTINGS,
+                content_type=JSON_CONTENT_TYPE,
+                document=document,
+                message_ids={p.key: n for n, p in enumerate(group, 1)},
+                marketplace_ids=[ctx.marketplace_id],
             )
+            if feed_id is not None:  # None: createFeed's answer was lost; finishing settles the entries
+                feed_ids.append(feed_id)
         except BaseException:
             for later, _ in chunks[index:]:
                 for p in later:
@@ -279,37 +320,32 @@ def _message(message_id: int, planned: _Planned) -> ListingsMessage:
 @attrs.define
 class _Batch:
     unique: list[str] = attrs.field(factory=list)
-    errors: dict[str, Exception] = attrs.field(factory=dict)
+    errors: dict[str, SpCancelError] = attrs.field(factory=dict)
     outcomes: dict[str, ListingOutcome] = attrs.field(factory=dict)
     entries: dict[str, Entry] = attrs.field(factory=dict)
     sendable: list[ListingView] = attrs.field(factory=list)
 
 
-def _preflight(ctx: Context, skus: list[str]) -> _Batch:
+def _preflight(ctx: Context, skus: list[str], *, timeout: float) -> _Batch:
     """Sort the SKUs: duplicates, journaled closes to finish, refusals, no-ops, and what to send.
 
     The SKUs left to read are read together, 20 per ``searchListingsItems`` call.
     """
     state = _Batch()
     seen: set[str] = set()
-    duplicates: set[int] = set()
     to_read: list[str] = []
-    for index, sku in enumerate(skus):
-        if sku in seen:
-            duplicates.add(index)
+    for sku in skus:
+        if sku in seen:  # an exact repeat is the same close: it is sent once
             continue
         seen.add(sku)
         state.unique.append(sku)
-        pending = _pending(ctx, sku)
+        pending = _pending(ctx, sku, timeout=timeout)
         if pending is not None:
             state.entries[sku] = pending
             continue
         to_read.append(sku)
     views = read_listings(ctx, to_read) if to_read else {}
-    for index, sku in enumerate(skus):  # in the batch's order, as the errors and outcomes always were
-        if index in duplicates:
-            state.errors[sku] = InvalidInputError(f"SKU {sku!r} appears twice in the batch", field="skus")
-            continue
+    for sku in state.unique:  # in the batch's order
         if sku not in views:
             continue
         view = views[sku]
@@ -348,7 +384,7 @@ def close_listings(
     batch = _validate(skus)
     if timeout <= 0:
         raise InvalidInputError("timeout must be positive (seconds)", field="timeout")
-    state = _preflight(ctx, batch)
+    state = _preflight(ctx, batch, timeout=timeout if wait else 0.0)
     planned: list[_Planned] = []
     for view in state.sendable:
         key = f"listing-close-{uuid.uuid4().hex}"
@@ -376,8 +412,14 @@ def close_listings(
                 {e.key: listing_from_json(e.outcome) for e in ctx.journal.by_feed(entry.feed_id) if e.outcome}
             )
         state.outcomes[sku] = outcome
-    ordered = {sku: state.outcomes[sku] for sku in state.unique if sku in state.outcomes}
-    return BatchOutcome(outcomes=ordered, errors=state.errors, feed_ids=tuple(feed_ids))
+    ordered: dict[str, ListingOutcome] = {}
+    for sku in state.unique:
+        error = state.errors.get(sku)
+        if error is not None:
+            ordered[sku] = ListingOutcome(sku=sku, status=ListingStatus.REFUSED, detail=str(error), error=error)
+        elif sku in state.outcomes:
+            ordered[sku] = state.outcomes[sku]
+    return BatchOutcome(outcomes=ordered, feed_ids=tuple(feed_ids))
 
 
 def refresh_listing_close(
@@ -388,7 +430,7 @@ def refresh_listing_close(
     if entry is None or entry.kind != KIND_CLOSE:
         raise InvalidInputError(f"the journal has no listing close {key!r}", field="outcome")
     if not entry.finished and entry.feed_id is None and entry.state == "submitted":
-        recovered = _recover(ctx, entry)
+        recovered = _recover(ctx, entry, timeout=timeout if wait else 0.0)
         if recovered is None:
             return ListingOutcome(
                 sku=entry.target,

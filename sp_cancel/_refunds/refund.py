@@ -48,7 +48,6 @@ from sp_cancel._refunds.send import (
     journal_key,
     reread,
     send,
-    settle_uncertain,
 )
 from sp_cancel._refunds.settle import (
     PendingRefund,
@@ -58,6 +57,7 @@ from sp_cancel._refunds.settle import (
     journal_lines,
     make_outcome,
     refund_lines,
+    settle_uncertain,
     totals,
 )
 from sp_cancel.clock import human_duration
@@ -264,7 +264,7 @@ def partial_refund(
             try:
                 if not created:
                     return _reuse(ctx, entry, fp, wait=wait, timeout=timeout, progress=progress)
-                return finish(ctx, send(ctx, entry), wait=wait, timeout=timeout, progress=progress)
+                return _continue(ctx, send(ctx, entry), wait=wait, timeout=timeout, progress=progress, may_send=True)
             except Released:
                 continue
     raise JournalError(f"refund {jkey} kept being released by other workers; try again")

@@ -1,17 +1,15 @@
 """Sending a journaled refund exactly once: the local lead, the feed, and recovery of lost feed ids.
 
-A submission whose feed id is unknown (a crash, or an ambiguous ``createFeed`` whose
-recovery failed) is first looked for (the journal, then ``getFeeds`` by type, marketplace
-and time); it is sent again only when Amazon shows no such feed and :data:`SEND_LEASE` has
-passed since it started, so a live sender in another process is never raced.
+A submission whose feed id is unknown (a crash, or an ambiguous ``createFeed``) is settled by
+``settle.settle_uncertain``; :func:`resend` sends it again once that proves no feed of it exists.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager, suppress
-from datetime import datetime, timedelta
+from contextlib import contextmanager
+from datetime import timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Final
 
@@ -35,8 +33,8 @@ __all__ = [
     "await_plan",
     "journal_key",
     "reread",
+    "resend",
     "send",
-    "settle_uncertain",
 ]
 
 KIND: Final = "refund"
@@ -45,7 +43,6 @@ KIND: Final = "refund"
 # a submission with no feed id and no feed at Amazon is taken as abandoned by a dead process.
 SEND_LEASE: Final = timedelta(minutes=30)
 # Between looks for a feed another process may still be creating (getFeeds allows one per 45 s).
-_UNCERTAIN_POLL: Final = 60.0
 _PLAN_WAIT: Final = 600.0
 _log = get_logger()
 
@@ -156,7 +153,8 @@ def send(ctx: Context, entry: Entry) -> Entry:
             elif current.state == "submitted" and _nothing_sent(exc):
                 ctx.journal.release(entry.key)  # createFeed refused outright: no feed exists
         raise
-    _log.info(events.REFUND_SUBMITTED, order_id=payload["order_id"], feed_id=feed_id, key=entry.key)
+    if feed_id is not None:  # None: createFeed's answer was lost and a feed that may be ours exists
+        _log.info(events.REFUND_SUBMITTED, order_id=payload["order_id"], feed_id=feed_id, key=entry.key)
     return reread(ctx, entry.key)
 
 
@@ -167,67 +165,7 @@ def reread(ctx: Context, key: str) -> Entry:
     return entry
 
 
-def _find_feed(ctx: Context, entry: Entry) -> str | None:
-    """Look at Amazon for the feed an interrupted submission may have created (``getFeeds``).
-
-    Candidates: adjustment feeds of the entry's marketplace created from shortly before the
-    submission started to :data:`SEND_LEASE` after it, that the journal does not own already.
-    The earliest wins: the submission journals itself before ``createFeed``. (Amazon's ``Feed``
-    has no input document id, so the journaled document hash cannot be compared at Amazon.)
-    """
-    assert entry.submitted_at is not None  # noqa: S101 - only submitted entries come here
-    start = entry.submitted_at - timedelta(minutes=2)
-    end = entry.submitted_at + SEND_LEASE
-    marketplace = entry.payload.get("marketplace_id") or ctx.marketplace_id
-    feed_type = entry.feed_type or FEED_TYPE_PAYMENT_ADJUSTMENT
-    known = ctx.journal.known_feed_ids(feed_type, start)
-    token: str | None = None
-    found: list[tuple[datetime, str]] = []
-    while True:
-        if token is None:
-            data = ctx.api.get_feeds(feed_types=[feed_type], created_since=start, page_size=100).data
-        else:
-            data = ctx.api.get_feeds(next_token=token).data
-        for raw in data.get("feeds") or []:
-            created = raw.get("createdTime")
-            feed_id = str(raw.get("feedId", ""))
-            if not created or not feed_id or feed_id in known or raw.get("marketplaceIds") != [marketplace]:
-                continue
-            at = datetime.fromisoformat(created)
-            if start <= at <= end:
-                found.append((at, feed_id))
-        token = data.get("nextToken")
-        if not token:
-            break
-    if not found:
-        return None
-    at, feed_id = min(found)
-    _log.warning(events.FEED_RECOVERED, feed_id=feed_id, key=entry.key, candidates=len(found))
-    return feed_id
-
-
-def settle_uncertain(ctx: Context, entry: Entry, *, wait: bool, timeout: float) -> Entry:
-    """Find the feed of a submission with no feed id; resend only if it was certainly abandoned."""
-    deadline = ctx.clock.monotonic() + (timeout if wait else 0.0)
-    while True:
-        entry = reread(ctx, entry.key)
-        if not entry.send_uncertain:
-            return entry
-        feed_id = _find_feed(ctx, entry)
-        if feed_id is not None:
-            with suppress(JournalError):  # its sender recorded a feed id meanwhile: keep that one
-                ctx.journal.mark_submitted([entry.key], feed_id=feed_id)
-            return reread(ctx, entry.key)
-        assert entry.submitted_at is not None  # noqa: S101 - send_uncertain implies it
-        if ctx.clock.now() - entry.submitted_at >= SEND_LEASE:
-            return _resend(ctx, entry)
-        remaining = deadline - ctx.clock.monotonic()
-        if remaining <= 0:
-            return entry
-        ctx.sleep(min(_UNCERTAIN_POLL, remaining))
-
-
-def _resend(ctx: Context, entry: Entry) -> Entry:
+def resend(ctx: Context, entry: Entry) -> Entry:
     """An abandoned submission Amazon has no feed for: plan it again and send it (one caller wins)."""
     try:
         ctx.journal.release(entry.key, owner=entry.owner)

@@ -6,7 +6,9 @@ component) and the turning of a refund's feed into its outcome.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping, Sequence
+from contextlib import suppress
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any, Final, Literal
@@ -16,9 +18,12 @@ import attrs
 import sp_cancel._events as events
 from sp_cancel._codec import refund_from_json, refund_to_json
 from sp_cancel._outcomes import ProcessingMessage, RefundOutcome, RefundStatus
-from sp_cancel._refunds.send import KIND, reread
+from sp_cancel._refunds.send import KIND, SEND_LEASE, reread, resend
+from sp_cancel._runtime import Expected
 from sp_cancel.errors import FeedError, FeedTimeoutError, ServerError
+from sp_cancel.feeds import FEED_TYPE_PAYMENT_ADJUSTMENT
 from sp_cancel.feeds.report import ReportParseError, parse_processing_report
+from sp_cancel.journal import JournalError
 from sp_cancel.logging import get_logger
 from sp_cancel.models import CURRENCY_DECIMALS, Money, PriceComponent
 
@@ -41,6 +46,7 @@ __all__ = [
     "journal_lines",
     "make_outcome",
     "refund_lines",
+    "settle_uncertain",
     "totals",
 ]
 
@@ -49,6 +55,8 @@ __all__ = [
 
 # Amazon posts refunds to Finances "with up to 48 hours" of delay (facts §4).
 POSTING_WINDOW: Final = timedelta(hours=48)
+# Between looks for a feed another process may still be creating (getFeeds allows one per 45 s).
+UNCERTAIN_POLL: Final = 60.0
 
 REFUND_FINISHED: Final = events.REFUND_FINISHED
 
@@ -196,6 +204,68 @@ def finish(ctx: Context, entry: Entry, *, wait: bool, timeout: float, progress: 
     if current.finished and current.outcome:  # another worker finished it meanwhile
         return refund_from_json(current.outcome)
     return _record(ctx, entry, result)
+
+
+# --- a refund whose createFeed answer was lost ----------------------------------------------------
+
+
+def _posted_for(ctx: Context, entry: Entry, candidate: FeedState) -> bool | None:
+    """Whether Finances shows this refund posted: yes, certainly not (its posting window passed), or not yet."""
+    order_id = entry.payload["order_id"]
+    pending = journal_lines(ctx, order_id, now=ctx.clock.now())
+    matched = correlate(pending, refund_lines(ctx.api, order_id))
+    mine = [n for n, line in enumerate(pending) if line.key == entry.key]
+    if mine and all(n in matched for n in mine):
+        return True
+    since = candidate.created_at or entry.submitted_at or ctx.clock.now()
+    return False if ctx.clock.now() - since >= POSTING_WINDOW else None
+
+
+def _expected(entry: Entry) -> Expected:
+    items = entry.payload["items"]
+    return Expected(
+        messages=len(items),
+        message_ids=frozenset(int(item["message_id"]) for item in items),
+        order_ids=frozenset({str(entry.payload["order_id"])}),
+        item_ids=frozenset(str(item["order_item_id"]) for item in items),
+        report=parse_processing_report,
+    )
+
+
+def settle_uncertain(ctx: Context, entry: Entry, *, wait: bool, timeout: float) -> Entry:
+    """Settle a refund whose ``createFeed`` answer was lost (or whose process stopped); never send it twice.
+
+    The one feed-recovery routine (:meth:`~sp_cancel._runtime.FeedRunner.resolve`) looks for the feed it
+    may have created. A candidate becomes this refund's feed when its processing report names this
+    order (and fits what was sent), or when Amazon's Finances shows this refund posted. While a
+    candidate may still prove it (processing, or not posted within :data:`POSTING_WINDOW`), the refund
+    stays ``SUBMITTED``: neither done nor sent again. Only when Amazon shows no feed that could be it,
+    past the listing lag, and :data:`SEND_LEASE` has passed since it started (so a live sender in another
+    process is never raced), is it sent again.
+    """
+    deadline = ctx.clock.monotonic() + (timeout if wait else 0.0)
+    while True:
+        entry = reread(ctx, entry.key)
+        if not entry.send_uncertain:
+            return entry
+        assert entry.submitted_at is not None  # noqa: S101 - send_uncertain implies it
+        found = ctx.runner.resolve(
+            feed_type=entry.feed_type or FEED_TYPE_PAYMENT_ADJUSTMENT,
+            marketplace_ids=[entry.payload.get("marketplace_id") or ctx.marketplace_id],
+            sent_at=entry.submitted_at,
+            expected=_expected(entry),
+            effect=functools.partial(_posted_for, ctx, entry),
+        )
+        if found.feed is not None:
+            with suppress(JournalError):  # its sender recorded a feed id meanwhile: keep that one
+                ctx.journal.mark_submitted([entry.key], feed_id=found.feed.feed_id)
+            return reread(ctx, entry.key)
+        if not found.pending and found.conclusive and ctx.clock.now() - entry.submitted_at >= SEND_LEASE:
+            return resend(ctx, entry)
+        remaining = deadline - ctx.clock.monotonic()
+        if remaining <= 0:
+            return entry
+        ctx.sleep(min(UNCERTAIN_POLL, remaining))
 
 
 # --- from _finances.py ----------------------------------------

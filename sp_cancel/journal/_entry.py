@@ -41,6 +41,20 @@ class LeaseLostError(JournalError):
     """The caller no longer holds the lease on a planned entry: another worker took it over."""
 
 
+class FeedTakenError(JournalError):
+    """A feed id is already recorded for another submission: a feed belongs to at most one submission.
+
+    Attributes:
+        feed_id: the feed id.
+        owners: the journal keys that already hold it.
+    """
+
+    def __init__(self, message: str, *, feed_id: str, owners: Sequence[str]) -> None:
+        super().__init__(message)
+        self.feed_id = feed_id
+        self.owners = tuple(owners)
+
+
 class JournalWaitTimeoutError(JournalError, TimeoutError):
     """``wait_for_change`` ran out of time while the entry was still planned under a live lease."""
 

@@ -17,6 +17,7 @@ from sp_cancel.journal._entry import (
     DEFAULT_LEASE_SECONDS,
     FINAL,
     Entry,
+    FeedTakenError,
     FinalState,
     JournalBase,
     JournalError,
@@ -174,14 +175,20 @@ class RedisJournalStore(JournalBase, _RedisKeys):
         if self._closed:
             raise JournalError(f"{self!r} is closed")
 
-    def _atomic(self, keys: Sequence[str], step: Callable[[Any], tuple[_T, _Writes | None]]) -> _T:
+    def _atomic(
+        self,
+        keys: Sequence[str],
+        step: Callable[[Any], tuple[_T, _Writes | None]],
+        *,
+        also_watch: Sequence[str] = (),
+    ) -> _T:
         """Run ``step`` on the watched entries of ``keys`` until its writes commit unchanged by anyone else.
 
         ``step(pipe)`` reads through ``pipe`` (commands run at once while watching) and returns its
         result and the writes to queue, or raises to change nothing.
         """
         self._check_open()
-        watched = [self._entry_key(key) for key in keys]
+        watched = [self._entry_key(key) for key in keys] + list(also_watch)
         while True:
             with self._client.pipeline(transaction=True) as pipe:
                 try:
@@ -277,14 +284,16 @@ class RedisJournalStore(JournalBase, _RedisKeys):
         return [_as_entry(raw) for raw in sorted(found, key=by_message)]
 
     def known_feed_ids(self, feed_type: str, since: datetime) -> set[str]:
-        """Feed ids of ``feed_type`` sent since ``since``: ours, when recovering with ``getFeeds``."""
+        """Feed ids of ``feed_type`` this journal holds, sent or learned since ``since`` (as in SQLite)."""
         start = format_ts(since)
         members = self._query("zrangebyscore", self._feed_type_key(feed_type), _micros(start), "+inf")
         keys = [_text(m) for m in members]
         return {
             raw["feed_id"]
             for raw in self._read_many(keys)
-            if "feed_id" in raw and raw.get("feed_type") == feed_type and raw.get("submitted_at", "") >= start
+            if "feed_id" in raw
+            and raw.get("feed_type") == feed_type
+            and (raw.get("submitted_at", "") >= start or raw.get("updated_at", "") >= start)
         }
 
 
@@ -471,6 +480,17 @@ class RedisJournal(RedisJournalStore):
 
         return self._atomic(unique, step)
 
+    def _check_feed_free(self, pipe: Any, feed_id: str, keys: Sequence[str]) -> None:
+        """Raise :class:`FeedTakenError` when an entry outside ``keys`` holds ``feed_id`` (read while watching)."""
+        holders = {_text(m) for m in pipe.smembers(self._feed_key(feed_id))} - set(keys)
+        others = sorted(key for key in holders if (self._read(pipe, key) or {}).get("feed_id") == feed_id)
+        if others:
+            raise FeedTakenError(
+                f"feed {feed_id} already belongs to another submission ({', '.join(others)})",
+                feed_id=feed_id,
+                owners=others,
+            )
+
     def mark_submitted(self, keys: Sequence[str], *, feed_id: str) -> list[Entry]:
         """Record the feed id Amazon returned for entries marked submitting.
 
@@ -495,16 +515,19 @@ class RedisJournal(RedisJournalStore):
                 if raw.get("feed_id") not in (None, feed_id):
                     raise JournalError(f"journal entry {key!r} already belongs to feed {raw['feed_id']}")
                 found.append(raw)
+            self._check_feed_free(pipe, feed_id, unique)
             changes = {"feed_id": feed_id, "updated_at": now}
 
             def writes(tx: Any) -> None:
-                for key in unique:
+                for key, raw in zip(unique, found, strict=True):
                     self._write(tx, key, changes)
+                    if raw.get("feed_type"):  # found by known_feed_ids from when its feed id became known too
+                        tx.zadd(self._feed_type_key(raw["feed_type"]), {key: _micros(now)})
                 tx.sadd(self._feed_key(feed_id), *unique)
 
             return [_as_entry(self._changed(raw, changes)) for raw in found], writes
 
-        return self._atomic(unique, step)
+        return self._atomic(unique, step, also_watch=[self._feed_key(feed_id)])
 
     def mark_done(self, key: str, *, state: FinalState, outcome: Mapping[str, Any]) -> Entry:
         """Record how a planned or submitted entry ended: ``done``, ``rejected`` or ``failed``.

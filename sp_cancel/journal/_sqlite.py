@@ -24,6 +24,7 @@ from sp_cancel.journal._entry import (
     DEFAULT_LEASE_SECONDS,
     FINAL,
     Entry,
+    FeedTakenError,
     FinalState,
     JournalBase,
     JournalError,
@@ -168,12 +169,17 @@ class JournalStore(JournalBase):
         return self._select("feed_id = ?", (feed_id,), "message_id, rowid")
 
     def known_feed_ids(self, feed_type: str, since: datetime) -> set[str]:
-        """Feed ids of ``feed_type`` sent since ``since``: ours, when recovering with ``getFeeds``."""
+        """Feed ids of ``feed_type`` this journal holds, sent or learned since ``since``.
+
+        A submission first recorded long ago may have learned its feed id only now (a throttled
+        ``createFeed`` waits for the usage plan): it counts from when its feed id was recorded too.
+        """
         with self._transaction(write=False) as conn:
+            start = format_ts(since)
             rows = conn.execute(
                 "SELECT DISTINCT feed_id FROM entries "
-                "WHERE feed_type = ? AND submitted_at >= ? AND feed_id IS NOT NULL",
-                (feed_type, format_ts(since)),
+                "WHERE feed_type = ? AND feed_id IS NOT NULL AND (submitted_at >= ? OR updated_at >= ?)",
+                (feed_type, start, start),
             )
             return {row["feed_id"] for row in rows}
 
@@ -343,7 +349,10 @@ class Journal(JournalStore):
     def mark_submitted(self, keys: Sequence[str], *, feed_id: str) -> list[Entry]:
         """Record the feed id Amazon returned for entries marked submitting.
 
+        A feed belongs to at most one submission: the check and the write are one transaction.
+
         Raises:
+            FeedTakenError: another entry (outside ``keys``) already holds ``feed_id``.
             JournalError: a key is unknown, not submitted, or already has another feed id.
         """
         check_key(feed_id, "feed_id")
@@ -358,6 +367,15 @@ class Journal(JournalStore):
                     raise JournalError(f"journal entry {key!r} is {row['state']}, not submitted")
                 if row["feed_id"] not in (None, feed_id):
                     raise JournalError(f"journal entry {key!r} already belongs to feed {row['feed_id']}")
+            holders = [row["key"] for row in conn.execute("SELECT key FROM entries WHERE feed_id = ?", (feed_id,))]
+            others = sorted(set(holders) - set(keys))
+            if others:
+                raise FeedTakenError(
+                    f"feed {feed_id} already belongs to another submission ({', '.join(others)})",
+                    feed_id=feed_id,
+                    owners=others,
+                )
+            for key in keys:
                 conn.execute("UPDATE entries SET feed_id = ?, updated_at = ? WHERE key = ?", (feed_id, now, key))
             rows = [self._row(conn, key) for key in keys]
         return [row_to_entry(row) for row in rows if row is not None]

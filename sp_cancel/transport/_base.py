@@ -329,6 +329,18 @@ class SpApiCore:
 
         def attempt() -> None:
             raw = self._document_request(op, "PUT", url, content=body, headers={"Content-Type": content_type})
+            if not raw.headers.get("ETag"):
+                # S3 confirms a stored object with its ETag. A 2xx without one (an empty answer from a proxy, a
+                # store that kept nothing) is no proof: uploading again is harmless, a feed over nothing is FATAL.
+                failure = ServerError(
+                    "the document store answered without an ETag: the upload is not confirmed",
+                    operation=op.name,
+                    status=raw.status_code,
+                    request_id=raw.headers.get("x-amz-request-id"),
+                    body_excerpt=raw.content[:200].decode("utf-8", "replace"),
+                )
+                self._failed(failure, {"operation": op.name})
+                raise failure
             self._log.info(DOCUMENT_UPLOADED, operation=op.name, status=raw.status_code, size=len(body))
 
         self._retry.call(attempt, op=op, clock=self._clock, sleep=self._sleep, log=self._log)

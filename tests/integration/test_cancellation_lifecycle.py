@@ -241,14 +241,21 @@ def test_kill_before_create_feed_is_resent_once_on_resume(
 
 
 def test_create_feed_timeout_after_commit_is_recovered_through_get_feeds(sim: Simulator) -> None:
-    """A createFeed answered too late (the feed exists): the feed is found with getFeeds, never created twice."""
+    """A createFeed answered too late (the feed exists): the feed is found with getFeeds, never created twice.
+
+    Amazon's report of a successful acknowledgement names no order, so the found feed is only a candidate:
+    the cancel is reported done because the order reads back cancelled, and no feed id is claimed for it.
+    """
     order = sim.add_order()
     sim.add_fault("feeds.createFeed", "timeout_after_commit")
     outcome = sim.client().cancel_order(order.order_id, CancelReason.NO_INVENTORY)
     assert outcome.status is CancelStatus.CANCELLED
     assert sim.request_counts["feeds.createFeed"] == 1
     assert sim.request_counts["feeds.getFeeds"] >= 1
-    assert [f.feed_id for f in sim.world.feeds.values()] == [outcome.feed_id]
+    assert len(sim.world.feeds) == 1
+    assert outcome.feed_id is None
+    assert outcome.detail is not None
+    assert "reads back as CANCELLED" in outcome.detail
     assert len(cancels_in_ledger(sim, order.order_id)) == 1
 
 

@@ -37,17 +37,20 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from types import ModuleType
 from typing import Any, Final, Literal, Protocol
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 from sp_cancel.clock import Clock, FakeClock, system_sleep, utc
 from sp_cancel.testing._sim.faults import AFTER_COMMIT, FaultPlan, FaultRule
+from sp_cancel.testing._sim.markets import MARKETS
 from sp_cancel.testing._sim.observe import Exchange, Observer, has_observers, next_serial, notify
 from sp_cancel.testing._sim.plans import USAGE_PLANS
+from sp_cancel.testing._sim.timing import Lags, SkewedClock
 from sp_cancel.testing._sim.world import World
 
 __all__ = [
     "DEFAULT_BASE_URL",
     "TOKEN_PATH",
+    "URL_SECONDS",
     "CancelRateKey",
     "FeedSim",
     "FeedTiming",
@@ -189,6 +192,7 @@ DEFAULT_BASE_URL: Final = "http://sp-api.simulator.local"
 TOKEN_PATH: Final = "/auth/o2/token"  # noqa: S105 - a URL path, not a secret
 CancelRateKey = Literal["preFulfillmentCancellationRate", "prefulfillmentCancelRate"]
 
+URL_SECONDS: Final = 300  # presigned upload/download URLs live 5 minutes [M]
 _DIGIT_KINDS: Final = frozenset({"feed", "report", "digits", "adjustment"})
 
 TickHook = Callable[["SimulatorCore"], None]
@@ -232,6 +236,11 @@ class SimulatorCore:
         cancel_rate_key: property name of the cancellation rate in the seller performance report
             (``"prefulfillmentCancelRate"`` reproduces the schema example's spelling).
         base_url: where the simulator is reachable (document URLs are built from it).
+        lags: Amazon's eventual-consistency delays (:class:`~.timing.Lags`; default: realistic ones).
+        clock_skew: seconds the simulator's clock runs ahead of ``clock`` (negative: behind); the client
+            keeps ``clock`` (``client_clock``), the simulator reads a :class:`~.timing.SkewedClock` of it.
+        latency: one-way network latency in seconds: the in-process transport lets it pass before the
+            simulator answers and again before the client reads the answer.
     """
 
     def __init__(
@@ -246,13 +255,22 @@ class SimulatorCore:
         faults: list[FaultRule] | None = None,
         cancel_rate_key: CancelRateKey = "preFulfillmentCancellationRate",
         base_url: str = DEFAULT_BASE_URL,
+        lags: Lags | None = None,
+        clock_skew: float = 0.0,
+        latency: float = 0.0,
     ) -> None:
         if scale <= 0:
             raise ValueError("scale must be positive")
         self.seed = seed
         self.scale = float(scale)
         self.seller_id = seller_id
-        self.clock: Clock = clock if clock is not None else FakeClock()
+        if latency < 0:
+            raise ValueError("latency must be >= 0 seconds")
+        self.client_clock: Clock = clock if clock is not None else FakeClock()
+        self.clock: Clock = SkewedClock(self.client_clock, clock_skew) if clock_skew else self.client_clock
+        self.latency = float(latency)
+        self.lags = lags if lags is not None else Lags()
+        self.omit_optional = 0.0  # probability of leaving out each optional order field (orders.py)
         self.world = World(seller_id=seller_id, marketplace_id=marketplace_id)
         self.lock = threading.RLock()
         self.rng = random.Random(seed)
@@ -263,11 +281,13 @@ class SimulatorCore:
         self.credentials = credentials or SimulatorCredentials()
         self.faults = FaultPlan(faults or [], random.Random(f"sp-cancel-sim-faults-{seed}"))
         self.feed_timing = FeedTiming()
-        self.refund_posting_delay = timedelta(hours=2) / self.scale
+        self.refund_posting_delay = self.lags.scaled("refund_posting", self.scale)
         self.mcf_planning_window = timedelta(minutes=15) / self.scale
-        self.listing_delete_delay = timedelta(seconds=60) / self.scale
-        self.report_queue_time = timedelta(seconds=10) / self.scale
-        self.report_processing_time = timedelta(seconds=30) / self.scale
+        self.listing_delete_delay = self.lags.scaled("listing_delete", self.scale)
+        self.listing_patch_delay = self.lags.scaled("listing_patch", self.scale)
+        self.feed_listing_lag = self.lags.scaled("feed_listing", self.scale)
+        self.report_queue_time = self.lags.scaled("report_queue", self.scale)
+        self.report_processing_time = self.lags.scaled("report_processing", self.scale)
         self.token_lifetime = timedelta(hours=1)
         self.http_hang_seconds = 5.0  # real seconds a served timeout_after_commit holds the socket
         self.cancel_rate_key: CancelRateKey = cancel_rate_key
@@ -282,6 +302,7 @@ class SimulatorCore:
         self._buckets: dict[str, _Bucket] = {}
         # The simulator's own copy of Amazon's usage plans (plans.py), never the client's table.
         self.usage_plans: dict[str, tuple[float, int]] = dict(USAGE_PLANS)
+        self.known_marketplaces: frozenset[str] = frozenset(m.marketplace_id for m in MARKETS.values())
         self.observers: list[Observer] = []  # see observe.py; called after every answer
         self.serial = next_serial()
 
@@ -376,8 +397,17 @@ class SimulatorCore:
         return self.base_url + TOKEN_PATH
 
     def document_url(self, document_id: str) -> str:
-        """The download/upload URL of a document in ``world.documents``."""
-        return f"{self.base_url}/_sim/documents/{document_id}"
+        """The presigned download/upload URL of a document in ``world.documents``, signed now.
+
+        Like S3's presigned URLs it carries ``X-Amz-Date`` and ``X-Amz-Expires`` (5 minutes, facts §5); the
+        document routes refuse it once expired, and refuse a URL without them.
+        """
+        signed = self.now().strftime("%Y%m%dT%H%M%SZ")
+        return f"{self.base_url}/_sim/documents/{quote(document_id)}?X-Amz-Date={signed}&X-Amz-Expires={URL_SECONDS}"
+
+    def marketplace_known(self, marketplace_id: str) -> bool:
+        """Whether ``marketplace_id`` is a marketplace Amazon has (an unknown id gets a 400)."""
+        return marketplace_id in self.known_marketplaces
 
 
 class FeedSim(Protocol):
@@ -421,6 +451,11 @@ class FeedSim(Protocol):
         """How long after applying a refund Finances shows it."""
         ...
 
+    @property
+    def feed_listing_lag(self) -> timedelta:
+        """How long after ``createFeed`` a feed shows up in ``getFeeds``."""
+        ...
+
     def now(self) -> datetime:
         """Return the simulated current time (aware UTC)."""
         ...
@@ -449,6 +484,8 @@ _HTML_504 = (
 
 
 def _fault_response(kind: str) -> SimResponse | None:
+    if kind == "400":
+        return error_response(400, "InvalidInput", "The request was refused.", "")
     if kind == "500":
         return error_response(500, "InternalFailure", "We encountered an internal error. Please try again.", "")
     if kind == "503":
@@ -473,7 +510,13 @@ def _after_commit(kind: str) -> SimResponse:
 
 
 def _token_rejection(sim: SimulatorCore, token: str | None) -> SimResponse:
-    """Amazon's 403: "expired" for a token it issued whose time is up, "denied" for anything else."""
+    """Amazon's 401 for a missing token, else its 403.
+
+    The models: 401 for a "malformed or missing" token; 403 "expired" for a token it issued whose time is
+    up, "denied" for anything else.
+    """
+    if not token:
+        return error_response(401, "Unauthorized", "The request has no access token (x-amz-access-token).", "")
     if token and token in sim.access_tokens and not sim.authorization_revoked:
         return error_response(403, "Unauthorized", "The security token included in the request is expired", "")
     return error_response(403, "Unauthorized", "Access to requested resource is denied.", "")

@@ -5,7 +5,7 @@ A rule is a mapping::
     {"operation": "feeds.createFeed" | "*", "fault": "503", "nth": 2, "probability": None,
      "count": 1, "seconds": None}
 
-- ``fault``: ``"500"``, ``"503"`` (ErrorList bodies), ``"html_504"`` (a gateway's HTML page),
+- ``fault``: ``"400"`` (an ``InvalidInput`` refusal: nothing done), ``"500"``, ``"503"`` (ErrorList bodies), ``"html_504"`` (a gateway's HTML page),
   ``"empty_200"`` (status 200, empty body, handler NOT run: on ``document.upload`` a store that answered
   but kept nothing, with no ETag), ``"drop"`` (connection closed, handler NOT run),
   ``"delay"`` (handler runs, answer ``seconds`` late), ``"timeout_after_commit"`` (handler runs and
@@ -45,14 +45,20 @@ AFTER_COMMIT: Final = {
     "drop_after_commit": 0,
 }
 FAULT_KINDS: Final = frozenset(
-    {"500", "503", "html_504", "empty_200", "drop", "delay", "timeout_after_commit", "feed_stuck", "feed_fatal"}
+    {"400", "500", "503", "html_504", "empty_200", "drop", "delay", "timeout_after_commit", "feed_stuck", "feed_fatal"}
     | set(AFTER_COMMIT)
     | {"token_expired"}
 )
 _FEED_FAULTS: Final = frozenset({"feed_stuck", "feed_fatal"})
 # Operations the simulator serves that are not in the client's table (sandbox-only, LWA).
 EXTRA_OPERATIONS: Final = frozenset(
-    {"fbaOutbound.submitFulfillmentOrderStatusUpdate", "fbaOutbound2026.updateOrderStatus", "lwa.token"}
+    {
+        "fbaOutbound.submitFulfillmentOrderStatusUpdate",
+        "fbaOutbound2026.updateOrderStatus",
+        "lwa.token",
+        "document.upload",
+        "document.download",
+    }
 )
 
 
@@ -88,7 +94,7 @@ class FaultRule:
     def matches(self, operation: str) -> bool:
         """Whether this rule applies to ``operation``."""
         if self.operation == "*":
-            return operation != "lwa.token"
+            return operation != "lwa.token" and not operation.startswith("document.")
         return self.operation == operation
 
     def _try_fire(self, rng: random.Random) -> bool:

@@ -25,6 +25,7 @@ from sp_cancel.clock import FakeClock
 from sp_cancel.errors import InvalidInputError
 from sp_cancel.journal import (
     Entry,
+    FeedTakenError,
     Journal,
     JournalError,
     JournalLike,
@@ -174,6 +175,29 @@ def test_mark_submitted_rules(journal: AnyJournal, clock: FakeClock) -> None:
         journal.mark_submitted(["k1"], feed_id="F2")
     with pytest.raises(JournalError, match="does not exist"):
         journal.mark_submitted(["nope"], feed_id="F1")
+
+
+def test_a_feed_belongs_to_one_submission(journal: AnyJournal, clock: FakeClock) -> None:
+    """Issue 11: a feed id recorded for one submission can never be recorded for another (both backends)."""
+    plan(journal, "x")
+    plan(journal, "y")
+    journal.mark_submitting(["x"], feed_type=FEED, document_hash="hx", sent_at=clock.now())
+    journal.mark_submitting(["y"], feed_type=FEED, document_hash="hy", sent_at=clock.now())
+    journal.mark_submitted(["x"], feed_id="F1")
+    with pytest.raises(FeedTakenError) as taken:
+        journal.mark_submitted(["y"], feed_id="F1")
+    assert (taken.value.feed_id, taken.value.owners) == ("F1", ("x",))
+    assert journal.get("y").feed_id is None  # nothing changed
+    journal.mark_submitted(["y"], feed_id="F2")  # its own feed is fine
+
+
+def test_known_feed_ids_count_from_when_the_feed_id_was_learned(journal: AnyJournal, clock: FakeClock) -> None:
+    """Issue 11: a submission recorded long before its throttled createFeed answered still owns its feed."""
+    plan(journal, "x")
+    journal.mark_submitting(["x"], feed_type=FEED, document_hash="hx", sent_at=clock.now())
+    clock.advance(600)  # the usage plan's wait, retries...
+    journal.mark_submitted(["x"], feed_id="F1")
+    assert journal.known_feed_ids(FEED, clock.now() - timedelta(minutes=2)) == {"F1"}
 
 
 def test_mark_done_rules(journal: AnyJournal) -> None:

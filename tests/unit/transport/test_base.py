@@ -588,7 +588,7 @@ UPLOAD_URL = "https://s3.example.test/doc?X-Amz-Signature=abc123&X-Amz-Credentia
 
 def test_upload_puts_exact_bytes_and_content_type_without_token() -> None:
     """The PUT carries exactly the declared Content-Type and bytes, and never our access token."""
-    amazon = Amazon(lambda _: httpx.Response(200))
+    amazon = Amazon(lambda _: httpx.Response(200, headers={"ETag": '"d41d8cd98f00b204e9800998ecf8427e"'}))
     body = "<Envelope>Ünïcödé ✓</Envelope>".encode()
     make_api(amazon).upload(UPLOAD_URL, body, "text/xml; charset=UTF-8")
     request = amazon.last
@@ -612,9 +612,29 @@ def test_upload_s3_403_is_an_auth_error_with_a_hint() -> None:
     assert "Content-Type must equal the contentType" in str(error)
 
 
+def test_upload_without_etag_is_not_confirmed_and_is_sent_again() -> None:
+    """Issue 11: a 200 with no ETag stored nothing (S3 names a stored object by its ETag): upload again."""
+    answers = [httpx.Response(200), httpx.Response(200, headers={"ETag": '"etag"'})]
+    amazon = Amazon(lambda _: answers.pop(0))
+    make_api(amazon, retry=RetryPolicy()).upload(UPLOAD_URL, b"x", "text/xml; charset=UTF-8")
+    assert len(amazon.requests) == 2
+    assert amazon.requests[0].content == amazon.requests[1].content == b"x"
+
+
+def test_upload_never_confirmed_raises() -> None:
+    """An upload the store never confirms fails before createFeed (nothing is created over an empty document)."""
+    amazon = Amazon(lambda _: httpx.Response(200))
+    with pytest.raises(ServerError, match="ETag"):
+        make_api(amazon, retry=RetryPolicy(max_attempts=3)).upload(UPLOAD_URL, b"x", "text/xml; charset=UTF-8")
+    assert len(amazon.requests) == 3
+
+
 def test_upload_is_retried_on_5xx() -> None:
     """Re-sending the same bytes to a presigned URL is harmless, so a 500 is retried."""
-    answers = [httpx.Response(500, text="<Error><Code>InternalError</Code></Error>"), httpx.Response(200)]
+    answers = [
+        httpx.Response(500, text="<Error><Code>InternalError</Code></Error>"),
+        httpx.Response(200, headers={"ETag": '"etag"'}),
+    ]
     amazon = Amazon(lambda _: answers.pop(0))
     make_api(amazon, retry=RetryPolicy()).upload(UPLOAD_URL, b"x", "text/xml; charset=UTF-8")
     assert len(amazon.requests) == 2
