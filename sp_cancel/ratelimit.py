@@ -16,6 +16,17 @@ seeded from the usage-plan table in :mod:`sp_cancel._operations`:
   or host drew from the same bucket) and says how long until the next token: Amazon sends
   no ``Retry-After``, so that is the wait the retry policy uses.
 
+**The safety margin.** Amazon's bucket and ours start refilling at different instants: ours when
+we *release* the first request of a burst, Amazon's when that request *arrives*, one network
+latency later. If a later request travels faster than that first one (the first pays for the
+connection, the TLS handshake, a cold thread), it reaches Amazon before Amazon's token is there:
+one 429 on the first paced request after every burst. So when a request drains a **full** bucket,
+the mirror starts refilling ``margin`` seconds later than it would (default
+:data:`DEFAULT_MARGIN`, 0.25 s): the burst itself goes out at once, and every paced request
+afterwards leaves ``margin`` later than the bare arithmetic says, which absorbs that much latency
+difference. It costs ``margin * rate`` tokens once per burst (0.125 of a ``getOrder`` token), not a
+fraction of the rate.
+
 :class:`InMemoryRateLimiter` serves one process (thread-safe).
 :class:`RedisRateLimiter` shares the buckets between processes and hosts through
 an atomic Lua script that reads Redis' own ``TIME``, so every host uses one clock.
@@ -36,7 +47,13 @@ if TYPE_CHECKING:
     # Annotations only: sp_cancel.transport imports this module, so a real import would be circular.
     from sp_cancel._operations import Operation
 
-__all__ = ["InMemoryRateLimiter", "RateLimiter", "RedisRateLimiter"]
+__all__ = ["DEFAULT_MARGIN", "InMemoryRateLimiter", "RateLimiter", "RedisRateLimiter"]
+
+#: Seconds by which the mirror of a bucket that a request drains from full starts refilling late
+#: (see the module docstring): more than the latency difference between the first request of a
+#: burst and a later one, which on a warm connection is milliseconds, with a cold TLS handshake
+#: about 0.1-0.2 s.
+DEFAULT_MARGIN: Final = 0.25
 
 # A token is available only when the bucket holds a whole one: Amazon's bucket must hold a whole token
 # when the request arrives. Float rounding can leave 0.9999999 tokens after sleeping exactly the computed
@@ -73,6 +90,12 @@ def _plan(op: Operation, overrides: Mapping[str, tuple[float, int]]) -> tuple[fl
     return overrides.get(op.key, (op.rate, op.burst))
 
 
+def _check_margin(margin: object) -> float:
+    if isinstance(margin, bool) or not isinstance(margin, int | float) or not math.isfinite(margin) or margin < 0:
+        raise ValueError(f"margin must be a finite number of seconds >= 0, not {margin!r}")
+    return float(margin)
+
+
 def _check_overrides(rate_overrides: Mapping[str, tuple[float, int]] | None) -> dict[str, tuple[float, int]]:
     checked: dict[str, tuple[float, int]] = {}
     for key, (rate, burst) in (rate_overrides or {}).items():
@@ -101,9 +124,20 @@ class _Bucket:
         self.queue = threading.Lock()
 
     def refill(self, now: float) -> None:
+        # ``updated`` may lie in the future (the margin after a burst): nothing refills before it.
         if now > self.updated:
             self.tokens = min(float(self.burst), self.tokens + (now - self.updated) * self.rate)
             self.updated = now
+
+    def take(self, now: float, margin: float) -> None:
+        """Take a token (the caller checked there is one); draining a full bucket delays its refill by ``margin``."""
+        if self.tokens >= self.burst:
+            self.updated = max(self.updated, now + margin)
+        self.tokens -= 1
+
+    def wait(self, now: float) -> float:
+        """Seconds until a whole token is there."""
+        return (1 - self.tokens) / self.rate + max(0.0, self.updated - now)
 
 
 class InMemoryRateLimiter:
@@ -120,6 +154,8 @@ class InMemoryRateLimiter:
         sleep: how to wait.
         rate_overrides: ``{operation key: (rate, burst)}`` replacing Amazon's defaults,
             e.g. ``{"feeds.createFeed": (0.0083, 15)}``; keys are :attr:`Operation.key`.
+        margin: seconds by which a bucket drained from full starts refilling late (module docstring);
+            ``0`` mirrors Amazon's arithmetic exactly.
     """
 
     def __init__(
@@ -128,10 +164,12 @@ class InMemoryRateLimiter:
         clock: Clock,
         sleep: Sleep,
         rate_overrides: Mapping[str, tuple[float, int]] | None = None,
+        margin: float = DEFAULT_MARGIN,
     ) -> None:
         self._clock = clock
         self._sleep = sleep
         self._overrides = _check_overrides(rate_overrides)
+        self._margin = _check_margin(margin)
         self._lock = threading.Lock()
         self._buckets: dict[tuple[str, str], _Bucket] = {}
         self._log = get_logger()
@@ -155,9 +193,9 @@ class InMemoryRateLimiter:
                     now = self._clock.monotonic()
                     bucket.refill(now)
                     if bucket.tokens >= 1:
-                        bucket.tokens -= 1
+                        bucket.take(now, self._margin)
                         break
-                    wait = max((1 - bucket.tokens) / bucket.rate, _MIN_WAIT)
+                    wait = max(bucket.wait(now), _MIN_WAIT)
                 self._sleep(wait)
         waited = max(0.0, now - start)
         if waited > 0:
@@ -184,7 +222,7 @@ class InMemoryRateLimiter:
             bucket = self._bucket(scope, op, now)
             bucket.refill(now)
             bucket.tokens = min(bucket.tokens, 0.0)
-            return (1 - bucket.tokens) / bucket.rate
+            return bucket.wait(now)
 
     def __repr__(self) -> str:
         return f"InMemoryRateLimiter(buckets={len(self._buckets)})"
@@ -193,11 +231,17 @@ class InMemoryRateLimiter:
 # One atomic step on one bucket, timed by the Redis server's clock so that every host agrees.
 # A missing key is a full bucket. Tokens may go below zero: ``acquire`` *reserves* a token and
 # returns how long until it is really there, so concurrent callers on any host queue in order
-# and each needs one round trip. KEYS[1] = the bucket hash; ARGV = mode, default rate, burst, new rate.
+# and each needs one round trip. KEYS[1] = the bucket hash; ARGV = mode, default rate, burst, new rate,
+# margin, and the time ("" = the server's TIME; a number only when the limiter was given a clock).
+# ``ts`` may lie in the future (the margin after a burst): nothing refills before it.
 # Numbers go back as strings: Redis truncates Lua numbers to integers.
 _LUA: Final = """
-local t = redis.call('TIME')
-local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local now = tonumber(ARGV[6])
+if now == nil then
+  local t = redis.call('TIME')
+  now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+end
+local margin = tonumber(ARGV[5])
 local mode = ARGV[1]
 local burst = tonumber(ARGV[3])
 local state = redis.call('HMGET', KEYS[1], 'tokens', 'ts', 'rate')
@@ -213,10 +257,15 @@ if now > ts then
   ts = now
 end
 local wait = 0
+local late = math.max(0, ts - now)
 if mode == 'acquire' then
+  if tokens >= burst then
+    ts = math.max(ts, now + margin)
+    late = ts - now
+  end
   tokens = tokens - 1
   if tokens < -1e-6 then
-    wait = -tokens / rate
+    wait = late - tokens / rate
   end
 elseif mode == 'update' then
   rate = tonumber(ARGV[4])
@@ -224,11 +273,11 @@ elseif mode == 'throttled' then
   if tokens > 0 then
     tokens = 0
   end
-  wait = (1 - tokens) / rate
+  wait = late + (1 - tokens) / rate
 end
 redis.call('HSET', KEYS[1], 'tokens', string.format('%.17g', tokens), 'ts', string.format('%.17g', ts),
   'rate', string.format('%.17g', rate))
-redis.call('PEXPIRE', KEYS[1], string.format('%d', math.ceil(((burst - tokens) / rate + 3600) * 1000)))
+redis.call('PEXPIRE', KEYS[1], string.format('%d', math.ceil((late + (burst - tokens) / rate + 3600) * 1000)))
 return string.format('%.17g', wait)
 """
 
@@ -259,6 +308,9 @@ class RedisRateLimiter:
         sleep: how to wait (default: really sleep).
         prefix: prefix of every key.
         rate_overrides: ``{operation key: (rate, burst)}`` replacing Amazon's defaults.
+        margin: seconds by which a bucket drained from full starts refilling late (module docstring).
+        clock: read time from this clock (``monotonic()``) instead of the Redis server's ``TIME``; for tests
+            with a fake clock only: every limiter sharing the buckets must then share this clock.
     """
 
     def __init__(
@@ -269,6 +321,8 @@ class RedisRateLimiter:
         sleep: Sleep = system_sleep,
         prefix: str = "sp_cancel:rl:",
         rate_overrides: Mapping[str, tuple[float, int]] | None = None,
+        margin: float = DEFAULT_MARGIN,
+        clock: Clock | None = None,
     ) -> None:
         if client is None:
             try:
@@ -281,12 +335,15 @@ class RedisRateLimiter:
         self._sleep = sleep
         self._prefix = prefix
         self._overrides = _check_overrides(rate_overrides)
+        self._margin = _check_margin(margin)
+        self._clock = clock
         self._log = get_logger()
 
     def _run(self, mode: str, scope: str, op: Operation, new_rate: float = 0.0) -> float:
         rate, burst = _plan(op, self._overrides)
         key = f"{self._prefix}{scope}:{op.key}"
-        args: Sequence[str] = (mode, repr(float(rate)), str(burst), repr(float(new_rate)))
+        now = "" if self._clock is None else repr(self._clock.monotonic())
+        args: Sequence[str] = (mode, repr(float(rate)), str(burst), repr(float(new_rate)), repr(self._margin), now)
         result = self._script(keys=[key], args=args)
         return float(result.decode() if isinstance(result, bytes) else result)
 

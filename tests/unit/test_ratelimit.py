@@ -12,7 +12,7 @@ from structlog.testing import capture_logs
 from sp_cancel._events import RATE_LIMIT_UPDATED, RATE_LIMIT_WAITED
 from sp_cancel._operations import OPERATIONS
 from sp_cancel.clock import FakeClock
-from sp_cancel.ratelimit import InMemoryRateLimiter, RateLimiter, RedisRateLimiter
+from sp_cancel.ratelimit import DEFAULT_MARGIN, InMemoryRateLimiter, RateLimiter, RedisRateLimiter
 
 SCOPE = "amzn1.application-oa2-client.test:A1SELLER"
 DOC = OPERATIONS["feeds.createFeedDocument"]  # rate 0.5, burst 15
@@ -48,8 +48,8 @@ def clock() -> RecordingClock:
 
 @pytest.fixture
 def limiter(clock: RecordingClock) -> InMemoryRateLimiter:
-    """An in-memory limiter whose waits advance the fake clock."""
-    return InMemoryRateLimiter(clock=clock, sleep=clock.sleep)
+    """An in-memory limiter whose waits advance the fake clock; no safety margin, so waits are the bare arithmetic."""
+    return InMemoryRateLimiter(clock=clock, sleep=clock.sleep, margin=0)
 
 
 def drain(limiter: RateLimiter, op=DOC, scope=SCOPE) -> None:
@@ -187,7 +187,7 @@ def test_acquire_logs_only_real_waits(limiter: InMemoryRateLimiter) -> None:
 
 def test_rate_overrides_replace_the_usage_plan(clock: RecordingClock) -> None:
     """rate_overrides, keyed by operation key, replace Amazon's rate and burst."""
-    limiter = InMemoryRateLimiter(clock=clock, sleep=clock.sleep, rate_overrides={DOC.key: (5.0, 2)})
+    limiter = InMemoryRateLimiter(clock=clock, sleep=clock.sleep, rate_overrides={DOC.key: (5.0, 2)}, margin=0)
     assert limiter.acquire(SCOPE, DOC) == 0
     assert limiter.acquire(SCOPE, DOC) == 0
     assert limiter.acquire(SCOPE, DOC) == pytest.approx(0.2)
@@ -340,3 +340,34 @@ def test_docs_usage_plan_table_matches_the_operations() -> None:
             key, api, method, rate, burst, _every, idempotent = cells
             rows[key.strip("`")] = (api, method, float(rate), int(burst), idempotent == "yes")
     assert rows == {op.key: (op.api, op.method, op.rate, op.burst, op.idempotent) for op in OPERATIONS.values()}
+
+
+# -- the safety margin (issue 11 item 7) ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("backend", ["memory", "redis"])
+def test_margin_delays_the_refill_of_a_bucket_drained_from_full(backend: str, clock: RecordingClock, request) -> None:
+    """The burst is free; the first paced token comes margin late, later ones 1/rate apart; full again, again."""
+    if backend == "memory":
+        limiter: RateLimiter = InMemoryRateLimiter(clock=clock, sleep=clock.sleep, margin=0.25)
+    else:
+        limiter = RedisRateLimiter(
+            client=request.getfixturevalue("fake_redis"), sleep=clock.sleep, clock=clock, margin=0.25
+        )
+    drain(limiter)
+    assert clock.monotonic() == 0
+    assert limiter.acquire(SCOPE, DOC) == pytest.approx(2.25)
+    assert limiter.acquire(SCOPE, DOC) == pytest.approx(2.0)
+    clock.advance(DOC.burst / DOC.rate + 10)  # idle: the bucket is full again
+    drain(limiter)
+    assert limiter.acquire(SCOPE, DOC) == pytest.approx(2.25)
+
+
+def test_margin_is_the_default_and_validated(clock: RecordingClock) -> None:
+    """The shipped limiter keeps DEFAULT_MARGIN; a margin must be a finite number of seconds >= 0."""
+    limiter = InMemoryRateLimiter(clock=clock, sleep=clock.sleep)
+    drain(limiter)
+    assert limiter.acquire(SCOPE, DOC) == pytest.approx(1 / DOC.rate + DEFAULT_MARGIN)
+    for bad in (-1, math.nan, math.inf, True, "0.25"):
+        with pytest.raises(ValueError, match="margin"):
+            InMemoryRateLimiter(clock=clock, sleep=clock.sleep, margin=bad)  # type: ignore[arg-type]
