@@ -121,10 +121,7 @@ _ROUTES: Final[dict[str, _Route]] = {
 }
 
 
-def _cancel(ctx: Context, route: _Route, order_id: str) -> FbaCancelOutcome:
-    before = route.status(ctx, order_id)
-    if before not in route.cancellable:
-        raise _refuse(order_id, before, route.not_cancellable)
+def _send(ctx: Context, route: _Route, order_id: str) -> None:
     try:
         route.cancel(ctx, order_id)
     except OutcomeUnknownError:
@@ -135,7 +132,28 @@ def _cancel(ctx: Context, route: _Route, order_id: str) -> FbaCancelOutcome:
             raise
         now = route.status(ctx, order_id)
         raise _refuse(order_id, now, route.refused.format(message=exc.message.rstrip("."))) from exc
+
+
+def _cancel(ctx: Context, route: _Route, order_id: str) -> FbaCancelOutcome:
+    before = route.status(ctx, order_id)
+    if before == route.cancelled:
+        # The same intent again (or an order cancelled meanwhile): the order is cancelled; nothing is sent.
+        return FbaCancelOutcome(order_id=order_id, status="CANCELLED", api=route.api, observed_status=before)
+    if before not in route.cancellable:
+        raise _refuse(order_id, before, route.not_cancellable)
+    _send(ctx, route, order_id)
     after = route.status(ctx, order_id)
+    if after in route.cancellable:
+        # No success from silence: Amazon answered (perhaps with an empty 200) but the order reads back as it
+        # was. Cancelling a pending MCF order again is harmless: ask once more, then read back again.
+        _send(ctx, route, order_id)
+        after = route.status(ctx, order_id)
+        if after in route.cancellable:
+            raise OutcomeUnknownError(
+                f"Amazon accepted the cancel of MCF order {order_id} twice, but it still reads back as {after}; "
+                "call cancel_fba_order again in a minute (cancelling it again is harmless)",
+                operation=route.operation,
+            )
     status: Literal["CANCELLED", "CANCEL_REQUESTED"] = "CANCELLED" if after == route.cancelled else "CANCEL_REQUESTED"
     return FbaCancelOutcome(order_id=order_id, status=status, api=route.api, observed_status=before)
 

@@ -18,11 +18,12 @@ from sp_cancel._cancellation.finish import finish
 from sp_cancel._cancellation.record import (
     Planned,
     check,
+    check_conflict,
     claim,
     kind_of,
+    live_key,
     payload_of,
     previous_outcome,
-    submission_key,
     submit_or_release,
 )
 from sp_cancel._codec import cancel_from_json
@@ -88,7 +89,7 @@ def _sort(ctx: Context, batch: list[CancelRequest]) -> tuple[_Batch, list[Cancel
         if request.order_id in state.errors:
             continue
         state.unique.append(request)
-        existing = ctx.journal.get(submission_key(ctx.seller_id, request))
+        existing = ctx.journal.get(live_key(ctx, request))
         if existing is not None and existing.state != "planned":
             state.entries[request.order_id] = existing
         else:
@@ -132,6 +133,11 @@ def _preflight(ctx: Context, state: _Batch, fresh: list[CancelRequest], extra: C
         if isinstance(order, SpCancelError):
             state.errors[request.order_id] = order
             continue
+        try:
+            check_conflict(ctx, request, live_key(ctx, request))
+        except InvalidInputError as exc:
+            state.errors[request.order_id] = exc
+            continue
         if order.status is OrderState.CANCELLED and request.items is None:
             previous = previous_outcome(ctx, request.order_id)
             if previous is not None:
@@ -152,7 +158,7 @@ def _plan(ctx: Context, state: _Batch) -> list[Planned]:
     planned: list[Planned] = []
     for request in state.sendable:
         order = state.checked[request.order_id]
-        key = submission_key(ctx.seller_id, request)
+        key = live_key(ctx, request)
         payload = payload_of(request, order, ctx.marketplace_id)
         entry = claim(ctx, key, kind_of(request), request.order_id, payload)
         if entry is None:
@@ -193,7 +199,8 @@ def cancel_orders(
     extra_check: Check | None = None,
 ) -> BatchOutcome[CancelOutcome]:
     """See :meth:`sp_cancel.SellerClient.cancel_orders`."""
-    state, fresh = _sort(ctx, _validate(requests, timeout))
+    batch = _validate(requests, timeout)
+    state, fresh = _sort(ctx, batch)
     _preflight(ctx, state, fresh, extra_check)
     if guard is not None and state.sendable:
         guard(state.sendable, state.checked)  # raises before anything is planned or sent
@@ -204,5 +211,26 @@ def cancel_orders(
         if entry is not None:
             state.entries[one.request.order_id] = entry
     _collect(ctx, state, wait=wait, timeout=timeout, progress=progress)
-    ordered = {r.order_id: state.outcomes[r.order_id] for r in state.unique if r.order_id in state.outcomes}
-    return BatchOutcome(outcomes=ordered, errors=state.errors, feed_ids=tuple(feed_ids))
+    return BatchOutcome(outcomes=_in_order(batch, state), feed_ids=tuple(feed_ids))
+
+
+def _in_order(batch: list[CancelRequest], state: _Batch) -> dict[str, CancelOutcome]:
+    """One outcome per order, in the order first asked; a refusal is a ``REFUSED`` outcome with its error."""
+    ordered: dict[str, CancelOutcome] = {}
+    for request in batch:
+        order_id = request.order_id
+        if order_id in ordered:
+            continue
+        error = state.errors.get(order_id)
+        if isinstance(error, SpCancelError):
+            ordered[order_id] = CancelOutcome(
+                order_id=order_id,
+                status=CancelStatus.REFUSED,
+                reason=request.reason,
+                items=None if request.items is None else tuple(request.items),
+                detail=str(error),
+                error=error,
+            )
+        elif order_id in state.outcomes:
+            ordered[order_id] = state.outcomes[order_id]
+    return ordered

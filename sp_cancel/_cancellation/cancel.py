@@ -20,6 +20,7 @@ from sp_cancel._cancellation.orders_api import cancel_via_orders_api
 from sp_cancel._cancellation.record import (
     Planned,
     check,
+    check_conflict,
     claim,
     kind_of,
     live_key,
@@ -64,6 +65,7 @@ def cancel_order(
     existing = ctx.journal.get(key)
     if existing is not None and existing.state != "planned":
         return finish(ctx, existing, wait=wait, timeout=timeout, progress=progress)
+    check_conflict(ctx, request, key)
     order = get_order(ctx.api, request.order_id)
     if order.status is OrderState.CANCELLED and request.items is None:
         previous = previous_outcome(ctx, request.order_id)

@@ -16,6 +16,7 @@ import attrs
 import sp_cancel._events as events
 from sp_cancel._cancellation.record import (
     KIND_ORDERS_API,
+    check_conflict,
     claim,
     payload_of,
     previous_outcome,
@@ -65,6 +66,7 @@ def cancel_via_orders_api(ctx: Context, request: CancelRequest) -> CancelOutcome
     existing = ctx.journal.get(key)
     if existing is not None and existing.state != "planned":
         return finish_orders_api(ctx, existing)
+    check_conflict(ctx, request, key)
     order = get_order(ctx.api, request.order_id)
     if order.status is OrderState.CANCELLED:
         previous = previous_outcome(ctx, request.order_id)

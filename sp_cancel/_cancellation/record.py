@@ -14,7 +14,7 @@ import attrs
 
 from sp_cancel._codec import cancel_from_json
 from sp_cancel._outcomes import CancelOutcome, CancelStatus
-from sp_cancel.errors import OutcomeUnknownError, SpCancelError
+from sp_cancel.errors import IdempotencyConflictError, OutcomeUnknownError, SpCancelError
 from sp_cancel.feeds import chunk_messages
 from sp_cancel.feeds._common import FEED_TYPE_ORDER_ACKNOWLEDGEMENT, FEED_TYPE_PAYMENT_ADJUSTMENT, XML_CONTENT_TYPE
 from sp_cancel.feeds.acknowledgement import AckItem, AckMessage, build_acknowledgement_feed
@@ -34,6 +34,7 @@ __all__ = [
     "KIND_WHOLE",
     "Planned",
     "check",
+    "check_conflict",
     "claim",
     "kind_of",
     "live_key",
@@ -224,6 +225,37 @@ def live_key(ctx: Context, request: CancelRequest) -> str:
         attempt += 1
         key = f"{base}~{attempt}"
     return key
+
+
+def check_conflict(ctx: Context, request: CancelRequest, key: str) -> None:
+    """Refuse a whole-order cancel of an order this library is already cancelling (or cancelled) differently.
+
+    The same cancel repeated (same reason, by either route) returns the earlier outcome; another reason for
+    the same order is another intent, refused before anything is sent.
+
+    Raises:
+        IdempotencyConflictError: naming the earlier submission and what differs.
+    """
+    if request.items is not None:
+        return  # item-level cancels of other units are separate intents
+    for kind in (KIND_WHOLE, KIND_ORDERS_API):
+        for entry in ctx.journal.find(kind, request.order_id):
+            if entry.key == key or entry.state in {"failed", "rejected"} or not entry.key.startswith("cancel-"):
+                continue
+            if entry.key.split("~")[0] == key.split("~", maxsplit=1)[0]:
+                continue  # an earlier attempt of this same cancel
+            earlier = request_of(entry.payload)
+            differences: dict[str, tuple[object, object]] = {}
+            if earlier.reason is not request.reason:
+                differences["reason"] = (earlier.reason.name, request.reason.name)
+            if differences:  # the route (feed or orders_api) is how, not what: it is no difference of intent
+                raise IdempotencyConflictError(
+                    f"order {request.order_id} is already being cancelled (or was) by this library with other "
+                    "parameters; nothing was sent",
+                    submission_id=entry.key,
+                    differences=differences,
+                    field="reason",
+                )
 
 
 def kind_of(request: CancelRequest) -> str:

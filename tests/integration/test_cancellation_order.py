@@ -8,7 +8,7 @@ import pytest
 
 from sp_cancel import CancelReason, ItemCancel
 from sp_cancel._outcomes import CancelStatus
-from sp_cancel.errors import InvalidInputError, NotCancellableError
+from sp_cancel.errors import IdempotencyConflictError, InvalidInputError, NotCancellableError
 from sp_cancel.testing import Simulator
 
 
@@ -83,13 +83,24 @@ def test_orders_whose_state_forbids_a_cancel_are_refused_before_sending(
 
 
 def test_already_cancelled_by_us_returns_the_earlier_outcome(sim: Simulator) -> None:
-    """An order this library already cancelled returns that outcome, even for another reason; nothing sent."""
+    """The same cancel again returns the earlier outcome; nothing is sent."""
     order = sim.add_order()
     client = sim.client()
     first = client.cancel_order(order.order_id, CancelReason.NO_INVENTORY)
-    again = client.cancel_order(order.order_id, CancelReason.GENERAL_ADJUSTMENT)
-    assert again == first
-    assert again.reason is CancelReason.NO_INVENTORY
+    assert client.cancel_order(order.order_id, CancelReason.NO_INVENTORY) == first
+    assert sim.request_counts["feeds.createFeed"] == 1
+
+
+def test_the_same_order_with_another_reason_is_an_idempotency_conflict(sim: Simulator) -> None:
+    """Issue 12: another reason for an order we cancelled is refused, naming the earlier submission; nothing sent."""
+    order = sim.add_order()
+    client = sim.client()
+    first = client.cancel_order(order.order_id, CancelReason.NO_INVENTORY)
+    with pytest.raises(IdempotencyConflictError) as conflict:
+        client.cancel_order(order.order_id, CancelReason.GENERAL_ADJUSTMENT)
+    assert conflict.value.submission_id == first.submission_id
+    assert conflict.value.differences == {"reason": ("NO_INVENTORY", "GENERAL_ADJUSTMENT")}
+    assert isinstance(conflict.value, InvalidInputError)
     assert sim.request_counts["feeds.createFeed"] == 1
 
 
@@ -98,8 +109,10 @@ def test_already_cancelled_by_us_seen_from_another_client_on_the_same_journal(si
     journal = tmp_path / "journal.sqlite3"
     order = sim.add_order()
     first = sim.client(journal=journal).cancel_order(order.order_id, CancelReason.NO_INVENTORY)
-    other = sim.client(journal=journal).cancel_order(order.order_id, CancelReason.CUSTOMER_EXCHANGE)
+    other = sim.client(journal=journal).cancel_order(order.order_id, CancelReason.NO_INVENTORY)
     assert other == first
+    with pytest.raises(IdempotencyConflictError):
+        sim.client(journal=journal).cancel_order(order.order_id, CancelReason.CUSTOMER_EXCHANGE)
     assert sim.request_counts["feeds.createFeed"] == 1
 
 

@@ -8,7 +8,7 @@ import pytest
 import sp_cancel._fba as fba_flow
 from sp_cancel._cancellation.cancel import cancel_order
 from sp_cancel._runtime import Context, FeedRunner
-from sp_cancel.errors import ApiError, InvalidInputError, NotCancellableError, NotFoundError
+from sp_cancel.errors import ApiError, InvalidInputError, NotCancellableError, NotFoundError, OutcomeUnknownError
 from sp_cancel.journal import Journal
 from sp_cancel.models import CancelReason
 from sp_cancel.testing import Scenario, Simulator
@@ -73,9 +73,7 @@ def test_cancel_in_window(sim, ctx, status):
     assert sim.world.mcf_orders["MCF-OK-1"].status == "Cancelled"
 
 
-@pytest.mark.parametrize(
-    "status", ["New", "Processing", "Complete", "CompletePartialled", "Cancelled", "Unfulfillable", "Invalid"]
-)
+@pytest.mark.parametrize("status", ["New", "Processing", "Complete", "CompletePartialled", "Unfulfillable", "Invalid"])
 def test_refused_outside_window(sim, ctx, recorder, status):
     """Any other status raises NotCancellableError with that status, and no cancel is sent."""
     sim.add_mcf_order("MCF-NO-1", status=status)
@@ -85,6 +83,36 @@ def test_refused_outside_window(sim, ctx, recorder, status):
     assert info.value.target_id == "MCF-NO-1"
     assert recorder.puts() == []
     assert sim.world.mcf_orders["MCF-NO-1"].status == status
+
+
+def test_repeating_a_cancel_returns_the_cancelled_outcome(sim, ctx, recorder):
+    """Issue 12 (idempotency): the same cancel again answers CANCELLED, sends nothing, raises nothing."""
+    sim.add_mcf_order("MCF-TWICE", status="Planning")
+    first = fba_flow.cancel_fba_order(ctx, "MCF-TWICE")
+    again = fba_flow.cancel_fba_order(ctx, "MCF-TWICE")
+    assert (first.status, again.status) == ("CANCELLED", "CANCELLED")
+    assert again.observed_status == "Cancelled"
+    assert len(recorder.puts()) == 1
+
+
+@pytest.mark.parametrize("api", ["2020-07-01", "2026-07-04"])
+def test_an_empty_200_that_cancelled_nothing_is_not_reported_done(sim, ctx, api):
+    """Issue 11: an empty 200 on the cancel while the order stays pending is asked again, then read back."""
+    sim.add_mcf_order("MCF-SILENT", status="Planning")
+    operation = "fbaOutbound.cancelFulfillmentOrder" if api == "2020-07-01" else "fbaOutbound2026.cancelOrder"
+    sim.add_fault(operation, "empty_200")
+    outcome = fba_flow.cancel_fba_order(ctx, "MCF-SILENT", api=api)
+    assert outcome.status == "CANCELLED"
+    assert sim.world.mcf_orders["MCF-SILENT"].status == "Cancelled"
+
+
+def test_a_cancel_amazon_keeps_ignoring_is_never_reported_done(sim, ctx):
+    """Issue 11: answered twice but still pending: an error, not a success."""
+    sim.add_mcf_order("MCF-DEAF", status="Planning")
+    sim.add_fault("fbaOutbound.cancelFulfillmentOrder", "empty_200", count=None)
+    with pytest.raises(OutcomeUnknownError):
+        fba_flow.cancel_fba_order(ctx, "MCF-DEAF")
+    assert sim.world.mcf_orders["MCF-DEAF"].status == "Planning"
 
 
 def test_window_closes_after_fifteen_minutes(sim, ctx):

@@ -5,7 +5,8 @@ A rule is a mapping::
     {"operation": "feeds.createFeed" | "*", "fault": "503", "nth": 2, "probability": None,
      "count": 1, "seconds": None}
 
-- ``fault``: ``"400"`` (an ``InvalidInput`` refusal: nothing done), ``"500"``, ``"503"`` (ErrorList bodies), ``"html_504"`` (a gateway's HTML page),
+- ``fault``: ``"400"`` (an ``InvalidInput`` refusal: nothing done), ``"500"``, ``"503"`` (ErrorList bodies),
+  ``"html_504"`` (a gateway's HTML page),
   ``"empty_200"`` (status 200, empty body, handler NOT run: on ``document.upload`` a store that answered
   but kept nothing, with no ETag), ``"drop"`` (connection closed, handler NOT run),
   ``"delay"`` (handler runs, answer ``seconds`` late), ``"timeout_after_commit"`` (handler runs and
