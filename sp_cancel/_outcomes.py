@@ -1,20 +1,24 @@
-"""Typed results of the workflows, exported from :mod:`sp_cancel`.
+"""Typed results of the workflows, exported from ``sp_cancel``.
 
-Every outcome is an attrs frozen value with a readable ``repr``; collections of
-them (:class:`BatchOutcome`) also render as an HTML table in notebooks and turn
-into plain records for DataFrames.
+Every outcome is an attrs frozen value with a readable ``repr``; every ``status``
+is a ``str`` enum (``str(status)`` is its value, and it compares equal to it).
+A batch ([BatchOutcome][sp_cancel.BatchOutcome]) is a read-only mapping of one
+outcome per key; it also renders as an HTML table in notebooks and turns into
+plain records for DataFrames.
 """
 
 from __future__ import annotations
 
 import enum
 import html
+import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
-from typing import Generic, Literal, TypeVar
+from typing import Final, Literal, TypeVar
 
 import attrs
 
+from sp_cancel.errors import SpCancelError
 from sp_cancel.models import CancelReason, ItemCancel, Money, PriceComponent
 
 __all__ = [
@@ -23,10 +27,13 @@ __all__ = [
     "CancelOutcome",
     "CancelStatus",
     "Deal",
+    "DealStatus",
     "FbaCancelOutcome",
+    "FbaCancelStatus",
     "ListingIssue",
     "ListingOutcome",
     "ListingStatus",
+    "PostingStatus",
     "ProcessingMessage",
     "RefundOutcome",
     "RefundStatus",
@@ -50,13 +57,14 @@ class ProcessingMessage:
     sku: str | None = None
 
 
-class CancelStatus(enum.Enum):
-    """What happened to a cancellation, as Amazon reported it."""
+class CancelStatus(enum.StrEnum):
+    """What happened to a cancellation, as Amazon reported it (``REFUSED``: refused before sending)."""
 
     CANCELLED = "CANCELLED"
     PARTIALLY_CANCELLED = "PARTIALLY_CANCELLED"
     REJECTED = "REJECTED"
     SUBMITTED = "SUBMITTED"
+    REFUSED = "REFUSED"
 
 
 @attrs.frozen(kw_only=True)
@@ -65,7 +73,8 @@ class CancelOutcome:
 
     Attributes:
         order_id: the Amazon order id.
-        status: CANCELLED / PARTIALLY_CANCELLED (item-level) / REJECTED / SUBMITTED (not finished yet).
+        status: CANCELLED / PARTIALLY_CANCELLED (item-level) / REJECTED / SUBMITTED (not finished yet) /
+            REFUSED (in a batch: refused before sending; ``error`` says why, nothing was sent).
         reason: the cancel reason sent.
         feed_id: Amazon's feed id (``None`` for ``via="orders_api"`` or before submission).
         submission_id: the journal key of this submission; ``client.wait``/``refresh`` use it.
@@ -73,10 +82,12 @@ class CancelOutcome:
         items: the item-level cancels sent, or ``None`` for a whole order.
         via: ``"feed"`` or ``"orders_api"``.
         detail: a human sentence about what was observed (e.g. after a FATAL feed).
+        error: for ``REFUSED``, the typed error that refused it (``InvalidInputError``, ``NotCancellableError``,
+            ``NotFoundError``...); ``None`` otherwise.
     """
 
     order_id: str
-    status: CancelStatus
+    status: CancelStatus = attrs.field(converter=CancelStatus)
     reason: CancelReason
     feed_id: str | None = None
     submission_id: str | None = None
@@ -84,6 +95,7 @@ class CancelOutcome:
     items: tuple[ItemCancel, ...] | None = None
     via: Literal["feed", "orders_api"] = "feed"
     detail: str | None = None
+    error: SpCancelError | None = attrs.field(default=None, eq=False)
 
     @property
     def ok(self) -> bool:
@@ -91,7 +103,7 @@ class CancelOutcome:
         return self.status in {CancelStatus.CANCELLED, CancelStatus.PARTIALLY_CANCELLED}
 
 
-class RefundStatus(enum.Enum):
+class RefundStatus(enum.StrEnum):
     """What happened to a refund."""
 
     APPLIED = "APPLIED"
@@ -110,7 +122,7 @@ class RefundOutcome:
     """
 
     order_id: str
-    status: RefundStatus
+    status: RefundStatus = attrs.field(converter=RefundStatus)
     idempotency_key: str
     amounts: Mapping[str, Mapping[PriceComponent, Money]] = attrs.field(hash=False)
     feed_id: str | None = None
@@ -125,6 +137,14 @@ class RefundOutcome:
         return self.status is RefundStatus.APPLIED
 
 
+class PostingStatus(enum.StrEnum):
+    """Whether Amazon's Finances API shows a refund yet."""
+
+    POSTED = "POSTED"
+    NOT_YET_POSTED = "NOT_YET_POSTED"
+    PARTIALLY_POSTED = "PARTIALLY_POSTED"
+
+
 @attrs.frozen(kw_only=True)
 class RefundVerification:
     """Whether Amazon's Finances API shows a refund yet (it posts with up to 48 h delay).
@@ -137,7 +157,7 @@ class RefundVerification:
 
     order_id: str
     idempotency_key: str
-    status: Literal["POSTED", "NOT_YET_POSTED", "PARTIALLY_POSTED"]
+    status: PostingStatus = attrs.field(converter=PostingStatus)
     posted: Mapping[str, Mapping[PriceComponent, Money]] = attrs.field(hash=False)
     expected: Mapping[str, Mapping[PriceComponent, Money]] = attrs.field(hash=False)
     message: str = ""
@@ -145,17 +165,18 @@ class RefundVerification:
     @property
     def is_posted(self) -> bool:
         """True when everything asked is visible in Finances."""
-        return self.status == "POSTED"
+        return self.status is PostingStatus.POSTED
 
 
-class ListingStatus(enum.Enum):
-    """What happened to a listing."""
+class ListingStatus(enum.StrEnum):
+    """What happened to a listing (``REFUSED``: refused before sending)."""
 
     ACCEPTED = "ACCEPTED"
     INVALID = "INVALID"
     SUBMITTED = "SUBMITTED"
     DELETED = "DELETED"
     DELETE_PENDING = "DELETE_PENDING"
+    REFUSED = "REFUSED"
 
 
 @attrs.frozen(kw_only=True)
@@ -170,14 +191,26 @@ class ListingIssue:
 
 @attrs.frozen(kw_only=True)
 class ListingOutcome:
-    """The outcome of closing or deleting one listing."""
+    """The outcome of closing or deleting one listing.
+
+    Attributes:
+        sku: the seller SKU.
+        status: ACCEPTED / INVALID / SUBMITTED / DELETED / DELETE_PENDING / REFUSED (in a batch: refused
+            before sending; ``error`` says why).
+        submission_id: the journal key of this submission; ``client.wait``/``refresh`` use it.
+        issues: Amazon's issues for this SKU.
+        feed_id: the ``JSON_LISTINGS_FEED`` id, for bulk closes.
+        detail: a human sentence about what was observed.
+        error: for ``REFUSED``, the typed error that refused it; ``None`` otherwise.
+    """
 
     sku: str
-    status: ListingStatus
+    status: ListingStatus = attrs.field(converter=ListingStatus)
     submission_id: str | None = None
     issues: tuple[ListingIssue, ...] = ()
     feed_id: str | None = None
     detail: str | None = None
+    error: SpCancelError | None = attrs.field(default=None, eq=False)
 
     @property
     def messages(self) -> tuple[ProcessingMessage, ...]:
@@ -193,6 +226,13 @@ class ListingOutcome:
         return self.status in {ListingStatus.ACCEPTED, ListingStatus.DELETED}
 
 
+class FbaCancelStatus(enum.StrEnum):
+    """What happened to a Multi-Channel Fulfillment cancel."""
+
+    CANCELLED = "CANCELLED"
+    CANCEL_REQUESTED = "CANCEL_REQUESTED"
+
+
 @attrs.frozen(kw_only=True)
 class FbaCancelOutcome:
     """The outcome of cancelling a Multi-Channel Fulfillment order.
@@ -203,7 +243,7 @@ class FbaCancelOutcome:
     """
 
     order_id: str
-    status: Literal["CANCELLED", "CANCEL_REQUESTED"]
+    status: FbaCancelStatus = attrs.field(converter=FbaCancelStatus)
     api: Literal["2020-07-01", "2026-07-04"] = "2020-07-01"
     observed_status: str | None = None
 
@@ -234,80 +274,124 @@ class SystemCancellation:
     marketplace_id: str | None = None
 
 
+class DealStatus(enum.StrEnum):
+    """A deal's status (Promotions API 2025-12-01 ``PromotionSummary.status``)."""
+
+    PROCESSING = "PROCESSING"
+    UPCOMING = "UPCOMING"
+    RUNNING = "RUNNING"
+    EXPIRED = "EXPIRED"
+    FAILED = "FAILED"
+    CANCELLING = "CANCELLING"
+    CANCELLED = "CANCELLED"
+
+
 @attrs.frozen(kw_only=True)
 class Deal:
     """A Lightning or Best deal, read from the (read-only) Promotions API."""
 
     deal_id: str
     type: str
-    status: str
+    status: DealStatus = attrs.field(converter=DealStatus)
     start: datetime | None
     end: datetime | None
     title: str | None = None
     marketplace_id: str | None = None
 
 
-_O = TypeVar("_O", CancelOutcome, RefundOutcome, ListingOutcome)
+_O = TypeVar("_O", CancelOutcome, ListingOutcome)
+
+_DONE: Final = frozenset(
+    {CancelStatus.CANCELLED, CancelStatus.PARTIALLY_CANCELLED, ListingStatus.ACCEPTED, ListingStatus.DELETED}
+)
 
 
-@attrs.frozen(kw_only=True)
-class BatchOutcome(Generic[_O]):
-    """One outcome per key (order id or SKU), in submission order.
+@attrs.frozen(kw_only=True, repr=False)
+class BatchOutcome(Mapping[str, _O]):
+    """One outcome per key (order id or SKU), in submission order: a read-only ``Mapping[str, Outcome]``.
 
-    Iterating yields the outcomes; ``batch[key]`` looks one up; ``failed`` and
-    ``succeeded`` split them; ``errors`` holds pre-flight refusals (never sent).
+    ``len``, iteration, ``in``, ``keys()``, ``values()`` and ``items()`` all agree: every key asked for has
+    exactly one outcome. A key refused before sending (bad input, not cancellable, unknown) has status
+    ``REFUSED`` and carries the typed error in ``outcome.error``; nothing was sent for it.
+
+    Example:
+        ```python
+        batch = client.cancel_orders(requests)
+        for order_id, outcome in batch.items():
+            print(order_id, outcome.status)
+        batch.failed      # every outcome not done: refused, rejected, still submitted
+        ```
     """
 
     outcomes: Mapping[str, _O] = attrs.field(hash=False)
-    errors: Mapping[str, Exception] = attrs.field(factory=dict, hash=False)
     feed_ids: tuple[str, ...] = ()
 
-    def __iter__(self) -> Iterator[_O]:
-        return iter(self.outcomes.values())
+    def __getitem__(self, key: str) -> _O:
+        """The outcome for ``key`` (``KeyError`` when it was not in the batch)."""
+        return self.outcomes[key]
+
+    def __iter__(self) -> Iterator[str]:
+        """The keys, in submission order."""
+        return iter(self.outcomes)
 
     def __len__(self) -> int:
-        return len(self.outcomes) + len(self.errors)
-
-    def __getitem__(self, key: str) -> _O:
-        return self.outcomes[key]
+        """How many keys (orders or SKUs) the batch had."""
+        return len(self.outcomes)
 
     @property
     def succeeded(self) -> list[_O]:
-        """Outcomes that ended as asked."""
-        return [o for o in self.outcomes.values() if o.ok]
+        """Outcomes that ended as asked (cancelled, partially cancelled, accepted, deleted)."""
+        return [o for o in self.outcomes.values() if o.status in _DONE]
 
     @property
     def failed(self) -> list[_O]:
-        """Outcomes Amazon rejected or that are not finished (pre-flight refusals are in ``errors``)."""
-        return [o for o in self.outcomes.values() if not o.ok]
+        """Every outcome not done: refused before sending, rejected by Amazon, or not finished (submitted)."""
+        return [o for o in self.outcomes.values() if o.status not in _DONE]
+
+    @property
+    def refused(self) -> list[_O]:
+        """Outcomes refused before sending (status ``REFUSED``; each carries its ``error``)."""
+        return [o for o in self.outcomes.values() if o.error is not None]
 
     @property
     def counts(self) -> Mapping[str, int]:
-        """How many outcomes per status, plus ``PREFLIGHT_REFUSED`` for ``errors``."""
+        """How many outcomes per status value, in the order the statuses first appear."""
         counts: dict[str, int] = {}
         for outcome in self.outcomes.values():
             counts[outcome.status.value] = counts.get(outcome.status.value, 0) + 1
-        if self.errors:
-            counts["PREFLIGHT_REFUSED"] = len(self.errors)
         return counts
+
+    @property
+    def errors(self) -> Mapping[str, Exception]:
+        """Deprecated: the refusals are outcomes now (status ``REFUSED``, ``outcome.error``); see ``refused``."""
+        warnings.warn(
+            "BatchOutcome.errors is deprecated: refusals are outcomes with status REFUSED and an .error; "
+            "use batch.refused or {k: o.error for k, o in batch.items() if o.error}",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return {k: o.error for k, o in self.outcomes.items() if o.error is not None}
 
     def to_records(self) -> list[dict[str, object]]:
         """Plain dicts, one per key, for ``pandas.DataFrame(batch.to_records())``."""
         records: list[dict[str, object]] = []
         for key, outcome in self.outcomes.items():
-            record: dict[str, object] = {"key": key, "status": outcome.status.value}
-            record["feed_id"] = outcome.feed_id
-            record["messages"] = "; ".join(f"{m.code}: {m.description}" for m in outcome.messages)
-            records.append(record)
-        records.extend(
-            {"key": key, "status": "PREFLIGHT_REFUSED", "feed_id": None, "messages": str(error)}
-            for key, error in self.errors.items()
-        )
+            if outcome.error is not None:
+                messages = f"{type(outcome.error).__name__}: {outcome.error}"
+            else:
+                messages = "; ".join(f"{m.code}: {m.description}" for m in outcome.messages)
+            records.append(
+                {"key": key, "status": outcome.status.value, "feed_id": outcome.feed_id, "messages": messages}
+            )
         return records
 
     def __repr__(self) -> str:
-        counts = ", ".join(f"{k}={v}" for k, v in sorted(self.counts.items()))
-        return f"BatchOutcome({len(self)} keys: {counts})"
+        """``9 orders: 8 cancelled, 1 refused``."""
+        listings = any(isinstance(o, ListingOutcome) for o in self.outcomes.values())
+        noun = "listing" if listings else "order"
+        plural = "" if len(self) == 1 else "s"
+        counts = ", ".join(f"{n} {status.lower().replace('_', ' ')}" for status, n in self.counts.items())
+        return f"{len(self)} {noun}{plural}" + (f": {counts}" if counts else "")
 
     def _repr_html_(self) -> str:
         rows = "".join(

@@ -19,7 +19,7 @@ import attrs
 
 from sp_cancel.errors import InvalidInputError
 from sp_cancel.metrics._records import to_utc
-from sp_cancel.metrics._result import CancellationRateReport
+from sp_cancel.metrics._result import CancellationRateReport, RateStatus
 
 __all__ = ["AmazonRate", "MarketplaceCancellationRate", "compare_with_amazon", "parse_seller_performance_report"]
 
@@ -60,7 +60,7 @@ class MarketplaceCancellationRate:
     cancellation_count: int
     computed_rate: Decimal | None
     consistent: bool
-    status: str
+    status: RateStatus = attrs.field(converter=RateStatus)
     target_value: Decimal
     target_condition: TargetCondition
     date_from: datetime
@@ -145,6 +145,8 @@ def _parse_entry(
         date_to = to_utc(dates["reportingDateTo"], f"{where}.reportingDateTo")
     except (KeyError, TypeError) as exc:
         raise InvalidInputError(f"{where}: missing or malformed field {exc}", field=where) from None
+    if status not in tuple(RateStatus):
+        raise InvalidInputError(f"{where}.status: unknown {status!r}; expected GOOD, BAD or NONE", field=where)
     if condition not in ("GREATER_THAN", "LESS_THAN", "EQUALS"):
         raise InvalidInputError(f"{where}.targetCondition: unknown {condition!r}", field=where)
     computed = Decimal(cancels) / Decimal(orders) if orders else None

@@ -114,7 +114,7 @@ def build_report(
     )
     n_total, n_cancelled = sum(orders), sum(cancelled)
     rate = rate_of(n_cancelled, n_total)
-    status: RateStatus = "NONE" if n_total == 0 else ("GOOD" if rate < goal else "BAD")
+    status = RateStatus.NONE if n_total == 0 else (RateStatus.GOOD if rate < goal else RateStatus.BAD)
     return CancellationRateReport(
         rate=rate,
         cancelled=n_cancelled,

@@ -6,6 +6,7 @@ matplotlib are loaded on first use: ``pip install 'sp-cancel[notebook]'``).
 
 from __future__ import annotations
 
+import enum
 import html
 import importlib
 import math
@@ -13,7 +14,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from fractions import Fraction
 from types import ModuleType
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 import attrs
 
@@ -39,7 +40,13 @@ __all__ = [
 
 # --- from _metrics_result.py ----------------------------------------
 
-RateStatus = Literal["GOOD", "BAD", "NONE"]
+
+class RateStatus(enum.StrEnum):
+    """A cancellation rate's verdict: ``GOOD`` below the target, ``BAD`` at or above it, ``NONE`` no order."""
+
+    GOOD = "GOOD"
+    BAD = "BAD"
+    NONE = "NONE"
 
 
 def rate_of(cancelled: int, total: int) -> Decimal:
@@ -118,7 +125,7 @@ class CancellationRateReport:
     cancelled: int
     total: int
     target: Decimal
-    status: RateStatus
+    status: RateStatus = attrs.field(converter=RateStatus)
     window_start: datetime
     window_end: datetime
     by_day: tuple[DayRate, ...]
@@ -149,7 +156,7 @@ class CancellationRateReport:
         amazon = "" if self.amazon_rate is None else f", amazon_rate={self.amazon_rate:.2%}"
         return (
             f"CancellationRateReport(rate={self.rate:.2%}, cancelled={self.cancelled}, total={self.total}, "
-            f"target={self.target:.2%}, status={self.status!r}, headroom={self.headroom}, "
+            f"target={self.target:.2%}, status='{self.status}', headroom={self.headroom}, "
             f"window={self.window_start.isoformat()}..{self.window_end.isoformat()}{amazon})"
         )
 

@@ -52,11 +52,15 @@ def test_mixed_batch_sends_one_feed_per_kind_and_reports_each_order(sim: Simulat
     ]
     batch = sim.client().cancel_orders(requests)
 
-    assert [o.order_id for o in batch] == [r.order_id for r in requests[:5]]
+    assert list(batch) == [r.order_id for r in requests]  # one outcome per order, in submission order
+    assert [o.order_id for o in batch.values()] == list(batch.keys())
+    assert all(r.order_id in batch for r in requests)
     assert all(batch[o.order_id].status is CancelStatus.CANCELLED for o in wholes)
     assert batch[open_units.order_id].status is CancelStatus.PARTIALLY_CANCELLED
     assert batch[partly.order_id].status is CancelStatus.PARTIALLY_CANCELLED
-    refused = {k: (type(e), getattr(e, "state", None)) for k, e in batch.errors.items()}
+    refused = {o.order_id: (type(o.error), getattr(o.error, "state", None)) for o in batch.refused}
+    assert {o.status for o in batch.refused} == {CancelStatus.REFUSED}
+    assert batch.failed == batch.refused
     assert refused == {
         shipped.order_id: (NotCancellableError, "SHIPPED"),
         amazon.order_id: (NotCancellableError, "AMAZON_FULFILLED"),
@@ -64,7 +68,8 @@ def test_mixed_batch_sends_one_feed_per_kind_and_reports_each_order(sim: Simulat
         partly_whole.order_id: (NotCancellableError, "PARTIALLY_SHIPPED"),
         "112-0000000-0000000": (NotFoundError, None),
     }
-    assert batch.counts == {"CANCELLED": 3, "PARTIALLY_CANCELLED": 2, "PREFLIGHT_REFUSED": 5}
+    assert batch.counts == {"CANCELLED": 3, "PARTIALLY_CANCELLED": 2, "REFUSED": 5}
+    assert repr(batch) == "10 orders: 3 cancelled, 2 partially cancelled, 5 refused"
     assert len(batch) == len(requests)
 
     assert len(batch.feed_ids) == 2
@@ -99,7 +104,7 @@ def test_rejections_in_the_processing_report_land_on_the_right_orders(sim: Simul
     client = sim.client()
     requests = [whole(o) for o in orders]
     submitted = client.cancel_orders(requests, wait=False)
-    assert {o.status for o in submitted} == {CancelStatus.SUBMITTED}
+    assert {o.status for o in submitted.values()} == {CancelStatus.SUBMITTED}
     late = orders[2]
     with sim.lock:
         order = sim.world.orders[late.order_id]
@@ -120,8 +125,8 @@ def test_exact_duplicates_are_sent_once(sim: Simulator) -> None:
     """The same request twice is one cancel: one message, one outcome, no error."""
     order, other = sim.add_order(), sim.add_order()
     batch = sim.client().cancel_orders([whole(order), whole(other), whole(order)])
-    assert batch.errors == {}
-    assert list(batch.outcomes) == [order.order_id, other.order_id]
+    assert batch.refused == []
+    assert list(batch) == [order.order_id, other.order_id]
     assert batch.counts == {"CANCELLED": 2}
     applied = [row for row in sim.world.ledger if row[2] == order.order_id]
     assert len(applied) == 1
@@ -133,9 +138,9 @@ def test_conflicting_duplicates_are_refused_and_not_sent(sim: Simulator) -> None
     batch = sim.client().cancel_orders(
         [whole(order), whole(other), whole(order, CancelReason.CUSTOMER_EXCHANGE), units(order, 0, 1)]
     )
-    assert list(batch.errors) == [order.order_id]
-    assert isinstance(batch.errors[order.order_id], InvalidInputError)
-    assert order.order_id not in batch.outcomes
+    assert [o.order_id for o in batch.refused] == [order.order_id]
+    assert batch[order.order_id].status is CancelStatus.REFUSED
+    assert isinstance(batch[order.order_id].error, InvalidInputError)
     assert batch[other.order_id].status is CancelStatus.CANCELLED
     assert sim.order(order.order_id).status == "Unshipped"
     assert len(batch) == 2
@@ -168,7 +173,7 @@ def test_large_batches_read_orders_the_search_does_not_return_one_by_one(sim: Si
     orders = [sim.add_order() for _ in range(40)]
     shipped = sim.add_order(status="Shipped")
     batch = sim.client().cancel_orders([whole(o) for o in [*orders, shipped]])
-    assert batch.counts == {"CANCELLED": 40, "PREFLIGHT_REFUSED": 1}
+    assert batch.counts == {"CANCELLED": 40, "REFUSED": 1}
     assert sim.request_counts["orders.getOrder"] == 1
 
 
@@ -188,6 +193,6 @@ def test_wait_false_batch_finishes_with_client_wait(sim: Simulator) -> None:
     orders = [sim.add_order() for _ in range(4)]
     client = sim.client()
     batch = client.cancel_orders([whole(o) for o in orders], wait=False)
-    done = [client.wait(o) for o in batch]
+    done = [client.wait(o) for o in batch.values()]
     assert {o.status for o in done} == {CancelStatus.CANCELLED}
     assert sim.request_counts["feeds.getFeedDocument"] == 1

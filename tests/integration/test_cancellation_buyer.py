@@ -115,7 +115,8 @@ def test_orders_without_a_buyer_request_are_refused(sim: Simulator) -> None:
     not_asked = sim.add_order()
     batch = sim.client().accept_buyer_cancellations([asked.order_id, not_asked.order_id])
     assert batch[asked.order_id].status is CancelStatus.CANCELLED
-    error = batch.errors[not_asked.order_id]
+    assert batch[not_asked.order_id].status is CancelStatus.REFUSED
+    error = batch[not_asked.order_id].error
     assert isinstance(error, NotCancellableError)
     assert error.state == "NO_BUYER_REQUEST"
     assert "cancellation rate" in (error.hint or "")
@@ -128,7 +129,7 @@ def test_a_request_for_some_items_only_is_refused_with_the_item_level_hint(sim: 
     with sim.lock:
         sim.world.orders[order.order_id].items[0].buyer_requested_cancel = True
     batch = sim.client().accept_buyer_cancellations([order.order_id])
-    error = batch.errors[order.order_id]
+    error = batch[order.order_id].error
     assert isinstance(error, NotCancellableError)
     assert error.state == "PARTIAL_BUYER_REQUEST"
     assert "items=" in (error.hint or "")
@@ -145,7 +146,7 @@ def test_a_forged_request_value_is_checked_against_amazon(sim: Simulator) -> Non
         marketplace_id=sim.marketplace_id,
     )
     batch = sim.client().accept_buyer_cancellations([forged])
-    assert order.order_id in batch.errors
+    assert batch[order.order_id].status is CancelStatus.REFUSED
     assert "feeds.createFeed" not in sim.request_counts
 
 

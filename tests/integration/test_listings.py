@@ -15,7 +15,7 @@ from sp_cancel._outcomes import ListingStatus
 from sp_cancel._runtime import Context, FeedRunner
 from sp_cancel.errors import InvalidInputError, NotCancellableError, NotFoundError
 from sp_cancel.journal import Journal
-from sp_cancel.testing import Scenario, Simulator
+from sp_cancel.testing import Lags, Scenario, Simulator
 
 MARKET = "ATVPDKIKX0DER"
 
@@ -59,8 +59,11 @@ def make_ctx(sim: Simulator, recorder: Recorder) -> Context:
 
 @pytest.fixture
 def sim() -> Simulator:
-    """A small seeded world (no scenario listings get in the way of ours)."""
-    return Simulator(seed=11, scenario=Scenario(orders=0, listings=4, mcf_orders=False, deals=False))
+    """A small seeded world (no scenario listings get in the way of ours); Amazon's lags at 0.
+
+    The lagging defaults are exercised in ``tests/integration/test_lags.py``.
+    """
+    return Simulator(seed=11, scenario=Scenario(orders=0, listings=4, mcf_orders=False, deals=False), lags=Lags.none())
 
 
 @pytest.fixture
@@ -238,18 +241,20 @@ def test_delete_listing_validates_before_any_call(ctx, recorder):
 
 
 def test_close_listings_one_feed_typed_outcomes(sim, ctx):
-    """MFN SKUs go out in one feed; FBA, unknown, duplicate and already-closed SKUs are sorted out first."""
+    """MFN SKUs go out in one feed; FBA and unknown SKUs are refused, a repeat merged, closed ones not sent."""
     for sku in ("B-1", "B-2", "B-3"):
         sim.add_listing(sku, quantity=9, lead_time_days=5)
     sim.add_listing("B-FBA", channel="FBA")
     sim.add_listing("B-ZERO", quantity=0)
     feeds_before = len(sim.world.feeds)
     batch = listing_items.close_listings(ctx, ["B-1", "B-2", "B-FBA", "B-404", "B-3", "B-1", "B-ZERO"], wait=True)
-    assert [o.sku for o in batch] == ["B-1", "B-2", "B-3", "B-ZERO"]
-    assert {o.status for o in batch} == {ListingStatus.ACCEPTED}
-    assert isinstance(batch.errors["B-FBA"], NotCancellableError)
-    assert isinstance(batch.errors["B-404"], NotFoundError)
-    assert isinstance(batch.errors["B-1"], InvalidInputError)
+    assert list(batch) == ["B-1", "B-2", "B-FBA", "B-404", "B-3", "B-ZERO"]
+    assert [o.sku for o in batch.succeeded] == ["B-1", "B-2", "B-3", "B-ZERO"]
+    assert {o.status for o in batch.succeeded} == {ListingStatus.ACCEPTED}
+    assert isinstance(batch["B-FBA"].error, NotCancellableError)
+    assert isinstance(batch["B-404"].error, NotFoundError)
+    assert batch.failed == batch.refused == [batch["B-FBA"], batch["B-404"]]
+    assert repr(batch) == "6 listings: 4 accepted, 2 refused"
     assert len(batch.feed_ids) == 1
     assert len(sim.world.feeds) == feeds_before + 1
     assert batch["B-ZERO"].feed_id is None
@@ -274,15 +279,15 @@ def test_close_listings_reads_twenty_skus_per_search(sim, ctx, recorder):
     assert [len(r.url.params["identifiers"].split(",")) for r in searches] == [20, 20, 5]
     assert {r.url.params["identifiersType"] for r in searches} == {"SKU"}
     assert {r.url.params["pageSize"] for r in searches} == {"20"}
-    assert [o.sku for o in batch] == [*skus, "S-ZERO"]
-    assert {o.status for o in batch} == {ListingStatus.ACCEPTED}
+    assert [o.sku for o in batch.succeeded] == [*skus, "S-ZERO"]
+    assert {o.status for o in batch.succeeded} == {ListingStatus.ACCEPTED}
     assert batch["S-ZERO"].feed_id is None
-    assert isinstance(batch.errors["S-FBA"], NotCancellableError)
-    missing = batch.errors["S-404"]
+    assert isinstance(batch["S-FBA"].error, NotCancellableError)
+    missing = batch["S-404"].error
     assert isinstance(missing, NotFoundError)
     assert missing.status == 404
     assert "S-404" in str(missing)
-    assert list(batch.errors) == ["S-FBA", "S-404"]
+    assert [o.sku for o in batch.refused] == ["S-FBA", "S-404"]
     assert len(batch.feed_ids) == 1
     assert all(fa(sim, sku)[0]["quantity"] == 0 for sku in skus)
 
@@ -309,9 +314,9 @@ def test_close_listings_reads_a_sku_with_a_comma_alone(sim, ctx):
     batch = listing_items.close_listings(ctx, ["CM-1", "CM,2", "CM,404"], wait=True)
     assert sim.request_counts["listings.searchListingsItems"] == 1
     assert sim.request_counts["listings.getListingsItem"] == 2
-    assert [o.sku for o in batch] == ["CM-1", "CM,2"]
-    assert {o.status for o in batch} == {ListingStatus.ACCEPTED}
-    assert isinstance(batch.errors["CM,404"], NotFoundError)
+    assert [o.sku for o in batch.succeeded] == ["CM-1", "CM,2"]
+    assert {o.status for o in batch.succeeded} == {ListingStatus.ACCEPTED}
+    assert isinstance(batch["CM,404"].error, NotFoundError)
 
 
 @pytest.mark.parametrize("skus", [[], "B-1", ["ok", "Z" * 41], ["ok", ""]])

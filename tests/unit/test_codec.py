@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
+
 from sp_cancel import (
     BatchOutcome,
     CancelOutcome,
@@ -77,20 +79,35 @@ def test_listing_outcome_round_trip() -> None:
 
 
 def test_batch_outcome_counts_records_and_html() -> None:
-    """A batch splits outcomes, counts statuses including pre-flight refusals, and renders a table."""
+    """A batch is a mapping of one outcome per key, refusals included; it counts, splits and renders a table."""
     ok = CancelOutcome(order_id="a", status=CancelStatus.CANCELLED, reason=CancelReason.NO_INVENTORY, feed_id="1")
     bad = CancelOutcome(
         order_id="b", status=CancelStatus.REJECTED, reason=CancelReason.NO_INVENTORY, messages=(MESSAGE,)
     )
-    refused = NotCancellableError("shipped", target_id="c", state="SHIPPED")
-    batch = BatchOutcome(outcomes={"a": ok, "b": bad}, errors={"c": refused}, feed_ids=("1",))
+    error = NotCancellableError("shipped", target_id="c", state="SHIPPED")
+    refused = CancelOutcome(order_id="c", status="REFUSED", reason=CancelReason.NO_INVENTORY, error=error)
+    batch = BatchOutcome(outcomes={"a": ok, "b": bad, "c": refused}, feed_ids=("1",))
     assert batch.succeeded == [ok]
-    assert batch.failed == [bad]
-    assert batch.counts == {"CANCELLED": 1, "REJECTED": 1, "PREFLIGHT_REFUSED": 1}
-    assert len(batch) == 3
+    assert batch.failed == [bad, refused]
+    assert batch.refused == [refused]
+    assert batch.counts == {"CANCELLED": 1, "REJECTED": 1, "REFUSED": 1}
+    assert len(batch) == len(list(batch)) == len(batch.keys()) == 3
+    assert "c" in batch
+    assert "z" not in batch
     assert batch["b"] is bad
-    assert [r["status"] for r in batch.to_records()] == ["CANCELLED", "REJECTED", "PREFLIGHT_REFUSED"]
+    assert dict(batch.items()) == {"a": ok, "b": bad, "c": refused}
+    assert [r["status"] for r in batch.to_records()] == ["CANCELLED", "REJECTED", "REFUSED"]
+    assert batch.to_records()[2]["messages"] == "NotCancellableError: shipped"
     html = batch._repr_html_()
     assert "<table>" in html
     assert "18028: not found" in html
-    assert "PREFLIGHT_REFUSED=1" in repr(batch)
+    assert repr(batch) == "3 orders: 1 cancelled, 1 rejected, 1 refused"
+
+
+def test_batch_errors_is_deprecated_but_still_answers() -> None:
+    """batch.errors (before refusals were outcomes) warns and returns the refusal errors by key."""
+    error = NotCancellableError("shipped", target_id="c", state="SHIPPED")
+    refused = CancelOutcome(order_id="c", status="REFUSED", reason=CancelReason.NO_INVENTORY, error=error)
+    batch = BatchOutcome(outcomes={"c": refused})
+    with pytest.warns(DeprecationWarning, match="BatchOutcome.errors"):
+        assert batch.errors == {"c": error}
