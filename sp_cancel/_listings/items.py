@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 import sp_cancel._events as events
 from sp_cancel._listings.feed import close_listings, refresh_listing_close, resume_listing_closes
-from sp_cancel._listings.view import check_closable, issues_from_json, read_listing
+from sp_cancel._listings.view import check_closable, issues_from_json, read_back_closed, read_listing
 from sp_cancel._outcomes import ListingOutcome, ListingStatus
 from sp_cancel.errors import NotFoundError, OutcomeUnknownError
 from sp_cancel.feeds.listings import close_listing_patch
@@ -81,12 +81,14 @@ def close_listing(ctx: Context, sku: str) -> ListingOutcome:
             marketplace_ids=[ctx.marketplace_id],
         )
     except OutcomeUnknownError:
-        # The patch may or may not have reached Amazon; it is harmless to repeat, but look first.
-        if read_listing(ctx, sku).closed:
+        # The patch may or may not have reached Amazon; it is harmless to repeat, but look first. Amazon
+        # applies an accepted patch with a delay, so read back a few times before giving up.
+        closed, seen = read_back_closed(ctx, [sku])[sku]
+        if closed:
             return ListingOutcome(
                 sku=sku,
                 status=ListingStatus.ACCEPTED,
-                detail=f"Amazon's answer was lost; the quantity reads back as 0{note}",
+                detail=f"Amazon's answer was lost; {seen}{note}",
             )
         raise
     data = response.data or {}

@@ -21,11 +21,13 @@ __all__ = [
     "DEFAULT_CHANNEL",
     "FALLBACK_PRODUCT_TYPE",
     "FBA_HINT",
+    "READ_BACK_PAUSES",
     "SEARCH_BATCH",
     "ListingView",
     "check_closable",
     "issues_from_json",
     "listing_view",
+    "read_back_closed",
     "read_listing",
     "read_listings",
 ]
@@ -36,6 +38,9 @@ FALLBACK_PRODUCT_TYPE: Final = "PRODUCT"
 _READ_DATA: Final = ("summaries", "attributes", "fulfillmentAvailability")
 # searchListingsItems: "identifiers" has maxItems 20 and "pageSize" maximum 20 (listingsItems_2021-08-01 model).
 SEARCH_BATCH: Final = 20
+# Pauses between read-backs of a close Amazon accepted but may not have applied yet (it applies listings
+# submissions asynchronously): 4 more reads over 2 minutes of the injected clock.
+READ_BACK_PAUSES: Final = (10.0, 20.0, 30.0, 60.0)
 _SEVERITIES: Final = frozenset({"ERROR", "WARNING", "INFO"})
 FBA_HINT: Final = (
     "Amazon sets the quantity of an FBA offer from the fulfillment-center stock, so it cannot be set to 0. "
@@ -186,6 +191,35 @@ def read_listings(ctx: Context, skus: Iterable[str]) -> dict[str, ListingView | 
             except NotFoundError as exc:
                 found[sku] = exc
     return found
+
+
+def read_back_closed(ctx: Context, skus: Iterable[str]) -> dict[str, tuple[bool, str]]:
+    """Read ``skus`` back until each shows its seller-fulfilled quantity at 0, or :data:`READ_BACK_PAUSES` run out.
+
+    Amazon applies an accepted listings submission (a patch, a listings feed's message) asynchronously,
+    seconds to minutes after accepting it; a read at once can still show the old quantity. So a SKU that
+    does not read back closed is read again after each pause (about two minutes in all) before the
+    answer is "not closed". Returns ``sku -> (closed, what was seen)``.
+    """
+    wanted = list(dict.fromkeys(skus))
+    seen: dict[str, tuple[bool, str]] = {}
+    waited = 0.0
+    for pause in (0.0, *READ_BACK_PAUSES):
+        open_skus = [sku for sku in wanted if not seen.get(sku, (False, ""))[0]]
+        if not open_skus:
+            break
+        if pause:
+            ctx.sleep(pause)
+            waited += pause
+        when = f" ({waited:.0f} s after the first read)" if waited else ""
+        for sku, view in read_listings(ctx, open_skus).items():
+            if isinstance(view, NotFoundError):
+                seen[sku] = (False, "the listing could not be read back (404)")
+            elif view.closed:
+                seen[sku] = (True, f"the quantity reads back as 0{when}")
+            else:
+                seen[sku] = (False, f"the quantity does not read back as 0{when}")
+    return seen
 
 
 def check_closable(view: ListingView) -> None:

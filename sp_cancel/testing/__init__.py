@@ -39,9 +39,10 @@ from sp_cancel.testing._sim.faults import FaultRule, load_rules, parse_rules
 from sp_cancel.testing._sim.markets import resolve_market
 from sp_cancel.testing._sim.observe import Exchange, Observer, observe_all
 from sp_cancel.testing._sim.seed import Scenario, add_deal, add_listing, add_mcf_order, add_order, populate
+from sp_cancel.testing._sim.timing import Lags
 from sp_cancel.testing._sim.world import SimDeal, SimListing, SimMcfOrder, SimOrder, V0Status, World
 
-__all__ = ["Exchange", "FakeClock", "Scenario", "Simulator", "SimulatorCredentials", "observe_all"]
+__all__ = ["Exchange", "FakeClock", "Lags", "Scenario", "Simulator", "SimulatorCredentials", "observe_all"]
 
 # The API modules a simulator serves, in routing order (each has ``register``, some a ``tick`` hook).
 _API_MODULES: Final = (lwa, orders, listings, fba, promotions, reports, finances, feeds)
@@ -75,6 +76,15 @@ class Simulator:
         scenario: the full :class:`Scenario` (``None``: ``Scenario(orders=orders)``).
         cancel_rate_key: ``"prefulfillmentCancelRate"`` makes the seller performance report use the
             schema example's alternate property name.
+        lags: Amazon's eventual-consistency delays (:class:`Lags`: ``getFeeds`` listing, listing patches
+            and deletes taking effect, Finances posting, report time). The default is Amazon-like;
+            ``Lags.none()`` makes everything visible at once.
+        clock_skew: seconds the simulator's clock runs ahead of the client's (negative: behind). The client
+            gets ``clock`` (:attr:`client_clock`); the simulator reads it plus the skew (:attr:`clock`).
+        latency: one-way network latency in seconds of the in-process transport (passes on the shared
+            clock before the simulator answers and again before the client reads the answer).
+        omit_optional: probability (seeded) that each optional field of an order answer is left out,
+            as Amazon may (``0`` sends every field the simulator knows).
     """
 
     def __init__(  # noqa: PLR0917 - the documented constructor
@@ -90,6 +100,10 @@ class Simulator:
         *,
         scenario: Scenario | None = None,
         cancel_rate_key: CancelRateKey = "preFulfillmentCancellationRate",
+        lags: Lags | None = None,
+        clock_skew: float = 0.0,
+        latency: float = 0.0,
+        omit_optional: float = 0.0,
     ) -> None:
         market = resolve_market(marketplace)
         self._core = SimulatorCore(
@@ -101,7 +115,11 @@ class Simulator:
             credentials=credentials,
             faults=_rules(faults),
             cancel_rate_key=cancel_rate_key,
+            lags=lags,
+            clock_skew=clock_skew,
+            latency=latency,
         )
+        self._core.omit_optional = omit_optional
         for module in _API_MODULES:
             self._core.register(module)
         populate(self._core, scenario or Scenario(orders=orders))
@@ -111,8 +129,18 @@ class Simulator:
 
     @property
     def clock(self) -> Clock:
-        """The simulator's clock (a :class:`FakeClock` unless another was given)."""
+        """The simulator's clock (the client's clock plus ``clock_skew``; a :class:`FakeClock` by default)."""
         return self._core.clock
+
+    @property
+    def client_clock(self) -> Clock:
+        """The client's clock: what :meth:`client` wires in (equal to :attr:`clock` without a skew)."""
+        return self._core.client_clock
+
+    @property
+    def lags(self) -> Lags:
+        """The eventual-consistency delays this simulator applies (see :class:`Lags`)."""
+        return self._core.lags
 
     @property
     def request_counts(self) -> Mapping[str, int]:
@@ -185,7 +213,7 @@ class Simulator:
             "token_url": self.token_url,
             "journal": ":memory:",
             "transport": self.transport(),
-            "clock": self.clock,
+            "clock": self._core.client_clock,
             "sleep": self._core.pass_time,
         }
         kwargs.update(overrides)

@@ -54,7 +54,10 @@ class DropConnectionError(Exception):
 
 
 class SimTransport(httpx.BaseTransport):
-    """An in-process httpx transport: no sockets; faults become httpx exceptions, delays advance the clock."""
+    """An in-process httpx transport: no sockets; faults become httpx exceptions, delays advance the clock.
+
+    ``sim.latency`` (one way) passes before the simulator answers and again before the client reads it.
+    """
 
     def __init__(self, sim: SimulatorCore) -> None:
         """Serve requests from ``sim``."""
@@ -72,7 +75,9 @@ class SimTransport(httpx.BaseTransport):
             headers={k.lower(): v for k, v in request.headers.items()},
             body=body,
         )
+        self._sim.pass_time(self._sim.latency)  # the request travels to Amazon
         response = dispatch(self._sim, sim_request)
+        self._sim.pass_time(self._sim.latency)  # and the answer back
         timeouts = request.extensions.get("timeout") or {}
         read_timeout = timeouts.get("read") if isinstance(timeouts, dict) else None
         if response.delay > 0:

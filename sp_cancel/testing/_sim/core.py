@@ -43,7 +43,7 @@ from sp_cancel.clock import Clock, FakeClock, system_sleep, utc
 from sp_cancel.testing._sim.faults import AFTER_COMMIT, FaultPlan, FaultRule
 from sp_cancel.testing._sim.markets import MARKETS
 from sp_cancel.testing._sim.observe import Exchange, Observer, has_observers, next_serial, notify
-from sp_cancel.testing._sim.plans import USAGE_PLANS
+from sp_cancel.testing._sim.plans import DECLARES_401, USAGE_PLANS
 from sp_cancel.testing._sim.timing import Lags, SkewedClock
 from sp_cancel.testing._sim.world import World
 
@@ -509,13 +509,14 @@ def _after_commit(kind: str) -> SimResponse:
     return _fault_response(str(status)) or error_response(status, "InternalFailure", "Internal error.", "")
 
 
-def _token_rejection(sim: SimulatorCore, token: str | None) -> SimResponse:
+def _token_rejection(sim: SimulatorCore, token: str | None, operation: str) -> SimResponse:
     """Amazon's 401 for a missing token, else its 403.
 
-    The models: 401 for a "malformed or missing" token; 403 "expired" for a token it issued whose time is
+    The models: 401 for a "malformed or missing" token (where the operation declares 401; the others
+    declare only 403, which a missing token then gets); 403 "expired" for a token it issued whose time is
     up, "denied" for anything else.
     """
-    if not token:
+    if not token and operation in DECLARES_401:
         return error_response(401, "Unauthorized", "The request has no access token (x-amz-access-token).", "")
     if token and token in sim.access_tokens and not sim.authorization_revoked:
         return error_response(403, "Unauthorized", "The security token included in the request is expired", "")
@@ -532,7 +533,8 @@ def _auth_check(sim: SimulatorCore, request: SimRequest, fault: FaultRule | None
         sim.access_tokens[token] = sim.now()
     if request.path.startswith(_OPEN_PREFIXES) or sim.token_valid(token):
         return None
-    rejected = _token_rejection(sim, token)
+    found = sim.router.match(request.method, request.path)
+    rejected = _token_rejection(sim, token, found[0].operation if found is not None else "")
     rejected.fault = fault.fault if fault is not None else ""
     return rejected
 

@@ -11,6 +11,11 @@ Routes (operation keys for usage plans in brackets)::
     GET    /feeds/2021-06-30/documents/{feedDocumentId} [feeds.getFeedDocument]     200 FeedDocument
     GET    /_sim/documents/{documentId}                 []  the presigned download
 
+Presigned URLs (upload and download) carry ``X-Amz-Date``/``X-Amz-Expires`` and are refused (S3's
+403 XML) without them or 5 minutes after signing. ``createFeedDocument`` refuses a ``contentType`` that
+is not a media type; ``createFeed`` refuses an unknown marketplace id. ``getFeeds`` lists a feed only
+``sim.feed_listing_lag`` after it was created (``Lags.feed_listing``; ``getFeed`` by id sees it at once).
+
 Lifecycle (driven by :func:`tick`, which the core calls before every request):
 ``IN_QUEUE`` for ``queue_seconds / scale``, then ``IN_PROGRESS`` for
 ``(base_seconds + per_message_seconds * messages) / scale``; at that moment
@@ -38,6 +43,7 @@ import binascii
 import gzip
 import hashlib
 import json
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
@@ -45,6 +51,7 @@ from urllib.parse import quote
 
 from sp_cancel.testing._sim.core import FeedSim, Router, SimRequest, SimResponse, error_response
 from sp_cancel.testing._sim.listings_feeds import LISTINGS_FEED, process_listings_feed
+from sp_cancel.testing._sim.markets import MARKETS
 from sp_cancel.testing._sim.order_feeds import ACK_FEED, ADJ_FEED, process_order_feed
 from sp_cancel.testing._sim.world import SimFeed, SimFeedDocument
 
@@ -67,6 +74,9 @@ INPUT_DOCUMENT_LIFETIME: Final = timedelta(days=2)  # [D submit-a-feed]
 FEED_RETENTION: Final = timedelta(days=90)  # [M]
 LISTINGS_FEED_LIMIT: Final = 5  # per 5 minutes [D listings-feed-type-values, changelog 2025-05-06]
 LISTINGS_FEED_WINDOW: Final = timedelta(minutes=5)
+# A media type: type/subtype with optional ;parameter=value pairs (RFC 9110 §8.3.1).
+MEDIA_TYPE: Final = re.compile(r"^[\w.+-]+/[\w.+-]+(\s*;\s*[\w.+-]+=(\"[^\"]*\"|[\w.+-]+))*$")
+KNOWN_MARKETPLACES: Final = frozenset(m.marketplace_id for m in MARKETS.values())
 
 
 def _bad(message: str) -> SimResponse:
@@ -92,6 +102,26 @@ def _s3_error(code: str, message: str) -> SimResponse:
     return SimResponse(status=403, raw=body, headers={"Content-Type": "application/xml"})
 
 
+def _presigned(sim: FeedSim, document_id: str, extra: str = "") -> str:
+    """A presigned S3-style URL for ``document_id``, signed now and valid :data:`URL_LIFETIME`."""
+    query = f"X-Amz-Date={sim.now().strftime('%Y%m%dT%H%M%SZ')}&X-Amz-Expires={int(URL_LIFETIME.total_seconds())}"
+    return f"{sim.base_url}/_sim/documents/{quote(document_id)}?{query}{extra}"
+
+
+def _url_problem(sim: FeedSim, request: SimRequest) -> SimResponse | None:
+    """S3's refusal of a presigned URL that is unsigned, badly signed or expired (every URL expires)."""
+    signed_at = request.one("X-Amz-Date")
+    if signed_at is None:
+        return _s3_error("AccessDenied", "Query-string authentication requires the X-Amz-Date parameter")
+    try:
+        issued = datetime.strptime(signed_at, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+    except ValueError:
+        return _s3_error("AccessDenied", "Access Denied")
+    if sim.now() - issued > URL_LIFETIME:
+        return _s3_error("AccessDenied", "Request has expired")
+    return None
+
+
 def _create_feed_document(sim: FeedSim, request: SimRequest) -> SimResponse:
     try:
         body = request.json()
@@ -100,15 +130,20 @@ def _create_feed_document(sim: FeedSim, request: SimRequest) -> SimResponse:
     content_type = body.get("contentType") if isinstance(body, dict) else None
     if not isinstance(content_type, str) or not content_type:
         return _bad("contentType is required.")
+    if not MEDIA_TYPE.match(content_type):
+        return _bad(f"contentType {content_type!r} is not a media type (type/subtype[; parameter=value]).")
     document_id = sim.new_id("feedDocument")
     sim.world.documents[document_id] = SimFeedDocument(document_id, content_type, sim.now())
-    return SimResponse(201, {"feedDocumentId": document_id, "url": f"{sim.base_url}/_sim/documents/{document_id}"})
+    return SimResponse(201, {"feedDocumentId": document_id, "url": _presigned(sim, document_id)})
 
 
 def _upload(sim: FeedSim, request: SimRequest) -> SimResponse:
     document = sim.world.documents.get(request.path_params["documentId"])
     if document is None or document.compression is not None:
         return _s3_error("AccessDenied", "Access Denied")
+    expired = _url_problem(sim, request)
+    if expired is not None:
+        return expired
     if sim.now() - document.created_at > URL_LIFETIME:
         return _s3_error("AccessDenied", "Request has expired")
     if request.headers.get("content-type") != document.content_type:
@@ -127,14 +162,10 @@ def _get_feed_document(sim: FeedSim, request: SimRequest) -> SimResponse:
     document = sim.world.documents.get(document_id)
     if document is None:
         return _not_found(f"Feed document {document_id} not found.")
-    now = sim.now()
-    query = f"X-Amz-Date={now.strftime('%Y%m%dT%H%M%SZ')}&X-Amz-Expires={int(URL_LIFETIME.total_seconds())}"
+    extra = ""
     if (request.one("enableContentEncodingUrlHeader") or "").lower() == "true" and document.compression:
-        query += "&response-content-encoding=gzip"
-    body: dict[str, Any] = {
-        "feedDocumentId": document_id,
-        "url": f"{sim.base_url}/_sim/documents/{quote(document_id)}?{query}",
-    }
+        extra = "&response-content-encoding=gzip"
+    body: dict[str, Any] = {"feedDocumentId": document_id, "url": _presigned(sim, document_id, extra)}
     if document.compression is not None:
         body["compressionAlgorithm"] = document.compression
     return SimResponse(200, body)
@@ -144,14 +175,9 @@ def _download(sim: FeedSim, request: SimRequest) -> SimResponse:
     document = sim.world.documents.get(request.path_params["documentId"])
     if document is None or document.content is None:
         return _s3_error("AccessDenied", "Access Denied")
-    signed_at = request.one("X-Amz-Date")
-    if signed_at is not None:
-        try:
-            issued = datetime.strptime(signed_at, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
-        except ValueError:
-            return _s3_error("AccessDenied", "Access Denied")
-        if sim.now() - issued > URL_LIFETIME:
-            return _s3_error("AccessDenied", "Request has expired")
+    expired = _url_problem(sim, request)
+    if expired is not None:
+        return expired
     headers = {"Content-Type": document.content_type}
     if request.one("response-content-encoding") == "gzip":
         headers["Content-Encoding"] = "gzip"
@@ -207,6 +233,9 @@ def _create_feed(sim: FeedSim, request: SimRequest) -> SimResponse:  # noqa: C90
         or not all(isinstance(m, str) and m for m in marketplace_ids)
     ):
         return _bad("marketplaceIds must contain from 1 to 25 marketplace identifiers.")
+    unknown = [m for m in marketplace_ids if m not in KNOWN_MARKETPLACES]
+    if unknown:
+        return _bad(f"Invalid marketplaceIds: {', '.join(unknown)}.")
     if not isinstance(document_id, str) or not document_id:
         return _bad("inputFeedDocumentId is required.")
     if options is not None and (not isinstance(options, dict) or not all(isinstance(v, str) for v in options.values())):
@@ -317,10 +346,12 @@ def _get_feeds(sim: FeedSim, request: SimRequest) -> SimResponse:
         return query
     since, until = _parse_time(query["cs"]), _parse_time(query["cu"])
     types, statuses, marketplaces = set(query["t"]), set(query["s"]), set(query["m"])
+    listed_before = sim.now() - sim.feed_listing_lag  # getFeeds lists a new feed only after a lag
     matching = [
         f
         for f in sim.world.feeds.values()
-        if f.feed_type in types
+        if f.created_at <= listed_before
+        and f.feed_type in types
         and (not statuses or f.status in statuses)
         and (not marketplaces or marketplaces & set(f.marketplace_ids))
         and since <= f.created_at <= until

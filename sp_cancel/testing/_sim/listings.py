@@ -14,7 +14,8 @@ fields it does not mention (``lead_time_to_ship_max_days``, ``restock_date``);
 entries of the other fulfillment family (FBA vs merchant) are kept, so a
 replace with an FBA code *adds* an entry (GH #2061). A seller cannot set the
 quantity of an FBA (``AMAZON_*``) entry. Any ERROR issue rejects the whole
-submission (nothing is applied).
+submission (nothing is applied). An accepted patch takes effect ``sim.listing_patch_delay`` later
+(``Lags.listing_patch``), as Amazon applies listings submissions asynchronously.
 """
 
 from __future__ import annotations
@@ -211,16 +212,43 @@ def listing_status(attributes: dict[str, object]) -> list[str]:
     return ["BUYABLE", "DISCOVERABLE"] if buyable else ["DISCOVERABLE"]
 
 
+def _latest(listing: SimListing) -> SimListing:
+    """``listing`` as it will be once every accepted patch is in effect (what the next patch applies to)."""
+    if not listing.pending:
+        return listing
+    return _with_attributes(listing, listing.pending[-1][1])
+
+
+def _with_attributes(listing: SimListing, attributes: dict[str, object]) -> SimListing:
+    later = copy.copy(listing)
+    later.attributes = attributes
+    return later
+
+
+def _settle(listing: SimListing, now: datetime) -> None:
+    """Put into effect the accepted patches whose time has come."""
+    while listing.pending and listing.pending[0][0] <= now:
+        at, attributes = listing.pending.pop(0)
+        listing.attributes = attributes
+        listing.status = listing_status(attributes)
+        listing.last_updated = at
+
+
 def apply_listing_patches(
     sim: SimulatorCore, listing: SimListing, product_type: str, patches: list[dict[str, Any]]
 ) -> list[dict[str, Any]]:
-    """Apply ``patches`` to ``listing`` unless an ERROR issue arises; return the issues (empty = accepted)."""
-    attributes, issues = plan_listing_patches(listing, product_type, patches)
+    """Accept ``patches`` unless an ERROR issue arises; return the issues (empty = accepted).
+
+    Like Amazon, an accepted patch takes effect later: ``sim.listing_patch_delay`` after it was accepted
+    (``Lags.listing_patch``; at once when 0). Until then reads show the attributes as they were.
+    """
+    now = sim.now()
+    _settle(listing, now)
+    attributes, issues = plan_listing_patches(_latest(listing), product_type, patches)
     if any(i["severity"] == "ERROR" for i in issues):
         return issues
-    listing.attributes = attributes
-    listing.status = listing_status(attributes)
-    listing.last_updated = sim.now()
+    listing.pending.append((now + sim.listing_patch_delay, attributes))
+    _settle(listing, now)
     return issues
 
 
@@ -250,6 +278,7 @@ def visible_listing(sim: SimulatorCore, sku: str, marketplace_id: str) -> SimLis
     if _gone(sim, listing, sim.now()):
         del sim.world.listings[(sku, marketplace_id)]
         return None
+    _settle(listing, sim.now())
     return listing
 
 
@@ -293,6 +322,8 @@ def _common(sim: SimulatorCore, request: SimRequest, allowed: frozenset[str]) ->
     marketplaces = request.many("marketplaceIds")
     if len(marketplaces) != 1:
         return _bad_request("Exactly one value is required for the 'marketplaceIds' parameter.")
+    if not sim.marketplace_known(marketplaces[0]):
+        return error_response(400, "BAD_REQUEST", "Invalid input", "Invalid input")  # Amazon's sandbox answer
     included = set(request.many("includedData"))
     if included - allowed:
         return _bad_request(f"Invalid 'includedData' value(s): {', '.join(sorted(included - allowed))}.")

@@ -358,7 +358,7 @@ def _window(  # noqa: C901, PLR0911 - one answer per documented rule
     return (created if created_after else updated), after, before
 
 
-def search_orders(sim: SimulatorCore, request: SimRequest) -> SimResponse:  # noqa: C901, PLR0911 - one validation per rule
+def search_orders(sim: SimulatorCore, request: SimRequest) -> SimResponse:  # noqa: C901, PLR0911, PLR0912 - one validation per rule
     """``GET /orders/2026-01-01/orders``."""
     window = _window(sim, request)
     if isinstance(window, SimResponse):
@@ -376,6 +376,9 @@ def search_orders(sim: SimulatorCore, request: SimRequest) -> SimResponse:  # no
     marketplaces = set(request.many("marketplaceIds"))
     if len(marketplaces) > 50:
         return invalid_input("marketplaceIds accepts at most 50 values.")
+    unknown = sorted(m for m in marketplaces if not sim.marketplace_known(m))
+    if unknown:
+        return invalid_input(f"Invalid marketplaceIds: {', '.join(unknown)}.")
     size_text = request.one("maxResultsPerPage") or "100"
     if not size_text.isdigit() or not 1 <= int(size_text) <= 100:
         return invalid_input("maxResultsPerPage must be between 1 and 100.")
@@ -503,6 +506,8 @@ def get_orders_v0(sim: SimulatorCore, request: SimRequest) -> SimResponse:  # no
     marketplaces = set(request.many("MarketplaceIds") or q.many("MarketplaceIds"))
     if not marketplaces:
         return invalid_input("MarketplaceIds is required.")
+    if len(marketplaces) > 50 or not all(sim.marketplace_known(m) for m in marketplaces):
+        return invalid_input("Invalid Input")
     created_after, updated_after = q.one("CreatedAfter"), q.one("LastUpdatedAfter")
     if (created_after is None) == (updated_after is None):
         return invalid_input("Either CreatedAfter or LastUpdatedAfter must be specified, not both.")

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Final
 
-__all__ = ["USAGE_PLANS"]
+__all__ = ["DECLARES_401", "USAGE_PLANS"]
 
 USAGE_PLANS: Final[dict[str, tuple[float, int]]] = {
     # Orders 2026-01-01 [M orders_2026-01-01.json]; cancelOrder from the withdrawn model [MH]
@@ -53,3 +53,25 @@ USAGE_PLANS: Final[dict[str, tuple[float, int]]] = {
     # Finances v0 [M financesV0.json]
     "finances.listFinancialEventsByOrderId": (0.5, 30),
 }
+
+# Operations whose model declares a 401 answer ("malformed or missing token"); the others declare only 403, so
+# a missing token gets 403 there (Amazon's models, checked by the suite's contract test).
+DECLARES_401: Final = frozenset(
+    {
+        "orders.cancelOrder",  # the withdrawn model's error list (facts §3.2)
+        "feeds.createFeed",
+        "feeds.getFeed",
+        "feeds.getFeeds",
+        "feeds.cancelFeed",
+        "feeds.getFeedDocument",
+        "reports.createReport",
+        "reports.getReport",
+        "reports.getReportDocument",
+        "fbaOutbound.getFulfillmentOrder",
+        "fbaOutbound.cancelFulfillmentOrder",
+        "fbaOutbound.submitFulfillmentOrderStatusUpdate",
+        "fbaOutbound2026.getOrder",
+        "fbaOutbound2026.cancelOrder",
+        "fbaOutbound2026.updateOrderStatus",
+    }
+)

@@ -354,6 +354,9 @@ def create_report(sim: SimulatorCore, request: SimRequest) -> SimResponse:  # no
     marketplaces = body.get("marketplaceIds")
     if not isinstance(marketplaces, list) or not 1 <= len(marketplaces) <= 25:
         return invalid_input("marketplaceIds must hold 1 to 25 marketplace ids.")
+    unknown = [str(m) for m in marketplaces if not sim.marketplace_known(str(m))]
+    if unknown:
+        return invalid_input(f"Invalid marketplaceIds: {', '.join(unknown)}.")
     start_text, end_text = body.get("dataStartTime"), body.get("dataEndTime")
     start, end = parse_iso(start_text), parse_iso(end_text)
     if (start_text and start is None) or (end_text and end is None):

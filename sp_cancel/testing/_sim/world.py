@@ -126,6 +126,8 @@ class SimListing:
     last_updated: datetime | None = None
     deleted_at: datetime | None = None  # delete accepted; gone from reads after a short delay
     delete_ignored: bool = False  # Amazon's known case: the delete is accepted but never takes effect
+    # Accepted patches not yet in effect: (when it takes effect, the attributes from then on), oldest first.
+    pending: list[tuple[datetime, dict[str, object]]] = field(default_factory=list)
 
 
 @dataclass

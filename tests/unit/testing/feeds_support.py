@@ -51,6 +51,7 @@ class StubSim:
         self.scale = scale
         self.feed_timing = FeedTiming()
         self.refund_posting_delay = timedelta(hours=2)
+        self.feed_listing_lag = timedelta(0)
         self._faults = list(faults)
         self._ids = itertools.count(50_000_000_001)
         self.router = Router()

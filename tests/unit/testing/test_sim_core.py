@@ -20,14 +20,16 @@ def sim() -> Simulator:
     return Simulator(seed=3, orders=20)
 
 
-def test_missing_and_expired_tokens_are_403(sim: Simulator) -> None:
-    """No token, an unknown token, or one older than an hour on the sim clock all answer 403 Unauthorized."""
+def test_a_missing_token_is_401_unknown_and_expired_tokens_are_403(sim: Simulator) -> None:
+    """The models: 401 for a missing token where declared (else 403); 403 for an unknown or hour-old token."""
     order_id = next(iter(sim.world.orders))
     with httpx.Client(transport=sim.transport(), base_url=sim.base_url) as http:
         missing = http.get(f"/orders/v0/orders/{order_id}")
-        assert missing.status_code == 403
+        assert missing.status_code == 403  # ordersV0 declares no 401
         assert missing.json()["errors"][0]["code"] == "Unauthorized"
-        assert missing.json()["errors"][0]["message"] == "Access to requested resource is denied."
+        assert http.get("/feeds/2021-06-30/feeds/123").status_code == 401  # the Feeds model declares it
+        denied = http.get(f"/orders/v0/orders/{order_id}", headers={"x-amz-access-token": "nope"})
+        assert denied.json()["errors"][0]["message"] == "Access to requested resource is denied."
         assert http.get(f"/orders/v0/orders/{order_id}", headers={"x-amz-access-token": "nope"}).status_code == 403
     http = _api(sim)
     assert http.get(f"/orders/v0/orders/{order_id}").status_code == 200

@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 import pytest
 
-from sp_cancel.testing import Simulator
+from sp_cancel.testing import Lags, Simulator
 from sp_cancel.testing._sim.listings import apply_listing_patches, delete_listing
 
 FA = "/attributes/fulfillment_availability"
@@ -22,7 +22,7 @@ def _api(sim: Simulator) -> httpx.Client:
 @pytest.fixture
 def sim() -> Simulator:
     """A simulator with one MFN and one FBA test listing."""
-    simulator = Simulator(seed=2, orders=0)
+    simulator = Simulator(seed=2, orders=0, lags=Lags(listing_patch=0.0))
     simulator.add_listing("T-MFN", quantity=7, lead_time_days=4, restock_date="2027-02-01")
     simulator.add_listing("T-FBA", channel="FBA", quantity=30)
     return simulator

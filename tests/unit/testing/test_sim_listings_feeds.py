@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from feeds_support import LISTINGS, MARKETPLACE, SELLER, START, StubSim, add_listing, contracts_dir
 
+from sp_cancel.testing import Lags
 from sp_cancel.testing._sim.core import SimulatorCore
 from sp_cancel.testing._sim.listings_feeds import process_listings_feed, validate_message
 from sp_cancel.testing._sim.world import SimFeed, SimListing
@@ -315,7 +316,7 @@ def test_fatal_selection_skips_messages() -> None:
 
 def test_with_the_real_listings_simulator() -> None:
     """Against the real core and listings module, a closing PATCH sets the MFN quantity to 0."""
-    core = SimulatorCore(seller_id=SELLER)
+    core = SimulatorCore(seller_id=SELLER, lags=Lags.none())
     listing = add_listing(core)  # type: ignore[arg-type]
     feed = SimFeed("50000000123", LISTINGS, [MARKETPLACE], "doc", START)
     content = _doc(

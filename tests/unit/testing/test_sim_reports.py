@@ -38,7 +38,8 @@ def _run_report(sim: Simulator, report_type: str, **extra: Any) -> tuple[dict[st
         return report, None
     document = http.get(f"{REPORTS}/documents/{report['reportDocumentId']}").json()
     assert document["compressionAlgorithm"] == "GZIP"
-    assert document["url"].endswith(report["reportDocumentId"])
+    assert document["url"].split("?")[0].endswith(report["reportDocumentId"])
+    assert "X-Amz-Date=" in document["url"]
     content = sim.world.documents[report["reportDocumentId"]].content
     assert content is not None
     return report, gzip.decompress(content)
