@@ -22,6 +22,7 @@ Never sent twice:
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Final, Literal
 
 import attrs
@@ -61,7 +62,13 @@ from sp_cancel._refunds.settle import (
     totals,
 )
 from sp_cancel.clock import human_duration
-from sp_cancel.errors import FeedTimeoutError, InvalidInputError, NotCancellableError
+from sp_cancel.errors import (
+    FeedTimeoutError,
+    IdempotencyConflictError,
+    InvalidInputError,
+    NotCancellableError,
+    NotFoundError,
+)
 from sp_cancel.journal import JournalError
 from sp_cancel.logging import get_logger
 from sp_cancel.models import AdjustmentReason, ItemRefund, Money, PriceComponent
@@ -124,15 +131,46 @@ def _continue(
 # --- the public workflow ---------------------------------------------------------------------------
 
 
+def _differences(entry: Entry, request: RefundRequest | None) -> dict[str, tuple[object, object]]:
+    """What differs between the journaled refund and ``request``: order, reason, amounts per item."""
+    if request is None:
+        return {}
+    payload = entry.payload
+    out: dict[str, tuple[object, object]] = {}
+    if payload.get("order_id") != request.order_id:
+        out["order_id"] = (payload.get("order_id"), request.order_id)
+    if payload.get("reason") != request.reason.value:
+        out["reason"] = (payload.get("reason"), request.reason.value)
+    earlier = {i["order_item_id"]: dict(i["components"]) for i in payload.get("items") or []}
+    if request.items is not None:
+        new = {i.order_item_id: {c.value: str(m.amount) for c, m in i.components.items()} for i in request.items}
+    elif request.bare is not None and len(earlier) == 1:
+        new = {next(iter(earlier)): {PriceComponent.PRINCIPAL.value: str(request.bare.amount)}}
+    else:
+        new = earlier
+    if new != earlier:
+        out["amounts"] = (earlier, new)
+    return out
+
+
 def _reuse(
-    ctx: Context, entry: Entry, fp: str | None, *, wait: bool, timeout: float, progress: Progress | None
+    ctx: Context,
+    entry: Entry,
+    fp: str | None,
+    *,
+    wait: bool,
+    timeout: float,
+    progress: Progress | None,
+    request: RefundRequest | None = None,
 ) -> RefundOutcome:
     if entry.kind != KIND:
         raise InvalidInputError(f"journal key {entry.key!r} belongs to a {entry.kind}, not a refund", field="key")
     if fp is not None and entry.payload.get("fingerprint") != fp:
-        raise InvalidInputError(
+        raise IdempotencyConflictError(
             f"idempotency key {entry.payload.get('idempotency_key')!r} was already used for a different refund "
-            f"of order {entry.payload.get('order_id')}; a new refund needs a new key",
+            f"of order {entry.payload.get('order_id')}; a new refund needs a new key (nothing was sent)",
+            submission_id=entry.key,
+            differences=_differences(entry, request),
             field="idempotency_key",
         )
     _log.info(events.REFUND_REUSED, key=entry.key, state=entry.state, feed_id=entry.feed_id)
@@ -170,7 +208,7 @@ def _known(
             return None
         try:
             fp = _early_fingerprint(ctx, request, known)
-            return _reuse(ctx, known, fp, wait=wait, timeout=timeout, progress=progress)
+            return _reuse(ctx, known, fp, wait=wait, timeout=timeout, progress=progress, request=request)
         except Released:
             return None
 
@@ -252,7 +290,7 @@ def partial_refund(
             existing = ctx.journal.get(jkey)
             if existing is not None:
                 try:
-                    return _reuse(ctx, existing, fp, wait=wait, timeout=timeout, progress=progress)
+                    return _reuse(ctx, existing, fp, wait=wait, timeout=timeout, progress=progress, request=request)
                 except Released:
                     continue
             check_order(order, items)
@@ -263,7 +301,7 @@ def partial_refund(
             )
             try:
                 if not created:
-                    return _reuse(ctx, entry, fp, wait=wait, timeout=timeout, progress=progress)
+                    return _reuse(ctx, entry, fp, wait=wait, timeout=timeout, progress=progress, request=request)
                 return _continue(ctx, send(ctx, entry), wait=wait, timeout=timeout, progress=progress, may_send=True)
             except Released:
                 continue
@@ -292,9 +330,10 @@ def refresh_refund(ctx: Context, key: str, *, wait: bool, timeout: float, progre
 def resume_refunds(ctx: Context, *, timeout: float, progress: Progress | None = None) -> list[RefundOutcome]:
     """Finish every refund the journal holds as planned or submitted (after a crash, from any process).
 
-    Plans that were never sent and whose lease expired are dropped (the refund was not made; call
-    ``partial_refund`` again). A feed still processing after ``timeout`` yields a ``SUBMITTED``
-    outcome with its feed id, for ``client.wait``.
+    Plans that were never sent and whose lease expired (their process died before ``createFeed``) are
+    checked again against the order and what is refunded by now, then sent; a plan those checks refuse
+    is dropped and reported ``REJECTED`` with why (nothing was sent). A feed still processing after
+    ``timeout`` yields a ``SUBMITTED`` outcome with its feed id, for ``client.wait``.
     """
     outcomes: list[RefundOutcome] = []
     for listed in ctx.journal.unfinished():
@@ -306,16 +345,45 @@ def resume_refunds(ctx: Context, *, timeout: float, progress: Progress | None = 
                 continue
             _log.info(events.JOURNAL_RESUMED, key=entry.key, state=entry.state, feed_id=entry.feed_id)
             if entry.state == "planned":
-                if entry.lease_expired(ctx.clock.now()):
+                if not entry.lease_expired(ctx.clock.now()):
+                    outcomes.append(make_outcome(entry, RefundStatus.SUBMITTED, detail="being sent by another worker"))
+                    continue
+                refused = _refused_now(ctx, entry)
+                if refused is not None:
                     ctx.journal.release(entry.key)
-                continue
+                    outcomes.append(refused)
+                    continue
             try:
-                outcomes.append(_continue(ctx, entry, wait=True, timeout=timeout, progress=progress, may_send=False))
+                outcomes.append(_continue(ctx, entry, wait=True, timeout=timeout, progress=progress, may_send=True))
             except FeedTimeoutError:
                 outcomes.append(make_outcome(reread(ctx, entry.key), RefundStatus.SUBMITTED))
             except Released:
                 continue
     return outcomes
+
+
+def _refused_now(ctx: Context, entry: Entry) -> RefundOutcome | None:
+    """Check a never-sent refund again before sending it late: ``None`` if it may go, else its refusal."""
+    payload = entry.payload
+    items = tuple(
+        ItemRefund(
+            order_item_id=item["order_item_id"],
+            components={
+                PriceComponent(c): Money(amount=Decimal(a), currency=payload["currency"])
+                for c, a in item["components"].items()
+            },
+            quantity=item.get("quantity"),
+        )
+        for item in payload["items"]
+    )
+    try:
+        order = _with_taxes(ctx, get_order(ctx.api, payload["order_id"]), items)
+        check_order(order, items)
+        # An abandoned plan is not counted as pending by the journal: the caps see only what else was refunded.
+        check_caps(order, items, already_refunded(ctx, order.order_id, refund_lines(ctx.api, order.order_id)))
+    except (InvalidInputError, NotCancellableError, NotFoundError) as exc:
+        return make_outcome(entry, RefundStatus.REJECTED, detail=f"not sent: {exc}")
+    return None
 
 
 # --- verification ----------------------------------------------------------------------------------

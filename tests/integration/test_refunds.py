@@ -13,7 +13,7 @@ from lxml import etree
 
 import sp_cancel._refunds.refund as refund_flow
 from sp_cancel._outcomes import RefundOutcome, RefundStatus
-from sp_cancel.errors import InvalidInputError
+from sp_cancel.errors import IdempotencyConflictError, InvalidInputError
 from sp_cancel.models import AdjustmentReason, ItemRefund, Money, PriceComponent
 from sp_cancel.testing import Simulator
 from sp_cancel.testing._sim.world import SimRefund
@@ -155,8 +155,14 @@ def test_a_given_key_is_reused_and_cannot_name_another_refund(sim: Simulator, se
     first = seller.refund(order.order_id, usd("3.00"), idempotency_key="ticket:4711")
     assert first.idempotency_key == "ticket:4711"
     assert seller.refund(order.order_id, usd("3.00"), idempotency_key="ticket:4711") == first
-    with pytest.raises(InvalidInputError, match="new key"):
+    with pytest.raises(IdempotencyConflictError, match="new key") as conflict:
         seller.refund(order.order_id, usd("4.00"), idempotency_key="ticket:4711")
+    assert conflict.value.submission_id == first.submission_id
+    [item_id] = first.amounts
+    assert conflict.value.differences == {
+        "amounts": ({item_id: {"Principal": "3.00"}}, {item_id: {"Principal": "4.00"}})
+    }
+    assert isinstance(conflict.value, InvalidInputError)
     assert [r.adjustment_item_id for r in applied(sim, order.order_id)] == ["ticket:4711-1"]
 
 
