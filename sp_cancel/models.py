@@ -38,14 +38,187 @@ __all__ = [
 # XSD's \w excludes "_" (a punctuation character), unlike Python's: letters and digits only.
 _ORDER_ID: Final = re.compile(r"[^\W_]{3}-[^\W_]{7}-[^\W_]{7}", re.ASCII)
 _ORDER_ITEM_ID: Final = re.compile(r"\d{14}", re.ASCII)
-_CURRENCY: Final = re.compile(r"[A-Z]{3}")
 SKU_MAX_LENGTH: Final = 40
 _E = TypeVar("_E", bound=enum.Enum)
 
-# ISO 4217 minor units for the currencies Amazon marketplaces settle in; others default to 2.
+# ISO 4217 (List One, current funds, as published by the maintenance agency SIX): every active currency code
+# and its minor units. Codes without minor units (gold XAU, SDR XDR, testing XTS, "no currency" XXX...) are
+# not money an order is charged in, and are left out.
 CURRENCY_DECIMALS: Final[Mapping[str, int]] = MappingProxyType(
-    {"JPY": 0, "KRW": 0, "CLP": 0, "VND": 0, "HUF": 2, "BHD": 3, "KWD": 3, "OMR": 3, "JOD": 3, "TND": 3}
+    {
+        "AED": 2,
+        "AFN": 2,
+        "ALL": 2,
+        "AMD": 2,
+        "ANG": 2,
+        "AOA": 2,
+        "ARS": 2,
+        "AUD": 2,
+        "AWG": 2,
+        "AZN": 2,
+        "BAM": 2,
+        "BBD": 2,
+        "BDT": 2,
+        "BGN": 2,
+        "BHD": 3,
+        "BIF": 0,
+        "BMD": 2,
+        "BND": 2,
+        "BOB": 2,
+        "BOV": 2,
+        "BRL": 2,
+        "BSD": 2,
+        "BTN": 2,
+        "BWP": 2,
+        "BYN": 2,
+        "BZD": 2,
+        "CAD": 2,
+        "CDF": 2,
+        "CHE": 2,
+        "CHF": 2,
+        "CHW": 2,
+        "CLF": 4,
+        "CLP": 0,
+        "CNY": 2,
+        "COP": 2,
+        "COU": 2,
+        "CRC": 2,
+        "CUC": 2,
+        "CUP": 2,
+        "CVE": 2,
+        "CZK": 2,
+        "DJF": 0,
+        "DKK": 2,
+        "DOP": 2,
+        "DZD": 2,
+        "EGP": 2,
+        "ERN": 2,
+        "ETB": 2,
+        "EUR": 2,
+        "FJD": 2,
+        "FKP": 2,
+        "GBP": 2,
+        "GEL": 2,
+        "GHS": 2,
+        "GIP": 2,
+        "GMD": 2,
+        "GNF": 0,
+        "GTQ": 2,
+        "GYD": 2,
+        "HKD": 2,
+        "HNL": 2,
+        "HTG": 2,
+        "HUF": 2,
+        "IDR": 2,
+        "ILS": 2,
+        "INR": 2,
+        "IQD": 3,
+        "IRR": 2,
+        "ISK": 0,
+        "JMD": 2,
+        "JOD": 3,
+        "JPY": 0,
+        "KES": 2,
+        "KGS": 2,
+        "KHR": 2,
+        "KMF": 0,
+        "KPW": 2,
+        "KRW": 0,
+        "KWD": 3,
+        "KYD": 2,
+        "KZT": 2,
+        "LAK": 2,
+        "LBP": 2,
+        "LKR": 2,
+        "LRD": 2,
+        "LSL": 2,
+        "LYD": 3,
+        "MAD": 2,
+        "MDL": 2,
+        "MGA": 2,
+        "MKD": 2,
+        "MMK": 2,
+        "MNT": 2,
+        "MOP": 2,
+        "MRU": 2,
+        "MUR": 2,
+        "MVR": 2,
+        "MWK": 2,
+        "MXN": 2,
+        "MXV": 2,
+        "MYR": 2,
+        "MZN": 2,
+        "NAD": 2,
+        "NGN": 2,
+        "NIO": 2,
+        "NOK": 2,
+        "NPR": 2,
+        "NZD": 2,
+        "OMR": 3,
+        "PAB": 2,
+        "PEN": 2,
+        "PGK": 2,
+        "PHP": 2,
+        "PKR": 2,
+        "PLN": 2,
+        "PYG": 0,
+        "QAR": 2,
+        "RON": 2,
+        "RSD": 2,
+        "RUB": 2,
+        "RWF": 0,
+        "SAR": 2,
+        "SBD": 2,
+        "SCR": 2,
+        "SDG": 2,
+        "SEK": 2,
+        "SGD": 2,
+        "SHP": 2,
+        "SLE": 2,
+        "SLL": 2,
+        "SOS": 2,
+        "SRD": 2,
+        "SSP": 2,
+        "STN": 2,
+        "SVC": 2,
+        "SYP": 2,
+        "SZL": 2,
+        "THB": 2,
+        "TJS": 2,
+        "TMT": 2,
+        "TND": 3,
+        "TOP": 2,
+        "TRY": 2,
+        "TTD": 2,
+        "TWD": 2,
+        "TZS": 2,
+        "UAH": 2,
+        "UGX": 0,
+        "USD": 2,
+        "USN": 2,
+        "UYI": 0,
+        "UYU": 2,
+        "UYW": 4,
+        "UZS": 2,
+        "VED": 2,
+        "VES": 2,
+        "VND": 0,
+        "VUV": 0,
+        "WST": 2,
+        "XAF": 0,
+        "XCD": 2,
+        "XCG": 2,
+        "XOF": 0,
+        "XPF": 0,
+        "YER": 2,
+        "ZAR": 2,
+        "ZMW": 2,
+        "ZWG": 2,
+        "ZWL": 2,
+    }
 )
+# The largest amount the order feeds can carry: BaseCurrencyAmount has 20 digits, 2 of them decimals.
+MAX_AMOUNT: Final = Decimal("1E18")
 
 
 def check_order_id(order_id: object, *, field: str = "order_id") -> str:
@@ -86,24 +259,32 @@ def _to_decimal(value: object) -> Decimal:
         raise InvalidInputError(f"amount {value!r} is not a number", field="amount") from None
     if not amount.is_finite():
         raise InvalidInputError(f"amount {value!r} must be finite", field="amount")
+    if not -MAX_AMOUNT < amount < MAX_AMOUNT:
+        raise InvalidInputError(
+            f"amount {value!r} is out of range: Amazon's feeds carry amounts below {MAX_AMOUNT:,.0f}", field="amount"
+        )
     return amount
 
 
 def _check_currency(_: object, __: attrs.Attribute[str], currency: object) -> None:
-    if not isinstance(currency, str) or not _CURRENCY.fullmatch(currency):
-        raise InvalidInputError(f"currency {currency!r} must be a 3-letter ISO 4217 code like 'USD'", field="currency")
+    if not isinstance(currency, str) or currency not in CURRENCY_DECIMALS:
+        raise InvalidInputError(
+            f"currency {currency!r} is not an ISO 4217 currency code (like 'USD', 'EUR', 'JPY')", field="currency"
+        )
 
 
-@attrs.frozen(kw_only=True, order=False)
+@attrs.frozen(order=False)
 class Money:
     """An amount in a currency; ``Decimal`` only, never float.
 
-    More decimals than the currency has (JPY 0, most others 2) are refused.
-    The sign is free here (a restocking fee is negative in Amazon's feeds);
-    workflows that need a positive amount check it.
+    Positional or keyword: ``Money("5.00", "USD")`` is ``Money(amount="5.00", currency="USD")``. The
+    currency must be an ISO 4217 code; more decimals than it has (JPY 0, most 2, KWD 3) are refused, and
+    so is an amount the feeds cannot carry (1E+18 or more, NaN, infinity), always with
+    [InvalidInputError][sp_cancel.InvalidInputError]. The sign is free here (a restocking fee is negative
+    in Amazon's feeds); workflows that need a positive amount check it.
 
     Example:
-        >>> Money(amount="5.00", currency="USD")
+        >>> Money("5.00", "USD")
         Money('5.00 USD')
     """
 

@@ -24,7 +24,7 @@ import attrs
 
 from sp_cancel.clock import parse_time, utc
 from sp_cancel.errors import InvalidInputError, NotCancellableError, ServerError
-from sp_cancel.models import CancelledBy, Fulfillment, ItemCancel, Money, PriceComponent
+from sp_cancel.models import CURRENCY_DECIMALS, CancelledBy, Fulfillment, ItemCancel, Money, PriceComponent
 
 if TYPE_CHECKING:
     from sp_cancel.transport import SpApi
@@ -221,7 +221,7 @@ def _money(value: object) -> Money | None:
     if amount is None or not isinstance(currency, str):
         return None
     dec = Decimal(str(amount))
-    decimals = 0 if currency == "JPY" else 2
+    decimals = CURRENCY_DECIMALS.get(currency, 2)
     return Money(amount=dec.quantize(Decimal(1).scaleb(-decimals)), currency=currency)
 
 

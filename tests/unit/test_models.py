@@ -55,6 +55,15 @@ def test_money_accepts_and_formats(amount: object, currency: str, expected: str)
         pytest.param("5.00", "usd", "currency", id="lowercase-currency"),
         pytest.param("5.00", "US", "currency", id="short-currency"),
         pytest.param("5.00", "", "currency", id="empty-currency"),
+        pytest.param("5.00", "XYZ", "currency", id="not-iso-4217"),
+        pytest.param("5.00", "XAU", "currency", id="gold-is-not-money-an-order-is-charged-in"),
+        pytest.param("1E+30", USD, "amount", id="1e30"),
+        pytest.param("1E+999999", USD, "amount", id="huge-exponent"),
+        pytest.param("-1E+999999", USD, "amount", id="huge-negative"),
+        pytest.param("1E-999999", USD, "amount", id="tiny-exponent"),
+        pytest.param("sNaN", USD, "amount", id="signalling-nan"),
+        pytest.param("-Infinity", USD, "amount", id="minus-infinity"),
+        pytest.param(Decimal("1E18"), USD, "amount", id="at-the-bound"),
     ],
 )
 def test_money_refuses(amount: object, currency: str, field: str) -> None:
@@ -201,3 +210,20 @@ def test_values_are_frozen() -> None:
     money = Money(amount="1", currency=USD)
     with pytest.raises(AttributeError):
         money.amount = Decimal(2)  # type: ignore[misc]
+
+
+def test_money_is_positional_or_keyword() -> None:
+    """Money("5.00", "USD") is Money(amount="5.00", currency="USD")."""
+    assert Money("5.00", "USD") == Money(amount="5.00", currency="USD")
+    assert Money("5", currency="EUR") == Money(amount=Decimal(5), currency="EUR")
+
+
+@pytest.mark.parametrize(("currency", "decimals"), [("USD", 2), ("JPY", 0), ("KWD", 3), ("CLF", 4), ("ZAR", 2)])
+def test_currency_decimals_come_from_iso_4217(currency: str, decimals: int) -> None:
+    """Each currency's minor units are ISO 4217's."""
+    assert Money("1", currency).decimals == decimals
+
+
+def test_the_largest_amount_a_feed_carries_is_accepted() -> None:
+    """Just below the bound is money; the bound itself is not."""
+    assert Money("999999999999999999.99", "USD").feed_amount() == "999999999999999999.99"
