@@ -27,8 +27,8 @@ code    meaning
 18028   order not found ("Your order cannot be found using Merchant ID ... and Merchant Order ...")
 90201   order item not in the order (unknown AmazonOrderItemCode, or any MerchantOrderItemID)
 90202   Amazon-fulfilled (AFN) order: cannot be cancelled or adjusted by the seller
-90203   acknowledgement Failure on a Shipped order
-90204   acknowledgement Failure on a PartiallyShipped order (never cancel after a ship-confirm)
+90203   (unused: Amazon acts on a Failure for a Shipped order, see below)
+90204   (unused: Amazon acts on a Failure for a PartiallyShipped order, see below)
 90205   acknowledgement Failure on a Pending / PendingAvailability order
 90206   acknowledgement Failure on an order that is already Canceled
 90207   acknowledgement Failure on an order in another status (InvoiceUnconfirmed, Unfulfillable)
@@ -41,6 +41,11 @@ code    meaning
 90216   price refund on an item with nothing shipped yet (Amazon keeps such refunds pending until the
         ship-confirm; the simulator refuses them instead)
 ======  =====================================================================
+
+Amazon's race: an acknowledgement ``Failure`` for an order that shipped (wholly or partly) after the
+seller's check is *acted on*, as the facts say Amazon does ("would refund the entire order amount"):
+the unshipped units are cancelled and every charge still refundable is refunded (``world.refunds``),
+with no error in the report. Only Pending, Canceled and other statuses are refused.
 
 Refund caps: per component type, ``charged`` (pro rata to the units not
 cancelled) minus what was already refunded of that type; per item, the same
@@ -253,9 +258,38 @@ _ACK_STATUS_CODES: Final = {
     "Canceled": 90206,
 }
 _ACK_OTHER_STATUS: Final = 90207
+_SHIP_CONFIRMED: Final = frozenset({"Shipped", "PartiallyShipped"})
+_ACK_ACTS_ON: Final = frozenset({"Unshipped"}) | _SHIP_CONFIRMED
 
 
-def _acknowledge(ctx: _Context, message_id: int, body: Record) -> bool:
+def _refund_whole_order(ctx: _Context, message_id: int, order: SimOrder) -> None:
+    """A Failure after a ship-confirm: cancel what is unshipped and refund the entire order amount (facts §3.1)."""
+    posted = ctx.at + ctx.sim.refund_posting_delay
+    for item in order.items:
+        item.quantity_cancelled += max(item.quantity_unshipped, 0)
+        for component, charged in item.charged.items():
+            left = charged - item.refunded.get(component, Decimal(0))
+            if left <= 0:
+                continue
+            item.refunded[component] = item.refunded.get(component, Decimal(0)) + left
+            ctx.sim.world.refunds.append(
+                SimRefund(
+                    order_id=order.order_id,
+                    order_item_id=item.order_item_id,
+                    component=component,
+                    amount=left,
+                    currency=order.currency,
+                    adjustment_item_id=None,
+                    feed_id=ctx.feed.feed_id,
+                    posted_at=posted,
+                    sku=item.sku,
+                )
+            )
+    order.status = "Shipped"
+    _ledger(ctx, message_id, order.order_id, "refunded_whole_order")
+
+
+def _acknowledge(ctx: _Context, message_id: int, body: Record) -> bool:  # noqa: C901 - one check per rule
     order_id: str = body["AmazonOrderID"]
     status: str = body["StatusCode"]
     order = ctx.sim.world.orders.get(order_id)
@@ -289,7 +323,7 @@ def _acknowledge(ctx: _Context, message_id: int, body: Record) -> bool:
         reason: str | None = line.get("CancelReason")
         if reason:
             reasons.append(reason)
-    if status == "Failure" and order.status != "Unshipped":
+    if status == "Failure" and order.status not in _ACK_ACTS_ON:
         status_code = _ACK_STATUS_CODES.get(order.status, _ACK_OTHER_STATUS)
         ctx.results.append(
             ReportResult(
@@ -306,6 +340,9 @@ def _acknowledge(ctx: _Context, message_id: int, body: Record) -> bool:
     order.last_update_date = ctx.at
     if status == "Success":
         _ledger(ctx, message_id, order_id, "acknowledged")
+        return True
+    if order.status in _SHIP_CONFIRMED:
+        _refund_whole_order(ctx, message_id, order)
         return True
     for item in order.items:
         item.quantity_cancelled += item.quantity_unshipped

@@ -100,12 +100,9 @@ def test_ack_unknown_order_is_18028() -> None:
     assert _summary(report) == (1, 0, 1)
 
 
-@pytest.mark.parametrize(
-    ("status", "code"),
-    [("Shipped", 90203), ("PartiallyShipped", 90204), ("Pending", 90205), ("Canceled", 90206)],
-)
-def test_ack_failure_refused_unless_unshipped(status: str, code: int) -> None:
-    """Ack Failure on an order that is not Unshipped is refused with its own simulator code."""
+@pytest.mark.parametrize(("status", "code"), [("Pending", 90205), ("Canceled", 90206)])
+def test_ack_failure_refused_when_pending_or_cancelled(status: str, code: int) -> None:
+    """Ack Failure on a Pending or Canceled order is refused with its own simulator code."""
     sim = StubSim()
     order = add_order(sim, status=status, items=[make_item(ordered=2, shipped=1)])
     report = _run(sim, ACK, [ack(ORDER)])
@@ -113,6 +110,24 @@ def test_ack_failure_refused_unless_unshipped(status: str, code: int) -> None:
     assert order.status == status
     assert order.items[0].quantity_cancelled == 0
     assert sim.world.ledger == []
+
+
+@pytest.mark.parametrize("status", ["Shipped", "PartiallyShipped"])
+def test_ack_failure_after_a_ship_confirm_refunds_the_whole_order(status: str) -> None:
+    """Amazon's race (facts §3.1): a Failure for an order that shipped meanwhile is acted on, silently.
+
+    The unshipped units are cancelled and the entire order amount is refunded; the report shows no error.
+    """
+    sim = StubSim()
+    order = add_order(sim, status=status, items=[make_item(ordered=2, shipped=1)])
+    charged = dict(order.items[0].charged)
+    report = _run(sim, ACK, [ack(ORDER)])
+    assert _codes(report) == []
+    assert order.status == "Shipped"
+    assert order.items[0].quantity_cancelled == 1
+    assert order.items[0].refunded == charged
+    assert sum(r.amount for r in sim.world.refunds) == sum(charged.values())
+    assert sim.world.ledger[-1][3] == "refunded_whole_order"
 
 
 def test_ack_failure_on_afn_order_refused() -> None:
@@ -138,10 +153,10 @@ def test_mixed_feed_applies_good_messages() -> None:
     """One failing message does not stop the others."""
     sim = StubSim()
     add_order(sim)
-    other = add_order(sim, "113-1234567-1234567", status="Shipped")
+    other = add_order(sim, "113-1234567-1234567", status="Pending")
     report = _run(sim, ACK, [ack(ORDER), ack(other.order_id), ack("114-0000000-0000000")])
     assert _summary(report) == (3, 1, 2)
-    assert _codes(report) == [(2, 90203), (3, 18028)]
+    assert _codes(report) == [(2, 90205), (3, 18028)]
     assert sim.world.orders[ORDER].status == "Canceled"
 
 
