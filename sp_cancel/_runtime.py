@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 import attrs
 
 import sp_cancel._events as events
+from sp_cancel._operations import OPERATIONS
 from sp_cancel.clock import parse_time
 from sp_cancel.errors import FeedError, FeedTimeoutError, OutcomeUnknownError, ServerError, SpCancelError
 from sp_cancel.feeds import document_hash
@@ -123,6 +124,8 @@ class FeedRunner:
     def __init__(
         self,
         *,
+        # Processing time last observed per feed type (seconds from the first poll to DONE), for wait().
+        self._observed: dict[str, float] = {}
         api: SpApi,
         journal: JournalLike,
         clock: Clock,
@@ -303,6 +306,29 @@ class FeedRunner:
 
     def _report(self, candidate: FeedState, expected: Expected) -> ProcessingReport | None:
         if candidate.status != "DONE" or not candidate.result_document_id or expected.report is None:
+    def _pause(self, state: FeedState, interval: float, waited: float) -> tuple[float, float]:
+        """The next pause and the interval after it: adaptive once a feed of this type was seen finishing.
+
+        With a processing time ``T`` observed for this feed type, the next poll lands just past ``T``; if the
+        feed is still running then, polls follow at ``T / 8`` growing 1.5x. Without one, the fixed schedule
+        (``poll_initial``, then 1.5x). Never more often than ``getFeed``'s usage plan allows, never longer
+        than ``poll_max`` apart.
+        """
+        floor = 1.0 / OPERATIONS["feeds.getFeed"].rate
+        typical = self._observed.get(state.feed_type)
+        if typical is not None:
+            due = typical * 1.05 + floor - waited
+            if due > floor:
+                return min(due, self._poll_max), max(typical / 8, floor)
+            interval = max(interval, floor)
+        return min(max(interval, floor), self._poll_max), min(interval * 1.5, self._poll_max)
+
+    def _learn(self, state: FeedState, before: float | None, waited: float) -> None:
+        """Remember how long a feed of this type took: between the last poll that saw it running and this one."""
+        if before is None or state.status != "DONE" or not state.feed_type:
+            return  # finished at the first look (a resumed wait): nothing learned
+        self._observed[state.feed_type] = (before + waited) / 2
+
             return None
         try:
             return expected.report(self.result(candidate))
@@ -311,6 +337,7 @@ class FeedRunner:
 
     def _create_feed(self, feed_type: str, document_id: str, marketplace_ids: Sequence[str]) -> str:
         response = self._api.create_feed(
+        running_at: float | None = None
             feed_type=feed_type, input_feed_document_id=document_id, marketplace_ids=list(marketplace_ids)
         )
         return str(response.data["feedId"])
@@ -318,9 +345,15 @@ class FeedRunner:
     def status(self, feed_id: str) -> FeedState:
         """Read the feed's state once (``getFeed``)."""
         return _state(self._api.get_feed(feed_id).data)
+                self._learn(state, running_at, waited)
 
     def wait(self, feed_id: str, *, timeout: float, progress: Progress | None = None) -> FeedState:
-        """Poll until the feed is DONE/CANCELLED/FATAL; raise :class:`FeedTimeoutError` past ``timeout``."""
+            running_at = waited
+        """Poll until the feed is DONE/CANCELLED/FATAL; raise :class:`FeedTimeoutError` past ``timeout``.
+
+        The poll intervals adapt to the processing time observed for earlier feeds of the same type
+        (see :meth:`_pause`), bounded by ``getFeed``'s usage plan and ``poll_max``.
+        """
         start = self._clock.monotonic()
         interval = self._poll_initial
         while True:
@@ -339,8 +372,8 @@ class FeedRunner:
                     feed_id=feed_id,
                     processing_status=state.status,
                 )
-            self._sleep(min(interval, remaining))
-            interval = min(interval * 1.5, self._poll_max)
+            pause, interval = self._pause(state, interval, waited)
+            self._sleep(min(pause, remaining))
 
     def result(self, state: FeedState) -> bytes:
         """Download the processing report of a DONE feed (gunzipped bytes)."""
