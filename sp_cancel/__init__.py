@@ -12,11 +12,17 @@ from sp_cancel._outcomes import (
     CancelOutcome,
     CancelStatus,
     Deal,
+    DealStatus,
     FbaCancelOutcome,
+    FbaCancelStatus,
+    FeedState,
+    FeedStatus,
     ListingIssue,
     ListingOutcome,
     ListingStatus,
+    PostingStatus,
     ProcessingMessage,
+    ProgressCallback,
     RefundOutcome,
     RefundStatus,
     RefundVerification,
@@ -42,7 +48,8 @@ from sp_cancel.errors import (
     SpCancelError,
     ThrottledError,
 )
-from sp_cancel.metrics import CancellationRateReport, OrderRecord
+from sp_cancel.journal import Journal, JournalLike, RedisJournal
+from sp_cancel.metrics import CancellationRateReport, OrderRecord, RateStatus
 from sp_cancel.models import (
     AdjustmentReason,
     CancelledBy,
@@ -55,6 +62,8 @@ from sp_cancel.models import (
     PriceComponent,
 )
 from sp_cancel.orders import Order, OrderItem, OrderStatus
+from sp_cancel.ratelimit import InMemoryRateLimiter, RateLimiter, RedisRateLimiter
+from sp_cancel.retry import RetryPolicy
 
 __all__ = [
     "AdjustmentReason",
@@ -71,14 +80,21 @@ __all__ = [
     "CancelledBy",
     "Credentials",
     "Deal",
+    "DealStatus",
     "FbaCancelOutcome",
+    "FbaCancelStatus",
     "FeedError",
+    "FeedState",
+    "FeedStatus",
     "FeedTimeoutError",
     "Fulfillment",
     "IdempotencyConflictError",
+    "InMemoryRateLimiter",
     "InvalidInputError",
     "ItemCancel",
     "ItemRefund",
+    "Journal",
+    "JournalLike",
     "ListingIssue",
     "ListingOutcome",
     "ListingStatus",
@@ -92,11 +108,18 @@ __all__ = [
     "OrderRecord",
     "OrderStatus",
     "OutcomeUnknownError",
+    "PostingStatus",
     "PriceComponent",
     "ProcessingMessage",
+    "ProgressCallback",
+    "RateLimiter",
+    "RateStatus",
+    "RedisJournal",
+    "RedisRateLimiter",
     "RefundOutcome",
     "RefundStatus",
     "RefundVerification",
+    "RetryPolicy",
     "SellerClient",
     "ServerError",
     "SpCancelError",

@@ -14,7 +14,7 @@ import html
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
-from typing import Final, Literal, TypeVar
+from typing import Final, Literal, Protocol, TypeVar
 
 import attrs
 
@@ -30,11 +30,14 @@ __all__ = [
     "DealStatus",
     "FbaCancelOutcome",
     "FbaCancelStatus",
+    "FeedState",
+    "FeedStatus",
     "ListingIssue",
     "ListingOutcome",
     "ListingStatus",
     "PostingStatus",
     "ProcessingMessage",
+    "ProgressCallback",
     "RefundOutcome",
     "RefundStatus",
     "RefundVerification",
@@ -42,6 +45,58 @@ __all__ = [
 ]
 
 Severity = Literal["ERROR", "WARNING", "INFO"]
+
+
+class FeedStatus(enum.StrEnum):
+    """A feed's ``processingStatus`` (Feeds API 2021-06-30)."""
+
+    IN_QUEUE = "IN_QUEUE"
+    IN_PROGRESS = "IN_PROGRESS"
+    DONE = "DONE"
+    CANCELLED = "CANCELLED"
+    FATAL = "FATAL"
+
+
+@attrs.frozen(kw_only=True)
+class FeedState:
+    """What ``getFeed`` said about one feed: the event a [ProgressCallback][sp_cancel.ProgressCallback] receives.
+
+    Attributes:
+        feed_id: Amazon's feed id.
+        feed_type: e.g. ``POST_ORDER_ACKNOWLEDGEMENT_DATA``.
+        status: the feed's processing status.
+        created_at: when Amazon created the feed.
+        result_document_id: the processing report's document id, once the feed is done.
+    """
+
+    feed_id: str
+    feed_type: str
+    status: FeedStatus = attrs.field(converter=FeedStatus)
+    created_at: datetime | None = None
+    result_document_id: str | None = None
+
+    @property
+    def finished(self) -> bool:
+        """True once the feed is DONE, CANCELLED or FATAL."""
+        return self.status in {FeedStatus.DONE, FeedStatus.CANCELLED, FeedStatus.FATAL}
+
+
+class ProgressCallback(Protocol):
+    """The ``progress=`` argument of the workflows that wait for a feed.
+
+    Called after each ``getFeed`` poll with the feed's [FeedState][sp_cancel.FeedState] and the seconds
+    waited so far. Any function ``(state, waited) -> None`` fits:
+
+    ```python
+    def show(state: FeedState, waited: float) -> None:
+        print(f"feed {state.feed_id}: {state.status} after {waited:.0f} s")
+
+    client.cancel_order(order_id, CancelReason.NO_INVENTORY, progress=show)
+    ```
+    """
+
+    def __call__(self, state: FeedState, waited: float, /) -> None:
+        """Receive one poll's state and the seconds waited."""
 
 
 @attrs.frozen(kw_only=True)

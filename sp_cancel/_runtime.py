@@ -15,6 +15,7 @@ import attrs
 
 import sp_cancel._events as events
 from sp_cancel._operations import OPERATIONS
+from sp_cancel._outcomes import FeedState, ProgressCallback
 from sp_cancel.clock import parse_time
 from sp_cancel.errors import FeedError, FeedTimeoutError, OutcomeUnknownError, ServerError, SpCancelError
 from sp_cancel.feeds import document_hash
@@ -57,25 +58,8 @@ RECOVERY_SLACK: Final = timedelta(minutes=2)
 # tens of seconds are seen, so the default leaves room.
 LISTING_LAG: Final = 90.0
 
-Progress = Callable[["FeedState", float], None]
-
-"""Called after each poll with the feed's state and the seconds waited so far."""
-
-
-@attrs.frozen(kw_only=True)
-class FeedState:
-    """What ``getFeed`` said about one feed."""
-
-    feed_id: str
-    feed_type: str
-    status: str
-    created_at: datetime | None = None
-    result_document_id: str | None = None
-
-    @property
-    def finished(self) -> bool:
-        """True once the feed is DONE, CANCELLED or FATAL."""
-        return self.status in TERMINAL
+# The progress callback and the feed state it receives are public (sp_cancel.ProgressCallback, sp_cancel.FeedState).
+Progress = ProgressCallback
 
 
 @attrs.frozen(kw_only=True)
@@ -124,8 +108,6 @@ class FeedRunner:
     def __init__(
         self,
         *,
-        # Processing time last observed per feed type (seconds from the first poll to DONE), for wait().
-        self._observed: dict[str, float] = {}
         api: SpApi,
         journal: JournalLike,
         clock: Clock,
@@ -142,6 +124,8 @@ class FeedRunner:
         self._sleep = sleep
         self._poll_initial = poll_initial
         self._poll_max = poll_max
+        # Processing time last observed per feed type (seconds from the first poll to DONE), for wait().
+        self._observed: dict[str, float] = {}
         self._log = get_logger()
 
     def submit(
@@ -306,6 +290,22 @@ class FeedRunner:
 
     def _report(self, candidate: FeedState, expected: Expected) -> ProcessingReport | None:
         if candidate.status != "DONE" or not candidate.result_document_id or expected.report is None:
+            return None
+        try:
+            return expected.report(self.result(candidate))
+        except (SpCancelError, ValueError):
+            return None
+
+    def _create_feed(self, feed_type: str, document_id: str, marketplace_ids: Sequence[str]) -> str:
+        response = self._api.create_feed(
+            feed_type=feed_type, input_feed_document_id=document_id, marketplace_ids=list(marketplace_ids)
+        )
+        return str(response.data["feedId"])
+
+    def status(self, feed_id: str) -> FeedState:
+        """Read the feed's state once (``getFeed``)."""
+        return _state(self._api.get_feed(feed_id).data)
+
     def _pause(self, state: FeedState, interval: float, waited: float) -> tuple[float, float]:
         """The next pause and the interval after it: adaptive once a feed of this type was seen finishing.
 
@@ -329,26 +329,7 @@ class FeedRunner:
             return  # finished at the first look (a resumed wait): nothing learned
         self._observed[state.feed_type] = (before + waited) / 2
 
-            return None
-        try:
-            return expected.report(self.result(candidate))
-        except (SpCancelError, ValueError):
-            return None
-
-    def _create_feed(self, feed_type: str, document_id: str, marketplace_ids: Sequence[str]) -> str:
-        response = self._api.create_feed(
-        running_at: float | None = None
-            feed_type=feed_type, input_feed_document_id=document_id, marketplace_ids=list(marketplace_ids)
-        )
-        return str(response.data["feedId"])
-
-    def status(self, feed_id: str) -> FeedState:
-        """Read the feed's state once (``getFeed``)."""
-        return _state(self._api.get_feed(feed_id).data)
-                self._learn(state, running_at, waited)
-
     def wait(self, feed_id: str, *, timeout: float, progress: Progress | None = None) -> FeedState:
-            running_at = waited
         """Poll until the feed is DONE/CANCELLED/FATAL; raise :class:`FeedTimeoutError` past ``timeout``.
 
         The poll intervals adapt to the processing time observed for earlier feeds of the same type
@@ -356,6 +337,7 @@ class FeedRunner:
         """
         start = self._clock.monotonic()
         interval = self._poll_initial
+        running_at: float | None = None
         while True:
             state = self.status(feed_id)
             waited = self._clock.monotonic() - start
@@ -363,8 +345,10 @@ class FeedRunner:
             if progress is not None:
                 progress(state, waited)
             if state.finished:
+                self._learn(state, running_at, waited)
                 self._log.info(events.FEED_FINISHED, feed_id=feed_id, status=state.status, waited=round(waited, 1))
                 return state
+            running_at = waited
             remaining = timeout - waited
             if remaining <= 0:
                 raise FeedTimeoutError(

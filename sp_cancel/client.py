@@ -20,11 +20,13 @@ from typing import TYPE_CHECKING, Any, Final, Literal, NoReturn, Self, TypeVar, 
 import attrs
 
 import sp_cancel._cancellation as cancellation_flow
+import sp_cancel._checks as checks
 import sp_cancel._fba as fba_flow
 import sp_cancel._listings.items as listing_flow
 import sp_cancel._refunds.refund as refund_flow
 import sp_cancel.deals as deal_flow
 import sp_cancel.metrics._fetch as rate_flow
+import sp_cancel.models as values
 import sp_cancel.orders as order_reads
 from sp_cancel._outcomes import (
     BatchOutcome,
@@ -33,11 +35,12 @@ from sp_cancel._outcomes import (
     Deal,
     FbaCancelOutcome,
     ListingOutcome,
+    ProgressCallback,
     RefundOutcome,
     RefundVerification,
     SystemCancellation,
 )
-from sp_cancel._runtime import Context, FeedRunner, Progress
+from sp_cancel._runtime import Context, FeedRunner
 from sp_cancel.clock import Clock, Sleep, SystemClock, system_sleep
 from sp_cancel.errors import InvalidInputError
 from sp_cancel.journal import Journal, JournalLike, default_journal_path
@@ -68,6 +71,11 @@ if TYPE_CHECKING:
 
 __all__ = ["Credentials", "SellerClient"]
 
+# Amazon's limits on the ids that go into request paths: a SKU is at most 40 characters (Listings Items,
+# design §3), a seller fulfillment order id at most 40 (Fulfillment Outbound's CreateFulfillmentOrderRequest).
+SKU_MAX_LENGTH: Final = 40
+MCF_ORDER_ID_MAX_LENGTH: Final = 40
+
 Outcome = CancelOutcome | RefundOutcome | ListingOutcome
 
 # Environment variables read by SellerClient.from_env (and only there).
@@ -78,6 +86,24 @@ ENV_SELLER_ID: Final = "SP_API_SELLER_ID"
 ENV_MARKETPLACE: Final = "SP_API_MARKETPLACE"
 ENV_ENDPOINT: Final = "SP_API_ENDPOINT"
 ENV_TOKEN_URL: Final = "SP_API_TOKEN_URL"  # noqa: S105 - the variable's name, not a secret
+
+
+def _check_outcome(outcome: object) -> Outcome:
+    """What ``wait``/``refresh`` follow: a cancel, refund or listing outcome (a batch: follow its outcomes)."""
+    if isinstance(outcome, BatchOutcome):
+        raise InvalidInputError(
+            "wait/refresh take one outcome; for a batch, call them on each outcome in it (for o in batch: ...)",
+            field="outcome",
+        )
+    return cast(
+        "Outcome",
+        checks.check_instance(
+            outcome,
+            "outcome",
+            (CancelOutcome, RefundOutcome, ListingOutcome),
+            "a CancelOutcome, RefundOutcome or ListingOutcome",
+        ),
+    )
 
 
 def _non_empty(_: object, attribute: attrs.Attribute[str], value: object) -> None:
@@ -256,42 +282,63 @@ class SellerClient:
         )
 
     @classmethod
-    def from_env(cls, **overrides: Any) -> Self:
-        """Build a client from the environment; keyword ``overrides`` win over it.
+    def from_env(
+        cls,
+        *,
+        credentials: Credentials | None = None,
+        seller_id: str | None = None,
+        marketplace: str | None = None,
+        endpoint: str | None = None,
+        token_url: str | None = None,
+        journal: str | os.PathLike[str] | JournalLike | None = None,
+        rate_limiter: RateLimiter | None = None,
+        retry: RetryPolicy | None = None,
+        transport: HttpTransport | None = None,
+        clock: Clock | None = None,
+        sleep: Sleep | None = None,
+        timeout: float = 30.0,
+    ) -> Self:
+        """Build a client from the environment; the keyword arguments given win over it.
 
-        Reads ``SP_API_REFRESH_TOKEN``, ``LWA_APP_ID``, ``LWA_CLIENT_SECRET``, ``SP_API_SELLER_ID``,
-        ``SP_API_MARKETPLACE`` (default ``US``), and optionally ``SP_API_ENDPOINT``, ``SP_API_TOKEN_URL``.
+        Reads ``SP_API_REFRESH_TOKEN``, ``LWA_APP_ID``, ``LWA_CLIENT_SECRET`` (unless ``credentials`` is given),
+        ``SP_API_SELLER_ID`` (unless ``seller_id``), ``SP_API_MARKETPLACE`` (default ``US``), and optionally
+        ``SP_API_ENDPOINT``, ``SP_API_TOKEN_URL``. The other arguments are those of
+        [SellerClient][sp_cancel.SellerClient], with the same defaults.
 
         Raises:
             InvalidInputError: naming every required variable that is missing or empty.
         """
         env: Mapping[str, str] = os.environ
-        kwargs: dict[str, Any] = dict(overrides)
         missing: list[str] = []
-        if "credentials" not in kwargs:
+        if credentials is None:
             names = (ENV_REFRESH_TOKEN, ENV_CLIENT_ID, ENV_CLIENT_SECRET)
             values = [env.get(name, "").strip() for name in names]
             missing += [name for name, value in zip(names, values, strict=True) if not value]
             if all(values):
-                kwargs["credentials"] = Credentials(
-                    refresh_token=values[0], client_id=values[1], client_secret=values[2]
-                )
-        if "seller_id" not in kwargs:
-            seller_id = env.get(ENV_SELLER_ID, "").strip()
-            if seller_id:
-                kwargs["seller_id"] = seller_id
-            else:
+                credentials = Credentials(refresh_token=values[0], client_id=values[1], client_secret=values[2])
+        if seller_id is None:
+            seller_id = env.get(ENV_SELLER_ID, "").strip() or None
+            if seller_id is None:
                 missing.append(ENV_SELLER_ID)
-        if missing:
+        if missing or credentials is None or seller_id is None:
             raise InvalidInputError(
                 f"missing environment variable(s): {', '.join(missing)}; set them or pass the values explicitly",
                 field="environment",
             )
-        for key, name in (("marketplace", ENV_MARKETPLACE), ("endpoint", ENV_ENDPOINT), ("token_url", ENV_TOKEN_URL)):
-            value = env.get(name, "").strip()
-            if key not in kwargs and value:
-                kwargs[key] = value
-        return cls(**kwargs)
+        return cls(
+            credentials=credentials,
+            seller_id=seller_id,
+            marketplace=marketplace or env.get(ENV_MARKETPLACE, "").strip() or "US",
+            endpoint=endpoint or env.get(ENV_ENDPOINT, "").strip() or None,
+            token_url=token_url or env.get(ENV_TOKEN_URL, "").strip() or None,
+            journal=journal,
+            rate_limiter=rate_limiter,
+            retry=retry,
+            transport=transport,
+            clock=clock,
+            sleep=sleep,
+            timeout=timeout,
+        )
 
     @property
     def seller_id(self) -> str:
@@ -417,7 +464,7 @@ class SellerClient:
         via: Literal["feed", "orders_api"] = "feed",
         wait: bool = True,
         timeout: float = 1800,
-        progress: Progress | None = None,
+        progress: ProgressCallback | None = None,
     ) -> CancelOutcome:
         """Cancel an unshipped seller-fulfilled order, or some unshipped units of its items.
 
@@ -440,6 +487,13 @@ class SellerClient:
             InvalidInputError: bad input (nothing sent).
             NotCancellableError: shipped, partly shipped (use ``items``), Amazon-fulfilled, pending, cancelled.
         """
+        order_id = check_order_id(order_id)
+        checks.check_instance(reason, "reason", (values.CancelReason, str), "a CancelReason or its name")
+        if items is not None:
+            items = checks.check_items(items, "items", values.ItemCancel, "ItemCancel values")
+        checks.check_choice(via, "via", ("feed", "orders_api"))
+        wait, timeout = checks.check_flag(wait, "wait"), checks.check_timeout(timeout)
+        checks.check_callable(progress, "progress")
         return cancellation_flow.cancel_order(
             self._ctx, order_id, reason, items=items, via=via, wait=wait, timeout=timeout, progress=progress
         )
@@ -451,7 +505,7 @@ class SellerClient:
         wait: bool = True,
         timeout: float = 3600,
         max_rate: float | None = None,
-        progress: Progress | None = None,
+        progress: ProgressCallback | None = None,
     ) -> BatchOutcome[CancelOutcome]:
         """Cancel many orders with one feed per kind (whole / item-level), one outcome per order.
 
@@ -459,6 +513,9 @@ class SellerClient:
         rest. With ``max_rate``, the whole batch is refused with :class:`~sp_cancel.CancellationRateError`
         (nothing sent) when its seller-faulted cancellations would push the 7-day cancellation rate above it.
         """
+        requests = checks.check_items(requests, "requests", values.CancelRequest, "CancelRequest values")
+        wait, timeout = checks.check_flag(wait, "wait"), checks.check_timeout(timeout)
+        checks.check_callable(progress, "progress")
         guard = None
         if max_rate is not None:
             guard = rate_flow.rate_guard(self._ctx, max_rate)
@@ -470,6 +527,7 @@ class SellerClient:
         self, *, since: datetime | timedelta = timedelta(days=7)
     ) -> list[BuyerCancelRequest]:
         """Open cancellation requests buyers made through Amazon (seller-fulfilled orders updated since ``since``)."""
+        since = checks.check_since(since)
         return cancellation_flow.buyer_cancellation_requests(self._ctx, since=since)
 
     def accept_buyer_cancellations(
@@ -478,15 +536,21 @@ class SellerClient:
         *,
         wait: bool = True,
         timeout: float = 3600,
-        progress: Progress | None = None,
+        progress: ProgressCallback | None = None,
     ) -> BatchOutcome[CancelOutcome]:
         """Cancel buyer-requested orders with ``BuyerCanceled`` in one feed; refuse orders without a request."""
+        requests = checks.check_items(
+            requests, "requests", (BuyerCancelRequest, str), "BuyerCancelRequest values or order ids"
+        )
+        wait, timeout = checks.check_flag(wait, "wait"), checks.check_timeout(timeout)
+        checks.check_callable(progress, "progress")
         return cancellation_flow.accept_buyer_cancellations(
             self._ctx, requests, wait=wait, timeout=timeout, progress=progress
         )
 
     def system_cancellations(self, *, since: datetime | timedelta = timedelta(days=7)) -> list[SystemCancellation]:
         """Orders Amazon cancelled itself (``cancelledBy == "AMAZON"``), with Amazon's reason text."""
+        since = checks.check_since(since)
         return cancellation_flow.system_cancellations(self._ctx, since=since)
 
     # --- refunds --------------------------------------------------------------------------------------
@@ -500,7 +564,7 @@ class SellerClient:
         idempotency_key: str | None = None,
         wait: bool = True,
         timeout: float = 1800,
-        progress: Progress | None = None,
+        progress: ProgressCallback | None = None,
     ) -> RefundOutcome:
         """Refund part of a shipped seller-fulfilled order, once per idempotency key.
 
@@ -508,6 +572,13 @@ class SellerClient:
         one-item order (applied to the principal). Every amount is checked against what was charged minus what
         was already refunded, per component, before anything is sent.
         """
+        order_id = check_order_id(order_id)
+        if not isinstance(refunds, values.Money):
+            refunds = checks.check_items(refunds, "refunds", values.ItemRefund, "ItemRefund values (or one Money)")
+        checks.check_instance(reason, "reason", (values.AdjustmentReason, str), "an AdjustmentReason or its name")
+        idempotency_key = checks.check_optional_text(idempotency_key, "idempotency_key", max_length=200)
+        wait, timeout = checks.check_flag(wait, "wait"), checks.check_timeout(timeout)
+        checks.check_callable(progress, "progress")
         return refund_flow.partial_refund(
             self._ctx,
             order_id,
@@ -521,34 +592,53 @@ class SellerClient:
 
     def verify_refund(self, outcome: RefundOutcome) -> RefundVerification:
         """Whether Amazon's Finances API shows the refund yet (up to 48 h delay: "not yet posted" is no failure)."""
+        checks.check_instance(outcome, "outcome", RefundOutcome, "the RefundOutcome partial_refund returned")
         return refund_flow.verify_refund(self._ctx, outcome)
 
     # --- listings, FBA, deals -------------------------------------------------------------------------
 
     def close_listing(self, sku: str) -> ListingOutcome:
         """Stop selling a seller-fulfilled listing without deleting it (quantity 0 by a ``merge`` patch)."""
+        sku = checks.check_text(sku, "sku", max_length=SKU_MAX_LENGTH)
         return listing_flow.close_listing(self._ctx, sku)
 
     def close_listings(self, skus: Iterable[str], *, wait: bool = True) -> BatchOutcome[ListingOutcome]:
         """Close many listings through one ``JSON_LISTINGS_FEED``; one outcome per SKU."""
+        skus = [
+            checks.check_text(sku, "skus", max_length=SKU_MAX_LENGTH)
+            for sku in checks.check_items(skus, "skus", str, "SKUs")
+        ]
+        wait = checks.check_flag(wait, "wait")
         return listing_flow.close_listings(self._ctx, skus, wait=wait)
 
     def delete_listing(self, sku: str, *, verify: bool = True) -> ListingOutcome:
         """Delete a listing (``deleteListingsItem``), then read back until it is gone (bounded)."""
+        sku = checks.check_text(sku, "sku", max_length=SKU_MAX_LENGTH)
+        verify = checks.check_flag(verify, "verify")
         return listing_flow.delete_listing(self._ctx, sku, verify=verify)
 
     def cancel_fba_order(
         self, seller_fulfillment_order_id: str, *, api: Literal["2020-07-01", "2026-07-04"] = "2020-07-01"
     ) -> FbaCancelOutcome:
         """Cancel a Multi-Channel Fulfillment order while Amazon still allows it (``Received``/``Planning``)."""
+        seller_fulfillment_order_id = checks.check_text(
+            seller_fulfillment_order_id, "seller_fulfillment_order_id", max_length=MCF_ORDER_ID_MAX_LENGTH
+        )
+        checks.check_choice(api, "api", ("2020-07-01", "2026-07-04"))
         return fba_flow.cancel_fba_order(self._ctx, seller_fulfillment_order_id, api=api)
 
     def deals(self, *, statuses: Iterable[str] | None = None) -> list[Deal]:
         """Lightning and Best deals from the read-only Promotions API."""
+        if statuses is not None:
+            statuses = [
+                checks.check_text(status, "statuses")
+                for status in checks.check_items(statuses, "statuses", str, "strings")
+            ]
         return deal_flow.deals(self._ctx, statuses=statuses)
 
     def cancel_flash_deal(self, deal_id: str) -> NoReturn:
         """Amazon has no API to cancel a deal: raises :class:`~sp_cancel.ManualActionRequired` with the steps."""
+        deal_id = checks.check_text(deal_id, "deal_id")
         deal_flow.cancel_flash_deal(self._ctx, deal_id)
 
     # --- cancellation rate ----------------------------------------------------------------------------
@@ -562,6 +652,10 @@ class SellerClient:
         compare_with_amazon: bool = False,
     ) -> CancellationRateReport:
         """The seller-cancelled rate of seller-fulfilled orders over ``window`` (Amazon's target: under 2.5 %)."""
+        window = checks.check_window(window, "window")
+        end = checks.check_moment(end, "end")
+        checks.check_choice(source, "source", ("auto", "orders", "report"))
+        compare_with_amazon = checks.check_flag(compare_with_amazon, "compare_with_amazon")
         return rate_flow.cancellation_rate(
             self._ctx, window=window, end=end, source=source, compare_with_amazon=compare_with_amazon
         )
@@ -570,13 +664,15 @@ class SellerClient:
 
     def refresh(self, outcome: Outcome) -> Outcome:
         """Read a ``SUBMITTED`` outcome's state once; finish it if Amazon is done (any process)."""
-        return self._again(outcome, wait=False, timeout=1.0, progress=None)
+        return self._again(_check_outcome(outcome), wait=False, timeout=1.0, progress=None)
 
-    def wait(self, outcome: Outcome, *, timeout: float = 1800, progress: Progress | None = None) -> Outcome:
+    def wait(self, outcome: Outcome, *, timeout: float = 1800, progress: ProgressCallback | None = None) -> Outcome:
         """Wait for a ``SUBMITTED`` outcome to finish (any process: the journal knows the feed)."""
+        outcome, timeout = _check_outcome(outcome), checks.check_timeout(timeout)
+        checks.check_callable(progress, "progress")
         return self._again(outcome, wait=True, timeout=timeout, progress=progress)
 
-    def _again(self, outcome: Outcome, *, wait: bool, timeout: float, progress: Progress | None) -> Outcome:
+    def _again(self, outcome: Outcome, *, wait: bool, timeout: float, progress: ProgressCallback | None) -> Outcome:
         key = outcome.submission_id
         if not key:
             raise InvalidInputError("this outcome has no submission id to follow", field="outcome")
@@ -586,8 +682,10 @@ class SellerClient:
             return refund_flow.refresh_refund(self._ctx, key, wait=wait, timeout=timeout, progress=progress)
         return listing_flow.refresh_listing(self._ctx, key, wait=wait, timeout=timeout, progress=progress)
 
-    def resume(self, *, timeout: float = 3600, progress: Progress | None = None) -> list[Outcome]:
+    def resume(self, *, timeout: float = 3600, progress: ProgressCallback | None = None) -> list[Outcome]:
         """Finish everything the journal holds as planned or submitted (after a crash, in any process)."""
+        timeout = checks.check_timeout(timeout)
+        checks.check_callable(progress, "progress")
         outcomes: list[Outcome] = []
         outcomes.extend(cancellation_flow.resume_cancels(self._ctx, timeout=timeout, progress=progress))
         outcomes.extend(refund_flow.resume_refunds(self._ctx, timeout=timeout, progress=progress))
