@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import timedelta
 from decimal import Decimal
 
@@ -11,14 +12,26 @@ from sp_cancel import (
     CancelOutcome,
     CancelReason,
     CancelRequest,
+    CancelStatus,
     Credentials,
+    FeedState,
+    FeedStatus,
+    Fulfillment,
+    InMemoryRateLimiter,
     ItemCancel,
     ItemRefund,
     Money,
+    Order,
+    OrderItem,
+    OrderStatus,
     PriceComponent,
+    ProgressCallback,
     RefundOutcome,
+    RetryPolicy,
     SellerClient,
+    SpCancelError,
 )
+from sp_cancel.clock import SystemClock, system_sleep
 from sp_cancel.metrics import CancellationRateReport, OrderRecord, cancellation_rate, what_if
 
 
@@ -62,3 +75,44 @@ def build() -> SellerClient:
         seller_id="A1SELLER",
         marketplace="US",
     )
+
+
+def orders_and_batches(client: SellerClient) -> list[str]:
+    """Order reads, a batch as a mapping, and a progress callback, typed."""
+    order: Order = client.order("112-1234567-1234567")
+    item: OrderItem = order.items[0]
+    left: Money | None = None if item.refundable is None else item.refundable.get(PriceComponent.PRINCIPAL)
+    status: OrderStatus = order.status
+    channel: Fulfillment = order.channel
+    unshipped: list[str] = [
+        o.order_id for o in client.orders(status=OrderStatus.UNSHIPPED, channel="MFN", since=timedelta(days=3))
+    ]
+
+    seen: list[str] = []
+
+    def show(state: FeedState, waited: float) -> None:
+        feed_status: FeedStatus = state.status
+        seen.append(f"{state.feed_id} {feed_status} {round(waited)}")
+
+    progress: ProgressCallback = show
+    batch: BatchOutcome[CancelOutcome] = client.cancel_orders(
+        [CancelRequest(order_id=o, reason=CancelReason.NO_INVENTORY) for o in unshipped], progress=progress
+    )
+    mapping: Mapping[str, CancelOutcome] = batch
+    refused: list[SpCancelError] = [o.error for o in batch.values() if o.error is not None]
+    done: list[str] = [key for key, outcome in mapping.items() if outcome.status is CancelStatus.CANCELLED]
+    counts: Mapping[str, int] = batch.counts
+    del left, status, channel, refused, counts
+    return done
+
+
+def from_env_is_typed() -> SellerClient:
+    """from_env takes the constructor's keywords, typed."""
+    clock = SystemClock()
+    limiter = InMemoryRateLimiter(clock=clock, sleep=system_sleep)
+    return SellerClient.from_env(journal=":memory:", retry=RetryPolicy(), rate_limiter=limiter, marketplace="DE")
+
+
+def money_positional() -> Money:
+    """Money positional or keyword."""
+    return Money("5.00", "USD") + Money(amount="1", currency="USD")
