@@ -119,18 +119,25 @@ def encode_query(query: Mapping[str, object] | None) -> dict[str, str]:
 
 
 def format_path(template: str, params: Mapping[str, str]) -> str:
-    """Fill ``{placeholders}`` with URL-encoded values (a SKU may hold ``/``, spaces, ``#``...).
+    """Fill ``{placeholders}`` with percent-encoded values, each staying exactly one path segment.
+
+    Everything but unreserved characters is encoded (a SKU may hold ``/``, ``?``, ``#``, spaces, non-ASCII).
+    A value made only of dots (``.``, ``..``) is encoded too (``%2E``): left bare it is a dot-segment that
+    httpx, like any URL normaliser, removes, so a PATCH of listing ``..`` would become a PATCH of the path above.
 
     Raises:
-        InvalidInputError: a placeholder is missing or empty (an empty id would address another resource).
+        InvalidInputError: a placeholder is missing, empty or not a string (an empty id would address another
+            resource).
     """
 
     def fill(match: re.Match[str]) -> str:
         name = match.group(1)
         value = params.get(name)
-        if value is None or not str(value).strip():
+        if not isinstance(value, str) or not value.strip():
             raise InvalidInputError(f"{name} must be a non-empty string, not {value!r}", field=name)
-        return quote(str(value), safe="")
+        if set(value) == {"."}:
+            return "%2E" * len(value)
+        return quote(value, safe="")
 
     return _PLACEHOLDER.sub(fill, template)
 
