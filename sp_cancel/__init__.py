@@ -1,6 +1,6 @@
 """sp_cancel: every Amazon seller cancellation workflow through the Selling Partner API.
 
-The public surface is exactly ``__all__`` (plus the :mod:`sp_cancel.testing`
+The public surface is exactly ``__all__`` (plus the ``sp_cancel.testing``
 toolkit): the client, its credentials, the value types, the outcome types and
 the error tree. Exported classes report ``sp_cancel`` as their module, so
 reprs and docs read ``sp_cancel.SellerClient``.

@@ -52,7 +52,7 @@ def messages_from_json(data: list[Mapping[str, Any]]) -> tuple[ProcessingMessage
 
 
 def cancel_to_json(outcome: CancelOutcome) -> dict[str, Any]:
-    """Serialise a :class:`CancelOutcome`."""
+    """Serialise a ``CancelOutcome``."""
     return {
         "order_id": outcome.order_id,
         "status": outcome.status.value,
@@ -69,7 +69,7 @@ def cancel_to_json(outcome: CancelOutcome) -> dict[str, Any]:
 
 
 def cancel_from_json(data: Mapping[str, Any]) -> CancelOutcome:
-    """Deserialise a :class:`CancelOutcome`."""
+    """Deserialise a ``CancelOutcome``."""
     items = data.get("items")
     return CancelOutcome(
         order_id=data["order_id"],
@@ -96,7 +96,7 @@ def _amounts_from_json(data: Mapping[str, Mapping[str, list[str]]]) -> dict[str,
 
 
 def refund_to_json(outcome: RefundOutcome) -> dict[str, Any]:
-    """Serialise a :class:`RefundOutcome`."""
+    """Serialise a ``RefundOutcome``."""
     return {
         "order_id": outcome.order_id,
         "status": outcome.status.value,
@@ -111,7 +111,7 @@ def refund_to_json(outcome: RefundOutcome) -> dict[str, Any]:
 
 
 def refund_from_json(data: Mapping[str, Any]) -> RefundOutcome:
-    """Deserialise a :class:`RefundOutcome`."""
+    """Deserialise a ``RefundOutcome``."""
     return RefundOutcome(
         order_id=data["order_id"],
         status=RefundStatus(data["status"]),
@@ -126,7 +126,7 @@ def refund_from_json(data: Mapping[str, Any]) -> RefundOutcome:
 
 
 def listing_to_json(outcome: ListingOutcome) -> dict[str, Any]:
-    """Serialise a :class:`ListingOutcome`."""
+    """Serialise a ``ListingOutcome``."""
     return {
         "sku": outcome.sku,
         "status": outcome.status.value,
@@ -141,7 +141,7 @@ def listing_to_json(outcome: ListingOutcome) -> dict[str, Any]:
 
 
 def listing_from_json(data: Mapping[str, Any]) -> ListingOutcome:
-    """Deserialise a :class:`ListingOutcome`."""
+    """Deserialise a ``ListingOutcome``."""
     return ListingOutcome(
         sku=data["sku"],
         status=ListingStatus(data["status"]),

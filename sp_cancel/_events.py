@@ -2,7 +2,7 @@
 
 Events are key/value data (operation, attempt, request_id, seller_id,
 marketplace_id, feed_id, order_id, wait...). Never a token, secret or buyer PII:
-:func:`sp_cancel.logging.redact` removes them if they slip in.
+``sp_cancel.logging.redact`` removes them if they slip in.
 """
 
 from __future__ import annotations

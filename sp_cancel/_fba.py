@@ -5,7 +5,7 @@ Fulfillment Outbound 2020-07-01 (default): read the order, cancel only in
 order is submitted — then read it back. Fulfillment Outbound 2026-07-04
 (``api="2026-07-04"``): its status enum has no ``Received``/``Planning``, so the
 window cannot be read; the cancel is attempted on a ``PROCESSING`` order and
-any 4xx refusal is turned into :class:`NotCancellableError` after re-reading the
+any 4xx refusal is turned into ``NotCancellableError`` after re-reading the
 order (facts §8).
 
 Amazon-fulfilled *retail* orders (AFN) are not MCF orders: no API cancels them;
@@ -56,7 +56,7 @@ _log = get_logger()
 
 
 def check_fulfillment_order_id(value: object) -> str:
-    """Return ``value`` if it is a 1..40 character MCF order id; else raise :class:`InvalidInputError`."""
+    """Return ``value`` if it is a 1..40 character MCF order id; else raise ``InvalidInputError``."""
     if not isinstance(value, str) or not value.strip() or len(value) > MCF_ID_MAX_LENGTH:
         raise InvalidInputError(
             f"seller_fulfillment_order_id {value!r} must be 1 to {MCF_ID_MAX_LENGTH} characters",
@@ -159,7 +159,7 @@ def _cancel(ctx: Context, route: _Route, order_id: str) -> FbaCancelOutcome:
 
 
 def cancel_fba_order(ctx: Context, seller_fulfillment_order_id: str, *, api: Api = "2020-07-01") -> FbaCancelOutcome:
-    """See :meth:`sp_cancel.SellerClient.cancel_fba_order`.
+    """See ``sp_cancel.SellerClient.cancel_fba_order``.
 
     Raises:
         InvalidInputError: a malformed id or an unknown ``api`` (nothing is sent).

@@ -269,7 +269,7 @@ class ListingOutcome:
 
     @property
     def messages(self) -> tuple[ProcessingMessage, ...]:
-        """The issues as :class:`ProcessingMessage` values (uniform with other outcomes)."""
+        """The issues as ``ProcessingMessage`` values (uniform with other outcomes)."""
         return tuple(
             ProcessingMessage(code=i.code, severity=i.severity, description=i.message, sku=self.sku)
             for i in self.issues

@@ -1,8 +1,8 @@
 """What every workflow shares: the context, the Feeds API lifecycle and the Reports API lifecycle.
 
-:class:`Context` is what a workflow function needs from the client. :class:`FeedRunner`
+``Context`` is what a workflow function needs from the client. ``FeedRunner``
 submits, recovers and waits for feeds (once, for every workflow that submits
-one); :func:`run_report` creates, polls, downloads and gunzips a report.
+one); ``run_report`` creates, polls, downloads and gunzips a report.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ __all__ = ["Context", "Expected", "FeedRunner", "FeedState", "Progress", "Resolu
 
 @attrs.frozen(kw_only=True)
 class Context:
-    """The parts of a :class:`~sp_cancel.SellerClient` the workflows use."""
+    """The parts of a ``SellerClient`` the workflows use."""
 
     api: SpApi
     journal: JournalLike
@@ -64,7 +64,7 @@ Progress = ProgressCallback
 
 @attrs.frozen(kw_only=True)
 class Search:
-    """What a ``getFeeds`` search for a lost feed found (:meth:`FeedRunner.search`)."""
+    """What a ``getFeeds`` search for a lost feed found (``FeedRunner.search``)."""
 
     candidates: tuple[FeedState, ...]
     conclusive: bool  # enough time passed for Amazon to list our feed: no candidate means "not created"
@@ -84,7 +84,7 @@ class Expected:
 
 @attrs.frozen(kw_only=True)
 class Resolution:
-    """Which candidate, if any, Amazon proved to be a lost submission's feed (:meth:`FeedRunner.resolve`)."""
+    """Which candidate, if any, Amazon proved to be a lost submission's feed (``FeedRunner.resolve``)."""
 
     feed: FeedState | None
     by_report: bool = False  # the feed's report names the submission's orders (else: its effect was read back)
@@ -145,10 +145,10 @@ class FeedRunner:
         still planned and nothing reached Amazon.
 
         When ``createFeed``'s answer is lost (a 5xx, a timeout, a dropped connection), the feed is
-        looked for (:meth:`search`) once Amazon had time to list it, and sent again only when no
+        looked for (``search``) once Amazon had time to list it, and sent again only when no
         feed that could be it exists. When one could be it, ``None`` is returned: the entries stay
-        submitted with no feed id (:attr:`~sp_cancel.journal.Entry.send_uncertain`) until the
-        workflow proves or rules out each candidate (:meth:`resolve`). A feed is never sent twice
+        submitted with no feed id (``send_uncertain``) until the
+        workflow proves or rules out each candidate (``resolve``). A feed is never sent twice
         on a guess, and never credited to a submission on a guess.
         """
         keys = list(message_ids)
@@ -190,9 +190,9 @@ class FeedRunner:
         """List the feeds a submission first sent at ``sent_at`` may have created (``getFeeds``).
 
         Candidates are feeds of ``feed_type`` for exactly these marketplaces, created from
-        :data:`RECOVERY_SLACK` before ``sent_at`` (clock skew) to now (a throttled or retried
+        ``RECOVERY_SLACK`` before ``sent_at`` (clock skew) to now (a throttled or retried
         ``createFeed`` may have been sent much later than the submission was recorded), that no
-        journal entry owns. The search is conclusive once :attr:`listing_lag` has passed since the
+        journal entry owns. The search is conclusive once ``listing_lag`` has passed since the
         last moment the feed could have been created: Amazon lists a new feed only after a while.
         """
         since = sent_at - RECOVERY_SLACK
@@ -330,10 +330,10 @@ class FeedRunner:
         self._observed[state.feed_type] = (before + waited) / 2
 
     def wait(self, feed_id: str, *, timeout: float, progress: Progress | None = None) -> FeedState:
-        """Poll until the feed is DONE/CANCELLED/FATAL; raise :class:`FeedTimeoutError` past ``timeout``.
+        """Poll until the feed is DONE/CANCELLED/FATAL; raise ``FeedTimeoutError`` past ``timeout``.
 
         The poll intervals adapt to the processing time observed for earlier feeds of the same type
-        (see :meth:`_pause`), bounded by ``getFeed``'s usage plan and ``poll_max``.
+        (see ``_pause``), bounded by ``getFeed``'s usage plan and ``poll_max``.
         """
         start = self._clock.monotonic()
         interval = self._poll_initial

@@ -1,6 +1,6 @@
 """The seller's client: credentials, one marketplace, and the parts every workflow shares.
 
-:class:`SellerClient` composes the transport (SP-API, LWA and documents through
+``SellerClient`` composes the transport (SP-API, LWA and documents through
 one ``httpx.Client``), the rate limiter, the retry policy, the clock and the
 journal; it makes no HTTP call of its own. Each workflow method (``cancel_order``,
 ``partial_refund``...) validates nothing itself: it is a short delegation to the
@@ -221,14 +221,14 @@ class SellerClient:
         endpoint: SP-API base URL; default the marketplace region's production endpoint
             (``https://sellingpartnerapi-na.amazon.com``...). Sandbox, proxy or simulator otherwise.
         token_url: LWA token URL; default ``https://api.amazon.com/auth/o2/token``.
-        journal: a path, a journal object (:class:`~sp_cancel.journal.Journal`,
-            :class:`~sp_cancel.journal.RedisJournal` to share one between hosts, or anything implementing
-            :class:`~sp_cancel.journal.JournalLike`), or ``None`` for the default journal file.
-        rate_limiter: shared token buckets; default an in-process :class:`~sp_cancel.ratelimit.InMemoryRateLimiter`.
-        retry: the retry policy; default :data:`~sp_cancel.retry.DEFAULT_RETRY_POLICY`.
+        journal: a path, a journal object (``Journal``,
+            ``RedisJournal`` to share one between hosts, or anything implementing
+            ``JournalLike``), or ``None`` for the default journal file.
+        rate_limiter: shared token buckets; default an in-process ``InMemoryRateLimiter``.
+        retry: the retry policy; default ``DEFAULT_RETRY_POLICY``.
         transport: an httpx transport for every request (the simulator's, ``httpx.MockTransport``...).
         clock: time source; default the system clock.
-        sleep: how to wait; default :func:`time.sleep`.
+        sleep: how to wait; default ``time.sleep``.
         timeout: httpx timeout in seconds for every request.
 
     Raises:
@@ -470,13 +470,13 @@ class SellerClient:
 
         Args:
             order_id: Amazon's order id (``3-7-7``).
-            reason: a :class:`~sp_cancel.CancelReason` (or its name / feed value).
+            reason: a ``CancelReason`` (or its name / feed value).
             items: cancel only these units (``POST_PAYMENT_ADJUSTMENT_DATA`` with ``QuantityCancelled``);
                 ``None`` cancels the whole order (``POST_ORDER_ACKNOWLEDGEMENT_DATA``, ``StatusCode=Failure``).
             via: ``"orders_api"`` uses Orders 2026-01-01 ``cancelOrder`` (withdrawn from Amazon's public
                 model; opt-in, whole orders, five reasons only).
             wait: wait for Amazon's processing report; ``False`` returns ``SUBMITTED`` at once.
-            timeout: seconds to wait for the feed before :class:`~sp_cancel.FeedTimeoutError`.
+            timeout: seconds to wait for the feed before ``FeedTimeoutError``.
             progress: called after each poll with the feed's state and the seconds waited.
 
         Returns:
@@ -510,7 +510,7 @@ class SellerClient:
         """Cancel many orders with one feed per kind (whole / item-level), one outcome per order.
 
         Orders refused before sending (bad input, not cancellable) are in ``batch.errors`` and do not stop the
-        rest. With ``max_rate``, the whole batch is refused with :class:`~sp_cancel.CancellationRateError`
+        rest. With ``max_rate``, the whole batch is refused with ``CancellationRateError``
         (nothing sent) when its seller-faulted cancellations would push the 7-day cancellation rate above it.
         """
         requests = checks.check_items(requests, "requests", values.CancelRequest, "CancelRequest values")
@@ -568,7 +568,7 @@ class SellerClient:
     ) -> RefundOutcome:
         """Refund part of a shipped seller-fulfilled order, once per idempotency key.
 
-        ``refunds`` is a list of :class:`~sp_cancel.ItemRefund`, or a single :class:`~sp_cancel.Money` for a
+        ``refunds`` is a list of ``ItemRefund``, or a single ``Money`` for a
         one-item order (applied to the principal). Every amount is checked against what was charged minus what
         was already refunded, per component, before anything is sent.
         """
@@ -637,7 +637,7 @@ class SellerClient:
         return deal_flow.deals(self._ctx, statuses=statuses)
 
     def cancel_flash_deal(self, deal_id: str) -> NoReturn:
-        """Amazon has no API to cancel a deal: raises :class:`~sp_cancel.ManualActionRequired` with the steps."""
+        """Amazon has no API to cancel a deal: raises ``ManualActionRequired`` with the steps."""
         deal_id = checks.check_text(deal_id, "deal_id")
         deal_flow.cancel_flash_deal(self._ctx, deal_id)
 

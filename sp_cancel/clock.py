@@ -1,9 +1,9 @@
 """Time, injected: the only module that reads the wall clock or sleeps for real.
 
 Everything that waits (the rate limiter, retries, feed polling) takes a
-:class:`Clock` and a :class:`Sleep`. Production code uses :class:`SystemClock`
-and :func:`time.sleep`; tests and the simulator use :class:`FakeClock`, whose
-:meth:`FakeClock.sleep` advances time instead of waiting.
+``Clock`` and a ``Sleep``. Production code uses ``SystemClock``
+and ``time.sleep``; tests and the simulator use ``FakeClock``, whose
+``FakeClock.sleep`` advances time instead of waiting.
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ class SystemClock:
         return datetime.now(UTC)
 
     def monotonic(self) -> float:
-        """Return :func:`time.monotonic`."""
+        """Return ``time.monotonic``."""
         return time.monotonic()
 
     def __repr__(self) -> str:
@@ -53,7 +53,7 @@ class SystemClock:
 
 
 def system_sleep(seconds: float, /) -> None:
-    """Sleep for real (the default :class:`Sleep`)."""
+    """Sleep for real (the default ``Sleep``)."""
     if seconds > 0:
         time.sleep(seconds)
 
@@ -61,9 +61,9 @@ def system_sleep(seconds: float, /) -> None:
 class FakeClock:
     """A clock that only moves when told to; thread-safe.
 
-    ``sleep`` is a :class:`Sleep` that advances the clock, so code under test
+    ``sleep`` is a ``Sleep`` that advances the clock, so code under test
     that "waits" an hour finishes at once and the elapsed simulated time can be
-    read back with :meth:`monotonic`.
+    read back with ``monotonic``.
 
     Example:
         >>> clock = FakeClock(datetime(2026, 1, 1, tzinfo=UTC))
@@ -99,7 +99,7 @@ class FakeClock:
                 self._elapsed += seconds
 
     def sleep(self, seconds: float, /) -> None:
-        """A :class:`Sleep` that advances this clock instead of waiting."""
+        """A ``Sleep`` that advances this clock instead of waiting."""
         self.advance(seconds)
 
     def __repr__(self) -> str:

@@ -1,10 +1,10 @@
 """Lightning and Best deals: list them, and the manual plan to cancel one.
 
 No SP-API operation creates, cancels or ends a deal (facts §9). The Promotions
-API 2025-12-01 is read-only: :func:`deals` lists deals
+API 2025-12-01 is read-only: ``deals`` lists deals
 (``promotionType == "DEAL"``) through ``searchPromotions``, and
-:func:`cancel_flash_deal` reads the deal and raises
-:class:`~sp_cancel.errors.ManualActionRequired` carrying the Seller Central
+``cancel_flash_deal`` reads the deal and raises
+``ManualActionRequired`` carrying the Seller Central
 steps, the link, and the fee-free deadline: Amazon recommends cancelling at
 least 25 hours before the start "to avoid paying a fee and to avoid being
 blocklisted", and a cancelled deal cannot be reactivated.
@@ -102,7 +102,7 @@ def _kind(summary: Mapping[str, Any], start: datetime | None, end: datetime | No
 
 
 def deal_from_summary(summary: Mapping[str, Any]) -> Deal:
-    """Turn a Promotions API ``PromotionSummary`` into a :class:`~sp_cancel.Deal`."""
+    """Turn a Promotions API ``PromotionSummary`` into a ``Deal``."""
     schedule = summary.get("schedule") or {}
     start, end = _dt(schedule.get("startDate")), _dt(schedule.get("endDate"))
     return Deal(
@@ -129,7 +129,7 @@ def _statuses(statuses: Iterable[str] | None) -> list[str] | None:
 
 
 def deals(ctx: Context, *, statuses: Iterable[str] | None = None) -> list[Deal]:
-    """See :meth:`sp_cancel.SellerClient.deals`: every deal in the client's marketplace, oldest start first.
+    """See ``sp_cancel.SellerClient.deals``: every deal in the client's marketplace, oldest start first.
 
     Raises:
         InvalidInputError: a status outside Amazon's ``PromotionSummary.status`` values (nothing is sent).
@@ -189,7 +189,7 @@ def get_deal(ctx: Context, deal_id: str) -> Deal:
 
 
 def manual_cancel_plan(deal: Deal, now: datetime) -> ManualActionRequired:
-    """Build the :class:`ManualActionRequired` that tells a person how to cancel ``deal`` in Seller Central."""
+    """Build the ``ManualActionRequired`` that tells a person how to cancel ``deal`` in Seller Central."""
     url = deals_url(deal.marketplace_id or "")
     fee_free_until = None if deal.start is None else deal.start - FEE_FREE_NOTICE
     passed = None if fee_free_until is None else now >= fee_free_until
@@ -240,12 +240,12 @@ def manual_cancel_plan(deal: Deal, now: datetime) -> ManualActionRequired:
 
 
 def cancel_flash_deal(ctx: Context, deal_id: str) -> NoReturn:
-    """See :meth:`sp_cancel.SellerClient.cancel_flash_deal`: always raises.
+    """See ``sp_cancel.SellerClient.cancel_flash_deal``: always raises.
 
     Raises:
         ManualActionRequired: the deal can be cancelled, by a person, in Seller Central (steps, url, deadline).
         NotCancellableError: the deal is already cancelled (or cancelling), expired or failed.
-        NotFoundError: Amazon knows no such deal (an :class:`~sp_cancel.errors.ApiError` with status 404).
+        NotFoundError: Amazon knows no such deal (an ``ApiError`` with status 404).
         InvalidInputError: an empty id (nothing is sent).
     """
     deal = get_deal(ctx, deal_id)

@@ -1,7 +1,7 @@
 """The error tree of sp_cancel.
 
 Every exception the library raises on purpose derives from
-:class:`SpCancelError`::
+``SpCancelError``::
 
     SpCancelError
     ├── InvalidInputError            bad input, raised before any HTTP call (also a ValueError)
@@ -20,7 +20,7 @@ Every exception the library raises on purpose derives from
     └── FeedError                    the feed ended FATAL/CANCELLED or its report is unreadable (feed id)
         └── FeedTimeoutError         still IN_QUEUE/IN_PROGRESS past the timeout (also a TimeoutError)
 
-``str(err)`` of an :class:`ApiError` leads with Amazon's ``x-amzn-RequestId``
+``str(err)`` of an ``ApiError`` leads with Amazon's ``x-amzn-RequestId``
 when there is one, because that is what Amazon's support asks for.
 """
 
@@ -306,7 +306,7 @@ class OutcomeUnknownError(ApiError):
         attempts: int = 1,
         sent_at: datetime | None = None,
     ) -> None:
-        """Build the error; the arguments are those of :class:`ApiError` plus ``sent_at``."""
+        """Build the error; the arguments are those of ``ApiError`` plus ``sent_at``."""
         self.sent_at = sent_at
         super().__init__(
             message,

@@ -1,17 +1,17 @@
 """Logging helpers: the redaction processor and filter, and the CLI's one-call setup.
 
 The library never configures logging (no handlers, no levels, nothing on
-import). It emits structlog key/value events (:mod:`sp_cancel._events`) that
-carry no secret and no buyer PII; :func:`redact` and :class:`RedactingFilter`
+import). It emits structlog key/value events (``sp_cancel._events``) that
+carry no secret and no buyer PII; ``redact`` and ``RedactingFilter``
 are the belt and braces for what could still slip in, from our events or from
 the libraries underneath (python-amazon-sp-api logs the request headers,
 access token included, at DEBUG; httpx logs presigned S3 URLs at INFO).
 
-- :func:`redact`: a structlog processor; removes secret and PII keys at any
+- ``redact``: a structlog processor; removes secret and PII keys at any
   depth and scrubs token-shaped substrings.
-- :class:`RedactingFilter`: a stdlib :class:`logging.Filter` doing the same on
+- ``RedactingFilter``: a stdlib ``logging.Filter`` doing the same on
   formatted log records.
-- :func:`configure_logging`: for the CLI (and scripts) only.
+- ``configure_logging``: for the CLI (and scripts) only.
 """
 
 from __future__ import annotations
@@ -178,8 +178,8 @@ class RedactingFilter(logging.Filter):
 def configure_logging(level: str | int = "INFO", *, json: bool = False) -> None:
     """Set up logging for the CLI or a script (the library itself never calls this).
 
-    One stderr handler with :class:`RedactingFilter` on the root logger renders both
-    stdlib records and structlog events (through :func:`redact`), as JSON lines or
+    One stderr handler with ``RedactingFilter`` on the root logger renders both
+    stdlib records and structlog events (through ``redact``), as JSON lines or
     human-readable console lines. ``sp_api``'s loggers are held at INFO or above, so its
     DEBUG "Request Headers" line (which holds the access token) is never emitted.
 
@@ -228,7 +228,7 @@ class Logger:
     It is structlog's when the application configured structlog, otherwise the stdlib logger
     ``sp_cancel`` (silent below WARNING unless you configure logging). structlog's unconfigured
     default prints every event, debug included, to stdout, which a library must not do. So until
-    ``structlog.configure()`` has been called, events go through :func:`redact` and a key=value
+    ``structlog.configure()`` has been called, events go through ``redact`` and a key=value
     renderer to ``logging.getLogger("sp_cancel")``, where your logging configuration decides.
     """
 
@@ -284,5 +284,5 @@ def _stdlib_logger() -> Any:
 
 
 def get_logger() -> Logger:
-    """The ``sp_cancel`` logger (see :class:`Logger`)."""
+    """The ``sp_cancel`` logger (see ``Logger``)."""
     return Logger()

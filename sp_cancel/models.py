@@ -2,8 +2,8 @@
 
 All classes are attrs, frozen and keyword-only, validated on construction, so a
 bad value fails where it is written, long before an HTTP call. Results
-(outcomes) live in :mod:`sp_cancel._outcomes` and are exported from
-:mod:`sp_cancel` too.
+(outcomes) live in ``sp_cancel._outcomes`` and are exported from
+``sp_cancel`` too.
 """
 
 from __future__ import annotations
@@ -385,7 +385,7 @@ class CancelledBy(enum.StrEnum):
 class CancelReason(enum.Enum):
     """Why the seller cancels: the ten ``CancelReason`` values of the acknowledgement feed.
 
-    ``value`` is the feed spelling; :attr:`orders_api_code` is the Orders 2026-01-01
+    ``value`` is the feed spelling; ``orders_api_code`` is the Orders 2026-01-01
     ``cancelReasonCode`` where one exists (only four of the ten map).
     """
 

@@ -2,7 +2,7 @@
 
 ``ORDER_CHANGE`` (PascalCase keys, ``IsBuyerRequestedCancel`` as a real
 boolean, unlike Orders v0's strings) tells when a buyer asks to cancel;
-:func:`parse_order_change` turns one into a :class:`~sp_cancel.BuyerCancelRequest`.
+``parse_order_change`` turns one into a ``BuyerCancelRequest``.
 Subscribe with the Notifications API (``ORDER_CHANGE``, ``orderChangeTypes:
 ["BuyerRequestedChange"]``); delivery (SQS/EventBridge) is yours.
 """

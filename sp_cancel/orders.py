@@ -250,7 +250,7 @@ def _charged_2026(item: Mapping[str, Any]) -> dict[PriceComponent, Money]:
 
 
 def parse_order(data: Mapping[str, Any]) -> Order:
-    """Turn an Orders 2026-01-01 ``Order`` object into an :class:`Order`."""
+    """Turn an Orders 2026-01-01 ``Order`` object into an ``Order``."""
     try:
         fulfillment = data.get("fulfillment") or {}
         items = []
@@ -302,7 +302,7 @@ def parse_order(data: Mapping[str, Any]) -> Order:
 
 
 def parse_order_v0(order: Mapping[str, Any], items: Sequence[Mapping[str, Any]]) -> Order:
-    """Turn an Orders v0 ``Order`` plus its ``OrderItems`` into an :class:`Order`."""
+    """Turn an Orders v0 ``Order`` plus its ``OrderItems`` into an ``Order``."""
     parsed = []
     currency = (order.get("OrderTotal") or {}).get("CurrencyCode")
     for raw in items:
@@ -399,7 +399,7 @@ _CHANNELS: Final = {
 
 
 def to_status(value: OrderStatus | str) -> OrderStatus:
-    """Convert ``UNSHIPPED`` (Orders 2026-01-01) or ``Unshipped`` (Orders v0) to :class:`OrderStatus`.
+    """Convert ``UNSHIPPED`` (Orders 2026-01-01) or ``Unshipped`` (Orders v0) to ``OrderStatus``.
 
     Raises:
         InvalidInputError: any other value.
@@ -416,7 +416,7 @@ def to_status(value: OrderStatus | str) -> OrderStatus:
 
 
 def to_channel(value: Fulfillment | str) -> Fulfillment:
-    """Convert ``MFN``/``AFN`` (or Orders 2026-01-01's ``MERCHANT``/``AMAZON``) to :class:`Fulfillment`.
+    """Convert ``MFN``/``AFN`` (or Orders 2026-01-01's ``MERCHANT``/``AMAZON``) to ``Fulfillment``.
 
     Raises:
         InvalidInputError: any other value.

@@ -4,15 +4,15 @@ Amazon meters every operation with a token bucket per selling-partner account
 and application: a **rate** (tokens added per second) and a **burst** (bucket
 size); a request costs one token and an empty bucket answers HTTP 429
 (https://developer-docs.amazon.com/sp-api/docs/usage-plans-and-rate-limits).
-A :class:`RateLimiter` keeps a mirror of each bucket, keyed by
+A ``RateLimiter`` keeps a mirror of each bucket, keyed by
 ``(scope, operation)`` where ``scope`` is ``"<application client_id>:<seller_id>"``,
-seeded from the usage-plan table in :mod:`sp_cancel._operations`:
+seeded from the usage-plan table in ``sp_cancel._operations``:
 
-- :meth:`RateLimiter.acquire` waits (through the injected :class:`~sp_cancel.clock.Sleep`)
+- ``RateLimiter.acquire`` waits (through the injected ``Sleep``)
   until a token is free and takes it, so a 429 is the exception, not the normal path;
-- :meth:`RateLimiter.update` adopts the rate Amazon reports in ``x-amzn-RateLimit-Limit``
+- ``RateLimiter.update`` adopts the rate Amazon reports in ``x-amzn-RateLimit-Limit``
   (sent "on a best-effort basis", never on a 429);
-- :meth:`RateLimiter.on_throttled` empties the bucket after a 429 anyway (another process
+- ``RateLimiter.on_throttled`` empties the bucket after a 429 anyway (another process
   or host drew from the same bucket) and says how long until the next token: Amazon sends
   no ``Retry-After``, so that is the wait the retry policy uses.
 
@@ -22,13 +22,13 @@ latency later. If a later request travels faster than that first one (the first 
 connection, the TLS handshake, a cold thread), it reaches Amazon before Amazon's token is there:
 one 429 on the first paced request after every burst. So when a request drains a **full** bucket,
 the mirror starts refilling ``margin`` seconds later than it would (default
-:data:`DEFAULT_MARGIN`, 0.25 s): the burst itself goes out at once, and every paced request
+``DEFAULT_MARGIN``, 0.25 s): the burst itself goes out at once, and every paced request
 afterwards leaves ``margin`` later than the bare arithmetic says, which absorbs that much latency
 difference. It costs ``margin * rate`` tokens once per burst (0.125 of a ``getOrder`` token), not a
 fraction of the rate.
 
-:class:`InMemoryRateLimiter` serves one process (thread-safe).
-:class:`RedisRateLimiter` shares the buckets between processes and hosts through
+``InMemoryRateLimiter`` serves one process (thread-safe).
+``RedisRateLimiter`` shares the buckets between processes and hosts through
 an atomic Lua script that reads Redis' own ``TIME``, so every host uses one clock.
 """
 
@@ -145,7 +145,7 @@ class InMemoryRateLimiter:
 
     Buckets start full at the operation's burst and refill at its rate (Amazon's
     usage plan, or the rate learned from ``x-amzn-RateLimit-Limit``). Waiting goes
-    through the injected ``sleep``, so a :class:`~sp_cancel.clock.FakeClock` makes
+    through the injected ``sleep``, so a ``FakeClock`` makes
     tests instant. Threads that want the same bucket queue: one sleeps until the
     next token, the others wait for it to finish.
 
@@ -153,7 +153,7 @@ class InMemoryRateLimiter:
         clock: where ``monotonic()`` time comes from.
         sleep: how to wait.
         rate_overrides: ``{operation key: (rate, burst)}`` replacing Amazon's defaults,
-            e.g. ``{"feeds.createFeed": (0.0083, 15)}``; keys are :attr:`Operation.key`.
+            e.g. ``{"feeds.createFeed": (0.0083, 15)}``; keys are ``Operation.key``.
         margin: seconds by which a bucket drained from full starts refilling late (module docstring);
             ``0`` mirrors Amazon's arithmetic exactly.
     """

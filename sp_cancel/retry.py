@@ -1,6 +1,6 @@
 """The retry policy: what is retried, how long to wait, and the budget.
 
-:class:`RetryPolicy` decides; ``tenacity.Retrying(..., sleep=injected, reraise=True)``
+``RetryPolicy`` decides; ``tenacity.Retrying(..., sleep=injected, reraise=True)``
 executes. This is the only module that imports tenacity, and no tenacity type
 leaves it.
 
@@ -23,10 +23,10 @@ anything else (400/401/403/404, other 5xx,              raise at once       rais
 The wait before the next attempt:
 
 1. ``Retry-After`` (the transport's ``retry_after`` attribute on the error), when
-   present, finite and within [0, :data:`MAX_RETRY_AFTER`] s. Amazon does not send it
+   present, finite and within [0, ``MAX_RETRY_AFTER``] s. Amazon does not send it
    today (SP-API 429s declare only ``x-amzn-RequestId``); it is honoured if it appears.
 2. After a 429: ``throttle_wait()`` (the limiter's ``on_throttled``, the time until the
-   shared bucket's next token) plus up to :data:`THROTTLE_JITTER` s of jitter; never a
+   shared bucket's next token) plus up to ``THROTTLE_JITTER`` s of jitter; never a
    fixed backoff.
 3. Otherwise full-jitter exponential backoff: ``uniform(0, min(max_delay, base_delay * 2 ** (attempt - 1)))``.
 
@@ -92,7 +92,7 @@ def _non_negative(_instance: object, attribute: attrs.Attribute[float], value: f
 
 @attrs.define
 class _Budget:
-    """What one :meth:`RetryPolicy.call` has spent, and why it stopped."""
+    """What one ``RetryPolicy.call`` has spent, and why it stopped."""
 
     attempts: int = 0
     stopped_by: str = ""
@@ -193,7 +193,7 @@ class RetryPolicy:
                 ``on_throttled``); without it a 429 backs off exponentially.
             rng: randomness for jitter (seed it in tests).
             log: structlog logger to emit ``sp_cancel.retry_scheduled``/``retry_abandoned`` on.
-            sent_at: when the last attempt was sent, for :class:`~sp_cancel.errors.OutcomeUnknownError`.
+            sent_at: when the last attempt was sent, for ``OutcomeUnknownError``.
 
         Returns:
             What ``attempt`` returned.
@@ -281,7 +281,7 @@ def _outcome_unknown(
     attempts: int,
     sent_at: Callable[[], datetime] | None,
 ) -> OutcomeUnknownError:
-    """Build the :class:`OutcomeUnknownError` for an ambiguous failure of a non-idempotent ``op``."""
+    """Build the ``OutcomeUnknownError`` for an ambiguous failure of a non-idempotent ``op``."""
     return OutcomeUnknownError(
         f"{error.message}; the request may have taken effect, so it was not resent. "
         "Check what it did (the journal, getFeeds, reading the target back) before sending it again.",

@@ -79,7 +79,7 @@ def _v0_requests(ctx: Context, since: datetime) -> list[BuyerCancelRequest]:
 
 
 def buyer_cancellation_requests(ctx: Context, *, since: datetime | timedelta) -> list[BuyerCancelRequest]:
-    """See :meth:`sp_cancel.SellerClient.buyer_cancellation_requests`."""
+    """See ``sp_cancel.SellerClient.buyer_cancellation_requests``."""
     start = _since(ctx, since)
     try:
         orders = search_orders(
@@ -125,7 +125,7 @@ def accept_buyer_cancellations(
     timeout: float,
     progress: Progress | None = None,
 ) -> BatchOutcome[CancelOutcome]:
-    """See :meth:`sp_cancel.SellerClient.accept_buyer_cancellations`."""
+    """See ``sp_cancel.SellerClient.accept_buyer_cancellations``."""
     batch: list[CancelRequest] = []
     for request in requests:
         if isinstance(request, BuyerCancelRequest):
@@ -142,7 +142,7 @@ def accept_buyer_cancellations(
 
 
 def system_cancellations(ctx: Context, *, since: datetime | timedelta) -> list[SystemCancellation]:
-    """See :meth:`sp_cancel.SellerClient.system_cancellations`."""
+    """See ``sp_cancel.SellerClient.system_cancellations``."""
     start = _since(ctx, since)
     found = []
     for order in search_orders(

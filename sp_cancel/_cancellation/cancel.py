@@ -53,7 +53,7 @@ def cancel_order(
     timeout: float,
     progress: Progress | None = None,
 ) -> CancelOutcome:
-    """See :meth:`sp_cancel.SellerClient.cancel_order`."""
+    """See ``sp_cancel.SellerClient.cancel_order``."""
     request = CancelRequest(order_id=check_order_id(order_id), reason=reason, items=items)
     if via not in {"feed", "orders_api"}:
         raise InvalidInputError(f"via must be 'feed' or 'orders_api', got {via!r}", field="via")

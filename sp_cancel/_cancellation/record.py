@@ -1,7 +1,7 @@
 """Feed cancels on their way out: journal kinds and payloads, the pre-flight check, documents and submission.
 
-Shared by the single-order call and batches (re-exported by :mod:`sp_cancel._cancellation.cancel`) and by
-finishing and recovery (:mod:`sp_cancel._cancellation.finish`).
+Shared by the single-order call and batches (re-exported by ``sp_cancel._cancellation.cancel``) and by
+finishing and recovery (``sp_cancel._cancellation.finish``).
 """
 
 from __future__ import annotations
@@ -89,7 +89,7 @@ def request_of(payload: Mapping[str, Any]) -> CancelRequest:
 
 
 def planned_of(entry: Entry) -> Planned:
-    """Rebuild a :class:`Planned` from its journal entry."""
+    """Rebuild a ``Planned`` from its journal entry."""
     return Planned(
         key=entry.key,
         request=request_of(entry.payload),
@@ -183,9 +183,9 @@ def submit(ctx: Context, planned: Sequence[Planned]) -> list[str]:
 
 
 def submit_or_release(ctx: Context, planned: Sequence[Planned]) -> list[str]:
-    """:func:`submit`, and on a definite failure drop the plans nothing was sent for.
+    """``submit``, and on a definite failure drop the plans nothing was sent for.
 
-    An :class:`OutcomeUnknownError` keeps them (submitted, no feed id) for recovery.
+    An ``OutcomeUnknownError`` keeps them (submitted, no feed id) for recovery.
     """
     try:
         return submit(ctx, planned)
@@ -213,7 +213,7 @@ def submission_key(seller_id: str, request: CancelRequest, via: str = "feed") ->
 
 
 def live_key(ctx: Context, request: CancelRequest) -> str:
-    """The journal key a feed cancel goes under now: :func:`submission_key`, or a fresh attempt after a failure.
+    """The journal key a feed cancel goes under now: ``submission_key``, or a fresh attempt after a failure.
 
     A cancel whose feed ended ``FATAL`` (or ``CANCELLED``) while the order still reads back open is journaled
     ``failed``: Amazon did not do it, so asking again must be able to succeed. Each such attempt keeps its

@@ -185,7 +185,7 @@ def _mine(ctx: Context, entry: Entry) -> bool:
 def _recover(ctx: Context, entry: Entry, *, timeout: float = 0.0) -> Entry | None:
     """An entry was being sent when its process stopped, or ``createFeed``'s answer was lost.
 
-    The one feed-recovery routine (:meth:`~sp_cancel._runtime.FeedRunner.resolve`) decides: a candidate
+    The one feed-recovery routine (``resolve``) decides: a candidate
     feed is this document's when reading its listings back shows them closed (a JSON listings report
     names no order, so only the read-back can tell); then its feed id is recorded. When Amazon shows no
     feed that could be it, the plan is released (``None``) and the close is sent again: closing a closed
@@ -204,7 +204,7 @@ def _recover(ctx: Context, entry: Entry, *, timeout: float = 0.0) -> Entry | Non
 
 
 def _recover_once(ctx: Context, entry: Entry) -> Entry | None:
-    """One search for a lost listings feed (see :func:`_recover`)."""
+    """One search for a lost listings feed (see ``_recover``)."""
     assert entry.submitted_at is not None  # noqa: S101 - only uncertain sends come here
     siblings = [
         e
@@ -374,7 +374,7 @@ def close_listings(
     timeout: float = DEFAULT_TIMEOUT,
     progress: Progress | None = None,
 ) -> BatchOutcome[ListingOutcome]:
-    """See :meth:`sp_cancel.SellerClient.close_listings`.
+    """See ``sp_cancel.SellerClient.close_listings``.
 
     Raises:
         InvalidInputError: no SKUs, a single string instead of a list, or a SKU outside 1..40 characters

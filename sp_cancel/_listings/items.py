@@ -12,7 +12,7 @@ bounded number of times: a 404 means it is gone. Amazon sometimes accepts a
 delete that never takes effect; the outcome then says ``DELETE_PENDING`` with
 what was observed, and ``close_listing`` is the fallback.
 
-Bulk closing (``JSON_LISTINGS_FEED``) lives in :mod:`sp_cancel._listings.feed`.
+Bulk closing (``JSON_LISTINGS_FEED``) lives in ``sp_cancel._listings.feed``.
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ def _submission_status(data: Mapping[str, Any]) -> ListingStatus:
 
 
 def close_listing(ctx: Context, sku: str) -> ListingOutcome:
-    """See :meth:`sp_cancel.SellerClient.close_listing`.
+    """See ``sp_cancel.SellerClient.close_listing``.
 
     A listing whose seller-fulfilled quantity already reads 0 is not patched
     again: the outcome is ``ACCEPTED`` with no ``submission_id`` and a ``detail``
@@ -138,7 +138,7 @@ _PENDING_ADVICE: Final = (
 
 
 def delete_listing(ctx: Context, sku: str, *, verify: bool) -> ListingOutcome:
-    """See :meth:`sp_cancel.SellerClient.delete_listing`.
+    """See ``sp_cancel.SellerClient.delete_listing``.
 
     With ``verify`` the listing is read back up to five times over about a
     minute of the client's clock: a 404 gives ``DELETED``; still readable gives

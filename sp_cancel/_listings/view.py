@@ -1,7 +1,7 @@
 """Reading a listing for the close workflows: product type, fulfillment channels, issues.
 
-Shared by :mod:`sp_cancel._listings.items` (one listing, ``getListingsItem``) and
-:mod:`sp_cancel._listings.feed` (``JSON_LISTINGS_FEED``; SKUs read 20 at a time with ``searchListingsItems``).
+Shared by ``sp_cancel._listings.items`` (one listing, ``getListingsItem``) and
+``sp_cancel._listings.feed`` (``JSON_LISTINGS_FEED``; SKUs read 20 at a time with ``searchListingsItems``).
 """
 
 from __future__ import annotations
@@ -101,7 +101,7 @@ def _channels(data: Mapping[str, Any]) -> dict[str, int | None]:
 
 
 def listing_view(data: Mapping[str, Any], sku: str, marketplace_id: str) -> ListingView:
-    """Turn a ``getListingsItem`` body (or one ``searchListingsItems`` item) into a :class:`ListingView`."""
+    """Turn a ``getListingsItem`` body (or one ``searchListingsItems`` item) into a ``ListingView``."""
     summaries = [s for s in data.get("summaries") or [] if isinstance(s, Mapping)]
     summary = next((s for s in summaries if s.get("marketplaceId") == marketplace_id), None)
     if summary is None and summaries:
@@ -164,12 +164,12 @@ def _not_found(sku: str, marketplace_id: str, request_id: str | None) -> NotFoun
 def read_listings(ctx: Context, skus: Iterable[str]) -> dict[str, ListingView | NotFoundError]:
     """Read many listings in the client's marketplace: ``searchListingsItems``, 20 SKUs per call.
 
-    A SKU missing from the results maps to the :class:`~sp_cancel.errors.NotFoundError` (status 404)
+    A SKU missing from the results maps to the ``NotFoundError`` (status 404)
     that reading it alone would raise. ``identifiers`` is a comma-separated list, so a SKU holding a
     comma cannot be named in it: such a SKU is read alone (``getListingsItem``).
 
     Raises:
-        ApiError: a search failed (after the retry policy), as :func:`read_listing` would.
+        ApiError: a search failed (after the retry policy), as ``read_listing`` would.
     """
     wanted = list(dict.fromkeys(skus))
     searchable = [sku for sku in wanted if "," not in sku]
@@ -194,7 +194,7 @@ def read_listings(ctx: Context, skus: Iterable[str]) -> dict[str, ListingView | 
 
 
 def read_back_closed(ctx: Context, skus: Iterable[str]) -> dict[str, tuple[bool, str]]:
-    """Read ``skus`` back until each shows its seller-fulfilled quantity at 0, or :data:`READ_BACK_PAUSES` run out.
+    """Read ``skus`` back until each shows its seller-fulfilled quantity at 0, or ``READ_BACK_PAUSES`` run out.
 
     Amazon applies an accepted listings submission (a patch, a listings feed's message) asynchronously,
     seconds to minutes after accepting it; a read at once can still show the old quantity. So a SKU that
@@ -239,7 +239,7 @@ def check_closable(view: ListingView) -> None:
 
 
 def issues_from_json(raw: object) -> tuple[ListingIssue, ...]:
-    """Amazon's ``issues`` array (Listings Items API) as typed :class:`ListingIssue` values."""
+    """Amazon's ``issues`` array (Listings Items API) as typed ``ListingIssue`` values."""
     issues: list[ListingIssue] = []
     for item in raw if isinstance(raw, list) else []:
         if not isinstance(item, Mapping):

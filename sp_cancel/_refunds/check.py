@@ -6,7 +6,7 @@ must be a credit to the buyer; Amazon-fulfilled orders cannot be refunded from t
 account; refunds before the ship-confirm stay pending at Amazon, so unshipped items are
 refused here (cancel their units instead).
 
-Components accepted by :func:`sp_cancel.SellerClient.partial_refund`:
+Components accepted by ``sp_cancel.SellerClient.partial_refund``:
 
 - ``Principal, Shipping, Tax, ShippingTax, GiftWrap, GiftWrapTax`` (what the buyer was
   charged): positive, each capped per item at charged - already refunded;
@@ -138,7 +138,7 @@ def normalize(
     reason: AdjustmentReason | str,
     idempotency_key: object,
 ) -> RefundRequest:
-    """Check everything that can be checked without Amazon; raise :class:`InvalidInputError` otherwise."""
+    """Check everything that can be checked without Amazon; raise ``InvalidInputError`` otherwise."""
     checked_id = check_order_id(order_id)
     parsed_reason = AdjustmentReason.parse(reason)
     key = None if idempotency_key is None else _check_key(idempotency_key)
@@ -206,7 +206,7 @@ def fingerprint(seller_id: str, order_id: str, items: Sequence[ItemRefund], reas
 
 
 def derive_key(seller_id: str, order_id: str, items: Sequence[ItemRefund], reason: AdjustmentReason) -> str:
-    """The idempotency key of a refund given without one: ``refund-`` + 32 hex digits of :func:`fingerprint`.
+    """The idempotency key of a refund given without one: ``refund-`` + 32 hex digits of ``fingerprint``.
 
     The same refund (same seller, order, items, components, amounts, currency and reason, in
     any order) always gets the same key; a different amount or reason gets another.

@@ -2,21 +2,21 @@
 
 One refund = one idempotency key = one journal entry (kind ``"refund"``) = at most one feed.
 The key is journaled (``planned``) before anything is sent and becomes each item's
-``MerchantAdjustmentItemID``; :class:`~sp_cancel.journal.Journal` makes exactly one
+``MerchantAdjustmentItemID``; ``Journal`` makes exactly one
 caller own it across threads and processes. A feed has one ``Message`` per adjusted item,
 so Amazon's verdict is per item even though Amazon applies a message all or nothing.
 
 Never sent twice:
 
 - the same key again returns the journaled outcome (or follows the journaled feed);
-- threads of one process with the same key queue behind one leader (:class:`_LocalSends`),
+- threads of one process with the same key queue behind one leader (``_LocalSends``),
   processes behind the journal's lease;
 - a submission whose feed id is unknown (a crash, or an ambiguous ``createFeed``) is first
   looked for (the journal, then ``getFeeds`` by type, marketplace and time); it is sent again
-  only when Amazon shows no such feed and :data:`SEND_LEASE` has passed since it started, so a
+  only when Amazon shows no such feed and ``SEND_LEASE`` has passed since it started, so a
   live sender in another process is never raced;
 - a feed that ends ``FATAL`` is never resent: its refunds are settled from Finances
-  (posted = applied; nothing posted :data:`POSTING_WINDOW` after = rejected).
+  (posted = applied; nothing posted ``POSTING_WINDOW`` after = rejected).
 """
 
 from __future__ import annotations
@@ -238,7 +238,7 @@ def _with_taxes(ctx: Context, order: Order, items: Sequence[ItemRefund]) -> Orde
 
 
 def with_refundable(ctx: Context, order: Order) -> Order:
-    """Fill each item's ``refundable`` the way :func:`partial_refund` caps a refund.
+    """Fill each item's ``refundable`` the way ``partial_refund`` caps a refund.
 
     Charged (for the units not cancelled) minus what Amazon's Finances API shows refunded, minus this
     library's refunds Amazon has not posted yet, per component. An order that cannot be refunded through
@@ -273,7 +273,7 @@ def partial_refund(
     timeout: float,
     progress: Progress | None = None,
 ) -> RefundOutcome:
-    """See :meth:`sp_cancel.SellerClient.partial_refund`."""
+    """See ``sp_cancel.SellerClient.partial_refund``."""
     request = normalize(order_id, refunds, reason=reason, idempotency_key=idempotency_key)
     if not timeout > 0:
         raise InvalidInputError("timeout must be a positive number of seconds", field="timeout")

@@ -1,7 +1,7 @@
 """Sending a journaled refund exactly once: the local lead, the feed, and recovery of lost feed ids.
 
 A submission whose feed id is unknown (a crash, or an ambiguous ``createFeed``) is settled by
-``settle.settle_uncertain``; :func:`resend` sends it again once that proves no feed of it exists.
+``settle.settle_uncertain``; ``resend`` sends it again once that proves no feed of it exists.
 """
 
 from __future__ import annotations

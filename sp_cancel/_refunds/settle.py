@@ -235,12 +235,12 @@ def _expected(entry: Entry) -> Expected:
 def settle_uncertain(ctx: Context, entry: Entry, *, wait: bool, timeout: float) -> Entry:
     """Settle a refund whose ``createFeed`` answer was lost (or whose process stopped); never send it twice.
 
-    The one feed-recovery routine (:meth:`~sp_cancel._runtime.FeedRunner.resolve`) looks for the feed it
+    The one feed-recovery routine (``resolve``) looks for the feed it
     may have created. A candidate becomes this refund's feed when its processing report names this
     order (and fits what was sent), or when Amazon's Finances shows this refund posted. While a
-    candidate may still prove it (processing, or not posted within :data:`POSTING_WINDOW`), the refund
+    candidate may still prove it (processing, or not posted within ``POSTING_WINDOW``), the refund
     stays ``SUBMITTED``: neither done nor sent again. Only when Amazon shows no feed that could be it,
-    past the listing lag, and :data:`SEND_LEASE` has passed since it started (so a live sender in another
+    past the listing lag, and ``SEND_LEASE`` has passed since it started (so a live sender in another
     process is never raced), is it sent again.
     """
     deadline = ctx.clock.monotonic() + (timeout if wait else 0.0)
@@ -308,7 +308,7 @@ class RefundLine:
 
 @attrs.frozen(kw_only=True)
 class PendingRefund:
-    """One line of a refund this library sent (from the journal), to correlate with :class:`RefundLine`."""
+    """One line of a refund this library sent (from the journal), to correlate with ``RefundLine``."""
 
     key: str
     order_item_id: str
@@ -395,7 +395,7 @@ def correlate(pending: Sequence[PendingRefund], lines: Sequence[RefundLine]) -> 
     """Match our journaled refund lines with Amazon's postings; return ``{index in pending: line}``.
 
     A posting matches a journaled line with the same order item, component and amount that was
-    submitted no later than the posting (minus :data:`CLOCK_SLACK`). Each posting serves one line
+    submitted no later than the posting (minus ``CLOCK_SLACK``). Each posting serves one line
     at most; earlier submissions are served first, postings oldest first, so two identical refunds
     never claim the same posting.
     """

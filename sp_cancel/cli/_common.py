@@ -86,10 +86,10 @@ class UsageError(Exception):
 
 
 class Parser(argparse.ArgumentParser):
-    """argparse, raising :class:`UsageError` instead of printing and exiting, so ``--json`` covers it too."""
+    """argparse, raising ``UsageError`` instead of printing and exiting, so ``--json`` covers it too."""
 
     def error(self, message: str) -> NoReturn:
-        """Turn argparse's complaint into a :class:`UsageError` that names the command's help."""
+        """Turn argparse's complaint into a ``UsageError`` that names the command's help."""
         raise UsageError(message, hint=f"{self.prog} --help")
 
 
@@ -505,7 +505,7 @@ def _api_hint(exc: ApiError, *, target: str) -> str | None:
 
 
 def read_text_file(path: str | Any) -> str:
-    """Read a UTF-8 file given on the command line; a missing or unreadable file is a :class:`UsageError`."""
+    """Read a UTF-8 file given on the command line; a missing or unreadable file is a ``UsageError``."""
     try:
         with open(path, encoding="utf-8-sig", newline="") as handle:  # noqa: PTH123 - a str or a Path
             return handle.read()

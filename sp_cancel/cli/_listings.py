@@ -135,7 +135,7 @@ def _deals(args: argparse.Namespace, out: Output) -> int:
 
 
 def manual_json(err: ManualActionRequired) -> dict[str, object]:
-    """What ``--json`` prints for a :class:`ManualActionRequired`."""
+    """What ``--json`` prints for a ``ManualActionRequired``."""
     return {
         "manual_action_required": True,
         "action": err.action,

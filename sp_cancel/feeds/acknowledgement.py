@@ -117,7 +117,7 @@ def build_acknowledgement_feed(seller_id: str, messages: Sequence[AckMessage]) -
 
     Args:
         seller_id: the seller id, written as ``MerchantIdentifier`` (at most 50 characters).
-        messages: one :class:`AckMessage` per order; their ``message_id`` values must be unique.
+        messages: one ``AckMessage`` per order; their ``message_id`` values must be unique.
 
     Raises:
         InvalidInputError: no messages, a repeated message id, a value of the wrong type, or a bad seller id.

@@ -213,7 +213,7 @@ def build_adjustment_feed(seller_id: str, messages: Sequence[AdjustmentMessage])
 
     Args:
         seller_id: the seller id, written as ``MerchantIdentifier``.
-        messages: one :class:`AdjustmentMessage` per order; message ids and
+        messages: one ``AdjustmentMessage`` per order; message ids and
             ``merchant_adjustment_item_id`` values must be unique in the document.
 
     Raises:

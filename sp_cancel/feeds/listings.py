@@ -138,7 +138,7 @@ def build_listings_feed(
 
     Args:
         seller_id: the seller id (``header.sellerId``).
-        messages: 1 to 25,000 :class:`ListingsMessage` values with unique message ids.
+        messages: 1 to 25,000 ``ListingsMessage`` values with unique message ids.
         issue_locale: optional ``header.issueLocale`` such as ``"en_US"``.
 
     Raises:

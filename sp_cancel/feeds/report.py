@@ -3,8 +3,8 @@
 Reports come from the network, so the XML parser is hardened: no DTD loading,
 no entity expansion, no network access, no huge trees, and any document with a
 ``DOCTYPE`` is refused outright (Amazon's reports never carry one). Problems
-raise :class:`ReportParseError`; the workflow, which knows the feed id, wraps it
-into :class:`sp_cancel.errors.FeedError`.
+raise ``ReportParseError``; the workflow, which knows the feed id, wraps it
+into ``sp_cancel.errors.FeedError``.
 """
 
 from __future__ import annotations
@@ -104,7 +104,7 @@ class ListingsReport:
 
     Attributes:
         feed_id: ``header.feedId`` (may differ from the createFeed id, e.g. ``amzn1.spfeed...``).
-        issues: each issue as a :class:`ProcessingMessage` with ``message_id`` and ``sku`` (``code`` is
+        issues: each issue as a ``ProcessingMessage`` with ``message_id`` and ``sku`` (``code`` is
             ``""`` when Amazon sent none).
     """
 

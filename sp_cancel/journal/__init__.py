@@ -10,12 +10,12 @@ worker never sends it twice::
        └──> (deleted)
 
 ``plan`` inserts a key atomically; exactly one caller creates it and holds a
-*lease*. Others wait (:meth:`Journal.wait_for_change`) until the entry leaves
-``planned`` or its lease expires, and then :meth:`Journal.take_over` grants the
+*lease*. Others wait (``Journal.wait_for_change``) until the entry leaves
+``planned`` or its lease expires, and then ``Journal.take_over`` grants the
 lease to exactly one of them. The default backend is SQLite (WAL mode,
 ``BEGIN IMMEDIATE``), safe for threads and for processes sharing the file.
 The file must be on a local disk: SQLite's locking is unreliable on network
-file systems. Workers on several hosts share a :class:`RedisJournal` instead:
+file systems. Workers on several hosts share a ``RedisJournal`` instead:
 the same behaviour, in Redis (``pip install 'sp-cancel[redis]'``).
 
 Payloads and outcomes are JSON: order and item ids, amounts, reasons. Never a

@@ -1,6 +1,6 @@
 """Journal records, their states and errors, and the protocol the workflows program against.
 
-The public names are re-exported by :mod:`sp_cancel.journal`; import them from there.
+The public names are re-exported by ``sp_cancel.journal``; import them from there.
 """
 
 from __future__ import annotations
@@ -113,7 +113,7 @@ class Entry:
     def send_uncertain(self) -> bool:
         """Submitted but no feed id recorded: the send may or may not have reached Amazon.
 
-        Recover by looking for the feed (``getFeeds``, compare :attr:`document_hash`) before sending again.
+        Recover by looking for the feed (``getFeeds``, compare ``document_hash``) before sending again.
         """
         return self.state == "submitted" and self.feed_id is None
 
@@ -155,11 +155,11 @@ class JournalBase:
         poll: float = 1.0,
         sleep: Sleep | None = None,
     ) -> Entry | None:
-        """Wait, as the loser of a :meth:`plan` race, for the winner to move on.
+        """Wait, as the loser of a ``plan`` race, for the winner to move on.
 
         Returns as soon as the entry is no longer ``planned`` (the winner sent it: do not send
         again), is gone (``None``: the winner released it; plan again), or is planned with an
-        expired lease (the winner died: call :meth:`take_over`).
+        expired lease (the winner died: call ``take_over``).
 
         Args:
             key: the entry's key.
@@ -187,8 +187,8 @@ class JournalBase:
 class JournalLike(Protocol):
     """What the workflows need from a journal.
 
-    :class:`Journal` is the SQLite implementation, :class:`RedisJournal` the Redis one; a
-    :class:`~sp_cancel.SellerClient` uses any object with these methods as its journal.
+    ``Journal`` is the SQLite implementation, ``RedisJournal`` the Redis one; a
+    ``SellerClient`` uses any object with these methods as its journal.
     """
 
     def plan(

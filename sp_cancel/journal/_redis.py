@@ -1,4 +1,4 @@
-"""The Redis journal (:class:`sp_cancel.journal.RedisJournal`): the same journal, shared by workers on several hosts.
+"""The Redis journal (``sp_cancel.journal.RedisJournal``): the same journal, shared by workers on several hosts.
 
 Key layout and serialisation, the client, transactions and queries, and the
 state changes, in that order.
@@ -130,9 +130,9 @@ class _RedisClient(Protocol):
 
 
 class RedisJournalStore(JournalBase, _RedisKeys):
-    """The Redis client of a :class:`~sp_cancel.journal.RedisJournal`, and its read-only queries.
+    """The Redis client of a ``RedisJournal``, and its read-only queries.
 
-    See :class:`~sp_cancel.journal.RedisJournal` for the arguments and the key layout.
+    See ``RedisJournal`` for the arguments and the key layout.
     """
 
     def __init__(
@@ -301,7 +301,7 @@ class RedisJournalStore(JournalBase, _RedisKeys):
 
 
 class RedisJournal(RedisJournalStore):
-    """The journal in Redis: the same states, leases, errors and answers as the SQLite :class:`Journal`.
+    """The journal in Redis: the same states, leases, errors and answers as the SQLite ``Journal``.
 
     Use it when workers on several hosts work for the same seller: they then share one journal, so
     two workers never submit the same cancellation or refund. Each state change is an atomic
@@ -318,7 +318,7 @@ class RedisJournal(RedisJournalStore):
         url: Redis URL, e.g. ``"redis://cache:6379/0"`` (default ``redis://localhost:6379/0``); unused with
             ``client``. Nothing connects until the first call.
         client: a ready ``redis.Redis`` (or compatible, e.g. ``fakeredis.FakeRedis``) to use instead of
-            ``url``; :meth:`close` leaves it open.
+            ``url``; ``close`` leaves it open.
         clock: where ``now()`` comes from (timestamps and leases); default the system clock.
         prefix: prefix of every key; journals with different prefixes are independent.
     """
@@ -435,8 +435,8 @@ class RedisJournal(RedisJournalStore):
     ) -> list[Entry]:
         """Record, *before* the non-idempotent call, that these planned entries are being sent.
 
-        The entries become ``submitted`` with no feed id (:attr:`Entry.send_uncertain`). All keys
-        change or none. See :meth:`Journal.mark_submitting` for the arguments.
+        The entries become ``submitted`` with no feed id (``Entry.send_uncertain``). All keys
+        change or none. See ``Journal.mark_submitting`` for the arguments.
 
         Raises:
             JournalError: a key is unknown or not planned.
@@ -481,7 +481,7 @@ class RedisJournal(RedisJournalStore):
         return self._atomic(unique, step)
 
     def _check_feed_free(self, pipe: Any, feed_id: str, keys: Sequence[str]) -> None:
-        """Raise :class:`FeedTakenError` when an entry outside ``keys`` holds ``feed_id`` (read while watching)."""
+        """Raise ``FeedTakenError`` when an entry outside ``keys`` holds ``feed_id`` (read while watching)."""
         holders = {_text(m) for m in pipe.smembers(self._feed_key(feed_id))} - set(keys)
         others = sorted(key for key in holders if (self._read(pipe, key) or {}).get("feed_id") == feed_id)
         if others:

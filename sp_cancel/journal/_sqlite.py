@@ -1,4 +1,4 @@
-"""The SQLite journal (:class:`sp_cancel.journal.Journal`): the connection, transactions, queries and state changes.
+"""The SQLite journal (``sp_cancel.journal.Journal``): the connection, transactions, queries and state changes.
 
 The file is opened in WAL mode and every write runs in ``BEGIN IMMEDIATE``, so
 threads and processes sharing one file see one order of events.
@@ -57,9 +57,9 @@ def default_journal_path() -> Path:
 
 
 class JournalStore(JournalBase):
-    """The SQLite connection of a :class:`~sp_cancel.journal.Journal`, and its read-only queries.
+    """The SQLite connection of a ``Journal``, and its read-only queries.
 
-    See :class:`~sp_cancel.journal.Journal` for the arguments and the locking.
+    See ``Journal`` for the arguments and the locking.
     """
 
     def __init__(self, path: str | os.PathLike[str] | None = None, *, clock: Clock | None = None) -> None:
@@ -188,7 +188,7 @@ class Journal(JournalStore):
     """The SQLite journal (default backend); thread-safe, and process-safe on a shared file.
 
     Args:
-        path: the database file; ``None`` for :func:`default_journal_path`, ``":memory:"`` for an
+        path: the database file; ``None`` for ``default_journal_path``, ``":memory:"`` for an
             in-process journal (shared by this instance's threads, gone when closed).
         clock: where ``now()`` comes from (timestamps and leases); default the system clock.
 
@@ -310,16 +310,16 @@ class Journal(JournalStore):
     ) -> list[Entry]:
         """Record, *before* the non-idempotent call, that these planned entries are being sent.
 
-        The entries become ``submitted`` with no feed id (:attr:`Entry.send_uncertain`): after a
+        The entries become ``submitted`` with no feed id (``Entry.send_uncertain``): after a
         crash, recovery looks for the feed before sending again. All keys change or none.
 
         Args:
             keys: the planned entries sent together (one feed document).
             feed_type: the feed type, or ``None`` for a direct API call.
-            document_hash: SHA-256 of the document (:func:`sp_cancel.feeds.document_hash`).
+            document_hash: SHA-256 of the document (``sp_cancel.feeds.document_hash``).
             message_ids: each key's ``MessageID`` in the document.
             sent_at: when sending starts.
-            owner: the lease token from :meth:`plan`/:meth:`take_over`; when given, each entry must
+            owner: the lease token from ``plan``/``take_over``; when given, each entry must
                 still be leased to it (recommended: a worker whose lease expired must not send).
 
         Raises:

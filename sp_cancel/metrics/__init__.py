@@ -1,10 +1,10 @@
 """The seller's cancellation rate (CR): computed locally, projected, and read from Amazon.
 
 Pure functions, no I/O beyond reading a file you name. The calculator consumes an
-iterable of :class:`OrderRecord` once, keeping only per-day counters, so memory does
+iterable of ``OrderRecord`` once, keeping only per-day counters, so memory does
 not grow with the number of orders.
 
-**The definition** (Amazon Seller Central 200285210; ``docs/sp-api-facts.md`` §6, §10):
+**The definition** (Amazon Seller Central help 200285210, "Cancellation rate"):
 
 * Only seller-fulfilled (``MFN``) orders count, those **purchased** in ``[end - window, end)``:
   the start is inclusive, the end exclusive, to the microsecond.
@@ -14,7 +14,7 @@ not grow with the number of orders.
 
   - cancelled by the ``MERCHANT`` with no buyer request through Amazon (``BuyerCanceled`` without a real
     request still counts);
-  - cancelled by ``AMAZON`` at least :data:`LATE_SHIP_CANCEL_MIN_AGE` (5 days) after purchase: a late-shipment
+  - cancelled by ``AMAZON`` at least ``LATE_SHIP_CANCEL_MIN_AGE`` (5 days) after purchase: a late-shipment
     auto-cancel (ship-by + 7 business days, so 9+ calendar days after purchase). Amazon's payment/fraud
     cancels of Pending orders come within 24-48 h [3P]; the 5-day line leaves room on both sides. An Amazon
     cancellation with no ``cancelled_at`` counts (the cautious reading);
@@ -33,7 +33,7 @@ not grow with the number of orders.
   - Amazon's quick (payment/fraud) auto-cancels as above: those orders never left Pending.
 
   Buyer cancellations stay in the denominator: they were real orders.
-* **Target**: :data:`TARGETS` per marketplace (India ``A21TJRUUN4KGV`` 2 %), else :data:`DEFAULT_TARGET`
+* **Target**: ``TARGETS`` per marketplace (India ``A21TJRUUN4KGV`` 2 %), else ``DEFAULT_TARGET``
   2.5 %; ``target=`` overrides; ``marketplace=`` filters the records and picks its target. Records from several
   marketplaces without ``marketplace=`` are held to the strictest target among them.
 * **Status**: ``GOOD`` strictly below the target, ``BAD`` at or above it (Amazon's "< 2.5 %"), ``NONE`` when the
@@ -46,7 +46,7 @@ not grow with the number of orders.
   empty days included; its orders and cancellations sum to the totals.
 
 Amazon's own figure comes from ``GET_V2_SELLER_PERFORMANCE_REPORT``
-(:func:`parse_seller_performance_report`); :func:`compare_with_amazon` puts it beside ours.
+(``parse_seller_performance_report``); ``compare_with_amazon`` puts it beside ours.
 """
 
 from __future__ import annotations

@@ -205,12 +205,12 @@ def text(raw: bytes) -> str:
 def records_from_all_orders_report(
     stream: IO[bytes] | Iterable[bytes], *, marketplace_id: str | None = None
 ) -> Iterator[OrderRecord]:
-    """Stream an All Orders report (tab-separated, gzip or not) as one :class:`OrderRecord` per order.
+    """Stream an All Orders report (tab-separated, gzip or not) as one ``OrderRecord`` per order.
 
     Items of one order (adjacent rows) are grouped: order fields come from the first row, and the order counts as
     cancelled when its status is ``Cancelled`` or any item's ``item-status`` is. A cancelled record has
     ``cancelled_at`` = the report's ``last-updated-date`` (an upper bound) and ``cancelled_by=None``:
-    :attr:`OrderRecord.needs_attribution` tells which orders to look up.
+    ``OrderRecord.needs_attribution`` tells which orders to look up.
 
     Args:
         stream: a binary file, or any iterable of byte chunks (e.g. an HTTP body).

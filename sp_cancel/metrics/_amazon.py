@@ -223,7 +223,7 @@ def compare_with_amazon(
 
     Amazon's window is its own (whole UTC days); a difference is expected when the windows or the
     attribution differ, and is the point of the comparison. Amazon sends its rate as a JSON float, so the
-    difference is rounded to :data:`DIFFERENCE_PLACES` (a millionth) to keep float noise out of it.
+    difference is rounded to ``DIFFERENCE_PLACES`` (a millionth) to keep float noise out of it.
     """
     entry = amazon if isinstance(amazon, MarketplaceCancellationRate) else amazon.get(marketplace_id)
     difference = (report.rate - entry.rate).quantize(DIFFERENCE_PLACES)

@@ -1,6 +1,6 @@
 """The cancellation-rate calculator: one streaming pass, per-day counters, exact headroom.
 
-See :mod:`sp_cancel.metrics` for the definition and the decisions behind it.
+See ``sp_cancel.metrics`` for the definition and the decisions behind it.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ __all__ = [
 
 #: Amazon's cancellation-rate target where no marketplace says otherwise: stay strictly below 2.5 % [SC 200285210].
 DEFAULT_TARGET: Final = Decimal("0.025")
-#: Marketplaces whose target differs from :data:`DEFAULT_TARGET`: India (``A21TJRUUN4KGV``) < 2 % [SC 200285210 IN].
+#: Marketplaces whose target differs from ``DEFAULT_TARGET``: India (``A21TJRUUN4KGV``) < 2 % [SC 200285210 IN].
 TARGETS: Final[Mapping[str, Decimal]] = MappingProxyType({"A21TJRUUN4KGV": Decimal("0.02")})
 #: An Amazon cancellation this long after purchase is a late-shipment auto-cancel (ship-by + 7 business days,
 #: so at least 9 calendar days); a quicker one is a payment/fraud cancel of a Pending order (24-48 h [3P]).

@@ -12,7 +12,7 @@ Two routes to the same records (``sp_cancel.metrics`` holds the definition):
 the cheapest route. Otherwise it estimates the orders still to page through, ``N``, from the share of the
 window (up to now) the page covers, and the cancelled ones among all orders of the window, ``C``, from the
 page's cancelled share; it then compares the calls each route still needs:
-``ceil(N / 100)`` more pages, against :data:`REPORT_BASE_CALLS` + ``C`` minus those the page already
+``ceil(N / 100)`` more pages, against ``REPORT_BASE_CALLS`` + ``C`` minus those the page already
 attributed. It is the *cancelled* orders (of any kind: the report cannot tell a buyer's cancellation from the
 seller's) that cost on the report route, one ``getOrder`` each, so it wins only for a large seller with
 few cancellations: ``C + 7 < N / 100``, e.g. 3,000 orders in the window with at most ~20 cancelled, or
@@ -227,7 +227,7 @@ def cancellation_rate(
     source: Literal["auto", "orders", "report"],
     compare_with_amazon: bool,
 ) -> CancellationRateReport:
-    """See :meth:`sp_cancel.SellerClient.cancellation_rate`."""
+    """See ``sp_cancel.SellerClient.cancellation_rate``."""
     _check(window, end, source)
     now = to_utc(ctx.clock.now(), "now")
     stop = now if end is None else to_utc(end, "end")  # InvalidInputError for a naive end, before any call
@@ -283,7 +283,7 @@ def rate_guard(ctx: Context, max_rate: float | Decimal) -> Callable[[list[Cancel
 
     It computes the 7-day rate (``source="auto"``), counts the batch's seller-faulted cancellations of orders
     the window counts (seller-fulfilled, this marketplace, purchased in it), and refuses the batch when
-    :meth:`~sp_cancel.metrics.CancellationRateReport.what_if` projects a rate above ``max_rate``.
+    ``what_if`` projects a rate above ``max_rate``.
     """
     limit = _limit(max_rate)
 

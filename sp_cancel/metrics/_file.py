@@ -103,7 +103,7 @@ def rate_from_all_orders_file(
 ) -> CancellationRateReport:
     """Compute the cancellation rate straight from an All Orders report file, in bounded memory.
 
-    Same definition as :func:`cancellation_rate` over :func:`records_from_all_orders_report`, without building a
+    Same definition as ``cancellation_rate`` over ``records_from_all_orders_report``, without building a
     record per order. With ``engine="auto"`` it streams record batches through pyarrow (the ``fast`` extra) when
     installed, else it streams lines in pure Python; both give the same report.
 

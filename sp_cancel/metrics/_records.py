@@ -1,10 +1,10 @@
-"""The calculator's input: :class:`OrderRecord` and the enums it converts Amazon's strings to.
+"""The calculator's input: ``OrderRecord`` and the enums it converts Amazon's strings to.
 
 Amazon writes the same facts differently in each source: Orders v0 says
 ``MFN``/``AFN`` and ``Canceled``, Orders 2026-01-01 says ``MERCHANT``/``AMAZON``
 and ``CANCELLED``, the All Orders report says ``Merchant``/``Amazon`` and
 ``Cancelled``. The converters here accept all of them, case-insensitively,
-and refuse anything else with :class:`~sp_cancel.errors.InvalidInputError`.
+and refuse anything else with ``InvalidInputError``.
 """
 
 from __future__ import annotations
@@ -74,14 +74,14 @@ def _lookup(table: dict[str, _E], value: object, field: str, allowed: str) -> _E
 
 
 def to_fulfillment(value: Fulfillment | str) -> Fulfillment:
-    """Convert ``MFN``/``AFN``/``Merchant``/``Amazon`` (any case) to :class:`Fulfillment`."""
+    """Convert ``MFN``/``AFN``/``Merchant``/``Amazon`` (any case) to ``Fulfillment``."""
     if type(value) is Fulfillment:
         return value
     return _lookup(_FULFILLMENT, value, "fulfillment", "MFN, AFN, Merchant, Amazon")
 
 
 def to_cancelled_by(value: CancelledBy | str | None) -> CancelledBy | None:
-    """Convert ``MERCHANT``/``Merchant``/``BUYER``/``AMAZON``... to :class:`CancelledBy`; ``None``/``""`` stay None."""
+    """Convert ``MERCHANT``/``Merchant``/``BUYER``/``AMAZON``... to ``CancelledBy``; ``None``/``""`` stay None."""
     if value is None or type(value) is CancelledBy:
         return value
     text: object = value  # callers outside mypy's reach pass anything
@@ -91,7 +91,7 @@ def to_cancelled_by(value: CancelledBy | str | None) -> CancelledBy | None:
 
 
 def to_status(value: OrderStatus | str) -> OrderStatus:
-    """Convert an Orders v0, Orders 2026-01-01 or All Orders report status to :class:`OrderStatus`."""
+    """Convert an Orders v0, Orders 2026-01-01 or All Orders report status to ``OrderStatus``."""
     if type(value) is OrderStatus:
         return value
     return _lookup(_STATUS, value, "status", ", ".join(OrderStatus))
@@ -162,7 +162,7 @@ class OrderRecord:
         fulfillment: MFN (seller-fulfilled, counted) or AFN (never counted).
         status: the order's status now.
         cancelled_by: who executed a (whole or partial) cancellation; ``None`` when nothing was cancelled
-            or nobody has said yet (see :attr:`needs_attribution`).
+            or nobody has said yet (see ``needs_attribution``).
         buyer_requested: the buyer asked for the cancellation through Amazon (never counts).
         cancelled_at: when the cancellation happened (or an upper bound, e.g. the report's last-updated-date).
         cancel_reason: Amazon's free-text reason, kept for display; never parsed.
@@ -195,7 +195,7 @@ class OrderRecord:
     def needs_attribution(self) -> bool:
         """Whether the record is cancelled but nobody has said who cancelled it (and no buyer request is known).
 
-        Such records count as seller-cancelled (the Orders v0 rule) until :meth:`with_attribution` says
+        Such records count as seller-cancelled (the Orders v0 rule) until ``with_attribution`` says
         otherwise; the client fills them in from ``getOrder`` (``includedData=CANCELLATION``).
         """
         return self.cancelled_by is None and not self.buyer_requested and self.is_cancelled

@@ -1,4 +1,4 @@
-"""The calculator's results: :class:`CancellationRateReport`, :class:`DayRate`, :class:`Projection`, ``what_if``.
+"""The calculator's results: ``CancellationRateReport``, ``DayRate``, ``Projection``, ``what_if``.
 
 And their notebook views: a DataFrame, a plot and an HTML table (pandas and
 matplotlib are loaded on first use: ``pip install 'sp-cancel[notebook]'``).
@@ -77,7 +77,7 @@ class DayRate:
 
 @attrs.frozen(kw_only=True)
 class Projection:
-    """What the window's rate would be after ``additional`` more seller cancellations (see :func:`what_if`).
+    """What the window's rate would be after ``additional`` more seller cancellations (see ``what_if``).
 
     Attributes:
         additional: the cancellations asked about.
@@ -112,7 +112,7 @@ class CancellationRateReport:
         status: ``GOOD`` below the target, ``BAD`` at or above it, ``NONE`` when the window has no order.
         window_start: inclusive start (UTC).
         window_end: exclusive end (UTC).
-        by_day: one :class:`DayRate` per UTC day the window touches, empty days included.
+        by_day: one ``DayRate`` per UTC day the window touches, empty days included.
         headroom: more seller cancellations of existing orders the window can take and stay below the target.
         amazon_rate: Amazon's own figure, when compared (see ``compare_with_amazon``).
         amazon_target: Amazon's target for it.
@@ -137,7 +137,7 @@ class CancellationRateReport:
     unattributed: int = 0
 
     def what_if(self, additional_cancellations: int) -> Projection:
-        """Project the rate after ``additional_cancellations`` more seller cancellations (see :func:`what_if`)."""
+        """Project the rate after ``additional_cancellations`` more seller cancellations (see ``what_if``)."""
         return what_if(self, additional_cancellations)
 
     def to_pandas(self) -> pd.DataFrame:

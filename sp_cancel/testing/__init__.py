@@ -13,11 +13,11 @@ What it serves: LWA tokens, Orders 2026-01-01 and v0, Feeds (order and
 listings feeds processed from the uploaded documents), Reports (seller
 performance, All Orders), Listings Items, Fulfillment Outbound 2020-07-01 and
 2026-07-04, Promotions 2025-12-01, Finances v0; Amazon's usage plans (scaled by
-``scale``) with real 429s; and injected faults (see :meth:`Simulator.add_fault`).
+``scale``) with real 429s; and injected faults (see ``Simulator.add_fault``).
 
 Observers see every exchange (request and answer) for your own checks:
 ``sim.observe(callback)`` for one simulator, ``with observe_all(callback):`` for
-every simulator (what the suite's contract checks use); see :class:`Exchange`.
+every simulator (what the suite's contract checks use); see ``Exchange``.
 """
 
 from __future__ import annotations
@@ -67,20 +67,20 @@ class Simulator:
     Args:
         seed: makes the world, ids, request ids and probabilistic faults reproducible.
         scale: multiplies usage-plan rates and divides simulated durations (feeds, reports, MCF window...).
-        faults: fault rules (mappings, see :meth:`add_fault`) or a JSON file of them.
+        faults: fault rules (mappings, see ``add_fault``) or a JSON file of them.
         seller_id: the simulated seller.
         marketplace: the seller's home marketplace (country code or marketplace id).
         orders: how many orders the seeded scenario holds (``scenario`` overrides).
-        clock: the simulator's clock (default a new :class:`FakeClock`).
+        clock: the simulator's clock (default a new ``FakeClock``).
         credentials: the LWA credentials accepted (default: fake values in ``.credentials``).
-        scenario: the full :class:`Scenario` (``None``: ``Scenario(orders=orders)``).
+        scenario: the full ``Scenario`` (``None``: ``Scenario(orders=orders)``).
         cancel_rate_key: ``"prefulfillmentCancelRate"`` makes the seller performance report use the
             schema example's alternate property name.
-        lags: Amazon's eventual-consistency delays (:class:`Lags`: ``getFeeds`` listing, listing patches
+        lags: Amazon's eventual-consistency delays (``Lags``: ``getFeeds`` listing, listing patches
             and deletes taking effect, Finances posting, report time). The default is Amazon-like;
             ``Lags.none()`` makes everything visible at once.
         clock_skew: seconds the simulator's clock runs ahead of the client's (negative: behind). The client
-            gets ``clock`` (:attr:`client_clock`); the simulator reads it plus the skew (:attr:`clock`).
+            gets ``clock`` (``client_clock``); the simulator reads it plus the skew (``clock``).
         latency: one-way network latency in seconds of the in-process transport (passes on the shared
             clock before the simulator answers and again before the client reads the answer).
         omit_optional: probability (seeded) that each optional field of an order answer is left out,
@@ -129,17 +129,17 @@ class Simulator:
 
     @property
     def clock(self) -> Clock:
-        """The simulator's clock (the client's clock plus ``clock_skew``; a :class:`FakeClock` by default)."""
+        """The simulator's clock (the client's clock plus ``clock_skew``; a ``FakeClock`` by default)."""
         return self._core.clock
 
     @property
     def client_clock(self) -> Clock:
-        """The client's clock: what :meth:`client` wires in (equal to :attr:`clock` without a skew)."""
+        """The client's clock: what ``client`` wires in (equal to ``clock`` without a skew)."""
         return self._core.client_clock
 
     @property
     def lags(self) -> Lags:
-        """The eventual-consistency delays this simulator applies (see :class:`Lags`)."""
+        """The eventual-consistency delays this simulator applies (see ``Lags``)."""
         return self._core.lags
 
     @property
@@ -153,12 +153,12 @@ class Simulator:
 
     @property
     def world(self) -> World:
-        """Everything the simulated seller has (orders, listings, feeds...); hold :attr:`lock` to mutate."""
+        """Everything the simulated seller has (orders, listings, feeds...); hold ``lock`` to mutate."""
         return self._core.world
 
     @property
     def lock(self) -> Any:
-        """The lock every request holds; take it to change :attr:`world` while a server runs."""
+        """The lock every request holds; take it to change ``world`` while a server runs."""
         return self._core.lock
 
     @property
@@ -231,7 +231,7 @@ class Simulator:
                 self._core.base_url = previous
 
     def observe(self, observer: Observer) -> None:
-        """Call ``observer(exchange)`` after every request this simulator answers (see :class:`Exchange`).
+        """Call ``observer(exchange)`` after every request this simulator answers (see ``Exchange``).
 
         Use it for your own checks (contracts, traces, call counts by status); ``observe_all`` does the
         same for every simulator.

@@ -1,6 +1,6 @@
 """SP-API plumbing: the only package that imports ``sp_api`` and ``httpx``.
 
-:class:`SpApi` makes every SP-API call sp_cancel needs (LWA token, rate limiter,
+``SpApi`` makes every SP-API call sp_cancel needs (LWA token, rate limiter,
 retries, one typed error per failure) and moves feed/report documents to and
 from S3 through the same injected ``httpx.Client``.
 """

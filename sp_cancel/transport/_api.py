@@ -2,7 +2,7 @@
 
 Each method builds the request exactly as the official model spells it
 (``MarketplaceIds`` in Orders v0, ``marketplaceIds`` elsewhere, ``issueLocale``...)
-and returns the :class:`~sp_cancel.transport.Response` of :meth:`SpApiCore._call`.
+and returns the ``Response`` of ``SpApiCore._call``.
 ``marketplace_ids=None`` means this client's marketplace, except for
 ``getFeeds``, where it means no marketplace filter.
 """
@@ -20,7 +20,7 @@ __all__ = ["SpApi"]
 
 
 class SpApi(SpApiCore):
-    """SP-API for one seller and marketplace: :meth:`_call`, typed operations, document upload/download."""
+    """SP-API for one seller and marketplace: ``_call``, typed operations, document upload/download."""
 
     def _markets(self, marketplace_ids: Sequence[str] | None) -> list[str]:
         return list(marketplace_ids) if marketplace_ids else [self.marketplace_id]
@@ -189,7 +189,7 @@ class SpApi(SpApiCore):
     ) -> Response:
         """Get a feed document's download URL (``getFeedDocument``): ``{feedDocumentId, url, compressionAlgorithm?}``.
 
-        Result documents are usually GZIP: pass ``compressionAlgorithm`` to :meth:`download`.
+        Result documents are usually GZIP: pass ``compressionAlgorithm`` to ``download``.
         """
         # https://developer-docs.amazon.com/sp-api/reference/getfeeddocument
         return self._call(

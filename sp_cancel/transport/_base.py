@@ -1,7 +1,7 @@
-"""The core of :class:`~sp_cancel.transport.SpApi`: one SP-API call, one document upload or download.
+"""The core of ``SpApi``: one SP-API call, one document upload or download.
 
 One *attempt* = get an access token (cached) -> ``limiter.acquire`` -> send through
-the injected ``httpx.Client`` -> map the answer to a :class:`Response` or raise
+the injected ``httpx.Client`` -> map the answer to a ``Response`` or raise
 exactly one typed error. ``retry.call(attempt, ...)`` decides whether to try
 again. Requests are built here (URL, JSON body), never with python-amazon-sp-api's
 client, transport or retry decorators; documents go to S3's presigned URLs through
@@ -96,7 +96,7 @@ class SpApiCore:
         endpoint: SP-API base URL (production region host, sandbox, proxy or simulator).
         token_url: LWA token URL.
         http: the one httpx client for SP-API, LWA and documents (the caller owns it); ``None`` makes one
-            from ``transport`` and ``timeout``, owned (and closed by :meth:`close`) by this object.
+            from ``transport`` and ``timeout``, owned (and closed by ``close``) by this object.
         transport: an httpx transport for every request when ``http`` is ``None``.
         timeout: httpx timeout in seconds when ``http`` is ``None``.
         limiter: token buckets, acquired before every SP-API request.
@@ -166,7 +166,7 @@ class SpApiCore:
         """Call one SP-API operation (by key, e.g. ``"feeds.getFeed"``) with limiter and retries.
 
         Args:
-            op_key: a key of :data:`~sp_cancel._operations.OPERATIONS`.
+            op_key: a key of ``OPERATIONS``.
             path: path parameters (URL-encoded here); ``sellerId`` defaults to this seller.
             query: query parameters; sequences are comma-joined, datetimes ISO 8601 with ``Z``.
             body: JSON body (datetimes and enums converted).

@@ -2,10 +2,10 @@
 
 Two bridges, both through sp_api's public API only:
 
-- :func:`sp_api_credentials` reads LWA credentials where python-amazon-sp-api keeps them
+- ``sp_api_credentials`` reads LWA credentials where python-amazon-sp-api keeps them
   (``credentials.yml`` accounts, ``SP_API_REFRESH_TOKEN``/``LWA_APP_ID``/``LWA_CLIENT_SECRET``
   and their ``_<account>`` variants, AWS Secrets Manager), with its ``CredentialProvider``.
-- :func:`sp_api_client` builds one of its API clients (``Orders``, ``Reports``...) for the same
+- ``sp_api_client`` builds one of its API clients (``Orders``, ``Reports``...) for the same
   seller authorization, marketplace, endpoint and LWA token URL as a ``SellerClient``, for the
   operations sp_cancel does not wrap.
 """

@@ -1,8 +1,8 @@
 """Pure request/response plumbing: query and path encoding, body checks, and the one error mapper.
 
-Nothing here does I/O. :func:`error_for_status` is the single place an HTTP
+Nothing here does I/O. ``error_for_status`` is the single place an HTTP
 status becomes an exception (keyed on the status: Amazon's ``code`` strings are
-inconsistent across APIs, sp-api-facts §11); :func:`network_error` does the same
+inconsistent across APIs, sp-api-facts §11); ``network_error`` does the same
 for httpx's transport exceptions.
 """
 
@@ -234,8 +234,8 @@ def error_for_status(
 ) -> ApiError:
     """Return the typed error for a non-2xx answer; works for any body (JSON, HTML, XML, empty).
 
-    429 -> :class:`ThrottledError`; 401/403 -> :class:`AuthError`; 404 -> :class:`NotFoundError`;
-    5xx -> :class:`ServerError`; any other status -> :class:`ApiError`.
+    429 -> ``ThrottledError``; 401/403 -> ``AuthError``; 404 -> ``NotFoundError``;
+    5xx -> ``ServerError``; any other status -> ``ApiError``.
     """
     code, message = _error_fields(body, headers.get("content-type"))
     cls: type[ApiError]
@@ -341,7 +341,7 @@ def parse_success_body(
 
 
 def network_error(operation: str, exc: httpx.HTTPError, *, attempts: int = 1) -> NetworkError:
-    """Map an httpx exception to :class:`NetworkError`, telling whether the request may have been sent.
+    """Map an httpx exception to ``NetworkError``, telling whether the request may have been sent.
 
     Connect errors, connect and pool timeouts never sent anything (``request_sent=False``);
     read/write timeouts, dropped connections and anything else may have (``request_sent=True``).

@@ -1,11 +1,11 @@
-"""Internals of the SP-API simulator (see :mod:`sp_cancel.testing`), one concept per module.
+"""Internals of the SP-API simulator (see ``sp_cancel.testing``), one concept per module.
 
 Bottom-up (a module imports only modules listed before it):
 
 - ``markets``, ``observe``, ``world``, ``formats``, ``faults``, ``plans``, ``timing``: marketplaces, observers,
   the simulated seller's state, wire formats (timestamps, money, page tokens), fault rules, the usage plans it
   enforces (its own table, not the client's), Amazon's lags (``Lags``) and a skewed clock;
-- ``core``: requests, answers, the router, :class:`~.core.SimulatorCore` and ``dispatch``;
+- ``core``: requests, answers, the router, ``SimulatorCore`` and ``dispatch``;
 - ``lwa``, ``orders``, ``listings``, ``fba``, ``promotions``, ``finances``: one API each;
 - ``order_feed_schema``, ``order_feeds``, ``listings_feeds``: processing uploaded feed documents;
 - ``feeds``: the Feeds API and the feed lifecycle; ``reports``: the Reports API and report contents;

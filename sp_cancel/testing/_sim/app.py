@@ -1,6 +1,6 @@
 """The simulator on the wire: an in-process httpx transport, a WSGI app, and a threaded HTTP server.
 
-Both adapt requests to :func:`.core.dispatch` and turn its fault markers into
+Both adapt requests to ``.core.dispatch`` and turn its fault markers into
 what a client sees. In process: ``drop`` → ``httpx.RemoteProtocolError``,
 ``timeout_after_commit`` → ``httpx.ReadTimeout``, a delay advances the clock.
 Over HTTP (a wsgiref server, in the background or in the foreground): ``drop``
@@ -116,7 +116,7 @@ def make_wsgi_app(sim: SimulatorCore) -> WsgiApp:
     """A WSGI callable serving ``sim``.
 
     Fault markers: delays wait (fake clock: advance; real clock: sleep);
-    ``drop`` raises :class:`DropConnectionError` (our server closes the socket; other servers answer 500);
+    ``drop`` raises ``DropConnectionError`` (our server closes the socket; other servers answer 500);
     ``timeout_after_commit`` holds the socket ``sim.http_hang_seconds`` real seconds, then drops it.
     """
 
@@ -211,7 +211,7 @@ def serve_in_thread(app: WsgiApp, host: str = "127.0.0.1", port: int = 0) -> Ite
 
 
 class ServedSimulator(Protocol):
-    """What :func:`serve_forever` needs from a simulator (``sp_cancel.testing.Simulator`` is one)."""
+    """What ``serve_forever`` needs from a simulator (``sp_cancel.testing.Simulator`` is one)."""
 
     @property
     def seller_id(self) -> str:

@@ -16,7 +16,7 @@ Presigned URLs (upload and download) carry ``X-Amz-Date``/``X-Amz-Expires`` and 
 is not a media type; ``createFeed`` refuses an unknown marketplace id. ``getFeeds`` lists a feed only
 ``sim.feed_listing_lag`` after it was created (``Lags.feed_listing``; ``getFeed`` by id sees it at once).
 
-Lifecycle (driven by :func:`tick`, which the core calls before every request):
+Lifecycle (driven by ``tick``, which the core calls before every request):
 ``IN_QUEUE`` for ``queue_seconds / scale``, then ``IN_PROGRESS`` for
 ``(base_seconds + per_message_seconds * messages) / scale``; at that moment
 the uploaded document is processed and the feed becomes ``DONE`` with a
@@ -33,7 +33,7 @@ one document-level ``ERROR`` issue).
 ``createFeed`` also enforces the ``JSON_LISTINGS_FEED`` limit of 5 submissions
 per 5 minutes (429 ``QuotaExceeded``), separate from the usage plan.
 
-The documents themselves are processed by :mod:`.order_feeds` and :mod:`.listings_feeds`.
+The documents themselves are processed by ``.order_feeds`` and ``.listings_feeds``.
 """
 
 from __future__ import annotations
@@ -103,7 +103,7 @@ def _s3_error(code: str, message: str) -> SimResponse:
 
 
 def _presigned(sim: FeedSim, document_id: str, extra: str = "") -> str:
-    """A presigned S3-style URL for ``document_id``, signed now and valid :data:`URL_LIFETIME`."""
+    """A presigned S3-style URL for ``document_id``, signed now and valid ``URL_LIFETIME``."""
     query = f"X-Amz-Date={sim.now().strftime('%Y%m%dT%H%M%SZ')}&X-Amz-Expires={int(URL_LIFETIME.total_seconds())}"
     return f"{sim.base_url}/_sim/documents/{quote(document_id)}?{query}{extra}"
 

@@ -65,7 +65,7 @@ def encode_token(data: dict[str, Any]) -> str:
 
 
 def decode_token(token: str) -> dict[str, Any] | None:
-    """Decode a token made by :func:`encode_token`; ``None`` if it is not one."""
+    """Decode a token made by ``encode_token``; ``None`` if it is not one."""
     try:
         padded = token + "=" * (-len(token) % 4)
         data = json.loads(base64.urlsafe_b64decode(padded.encode()))

@@ -1,7 +1,7 @@
 """Listings in the simulator: Listings Items API 2021-08-01 and the patch, delete and visibility rules.
 
 ``getListingsItem``, ``searchListingsItems``, ``patchListingsItem``, ``deleteListingsItem``;
-the same patch and delete rules serve ``JSON_LISTINGS_FEED`` (:mod:`.listings_feeds`).
+the same patch and delete rules serve ``JSON_LISTINGS_FEED`` (``.listings_feeds``).
 
 https://developer-docs.amazon.com/sp-api/reference/patchlistingsitem
 https://developer-docs.amazon.com/sp-api/reference/searchlistingsitems

@@ -2,7 +2,7 @@
 
 Handles ``POST_ORDER_ACKNOWLEDGEMENT_DATA`` (``OrderAcknowledgement``) and
 ``POST_PAYMENT_ADJUSTMENT_DATA`` (``OrderAdjustment``) documents exactly as
-uploaded. The schema rules live in :mod:`.order_feed_schema` (a hand-written
+uploaded. The schema rules live in ``.order_feed_schema`` (a hand-written
 mirror of Amazon's XSDs); this module holds the document rules, the
 acknowledgement and adjustment business rules, and the ProcessingReport writer.
 

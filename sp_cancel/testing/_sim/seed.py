@@ -1,8 +1,8 @@
 """Seeding the simulated world: a believable seeded scenario, and builders for one object at a time.
 
 The builders put one order, listing, MCF order or deal into the world (for
-scenarios and tests: ``Simulator.add_order``...); :func:`populate` builds a
-seeded :class:`Scenario` from them.
+scenarios and tests: ``Simulator.add_order``...); ``populate`` builds a
+seeded ``Scenario`` from them.
 
 The scenario always holds (when ``orders`` ≥ 16): every v0 status seen by sellers (Pending,
 Unshipped, PartiallyShipped, Shipped, Canceled), MFN and AFN, multi-item orders,

@@ -1,11 +1,11 @@
 """How long the simulated Amazon takes to show what it accepted, and a clock that runs apart from the client's.
 
-:class:`Lags` holds the eventual-consistency delays (simulated seconds, each divided by ``scale``): Amazon
+``Lags`` holds the eventual-consistency delays (simulated seconds, each divided by ``scale``): Amazon
 accepts a feed, a listing patch or a refund at once but lists, applies or posts it later. The defaults
 are what a client must live with against Amazon; ``Lags.none()`` makes everything visible at once for fast
 unit tests.
 
-:class:`SkewedClock` is the simulator's own clock when it runs ``skew`` seconds ahead of (or, negative,
+``SkewedClock`` is the simulator's own clock when it runs ``skew`` seconds ahead of (or, negative,
 behind) the client's: it reads the client's clock and adds the skew, so both still move together.
 """
 
@@ -75,7 +75,7 @@ class SkewedClock:
         return self.base.monotonic()
 
     def advance(self, seconds: float) -> None:
-        """Advance the base clock (a :class:`~sp_cancel.clock.FakeClock`); a no-op for a real one."""
+        """Advance the base clock (a ``FakeClock``); a no-op for a real one."""
         advance = getattr(self.base, "advance", None)
         if callable(advance):
             advance(seconds)
