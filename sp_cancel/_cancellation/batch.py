@@ -8,13 +8,13 @@ is sent (the ``max_rate`` check uses it).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import timedelta
-from typing import TYPE_CHECKING, Final
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING
 
 import attrs
 
 from sp_cancel._cancellation.finish import finish
+from sp_cancel._cancellation.reads import read_orders
 from sp_cancel._cancellation.record import (
     Planned,
     check,
@@ -28,9 +28,9 @@ from sp_cancel._cancellation.record import (
 )
 from sp_cancel._codec import cancel_from_json
 from sp_cancel._outcomes import BatchOutcome, CancelOutcome, CancelStatus
-from sp_cancel.errors import InvalidInputError, NotCancellableError, NotFoundError, SpCancelError
+from sp_cancel.errors import InvalidInputError, NotCancellableError, SpCancelError
 from sp_cancel.models import CancelRequest
-from sp_cancel.orders import Order, OrderState, get_order, search_orders
+from sp_cancel.orders import Order, OrderState
 
 if TYPE_CHECKING:
     from sp_cancel._runtime import Context, Progress
@@ -38,9 +38,6 @@ if TYPE_CHECKING:
 
 __all__ = ["Check", "Guard", "cancel_orders"]
 
-# getOrder's burst; past it, searchOrders pages (100 orders a call) cost fewer calls than getOrder each.
-SEARCH_THRESHOLD: Final = 30
-SEARCH_LOOKBACK: Final = timedelta(days=30)
 
 Check = Callable[[CancelRequest, Order], None]
 """An extra per-order pre-flight check; it raises to refuse that order (the rest go on)."""
@@ -95,35 +92,6 @@ def _sort(ctx: Context, batch: list[CancelRequest]) -> tuple[_Batch, list[Cancel
         else:
             fresh.append(request)
     return state, fresh
-
-
-def read_orders(ctx: Context, order_ids: Sequence[str]) -> dict[str, Order | SpCancelError]:
-    """Read orders for pre-checks with as few calls as Amazon's usage plans allow.
-
-    Past :data:`SEARCH_THRESHOLD` orders, page through the seller's unshipped and partly shipped orders of the
-    last 30 days (``searchOrders``, 100 per call) and stop once all are found; read the rest one by one.
-    """
-    found: dict[str, Order | SpCancelError] = {}
-    wanted = set(order_ids)
-    if len(wanted) > SEARCH_THRESHOLD:
-        since = ctx.clock.now() - SEARCH_LOOKBACK
-        for order in search_orders(
-            ctx.api,
-            created_after=since,
-            statuses=(OrderState.UNSHIPPED, OrderState.PARTIALLY_SHIPPED),
-            marketplace_ids=[ctx.marketplace_id],
-        ):
-            if order.order_id in wanted:
-                found[order.order_id] = order
-                if len(found) == len(wanted):
-                    break
-    for order_id in order_ids:
-        if order_id not in found:
-            try:
-                found[order_id] = get_order(ctx.api, order_id)
-            except NotFoundError as exc:
-                found[order_id] = exc
-    return found
 
 
 def _preflight(ctx: Context, state: _Batch, fresh: list[CancelRequest], extra: Check | None) -> None:
@@ -198,7 +166,7 @@ def cancel_orders(
     guard: Guard | None = None,
     extra_check: Check | None = None,
 ) -> BatchOutcome[CancelOutcome]:
-    """See :meth:`sp_cancel.SellerClient.cancel_orders`."""
+    """See ``sp_cancel.SellerClient.cancel_orders``."""
     batch = _validate(requests, timeout)
     state, fresh = _sort(ctx, batch)
     _preflight(ctx, state, fresh, extra_check)

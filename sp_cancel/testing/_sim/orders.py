@@ -1,10 +1,10 @@
-"""Orders in the simulator: Orders API 2026-01-01, Orders API v0, and the JSON views of a :class:`SimOrder`.
+"""Orders in the simulator: Orders API 2026-01-01, Orders API v0, and the JSON views of a ``SimOrder``.
 
 - 2026-01-01: ``searchOrders``, ``getOrder`` and the withdrawn ``cancelOrder`` (facts §3.2, §6);
   https://developer-docs.amazon.com/sp-api/reference/searchorders
 - v0 (deprecated, still served): ``getOrders``, ``getOrder``, ``getOrderItems``;
   https://developer-docs.amazon.com/sp-api/reference/getorders
-- views: the 2026-01-01 ``Order`` and the v0 ``Order``/``OrderItem`` of a :class:`SimOrder`.
+- views: the 2026-01-01 ``Order`` and the v0 ``Order``/``OrderItem`` of a ``SimOrder``.
 """
 
 from __future__ import annotations
@@ -498,7 +498,7 @@ def _query_from(request: SimRequest) -> dict[str, list[str]] | SimResponse:
 
 
 def get_orders_v0(sim: SimulatorCore, request: SimRequest) -> SimResponse:  # noqa: C901, PLR0911, PLR0912 - one rule per check
-    """``GET /orders/v0/orders``."""
+    """``GET /orders/v0/orders`` (``AmazonOrderIds``: up to 50 ids, still within the date filter)."""
     query = _query_from(request)
     if isinstance(query, SimResponse):
         return query
@@ -547,7 +547,13 @@ def get_orders_v0(sim: SimulatorCore, request: SimRequest) -> SimResponse:  # no
             and (not channels or order.fulfillment_channel in channels)
         )
 
-    matching = sorted((o for o in sim.world.orders.values() if keep(o)), key=lambda o: (stamp(o), o.order_id))
+    ids = q.many("AmazonOrderIds")
+    if len(ids) > 50:
+        return invalid_input("AmazonOrderIds accepts at most 50 values.")
+    pool = (
+        [sim.world.orders[i] for i in dict.fromkeys(ids) if i in sim.world.orders] if ids else sim.world.orders.values()
+    )
+    matching = sorted((o for o in pool if keep(o)), key=lambda o: (stamp(o), o.order_id))
     cursor = q.one("_cursor")
     if cursor:
         matching = [o for o in matching if f"{stamp(o)}|{o.order_id}" > cursor]

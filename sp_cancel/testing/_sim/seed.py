@@ -63,11 +63,14 @@ def new_order_id(sim: SimulatorCore, currency: str = "USD") -> str:
 
 
 def new_item_id(sim: SimulatorCore) -> str:
-    """A fresh 14-digit order item id."""
-    taken = {i.order_item_id for o in sim.world.orders.values() for i in o.items}
+    """A fresh 14-digit order item id (the ids in use are kept in ``world.item_ids``: no scan per item)."""
+    taken = sim.world.item_ids
+    if not taken and sim.world.orders:  # orders put into the world directly
+        taken.update(i.order_item_id for o in sim.world.orders.values() for i in o.items)
     while True:
         item_id = str(sim.data_rng.randrange(10**13, 10**14))
         if item_id not in taken:
+            taken.add(item_id)
             return item_id
 
 

@@ -219,3 +219,5 @@ class World:
     refunds: list[SimRefund] = field(default_factory=list)
     # Every order adjustment/cancel ever applied, for tests: (feed_id, message_id, order_id, what)
     ledger: list[tuple[str, int, str, str]] = field(default_factory=list)
+    # Order item ids issued or in use (new_item_id keeps ids unique without scanning every order).
+    item_ids: set[str] = field(default_factory=set)
