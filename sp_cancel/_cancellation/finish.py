@@ -8,6 +8,8 @@ from __future__ import annotations
 from contextlib import suppress
 from typing import TYPE_CHECKING, Final
 
+import attrs
+
 import sp_cancel._events as events
 from sp_cancel._cancellation.orders_api import finish_orders_api
 from sp_cancel._cancellation.record import (
@@ -60,6 +62,22 @@ def _from_results(entry: Entry, results: tuple[ProcessingMessage, ...], feed_id:
     )
 
 
+def _already_cancelled(ctx: Context, entry: Entry, outcome: CancelOutcome) -> CancelOutcome:
+    """A whole-order cancel Amazon refused because the order is already cancelled is done, not rejected.
+
+    It happens when an earlier send of this same cancel did it (a retried ``createFeed`` whose first answer
+    was lost): Amazon refuses to cancel a cancelled order. The order is read back to tell.
+    """
+    done, seen = _read_back(ctx, entry)
+    if not done:
+        return outcome
+    return attrs.evolve(
+        outcome,
+        status=CancelStatus.CANCELLED,
+        detail=f"Amazon refused this feed's cancel and {seen}: an earlier send of this cancel did it",
+    )
+
+
 def _reconcile(ctx: Context, entry: Entry, feed: FeedState) -> CancelOutcome:
     """After FATAL (or CANCELLED), read the order back and report what actually happened."""
     request = request_of(entry.payload)
@@ -105,7 +123,10 @@ def finish_feed(ctx: Context, feed: FeedState) -> dict[str, CancelOutcome]:
         document_level = tuple(r for r in report.results if not r.message_id)
         for entry in entries:
             mine = tuple(r for r in report.results if r.message_id and r.message_id == entry.message_id)
-            outcomes[entry.key] = _from_results(entry, document_level + mine, feed.feed_id)
+            outcome = _from_results(entry, document_level + mine, feed.feed_id)
+            if outcome.status is CancelStatus.REJECTED and outcome.items is None:
+                outcome = _already_cancelled(ctx, entry, outcome)
+            outcomes[entry.key] = outcome
     else:
         for entry in entries:
             outcomes[entry.key] = _reconcile(ctx, entry, feed)
@@ -247,7 +268,7 @@ def recover(ctx: Context, entry: Entry) -> Entry:
 
 
 def _settle(ctx: Context, entry: Entry, *, wait: bool, timeout: float) -> Entry:
-    """:func:`recover` until the entry is no longer uncertain, or (``wait=False``) once; bounded by ``timeout``."""
+    """``recover`` until the entry is no longer uncertain, or (``wait=False``) once; bounded by ``timeout``."""
     deadline = ctx.clock.monotonic() + (timeout if wait else 0.0)
     while True:
         entry = recover(ctx, entry)

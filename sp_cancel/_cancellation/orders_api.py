@@ -80,8 +80,11 @@ def cancel_via_orders_api(ctx: Context, request: CancelRequest) -> CancelOutcome
     try:
         _send(ctx, request.order_id, code)
     except SpCancelError:
-        ctx.journal.release(key)  # Amazon said no before doing anything: leave no trace
-        raise
+        # A refusal may follow an earlier attempt of this very call that Amazon carried out (a 429 answered
+        # after it acted, then a retry Amazon refused): the order tells.
+        if get_order(ctx.api, request.order_id).status is not OrderState.CANCELLED:
+            ctx.journal.release(key)  # Amazon said no before doing anything: leave no trace
+            raise
     current = ctx.journal.get(key)
     assert current is not None  # noqa: S101 - written above
     return finish_orders_api(ctx, current)
@@ -104,7 +107,7 @@ def _send(ctx: Context, order_id: str, code: str) -> None:
     """Call cancelOrder; when its answer is lost, look at the order and ask once more if it still shows open.
 
     A cancel cannot happen twice (Amazon refuses to cancel a cancelled order), so asking again while the order
-    still reads back unshipped is harmless; what the read-back in :func:`finish_orders_api` sees decides.
+    still reads back unshipped is harmless; what the read-back in ``finish_orders_api`` sees decides.
     """
     try:
         ctx.api.cancel_order(order_id, cancel_reason_code=code)
@@ -119,10 +122,10 @@ def _send(ctx: Context, order_id: str, code: str) -> None:
 def finish_orders_api(ctx: Context, entry: Entry, *, wait: bool = False, timeout: float = 0.0) -> CancelOutcome:
     """Read the order back: ``CANCELLED`` (journaled as done) once Amazon shows it, else ``SUBMITTED``.
 
-    An order still unshipped :data:`RESEND_GRACE` after ``cancelOrder`` was sent means the cancel did not
+    An order still unshipped ``RESEND_GRACE`` after ``cancelOrder`` was sent means the cancel did not
     take (its answer may have been lost after a 5xx, or Amazon dropped it): it is asked again, which is
     harmless (Amazon refuses to cancel a cancelled order) and never happens for an order no longer unshipped.
-    With ``wait``, the order is read again every :data:`READ_BACK_POLL` seconds until ``timeout``.
+    With ``wait``, the order is read again every ``READ_BACK_POLL`` seconds until ``timeout``.
     """
     if entry.finished and entry.outcome:
         return cancel_from_json(entry.outcome)

@@ -1,12 +1,12 @@
 """The simulator's core: request and response values, the router, the state holder, and ``dispatch``.
 
 Handlers are functions ``(sim, request) -> SimResponse``. They never see WSGI;
-:mod:`.app` adapts WSGI (and the in-process httpx transport) to these values.
+``.app`` adapts WSGI (and the in-process httpx transport) to these values.
 
-Every handler receives the :class:`SimulatorCore`. :func:`dispatch` holds
+Every handler receives the ``SimulatorCore``. ``dispatch`` holds
 ``sim.lock`` while tick hooks and a handler run, so handlers never lock themselves.
 
-Time and scale: ``sim.clock`` is a :class:`~sp_cancel.clock.FakeClock` unless
+Time and scale: ``sim.clock`` is a ``FakeClock`` unless
 another clock is given (``sp-cancel simulator serve`` uses the real clock). ``scale`` multiplies
 every usage-plan rate (bursts stay) and divides every simulated duration the
 simulator owns (feed timing is divided by the feeds module; MCF planning
@@ -145,7 +145,7 @@ class Route:
 
 
 class Router:
-    """Matches ``(method, path)`` to a :class:`Route` and its path parameters."""
+    """Matches ``(method, path)`` to a ``Route`` and its path parameters."""
 
     def __init__(self) -> None:
         """Start empty."""
@@ -230,15 +230,15 @@ class SimulatorCore:
         scale: speeds up usage plans (rate times scale) and simulated durations (÷ scale).
         seller_id: the simulated seller (``sellerId`` in listings paths).
         marketplace_id: the seller's home marketplace.
-        clock: the simulator's clock (default: a new :class:`FakeClock`).
+        clock: the simulator's clock (default: a new ``FakeClock``).
         credentials: the LWA credentials accepted by ``/auth/o2/token``.
-        faults: fault rules (see :mod:`sp_cancel.testing._sim.faults`).
+        faults: fault rules (see ``sp_cancel.testing._sim.faults``).
         cancel_rate_key: property name of the cancellation rate in the seller performance report
             (``"prefulfillmentCancelRate"`` reproduces the schema example's spelling).
         base_url: where the simulator is reachable (document URLs are built from it).
-        lags: Amazon's eventual-consistency delays (:class:`~.timing.Lags`; default: realistic ones).
+        lags: Amazon's eventual-consistency delays (``Lags``; default: realistic ones).
         clock_skew: seconds the simulator's clock runs ahead of ``clock`` (negative: behind); the client
-            keeps ``clock`` (``client_clock``), the simulator reads a :class:`~.timing.SkewedClock` of it.
+            keeps ``clock`` (``client_clock``), the simulator reads a ``SkewedClock`` of it.
         latency: one-way network latency in seconds: the in-process transport lets it pass before the
             simulator answers and again before the client reads the answer.
     """
@@ -411,7 +411,7 @@ class SimulatorCore:
 
 
 class FeedSim(Protocol):
-    """What the feed modules (feeds, order feeds, listings feeds) need from :class:`SimulatorCore`.
+    """What the feed modules (feeds, order feeds, listings feeds) need from ``SimulatorCore``.
 
     A subset of its contract, so the feed processors run against a stand-in as well.
     """
@@ -483,13 +483,18 @@ _HTML_504 = (
 )
 
 
+_ERROR_FAULTS: Final = {
+    "400": (400, "InvalidInput", "The request was refused."),
+    "429": (429, "QuotaExceeded", "You exceeded your quota for the requested resource."),
+    "500": (500, "InternalFailure", "We encountered an internal error. Please try again."),
+    "503": (503, "ServiceUnavailable", "Service is temporarily unavailable. Please try again."),
+}
+
+
 def _fault_response(kind: str) -> SimResponse | None:
-    if kind == "400":
-        return error_response(400, "InvalidInput", "The request was refused.", "")
-    if kind == "500":
-        return error_response(500, "InternalFailure", "We encountered an internal error. Please try again.", "")
-    if kind == "503":
-        return error_response(503, "ServiceUnavailable", "Service is temporarily unavailable. Please try again.", "")
+    if kind in _ERROR_FAULTS:
+        status, code, message = _ERROR_FAULTS[kind]
+        return error_response(status, code, message, "")
     if kind == "html_504":
         return SimResponse(status=504, raw=_HTML_504, headers={"Content-Type": "text/html"})
     if kind == "empty_200":

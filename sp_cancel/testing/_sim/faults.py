@@ -5,7 +5,8 @@ A rule is a mapping::
     {"operation": "feeds.createFeed" | "*", "fault": "503", "nth": 2, "probability": None,
      "count": 1, "seconds": None}
 
-- ``fault``: ``"400"`` (an ``InvalidInput`` refusal: nothing done), ``"500"``, ``"503"`` (ErrorList bodies),
+- ``fault``: ``"400"`` (an ``InvalidInput`` refusal: nothing done), ``"429"`` (the usage-plan gate: nothing
+  done), ``"500"``, ``"503"`` (ErrorList bodies),
   ``"html_504"`` (a gateway's HTML page),
   ``"empty_200"`` (status 200, empty body, handler NOT run: on ``document.upload`` a store that answered
   but kept nothing, with no ETag), ``"drop"`` (connection closed, handler NOT run),
@@ -46,7 +47,7 @@ AFTER_COMMIT: Final = {
     "drop_after_commit": 0,
 }
 FAULT_KINDS: Final = frozenset(
-    {"400", "500", "503", "html_504", "empty_200", "drop", "delay", "timeout_after_commit", "feed_stuck", "feed_fatal"}
+    {"400", "429", "500", "503", "html_504", "empty_200", "drop", "delay", "timeout_after_commit", "feed_stuck", "feed_fatal"}
     | set(AFTER_COMMIT)
     | {"token_expired"}
 )
