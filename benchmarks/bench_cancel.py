@@ -1,6 +1,9 @@
 """Cancelling 1,000 orders: one ``cancel_orders`` batch versus 1,000 ``cancel_order(via="orders_api")`` calls.
 
 Run: ``.venv/bin/python benchmarks/bench_cancel.py`` (add ``--per-order-feeds`` for the slow third row).
+The batch runs for a seller whose 1,000 open orders are the batch, and for one with 50,000 open orders
+over the last 30 days of which the batch is the 1,000 placed in the last two hours. "Waiting" is the
+simulated time from ``createFeed`` to the poll that saw the feed finish, as a share of the whole call.
 
 Everything runs in-process against the simulator at Amazon's real usage plans (``scale=1``). The simulator's
 FakeClock gives the simulated wall time: every rate-limiter wait and every poll interval advances it, so it is
@@ -26,6 +29,7 @@ ORDERS = 1_000
 SEED = 7
 # The issue's targets for the batch.
 MAX_CALLS = 10
+LARGE_SELLER = 50_000
 MIN_SPEEDUP = 100
 
 SUBMISSION = (
@@ -41,10 +45,18 @@ CANCEL_API = ("orders.cancelOrder",)
 NOT_SP_API = frozenset({"document.upload", "document.download", "lwa.token"})
 
 
-def world(count: int) -> tuple[Simulator, list[str]]:
-    """A seller with ``count`` unshipped seller-fulfilled one-item orders placed in the last two hours."""
+def world(count: int, open_orders: int = ORDERS) -> tuple[Simulator, list[str]]:
+    """A seller with ``open_orders`` unshipped one-item MFN orders; the batch: the ``count`` of the last 2 hours.
+
+    The others (``open_orders - count``) were placed over the 30 days before.
+    """
     sim = Simulator(seed=SEED, scale=1.0, orders=0)
     start = sim.now()
+    older = open_orders - count
+    for n in range(older):
+        sim.add_order(
+            items=[{"quantity": 1}], purchase_date=start - timedelta(days=30) + timedelta(days=30) * n / older
+        )
     ids = [
         sim.add_order(items=[{"quantity": 1}], purchase_date=start - timedelta(minutes=120 - n * 0.1)).order_id
         for n in range(count)
@@ -61,16 +73,22 @@ class Result:
     counts: Mapping[str, int]
     simulated_s: float
     real_s: float
+    waiting_s: float = 0.0
 
 
-def run(name: str, work: Callable[[Simulator, list[str]], int]) -> Result:
-    """Run ``work`` on a fresh world; return its counts, simulated and real time."""
-    sim, ids = world(ORDERS)
+def run(name: str, work: Callable[[Simulator, list[str]], int], open_orders: int = ORDERS) -> Result:
+    """Run ``work`` on a fresh world; return its counts, simulated and real time, and the feed waiting time."""
+    sim, ids = world(ORDERS, open_orders)
+    marks: list[tuple[str, float]] = []
+    sim.observe(lambda ex: marks.append((ex.operation, sim.clock.monotonic())))
     before = sim.now()
     real = time.perf_counter()
     cancelled = work(sim, ids)
     real = time.perf_counter() - real
-    return Result(name, cancelled, sim.request_counts, (sim.now() - before).total_seconds(), real)
+    created = [t for op, t in marks if op == "feeds.createFeed"]
+    polled = [t for op, t in marks if op == "feeds.getFeed"]
+    waiting = (max(polled) - min(created)) if created and polled else 0.0
+    return Result(name, cancelled, sim.request_counts, (sim.now() - before).total_seconds(), real, waiting)
 
 
 def batch(sim: Simulator, ids: list[str]) -> int:
@@ -110,24 +128,31 @@ def main() -> None:
     args = parser.parse_args()
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
 
-    rows = [run("`cancel_orders` (one batch)", batch), run('1,000 x `cancel_order(via="orders_api")`', orders_api)]
+    rows = [
+        run("`cancel_orders` (one batch), 1,000 open orders", batch),
+        run('1,000 x `cancel_order(via="orders_api")`', orders_api),
+        run("`cancel_orders` (one batch), 50,000 open orders", batch, open_orders=LARGE_SELLER),
+    ]
     if args.per_order_feeds:
         rows.append(run("1,000 x `cancel_order` (one feed each)", per_order_feeds))
 
     print(f"{ORDERS:,} unshipped MFN orders, simulator scale 1 (Amazon's usage plans), seed {SEED}\n")
     print(
-        "| scenario | cancelled | searchOrders | getOrder | submission path | getFeed polls | cancelOrder "
-        "| SP-API calls | all HTTP calls | simulated wall time | real time |"
+        "| scenario | cancelled | getOrders (v0) | searchOrders | getOrder | submission path | getFeed polls "
+        "| cancelOrder | SP-API calls | all HTTP calls | simulated wall time | waiting on the feed | real time |"
     )
-    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for row in rows:
         counts = row.counts
         sp_api = sum(v for k, v in counts.items() if k not in NOT_SP_API)
+        share = row.waiting_s / row.simulated_s if row.simulated_s else 0.0
         print(
-            f"| {row.name} | {row.cancelled} | {counts.get('orders.searchOrders', 0)} "
+            f"| {row.name} | {row.cancelled} | {counts.get('ordersV0.getOrders', 0)} "
+            f"| {counts.get('orders.searchOrders', 0)} "
             f"| {counts.get('orders.getOrder', 0)} | {total(counts, SUBMISSION)} "
             f"| {total(counts, POLLS)} | {total(counts, CANCEL_API)} | {sp_api} | {sum(counts.values())} "
-            f"| {duration(row.simulated_s)} ({row.simulated_s:,.0f} s) | {row.real_s:.1f} s |"
+            f"| {duration(row.simulated_s)} ({row.simulated_s:,.0f} s) "
+            f"| {row.waiting_s:,.0f} s ({share:.0%}) | {row.real_s:.1f} s |"
         )
     print("\nCalls by operation:\n")
     names = sorted({k for row in rows for k in row.counts})
