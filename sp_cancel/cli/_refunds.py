@@ -42,7 +42,7 @@ def register(subparsers: Any) -> None:
         "line totals, refunded to the buyer; each is checked against what was charged minus what was already "
         "refunded before anything is sent. Repeating the same command never refunds twice.",
     )
-    refund.add_argument("order_id")
+    refund.add_argument("order_id", metavar="ORDER_ID", help="Amazon's order id, e.g. 112-1234567-1234567")
     refund.add_argument("--item", default=None, metavar="ORDER_ITEM_ID", help="the item (optional on one-item orders)")
     for flag, component in _FLAGS.items():
         what = "charged to the buyer (given positive)" if flag == "restocking_fee" else "refunded"

@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -185,3 +186,71 @@ def test_exceeding_a_burst_gives_429s(sp_api: Any, served: dict[str, Any]) -> No
     assert throttled.code == 429
     assert throttled.amzn_code == "QuotaExceeded"
     assert 10 <= answered < 60
+
+
+# --- sp_cancel beside python-amazon-sp-api: its credential sources, and its clients from ours -------------------
+
+
+def test_credentials_from_sp_api_environment(sp_api: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Credentials.from_sp_api reads python-amazon-sp-api's variables, the account-suffixed ones first."""
+    from sp_cancel import Credentials  # noqa: PLC0415
+
+    monkeypatch.setenv("SP_API_REFRESH_TOKEN", "Atzr|default")
+    monkeypatch.setenv("LWA_APP_ID", "app-default")
+    monkeypatch.setenv("LWA_CLIENT_SECRET", "secret-default")
+    monkeypatch.setenv("LWA_APP_ID_eu", "app-eu")
+    assert Credentials.from_sp_api().client_id == "app-default"
+    eu = Credentials.from_sp_api("eu")
+    assert (eu.client_id, eu.refresh_token) == ("app-eu", "Atzr|default")
+    assert "secret-default" not in repr(eu)
+
+
+def test_credentials_from_sp_api_config_file(sp_api: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
+    """An account of python-amazon-sp-api's credentials.yml, through its FromConfigFileCredentialProvider."""
+    from sp_api.base.credential_provider import FromConfigFileCredentialProvider  # noqa: PLC0415
+
+    from sp_cancel import Credentials  # noqa: PLC0415
+
+    monkeypatch.setenv("PYTHON-SP-APIDIR", str(tmp_path))  # confuse's directory variable for "python-sp-api"
+    (tmp_path / "credentials.yml").write_text(
+        "shop2:\n  refresh_token: Atzr|shop2\n  lwa_app_id: app-shop2\n  lwa_client_secret: secret-shop2\n",
+        encoding="utf-8",
+    )
+    found = Credentials.from_sp_api("shop2", credential_providers=[FromConfigFileCredentialProvider])
+    assert (found.refresh_token, found.client_id, found.client_secret) == ("Atzr|shop2", "app-shop2", "secret-shop2")
+
+
+def test_credentials_from_sp_api_missing(sp_api: Any) -> None:
+    """No source holds the account: one InvalidInputError naming it."""
+    from sp_api.base.credential_provider import FromEnvironmentVariablesCredentialProvider  # noqa: PLC0415
+
+    from sp_cancel import Credentials, InvalidInputError  # noqa: PLC0415
+
+    with pytest.raises(InvalidInputError, match="nowhere"):
+        Credentials.from_sp_api("nowhere", credential_providers=[FromEnvironmentVariablesCredentialProvider])
+
+
+def test_client_sp_api_reaches_the_same_seller(sp_api: Any, served: dict[str, Any]) -> None:
+    """client.sp_api(Orders) reads orders with the client's credentials, endpoint, token URL and marketplace."""
+    from sp_api.api import Feeds, Orders  # noqa: PLC0415
+
+    from sp_cancel import Credentials, SellerClient  # noqa: PLC0415
+
+    credentials = Credentials(
+        refresh_token=served["refresh_token"], client_id=served["client_id"], client_secret=served["client_secret"]
+    )
+    with SellerClient(
+        credentials=credentials,
+        seller_id=served["seller_id"],
+        marketplace=served["marketplace_id"],
+        endpoint=served["base_url"],
+        token_url=served["token_url"],
+        journal=":memory:",
+    ) as client:
+        order = next(client.orders(status="UNSHIPPED", since=timedelta(days=3650)))
+        orders_api = client.sp_api(Orders, version="2026-01-01")
+        assert orders_api.endpoint == served["base_url"].rstrip("/")
+        assert orders_api.marketplace_id == served["marketplace_id"]
+        assert orders_api.get_order(order.order_id).payload["order"]["orderId"] == order.order_id
+        feeds = client.sp_api(Feeds).get_feeds(feedTypes=["POST_ORDER_ACKNOWLEDGEMENT_DATA"])
+        assert "feeds" in feeds.payload or isinstance(feeds.payload, list)

@@ -9,6 +9,8 @@ from sp_cancel.cli import build_parser, main
 COMMANDS = [
     [],
     ["demo"],
+    ["orders"],
+    ["order"],
     ["simulator"],
     ["simulator", "serve"],
     ["cancel"],
@@ -40,3 +42,31 @@ def test_every_registered_command_is_covered() -> None:
     subparsers = next(a for a in parser._actions if a.dest == "command")
     registered = set(subparsers.choices)  # type: ignore[attr-defined]
     assert registered == {c[0] for c in COMMANDS if c}
+
+
+def _parsers(parser):
+    yield parser
+    for action in parser._actions:
+        if action.choices and isinstance(action.choices, dict):
+            for sub in action.choices.values():
+                yield from _parsers(sub)
+
+
+def test_every_option_and_argument_has_help() -> None:
+    """No option or positional argument is left without a help text (--via, --source, --api, serve's...)."""
+    missing = [
+        f"{parser.prog} {action.dest}"
+        for parser in _parsers(build_parser())
+        for action in parser._actions
+        if not action.help and action.dest not in {"help", "command", "simulator_command"}
+    ]
+    assert missing == []
+
+
+def test_max_rate_help_is_whole(capsys: pytest.CaptureFixture[str]) -> None:
+    """--max-rate's help says what the value is and what happens, to the end of the sentence."""
+    with pytest.raises(SystemExit):
+        main(["cancel-batch", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "refuse the whole batch, sending nothing" in text
+    assert "Amazon's target is under 0.025)" in text
