@@ -84,7 +84,20 @@ _BREAKDOWN: Final = {
     "ITEM": PriceComponent.PRINCIPAL,
     "SHIPPING": PriceComponent.SHIPPING,
     "GIFT_WRAP": PriceComponent.GIFT_WRAP,
+    "COD_FEE": PriceComponent.COD,
+    "OTHER": PriceComponent.OTHER,
 }
+# DISCOUNT (promotions) detailedBreakdowns subtypes -> the component the buyer paid less of. A DISCOUNT
+# without a breakdown is taken off the item price (Principal): the cap then errs low, never high.
+_DISCOUNT_SUBTYPE: Final = {
+    "ITEM": PriceComponent.PRINCIPAL,
+    "SHIPPING": PriceComponent.SHIPPING,
+    "GIFT_WRAP": PriceComponent.GIFT_WRAP,
+    "COD_FEE": PriceComponent.COD,
+    "OTHER": PriceComponent.OTHER,
+}
+# Orders v0 promotion fields -> the component they reduce.
+_V0_DISCOUNTS: Final = {"PromotionDiscount": PriceComponent.PRINCIPAL, "ShippingDiscount": PriceComponent.SHIPPING}
 _TAX_SUBTYPE: Final = {
     "ITEM": PriceComponent.TAX,
     "SHIPPING": PriceComponent.SHIPPING_TAX,
@@ -225,11 +238,39 @@ def _money(value: object) -> Money | None:
     return Money(amount=dec.quantize(Decimal(1).scaleb(-decimals)), currency=currency)
 
 
+def _net_of(charged: dict[PriceComponent, Money], discounts: list[tuple[PriceComponent, Money]]) -> None:
+    """Take promotions off what the buyer was charged, per component (never below zero)."""
+    for component, discount in discounts:
+        money = charged.get(component)
+        if money is None or money.currency != discount.currency:
+            continue
+        left = money.amount - abs(discount.amount)
+        charged[component] = Money(amount=max(left, Decimal(0)), currency=money.currency)
+
+
+def _discounts_2026(breakdown: Mapping[str, Any]) -> list[tuple[PriceComponent, Money]]:
+    details = breakdown.get("detailedBreakdowns") or []
+    if not details:
+        money = _money(breakdown.get("subtotal"))
+        return [] if money is None else [(PriceComponent.PRINCIPAL, money)]
+    out = []
+    for detail in details:
+        component = _DISCOUNT_SUBTYPE.get(detail.get("subtype"), PriceComponent.PRINCIPAL)
+        money = _money(detail.get("value"))
+        if money is not None:
+            out.append((component, money))
+    return out
+
+
 def _charged_2026(item: Mapping[str, Any]) -> dict[PriceComponent, Money]:
+    """What the buyer paid per component: charges net of promotions (``DISCOUNT``), taxes split by subtype."""
     out: dict[PriceComponent, Money] = {}
+    discounts: list[tuple[PriceComponent, Money]] = []
     for breakdown in (item.get("proceeds") or {}).get("breakdowns") or []:
         kind = breakdown.get("type")
-        if kind in _BREAKDOWN:
+        if kind == "DISCOUNT":
+            discounts.extend(_discounts_2026(breakdown))
+        elif kind in _BREAKDOWN:
             money = _money(breakdown.get("subtotal"))
             if money is not None:
                 out[_BREAKDOWN[kind]] = money
@@ -246,6 +287,7 @@ def _charged_2026(item: Mapping[str, Any]) -> dict[PriceComponent, Money]:
                 money = _money(detail.get("value"))
                 if component is not None and money is not None:
                     out[component] = money
+    _net_of(out, discounts)
     return out
 
 
@@ -310,6 +352,7 @@ def parse_order_v0(order: Mapping[str, Any], items: Sequence[Mapping[str, Any]])
         shipped = int(raw.get("QuantityShipped") or 0)
         cancelled = ordered - shipped if order.get("OrderStatus") == "Canceled" else 0
         charged = {c: m for key, c in _V0_MONEY.items() if (m := _money(raw.get(key))) is not None}
+        _net_of(charged, [(c, m) for key, c in _V0_DISCOUNTS.items() if (m := _money(raw.get(key))) is not None])
         flag = raw.get("BuyerRequestedCancel") or {}
         parsed.append(
             OrderItem(

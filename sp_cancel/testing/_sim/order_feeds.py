@@ -47,8 +47,8 @@ seller's check is *acted on*, as the facts say Amazon does ("would refund the en
 the unshipped units are cancelled and every charge still refundable is refunded (``world.refunds``),
 with no error in the report. Only Pending, Canceled and other statuses are refused.
 
-Refund caps: per component type, ``charged`` (pro rata to the units not
-cancelled) minus what was already refunded of that type; per item, the same
+Refund caps: per component type, ``charged`` net of promotions (``item.discounts``; pro rata to the
+units not cancelled) minus what was already refunded of that type; per item, the same
 over all types. ``MerchantAdjustmentItemID`` gives no duplicate protection
 (Amazon documents none): a repeated adjustment is applied again and shows up
 twice in ``world.refunds``. ``DirectPaymentAdjustments`` (COD) are validated
@@ -268,7 +268,7 @@ def _refund_whole_order(ctx: _Context, message_id: int, order: SimOrder) -> None
     for item in order.items:
         item.quantity_cancelled += max(item.quantity_unshipped, 0)
         for component, charged in item.charged.items():
-            left = charged - item.refunded.get(component, Decimal(0))
+            left = charged - item.discounts.get(component, Decimal(0)) - item.refunded.get(component, Decimal(0))
             if left <= 0:
                 continue
             item.refunded[component] = item.refunded.get(component, Decimal(0)) + left
@@ -383,11 +383,12 @@ class _ItemPlan:
 
 def _refundable(item: SimItem, component: str | None) -> Decimal:
     """What is still refundable on ``item`` for one component type (or all of them when ``None``)."""
+    # What the buyer paid: charged net of promotions (a DISCOUNT is never refundable money).
     if component is None:
-        charged = sum(item.charged.values(), Decimal(0))
+        charged = sum(item.charged.values(), Decimal(0)) - sum(item.discounts.values(), Decimal(0))
         refunded = sum(item.refunded.values(), Decimal(0))
     else:
-        charged = item.charged.get(component, Decimal(0))
+        charged = item.charged.get(component, Decimal(0)) - item.discounts.get(component, Decimal(0))
         refunded = item.refunded.get(component, Decimal(0))
     if item.quantity_cancelled:
         kept = Decimal(item.quantity_ordered - item.quantity_cancelled) / Decimal(max(item.quantity_ordered, 1))

@@ -56,8 +56,27 @@ _PROCEEDS_TYPES: Final = (
     ("ITEM", ("Principal",)),
     ("SHIPPING", ("Shipping",)),
     ("GIFT_WRAP", ("GiftWrap",)),
+    ("COD_FEE", ("COD",)),
+    ("OTHER", ("Other",)),
     ("TAX", ("Tax", "ShippingTax", "GiftWrapTax")),
 )
+# Promotions: the DISCOUNT breakdown's detailedBreakdowns subtypes, by the component they reduce.
+_DISCOUNT_SUBTYPES: Final = (("ITEM", "Principal"), ("SHIPPING", "Shipping"))
+
+
+def _discount_breakdown(item: SimItem, currency: str) -> dict[str, object] | None:
+    """The ``DISCOUNT`` proceeds breakdown of ``item`` (negative amounts: they reduce the proceeds)."""
+    if not any(item.discounts.values()):
+        return None
+    return {
+        "type": "DISCOUNT",
+        "subtotal": _money(-sum(item.discounts.values(), Decimal(0)), currency),
+        "detailedBreakdowns": [
+            {"subtype": subtype, "value": _money(-item.discounts[comp], currency)}
+            for subtype, comp in _DISCOUNT_SUBTYPES
+            if item.discounts.get(comp)
+        ],
+    }
 
 
 _TAX_SUBTYPES: Final = (("ITEM", "Tax"), ("SHIPPING", "ShippingTax"), ("GIFT_WRAP", "GiftWrapTax"))
@@ -144,7 +163,11 @@ def _order_item_2026(order: SimOrder, item: SimItem, included: Collection[str]) 
                     if comp in item.charged
                 ]
             breakdowns.append(entry)
-        out["proceeds"] = {"proceedsTotal": _money(_charged(item, *item.charged), cur), "breakdowns": breakdowns}
+        discount = _discount_breakdown(item, cur)
+        if discount is not None:
+            breakdowns.append(discount)
+        paid = _charged(item, *item.charged) - sum(item.discounts.values(), Decimal(0))
+        out["proceeds"] = {"proceedsTotal": _money(paid, cur), "breakdowns": breakdowns}
     if "CANCELLATION" in included:
         cancellation = _item_cancellation(order, item)
         if cancellation is not None:
@@ -189,6 +212,8 @@ def order_2026(order: SimOrder, included: Collection[str]) -> dict[str, Any]:
             for kind, comps in _PROCEEDS_TYPES:
                 if any(c in item.charged for c in comps):
                     totals[kind] = totals.get(kind, Decimal(0)) + _charged(item, *comps)
+            if any(item.discounts.values()):
+                totals["DISCOUNT"] = totals.get("DISCOUNT", Decimal(0)) - sum(item.discounts.values(), Decimal(0))
         grand = sum(totals.values(), Decimal(0))
         out["proceeds"] = {
             "grandTotal": _money(grand, cur),
@@ -266,9 +291,9 @@ def order_item_v0(order: SimOrder, item: SimItem) -> dict[str, Any]:
         "ItemTax": _v0_money(_charged(item, "Tax"), cur),
         "ShippingPrice": _v0_money(_charged(item, "Shipping"), cur),
         "ShippingTax": _v0_money(_charged(item, "ShippingTax"), cur),
-        "ShippingDiscount": _v0_money(Decimal(0), cur),
+        "ShippingDiscount": _v0_money(item.discounts.get("Shipping", Decimal(0)), cur),
         "ShippingDiscountTax": _v0_money(Decimal(0), cur),
-        "PromotionDiscount": _v0_money(Decimal(0), cur),
+        "PromotionDiscount": _v0_money(item.discounts.get("Principal", Decimal(0)), cur),
         "PromotionDiscountTax": _v0_money(Decimal(0), cur),
         "IsGift": "false",
         "ConditionId": "New",

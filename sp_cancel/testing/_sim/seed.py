@@ -97,8 +97,17 @@ def _make_item(sim: SimulatorCore, spec: Mapping[str, Any], currency: str, chann
     if spec.get("gift_wrap"):
         charged["GiftWrap"] = quantize(Decimal(str(spec["gift_wrap"])), currency)
         charged["GiftWrapTax"] = quantize(charged["GiftWrap"] * rate, currency)
+    for key, component in (("cod_fee", "COD"), ("other", "Other")):
+        if spec.get(key):
+            charged[component] = quantize(Decimal(str(spec[key])), currency)
+    discounts = {
+        component: quantize(Decimal(str(spec[key])), currency)
+        for key, component in (("discount", "Principal"), ("shipping_discount", "Shipping"))
+        if spec.get(key)
+    }
     sku = str(spec.get("sku") or f"SIM-{channel}-{sim.data_rng.randrange(1000):03d}")
     return SimItem(
+        discounts=discounts,
         order_item_id=str(spec.get("order_item_id") or new_item_id(sim)),
         sku=sku,
         asin=str(spec.get("asin") or _asin(sim, sku)),
@@ -127,7 +136,9 @@ def add_order(  # noqa: C901 - a builder with sensible defaults
     """Add one order.
 
     ``items`` is a count or item specs (``sku, quantity, price`` (unit), ``shipping``,
-    ``gift_wrap``, ``shipped``, ``title``, ``asin``, ``order_item_id``); status fills in shipped and
+    ``gift_wrap``, ``shipped``, ``title``, ``asin``, ``order_item_id``; ``discount`` and ``shipping_discount``:
+    promotions off the item price and the shipping, line totals; ``cod_fee``, ``other``: COD fee and OTHER
+    charges); status fills in shipped and
     cancelled quantities (``Shipped``: all shipped, ``PartiallyShipped``: the first item, ``Canceled``: all).
     """
     market = _market(sim, marketplace)

@@ -31,7 +31,7 @@ __all__ = [
 ]
 
 # The adjustment feed's price component types this simulator tracks per item.
-Component = Literal["Principal", "Shipping", "Tax", "ShippingTax", "GiftWrap", "GiftWrapTax"]
+Component = Literal["Principal", "Shipping", "Tax", "ShippingTax", "GiftWrap", "GiftWrapTax", "COD", "Other"]
 
 V0Status = Literal[
     "PendingAvailability",
@@ -60,6 +60,8 @@ class SimItem:
     charged: dict[str, Decimal] = field(default_factory=dict)
     # What has been refunded so far, per component (positive = refunded to the buyer).
     refunded: dict[str, Decimal] = field(default_factory=dict)
+    # Promotions (line totals, positive) taken off a charged component: the buyer paid charged - discount.
+    discounts: dict[str, Decimal] = field(default_factory=dict)
     buyer_requested_cancel: bool = False
     buyer_cancel_reason: str | None = None
 

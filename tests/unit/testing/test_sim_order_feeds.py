@@ -357,6 +357,17 @@ def test_refund_cap_per_component() -> None:
     assert order.items[0].refunded["Principal"] == Decimal("20.00")
 
 
+def test_refund_cap_is_net_of_promotions() -> None:
+    """A 20.00 Principal with a 4.00 promotion: the buyer paid 16.00, so 16.01 is Amazon's 'exceeds' error."""
+    sim = StubSim()
+    order = add_order(sim, status="Shipped", items=[make_item(shipped=2)])
+    order.items[0].discounts["Principal"] = Decimal("4.00")
+    refused = _run(sim, ADJ, [adjustment(ORDER, adjusted_item(components=[("Principal", "16.01")]))])
+    assert _codes(refused) == [(1, 90212)]
+    ok = _run(sim, ADJ, [adjustment(ORDER, adjusted_item(components=[("Principal", "16.00")]))])
+    assert _codes(ok) == []
+
+
 def test_refund_cap_per_item_for_untracked_types() -> None:
     """Goodwill has no charge of its own but cannot exceed what is left on the item."""
     sim = StubSim()
