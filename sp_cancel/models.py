@@ -261,7 +261,8 @@ def _to_decimal(value: object) -> Decimal:
         raise InvalidInputError(f"amount {value!r} must be finite", field="amount")
     if not -MAX_AMOUNT < amount < MAX_AMOUNT:
         raise InvalidInputError(
-            f"amount {value!r} is out of range: Amazon's feeds carry amounts below {MAX_AMOUNT:,.0f}", field="amount"
+            f"amount {value!r} is out of range: Amazon's feeds carry at most 20 digits, 18 before the point",
+            field="amount",
         )
     return amount
 
@@ -269,7 +270,8 @@ def _to_decimal(value: object) -> Decimal:
 def _check_currency(_: object, __: attrs.Attribute[str], currency: object) -> None:
     if not isinstance(currency, str) or currency not in CURRENCY_DECIMALS:
         raise InvalidInputError(
-            f"currency {currency!r} is not an ISO 4217 currency code (like 'USD', 'EUR', 'JPY')", field="currency"
+            f"currency {currency!r} is not a 3-letter ISO 4217 currency code (like 'USD', 'EUR', 'JPY')",
+            field="currency",
         )
 
 
