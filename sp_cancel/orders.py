@@ -382,10 +382,34 @@ def parse_order_v0(order: Mapping[str, Any], items: Sequence[Mapping[str, Any]])
     )
 
 
+_UNKNOWN_CHANNEL_HINT: Final = (
+    "Amazon's answer did not say who fulfils this order (fulfilledBy and v0 FulfillmentChannel are optional and "
+    "were both absent). Nothing was sent: an Amazon-fulfilled order cannot be cancelled or refunded by the seller. "
+    "Try again later, or check the order in Seller Central."
+)
+
+
 def get_order(api: SpApi, order_id: str, *, included_data: Sequence[str] = ORDER_DATA) -> Order:
-    """Read one order (Orders 2026-01-01 ``getOrder``)."""
+    """Read one order (Orders 2026-01-01 ``getOrder``).
+
+    ``fulfillment.fulfilledBy`` is optional in the model, and who fulfils an order decides every write.
+    When it is absent, the channel is read another way (Orders v0 ``getOrder``: ``FulfillmentChannel``),
+    never assumed; when that is absent too, :class:`NotCancellableError` (state ``FULFILLMENT_UNKNOWN``).
+    """
     response = api.get_order(order_id, included_data=list(included_data))
-    return parse_order(response.data["order"])
+    raw = response.data["order"]
+    order = parse_order(raw)
+    if "FULFILLMENT" in included_data and not (raw.get("fulfillment") or {}).get("fulfilledBy"):
+        channel = api.get_order_v0(order_id).data["payload"].get("FulfillmentChannel")
+        if channel not in {"MFN", "AFN"}:
+            raise NotCancellableError(
+                f"order {order_id}: Amazon did not say whether it is seller- or Amazon-fulfilled.",
+                target_id=order_id,
+                state="FULFILLMENT_UNKNOWN",
+                hint=_UNKNOWN_CHANNEL_HINT,
+            )
+        order = attrs.evolve(order, channel=Fulfillment(channel))
+    return order
 
 
 def get_order_v0(api: SpApi, order_id: str) -> Order:

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable, Collection
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -180,7 +181,7 @@ def _order_item_2026(order: SimOrder, item: SimItem, included: Collection[str]) 
     return out
 
 
-def order_2026(order: SimOrder, included: Collection[str]) -> dict[str, Any]:
+def order_2026(order: SimOrder, included: Collection[str]) -> dict[str, Any]:  # noqa: C901 - one block per includedData
     """The Orders 2026-01-01 ``Order`` of ``order`` with the ``includedData`` blocks asked for."""
     market = market_for(order.marketplace_id)
     out: dict[str, Any] = {
@@ -235,6 +236,64 @@ def order_2026(order: SimOrder, included: Collection[str]) -> dict[str, Any]:
     if "PACKAGES" in included and order.fulfillment_channel == "MFN":
         out["packages"] = []
     return out
+
+
+# Optional fields of the 2026-01-01 Order (not in any "required" list of the model) the switch may leave out:
+# dotted paths from the order; "orderItems[]." paths apply to every item.
+OPTIONAL_FIELDS: Final = (
+    "fulfillment.fulfilledBy",
+    "fulfillment.fulfillmentServiceLevel",
+    "fulfillment.shipByWindow",
+    "buyer",
+    "recipient",
+    "proceeds",
+    "packages",
+    "orderItems[].proceeds",
+    "orderItems[].product.price",
+    "orderItems[].product.title",
+    "orderItems[].product.asin",
+)
+
+
+def _drop(target: dict[str, Any], path: list[str]) -> None:
+    for key in path[:-1]:
+        nxt = target.get(key)
+        if not isinstance(nxt, dict):
+            return
+        target = nxt
+    target.pop(path[-1], None)
+
+
+def omit_optional(sim: SimulatorCore, body: dict[str, Any]) -> dict[str, Any]:
+    """Leave out each optional field of an ``Order`` with probability ``sim.omit_optional`` (seeded per order)."""
+    if sim.omit_optional <= 0:
+        return body
+    rng = random.Random(f"sp-cancel-sim-omit-{sim.seed}-{body.get('orderId')}")
+    for path in OPTIONAL_FIELDS:
+        if rng.random() >= sim.omit_optional:
+            continue
+        if path.startswith("orderItems[]."):
+            for item in body.get("orderItems") or []:
+                _drop(item, path.removeprefix("orderItems[].").split("."))
+        else:
+            _drop(body, path.split("."))
+    return body
+
+
+# Optional fields of the v0 Order the switch may leave out (required: AmazonOrderId, PurchaseDate,
+# LastUpdateDate, OrderStatus).
+OPTIONAL_V0_FIELDS: Final = ("FulfillmentChannel", "OrderTotal", "LatestShipDate", "EarliestShipDate")
+
+
+def omit_optional_v0(sim: SimulatorCore, body: dict[str, Any]) -> dict[str, Any]:
+    """Leave out each optional field of a v0 ``Order`` with probability ``sim.omit_optional`` (seeded)."""
+    if sim.omit_optional <= 0:
+        return body
+    rng = random.Random(f"sp-cancel-sim-omit-v0-{sim.seed}-{body.get('AmazonOrderId')}")
+    for name in OPTIONAL_V0_FIELDS:
+        if rng.random() < sim.omit_optional:
+            body.pop(name, None)
+    return body
 
 
 def order_v0(order: SimOrder) -> dict[str, Any]:
@@ -436,7 +495,7 @@ def search_orders(sim: SimulatorCore, request: SimRequest) -> SimResponse:  # no
     if cursor is not None:
         matching = [o for o in matching if (iso(key(o)), o.order_id) > cursor]
     page, rest = matching[:size], matching[size:]
-    body: dict[str, Any] = {"orders": [order_2026(o, included) for o in page]}
+    body: dict[str, Any] = {"orders": [omit_optional(sim, order_2026(o, included)) for o in page]}
     if rest and page:
         last = page[-1]
         body["pagination"] = {
@@ -464,7 +523,7 @@ def get_order(sim: SimulatorCore, request: SimRequest) -> SimResponse:
     included, error = _included(request)
     if error is not None or included is None:
         return error or invalid_input("Invalid includedData.")
-    return SimResponse(status=200, body={"order": order_2026(found, included)})
+    return SimResponse(status=200, body={"order": omit_optional(sim, order_2026(found, included))})
 
 
 def cancel_order(sim: SimulatorCore, request: SimRequest) -> SimResponse:
@@ -606,7 +665,7 @@ def get_order_v0(sim: SimulatorCore, request: SimRequest) -> SimResponse:
     found = _find_v0(sim, request.path_params["orderId"])
     if isinstance(found, SimResponse):
         return found
-    return SimResponse(status=200, body={"payload": order_v0(found)})
+    return SimResponse(status=200, body={"payload": omit_optional_v0(sim, order_v0(found))})
 
 
 def get_order_items_v0(sim: SimulatorCore, request: SimRequest) -> SimResponse:
