@@ -66,6 +66,7 @@ PAGE_SIZE: Final = 100
 #: ``searchOrders`` refuses a ``createdBefore`` less than two minutes before now (facts §6).
 _BEFORE_MIN_AGE: Final = timedelta(minutes=2)
 _CHUNK: Final = 64 * 1024
+_LAST_MINUTE: Final = timedelta(minutes=1)
 _DATA: Final = ("CANCELLATION", "FULFILLMENT")
 _SOURCES: Final = ("auto", "orders", "report")
 _NOT_RELEASED: Final = (OrderStatus.PENDING, OrderStatus.PENDING_AVAILABILITY)
@@ -227,10 +228,22 @@ def cancellation_rate(
     source: Literal["auto", "orders", "report"],
     compare_with_amazon: bool,
 ) -> CancellationRateReport:
-    """See ``sp_cancel.SellerClient.cancellation_rate``."""
+    """See ``sp_cancel.SellerClient.cancellation_rate``.
+
+    With ``compare_with_amazon``, Amazon's report is read first and the local figure is computed over
+    *its* ``reportingDateRange`` (whole UTC days, ending a day or more before now), so the difference
+    compares like with like; the report keeps both windows (``requested_window_*``, ``amazon_window_*``).
+    """
     _check(window, end, source)
     now = to_utc(ctx.clock.now(), "now")
     stop = now if end is None else to_utc(end, "end")  # InvalidInputError for a naive end, before any call
+    requested = (stop - window, stop)
+    amazon = None
+    if compare_with_amazon:
+        amazon = parse_seller_performance_report(run_report(ctx, PERFORMANCE_REPORT)).get(ctx.marketplace_id)
+        # reportingDateTo is written "...T23:59Z" and its last minute is included: the window ends a minute later.
+        stop = amazon.date_to + _LAST_MINUTE
+        window = stop - amazon.date_from
     span = _Window(start=stop - window, stop=stop, now=now, marketplace_id=ctx.marketplace_id)
     records: Iterable[OrderRecord]
     if source == "report":
@@ -247,10 +260,10 @@ def cancellation_rate(
                 first.extend(record_of(o, ctx.marketplace_id) for o in page)
             records, used = first, "orders"
     report = compute(records, window=window, end=stop, marketplace=ctx.marketplace_id)
-    report = attrs.evolve(report, source=used)
-    if compare_with_amazon:
-        amazon = parse_seller_performance_report(run_report(ctx, PERFORMANCE_REPORT))
+    report = attrs.evolve(report, source=used, requested_window_start=requested[0], requested_window_end=requested[1])
+    if amazon is not None:
         report = put_beside(report, amazon, marketplace_id=ctx.marketplace_id)
+        report = attrs.evolve(report, amazon_window_start=amazon.date_from, amazon_window_end=stop)
     return report
 
 

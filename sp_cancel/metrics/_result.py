@@ -119,6 +119,11 @@ class CancellationRateReport:
         difference: ``rate - amazon_rate``.
         source: what the report was computed from (``"records"``, ``"all_orders_report"``...).
         unattributed: cancellations counted as the seller's because nobody said who cancelled them.
+        requested_window_start: start of the window asked for (``window``/``end``), when computed from Amazon.
+        requested_window_end: its end.
+        amazon_window_start: start of Amazon's ``reportingDateRange``, when compared; the local figure is then
+            computed over Amazon's window (``window_start``/``window_end`` equal it), not the one asked for.
+        amazon_window_end: its exclusive end (``reportingDateTo`` plus its last minute).
     """
 
     rate: Decimal
@@ -135,6 +140,10 @@ class CancellationRateReport:
     difference: Decimal | None = None
     source: str | None = None
     unattributed: int = 0
+    requested_window_start: datetime | None = None
+    requested_window_end: datetime | None = None
+    amazon_window_start: datetime | None = None
+    amazon_window_end: datetime | None = None
 
     def what_if(self, additional_cancellations: int) -> Projection:
         """Project the rate after ``additional_cancellations`` more seller cancellations (see ``what_if``)."""
@@ -175,6 +184,17 @@ class CancellationRateReport:
             lines.append(f"{self.unattributed} cancellation(s) counted as the seller's without attribution")
         if self.amazon_rate is not None:
             lines.append(f"Amazon reports {self.amazon_rate:.2%} (difference {self.difference:+.2%})")
+        if self.amazon_window_start is not None and self.amazon_window_end is not None:
+            lines.append(
+                f"Both figures over Amazon's window {self.amazon_window_start:%Y-%m-%d %H:%M} to "
+                f"{self.amazon_window_end:%Y-%m-%d %H:%M} UTC"
+                + (
+                    f" (you asked for {self.requested_window_start:%Y-%m-%d %H:%M} to "
+                    f"{self.requested_window_end:%Y-%m-%d %H:%M})"
+                    if self.requested_window_start is not None and self.requested_window_end is not None
+                    else ""
+                )
+            )
         return "\n".join(lines)
 
 

@@ -220,7 +220,7 @@ def test_compare_with_amazon_reads_both_report_keys(key: Any) -> None:
     report = sim.client().cancellation_rate(compare_with_amazon=True)
     entry = amazon_entry(sim)
     assert report.amazon_rate == entry.rate
-    assert (entry.cancellation_count, entry.order_count) == (1, 41)
+    assert (entry.cancellation_count, entry.order_count) == (report.cancelled, report.total)
     assert report.amazon_target == Decimal("0.025")
     assert report.difference == (report.rate - entry.rate).quantize(Decimal("0.000001"))
     assert sim.request_counts["reports.createReport"] == 1
@@ -236,17 +236,18 @@ def test_compare_with_amazon_takes_the_target_from_the_report() -> None:
 
 @pytest.mark.parametrize("seed", range(8))
 def test_local_and_amazon_rates_agree_on_aligned_windows(seed: int) -> None:
-    """With windows aligned, our figure equals Amazon's: same orders counted, same cancellations."""
+    """Computed over Amazon's reportingDateRange, our figure equals Amazon's: same orders, same cancellations."""
     sim = Simulator(seed=seed)
     client = sim.client()
     # Two more seller cancellations of this week's orders, through the real feed, so the numerator is not 0.
     mine = [o.order_id for o in sim.orders(status="Unshipped", channel="MFN", buyer_requested=False)]
     home = [o for o in mine if sim.order(o).marketplace_id == sim.marketplace_id][:2]
     client.cancel_orders([CancelRequest(order_id=o, reason=CancelReason.NO_INVENTORY) for o in home])
-    end = report_end(sim)  # the simulator's window is the 7 days before its report is generated
-    report = client.cancellation_rate(end=end, compare_with_amazon=True)
+    report = client.cancellation_rate(compare_with_amazon=True)  # the window asked for: the last 7x24 h
     entry = amazon_entry(sim)
-    assert entry.date_to == end.replace(second=0, microsecond=0)
+    assert (report.window_start, report.window_end) == (entry.date_from, entry.date_to + timedelta(minutes=1))
+    assert (report.amazon_window_start, report.amazon_window_end) == (report.window_start, report.window_end)
+    assert report.requested_window_start != report.window_start  # both windows are shown
     assert report.cancelled == entry.cancellation_count >= 2
     # Amazon's payment cancels of Pending orders are in neither figure (never released to the seller).
     assert report.total == entry.order_count
@@ -384,12 +385,12 @@ def test_cli_rate_json(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_cli_rate_compare_and_days(capsys: pytest.CaptureFixture[str]) -> None:
-    """``--compare --days 3`` shows Amazon's figure beside a 3-day local window (4 calendar days)."""
+    """``--compare`` computes over Amazon's 7 whole days (whatever ``--days``), one row per day."""
     assert main(["rate", "--simulator", "3", "--compare", "--days", "3"]) == 0
     out = capsys.readouterr().out
     assert "Amazon reports" in out
     assert "source: orders" in out
-    assert out.count("\n2026-") == 4
+    assert out.count("\n2026-") == 7
 
 
 def test_cli_rate_refuses_a_bad_window(capsys: pytest.CaptureFixture[str]) -> None:
@@ -416,7 +417,8 @@ def test_docs_page_examples_run_against_the_simulator(
     for block in blocks:
         exec(compile(block, "docs/cancellation-rate.md", "exec"), namespace)  # noqa: S102 - our own docs
     out = capsys.readouterr().out
-    assert "Cancellation rate 2.56% (1 of 39 orders), target < 2.50%: BAD" in out
-    assert "Amazon reports 2.56% (difference +0.00%)" in out
+    assert "Cancellation rate 3.03% (1 of 33 orders), target < 2.50%: BAD" in out
+    assert "Amazon reports 3.03% (difference +0.00%)" in out
+    assert "Both figures over Amazon's window 2026-11-19 00:00 to 2026-11-26 00:00 UTC" in out
     assert (tmp_path / "cancellation-rate.png").stat().st_size > 0
     assert "<table" in namespace["report"]._repr_html_()

@@ -154,11 +154,16 @@ def _odr(end: datetime, count: int) -> dict[str, Any]:
 def _performance(sim: SimulatorCore, marketplace_id: str, end: datetime) -> dict[str, Any]:
     market = market_for(marketplace_id)
     target = market.cancel_target if market else 0.025
-    count, cancelled = cancellation_counts(sim.world.orders.values(), marketplace_id, end)
+    # Amazon's window is whole UTC days and lags: the 7 days ending at the last midnight before the report.
+    last_midnight = end.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    count, cancelled = cancellation_counts(sim.world.orders.values(), marketplace_id, last_midnight)
     rate = cancelled / count if count else 0.0
     status = "NONE" if count == 0 else ("GOOD" if rate < target else "BAD")
     cancel_metric = {
-        "reportingDateRange": _range(end, 7),
+        "reportingDateRange": {
+            "reportingDateFrom": _day(last_midnight - _WINDOW),
+            "reportingDateTo": _day(last_midnight - timedelta(minutes=1)),  # "...T23:59Z", its minute included
+        },
         "orderCount": count,
         "cancellationCount": cancelled,
         "status": status,
