@@ -45,7 +45,8 @@ __all__ = ["IDS_PER_CALL", "Calls", "read_orders"]
 IDS_PER_CALL: Final = 50  # v0 getOrders AmazonOrderIds maxItems (ordersV0.json)
 PAGE_SIZE: Final = 100  # searchOrders maxResultsPerPage
 _LOOKBACK: Final = timedelta(days=730)  # orders older than 2 years are not returned (facts §6)
-_BEFORE_MIN_AGE: Final = timedelta(minutes=2)  # a *Before bound must be >= 2 minutes before now
+# A *Before bound must be >= 2 minutes before Amazon's now; 5 more for clock skew (else it is left out).
+_BEFORE_MIN_AGE: Final = timedelta(minutes=7)
 _CANCELLABLE: Final = frozenset({OrderState.UNSHIPPED, OrderState.PARTIALLY_SHIPPED})
 _ITEMS_DATA: Final = ("FULFILLMENT", "PROCEEDS", "CANCELLATION")
 
