@@ -117,7 +117,7 @@ def test_every_override_reaches_its_path(tmp_path: Path) -> None:
         if request.method == "PUT":
             assert request.headers["content-type"] == "text/xml; charset=UTF-8"
             assert request.content == "<Envelope>é</Envelope>".encode()
-            return httpx.Response(200)
+            return httpx.Response(200, headers={"ETag": '"etag"'})  # S3 confirms what it stored
         return httpx.Response(200, content=gzip.compress(report))
 
     clock = FakeClock()

@@ -130,7 +130,7 @@ def _run_calls() -> None:
         if str(request.url) == TOKEN_URL:
             return httpx.Response(200, json={"access_token": ACCESS_TOKEN, "expires_in": 3600})
         if request.method == "PUT":
-            return httpx.Response(200)
+            return httpx.Response(200, headers={"ETag": '"etag"'})  # S3 confirms what it stored
         return httpx.Response(200, json={"feedId": "F1"}, headers={"x-amzn-RequestId": "rid-1"})
 
     clock = FakeClock()
