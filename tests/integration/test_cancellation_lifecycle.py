@@ -296,3 +296,18 @@ def test_feed_timeout_carries_the_submitted_outcome_to_wait_on(sim: Simulator) -
     assert isinstance(done, CancelOutcome)
     assert done.status is CancelStatus.CANCELLED
     assert sim.request_counts["feeds.createFeed"] == 1
+
+
+def test_a_fatal_feed_that_left_the_order_open_can_be_asked_again(sim: Simulator) -> None:
+    """Issue 11: FATAL with the order still open is REJECTED for now, not forever: asking again sends again."""
+    order = sim.add_order()
+    sim.add_fault("feeds.createFeed", "feed_fatal")
+    client = sim.client()
+    first = client.cancel_order(order.order_id, CancelReason.NO_INVENTORY)
+    assert first.status is CancelStatus.REJECTED
+    assert sim.order(order.order_id).status == "Unshipped"
+    again = client.cancel_order(order.order_id, CancelReason.NO_INVENTORY)
+    assert again.status is CancelStatus.CANCELLED
+    assert again.submission_id != first.submission_id
+    assert sim.request_counts["feeds.createFeed"] == 2
+    assert len(cancels_in_ledger(sim, order.order_id)) == 1
