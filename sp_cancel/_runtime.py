@@ -195,11 +195,13 @@ class FeedRunner:
         journal entry owns. The search is conclusive once ``listing_lag`` has passed since the
         last moment the feed could have been created: Amazon lists a new feed only after a while.
         """
-        since = sent_at - RECOVERY_SLACK
-        known = self._journal.known_feed_ids(feed_type, since)
+        known = self._journal.known_feed_ids(feed_type, sent_at - RECOVERY_SLACK)
+        # Feed times are Amazon's: compare on its clock (our clock plus the offset its Date headers show).
+        offset = self._api.clock_offset
+        since = sent_at + offset - RECOVERY_SLACK
         token: str | None = None
         candidates: list[FeedState] = []
-        now = self._clock.now()
+        now = self._clock.now() + offset
         while True:
             if token is None:
                 data = self._api.get_feeds(feed_types=[feed_type], created_since=since, page_size=100).data
@@ -215,9 +217,7 @@ class FeedRunner:
             token = data.get("nextToken")
             if not token:
                 break
-        # Our last attempt can have been as late as the newest unfinished entry's journaling; the search
-        # is conclusive when even that attempt had the listing lag to show up.
-        waited = (now - sent_at).total_seconds()
+        waited = (now - offset - sent_at).total_seconds()
         candidates.sort(key=lambda s: s.created_at or since)
         return Search(
             candidates=tuple(candidates),

@@ -13,7 +13,8 @@ from __future__ import annotations
 import gzip
 import json
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
+from email.utils import parsedate_to_datetime
 from typing import Any, Final, TypeVar
 
 import httpx
@@ -124,6 +125,7 @@ class SpApiCore:
         self.seller_id = seller_id
         self.marketplace_id = marketplace_id
         self.endpoint = endpoint.rstrip("/")
+        self._offset = timedelta(0)
         self._owns_http = http is None
         http = http if http is not None else httpx.Client(transport=transport, timeout=timeout)
         self._http = http
@@ -283,6 +285,7 @@ class SpApiCore:
 
     def _to_response(self, op: Operation, raw: httpx.Response, attempt: int) -> Response:
         status, headers, body = raw.status_code, raw.headers, raw.content
+        self._learn_offset(headers.get("Date"))
         if not 200 <= status < 300:
             raise error_for_status(op.name, status, headers, body, attempts=attempt, now=self._clock.now())
         data = parse_success_body(
@@ -295,6 +298,26 @@ class SpApiCore:
             request_id=headers.get(REQUEST_ID_HEADER),
             rate_limit=parse_rate_limit(headers),
         )
+
+    @property
+    def clock_offset(self) -> timedelta:
+        """Amazon's clock minus ours, from the ``Date`` of its last answer (zero before any).
+
+        ``Date`` has one-second resolution; windows that compare our times with Amazon's (a lost feed's
+        ``createdTime``) use it so that a host clock off by minutes does not move them.
+        """
+        return self._offset
+
+    def _learn_offset(self, date: str | None) -> None:
+        if not date:
+            return
+        try:
+            theirs = parsedate_to_datetime(date)
+        except (TypeError, ValueError, IndexError):
+            return
+        if theirs.tzinfo is None:
+            return
+        self._offset = theirs - self._clock.now()
 
     def _failed(self, error: ApiError, context: Mapping[str, object]) -> None:
         # A 404 or 400 is often an answer the workflow expects (a deleted listing reads back 404):

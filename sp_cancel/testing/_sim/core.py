@@ -35,6 +35,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from email.utils import format_datetime
 from types import ModuleType
 from typing import Any, Final, Literal, Protocol
 from urllib.parse import quote, unquote
@@ -605,6 +606,7 @@ def dispatch(sim: SimulatorCore, request: SimRequest) -> SimResponse:
         request_id = sim.new_id("request")
         response = _run(sim, request)
     response.headers["x-amzn-RequestId"] = request_id
+    response.headers.setdefault("Date", format_datetime(sim.now(), usegmt=True))  # Amazon's clock, as HTTP sends it
     if response.raw is None and response.body is not None:
         response.headers.setdefault("Content-Type", "application/json")
     if has_observers(sim.observers):
