@@ -117,7 +117,7 @@ def check_items(
     """
     if value is None or isinstance(value, str | bytes | bytearray | Mapping) or not isinstance(value, Iterable):
         raise InvalidInputError(
-            f"{field} must be a list (or other iterable) of {what}, not {type(value).__name__} {_show(value)}",
+            f"{field} must be a list of {what} (or another iterable), not {type(value).__name__} {_show(value)}",
             field=field,
         )
     items = list(value)

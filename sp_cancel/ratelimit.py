@@ -222,6 +222,8 @@ class InMemoryRateLimiter:
             bucket = self._bucket(scope, op, now)
             bucket.refill(now)
             bucket.tokens = min(bucket.tokens, 0.0)
+            # Amazon just said its bucket is empty: that is the timeline now, and the margin has done its part.
+            bucket.updated = now
             return bucket.wait(now)
 
     def __repr__(self) -> str:
@@ -270,8 +272,10 @@ if mode == 'acquire' then
 elseif mode == 'update' then
   rate = tonumber(ARGV[4])
 elseif mode == 'throttled' then
-  if tokens > 0 then
+  if tokens >= 0 then
     tokens = 0
+    ts = now
+    late = 0
   end
   wait = late + (1 - tokens) / rate
 end
