@@ -213,8 +213,8 @@ def _recover_once(ctx: Context, entry: Entry) -> Entry | None:
     ] or [entry]
 
     def effect(_candidate: FeedState) -> bool:
-        views = read_listings(ctx, [e.target for e in siblings])
-        return all(isinstance(v, ListingView) and all(q == 0 for q in v.channels.values()) for v in views.values())
+        # Amazon applies an accepted listings message asynchronously: read back until it shows (bounded).
+        return all(closed for closed, _ in read_back_closed(ctx, [e.target for e in siblings]).values())
 
     found = ctx.runner.resolve(
         feed_type=FEED_TYPE_JSON_LISTINGS,

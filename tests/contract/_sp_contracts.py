@@ -52,7 +52,8 @@ from sp_cancel.testing import Exchange
 
 OUR_USER_AGENT = "sp-cancel/"
 _METHODS = frozenset({"get", "put", "post", "delete", "patch", "head", "options"})
-_GATEWAY_FAULTS = frozenset({"html_504", "empty_200", "drop", "timeout_after_commit"})
+# Answers no model describes: a gateway page, an empty body, or none at all (the connection dropped).
+_GATEWAY_FAULTS = frozenset({"html_504", "empty_200", "drop", "timeout_after_commit", "drop_after_commit"})
 _GZIP_MAGIC = b"\x1f\x8b"
 _XML_FEED_MESSAGE_TYPES = {
     "POST_ORDER_ACKNOWLEDGEMENT_DATA": "OrderAcknowledgement",
