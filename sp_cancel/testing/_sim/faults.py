@@ -47,7 +47,19 @@ AFTER_COMMIT: Final = {
     "drop_after_commit": 0,
 }
 FAULT_KINDS: Final = frozenset(
-    {"400", "429", "500", "503", "html_504", "empty_200", "drop", "delay", "timeout_after_commit", "feed_stuck", "feed_fatal"}
+    {
+        "400",
+        "429",
+        "500",
+        "503",
+        "html_504",
+        "empty_200",
+        "drop",
+        "delay",
+        "timeout_after_commit",
+        "feed_stuck",
+        "feed_fatal",
+    }
     | set(AFTER_COMMIT)
     | {"token_expired"}
 )
