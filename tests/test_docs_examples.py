@@ -61,6 +61,6 @@ def _documented_output(block: str) -> list[tuple[int, str]]:
 
 
 def _matches(expected: str, printed: str) -> bool:
-    """``printed`` is ``expected``, where each ``...`` in ``expected`` stands for any characters."""
+    """``printed`` is ``expected``, where each ``...`` stands for any characters (a line break reads as a space)."""
     pattern = ".*".join(re.escape(part) for part in expected.split("..."))
-    return re.fullmatch(pattern, printed, flags=re.DOTALL) is not None
+    return re.fullmatch(pattern, " ".join(printed.splitlines()), flags=re.DOTALL) is not None
