@@ -53,7 +53,10 @@ def sleep(seconds):
     time.sleep(min(seconds / 1000, 0.05))
 
 
-journal = cfg["journal"] if cfg["backend"] == "sqlite" else RedisJournal(cfg["journal"], prefix=cfg["prefix"], clock=clock)
+if cfg["backend"] == "sqlite":
+    journal = cfg["journal"]
+else:
+    journal = RedisJournal(cfg["journal"], prefix=cfg["prefix"], clock=clock)
 client = SellerClient(
     credentials=Credentials(**cfg["credentials"]), seller_id=cfg["seller_id"], marketplace=cfg["marketplace"],
     endpoint=cfg["base_url"], token_url=cfg["base_url"] + "/auth/o2/token", journal=journal,
