@@ -11,7 +11,9 @@ times ``--scale`` (getOrder: 0.5 requests/s x scale, burst 30). Each row sends 2
 - ``in-memory, 8 threads``: one client (the default ``InMemoryRateLimiter``) shared by 8 threads;
 - ``redis, 4 processes x 2 threads``: four processes, one client each, one ``RedisRateLimiter``.
 
-Each row runs with the shipped safety margin and with ``margin=0`` (the old arithmetic). The simulator
+Each row runs with the shipped safety margin and with ``margin=0`` (the old arithmetic). ``--first-delay``
+holds the first getOrder that many seconds before the simulator serves it (a cold connection or TLS
+handshake, which loopback HTTP does not have): the condition under which the old arithmetic draws a 429. The simulator
 counts every answer; "plan use" is the answered calls divided by what Amazon's bucket allowed between the
 first request's arrival and the last answered one's (burst + rate x elapsed). Calls that draw a 429 are
 retried by the default retry policy, so every row ends with 200 answers.
@@ -73,10 +75,25 @@ def _process(base_url: str, redis_url: str, prefix: str, margin: float, order_id
     _hammer(_client(base_url, limiter), order_id, calls, threads=2)
 
 
-def run(case: str, margin: float, scale: float, redis_url: str | None) -> dict[str, Any]:
+def _slow_first(app: Any, delay: float) -> Any:
+    """Wrap the simulator's WSGI app: the first getOrder waits ``delay`` seconds before it is served."""
+    first = threading.Event()
+
+    def wrapped(environ: dict[str, Any], start_response: Any) -> Any:
+        if str(environ.get("PATH_INFO", "")).startswith("/orders/2026-01-01/orders/") and not first.is_set():
+            first.set()
+            time.sleep(delay)
+        return app(environ, start_response)
+
+    return wrapped
+
+
+def run(case: str, margin: float, scale: float, redis_url: str | None, first_delay: float = 0.0) -> dict[str, Any]:
     """One row: serve a fresh simulator, send the calls, return what the simulator saw."""
     sim = Simulator(seed=3, orders=0, clock=SystemClock(), scale=scale)
     order = sim.add_order()
+    if first_delay > 0:
+        sim.wsgi_app = _slow_first(sim.wsgi_app, first_delay)
     seen: list[tuple[float, int]] = []
 
     def observe(exchange: Exchange) -> None:
@@ -116,17 +133,18 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=20.0, help="usage-plan speed-up (default 20: 10 getOrder/s)")
     parser.add_argument("--rounds", type=int, default=3, help="runs per row")
     parser.add_argument("--redis-url", help="Redis for the 4-process rows (omitted: those rows are skipped)")
+    parser.add_argument("--first-delay", type=float, default=0.0, help="seconds the first getOrder is held")
     args = parser.parse_args()
     cases = [("memory", "in-memory, 8 threads, 1 process")]
     if args.redis_url:
         cases.append(("redis", "redis, 4 processes x 2 threads"))
     print(f"python {sys.version.split()[0]}, getOrder at {RATE * args.scale:g}/s burst {BURST}, {CALLS} calls per run")
-    print(f"{args.rounds} run(s) per row; 429s listed per run\n")
+    print(f"{args.rounds} run(s) per row; 429s listed per run; first getOrder held {args.first_delay:g} s\n")
     print("| limiter | margin | 429s per run | answered | plan use (min / max) | wall time per run |")
     print("| --- | ---: | --- | ---: | --- | ---: |")
     for case, label in cases:
         for margin in (DEFAULT_MARGIN, 0.0):
-            runs = [run(case, margin, args.scale, args.redis_url) for _ in range(args.rounds)]
+            runs = [run(case, margin, args.scale, args.redis_url, args.first_delay) for _ in range(args.rounds)]
             uses = [r["plan_use"] for r in runs]
             print(
                 f"| {label} | {margin:g} s | {', '.join(str(r['throttled']) for r in runs)} "
