@@ -137,6 +137,7 @@ class FeedRunner:
         message_ids: Mapping[str, int],
         marketplace_ids: Sequence[str],
         owner: str | None = None,
+        before_create: Callable[[], None] | None = None,
     ) -> str | None:
         """Submit ``document`` for the journal entries ``message_ids`` names; return the feed id.
 
@@ -150,11 +151,18 @@ class FeedRunner:
         submitted with no feed id (``send_uncertain``) until the
         workflow proves or rules out each candidate (``resolve``). A feed is never sent twice
         on a guess, and never credited to a submission on a guess.
+
+        ``before_create``, when given, runs after ``createFeed``'s usage plan has let the call through and
+        right before it is sent (the last moment to re-check what the document is about); whatever it
+        raises propagates with the entries still planned, nothing sent.
         """
         keys = list(message_ids)
         digest = document_hash(document)
         created = self._api.create_feed_document(content_type=content_type).data
         self._api.upload(created["url"], document, content_type)
+        if before_create is not None:
+            self._api.reserve("feeds.createFeed")  # wait for the usage plan first: then check, then send
+            before_create()
         # From here on Amazon may create the feed: record that before asking.
         sent_at = self._clock.now()
         self._journal.mark_submitting(

@@ -6,13 +6,16 @@ finishing and recovery (``sp_cancel._cancellation.finish``).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Callable, Mapping, Sequence
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
-from sp_cancel._codec import cancel_from_json
+from sp_cancel._cancellation.reads import read_orders
+from sp_cancel._codec import cancel_from_json, cancel_to_json
 from sp_cancel._outcomes import CancelOutcome, CancelStatus
 from sp_cancel.errors import IdempotencyConflictError, OutcomeUnknownError, SpCancelError
 from sp_cancel.feeds import chunk_messages
@@ -52,6 +55,9 @@ KIND_WHOLE: Final = "cancel"
 KIND_ITEMS: Final = "item_cancel"
 KIND_ORDERS_API: Final = "orders_api_cancel"
 CANCEL_KINDS: Final = (KIND_WHOLE, KIND_ITEMS, KIND_ORDERS_API)
+# Orders checked longer ago than this before their createFeed can go out (createFeed's usage plan lets one
+# call through every two minutes once its burst is spent) are checked again right before it.
+RECHECK_AFTER: Final = timedelta(seconds=30)
 
 
 @attrs.frozen(kw_only=True)
@@ -152,11 +158,63 @@ _BUILDERS: Final[dict[str, tuple[Callable[[int, Planned], Any], Callable[..., by
 }
 
 
+class _Changed(Exception):  # noqa: N818 - control flow inside submit(), never leaves this module
+    """Orders of a document changed since they were checked: they are not sent."""
+
+    def __init__(self, refused: Mapping[str, SpCancelError]) -> None:
+        super().__init__(", ".join(refused))
+        self.refused = refused
+
+
+def _recheck(ctx: Context, group: Sequence[Planned]) -> None:
+    """Check the group's orders again right before ``createFeed`` when they were checked a while ago.
+
+    An acknowledgement ``Failure`` for an order that shipped meanwhile makes Amazon refund the whole
+    order, so an order that changed is dropped from the document (:class:`_Changed`).
+    """
+    now = ctx.clock.now()
+    planned_at = [e.created_at for p in group if (e := ctx.journal.get(p.key)) is not None]
+    if not planned_at or now - min(planned_at) < RECHECK_AFTER:
+        return
+    orders = read_orders(ctx, [p.request.order_id for p in group])
+    refused: dict[str, SpCancelError] = {}
+    for p in group:
+        order = orders.get(p.request.order_id)
+        try:
+            if isinstance(order, SpCancelError):
+                raise order
+            if order is not None:
+                check(order, p.request)
+        except SpCancelError as exc:
+            refused[p.key] = exc
+    if refused:
+        raise _Changed(refused)
+
+
+def _refuse_changed(ctx: Context, group: Sequence[Planned], refused: Mapping[str, SpCancelError]) -> None:
+    """Journal the dropped orders as rejected, not sent, so every order of the batch keeps its outcome."""
+    for p in group:
+        exc = refused.get(p.key)
+        if exc is None:
+            continue
+        outcome = CancelOutcome(
+            order_id=p.request.order_id,
+            status=CancelStatus.REJECTED,
+            reason=p.request.reason,
+            submission_id=p.key,
+            items=p.request.items,
+            detail=f"not sent: the order changed after it was checked ({exc})",
+        )
+        ctx.journal.mark_done(p.key, state="rejected", outcome=cancel_to_json(outcome))
+
+
 def submit(ctx: Context, planned: Sequence[Planned]) -> list[str]:
     """Send one acknowledgement feed (whole orders) and one adjustment feed (items) per marketplace.
 
     A group is split only when its document would pass Amazon's 10 MiB guidance. Returns the feed ids Amazon
-    answered with (a document whose ``createFeed`` answer was lost stays uncertain in the journal).
+    answered with (a document whose ``createFeed`` answer was lost stays uncertain in the journal). Orders
+    checked more than :data:`RECHECK_AFTER` before their ``createFeed`` can go out are checked again first;
+    those that changed are journaled rejected (not sent) and the rest are sent.
     """
     groups: dict[tuple[str, str], list[Planned]] = {}
     for p in planned:
@@ -169,16 +227,25 @@ def submit(ctx: Context, planned: Sequence[Planned]) -> list[str]:
         def render(group: Sequence[Planned], make: Any = make, build: Any = build) -> bytes:
             return build(ctx.seller_id, [make(n, p) for n, p in enumerate(group, 1)])  # type: ignore[no-any-return]
 
-        for group, document in chunk_messages(members, render):
-            feed_id = ctx.runner.submit(
-                feed_type=feed_type,
-                content_type=XML_CONTENT_TYPE,
-                document=document,
-                message_ids={p.key: n for n, p in enumerate(group, 1)},
-                marketplace_ids=[marketplace],
-            )
-            if feed_id is not None:  # None: createFeed's answer was lost; finishing settles the entries
-                feed_ids.append(feed_id)
+        for chunk, _ in chunk_messages(members, render):
+            group = list(chunk)
+            while group:
+                try:
+                    feed_id = ctx.runner.submit(
+                        feed_type=feed_type,
+                        content_type=XML_CONTENT_TYPE,
+                        document=render(group),
+                        message_ids={p.key: n for n, p in enumerate(group, 1)},
+                        marketplace_ids=[marketplace],
+                        before_create=functools.partial(_recheck, ctx, group),
+                    )
+                except _Changed as changed:
+                    _refuse_changed(ctx, group, changed.refused)
+                    group = [p for p in group if p.key not in changed.refused]
+                    continue
+                if feed_id is not None:  # None: createFeed's answer was lost; finishing settles the entries
+                    feed_ids.append(feed_id)
+                break
     return feed_ids
 
 

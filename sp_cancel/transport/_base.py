@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import threading
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -126,6 +127,8 @@ class SpApiCore:
         self.marketplace_id = marketplace_id
         self.endpoint = endpoint.rstrip("/")
         self._offset = timedelta(0)
+        self._reserved: dict[str, int] = {}  # usage-plan tokens taken ahead by reserve(), per operation
+        self._reserved_lock = threading.Lock()
         self._owns_http = http is None
         http = http if http is not None else httpx.Client(transport=transport, timeout=timeout)
         self._http = http
@@ -223,7 +226,7 @@ class SpApiCore:
         state: _AttemptState,
     ) -> Response:
         token = self._access_token(op, state.number)
-        waited = self._limiter.acquire(self._scope, op)
+        waited = 0.0 if self._use_reserved(op) else self._limiter.acquire(self._scope, op)
         headers = {
             "user-agent": USER_AGENT,
             "accept": "application/json",
@@ -298,6 +301,26 @@ class SpApiCore:
             request_id=headers.get(REQUEST_ID_HEADER),
             rate_limit=parse_rate_limit(headers),
         )
+
+    def reserve(self, op_key: str) -> float:
+        """Wait for ``op_key``'s usage plan now; the next call of it goes out without waiting again.
+
+        For a caller that must check something right before a slow-to-schedule call (``createFeed``
+        allows one call every two minutes once its burst is spent): wait first, check, then call.
+        Returns the seconds waited.
+        """
+        op = OPERATIONS[op_key]
+        waited = self._limiter.acquire(self._scope, op)
+        with self._reserved_lock:
+            self._reserved[op.key] = self._reserved.get(op.key, 0) + 1
+        return waited
+
+    def _use_reserved(self, op: Operation) -> bool:
+        with self._reserved_lock:
+            if self._reserved.get(op.key, 0) <= 0:
+                return False
+            self._reserved[op.key] -= 1
+            return True
 
     @property
     def clock_offset(self) -> timedelta:
