@@ -445,15 +445,26 @@ def refresh_listing_close(
 def resume_listing_closes(
     ctx: Context, *, timeout: float = DEFAULT_TIMEOUT, progress: Progress | None = None
 ) -> list[ListingOutcome]:
-    """Finish every listing close the journal holds as submitted (for ``client.resume()``)."""
+    """Finish every listing close the journal holds (for ``client.resume()``): one outcome per SKU.
+
+    Closes whose process died before Amazon had them (a plan whose lease expired, or a submission Amazon
+    shows no feed for) are closed now, through the same checks as :func:`close_listings`.
+    """
     outcomes: list[ListingOutcome] = []
+    again: list[str] = []
     for entry in ctx.journal.unfinished():
         if entry.kind != KIND_CLOSE or not _mine(ctx, entry):
             continue
         if entry.state == "planned":
             if entry.lease_expired(ctx.clock.now()):
-                ctx.journal.release(entry.key)  # never sent
+                ctx.journal.release(entry.key)  # never sent: close it now
+                again.append(entry.target)
             continue
         _log.info(events.JOURNAL_RESUMED, key=entry.key, state=entry.state, feed_id=entry.feed_id)
+        if entry.feed_id is None and _recover(ctx, entry, timeout=timeout) is None:
+            again.append(entry.target)  # Amazon never had it: close it now
+            continue
         outcomes.append(refresh_listing_close(ctx, entry.key, wait=True, timeout=timeout, progress=progress))
+    if again:
+        outcomes.extend(close_listings(ctx, again, wait=True, timeout=timeout, progress=progress).values())
     return outcomes

@@ -431,3 +431,20 @@ def test_through_the_client(sim):
         assert client.delete_listing("CL-3").status is ListingStatus.DELETED
     assert fa(sim, "CL-1")[0]["quantity"] == 0
     assert fa(sim, "CL-2")[0]["quantity"] == 0
+
+
+def test_resume_closes_what_a_dead_process_planned_but_never_sent(sim, ctx):
+    """Issue 11: a close planned by a process that died before sending is closed by resume(), not dropped."""
+    sim.add_listing("RS-2", quantity=3)
+    ctx.journal.plan(
+        "listing-close-abandoned",
+        kind=listing_feed.KIND_CLOSE,
+        target="RS-2",
+        payload={"seller_id": ctx.seller_id, "marketplace_id": ctx.marketplace_id},
+        lease_seconds=1,
+    )
+    sim.advance(5)  # its worker's lease runs out
+    outcomes = listing_items.resume_listing_closes(ctx, timeout=3600)
+    assert [(o.sku, o.status) for o in outcomes] == [("RS-2", ListingStatus.ACCEPTED)]
+    assert fa(sim, "RS-2")[0]["quantity"] == 0
+    assert ctx.journal.unfinished() == []
