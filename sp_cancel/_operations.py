@@ -33,6 +33,8 @@ class Operation:
         burst: bucket size.
         idempotent: whether resending after an ambiguous failure is harmless.
         success: the HTTP status Amazon answers on success.
+        throttle_ambiguous: a 429 on this call is treated like a lost answer (never resent blind), for calls
+            where a second effect would move money twice; set per call (``createFeed`` of an adjustment feed).
     """
 
     key: str
@@ -44,6 +46,7 @@ class Operation:
     burst: int
     idempotent: bool = True
     success: int = 200
+    throttle_ambiguous: bool = False
 
 
 def _op(

@@ -18,7 +18,7 @@ from sp_cancel._operations import OPERATIONS
 from sp_cancel._outcomes import FeedState, ProgressCallback
 from sp_cancel.clock import parse_time
 from sp_cancel.errors import FeedError, FeedTimeoutError, OutcomeUnknownError, ServerError, SpCancelError
-from sp_cancel.feeds import document_hash
+from sp_cancel.feeds import FEED_TYPE_PAYMENT_ADJUSTMENT, document_hash
 from sp_cancel.logging import get_logger
 
 if TYPE_CHECKING:
@@ -183,6 +183,7 @@ class FeedRunner:
                 )
                 return None
             # Amazon lists no feed we could have created, long enough after our attempt: it was not created.
+            self._api.reserve("feeds.createFeed")  # after a 429 too, the usage plan lets the resend through
             try:
                 feed_id = self._create_feed(feed_type, document_id, marketplace_ids)
             except OutcomeUnknownError:
@@ -306,7 +307,11 @@ class FeedRunner:
 
     def _create_feed(self, feed_type: str, document_id: str, marketplace_ids: Sequence[str]) -> str:
         response = self._api.create_feed(
-            feed_type=feed_type, input_feed_document_id=document_id, marketplace_ids=list(marketplace_ids)
+            feed_type=feed_type,
+            input_feed_document_id=document_id,
+            marketplace_ids=list(marketplace_ids),
+            # An adjustment feed moves money (refunds, unit cancels): even a 429 is looked for before a resend.
+            throttle_ambiguous=feed_type == FEED_TYPE_PAYMENT_ADJUSTMENT,
         )
         return str(response.data["feedId"])
 

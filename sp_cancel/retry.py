@@ -125,7 +125,9 @@ class RetryPolicy:
         if isinstance(error, OutcomeUnknownError):
             return "fail"  # already a verdict: never resent
         if isinstance(error, ThrottledError):
-            return "retry"  # 429: Amazon's usage-plan gate rejected the call before processing it
+            # 429: Amazon's usage-plan gate rejects a call before processing it, so it is retried; a call that
+            # would move money twice if a 429 ever came after Amazon acted is looked for before it is resent.
+            return "ambiguous" if op.throttle_ambiguous and not op.idempotent else "retry"
         # A 503 usually means "not processed", but Amazon's edge has answered 503 after the service acted:
         # for a non-idempotent call (createFeed) it is as ambiguous as a 500 and is never resent blind.
         if isinstance(error, ServerError):

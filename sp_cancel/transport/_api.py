@@ -135,8 +135,13 @@ class SpApi(SpApiCore):
         input_feed_document_id: str,
         marketplace_ids: Sequence[str] | None = None,
         feed_options: Mapping[str, str] | None = None,
+        throttle_ambiguous: bool = False,
     ) -> Response:
-        """Submit a feed (``createFeed``; not idempotent); answers 202 ``{feedId}``."""
+        """Submit a feed (``createFeed``; not idempotent); answers 202 ``{feedId}``.
+
+        ``throttle_ambiguous``: a 429 raises :class:`~sp_cancel.errors.OutcomeUnknownError` instead of being
+        retried (for a feed that moves money: look for it before sending it again).
+        """
         # https://developer-docs.amazon.com/sp-api/reference/createfeed
         return self._call(
             "feeds.createFeed",
@@ -146,6 +151,7 @@ class SpApi(SpApiCore):
                 "inputFeedDocumentId": input_feed_document_id,
                 "feedOptions": dict(feed_options) if feed_options else None,
             },
+            throttle_ambiguous=throttle_ambiguous,
         )
 
     def get_feed(self, feed_id: str) -> Response:

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any, Final, TypeVar
 
+import attrs
 import httpx
 
 from sp_cancel._events import (
@@ -167,6 +168,7 @@ class SpApiCore:
         query: Mapping[str, object] | None = None,
         body: object | None = None,
         headers: Mapping[str, str] | None = None,
+        throttle_ambiguous: bool = False,
     ) -> Response:
         """Call one SP-API operation (by key, e.g. ``"feeds.getFeed"``) with limiter and retries.
 
@@ -176,12 +178,15 @@ class SpApiCore:
             query: query parameters; sequences are comma-joined, datetimes ISO 8601 with ``Z``.
             body: JSON body (datetimes and enums converted).
             headers: extra request headers.
+            throttle_ambiguous: treat a 429 as a lost answer (``OutcomeUnknownError``) instead of retrying it.
 
         Raises:
             InvalidInputError: a path parameter is missing or empty (nothing is sent).
             ApiError: or one of its subclasses, after the retry policy gave up.
         """
         op = OPERATIONS[op_key]
+        if throttle_ambiguous:
+            op = attrs.evolve(op, throttle_ambiguous=True)
         path_params = {"sellerId": self.seller_id, **(path or {})}
         url_path = format_path(op.path, path_params)
         params = encode_query(query)

@@ -422,3 +422,11 @@ def test_foreign_exceptions_pass_through(clock: FakeClock, sleeps: Sleeps) -> No
     with pytest.raises(KeyError):
         POLICY.call(boom, op=GET_FEED, clock=clock, sleep=sleeps)
     assert sleeps == []
+
+
+def test_a_429_on_a_money_moving_write_is_ambiguous_not_retried() -> None:
+    """Issue 11: createFeed of an adjustment feed is looked for, not resent, even after a 429."""
+    money_moving = attrs.evolve(CREATE_FEED, throttle_ambiguous=True)
+    assert POLICY.classify(api_error(ThrottledError, 429), money_moving) == "ambiguous"
+    assert POLICY.classify(api_error(ThrottledError, 429), CREATE_FEED) == "retry"
+    assert POLICY.classify(api_error(ThrottledError, 429), attrs.evolve(GET_FEED, throttle_ambiguous=True)) == "retry"
