@@ -24,10 +24,21 @@ from sp_cancel.logging import get_logger
 if TYPE_CHECKING:
     from sp_cancel.clock import Clock, Sleep
     from sp_cancel.feeds.report import ProcessingReport
-    from sp_cancel.journal import JournalLike
+    from sp_cancel.journal import Entry, JournalLike
     from sp_cancel.transport import SpApi
 
-__all__ = ["Context", "Expected", "FeedRunner", "FeedState", "Progress", "Resolution", "Search", "run_report"]
+__all__ = [
+    "SEARCH_POLL",
+    "Context",
+    "Expected",
+    "FeedRunner",
+    "FeedState",
+    "Progress",
+    "Resolution",
+    "Search",
+    "run_report",
+    "until_settled",
+]
 
 
 # --- from _context.py ----------------------------------------
@@ -57,6 +68,9 @@ RECOVERY_SLACK: Final = timedelta(minutes=2)
 # createFeed that finds nothing is conclusive (the feed was not created). Amazon documents no figure;
 # tens of seconds are seen, so the default leaves room.
 LISTING_LAG: Final = 90.0
+
+# Between two searches for a lost feed (getFeeds allows one call per 45 s).
+SEARCH_POLL: Final = 60.0
 
 # The progress callback and the feed state it receives are public (sp_cancel.ProgressCallback, sp_cancel.FeedState).
 Progress = ProgressCallback
@@ -382,6 +396,24 @@ class FeedRunner:
             )
         doc = self._api.get_feed_document(state.result_document_id).data
         return self._api.download(doc["url"], compression=doc.get("compressionAlgorithm"))
+
+
+def until_settled(ctx: Context, entry: Entry, once: Callable[[Entry], Entry | None], *, timeout: float) -> Entry | None:
+    """Repeat ``once`` (one search for an entry's lost feed) while the entry stays uncertain, up to ``timeout`` s.
+
+    Returns what the last search returned: the entry, settled or still uncertain, or ``None`` when the search
+    dropped it (nothing reached Amazon).
+    """
+    deadline = ctx.clock.monotonic() + timeout
+    while True:
+        current = once(entry)
+        if current is None or not current.send_uncertain:
+            return current
+        remaining = deadline - ctx.clock.monotonic()
+        if remaining <= 0:
+            return current
+        ctx.sleep(min(SEARCH_POLL, remaining))
+        entry = current
 
 
 # --- from _reports.py ----------------------------------------

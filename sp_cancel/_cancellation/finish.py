@@ -5,8 +5,9 @@ Entries of the Orders API route are handed to ``orders_api`` to finish.
 
 from __future__ import annotations
 
+import functools
 from contextlib import suppress
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING
 
 import attrs
 
@@ -25,12 +26,12 @@ from sp_cancel._cancellation.record import (
 )
 from sp_cancel._codec import cancel_from_json, cancel_to_json
 from sp_cancel._outcomes import CancelOutcome, CancelStatus, ProcessingMessage
-from sp_cancel._runtime import Expected
+from sp_cancel._runtime import Expected, until_settled
 from sp_cancel.errors import FeedError, FeedTimeoutError, InvalidInputError, NotCancellableError, NotFoundError
 from sp_cancel.feeds.report import ReportParseError, parse_processing_report
 from sp_cancel.journal import FeedTakenError, JournalError
 from sp_cancel.logging import get_logger
-from sp_cancel.orders import Order, OrderState, get_order
+from sp_cancel.orders import OrderState, get_order
 
 if TYPE_CHECKING:
     from sp_cancel._runtime import Context, FeedState, Progress
@@ -39,8 +40,6 @@ if TYPE_CHECKING:
 __all__ = ["finish", "finish_feed", "recover", "refresh_cancel", "resume_cancels"]
 
 _log = get_logger()
-# Between looks for a lost feed (getFeeds allows one call per 45 s).
-UNCERTAIN_POLL: Final = 60.0
 
 
 def _from_results(entry: Entry, results: tuple[ProcessingMessage, ...], feed_id: str) -> CancelOutcome:
@@ -81,25 +80,13 @@ def _already_cancelled(ctx: Context, entry: Entry, outcome: CancelOutcome) -> Ca
 def _reconcile(ctx: Context, entry: Entry, feed: FeedState) -> CancelOutcome:
     """After FATAL (or CANCELLED), read the order back and report what actually happened."""
     request = request_of(entry.payload)
-    why = f"feed {feed.feed_id} ended {feed.status}"
-    try:
-        order: Order | None = get_order(ctx.api, request.order_id)
-    except NotFoundError:
-        order = None
-    if order is None:
-        status, seen = CancelStatus.REJECTED, "the order could not be read back"
+    done, seen = _read_back(ctx, entry)
+    if not done:
+        status = CancelStatus.REJECTED
     elif request.items is None:
-        status = CancelStatus.CANCELLED if order.status is OrderState.CANCELLED else CancelStatus.REJECTED
-        seen = f"the order reads back as {order.status.value}"
+        status = CancelStatus.CANCELLED
     else:
-        before = entry.payload.get("unshipped_before") or {}
-        done = all(
-            (item := order.item(i.order_item_id)) is not None
-            and before.get(i.order_item_id, 0) - item.quantity_unshipped >= i.quantity
-            for i in request.items
-        )
-        status = CancelStatus.PARTIALLY_CANCELLED if done else CancelStatus.REJECTED
-        seen = "the units read back as cancelled" if done else "the units read back as not cancelled"
+        status = CancelStatus.PARTIALLY_CANCELLED
     return CancelOutcome(
         order_id=request.order_id,
         status=status,
@@ -107,7 +94,7 @@ def _reconcile(ctx: Context, entry: Entry, feed: FeedState) -> CancelOutcome:
         feed_id=feed.feed_id,
         submission_id=entry.key,
         items=request.items,
-        detail=f"{why}; {seen}",
+        detail=f"feed {feed.feed_id} ended {feed.status}; {seen}",
     )
 
 
@@ -269,15 +256,7 @@ def recover(ctx: Context, entry: Entry) -> Entry:
 
 def _settle(ctx: Context, entry: Entry, *, wait: bool, timeout: float) -> Entry:
     """``recover`` until the entry is no longer uncertain, or (``wait=False``) once; bounded by ``timeout``."""
-    deadline = ctx.clock.monotonic() + (timeout if wait else 0.0)
-    while True:
-        entry = recover(ctx, entry)
-        if not entry.send_uncertain:
-            return entry
-        remaining = deadline - ctx.clock.monotonic()
-        if remaining <= 0:
-            return entry
-        ctx.sleep(min(UNCERTAIN_POLL, remaining))
+    return until_settled(ctx, entry, functools.partial(recover, ctx), timeout=timeout if wait else 0.0) or entry
 
 
 def _done_by_read_back(ctx: Context, entry: Entry, seen: tuple[bool, str]) -> None:

@@ -227,14 +227,14 @@ def submit(ctx: Context, planned: Sequence[Planned]) -> list[str]:
         def render(group: Sequence[Planned], make: Any = make, build: Any = build) -> bytes:
             return build(ctx.seller_id, [make(n, p) for n, p in enumerate(group, 1)])  # type: ignore[no-any-return]
 
-        for chunk, _ in chunk_messages(members, render):
-            group = list(chunk)
+        for chunk, rendered in chunk_messages(members, render):
+            group, document = list(chunk), rendered
             while group:
                 try:
                     feed_id = ctx.runner.submit(
                         feed_type=feed_type,
                         content_type=XML_CONTENT_TYPE,
-                        document=render(group),
+                        document=document,
                         message_ids={p.key: n for n, p in enumerate(group, 1)},
                         marketplace_ids=[marketplace],
                         before_create=functools.partial(_recheck, ctx, group),
@@ -242,6 +242,7 @@ def submit(ctx: Context, planned: Sequence[Planned]) -> list[str]:
                 except _Changed as changed:
                     _refuse_changed(ctx, group, changed.refused)
                     group = [p for p in group if p.key not in changed.refused]
+                    document = render(group) if group else b""  # the others go without the changed orders
                     continue
                 if feed_id is not None:  # None: createFeed's answer was lost; finishing settles the entries
                     feed_ids.append(feed_id)

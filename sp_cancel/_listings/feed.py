@@ -18,6 +18,7 @@ injected sleep) for the oldest to leave it.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
@@ -29,7 +30,7 @@ import sp_cancel._events as events
 from sp_cancel._codec import listing_from_json, listing_to_json
 from sp_cancel._listings.view import ListingView, check_closable, read_back_closed, read_listings
 from sp_cancel._outcomes import BatchOutcome, ListingIssue, ListingOutcome, ListingStatus, ProcessingMessage
-from sp_cancel._runtime import Expected
+from sp_cancel._runtime import Expected, until_settled
 from sp_cancel.errors import FeedError, InvalidInputError, NotCancellableError, NotFoundError, SpCancelError
 from sp_cancel.feeds import (
     FEED_TYPE_JSON_LISTINGS,
@@ -63,8 +64,6 @@ __all__ = [
 
 KIND_CLOSE: Final = "listing_close"
 DEFAULT_TIMEOUT: Final = 3600.0
-# Between looks for a lost listings feed (getFeeds allows one call per 45 s).
-RECOVERY_POLL: Final = 60.0
 # "5 submissions per 5 minutes" for JSON_LISTINGS_FEED, separate from createFeed's usage plan
 # (https://developer-docs.amazon.com/sp-api/docs/listings-feed-type-values, changelog 2025-05-06).
 LISTINGS_FEED_LIMIT: Final = 5
@@ -192,15 +191,7 @@ def _recover(ctx: Context, entry: Entry, *, timeout: float = 0.0) -> Entry | Non
     listing changes nothing. While a candidate is still processing (or Amazon may not list the feed
     yet), the search is repeated for up to ``timeout`` seconds, then the entry is left as it is.
     """
-    deadline = ctx.clock.monotonic() + timeout
-    while True:
-        current = _recover_once(ctx, entry)
-        if current is None or not current.send_uncertain:
-            return current
-        remaining = deadline - ctx.clock.monotonic()
-        if remaining <= 0:
-            return current
-        ctx.sleep(min(RECOVERY_POLL, remaining))
+    return until_settled(ctx, entry, functools.partial(_recover_once, ctx), timeout=timeout)
 
 
 def _recover_once(ctx: Context, entry: Entry) -> Entry | None:

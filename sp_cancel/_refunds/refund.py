@@ -22,7 +22,6 @@ Never sent twice:
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Final, Literal
 
 import attrs
@@ -53,6 +52,7 @@ from sp_cancel._refunds.send import (
 from sp_cancel._refunds.settle import (
     PendingRefund,
     already_refunded,
+    amounts,
     correlate,
     finish,
     journal_lines,
@@ -365,13 +365,11 @@ def resume_refunds(ctx: Context, *, timeout: float, progress: Progress | None = 
 def _refused_now(ctx: Context, entry: Entry) -> RefundOutcome | None:
     """Check a never-sent refund again before sending it late: ``None`` if it may go, else its refusal."""
     payload = entry.payload
+    components = amounts(payload)
     items = tuple(
         ItemRefund(
             order_item_id=item["order_item_id"],
-            components={
-                PriceComponent(c): Money(amount=Decimal(a), currency=payload["currency"])
-                for c, a in item["components"].items()
-            },
+            components=components[item["order_item_id"]],
             quantity=item.get("quantity"),
         )
         for item in payload["items"]

@@ -19,7 +19,7 @@ import sp_cancel._events as events
 from sp_cancel._codec import refund_from_json, refund_to_json
 from sp_cancel._outcomes import ProcessingMessage, RefundOutcome, RefundStatus
 from sp_cancel._refunds.send import KIND, SEND_LEASE, reread, resend
-from sp_cancel._runtime import Expected
+from sp_cancel._runtime import SEARCH_POLL, Expected
 from sp_cancel.errors import FeedError, FeedTimeoutError, ServerError
 from sp_cancel.feeds import FEED_TYPE_PAYMENT_ADJUSTMENT
 from sp_cancel.feeds.report import ReportParseError, parse_processing_report
@@ -55,8 +55,6 @@ __all__ = [
 
 # Amazon posts refunds to Finances "with up to 48 hours" of delay (facts §4).
 POSTING_WINDOW: Final = timedelta(hours=48)
-# Between looks for a feed another process may still be creating (getFeeds allows one per 45 s).
-UNCERTAIN_POLL: Final = 60.0
 
 REFUND_FINISHED: Final = events.REFUND_FINISHED
 
@@ -265,7 +263,7 @@ def settle_uncertain(ctx: Context, entry: Entry, *, wait: bool, timeout: float) 
         remaining = deadline - ctx.clock.monotonic()
         if remaining <= 0:
             return entry
-        ctx.sleep(min(UNCERTAIN_POLL, remaining))
+        ctx.sleep(min(SEARCH_POLL, remaining))
 
 
 # --- from _finances.py ----------------------------------------

@@ -11,7 +11,6 @@ import httpx
 import pytest
 from lxml import etree
 
-import sp_cancel._refunds.refund as refund_flow
 from sp_cancel._outcomes import RefundOutcome, RefundStatus
 from sp_cancel.errors import IdempotencyConflictError, InvalidInputError
 from sp_cancel.models import AdjustmentReason, ItemRefund, Money, PriceComponent
@@ -47,45 +46,27 @@ class Recording(httpx.BaseTransport):
 
 
 class Seller:
-    """The refund methods of a SellerClient (straight to the workflow until client.py delegates them)."""
+    """The refund methods of a SellerClient, with this file's default reason."""
 
     def __init__(self, client: Any) -> None:
         self.client = client
-        self.native = hasattr(client, "partial_refund")
-        if not self.native:
-            from sp_cancel._workflows import Workflows  # noqa: PLC0415
-
-            client._context = None
-            self.ctx = Workflows._ctx.fget(client)  # type: ignore[attr-defined]
 
     def refund(self, order_id: str, refunds: Any, **kwargs: Any) -> RefundOutcome:
         """Call partial_refund."""
         kwargs.setdefault("reason", DAMAGED)
-        if self.native:
-            return self.client.partial_refund(order_id, refunds, **kwargs)  # type: ignore[no-any-return]
-        kwargs.setdefault("idempotency_key", None)
-        kwargs.setdefault("wait", True)
-        kwargs.setdefault("timeout", 1800)
-        return refund_flow.partial_refund(self.ctx, order_id, refunds, **kwargs)
+        return self.client.partial_refund(order_id, refunds, **kwargs)  # type: ignore[no-any-return]
 
     def verify(self, outcome: RefundOutcome) -> Any:
         """Call verify_refund."""
-        if self.native:
-            return self.client.verify_refund(outcome)
-        return refund_flow.verify_refund(self.ctx, outcome)
+        return self.client.verify_refund(outcome)
 
     def wait(self, outcome: RefundOutcome, timeout: float = 1800) -> RefundOutcome:
         """Wait for a submitted outcome."""
-        if self.native:
-            return self.client.wait(outcome, timeout=timeout)  # type: ignore[no-any-return]
-        assert outcome.submission_id is not None
-        return refund_flow.refresh_refund(self.ctx, outcome.submission_id, wait=True, timeout=timeout, progress=None)
+        return self.client.wait(outcome, timeout=timeout)  # type: ignore[no-any-return]
 
     def resume(self) -> list[Any]:
         """Resume the journal."""
-        if self.native:
-            return list(self.client.resume())
-        return list(refund_flow.resume_refunds(self.ctx, timeout=3600))
+        return list(self.client.resume())
 
 
 @pytest.fixture

@@ -62,32 +62,19 @@ class DocumentFaults(httpx.BaseTransport):
 
 
 class Seller:
-    """Refund calls through the client (straight to the workflow if client.py does not delegate yet)."""
+    """Refund calls through the client."""
 
     def __init__(self, client: Any) -> None:
         self.client = client
-        _ = getattr(client, "journal", None)
-        if not hasattr(client, "partial_refund"):
-            from sp_cancel._workflows import Workflows  # noqa: PLC0415
-
-            client._context = None
-            self.ctx = Workflows._ctx.fget(client)  # type: ignore[attr-defined]
 
     def refund(self, order_id: str, amount: str, **kwargs: Any) -> RefundOutcome:
         """Call partial_refund."""
         money = Money(amount=amount, currency="USD")
-        if hasattr(self.client, "partial_refund"):
-            return self.client.partial_refund(order_id, money, reason=REASON, **kwargs)  # type: ignore[no-any-return]
-        kwargs.setdefault("idempotency_key", None)
-        kwargs.setdefault("wait", True)
-        kwargs.setdefault("timeout", 1800)
-        return refund_flow.partial_refund(self.ctx, order_id, money, reason=REASON, **kwargs)
+        return self.client.partial_refund(order_id, money, reason=REASON, **kwargs)  # type: ignore[no-any-return]
 
     def resume(self) -> list[Any]:
         """Resume the journal."""
-        if hasattr(self.client, "resume"):
-            return list(self.client.resume())
-        return list(refund_flow.resume_refunds(self.ctx, timeout=3600))
+        return list(self.client.resume())
 
 
 def ledger(sim: Simulator, order_id: str) -> list[Any]:
@@ -195,7 +182,6 @@ def test_faults_everywhere_at_random() -> None:
 CHILD = r"""
 import json, os, sys, time
 import httpx
-import sp_cancel._refunds.refund as refund_flow
 from sp_cancel.client import Credentials, SellerClient
 from sp_cancel.models import AdjustmentReason, Money
 
@@ -216,14 +202,7 @@ client = SellerClient(
     transport=KillAfter(), sleep=lambda s: time.sleep(min(s, 0.02)),
 )
 money = Money(amount="5.00", currency="USD")
-if hasattr(client, "partial_refund"):
-    client.partial_refund(cfg["order_id"], money, reason=AdjustmentReason.GENERAL_ADJUSTMENT)
-else:
-    from sp_cancel._workflows import Workflows
-    client._context = None
-    ctx = Workflows._ctx.fget(client)
-    refund_flow.partial_refund(ctx, cfg["order_id"], money, reason=AdjustmentReason.GENERAL_ADJUSTMENT,
-                            idempotency_key=None, wait=True, timeout=60)
+client.partial_refund(cfg["order_id"], money, reason=AdjustmentReason.GENERAL_ADJUSTMENT)
 sys.exit(0)
 """
 
