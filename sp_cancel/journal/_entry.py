@@ -231,7 +231,7 @@ class JournalLike(Protocol):
         ...
 
     def mark_submitted(self, keys: Sequence[str], *, feed_id: str) -> list[Entry]:
-        """Record the feed id Amazon returned."""
+        """Record the feed id Amazon returned; raise `FeedTakenError` if another submission holds it."""
         ...
 
     def mark_done(self, key: str, *, state: FinalState, outcome: Mapping[str, Any]) -> Entry:
