@@ -92,6 +92,9 @@ class _Route:
     cancel: Callable[[Context, str], object]
     cancellable: frozenset[str]
     cancelled: str
+    # Where an accepted cancel may still be carried out by the fulfillment center (2026: PROCESSING is the only
+    # state before shipping, and the cancel is asynchronous); any other state after a cancel means it did not.
+    requested: frozenset[str]
     not_cancellable: str  # appended to "MCF order X is STATUS"
     refused: str  # the same, with Amazon's message as {message}
 
@@ -104,6 +107,7 @@ _ROUTES: Final[dict[str, _Route]] = {
         cancel=lambda ctx, order_id: ctx.api.cancel_fulfillment_order(order_id),
         cancellable=CANCELLABLE_2020,
         cancelled="Cancelled",
+        requested=frozenset(),
         not_cancellable="; only Received or Planning orders can be cancelled",
         refused=" (Amazon refused the cancel: {message})",
     ),
@@ -115,6 +119,7 @@ _ROUTES: Final[dict[str, _Route]] = {
         cancel=lambda ctx, order_id: ctx.api.cancel_fulfillment_order_2026(order_id),
         cancellable=frozenset({"PROCESSING"}),
         cancelled="CANCELLED",
+        requested=frozenset({"PROCESSING"}),
         not_cancellable="",
         refused=" and Amazon refused the cancel: {message}",
     ),
@@ -122,11 +127,9 @@ _ROUTES: Final[dict[str, _Route]] = {
 
 
 def _send(ctx: Context, route: _Route, order_id: str) -> None:
+    """Ask Amazon to cancel (a lost answer is asked again by the retry policy: cancelling is harmless)."""
     try:
         route.cancel(ctx, order_id)
-    except OutcomeUnknownError:
-        if route.status(ctx, order_id) != route.cancelled:
-            raise
     except ApiError as exc:
         if exc.status is None or not 400 <= exc.status < 500 or exc.status in _NOT_A_REFUSAL:
             raise
@@ -143,7 +146,7 @@ def _cancel(ctx: Context, route: _Route, order_id: str) -> FbaCancelOutcome:
         raise _refuse(order_id, before, route.not_cancellable)
     _send(ctx, route, order_id)
     after = route.status(ctx, order_id)
-    if after in route.cancellable:
+    if after in route.cancellable and after not in route.requested:
         # No success from silence: Amazon answered (perhaps with an empty 200) but the order reads back as it
         # was. Cancelling a pending MCF order again is harmless: ask once more, then read back again.
         _send(ctx, route, order_id)
@@ -154,8 +157,13 @@ def _cancel(ctx: Context, route: _Route, order_id: str) -> FbaCancelOutcome:
                 "call cancel_fba_order again in a minute (cancelling it again is harmless)",
                 operation=route.operation,
             )
-    status: Literal["CANCELLED", "CANCEL_REQUESTED"] = "CANCELLED" if after == route.cancelled else "CANCEL_REQUESTED"
-    return FbaCancelOutcome(order_id=order_id, status=status, api=route.api, observed_status=before)
+    if after == route.cancelled:
+        return FbaCancelOutcome(order_id=order_id, status="CANCELLED", api=route.api, observed_status=before)
+    if after in route.requested:
+        # 2026-07-04: accepted (202) and still PROCESSING: the cancel is asynchronous; read it again later.
+        return FbaCancelOutcome(order_id=order_id, status="CANCEL_REQUESTED", api=route.api, observed_status=before)
+    # The order moved on (Processing, Complete...) instead of to cancelled: Amazon did not cancel it.
+    raise _refuse(order_id, after, f" after the cancel request (it was {before}): Amazon did not cancel it in time")
 
 
 def cancel_fba_order(ctx: Context, seller_fulfillment_order_id: str, *, api: Api = "2020-07-01") -> FbaCancelOutcome:

@@ -33,8 +33,6 @@ class Operation:
         burst: bucket size.
         idempotent: whether resending after an ambiguous failure is harmless.
         success: the HTTP status Amazon answers on success.
-        throttle_ambiguous: a 429 on this call is treated like a lost answer (never resent blind), for calls
-            where a second effect would move money twice; set per call (``createFeed`` of an adjustment feed).
     """
 
     key: str
@@ -46,7 +44,6 @@ class Operation:
     burst: int
     idempotent: bool = True
     success: int = 200
-    throttle_ambiguous: bool = False
 
 
 def _op(
@@ -90,15 +87,9 @@ _TABLE: Final = (
     _op("orders.searchOrders", "GET", "/orders/2026-01-01/orders", 0.0056, 20),
     _op("orders.getOrder", "GET", "/orders/2026-01-01/orders/{orderId}", 0.5, 30),
     # Withdrawn from the public model three times (facts §3.2); opt-in only.
-    _op(
-        "orders.cancelOrder",
-        "PUT",
-        "/orders/2026-01-01/orders/{orderId}/cancellation",
-        1.0,
-        5,
-        idempotent=False,
-        success=202,
-    ),
+    # A whole-order cancel is harmless to repeat (Amazon refuses to cancel a cancelled order): a lost answer is
+    # asked again (idempotent for the retry policy), and the order read back says what happened.
+    _op("orders.cancelOrder", "PUT", "/orders/2026-01-01/orders/{orderId}/cancellation", 1.0, 5, success=202),
     # Orders v0 (deprecated 2026-02-25, removal 2027-03-27) https://developer-docs.amazon.com/sp-api/reference/getorders
     _op("ordersV0.getOrders", "GET", "/orders/v0/orders", 0.0167, 20),
     _op("ordersV0.getOrder", "GET", "/orders/v0/orders/{orderId}", 0.5, 30),
@@ -142,13 +133,13 @@ _TABLE: Final = (
         2.0,
         30,
     ),
+    # Cancelling an MCF order is harmless to repeat: a lost answer is asked again; the order read back decides.
     _op(
         "fbaOutbound.cancelFulfillmentOrder",
         "PUT",
         "/fba/outbound/2020-07-01/fulfillmentOrders/{sellerFulfillmentOrderId}/cancel",
         2.0,
         30,
-        idempotent=False,
     ),
     # Fulfillment Outbound 2026-07-04
     _op("fbaOutbound2026.getOrder", "GET", "/fulfillment/outbound/2026-07-04/orders/{orderId}", 2.0, 30),
@@ -158,7 +149,6 @@ _TABLE: Final = (
         "/fulfillment/outbound/2026-07-04/orders/{orderId}/cancel",
         2.0,
         30,
-        idempotent=False,
         success=202,
     ),
     # Promotions 2025-12-01 (read-only; usage plan unpublished: we assume the common 1 rps / burst 5)

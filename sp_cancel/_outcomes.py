@@ -113,12 +113,23 @@ class ProcessingMessage:
 
 
 class CancelStatus(enum.StrEnum):
-    """What happened to a cancellation, as Amazon reported it (``REFUSED``: refused before sending)."""
+    """What happened to a cancellation, as Amazon showed it.
+
+    ``CANCELLED``/``PARTIALLY_CANCELLED``: Amazon's processing report or a read-back of the order shows it.
+    ``REJECTED``: Amazon refused it (or the order changed and nothing was sent). ``SUBMITTED``: Amazon has the
+    feed and is processing it. ``UNCONFIRMED``: possibly sent, Amazon has not shown it yet (the answer to
+    ``createFeed`` was lost, or its report says nothing): not done, not failed; ``client.refresh``/``resume()``
+    keep looking, and it is never sent again on its own. ``NOT_SENT``: Amazon shows no sign of it (the
+    seller's horizon passed with nothing seen, an operator declared it, or ``createFeed`` was refused
+    outright): asking again sends it. ``REFUSED``: refused before sending (a batch member's bad input).
+    """
 
     CANCELLED = "CANCELLED"
     PARTIALLY_CANCELLED = "PARTIALLY_CANCELLED"
     REJECTED = "REJECTED"
     SUBMITTED = "SUBMITTED"
+    UNCONFIRMED = "UNCONFIRMED"
+    NOT_SENT = "NOT_SENT"
     REFUSED = "REFUSED"
 
 
@@ -128,8 +139,9 @@ class CancelOutcome:
 
     Attributes:
         order_id: the Amazon order id.
-        status: CANCELLED / PARTIALLY_CANCELLED (item-level) / REJECTED / SUBMITTED (not finished yet) /
-            REFUSED (in a batch: refused before sending; ``error`` says why, nothing was sent).
+        status: CANCELLED / PARTIALLY_CANCELLED (item-level) / REJECTED / SUBMITTED (Amazon is processing it) /
+            UNCONFIRMED (possibly sent, not shown by Amazon yet) / NOT_SENT (Amazon shows no sign of it: asking
+            again sends it) / REFUSED (in a batch: refused before sending; ``error`` says why, nothing was sent).
         reason: the cancel reason sent.
         feed_id: Amazon's feed id (``None`` for ``via="orders_api"`` or before submission).
         submission_id: the journal key of this submission; ``client.wait``/``refresh`` use it.
@@ -159,12 +171,23 @@ class CancelOutcome:
 
 
 class RefundStatus(enum.StrEnum):
-    """What happened to a refund."""
+    """What happened to a refund.
+
+    ``APPLIED``/``PARTIALLY_APPLIED``: Amazon's processing report or its Finances API shows it. ``REJECTED``:
+    Amazon refused it. ``SUBMITTED``: Amazon has the feed and is processing it. ``UNCONFIRMED``: possibly sent,
+    Amazon has not shown it yet (the answer to ``createFeed`` was lost, or its report says nothing): not done,
+    not failed; ``verify_refund``/``refresh``/``resume()`` keep looking, and it is **never** sent again on its
+    own. ``NOT_SENT``: Amazon shows no sign of it after the seller's horizon (``unconfirmed_horizon``), an
+    operator declared it not sent (``declare_not_sent``), or ``createFeed`` was refused outright: calling
+    ``partial_refund`` again sends it.
+    """
 
     APPLIED = "APPLIED"
     PARTIALLY_APPLIED = "PARTIALLY_APPLIED"
     REJECTED = "REJECTED"
     SUBMITTED = "SUBMITTED"
+    UNCONFIRMED = "UNCONFIRMED"
+    NOT_SENT = "NOT_SENT"
 
 
 @attrs.frozen(kw_only=True)

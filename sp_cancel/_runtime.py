@@ -7,7 +7,9 @@ one); ``run_report`` creates, polls, downloads and gunzips a report.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final, Literal
 
@@ -17,8 +19,16 @@ import sp_cancel._events as events
 from sp_cancel._operations import OPERATIONS
 from sp_cancel._outcomes import FeedState, ProgressCallback
 from sp_cancel.clock import parse_time
-from sp_cancel.errors import FeedError, FeedTimeoutError, OutcomeUnknownError, ServerError, SpCancelError
+from sp_cancel.errors import (
+    ApiError,
+    FeedError,
+    FeedTimeoutError,
+    OutcomeUnknownError,
+    ServerError,
+    SpCancelError,
+)
 from sp_cancel.feeds import FEED_TYPE_PAYMENT_ADJUSTMENT, document_hash
+from sp_cancel.journal import JournalError, holder
 from sp_cancel.logging import get_logger
 
 if TYPE_CHECKING:
@@ -28,7 +38,9 @@ if TYPE_CHECKING:
     from sp_cancel.transport import SpApi
 
 __all__ = [
+    "LOCAL",
     "SEARCH_POLL",
+    "UNCONFIRMED_PATIENCE",
     "Context",
     "Expected",
     "FeedRunner",
@@ -36,17 +48,26 @@ __all__ = [
     "Progress",
     "Resolution",
     "Search",
+    "base_key",
+    "claim_note",
+    "live_key",
+    "money_moving",
+    "nothing_sent",
+    "past_horizon",
     "run_report",
+    "sent_on_amazon_clock",
+    "stale_claim",
     "until_settled",
 ]
 
 
-# --- from _context.py ----------------------------------------
-
-
 @attrs.frozen(kw_only=True)
 class Context:
-    """The parts of a ``SellerClient`` the workflows use."""
+    """The parts of a ``SellerClient`` the workflows use.
+
+    ``horizon`` is the seller's ``unconfirmed_horizon``: how long, on Amazon's clock, a money-moving
+    submission that may have been sent stays ``UNCONFIRMED`` before it is taken as not sent.
+    """
 
     api: SpApi
     journal: JournalLike
@@ -55,25 +76,148 @@ class Context:
     sleep: Sleep
     seller_id: str
     marketplace_id: str
+    horizon: timedelta = timedelta(hours=48)
 
+    def amazon_now(self) -> datetime:
+        """Amazon's time now (our clock plus the offset its ``Date`` headers show)."""
+        return self.api.amazon_now()
 
-# --- from _feedrun.py ----------------------------------------
 
 TERMINAL: Final = frozenset({"DONE", "CANCELLED", "FATAL"})
 
-# A recovered feed must have been created within this distance of our createFeed attempt.
+# A recovered feed must have been created no earlier than this before our createFeed attempt (Amazon's
+# createdTime against our record of Amazon's time when sending began: the Date header's 1 s resolution,
+# and Amazon's own clocks).
 RECOVERY_SLACK: Final = timedelta(minutes=2)
 
-# Seconds Amazon may take to list a new feed in getFeeds: a search this long after the last possible
-# createFeed that finds nothing is conclusive (the feed was not created). Amazon documents no figure;
-# tens of seconds are seen, so the default leaves room.
+# Seconds after which a getFeeds search that finds nothing is taken as "not created" -- only ever for writes
+# that are harmless to repeat (a whole-order cancel, a listing close). Amazon documents no listing lag, so a
+# money-moving write is never sent again on the strength of a search, however long ago it was sent.
 LISTING_LAG: Final = 90.0
 
 # Between two searches for a lost feed (getFeeds allows one call per 45 s).
 SEARCH_POLL: Final = 60.0
 
+# How long a call whose money-moving createFeed answer was lost keeps looking before it answers
+# UNCONFIRMED (refresh(), verify_refund() and resume() keep looking later).
+UNCONFIRMED_PATIENCE: Final = 45.0
+
 # The progress callback and the feed state it receives are public (sp_cancel.ProgressCallback, sp_cancel.FeedState).
 Progress = ProgressCallback
+
+
+def money_moving(feed_type: str | None) -> bool:
+    """Whether a feed moves money (refunds, unit cancels by ``QuantityCancelled``): sent at most once, ever."""
+    return feed_type == FEED_TYPE_PAYMENT_ADJUSTMENT
+
+
+def nothing_sent(exc: BaseException) -> bool:
+    """Whether a failed submission certainly created no feed: ``createFeed`` itself was refused outright.
+
+    A lost answer (``OutcomeUnknownError`` anywhere in the chain) is never "nothing sent".
+    """
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, OutcomeUnknownError):
+            return False
+        seen = seen.__cause__ or seen.__context__
+    return isinstance(exc, ApiError) and exc.operation == "createFeed"
+
+
+def sent_on_amazon_clock(entry: Entry) -> datetime | None:
+    """When sending of ``entry`` began, on Amazon's clock (the record of an older journal: our clock)."""
+    return entry.amazon_sent_at or entry.submitted_at
+
+
+def past_horizon(ctx: Context, entry: Entry) -> bool:
+    """Whether the seller's horizon passed, on Amazon's clock, since ``entry`` may have been sent."""
+    sent = sent_on_amazon_clock(entry)
+    return sent is not None and ctx.amazon_now() - sent >= ctx.horizon
+
+
+def live_key(journal: JournalLike, base: str) -> str:
+    """The journal key a submission goes under now: ``base``, or a fresh attempt after a failed one.
+
+    An attempt journaled ``failed`` did not happen at Amazon (its feed ended without doing it, Amazon
+    refused ``createFeed`` outright, or it was taken as not sent after the horizon): asking again must be
+    able to send it. Each attempt keeps its record; the next one goes under ``<base>~2``, ``<base>~3``...
+    """
+    key, attempt = base, 1
+    while (entry := journal.get(key)) is not None and entry.state == "failed":
+        attempt += 1
+        key = f"{base}~{attempt}"
+    return key
+
+
+def base_key(key: str) -> str:
+    """The submission key an attempt key (``<base>~N``) belongs to."""
+    return key.split("~", 1)[0]
+
+
+class _LocalLeads:
+    """Calls of one process working on the same journal key take turns (one leader per journal and key).
+
+    The journal's lease protects against other processes; inside a process a waiting thread must not
+    judge a live sender by the clock (a fake clock can jump past any lease). While a call holds the lead
+    for a key, a lease on it held by this process's own token is stale (left by an earlier call that
+    failed) and may be taken over at once.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._busy: dict[tuple[object, str], threading.Event] = {}
+
+    @staticmethod
+    def _ident(journal: object, key: str) -> tuple[object, str]:
+        path = getattr(journal, "path", None)
+        return (path if path and path != ":memory:" else id(journal), key)
+
+    @contextmanager
+    def lead(self, journal: object, keys: str | Sequence[str]) -> Iterator[None]:
+        """Hold the lead for ``keys`` in ``journal``; wait while another thread of this process holds one."""
+        wanted = sorted({keys} if isinstance(keys, str) else set(keys))  # one order: no deadlock
+        held: list[tuple[tuple[object, str], threading.Event]] = []
+        try:
+            for key in wanted:
+                ident = self._ident(journal, key)
+                while True:
+                    with self._lock:
+                        busy = self._busy.get(ident)
+                        if busy is None:
+                            mine = self._busy[ident] = threading.Event()
+                            break
+                    busy.wait()
+                held.append((ident, mine))
+            yield
+        finally:
+            for ident, mine in held:
+                with self._lock:
+                    del self._busy[ident]
+                mine.set()
+
+
+LOCAL: Final = _LocalLeads()  # process-wide by nature: it coordinates the threads of this process
+
+
+def stale_claim(entry: Entry, now: datetime) -> str | None:
+    """The owner token of a planned entry that may be taken over now, or ``None`` when it may not.
+
+    Taken over: an expired lease, a holder on this host whose process is gone, or this process's own
+    token (the caller holds the local lead, so no other call of this process is using it).
+    """
+    if entry.state != "planned":
+        return None
+    if entry.lease_expired(now):
+        return entry.owner or ""
+    if holder(entry.owner).state in {"dead", "this_process"}:
+        return entry.owner
+    return None
+
+
+def claim_note(entry: Entry) -> str:
+    """Who holds a planned entry and until when, for an outcome's ``detail``."""
+    until = entry.lease_until.isoformat(timespec="seconds") if entry.lease_until else "unknown"
+    return f"being sent by {holder(entry.owner)}; its lease runs until {until}"
 
 
 @attrs.frozen(kw_only=True)
@@ -81,7 +225,7 @@ class Search:
     """What a ``getFeeds`` search for a lost feed found (``FeedRunner.search``)."""
 
     candidates: tuple[FeedState, ...]
-    conclusive: bool  # enough time passed for Amazon to list our feed: no candidate means "not created"
+    conclusive: bool  # harmless writes only: long enough since sending that no candidate means "not created"
     conclusive_in: float  # seconds until it will be (negative once it is)
 
 
@@ -103,7 +247,8 @@ class Resolution:
     feed: FeedState | None
     by_report: bool = False  # the feed's report names the submission's orders (else: its effect was read back)
     pending: bool  # a candidate may still prove ours (processing, or its effect not visible yet)
-    conclusive: bool  # with no feed and nothing pending: no feed of ours exists
+    conclusive: bool  # harmless writes only: with nothing pending, no feed of ours exists
+    candidates: int = 0  # feeds Amazon lists that could have been ours
 
 
 def _state(data: Mapping[str, Any]) -> FeedState:
@@ -156,19 +301,20 @@ class FeedRunner:
         """Submit ``document`` for the journal entries ``message_ids`` names; return the feed id.
 
         The entries must be planned (leased to ``owner`` when given). They are marked submitting
-        after the upload and just before ``createFeed``; if anything fails before that, they are
-        still planned and nothing reached Amazon.
+        after the upload and just before ``createFeed``, with the time on our clock and on Amazon's;
+        if anything fails before that, they are still planned and nothing reached Amazon.
 
-        When ``createFeed``'s answer is lost (a 5xx, a timeout, a dropped connection), the feed is
-        looked for (``search``) once Amazon had time to list it, and sent again only when no
-        feed that could be it exists. When one could be it, ``None`` is returned: the entries stay
-        submitted with no feed id (``send_uncertain``) until the
-        workflow proves or rules out each candidate (``resolve``). A feed is never sent twice
-        on a guess, and never credited to a submission on a guess.
+        When ``createFeed``'s answer is lost (a 5xx, a timeout, a dropped connection), ``None`` is
+        returned at once: the entries stay submitted with no feed id (``send_uncertain``), and the
+        workflow settles them (``resolve``) -- a money-moving feed is never sent again on the strength
+        of a search. When Amazon refuses ``createFeed`` outright (a 4xx other than 429), nothing was
+        created: the error propagates (``nothing_sent`` says so) with the entries still submitted, for
+        the workflow to journal as not sent. A 429 is retried by the transport once the plan refills.
 
         ``before_create``, when given, runs after ``createFeed``'s usage plan has let the call through and
         right before it is sent (the last moment to re-check what the document is about); whatever it
-        raises propagates with the entries still planned, nothing sent.
+        raises propagates with the entries still planned, nothing sent. Every send passes it: the first,
+        and every resend of a harmless write.
         """
         keys = list(message_ids)
         digest = document_hash(document)
@@ -177,54 +323,46 @@ class FeedRunner:
         if before_create is not None:
             self._api.reserve("feeds.createFeed")  # wait for the usage plan first: then check, then send
             before_create()
-        # From here on Amazon may create the feed: record that before asking.
+        # From here on Amazon may create the feed: record that before asking, on both clocks.
         sent_at = self._clock.now()
         self._journal.mark_submitting(
-            keys, feed_type=feed_type, document_hash=digest, message_ids=message_ids, sent_at=sent_at, owner=owner
+            keys,
+            feed_type=feed_type,
+            document_hash=digest,
+            message_ids=message_ids,
+            sent_at=sent_at,
+            amazon_sent_at=sent_at + self._api.clock_offset,
+            owner=owner,
         )
         document_id = str(created["feedDocumentId"])
         try:
             feed_id = self._create_feed(feed_type, document_id, marketplace_ids)
         except OutcomeUnknownError:
-            found = self.search(feed_type=feed_type, marketplace_ids=marketplace_ids, sent_at=sent_at)
-            if not found.candidates and not found.conclusive:
-                # Amazon lists a new feed only after a while: look again once it would be listed.
-                self._sleep(max(found.conclusive_in, 0.0))
-                found = self.search(feed_type=feed_type, marketplace_ids=marketplace_ids, sent_at=sent_at)
-            if found.candidates or not found.conclusive:
-                self._log.warning(
-                    events.FEED_UNCERTAIN, feed_type=feed_type, messages=len(keys), candidates=len(found.candidates)
-                )
-                return None
-            # Amazon lists no feed we could have created, long enough after our attempt: it was not created.
-            self._api.reserve("feeds.createFeed")  # after a 429 too, the usage plan lets the resend through
-            try:
-                feed_id = self._create_feed(feed_type, document_id, marketplace_ids)
-            except OutcomeUnknownError:
-                self._log.warning(events.FEED_UNCERTAIN, feed_type=feed_type, messages=len(keys), candidates=0)
-                return None
+            self._log.warning(events.FEED_UNCERTAIN, feed_type=feed_type, messages=len(keys), candidates=None)
+            return None
         self._journal.mark_submitted(keys, feed_id=feed_id)
         self._log.info(
             events.FEED_SUBMITTED, feed_id=feed_id, feed_type=feed_type, messages=len(keys), document_hash=digest
         )
         return feed_id
 
-    def search(self, *, feed_type: str, marketplace_ids: Sequence[str], sent_at: datetime) -> Search:
-        """List the feeds a submission first sent at ``sent_at`` may have created (``getFeeds``).
+    def search(self, *, feed_type: str, marketplace_ids: Sequence[str], entry: Entry) -> Search:
+        """List the feeds the submission ``entry`` may have created (``getFeeds``), on Amazon's clock.
 
-        Candidates are feeds of ``feed_type`` for exactly these marketplaces, created from
-        ``RECOVERY_SLACK`` before ``sent_at`` (clock skew) to now (a throttled or retried
-        ``createFeed`` may have been sent much later than the submission was recorded), that no
-        journal entry owns. The search is conclusive once ``listing_lag`` has passed since the
-        last moment the feed could have been created: Amazon lists a new feed only after a while.
+        Candidates are feeds of ``feed_type`` for exactly these marketplaces, created from ``RECOVERY_SLACK``
+        before the moment sending began (recorded on Amazon's clock when it began, so a host clock that was
+        stepped or is hours off since moves nothing) to now (a throttled or retried ``createFeed`` may go out
+        much later), that no journal entry owns. ``conclusive`` (``listing_lag`` since sending, on Amazon's
+        clock) matters only to writes that are harmless to repeat.
         """
-        known = self._journal.known_feed_ids(feed_type, sent_at - RECOVERY_SLACK)
-        # Feed times are Amazon's: compare on its clock (our clock plus the offset its Date headers show).
-        offset = self._api.clock_offset
-        since = sent_at + offset - RECOVERY_SLACK
+        sent = sent_on_amazon_clock(entry)
+        if sent is None or entry.submitted_at is None:
+            raise JournalError(f"journal entry {entry.key!r} was never sent; there is no feed to look for")
+        # Feeds other submissions own are never candidates: look wide (a journal query, no request).
+        known = self._journal.known_feed_ids(feed_type, entry.submitted_at - timedelta(days=2))
+        since = sent - RECOVERY_SLACK
         token: str | None = None
         candidates: list[FeedState] = []
-        now = self._clock.now() + offset
         while True:
             if token is None:
                 data = self._api.get_feeds(feed_types=[feed_type], created_since=since, page_size=100).data
@@ -235,12 +373,12 @@ class FeedRunner:
                 same_market = sorted(raw.get("marketplaceIds") or []) == sorted(marketplace_ids)
                 if state.feed_id in known or not same_market or state.created_at is None:
                     continue
-                if since <= state.created_at <= now + RECOVERY_SLACK:
+                if state.created_at >= since:
                     candidates.append(state)
             token = data.get("nextToken")
             if not token:
                 break
-        waited = (now - offset - sent_at).total_seconds()
+        waited = (self._api.amazon_now() - sent).total_seconds()
         candidates.sort(key=lambda s: s.created_at or since)
         return Search(
             candidates=tuple(candidates),
@@ -253,7 +391,7 @@ class FeedRunner:
         *,
         feed_type: str,
         marketplace_ids: Sequence[str],
-        sent_at: datetime,
+        entry: Entry,
         expected: Expected,
         effect: Callable[[FeedState], bool | None],
     ) -> Resolution:
@@ -267,9 +405,9 @@ class FeedRunner:
 
         Returns:
             The proven feed, or none with ``pending`` (a candidate may still prove ours: wait) and
-            ``conclusive`` (with nothing pending: no feed of ours exists, sending again is safe).
+            ``conclusive`` (harmless writes: with nothing pending, no feed of ours exists).
         """
-        found = self.search(feed_type=feed_type, marketplace_ids=marketplace_ids, sent_at=sent_at)
+        found = self.search(feed_type=feed_type, marketplace_ids=marketplace_ids, entry=entry)
         pending = False
         for candidate in found.candidates:
             verdict = self._verdict(candidate, expected)
@@ -280,14 +418,14 @@ class FeedRunner:
                 continue
             if verdict == "mine":
                 self._log.warning(events.FEED_RECOVERED, feed_id=candidate.feed_id, feed_type=feed_type, proof="report")
-                return Resolution(feed=candidate, by_report=True, pending=False, conclusive=True)
+                return Resolution(feed=candidate, by_report=True, pending=False, conclusive=True, candidates=1)
             seen = effect(candidate)
             if seen is True:
                 self._log.warning(events.FEED_RECOVERED, feed_id=candidate.feed_id, feed_type=feed_type, proof="effect")
-                return Resolution(feed=candidate, pending=False, conclusive=True)
+                return Resolution(feed=candidate, pending=False, conclusive=True, candidates=1)
             if seen is None:
                 pending = True
-        return Resolution(feed=None, pending=pending, conclusive=found.conclusive)
+        return Resolution(feed=None, pending=pending, conclusive=found.conclusive, candidates=len(found.candidates))
 
     def _verdict(self, candidate: FeedState, expected: Expected) -> Literal["mine", "not_mine", "fits", "unknown"]:
         """What the candidate's processing report says about whose it is."""
@@ -309,7 +447,7 @@ class FeedRunner:
             if foreign:
                 return "not_mine"
             named = named or result.order_id is not None
-        return "mine" if named else "fits"
+        return "mine" if named and report.complete else "fits"
 
     def _report(self, candidate: FeedState, expected: Expected) -> ProcessingReport | None:
         if candidate.status != "DONE" or not candidate.result_document_id or expected.report is None:
@@ -321,11 +459,7 @@ class FeedRunner:
 
     def _create_feed(self, feed_type: str, document_id: str, marketplace_ids: Sequence[str]) -> str:
         response = self._api.create_feed(
-            feed_type=feed_type,
-            input_feed_document_id=document_id,
-            marketplace_ids=list(marketplace_ids),
-            # An adjustment feed moves money (refunds, unit cancels): even a 429 is looked for before a resend.
-            throttle_ambiguous=feed_type == FEED_TYPE_PAYMENT_ADJUSTMENT,
+            feed_type=feed_type, input_feed_document_id=document_id, marketplace_ids=list(marketplace_ids)
         )
         return str(response.data["feedId"])
 
@@ -397,6 +531,18 @@ class FeedRunner:
         doc = self._api.get_feed_document(state.result_document_id).data
         return self._api.download(doc["url"], compression=doc.get("compressionAlgorithm"))
 
+    def report_of(self, state: FeedState, parse: Callable[[bytes], ProcessingReport]) -> ProcessingReport | None:
+        """The DONE feed's processing report, or ``None`` when it cannot be had or read.
+
+        A missing, empty, truncated or unreadable report is not an error of the submission: the workflow
+        falls back to reading its targets back (and never reads such a report as success).
+        """
+        try:
+            return parse(self.result(state))
+        except (SpCancelError, ValueError) as exc:
+            self._log.warning(events.REPORT_UNREADABLE, feed_id=state.feed_id, reason=str(exc)[:200])
+            return None
+
 
 def until_settled(ctx: Context, entry: Entry, once: Callable[[Entry], Entry | None], *, timeout: float) -> Entry | None:
     """Repeat ``once`` (one search for an entry's lost feed) while the entry stays uncertain, up to ``timeout`` s.
@@ -416,7 +562,7 @@ def until_settled(ctx: Context, entry: Entry, once: Callable[[Entry], Entry | No
         entry = current
 
 
-# --- from _reports.py ----------------------------------------
+# --- the Reports API lifecycle ---------------------------------------------------------------------
 
 _POLL_INITIAL: Final = 15.0
 

@@ -78,6 +78,27 @@ MCF_ORDER_ID_MAX_LENGTH: Final = 40
 
 Outcome = CancelOutcome | RefundOutcome | ListingOutcome
 
+# The shortest unconfirmed_horizon: Amazon's Finances API may post a refund up to 48 hours after it was applied,
+# so a refund that may have been sent is not taken as unsent any sooner (docs/reliability.md).
+MIN_UNCONFIRMED_HORIZON: Final = timedelta(hours=48)
+
+
+def _check_horizon(value: object) -> timedelta:
+    if not isinstance(value, timedelta):
+        raise InvalidInputError(
+            f"unconfirmed_horizon must be a datetime.timedelta, got {type(value).__name__}",
+            field="unconfirmed_horizon",
+        )
+    if value < MIN_UNCONFIRMED_HORIZON:
+        raise InvalidInputError(
+            f"unconfirmed_horizon must be at least 48 hours (Amazon's Finances API may post a refund up to 48 h "
+            f"after it was applied), got {value}; to settle one sooner, look in Seller Central and call "
+            "client.declare_not_sent(outcome, by=...)",
+            field="unconfirmed_horizon",
+        )
+    return value
+
+
 # Environment variables read by SellerClient.from_env (and only there).
 ENV_REFRESH_TOKEN: Final = "SP_API_REFRESH_TOKEN"  # noqa: S105 - the variable's name, not a secret
 ENV_CLIENT_ID: Final = "LWA_APP_ID"
@@ -230,9 +251,14 @@ class SellerClient:
         clock: time source; default the system clock.
         sleep: how to wait; default ``time.sleep``.
         timeout: httpx timeout in seconds for every request.
+        unconfirmed_horizon: how long a money-moving submission (a refund, a unit cancel) that may have
+            been sent stays ``UNCONFIRMED`` when Amazon shows nothing of it (no feed, nothing posted) before
+            it becomes ``NOT_SENT`` and asking again sends it; measured on Amazon's clock. At least (and by
+            default) 48 hours, the window in which Amazon's Finances API may still post a refund; settle one
+            sooner with ``declare_not_sent`` after looking in Seller Central.
 
     Raises:
-        InvalidInputError: empty seller id or unknown marketplace.
+        InvalidInputError: empty seller id, unknown marketplace, or a horizon under 48 hours.
     """
 
     def __init__(
@@ -250,7 +276,9 @@ class SellerClient:
         clock: Clock | None = None,
         sleep: Sleep | None = None,
         timeout: float = 30.0,
+        unconfirmed_horizon: timedelta = MIN_UNCONFIRMED_HORIZON,
     ) -> None:
+        self._horizon = _check_horizon(unconfirmed_horizon)
         if not isinstance(credentials, Credentials):
             raise InvalidInputError("credentials must be a sp_cancel.Credentials", field="credentials")
         seller_id = _check_seller_id(seller_id)
@@ -297,6 +325,7 @@ class SellerClient:
         clock: Clock | None = None,
         sleep: Sleep | None = None,
         timeout: float = 30.0,
+        unconfirmed_horizon: timedelta = MIN_UNCONFIRMED_HORIZON,
     ) -> Self:
         """Build a client from the environment; the keyword arguments given win over it.
 
@@ -338,6 +367,7 @@ class SellerClient:
             clock=clock,
             sleep=sleep,
             timeout=timeout,
+            unconfirmed_horizon=unconfirmed_horizon,
         )
 
     @property
@@ -376,6 +406,7 @@ class SellerClient:
             sleep=self._sleep,
             seller_id=self._seller_id,
             marketplace_id=self._marketplace_id,
+            horizon=self._horizon,
         )
 
     @property
@@ -682,8 +713,52 @@ class SellerClient:
             return refund_flow.refresh_refund(self._ctx, key, wait=wait, timeout=timeout, progress=progress)
         return listing_flow.refresh_listing(self._ctx, key, wait=wait, timeout=timeout, progress=progress)
 
+    def unconfirmed(self) -> list[CancelOutcome | RefundOutcome]:
+        """Refunds and unit cancels that may have been sent and that Amazon has not shown yet.
+
+        Each submission the journal holds as sent but unfinished is looked at once more (a feed search, its
+        processing report, Finances, the order) and kept when it is still ``UNCONFIRMED``. Each outcome's
+        ``detail`` says what was seen; settle one with ``refresh`` later, or ``declare_not_sent`` after
+        looking in Seller Central.
+        """
+        found: list[CancelOutcome | RefundOutcome] = []
+        found.extend(cancellation_flow.unconfirmed_cancels(self._ctx))
+        found.extend(refund_flow.unconfirmed_refunds(self._ctx))
+        return found
+
+    def declare_not_sent(
+        self, outcome: CancelOutcome | RefundOutcome, *, by: str, note: str | None = None
+    ) -> CancelOutcome | RefundOutcome:
+        """Take an ``UNCONFIRMED`` refund or unit cancel as not sent, on an operator's word; returns ``NOT_SENT``.
+
+        Use it after looking in Seller Central (Payments > Transactions for a refund, the order page for a
+        cancel) and finding nothing of it. The journal keeps who declared it, when (Amazon's time) and your
+        note; asking again (``partial_refund``/``cancel_order`` with the same arguments) then sends it. The
+        submission is looked at once more first: if Amazon shows it now, nothing is declared.
+
+        Args:
+            outcome: the ``UNCONFIRMED`` outcome (from the call, ``refresh`` or ``unconfirmed()``).
+            by: who declares it (a name or an e-mail address of your team), kept in the journal.
+            note: what was checked, kept in the journal.
+
+        Raises:
+            InvalidInputError: the outcome is not ``UNCONFIRMED`` any more (Amazon shows it, or it ended).
+        """
+        checks.check_instance(outcome, "outcome", (CancelOutcome, RefundOutcome), "a CancelOutcome or RefundOutcome")
+        by = checks.check_text(by, "by", max_length=200)
+        note = checks.check_optional_text(note, "note", max_length=1000)
+        if isinstance(outcome, RefundOutcome):
+            return refund_flow.declare_refund_not_sent(self._ctx, outcome, by=by, note=note)
+        return cancellation_flow.declare_cancel_not_sent(self._ctx, outcome, by=by, note=note)
+
     def resume(self, *, timeout: float = 3600, progress: ProgressCallback | None = None) -> list[Outcome]:
-        """Finish everything the journal holds as planned or submitted (after a crash, in any process)."""
+        """Finish everything the journal holds as planned or submitted (after a crash, in any process).
+
+        Plans a dead worker left unsent are checked again and sent; plans a live worker holds are reported
+        with that worker and its lease; refunds and unit cancels that may have been sent are looked for and
+        reported ``UNCONFIRMED`` until Amazon shows them (never sent again); anything that cannot be settled
+        now is reported with the reason, and the rest goes on.
+        """
         timeout = checks.check_timeout(timeout)
         checks.check_callable(progress, "progress")
         outcomes: list[Outcome] = []

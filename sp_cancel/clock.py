@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import deque
 from datetime import UTC, datetime, timedelta
 from typing import Protocol, runtime_checkable
 
-__all__ = ["Clock", "FakeClock", "Sleep", "SystemClock", "human_duration", "parse_time", "utc"]
+__all__ = ["Clock", "ClockOffset", "FakeClock", "Sleep", "SystemClock", "human_duration", "parse_time", "utc"]
 
 
 @runtime_checkable
@@ -143,3 +144,48 @@ def human_duration(value: timedelta | float) -> str:
     else:
         parts = [f"{secs} s"]
     return sign + " ".join(p for p in parts if p)
+
+
+class ClockOffset:
+    """Amazon's clock minus ours, estimated from the ``Date`` headers of Amazon's answers.
+
+    A ``Date`` has one-second resolution and one answer can carry a wrong one (a proxy's, a stray year), so
+    the estimate is the median of the last ``samples`` readings, and a reading farther than ``max_skew``
+    from our clock is ignored as implausible (a host that far off has bigger problems than a lost feed).
+    One stray header among three or more readings does not move the estimate. Thread-safe.
+    """
+
+    def __init__(self, *, samples: int = 9, max_skew: timedelta = timedelta(hours=12)) -> None:
+        """Keep the last ``samples`` plausible readings."""
+        self._samples: deque[timedelta] = deque(maxlen=samples)
+        self._max_skew = max_skew
+        self._lock = threading.Lock()
+
+    def learn(self, theirs: datetime, ours: datetime) -> bool:
+        """Add one reading (Amazon's time ``theirs`` seen at our time ``ours``); ``False`` if ignored."""
+        if theirs.tzinfo is None:
+            return False
+        offset = theirs - utc(ours)
+        if abs(offset) > self._max_skew:
+            return False
+        with self._lock:
+            self._samples.append(offset)
+        return True
+
+    @property
+    def value(self) -> timedelta:
+        """The estimate: the median of the readings kept (zero before any)."""
+        with self._lock:
+            readings = sorted(self._samples)
+        if not readings:
+            return timedelta(0)
+        return readings[(len(readings) - 1) // 2]
+
+    @property
+    def known(self) -> bool:
+        """Whether at least one plausible reading was seen."""
+        with self._lock:
+            return bool(self._samples)
+
+    def __repr__(self) -> str:
+        return f"ClockOffset({self.value.total_seconds():+.0f} s from {len(self._samples)} readings)"

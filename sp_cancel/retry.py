@@ -125,9 +125,9 @@ class RetryPolicy:
         if isinstance(error, OutcomeUnknownError):
             return "fail"  # already a verdict: never resent
         if isinstance(error, ThrottledError):
-            # 429: Amazon's usage-plan gate rejects a call before processing it, so it is retried; a call that
-            # would move money twice if a 429 ever came after Amazon acted is looked for before it is resent.
-            return "ambiguous" if op.throttle_ambiguous and not op.idempotent else "retry"
+            # 429: Amazon documents it as its usage-plan gate refusing a call before processing it ("not
+            # processed"), for every operation: resent once the bucket refills, money-moving createFeed included.
+            return "retry"
         # A 503 usually means "not processed", but Amazon's edge has answered 503 after the service acted:
         # for a non-idempotent call (createFeed) it is as ambiguous as a 500 and is never resent blind.
         if isinstance(error, ServerError):

@@ -11,14 +11,21 @@ cancellations.
 from sp_cancel._cancellation.batch import cancel_orders
 from sp_cancel._cancellation.buyer import accept_buyer_cancellations, buyer_cancellation_requests, system_cancellations
 from sp_cancel._cancellation.cancel import cancel_order
-from sp_cancel._cancellation.finish import refresh_cancel, resume_cancels
+from sp_cancel._cancellation.finish import (
+    declare_cancel_not_sent,
+    refresh_cancel,
+    resume_cancels,
+    unconfirmed_cancels,
+)
 
 __all__ = [
     "accept_buyer_cancellations",
     "buyer_cancellation_requests",
     "cancel_order",
     "cancel_orders",
+    "declare_cancel_not_sent",
     "refresh_cancel",
     "resume_cancels",
     "system_cancellations",
+    "unconfirmed_cancels",
 ]

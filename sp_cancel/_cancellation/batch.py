@@ -24,10 +24,12 @@ from sp_cancel._cancellation.record import (
     live_key,
     payload_of,
     previous_outcome,
-    submit_or_release,
+    submission_key,
+    submit_or_settle,
 )
 from sp_cancel._codec import cancel_from_json
 from sp_cancel._outcomes import BatchOutcome, CancelOutcome, CancelStatus
+from sp_cancel._runtime import LOCAL
 from sp_cancel.errors import InvalidInputError, NotCancellableError, SpCancelError
 from sp_cancel.models import CancelRequest
 from sp_cancel.orders import Order, OrderState
@@ -94,7 +96,9 @@ def _sort(ctx: Context, batch: list[CancelRequest]) -> tuple[_Batch, list[Cancel
     return state, fresh
 
 
-def _preflight(ctx: Context, state: _Batch, fresh: list[CancelRequest], extra: Check | None) -> None:
+def _preflight(
+    ctx: Context, state: _Batch, fresh: list[CancelRequest], extra: Check | None, *, buyer_request: bool
+) -> None:
     orders = read_orders(ctx, [r.order_id for r in fresh])
     for request in fresh:
         order = orders[request.order_id]
@@ -112,7 +116,7 @@ def _preflight(ctx: Context, state: _Batch, fresh: list[CancelRequest], extra: C
                 state.outcomes[request.order_id] = previous
                 continue
         try:
-            check(order, request)
+            check(order, request, buyer_request=buyer_request)
             if extra is not None:
                 extra(request, order)
         except (NotCancellableError, InvalidInputError) as exc:
@@ -122,13 +126,13 @@ def _preflight(ctx: Context, state: _Batch, fresh: list[CancelRequest], extra: C
         state.sendable.append(request)
 
 
-def _plan(ctx: Context, state: _Batch) -> list[Planned]:
+def _plan(ctx: Context, state: _Batch, *, buyer_request: bool) -> list[Planned]:
     planned: list[Planned] = []
     for request in state.sendable:
         order = state.checked[request.order_id]
         key = live_key(ctx, request)
-        payload = payload_of(request, order, ctx.marketplace_id)
-        entry = claim(ctx, key, kind_of(request), request.order_id, payload)
+        payload = payload_of(request, order, ctx.marketplace_id, buyer_request=buyer_request)
+        entry, owner = claim(ctx, key, kind_of(request), request.order_id, payload)
         if entry is None:
             planned.append(
                 Planned(
@@ -136,6 +140,8 @@ def _plan(ctx: Context, state: _Batch) -> list[Planned]:
                     request=request,
                     item_ids=tuple(payload["order_items"]),
                     marketplace_id=str(payload["marketplace_id"]),
+                    owner=owner,
+                    buyer_request=buyer_request,
                 )
             )
         else:
@@ -165,15 +171,45 @@ def cancel_orders(
     progress: Progress | None = None,
     guard: Guard | None = None,
     extra_check: Check | None = None,
+    buyer_request: bool = False,
 ) -> BatchOutcome[CancelOutcome]:
-    """See ``sp_cancel.SellerClient.cancel_orders``."""
+    """See ``sp_cancel.SellerClient.cancel_orders``.
+
+    ``buyer_request``: the batch accepts buyers' requests (``BuyerCanceled``): each order must show its
+    buyer's request when checked and again right before any send.
+    """
     batch = _validate(requests, timeout)
+    keys = [submission_key(ctx.seller_id, r) for r in batch]
+    with LOCAL.lead(ctx.journal, keys):  # one call of this process per cancel at a time
+        return _run(
+            ctx,
+            batch,
+            wait=wait,
+            timeout=timeout,
+            progress=progress,
+            guard=guard,
+            extra_check=extra_check,
+            buyer_request=buyer_request,
+        )
+
+
+def _run(
+    ctx: Context,
+    batch: list[CancelRequest],
+    *,
+    wait: bool,
+    timeout: float,
+    progress: Progress | None,
+    guard: Guard | None,
+    extra_check: Check | None,
+    buyer_request: bool,
+) -> BatchOutcome[CancelOutcome]:
     state, fresh = _sort(ctx, batch)
-    _preflight(ctx, state, fresh, extra_check)
+    _preflight(ctx, state, fresh, extra_check, buyer_request=buyer_request)
     if guard is not None and state.sendable:
         guard(state.sendable, state.checked)  # raises before anything is planned or sent
-    planned = _plan(ctx, state)
-    feed_ids = submit_or_release(ctx, planned) if planned else []
+    planned = _plan(ctx, state, buyer_request=buyer_request)
+    feed_ids = submit_or_settle(ctx, planned) if planned else []
     for one in planned:
         entry = ctx.journal.get(one.key)
         if entry is not None:

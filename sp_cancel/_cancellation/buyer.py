@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Final
 from sp_cancel._cancellation.batch import cancel_orders
 from sp_cancel._outcomes import BatchOutcome, BuyerCancelRequest, CancelOutcome, SystemCancellation
 from sp_cancel.clock import utc
-from sp_cancel.errors import AuthError, InvalidInputError, NotCancellableError, NotFoundError
+from sp_cancel.errors import AuthError, InvalidInputError, NotFoundError
 from sp_cancel.logging import get_logger
 from sp_cancel.models import CancelReason, CancelRequest, check_order_id
 from sp_cancel.orders import Order, OrderState, get_order_v0, search_orders
@@ -21,10 +21,6 @@ __all__ = ["accept_buyer_cancellations", "buyer_cancellation_requests", "system_
 
 _OPEN: Final = (OrderState.UNSHIPPED, OrderState.PARTIALLY_SHIPPED)
 _log = get_logger()
-NO_REQUEST_HINT: Final = (
-    "Cancelling with BuyerCanceled without a buyer request through Amazon still counts against your "
-    "cancellation rate; cancel with the real reason (e.g. NO_INVENTORY) through cancel_order() instead."
-)
 
 
 def _since(ctx: Context, since: datetime | timedelta) -> datetime:
@@ -97,26 +93,6 @@ def buyer_cancellation_requests(ctx: Context, *, since: datetime | timedelta) ->
         return _v0_requests(ctx, start)
 
 
-def _require_buyer_request(request: CancelRequest, order: Order) -> None:
-    """Refuse orders the buyer did not ask (through Amazon) to cancel in full."""
-    del request
-    if not order.buyer_requested_cancel:
-        raise NotCancellableError(
-            f"order {order.order_id} has no buyer cancellation request.",
-            target_id=order.order_id,
-            state="NO_BUYER_REQUEST",
-            hint=NO_REQUEST_HINT,
-        )
-    partial = [i.order_item_id for i in order.items if i.quantity_unshipped and not i.buyer_requested_cancel]
-    if partial:
-        raise NotCancellableError(
-            f"order {order.order_id}: the buyer asked to cancel some items only, not {', '.join(partial)}.",
-            target_id=order.order_id,
-            state="PARTIAL_BUYER_REQUEST",
-            hint="Cancel the requested items with cancel_order(order_id, BUYER_CANCELED, items=[ItemCancel(...)]).",
-        )
-
-
 def accept_buyer_cancellations(
     ctx: Context,
     requests: Iterable[BuyerCancelRequest | str],
@@ -138,7 +114,7 @@ def accept_buyer_cancellations(
             )
         # The order is read again before sending: whether the buyer asked is Amazon's word, not the caller's.
         batch.append(CancelRequest(order_id=order_id, reason=CancelReason.BUYER_CANCELED))
-    return cancel_orders(ctx, batch, wait=wait, timeout=timeout, progress=progress, extra_check=_require_buyer_request)
+    return cancel_orders(ctx, batch, wait=wait, timeout=timeout, progress=progress, buyer_request=True)
 
 
 def system_cancellations(ctx: Context, *, since: datetime | timedelta) -> list[SystemCancellation]:

@@ -26,9 +26,11 @@ from sp_cancel._cancellation.record import (
     live_key,
     payload_of,
     previous_outcome,
-    submit_or_release,
+    submission_key,
+    submit_or_settle,
 )
 from sp_cancel._outcomes import CancelOutcome
+from sp_cancel._runtime import LOCAL
 from sp_cancel.errors import FeedError, InvalidInputError
 from sp_cancel.models import CancelReason, CancelRequest, ItemCancel, check_order_id
 from sp_cancel.orders import OrderState, get_order
@@ -61,6 +63,13 @@ def cancel_order(
         raise InvalidInputError("timeout must be positive (seconds)", field="timeout")
     if via == "orders_api":
         return cancel_via_orders_api(ctx, request)
+    with LOCAL.lead(ctx.journal, submission_key(ctx.seller_id, request)):
+        return _cancel(ctx, request, wait=wait, timeout=timeout, progress=progress)
+
+
+def _cancel(
+    ctx: Context, request: CancelRequest, *, wait: bool, timeout: float, progress: Progress | None
+) -> CancelOutcome:
     key = live_key(ctx, request)
     existing = ctx.journal.get(key)
     if existing is not None and existing.state != "planned":
@@ -73,15 +82,16 @@ def cancel_order(
             return previous
     check(order, request)
     payload = payload_of(request, order, ctx.marketplace_id)
-    entry = claim(ctx, key, kind_of(request), request.order_id, payload)
+    entry, owner = claim(ctx, key, kind_of(request), request.order_id, payload)
     if entry is None:
         planned = Planned(
             key=key,
             request=request,
             item_ids=tuple(payload["order_items"]),
             marketplace_id=str(payload["marketplace_id"]),
+            owner=owner,
         )
-        submit_or_release(ctx, [planned])
+        submit_or_settle(ctx, [planned])
         entry = ctx.journal.get(key)
         if entry is None:
             raise FeedError("the journal lost this submission", feed_id="unknown")

@@ -18,47 +18,56 @@ from sp_cancel._cancellation.record import (
     KIND_ORDERS_API,
     Planned,
     check,
-    payload_of,
+    not_sent_outcome,
     planned_of,
     request_of,
-    submit_or_release,
+    submit_or_settle,
     submitted_outcome,
+    unconfirmed_outcome,
 )
 from sp_cancel._codec import cancel_from_json, cancel_to_json
 from sp_cancel._outcomes import CancelOutcome, CancelStatus, ProcessingMessage
-from sp_cancel._runtime import Expected, until_settled
-from sp_cancel.errors import FeedError, FeedTimeoutError, InvalidInputError, NotCancellableError, NotFoundError
-from sp_cancel.feeds.report import ReportParseError, parse_processing_report
-from sp_cancel.journal import FeedTakenError, JournalError
+from sp_cancel._runtime import (
+    LOCAL,
+    UNCONFIRMED_PATIENCE,
+    Expected,
+    base_key,
+    claim_note,
+    money_moving,
+    past_horizon,
+    stale_claim,
+    until_settled,
+)
+from sp_cancel.clock import human_duration
+from sp_cancel.errors import FeedTimeoutError, InvalidInputError, NotCancellableError, NotFoundError, SpCancelError
+from sp_cancel.feeds.report import parse_processing_report
+from sp_cancel.journal import FeedTakenError
 from sp_cancel.logging import get_logger
 from sp_cancel.orders import OrderState, get_order
 
 if TYPE_CHECKING:
-    from sp_cancel._runtime import Context, FeedState, Progress
+    from sp_cancel._runtime import Context, FeedState, Progress, Resolution
     from sp_cancel.journal import Entry, FinalState
 
-__all__ = ["finish", "finish_feed", "recover", "refresh_cancel", "resume_cancels"]
+__all__ = [
+    "declare_cancel_not_sent",
+    "finish",
+    "finish_feed",
+    "recover",
+    "refresh_cancel",
+    "resume_cancels",
+    "unconfirmed_cancels",
+]
 
 _log = get_logger()
 
 
-def _from_results(entry: Entry, results: tuple[ProcessingMessage, ...], feed_id: str) -> CancelOutcome:
-    request = request_of(entry.payload)
-    if any(m.severity == "ERROR" for m in results):
-        status = CancelStatus.REJECTED
-    elif request.items is None:
-        status = CancelStatus.CANCELLED
-    else:
-        status = CancelStatus.PARTIALLY_CANCELLED
-    return CancelOutcome(
-        order_id=request.order_id,
-        status=status,
-        reason=request.reason,
-        feed_id=feed_id,
-        submission_id=entry.key,
-        messages=results,
-        items=request.items,
-    )
+def _done_status(entry: Entry) -> CancelStatus:
+    return CancelStatus.CANCELLED if entry.payload.get("items") is None else CancelStatus.PARTIALLY_CANCELLED
+
+
+def _outcome(entry: Entry, status: CancelStatus, **extra: object) -> CancelOutcome:
+    return attrs.evolve(submitted_outcome(entry), status=status, **extra)
 
 
 def _already_cancelled(ctx: Context, entry: Entry, outcome: CancelOutcome) -> CancelOutcome:
@@ -68,7 +77,7 @@ def _already_cancelled(ctx: Context, entry: Entry, outcome: CancelOutcome) -> Ca
     was lost): Amazon refuses to cancel a cancelled order. The order is read back to tell.
     """
     done, seen = _read_back(ctx, entry)
-    if not done:
+    if done is not True:
         return outcome
     return attrs.evolve(
         outcome,
@@ -77,66 +86,92 @@ def _already_cancelled(ctx: Context, entry: Entry, outcome: CancelOutcome) -> Ca
     )
 
 
-def _reconcile(ctx: Context, entry: Entry, feed: FeedState) -> CancelOutcome:
-    """After FATAL (or CANCELLED), read the order back and report what actually happened."""
-    request = request_of(entry.payload)
+def _by_read_back(ctx: Context, entry: Entry, feed: FeedState, why: str) -> tuple[CancelOutcome, FinalState | None]:
+    """Settle one cancel of a feed whose report cannot tell (FATAL, CANCELLED, unreadable, says nothing).
+
+    The order is read back: done when it shows the cancel (the order cancelled, or the asked units
+    cancelled). A whole-order cancel that does not show is ``REJECTED`` and journaled ``failed`` (asking
+    again sends it again: harmless). A unit cancel moves money: unless the feed was cancelled before
+    Amazon processed it, it stays ``UNCONFIRMED`` until the seller's horizon, then ``NOT_SENT``.
+    """
     done, seen = _read_back(ctx, entry)
-    if not done:
-        status = CancelStatus.REJECTED
-    elif request.items is None:
-        status = CancelStatus.CANCELLED
-    else:
-        status = CancelStatus.PARTIALLY_CANCELLED
-    return CancelOutcome(
-        order_id=request.order_id,
-        status=status,
-        reason=request.reason,
-        feed_id=feed.feed_id,
-        submission_id=entry.key,
-        items=request.items,
-        detail=f"feed {feed.feed_id} ended {feed.status}; {seen}",
-    )
+    detail = f"feed {feed.feed_id}: {why}; {seen}"
+    if done is True:
+        return _outcome(entry, _done_status(entry), feed_id=feed.feed_id, detail=detail), "done"
+    if not money_moving(entry.feed_type) or feed.status == "CANCELLED":
+        return _outcome(entry, CancelStatus.REJECTED, feed_id=feed.feed_id, detail=detail), "failed"
+    if past_horizon(ctx, entry):
+        outcome = _outcome(
+            entry,
+            CancelStatus.NOT_SENT,
+            feed_id=feed.feed_id,
+            detail=f"{detail}, {human_duration(ctx.horizon)} after it was sent: asking again sends it",
+        )
+        return outcome, "failed"
+    return unconfirmed_outcome(ctx, entry, detail), None
 
 
 def finish_feed(ctx: Context, feed: FeedState) -> dict[str, CancelOutcome]:
-    """Turn a finished feed into one outcome per cancel it carried, and journal them."""
+    """Turn a finished feed into one outcome per cancel it carried, and journal those that ended.
+
+    A processing report counts only when it speaks for the document and agrees with itself
+    (``ProcessingReport.verdict``); otherwise each order is read back. A unit cancel whose effect is not
+    visible yet is ``UNCONFIRMED`` and stays submitted.
+    """
     entries = [e for e in ctx.journal.by_feed(feed.feed_id) if e.kind in CANCEL_KINDS and not e.finished]
-    outcomes: dict[str, CancelOutcome] = {}
+    decided: dict[str, tuple[CancelOutcome, FinalState | None]] = {}
+    failed: frozenset[int] | None = None
+    report = None
     if feed.status == "DONE":
-        try:
-            report = parse_processing_report(ctx.runner.result(feed))
-        except ReportParseError as exc:
-            raise FeedError(f"processing report unreadable: {exc}", feed_id=feed.feed_id) from exc
-        document_level = tuple(r for r in report.results if not r.message_id)
-        for entry in entries:
-            mine = tuple(r for r in report.results if r.message_id and r.message_id == entry.message_id)
-            outcome = _from_results(entry, document_level + mine, feed.feed_id)
-            if outcome.status is CancelStatus.REJECTED and outcome.items is None:
+        report = ctx.runner.report_of(feed, parse_processing_report)
+        sent = {e.message_id: e.target for e in entries if e.message_id is not None}
+        failed = None if report is None or len(sent) != len(entries) else report.verdict(sent)
+    for entry in entries:
+        if feed.status != "DONE":
+            decided[entry.key] = _by_read_back(ctx, entry, feed, f"the feed ended {feed.status}")
+            continue
+        if report is None or failed is None:
+            why = "its processing report is unreadable" if report is None else "its processing report says nothing"
+            decided[entry.key] = _by_read_back(ctx, entry, feed, why)
+            continue
+        assert entry.message_id is not None  # noqa: S101 - the verdict covers every entry's message
+        messages: tuple[ProcessingMessage, ...] = report.document_results + report.results_for(entry.message_id)
+        if entry.message_id in failed:
+            outcome = _outcome(entry, CancelStatus.REJECTED, feed_id=feed.feed_id, messages=messages)
+            if entry.payload.get("items") is None:
                 outcome = _already_cancelled(ctx, entry, outcome)
-            outcomes[entry.key] = outcome
-    else:
-        for entry in entries:
-            outcomes[entry.key] = _reconcile(ctx, entry, feed)
-    for key, outcome in outcomes.items():
-        # A FATAL/CANCELLED feed that left the order open did not do the cancel: "failed", so asking again
-        # sends it again (record.live_key); a rejection in Amazon's report is final ("rejected").
-        state: FinalState = "done" if outcome.ok else "rejected" if feed.status == "DONE" else "failed"
+            decided[entry.key] = (outcome, "done" if outcome.ok else "rejected")
+        else:
+            decided[entry.key] = (_outcome(entry, _done_status(entry), feed_id=feed.feed_id, messages=messages), "done")
+    outcomes: dict[str, CancelOutcome] = {}
+    for key, (outcome, state) in decided.items():
+        outcomes[key] = outcome
+        if state is None:
+            continue  # UNCONFIRMED: stays submitted
         ctx.journal.mark_done(key, state=state, outcome=cancel_to_json(outcome))
         event = events.ORDER_CANCELLED if outcome.ok else events.ORDER_REJECTED
         _log.info(event, order_id=outcome.order_id, feed_id=outcome.feed_id, status=outcome.status.value)
     return outcomes
 
 
-def finish(ctx: Context, entry: Entry, *, wait: bool, timeout: float, progress: Progress | None) -> CancelOutcome:
+def finish(  # noqa: PLR0911 - one answer per state the journal can hold the cancel in
+    ctx: Context, entry: Entry, *, wait: bool, timeout: float, progress: Progress | None
+) -> CancelOutcome:
     """Bring a journaled cancel to its outcome: reuse it, poll its feed once, or wait for it."""
     if entry.finished and entry.outcome:
         return cancel_from_json(entry.outcome)
     if entry.kind == KIND_ORDERS_API:
         return finish_orders_api(ctx, entry, wait=wait, timeout=timeout)
+    if entry.state == "planned":
+        return submitted_outcome(entry, detail=f"not sent yet: {claim_note(entry)}")
     if entry.send_uncertain:
         entry = _settle(ctx, entry, wait=wait, timeout=timeout)
         if entry.finished and entry.outcome:
             return cancel_from_json(entry.outcome)
+        if entry.send_uncertain:
+            return unconfirmed_outcome(
+                ctx, entry, "createFeed's answer was lost and Amazon has not shown this cancel yet"
+            )
     if entry.feed_id is None:
         return submitted_outcome(entry)
     return _finish_sent(ctx, entry, entry.feed_id, wait=wait, timeout=timeout, progress=progress)
@@ -160,9 +195,9 @@ def _finish_sent(
     if entry.key in done:
         return done[entry.key]
     current = ctx.journal.get(entry.key)  # finished meanwhile by another process
-    if current is None or not current.outcome:
-        raise FeedError("the journal lost this submission's outcome", feed_id=feed.feed_id)
-    return cancel_from_json(current.outcome)
+    if current is not None and current.finished and current.outcome:
+        return cancel_from_json(current.outcome)
+    return submitted_outcome(current or entry)
 
 
 def refresh_cancel(ctx: Context, key: str, *, wait: bool, timeout: float, progress: Progress | None) -> CancelOutcome:
@@ -176,22 +211,33 @@ def refresh_cancel(ctx: Context, key: str, *, wait: bool, timeout: float, progre
 # --- crash recovery -----------------------------------------------------------------------------------
 
 
-def _read_back(ctx: Context, entry: Entry) -> tuple[bool, str]:
-    """Whether Amazon shows this cancel done (the order cancelled, or the units), and what was seen."""
+def _read_back(ctx: Context, entry: Entry) -> tuple[bool | None, str]:
+    """Whether Amazon shows this cancel done, and what was seen; ``None`` when the order cannot tell.
+
+    A whole-order cancel is done when the order reads ``CANCELLED``. A unit cancel is done when each asked
+    item's *cancelled* quantity grew by the asked units since the order was checked: units that shipped
+    meanwhile are never counted as cancelled.
+    """
     request = request_of(entry.payload)
     try:
         order = get_order(ctx.api, request.order_id)
     except NotFoundError:
-        return False, "the order could not be read back"
+        return None, "the order could not be read back"
     if request.items is None:
         return order.status is OrderState.CANCELLED, f"the order reads back as {order.status.value}"
-    before = entry.payload.get("unshipped_before") or {}
-    done = all(
-        (item := order.item(i.order_item_id)) is not None
-        and before.get(i.order_item_id, 0) - item.quantity_unshipped >= i.quantity
+    before = entry.payload.get("cancelled_before")
+    if before is None:  # journaled by an older version, which kept no cancelled quantities
+        return None, "the order's cancelled units cannot be compared (no record of them before)"
+    counts = {
+        i.order_item_id: (
+            (it.quantity_cancelled if (it := order.item(i.order_item_id)) else 0) - int(before.get(i.order_item_id, 0)),
+            i.quantity,
+        )
         for i in request.items
-    )
-    return done, "the units read back as cancelled" if done else "the units read back as not cancelled"
+    }
+    done = all(grew >= asked for grew, asked in counts.values())
+    seen = ", ".join(f"item {item}: {grew} of {asked} units cancelled since" for item, (grew, asked) in counts.items())
+    return done, f"the order reads back {seen}"
 
 
 def _expected(siblings: list[Entry]) -> Expected:
@@ -211,10 +257,14 @@ def recover(ctx: Context, entry: Entry) -> Entry:
     Every entry sent in the same document is settled together. A feed Amazon lists that may be theirs
     is only a candidate: it becomes theirs when its processing report names their orders, and their
     cancels are reported done without a feed id when reading the orders back shows them cancelled. A
-    candidate still processing keeps them ``SUBMITTED``. When Amazon shows no feed that could be theirs
-    (the search is conclusive), the orders are checked again (one may have shipped meanwhile: an
-    acknowledgement ``Failure`` after a ship-confirm would refund the whole order) and sent again:
-    Amazon refuses a second cancel of a cancelled order, so a resend never cancels twice.
+    candidate still processing keeps them uncertain.
+
+    What happens when nothing proves a feed depends on what the cancel is. A whole-order cancel is
+    harmless to repeat (Amazon refuses to cancel a cancelled order): once Amazon lists no feed that could
+    be it (the search is conclusive), it is claimed back (one worker wins), checked again (the order may
+    have shipped, the buyer's request may be gone) and sent again. A unit cancel moves money: it is never
+    sent again on the strength of a search; it is done when the order shows its units cancelled, and
+    ``NOT_SENT`` only once the seller's horizon has passed with nothing seen.
     """
     if entry.feed_type is None or entry.submitted_at is None:
         return entry
@@ -222,17 +272,19 @@ def recover(ctx: Context, entry: Entry) -> Entry:
         entry
     ]
     marketplace = str(entry.payload.get("marketplace_id") or ctx.marketplace_id)
-    seen: dict[str, tuple[bool, str]] = {}
+    seen: dict[str, tuple[bool | None, str]] = {}
 
-    def effect(_candidate: FeedState) -> bool:
+    def effect(_candidate: FeedState) -> bool | None:
         for e in siblings:
             seen[e.key] = _read_back(ctx, e)
-        return all(done for done, _ in seen.values())
+        if all(done is True for done, _ in seen.values()):
+            return True
+        return None if any(done is None for done, _ in seen.values()) else False
 
     found = ctx.runner.resolve(
         feed_type=entry.feed_type,
         marketplace_ids=[marketplace],
-        sent_at=entry.submitted_at,
+        entry=entry,
         expected=_expected(siblings),
         effect=effect,
     )
@@ -242,103 +294,168 @@ def recover(ctx: Context, entry: Entry) -> Entry:
     elif found.feed is not None:
         for e in siblings:  # Amazon shows it done; which feed did it is not proven: no feed id is claimed
             _done_by_read_back(ctx, e, seen.get(e.key) or _read_back(ctx, e))
+    elif money_moving(entry.feed_type):
+        _settle_money(ctx, siblings, seen, found)
     elif not found.pending and found.conclusive:
-        by_key = {e.key: e for e in siblings}
-        for key, outcome in _resend(ctx, siblings).items():  # refused now (shipped meanwhile...): not sent
-            with suppress(JournalError):  # keep the refusal, so a repeat or resume reports it
-                ctx.journal.plan(key, kind=by_key[key].kind, target=by_key[key].target, payload=by_key[key].payload)
-                ctx.journal.mark_done(key, state="rejected", outcome=cancel_to_json(outcome))
-    refreshed = ctx.journal.get(entry.key)
-    if refreshed is None:  # the resend refused it before sending
-        return entry
-    return refreshed
+        _resend(ctx, siblings)
+    return ctx.journal.get(entry.key) or entry
+
+
+def _settle_money(
+    ctx: Context, siblings: list[Entry], seen: dict[str, tuple[bool | None, str]], found: Resolution
+) -> None:
+    """Unit cancels no candidate feed proves: done when the order shows the units; past the horizon, not sent."""
+    for e in siblings:
+        done, what = seen.get(e.key) or _read_back(ctx, e)
+        if done is True:
+            _done_by_read_back(ctx, e, (done, what))
+        elif not found.pending and past_horizon(ctx, e):
+            not_sent_outcome(
+                ctx,
+                e,
+                f"createFeed's answer was lost and, {human_duration(ctx.horizon)} later, Amazon lists no feed "
+                f"that could be it ({found.candidates} ruled out) and {what}",
+            )
 
 
 def _settle(ctx: Context, entry: Entry, *, wait: bool, timeout: float) -> Entry:
-    """``recover`` until the entry is no longer uncertain, or (``wait=False``) once; bounded by ``timeout``."""
-    return until_settled(ctx, entry, functools.partial(recover, ctx), timeout=timeout if wait else 0.0) or entry
+    """``recover`` until the entry is no longer uncertain, or once (``wait=False``); bounded by ``timeout``.
+
+    A unit cancel (money) is looked for at most ``UNCONFIRMED_PATIENCE`` s before the answer is
+    ``UNCONFIRMED``; a whole-order cancel up to ``timeout`` (it is sent again once Amazon shows no feed of it).
+    """
+    patience = (min(timeout, UNCONFIRMED_PATIENCE) if money_moving(entry.feed_type) else timeout) if wait else 0.0
+    return until_settled(ctx, entry, functools.partial(recover, ctx), timeout=patience) or entry
 
 
-def _done_by_read_back(ctx: Context, entry: Entry, seen: tuple[bool, str]) -> None:
-    request = request_of(entry.payload)
-    status = CancelStatus.CANCELLED if request.items is None else CancelStatus.PARTIALLY_CANCELLED
-    outcome = CancelOutcome(
-        order_id=request.order_id,
-        status=status,
-        reason=request.reason,
-        submission_id=entry.key,
-        items=request.items,
-        detail=f"createFeed's answer was lost; {seen[1]}",
-    )
+def _done_by_read_back(ctx: Context, entry: Entry, seen: tuple[bool | None, str]) -> None:
+    outcome = _outcome(entry, _done_status(entry), detail=f"createFeed's answer was lost; {seen[1]}")
     ctx.journal.mark_done(entry.key, state="done", outcome=cancel_to_json(outcome))
     _log.info(events.ORDER_CANCELLED, order_id=outcome.order_id, feed_id=None, status=outcome.status.value)
 
 
-def _resend(ctx: Context, entries: list[Entry]) -> dict[str, CancelOutcome]:
-    """Send again what certainly never reached Amazon, after the same pre-flight checks as the first time.
+def _send_late(ctx: Context, taken: list[Entry]) -> None:
+    """Send plans this caller holds the lease of, after the same checks as the first time.
 
-    Returns the entries the checks now refuse (the order shipped, was cancelled...), as ``REJECTED``
-    outcomes saying nothing was sent; their plans are dropped.
+    A plan the checks now refuse (the order shipped, the buyer's request is gone) is journaled
+    ``REJECTED``, nothing sent.
     """
     planned: list[Planned] = []
-    refused: dict[str, CancelOutcome] = {}
-    for entry in entries:
+    for entry in taken:
         again = planned_of(entry)
-        ctx.journal.release(entry.key)
         try:
             order = get_order(ctx.api, again.request.order_id)
-            check(order, again.request)
+            check(order, again.request, buyer_request=again.buyer_request)
         except (NotCancellableError, InvalidInputError, NotFoundError) as exc:
             _log.warning(events.ORDER_REJECTED, order_id=again.request.order_id, reason=str(exc))
-            refused[entry.key] = CancelOutcome(
-                order_id=again.request.order_id,
-                status=CancelStatus.REJECTED,
-                reason=again.request.reason,
-                submission_id=entry.key,
-                items=again.request.items,
-                detail=f"not sent: {exc}",
-            )
+            outcome = _outcome(entry, CancelStatus.REJECTED, detail=f"not sent: {exc}")
+            ctx.journal.mark_done(entry.key, state="rejected", outcome=cancel_to_json(outcome))
             continue
-        _, created = ctx.journal.plan(
-            entry.key,
-            kind=entry.kind,
-            target=entry.target,
-            payload=payload_of(again.request, order, again.marketplace_id),
-        )
-        if created:
-            planned.append(again)
+        planned.append(again)
     if planned:
-        submit_or_release(ctx, planned)
-    return refused
+        submit_or_settle(ctx, planned)
+
+
+def _resend(ctx: Context, entries: list[Entry]) -> None:
+    """Send again whole-order cancels Amazon shows no feed of (harmless to repeat): one worker wins each."""
+    taken = [t for e in entries if (t := ctx.journal.take_back(e.key, version=e.version)) is not None]
+    if taken:
+        _log.warning(events.JOURNAL_RESUMED, keys=[t.key for t in taken], action="resend", reason="no feed at Amazon")
+        _send_late(ctx, taken)
+
+
+def _resume_one(ctx: Context, entry: Entry, *, timeout: float, progress: Progress | None) -> CancelOutcome:
+    _log.info(events.JOURNAL_RESUMED, key=entry.key, state=entry.state, feed_id=entry.feed_id)
+    if entry.finished and entry.outcome:
+        return cancel_from_json(entry.outcome)
+    try:
+        return finish(ctx, entry, wait=True, timeout=timeout, progress=progress)
+    except FeedTimeoutError:  # still processing: report it SUBMITTED (for client.wait) and go on
+        return submitted_outcome(ctx.journal.get(entry.key) or entry)
 
 
 def resume_cancels(ctx: Context, *, timeout: float, progress: Progress | None = None) -> list[CancelOutcome]:
     """Finish every cancel the journal holds as planned or submitted: one outcome per cancel.
 
-    Plans never sent whose worker is gone (lease expired) are sent now, after the same pre-flight checks
-    (an order that shipped meanwhile is reported ``REJECTED``, nothing sent). A feed still processing after
-    ``timeout`` yields a ``SUBMITTED`` outcome (with its feed id) instead of stopping the others. Every
-    cancel of a batch gets its outcome, also those finished along with a sibling's feed.
+    Plans never sent whose worker is gone (lease expired, or its process on this host is dead) are taken
+    over and sent now, after the same pre-flight checks (an order that shipped meanwhile is reported
+    ``REJECTED``, nothing sent); a plan a live worker holds is reported with that worker and its lease. A
+    feed still processing after ``timeout`` yields a ``SUBMITTED`` outcome (with its feed id) instead of
+    stopping the others; a unit cancel that may have been sent is looked for once (``UNCONFIRMED``), never
+    sent again; a cancel that cannot be settled now (Amazon or the journal failing) is reported with the
+    reason. Every cancel of a batch gets its outcome, also those finished along with a sibling's feed.
     """
-    now = ctx.clock.now()
     start = [e for e in ctx.journal.unfinished() if e.kind in CANCEL_KINDS]
-    abandoned = [e for e in start if e.state == "planned" and e.lease_expired(now)]
-    outcomes: dict[str, CancelOutcome] = _resend(ctx, abandoned) if abandoned else {}
-    for entry in start:
-        if entry.key in outcomes:
+    abandoned: list[Entry] = []
+    for listed in start:
+        if listed.kind == KIND_ORDERS_API or listed.state != "planned":
             continue
+        with LOCAL.lead(ctx.journal, base_key(listed.key)):  # no call of this process is working on it now
+            current = ctx.journal.get(listed.key)
+            stale = None if current is None else stale_claim(current, ctx.clock.now())
+            taken = None if stale is None else ctx.journal.take_over(listed.key, stale_owner=stale or None)
+        if taken is not None:
+            _log.warning(events.JOURNAL_TAKEN_OVER, key=listed.key, previous_owner=listed.owner)
+            abandoned.append(taken)
+    outcomes: dict[str, CancelOutcome] = {}
+    if abandoned:
+        try:
+            _send_late(ctx, abandoned)
+        except SpCancelError as exc:
+            _log.warning(events.RESUME_FAILED, keys=[e.key for e in abandoned], reason=str(exc)[:300])
+    for entry in start:
         current = ctx.journal.get(entry.key)  # a sibling's recovery may have moved it on
         if current is None:
             continue
-        _log.info(events.JOURNAL_RESUMED, key=current.key, state=current.state, feed_id=current.feed_id)
-        if current.finished and current.outcome:
-            outcomes[current.key] = cancel_from_json(current.outcome)
-            continue
-        if current.state == "planned":  # a live worker holds it: it is sending it now
-            outcomes[current.key] = submitted_outcome(current, detail="being sent by another worker")
+        try:
+            outcomes[current.key] = _resume_one(ctx, current, timeout=timeout, progress=progress)
+        except SpCancelError as exc:
+            _log.warning(events.RESUME_FAILED, key=current.key, reason=str(exc)[:300])
+            latest = ctx.journal.get(current.key) or current
+            status = CancelStatus.UNCONFIRMED if latest.send_uncertain else CancelStatus.SUBMITTED
+            outcomes[current.key] = _outcome(latest, status, detail=f"could not be settled now: {exc}")
+    return list(outcomes.values())
+
+
+# --- cancels in doubt ---------------------------------------------------------------------------------
+
+
+def unconfirmed_cancels(ctx: Context) -> list[CancelOutcome]:
+    """Every cancel the journal holds as possibly sent and not yet shown by Amazon, looked at once more."""
+    found: list[CancelOutcome] = []
+    for listed in ctx.journal.unfinished():
+        if listed.kind not in CANCEL_KINDS or listed.state != "submitted":
             continue
         try:
-            outcomes[current.key] = finish(ctx, current, wait=True, timeout=timeout, progress=progress)
-        except FeedTimeoutError:  # still processing: report it SUBMITTED (for client.wait) and go on
-            outcomes[current.key] = submitted_outcome(ctx.journal.get(current.key) or current)
-    return list(outcomes.values())
+            outcome = refresh_cancel(ctx, listed.key, wait=False, timeout=1.0, progress=None)
+        except SpCancelError as exc:
+            current = ctx.journal.get(listed.key) or listed
+            outcome = _outcome(current, CancelStatus.UNCONFIRMED, detail=f"could not be looked at now: {exc}")
+        if outcome.status is CancelStatus.UNCONFIRMED:
+            found.append(outcome)
+    return found
+
+
+def declare_cancel_not_sent(ctx: Context, outcome: CancelOutcome, *, by: str, note: str | None) -> CancelOutcome:
+    """Journal an ``UNCONFIRMED`` cancel as not sent, on an operator's word (who and when are kept).
+
+    It is looked at once more first: if Amazon shows it now, nothing is declared.
+
+    Raises:
+        InvalidInputError: the cancel is not ``UNCONFIRMED`` (Amazon shows it, or it is finished).
+    """
+    key = outcome.submission_id
+    if key is None:
+        raise InvalidInputError(
+            "this outcome was never journaled (no submission_id): nothing to declare", field="outcome"
+        )
+    now = refresh_cancel(ctx, key, wait=False, timeout=1.0, progress=None)
+    if now.status is not CancelStatus.UNCONFIRMED:
+        raise InvalidInputError(
+            f"cancel {key} is {now.status.value} now, not UNCONFIRMED: nothing was declared", field="outcome"
+        )
+    entry = ctx.journal.get(key)
+    if entry is None or entry.finished:
+        raise InvalidInputError(f"cancel {key} finished meanwhile: nothing was declared", field="outcome")
+    when = ctx.amazon_now().isoformat(timespec="seconds")
+    return not_sent_outcome(ctx, entry, f"declared not sent by {by} at {when}" + (f": {note}" if note else ""))

@@ -18,6 +18,7 @@ from sp_cancel._cancellation.record import (
     KIND_ORDERS_API,
     check_conflict,
     claim,
+    live_key,
     payload_of,
     previous_outcome,
     request_of,
@@ -26,8 +27,8 @@ from sp_cancel._cancellation.record import (
 )
 from sp_cancel._codec import cancel_from_json, cancel_to_json
 from sp_cancel._outcomes import CancelOutcome, CancelStatus
-from sp_cancel.errors import InvalidInputError, OutcomeUnknownError, SpCancelError
-from sp_cancel.journal import JournalError
+from sp_cancel._runtime import LOCAL
+from sp_cancel.errors import InvalidInputError, SpCancelError
 from sp_cancel.logging import get_logger
 from sp_cancel.models import CancelReason, CancelRequest
 from sp_cancel.orders import OrderState, check_whole_cancel, get_order
@@ -62,61 +63,74 @@ def cancel_via_orders_api(ctx: Context, request: CancelRequest) -> CancelOutcome
             f"{usable}",
             field="reason",
         )
-    key = submission_key(ctx.seller_id, request, via="orders_api")
-    existing = ctx.journal.get(key)
-    if existing is not None and existing.state != "planned":
-        return finish_orders_api(ctx, existing)
-    check_conflict(ctx, request, key)
-    order = get_order(ctx.api, request.order_id)
-    if order.status is OrderState.CANCELLED:
-        previous = previous_outcome(ctx, request.order_id)
-        if previous is not None:
-            return previous
-    check_whole_cancel(order)
-    entry = claim(ctx, key, KIND_ORDERS_API, request.order_id, payload_of(request, order, ctx.marketplace_id))
-    if entry is not None:
-        return finish_orders_api(ctx, entry)
-    ctx.journal.mark_submitting([key], feed_type=None, document_hash=None, sent_at=ctx.clock.now())
-    try:
-        _send(ctx, request.order_id, code)
-    except SpCancelError:
-        # A refusal may follow an earlier attempt of this very call that Amazon carried out (a 429 answered
-        # after it acted, then a retry Amazon refused): the order tells.
-        if get_order(ctx.api, request.order_id).status is not OrderState.CANCELLED:
-            ctx.journal.release(key)  # Amazon said no before doing anything: leave no trace
-            raise
-    current = ctx.journal.get(key)
-    assert current is not None  # noqa: S101 - written above
-    return finish_orders_api(ctx, current)
+    with LOCAL.lead(ctx.journal, submission_key(ctx.seller_id, request, via="orders_api")):
+        key = live_key(ctx, request, via="orders_api")
+        existing = ctx.journal.get(key)
+        if existing is not None and existing.state != "planned":
+            return finish_orders_api(ctx, existing)
+        check_conflict(ctx, request, key)
+        order = get_order(ctx.api, request.order_id)
+        if order.status is OrderState.CANCELLED:
+            previous = previous_outcome(ctx, request.order_id)
+            if previous is not None:
+                return previous
+        check_whole_cancel(order)
+        entry, owner = claim(
+            ctx, key, KIND_ORDERS_API, request.order_id, payload_of(request, order, ctx.marketplace_id)
+        )
+        if entry is not None:
+            return finish_orders_api(ctx, entry)
+        ctx.journal.mark_submitting(
+            [key],
+            feed_type=None,
+            document_hash=None,
+            sent_at=ctx.clock.now(),
+            amazon_sent_at=ctx.amazon_now(),
+            owner=owner,
+        )
+        try:
+            ctx.api.cancel_order(request.order_id, cancel_reason_code=code)  # a lost answer is asked again
+        except SpCancelError as exc:
+            # A refusal may follow an earlier attempt of this very call that Amazon carried out (an answer lost
+            # after it acted, then a retry Amazon refused): the order tells.
+            if get_order(ctx.api, request.order_id).status is not OrderState.CANCELLED:
+                current = ctx.journal.get(key)
+                if current is not None and not current.finished:
+                    outcome = attrs.evolve(
+                        submitted_outcome(current),
+                        status=CancelStatus.REJECTED,
+                        detail=f"Amazon refused cancelOrder: {exc}",
+                    )
+                    # failed, not rejected: asking again asks Amazon again (a new attempt of this cancel)
+                    ctx.journal.mark_done(key, state="failed", outcome=cancel_to_json(outcome))
+                raise
+        current = ctx.journal.get(key)
+        assert current is not None  # noqa: S101 - written above
+        return finish_orders_api(ctx, current)
 
 
 def _touched(ctx: Context, entry: Entry) -> Entry:
-    """Record that ``cancelOrder`` was just sent again (the entry's send time moves to now)."""
-    try:
-        ctx.journal.release(entry.key)
-        fresh, _ = ctx.journal.plan(entry.key, kind=entry.kind, target=entry.target, payload=entry.payload)
-        [sent] = ctx.journal.mark_submitting(
-            [fresh.key], feed_type=None, document_hash=None, sent_at=ctx.clock.now(), owner=fresh.owner
-        )
-    except JournalError:  # another worker moved it on meanwhile: follow what it recorded
+    """Record that ``cancelOrder`` is being sent again (the entry's send time moves to now); one worker wins."""
+    taken = ctx.journal.take_back(entry.key, version=entry.version)
+    if taken is None:  # another worker moved it on meanwhile: follow what it recorded
         return ctx.journal.get(entry.key) or entry
+    [sent] = ctx.journal.mark_submitting(
+        [taken.key],
+        feed_type=None,
+        document_hash=None,
+        sent_at=ctx.clock.now(),
+        amazon_sent_at=ctx.amazon_now(),
+        owner=taken.owner,
+    )
     return sent
 
 
 def _send(ctx: Context, order_id: str, code: str) -> None:
-    """Call cancelOrder; when its answer is lost, look at the order and ask once more if it still shows open.
-
-    A cancel cannot happen twice (Amazon refuses to cancel a cancelled order), so asking again while the order
-    still reads back unshipped is harmless; what the read-back in ``finish_orders_api`` sees decides.
-    """
+    """Ask Amazon again (harmless: it refuses to cancel a cancelled order); the read-back decides what happened."""
     try:
         ctx.api.cancel_order(order_id, cancel_reason_code=code)
-    except OutcomeUnknownError:
-        if get_order(ctx.api, order_id).status is OrderState.UNSHIPPED:
-            try:
-                ctx.api.cancel_order(order_id, cancel_reason_code=code)
-            except SpCancelError as exc:  # the read-back says what happened
-                _log.warning(events.ORDER_REJECTED, order_id=order_id, reason=str(exc))
+    except SpCancelError as exc:  # the read-back says what happened
+        _log.warning(events.ORDER_REJECTED, order_id=order_id, reason=str(exc))
 
 
 def finish_orders_api(ctx: Context, entry: Entry, *, wait: bool = False, timeout: float = 0.0) -> CancelOutcome:
@@ -138,8 +152,10 @@ def finish_orders_api(ctx: Context, entry: Entry, *, wait: bool = False, timeout
             code = request.reason.orders_api_code
             if code is not None:
                 _log.warning(events.JOURNAL_RESUMED, key=entry.key, action="resend", reason="order still open")
-                _send(ctx, request.order_id, code)
-                entry = _touched(ctx, entry)
+                touched = _touched(ctx, entry)
+                if touched.version != entry.version and touched.state == "submitted":
+                    _send(ctx, request.order_id, code)
+                entry = touched
         remaining = deadline - ctx.clock.monotonic()
         if remaining <= 0:
             break

@@ -14,15 +14,20 @@ from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
+import sp_cancel._events as events
 from sp_cancel._cancellation.reads import read_orders
 from sp_cancel._codec import cancel_from_json, cancel_to_json
 from sp_cancel._outcomes import CancelOutcome, CancelStatus
-from sp_cancel.errors import IdempotencyConflictError, OutcomeUnknownError, SpCancelError
+from sp_cancel._runtime import base_key, nothing_sent, stale_claim
+from sp_cancel._runtime import live_key as attempt_key
+from sp_cancel.clock import human_duration
+from sp_cancel.errors import IdempotencyConflictError, NotCancellableError, SpCancelError
 from sp_cancel.feeds import chunk_messages
 from sp_cancel.feeds._common import FEED_TYPE_ORDER_ACKNOWLEDGEMENT, FEED_TYPE_PAYMENT_ADJUSTMENT, XML_CONTENT_TYPE
 from sp_cancel.feeds.acknowledgement import AckItem, AckMessage, build_acknowledgement_feed
 from sp_cancel.feeds.adjustment import AdjustedItem, AdjustmentMessage, build_adjustment_feed
-from sp_cancel.models import CancelRequest, ItemCancel
+from sp_cancel.logging import get_logger
+from sp_cancel.models import CancelReason, CancelRequest, ItemCancel
 from sp_cancel.orders import Order, check_item_cancel, check_whole_cancel
 
 if TYPE_CHECKING:
@@ -41,14 +46,17 @@ __all__ = [
     "claim",
     "kind_of",
     "live_key",
+    "not_sent_outcome",
     "payload_of",
     "planned_of",
     "previous_outcome",
     "request_of",
+    "require_buyer_request",
     "submission_key",
     "submit",
-    "submit_or_release",
+    "submit_or_settle",
     "submitted_outcome",
+    "unconfirmed_outcome",
 ]
 
 KIND_WHOLE: Final = "cancel"
@@ -58,6 +66,11 @@ CANCEL_KINDS: Final = (KIND_WHOLE, KIND_ITEMS, KIND_ORDERS_API)
 # Orders checked longer ago than this before their createFeed can go out (createFeed's usage plan lets one
 # call through every two minutes once its burst is spent) are checked again right before it.
 RECHECK_AFTER: Final = timedelta(seconds=30)
+NO_REQUEST_HINT: Final = (
+    "Cancelling with BuyerCanceled without a buyer request through Amazon still counts against your "
+    "cancellation rate; cancel with the real reason (e.g. NO_INVENTORY) through cancel_order() instead."
+)
+_log = get_logger()
 
 
 @attrs.frozen(kw_only=True)
@@ -68,10 +81,18 @@ class Planned:
     request: CancelRequest
     item_ids: tuple[str, ...]  # every item of the order (a whole-order acknowledgement lists them all)
     marketplace_id: str
+    owner: str | None = None  # the lease token this caller holds on the plan
+    buyer_request: bool = False  # accepting a buyer's request: the order must still show it when sent
 
 
-def payload_of(request: CancelRequest, order: Order, marketplace_id: str) -> dict[str, Any]:
-    """What the journal keeps to rebuild (and reconcile) the request in any process."""
+def payload_of(
+    request: CancelRequest, order: Order, marketplace_id: str, *, buyer_request: bool = False
+) -> dict[str, Any]:
+    """What the journal keeps to rebuild (and reconcile) the request in any process.
+
+    ``cancelled_before``: each item's cancelled quantity when it was checked, so a read-back counts the
+    units this cancel cancelled (never units that shipped meanwhile).
+    """
     return {
         "order_id": request.order_id,
         "reason": request.reason.value,
@@ -81,6 +102,8 @@ def payload_of(request: CancelRequest, order: Order, marketplace_id: str) -> dic
         if request.items is None
         else [{"order_item_id": i.order_item_id, "quantity": i.quantity} for i in request.items],
         "unshipped_before": {i.order_item_id: i.quantity_unshipped for i in order.items},
+        "cancelled_before": {i.order_item_id: i.quantity_cancelled for i in order.items},
+        "buyer_request": buyer_request,
     }
 
 
@@ -95,12 +118,14 @@ def request_of(payload: Mapping[str, Any]) -> CancelRequest:
 
 
 def planned_of(entry: Entry) -> Planned:
-    """Rebuild a ``Planned`` from its journal entry."""
+    """Rebuild a ``Planned`` from its journal entry (leased to the entry's owner)."""
     return Planned(
         key=entry.key,
         request=request_of(entry.payload),
         item_ids=tuple(entry.payload.get("order_items") or ()),
         marketplace_id=str(entry.payload.get("marketplace_id")),
+        owner=entry.owner,
+        buyer_request=bool(entry.payload.get("buyer_request")),
     )
 
 
@@ -119,12 +144,60 @@ def submitted_outcome(entry: Entry, *, detail: str | None = None) -> CancelOutco
     )
 
 
-def check(order: Order, request: CancelRequest) -> None:
-    """The pre-flight state check of one request (raises NotCancellableError / InvalidInputError)."""
+def unconfirmed_outcome(ctx: Context, entry: Entry, why: str) -> CancelOutcome:
+    """A unit cancel that may have been sent and that Amazon has not shown yet (not journaled)."""
+    _log.info(events.SUBMISSION_UNCONFIRMED, key=entry.key, order_id=entry.target, why=why)
+    return attrs.evolve(
+        submitted_outcome(entry),
+        status=CancelStatus.UNCONFIRMED,
+        detail=(
+            f"{why}. It is never sent again on its own: client.refresh(outcome) and resume() keep looking (feed "
+            f"search, processing report, the order's cancelled units); if Amazon shows nothing for "
+            f"{human_duration(ctx.horizon)} after it was sent, it becomes NOT_SENT and asking again sends it. "
+            "If Seller Central shows the units not cancelled, client.declare_not_sent(outcome, by=...) settles it now."
+        ),
+    )
+
+
+def not_sent_outcome(ctx: Context, entry: Entry, detail: str) -> CancelOutcome:
+    """Journal a cancel as not sent (``failed``): Amazon shows no sign of it, and asking again sends it."""
+    _log.warning(events.SUBMISSION_NOT_SENT, key=entry.key, order_id=entry.target, detail=detail)
+    outcome = attrs.evolve(submitted_outcome(entry), status=CancelStatus.NOT_SENT, detail=detail)
+    ctx.journal.mark_done(entry.key, state="failed", outcome=cancel_to_json(outcome))
+    return outcome
+
+
+def require_buyer_request(order: Order) -> None:
+    """Refuse an order the buyer did not ask (through Amazon) to cancel in full."""
+    if not order.buyer_requested_cancel:
+        raise NotCancellableError(
+            f"order {order.order_id} has no buyer cancellation request.",
+            target_id=order.order_id,
+            state="NO_BUYER_REQUEST",
+            hint=NO_REQUEST_HINT,
+        )
+    partial = [i.order_item_id for i in order.items if i.quantity_unshipped and not i.buyer_requested_cancel]
+    if partial:
+        raise NotCancellableError(
+            f"order {order.order_id}: the buyer asked to cancel some items only, not {', '.join(partial)}.",
+            target_id=order.order_id,
+            state="PARTIAL_BUYER_REQUEST",
+            hint="Cancel the requested items with cancel_order(order_id, BUYER_CANCELED, items=[ItemCancel(...)]).",
+        )
+
+
+def check(order: Order, request: CancelRequest, *, buyer_request: bool = False) -> None:
+    """The pre-flight check of one request (raises NotCancellableError / InvalidInputError).
+
+    Every send passes it, the first and any resend: the order's state, and with ``buyer_request`` (an
+    accepted buyer request, sent as ``BuyerCanceled``) that the buyer's request is still there.
+    """
     if request.items is None:
         check_whole_cancel(order)
     else:
         check_item_cancel(order, request.items)
+    if buyer_request and request.reason is CancelReason.BUYER_CANCELED:
+        require_buyer_request(order)
 
 
 # --- documents and submission --------------------------------------------------------------------------
@@ -184,7 +257,7 @@ def _recheck(ctx: Context, group: Sequence[Planned]) -> None:
             if isinstance(order, SpCancelError):
                 raise order
             if order is not None:
-                check(order, p.request)
+                check(order, p.request, buyer_request=p.buyer_request)
         except SpCancelError as exc:
             refused[p.key] = exc
     if refused:
@@ -250,20 +323,24 @@ def submit(ctx: Context, planned: Sequence[Planned]) -> list[str]:
     return feed_ids
 
 
-def submit_or_release(ctx: Context, planned: Sequence[Planned]) -> list[str]:
-    """``submit``, and on a definite failure drop the plans nothing was sent for.
+def submit_or_settle(ctx: Context, planned: Sequence[Planned]) -> list[str]:
+    """``submit``, and on a failure leave the journal true: drop plans never sent, keep what may have been.
 
-    An ``OutcomeUnknownError`` keeps them (submitted, no feed id) for recovery.
+    A plan still planned (the failure came before ``createFeed``) is released by its owner; a submission
+    Amazon refused outright at ``createFeed`` is journaled ``NOT_SENT`` (asking again sends it); anything
+    that may have reached Amazon stays submitted for recovery.
     """
     try:
         return submit(ctx, planned)
-    except OutcomeUnknownError:
-        raise
-    except SpCancelError:
+    except SpCancelError as exc:
         for p in planned:
             current = ctx.journal.get(p.key)
-            if current is not None and current.feed_id is None and not current.finished:
-                ctx.journal.release(p.key)
+            if current is None or current.finished or current.feed_id is not None:
+                continue
+            if current.state == "planned" and current.owner == p.owner:
+                ctx.journal.release(p.key, owner=p.owner)
+            elif current.state == "submitted" and nothing_sent(exc):
+                not_sent_outcome(ctx, current, f"not sent: Amazon refused createFeed, so no feed was created: {exc}")
         raise
 
 
@@ -280,19 +357,14 @@ def submission_key(seller_id: str, request: CancelRequest, via: str = "feed") ->
     return "cancel-" + hashlib.sha256(raw.encode()).hexdigest()[:32]
 
 
-def live_key(ctx: Context, request: CancelRequest) -> str:
-    """The journal key a feed cancel goes under now: ``submission_key``, or a fresh attempt after a failure.
+def live_key(ctx: Context, request: CancelRequest, via: str = "feed") -> str:
+    """The journal key a cancel goes under now: ``submission_key``, or a fresh attempt after a failed one.
 
-    A cancel whose feed ended ``FATAL`` (or ``CANCELLED``) while the order still reads back open is journaled
-    ``failed``: Amazon did not do it, so asking again must be able to succeed. Each such attempt keeps its
-    record; the next one goes under ``<key>~2``, ``<key>~3``...
+    A cancel Amazon did not do (its feed ended ``FATAL`` with the order still open, ``createFeed`` was
+    refused, it was taken as not sent) is journaled ``failed``, so asking again must be able to succeed.
+    Each such attempt keeps its record; the next one goes under ``<key>~2``, ``<key>~3``...
     """
-    base = submission_key(ctx.seller_id, request)
-    key, attempt = base, 1
-    while (entry := ctx.journal.get(key)) is not None and entry.state == "failed":
-        attempt += 1
-        key = f"{base}~{attempt}"
-    return key
+    return attempt_key(ctx.journal, submission_key(ctx.seller_id, request, via))
 
 
 def check_conflict(ctx: Context, request: CancelRequest, key: str) -> None:
@@ -310,7 +382,7 @@ def check_conflict(ctx: Context, request: CancelRequest, key: str) -> None:
         for entry in ctx.journal.find(kind, request.order_id):
             if entry.key == key or entry.state in {"failed", "rejected"} or not entry.key.startswith("cancel-"):
                 continue
-            if entry.key.split("~")[0] == key.split("~", maxsplit=1)[0]:
+            if base_key(entry.key) == base_key(key):
                 continue  # an earlier attempt of this same cancel
             earlier = request_of(entry.payload)
             differences: dict[str, tuple[object, object]] = {}
@@ -339,22 +411,33 @@ def previous_outcome(ctx: Context, order_id: str) -> CancelOutcome | None:
     return None
 
 
-def claim(ctx: Context, key: str, kind: str, target: str, payload: Mapping[str, Any]) -> Entry | None:
-    """Plan ``key``: ``None`` when this caller now owns the plan, else the entry to follow instead.
+def claim(
+    ctx: Context, key: str, kind: str, target: str, payload: Mapping[str, Any]
+) -> tuple[Entry | None, str | None]:
+    """Plan ``key``: ``(None, owner)`` when this caller now owns the plan, else ``(entry to follow, None)``.
 
     Two callers (threads or processes) planning the same key: one wins; the other waits until the winner
-    has sent (then follows its entry) or gave up (then plans again), or its lease expired (then takes over).
+    has sent (then follows its entry) or gave up (then plans again), or takes the plan over at once when its
+    worker is provably gone (lease expired, process dead, or this process's own stale token: callers hold
+    the local lead for the key).
     """
     while True:
         entry, created = ctx.journal.plan(key, kind=kind, target=target, payload=payload)
         if created:
-            return None
+            return None, entry.owner
         if entry.state != "planned":
-            return entry
-        changed = ctx.journal.wait_for_change(key, timeout=CLAIM_WAIT, poll=1.0, sleep=ctx.sleep)
-        if changed is None:
-            continue  # the winner released its plan: try again
-        if changed.state != "planned":
-            return changed
-        if ctx.journal.take_over(key) is not None:
-            return None  # the winner died before sending (a planned entry was never sent): ours now
+            return entry, None
+        stale = stale_claim(entry, ctx.clock.now())
+        if stale is None:
+            changed = ctx.journal.wait_for_change(key, timeout=CLAIM_WAIT, poll=1.0, sleep=ctx.sleep)
+            if changed is None:
+                continue  # the winner released its plan: try again
+            if changed.state != "planned":
+                return changed, None
+            stale = stale_claim(changed, ctx.clock.now())
+            if stale is None:
+                continue
+        taken = ctx.journal.take_over(key, stale_owner=stale or None)
+        if taken is not None:
+            _log.warning(events.JOURNAL_TAKEN_OVER, key=key, previous_owner=entry.owner)
+            return None, taken.owner  # the winner died before sending (a planned entry was never sent): ours now

@@ -21,6 +21,7 @@ from __future__ import annotations
 import functools
 import uuid
 from collections.abc import Iterable, Sequence
+from contextlib import suppress
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Final
 
@@ -30,7 +31,7 @@ import sp_cancel._events as events
 from sp_cancel._codec import listing_from_json, listing_to_json
 from sp_cancel._listings.view import ListingView, check_closable, read_back_closed, read_listings
 from sp_cancel._outcomes import BatchOutcome, ListingIssue, ListingOutcome, ListingStatus, ProcessingMessage
-from sp_cancel._runtime import Expected, until_settled
+from sp_cancel._runtime import Expected, nothing_sent, until_settled
 from sp_cancel.errors import FeedError, InvalidInputError, NotCancellableError, NotFoundError, SpCancelError
 from sp_cancel.feeds import (
     FEED_TYPE_JSON_LISTINGS,
@@ -43,7 +44,7 @@ from sp_cancel.feeds import (
     parse_listings_report,
 )
 from sp_cancel.feeds.report import ReportParseError
-from sp_cancel.journal import FeedTakenError
+from sp_cancel.journal import FeedTakenError, JournalError
 from sp_cancel.logging import get_logger
 from sp_cancel.models import check_sku
 
@@ -210,7 +211,7 @@ def _recover_once(ctx: Context, entry: Entry) -> Entry | None:
     found = ctx.runner.resolve(
         feed_type=FEED_TYPE_JSON_LISTINGS,
         marketplace_ids=[ctx.marketplace_id],
-        sent_at=entry.submitted_at,
+        entry=entry,
         expected=Expected(
             messages=len(siblings),
             message_ids=frozenset(e.message_id for e in siblings if e.message_id is not None),
@@ -226,9 +227,16 @@ def _recover_once(ctx: Context, entry: Entry) -> Entry | None:
         return ctx.journal.get(entry.key)
     if found.pending or not found.conclusive:
         return ctx.journal.get(entry.key)
-    for e in siblings:
-        ctx.journal.release(e.key)  # Amazon shows no such feed: it was never created
+    for e in siblings:  # Amazon shows no such feed: it was never created (a close is harmless to send again)
+        _not_created(ctx, e, "the feed was never created at Amazon; nothing was sent (it is closed again)")
     return None
+
+
+def _not_created(ctx: Context, entry: Entry, detail: str) -> None:
+    """Journal a close that never reached Amazon as ``failed``: its record stays, and the close goes again."""
+    outcome = ListingOutcome(sku=entry.target, status=ListingStatus.INVALID, submission_id=entry.key, detail=detail)
+    with suppress(JournalError):  # another worker settled it meanwhile
+        ctx.journal.mark_done(entry.key, state="failed", outcome=listing_to_json(outcome))
 
 
 def _pending(ctx: Context, sku: str, *, timeout: float = 0.0) -> Entry | None:
@@ -254,6 +262,7 @@ def _pending(ctx: Context, sku: str, *, timeout: float = 0.0) -> Entry | None:
 class _Planned:
     key: str
     view: ListingView
+    owner: str | None = None
 
 
 def _validate(skus: Iterable[str]) -> list[str]:
@@ -288,12 +297,16 @@ def _submit(ctx: Context, planned: Sequence[_Planned]) -> list[str]:
             )
             if feed_id is not None:  # None: createFeed's answer was lost; finishing settles the entries
                 feed_ids.append(feed_id)
-        except BaseException:
+        except BaseException as exc:
             for later, _ in chunks[index:]:
                 for p in later:
                     current = ctx.journal.get(p.key)
-                    if current is not None and current.submitted_at is None:
-                        ctx.journal.release(p.key)  # never sent: leave no trace
+                    if current is None or current.finished or current.feed_id is not None:
+                        continue
+                    if current.state == "planned" and current.owner == p.owner:
+                        ctx.journal.release(p.key, owner=p.owner)  # never sent: leave no trace
+                    elif current.state == "submitted" and nothing_sent(exc):
+                        _not_created(ctx, current, f"Amazon refused createFeed, so nothing was sent: {exc}")
             raise
     return feed_ids
 
@@ -385,8 +398,8 @@ def close_listings(
             "sku": view.sku,
             "product_type": view.product_type,
         }
-        ctx.journal.plan(key, kind=KIND_CLOSE, target=view.sku, payload=payload)
-        planned.append(_Planned(key=key, view=view))
+        entry, _ = ctx.journal.plan(key, kind=KIND_CLOSE, target=view.sku, payload=payload)
+        planned.append(_Planned(key=key, view=view, owner=entry.owner))
     feed_ids = _submit(ctx, planned) if planned else []
     for p in planned:
         entry = ctx.journal.get(p.key)

@@ -1,22 +1,20 @@
-"""Partial refunds through ``POST_PAYMENT_ADJUSTMENT_DATA``: validated, idempotent, verifiable.
+"""Partial refunds through ``POST_PAYMENT_ADJUSTMENT_DATA``: validated, idempotent, sent at most once.
 
-One refund = one idempotency key = one journal entry (kind ``"refund"``) = at most one feed.
-The key is journaled (``planned``) before anything is sent and becomes each item's
-``MerchantAdjustmentItemID``; ``Journal`` makes exactly one
-caller own it across threads and processes. A feed has one ``Message`` per adjusted item,
-so Amazon's verdict is per item even though Amazon applies a message all or nothing.
+One refund = one idempotency key = at most one feed. The key is journaled (``planned``) before
+anything is sent and becomes each item's ``MerchantAdjustmentItemID``; the journal makes exactly
+one caller own it across threads and processes. A feed has one ``Message`` per adjusted item, so
+Amazon's verdict is per item even though Amazon applies a message all or nothing.
 
 Never sent twice:
 
 - the same key again returns the journaled outcome (or follows the journaled feed);
-- threads of one process with the same key queue behind one leader (``_LocalSends``),
-  processes behind the journal's lease;
-- a submission whose feed id is unknown (a crash, or an ambiguous ``createFeed``) is first
-  looked for (the journal, then ``getFeeds`` by type, marketplace and time); it is sent again
-  only when Amazon shows no such feed and ``SEND_LEASE`` has passed since it started, so a
-  live sender in another process is never raced;
-- a feed that ends ``FATAL`` is never resent: its refunds are settled from Finances
-  (posted = applied; nothing posted ``POSTING_WINDOW`` after = rejected).
+- threads of one process with the same key queue behind one leader (``_runtime.LOCAL``),
+  processes behind the journal's lease; a plan whose worker is provably gone is taken over;
+- once ``createFeed`` may have gone out (a lost answer, a crash), the refund is never sent
+  again on its own: it is ``UNCONFIRMED`` until Amazon shows it (a candidate feed's report,
+  Finances) or the seller's horizon passes with nothing seen (``NOT_SENT``), or an operator
+  declares it not sent; only then does asking again send it (the next attempt of the key);
+- a feed that ends ``FATAL`` is never resent: its refunds are settled from Finances.
 """
 
 from __future__ import annotations
@@ -40,27 +38,30 @@ from sp_cancel._refunds.check import (
     remaining,
     resolve_items,
 )
-from sp_cancel._refunds.send import (
+from sp_cancel._refunds.record import (
     KIND,
-    LOCAL,
     Released,
-    await_plan,
+    amounts,
     journal_key,
+    make_outcome,
+    not_sent,
+    record,
     reread,
-    send,
+    unconfirmed,
 )
+from sp_cancel._refunds.send import PlanHeld, await_plan, send, take_stale
 from sp_cancel._refunds.settle import (
     PendingRefund,
     already_refunded,
-    amounts,
     correlate,
     finish,
     journal_lines,
-    make_outcome,
+    posted,
     refund_lines,
     settle_uncertain,
     totals,
 )
+from sp_cancel._runtime import LOCAL, UNCONFIRMED_PATIENCE, base_key, claim_note, live_key, sent_on_amazon_clock
 from sp_cancel.clock import human_duration
 from sp_cancel.errors import (
     FeedTimeoutError,
@@ -68,6 +69,7 @@ from sp_cancel.errors import (
     InvalidInputError,
     NotCancellableError,
     NotFoundError,
+    SpCancelError,
 )
 from sp_cancel.journal import JournalError
 from sp_cancel.logging import get_logger
@@ -78,7 +80,16 @@ if TYPE_CHECKING:
     from sp_cancel._runtime import Context, Progress
     from sp_cancel.journal import Entry
 
-__all__ = ["journal_key", "partial_refund", "refresh_refund", "resume_refunds", "verify_refund", "with_refundable"]
+__all__ = [
+    "declare_refund_not_sent",
+    "journal_key",
+    "partial_refund",
+    "refresh_refund",
+    "resume_refunds",
+    "unconfirmed_refunds",
+    "verify_refund",
+    "with_refundable",
+]
 
 _log = get_logger()
 
@@ -114,17 +125,35 @@ def _ordered(components: Mapping[PriceComponent, Money]) -> list[tuple[PriceComp
 
 
 def _continue(
-    ctx: Context, entry: Entry, *, wait: bool, timeout: float, progress: Progress | None, may_send: bool
+    ctx: Context,
+    entry: Entry,
+    *,
+    wait: bool,
+    timeout: float,
+    progress: Progress | None,
+    may_send: bool,
+    patience: float | None = None,
 ) -> RefundOutcome:
-    """Take a journaled refund to its outcome without ever sending it twice."""
+    """Take a journaled refund to its outcome without ever sending it twice.
+
+    ``patience``: how long an uncertain send is looked for before the answer is ``UNCONFIRMED`` (default:
+    ``UNCONFIRMED_PATIENCE`` when waiting, one look otherwise).
+    """
     if entry.finished and entry.outcome:
         return refund_from_json(entry.outcome)
     if entry.state == "planned":
-        entry = await_plan(ctx, entry, may_send=may_send)
+        try:
+            entry = await_plan(ctx, entry, may_send=may_send, wait=wait)
+        except PlanHeld as held:  # a live worker is sending it: say who, and until when
+            return make_outcome(held.entry, RefundStatus.SUBMITTED, detail=f"not sent yet: {held}")
     if entry.send_uncertain:
-        entry = settle_uncertain(ctx, entry, wait=wait, timeout=timeout)
-        if entry.feed_id is None and not entry.finished:
-            return make_outcome(entry, RefundStatus.SUBMITTED)
+        if patience is None:
+            patience = min(timeout, UNCONFIRMED_PATIENCE) if wait else 0.0
+        entry = settle_uncertain(ctx, entry, patience=patience)
+        if entry.finished and entry.outcome:
+            return refund_from_json(entry.outcome)
+        if entry.send_uncertain:
+            return unconfirmed(ctx, entry, "createFeed's answer was lost and Amazon has not shown this refund yet")
     return finish(ctx, entry, wait=wait, timeout=timeout, progress=progress)
 
 
@@ -202,10 +231,18 @@ def _known(
         early = derive_key(ctx.seller_id, request.order_id, request.items, request.reason)
     if early is None:
         return None
-    with LOCAL.lead(ctx.journal, journal_key(early)):
-        known = ctx.journal.get(journal_key(early))
+    base = journal_key(early)
+    with LOCAL.lead(ctx.journal, base):
+        first = ctx.journal.get(base)
+        if (
+            first is not None
+            and first.kind == KIND
+            and first.payload.get("fingerprint") != _early_fingerprint(ctx, request, first)
+        ):
+            return _reuse(ctx, first, "mismatch", wait=wait, timeout=timeout, progress=progress, request=request)
+        known = ctx.journal.get(live_key(ctx.journal, base))
         if known is None:
-            return None
+            return None  # never asked, or every earlier attempt was not sent: check everything and send
         try:
             fp = _early_fingerprint(ctx, request, known)
             return _reuse(ctx, known, fp, wait=wait, timeout=timeout, progress=progress, request=request)
@@ -284,9 +321,13 @@ def partial_refund(
     items = resolve_items(request, order)
     fp = fingerprint(ctx.seller_id, request.order_id, items, request.reason)
     key = request.idempotency_key or derive_key(ctx.seller_id, request.order_id, items, request.reason)
-    jkey = journal_key(key)
-    with LOCAL.lead(ctx.journal, jkey):
+    base = journal_key(key)
+    with LOCAL.lead(ctx.journal, base):
         for _ in range(3):
+            first = ctx.journal.get(base)
+            if first is not None and first.kind == KIND and first.payload.get("fingerprint") != fp:
+                return _reuse(ctx, first, fp, wait=wait, timeout=timeout, progress=progress, request=request)
+            jkey = live_key(ctx.journal, base)
             existing = ctx.journal.get(jkey)
             if existing is not None:
                 try:
@@ -305,7 +346,7 @@ def partial_refund(
                 return _continue(ctx, send(ctx, entry), wait=wait, timeout=timeout, progress=progress, may_send=True)
             except Released:
                 continue
-    raise JournalError(f"refund {jkey} kept being released by other workers; try again")
+    raise JournalError(f"refund {base} kept being released by other workers; try again")
 
 
 def refresh_refund(ctx: Context, key: str, *, wait: bool, timeout: float, progress: Progress | None) -> RefundOutcome:
@@ -318,7 +359,7 @@ def refresh_refund(ctx: Context, key: str, *, wait: bool, timeout: float, progre
     entry = ctx.journal.get(key)
     if entry is None or entry.kind != KIND:
         raise InvalidInputError(f"the journal has no refund {key!r}", field="outcome")
-    with LOCAL.lead(ctx.journal, key):
+    with LOCAL.lead(ctx.journal, base_key(key)):
         try:
             return _continue(ctx, reread(ctx, key), wait=wait, timeout=timeout, progress=progress, may_send=False)
         except Released:
@@ -327,38 +368,55 @@ def refresh_refund(ctx: Context, key: str, *, wait: bool, timeout: float, progre
             ) from None
 
 
+def _resume_one(ctx: Context, key: str, *, timeout: float, progress: Progress | None) -> RefundOutcome | None:
+    """Finish one journaled refund for ``resume()``; ``None`` when another worker finished it meanwhile."""
+    entry = ctx.journal.get(key)
+    if entry is None or entry.finished:
+        return None
+    _log.info(events.JOURNAL_RESUMED, key=entry.key, state=entry.state, feed_id=entry.feed_id)
+    if entry.state == "planned":
+        taken = take_stale(ctx, entry)
+        if taken is None:
+            # A live worker (or one on another host) holds it: say who and until when, do not wait.
+            return make_outcome(entry, RefundStatus.SUBMITTED, detail=f"not sent yet: {claim_note(entry)}")
+        refused = _refused_now(ctx, taken)
+        if refused is not None:
+            ctx.journal.release(taken.key, owner=taken.owner)
+            return refused
+        entry = send(ctx, taken)
+    try:
+        return _continue(ctx, entry, wait=True, timeout=timeout, progress=progress, may_send=True, patience=0.0)
+    except FeedTimeoutError:
+        return make_outcome(reread(ctx, entry.key), RefundStatus.SUBMITTED)
+
+
 def resume_refunds(ctx: Context, *, timeout: float, progress: Progress | None = None) -> list[RefundOutcome]:
     """Finish every refund the journal holds as planned or submitted (after a crash, from any process).
 
-    Plans that were never sent and whose lease expired (their process died before ``createFeed``) are
-    checked again against the order and what is refunded by now, then sent; a plan those checks refuse
-    is dropped and reported ``REJECTED`` with why (nothing was sent). A feed still processing after
-    ``timeout`` yields a ``SUBMITTED`` outcome with its feed id, for ``client.wait``.
+    Plans never sent whose worker is gone (lease expired, or its process on this host is dead) are checked
+    again against the order and what is refunded by now, then sent; a plan those checks refuse is dropped
+    and reported ``REJECTED`` with why (nothing was sent). A plan a live worker holds is reported with that
+    worker and its lease. A refund that may have been sent is looked for once (``UNCONFIRMED`` until Amazon
+    shows it), never sent again. A feed still processing after ``timeout`` yields a ``SUBMITTED`` outcome
+    with its feed id, for ``client.wait``. A refund that cannot be settled now (Amazon or the journal
+    failing) is reported with the reason; the others go on.
     """
     outcomes: list[RefundOutcome] = []
     for listed in ctx.journal.unfinished():
         if listed.kind != KIND:
             continue
-        with LOCAL.lead(ctx.journal, listed.key):
-            entry = ctx.journal.get(listed.key)
-            if entry is None or entry.finished:
-                continue
-            _log.info(events.JOURNAL_RESUMED, key=entry.key, state=entry.state, feed_id=entry.feed_id)
-            if entry.state == "planned":
-                if not entry.lease_expired(ctx.clock.now()):
-                    outcomes.append(make_outcome(entry, RefundStatus.SUBMITTED, detail="being sent by another worker"))
-                    continue
-                refused = _refused_now(ctx, entry)
-                if refused is not None:
-                    ctx.journal.release(entry.key)
-                    outcomes.append(refused)
-                    continue
+        with LOCAL.lead(ctx.journal, base_key(listed.key)):
             try:
-                outcomes.append(_continue(ctx, entry, wait=True, timeout=timeout, progress=progress, may_send=True))
-            except FeedTimeoutError:
-                outcomes.append(make_outcome(reread(ctx, entry.key), RefundStatus.SUBMITTED))
+                outcome = _resume_one(ctx, listed.key, timeout=timeout, progress=progress)
             except Released:
                 continue
+            except SpCancelError as exc:
+                _log.warning(events.RESUME_FAILED, key=listed.key, reason=str(exc)[:300])
+                current = ctx.journal.get(listed.key) or listed
+                status = RefundStatus.UNCONFIRMED if current.send_uncertain else RefundStatus.SUBMITTED
+                outcome = make_outcome(current, status, detail=f"could not be settled now: {exc}")
+        if outcome is not None:
+            outcomes.append(outcome)
     return outcomes
 
 
@@ -377,8 +435,9 @@ def _refused_now(ctx: Context, entry: Entry) -> RefundOutcome | None:
     try:
         order = _with_taxes(ctx, get_order(ctx.api, payload["order_id"]), items)
         check_order(order, items)
-        # An abandoned plan is not counted as pending by the journal: the caps see only what else was refunded.
-        check_caps(order, items, already_refunded(ctx, order.order_id, refund_lines(ctx.api, order.order_id)))
+        # The plan itself is not sent yet: the caps see only what else was refunded.
+        lines = refund_lines(ctx.api, order.order_id)
+        check_caps(order, items, already_refunded(ctx, order.order_id, lines, exclude=entry.key))
     except (InvalidInputError, NotCancellableError, NotFoundError) as exc:
         return make_outcome(entry, RefundStatus.REJECTED, detail=f"not sent: {exc}")
     return None
@@ -392,10 +451,11 @@ def verify_refund(ctx: Context, outcome: RefundOutcome) -> RefundVerification:
 
     Reads every refund event of the order and correlates on order item + component + amount +
     posting time (Amazon does not echo ``MerchantAdjustmentItemID``). Amazon posts with up to 48 h
-    delay, so nothing seen yet is ``NOT_YET_POSTED``, not a failure.
+    delay, so nothing seen yet is ``NOT_YET_POSTED``, not a failure. An ``UNCONFIRMED`` refund that
+    Finances shows in full is journaled ``APPLIED`` (``client.refresh(outcome)`` then says so).
 
     Raises:
-        InvalidInputError: the outcome was rejected by Amazon (nothing will post).
+        InvalidInputError: the outcome was rejected by Amazon, or not sent (nothing will post).
     """
     if not isinstance(outcome, RefundOutcome):
         raise InvalidInputError("verify_refund takes the RefundOutcome partial_refund returned", field="outcome")
@@ -404,16 +464,22 @@ def verify_refund(ctx: Context, outcome: RefundOutcome) -> RefundVerification:
             f"Amazon rejected refund {outcome.idempotency_key} of order {outcome.order_id}: nothing will post",
             field="outcome",
         )
+    if outcome.status is RefundStatus.NOT_SENT:
+        raise InvalidInputError(
+            f"refund {outcome.idempotency_key} of order {outcome.order_id} was not sent: nothing will post; "
+            "call partial_refund again to send it",
+            field="outcome",
+        )
     key = outcome.submission_id or journal_key(outcome.idempotency_key)
     entry = ctx.journal.get(key)
-    submitted_at = entry.submitted_at if entry is not None else None
+    submitted_at = sent_on_amazon_clock(entry) if entry is not None else None
     expected = {
         item: dict(components)
         for item, components in outcome.amounts.items()
         if outcome.item_status.get(item) is not RefundStatus.REJECTED
     }
     lines = refund_lines(ctx.api, outcome.order_id)
-    others = [p for p in journal_lines(ctx, outcome.order_id, now=ctx.clock.now()) if p.key != key]
+    others = journal_lines(ctx, outcome.order_id, now=ctx.amazon_now(), exclude=key)
     mine = [
         PendingRefund(key=key, order_item_id=item, component=c, amount=m, submitted_at=submitted_at)
         for item, components in expected.items()
@@ -421,23 +487,83 @@ def verify_refund(ctx: Context, outcome: RefundOutcome) -> RefundVerification:
     ]
     matched = correlate(others + mine, lines)
     seen = [(p.order_item_id, p.component, p.amount) for n, p in enumerate(mine, len(others)) if n in matched]
-    posted = totals(seen)
     status: Literal["POSTED", "NOT_YET_POSTED", "PARTIALLY_POSTED"]
     if mine and len(seen) == len(mine):
         status, message = "POSTED", "Amazon's Finances API shows every amount of this refund."
+        if entry is not None and not entry.finished and entry.state == "submitted":
+            with LOCAL.lead(ctx.journal, base_key(key)):
+                _applied_by_finances(ctx, key)
     elif seen:
         status, message = "PARTIALLY_POSTED", "Some amounts are posted; Amazon posts with up to 48 h of delay."
     else:
-        since = "" if submitted_at is None else f" (submitted {human_duration(ctx.clock.now() - submitted_at)} ago)"
+        ago = "" if submitted_at is None else f" (sent {human_duration(ctx.amazon_now() - submitted_at)} ago)"
         status = "NOT_YET_POSTED"
-        message = (
-            f"not yet posted{since}: Amazon posts refunds to Finances with up to 48 h of delay; check again later."
-        )
+        message = f"not yet posted{ago}: Amazon posts refunds to Finances with up to 48 h of delay; check again later."
     return RefundVerification(
         order_id=outcome.order_id,
         idempotency_key=outcome.idempotency_key,
         status=status,
-        posted=posted,
+        posted=totals(seen),
         expected=expected,
         message=message,
     )
+
+
+def _applied_by_finances(ctx: Context, key: str) -> None:
+    """Journal an unfinished refund that Finances shows posted in full as ``APPLIED`` (feed id as known)."""
+    entry = ctx.journal.get(key)
+    if entry is None or entry.finished or entry.state != "submitted":
+        return
+    seen = posted(ctx, entry)
+    if seen and all(seen.values()):
+        record(
+            ctx,
+            entry,
+            make_outcome(
+                entry,
+                RefundStatus.APPLIED,
+                item_status=dict.fromkeys(seen, RefundStatus.APPLIED),
+                detail="Amazon's Finances API shows every amount posted",
+            ),
+        )
+
+
+# --- refunds in doubt ------------------------------------------------------------------------------
+
+
+def unconfirmed_refunds(ctx: Context) -> list[RefundOutcome]:
+    """Every refund the journal holds as possibly sent and not yet shown by Amazon, looked at once more."""
+    found: list[RefundOutcome] = []
+    for listed in ctx.journal.unfinished():
+        if listed.kind != KIND or listed.state != "submitted":
+            continue
+        try:
+            outcome = refresh_refund(ctx, listed.key, wait=False, timeout=1.0, progress=None)
+        except SpCancelError as exc:
+            current = ctx.journal.get(listed.key) or listed
+            outcome = make_outcome(current, RefundStatus.UNCONFIRMED, detail=f"could not be looked at now: {exc}")
+        if outcome.status is RefundStatus.UNCONFIRMED:
+            found.append(outcome)
+    return found
+
+
+def declare_refund_not_sent(ctx: Context, outcome: RefundOutcome, *, by: str, note: str | None) -> RefundOutcome:
+    """Journal an ``UNCONFIRMED`` refund as not sent, on an operator's word (who and when are kept).
+
+    It is looked at once more first: if Amazon shows it now, nothing is declared.
+
+    Raises:
+        InvalidInputError: the refund is not ``UNCONFIRMED`` (Amazon shows it, or it is finished).
+    """
+    key = outcome.submission_id or journal_key(outcome.idempotency_key)
+    now = refresh_refund(ctx, key, wait=False, timeout=1.0, progress=None)
+    if now.status is not RefundStatus.UNCONFIRMED:
+        raise InvalidInputError(
+            f"refund {key} is {now.status.value} now, not UNCONFIRMED: nothing was declared",
+            field="outcome",
+        )
+    with LOCAL.lead(ctx.journal, base_key(key)):
+        entry = reread(ctx, key)
+        when = ctx.amazon_now().isoformat(timespec="seconds")
+        detail = f"declared not sent by {by} at {when}" + (f": {note}" if note else "")
+        return not_sent(ctx, entry, detail)

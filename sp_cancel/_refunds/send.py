@@ -1,23 +1,22 @@
-"""Sending a journaled refund exactly once: the local lead, the feed, and recovery of lost feed ids.
+"""Sending a journaled refund at most once: the feed, what a failure leaves, and plans of other workers.
 
-A submission whose feed id is unknown (a crash, or an ambiguous ``createFeed``) is settled by
-``settle.settle_uncertain``; ``resend`` sends it again once that proves no feed of it exists.
+A refund is money: once ``createFeed`` may have gone out, it is never sent again on its own (``settle``
+looks for it instead). Only a plan that certainly never reached Amazon is released or sent late.
 """
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
-from datetime import timedelta
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Final
 
 import sp_cancel._events as events
-from sp_cancel.errors import ApiError, InvalidInputError, OutcomeUnknownError, SpCancelError
+from sp_cancel._refunds.record import Released, not_sent, reread
+from sp_cancel._runtime import claim_note, nothing_sent, stale_claim
+from sp_cancel.errors import InvalidInputError, SpCancelError
 from sp_cancel.feeds import FEED_TYPE_PAYMENT_ADJUSTMENT, XML_CONTENT_TYPE
 from sp_cancel.feeds.adjustment import AdjustedItem, AdjustmentMessage, build_adjustment_feed
-from sp_cancel.journal import JournalError, LeaseLostError
+from sp_cancel.journal import LeaseLostError
 from sp_cancel.logging import get_logger
 from sp_cancel.models import Money, PriceComponent
 
@@ -25,69 +24,19 @@ if TYPE_CHECKING:
     from sp_cancel._runtime import Context
     from sp_cancel.journal import Entry
 
-__all__ = [
-    "KIND",
-    "LOCAL",
-    "SEND_LEASE",
-    "Released",
-    "await_plan",
-    "journal_key",
-    "reread",
-    "resend",
-    "send",
-]
+__all__ = ["PlanHeld", "await_plan", "send", "take_stale"]
 
-KIND: Final = "refund"
-# How long a submission may take between journaling and learning its feed id (limiter waits for
-# createFeed's 1-per-2-minutes plan, retries within the retry budget, a getFeeds recovery). Past it,
-# a submission with no feed id and no feed at Amazon is taken as abandoned by a dead process.
-SEND_LEASE: Final = timedelta(minutes=30)
-# Between looks for a feed another process may still be creating (getFeeds allows one per 45 s).
+# Between looks for a plan another live process is sending (seconds on the client's clock).
 _PLAN_WAIT: Final = 600.0
 _log = get_logger()
 
 
-class Released(Exception):  # noqa: N818 - internal control flow, never leaves this module
-    """The journal entry vanished (its planner released it, nothing sent): plan again."""
+class PlanHeld(Exception):  # noqa: N818 - internal control flow, never leaves the package
+    """A live (or unknown) worker holds the plan; ``resume()`` reports it instead of waiting."""
 
-
-class _LocalSends:
-    """Same-key calls inside one process take turns (one leader per journal and key).
-
-    The journal's lease protects against other processes; inside a process a waiting thread
-    must not judge a live sender by the clock (a fake clock can jump past any lease).
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._busy: dict[tuple[object, str], threading.Event] = {}
-
-    @contextmanager
-    def lead(self, journal: object, key: str) -> Iterator[None]:
-        """Hold the lead for ``key`` in ``journal``; wait while another thread of this process holds it."""
-        path = getattr(journal, "path", None)
-        ident: tuple[object, str] = (path if path and path != ":memory:" else id(journal), key)
-        while True:
-            with self._lock:
-                busy = self._busy.get(ident)
-                if busy is None:
-                    mine = self._busy[ident] = threading.Event()
-                    break
-            busy.wait()
-        try:
-            yield
-        finally:
-            with self._lock:
-                del self._busy[ident]
-            mine.set()
-
-
-LOCAL: Final = _LocalSends()  # process-wide by nature: it coordinates the threads of this process
-
-
-def journal_key(idempotency_key: str) -> str:
-    """The journal key (and ``submission_id``) of a refund's idempotency key."""
-    return f"{KIND}:{idempotency_key}"
+    def __init__(self, entry: Entry) -> None:
+        super().__init__(claim_note(entry))
+        self.entry = entry
 
 
 def _document(seller_id: str, payload: Mapping[str, Any]) -> bytes:
@@ -114,20 +63,20 @@ def _document(seller_id: str, payload: Mapping[str, Any]) -> bytes:
     return build_adjustment_feed(seller_id, messages)
 
 
-def _nothing_sent(exc: BaseException) -> bool:
-    """Whether a failed submission certainly created no feed (so its journal entry may be dropped)."""
-    seen: BaseException | None = exc
-    while seen is not None:
-        if isinstance(seen, OutcomeUnknownError):
-            return False
-        seen = seen.__cause__ or seen.__context__
-    if not isinstance(exc, ApiError):
-        return False
-    return exc.operation == "createFeed"
+def _after_failure(ctx: Context, entry: Entry, exc: BaseException) -> None:
+    """Leave the journal true after a failed send: drop a plan never sent; keep anything that may have been."""
+    current = ctx.journal.get(entry.key)
+    if current is None or current.finished or current.feed_id is not None:
+        return
+    if current.state == "planned" and current.owner == entry.owner:
+        ctx.journal.release(entry.key, owner=entry.owner)  # failed before createFeed: nothing reached Amazon
+    elif current.state == "submitted" and nothing_sent(exc):
+        not_sent(ctx, current, f"Amazon refused createFeed, so no feed was created: {exc}")
+    # Anything else (a lost answer, a journal failure after createFeed) stays submitted: it may have been sent.
 
 
 def send(ctx: Context, entry: Entry) -> Entry:
-    """Submit a planned refund we hold the lease of; if it certainly reached nobody, drop the plan.
+    """Submit a planned refund whose lease we hold; return its entry as the journal holds it after.
 
     Raises:
         Released: another worker took the lease over (follow its submission instead).
@@ -146,54 +95,54 @@ def send(ctx: Context, entry: Entry) -> Entry:
     except LeaseLostError:
         raise Released(entry.key) from None
     except (SpCancelError, ValueError) as exc:
-        current = ctx.journal.get(entry.key)
-        if current is not None and current.feed_id is None:
-            if current.state == "planned" and current.owner == entry.owner:
-                ctx.journal.release(entry.key, owner=entry.owner)  # nothing reached Amazon
-            elif current.state == "submitted" and _nothing_sent(exc):
-                ctx.journal.release(entry.key)  # createFeed refused outright: no feed exists
+        _after_failure(ctx, entry, exc)
         raise
-    if feed_id is not None:  # None: createFeed's answer was lost and a feed that may be ours exists
+    if feed_id is not None:  # None: createFeed's answer was lost; settle.settle_uncertain looks for it
         _log.info(events.REFUND_SUBMITTED, order_id=payload["order_id"], feed_id=feed_id, key=entry.key)
     return reread(ctx, entry.key)
 
 
-def reread(ctx: Context, key: str) -> Entry:
-    entry = ctx.journal.get(key)
-    if entry is None:
-        raise Released(key)
-    return entry
+def take_stale(ctx: Context, entry: Entry) -> Entry | None:
+    """Take over a plan whose worker is gone (expired lease, dead process, our own stale token); else ``None``."""
+    stale = stale_claim(entry, ctx.clock.now())
+    if stale is None:
+        return None
+    taken = ctx.journal.take_over(entry.key, stale_owner=stale or None)
+    if taken is not None:
+        _log.warning(events.JOURNAL_TAKEN_OVER, key=entry.key, previous_owner=entry.owner)
+    return taken
 
 
-def resend(ctx: Context, entry: Entry) -> Entry:
-    """An abandoned submission Amazon has no feed for: plan it again and send it (one caller wins)."""
-    try:
-        ctx.journal.release(entry.key, owner=entry.owner)
-    except (LeaseLostError, JournalError):
-        return reread(ctx, entry.key)  # another worker is already on it
-    new, created = ctx.journal.plan(entry.key, kind=KIND, target=entry.target, payload=entry.payload)
-    if not created:
-        return new
-    _log.warning(events.JOURNAL_RESUMED, key=entry.key, action="resend", reason="no feed at Amazon")
-    return send(ctx, new)
+def await_plan(ctx: Context, entry: Entry, *, may_send: bool, wait: bool = True) -> Entry:
+    """Another worker planned this key: follow it once it sends, or take over its plan if that worker is gone.
 
-
-def await_plan(ctx: Context, entry: Entry, *, may_send: bool) -> Entry:
-    """Another process planned this key: wait until it sends, or take over its expired lease."""
+    A plan whose worker is provably gone (its lease expired, its process on this host is dead, or it is this
+    process's own stale token) is taken over at once and sent (``may_send``) or dropped (a refresh: the
+    caller is told to ask again). A live or unknown worker is waited for (``wait``), or reported
+    (``PlanHeld``, for ``resume()``).
+    """
     while entry.state == "planned":
-        changed = ctx.journal.wait_for_change(entry.key, timeout=_PLAN_WAIT, poll=1.0, sleep=ctx.sleep)
-        if changed is None:
-            raise Released(entry.key)
-        if changed.state != "planned":
-            return changed
-        if not may_send:
-            ctx.journal.release(entry.key, owner=changed.owner)
+        taken = take_stale(ctx, entry)
+        if taken is not None:
+            if may_send:
+                return send(ctx, taken)
+            ctx.journal.release(entry.key, owner=taken.owner)
             raise InvalidInputError(
                 f"refund {entry.key} was never sent (its process stopped before sending); call partial_refund again",
                 field="outcome",
             )
-        taken = ctx.journal.take_over(entry.key)
-        if taken is not None:
-            return send(ctx, taken)
-        entry = reread(ctx, entry.key)
+        current = ctx.journal.get(entry.key)
+        if current is None:
+            raise Released(entry.key)
+        if current.state != "planned":
+            return current
+        if stale_claim(current, ctx.clock.now()) is not None:
+            entry = current
+            continue  # the lease ran out or the holder died meanwhile: take it now
+        if not wait:
+            raise PlanHeld(current)
+        changed = ctx.journal.wait_for_change(entry.key, timeout=_PLAN_WAIT, poll=1.0, sleep=ctx.sleep)
+        if changed is None:
+            raise Released(entry.key)
+        entry = changed
     return entry

@@ -1,7 +1,10 @@
-"""Settling a refund: its processing report, or Amazon's Finances API after a FATAL feed.
+"""Settling a refund: its processing report, Amazon's Finances API, and refunds whose send is uncertain.
 
-Refunds as Finances shows them (what was already refunded, per order item and
-component) and the turning of a refund's feed into its outcome.
+Refunds as Finances shows them (what was already refunded, per order item and component), the turning
+of a refund's feed into its outcome, and the search for a refund whose ``createFeed`` answer was lost.
+A refund is done only when Amazon's report for it says so with a summary that agrees, or Finances shows
+it posted; a refund that may have been sent is ``UNCONFIRMED`` (never sent again on its own) until then,
+or until the seller's horizon passes with nothing seen (``NOT_SENT``: asking again sends it).
 """
 
 from __future__ import annotations
@@ -11,18 +14,18 @@ from collections.abc import Iterable, Mapping, Sequence
 from contextlib import suppress
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
-import sp_cancel._events as events
-from sp_cancel._codec import refund_from_json, refund_to_json
+from sp_cancel._codec import refund_from_json
 from sp_cancel._outcomes import ProcessingMessage, RefundOutcome, RefundStatus
-from sp_cancel._refunds.send import KIND, SEND_LEASE, reread, resend
-from sp_cancel._runtime import SEARCH_POLL, Expected
-from sp_cancel.errors import FeedError, FeedTimeoutError, ServerError
+from sp_cancel._refunds.record import KIND, amounts, make_outcome, not_sent, record, reread, unconfirmed
+from sp_cancel._runtime import SEARCH_POLL, Expected, past_horizon, sent_on_amazon_clock
+from sp_cancel.clock import human_duration
+from sp_cancel.errors import FeedTimeoutError, ServerError
 from sp_cancel.feeds import FEED_TYPE_PAYMENT_ADJUSTMENT
-from sp_cancel.feeds.report import ReportParseError, parse_processing_report
+from sp_cancel.feeds.report import ProcessingReport, parse_processing_report
 from sp_cancel.journal import JournalError
 from sp_cancel.logging import get_logger
 from sp_cancel.models import CURRENCY_DECIMALS, Money, PriceComponent
@@ -36,66 +39,41 @@ __all__ = [
     "CHARGE_TYPES",
     "CLOCK_SLACK",
     "POSTING_WINDOW",
-    "REFUND_FINISHED",
     "PendingRefund",
     "RefundLine",
     "already_refunded",
-    "amounts",
     "correlate",
     "finish",
     "journal_lines",
-    "make_outcome",
+    "posted",
     "refund_lines",
     "settle_uncertain",
     "totals",
 ]
 
-
-# --- from _refund_finish.py ----------------------------------------
-
-# Amazon posts refunds to Finances "with up to 48 hours" of delay (facts §4).
+# Amazon posts refunds to Finances "with up to 48 hours" of delay (docs/refunds.md).
 POSTING_WINDOW: Final = timedelta(hours=48)
-
-REFUND_FINISHED: Final = events.REFUND_FINISHED
 
 _log = get_logger()
 
 
-def amounts(payload: Mapping[str, Any]) -> dict[str, dict[PriceComponent, Money]]:
-    currency = payload["currency"]
-    return {
-        item["order_item_id"]: {
-            PriceComponent(c): Money(amount=Decimal(a), currency=currency) for c, a in item["components"].items()
-        }
-        for item in payload["items"]
-    }
+def journal_lines(ctx: Context, order_id: str, *, now: datetime, exclude: str | None = None) -> list[PendingRefund]:
+    """Refund lines this library sent (or is sending) for ``order_id`` that may have been applied.
 
-
-def make_outcome(entry: Entry, status: RefundStatus, **extra: Any) -> RefundOutcome:
-    return RefundOutcome(
-        order_id=entry.payload["order_id"],
-        status=status,
-        idempotency_key=entry.payload["idempotency_key"],
-        amounts=amounts(entry.payload),
-        feed_id=extra.pop("feed_id", entry.feed_id),
-        submission_id=entry.key,
-        **extra,
-    )
-
-
-def journal_lines(ctx: Context, order_id: str, *, now: datetime) -> list[PendingRefund]:
-    """Refund lines this library sent (or is sending) for ``order_id`` that may have been applied."""
+    ``now`` is Amazon's time (a plan being sent now is dated now); send times are Amazon's too.
+    ``exclude``: a journal key left out (the refund being checked itself).
+    """
     out: list[PendingRefund] = []
     for entry in ctx.journal.find(KIND, order_id):
-        if entry.state in {"rejected", "failed"}:
+        if entry.key == exclude or entry.state in {"rejected", "failed"}:
             continue
-        if entry.state == "planned" and entry.lease_expired(now):
+        if entry.state == "planned" and entry.lease_expired(ctx.clock.now()):
             continue  # never sent and abandoned
         applied: set[str] | None = None
         if entry.state == "done" and entry.outcome:
             statuses = entry.outcome.get("item_status") or {}
             applied = {item for item, status in statuses.items() if status == RefundStatus.APPLIED.value}
-        submitted = entry.submitted_at if entry.state != "planned" else now
+        submitted = sent_on_amazon_clock(entry) if entry.state != "planned" else now
         for item_id, components in amounts(entry.payload).items():
             if applied is not None and item_id not in applied:
                 continue
@@ -107,36 +85,55 @@ def journal_lines(ctx: Context, order_id: str, *, now: datetime) -> list[Pending
 
 
 def already_refunded(
-    ctx: Context, order_id: str, lines: Sequence[RefundLine]
+    ctx: Context, order_id: str, lines: Sequence[RefundLine], *, exclude: str | None = None
 ) -> dict[str, dict[PriceComponent, Money]]:
     """Amazon's posted refunds plus this library's refunds Amazon has not posted yet, per item and component."""
-    pending = journal_lines(ctx, order_id, now=ctx.clock.now())
+    pending = journal_lines(ctx, order_id, now=ctx.amazon_now(), exclude=exclude)
     matched = correlate(pending, lines)
     triples = [(line.order_item_id, line.component, line.amount) for line in lines]
     triples += [(p.order_item_id, p.component, p.amount) for n, p in enumerate(pending) if n not in matched]
     return totals(triples)
 
 
-def _from_report(entry: Entry, feed_id: str, report_bytes: bytes) -> RefundOutcome:
-    try:
-        report = parse_processing_report(report_bytes)
-    except ReportParseError as exc:
-        raise FeedError(f"processing report unreadable: {exc}", feed_id=feed_id) from exc
-    whole = tuple(r for r in report.results if not r.message_id)
-    document_failed = report.status_code == "Rejected" or any(r.severity == "ERROR" for r in whole)
-    messages: list[ProcessingMessage] = list(whole)
+def posted(ctx: Context, entry: Entry) -> dict[str, bool]:
+    """Per order item of the refund ``entry``: whether Finances shows every component of it posted.
+
+    Amazon does not echo ``MerchantAdjustmentItemID``: postings are matched to this journal's refunds of
+    the order (earliest sent first, each posting serving one line) on item, component, amount, and a
+    posting time no earlier than the send (on Amazon's clock).
+    """
+    order_id = entry.payload["order_id"]
+    pending = journal_lines(ctx, order_id, now=ctx.amazon_now())
+    if not any(p.key == entry.key for p in pending):  # a finished entry whose items are not applied
+        pending += [
+            PendingRefund(
+                key=entry.key, order_item_id=i, component=c, amount=m, submitted_at=sent_on_amazon_clock(entry)
+            )
+            for i, components in amounts(entry.payload).items()
+            for c, m in components.items()
+        ]
+    matched = correlate(pending, refund_lines(ctx.api, order_id))
+    seen: dict[str, bool] = {}
+    for n, line in enumerate(pending):
+        if line.key == entry.key:
+            seen[line.order_item_id] = seen.get(line.order_item_id, True) and n in matched
+    return seen
+
+
+def _verdict_outcome(entry: Entry, feed: FeedState, report: ProcessingReport) -> RefundOutcome | None:
+    """The outcome the report gives, or ``None`` when it does not speak for this refund's document."""
+    items = entry.payload["items"]
+    failed = report.verdict({int(item["message_id"]): entry.payload["order_id"] for item in items})
+    if failed is None:
+        return None
+    messages: list[ProcessingMessage] = list(report.document_results)
     item_status: dict[str, RefundStatus] = {}
-    for item in entry.payload["items"]:
-        mine = report.results_for(item["message_id"])
-        messages.extend(mine)
-        failed = document_failed or any(r.severity == "ERROR" for r in mine)
-        item_status[item["order_item_id"]] = RefundStatus.REJECTED if failed else RefundStatus.APPLIED
+    for item in items:
+        messages.extend(report.results_for(int(item["message_id"])))
+        bad = int(item["message_id"]) in failed
+        item_status[item["order_item_id"]] = RefundStatus.REJECTED if bad else RefundStatus.APPLIED
     return make_outcome(
-        entry,
-        _overall(item_status),
-        feed_id=feed_id,
-        messages=tuple(messages),
-        item_status=item_status,
+        entry, _overall(item_status), feed_id=feed.feed_id, messages=tuple(messages), item_status=item_status
     )
 
 
@@ -147,45 +144,48 @@ def _overall(item_status: Mapping[str, RefundStatus]) -> RefundStatus:
     return RefundStatus.PARTIALLY_APPLIED if any(applied) else RefundStatus.REJECTED
 
 
-def _record(ctx: Context, entry: Entry, outcome: RefundOutcome) -> RefundOutcome:
-    state: Literal["done", "rejected"] = "rejected" if outcome.status is RefundStatus.REJECTED else "done"
-    ctx.journal.mark_done(entry.key, state=state, outcome=refund_to_json(outcome))
-    _log.info(
-        REFUND_FINISHED,
-        order_id=outcome.order_id,
-        feed_id=outcome.feed_id,
-        key=entry.key,
-        status=outcome.status.value,
+def _by_finances(ctx: Context, entry: Entry, why: str) -> RefundOutcome:
+    """Settle a sent refund whose report cannot tell (FATAL, unreadable, says nothing) from Finances.
+
+    Every item posted: ``APPLIED``. Past the seller's horizon (on Amazon's clock): the items posted are
+    applied; nothing posted is ``NOT_SENT`` (asking again sends it). Before: ``UNCONFIRMED``.
+    """
+    seen = posted(ctx, entry)
+    if seen and all(seen.values()):
+        statuses = dict.fromkeys(seen, RefundStatus.APPLIED)
+        return record(
+            ctx,
+            entry,
+            make_outcome(
+                entry,
+                RefundStatus.APPLIED,
+                item_status=statuses,
+                detail=f"{why}; Amazon's Finances API shows every amount posted",
+            ),
+        )
+    if not past_horizon(ctx, entry):
+        return unconfirmed(ctx, entry, f"{why}, and Amazon's Finances API does not show it posted yet")
+    if not any(seen.values()):
+        return not_sent(
+            ctx, entry, f"{why}, and Amazon's Finances API shows nothing of it {human_duration(ctx.horizon)} later"
+        )
+    statuses = {item: RefundStatus.APPLIED if ok else RefundStatus.REJECTED for item, ok in seen.items()}
+    return record(
+        ctx,
+        entry,
+        make_outcome(
+            entry, _overall(statuses), item_status=statuses, detail=f"{why}; Finances shows some items posted"
+        ),
     )
-    return outcome
-
-
-def _after_fatal(ctx: Context, entry: Entry, feed: FeedState) -> RefundOutcome:
-    """A FATAL feed may have applied some, none or all messages: settle each item from Finances."""
-    if feed.status == "CANCELLED":  # cancelled before processing started: nothing was applied
-        statuses = {item["order_item_id"]: RefundStatus.REJECTED for item in entry.payload["items"]}
-        return _record(ctx, entry, make_outcome(entry, RefundStatus.REJECTED, item_status=statuses))
-    order_id = entry.payload["order_id"]
-    lines = refund_lines(ctx.api, order_id)
-    pending = journal_lines(ctx, order_id, now=ctx.clock.now())
-    matched = correlate(pending, lines)
-    posted_items: dict[str, bool] = {}
-    for n, line in enumerate(pending):
-        if line.key == entry.key:
-            posted_items[line.order_item_id] = posted_items.get(line.order_item_id, True) and n in matched
-    statuses = {
-        item: RefundStatus.APPLIED if posted else RefundStatus.REJECTED for item, posted in posted_items.items()
-    }
-    settled = entry.submitted_at is not None and ctx.clock.now() - entry.submitted_at >= POSTING_WINDOW
-    if all(posted_items.values()) or settled:
-        return _record(ctx, entry, make_outcome(entry, _overall(statuses), item_status=statuses))
-    return make_outcome(entry, RefundStatus.SUBMITTED)
 
 
 def finish(ctx: Context, entry: Entry, *, wait: bool, timeout: float, progress: Progress | None) -> RefundOutcome:
+    """Take a sent refund to its outcome: its feed's report, or Finances when the report cannot tell."""
     if entry.finished and entry.outcome:
         return refund_from_json(entry.outcome)
     if entry.feed_id is None:
+        if entry.send_uncertain:
+            return unconfirmed(ctx, entry, "createFeed's answer was lost and no feed of it is proven yet")
         return make_outcome(entry, RefundStatus.SUBMITTED)
     runner = ctx.runner
     try:
@@ -195,13 +195,24 @@ def finish(ctx: Context, entry: Entry, *, wait: bool, timeout: float, progress: 
         raise
     if not feed.finished:
         return make_outcome(entry, RefundStatus.SUBMITTED)
-    if feed.status != "DONE":
-        return _after_fatal(ctx, entry, feed)
-    result = _from_report(entry, feed.feed_id, runner.result(feed))
     current = reread(ctx, entry.key)
     if current.finished and current.outcome:  # another worker finished it meanwhile
         return refund_from_json(current.outcome)
-    return _record(ctx, entry, result)
+    return _finished_feed(ctx, current, feed)
+
+
+def _finished_feed(ctx: Context, entry: Entry, feed: FeedState) -> RefundOutcome:
+    """The outcome of a refund whose feed ended: its report when it speaks for it, else Finances."""
+    if feed.status == "CANCELLED":  # cancelled before processing started: nothing was applied
+        return not_sent(ctx, entry, f"feed {feed.feed_id} was cancelled before Amazon processed it")
+    if feed.status == "FATAL":
+        return _by_finances(ctx, entry, f"feed {feed.feed_id} ended FATAL (some, none or all may be applied)")
+    report = ctx.runner.report_of(feed, parse_processing_report)
+    outcome = None if report is None else _verdict_outcome(entry, feed, report)
+    if outcome is None:
+        why = "unreadable" if report is None else "says nothing conclusive about this refund"
+        return _by_finances(ctx, entry, f"the processing report of feed {feed.feed_id} is {why}")
+    return record(ctx, entry, outcome)
 
 
 # --- a refund whose createFeed answer was lost ----------------------------------------------------
@@ -209,14 +220,11 @@ def finish(ctx: Context, entry: Entry, *, wait: bool, timeout: float, progress: 
 
 def _posted_for(ctx: Context, entry: Entry, candidate: FeedState) -> bool | None:
     """Whether Finances shows this refund posted: yes, certainly not (its posting window passed), or not yet."""
-    order_id = entry.payload["order_id"]
-    pending = journal_lines(ctx, order_id, now=ctx.clock.now())
-    matched = correlate(pending, refund_lines(ctx.api, order_id))
-    mine = [n for n, line in enumerate(pending) if line.key == entry.key]
-    if mine and all(n in matched for n in mine):
+    seen = posted(ctx, entry)
+    if seen and all(seen.values()):
         return True
-    since = candidate.created_at or entry.submitted_at or ctx.clock.now()
-    return False if ctx.clock.now() - since >= POSTING_WINDOW else None
+    since = candidate.created_at or sent_on_amazon_clock(entry) or ctx.amazon_now()
+    return False if ctx.amazon_now() - since >= POSTING_WINDOW else None
 
 
 def _expected(entry: Entry) -> Expected:
@@ -230,43 +238,69 @@ def _expected(entry: Entry) -> Expected:
     )
 
 
-def settle_uncertain(ctx: Context, entry: Entry, *, wait: bool, timeout: float) -> Entry:
-    """Settle a refund whose ``createFeed`` answer was lost (or whose process stopped); never send it twice.
+def _settle_once(ctx: Context, entry: Entry) -> Entry:
+    """One look for an uncertain refund's feed: prove it, see it posted, or (past the horizon) rule it out."""
+    found = ctx.runner.resolve(
+        feed_type=entry.feed_type or FEED_TYPE_PAYMENT_ADJUSTMENT,
+        marketplace_ids=[entry.payload.get("marketplace_id") or ctx.marketplace_id],
+        entry=entry,
+        expected=_expected(entry),
+        effect=functools.partial(_posted_for, ctx, entry),
+    )
+    if found.feed is not None:
+        with suppress(JournalError):  # its sender recorded a feed id meanwhile: keep that one
+            ctx.journal.mark_submitted([entry.key], feed_id=found.feed.feed_id)
+        return reread(ctx, entry.key)
+    seen = posted(ctx, entry)
+    if seen and all(seen.values()):  # posted, though no listed feed proves which: done, no feed id claimed
+        statuses = dict.fromkeys(seen, RefundStatus.APPLIED)
+        record(
+            ctx,
+            entry,
+            make_outcome(
+                entry,
+                RefundStatus.APPLIED,
+                item_status=statuses,
+                detail="createFeed's answer was lost; Amazon's Finances API shows every amount posted",
+            ),
+        )
+        return reread(ctx, entry.key)
+    if not found.pending and past_horizon(ctx, entry):
+        not_sent(
+            ctx,
+            entry,
+            f"createFeed's answer was lost and, {human_duration(ctx.horizon)} later, Amazon lists no feed that "
+            f"could be it ({found.candidates} ruled out) and Finances shows nothing of it",
+        )
+        return reread(ctx, entry.key)
+    return entry
 
-    The one feed-recovery routine (``resolve``) looks for the feed it
-    may have created. A candidate becomes this refund's feed when its processing report names this
-    order (and fits what was sent), or when Amazon's Finances shows this refund posted. While a
-    candidate may still prove it (processing, or not posted within ``POSTING_WINDOW``), the refund
-    stays ``SUBMITTED``: neither done nor sent again. Only when Amazon shows no feed that could be it,
-    past the listing lag, and ``SEND_LEASE`` has passed since it started (so a live sender in another
-    process is never raced), is it sent again.
+
+def settle_uncertain(ctx: Context, entry: Entry, *, patience: float) -> Entry:
+    """Look for a refund whose ``createFeed`` answer was lost (or whose process stopped); never send it again.
+
+    The one feed-recovery routine (``resolve``) looks for the feed it may have created. A candidate becomes
+    this refund's feed when its processing report names this order (and fits what was sent), or when
+    Amazon's Finances shows this refund posted. Nothing else ends the doubt before the seller's horizon
+    (``Context.horizon``, on Amazon's clock): Amazon documents no listing lag, so "not listed yet" proves
+    nothing. Looks again every ``SEARCH_POLL`` s for up to ``patience`` s, then returns the entry: still
+    uncertain (the caller answers ``UNCONFIRMED``), with its feed id, or finished.
     """
-    deadline = ctx.clock.monotonic() + (timeout if wait else 0.0)
+    deadline = ctx.clock.monotonic() + patience
     while True:
         entry = reread(ctx, entry.key)
         if not entry.send_uncertain:
             return entry
-        assert entry.submitted_at is not None  # noqa: S101 - send_uncertain implies it
-        found = ctx.runner.resolve(
-            feed_type=entry.feed_type or FEED_TYPE_PAYMENT_ADJUSTMENT,
-            marketplace_ids=[entry.payload.get("marketplace_id") or ctx.marketplace_id],
-            sent_at=entry.submitted_at,
-            expected=_expected(entry),
-            effect=functools.partial(_posted_for, ctx, entry),
-        )
-        if found.feed is not None:
-            with suppress(JournalError):  # its sender recorded a feed id meanwhile: keep that one
-                ctx.journal.mark_submitted([entry.key], feed_id=found.feed.feed_id)
-            return reread(ctx, entry.key)
-        if not found.pending and found.conclusive and ctx.clock.now() - entry.submitted_at >= SEND_LEASE:
-            return resend(ctx, entry)
+        entry = _settle_once(ctx, entry)
+        if not entry.send_uncertain:
+            return entry
         remaining = deadline - ctx.clock.monotonic()
         if remaining <= 0:
             return entry
         ctx.sleep(min(SEARCH_POLL, remaining))
 
 
-# --- from _finances.py ----------------------------------------
+# --- refunds as Amazon's Finances API shows them --------------------------------------------------
 
 OPERATION: Final = "finances.listFinancialEventsByOrderId"
 

@@ -14,6 +14,7 @@ import sys
 from collections.abc import Sequence
 from typing import Final
 
+import sp_cancel.cli._doubt as cli_doubt
 import sp_cancel.cli._listings as cli_listings
 import sp_cancel.cli._orders as cli_orders
 import sp_cancel.cli._rate as cli_rate
@@ -25,7 +26,7 @@ from sp_cancel.errors import SpCancelError
 
 __all__ = ["main"]
 
-_COMMAND_GROUPS: Final = (cli_simulator, cli_orders, cli_refunds, cli_listings, cli_rate)
+_COMMAND_GROUPS: Final = (cli_simulator, cli_orders, cli_refunds, cli_doubt, cli_listings, cli_rate)
 _LOG_LEVELS: Final = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 

@@ -69,6 +69,7 @@ __all__ = [
 EXIT_OK: Final = 0
 EXIT_FAILED: Final = 1  # a workflow failed or Amazon refused
 EXIT_USAGE: Final = 2  # bad usage or bad input
+EXIT_UNCONFIRMED: Final = 3  # a refund or unit cancel may have been sent and Amazon has not shown it yet
 EXIT_INTERRUPTED: Final = 130
 
 

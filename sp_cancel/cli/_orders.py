@@ -14,6 +14,7 @@ from sp_cancel._outcomes import CancelStatus
 from sp_cancel.cli._common import (
     EXIT_FAILED,
     EXIT_OK,
+    EXIT_UNCONFIRMED,
     Output,
     UsageError,
     add_client_options,
@@ -298,6 +299,8 @@ def _cancel(args: argparse.Namespace, out: Output) -> int:
         )
     _show(out, [outcome])
     out.json(outcome)
+    if outcome.status is CancelStatus.UNCONFIRMED:
+        return EXIT_UNCONFIRMED
     return EXIT_OK if outcome.ok or outcome.status is CancelStatus.SUBMITTED else EXIT_FAILED
 
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Final
 
 from sp_cancel._outcomes import RefundOutcome, RefundStatus
-from sp_cancel.cli._common import Output, add_client_options, make_client
+from sp_cancel.cli._common import EXIT_UNCONFIRMED, Output, add_client_options, make_client
 from sp_cancel.clock import human_duration
 from sp_cancel.errors import InvalidInputError, SpCancelError
 from sp_cancel.models import AdjustmentReason, ItemRefund, Money, PriceComponent
@@ -88,6 +88,11 @@ def _show(out: Output, outcome: RefundOutcome) -> None:
         out.line(f"  {message.severity} {message.code}: {message.description}")
     if outcome.status is RefundStatus.REJECTED:
         out.line("  Amazon refused it; this key keeps that answer. A corrected refund needs a new --key.")
+    if outcome.status is RefundStatus.UNCONFIRMED:
+        out.line(f"  {outcome.detail}")
+        out.line(
+            "  It is never sent again on its own; `sp-cancel unconfirmed` lists it with the commands that settle it."
+        )
 
 
 def _refund(args: argparse.Namespace, out: Output) -> int:
@@ -109,6 +114,8 @@ def _refund(args: argparse.Namespace, out: Output) -> int:
             out.line(f"Finances: {verification.status} - {verification.message}")
             result["verification"] = verification
     out.json(result)
+    if outcome.status is RefundStatus.UNCONFIRMED:
+        return EXIT_UNCONFIRMED
     return 0 if outcome.ok or outcome.status is RefundStatus.SUBMITTED else 1
 
 

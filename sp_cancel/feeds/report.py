@@ -97,6 +97,48 @@ class ProcessingReport:
         """Whether Amazon finished processing (``StatusCode`` ``Complete``)."""
         return self.status_code == "Complete"
 
+    def verdict(self, sent: Mapping[int, str]) -> frozenset[int] | None:
+        """Which of the messages we sent Amazon reports failed; ``None`` when the report does not say.
+
+        ``sent`` maps each ``MessageID`` of the document to its order id. The report speaks for the
+        document only when it is about it and agrees with itself: ``Rejected``, or a document-level
+        ``ERROR``, fails every message; otherwise ``StatusCode`` must be ``Complete``, ``MessagesProcessed``
+        must count every message sent, every result must name one of our messages (or the document) and,
+        where it names an order, that message's order, and ``MessagesWithError``/``MessagesSuccessful``
+        must match the messages with ``ERROR`` results (a message with only warnings counts as successful,
+        or apart). A report that says nothing (``MessagesProcessed`` 0, ``Processing``, no summary,
+        results for another message or order) is never read as success.
+
+        Returns:
+            The message ids that failed (empty: every message applied), or ``None``.
+        """
+        if not self._about(sent):
+            return None
+        if self.status_code == "Rejected" or any(r.severity == "ERROR" for r in self.document_results):
+            return frozenset(sent)
+        if not self.complete or self.messages_processed != len(sent):
+            return None
+        failed = frozenset(m for m in sent if any(r.severity == "ERROR" for r in self.results_for(m)))
+        # Amazon's examples count a message with only warnings as successful; some reports count it apart.
+        warned = sum(1 for m in sent if m not in failed and self.results_for(m))
+        successful = {len(sent) - len(failed), len(sent) - len(failed) - warned}
+        if self.messages_with_error not in {None, len(failed)} or self.messages_successful not in {None, *successful}:
+            return None
+        return failed
+
+    def _about(self, sent: Mapping[int, str]) -> bool:
+        """Whether every result names one of the ``sent`` messages (or the document) and, if any, its order."""
+        orders = set(sent.values())
+        for result in self.results:
+            if result.message_id and result.message_id not in sent:
+                return False  # a result for a message we did not send: not (only) our document
+            if result.order_id is None:
+                continue
+            wanted = sent.get(result.message_id) if result.message_id else None
+            if (wanted is not None and result.order_id != wanted) or result.order_id not in orders:
+                return False
+        return True
+
 
 @attrs.frozen(kw_only=True)
 class ListingsReport:

@@ -135,12 +135,11 @@ class SpApi(SpApiCore):
         input_feed_document_id: str,
         marketplace_ids: Sequence[str] | None = None,
         feed_options: Mapping[str, str] | None = None,
-        throttle_ambiguous: bool = False,
     ) -> Response:
         """Submit a feed (``createFeed``; not idempotent); answers 202 ``{feedId}``.
 
-        ``throttle_ambiguous``: a 429 raises :class:`~sp_cancel.errors.OutcomeUnknownError` instead of being
-        retried (for a feed that moves money: look for it before sending it again).
+        A 429 is retried once the usage plan refills (Amazon documents it as not processed); a 5xx, a
+        timeout or a dropped connection raises :class:`~sp_cancel.errors.OutcomeUnknownError`.
         """
         # https://developer-docs.amazon.com/sp-api/reference/createfeed
         return self._call(
@@ -151,7 +150,6 @@ class SpApi(SpApiCore):
                 "inputFeedDocumentId": input_feed_document_id,
                 "feedOptions": dict(feed_options) if feed_options else None,
             },
-            throttle_ambiguous=throttle_ambiguous,
         )
 
     def get_feed(self, feed_id: str) -> Response:

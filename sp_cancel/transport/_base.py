@@ -18,7 +18,6 @@ from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any, Final, TypeVar
 
-import attrs
 import httpx
 
 from sp_cancel._events import (
@@ -30,7 +29,7 @@ from sp_cancel._events import (
 )
 from sp_cancel._operations import OPERATIONS, Operation
 from sp_cancel._version import __version__
-from sp_cancel.clock import Clock, Sleep
+from sp_cancel.clock import Clock, ClockOffset, Sleep
 from sp_cancel.errors import ApiError, AuthError, NetworkError, ServerError, ThrottledError
 from sp_cancel.logging import get_logger
 from sp_cancel.ratelimit import RateLimiter
@@ -127,7 +126,7 @@ class SpApiCore:
         self.seller_id = seller_id
         self.marketplace_id = marketplace_id
         self.endpoint = endpoint.rstrip("/")
-        self._offset = timedelta(0)
+        self._offset = ClockOffset()
         self._reserved: dict[str, int] = {}  # usage-plan tokens taken ahead by reserve(), per operation
         self._reserved_lock = threading.Lock()
         self._owns_http = http is None
@@ -168,7 +167,6 @@ class SpApiCore:
         query: Mapping[str, object] | None = None,
         body: object | None = None,
         headers: Mapping[str, str] | None = None,
-        throttle_ambiguous: bool = False,
     ) -> Response:
         """Call one SP-API operation (by key, e.g. ``"feeds.getFeed"``) with limiter and retries.
 
@@ -178,15 +176,12 @@ class SpApiCore:
             query: query parameters; sequences are comma-joined, datetimes ISO 8601 with ``Z``.
             body: JSON body (datetimes and enums converted).
             headers: extra request headers.
-            throttle_ambiguous: treat a 429 as a lost answer (``OutcomeUnknownError``) instead of retrying it.
 
         Raises:
             InvalidInputError: a path parameter is missing or empty (nothing is sent).
             ApiError: or one of its subclasses, after the retry policy gave up.
         """
         op = OPERATIONS[op_key]
-        if throttle_ambiguous:
-            op = attrs.evolve(op, throttle_ambiguous=True)
         path_params = {"sellerId": self.seller_id, **(path or {})}
         url_path = format_path(op.path, path_params)
         params = encode_query(query)
@@ -329,12 +324,18 @@ class SpApiCore:
 
     @property
     def clock_offset(self) -> timedelta:
-        """Amazon's clock minus ours, from the ``Date`` of its last answer (zero before any).
+        """Amazon's clock minus ours: the median of the ``Date`` headers of its recent answers (zero before any).
 
-        ``Date`` has one-second resolution; windows that compare our times with Amazon's (a lost feed's
-        ``createdTime``) use it so that a host clock off by minutes does not move them.
+        ``Date`` has one-second resolution; an implausible one (more than 12 h off) is ignored, and one stray
+        header among several does not move the estimate (``sp_cancel.clock.ClockOffset``). What compares our
+        times with Amazon's (a lost feed's ``createdTime``, a refund's posting) goes through it, so a host
+        clock off by hours moves nothing.
         """
-        return self._offset
+        return self._offset.value
+
+    def amazon_now(self) -> datetime:
+        """Amazon's time now, as estimated from its ``Date`` headers (our clock until one is seen)."""
+        return self._clock.now() + self._offset.value
 
     def _learn_offset(self, date: str | None) -> None:
         if not date:
@@ -343,9 +344,7 @@ class SpApiCore:
             theirs = parsedate_to_datetime(date)
         except (TypeError, ValueError, IndexError):
             return
-        if theirs.tzinfo is None:
-            return
-        self._offset = theirs - self._clock.now()
+        self._offset.learn(theirs, self._clock.now())
 
     def _failed(self, error: ApiError, context: Mapping[str, object]) -> None:
         # A 404 or 400 is often an answer the workflow expects (a deleted listing reads back 404):

@@ -424,9 +424,7 @@ def test_foreign_exceptions_pass_through(clock: FakeClock, sleeps: Sleeps) -> No
     assert sleeps == []
 
 
-def test_a_429_on_a_money_moving_write_is_ambiguous_not_retried() -> None:
-    """Issue 11: createFeed of an adjustment feed is looked for, not resent, even after a 429."""
-    money_moving = attrs.evolve(CREATE_FEED, throttle_ambiguous=True)
-    assert POLICY.classify(api_error(ThrottledError, 429), money_moving) == "ambiguous"
+def test_a_429_is_a_refusal_for_every_operation() -> None:
+    """Issue 17: Amazon documents 429 as not processed, so even createFeed (money-moving or not) is resent."""
     assert POLICY.classify(api_error(ThrottledError, 429), CREATE_FEED) == "retry"
-    assert POLICY.classify(api_error(ThrottledError, 429), attrs.evolve(GET_FEED, throttle_ambiguous=True)) == "retry"
+    assert POLICY.classify(api_error(ThrottledError, 429), GET_FEED) == "retry"
