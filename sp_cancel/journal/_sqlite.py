@@ -155,6 +155,7 @@ class JournalStore(JournalBase):
         self._lock = threading.RLock()
         self._pid = os.getpid()
         self._conn: sqlite3.Connection | None = None
+        self._stranded = False  # a failed ROLLBACK left a transaction open on self._conn
         with self._driver_errors():
             if not self._memory:
                 try:
@@ -230,12 +231,12 @@ class JournalStore(JournalBase):
             self._rollback(conn)
             raise
 
-    @staticmethod
-    def _rollback(conn: sqlite3.Connection) -> None:
+    def _rollback(self, conn: sqlite3.Connection) -> None:
         """Undo the open transaction, if SQLite has not already undone it (it does after some errors)."""
         if conn.in_transaction:
             with contextlib.suppress(sqlite3.Error):  # the error being raised already says what went wrong
                 conn.execute("ROLLBACK")
+        self._stranded = conn.in_transaction
 
     def _connection(self) -> sqlite3.Connection:
         if self._pid != os.getpid():  # forked: never reuse the parent's connection
@@ -243,10 +244,12 @@ class JournalStore(JournalBase):
             self._conn = None if self._memory else self._connect()
         if self._conn is None:
             raise JournalError(f"{self!r} is closed")
-        if self._conn.in_transaction and not self._memory:
+        if self._stranded and not self._memory:
             # A transaction a failed ROLLBACK left open would hold the file's write lock for every
             # process: drop this connection and open a fresh one.
             self._conn.close()
+            self._conn = None
+            self._stranded = False
             self._conn = self._connect()
         return self._conn
 

@@ -11,7 +11,7 @@ import threading
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 from journal_support import FEED, plan
@@ -409,6 +409,43 @@ def test_a_failed_commit_is_rolled_back_and_releases_the_file(path: Path, clock:
     assert other_plan is not None
     journal.release("k1", owner=other_plan.owner)  # the first connection writes again: its transaction is gone
     assert plan(journal).version == 1
+    journal.close()
+
+
+class CommitAndRollbackFailOnce(sqlite3.Connection):
+    """A connection whose first COMMIT fails, and whose ROLLBACK after it fails too (a disk I/O error)."""
+
+    failed: ClassVar[set[str]] = set()
+
+    def execute(self, sql: str, *args: Any) -> sqlite3.Cursor:
+        """Run ``sql``, except the first COMMIT and the first ROLLBACK: those raise the driver's errors."""
+        faults = {"COMMIT": "database is locked", "ROLLBACK": "disk I/O error"}
+        if sql in faults and sql not in CommitAndRollbackFailOnce.failed:
+            CommitAndRollbackFailOnce.failed.add(sql)
+            raise sqlite3.OperationalError(faults[sql])
+        return super().execute(sql, *args)
+
+
+def test_a_transaction_a_failed_rollback_left_open_is_dropped(path: Path, clock: FakeClock) -> None:
+    """When even ROLLBACK fails, the first error is reported and the next call opens a fresh connection.
+
+    The open transaction would otherwise hold the file's write lock against every process, and every later
+    call on this journal would fail with "cannot start a transaction within a transaction".
+    """
+    Journal(path).close()
+    CommitAndRollbackFailOnce.failed = set()
+
+    def connect(database: str, **kwargs: Any) -> sqlite3.Connection:
+        return sqlite3.connect(database, factory=CommitAndRollbackFailOnce, **kwargs)
+
+    journal = Journal(path, clock=clock, connect=connect)
+    with pytest.raises(JournalUnavailableError, match="locked") as raised:
+        plan(journal)
+    assert raised.value.transient  # the COMMIT's error, not the ROLLBACK's
+    assert plan(journal, "k2").version == 1  # a fresh connection: the stranded transaction is gone
+    with Journal(path, clock=clock, busy_timeout=0) as other:
+        assert other.get("k1") is None  # never committed
+        assert plan(other, "k3").key == "k3"  # and no lock left behind
     journal.close()
 
 
