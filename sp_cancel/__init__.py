@@ -48,7 +48,7 @@ from sp_cancel.errors import (
     SpCancelError,
     ThrottledError,
 )
-from sp_cancel.journal import Journal, JournalLike, RedisJournal
+from sp_cancel.journal import Journal, JournalLike, JournalUnavailableError, RedisJournal
 from sp_cancel.metrics import CancellationRateReport, OrderRecord, RateStatus
 from sp_cancel.models import (
     AdjustmentReason,
@@ -95,6 +95,7 @@ __all__ = [
     "ItemRefund",
     "Journal",
     "JournalLike",
+    "JournalUnavailableError",
     "ListingIssue",
     "ListingOutcome",
     "ListingStatus",

@@ -73,6 +73,7 @@ PUBLIC = [
     "ItemRefund",
     "Journal",
     "JournalLike",
+    "JournalUnavailableError",
     "ListingIssue",
     "ListingOutcome",
     "ListingStatus",

@@ -4,19 +4,28 @@ Every non-idempotent submission (a feed, a refund, a listing patch...) is
 recorded under a key *before* it is sent, so a crash, a restart or a second
 worker never sends it twice::
 
-    planned ──mark_submitting──> submitted (feed id unknown yet: it may have been sent)
-       │                            │
-       │ release (never sent)       └─mark_submitted(feed id)──> submitted ──mark_done──> done | rejected | failed
-       └──> (deleted)
+    plan ──> planned ──mark_submitting──> submitted, no feed id (it may have reached Amazon)
+               │  ▲                          │
+     release   │  └──────take_back───────────┤  (harmless writes only, once Amazon shows no feed)
+    (never     │                             │
+     sent)     ▼                             └─mark_submitted(feed id)──> submitted
+           (deleted)                                                         │
+                               done | rejected | failed  <──mark_done────────┘
 
 ``plan`` inserts a key atomically; exactly one caller creates it and holds a
-*lease*. Others wait (``Journal.wait_for_change``) until the entry leaves
-``planned`` or its lease expires, and then ``Journal.take_over`` grants the
-lease to exactly one of them. The default backend is SQLite (WAL mode,
-``BEGIN IMMEDIATE``), safe for threads and for processes sharing the file.
-The file must be on a local disk: SQLite's locking is unreliable on network
-file systems. Workers on several hosts share a ``RedisJournal`` instead:
-the same behaviour, in Redis (``pip install 'sp-cancel[redis]'``).
+*lease*, named by an owner token (``"<host>:<pid>:<start id>:<uuid>"``; ``holder``
+says whether that worker can still be alive). Others wait (``wait_for_change``)
+until the entry leaves ``planned`` or its lease expires, and then ``take_over``
+grants the lease to exactly one of them (at once when the holder's process is
+provably gone). Only a ``planned`` entry is ever deleted (``release``): what may
+have reached Amazon is kept. Every write increments ``Entry.version``.
+
+The default backend is SQLite (WAL mode, ``BEGIN IMMEDIATE``), safe for threads
+and for processes sharing the file. The file must be on a local disk: SQLite's
+locking is unreliable on network file systems. Workers on several hosts share a
+``RedisJournal`` instead: the same behaviour, in Redis (``pip install
+'sp-cancel[redis]'``). A failure of either store is raised as
+``JournalUnavailableError``.
 
 Payloads and outcomes are JSON: order and item ids, amounts, reasons. Never a
 token or a secret; keys that look like one are refused.
@@ -31,9 +40,11 @@ from sp_cancel.journal._entry import (
     FinalState,
     JournalError,
     JournalLike,
+    JournalUnavailableError,
     JournalWaitTimeoutError,
     LeaseLostError,
 )
+from sp_cancel.journal._owner import Holder, HolderState, holder
 from sp_cancel.journal._redis import RedisJournal
 from sp_cancel.journal._sqlite import Journal, default_journal_path
 
@@ -43,13 +54,17 @@ __all__ = [
     "EntryState",
     "FeedTakenError",
     "FinalState",
+    "Holder",
+    "HolderState",
     "Journal",
     "JournalError",
     "JournalLike",
+    "JournalUnavailableError",
     "JournalWaitTimeoutError",
     "LeaseLostError",
     "RedisJournal",
     "default_journal_path",
+    "holder",
 ]
 
 publish(__name__, globals(), __all__)

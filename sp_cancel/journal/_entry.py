@@ -14,6 +14,7 @@ import attrs
 
 from sp_cancel.clock import Clock, Sleep, system_sleep, utc
 from sp_cancel.errors import SpCancelError
+from sp_cancel.journal._owner import holder
 
 __all__ = [
     "DEFAULT_LEASE_SECONDS",
@@ -22,6 +23,7 @@ __all__ = [
     "FinalState",
     "JournalError",
     "JournalLike",
+    "JournalUnavailableError",
     "JournalWaitTimeoutError",
     "LeaseLostError",
 ]
@@ -31,10 +33,33 @@ FinalState = Literal["done", "rejected", "failed"]
 
 DEFAULT_LEASE_SECONDS: Final = 300.0
 FINAL: Final = frozenset({"done", "rejected", "failed"})
+# Holders whose lease a caller may take at once, naming them as ``stale_owner``.
+_STALE_HOLDERS: Final = frozenset({"dead", "this_process"})
 
 
 class JournalError(SpCancelError):
     """The journal refused a state change (wrong state, unknown key) or cannot be used."""
+
+
+class JournalUnavailableError(JournalError):
+    """The journal's store failed: the database or the Redis server could not do what was asked.
+
+    Raised ``from`` the driver's own error (``sqlite3.OperationalError``/``DatabaseError``; redis-py's
+    ``ConnectionError``, ``TimeoutError``, ``BusyLoadingError``, ``ReadOnlyError``...); the message says
+    what to do. With SQLite the call changed nothing. With Redis, a connection that dropped while a
+    change was on its way may have let it through: read the entry again (``get``) before acting on it.
+
+    Attributes:
+        backend: ``"sqlite"`` or ``"redis"``.
+        transient: ``True`` when the same call may work in a moment (the file was locked past the busy
+            timeout, Redis did not answer or is loading); ``False`` when someone must act first (a
+            corrupt or foreign file, a read-only file or replica, a full disk, wrong credentials).
+    """
+
+    def __init__(self, message: str, *, backend: str, transient: bool) -> None:
+        super().__init__(message)
+        self.backend = backend
+        self.transient = transient
 
 
 class LeaseLostError(JournalError):
@@ -82,10 +107,15 @@ class Entry:
         feed_type: e.g. ``POST_PAYMENT_ADJUSTMENT_DATA``; ``None`` for direct API calls.
         document_hash: SHA-256 of the feed document sent.
         message_id: this entry's ``MessageID`` in that document.
-        submitted_at: when sending started (written before the call).
+        submitted_at: when sending started (written before the call), on this host's clock.
         outcome: how it ended (JSON data), or ``None``.
-        owner: the lease token of whoever holds (or held) the planned entry.
+        owner: the lease token of whoever holds (or held) the planned entry:
+            ``"<host>:<pid>:<process start id>:<uuid4 hex>"`` (``sp_cancel.journal.holder`` reads it).
         lease_until: when that lease expires.
+        amazon_sent_at: when sending started on Amazon's clock (``submitted_at`` plus the offset learned
+            from Amazon's ``Date`` headers at that moment), or ``None`` when not known.
+        version: how many times the entry was written (``plan`` writes version 1); ``take_back``
+            compares it, so of two workers that read the same entry only one changes it.
     """
 
     key: str
@@ -103,6 +133,8 @@ class Entry:
     outcome: Mapping[str, Any] | None = attrs.field(default=None, converter=_frozen_or_none, hash=False)
     owner: str | None = None
     lease_until: datetime | None = None
+    amazon_sent_at: datetime | None = None
+    version: int = 0
 
     @property
     def finished(self) -> bool:
@@ -120,6 +152,51 @@ class Entry:
     def lease_expired(self, now: datetime) -> bool:
         """Whether a planned entry's lease has run out at ``now``."""
         return self.lease_until is None or self.lease_until <= now
+
+
+# --- the rules both backends apply inside their transactions ------------------------------------
+
+
+def may_take_over(entry: Entry, now: datetime, stale_owner: str | None) -> bool:
+    """Whether ``take_over`` grants ``entry``'s lease: planned, and expired or held by a stale ``stale_owner``."""
+    if entry.state != "planned":
+        return False
+    if entry.lease_expired(now):
+        return True
+    return stale_owner is not None and stale_owner == entry.owner and holder(stale_owner).state in _STALE_HOLDERS
+
+
+def may_take_back(entry: Entry, version: int) -> bool:
+    """Whether ``take_back`` returns ``entry`` to planned: ``False`` when someone wrote it since ``version``.
+
+    Raises:
+        JournalError: the entry is at ``version`` but is not a submission with no feed id.
+    """
+    if entry.version != version:
+        return False
+    if not entry.send_uncertain:
+        detail = f"has feed {entry.feed_id}" if entry.feed_id is not None else f"is {entry.state}"
+        raise JournalError(f"journal entry {entry.key!r} {detail}: only a submission with no feed id can be taken back")
+    return True
+
+
+def check_release(entry: Entry, owner: str | None, now: datetime) -> None:
+    """Raise unless ``release`` may delete ``entry``: a planned entry, by its owner or after its lease expired.
+
+    Raises:
+        JournalError: the entry is submitted (it may have reached Amazon) or has ended.
+        LeaseLostError: ``owner`` does not hold the entry, or no owner was given and its lease is live.
+    """
+    if entry.state != "planned":
+        sent = "may have been sent" if entry.state == "submitted" else f"ended {entry.state}"
+        raise JournalError(f"journal entry {entry.key!r} {sent}; it is kept and cannot be released")
+    if owner is not None and entry.owner != owner:
+        raise LeaseLostError(f"journal entry {entry.key!r} is leased to another caller ({holder(entry.owner)})")
+    if owner is None and not entry.lease_expired(now):
+        raise LeaseLostError(
+            f"journal entry {entry.key!r} is leased to {holder(entry.owner)} until "
+            f"{entry.lease_until:%Y-%m-%d %H:%M:%S} UTC; only that owner may release it before then"
+        )
 
 
 class JournalBase:
@@ -188,7 +265,17 @@ class JournalLike(Protocol):
     """What the workflows need from a journal.
 
     ``Journal`` is the SQLite implementation, ``RedisJournal`` the Redis one; a
-    ``SellerClient`` uses any object with these methods as its journal.
+    ``SellerClient`` uses any object with these methods as its journal. A journal of your own
+    must keep the same rules, because they are what keeps money from moving twice:
+
+    - Every state change reads, decides and writes in **one transaction** (SQLite
+      ``BEGIN IMMEDIATE``, Redis ``WATCH``/``MULTI``), so of two workers exactly one wins.
+    - Every write increments ``Entry.version`` (``plan`` writes 1).
+    - Leases are held by owner tokens (``"<host>:<pid>:<start id>:<uuid4 hex>"``, see
+      ``sp_cancel.journal.holder``); checking the owner and writing are one transaction.
+    - An entry that may have been sent (``submitted``, with or without a feed id) or has ended is
+      never deleted; it goes back to ``planned`` only through ``take_back``.
+    - A store failure is raised as ``JournalUnavailableError``, never as the driver's own error.
     """
 
     def plan(
@@ -200,7 +287,7 @@ class JournalLike(Protocol):
         payload: Mapping[str, Any],
         lease_seconds: float = DEFAULT_LEASE_SECONDS,
     ) -> tuple[Entry, bool]:
-        """Insert ``key`` as planned if absent; ``True`` for the caller that created it."""
+        """Insert ``key`` as planned (version 1, a lease for the caller) if absent; ``True`` for its creator."""
         ...
 
     def wait_for_change(
@@ -209,12 +296,32 @@ class JournalLike(Protocol):
         """Wait until the entry leaves ``planned``, its lease expires, or it is released."""
         ...
 
-    def take_over(self, key: str, *, lease_seconds: float = DEFAULT_LEASE_SECONDS) -> Entry | None:
-        """Grant the expired lease of a planned entry to exactly one caller."""
+    def take_over(
+        self, key: str, *, lease_seconds: float = DEFAULT_LEASE_SECONDS, stale_owner: str | None = None
+    ) -> Entry | None:
+        """Give a planned entry's lease to exactly one caller; ``None`` when the caller does not get it.
+
+        Granted when the lease has expired, or at once when ``stale_owner`` equals the entry's current
+        owner and ``holder(stale_owner).state`` is ``"dead"`` or ``"this_process"``. The owner
+        comparison and the write are one transaction. Never granted for a submitted or finished entry.
+        """
+        ...
+
+    def take_back(self, key: str, *, version: int, lease_seconds: float = DEFAULT_LEASE_SECONDS) -> Entry | None:
+        """Return a submitted entry with no feed id to ``planned``, leased to the caller, if still at ``version``.
+
+        For writes that are harmless to repeat, after Amazon showed no feed of them. Of callers that
+        read the same version exactly one gets the entry; the others get ``None``. ``submitted_at``,
+        ``amazon_sent_at`` and ``document_hash`` stay as they were.
+
+        Raises:
+            JournalError: the entry is at ``version`` but was not ``send_uncertain`` (it has a feed id,
+                is planned, or has ended).
+        """
         ...
 
     def renew_lease(self, key: str, *, owner: str, lease_seconds: float = DEFAULT_LEASE_SECONDS) -> Entry:
-        """Extend the lease the caller holds."""
+        """Extend the lease the caller holds; `LeaseLostError` when it holds it no more."""
         ...
 
     def mark_submitting(
@@ -225,9 +332,10 @@ class JournalLike(Protocol):
         document_hash: str | None,
         message_ids: Mapping[str, int] | None = None,
         sent_at: datetime,
+        amazon_sent_at: datetime | None = None,
         owner: str | None = None,
     ) -> list[Entry]:
-        """Record that sending starts (before the non-idempotent call)."""
+        """Record that sending starts (before the non-idempotent call); all keys or none."""
         ...
 
     def mark_submitted(self, keys: Sequence[str], *, feed_id: str) -> list[Entry]:
@@ -239,7 +347,12 @@ class JournalLike(Protocol):
         ...
 
     def release(self, key: str, *, owner: str | None = None) -> None:
-        """Forget a plan that was never sent."""
+        """Delete a plan that was never sent; unknown keys are ignored.
+
+        Only a ``planned`` entry: with ``owner``, only by that owner; without, only once its lease
+        has expired (otherwise `LeaseLostError`). A submitted or finished entry raises `JournalError`.
+        The check and the delete are one transaction.
+        """
         ...
 
     def get(self, key: str) -> Entry | None:

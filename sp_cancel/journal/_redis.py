@@ -6,8 +6,8 @@ state changes, in that order.
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final, Protocol, TypeVar
 
@@ -21,15 +21,22 @@ from sp_cancel.journal._entry import (
     FinalState,
     JournalBase,
     JournalError,
+    JournalUnavailableError,
     LeaseLostError,
+    check_release,
+    may_take_back,
+    may_take_over,
 )
+from sp_cancel.journal._owner import new_owner
 from sp_cancel.journal._schema import (
     COLUMNS,
     check_key,
     check_lease,
     check_submitting,
+    check_version,
     dump_json,
     format_ts,
+    parse_ts,
     row_to_entry,
 )
 
@@ -61,7 +68,12 @@ def _decoded(raw: Mapping[Any, Any] | None) -> _Raw | None:
 
 def _micros(timestamp: str) -> int:
     """A stored timestamp as whole microseconds since the epoch: exact in a sorted set's score (< 2**53)."""
-    return (datetime.strptime(timestamp, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC) - _EPOCH) // _MICROSECOND
+    return (parse_ts(timestamp) - _EPOCH) // _MICROSECOND
+
+
+def _next_version(raw: Mapping[str, str]) -> str:
+    """The version a write gives the entry ``raw`` (entries written before versions count as 0)."""
+    return str(int(raw.get("version") or 0) + 1)
 
 
 def _as_entry(raw: Mapping[str, str]) -> Entry:
@@ -69,6 +81,18 @@ def _as_entry(raw: Mapping[str, str]) -> Entry:
     if row["message_id"] is not None:
         row["message_id"] = int(row["message_id"])
     return row_to_entry(row)
+
+
+def _own_submitting(raw: _Raw | None, owner: str, sent: str, document_hash: str | None) -> bool:
+    """Whether ``raw`` is ``mark_submitting``'s own write, committed by an attempt whose ``EXEC`` reply was lost."""
+    return (
+        raw is not None
+        and raw["state"] == "submitted"
+        and "feed_id" not in raw
+        and raw.get("owner") == owner
+        and raw.get("submitted_at") == sent
+        and raw.get("document_hash") == document_hash
+    )
 
 
 def _member(raw: Mapping[str, str]) -> str:
@@ -113,6 +137,23 @@ _REDIS_MISSING: Final = (
 
 _T = TypeVar("_T")
 
+
+def _driver_rules(redis: Any) -> tuple[tuple[type[Exception], bool, str], ...]:
+    """``(redis-py error, transient, what to do)``, most specific first: how each store failure is reported."""
+    rules: list[tuple[str, bool, str]] = [
+        ("AuthenticationError", False, "Redis refused the journal's credentials: fix the user/password in the URL"),
+        ("BusyLoadingError", True, "Redis is loading its data set after a restart: call again in a moment"),
+        ("ReadOnlyError", False, "Redis refused a write: the journal points at a read-only replica; use the primary"),
+        ("OutOfMemoryError", False, "Redis is out of memory (maxmemory reached): free memory or raise maxmemory"),
+        ("TimeoutError", True, "Redis did not answer in time: check the server and the network, then call again"),
+        ("ConnectionError", True, "cannot reach Redis: check that the server runs and answers, then call again"),
+        # A write whose connection dropped after it was sent may have been applied: the caller reads the entry
+        # again (``get``) before acting on it.
+    ]
+    found = [(getattr(redis.exceptions, name, None), transient, text) for name, transient, text in rules]
+    return tuple((cls, transient, text) for cls, transient, text in found if isinstance(cls, type))
+
+
 # What a step of a transaction decides: its result, and the writes to queue in MULTI (None: nothing to write).
 _Writes = Callable[[Any], None]
 
@@ -154,6 +195,7 @@ class RedisJournalStore(JournalBase, _RedisKeys):
             client = redis.Redis.from_url(url or "redis://localhost:6379/0")
         self._client: _RedisClient = client
         self._watch_error: type[Exception] = redis.exceptions.WatchError
+        self._driver_errors_of = _driver_rules(redis)
         self._clock: Clock = clock or SystemClock()
         self._prefix = prefix
         self._closed = False
@@ -175,6 +217,19 @@ class RedisJournalStore(JournalBase, _RedisKeys):
         if self._closed:
             raise JournalError(f"{self!r} is closed")
 
+    @contextmanager
+    def _driver_errors(self) -> Iterator[None]:
+        """Turn redis-py's store failures (unreachable, timeout, read-only...) into ``JournalUnavailableError``."""
+        try:
+            yield
+        except Exception as exc:
+            for cls, transient, text in self._driver_errors_of:
+                if isinstance(exc, cls):
+                    raise JournalUnavailableError(
+                        f"{text} ({self!r}: {type(exc).__name__}: {exc})", backend="redis", transient=transient
+                    ) from exc
+            raise
+
     def _atomic(
         self,
         keys: Sequence[str],
@@ -190,7 +245,7 @@ class RedisJournalStore(JournalBase, _RedisKeys):
         self._check_open()
         watched = [self._entry_key(key) for key in keys] + list(also_watch)
         while True:
-            with self._client.pipeline(transaction=True) as pipe:
+            with self._driver_errors(), self._client.pipeline(transaction=True) as pipe:
                 try:
                     pipe.watch(*watched)
                     result, writes = step(pipe)
@@ -205,7 +260,7 @@ class RedisJournalStore(JournalBase, _RedisKeys):
     def _query(self, command: str, *args: Any) -> Any:
         """One read-only command, e.g. ``self._query("zrange", name, 0, -1)``."""
         self._check_open()
-        with self._client.pipeline(transaction=False) as pipe:
+        with self._driver_errors(), self._client.pipeline(transaction=False) as pipe:
             getattr(pipe, command)(*args)
             return pipe.execute()[0]
 
@@ -217,7 +272,7 @@ class RedisJournalStore(JournalBase, _RedisKeys):
         self._check_open()
         if not keys:
             return []
-        with self._client.pipeline(transaction=False) as pipe:
+        with self._driver_errors(), self._client.pipeline(transaction=False) as pipe:
             for key in keys:
                 pipe.hgetall(self._entry_key(key))
             found = [_decoded(raw) for raw in pipe.execute()]
@@ -340,15 +395,15 @@ class RedisJournal(RedisJournalStore):
         """Record ``key`` as planned unless it exists; atomic across threads, processes and hosts.
 
         Returns:
-            ``(entry, True)`` for the one caller that created the entry (it now holds a lease of
-            ``lease_seconds``, token in ``entry.owner``), ``(existing entry, False)`` for everyone else.
+            ``(entry, True)`` for the one caller that created the entry (version 1; it now holds a lease
+            of ``lease_seconds``, token in ``entry.owner``), ``(existing entry, False)`` for everyone else.
         """
         check_key(key)
         check_key(kind, "kind")
         check_key(target, "target")
         data = dump_json(payload, "payload")
         lease = check_lease(lease_seconds)
-        owner = uuid.uuid4().hex
+        owner = new_owner()
 
         def step(pipe: Any) -> tuple[tuple[Entry, bool], _Writes | None]:
             existing = self._read(pipe, key)
@@ -367,6 +422,7 @@ class RedisJournal(RedisJournalStore):
                 "updated_at": format_ts(now),
                 "owner": owner,
                 "lease_until": format_ts(now + timedelta(seconds=lease)),
+                "version": "1",
                 "seq": str(pipe.incr(self._seq_key)),  # outside MULTI: a retried step only leaves a gap
             }
             score, member = _micros(raw["created_at"]), _member(raw)
@@ -380,30 +436,71 @@ class RedisJournal(RedisJournalStore):
 
         return self._atomic([key], step)
 
-    def take_over(self, key: str, *, lease_seconds: float = DEFAULT_LEASE_SECONDS) -> Entry | None:
-        """Take the expired lease of a planned entry; exactly one concurrent caller gets it.
+    def _lease_to(
+        self, key: str, owner: str, lease: float, decide: Callable[[_Raw], bool], **also: str
+    ) -> Entry | None:
+        """Give the planned lease of ``key`` to ``owner`` when ``decide(entry)`` says so, in one transaction.
 
-        Returns:
-            The entry with the caller's new lease (token in ``owner``), or ``None`` when the entry is
-            gone, no longer planned, or its lease is still live (someone else holds it).
+        A step run again after a lost ``EXEC`` reply finds ``owner`` already holding the entry: that
+        was this call's own write, so the entry is returned, not ``None``.
         """
-        lease = check_lease(lease_seconds)
 
         def step(pipe: Any) -> tuple[Entry | None, _Writes | None]:
             raw = self._read(pipe, key)
             if raw is None:
                 return None, None
-            now = self._now()
-            if raw["state"] != "planned" or not _as_entry(raw).lease_expired(now):
+            if raw["state"] == "planned" and raw.get("owner") == owner:
+                return _as_entry(raw), None
+            if not decide(raw):
                 return None, None
+            now = self._now()
             changes = {
-                "owner": uuid.uuid4().hex,
+                **also,
+                "owner": owner,
                 "lease_until": format_ts(now + timedelta(seconds=lease)),
                 "updated_at": format_ts(now),
+                "version": _next_version(raw),
             }
             return _as_entry(self._changed(raw, changes)), lambda tx: self._write(tx, key, changes)
 
         return self._atomic([key], step)
+
+    def take_over(
+        self, key: str, *, lease_seconds: float = DEFAULT_LEASE_SECONDS, stale_owner: str | None = None
+    ) -> Entry | None:
+        """Take the lease of a planned entry whose holder is gone; exactly one concurrent caller gets it.
+
+        As ``Journal.take_over``: granted when the lease has expired, or at once when ``stale_owner`` is the
+        entry's current owner and ``holder(stale_owner).state`` is ``"dead"`` or ``"this_process"`` (the
+        owner is compared while the entry is watched, and written in the same ``MULTI``).
+
+        Returns:
+            The entry with the caller's new lease (token in ``owner``), or ``None`` when the entry is
+            gone, no longer planned, or its lease is still live and not held by ``stale_owner``.
+        """
+        lease = check_lease(lease_seconds)
+        return self._lease_to(
+            key, new_owner(), lease, lambda raw: may_take_over(_as_entry(raw), self._now(), stale_owner)
+        )
+
+    def take_back(self, key: str, *, version: int, lease_seconds: float = DEFAULT_LEASE_SECONDS) -> Entry | None:
+        """Return a submission with no feed id to ``planned``, leased to the caller, if nobody wrote it since.
+
+        As ``Journal.take_back``: only for writes harmless to repeat, after Amazon showed no feed of them;
+        of callers that read the entry at ``version``, exactly one gets it.
+
+        Returns:
+            The planned entry with the caller's lease, or ``None`` when the entry is gone or was written
+            since ``version``.
+
+        Raises:
+            JournalError: the entry is still at ``version`` but is not ``send_uncertain``.
+        """
+        expected = check_version(version)
+        lease = check_lease(lease_seconds)
+        return self._lease_to(
+            key, new_owner(), lease, lambda raw: may_take_back(_as_entry(raw), expected), state="planned"
+        )
 
     def renew_lease(self, key: str, *, owner: str, lease_seconds: float = DEFAULT_LEASE_SECONDS) -> Entry:
         """Extend the lease ``owner`` holds on a planned entry (for long preparations).
@@ -416,7 +513,11 @@ class RedisJournal(RedisJournalStore):
         def step(pipe: Any) -> tuple[Entry, _Writes | None]:
             raw = self._require_owner(self._read(pipe, key), key, owner)
             now = self._now()
-            changes = {"lease_until": format_ts(now + timedelta(seconds=lease)), "updated_at": format_ts(now)}
+            changes = {
+                "lease_until": format_ts(now + timedelta(seconds=lease)),
+                "updated_at": format_ts(now),
+                "version": _next_version(raw),
+            }
             return _as_entry(self._changed(raw, changes)), lambda tx: self._write(tx, key, changes)
 
         return self._atomic([key], step)
@@ -431,6 +532,7 @@ class RedisJournal(RedisJournalStore):
         document_hash: str | None,
         message_ids: Mapping[str, int] | None = None,
         sent_at: datetime,
+        amazon_sent_at: datetime | None = None,
         owner: str | None = None,
     ) -> list[Entry]:
         """Record, *before* the non-idempotent call, that these planned entries are being sent.
@@ -444,19 +546,21 @@ class RedisJournal(RedisJournalStore):
         """
         unique, ids = check_submitting(keys, message_ids)
         sent = format_ts(sent_at)
+        amazon_sent = None if amazon_sent_at is None else format_ts(amazon_sent_at)
 
         def step(pipe: Any) -> tuple[list[Entry], _Writes | None]:
             now = format_ts(self._now())
-            found: list[_Raw] = []
-            for key in unique:  # check every key before writing any: all or nothing
-                raw = self._read(pipe, key)
+            found = [self._read(pipe, key) for key in unique]
+            if owner is not None and all(_own_submitting(raw, owner, sent, document_hash) for raw in found):
+                return [_as_entry(raw) for raw in found if raw is not None], None
+            for key, raw in zip(unique, found, strict=True):  # check every key before writing any: all or nothing
                 if owner is not None:
                     self._require_owner(raw, key, owner)
                 if raw is None:
                     raise JournalError(f"journal entry {key!r} does not exist")
                 if raw["state"] != "planned":
                     raise JournalError(f"journal entry {key!r} is {raw['state']}, not planned: it was already sent")
-                found.append(raw)
+            present = [raw for raw in found if raw is not None]
             changes = [
                 {
                     "state": "submitted",
@@ -464,10 +568,12 @@ class RedisJournal(RedisJournalStore):
                     "document_hash": document_hash,
                     "message_id": None if ids.get(key) is None else str(ids[key]),
                     "submitted_at": sent,
+                    "amazon_sent_at": amazon_sent,
                     "updated_at": now,
                     "lease_until": None,
+                    "version": _next_version(raw),
                 }
-                for key in unique
+                for key, raw in zip(unique, present, strict=True)
             ]
 
             def writes(tx: Any) -> None:
@@ -476,7 +582,7 @@ class RedisJournal(RedisJournalStore):
                     if feed_type is not None:
                         tx.zadd(self._feed_type_key(feed_type), {key: _micros(sent)})
 
-            return [_as_entry(self._changed(raw, c)) for raw, c in zip(found, changes, strict=True)], writes
+            return [_as_entry(self._changed(raw, c)) for raw, c in zip(present, changes, strict=True)], writes
 
         return self._atomic(unique, step)
 
@@ -495,6 +601,7 @@ class RedisJournal(RedisJournalStore):
         """Record the feed id Amazon returned for entries marked submitting.
 
         Raises:
+            FeedTakenError: another entry (outside ``keys``) already holds ``feed_id``.
             JournalError: a key is unknown, not submitted, or already has another feed id.
         """
         check_key(feed_id, "feed_id")
@@ -516,16 +623,16 @@ class RedisJournal(RedisJournalStore):
                     raise JournalError(f"journal entry {key!r} already belongs to feed {raw['feed_id']}")
                 found.append(raw)
             self._check_feed_free(pipe, feed_id, unique)
-            changes = {"feed_id": feed_id, "updated_at": now}
+            changes = [{"feed_id": feed_id, "updated_at": now, "version": _next_version(raw)} for raw in found]
 
             def writes(tx: Any) -> None:
-                for key, raw in zip(unique, found, strict=True):
-                    self._write(tx, key, changes)
+                for key, raw, change in zip(unique, found, changes, strict=True):
+                    self._write(tx, key, change)
                     if raw.get("feed_type"):  # found by known_feed_ids from when its feed id became known too
                         tx.zadd(self._feed_type_key(raw["feed_type"]), {key: _micros(now)})
                 tx.sadd(self._feed_key(feed_id), *unique)
 
-            return [_as_entry(self._changed(raw, changes)) for raw in found], writes
+            return [_as_entry(self._changed(raw, c)) for raw, c in zip(found, changes, strict=True)], writes
 
         return self._atomic(unique, step, also_watch=[self._feed_key(feed_id)])
 
@@ -549,7 +656,13 @@ class RedisJournal(RedisJournalStore):
                 if raw["state"] == state:
                     return _as_entry(raw), None
                 raise JournalError(f"journal entry {key!r} already ended {raw['state']}; cannot mark it {state}")
-            changes = {"state": state, "outcome": data, "updated_at": format_ts(self._now()), "lease_until": None}
+            changes = {
+                "state": state,
+                "outcome": data,
+                "updated_at": format_ts(self._now()),
+                "lease_until": None,
+                "version": _next_version(raw),
+            }
 
             def writes(tx: Any) -> None:
                 self._write(tx, key, changes)
@@ -560,24 +673,23 @@ class RedisJournal(RedisJournalStore):
         return self._atomic([key], step)
 
     def release(self, key: str, *, owner: str | None = None) -> None:
-        """Delete a plan that was never sent, so the key can be planned again.
+        """Delete a plan that was never sent, so the key can be planned again; unknown keys are ignored.
 
-        Allowed for ``planned`` entries and for ``submitted`` ones with no feed id when the caller
-        knows the call never went out (e.g. the document upload failed). Unknown keys are ignored.
+        As ``Journal.release``: only a ``planned`` entry, by its owner or, without ``owner``, once its
+        lease has expired; a submitted or finished entry is never deleted. The entry is watched while
+        checked and deleted in the same ``MULTI``.
 
         Raises:
-            JournalError: the entry has a feed id or has ended: it was sent, keep it.
-            LeaseLostError: ``owner`` is given and no longer holds the planned entry's lease.
+            JournalError: the entry is submitted or has ended.
+            LeaseLostError: ``owner`` does not hold the entry's lease, or no ``owner`` was given and
+                the lease is still live.
         """
 
         def step(pipe: Any) -> tuple[None, _Writes | None]:
             raw = self._read(pipe, key)
             if raw is None:
                 return None, None
-            if raw["state"] == "planned" and owner is not None and raw.get("owner") != owner:
-                raise LeaseLostError(f"journal entry {key!r} is leased to another caller")
-            if raw["state"] in FINAL or raw.get("feed_id") is not None:
-                raise JournalError(f"journal entry {key!r} was sent ({raw['state']}); it cannot be released")
+            check_release(_as_entry(raw), owner, self._now())
 
             def writes(tx: Any) -> None:
                 tx.delete(self._entry_key(key))

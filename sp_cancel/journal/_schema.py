@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from enum import Enum
 from typing import Any, Final, Protocol
@@ -13,47 +13,65 @@ from sp_cancel.clock import utc
 from sp_cancel.errors import InvalidInputError
 from sp_cancel.journal._entry import Entry
 
-BUSY_TIMEOUT_MS: Final = 30_000
+BUSY_TIMEOUT: Final = 30.0  # seconds a write waits for another connection's lock before failing
 _SECRET_WORDS: Final = ("token", "secret", "password", "credential", "authorization")
-SCHEMA_VERSION: Final = 1
+SCHEMA_VERSION: Final = 2
+# The whole schema of a new file (the current version).
 SCHEMA: Final = """
 CREATE TABLE IF NOT EXISTS entries (
-    key           TEXT PRIMARY KEY,
-    kind          TEXT NOT NULL,
-    target        TEXT NOT NULL,
-    state         TEXT NOT NULL,
-    payload       TEXT NOT NULL,
-    feed_id       TEXT,
-    feed_type     TEXT,
-    document_hash TEXT,
-    message_id    INTEGER,
-    created_at    TEXT NOT NULL,
-    updated_at    TEXT NOT NULL,
-    submitted_at  TEXT,
-    outcome       TEXT,
-    owner         TEXT,
-    lease_until   TEXT
+    key            TEXT PRIMARY KEY,
+    kind           TEXT NOT NULL,
+    target         TEXT NOT NULL,
+    state          TEXT NOT NULL,
+    payload        TEXT NOT NULL,
+    feed_id        TEXT,
+    feed_type      TEXT,
+    document_hash  TEXT,
+    message_id     INTEGER,
+    created_at     TEXT NOT NULL,
+    updated_at     TEXT NOT NULL,
+    submitted_at   TEXT,
+    outcome        TEXT,
+    owner          TEXT,
+    lease_until    TEXT,
+    amazon_sent_at TEXT,
+    version        INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS entries_kind_target ON entries (kind, target, created_at);
 CREATE INDEX IF NOT EXISTS entries_state ON entries (state);
 CREATE INDEX IF NOT EXISTS entries_feed ON entries (feed_id);
 CREATE INDEX IF NOT EXISTS entries_feed_type ON entries (feed_type, submitted_at);
 """
+# What brings a file of version ``n`` to ``n + 1``, run in the same transaction as the version bump.
+MIGRATIONS: Final[Mapping[int, Sequence[str]]] = {
+    1: (
+        "ALTER TABLE entries ADD COLUMN amazon_sent_at TEXT",
+        "ALTER TABLE entries ADD COLUMN version INTEGER NOT NULL DEFAULT 0",
+    ),
+}
 COLUMNS: Final = (
     "key, kind, target, state, payload, feed_id, feed_type, document_hash, message_id, "
-    "created_at, updated_at, submitted_at, outcome, owner, lease_until"
+    "created_at, updated_at, submitted_at, outcome, owner, lease_until, amazon_sent_at, version"
 )
+_TS_FORMAT: Final = "%Y-%m-%dT%H:%M:%S.%fZ"
 
 
 def format_ts(value: datetime) -> str:
-    # Fixed width, so that text order is time order in SQL.
-    return utc(value).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """A timestamp as stored: UTC, fixed width (``2026-11-26T12:00:00.000000Z``), so text order is time order."""
+    return utc(value).strftime(_TS_FORMAT)
+
+
+def parse_ts(value: str) -> datetime:
+    """A stored timestamp back as an aware UTC datetime.
+
+    ``fromisoformat`` reads the fixed format about 50 times faster than ``strptime`` (issue 20: a
+    10,000-order batch reads 80,000 entries); the ``Z`` suffix gives ``UTC``.
+    """
+    return datetime.fromisoformat(value)
 
 
 def _parse_ts(value: str | None) -> datetime | None:
-    if value is None:
-        return None
-    return datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    return None if value is None else datetime.fromisoformat(value)
 
 
 def _json_default(value: object) -> object:
@@ -108,6 +126,7 @@ def row_to_entry(row: _Row) -> Entry:
     assert created is not None  # noqa: S101 - NOT NULL columns
     assert updated is not None  # noqa: S101
     outcome = row["outcome"]
+    version = row["version"]
     return Entry(
         key=row["key"],
         kind=row["kind"],
@@ -124,6 +143,8 @@ def row_to_entry(row: _Row) -> Entry:
         outcome=None if outcome is None else json.loads(outcome),
         owner=row["owner"],
         lease_until=_parse_ts(row["lease_until"]),
+        amazon_sent_at=_parse_ts(row["amazon_sent_at"]),
+        version=0 if version is None else int(version),  # None: a Redis entry written before versions
     )
 
 
@@ -139,6 +160,12 @@ def check_lease(lease_seconds: float) -> float:
     if not lease_seconds > 0:
         raise InvalidInputError(f"lease_seconds must be positive, got {lease_seconds!r}", field="lease_seconds")
     return float(lease_seconds)
+
+
+def check_version(version: object) -> int:
+    if isinstance(version, bool) or not isinstance(version, int) or version < 0:
+        raise InvalidInputError(f"version must be an entry's version (an int >= 0), got {version!r}", field="version")
+    return version
 
 
 def check_submitting(keys: Sequence[str], message_ids: Mapping[str, int] | None) -> tuple[list[str], dict[str, int]]:

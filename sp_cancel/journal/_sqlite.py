@@ -6,11 +6,11 @@ threads and processes sharing one file see one order of events.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 import threading
-import uuid
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -28,16 +28,23 @@ from sp_cancel.journal._entry import (
     FinalState,
     JournalBase,
     JournalError,
+    JournalUnavailableError,
     LeaseLostError,
+    check_release,
+    may_take_back,
+    may_take_over,
 )
+from sp_cancel.journal._owner import new_owner
 from sp_cancel.journal._schema import (
-    BUSY_TIMEOUT_MS,
+    BUSY_TIMEOUT,
     COLUMNS,
+    MIGRATIONS,
     SCHEMA,
     SCHEMA_VERSION,
     check_key,
     check_lease,
     check_submitting,
+    check_version,
     dump_json,
     format_ts,
     row_to_entry,
@@ -46,14 +53,80 @@ from sp_cancel.journal._schema import (
 __all__ = ["Journal", "JournalStore", "default_journal_path"]
 
 
-# --- from _journal_store.py ----------------------------------------
-
 _UNFINISHED: Final = ("planned", "submitted")
+
+# SQLite's primary result codes (https://www.sqlite.org/rescode.html) that a journal call can meet.
+_BUSY: Final = 5
+_LOCKED: Final = 6
+_READONLY: Final = 8
+_IOERR: Final = 10
+_CORRUPT: Final = 11
+_FULL: Final = 13
+_CANTOPEN: Final = 14
+_PROTOCOL: Final = 15
+_NOTADB: Final = 26
+_TRANSIENT: Final = frozenset({_BUSY, _LOCKED, _PROTOCOL})
+# When an error carries no code (raised by a wrapper, or an old driver): the code its message stands for.
+_MESSAGES: Final = (
+    ("locked", _BUSY),
+    ("busy", _BUSY),
+    ("readonly", _READONLY),
+    ("read-only", _READONLY),
+    ("full", _FULL),
+    ("not a database", _NOTADB),
+    ("malformed", _CORRUPT),
+    ("corrupt", _CORRUPT),
+    ("disk i/o", _IOERR),
+    ("unable to open", _CANTOPEN),
+)
+
+Connect = Callable[..., sqlite3.Connection]
 
 
 def default_journal_path() -> Path:
     """Where the journal lives by default: ``<user state dir>/sp-cancel/journal.sqlite3``."""
     return Path(platformdirs.user_state_dir("sp-cancel")) / "journal.sqlite3"
+
+
+def _is_driver_error(exc: BaseException) -> bool:
+    """Whether ``exc`` is the database failing, not a bug: an ``OperationalError`` or a bare ``DatabaseError``."""
+    return isinstance(exc, sqlite3.OperationalError) or type(exc) is sqlite3.DatabaseError
+
+
+def _code(exc: sqlite3.Error) -> int | None:
+    code = getattr(exc, "sqlite_errorcode", None)
+    if isinstance(code, int):
+        return code & 0xFF  # the primary code of an extended one
+    text = str(exc).lower()
+    return next((found for word, found in _MESSAGES if word in text), None)
+
+
+def unavailable(exc: sqlite3.Error, path: str, busy_timeout: float) -> JournalUnavailableError:
+    """The ``JournalUnavailableError`` for a driver error on the journal file ``path``: what happened, what to do."""
+    code = _code(exc)
+    what = {
+        _BUSY: f"the journal file {path} stayed locked by another connection for more than {busy_timeout:g} s "
+        "(busy timeout): another process holds a long write transaction on it. Nothing was recorded; "
+        "call again, or give the journal a longer busy_timeout",
+        _LOCKED: f"the journal file {path} is locked by another statement of this connection. Nothing was "
+        "recorded; call again",
+        _PROTOCOL: f"the journal file {path} could not be locked (a race between processes). Nothing was "
+        "recorded; call again",
+        _READONLY: f"the journal file {path} is read-only: sp_cancel must record every submission before sending "
+        "it. Give this process write access to the file and its directory (SQLite also writes "
+        f"{path}-wal and {path}-shm), or use another path",
+        _FULL: f"the disk holding the journal file {path} is full. Nothing was recorded; free space, then call again",
+        _CORRUPT: f"the journal file {path} is damaged. Stop every worker using it and keep a copy: it records "
+        f"what was sent. Check it with: sqlite3 {path} 'PRAGMA integrity_check'",
+        _NOTADB: f"the journal file {path} is not an SQLite database (damaged, encrypted, or another file). "
+        "Stop every worker using it and keep a copy: it may record what was sent; point the journal at the "
+        "right file",
+        _IOERR: f"a disk I/O error on the journal file {path}. Nothing was recorded; check the disk and the file "
+        "system (the file must be on a local disk, not a network share)",
+        _CANTOPEN: f"the journal file {path} cannot be opened: check that its directory exists and this process "
+        "may write there",
+    }.get(code if code is not None else -1, f"the journal file {path} cannot be used")
+    return JournalUnavailableError(f"{what} ({exc})", backend="sqlite", transient=code in _TRANSIENT)
 
 
 class JournalStore(JournalBase):
@@ -62,72 +135,143 @@ class JournalStore(JournalBase):
     See ``Journal`` for the arguments and the locking.
     """
 
-    def __init__(self, path: str | os.PathLike[str] | None = None, *, clock: Clock | None = None) -> None:
+    def __init__(
+        self,
+        path: str | os.PathLike[str] | None = None,
+        *,
+        clock: Clock | None = None,
+        busy_timeout: float = BUSY_TIMEOUT,
+        connect: Connect | None = None,
+    ) -> None:
         if path is None:
             path = default_journal_path()
+        if not busy_timeout >= 0:
+            raise InvalidInputError(f"busy_timeout must be >= 0 seconds, got {busy_timeout!r}", field="busy_timeout")
         self._memory = str(path) == ":memory:"
-        if not self._memory:
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
         self._path = str(path)
+        self._busy_timeout = float(busy_timeout)
+        self._open: Connect = connect or sqlite3.connect
         self._clock: Clock = clock or SystemClock()
         self._lock = threading.RLock()
         self._pid = os.getpid()
-        self._conn: sqlite3.Connection | None = self._connect()
+        self._conn: sqlite3.Connection | None = None
+        self._stranded = False  # a failed ROLLBACK left a transaction open on self._conn
+        with self._driver_errors():
+            if not self._memory:
+                try:
+                    Path(path).parent.mkdir(parents=True, exist_ok=True)
+                except OSError as exc:
+                    raise JournalUnavailableError(
+                        f"cannot create the journal's directory {Path(path).parent}: {exc}; create it, or give the "
+                        "journal a path this process may write to",
+                        backend="sqlite",
+                        transient=False,
+                    ) from exc
+            self._conn = self._connect()
 
     @property
     def path(self) -> str:
         """The database file (or ``":memory:"``)."""
         return self._path
 
+    @contextmanager
+    def _driver_errors(self) -> Iterator[None]:
+        """Turn the driver's errors (locked, read-only, full, corrupt...) into ``JournalUnavailableError``."""
+        try:
+            yield
+        except sqlite3.Error as exc:
+            if not _is_driver_error(exc):
+                raise
+            raise unavailable(exc, self._path, self._busy_timeout) from exc
+
     def _connect(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(
+        conn = self._open(
             self._path,
-            timeout=BUSY_TIMEOUT_MS / 1000,
+            timeout=self._busy_timeout,
             isolation_level=None,  # we issue BEGIN IMMEDIATE / COMMIT ourselves
             check_same_thread=False,  # guarded by self._lock
         )
-        conn.row_factory = sqlite3.Row
-        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        if not self._memory:
-            conn.execute("PRAGMA journal_mode = WAL")
-            conn.execute("PRAGMA synchronous = FULL")  # a refund's record must survive a power cut
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
-        if version > SCHEMA_VERSION:
+        try:
+            conn.row_factory = sqlite3.Row
+            conn.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout * 1000)}")
+            if not self._memory:
+                conn.execute("PRAGMA journal_mode = WAL")
+                conn.execute("PRAGMA synchronous = FULL")  # a refund's record must survive a power cut
+            if self._schema_version(conn) != SCHEMA_VERSION:
+                self._migrate(conn)
+        except BaseException:
             conn.close()
-            raise JournalError(f"{self._path} was written by a newer sp_cancel (schema {version})")
-        if version < SCHEMA_VERSION:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                for statement in SCHEMA.split(";"):
-                    if statement.strip():
-                        conn.execute(statement)
-                conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                conn.close()
-                raise
-            conn.execute("COMMIT")
+            raise
         return conn
+
+    def _schema_version(self, conn: sqlite3.Connection) -> int:
+        version: int = conn.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise JournalError(f"{self._path} was written by a newer sp_cancel (schema {version})")
+        return version
+
+    def _migrate(self, conn: sqlite3.Connection) -> None:
+        """Create the schema, or bring an older file to the current one, in one ``BEGIN IMMEDIATE``.
+
+        The version is read again inside the transaction: another process may have migrated the file
+        between our first look and our lock.
+        """
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            version = self._schema_version(conn)
+            if version == 0:
+                statements = [statement for statement in SCHEMA.split(";") if statement.strip()]
+            else:
+                statements = [statement for step in range(version, SCHEMA_VERSION) for statement in MIGRATIONS[step]]
+            for statement in statements:
+                conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            conn.execute("COMMIT")
+        except BaseException:
+            self._rollback(conn)
+            raise
+
+    def _rollback(self, conn: sqlite3.Connection) -> None:
+        """Undo the open transaction, if SQLite has not already undone it (it does after some errors)."""
+        if conn.in_transaction:
+            with contextlib.suppress(sqlite3.Error):  # the error being raised already says what went wrong
+                conn.execute("ROLLBACK")
+        self._stranded = conn.in_transaction
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._pid != os.getpid():  # forked: never reuse the parent's connection
+            self._pid = os.getpid()
+            self._conn = None if self._memory else self._connect()
+        if self._conn is None:
+            raise JournalError(f"{self!r} is closed")
+        if self._stranded and not self._memory:
+            # A transaction a failed ROLLBACK left open would hold the file's write lock for every
+            # process: drop this connection and open a fresh one.
+            self._conn.close()
+            self._conn = None
+            self._stranded = False
+            self._conn = self._connect()
+        return self._conn
 
     @contextmanager
     def _transaction(self, *, write: bool) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            if self._pid != os.getpid():  # forked: never reuse the parent's connection
-                self._pid = os.getpid()
-                self._conn = None if self._memory else self._connect()
-            if self._conn is None:
-                raise JournalError(f"{self!r} is closed")
-            conn = self._conn
+        """This instance's connection, under its lock; with ``write``, inside ``BEGIN IMMEDIATE``.
+
+        A write commits when the block ends and rolls back if it raises. The driver's errors come out
+        as ``JournalUnavailableError``, and leave no transaction (nor a lock) behind.
+        """
+        with self._lock, self._driver_errors():
+            conn = self._connection()
             if not write:
                 yield conn
                 return
             conn.execute("BEGIN IMMEDIATE")
             try:
                 yield conn
+                conn.execute("COMMIT")
             except BaseException:
-                conn.execute("ROLLBACK")
+                self._rollback(conn)
                 raise
-            conn.execute("COMMIT")
 
     def close(self) -> None:
         """Close the connection (an in-memory journal is gone afterwards)."""
@@ -191,10 +335,20 @@ class Journal(JournalStore):
         path: the database file; ``None`` for ``default_journal_path``, ``":memory:"`` for an
             in-process journal (shared by this instance's threads, gone when closed).
         clock: where ``now()`` comes from (timestamps and leases); default the system clock.
+        busy_timeout: seconds a call waits for another connection's write lock before it fails with
+            ``JournalUnavailableError`` (``transient=True``); default 30.
+        connect: opens the database connection, called like ``sqlite3.connect(path, timeout=...,
+            isolation_level=None, check_same_thread=False)``; default ``sqlite3.connect``. For special
+            setups (a URI, a connection subclass) and for tests that inject faults.
 
     One connection per instance, guarded by a lock; cross-process safety comes from
     SQLite's file locking (``BEGIN IMMEDIATE``, WAL, ``busy_timeout``). After a ``fork``
-    the child reopens its own connection on first use.
+    the child reopens its own connection on first use. A file of an older schema is
+    brought to the current one when opened (in one ``BEGIN IMMEDIATE``; its entries are kept).
+
+    Raises:
+        JournalUnavailableError: the file cannot be opened or used (also from every method).
+        JournalError: the file was written by a newer sp_cancel.
     """
 
     def __repr__(self) -> str:
@@ -214,8 +368,8 @@ class Journal(JournalStore):
         """Record ``key`` as planned unless it exists; atomic across threads and processes.
 
         Returns:
-            ``(entry, True)`` for the one caller that created the entry (it now holds a lease of
-            ``lease_seconds``, token in ``entry.owner``), ``(existing entry, False)`` for everyone else.
+            ``(entry, True)`` for the one caller that created the entry (version 1; it now holds a lease
+            of ``lease_seconds``, token in ``entry.owner``), ``(existing entry, False)`` for everyone else.
         """
         check_key(key)
         check_key(kind, "kind")
@@ -228,8 +382,8 @@ class Journal(JournalStore):
                 return row_to_entry(row), False
             now = self._now()
             conn.execute(
-                "INSERT INTO entries (key, kind, target, state, payload, created_at, updated_at, owner, lease_until) "
-                "VALUES (?, ?, ?, 'planned', ?, ?, ?, ?, ?)",
+                "INSERT INTO entries (key, kind, target, state, payload, created_at, updated_at, owner, lease_until, "
+                "version) VALUES (?, ?, ?, 'planned', ?, ?, ?, ?, ?, 1)",
                 (
                     key,
                     kind,
@@ -237,7 +391,7 @@ class Journal(JournalStore):
                     data,
                     format_ts(now),
                     format_ts(now),
-                    uuid.uuid4().hex,
+                    new_owner(),
                     format_ts(now + timedelta(seconds=lease)),
                 ),
             )
@@ -245,25 +399,63 @@ class Journal(JournalStore):
         assert created is not None  # noqa: S101 - just inserted
         return row_to_entry(created), True
 
-    def take_over(self, key: str, *, lease_seconds: float = DEFAULT_LEASE_SECONDS) -> Entry | None:
-        """Take the expired lease of a planned entry; exactly one concurrent caller gets it.
+    def take_over(
+        self, key: str, *, lease_seconds: float = DEFAULT_LEASE_SECONDS, stale_owner: str | None = None
+    ) -> Entry | None:
+        """Take the lease of a planned entry whose holder is gone; exactly one concurrent caller gets it.
+
+        Granted when the lease has expired, or at once when ``stale_owner`` is the entry's current owner
+        and that owner cannot be working on it any more: ``holder(stale_owner).state`` is ``"dead"``
+        (its process on this host is gone) or ``"this_process"`` (the caller's own process, which knows
+        it holds the only live attempt for the key). The comparison and the write are one transaction.
 
         Returns:
             The entry with the caller's new lease (token in ``owner``), or ``None`` when the entry is
-            gone, no longer planned, or its lease is still live (someone else holds it).
+            gone, no longer planned, or its lease is still live and not held by ``stale_owner``.
         """
         lease = check_lease(lease_seconds)
         with self._transaction(write=True) as conn:
             row = self._row(conn, key)
             if row is None:
                 return None
-            entry = row_to_entry(row)
             now = self._now()
-            if entry.state != "planned" or not entry.lease_expired(now):
+            if not may_take_over(row_to_entry(row), now, stale_owner):
                 return None
             conn.execute(
-                "UPDATE entries SET owner = ?, lease_until = ?, updated_at = ? WHERE key = ?",
-                (uuid.uuid4().hex, format_ts(now + timedelta(seconds=lease)), format_ts(now), key),
+                "UPDATE entries SET owner = ?, lease_until = ?, updated_at = ?, version = version + 1 WHERE key = ?",
+                (new_owner(), format_ts(now + timedelta(seconds=lease)), format_ts(now), key),
+            )
+            taken = self._row(conn, key)
+        assert taken is not None  # noqa: S101 - same transaction
+        return row_to_entry(taken)
+
+    def take_back(self, key: str, *, version: int, lease_seconds: float = DEFAULT_LEASE_SECONDS) -> Entry | None:
+        """Return a submission with no feed id to ``planned``, leased to the caller, if nobody wrote it since.
+
+        Only for writes that are harmless to repeat (a whole-order cancel, a listing close), after
+        Amazon showed no feed of them; a money-moving submission is never taken back. Of callers that
+        read the entry at ``version``, exactly one gets it. ``submitted_at``, ``amazon_sent_at``,
+        ``feed_type`` and ``document_hash`` keep the earlier attempt's values until it is marked
+        submitting again.
+
+        Returns:
+            The planned entry with the caller's lease (token in ``owner``), or ``None`` when the entry
+            is gone or was written since ``version`` (another worker took it back, or found its feed).
+
+        Raises:
+            JournalError: the entry is still at ``version`` but is not ``send_uncertain``.
+        """
+        expected = check_version(version)
+        lease = check_lease(lease_seconds)
+        with self._transaction(write=True) as conn:
+            row = self._row(conn, key)
+            if row is None or not may_take_back(row_to_entry(row), expected):
+                return None
+            now = self._now()
+            conn.execute(
+                "UPDATE entries SET state = 'planned', owner = ?, lease_until = ?, updated_at = ?, "
+                "version = version + 1 WHERE key = ?",
+                (new_owner(), format_ts(now + timedelta(seconds=lease)), format_ts(now), key),
             )
             taken = self._row(conn, key)
         assert taken is not None  # noqa: S101 - same transaction
@@ -280,7 +472,7 @@ class Journal(JournalStore):
             self._require_owner(conn, key, owner)
             now = self._now()
             conn.execute(
-                "UPDATE entries SET lease_until = ?, updated_at = ? WHERE key = ?",
+                "UPDATE entries SET lease_until = ?, updated_at = ?, version = version + 1 WHERE key = ?",
                 (format_ts(now + timedelta(seconds=lease)), format_ts(now), key),
             )
             row = self._row(conn, key)
@@ -306,6 +498,7 @@ class Journal(JournalStore):
         document_hash: str | None,
         message_ids: Mapping[str, int] | None = None,
         sent_at: datetime,
+        amazon_sent_at: datetime | None = None,
         owner: str | None = None,
     ) -> list[Entry]:
         """Record, *before* the non-idempotent call, that these planned entries are being sent.
@@ -318,8 +511,10 @@ class Journal(JournalStore):
             feed_type: the feed type, or ``None`` for a direct API call.
             document_hash: SHA-256 of the document (``sp_cancel.feeds.document_hash``).
             message_ids: each key's ``MessageID`` in the document.
-            sent_at: when sending starts.
-            owner: the lease token from ``plan``/``take_over``; when given, each entry must
+            sent_at: when sending starts (this host's clock).
+            amazon_sent_at: the same moment on Amazon's clock (``sent_at`` plus the offset learned from
+                Amazon's ``Date`` headers then), where the lost-feed search looks from; ``None`` if unknown.
+            owner: the lease token from ``plan``/``take_over``/``take_back``; when given, each entry must
                 still be leased to it (recommended: a worker whose lease expired must not send).
 
         Raises:
@@ -328,6 +523,7 @@ class Journal(JournalStore):
         """
         keys, ids = check_submitting(keys, message_ids)
         sent = format_ts(sent_at)
+        amazon_sent = None if amazon_sent_at is None else format_ts(amazon_sent_at)
         with self._transaction(write=True) as conn:
             now = format_ts(self._now())
             for key in keys:
@@ -340,8 +536,9 @@ class Journal(JournalStore):
                     raise JournalError(f"journal entry {key!r} is {row['state']}, not planned: it was already sent")
                 conn.execute(
                     "UPDATE entries SET state = 'submitted', feed_type = ?, document_hash = ?, message_id = ?, "
-                    "submitted_at = ?, updated_at = ?, lease_until = NULL WHERE key = ?",
-                    (feed_type, document_hash, ids.get(key), sent, now, key),
+                    "submitted_at = ?, amazon_sent_at = ?, updated_at = ?, lease_until = NULL, "
+                    "version = version + 1 WHERE key = ?",
+                    (feed_type, document_hash, ids.get(key), sent, amazon_sent, now, key),
                 )
             rows = [self._row(conn, key) for key in keys]
         return [row_to_entry(row) for row in rows if row is not None]
@@ -376,7 +573,10 @@ class Journal(JournalStore):
                     owners=others,
                 )
             for key in keys:
-                conn.execute("UPDATE entries SET feed_id = ?, updated_at = ? WHERE key = ?", (feed_id, now, key))
+                conn.execute(
+                    "UPDATE entries SET feed_id = ?, updated_at = ?, version = version + 1 WHERE key = ?",
+                    (feed_id, now, key),
+                )
             rows = [self._row(conn, key) for key in keys]
         return [row_to_entry(row) for row in rows if row is not None]
 
@@ -400,7 +600,8 @@ class Journal(JournalStore):
                     return row_to_entry(row)
                 raise JournalError(f"journal entry {key!r} already ended {row['state']}; cannot mark it {state}")
             conn.execute(
-                "UPDATE entries SET state = ?, outcome = ?, updated_at = ?, lease_until = NULL WHERE key = ?",
+                "UPDATE entries SET state = ?, outcome = ?, updated_at = ?, lease_until = NULL, version = version + 1 "
+                "WHERE key = ?",
                 (state, data, format_ts(self._now()), key),
             )
             done = self._row(conn, key)
@@ -408,21 +609,21 @@ class Journal(JournalStore):
         return row_to_entry(done)
 
     def release(self, key: str, *, owner: str | None = None) -> None:
-        """Delete a plan that was never sent, so the key can be planned again.
+        """Delete a plan that was never sent, so the key can be planned again; unknown keys are ignored.
 
-        Allowed for ``planned`` entries and for ``submitted`` ones with no feed id when the caller
-        knows the call never went out (e.g. the document upload failed). Unknown keys are ignored.
+        Only a ``planned`` entry, and only by its owner (``owner``) or, without ``owner``, once its
+        lease has expired (an abandoned plan). What may have reached Amazon (a ``submitted`` entry,
+        with or without a feed id) or has ended is never deleted: a harmless write is sent again
+        through ``take_back``, a money-moving one never. The check and the delete are one transaction.
 
         Raises:
-            JournalError: the entry has a feed id or has ended: it was sent, keep it.
-            LeaseLostError: ``owner`` is given and no longer holds the planned entry's lease.
+            JournalError: the entry is submitted or has ended.
+            LeaseLostError: ``owner`` does not hold the entry's lease, or no ``owner`` was given and
+                the lease is still live.
         """
         with self._transaction(write=True) as conn:
             row = self._row(conn, key)
             if row is None:
                 return
-            if row["state"] == "planned" and owner is not None and row["owner"] != owner:
-                raise LeaseLostError(f"journal entry {key!r} is leased to another caller")
-            if row["state"] in FINAL or row["feed_id"] is not None:
-                raise JournalError(f"journal entry {key!r} was sent ({row['state']}); it cannot be released")
+            check_release(row_to_entry(row), owner, self._now())
             conn.execute("DELETE FROM entries WHERE key = ?", (key,))

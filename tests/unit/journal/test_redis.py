@@ -1,28 +1,38 @@
-"""RedisJournal beyond the shared behavioural spec (test_journal.py runs that on every backend).
+"""RedisJournal beyond the shared contract (``test_contract.py`` runs that on every backend).
 
-Here: what is stored where (and that it is what SQLite stores), optimistic transactions that lose a
-race and decide again, threads and "hosts" racing on one key, the optional extra, and closing.
+Here: what is stored where (and that it is what SQLite stores), entries written before versions,
+optimistic transactions that lose a race or their reply and decide again, store failures, threads,
+"hosts" and processes racing on one key, the optional extra, and closing.
 """
 
 from __future__ import annotations
 
+import multiprocessing
+import socket
 import sqlite3
 import sys
-import threading
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import pytest
+from journal_support import FEED, race, uncertain
 
 from sp_cancel.clock import FakeClock
-from sp_cancel.journal import Journal, JournalError, JournalLike, RedisJournal
+from sp_cancel.journal import (
+    Journal,
+    JournalError,
+    JournalLike,
+    JournalUnavailableError,
+    RedisJournal,
+    holder,
+)
 
 fakeredis = pytest.importorskip("fakeredis")
+redis = pytest.importorskip("redis")
 
-FEED = "POST_PAYMENT_ADJUSTMENT_DATA"
 PREFIX = "sp_cancel:journal:"
 
 
@@ -49,33 +59,6 @@ def journal(server: Any, clock: FakeClock) -> Iterator[RedisJournal]:
     """A Redis journal on the fake server."""
     with RedisJournal(client=fakeredis.FakeRedis(server=server), clock=clock) as opened:
         yield opened
-
-
-def race(count: int, worker: Callable[[int], Any]) -> list[Any]:
-    """Run ``worker(n)`` in ``count`` threads released together; return their results."""
-    barrier = threading.Barrier(count)
-    results: list[Any] = []
-    errors: list[BaseException] = []
-    lock = threading.Lock()
-
-    def run(n: int) -> None:
-        barrier.wait()
-        try:
-            result = worker(n)
-        except BaseException as exc:  # noqa: BLE001 - collected and asserted below
-            errors.append(exc)
-            return
-        with lock:
-            results.append(result)
-
-    threads = [threading.Thread(target=run, args=(n,)) for n in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert errors == []
-    assert len(results) == count
-    return results
 
 
 def test_exported_from_sp_cancel_journal(journal: RedisJournal) -> None:
@@ -107,12 +90,18 @@ def test_keys_follow_the_entry_through_its_states(journal: RedisJournal, client:
     journal.mark_done("k1", state="done", outcome={"ok": True})
     assert client.zcard(f"{PREFIX}unfinished") == 0
     assert client.hget(f"{PREFIX}entry:k1", "outcome") == '{"ok": true}'
-    journal.plan("k2", kind="refund", target="112-1", payload={})
-    journal.mark_submitting(["k2"], feed_type=FEED, document_hash="h", sent_at=clock.now())
-    journal.release("k2")
+    planned, _ = journal.plan("k2", kind="refund", target="112-1", payload={})
+    journal.release("k2", owner=planned.owner)
     assert not client.exists(f"{PREFIX}entry:k2")
     assert client.zrange(f"{PREFIX}find:6:refund:112-1", 0, -1) == [f"{1:020d}:k1"]
-    assert client.zrange(f"{PREFIX}feed_type:{FEED}", 0, -1) == ["k1"]
+    assert client.zrange(f"{PREFIX}unfinished", 0, -1) == []
+    sent = uncertain(journal, clock, "k3")
+    taken = journal.take_back("k3", version=sent.version)
+    assert taken is not None
+    assert client.hget(f"{PREFIX}entry:k3", "state") == "planned"
+    assert client.hget(f"{PREFIX}entry:k3", "version") == "3"
+    assert client.zrange(f"{PREFIX}unfinished", 0, -1) == [f"{3:020d}:k3"]  # still to be finished
+    assert client.zrange(f"{PREFIX}feed_type:{FEED}", 0, -1) == ["k1", "k3"]
 
 
 def test_hash_fields_are_the_sqlite_columns(
@@ -123,7 +112,12 @@ def test_hash_fields_are_the_sqlite_columns(
         for backend in (sqlite_journal, journal):
             backend.plan("k1", kind="cancel", target="112-1", payload={"amount": "5.00", "items": ["a"]})
             backend.mark_submitting(
-                ["k1"], feed_type=FEED, document_hash="h", message_ids={"k1": 7}, sent_at=clock.now()
+                ["k1"],
+                feed_type=FEED,
+                document_hash="h",
+                message_ids={"k1": 7},
+                sent_at=clock.now(),
+                amazon_sent_at=clock.now() + timedelta(seconds=42),
             )
             backend.mark_submitted(["k1"], feed_id="F1")
             backend.mark_done("k1", state="rejected", outcome={"code": "18028"})
@@ -138,6 +132,7 @@ def test_hash_fields_are_the_sqlite_columns(
     expected = {name: str(value) for name, value in row.items() if value is not None and name != "owner"}
     assert stored == expected
     assert owner
+    assert (stored["version"], stored["amazon_sent_at"]) == ("4", "2026-11-26T12:00:42.000000Z")
     redis_entry = journal.get("k1")
     assert redis_entry is not None
     assert sqlite_entry is not None
@@ -160,7 +155,7 @@ def test_prefixes_keep_journals_apart(server: Any, clock: FakeClock) -> None:
     two = RedisJournal(client=fakeredis.FakeRedis(server=server), clock=clock, prefix="b:")
     assert one.plan("k", kind="refund", target="t", payload={})[1]
     assert two.plan("k", kind="refund", target="t", payload={})[1]
-    one.release("k")
+    one.release("k", owner=one.get("k").owner)  # type: ignore[union-attr]
     assert one.get("k") is None
     assert two.get("k") is not None
     assert [e.key for e in two.unfinished()] == ["k"]
@@ -287,8 +282,6 @@ class LostReply:
 
 def test_a_plan_whose_reply_was_lost_still_knows_it_created_the_entry(server: Any, clock: FakeClock) -> None:
     """redis-py reports a dropped EXEC reply as a WatchError: the retry finds our own token and says created."""
-    import redis  # noqa: PLC0415
-
     lossy = LostReply(fakeredis.FakeRedis(server=server), redis.exceptions.WatchError)
     journal = RedisJournal(client=lossy, clock=clock)
     entry, created = journal.plan("k", kind="refund", target="t", payload={})
@@ -298,6 +291,159 @@ def test_a_plan_whose_reply_was_lost_still_knows_it_created_the_entry(server: An
     again, created_again = journal.plan("k", kind="refund", target="t", payload={})
     assert not created_again
     assert again == entry
+
+
+def test_a_take_over_whose_reply_was_lost_still_gets_the_lease(server: Any, clock: FakeClock) -> None:
+    """A dropped EXEC reply on take_over: the retried step finds its own token and returns the entry, not None."""
+    RedisJournal(client=fakeredis.FakeRedis(server=server), clock=clock).plan(
+        "k", kind="refund", target="t", payload={}, lease_seconds=5
+    )
+    clock.advance(6)
+    lossy = LostReply(fakeredis.FakeRedis(server=server), redis.exceptions.WatchError)
+    taken = RedisJournal(client=lossy, clock=clock).take_over("k")
+    assert lossy.lost == 1
+    assert taken is not None
+    assert taken.version == 2
+    assert RedisJournal(client=fakeredis.FakeRedis(server=server), clock=clock).get("k") == taken
+
+
+def test_a_take_back_whose_reply_was_lost_still_wins(server: Any, clock: FakeClock) -> None:
+    """A dropped EXEC reply on take_back: the version moved, but it moved to our own token, so we won."""
+    plain = RedisJournal(client=fakeredis.FakeRedis(server=server), clock=clock)
+    sent = uncertain(plain, clock)
+    lossy = LostReply(fakeredis.FakeRedis(server=server), redis.exceptions.WatchError)
+    taken = RedisJournal(client=lossy, clock=clock).take_back("k1", version=sent.version)
+    assert lossy.lost == 1
+    assert taken is not None
+    assert plain.get("k1") == taken
+    assert plain.take_back("k1", version=sent.version) is None
+
+
+def test_a_mark_submitting_whose_reply_was_lost_is_not_called_already_sent(server: Any, clock: FakeClock) -> None:
+    """A dropped EXEC reply on mark_submitting with the owner's token: the retry sees its own write, not a rival's."""
+    plain = RedisJournal(client=fakeredis.FakeRedis(server=server), clock=clock)
+    entry, _ = plain.plan("k", kind="refund", target="t", payload={})
+    lossy = LostReply(fakeredis.FakeRedis(server=server), redis.exceptions.WatchError)
+    (sent,) = RedisJournal(client=lossy, clock=clock).mark_submitting(
+        ["k"], feed_type=FEED, document_hash="h", sent_at=clock.now(), owner=entry.owner
+    )
+    assert lossy.lost == 1
+    assert sent.send_uncertain
+    assert plain.get("k") == sent
+    with pytest.raises(JournalError, match="no longer leased"):  # another document under that token: refused
+        plain.mark_submitting(["k"], feed_type=FEED, document_hash="other", sent_at=clock.now(), owner=entry.owner)
+    with pytest.raises(JournalError, match="already sent"):  # and without a token, as ever
+        plain.mark_submitting(["k"], feed_type=FEED, document_hash="h", sent_at=clock.now())
+
+
+def test_entries_written_before_versions_read_as_version_0(
+    journal: RedisJournal, client: Any, clock: FakeClock
+) -> None:
+    """Issue 17: a hash of an older sp_cancel (no version, no amazon_sent_at) reads back; writes count on from 0."""
+    sent = uncertain(journal, clock)
+    client.hdel(f"{PREFIX}entry:k1", "version", "amazon_sent_at")
+    client.hset(f"{PREFIX}entry:k1", "owner", uuid.uuid4().hex)  # the old token format too
+    old = journal.get("k1")
+    assert old is not None
+    assert (old.version, old.amazon_sent_at, old.submitted_at) == (0, None, sent.submitted_at)
+    assert holder(old.owner).state == "unknown"
+    taken = journal.take_back("k1", version=0)
+    assert taken is not None
+    assert taken.version == 1
+
+
+def _closed_port() -> int:
+    """A local TCP port nothing listens on (bound, then closed)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port
+
+
+def test_an_unreachable_server_is_transient_for_every_method(clock: FakeClock) -> None:
+    """Issue 17: a journal at a closed port raises JournalUnavailableError(transient=True) from redis-py's error."""
+    journal = RedisJournal(f"redis://127.0.0.1:{_closed_port()}/14", clock=clock)
+    calls: list[Callable[[], object]] = [
+        lambda: journal.get("k"),
+        lambda: journal.plan("k", kind="refund", target="t", payload={}),
+        lambda: journal.take_over("k"),
+        lambda: journal.take_back("k", version=1),
+        lambda: journal.renew_lease("k", owner="o"),
+        lambda: journal.mark_submitting(["k"], feed_type=FEED, document_hash="h", sent_at=clock.now()),
+        lambda: journal.mark_submitted(["k"], feed_id="F"),
+        lambda: journal.mark_done("k", state="done", outcome={}),
+        lambda: journal.release("k"),
+        lambda: journal.find("refund", "t"),
+        journal.unfinished,
+        lambda: journal.by_feed("F"),
+        lambda: journal.known_feed_ids(FEED, clock.now()),
+        lambda: journal.wait_for_change("k", timeout=1, sleep=clock.sleep),
+    ]
+    for call in calls:
+        with pytest.raises(JournalUnavailableError, match="cannot reach Redis") as raised:
+            call()
+        assert (raised.value.backend, raised.value.transient) == ("redis", True)
+        assert isinstance(raised.value.__cause__, redis.exceptions.ConnectionError)
+        assert "RedisJournal(prefix=" in str(raised.value)
+    journal.close()
+
+
+class FailingClient:
+    """A Redis client whose every command fails with one redis-py error (as a server in that state answers)."""
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+    def pipeline(self, transaction: bool = True) -> Any:
+        """A pipeline that raises the error on its first command."""
+        error = self.error
+
+        class Pipe:
+            def __enter__(self) -> Self:
+                return self
+
+            def __exit__(self, *_: object) -> None:
+                return None
+
+            def __getattr__(self, name: str) -> Any:
+                def fail(*_args: Any, **_kwargs: Any) -> Any:
+                    raise error
+
+                return fail
+
+        del transaction
+        return Pipe()
+
+    def close(self) -> None:
+        """Nothing to close."""
+
+
+@pytest.mark.parametrize(
+    ("error", "transient", "says"),
+    [
+        (redis.exceptions.TimeoutError("Timeout reading from socket"), True, "did not answer in time"),
+        (redis.exceptions.BusyLoadingError("Redis is loading the dataset in memory"), True, "loading"),
+        (redis.exceptions.ReadOnlyError("You can't write against a read only replica."), False, "read-only replica"),
+        (redis.exceptions.AuthenticationError("invalid username-password pair"), False, "credentials"),
+        (redis.exceptions.OutOfMemoryError("OOM command not allowed"), False, "out of memory"),
+    ],
+    ids=["timeout", "loading", "read-only", "auth", "oom"],
+)
+def test_store_failures_are_typed(clock: FakeClock, error: Exception, *, transient: bool, says: str) -> None:
+    """Each redis-py store failure becomes JournalUnavailableError with the right transient flag and advice."""
+    journal = RedisJournal(client=FailingClient(error), clock=clock)
+    for call in (lambda: journal.get("k"), lambda: journal.plan("k", kind="refund", target="t", payload={})):
+        with pytest.raises(JournalUnavailableError, match=says) as raised:
+            call()
+        assert raised.value.transient is transient
+        assert raised.value.__cause__ is error
+
+
+def test_other_redis_errors_are_not_store_failures(clock: FakeClock) -> None:
+    """A command error (a bug, a wrong type at a key) is not dressed up as an unavailable store."""
+    journal = RedisJournal(client=FailingClient(redis.exceptions.ResponseError("WRONGTYPE")), clock=clock)
+    with pytest.raises(redis.exceptions.ResponseError):
+        journal.get("k")
 
 
 def test_threads_race_on_take_over_one_winner(server: Any, clock: FakeClock) -> None:
@@ -357,6 +503,53 @@ def test_url_journal_connects_lazily_and_hides_the_password() -> None:
         journal.get("k")
 
 
+def _process_take_back(url: str, prefix: str, barrier: Any, queue: Any) -> None:
+    """Child process (a resumer on its own host): read the uncertain entry, meet the other, take it back."""
+    journal = RedisJournal(url, prefix=prefix)
+    entry = journal.get("cancel-1")
+    assert entry is not None
+    barrier.wait()
+    taken = journal.take_back("cancel-1", version=entry.version)
+    queue.put(None if taken is None else taken.owner)
+    journal.close()
+
+
+@pytest.mark.redis
+def test_real_redis_two_resumer_processes_race_take_back(real_redis_url: str) -> None:
+    """Issue 17: two processes resuming one uncertain send on a real server: exactly one takes it back."""
+    prefix = f"sp_cancel:test:{uuid.uuid4().hex}:"
+    clock = FakeClock(start=datetime.now().astimezone())
+    try:
+        with RedisJournal(real_redis_url, clock=clock, prefix=prefix) as journal:
+            entry, _ = journal.plan("cancel-1", kind="cancel", target="112-1234567-1234567", payload={})
+            journal.mark_submitting(
+                ["cancel-1"], feed_type=FEED, document_hash="h", sent_at=clock.now(), owner=entry.owner
+            )
+        context = multiprocessing.get_context("spawn")
+        barrier, queue = context.Barrier(2), context.Queue()
+        processes = [
+            context.Process(target=_process_take_back, args=(real_redis_url, prefix, barrier, queue)) for _ in range(2)
+        ]
+        for process in processes:
+            process.start()
+        results = [queue.get(timeout=60) for _ in processes]
+        for process in processes:
+            process.join(timeout=30)
+            assert process.exitcode == 0
+        queue.close()
+        queue.join_thread()
+        winners = [owner for owner in results if owner is not None]
+        assert len(winners) == 1
+        with RedisJournal(real_redis_url, prefix=prefix) as journal:
+            current = journal.get("cancel-1")
+            assert current is not None
+            assert (current.state, current.owner, current.version) == ("planned", winners[0], 3)
+    finally:
+        with redis.Redis.from_url(real_redis_url) as client:
+            for name in client.scan_iter(match=f"{prefix}*"):
+                client.delete(name)
+
+
 def test_missing_extra_says_how_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
     """Without the redis package the error names the extra to install."""
     monkeypatch.setitem(sys.modules, "redis", None)
@@ -367,8 +560,6 @@ def test_missing_extra_says_how_to_install(monkeypatch: pytest.MonkeyPatch) -> N
 @pytest.mark.redis
 def test_real_redis_two_hosts_race_one_winner(real_redis_url: str) -> None:
     """Against a real server, two RedisJournals (two hosts) with four threads each: exactly one plans the key."""
-    import redis  # noqa: PLC0415
-
     prefix = f"sp_cancel:test:{uuid.uuid4().hex}:"
     clock = FakeClock()
     hosts = [RedisJournal(real_redis_url, clock=clock, prefix=prefix) for _ in range(2)]

@@ -1,43 +1,57 @@
-"""The idempotency journal: states, leases, recovery, and races between threads and processes.
+"""The SQLite journal beyond the shared contract: the file, its schema and migration, driver errors, processes.
 
-The behavioural tests take the ``journal`` / ``journal_factory`` fixtures and run against every backend:
-the SQLite :class:`Journal`, :class:`RedisJournal` on fakeredis, and :class:`RedisJournal` on the Redis
-server at ``REDIS_URL`` (marked ``redis``; skipped when none answers). SQLite-only matters (files, WAL,
-schema versions, processes sharing a file) take ``tmp_path`` directly. Redis-only matters are in
-``test_journal_redis.py``.
+The behaviour every backend shares is in ``test_contract.py``; Redis-only matters are in ``test_redis.py``.
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import sqlite3
 import threading
-import time
 import uuid
-from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
+from journal_support import FEED, plan
 
 from sp_cancel.clock import FakeClock
 from sp_cancel.errors import InvalidInputError
 from sp_cancel.journal import (
     Entry,
-    FeedTakenError,
     Journal,
     JournalError,
-    JournalLike,
-    JournalWaitTimeoutError,
+    JournalUnavailableError,
     LeaseLostError,
-    RedisJournal,
     default_journal_path,
+    holder,
 )
-from sp_cancel.models import AdjustmentReason
 
-FEED = "POST_PAYMENT_ADJUSTMENT_DATA"
-PAYLOAD = {"order_id": "112-1234567-1234567", "items": [{"order_item_id": "12345678901234", "principal": "5.00"}]}
+# The schema sp_cancel wrote before issue 17 (user_version 1), as a file of that time holds it.
+V1_SCHEMA = """
+CREATE TABLE IF NOT EXISTS entries (
+    key           TEXT PRIMARY KEY,
+    kind          TEXT NOT NULL,
+    target        TEXT NOT NULL,
+    state         TEXT NOT NULL,
+    payload       TEXT NOT NULL,
+    feed_id       TEXT,
+    feed_type     TEXT,
+    document_hash TEXT,
+    message_id    INTEGER,
+    created_at    TEXT NOT NULL,
+    updated_at    TEXT NOT NULL,
+    submitted_at  TEXT,
+    outcome       TEXT,
+    owner         TEXT,
+    lease_until   TEXT
+);
+CREATE INDEX IF NOT EXISTS entries_kind_target ON entries (kind, target, created_at);
+CREATE INDEX IF NOT EXISTS entries_state ON entries (state);
+CREATE INDEX IF NOT EXISTS entries_feed ON entries (feed_id);
+CREATE INDEX IF NOT EXISTS entries_feed_type ON entries (feed_type, submitted_at);
+"""
 
 
 @pytest.fixture
@@ -46,346 +60,29 @@ def clock() -> FakeClock:
     return FakeClock()
 
 
-AnyJournal = Journal | RedisJournal
-JournalFactory = Callable[..., AnyJournal]
-
-
-def _backend(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[JournalFactory, Callable[[], None]]:
-    """How to open a journal on the store of ``request.param``, and how to empty that store afterwards."""
-    if request.param == "sqlite":
-        return (lambda clock: Journal(tmp_path / "journal.sqlite3", clock=clock)), lambda: None
-    if request.param == "fakeredis":
-        fakeredis = pytest.importorskip("fakeredis")
-        server = fakeredis.FakeServer()
-        return (lambda clock: RedisJournal(client=fakeredis.FakeRedis(server=server), clock=clock)), lambda: None
-    url = request.getfixturevalue("real_redis_url")
-    prefix = f"sp_cancel:test:{uuid.uuid4().hex}:"
-
-    def cleanup() -> None:
-        import redis  # noqa: PLC0415 - only with a real server
-
-        with redis.Redis.from_url(url) as client:
-            for name in client.scan_iter(match=f"{prefix}*"):
-                client.delete(name)
-
-    return (lambda clock: RedisJournal(url, clock=clock, prefix=prefix)), cleanup
-
-
-@pytest.fixture(params=["sqlite", "fakeredis", pytest.param("redis", marks=pytest.mark.redis)])
-def journal_factory(request: pytest.FixtureRequest, tmp_path: Path, clock: FakeClock) -> Iterator[JournalFactory]:
-    """Opens journals (as separate workers would) on one store: a SQLite file, a fakeredis server, or real Redis."""
-    make, cleanup = _backend(request, tmp_path)
-    opened: list[AnyJournal] = []
-
-    def factory(journal_clock: FakeClock | None = clock) -> AnyJournal:
-        journal = make(journal_clock)
-        opened.append(journal)
-        return journal
-
-    yield factory
-    for journal in opened:
-        journal.close()
-    cleanup()
-
-
 @pytest.fixture
-def journal(journal_factory: JournalFactory) -> AnyJournal:
-    """A journal of the backend under test, on an empty store."""
-    return journal_factory()
+def path(tmp_path: Path) -> Path:
+    """Where this test's journal file lives."""
+    return tmp_path / "journal.sqlite3"
 
 
-def plan(journal: AnyJournal, key: str = "k1", **kwargs: Any) -> Entry:
-    """Plan ``key`` as a refund and return the created entry."""
-    entry, created = journal.plan(key, kind="refund", target="112-1234567-1234567", payload=PAYLOAD, **kwargs)
-    assert created
-    return entry
+def columns(path: Path) -> list[str]:
+    """The entries table's columns, in order, as the file holds them."""
+    with sqlite3.connect(path) as conn:
+        names = [row[1] for row in conn.execute("PRAGMA table_info(entries)")]
+    conn.close()
+    return names
 
 
-def test_journal_is_journal_like(journal: AnyJournal) -> None:
-    """Every backend satisfies the JournalLike protocol."""
-    assert isinstance(journal, JournalLike)
+def user_version(path: Path) -> int:
+    """The file's schema version."""
+    with sqlite3.connect(path) as conn:
+        version: int = conn.execute("PRAGMA user_version").fetchone()[0]
+    conn.close()
+    return version
 
 
-def test_plan_inserts_once(journal: AnyJournal, clock: FakeClock) -> None:
-    """The first plan creates the entry with a lease; later plans get the existing entry."""
-    entry = plan(journal)
-    assert entry.state == "planned"
-    assert entry.payload == PAYLOAD
-    assert entry.created_at == clock.now()
-    assert entry.owner
-    assert entry.lease_until == clock.now() + timedelta(seconds=300)
-    again, created = journal.plan("k1", kind="refund", target="other", payload={})
-    assert not created
-    assert again == entry
-
-
-def test_full_lifecycle(journal: AnyJournal, clock: FakeClock) -> None:
-    """Planned -> submitted (no feed id) -> submitted (feed id) -> done, with every field recorded."""
-    entry = plan(journal)
-    clock.advance(5)
-    (submitting,) = journal.mark_submitting(
-        ["k1"], feed_type=FEED, document_hash="ab" * 32, message_ids={"k1": 7}, sent_at=clock.now(), owner=entry.owner
-    )
-    assert submitting.state == "submitted"
-    assert submitting.send_uncertain
-    assert (submitting.feed_type, submitting.document_hash, submitting.message_id) == (FEED, "ab" * 32, 7)
-    assert submitting.submitted_at == clock.now()
-    assert submitting.lease_until is None
-    (submitted,) = journal.mark_submitted(["k1"], feed_id="F1")
-    assert submitted.feed_id == "F1"
-    assert not submitted.send_uncertain
-    assert journal.by_feed("F1") == [submitted]
-    assert journal.unfinished() == [submitted]
-    clock.advance(60)
-    done = journal.mark_done("k1", state="done", outcome={"status": "APPLIED"})
-    assert done.finished
-    assert done.outcome == {"status": "APPLIED"}
-    assert done.updated_at == clock.now()
-    assert journal.unfinished() == []
-    assert journal.get("k1") == done
-
-
-def test_mark_submitting_is_all_or_nothing(journal: AnyJournal, clock: FakeClock) -> None:
-    """When one key is not planned, no key changes."""
-    plan(journal, "a")
-    plan(journal, "b")
-    journal.mark_submitting(["b"], feed_type=FEED, document_hash="h", sent_at=clock.now())
-    with pytest.raises(JournalError, match="already sent"):
-        journal.mark_submitting(["a", "b"], feed_type=FEED, document_hash="h2", sent_at=clock.now())
-    a = journal.get("a")
-    assert a is not None
-    assert a.state == "planned"
-    with pytest.raises(JournalError, match="does not exist"):
-        journal.mark_submitting(["a", "zzz"], feed_type=FEED, document_hash="h", sent_at=clock.now())
-    with pytest.raises(InvalidInputError):
-        journal.mark_submitting([], feed_type=FEED, document_hash="h", sent_at=clock.now())
-    with pytest.raises(InvalidInputError):
-        journal.mark_submitting(["a"], feed_type=FEED, document_hash="h", message_ids={"x": 1}, sent_at=clock.now())
-
-
-def test_mark_submitted_rules(journal: AnyJournal, clock: FakeClock) -> None:
-    """A feed id goes only on submitted entries, and never replaces another one."""
-    plan(journal)
-    with pytest.raises(JournalError, match="not submitted"):
-        journal.mark_submitted(["k1"], feed_id="F1")
-    journal.mark_submitting(["k1"], feed_type=FEED, document_hash="h", sent_at=clock.now())
-    journal.mark_submitted(["k1"], feed_id="F1")
-    journal.mark_submitted(["k1"], feed_id="F1")  # same id again: fine
-    with pytest.raises(JournalError, match="already belongs"):
-        journal.mark_submitted(["k1"], feed_id="F2")
-    with pytest.raises(JournalError, match="does not exist"):
-        journal.mark_submitted(["nope"], feed_id="F1")
-
-
-def test_a_feed_belongs_to_one_submission(journal: AnyJournal, clock: FakeClock) -> None:
-    """Issue 11: a feed id recorded for one submission can never be recorded for another (both backends)."""
-    plan(journal, "x")
-    plan(journal, "y")
-    journal.mark_submitting(["x"], feed_type=FEED, document_hash="hx", sent_at=clock.now())
-    journal.mark_submitting(["y"], feed_type=FEED, document_hash="hy", sent_at=clock.now())
-    journal.mark_submitted(["x"], feed_id="F1")
-    with pytest.raises(FeedTakenError) as taken:
-        journal.mark_submitted(["y"], feed_id="F1")
-    assert (taken.value.feed_id, taken.value.owners) == ("F1", ("x",))
-    assert journal.get("y").feed_id is None  # nothing changed
-    journal.mark_submitted(["y"], feed_id="F2")  # its own feed is fine
-
-
-def test_known_feed_ids_count_from_when_the_feed_id_was_learned(journal: AnyJournal, clock: FakeClock) -> None:
-    """Issue 11: a submission recorded long before its throttled createFeed answered still owns its feed."""
-    plan(journal, "x")
-    journal.mark_submitting(["x"], feed_type=FEED, document_hash="hx", sent_at=clock.now())
-    clock.advance(600)  # the usage plan's wait, retries...
-    journal.mark_submitted(["x"], feed_id="F1")
-    assert journal.known_feed_ids(FEED, clock.now() - timedelta(minutes=2)) == {"F1"}
-
-
-def test_mark_done_rules(journal: AnyJournal) -> None:
-    """Done is final: the same state again is a no-op, another state is refused."""
-    plan(journal)
-    rejected = journal.mark_done("k1", state="rejected", outcome={"code": "18028"})
-    assert journal.mark_done("k1", state="rejected", outcome={"other": 1}) == rejected
-    with pytest.raises(JournalError, match="already ended"):
-        journal.mark_done("k1", state="done", outcome={})
-    with pytest.raises(JournalError, match="does not exist"):
-        journal.mark_done("nope", state="done", outcome={})
-    with pytest.raises(InvalidInputError):
-        journal.mark_done("k1", state="planned", outcome={})  # type: ignore[arg-type]
-
-
-def test_release(journal: AnyJournal, clock: FakeClock) -> None:
-    """Unsent plans can be released (and planned again); sent entries cannot."""
-    entry = plan(journal)
-    with pytest.raises(LeaseLostError):
-        journal.release("k1", owner="someone-else")
-    journal.release("k1", owner=entry.owner)
-    assert journal.get("k1") is None
-    journal.release("k1")  # unknown: ignored
-    plan(journal)
-    journal.mark_submitting(["k1"], feed_type=FEED, document_hash="h", sent_at=clock.now())
-    journal.release("k1")  # upload failed before createFeed: still releasable
-    plan(journal)
-    journal.mark_submitting(["k1"], feed_type=FEED, document_hash="h", sent_at=clock.now())
-    journal.mark_submitted(["k1"], feed_id="F1")
-    with pytest.raises(JournalError, match="cannot be released"):
-        journal.release("k1")
-
-
-def test_crash_between_submitting_and_submitted(journal_factory: JournalFactory, clock: FakeClock) -> None:
-    """A process that dies after mark_submitting leaves an entry a restarted process can recover."""
-    crashed = journal_factory()
-    entry = plan(crashed, "refund-1")
-    crashed.mark_submitting(
-        ["refund-1"], feed_type=FEED, document_hash="cafe", message_ids={"refund-1": 1}, sent_at=clock.now()
-    )
-    # no mark_submitted, no close: the process is gone
-    clock.advance(3600)
-    with journal_factory() as restarted:
-        (pending,) = restarted.unfinished()
-        assert pending.key == entry.key
-        assert pending.send_uncertain
-        assert pending.document_hash == "cafe"
-        assert pending.submitted_at == clock.now() - timedelta(seconds=3600)
-        assert restarted.known_feed_ids(FEED, clock.now() - timedelta(days=1)) == set()
-        assert restarted.take_over("refund-1") is None  # sent or not, it must not be planned again
-        again, created = restarted.plan("refund-1", kind="refund", target="x", payload={})
-        assert not created
-        assert again.state == "submitted"
-        restarted.mark_submitted(["refund-1"], feed_id="FOUND-BY-GETFEEDS")
-        assert restarted.known_feed_ids(FEED, clock.now() - timedelta(days=1)) == {"FOUND-BY-GETFEEDS"}
-    crashed.close()
-
-
-def test_lease_takeover(journal: AnyJournal, clock: FakeClock) -> None:
-    """An expired lease goes to exactly one taker; the old holder can no longer submit."""
-    first = plan(journal, lease_seconds=30)
-    assert journal.take_over("k1") is None  # lease still live
-    clock.advance(31)
-    taken = journal.take_over("k1", lease_seconds=60)
-    assert taken is not None
-    assert taken.owner != first.owner
-    assert taken.lease_until == clock.now() + timedelta(seconds=60)
-    assert journal.take_over("k1") is None  # now leased to the taker
-    with pytest.raises(LeaseLostError):
-        journal.mark_submitting(["k1"], feed_type=FEED, document_hash="h", sent_at=clock.now(), owner=first.owner)
-    assert taken.owner is not None
-    journal.mark_submitting(["k1"], feed_type=FEED, document_hash="h", sent_at=clock.now(), owner=taken.owner)
-    clock.advance(600)
-    assert journal.take_over("k1") is None  # submitted entries are never taken over
-    assert journal.take_over("missing") is None
-
-
-def test_renew_lease(journal: AnyJournal, clock: FakeClock) -> None:
-    """The holder can extend its lease; anyone else cannot."""
-    entry = plan(journal, lease_seconds=10)
-    assert entry.owner is not None
-    clock.advance(8)
-    renewed = journal.renew_lease("k1", owner=entry.owner, lease_seconds=10)
-    assert renewed.lease_until == clock.now() + timedelta(seconds=10)
-    with pytest.raises(LeaseLostError):
-        journal.renew_lease("k1", owner="intruder")
-    with pytest.raises(LeaseLostError):
-        journal.renew_lease("missing", owner=entry.owner)
-    with pytest.raises(InvalidInputError):
-        journal.renew_lease("k1", owner=entry.owner, lease_seconds=0)
-
-
-def test_wait_for_change_sees_the_winner_finish(journal: AnyJournal, clock: FakeClock) -> None:
-    """The loser returns as soon as the winner moves the entry past planned."""
-    plan(journal)
-    calls: list[float] = []
-
-    def sleep(seconds: float) -> None:
-        calls.append(seconds)
-        clock.advance(seconds)
-        if len(calls) == 3:
-            journal.mark_submitting(["k1"], feed_type=FEED, document_hash="h", sent_at=clock.now())
-
-    entry = journal.wait_for_change("k1", timeout=60, poll=2, sleep=sleep)
-    assert entry is not None
-    assert entry.state == "submitted"
-    assert calls == [2, 2, 2]
-
-
-def test_wait_for_change_release_and_expiry(journal: AnyJournal, clock: FakeClock) -> None:
-    """A released entry gives None; an expired lease returns the planned entry for take_over."""
-    plan(journal)
-    journal.release("k1")
-    assert journal.wait_for_change("k1", timeout=10, poll=1, sleep=clock.sleep) is None
-    plan(journal, lease_seconds=20)
-    expired = journal.wait_for_change("k1", timeout=60, poll=1, sleep=clock.sleep)
-    assert expired is not None
-    assert expired.state == "planned"
-    assert expired.lease_expired(clock.now())
-    assert journal.take_over("k1") is not None
-
-
-def test_wait_for_change_times_out(journal: AnyJournal, clock: FakeClock) -> None:
-    """Still planned under a live lease after the timeout raises a TimeoutError."""
-    plan(journal, lease_seconds=300)
-    with pytest.raises(JournalWaitTimeoutError) as info:
-        journal.wait_for_change("k1", timeout=10, poll=1, sleep=clock.sleep)
-    assert isinstance(info.value, TimeoutError)
-
-
-def test_queries(journal: AnyJournal, clock: FakeClock) -> None:
-    """Find is newest first, unfinished oldest first, by_feed by message id, known_feed_ids by type and time."""
-    for n in range(3):
-        journal.plan(f"c{n}", kind="cancel", target="112-1234567-1234567", payload={"n": n})
-        clock.advance(1)
-    journal.plan("other", kind="refund", target="112-1234567-1234567", payload={})
-    assert [e.key for e in journal.find("cancel", "112-1234567-1234567")] == ["c2", "c1", "c0"]
-    assert journal.find("cancel", "999-0000000-0000000") == []
-    assert [e.key for e in journal.unfinished()] == ["c0", "c1", "c2", "other"]
-    start = clock.now()
-    journal.mark_submitting(
-        ["c0", "c1"], feed_type="POST_ORDER_ACKNOWLEDGEMENT_DATA", document_hash="h",
-        message_ids={"c0": 2, "c1": 1}, sent_at=start,
-    )  # fmt: skip
-    journal.mark_submitted(["c0", "c1"], feed_id="F-ACK")
-    journal.mark_submitting(["other"], feed_type=FEED, document_hash="h2", sent_at=start + timedelta(hours=1))
-    journal.mark_submitted(["other"], feed_id="F-ADJ")
-    assert [e.key for e in journal.by_feed("F-ACK")] == ["c1", "c0"]
-    assert journal.known_feed_ids("POST_ORDER_ACKNOWLEDGEMENT_DATA", start) == {"F-ACK"}
-    assert journal.known_feed_ids("POST_ORDER_ACKNOWLEDGEMENT_DATA", start + timedelta(seconds=1)) == set()
-    assert journal.known_feed_ids(FEED, start) == {"F-ADJ"}
-
-
-def test_payload_encoding(journal: AnyJournal) -> None:
-    """Decimals, enums and tuples are stored as JSON; the stored payload is read-only."""
-    entry, _ = journal.plan(
-        "k", kind="refund", target="t", payload={"amount": Decimal("5.10"), "reason": AdjustmentReason.NO_INVENTORY,
-                                                  "items": ("a", "b")},
-    )  # fmt: skip
-    assert entry.payload == {"amount": "5.10", "reason": "NoInventory", "items": ["a", "b"]}
-    with pytest.raises(TypeError):
-        entry.payload["amount"] = "0"  # type: ignore[index]
-
-
-@pytest.mark.parametrize(
-    "payload",
-    [
-        {"refresh_token": "x"},
-        {"nested": {"client_secret": "x"}},
-        {"list": [{"access_token": "x"}]},
-        {"when": object()},
-        {"nan": float("nan")},
-    ],
-)
-def test_payload_refuses_secrets_and_non_json(journal: AnyJournal, payload: dict[str, Any]) -> None:
-    """Secrets and non-JSON values never reach the file."""
-    with pytest.raises(InvalidInputError):
-        journal.plan("k", kind="refund", target="t", payload=payload)
-    assert journal.get("k") is None
-
-
-@pytest.mark.parametrize(
-    ("key", "kind", "target"), [("", "refund", "t"), ("k", "", "t"), ("k", "refund", ""), (1, "r", "t")]
-)
-def test_plan_refuses_bad_keys(journal: AnyJournal, key: Any, kind: str, target: str) -> None:
-    """Keys, kinds and targets are non-empty strings."""
-    with pytest.raises(InvalidInputError):
-        journal.plan(key, kind=kind, target=target, payload={})
+# --- the file --------------------------------------------------------------------------------------
 
 
 def test_memory_journal_and_close(clock: FakeClock) -> None:
@@ -413,11 +110,8 @@ def test_default_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert default_journal_path().is_file()
 
 
-def test_newer_schema_refused(tmp_path: Path) -> None:
+def test_newer_schema_refused(path: Path) -> None:
     """A file written by a newer schema version is refused rather than misread."""
-    import sqlite3  # noqa: PLC0415 - only this test pokes the file directly
-
-    path = tmp_path / "j.sqlite3"
     with sqlite3.connect(path) as conn:
         conn.execute("PRAGMA user_version = 99")
     conn.close()
@@ -425,83 +119,352 @@ def test_newer_schema_refused(tmp_path: Path) -> None:
         Journal(path)
 
 
-def test_wal_mode(tmp_path: Path) -> None:
+def test_wal_mode(path: Path) -> None:
     """File journals use WAL so readers never block the writer."""
-    journal = Journal(tmp_path / "j.sqlite3")
+    journal = Journal(path)
     assert journal._conn is not None
     assert journal._conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     journal.close()
 
 
-# --- races ------------------------------------------------------------------------------------------
+def test_a_new_file_has_schema_2(path: Path) -> None:
+    """A new file is created at the current schema, with the version and Amazon-clock columns."""
+    Journal(path).close()
+    assert user_version(path) == 2
+    assert columns(path)[-2:] == ["amazon_sent_at", "version"]
 
 
-@pytest.mark.parametrize("shared", [True, False])
-def test_threads_race_one_winner(journal_factory: JournalFactory, shared: bool) -> None:
-    """Eight threads planning one key (shared or separate connections): exactly one creates it."""
-    common = journal_factory(None)
-    barrier = threading.Barrier(8)
-    results: list[bool] = []
-    lock = threading.Lock()
-
-    def worker() -> None:
-        journal = common if shared else journal_factory(None)
-        barrier.wait()
-        _, created = journal.plan("refund-1", kind="refund", target="t", payload={})
-        with lock:
-            results.append(created)
-        if not shared:
-            journal.close()
-
-    threads = [threading.Thread(target=worker) for _ in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    common.close()
-    assert sorted(results) == [False] * 7 + [True]
+def test_timestamps_are_stored_byte_for_byte_as_before(path: Path, clock: FakeClock) -> None:
+    """The fixed-width text format is unchanged (old files still sort and read), microseconds included."""
+    clock.advance(0.000123)
+    with Journal(path, clock=clock) as journal:
+        entry = plan(journal)
+    with sqlite3.connect(path) as conn:
+        stored = conn.execute("SELECT created_at, lease_until FROM entries").fetchone()
+    conn.close()
+    assert stored == ("2026-11-26T12:00:00.000123Z", "2026-11-26T12:05:00.000123Z")
+    assert entry.created_at == datetime(2026, 11, 26, 12, 0, 0, 123, tzinfo=UTC)
+    assert entry.created_at.tzinfo is UTC
 
 
-def test_threads_send_one_refund(journal_factory: JournalFactory) -> None:
-    """Eight threads asking for one refund: one sends it, the others wait and see it sent."""
-    clock = FakeClock()
-    journal = journal_factory(clock)
-    barrier = threading.Barrier(8)
-    sent: list[str] = []
-    seen: list[str] = []
-    lock = threading.Lock()
+# --- schema 1 -> 2 ---------------------------------------------------------------------------------
 
-    def yield_sleep(seconds: float) -> None:
-        clock.advance(seconds)
-        time.sleep(0)  # yield only; the fake clock bounds the wait
 
-    def worker(n: int) -> None:
-        barrier.wait()
-        entry, created = journal.plan("refund-1", kind="refund", target="t", payload={})
-        if created:
-            assert entry.owner is not None
-            journal.mark_submitting(
-                ["refund-1"], feed_type=FEED, document_hash="h", sent_at=clock.now(), owner=entry.owner
+def write_v1_file(path: Path) -> dict[str, str]:
+    """A journal file exactly as sp_cancel wrote it before issue 17: one entry in each state; their owners."""
+    owners = {key: uuid.uuid4().hex for key in ("planned", "uncertain", "sent", "done")}
+    rows = [
+        ("planned", "planned", None, None, "2026-11-26T11:00:00.000000Z", "2026-11-26T11:05:00.000000Z"),
+        ("uncertain", "submitted", None, "2026-11-26T11:01:00.000000Z", "2026-11-26T11:01:00.000000Z", None),
+        ("sent", "submitted", "F1", "2026-11-26T11:02:00.000000Z", "2026-11-26T11:02:30.000000Z", None),
+        ("done", "done", "F0", "2026-11-26T10:00:00.000000Z", "2026-11-26T10:30:00.000000Z", None),
+    ]
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA journal_mode = WAL")  # as sp_cancel always opened its file
+        conn.executescript(V1_SCHEMA)
+        conn.execute("PRAGMA user_version = 1")
+        for n, (key, state, feed_id, submitted_at, updated_at, lease_until) in enumerate(rows):
+            conn.execute(
+                "INSERT INTO entries (key, kind, target, state, payload, feed_id, feed_type, document_hash, "
+                "message_id, created_at, updated_at, submitted_at, outcome, owner, lease_until) "
+                "VALUES (?, 'cancel', '112-1234567-1234567', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    key,
+                    state,
+                    '{"n": %d}' % n,  # noqa: UP031 - JSON text, as stored
+                    feed_id,
+                    None if submitted_at is None else FEED,
+                    None if submitted_at is None else "ab" * 32,
+                    None if submitted_at is None else 1,
+                    f"2026-11-26T1{n}:00:00.000000Z" if key != "done" else "2026-11-26T09:00:00.000000Z",
+                    updated_at,
+                    submitted_at,
+                    '{"status": "APPLIED"}' if state == "done" else None,
+                    owners[key],
+                    lease_until,
+                ),
             )
-            with lock:
-                sent.append(f"worker-{n}")
-            journal.mark_submitted(["refund-1"], feed_id="F1")
-            journal.mark_done("refund-1", state="done", outcome={"by": n})
-            return
-        final = journal.wait_for_change("refund-1", timeout=100, poll=0.001, sleep=yield_sleep)
-        assert final is not None
-        with lock:
-            seen.append(final.state)
+    conn.close()
+    return owners
 
-    threads = [threading.Thread(target=worker, args=(n,)) for n in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+
+def test_a_v1_file_is_migrated_in_place_and_reads_back(path: Path) -> None:
+    """Issue 17: a schema-1 file gains the new columns when opened, and every entry reads back as it was."""
+    owners = write_v1_file(path)
+    clock = FakeClock(start=datetime(2026, 11, 26, 11, 2, tzinfo=UTC))
+    with Journal(path, clock=clock) as journal:
+        assert user_version(path) == 2
+        assert columns(path)[-2:] == ["amazon_sent_at", "version"]
+        entries = {key: journal.get(key) for key in owners}
+        for key, entry in entries.items():
+            assert entry is not None
+            assert (entry.key, entry.owner, entry.version, entry.amazon_sent_at) == (key, owners[key], 0, None)
+            assert holder(entry.owner).state == "unknown"  # an old token names no process
+        planned, uncertain_, sent, done = (entries[k] for k in ("planned", "uncertain", "sent", "done"))
+        assert planned is not None
+        assert planned.lease_until == datetime(2026, 11, 26, 11, 5, tzinfo=UTC)
+        assert uncertain_ is not None
+        assert uncertain_.send_uncertain
+        assert uncertain_.submitted_at == datetime(2026, 11, 26, 11, 1, tzinfo=UTC)
+        assert sent is not None
+        assert sent.feed_id == "F1"
+        assert done is not None
+        assert done.outcome == {"status": "APPLIED"}
+        assert [e.key for e in journal.unfinished()] == ["planned", "uncertain", "sent"]  # still sorts by time
+        assert journal.known_feed_ids(FEED, datetime(2026, 11, 26, 11, 2, tzinfo=UTC)) == {"F1"}
+        # Old entries take part in the new rules: versions count on from 0, releases keep what was sent.
+        with pytest.raises(JournalError, match="may have been sent"):
+            journal.release("uncertain")
+        taken = journal.take_back("uncertain", version=0)
+        assert taken is not None
+        assert taken.version == 1
+        with pytest.raises(LeaseLostError):
+            journal.release("planned")  # an old plan with a live lease: still its owner's
+        journal.release("planned", owner=owners["planned"])
+
+
+def test_a_v1_file_opened_by_two_processes_at_once_is_migrated_once(path: Path) -> None:
+    """Two openers that both saw schema 1 migrate it once: the second re-reads the version under the lock."""
+    write_v1_file(path)
+    both_saw_v1 = threading.Barrier(2)
+
+    class MeetBeforeMigrating(sqlite3.Connection):
+        """A connection that waits for the other opener before its first BEGIN IMMEDIATE (the migration's)."""
+
+        met = False
+
+        def execute(self, sql: str, *args: Any) -> sqlite3.Cursor:
+            """Run ``sql``; the first BEGIN IMMEDIATE first meets the other opener."""
+            if sql == "BEGIN IMMEDIATE" and not self.met:
+                self.met = True
+                both_saw_v1.wait(timeout=30)
+            return super().execute(sql, *args)
+
+    def connect(database: str, **kwargs: Any) -> sqlite3.Connection:
+        return sqlite3.connect(database, factory=MeetBeforeMigrating, **kwargs)
+
+    opened: list[Journal] = []
+    errors: list[BaseException] = []
+
+    def open_journal() -> None:
+        try:
+            opened.append(Journal(path, connect=connect))
+        except BaseException as exc:  # noqa: BLE001 - asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=open_journal) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    assert len(opened) == 2
+    assert user_version(path) == 2
+    assert [e.key for e in opened[1].unfinished()] == ["planned", "uncertain", "sent"]
+    for journal in opened:
+        journal.close()
+
+
+# --- driver errors ---------------------------------------------------------------------------------
+
+
+def test_a_garbage_file_is_not_a_database(path: Path) -> None:
+    """Issue 17: a file replaced by garbage raises JournalUnavailableError (not transient), from sqlite3's error."""
+    Journal(path).close()
+    for leftover in (path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        leftover.unlink(missing_ok=True)
+    path.write_bytes(b"this is not a journal " * 512)
+    with pytest.raises(JournalUnavailableError) as raised:
+        Journal(path)
+    error = raised.value
+    assert (error.backend, error.transient) == ("sqlite", False)
+    assert isinstance(error.__cause__, sqlite3.DatabaseError)
+    assert "not an SQLite database" in str(error)
+    assert str(path) in str(error)
+
+
+def test_a_corrupt_page_fails_every_call(path: Path, clock: FakeClock) -> None:
+    """A damaged page under an open journal: reads and writes raise JournalUnavailableError (not transient)."""
+    with Journal(path, clock=clock) as journal:
+        for n in range(40):
+            plan(journal, f"k{n}")
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # everything in the main file
+        page = conn.execute("PRAGMA page_size").fetchone()[0]
+    conn.close()
+    with path.open("r+b") as file:
+        file.seek(page)  # page 2: the table's first page
+        file.write(b"\xff" * page)
+    journal = Journal(path, clock=clock)
+    for call in (lambda: journal.get("k3"), journal.unfinished, lambda: plan(journal, "new")):
+        with pytest.raises(JournalUnavailableError, match="damaged") as raised:
+            call()
+        assert not raised.value.transient
+        assert isinstance(raised.value.__cause__, sqlite3.DatabaseError)
     journal.close()
-    assert len(sent) == 1
-    assert len(seen) == 7
-    assert all(state in {"submitted", "done"} for state in seen)
+
+
+def test_a_read_only_file(path: Path, clock: FakeClock) -> None:
+    """A file this process may not write: reads work, writes raise JournalUnavailableError (not transient)."""
+    with Journal(path, clock=clock) as journal:
+        entry = plan(journal)
+
+    def read_only(database: str, **kwargs: Any) -> sqlite3.Connection:
+        return sqlite3.connect(f"file:{database}?mode=ro", uri=True, **kwargs)
+
+    with Journal(path, clock=clock, connect=read_only) as journal:
+        assert journal.get("k1") == entry
+        for write in (lambda: plan(journal, "k2"), lambda: journal.release("k1", owner=entry.owner)):
+            with pytest.raises(JournalUnavailableError, match="read-only") as raised:
+                write()
+            assert not raised.value.transient
+            assert isinstance(raised.value.__cause__, sqlite3.OperationalError)
+        assert journal.get("k1") == entry
+
+
+def test_a_full_disk_changes_nothing_and_leaves_the_journal_usable(path: Path, clock: FakeClock) -> None:
+    """SQLITE_FULL (the file may not grow): not transient, nothing written, no transaction or lock left behind."""
+    Journal(path).close()
+
+    def capped(database: str, **kwargs: Any) -> sqlite3.Connection:
+        conn = sqlite3.connect(database, **kwargs)
+        pages = conn.execute("PRAGMA page_count").fetchone()[0]
+        conn.execute(f"PRAGMA max_page_count = {pages + 1}")  # the file may grow by one page, no more
+        return conn
+
+    journal = Journal(path, clock=clock, connect=capped)
+    stored: list[str] = []
+
+    def fill() -> None:
+        for n in range(200):
+            journal.plan(f"k{n}", kind="refund", target="t", payload={"note": "x" * 400})
+            stored.append(f"k{n}")
+
+    with pytest.raises(JournalUnavailableError, match="full") as raised:
+        fill()
+    assert raised.value.transient is False
+    assert isinstance(raised.value.__cause__, sqlite3.OperationalError)
+    assert stored  # some fitted before the file was full
+    assert [e.key for e in journal.unfinished()] == stored  # the refused one left nothing
+    assert journal._conn is not None
+    assert not journal._conn.in_transaction
+    with Journal(path, clock=clock, busy_timeout=0) as other:  # nobody holds the write lock
+        other.mark_done(stored[0], state="done", outcome={})
+    journal.close()
+
+
+def test_locked_past_the_busy_timeout_is_transient_and_strands_no_lease(path: Path, clock: FakeClock) -> None:
+    """Issue 17: a write refused because another connection holds the file fails fast, typed, and changes nothing.
+
+    The plan's owner can then release it (or its own process take it over at once), so a repeat never
+    waits out a 300 s lease.
+    """
+    journal = Journal(path, clock=clock, busy_timeout=0.05)
+    entry = plan(journal)
+    blocker = sqlite3.connect(path, isolation_level=None)
+    blocker.execute("BEGIN EXCLUSIVE")
+    try:
+        with pytest.raises(JournalUnavailableError, match="busy_timeout") as raised:
+            journal.mark_submitting(["k1"], feed_type=FEED, document_hash="h", sent_at=clock.now(), owner=entry.owner)
+        assert raised.value.transient
+        assert raised.value.backend == "sqlite"
+        assert isinstance(raised.value.__cause__, sqlite3.OperationalError)
+        assert journal.get("k1") == entry  # reads still work in WAL mode; nothing was written
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+    assert journal.take_over("k1", stale_owner=entry.owner) is not None  # this process's own stale lease: at once
+    journal.close()
+
+
+class CommitFailsOnce(sqlite3.Connection):
+    """A connection whose first COMMIT fails as SQLite's does without the lock (its transaction stays open)."""
+
+    failed = False
+
+    def execute(self, sql: str, *args: Any) -> sqlite3.Cursor:
+        """Run ``sql``, except the first COMMIT: that raises the driver's "database is locked"."""
+        if sql == "COMMIT" and not CommitFailsOnce.failed:
+            CommitFailsOnce.failed = True
+            raise sqlite3.OperationalError("database is locked")
+        return super().execute(sql, *args)
+
+
+def test_a_failed_commit_is_rolled_back_and_releases_the_file(path: Path, clock: FakeClock) -> None:
+    """A COMMIT that fails leaves neither the change nor an open transaction holding every other process's lock."""
+    Journal(path).close()
+    CommitFailsOnce.failed = False
+
+    def connect(database: str, **kwargs: Any) -> sqlite3.Connection:
+        return sqlite3.connect(database, factory=CommitFailsOnce, **kwargs)
+
+    journal = Journal(path, clock=clock, connect=connect)
+    with pytest.raises(JournalUnavailableError) as raised:
+        plan(journal)
+    assert raised.value.transient
+    assert journal.get("k1") is None
+    with Journal(path, clock=clock, busy_timeout=0) as other:  # would be "database is locked" with the lock held
+        assert plan(other).key == "k1"
+    other_plan = journal.get("k1")
+    assert other_plan is not None
+    journal.release("k1", owner=other_plan.owner)  # the first connection writes again: its transaction is gone
+    assert plan(journal).version == 1
+    journal.close()
+
+
+class CommitAndRollbackFailOnce(sqlite3.Connection):
+    """A connection whose first COMMIT fails, and whose ROLLBACK after it fails too (a disk I/O error)."""
+
+    failed: ClassVar[set[str]] = set()
+
+    def execute(self, sql: str, *args: Any) -> sqlite3.Cursor:
+        """Run ``sql``, except the first COMMIT and the first ROLLBACK: those raise the driver's errors."""
+        faults = {"COMMIT": "database is locked", "ROLLBACK": "disk I/O error"}
+        if sql in faults and sql not in CommitAndRollbackFailOnce.failed:
+            CommitAndRollbackFailOnce.failed.add(sql)
+            raise sqlite3.OperationalError(faults[sql])
+        return super().execute(sql, *args)
+
+
+def test_a_transaction_a_failed_rollback_left_open_is_dropped(path: Path, clock: FakeClock) -> None:
+    """When even ROLLBACK fails, the first error is reported and the next call opens a fresh connection.
+
+    The open transaction would otherwise hold the file's write lock against every process, and every later
+    call on this journal would fail with "cannot start a transaction within a transaction".
+    """
+    Journal(path).close()
+    CommitAndRollbackFailOnce.failed = set()
+
+    def connect(database: str, **kwargs: Any) -> sqlite3.Connection:
+        return sqlite3.connect(database, factory=CommitAndRollbackFailOnce, **kwargs)
+
+    journal = Journal(path, clock=clock, connect=connect)
+    with pytest.raises(JournalUnavailableError, match="locked") as raised:
+        plan(journal)
+    assert raised.value.transient  # the COMMIT's error, not the ROLLBACK's
+    assert plan(journal, "k2").version == 1  # a fresh connection: the stranded transaction is gone
+    with Journal(path, clock=clock, busy_timeout=0) as other:
+        assert other.get("k1") is None  # never committed
+        assert plan(other, "k3").key == "k3"  # and no lock left behind
+    journal.close()
+
+
+def test_bad_busy_timeout_refused(path: Path) -> None:
+    """A negative busy timeout is refused before anything opens."""
+    with pytest.raises(InvalidInputError):
+        Journal(path, busy_timeout=-1)
+    assert not path.exists()
+
+
+def test_a_directory_that_cannot_be_created(tmp_path: Path) -> None:
+    """A path under a file cannot get its directory: JournalUnavailableError saying what to do."""
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(JournalUnavailableError, match="directory") as raised:
+        Journal(tmp_path / "file" / "journal.sqlite3")
+    assert not raised.value.transient
+
+
+# --- processes sharing one file --------------------------------------------------------------------
 
 
 def _process_plan(path: str, barrier: Any, queue: Any) -> None:
@@ -526,10 +489,8 @@ def _process_plan(path: str, barrier: Any, queue: Any) -> None:
 def _process_take_over(path: str, barrier: Any, queue: Any) -> None:
     """Child process: see the abandoned plan, wait until every contender has seen it, then try to take it over.
 
-    The second barrier is what makes this deterministic: without it a process slowed down by a loaded
-    machine could first look after another process had already taken the plan over, find a live lease
-    of 300 s, and time out waiting for it (the old flakiness). Here all three contenders look before any
-    of them takes over, so the race is only the one under test: ``take_over`` itself.
+    The second barrier is what makes this deterministic: all three contenders look before any of them
+    takes over, so the race is only the one under test: ``take_over`` itself.
     """
     journal = Journal(path)
     barrier.wait()
@@ -537,6 +498,27 @@ def _process_take_over(path: str, barrier: Any, queue: Any) -> None:
     barrier.wait()  # every contender has seen the abandoned plan; nobody has taken it yet
     taken = journal.take_over("refund-1") if entry is not None and entry.state == "planned" else None
     queue.put(taken is not None)
+    journal.close()
+
+
+def _process_take_back(path: str, barrier: Any, queue: Any) -> None:
+    """Child process (a resumer): read the uncertain entry, wait for the other resumer, then take it back."""
+    journal = Journal(path)
+    entry = journal.get("cancel-1")
+    assert entry is not None
+    assert entry.send_uncertain
+    barrier.wait()  # both resumers read the same version; neither has written
+    taken = journal.take_back("cancel-1", version=entry.version)
+    queue.put(None if taken is None else taken.owner)
+    journal.close()
+
+
+def _process_plan_and_die(path: str, barrier: Any, queue: Any) -> None:
+    """Child process: plan with a long lease and exit without sending or releasing (a crash)."""
+    del barrier
+    journal = Journal(path)
+    entry, created = journal.plan("refund-1", kind="refund", target="t", payload={}, lease_seconds=3600)
+    queue.put((created, entry.owner))
     journal.close()
 
 
@@ -556,9 +538,8 @@ def _run_processes(target: Any, path: Path, count: int) -> list[Any]:
     return results
 
 
-def test_processes_send_one_refund(tmp_path: Path) -> None:
+def test_processes_send_one_refund(path: Path) -> None:
     """Two processes with the same key and file: exactly one sends, the other sees it sent."""
-    path = tmp_path / "j.sqlite3"
     Journal(path).close()  # create the schema once, as a real deployment would
     results = _run_processes(_process_plan, path, 2)
     assert sorted(r[0] for r in results) == ["sent", "waited"]
@@ -569,9 +550,8 @@ def test_processes_send_one_refund(tmp_path: Path) -> None:
         assert entry.state == "done"
 
 
-def test_processes_take_over_abandoned_plan(tmp_path: Path) -> None:
+def test_processes_take_over_abandoned_plan(path: Path) -> None:
     """A plan whose owner died is taken over by exactly one of three processes once its lease expires."""
-    path = tmp_path / "j.sqlite3"
     # Planned an hour ago (an injected clock) with a 30 s lease: abandoned for certain when the children
     # look, however long they take to start, and no real-time wait decides anything.
     planned_at = FakeClock(start=datetime.now(UTC) - timedelta(hours=1))
@@ -579,3 +559,35 @@ def test_processes_take_over_abandoned_plan(tmp_path: Path) -> None:
         journal.plan("refund-1", kind="refund", target="t", payload={}, lease_seconds=30)
     results = _run_processes(_process_take_over, path, 3)
     assert sorted(results) == [False, False, True]
+
+
+def test_two_resumer_processes_race_take_back_one_wins(path: Path, clock: FakeClock) -> None:
+    """Issue 17: two processes resuming the same uncertain send: exactly one gets it back to send again."""
+    with Journal(path, clock=clock) as journal:
+        entry, _ = journal.plan("cancel-1", kind="cancel", target="112-1234567-1234567", payload={})
+        journal.mark_submitting(["cancel-1"], feed_type=FEED, document_hash="h", sent_at=clock.now(), owner=entry.owner)
+    results = _run_processes(_process_take_back, path, 2)
+    winners = [owner for owner in results if owner is not None]
+    assert len(winners) == 1
+    with Journal(path) as journal:
+        current = journal.get("cancel-1")
+        assert current is not None
+        assert (current.state, current.owner, current.version) == ("planned", winners[0], 3)
+        assert holder(current.owner).state == "dead"  # the winner has exited since
+
+
+def test_a_plan_of_a_process_that_died_is_taken_over_at_once(path: Path) -> None:
+    """Issue 17: a real process plans with a one-hour lease and exits; the next one takes the plan over at once."""
+    Journal(path).close()
+    ((created, owner),) = _run_processes(_process_plan_and_die, path, 1)
+    assert created
+    with Journal(path) as journal:
+        entry = journal.get("refund-1")
+        assert entry is not None
+        assert entry.owner == owner
+        assert holder(owner).state == "dead"
+        assert not entry.lease_expired(datetime.now(UTC))
+        assert journal.take_over("refund-1") is None  # its lease is live: no taking without naming the dead holder
+        taken = journal.take_over("refund-1", stale_owner=owner)
+        assert taken is not None
+        assert holder(taken.owner).state == "this_process"
