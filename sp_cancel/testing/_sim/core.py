@@ -508,8 +508,6 @@ def _fault_response(kind: str) -> SimResponse | None:
 def _after_commit(kind: str) -> SimResponse:
     """The answer the client gets when Amazon acted but its edge failed on the way back."""
     status = AFTER_COMMIT[kind]
-    if status == 429:
-        return SimResponse(status=429, body={"errors": [dict(_QUOTA)]})
     if status == 0:
         return SimResponse(status=502, raw=b"", drop_connection=True)
     return _fault_response(str(status)) or error_response(status, "InternalFailure", "Internal error.", "")

@@ -11,10 +11,11 @@ A rule is a mapping::
   ``"empty_200"`` (status 200, empty body, handler NOT run: on ``document.upload`` a store that answered
   but kept nothing, with no ETag), ``"drop"`` (connection closed, handler NOT run),
   ``"delay"`` (handler runs, answer ``seconds`` late), ``"timeout_after_commit"`` (handler runs and
-  changes state, the client never gets the answer), ``"429_after_commit"``, ``"500_after_commit"``,
+  changes state, the client never gets the answer), ``"500_after_commit"``,
   ``"503_after_commit"``, ``"drop_after_commit"`` (handler runs and changes state, then the client gets
   that error, or a dropped connection, instead of the answer: Amazon's edge failing after the service
-  acted), ``"feed_stuck"`` / ``"feed_fatal"`` (consumed by ``feeds.createFeed``: the feed never leaves
+  acted; there is no 429 after commit: Amazon documents 429 as the usage-plan gate refusing a request
+  before it is processed), ``"feed_stuck"`` / ``"feed_fatal"`` (consumed by ``feeds.createFeed``: the feed never leaves
   ``IN_PROGRESS`` / ends ``FATAL``), ``"token_expired"`` (Amazon expires the presented access token early:
   this request and every later one with that token get 403 "The security token included in the request is
   expired"; the handler does not run).
@@ -41,7 +42,6 @@ __all__ = ["AFTER_COMMIT", "FAULT_KINDS", "FaultPlan", "FaultRule", "load_rules"
 
 #: Faults where the handler runs (Amazon acted) and the client then gets this status, or a dropped connection.
 AFTER_COMMIT: Final = {
-    "429_after_commit": 429,
     "500_after_commit": 500,
     "503_after_commit": 503,
     "drop_after_commit": 0,

@@ -61,6 +61,15 @@ def test_empty_200(sim: Simulator) -> None:
     assert answer.content == b""
 
 
+def test_429_is_a_refusal_before_processing(sim: Simulator) -> None:
+    """A 429 fault answers QuotaExceeded and the cancel was not processed (Amazon's gate refuses first)."""
+    sim.add_fault("fbaOutbound.cancelFulfillmentOrder", "429")
+    refused = _api(sim).put(MCF_PATH.format("MCF-T-1") + "/cancel")
+    assert refused.status_code == 429
+    assert refused.json()["errors"][0]["code"] == "QuotaExceeded"
+    assert sim.world.mcf_orders["MCF-T-1"].status == "Received"
+
+
 def test_drop_does_not_run_the_handler(sim: Simulator) -> None:
     """A drop raises RemoteProtocolError and the cancel never happened."""
     sim.add_fault("fbaOutbound.cancelFulfillmentOrder", "drop")
@@ -155,6 +164,7 @@ def test_rules_from_json_file(tmp_path: Path) -> None:
     "rule",
     [
         {"fault": "explode"},
+        {"fault": "429_after_commit"},  # a 429 is a refusal before processing: there is no 429 after commit
         {"operation": "nope.nothing", "fault": "500"},
         {"operation": "orders.getOrder", "fault": "feed_stuck"},
         {"fault": "delay"},
