@@ -22,6 +22,7 @@ every simulator (what the suite's contract checks use); see ``Exchange``.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -61,13 +62,29 @@ def _rules(faults: FaultsSpec) -> list[FaultRule]:
     return out
 
 
+def _file_lags(faults: FaultsSpec) -> Lags | None:
+    """The ``"lags"`` of a settings file ``{"faults": [...], "lags": {...}}`` (``None`` when it has none)."""
+    if not isinstance(faults, str | Path):
+        return None
+    data = json.loads(Path(faults).read_text(encoding="utf-8"))
+    if not isinstance(data, dict) or "lags" not in data:
+        return None
+    lags = data["lags"]
+    if not isinstance(lags, dict):
+        msg = f'{faults}: "lags" must be an object such as {{"feed_listing": 45}}'
+        raise TypeError(msg)
+    return Lags.from_mapping(lags)
+
+
 class Simulator:
     """A stateful, seeded, rate-limited, fault-injectable SP-API (see the module docstring).
 
     Args:
         seed: makes the world, ids, request ids and probabilistic faults reproducible.
         scale: multiplies usage-plan rates and divides simulated durations (feeds, reports, MCF window...).
-        faults: fault rules (mappings, see ``add_fault``) or a JSON file of them.
+        faults: fault rules (mappings, see ``add_fault``) or a JSON settings file: a list of rules, or
+            ``{"faults": [...], "lags": {...}}`` where ``lags`` maps ``Lags`` names to seconds
+            (``"feed_listing": null`` or ``"drawn"`` draws it per feed); ``lags=`` wins over the file's.
         seller_id: the simulated seller.
         marketplace: the seller's home marketplace (country code or marketplace id).
         orders: how many orders the seeded scenario holds (``scenario`` overrides).
@@ -77,8 +94,8 @@ class Simulator:
         cancel_rate_key: ``"prefulfillmentCancelRate"`` makes the seller performance report use the
             schema example's alternate property name.
         lags: Amazon's eventual-consistency delays (``Lags``: ``getFeeds`` listing, listing patches
-            and deletes taking effect, Finances posting, report time). The default is Amazon-like;
-            ``Lags.none()`` makes everything visible at once.
+            and deletes taking effect, Finances posting, report time). The default is Amazon-like, with each
+            feed's ``getFeeds`` listing lag drawn per feed; ``Lags.none()`` makes everything visible at once.
         clock_skew: seconds the simulator's clock runs ahead of the client's (negative: behind). The client
             gets ``clock`` (``client_clock``); the simulator reads it plus the skew (``clock``).
         latency: one-way network latency in seconds of the in-process transport (passes on the shared
@@ -115,7 +132,7 @@ class Simulator:
             credentials=credentials,
             faults=_rules(faults),
             cancel_rate_key=cancel_rate_key,
-            lags=lags,
+            lags=lags if lags is not None else _file_lags(faults),
             clock_skew=clock_skew,
             latency=latency,
         )

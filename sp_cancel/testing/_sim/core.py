@@ -281,12 +281,13 @@ class SimulatorCore:
         self.base_url = base_url.rstrip("/")
         self.credentials = credentials or SimulatorCredentials()
         self.faults = FaultPlan(faults or [], random.Random(f"sp-cancel-sim-faults-{seed}"))
+        # Each new feed's getFeeds listing lag, when drawn: a stream of its own, so it shifts no other draw.
+        self._listing_rng = random.Random(f"sp-cancel-sim-feed-listing-{seed}")
         self.feed_timing = FeedTiming()
         self.refund_posting_delay = self.lags.scaled("refund_posting", self.scale)
         self.mcf_planning_window = timedelta(minutes=15) / self.scale
         self.listing_delete_delay = self.lags.scaled("listing_delete", self.scale)
         self.listing_patch_delay = self.lags.scaled("listing_patch", self.scale)
-        self.feed_listing_lag = self.lags.scaled("feed_listing", self.scale)
         self.report_queue_time = self.lags.scaled("report_queue", self.scale)
         self.report_processing_time = self.lags.scaled("report_processing", self.scale)
         self.token_lifetime = timedelta(hours=1)
@@ -346,6 +347,13 @@ class SimulatorCore:
         tick = getattr(module, "tick", None)
         if callable(tick):
             self.tick_hooks.append(tick)
+
+    def feed_listing_delay(self) -> timedelta:
+        """How long after ``createFeed`` one new feed shows up in ``getFeeds`` (÷ scale).
+
+        ``Lags.feed_listing`` when it is a number; drawn per call (``draw_feed_listing``, seeded) when ``None``.
+        """
+        return timedelta(seconds=self.lags.feed_listing_seconds(self._listing_rng) / self.scale)
 
     def take_feed_fault(self) -> Literal["stuck", "fatal"] | None:
         """Consume a configured ``feed_stuck``/``feed_fatal`` fault for one ``feeds.createFeed`` call."""
@@ -452,9 +460,8 @@ class FeedSim(Protocol):
         """How long after applying a refund Finances shows it."""
         ...
 
-    @property
-    def feed_listing_lag(self) -> timedelta:
-        """How long after ``createFeed`` a feed shows up in ``getFeeds``."""
+    def feed_listing_delay(self) -> timedelta:
+        """How long after ``createFeed`` one new feed shows up in ``getFeeds`` (fixed, or drawn per feed)."""
         ...
 
     def now(self) -> datetime:

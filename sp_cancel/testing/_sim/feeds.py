@@ -13,8 +13,9 @@ Routes (operation keys for usage plans in brackets)::
 
 Presigned URLs (upload and download) carry ``X-Amz-Date``/``X-Amz-Expires`` and are refused (S3's
 403 XML) without them or 5 minutes after signing. ``createFeedDocument`` refuses a ``contentType`` that
-is not a media type; ``createFeed`` refuses an unknown marketplace id. ``getFeeds`` lists a feed only
-``sim.feed_listing_lag`` after it was created (``Lags.feed_listing``; ``getFeed`` by id sees it at once).
+is not a media type; ``createFeed`` refuses an unknown marketplace id. ``getFeeds`` lists a feed only from its
+``listed_at``, set when it is created to ``createdTime`` plus ``sim.feed_listing_delay()`` (``Lags.feed_listing``, by
+default drawn per feed); ``getFeed`` by id sees it at once.
 
 Lifecycle (driven by ``tick``, which the core calls before every request):
 ``IN_QUEUE`` for ``queue_seconds / scale``, then ``IN_PROGRESS`` for
@@ -264,6 +265,7 @@ def _create_feed(sim: FeedSim, request: SimRequest) -> SimResponse:  # noqa: C90
         input_document_id=document_id,
         created_at=now,
         force="stuck" if fault == "stuck" else "fatal" if fault == "fatal" else None,
+        listed_at=now + sim.feed_listing_delay(),
     )
     sim.world.feeds[feed.feed_id] = feed
     return SimResponse(202, {"feedId": feed.feed_id})
@@ -346,11 +348,11 @@ def _get_feeds(sim: FeedSim, request: SimRequest) -> SimResponse:
         return query
     since, until = _parse_time(query["cs"]), _parse_time(query["cu"])
     types, statuses, marketplaces = set(query["t"]), set(query["s"]), set(query["m"])
-    listed_before = sim.now() - sim.feed_listing_lag  # getFeeds lists a new feed only after a lag
+    now = sim.now()
     matching = [
         f
         for f in sim.world.feeds.values()
-        if f.created_at <= listed_before
+        if (f.listed_at or f.created_at) <= now  # getFeeds lists a new feed only after its own lag
         and f.feed_type in types
         and (not statuses or f.status in statuses)
         and (not marketplaces or marketplaces & set(f.marketplace_ids))

@@ -187,6 +187,8 @@ class SimFeed:
     ended_at: datetime | None = None
     result_document_id: str | None = None
     force: Literal["stuck", "fatal"] | None = None  # fault injection
+    # When getFeeds starts listing it (createFeed time + the listing lag); None: at once (feeds built in tests).
+    listed_at: datetime | None = None
 
 
 @dataclass

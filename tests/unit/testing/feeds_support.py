@@ -51,7 +51,7 @@ class StubSim:
         self.scale = scale
         self.feed_timing = FeedTiming()
         self.refund_posting_delay = timedelta(hours=2)
-        self.feed_listing_lag = timedelta(0)
+        self.listing_lag = timedelta(0)
         self._faults = list(faults)
         self._ids = itertools.count(50_000_000_001)
         self.router = Router()
@@ -65,6 +65,10 @@ class StubSim:
         """Digits for feeds (as Amazon), UUID-ish otherwise."""
         n = next(self._ids)
         return str(n) if kind == "feed" else f"amzn1.tortuga.4.na.{n}"
+
+    def feed_listing_delay(self) -> timedelta:
+        """Every feed is listed ``listing_lag`` after it was created."""
+        return self.listing_lag
 
     def take_feed_fault(self) -> str | None:
         """Next configured feed fault."""
