@@ -271,9 +271,14 @@ class Simulator:
         """Inject a fault into ``operation``.
 
         ``operation`` is an operation key such as ``"feeds.createFeed"``, ``"lwa.token"``, or ``"*"``;
-        ``fault`` is ``"500"``, ``"503"``, ``"html_504"``, ``"empty_200"``, ``"drop"``, ``"delay"`` (with
-        ``seconds``), ``"timeout_after_commit"``, ``"feed_stuck"``, ``"feed_fatal"``, ``"token_expired"`` (Amazon
-        expires the presented access token early: 403 "...token ... is expired"). ``nth`` fires from the
+        ``fault`` is ``"400"``, ``"429"``, ``"500"``, ``"503"``, ``"html_504"``, ``"empty_200"``, ``"drop"``,
+        ``"delay"`` (with ``seconds``), ``"timeout_after_commit"``, ``"500_after_commit"``,
+        ``"503_after_commit"``, ``"drop_after_commit"``, ``"token_expired"`` (Amazon expires the presented
+        access token early: 403 "...token ... is expired"); or, on ``feeds.createFeed``, a feed fault:
+        ``"feed_stuck"``, ``"feed_fatal"``, or a processing-report fault (``"report_nothing_processed"``,
+        ``"report_processing"``, ``"report_rejected"``, ``"report_foreign"``: Amazon applied nothing;
+        ``"report_truncated"``, ``"report_empty"``, ``"report_not_xml"``, ``"report_missing"``: the feed was
+        applied, its report is spoiled or absent; see docs/testing.md). ``nth`` fires from the
         nth matching request on, ``probability`` fires at random (seeded), ``count`` bounds the firings.
         """
         rule = FaultRule(operation, fault, nth=nth, probability=probability, count=count, seconds=seconds)

@@ -355,9 +355,12 @@ class SimulatorCore:
         """
         return timedelta(seconds=self.lags.feed_listing_seconds(self._listing_rng) / self.scale)
 
-    def take_feed_fault(self) -> Literal["stuck", "fatal"] | None:
-        """Consume a configured ``feed_stuck``/``feed_fatal`` fault for one ``feeds.createFeed`` call."""
-        return self.faults.take_feed()
+    def take_feed_fault(self, *, order_feed: bool = True) -> str | None:
+        """Consume a configured feed fault (``feed_stuck``, ``feed_fatal``, ``report_*``) for one ``createFeed``.
+
+        ``order_feed`` False (a listings feed) leaves the XML-report faults for the next order feed.
+        """
+        return self.faults.take_feed(order_feed=order_feed)
 
     # -- auth ---------------------------------------------------------------------------------
 
@@ -472,8 +475,8 @@ class FeedSim(Protocol):
         """Return a fresh identifier of ``kind``."""
         ...
 
-    def take_feed_fault(self) -> str | None:
-        """Return the next injected feed fault: ``"stuck"``, ``"fatal"`` or ``None``."""
+    def take_feed_fault(self, *, order_feed: bool = True) -> str | None:
+        """Return the next injected feed fault (``"feed_stuck"``, ``"report_empty"``...) or ``None``."""
         ...
 
 

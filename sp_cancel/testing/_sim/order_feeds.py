@@ -62,14 +62,22 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Final
+from typing import Final, Literal
 from xml.sax.saxutils import escape
 
 from sp_cancel.testing._sim.core import FeedSim
 from sp_cancel.testing._sim.order_feed_schema import Record, validate_envelope
 from sp_cancel.testing._sim.world import SimFeed, SimItem, SimOrder, SimRefund
 
-__all__ = ["ACK_FEED", "ADJ_FEED", "OrderFeedResult", "ReportResult", "process_order_feed", "render_processing_report"]
+__all__ = [
+    "ACK_FEED",
+    "ADJ_FEED",
+    "OrderFeedResult",
+    "ReportResult",
+    "hollow_report",
+    "process_order_feed",
+    "render_processing_report",
+]
 
 ACK_FEED: Final = "POST_ORDER_ACKNOWLEDGEMENT_DATA"
 ADJ_FEED: Final = "POST_PAYMENT_ADJUSTMENT_DATA"
@@ -156,6 +164,44 @@ def _document_rules(sim: FeedSim, document: Record, expected: str, messages: lis
     return None
 
 
+def hollow_report(sim: FeedSim, feed: SimFeed, content: bytes, fault: str) -> bytes:
+    """The ProcessingReport of an order feed Amazon applied nothing of (a ``HOLLOW_REPORT_FAULTS`` fault).
+
+    The world is not touched. ``report_nothing_processed``: ``Complete``, every count 0, no results;
+    ``report_processing``: ``Processing``, no summary; ``report_rejected``: ``Rejected``, no summary, no results;
+    ``report_foreign``: ``Complete`` with a summary counting the feed's messages (all but one successful) and one
+    ``Error`` result for a ``MessageID`` the feed does not have and an order it does not name. Every one
+    validates against the ProcessingReport XSD.
+    """
+    if fault == "report_processing":
+        return render_processing_report(
+            sim.seller_id, feed.feed_id, 0, [], messages_with_error=0, status_code="Processing", summary=False
+        )
+    if fault == "report_rejected":
+        return render_processing_report(
+            sim.seller_id, feed.feed_id, 0, [], messages_with_error=0, status_code="Rejected", summary=False
+        )
+    if fault != "report_foreign":
+        return render_processing_report(sim.seller_id, feed.feed_id, 0, [], messages_with_error=0)
+    messages: list[tuple[int, Record]] = []
+    document, problem = validate_envelope(content)
+    if document is not None and problem is None:
+        _document_rules(sim, document, _MESSAGE_TYPE_FOR_FEED.get(feed.feed_type, ""), messages)
+    named = {str(body.get("AmazonOrderID")) for _, body in messages}
+    other = next((o for o in sorted(sim.world.orders) if o not in named), "999-0000000-0000000")
+    other_message = max((message_id for message_id, _ in messages), default=0) + 1
+    stranger = ReportResult(
+        other_message,
+        _NOT_FOUND,
+        f"Your order cannot be found using Merchant ID {sim.seller_id} and Merchant Order {other}. "
+        "Please check the order ID and try again.",
+        order_id=other,
+    )
+    return render_processing_report(
+        sim.seller_id, feed.feed_id, max(len(messages), 1), [stranger], messages_with_error=1
+    )
+
+
 # -- the ProcessingReport ------------------------------------------------------------------------
 
 
@@ -172,9 +218,20 @@ class ReportResult:
 
 
 def render_processing_report(
-    seller_id: str, feed_id: str, processed: int, results: list[ReportResult], *, messages_with_error: int
+    seller_id: str,
+    feed_id: str,
+    processed: int,
+    results: list[ReportResult],
+    *,
+    messages_with_error: int,
+    status_code: Literal["Complete", "Processing", "Rejected"] = "Complete",
+    summary: bool = True,
 ) -> bytes:
-    """Write a ProcessingReport envelope as Amazon does (``MessageType`` ProcessingReport, ``MessageID`` 1)."""
+    """Write a ProcessingReport envelope as Amazon does (``MessageType`` ProcessingReport, ``MessageID`` 1).
+
+    ``summary`` False leaves the (optional) ``ProcessingSummary`` out; ``status_code`` is the XSD's
+    ``Complete | Processing | Rejected``.
+    """
     warned = len(
         {r.message_id for r in results if r.severity == "Warning"}
         - {r.message_id for r in results if r.severity == "Error"}
@@ -191,13 +248,17 @@ def render_processing_report(
         "\t<MessageType>ProcessingReport</MessageType>\n\t<Message>\n\t\t<MessageID>1</MessageID>\n",
         "\t\t<ProcessingReport>\n",
         f"\t\t\t<DocumentTransactionID>{escape(feed_id)}</DocumentTransactionID>\n",
-        "\t\t\t<StatusCode>Complete</StatusCode>\n\t\t\t<ProcessingSummary>\n",
-        f"\t\t\t\t<MessagesProcessed>{processed}</MessagesProcessed>\n",
-        f"\t\t\t\t<MessagesSuccessful>{successful}</MessagesSuccessful>\n",
-        f"\t\t\t\t<MessagesWithError>{messages_with_error}</MessagesWithError>\n",
-        f"\t\t\t\t<MessagesWithWarning>{warned}</MessagesWithWarning>\n",
-        "\t\t\t</ProcessingSummary>\n",
+        f"\t\t\t<StatusCode>{status_code}</StatusCode>\n",
     ]
+    if summary:
+        out += [
+            "\t\t\t<ProcessingSummary>\n",
+            f"\t\t\t\t<MessagesProcessed>{processed}</MessagesProcessed>\n",
+            f"\t\t\t\t<MessagesSuccessful>{successful}</MessagesSuccessful>\n",
+            f"\t\t\t\t<MessagesWithError>{messages_with_error}</MessagesWithError>\n",
+            f"\t\t\t\t<MessagesWithWarning>{warned}</MessagesWithWarning>\n",
+            "\t\t\t</ProcessingSummary>\n",
+        ]
     for result in results:
         out.append(
             f"\t\t\t<Result>\n\t\t\t\t<MessageID>{result.message_id}</MessageID>\n"

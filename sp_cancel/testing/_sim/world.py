@@ -171,6 +171,9 @@ class SimFeedDocument:
     created_at: datetime
     content: bytes | None = None  # None until uploaded
     compression: Literal["GZIP"] | None = None
+    # A result document spoiled by fault injection (the report_* fault, e.g. "report_truncated"): its
+    # downloads are marked with it for observers, since no schema describes a damaged document.
+    damage: str | None = None
 
 
 @dataclass
@@ -187,6 +190,7 @@ class SimFeed:
     ended_at: datetime | None = None
     result_document_id: str | None = None
     force: Literal["stuck", "fatal"] | None = None  # fault injection
+    report_fault: str | None = None  # a report_* fault: what this feed's processing report will be (faults.py)
     # When getFeeds starts listing it (createFeed time + the listing lag); None: at once (feeds built in tests).
     listed_at: datetime | None = None
 

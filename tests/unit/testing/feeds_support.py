@@ -19,6 +19,7 @@ from urllib.parse import parse_qs, urlsplit
 from sp_cancel.clock import FakeClock
 from sp_cancel.testing._sim import feeds
 from sp_cancel.testing._sim.core import FeedTiming, Router, SimRequest, SimResponse
+from sp_cancel.testing._sim.faults import HOLLOW_REPORT_FAULTS
 from sp_cancel.testing._sim.world import SimItem, SimListing, SimOrder, World
 
 SELLER = "A1SIMSELLER0001"
@@ -70,9 +71,11 @@ class StubSim:
         """Every feed is listed ``listing_lag`` after it was created."""
         return self.listing_lag
 
-    def take_feed_fault(self) -> str | None:
-        """Next configured feed fault."""
-        return self._faults.pop(0) if self._faults else None
+    def take_feed_fault(self, *, order_feed: bool = True) -> str | None:
+        """Next configured feed fault (an XML-report fault waits for an order feed, as in the core)."""
+        if not self._faults or (not order_feed and self._faults[0] in HOLLOW_REPORT_FAULTS):
+            return None
+        return self._faults.pop(0)
 
     def advance(self, seconds: float) -> None:
         """Move the clock."""

@@ -144,8 +144,8 @@ def test_feed_faults_are_taken_by_create_feed_only(sim: Simulator) -> None:
     sim.add_fault("feeds.createFeed", "feed_stuck")
     sim.add_fault("*", "feed_fatal")
     core = sim._core
-    assert core.take_feed_fault() == "stuck"
-    assert core.take_feed_fault() == "fatal"
+    assert core.take_feed_fault() == "feed_stuck"
+    assert core.take_feed_fault() == "feed_fatal"
     assert core.take_feed_fault() is None
     assert _api(sim).get(MCF_PATH.format("MCF-T-1")).status_code == 200
 
