@@ -40,10 +40,19 @@ from sp_cancel.testing._sim.faults import FaultRule, load_rules, parse_rules
 from sp_cancel.testing._sim.markets import resolve_market
 from sp_cancel.testing._sim.observe import Exchange, Observer, observe_all
 from sp_cancel.testing._sim.seed import Scenario, add_deal, add_listing, add_mcf_order, add_order, populate
-from sp_cancel.testing._sim.timing import Lags
+from sp_cancel.testing._sim.timing import Lags, SkewedClock
 from sp_cancel.testing._sim.world import SimDeal, SimListing, SimMcfOrder, SimOrder, V0Status, World
 
-__all__ = ["Exchange", "FakeClock", "Lags", "Scenario", "Simulator", "SimulatorCredentials", "observe_all"]
+__all__ = [
+    "Exchange",
+    "FakeClock",
+    "Lags",
+    "Scenario",
+    "Simulator",
+    "SimulatorCredentials",
+    "SkewedClock",
+    "observe_all",
+]
 
 # The API modules a simulator serves, in routing order (each has ``register``, some a ``tick`` hook).
 _API_MODULES: Final = (lwa, orders, listings, fba, promotions, reports, finances, feeds)

@@ -13,13 +13,14 @@ simulator owns (feed timing is divided by the feeds module; MCF planning
 window, report processing, listing deletion and refund posting here).
 
 Order of checks for one request (all under ``sim.lock``): tick hooks → route
-(unknown → 404 ``NotFound`` ErrorList) → injected fault (500/503/HTML 504/empty
+(unknown → 404 ``NotFound`` ErrorList) → injected fault (400/429/500/503/HTML 504/empty
 200/drop answer before anything else) → auth (``x-amz-access-token`` issued by
 the LWA route and unexpired, else 403 ``Unauthorized``: "...is expired" for an expired token, "Access ... denied"
 otherwise; the ``token_expired`` fault expires the presented token first) → usage plan (empty
 bucket → 429 ``QuotaExceeded``, no ``Retry-After``, no rate header) → handler →
-``delay``/``timeout_after_commit`` markers. Every answer carries
-``x-amzn-RequestId``; every 2xx of an operation with a usage plan carries
+``delay``/``timeout_after_commit``/after-commit markers. Every answer carries
+``x-amzn-RequestId`` and a ``Date`` header on the simulator's clock (a date fault makes that one answer's
+``Date`` lie: 1970, 2100, or ``seconds`` off); every 2xx of an operation with a usage plan carries
 ``x-amzn-RateLimit-Limit`` (the rate the simulator enforces: Amazon's times scale).
 """
 
@@ -41,7 +42,7 @@ from typing import Any, Final, Literal, Protocol
 from urllib.parse import quote, unquote
 
 from sp_cancel.clock import Clock, FakeClock, system_sleep, utc
-from sp_cancel.testing._sim.faults import AFTER_COMMIT, FaultPlan, FaultRule
+from sp_cancel.testing._sim.faults import AFTER_COMMIT, DATE_FAULTS, FaultPlan, FaultRule
 from sp_cancel.testing._sim.markets import MARKETS
 from sp_cancel.testing._sim.observe import Exchange, Observer, has_observers, next_serial, notify
 from sp_cancel.testing._sim.plans import DECLARES_401, USAGE_PLANS
@@ -561,7 +562,7 @@ def _label(method: str, path: str) -> str:
     return f"{method} {path}"
 
 
-def _run(sim: SimulatorCore, request: SimRequest) -> SimResponse:  # noqa: C901 - the checks in order, in one place
+def _run(sim: SimulatorCore, request: SimRequest) -> SimResponse:
     for hook in list(sim.tick_hooks):
         hook(sim)
     found = sim.router.match(request.method, request.path)
@@ -579,11 +580,19 @@ def _run(sim: SimulatorCore, request: SimRequest) -> SimResponse:  # noqa: C901 
     )
     target = route.operation or _label(route.method, request.path)
     fault = sim.faults.pick(target) if route.operation or target.startswith("document.") else None
+    response = _answer(sim, request, route, fault)
     if fault is not None:
-        early = _fault_response(fault.fault)
-        if early is not None:
-            early.fault = fault.fault
-            return early
+        response.fault = fault.fault
+        if fault.fault in DATE_FAULTS:  # whatever the answer, its Date header lies
+            response.headers["Date"] = format_datetime(_lying_date(sim.now(), fault), usegmt=True)
+    return response
+
+
+def _answer(sim: SimulatorCore, request: SimRequest, route: Route, fault: FaultRule | None) -> SimResponse:
+    """Fault, auth, usage plan, handler, then the fault markers: the checks in order."""
+    early = _fault_response(fault.fault) if fault is not None else None
+    if early is not None:
+        return early
     rejected = _auth_check(sim, request, fault)
     if rejected is not None:
         return rejected
@@ -603,8 +612,6 @@ def _run(sim: SimulatorCore, request: SimRequest) -> SimResponse:  # noqa: C901 
         response.drop_connection = True
     elif fault is not None and fault.fault in AFTER_COMMIT:
         response = _after_commit(fault.fault)
-    if fault is not None:
-        response.fault = fault.fault
     return response
 
 
@@ -620,6 +627,17 @@ def dispatch(sim: SimulatorCore, request: SimRequest) -> SimResponse:
     if has_observers(sim.observers):
         _observe(sim, request, response)
     return response
+
+
+def _lying_date(now: datetime, fault: FaultRule) -> datetime:
+    """The ``Date`` of one answer under a date fault: in 1970, in 2100, or ``seconds`` off Amazon's clock."""
+    if fault.fault == "date_skew":
+        return now + timedelta(seconds=fault.seconds or 0.0)
+    year = 1970 if fault.fault == "date_1970" else 2100
+    try:
+        return now.replace(year=year)
+    except ValueError:  # 29 February
+        return now.replace(year=year, day=28)
 
 
 def _observe(sim: SimulatorCore, request: SimRequest, response: SimResponse) -> None:

@@ -105,6 +105,7 @@ FAULT_KINDS: Final = frozenset(
     | set(AFTER_COMMIT)
     | {"token_expired"}
     | FEED_FAULTS
+    | DATE_FAULTS
 )
 # Operations the simulator serves that are not in the client's table (sandbox-only, LWA).
 EXTRA_OPERATIONS: Final = frozenset(

@@ -127,7 +127,11 @@ class Lags:
 
 
 class SkewedClock:
-    """A clock ``skew`` seconds apart from ``base``; advancing it advances ``base`` (one timeline, two readings)."""
+    """A clock ``skew`` seconds apart from ``base``; advancing it advances ``base`` (one timeline, two readings).
+
+    The simulator reads one when it runs apart from the client (``clock_skew``). A test can also give a client
+    one (``sim.client(clock=SkewedClock(sim.clock, 0))``) and ``step`` it mid-run, as NTP steps a host's clock.
+    """
 
     def __init__(self, base: Clock, skew: float) -> None:
         """Read ``base`` plus ``skew`` seconds."""
@@ -139,8 +143,15 @@ class SkewedClock:
         return self.base.now() + timedelta(seconds=self.skew)
 
     def monotonic(self) -> float:
-        """The base clock's monotonic counter (a skew does not change durations)."""
+        """The base clock's monotonic counter (a skew, or a step, does not change durations)."""
         return self.base.monotonic()
+
+    def step(self, seconds: float) -> None:
+        """Jump this clock's wall time by ``seconds`` from now on (negative: back), as NTP steps a host's clock.
+
+        The skew grows by ``seconds``; ``monotonic`` does not move, and the base clock is untouched.
+        """
+        self.skew += float(seconds)
 
     def advance(self, seconds: float) -> None:
         """Advance the base clock (a ``FakeClock``); a no-op for a real one."""

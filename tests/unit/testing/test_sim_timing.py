@@ -14,7 +14,8 @@ import httpx
 import pytest
 
 from sp_cancel.cli import main
-from sp_cancel.testing import Lags, Scenario, Simulator
+from sp_cancel.clock import FakeClock
+from sp_cancel.testing import Lags, Scenario, Simulator, SkewedClock
 from sp_cancel.testing._sim import app
 from sp_cancel.testing._sim.timing import FEED_LISTING_CAP, draw_feed_listing
 
@@ -191,3 +192,34 @@ def test_simulator_serve_takes_the_settings_file(
     [sim] = served
     assert sim.lags.feed_listing == expected
     assert [rule.fault for rule in sim._core.faults.rules] == ["503"]
+
+
+# --------------------------------------------------------------------------- a client's clock stepped as NTP does
+
+
+def test_step_jumps_the_wall_clock_from_now_on_and_leaves_monotonic_alone() -> None:
+    """SkewedClock.step(s) adds s to the skew: now() jumps, monotonic() and the base clock do not."""
+    base = FakeClock()
+    clock = SkewedClock(base, 30)
+    wall, mono = clock.now(), clock.monotonic()
+    clock.step(-300)
+    assert clock.skew == -270
+    assert clock.now() == wall - timedelta(seconds=300)
+    assert clock.monotonic() == mono
+    assert base.now() == wall - timedelta(seconds=30)
+    clock.advance(10)
+    assert clock.now() == wall - timedelta(seconds=290)
+    assert clock.monotonic() == mono + 10
+
+
+def test_a_clock_on_the_simulators_timeline_steps_apart_from_amazons() -> None:
+    """A SkewedClock of sim.clock (what a test gives a client): a step moves it, not Amazon; time moves both."""
+    sim = _empty_world()
+    client_clock = SkewedClock(sim.clock, 0)
+    amazon = sim.now()
+    client_clock.step(3600)
+    assert client_clock.now() - sim.now() == timedelta(hours=1)
+    assert sim.now() == amazon
+    sim.advance(5)  # a client's sleep advances the shared timeline: both move on together
+    assert client_clock.now() - sim.now() == timedelta(hours=1)
+    assert sim.now() - amazon == timedelta(seconds=5)
