@@ -26,6 +26,7 @@ import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Final, Literal
 
@@ -37,8 +38,10 @@ from sp_cancel.testing._sim import fba, feeds, finances, listings, lwa, orders, 
 from sp_cancel.testing._sim.app import SimTransport, make_wsgi_app, serve_in_thread
 from sp_cancel.testing._sim.core import CancelRateKey, SimulatorCore, SimulatorCredentials
 from sp_cancel.testing._sim.faults import FaultRule, load_rules, parse_rules
+from sp_cancel.testing._sim.fba import move_mcf_order
 from sp_cancel.testing._sim.markets import resolve_market
 from sp_cancel.testing._sim.observe import Exchange, Observer, observe_all
+from sp_cancel.testing._sim.orders import ship, withdraw_buyer_request
 from sp_cancel.testing._sim.seed import Scenario, add_deal, add_listing, add_mcf_order, add_order, populate
 from sp_cancel.testing._sim.timing import Lags, SkewedClock
 from sp_cancel.testing._sim.world import SimDeal, SimListing, SimMcfOrder, SimOrder, V0Status, World
@@ -321,7 +324,12 @@ class Simulator:
             return add_listing(self._core, sku, **kwargs)
 
     def add_mcf_order(self, seller_fulfillment_order_id: str | None = None, **kwargs: Any) -> SimMcfOrder:
-        """Add a multi-channel fulfillment order (status, received_at, items, ...)."""
+        """Add a multi-channel fulfillment order (status, received_at, items, cancel_overtaken_by, ...).
+
+        ``cancel_overtaken_by="Processing"`` (or ``"Complete"``, ``"CompletePartialled"``): Amazon's fulfilment
+        overtakes a cancel; the cancel is answered as a success (200 ``{}`` / 202 ``{}``) but the order moves on
+        to that status instead of ``Cancelled``.
+        """
         with self._core.lock:
             return add_mcf_order(self._core, seller_fulfillment_order_id, **kwargs)
 
@@ -329,6 +337,57 @@ class Simulator:
         """Add a deal or promotion (deal_type, status, start, end, ...)."""
         with self._core.lock:
             return add_deal(self._core, promotion_id, **kwargs)
+
+    # -- what Amazon does on its own, when a test makes it ------------------------------------------
+    # Each catches the world up to now first (feeds due are processed, MCF moves due applied), as a request would.
+
+    def ship(self, order_id: str, order_item_id: str, quantity: int) -> SimOrder:
+        """The seller ship-confirms ``quantity`` units of one item now (e.g. while a feed is in flight).
+
+        ``quantity_shipped`` rises, never ``quantity_cancelled``; the order becomes ``PartiallyShipped``, or
+        ``Shipped`` when nothing is left to ship, as both Orders APIs show at once. ``ValueError`` when the order
+        cannot ship or has fewer units left.
+        """
+        with self._core.lock:
+            self._core.tick()  # Amazon's own pace first: feeds due by now are processed
+            return ship(self._core, order_id, order_item_id, quantity)
+
+    def withdraw_buyer_request(self, order_id: str) -> SimOrder:
+        """The buyer's cancellation request disappears: neither Orders API shows it any more (``ValueError``: none)."""
+        with self._core.lock:
+            self._core.tick()  # Amazon's own pace first: feeds due by now are processed
+            return withdraw_buyer_request(self._core, order_id)
+
+    def move_mcf_order(self, seller_fulfillment_order_id: str, status: str, *, after: float = 0.0) -> SimMcfOrder:
+        """Amazon moves an MCF order on (``Processing``, ``Complete``...) now, or ``after`` simulated seconds.
+
+        A move that is due happens at the next request, as Amazon's changes show up; the order then stays
+        where it was put (no planning-window advance).
+        """
+        with self._core.lock:
+            self._core.tick()  # Amazon's own pace first: feeds due by now are processed
+            return move_mcf_order(self._core, seller_fulfillment_order_id, status, after=after)
+
+    # -- Amazon's own ledger: what it applied, independent of any client ------------------------
+
+    def cancelled_units(self, order_id: str, order_item_id: str | None = None) -> int:
+        """Units Amazon cancelled on the seller's requests (feeds, ``cancelOrder``), every application summed.
+
+        For one item, or the whole order when ``order_item_id`` is ``None``. A unit cancelled twice counts twice.
+        """
+        with self._core.lock:
+            self._core.tick()  # Amazon's own pace first: feeds due by now are processed
+            return self._core.world.cancelled_units(order_id, order_item_id)
+
+    def refunded(self, order_id: str, order_item_id: str | None = None) -> dict[str, Decimal]:
+        """What Amazon refunded on an order (or one item) per component type, every application summed.
+
+        ``{"Principal": Decimal("20.00"), "Tax": ...}``; promotion adjustments as ``Promotion<Type>``. A refund
+        applied twice counts twice: the totals show duplicates.
+        """
+        with self._core.lock:
+            self._core.tick()  # Amazon's own pace first: feeds due by now are processed
+            return self._core.world.refunded(order_id, order_item_id)
 
     def order(self, order_id: str) -> SimOrder:
         """The order with ``order_id`` (``KeyError`` if unknown)."""

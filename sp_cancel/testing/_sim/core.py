@@ -356,6 +356,15 @@ class SimulatorCore:
         """
         return timedelta(seconds=self.lags.feed_listing_seconds(self._listing_rng) / self.scale)
 
+    def tick(self) -> None:
+        """Bring the world up to now: run every tick hook (feeds processed, MCF orders moved...), as a request does.
+
+        The caller holds ``lock``. Amazon acts on its own time; the simulator catches up before every request and
+        before a test reads or changes the world through ``Simulator``.
+        """
+        for hook in list(self.tick_hooks):
+            hook(self)
+
     def take_feed_fault(self, *, order_feed: bool = True) -> str | None:
         """Consume a configured feed fault (``feed_stuck``, ``feed_fatal``, ``report_*``) for one ``createFeed``.
 
@@ -476,6 +485,15 @@ class FeedSim(Protocol):
         """Return a fresh identifier of ``kind``."""
         ...
 
+    def tick(self) -> None:
+        """Bring the world up to now: run every tick hook (feeds processed, MCF orders moved...), as a request does.
+
+        The caller holds ``lock``. Amazon acts on its own time; the simulator catches up before every request and
+        before a test reads or changes the world through ``Simulator``.
+        """
+        for hook in list(self.tick_hooks):
+            hook(self)
+
     def take_feed_fault(self, *, order_feed: bool = True) -> str | None:
         """Return the next injected feed fault (``"feed_stuck"``, ``"report_empty"``...) or ``None``."""
         ...
@@ -563,8 +581,7 @@ def _label(method: str, path: str) -> str:
 
 
 def _run(sim: SimulatorCore, request: SimRequest) -> SimResponse:
-    for hook in list(sim.tick_hooks):
-        hook(sim)
+    sim.tick()
     found = sim.router.match(request.method, request.path)
     if found is None:
         return error_response(404, "NotFound", f"Resource {request.path} is not found.", "")

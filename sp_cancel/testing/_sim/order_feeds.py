@@ -67,7 +67,7 @@ from xml.sax.saxutils import escape
 
 from sp_cancel.testing._sim.core import FeedSim
 from sp_cancel.testing._sim.order_feed_schema import Record, validate_envelope
-from sp_cancel.testing._sim.world import SimFeed, SimItem, SimOrder, SimRefund
+from sp_cancel.testing._sim.world import SimCancellation, SimFeed, SimItem, SimOrder, SimRefund
 
 __all__ = [
     "ACK_FEED",
@@ -309,6 +309,16 @@ def _ledger(ctx: _Context, message_id: int, order_id: str, what: str) -> None:
     ctx.sim.world.ledger.append((ctx.feed.feed_id, message_id, order_id, what))
 
 
+def _cancel_units(ctx: _Context, order: SimOrder, item: SimItem, quantity: int) -> None:
+    """Cancel ``quantity`` unshipped units of ``item`` (never shipped ones) and record it in the world."""
+    if quantity <= 0:
+        return
+    item.quantity_cancelled += quantity
+    ctx.sim.world.cancellations.append(
+        SimCancellation(order.order_id, item.order_item_id, quantity, ctx.feed.feed_id, ctx.at)
+    )
+
+
 # -- OrderAcknowledgement: acknowledge an order, or cancel it with StatusCode Failure -------------
 
 _ACK_STATUS_CODES: Final = {
@@ -327,7 +337,7 @@ def _refund_whole_order(ctx: _Context, message_id: int, order: SimOrder) -> None
     """A Failure after a ship-confirm: cancel what is unshipped and refund the entire order amount (facts §3.1)."""
     posted = ctx.at + ctx.sim.refund_posting_delay
     for item in order.items:
-        item.quantity_cancelled += max(item.quantity_unshipped, 0)
+        _cancel_units(ctx, order, item, item.quantity_unshipped)
         for component, charged in item.charged.items():
             left = charged - item.discounts.get(component, Decimal(0)) - item.refunded.get(component, Decimal(0))
             if left <= 0:
@@ -406,7 +416,7 @@ def _acknowledge(ctx: _Context, message_id: int, body: Record) -> bool:  # noqa:
         _refund_whole_order(ctx, message_id, order)
         return True
     for item in order.items:
-        item.quantity_cancelled += item.quantity_unshipped
+        _cancel_units(ctx, order, item, item.quantity_unshipped)
     order.status = "Canceled"
     order.cancelled_by = "MERCHANT"
     order.cancel_reason = reasons[0] if reasons else None
@@ -642,7 +652,7 @@ def _adjust(ctx: _Context, message_id: int, body: Record) -> bool:
 def _apply_plan(ctx: _Context, order: SimOrder, message_id: int, plan: _ItemPlan) -> None:
     item = plan.item
     if plan.quantity_cancelled:
-        item.quantity_cancelled += plan.quantity_cancelled
+        _cancel_units(ctx, order, item, plan.quantity_cancelled)
         _ledger(ctx, message_id, order.order_id, f"units_cancelled:{item.order_item_id}:{plan.quantity_cancelled}")
     posted = ctx.at + ctx.sim.refund_posting_delay
     entries = [(c, a, True) for c, a in plan.components] + [(f"Promotion{c}", a, False) for c, a in plan.promotions]

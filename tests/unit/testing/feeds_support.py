@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import httpx
+
 from sp_cancel.clock import FakeClock
 from sp_cancel.testing._sim import feeds
 from sp_cancel.testing._sim.core import FeedTiming, Router, SimRequest, SimResponse
@@ -267,3 +269,13 @@ def adjusted_item(
 def adjustment(order_id: str, *items: str) -> str:
     """One OrderAdjustment body."""
     return f"<OrderAdjustment><AmazonOrderID>{order_id}</AmazonOrderID>{''.join(items)}</OrderAdjustment>"
+
+
+def submit_over_http(http: httpx.Client, feed_type: str, content: bytes, content_type: str = XML_TYPE) -> str:
+    """Through a simulator's HTTP API: createFeedDocument, upload ``content``, createFeed; return the feed id."""
+    created = http.post("/feeds/2021-06-30/documents", json={"contentType": content_type}).json()
+    http.put(created["url"], content=content, headers={"Content-Type": content_type}).raise_for_status()
+    body = {"feedType": feed_type, "marketplaceIds": [MARKETPLACE], "inputFeedDocumentId": created["feedDocumentId"]}
+    answer = http.post("/feeds/2021-06-30/feeds", json=body)
+    assert answer.status_code == 202, answer.text
+    return str(answer.json()["feedId"])

@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
-from feeds_support import contracts_dir
+from feeds_support import contracts_dir, submit_over_http
 from lxml import etree
 
 from sp_cancel.testing import Exchange, Lags, Scenario, Simulator
@@ -57,19 +57,6 @@ def _cancel_all(sim: Simulator, order_ids: list[str]) -> bytes:
     return _envelope(sim, "OrderAcknowledgement", bodies)
 
 
-def _submit(http: httpx.Client, feed_type: str, content: bytes, content_type: str = XML) -> str:
-    created = http.post(f"{FEEDS}/documents", json={"contentType": content_type}).json()
-    http.put(created["url"], content=content, headers={"Content-Type": content_type}).raise_for_status()
-    body = {
-        "feedType": feed_type,
-        "marketplaceIds": ["ATVPDKIKX0DER"],
-        "inputFeedDocumentId": created["feedDocumentId"],
-    }
-    answer = http.post(f"{FEEDS}/feeds", json=body)
-    assert answer.status_code == 202, answer.text
-    return str(answer.json()["feedId"])
-
-
 def _run(sim: Simulator, http: httpx.Client, feed_id: str) -> dict[str, Any]:
     sim.advance(120)  # queued 20 s, processed 30 s: done well within the access token's hour
     feed: dict[str, Any] = http.get(f"{FEEDS}/feeds/{feed_id}").json()
@@ -110,7 +97,7 @@ def test_nothing_processed_is_complete_with_zero_counts_and_nothing_applied() ->
     sim, orders = _world()
     sim.add_fault("feeds.createFeed", "report_nothing_processed")
     with _api(sim) as http:
-        report = _report(http, _run(sim, http, _submit(http, ACK, _cancel_all(sim, orders))))
+        report = _report(http, _run(sim, http, submit_over_http(http, ACK, _cancel_all(sim, orders))))
     _assert_valid(report)
     assert report.findtext(f"{REPORT}/StatusCode") == "Complete"
     summary = {e.tag: e.text for e in report.find(f"{REPORT}/ProcessingSummary")}  # type: ignore[union-attr]
@@ -131,7 +118,7 @@ def test_processing_and_rejected_reports_have_no_summary_and_apply_nothing(fault
     sim, orders = _world()
     sim.add_fault("feeds.createFeed", fault)
     with _api(sim) as http:
-        report = _report(http, _run(sim, http, _submit(http, ACK, _cancel_all(sim, orders))))
+        report = _report(http, _run(sim, http, submit_over_http(http, ACK, _cancel_all(sim, orders))))
         sim.advance(30 * 86400)
     _assert_valid(report)
     assert report.findtext(f"{REPORT}/StatusCode") == status
@@ -146,7 +133,7 @@ def test_foreign_report_counts_our_messages_but_names_another_message_and_order(
     sim.add_fault("feeds.createFeed", "report_foreign")
     ours = orders[:2]
     with _api(sim) as http:
-        report = _report(http, _run(sim, http, _submit(http, ACK, _cancel_all(sim, ours))))
+        report = _report(http, _run(sim, http, submit_over_http(http, ACK, _cancel_all(sim, ours))))
     _assert_valid(report)
     assert report.findtext(f"{REPORT}/ProcessingSummary/MessagesProcessed") == "2"
     assert report.findtext(f"{REPORT}/ProcessingSummary/MessagesSuccessful") == "1"
@@ -166,9 +153,9 @@ def test_hollow_report_faults_wait_for_an_order_feed() -> None:
         b'"operationType":"DELETE"}]}' % sim.seller_id.encode()
     )
     with _api(sim) as http:
-        listed = _run(sim, http, _submit(http, LISTINGS, listings, "application/json; charset=UTF-8"))
+        listed = _run(sim, http, submit_over_http(http, LISTINGS, listings, "application/json; charset=UTF-8"))
         assert b'"messagesAccepted":1' in gzip.decompress(_download(http, listed)[0]).replace(b" ", b"")
-        report = _report(http, _run(sim, http, _submit(http, ACK, _cancel_all(sim, orders))))
+        report = _report(http, _run(sim, http, submit_over_http(http, ACK, _cancel_all(sim, orders))))
     assert report.findtext(f"{REPORT}/ProcessingSummary/MessagesProcessed") == "0"
     assert _cancelled(sim, orders) == []
 
@@ -184,7 +171,7 @@ def test_truncated_report_is_cut_after_its_summary_and_the_feed_was_applied() ->
     document = _cancel_all(sim, orders).replace(b"</AmazonEnvelope>", b"")
     document += f"<Message><MessageID>9</MessageID>{bad}</OrderAcknowledgement></Message></AmazonEnvelope>".encode()
     with _api(sim) as http:
-        content, _ = _download(http, _run(sim, http, _submit(http, ACK, document)))
+        content, _ = _download(http, _run(sim, http, submit_over_http(http, ACK, document)))
     text = gzip.decompress(content)
     assert b"<MessagesWithError>1</MessagesWithError>" in text
     assert b"</ProcessingSummary>" in text
@@ -200,8 +187,8 @@ def test_empty_and_html_reports_of_an_applied_feed() -> None:
     sim.add_fault("feeds.createFeed", "report_empty")
     sim.add_fault("feeds.createFeed", "report_not_xml")
     with _api(sim) as http:
-        empty, _ = _download(http, _run(sim, http, _submit(http, ACK, _cancel_all(sim, orders[:1]))))
-        html, answer = _download(http, _run(sim, http, _submit(http, ACK, _cancel_all(sim, orders[1:2]))))
+        empty, _ = _download(http, _run(sim, http, submit_over_http(http, ACK, _cancel_all(sim, orders[:1]))))
+        html, answer = _download(http, _run(sim, http, submit_over_http(http, ACK, _cancel_all(sim, orders[1:2]))))
     assert empty == b""
     page = etree.fromstring(gzip.decompress(html))
     assert page.tag == "html"
@@ -215,7 +202,7 @@ def test_missing_report_feed_is_done_without_a_result_document_and_applied() -> 
     sim, orders = _world()
     sim.add_fault("feeds.createFeed", "report_missing")
     with _api(sim) as http:
-        feed = _run(sim, http, _submit(http, ACK, _cancel_all(sim, orders)))
+        feed = _run(sim, http, submit_over_http(http, ACK, _cancel_all(sim, orders)))
     assert "resultFeedDocumentId" not in feed
     assert _cancelled(sim, orders) == orders
 
@@ -229,7 +216,7 @@ def test_spoiled_downloads_are_marked_for_observers_and_sound_ones_are_not() -> 
         sim.add_fault("feeds.createFeed", fault)
     with _api(sim) as http:
         for order_id in orders:
-            _download(http, _run(sim, http, _submit(http, ACK, _cancel_all(sim, [order_id]))))
+            _download(http, _run(sim, http, submit_over_http(http, ACK, _cancel_all(sim, [order_id]))))
     downloads = [e.fault for e in seen if e.operation == "document.download"]
     assert downloads == ["report_truncated", "report_not_xml", ""]
 
@@ -256,6 +243,6 @@ def test_adjustment_feed_with_a_hollow_report_refunds_nothing() -> None:
     )
     sim.add_fault("feeds.createFeed", "report_nothing_processed")
     with _api(sim) as http:
-        _run(sim, http, _submit(http, ADJ, _envelope(sim, "OrderAdjustment", [adjustment])))
+        _run(sim, http, submit_over_http(http, ADJ, _envelope(sim, "OrderAdjustment", [adjustment])))
     assert sim.world.refunds == []
     assert order.items[0].refunded == {}
