@@ -13,7 +13,14 @@ What it serves: LWA tokens, Orders 2026-01-01 and v0, Feeds (order and
 listings feeds processed from the uploaded documents), Reports (seller
 performance, All Orders), Listings Items, Fulfillment Outbound 2020-07-01 and
 2026-07-04, Promotions 2025-12-01, Finances v0; Amazon's usage plans (scaled by
-``scale``) with real 429s; and injected faults (see ``Simulator.add_fault``).
+``scale``) with real 429s; Amazon's lags (``Lags``: by default each feed's ``getFeeds``
+listing lag is drawn, heavy-tailed); and injected faults (see ``Simulator.add_fault``:
+failed requests, stuck or FATAL feeds, processing reports that say nothing or cannot be
+read, ``Date`` headers that lie).
+
+What Amazon does on its own while a feed is in flight is a call away (``ship``,
+``withdraw_buyer_request``, ``move_mcf_order``), and so is what it applied, counted on its
+side (``cancelled_units``, ``refunded``). ``SkewedClock`` steps a client's clock as NTP does.
 
 Observers see every exchange (request and answer) for your own checks:
 ``sim.observe(callback)`` for one simulator, ``with observe_all(callback):`` for
@@ -290,8 +297,10 @@ class Simulator:
         ``"feed_stuck"``, ``"feed_fatal"``, or a processing-report fault (``"report_nothing_processed"``,
         ``"report_processing"``, ``"report_rejected"``, ``"report_foreign"``: Amazon applied nothing;
         ``"report_truncated"``, ``"report_empty"``, ``"report_not_xml"``, ``"report_missing"``: the feed was
-        applied, its report is spoiled or absent; see docs/testing.md). ``nth`` fires from the
-        nth matching request on, ``probability`` fires at random (seeded), ``count`` bounds the firings.
+        applied, its report is spoiled or absent; see docs/testing.md); or a date fault on any operation:
+        ``"date_1970"``, ``"date_2100"``, ``"date_skew"`` (with ``seconds``): that one answer's ``Date`` header
+        lies. ``nth`` fires from the nth matching request on, ``probability`` fires at random (seeded),
+        ``count`` bounds the firings.
         """
         rule = FaultRule(operation, fault, nth=nth, probability=probability, count=count, seconds=seconds)
         with self._core.lock:

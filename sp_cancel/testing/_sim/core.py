@@ -485,15 +485,6 @@ class FeedSim(Protocol):
         """Return a fresh identifier of ``kind``."""
         ...
 
-    def tick(self) -> None:
-        """Bring the world up to now: run every tick hook (feeds processed, MCF orders moved...), as a request does.
-
-        The caller holds ``lock``. Amazon acts on its own time; the simulator catches up before every request and
-        before a test reads or changes the world through ``Simulator``.
-        """
-        for hook in list(self.tick_hooks):
-            hook(self)
-
     def take_feed_fault(self, *, order_feed: bool = True) -> str | None:
         """Return the next injected feed fault (``"feed_stuck"``, ``"report_empty"``...) or ``None``."""
         ...
