@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -195,6 +196,28 @@ def test_empty_and_html_reports_of_an_applied_feed() -> None:
     assert page.find("ProcessingReport") is None
     assert answer.headers["content-type"].startswith("text/html")
     assert _cancelled(sim, orders) == orders[:2]
+
+
+@pytest.mark.parametrize("fault", ["report_truncated", "report_empty", "report_not_xml"])
+def test_a_listings_feeds_report_is_spoiled_too_and_the_feed_applied(fault: str) -> None:
+    """The spoiling faults apply to a JSON_LISTINGS_FEED as well: the listing is deleted, its report unreadable."""
+    sim, _ = _world()
+    sim.add_listing("SPOIL-1", quantity=3)
+    sim.add_fault("feeds.createFeed", fault)
+    listings = (
+        b'{"header":{"sellerId":"%s","version":"2.0"},"messages":[{"messageId":1,"sku":"SPOIL-1",'
+        b'"operationType":"DELETE"}]}' % sim.seller_id.encode()
+    )
+    with _api(sim) as http:
+        content, _ = _download(http, _run(sim, http, submit_over_http(http, LISTINGS, listings, "application/json")))
+        sim.advance(120)  # the accepted delete leaves reads after Amazon's lag (off here)
+        gone = http.get(
+            f"/listings/2021-08-01/items/{sim.seller_id}/SPOIL-1", params={"marketplaceIds": "ATVPDKIKX0DER"}
+        )
+    assert gone.status_code == 404
+    text = gzip.decompress(content) if content else b""
+    with pytest.raises(ValueError):  # not JSON: cut, empty, or an HTML page
+        json.loads(text)
 
 
 def test_missing_report_feed_is_done_without_a_result_document_and_applied() -> None:
