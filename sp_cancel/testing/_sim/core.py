@@ -238,7 +238,7 @@ class SimulatorCore:
         cancel_rate_key: property name of the cancellation rate in the seller performance report
             (``"prefulfillmentCancelRate"`` reproduces the schema example's spelling).
         base_url: where the simulator is reachable (document URLs are built from it).
-        lags: Amazon's eventual-consistency delays (``Lags``; default: realistic ones).
+        lags: Amazon's eventual-consistency delays (``Lags``; default: Amazon-like, each feed's listing lag drawn).
         clock_skew: seconds the simulator's clock runs ahead of ``clock`` (negative: behind); the client
             keeps ``clock`` (``client_clock``), the simulator reads a ``SkewedClock`` of it.
         latency: one-way network latency in seconds: the in-process transport lets it pass before the
