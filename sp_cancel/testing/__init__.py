@@ -335,7 +335,7 @@ class Simulator:
     def add_mcf_order(self, seller_fulfillment_order_id: str | None = None, **kwargs: Any) -> SimMcfOrder:
         """Add a multi-channel fulfillment order (status, received_at, items, cancel_overtaken_by, ...).
 
-        ``cancel_overtaken_by="Processing"`` (or ``"Complete"``, ``"CompletePartialled"``): Amazon's fulfilment
+        ``cancel_overtaken_by="Processing"`` (or ``"Complete"``, ``"CompletePartialled"``): Amazon's fulfillment
         overtakes a cancel; the cancel is answered as a success (200 ``{}`` / 202 ``{}``) but the order moves on
         to that status instead of ``Cancelled``.
         """

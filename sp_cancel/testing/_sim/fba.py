@@ -5,7 +5,7 @@ An MCF order in ``New``/``Received``/``Planning`` moves to ``Processing``
 it cannot be cancelled (facts §8). Orders whose status was forced through a
 status-update operation, or moved by a test (``move_mcf_order``), stay where they were put.
 
-Amazon's fulfilment may overtake a cancel ("processing may finish before the cancellation reaches the FC",
+Amazon's fulfillment may overtake a cancel ("processing may finish before the cancellation reaches the FC",
 facts §8): an order with ``cancel_overtaken_by`` set answers a cancel as a success (2020-07-01: 200 ``{}``;
 2026-07-04: 202 ``{}``) and moves on to that status instead of ``Cancelled``. With the ``empty_200`` fault the
 cancel is not run at all; ``move_mcf_order(..., after=...)`` then moves the order on when a test wants it to.
@@ -36,7 +36,7 @@ STATUSES_2020: Final = (
     "Invalid",
 )
 CANCELLABLE: Final = frozenset({"Received", "Planning"})
-#: Where a fulfilment that overtook a cancel can leave an order.
+#: Where a fulfillment that overtook a cancel can leave an order.
 MOVES_ON_TO: Final = frozenset({"Processing", "Complete", "CompletePartialled"})
 _TO_2026: Final = {
     "New": "PROCESSING",

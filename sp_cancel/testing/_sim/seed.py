@@ -266,7 +266,7 @@ def add_mcf_order(
 ) -> SimMcfOrder:
     """Add one multi-channel fulfillment order (``received_at`` defaults to one minute ago).
 
-    ``cancel_overtaken_by`` (``Processing``, ``Complete``, ``CompletePartialled``): Amazon's fulfilment overtakes
+    ``cancel_overtaken_by`` (``Processing``, ``Complete``, ``CompletePartialled``): Amazon's fulfillment overtakes
     a cancel; the cancel is answered as a success but the order moves on to that status (see ``.fba``).
     """
     if cancel_overtaken_by is not None and cancel_overtaken_by not in MOVES_ON_TO:

@@ -156,7 +156,7 @@ class SimMcfOrder:
     status_updated_at: datetime
     items: list[dict[str, object]] = field(default_factory=list)
     shipping_speed: str = "Standard"
-    # Amazon's fulfilment overtakes a cancel: a cancel that arrives while the order is cancellable is answered as
+    # Amazon's fulfillment overtakes a cancel: a cancel that arrives while the order is cancellable is answered as
     # a success (200 {} / 202 {}) but the FC already has it: it moves on to this status instead of Cancelled.
     cancel_overtaken_by: str | None = None
     # Moves Amazon makes on its own, due at a time: (when, status), oldest first (Simulator.move_mcf_order).

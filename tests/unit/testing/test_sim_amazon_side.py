@@ -208,7 +208,7 @@ def test_a_request_withdrawn_while_the_cancel_is_pending_makes_it_a_seller_cance
 
 @pytest.mark.parametrize(("path", "answer"), [(MCF_2020, 200), (MCF_2026, 202)])
 @pytest.mark.parametrize("moved_to", ["Processing", "Complete"])
-def test_a_cancel_overtaken_by_fulfilment_is_answered_as_success(
+def test_a_cancel_overtaken_by_fulfillment_is_answered_as_success(
     sim: Simulator, path: str, answer: int, moved_to: str
 ) -> None:
     """cancel_overtaken_by: the cancel gets Amazon's success answer ({}), yet the order reads back moved on."""
