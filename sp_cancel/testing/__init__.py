@@ -13,7 +13,14 @@ What it serves: LWA tokens, Orders 2026-01-01 and v0, Feeds (order and
 listings feeds processed from the uploaded documents), Reports (seller
 performance, All Orders), Listings Items, Fulfillment Outbound 2020-07-01 and
 2026-07-04, Promotions 2025-12-01, Finances v0; Amazon's usage plans (scaled by
-``scale``) with real 429s; and injected faults (see ``Simulator.add_fault``).
+``scale``) with real 429s; Amazon's lags (``Lags``: by default each feed's ``getFeeds``
+listing lag is drawn, heavy-tailed); and injected faults (see ``Simulator.add_fault``:
+failed requests, stuck or FATAL feeds, processing reports that say nothing or cannot be
+read, ``Date`` headers that lie).
+
+What Amazon does on its own while a feed is in flight is a call away (``ship``,
+``withdraw_buyer_request``, ``move_mcf_order``), and so is what it applied, counted on its
+side (``cancelled_units``, ``refunded``). ``SkewedClock`` steps a client's clock as NTP does.
 
 Observers see every exchange (request and answer) for your own checks:
 ``sim.observe(callback)`` for one simulator, ``with observe_all(callback):`` for
@@ -22,9 +29,11 @@ every simulator (what the suite's contract checks use); see ``Exchange``.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Final, Literal
 
@@ -36,13 +45,24 @@ from sp_cancel.testing._sim import fba, feeds, finances, listings, lwa, orders, 
 from sp_cancel.testing._sim.app import SimTransport, make_wsgi_app, serve_in_thread
 from sp_cancel.testing._sim.core import CancelRateKey, SimulatorCore, SimulatorCredentials
 from sp_cancel.testing._sim.faults import FaultRule, load_rules, parse_rules
+from sp_cancel.testing._sim.fba import move_mcf_order
 from sp_cancel.testing._sim.markets import resolve_market
 from sp_cancel.testing._sim.observe import Exchange, Observer, observe_all
+from sp_cancel.testing._sim.orders import ship, withdraw_buyer_request
 from sp_cancel.testing._sim.seed import Scenario, add_deal, add_listing, add_mcf_order, add_order, populate
-from sp_cancel.testing._sim.timing import Lags
+from sp_cancel.testing._sim.timing import Lags, SkewedClock
 from sp_cancel.testing._sim.world import SimDeal, SimListing, SimMcfOrder, SimOrder, V0Status, World
 
-__all__ = ["Exchange", "FakeClock", "Lags", "Scenario", "Simulator", "SimulatorCredentials", "observe_all"]
+__all__ = [
+    "Exchange",
+    "FakeClock",
+    "Lags",
+    "Scenario",
+    "Simulator",
+    "SimulatorCredentials",
+    "SkewedClock",
+    "observe_all",
+]
 
 # The API modules a simulator serves, in routing order (each has ``register``, some a ``tick`` hook).
 _API_MODULES: Final = (lwa, orders, listings, fba, promotions, reports, finances, feeds)
@@ -61,13 +81,29 @@ def _rules(faults: FaultsSpec) -> list[FaultRule]:
     return out
 
 
+def _file_lags(faults: FaultsSpec) -> Lags | None:
+    """The ``"lags"`` of a settings file ``{"faults": [...], "lags": {...}}`` (``None`` when it has none)."""
+    if not isinstance(faults, str | Path):
+        return None
+    data = json.loads(Path(faults).read_text(encoding="utf-8"))
+    if not isinstance(data, dict) or "lags" not in data:
+        return None
+    lags = data["lags"]
+    if not isinstance(lags, dict):
+        msg = f'{faults}: "lags" must be an object such as {{"feed_listing": 45}}'
+        raise TypeError(msg)
+    return Lags.from_mapping(lags)
+
+
 class Simulator:
     """A stateful, seeded, rate-limited, fault-injectable SP-API (see the module docstring).
 
     Args:
         seed: makes the world, ids, request ids and probabilistic faults reproducible.
         scale: multiplies usage-plan rates and divides simulated durations (feeds, reports, MCF window...).
-        faults: fault rules (mappings, see ``add_fault``) or a JSON file of them.
+        faults: fault rules (mappings, see ``add_fault``) or a JSON settings file: a list of rules, or
+            ``{"faults": [...], "lags": {...}}`` where ``lags`` maps ``Lags`` names to seconds
+            (``"feed_listing": null`` or ``"drawn"`` draws it per feed); ``lags=`` wins over the file's.
         seller_id: the simulated seller.
         marketplace: the seller's home marketplace (country code or marketplace id).
         orders: how many orders the seeded scenario holds (``scenario`` overrides).
@@ -77,8 +113,8 @@ class Simulator:
         cancel_rate_key: ``"prefulfillmentCancelRate"`` makes the seller performance report use the
             schema example's alternate property name.
         lags: Amazon's eventual-consistency delays (``Lags``: ``getFeeds`` listing, listing patches
-            and deletes taking effect, Finances posting, report time). The default is Amazon-like;
-            ``Lags.none()`` makes everything visible at once.
+            and deletes taking effect, Finances posting, report time). The default is Amazon-like, with each
+            feed's ``getFeeds`` listing lag drawn per feed; ``Lags.none()`` makes everything visible at once.
         clock_skew: seconds the simulator's clock runs ahead of the client's (negative: behind). The client
             gets ``clock`` (``client_clock``); the simulator reads it plus the skew (``clock``).
         latency: one-way network latency in seconds of the in-process transport (passes on the shared
@@ -115,7 +151,7 @@ class Simulator:
             credentials=credentials,
             faults=_rules(faults),
             cancel_rate_key=cancel_rate_key,
-            lags=lags,
+            lags=lags if lags is not None else _file_lags(faults),
             clock_skew=clock_skew,
             latency=latency,
         )
@@ -254,10 +290,17 @@ class Simulator:
         """Inject a fault into ``operation``.
 
         ``operation`` is an operation key such as ``"feeds.createFeed"``, ``"lwa.token"``, or ``"*"``;
-        ``fault`` is ``"500"``, ``"503"``, ``"html_504"``, ``"empty_200"``, ``"drop"``, ``"delay"`` (with
-        ``seconds``), ``"timeout_after_commit"``, ``"feed_stuck"``, ``"feed_fatal"``, ``"token_expired"`` (Amazon
-        expires the presented access token early: 403 "...token ... is expired"). ``nth`` fires from the
-        nth matching request on, ``probability`` fires at random (seeded), ``count`` bounds the firings.
+        ``fault`` is ``"400"``, ``"429"``, ``"500"``, ``"503"``, ``"html_504"``, ``"empty_200"``, ``"drop"``,
+        ``"delay"`` (with ``seconds``), ``"timeout_after_commit"``, ``"500_after_commit"``,
+        ``"503_after_commit"``, ``"drop_after_commit"``, ``"token_expired"`` (Amazon expires the presented
+        access token early: 403 "...token ... is expired"); or, on ``feeds.createFeed``, a feed fault:
+        ``"feed_stuck"``, ``"feed_fatal"``, or a processing-report fault (``"report_nothing_processed"``,
+        ``"report_processing"``, ``"report_rejected"``, ``"report_foreign"``: Amazon applied nothing;
+        ``"report_truncated"``, ``"report_empty"``, ``"report_not_xml"``, ``"report_missing"``: the feed was
+        applied, its report is spoiled or absent; see docs/testing.md); or a date fault on any operation:
+        ``"date_1970"``, ``"date_2100"``, ``"date_skew"`` (with ``seconds``): that one answer's ``Date`` header
+        lies. ``nth`` fires from the nth matching request on, ``probability`` fires at random (seeded),
+        ``count`` bounds the firings.
         """
         rule = FaultRule(operation, fault, nth=nth, probability=probability, count=count, seconds=seconds)
         with self._core.lock:
@@ -290,7 +333,12 @@ class Simulator:
             return add_listing(self._core, sku, **kwargs)
 
     def add_mcf_order(self, seller_fulfillment_order_id: str | None = None, **kwargs: Any) -> SimMcfOrder:
-        """Add a multi-channel fulfillment order (status, received_at, items, ...)."""
+        """Add a multi-channel fulfillment order (status, received_at, items, cancel_overtaken_by, ...).
+
+        ``cancel_overtaken_by="Processing"`` (or ``"Complete"``, ``"CompletePartialled"``): Amazon's fulfillment
+        overtakes a cancel; the cancel is answered as a success (200 ``{}`` / 202 ``{}``) but the order moves on
+        to that status instead of ``Cancelled``.
+        """
         with self._core.lock:
             return add_mcf_order(self._core, seller_fulfillment_order_id, **kwargs)
 
@@ -298,6 +346,57 @@ class Simulator:
         """Add a deal or promotion (deal_type, status, start, end, ...)."""
         with self._core.lock:
             return add_deal(self._core, promotion_id, **kwargs)
+
+    # -- what Amazon does on its own, when a test makes it ------------------------------------------
+    # Each catches the world up to now first (feeds due are processed, MCF moves due applied), as a request would.
+
+    def ship(self, order_id: str, order_item_id: str, quantity: int) -> SimOrder:
+        """The seller ship-confirms ``quantity`` units of one item now (e.g. while a feed is in flight).
+
+        ``quantity_shipped`` rises, never ``quantity_cancelled``; the order becomes ``PartiallyShipped``, or
+        ``Shipped`` when nothing is left to ship, as both Orders APIs show at once. ``ValueError`` when the order
+        cannot ship or has fewer units left.
+        """
+        with self._core.lock:
+            self._core.tick()  # Amazon's own pace first: feeds due by now are processed
+            return ship(self._core, order_id, order_item_id, quantity)
+
+    def withdraw_buyer_request(self, order_id: str) -> SimOrder:
+        """The buyer's cancellation request disappears: neither Orders API shows it any more (``ValueError``: none)."""
+        with self._core.lock:
+            self._core.tick()  # Amazon's own pace first: feeds due by now are processed
+            return withdraw_buyer_request(self._core, order_id)
+
+    def move_mcf_order(self, seller_fulfillment_order_id: str, status: str, *, after: float = 0.0) -> SimMcfOrder:
+        """Amazon moves an MCF order on (``Processing``, ``Complete``...) now, or ``after`` simulated seconds.
+
+        A move that is due happens at the next request, as Amazon's changes show up; the order then stays
+        where it was put (no planning-window advance).
+        """
+        with self._core.lock:
+            self._core.tick()  # Amazon's own pace first: feeds due by now are processed
+            return move_mcf_order(self._core, seller_fulfillment_order_id, status, after=after)
+
+    # -- Amazon's own ledger: what it applied, independent of any client ------------------------
+
+    def cancelled_units(self, order_id: str, order_item_id: str | None = None) -> int:
+        """Units Amazon cancelled on the seller's requests (feeds, ``cancelOrder``), every application summed.
+
+        For one item, or the whole order when ``order_item_id`` is ``None``. A unit cancelled twice counts twice.
+        """
+        with self._core.lock:
+            self._core.tick()  # Amazon's own pace first: feeds due by now are processed
+            return self._core.world.cancelled_units(order_id, order_item_id)
+
+    def refunded(self, order_id: str, order_item_id: str | None = None) -> dict[str, Decimal]:
+        """What Amazon refunded on an order (or one item) per component type, every application summed.
+
+        ``{"Principal": Decimal("20.00"), "Tax": ...}``; promotion adjustments as ``Promotion<Type>``. A refund
+        applied twice counts twice: the totals show duplicates.
+        """
+        with self._core.lock:
+            self._core.tick()  # Amazon's own pace first: feeds due by now are processed
+            return self._core.world.refunded(order_id, order_item_id)
 
     def order(self, order_id: str) -> SimOrder:
         """The order with ``order_id`` (``KeyError`` if unknown)."""

@@ -7,10 +7,6 @@ the same call while it is not done, letting simulated time pass between calls), 
   the simulator (Amazon) shows it done at that moment;
 * **no duplicate**: Amazon applied each cancel or refund at most once;
 * **done in the end**: the scenario ends done within the bounded number of repeats ("resumable to done").
-
-``429_after_commit`` on the LWA token endpoint is left out (LWA documents no 429, and a token exchange is
-idempotent anyway). On ``createFeed`` of an adjustment (money-moving) feed it is stormed too: the library looks
-for the feed before resending even after a 429.
 """
 
 from __future__ import annotations
@@ -34,7 +30,6 @@ FAULTS = (
     "empty_200",
     "drop",
     "timeout_after_commit",
-    "429_after_commit",
     "500_after_commit",
     "503_after_commit",
     "drop_after_commit",

@@ -4,7 +4,8 @@ Bottom-up (a module imports only modules listed before it):
 
 - ``markets``, ``observe``, ``world``, ``formats``, ``faults``, ``plans``, ``timing``: marketplaces, observers,
   the simulated seller's state, wire formats (timestamps, money, page tokens), fault rules, the usage plans it
-  enforces (its own table, not the client's), Amazon's lags (``Lags``) and a skewed clock;
+  enforces (its own table, not the client's), Amazon's lags (``Lags``, with the per-feed listing-lag draw) and
+  a skewed clock;
 - ``core``: requests, answers, the router, ``SimulatorCore`` and ``dispatch``;
 - ``lwa``, ``orders``, ``listings``, ``fba``, ``promotions``, ``finances``: one API each;
 - ``order_feed_schema``, ``order_feeds``, ``listings_feeds``: processing uploaded feed documents;

@@ -13,13 +13,14 @@ simulator owns (feed timing is divided by the feeds module; MCF planning
 window, report processing, listing deletion and refund posting here).
 
 Order of checks for one request (all under ``sim.lock``): tick hooks → route
-(unknown → 404 ``NotFound`` ErrorList) → injected fault (500/503/HTML 504/empty
+(unknown → 404 ``NotFound`` ErrorList) → injected fault (400/429/500/503/HTML 504/empty
 200/drop answer before anything else) → auth (``x-amz-access-token`` issued by
 the LWA route and unexpired, else 403 ``Unauthorized``: "...is expired" for an expired token, "Access ... denied"
 otherwise; the ``token_expired`` fault expires the presented token first) → usage plan (empty
 bucket → 429 ``QuotaExceeded``, no ``Retry-After``, no rate header) → handler →
-``delay``/``timeout_after_commit`` markers. Every answer carries
-``x-amzn-RequestId``; every 2xx of an operation with a usage plan carries
+``delay``/``timeout_after_commit``/after-commit markers. Every answer carries
+``x-amzn-RequestId`` and a ``Date`` header on the simulator's clock (a date fault makes that one answer's
+``Date`` lie: 1970, 2100, or ``seconds`` off); every 2xx of an operation with a usage plan carries
 ``x-amzn-RateLimit-Limit`` (the rate the simulator enforces: Amazon's times scale).
 """
 
@@ -41,7 +42,7 @@ from typing import Any, Final, Literal, Protocol
 from urllib.parse import quote, unquote
 
 from sp_cancel.clock import Clock, FakeClock, system_sleep, utc
-from sp_cancel.testing._sim.faults import AFTER_COMMIT, FaultPlan, FaultRule
+from sp_cancel.testing._sim.faults import AFTER_COMMIT, DATE_FAULTS, FaultPlan, FaultRule
 from sp_cancel.testing._sim.markets import MARKETS
 from sp_cancel.testing._sim.observe import Exchange, Observer, has_observers, next_serial, notify
 from sp_cancel.testing._sim.plans import DECLARES_401, USAGE_PLANS
@@ -237,7 +238,7 @@ class SimulatorCore:
         cancel_rate_key: property name of the cancellation rate in the seller performance report
             (``"prefulfillmentCancelRate"`` reproduces the schema example's spelling).
         base_url: where the simulator is reachable (document URLs are built from it).
-        lags: Amazon's eventual-consistency delays (``Lags``; default: realistic ones).
+        lags: Amazon's eventual-consistency delays (``Lags``; default: Amazon-like, each feed's listing lag drawn).
         clock_skew: seconds the simulator's clock runs ahead of ``clock`` (negative: behind); the client
             keeps ``clock`` (``client_clock``), the simulator reads a ``SkewedClock`` of it.
         latency: one-way network latency in seconds: the in-process transport lets it pass before the
@@ -281,12 +282,13 @@ class SimulatorCore:
         self.base_url = base_url.rstrip("/")
         self.credentials = credentials or SimulatorCredentials()
         self.faults = FaultPlan(faults or [], random.Random(f"sp-cancel-sim-faults-{seed}"))
+        # Each new feed's getFeeds listing lag, when drawn: a stream of its own, so it shifts no other draw.
+        self._listing_rng = random.Random(f"sp-cancel-sim-feed-listing-{seed}")
         self.feed_timing = FeedTiming()
         self.refund_posting_delay = self.lags.scaled("refund_posting", self.scale)
         self.mcf_planning_window = timedelta(minutes=15) / self.scale
         self.listing_delete_delay = self.lags.scaled("listing_delete", self.scale)
         self.listing_patch_delay = self.lags.scaled("listing_patch", self.scale)
-        self.feed_listing_lag = self.lags.scaled("feed_listing", self.scale)
         self.report_queue_time = self.lags.scaled("report_queue", self.scale)
         self.report_processing_time = self.lags.scaled("report_processing", self.scale)
         self.token_lifetime = timedelta(hours=1)
@@ -347,9 +349,28 @@ class SimulatorCore:
         if callable(tick):
             self.tick_hooks.append(tick)
 
-    def take_feed_fault(self) -> Literal["stuck", "fatal"] | None:
-        """Consume a configured ``feed_stuck``/``feed_fatal`` fault for one ``feeds.createFeed`` call."""
-        return self.faults.take_feed()
+    def feed_listing_delay(self) -> timedelta:
+        """How long after ``createFeed`` one new feed shows up in ``getFeeds`` (÷ scale).
+
+        ``Lags.feed_listing`` when it is a number; drawn per call (``draw_feed_listing``, seeded) when ``None``.
+        """
+        return timedelta(seconds=self.lags.feed_listing_seconds(self._listing_rng) / self.scale)
+
+    def tick(self) -> None:
+        """Bring the world up to now: run every tick hook (feeds processed, MCF orders moved...), as a request does.
+
+        The caller holds ``lock``. Amazon acts on its own time; the simulator catches up before every request and
+        before a test reads or changes the world through ``Simulator``.
+        """
+        for hook in list(self.tick_hooks):
+            hook(self)
+
+    def take_feed_fault(self, *, order_feed: bool = True) -> str | None:
+        """Consume a configured feed fault (``feed_stuck``, ``feed_fatal``, ``report_*``) for one ``createFeed``.
+
+        ``order_feed`` False (a listings feed) leaves the XML-report faults for the next order feed.
+        """
+        return self.faults.take_feed(order_feed=order_feed)
 
     # -- auth ---------------------------------------------------------------------------------
 
@@ -452,9 +473,8 @@ class FeedSim(Protocol):
         """How long after applying a refund Finances shows it."""
         ...
 
-    @property
-    def feed_listing_lag(self) -> timedelta:
-        """How long after ``createFeed`` a feed shows up in ``getFeeds``."""
+    def feed_listing_delay(self) -> timedelta:
+        """How long after ``createFeed`` one new feed shows up in ``getFeeds`` (fixed, or drawn per feed)."""
         ...
 
     def now(self) -> datetime:
@@ -465,8 +485,8 @@ class FeedSim(Protocol):
         """Return a fresh identifier of ``kind``."""
         ...
 
-    def take_feed_fault(self) -> str | None:
-        """Return the next injected feed fault: ``"stuck"``, ``"fatal"`` or ``None``."""
+    def take_feed_fault(self, *, order_feed: bool = True) -> str | None:
+        """Return the next injected feed fault (``"feed_stuck"``, ``"report_empty"``...) or ``None``."""
         ...
 
 
@@ -508,8 +528,6 @@ def _fault_response(kind: str) -> SimResponse | None:
 def _after_commit(kind: str) -> SimResponse:
     """The answer the client gets when Amazon acted but its edge failed on the way back."""
     status = AFTER_COMMIT[kind]
-    if status == 429:
-        return SimResponse(status=429, body={"errors": [dict(_QUOTA)]})
     if status == 0:
         return SimResponse(status=502, raw=b"", drop_connection=True)
     return _fault_response(str(status)) or error_response(status, "InternalFailure", "Internal error.", "")
@@ -553,9 +571,8 @@ def _label(method: str, path: str) -> str:
     return f"{method} {path}"
 
 
-def _run(sim: SimulatorCore, request: SimRequest) -> SimResponse:  # noqa: C901 - the checks in order, in one place
-    for hook in list(sim.tick_hooks):
-        hook(sim)
+def _run(sim: SimulatorCore, request: SimRequest) -> SimResponse:
+    sim.tick()
     found = sim.router.match(request.method, request.path)
     if found is None:
         return error_response(404, "NotFound", f"Resource {request.path} is not found.", "")
@@ -571,11 +588,19 @@ def _run(sim: SimulatorCore, request: SimRequest) -> SimResponse:  # noqa: C901 
     )
     target = route.operation or _label(route.method, request.path)
     fault = sim.faults.pick(target) if route.operation or target.startswith("document.") else None
+    response = _answer(sim, request, route, fault)
     if fault is not None:
-        early = _fault_response(fault.fault)
-        if early is not None:
-            early.fault = fault.fault
-            return early
+        response.fault = fault.fault
+        if fault.fault in DATE_FAULTS:  # whatever the answer, its Date header lies
+            response.headers["Date"] = format_datetime(_lying_date(sim.now(), fault), usegmt=True)
+    return response
+
+
+def _answer(sim: SimulatorCore, request: SimRequest, route: Route, fault: FaultRule | None) -> SimResponse:
+    """Fault, auth, usage plan, handler, then the fault markers: the checks in order."""
+    early = _fault_response(fault.fault) if fault is not None else None
+    if early is not None:
+        return early
     rejected = _auth_check(sim, request, fault)
     if rejected is not None:
         return rejected
@@ -595,8 +620,6 @@ def _run(sim: SimulatorCore, request: SimRequest) -> SimResponse:  # noqa: C901 
         response.drop_connection = True
     elif fault is not None and fault.fault in AFTER_COMMIT:
         response = _after_commit(fault.fault)
-    if fault is not None:
-        response.fault = fault.fault
     return response
 
 
@@ -612,6 +635,17 @@ def dispatch(sim: SimulatorCore, request: SimRequest) -> SimResponse:
     if has_observers(sim.observers):
         _observe(sim, request, response)
     return response
+
+
+def _lying_date(now: datetime, fault: FaultRule) -> datetime:
+    """The ``Date`` of one answer under a date fault: in 1970, in 2100, or ``seconds`` off Amazon's clock."""
+    if fault.fault == "date_skew":
+        return now + timedelta(seconds=fault.seconds or 0.0)
+    year = 1970 if fault.fault == "date_1970" else 2100
+    try:
+        return now.replace(year=year)
+    except ValueError:  # 29 February
+        return now.replace(year=year, day=28)
 
 
 def _observe(sim: SimulatorCore, request: SimRequest, response: SimResponse) -> None:

@@ -11,13 +11,35 @@ A rule is a mapping::
   ``"empty_200"`` (status 200, empty body, handler NOT run: on ``document.upload`` a store that answered
   but kept nothing, with no ETag), ``"drop"`` (connection closed, handler NOT run),
   ``"delay"`` (handler runs, answer ``seconds`` late), ``"timeout_after_commit"`` (handler runs and
-  changes state, the client never gets the answer), ``"429_after_commit"``, ``"500_after_commit"``,
+  changes state, the client never gets the answer), ``"500_after_commit"``,
   ``"503_after_commit"``, ``"drop_after_commit"`` (handler runs and changes state, then the client gets
   that error, or a dropped connection, instead of the answer: Amazon's edge failing after the service
-  acted), ``"feed_stuck"`` / ``"feed_fatal"`` (consumed by ``feeds.createFeed``: the feed never leaves
-  ``IN_PROGRESS`` / ends ``FATAL``), ``"token_expired"`` (Amazon expires the presented access token early:
+  acted; there is no 429 after commit: Amazon documents 429 as the usage-plan gate refusing a request
+  before it is processed), ``"token_expired"`` (Amazon expires the presented access token early:
   this request and every later one with that token get 403 "The security token included in the request is
   expired"; the handler does not run).
+- Feed faults, consumed by ``feeds.createFeed`` (the call itself succeeds; the fault shapes that feed):
+  ``"feed_stuck"`` (the feed never leaves ``IN_PROGRESS``; nothing applied), ``"feed_fatal"`` (it ends
+  ``FATAL`` with no report after applying a seeded subset of its messages), and the processing-report faults
+  (``REPORT_FAULTS``), where the feed ends ``DONE``:
+
+  - ``"report_nothing_processed"``: report ``StatusCode`` Complete, ``MessagesProcessed`` 0,
+    ``MessagesSuccessful`` 0, no results; **Amazon applied nothing**;
+  - ``"report_processing"``: ``StatusCode`` Processing, no summary; **Amazon applied nothing, and never will
+    for this feed**;
+  - ``"report_rejected"``: ``StatusCode`` Rejected, no summary, no per-message results; **nothing applied**;
+  - ``"report_foreign"``: the summary counts the feed's messages, but the one result names another
+    ``MessageID`` and another order (an Amazon mix-up); **nothing of the feed applied**;
+  - ``"report_truncated"``, ``"report_empty"``, ``"report_not_xml"``: **the feed was applied** as usual, but
+    its result document is cut in the middle (after a complete summary) / zero bytes / a well-formed HTML
+    error page instead of the report;
+  - ``"report_missing"``: **the feed was applied**; ``DONE`` without a ``resultFeedDocumentId``.
+
+  The first four describe an XML ProcessingReport, so only the two order feeds take them (a
+  ``JSON_LISTINGS_FEED`` leaves such a rule for the next order feed); the others apply to any feed.
+- Date faults, on any operation (the handler runs; the world is changed only as the request itself changes
+  it): ``"date_1970"`` / ``"date_2100"`` (that one answer's ``Date`` header is in that year) and
+  ``"date_skew"`` with ``seconds`` (that one answer's ``Date`` is ``seconds`` off Amazon's clock, either way).
 - ``operation``: an operation key from the usage-plan table (``"ordersV0.getOrder"``), ``"lwa.token"``
   for the token endpoint, ``"document.upload"`` / ``"document.download"`` for the presigned document
   URLs, or ``"*"`` for every SP-API operation (``"*"`` never matches ``lwa.token`` or the documents).
@@ -33,19 +55,41 @@ import random
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final, Literal
+from typing import Final
 
 from sp_cancel.transport import OPERATIONS
 
-__all__ = ["AFTER_COMMIT", "FAULT_KINDS", "FaultPlan", "FaultRule", "load_rules", "parse_rules"]
+__all__ = [
+    "AFTER_COMMIT",
+    "APPLIED_REPORT_FAULTS",
+    "DATE_FAULTS",
+    "FAULT_KINDS",
+    "FEED_FAULTS",
+    "HOLLOW_REPORT_FAULTS",
+    "REPORT_FAULTS",
+    "FaultPlan",
+    "FaultRule",
+    "load_rules",
+    "parse_rules",
+]
 
 #: Faults where the handler runs (Amazon acted) and the client then gets this status, or a dropped connection.
 AFTER_COMMIT: Final = {
-    "429_after_commit": 429,
     "500_after_commit": 500,
     "503_after_commit": 503,
     "drop_after_commit": 0,
 }
+#: Processing-report faults after which Amazon applied nothing of the feed (XML order feeds only).
+HOLLOW_REPORT_FAULTS: Final = frozenset(
+    {"report_nothing_processed", "report_processing", "report_rejected", "report_foreign"}
+)
+#: Processing-report faults of a feed Amazon applied as usual: only its report is damaged or missing.
+APPLIED_REPORT_FAULTS: Final = frozenset({"report_truncated", "report_empty", "report_not_xml", "report_missing"})
+REPORT_FAULTS: Final = HOLLOW_REPORT_FAULTS | APPLIED_REPORT_FAULTS
+#: Faults consumed by feeds.createFeed for the feed it creates.
+FEED_FAULTS: Final = frozenset({"feed_stuck", "feed_fatal"}) | REPORT_FAULTS
+#: Faults that make one answer's Date header lie.
+DATE_FAULTS: Final = frozenset({"date_1970", "date_2100", "date_skew"})
 FAULT_KINDS: Final = frozenset(
     {
         "400",
@@ -57,13 +101,12 @@ FAULT_KINDS: Final = frozenset(
         "drop",
         "delay",
         "timeout_after_commit",
-        "feed_stuck",
-        "feed_fatal",
     }
     | set(AFTER_COMMIT)
     | {"token_expired"}
+    | FEED_FAULTS
+    | DATE_FAULTS
 )
-_FEED_FAULTS: Final = frozenset({"feed_stuck", "feed_fatal"})
 # Operations the simulator serves that are not in the client's table (sandbox-only, LWA).
 EXTRA_OPERATIONS: Final = frozenset(
     {
@@ -94,7 +137,7 @@ class FaultRule:
             raise ValueError(f"unknown fault {self.fault!r}; use one of {sorted(FAULT_KINDS)}")
         if self.operation != "*" and self.operation not in OPERATIONS and self.operation not in EXTRA_OPERATIONS:
             raise ValueError(f"unknown operation {self.operation!r}; use an operation key or '*'")
-        if self.fault in _FEED_FAULTS and self.operation not in {"*", "feeds.createFeed"}:
+        if self.fault in FEED_FAULTS and self.operation not in {"*", "feeds.createFeed"}:
             raise ValueError(f"{self.fault} applies to feeds.createFeed only")
         if self.nth is not None and self.nth < 1:
             raise ValueError("nth counts from 1")
@@ -104,6 +147,8 @@ class FaultRule:
             raise ValueError("count must be at least 1 (or None for unlimited)")
         if self.fault == "delay" and (self.seconds is None or self.seconds <= 0):
             raise ValueError("a delay fault needs seconds > 0")
+        if self.fault == "date_skew" and not self.seconds:
+            raise ValueError("a date_skew fault needs seconds (how far off the Date header is; negative: behind)")
 
     def matches(self, operation: str) -> bool:
         """Whether this rule applies to ``operation``."""
@@ -176,7 +221,7 @@ class FaultPlan:
         """Return the request fault to inject for one ``operation`` request (feed faults are not picked here)."""
         chosen: FaultRule | None = None
         for rule in self.rules:
-            if rule.fault in _FEED_FAULTS or not rule.matches(operation):
+            if rule.fault in FEED_FAULTS or not rule.matches(operation):
                 continue
             if chosen is not None:
                 rule.seen += 1  # counted, but not consumed: one fault per request
@@ -184,14 +229,20 @@ class FaultPlan:
                 chosen = rule
         return chosen
 
-    def take_feed(self) -> Literal["stuck", "fatal"] | None:
-        """Consume a ``feed_stuck``/``feed_fatal`` rule for one ``createFeed`` call."""
-        chosen: Literal["stuck", "fatal"] | None = None
+    def take_feed(self, *, order_feed: bool = True) -> str | None:
+        """Consume one feed fault (``FEED_FAULTS``) for one ``createFeed`` call; return its kind or ``None``.
+
+        ``order_feed`` False (a ``JSON_LISTINGS_FEED``): the XML-report faults (``HOLLOW_REPORT_FAULTS``) are
+        neither counted nor consumed; they wait for the next order feed.
+        """
+        chosen: str | None = None
         for rule in self.rules:
-            if rule.fault not in _FEED_FAULTS or not rule.matches("feeds.createFeed"):
+            if rule.fault not in FEED_FAULTS or not rule.matches("feeds.createFeed"):
+                continue
+            if not order_feed and rule.fault in HOLLOW_REPORT_FAULTS:
                 continue
             if chosen is not None:
                 rule.seen += 1
             elif rule._try_fire(self._rng):  # noqa: SLF001
-                chosen = "stuck" if rule.fault == "feed_stuck" else "fatal"
+                chosen = rule.fault
         return chosen

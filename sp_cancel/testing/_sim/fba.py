@@ -3,11 +3,17 @@
 An MCF order in ``New``/``Received``/``Planning`` moves to ``Processing``
 ``sim.mcf_planning_window`` (15 min ÷ scale) after ``received_at``; from then on
 it cannot be cancelled (facts §8). Orders whose status was forced through a
-status-update operation stay where they were put.
+status-update operation, or moved by a test (``move_mcf_order``), stay where they were put.
+
+Amazon's fulfillment may overtake a cancel ("processing may finish before the cancellation reaches the FC",
+facts §8): an order with ``cancel_overtaken_by`` set answers a cancel as a success (2020-07-01: 200 ``{}``;
+2026-07-04: 202 ``{}``) and moves on to that status instead of ``Cancelled``. With the ``empty_200`` fault the
+cancel is not run at all; ``move_mcf_order(..., after=...)`` then moves the order on when a test wants it to.
 """
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, Final
 
@@ -16,7 +22,7 @@ from sp_cancel.testing._sim.formats import iso
 from sp_cancel.testing._sim.markets import market_for
 from sp_cancel.testing._sim.world import SimMcfOrder
 
-__all__ = ["register", "tick"]
+__all__ = ["MOVES_ON_TO", "STATUSES_2020", "move_mcf_order", "register", "tick"]
 
 STATUSES_2020: Final = (
     "New",
@@ -30,6 +36,8 @@ STATUSES_2020: Final = (
     "Invalid",
 )
 CANCELLABLE: Final = frozenset({"Received", "Planning"})
+#: Where a fulfillment that overtook a cancel can leave an order.
+MOVES_ON_TO: Final = frozenset({"Processing", "Complete", "CompletePartialled"})
 _TO_2026: Final = {
     "New": "PROCESSING",
     "Received": "PROCESSING",
@@ -52,9 +60,12 @@ _FROM_2026: Final = {
 
 
 def tick(sim: SimulatorCore) -> None:
-    """Advance MCF orders past their planning window to ``Processing``."""
+    """Apply due moves a test scheduled; advance MCF orders past their planning window to ``Processing``."""
     now = sim.now()
     for order in sim.world.mcf_orders.values():
+        while order.scheduled and order.scheduled[0][0] <= now:
+            at, status = order.scheduled.pop(0)
+            _force(sim, order, status, at)
         if order.status in {"New", "Received", "Planning"} and order.seller_fulfillment_order_id not in sim.mcf_pinned:
             moved_at = order.received_at + sim.mcf_planning_window
             if now >= moved_at:
@@ -140,6 +151,9 @@ def _cancel(sim: SimulatorCore, order: SimMcfOrder) -> SimResponse | None:
             f"Fulfillment order {order.seller_fulfillment_order_id} cannot be cancelled in status {order.status}; "
             "only Received or Planning orders can be cancelled."
         )
+    if order.cancel_overtaken_by is not None:  # answered as a success; the FC had it already
+        _force(sim, order, order.cancel_overtaken_by)
+        return None
     order.status = "Cancelled"
     order.status_updated_at = sim.now()
     return None
@@ -153,10 +167,32 @@ def cancel_fulfillment_order(sim: SimulatorCore, request: SimRequest) -> SimResp
     return _cancel(sim, order) or SimResponse(status=200, body={})
 
 
-def _force(sim: SimulatorCore, order: SimMcfOrder, status: str) -> None:
+def _force(sim: SimulatorCore, order: SimMcfOrder, status: str, at: datetime | None = None) -> None:
     order.status = status
-    order.status_updated_at = sim.now()
+    order.status_updated_at = at or sim.now()
     sim.mcf_pinned.add(order.seller_fulfillment_order_id)
+
+
+def move_mcf_order(sim: SimulatorCore, order_id: str, status: str, *, after: float = 0.0) -> SimMcfOrder:
+    """Amazon moves an MCF order on by itself (``Processing``, ``Complete``...), ``after`` simulated seconds from now.
+
+    ``after`` 0 moves it at once; otherwise the move waits for the first request after it is due (as every
+    simulated change does). From then on the order stays where it was put (no planning-window advance).
+    ``KeyError`` for an unknown order; ``ValueError`` for a status that is not a 2020-07-01 status.
+    """
+    order = sim.world.mcf_orders[order_id]
+    if status not in STATUSES_2020:
+        msg = f"status must be one of {', '.join(STATUSES_2020)}, got {status!r}"
+        raise ValueError(msg)
+    if after < 0:
+        msg = "after must be >= 0 seconds"
+        raise ValueError(msg)
+    if after == 0:
+        _force(sim, order, status)
+    else:
+        order.scheduled.append((sim.now() + timedelta(seconds=after), status))
+        order.scheduled.sort(key=lambda move: move[0])
+    return order
 
 
 def submit_status_update(sim: SimulatorCore, request: SimRequest) -> SimResponse:

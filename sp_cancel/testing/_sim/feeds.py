@@ -13,17 +13,24 @@ Routes (operation keys for usage plans in brackets)::
 
 Presigned URLs (upload and download) carry ``X-Amz-Date``/``X-Amz-Expires`` and are refused (S3's
 403 XML) without them or 5 minutes after signing. ``createFeedDocument`` refuses a ``contentType`` that
-is not a media type; ``createFeed`` refuses an unknown marketplace id. ``getFeeds`` lists a feed only
-``sim.feed_listing_lag`` after it was created (``Lags.feed_listing``; ``getFeed`` by id sees it at once).
+is not a media type; ``createFeed`` refuses an unknown marketplace id. ``getFeeds`` lists a feed only from its
+``listed_at``, set when it is created to ``createdTime`` plus ``sim.feed_listing_delay()`` (``Lags.feed_listing``, by
+default drawn per feed); ``getFeed`` by id sees it at once.
 
 Lifecycle (driven by ``tick``, which the core calls before every request):
 ``IN_QUEUE`` for ``queue_seconds / scale``, then ``IN_PROGRESS`` for
 ``(base_seconds + per_message_seconds * messages) / scale``; at that moment
 the uploaded document is processed and the feed becomes ``DONE`` with a
-GZIP result document. Fault injection at ``createFeed``: ``"stuck"`` keeps the
-feed ``IN_PROGRESS`` forever; ``"fatal"`` ends it ``FATAL`` with no result
+GZIP result document. Fault injection at ``createFeed``: ``feed_stuck`` keeps the
+feed ``IN_PROGRESS`` forever; ``feed_fatal`` ends it ``FATAL`` with no result
 document after applying a seeded random subset of the messages (possibly none,
-possibly all: "some, none, or all of the operations may have completed").
+possibly all: "some, none, or all of the operations may have completed"). The
+``report_*`` faults end it ``DONE`` with a report that says nothing (Amazon
+applied nothing: ``report_nothing_processed``, ``report_processing``,
+``report_rejected``, ``report_foreign``) or a feed applied as usual whose
+report is cut, empty, an HTML page or missing (``report_truncated``,
+``report_empty``, ``report_not_xml``, ``report_missing``); see ``.faults``.
+Downloads of a spoiled document carry the fault in ``SimResponse.fault``.
 Feed types other than the two order feeds and ``JSON_LISTINGS_FEED`` end
 ``FATAL`` with nothing applied, as Amazon does for the retired XML/flat-file
 listing feeds. A document in the wrong format for its type ends ``DONE`` with a
@@ -50,9 +57,10 @@ from typing import Any, Final
 from urllib.parse import quote
 
 from sp_cancel.testing._sim.core import FeedSim, Router, SimRequest, SimResponse, error_response
+from sp_cancel.testing._sim.faults import APPLIED_REPORT_FAULTS, HOLLOW_REPORT_FAULTS, REPORT_FAULTS
 from sp_cancel.testing._sim.listings_feeds import LISTINGS_FEED, process_listings_feed
 from sp_cancel.testing._sim.markets import MARKETS
-from sp_cancel.testing._sim.order_feeds import ACK_FEED, ADJ_FEED, process_order_feed
+from sp_cancel.testing._sim.order_feeds import ACK_FEED, ADJ_FEED, hollow_report, process_order_feed
 from sp_cancel.testing._sim.world import SimFeed, SimFeedDocument
 
 __all__ = [
@@ -60,6 +68,7 @@ __all__ = [
     "INPUT_DOCUMENT_LIFETIME",
     "LISTINGS_FEED_LIMIT",
     "LISTINGS_FEED_WINDOW",
+    "ORDER_FEEDS",
     "PROCESSING_STATUSES",
     "SUPPORTED_FEED_TYPES",
     "URL_LIFETIME",
@@ -67,7 +76,8 @@ __all__ = [
     "tick",
 ]
 
-SUPPORTED_FEED_TYPES: Final = frozenset({ACK_FEED, ADJ_FEED, LISTINGS_FEED})
+ORDER_FEEDS: Final = frozenset({ACK_FEED, ADJ_FEED})
+SUPPORTED_FEED_TYPES: Final = ORDER_FEEDS | {LISTINGS_FEED}
 PROCESSING_STATUSES: Final = ("CANCELLED", "DONE", "FATAL", "IN_PROGRESS", "IN_QUEUE")
 URL_LIFETIME: Final = timedelta(minutes=5)  # presigned upload/download URLs [M]
 INPUT_DOCUMENT_LIFETIME: Final = timedelta(days=2)  # [D submit-a-feed]
@@ -181,7 +191,8 @@ def _download(sim: FeedSim, request: SimRequest) -> SimResponse:
     headers = {"Content-Type": document.content_type}
     if request.one("response-content-encoding") == "gzip":
         headers["Content-Encoding"] = "gzip"
-    return SimResponse(200, raw=document.content, headers=headers)
+    # A result document spoiled by a report_* fault: the answer is marked with it for observers.
+    return SimResponse(200, raw=document.content, headers=headers, fault=document.damage or "")
 
 
 # -- feeds: createFeed (with the JSON_LISTINGS_FEED quota), getFeed, getFeeds (paged), cancelFeed ----
@@ -256,14 +267,16 @@ def _create_feed(sim: FeedSim, request: SimRequest) -> SimResponse:  # noqa: C90
         )
         if recent >= LISTINGS_FEED_LIMIT:
             return error_response(429, "QuotaExceeded", "You exceeded your quota for the requested resource.", "")
-    fault = sim.take_feed_fault()
+    fault = sim.take_feed_fault(order_feed=feed_type in ORDER_FEEDS)
     feed = SimFeed(
         feed_id=sim.new_id("feed"),
         feed_type=feed_type,
         marketplace_ids=list(marketplace_ids),
         input_document_id=document_id,
         created_at=now,
-        force="stuck" if fault == "stuck" else "fatal" if fault == "fatal" else None,
+        force="stuck" if fault == "feed_stuck" else "fatal" if fault == "feed_fatal" else None,
+        report_fault=fault if fault in REPORT_FAULTS else None,
+        listed_at=now + sim.feed_listing_delay(),
     )
     sim.world.feeds[feed.feed_id] = feed
     return SimResponse(202, {"feedId": feed.feed_id})
@@ -346,11 +359,11 @@ def _get_feeds(sim: FeedSim, request: SimRequest) -> SimResponse:
         return query
     since, until = _parse_time(query["cs"]), _parse_time(query["cu"])
     types, statuses, marketplaces = set(query["t"]), set(query["s"]), set(query["m"])
-    listed_before = sim.now() - sim.feed_listing_lag  # getFeeds lists a new feed only after a lag
+    now = sim.now()
     matching = [
         f
         for f in sim.world.feeds.values()
-        if f.created_at <= listed_before
+        if (f.listed_at or f.created_at) <= now  # getFeeds lists a new feed only after its own lag
         and f.feed_type in types
         and (not statuses or f.status in statuses)
         and (not marketplaces or marketplaces & set(f.marketplace_ids))
@@ -399,6 +412,32 @@ def _fatal_selection(sim: FeedSim) -> Callable[[int], bool]:
     return lambda position: bool((hash((salt, position)) ^ chosen) & 1)
 
 
+_HTML_ERROR_PAGE: Final = (
+    b'<?xml version="1.0" encoding="UTF-8"?>\n'
+    b"<html><head><title>500 Internal Server Error</title></head>\n"
+    b"<body><h1>Internal Server Error</h1><p>We encountered an internal error. Please try again.</p></body></html>\n"
+)
+
+
+def _truncated(report: bytes) -> bytes:
+    """``report`` cut in the middle of what follows its summary (a complete summary, the rest cut off)."""
+    marker = report.find(b"</ProcessingSummary>")
+    keep = 0 if marker < 0 else marker + len(b"</ProcessingSummary>")
+    return report[: keep + (len(report) - keep) // 2]
+
+
+def _spoil(report: bytes, content_type: str, fault: str) -> tuple[bytes, str]:
+    """What a ``report_truncated``/``report_empty``/``report_not_xml`` fault leaves of a result document.
+
+    Returns the stored bytes (GZIP, as every result document; zero bytes for ``report_empty``) and the content type.
+    """
+    if fault == "report_empty":
+        return b"", content_type
+    if fault == "report_not_xml":
+        return gzip.compress(_HTML_ERROR_PAGE, mtime=0), "text/html; charset=UTF-8"
+    return gzip.compress(_truncated(report), mtime=0), content_type
+
+
 def _finish(sim: FeedSim, feed: SimFeed, at: datetime) -> None:
     feed.ended_at = at
     document = sim.world.documents.get(feed.input_document_id)
@@ -408,7 +447,10 @@ def _finish(sim: FeedSim, feed: SimFeed, at: datetime) -> None:
         return
     fatal = feed.force == "fatal"
     select = _fatal_selection(sim) if fatal else None
-    if feed.feed_type == LISTINGS_FEED:
+    if feed.report_fault in HOLLOW_REPORT_FAULTS:
+        report = hollow_report(sim, feed, content, feed.report_fault)  # Amazon applied nothing
+        content_type = "text/xml; charset=UTF-8"
+    elif feed.feed_type == LISTINGS_FEED:
         report = process_listings_feed(sim, feed, content, at, select=select)
         content_type = "application/json; charset=UTF-8"
     else:
@@ -417,12 +459,18 @@ def _finish(sim: FeedSim, feed: SimFeed, at: datetime) -> None:
     if fatal:
         feed.status = "FATAL"
         return
+    feed.status = "DONE"
+    if feed.report_fault == "report_missing":
+        return  # applied, DONE, but no resultFeedDocumentId
+    stored, damage = gzip.compress(report, mtime=0), None
+    if feed.report_fault in APPLIED_REPORT_FAULTS:
+        stored, content_type = _spoil(report, content_type, feed.report_fault)
+        damage = feed.report_fault
     result_id = sim.new_id("feedDocument")
     sim.world.documents[result_id] = SimFeedDocument(
-        result_id, content_type, at, content=gzip.compress(report, mtime=0), compression="GZIP"
+        result_id, content_type, at, content=stored, compression="GZIP", damage=damage
     )
     feed.result_document_id = result_id
-    feed.status = "DONE"
 
 
 def tick(sim: FeedSim) -> None:

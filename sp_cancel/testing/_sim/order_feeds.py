@@ -62,14 +62,22 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Final
+from typing import Final, Literal
 from xml.sax.saxutils import escape
 
 from sp_cancel.testing._sim.core import FeedSim
 from sp_cancel.testing._sim.order_feed_schema import Record, validate_envelope
-from sp_cancel.testing._sim.world import SimFeed, SimItem, SimOrder, SimRefund
+from sp_cancel.testing._sim.world import SimCancellation, SimFeed, SimItem, SimOrder, SimRefund
 
-__all__ = ["ACK_FEED", "ADJ_FEED", "OrderFeedResult", "ReportResult", "process_order_feed", "render_processing_report"]
+__all__ = [
+    "ACK_FEED",
+    "ADJ_FEED",
+    "OrderFeedResult",
+    "ReportResult",
+    "hollow_report",
+    "process_order_feed",
+    "render_processing_report",
+]
 
 ACK_FEED: Final = "POST_ORDER_ACKNOWLEDGEMENT_DATA"
 ADJ_FEED: Final = "POST_PAYMENT_ADJUSTMENT_DATA"
@@ -156,6 +164,44 @@ def _document_rules(sim: FeedSim, document: Record, expected: str, messages: lis
     return None
 
 
+def hollow_report(sim: FeedSim, feed: SimFeed, content: bytes, fault: str) -> bytes:
+    """The ProcessingReport of an order feed Amazon applied nothing of (a ``HOLLOW_REPORT_FAULTS`` fault).
+
+    The world is not touched. ``report_nothing_processed``: ``Complete``, every count 0, no results;
+    ``report_processing``: ``Processing``, no summary; ``report_rejected``: ``Rejected``, no summary, no results;
+    ``report_foreign``: ``Complete`` with a summary counting the feed's messages (all but one successful) and one
+    ``Error`` result for a ``MessageID`` the feed does not have and an order it does not name. Every one
+    validates against the ProcessingReport XSD.
+    """
+    if fault == "report_processing":
+        return render_processing_report(
+            sim.seller_id, feed.feed_id, 0, [], messages_with_error=0, status_code="Processing", summary=False
+        )
+    if fault == "report_rejected":
+        return render_processing_report(
+            sim.seller_id, feed.feed_id, 0, [], messages_with_error=0, status_code="Rejected", summary=False
+        )
+    if fault != "report_foreign":
+        return render_processing_report(sim.seller_id, feed.feed_id, 0, [], messages_with_error=0)
+    messages: list[tuple[int, Record]] = []
+    document, problem = validate_envelope(content)
+    if document is not None and problem is None:
+        _document_rules(sim, document, _MESSAGE_TYPE_FOR_FEED.get(feed.feed_type, ""), messages)
+    named = {str(body.get("AmazonOrderID")) for _, body in messages}
+    other = next((o for o in sorted(sim.world.orders) if o not in named), "999-0000000-0000000")
+    other_message = max((message_id for message_id, _ in messages), default=0) + 1
+    stranger = ReportResult(
+        other_message,
+        _NOT_FOUND,
+        f"Your order cannot be found using Merchant ID {sim.seller_id} and Merchant Order {other}. "
+        "Please check the order ID and try again.",
+        order_id=other,
+    )
+    return render_processing_report(
+        sim.seller_id, feed.feed_id, max(len(messages), 1), [stranger], messages_with_error=1
+    )
+
+
 # -- the ProcessingReport ------------------------------------------------------------------------
 
 
@@ -172,9 +218,20 @@ class ReportResult:
 
 
 def render_processing_report(
-    seller_id: str, feed_id: str, processed: int, results: list[ReportResult], *, messages_with_error: int
+    seller_id: str,
+    feed_id: str,
+    processed: int,
+    results: list[ReportResult],
+    *,
+    messages_with_error: int,
+    status_code: Literal["Complete", "Processing", "Rejected"] = "Complete",
+    summary: bool = True,
 ) -> bytes:
-    """Write a ProcessingReport envelope as Amazon does (``MessageType`` ProcessingReport, ``MessageID`` 1)."""
+    """Write a ProcessingReport envelope as Amazon does (``MessageType`` ProcessingReport, ``MessageID`` 1).
+
+    ``summary`` False leaves the (optional) ``ProcessingSummary`` out; ``status_code`` is the XSD's
+    ``Complete | Processing | Rejected``.
+    """
     warned = len(
         {r.message_id for r in results if r.severity == "Warning"}
         - {r.message_id for r in results if r.severity == "Error"}
@@ -191,13 +248,17 @@ def render_processing_report(
         "\t<MessageType>ProcessingReport</MessageType>\n\t<Message>\n\t\t<MessageID>1</MessageID>\n",
         "\t\t<ProcessingReport>\n",
         f"\t\t\t<DocumentTransactionID>{escape(feed_id)}</DocumentTransactionID>\n",
-        "\t\t\t<StatusCode>Complete</StatusCode>\n\t\t\t<ProcessingSummary>\n",
-        f"\t\t\t\t<MessagesProcessed>{processed}</MessagesProcessed>\n",
-        f"\t\t\t\t<MessagesSuccessful>{successful}</MessagesSuccessful>\n",
-        f"\t\t\t\t<MessagesWithError>{messages_with_error}</MessagesWithError>\n",
-        f"\t\t\t\t<MessagesWithWarning>{warned}</MessagesWithWarning>\n",
-        "\t\t\t</ProcessingSummary>\n",
+        f"\t\t\t<StatusCode>{status_code}</StatusCode>\n",
     ]
+    if summary:
+        out += [
+            "\t\t\t<ProcessingSummary>\n",
+            f"\t\t\t\t<MessagesProcessed>{processed}</MessagesProcessed>\n",
+            f"\t\t\t\t<MessagesSuccessful>{successful}</MessagesSuccessful>\n",
+            f"\t\t\t\t<MessagesWithError>{messages_with_error}</MessagesWithError>\n",
+            f"\t\t\t\t<MessagesWithWarning>{warned}</MessagesWithWarning>\n",
+            "\t\t\t</ProcessingSummary>\n",
+        ]
     for result in results:
         out.append(
             f"\t\t\t<Result>\n\t\t\t\t<MessageID>{result.message_id}</MessageID>\n"
@@ -248,6 +309,16 @@ def _ledger(ctx: _Context, message_id: int, order_id: str, what: str) -> None:
     ctx.sim.world.ledger.append((ctx.feed.feed_id, message_id, order_id, what))
 
 
+def _cancel_units(ctx: _Context, order: SimOrder, item: SimItem, quantity: int) -> None:
+    """Cancel ``quantity`` unshipped units of ``item`` (never shipped ones) and record it in the world."""
+    if quantity <= 0:
+        return
+    item.quantity_cancelled += quantity
+    ctx.sim.world.cancellations.append(
+        SimCancellation(order.order_id, item.order_item_id, quantity, ctx.feed.feed_id, ctx.at)
+    )
+
+
 # -- OrderAcknowledgement: acknowledge an order, or cancel it with StatusCode Failure -------------
 
 _ACK_STATUS_CODES: Final = {
@@ -266,7 +337,7 @@ def _refund_whole_order(ctx: _Context, message_id: int, order: SimOrder) -> None
     """A Failure after a ship-confirm: cancel what is unshipped and refund the entire order amount (facts §3.1)."""
     posted = ctx.at + ctx.sim.refund_posting_delay
     for item in order.items:
-        item.quantity_cancelled += max(item.quantity_unshipped, 0)
+        _cancel_units(ctx, order, item, item.quantity_unshipped)
         for component, charged in item.charged.items():
             left = charged - item.discounts.get(component, Decimal(0)) - item.refunded.get(component, Decimal(0))
             if left <= 0:
@@ -345,7 +416,7 @@ def _acknowledge(ctx: _Context, message_id: int, body: Record) -> bool:  # noqa:
         _refund_whole_order(ctx, message_id, order)
         return True
     for item in order.items:
-        item.quantity_cancelled += item.quantity_unshipped
+        _cancel_units(ctx, order, item, item.quantity_unshipped)
     order.status = "Canceled"
     order.cancelled_by = "MERCHANT"
     order.cancel_reason = reasons[0] if reasons else None
@@ -581,7 +652,7 @@ def _adjust(ctx: _Context, message_id: int, body: Record) -> bool:
 def _apply_plan(ctx: _Context, order: SimOrder, message_id: int, plan: _ItemPlan) -> None:
     item = plan.item
     if plan.quantity_cancelled:
-        item.quantity_cancelled += plan.quantity_cancelled
+        _cancel_units(ctx, order, item, plan.quantity_cancelled)
         _ledger(ctx, message_id, order.order_id, f"units_cancelled:{item.order_item_id}:{plan.quantity_cancelled}")
     posted = ctx.at + ctx.sim.refund_posting_delay
     entries = [(c, a, True) for c, a in plan.components] + [(f"Promotion{c}", a, False) for c, a in plan.promotions]

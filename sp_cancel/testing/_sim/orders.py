@@ -4,7 +4,9 @@
   https://developer-docs.amazon.com/sp-api/reference/searchorders
 - v0 (deprecated, still served): ``getOrders``, ``getOrder``, ``getOrderItems``;
   https://developer-docs.amazon.com/sp-api/reference/getorders
-- views: the 2026-01-01 ``Order`` and the v0 ``Order``/``OrderItem`` of a ``SimOrder``.
+- views: the 2026-01-01 ``Order`` and the v0 ``Order``/``OrderItem`` of a ``SimOrder``;
+- what Amazon does to orders on its own, when a test makes it: ``ship`` (a shipment confirmed for some
+  units) and ``withdraw_buyer_request`` (a buyer's cancellation request no longer shown).
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from sp_cancel.testing._sim.formats import (
     quantize,
 )
 from sp_cancel.testing._sim.markets import market_for
-from sp_cancel.testing._sim.world import SimItem, SimOrder
+from sp_cancel.testing._sim.world import SimCancellation, SimItem, SimOrder
 
 __all__ = [
     "CANCEL_REASONS",
@@ -39,6 +41,8 @@ __all__ = [
     "order_v0",
     "register",
     "seller_cancelled",
+    "ship",
+    "withdraw_buyer_request",
 ]
 
 # -- views ----------------------------------------------------------------------------------------
@@ -549,7 +553,12 @@ def cancel_order(sim: SimulatorCore, request: SimRequest) -> SimResponse:
     found.cancelled_at = now
     found.last_update_date = now
     for item in found.items:
-        item.quantity_cancelled += max(item.quantity_unshipped, 0)
+        units = max(item.quantity_unshipped, 0)
+        if units:
+            item.quantity_cancelled += units
+            sim.world.cancellations.append(
+                SimCancellation(found.order_id, item.order_item_id, units, "orders.cancelOrder", now)
+            )
     return SimResponse(status=202, body={})
 
 
@@ -688,6 +697,56 @@ def get_order_items_v0(sim: SimulatorCore, request: SimRequest) -> SimResponse:
     if start + 100 < len(found.items):
         payload["NextToken"] = encode_token({"o": found.order_id, "s": start + 100})
     return SimResponse(status=200, body={"payload": payload})
+
+
+# -- what Amazon does to orders on its own (test-facing) ---------------------------------------------
+
+
+def ship(sim: SimulatorCore, order_id: str, order_item_id: str, quantity: int) -> SimOrder:
+    """Confirm the shipment of ``quantity`` unshipped units of one item, as the seller's ship-confirm does.
+
+    ``quantity_shipped`` rises (never ``quantity_cancelled``); the order becomes ``Shipped`` when no unit is
+    left to ship, else ``PartiallyShipped``; ``LastUpdateDate`` moves to now. Both Orders APIs show it at once
+    (v0 ``QuantityShipped``, 2026-01-01 ``quantityFulfilled``/``quantityUnfulfilled``). ``KeyError`` for an
+    unknown order or item; ``ValueError`` for an order that cannot ship (not ``Unshipped`` or
+    ``PartiallyShipped``) or more units than are left to ship.
+    """
+    order = sim.world.orders[order_id]
+    item = order.item(order_item_id)
+    if item is None:
+        raise KeyError(order_item_id)
+    if order.status not in {"Unshipped", "PartiallyShipped"}:
+        msg = f"order {order_id} is {order.status}; only Unshipped or PartiallyShipped orders ship"
+        raise ValueError(msg)
+    if not 1 <= quantity <= item.quantity_unshipped:
+        msg = f"item {order_item_id} has {item.quantity_unshipped} unit(s) left to ship, not {quantity}"
+        raise ValueError(msg)
+    item.quantity_shipped += quantity
+    order.status = "PartiallyShipped" if any(i.quantity_unshipped > 0 for i in order.items) else "Shipped"
+    order.acknowledged = True
+    order.last_update_date = sim.now()
+    return order
+
+
+def withdraw_buyer_request(sim: SimulatorCore, order_id: str) -> SimOrder:
+    """The buyer's cancellation request disappears: the order no longer shows it, in either Orders API.
+
+    The models describe the request as the order's current state (v0 ``IsBuyerRequestedCancel`` ``"true"`` or
+    ``"false"``; 2026-01-01 an optional ``cancellationRequest``) and nothing says it cannot go away, so the
+    worst case is simulated: v0 reads ``"false"``, 2026-01-01 has no ``cancellationRequest``, and
+    ``LastUpdateDate`` moves to now. A seller cancellation after this counts against the cancellation rate.
+    ``KeyError`` for an unknown order; ``ValueError`` when the order shows no request.
+    """
+    order = sim.world.orders[order_id]
+    if not buyer_requested(order):
+        msg = f"order {order_id} shows no buyer cancellation request"
+        raise ValueError(msg)
+    order.buyer_requested_at = None
+    for item in order.items:
+        item.buyer_requested_cancel = False
+        item.buyer_cancel_reason = None
+    order.last_update_date = sim.now()
+    return order
 
 
 def register(router: Router) -> None:

@@ -23,6 +23,7 @@ from decimal import Decimal
 from typing import Any, Final, Literal
 
 from sp_cancel.testing._sim.core import SimulatorCore
+from sp_cancel.testing._sim.fba import MOVES_ON_TO
 from sp_cancel.testing._sim.formats import ORDER_ID_RE, quantize
 from sp_cancel.testing._sim.listings import listing_status
 from sp_cancel.testing._sim.markets import Market, market_for, resolve_market
@@ -261,8 +262,16 @@ def add_mcf_order(
     items: Sequence[Mapping[str, Any]] | None = None,
     marketplace: str | None = None,
     shipping_speed: str = "Standard",
+    cancel_overtaken_by: str | None = None,
 ) -> SimMcfOrder:
-    """Add one multi-channel fulfillment order (``received_at`` defaults to one minute ago)."""
+    """Add one multi-channel fulfillment order (``received_at`` defaults to one minute ago).
+
+    ``cancel_overtaken_by`` (``Processing``, ``Complete``, ``CompletePartialled``): Amazon's fulfillment overtakes
+    a cancel; the cancel is answered as a success but the order moves on to that status (see ``.fba``).
+    """
+    if cancel_overtaken_by is not None and cancel_overtaken_by not in MOVES_ON_TO:
+        msg = f"cancel_overtaken_by must be one of {sorted(MOVES_ON_TO)}, got {cancel_overtaken_by!r}"
+        raise ValueError(msg)
     market = _market(sim, marketplace)
     order_id = seller_fulfillment_order_id or f"MCF-{sim.data_rng.randrange(10**8):08d}"
     received = received_at or sim.now() - timedelta(minutes=1)
@@ -278,6 +287,7 @@ def add_mcf_order(
         status_updated_at=received,
         items=lines,
         shipping_speed=shipping_speed,
+        cancel_overtaken_by=cancel_overtaken_by,
     )
     sim.world.mcf_orders[order_id] = order
     return order

@@ -10,14 +10,15 @@ convert on the way out.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
     from datetime import datetime
-    from decimal import Decimal
 
 __all__ = [
     "Component",
+    "SimCancellation",
     "SimDeal",
     "SimFeed",
     "SimFeedDocument",
@@ -114,6 +115,17 @@ class SimRefund:
 
 
 @dataclass
+class SimCancellation:
+    """Units of one order item that Amazon cancelled on the seller's request (a feed, or cancelOrder)."""
+
+    order_id: str
+    order_item_id: str
+    quantity: int
+    source: str  # the feed id, or "orders.cancelOrder"
+    at: datetime
+
+
+@dataclass
 class SimListing:
     """One listing (SKU) in one marketplace."""
 
@@ -144,6 +156,11 @@ class SimMcfOrder:
     status_updated_at: datetime
     items: list[dict[str, object]] = field(default_factory=list)
     shipping_speed: str = "Standard"
+    # Amazon's fulfillment overtakes a cancel: a cancel that arrives while the order is cancellable is answered as
+    # a success (200 {} / 202 {}) but the FC already has it: it moves on to this status instead of Cancelled.
+    cancel_overtaken_by: str | None = None
+    # Moves Amazon makes on its own, due at a time: (when, status), oldest first (Simulator.move_mcf_order).
+    scheduled: list[tuple[datetime, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -171,6 +188,9 @@ class SimFeedDocument:
     created_at: datetime
     content: bytes | None = None  # None until uploaded
     compression: Literal["GZIP"] | None = None
+    # A result document spoiled by fault injection (the report_* fault, e.g. "report_truncated"): its
+    # downloads are marked with it for observers, since no schema describes a damaged document.
+    damage: str | None = None
 
 
 @dataclass
@@ -187,6 +207,9 @@ class SimFeed:
     ended_at: datetime | None = None
     result_document_id: str | None = None
     force: Literal["stuck", "fatal"] | None = None  # fault injection
+    report_fault: str | None = None  # a report_* fault: what this feed's processing report will be (faults.py)
+    # When getFeeds starts listing it (createFeed time + the listing lag); None: at once (feeds built in tests).
+    listed_at: datetime | None = None
 
 
 @dataclass
@@ -221,5 +244,31 @@ class World:
     refunds: list[SimRefund] = field(default_factory=list)
     # Every order adjustment/cancel ever applied, for tests: (feed_id, message_id, order_id, what)
     ledger: list[tuple[str, int, str, str]] = field(default_factory=list)
+    # Every unit cancellation Amazon applied on the seller's request, one entry per item and application.
+    cancellations: list[SimCancellation] = field(default_factory=list)
     # Order item ids issued or in use (new_item_id keeps ids unique without scanning every order).
     item_ids: set[str] = field(default_factory=set)
+
+    def cancelled_units(self, order_id: str, order_item_id: str | None = None) -> int:
+        """Units Amazon cancelled on the seller's requests for an order (or one of its items), every time summed.
+
+        Counted from ``cancellations`` (what Amazon applied), not from the order's state: a unit cancelled
+        twice counts twice, so a duplicate shows up.
+        """
+        return sum(
+            c.quantity
+            for c in self.cancellations
+            if c.order_id == order_id and (order_item_id is None or c.order_item_id == order_item_id)
+        )
+
+    def refunded(self, order_id: str, order_item_id: str | None = None) -> dict[str, Decimal]:
+        """What Amazon refunded on an order (or one item), per component type: ``{"Principal": Decimal(...)}``.
+
+        Summed over ``refunds`` (every applied adjustment component, whole-order refunds included); promotion
+        adjustments appear as ``Promotion<Type>``. A refund applied twice counts twice.
+        """
+        totals: dict[str, Decimal] = {}
+        for refund in self.refunds:
+            if refund.order_id == order_id and (order_item_id is None or refund.order_item_id == order_item_id):
+                totals[refund.component] = totals.get(refund.component, Decimal(0)) + refund.amount
+        return totals

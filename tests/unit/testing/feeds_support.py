@@ -16,9 +16,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import httpx
+
 from sp_cancel.clock import FakeClock
 from sp_cancel.testing._sim import feeds
 from sp_cancel.testing._sim.core import FeedTiming, Router, SimRequest, SimResponse
+from sp_cancel.testing._sim.faults import HOLLOW_REPORT_FAULTS
 from sp_cancel.testing._sim.world import SimItem, SimListing, SimOrder, World
 
 SELLER = "A1SIMSELLER0001"
@@ -51,7 +54,7 @@ class StubSim:
         self.scale = scale
         self.feed_timing = FeedTiming()
         self.refund_posting_delay = timedelta(hours=2)
-        self.feed_listing_lag = timedelta(0)
+        self.listing_lag = timedelta(0)
         self._faults = list(faults)
         self._ids = itertools.count(50_000_000_001)
         self.router = Router()
@@ -66,9 +69,15 @@ class StubSim:
         n = next(self._ids)
         return str(n) if kind == "feed" else f"amzn1.tortuga.4.na.{n}"
 
-    def take_feed_fault(self) -> str | None:
-        """Next configured feed fault."""
-        return self._faults.pop(0) if self._faults else None
+    def feed_listing_delay(self) -> timedelta:
+        """Every feed is listed ``listing_lag`` after it was created."""
+        return self.listing_lag
+
+    def take_feed_fault(self, *, order_feed: bool = True) -> str | None:
+        """Next configured feed fault (an XML-report fault waits for an order feed, as in the core)."""
+        if not self._faults or (not order_feed and self._faults[0] in HOLLOW_REPORT_FAULTS):
+            return None
+        return self._faults.pop(0)
 
     def advance(self, seconds: float) -> None:
         """Move the clock."""
@@ -260,3 +269,13 @@ def adjusted_item(
 def adjustment(order_id: str, *items: str) -> str:
     """One OrderAdjustment body."""
     return f"<OrderAdjustment><AmazonOrderID>{order_id}</AmazonOrderID>{''.join(items)}</OrderAdjustment>"
+
+
+def submit_over_http(http: httpx.Client, feed_type: str, content: bytes, content_type: str = XML_TYPE) -> str:
+    """Through a simulator's HTTP API: createFeedDocument, upload ``content``, createFeed; return the feed id."""
+    created = http.post("/feeds/2021-06-30/documents", json={"contentType": content_type}).json()
+    http.put(created["url"], content=content, headers={"Content-Type": content_type}).raise_for_status()
+    body = {"feedType": feed_type, "marketplaceIds": [MARKETPLACE], "inputFeedDocumentId": created["feedDocumentId"]}
+    answer = http.post("/feeds/2021-06-30/feeds", json=body)
+    assert answer.status_code == 202, answer.text
+    return str(answer.json()["feedId"])

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 
 import httpx
@@ -61,6 +63,15 @@ def test_empty_200(sim: Simulator) -> None:
     assert answer.content == b""
 
 
+def test_429_is_a_refusal_before_processing(sim: Simulator) -> None:
+    """A 429 fault answers QuotaExceeded and the cancel was not processed (Amazon's gate refuses first)."""
+    sim.add_fault("fbaOutbound.cancelFulfillmentOrder", "429")
+    refused = _api(sim).put(MCF_PATH.format("MCF-T-1") + "/cancel")
+    assert refused.status_code == 429
+    assert refused.json()["errors"][0]["code"] == "QuotaExceeded"
+    assert sim.world.mcf_orders["MCF-T-1"].status == "Received"
+
+
 def test_drop_does_not_run_the_handler(sim: Simulator) -> None:
     """A drop raises RemoteProtocolError and the cancel never happened."""
     sim.add_fault("fbaOutbound.cancelFulfillmentOrder", "drop")
@@ -95,6 +106,54 @@ def test_delay_past_timeout_is_read_timeout(sim: Simulator) -> None:
     with pytest.raises(httpx.ReadTimeout):
         _api(sim, timeout=5).get(MCF_PATH.format("MCF-T-1"))
     assert sim.clock.monotonic() - before == pytest.approx(5.0)
+
+
+def _date(answer: httpx.Response) -> object:
+    return parsedate_to_datetime(answer.headers["Date"])
+
+
+@pytest.mark.parametrize(("fault", "year"), [("date_1970", 1970), ("date_2100", 2100)])
+def test_date_year_faults_lie_in_one_answer_only(sim: Simulator, fault: str, year: int) -> None:
+    """date_1970 / date_2100: that one answer's Date is in that year, its body is the normal one; the next is honest."""
+    http = _api(sim)
+    honest = http.get(MCF_PATH.format("MCF-T-1"))
+    sim.add_fault("fbaOutbound.getFulfillmentOrder", fault)
+    lying = http.get(MCF_PATH.format("MCF-T-1"))
+    assert lying.status_code == 200
+    assert lying.json() == honest.json()
+    assert _date(lying) == sim.now().replace(year=year, microsecond=0)
+    assert _date(http.get(MCF_PATH.format("MCF-T-1"))) == sim.now().replace(microsecond=0)
+
+
+@pytest.mark.parametrize("seconds", [180.0, -180.0])
+def test_date_skew_moves_one_answers_date_by_seconds(sim: Simulator, seconds: float) -> None:
+    """date_skew with seconds: that one answer's Date is that far off Amazon's clock, either way."""
+    sim.add_fault("fbaOutbound.getFulfillmentOrder", "date_skew", seconds=seconds)
+    http = _api(sim)
+    assert _date(http.get(MCF_PATH.format("MCF-T-1"))) == (sim.now() + timedelta(seconds=seconds)).replace(
+        microsecond=0
+    )
+    assert _date(http.get(MCF_PATH.format("MCF-T-1"))) == sim.now().replace(microsecond=0)
+
+
+def test_a_lying_date_changes_nothing_but_the_header(sim: Simulator) -> None:
+    """Under a date fault the request does what it does (the cancel applies) and the clock does not move."""
+    sim.add_fault("fbaOutbound.cancelFulfillmentOrder", "date_2100")
+    before = sim.now()
+    answer = _api(sim).put(MCF_PATH.format("MCF-T-1") + "/cancel")
+    assert answer.status_code == 200
+    assert _date(answer).year == 2100  # type: ignore[attr-defined]
+    assert sim.world.mcf_orders["MCF-T-1"].status == "Cancelled"
+    assert sim.now() == before
+
+
+def test_a_date_fault_also_lies_on_a_refusal(sim: Simulator) -> None:
+    """The Date of a refused answer (401, no token) lies too: the header does not depend on the status."""
+    sim.add_fault("fbaOutbound.getFulfillmentOrder", "date_1970")
+    with httpx.Client(transport=sim.transport(), base_url=sim.base_url) as http:
+        refused = http.get(MCF_PATH.format("MCF-T-1"))
+    assert refused.status_code == 401
+    assert _date(refused).year == 1970  # type: ignore[attr-defined]
 
 
 def test_nth_fires_on_the_nth_request_only(sim: Simulator) -> None:
@@ -135,8 +194,8 @@ def test_feed_faults_are_taken_by_create_feed_only(sim: Simulator) -> None:
     sim.add_fault("feeds.createFeed", "feed_stuck")
     sim.add_fault("*", "feed_fatal")
     core = sim._core
-    assert core.take_feed_fault() == "stuck"
-    assert core.take_feed_fault() == "fatal"
+    assert core.take_feed_fault() == "feed_stuck"
+    assert core.take_feed_fault() == "feed_fatal"
     assert core.take_feed_fault() is None
     assert _api(sim).get(MCF_PATH.format("MCF-T-1")).status_code == 200
 
@@ -155,9 +214,11 @@ def test_rules_from_json_file(tmp_path: Path) -> None:
     "rule",
     [
         {"fault": "explode"},
+        {"fault": "429_after_commit"},  # a 429 is a refusal before processing: there is no 429 after commit
         {"operation": "nope.nothing", "fault": "500"},
         {"operation": "orders.getOrder", "fault": "feed_stuck"},
         {"fault": "delay"},
+        {"fault": "date_skew"},  # how far off: seconds is required
         {"fault": "500", "nth": 0},
         {"fault": "500", "probability": 2},
         {"fault": "500", "colour": "red"},

@@ -186,7 +186,7 @@ def test_document_is_processed_when_the_feed_finishes() -> None:
 
 def test_stuck_feed_never_finishes() -> None:
     """A feed created under the 'stuck' fault stays IN_PROGRESS forever and applies nothing."""
-    sim = StubSim(faults=("stuck",))
+    sim = StubSim(faults=("feed_stuck",))
     add_order(sim)
     feed_id = sim.submit(ACK, _cancel_doc(ORDER))
     feed = sim.run(feed_id, timedelta(days=30).total_seconds())
@@ -196,7 +196,7 @@ def test_stuck_feed_never_finishes() -> None:
 
 
 def _fatal_outcome(seed: int) -> int:
-    sim = StubSim(seed=seed, faults=("fatal",))
+    sim = StubSim(seed=seed, faults=("feed_fatal",))
     ids = [f"112-{n:07d}-0000000" for n in range(20)]
     for order_id in ids:
         add_order(sim, order_id)
