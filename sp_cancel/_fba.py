@@ -146,22 +146,22 @@ def _cancel(ctx: Context, route: _Route, order_id: str) -> FbaCancelOutcome:
         raise _refuse(order_id, before, route.not_cancellable)
     _send(ctx, route, order_id)
     after = route.status(ctx, order_id)
-    if after in route.cancellable and after not in route.requested:
+    if after in route.cancellable:
         # No success from silence: Amazon answered (perhaps with an empty 200) but the order reads back as it
         # was. Cancelling a pending MCF order again is harmless: ask once more, then read back again.
         _send(ctx, route, order_id)
         after = route.status(ctx, order_id)
-        if after in route.cancellable:
-            raise OutcomeUnknownError(
-                f"Amazon accepted the cancel of MCF order {order_id} twice, but it still reads back as {after}; "
-                "call cancel_fba_order again in a minute (cancelling it again is harmless)",
-                operation=route.operation,
-            )
     if after == route.cancelled:
         return FbaCancelOutcome(order_id=order_id, status="CANCELLED", api=route.api, observed_status=before)
     if after in route.requested:
-        # 2026-07-04: accepted (202) and still PROCESSING: the cancel is asynchronous; read it again later.
+        # 2026-07-04: accepted (202) twice and still PROCESSING: the cancel is asynchronous; read it again later.
         return FbaCancelOutcome(order_id=order_id, status="CANCEL_REQUESTED", api=route.api, observed_status=before)
+    if after in route.cancellable:
+        raise OutcomeUnknownError(
+            f"Amazon accepted the cancel of MCF order {order_id} twice, but it still reads back as {after}; "
+            "call cancel_fba_order again in a minute (cancelling it again is harmless)",
+            operation=route.operation,
+        )
     # The order moved on (Processing, Complete...) instead of to cancelled: Amazon did not cancel it.
     raise _refuse(order_id, after, f" after the cancel request (it was {before}): Amazon did not cancel it in time")
 

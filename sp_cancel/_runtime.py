@@ -28,7 +28,7 @@ from sp_cancel.errors import (
     SpCancelError,
 )
 from sp_cancel.feeds import FEED_TYPE_PAYMENT_ADJUSTMENT, document_hash
-from sp_cancel.journal import JournalError, holder
+from sp_cancel.journal import JournalError, drop_owner, holder, in_use
 from sp_cancel.logging import get_logger
 
 if TYPE_CHECKING:
@@ -54,6 +54,7 @@ __all__ = [
     "money_moving",
     "nothing_sent",
     "past_horizon",
+    "release_plan",
     "run_report",
     "sent_on_amazon_clock",
     "stale_claim",
@@ -202,16 +203,29 @@ LOCAL: Final = _LocalLeads()  # process-wide by nature: it coordinates the threa
 def stale_claim(entry: Entry, now: datetime) -> str | None:
     """The owner token of a planned entry that may be taken over now, or ``None`` when it may not.
 
-    Taken over: an expired lease, a holder on this host whose process is gone, or this process's own
-    token (the caller holds the local lead, so no other call of this process is using it).
+    Taken over: an expired lease, a holder on this host whose process is gone, or a token of this process
+    that no call of it holds any more (left by an earlier call that failed before it could release it).
     """
     if entry.state != "planned":
         return None
     if entry.lease_expired(now):
         return entry.owner or ""
-    if holder(entry.owner).state in {"dead", "this_process"}:
+    state = holder(entry.owner).state
+    if state == "dead" or (state == "this_process" and not in_use(entry.owner)):
         return entry.owner
     return None
+
+
+def release_plan(journal: JournalLike, key: str, owner: str | None) -> None:
+    """Release a plan this call holds and never sent; if the journal cannot, forget the token here.
+
+    A journal failure (``JournalUnavailableError``) must not strand the plan: this process's next call for
+    the key then takes it over at once, instead of waiting for the lease to run out.
+    """
+    try:
+        journal.release(key, owner=owner)
+    except JournalError:
+        drop_owner(owner)
 
 
 def claim_note(entry: Entry) -> str:

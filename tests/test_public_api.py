@@ -138,10 +138,14 @@ CLIENT_METHODS = [
     ("close_listing", "(self, sku: 'str') -> 'ListingOutcome'"),
     ("close_listings", "(self, skus: 'Iterable[str]', *, wait: 'bool' = True) -> 'BatchOutcome[ListingOutcome]'"),
     ("deals", "(self, *, statuses: 'Iterable[str] | None' = None) -> 'list[Deal]'"),
+    (
+        "declare_not_sent",
+        "(self, outcome: 'CancelOutcome | RefundOutcome', *, by: 'str', note: 'str | None' = None) -> 'CancelOutcome | RefundOutcome'",
+    ),
     ("delete_listing", "(self, sku: 'str', *, verify: 'bool' = True) -> 'ListingOutcome'"),
     (
         "from_env",
-        "(*, credentials: 'Credentials | None' = None, seller_id: 'str | None' = None, marketplace: 'str | None' = None, endpoint: 'str | None' = None, token_url: 'str | None' = None, journal: 'str | os.PathLike[str] | JournalLike | None' = None, rate_limiter: 'RateLimiter | None' = None, retry: 'RetryPolicy | None' = None, transport: 'HttpTransport | None' = None, clock: 'Clock | None' = None, sleep: 'Sleep | None' = None, timeout: 'float' = 30.0) -> 'Self'",
+        "(*, credentials: 'Credentials | None' = None, seller_id: 'str | None' = None, marketplace: 'str | None' = None, endpoint: 'str | None' = None, token_url: 'str | None' = None, journal: 'str | os.PathLike[str] | JournalLike | None' = None, rate_limiter: 'RateLimiter | None' = None, retry: 'RetryPolicy | None' = None, transport: 'HttpTransport | None' = None, clock: 'Clock | None' = None, sleep: 'Sleep | None' = None, timeout: 'float' = 30.0, unconfirmed_horizon: 'timedelta' = datetime.timedelta(days=2)) -> 'Self'",
     ),
     ("order", "(self, order_id: 'str') -> 'Order'"),
     (
@@ -159,6 +163,7 @@ CLIENT_METHODS = [
         "system_cancellations",
         "(self, *, since: 'datetime | timedelta' = datetime.timedelta(days=7)) -> 'list[SystemCancellation]'",
     ),
+    ("unconfirmed", "(self) -> 'list[CancelOutcome | RefundOutcome]'"),
     ("verify_refund", "(self, outcome: 'RefundOutcome') -> 'RefundVerification'"),
     (
         "wait",

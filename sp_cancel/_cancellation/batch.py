@@ -8,6 +8,7 @@ is sent (the ``max_rate`` check uses it).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING
 
@@ -180,17 +181,25 @@ def cancel_orders(
     """
     batch = _validate(requests, timeout)
     keys = [submission_key(ctx.seller_id, r) for r in batch]
+    run = functools.partial(
+        _run,
+        ctx,
+        wait=wait,
+        timeout=timeout,
+        progress=progress,
+        guard=guard,
+        extra_check=extra_check,
+        buyer_request=buyer_request,
+    )
     with LOCAL.lead(ctx.journal, keys):  # one call of this process per cancel at a time
-        return _run(
-            ctx,
-            batch,
-            wait=wait,
-            timeout=timeout,
-            progress=progress,
-            guard=guard,
-            extra_check=extra_check,
-            buyer_request=buyer_request,
-        )
+        result = run(batch)
+        # An attempt this call found not sent (its horizon passed with nothing seen): asking again sends it.
+        again = [r for r in batch if (o := result.get(r.order_id)) is not None and o.status is CancelStatus.NOT_SENT]
+        if not again:
+            return result
+        retried = run(again)
+    merged = {order_id: retried.get(order_id, outcome) for order_id, outcome in result.items()}
+    return BatchOutcome(outcomes=merged, feed_ids=result.feed_ids + retried.feed_ids)
 
 
 def _run(

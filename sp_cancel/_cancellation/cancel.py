@@ -29,7 +29,7 @@ from sp_cancel._cancellation.record import (
     submission_key,
     submit_or_settle,
 )
-from sp_cancel._outcomes import CancelOutcome
+from sp_cancel._outcomes import CancelOutcome, CancelStatus
 from sp_cancel._runtime import LOCAL
 from sp_cancel.errors import FeedError, InvalidInputError
 from sp_cancel.models import CancelReason, CancelRequest, ItemCancel, check_order_id
@@ -73,7 +73,10 @@ def _cancel(
     key = live_key(ctx, request)
     existing = ctx.journal.get(key)
     if existing is not None and existing.state != "planned":
-        return finish(ctx, existing, wait=wait, timeout=timeout, progress=progress)
+        outcome = finish(ctx, existing, wait=wait, timeout=timeout, progress=progress)
+        if outcome.status is not CancelStatus.NOT_SENT:
+            return outcome
+        key = live_key(ctx, request)  # that attempt is now known not sent: asking again sends the next one
     check_conflict(ctx, request, key)
     order = get_order(ctx.api, request.order_id)
     if order.status is OrderState.CANCELLED and request.items is None:

@@ -66,8 +66,17 @@ def _done_status(entry: Entry) -> CancelStatus:
     return CancelStatus.CANCELLED if entry.payload.get("items") is None else CancelStatus.PARTIALLY_CANCELLED
 
 
-def _outcome(entry: Entry, status: CancelStatus, **extra: object) -> CancelOutcome:
-    return attrs.evolve(submitted_outcome(entry), status=status, **extra)
+def _outcome(
+    entry: Entry,
+    status: CancelStatus,
+    *,
+    feed_id: str | None = None,
+    messages: tuple[ProcessingMessage, ...] = (),
+    detail: str | None = None,
+) -> CancelOutcome:
+    return attrs.evolve(
+        submitted_outcome(entry), status=status, feed_id=feed_id or entry.feed_id, messages=messages, detail=detail
+    )
 
 
 def _already_cancelled(ctx: Context, entry: Entry, outcome: CancelOutcome) -> CancelOutcome:
@@ -294,21 +303,26 @@ def recover(ctx: Context, entry: Entry) -> Entry:
     elif found.feed is not None:
         for e in siblings:  # Amazon shows it done; which feed did it is not proven: no feed id is claimed
             _done_by_read_back(ctx, e, seen.get(e.key) or _read_back(ctx, e))
-    elif money_moving(entry.feed_type):
-        _settle_money(ctx, siblings, seen, found)
-    elif not found.pending and found.conclusive:
-        _resend(ctx, siblings)
+    else:
+        _settle_unproven(ctx, siblings, seen, found)
     return ctx.journal.get(entry.key) or entry
 
 
-def _settle_money(
+def _settle_unproven(
     ctx: Context, siblings: list[Entry], seen: dict[str, tuple[bool | None, str]], found: Resolution
 ) -> None:
-    """Unit cancels no candidate feed proves: done when the order shows the units; past the horizon, not sent."""
+    """Cancels no candidate feed proves: done when the order shows them; otherwise it depends on what they move.
+
+    A unit cancel (money) is never sent again on a search: past the horizon with nothing seen, it is
+    ``NOT_SENT``. A whole-order cancel is claimed back and sent again once the search is conclusive.
+    """
+    open_ones: list[Entry] = []
     for e in siblings:
         done, what = seen.get(e.key) or _read_back(ctx, e)
         if done is True:
             _done_by_read_back(ctx, e, (done, what))
+        elif not money_moving(e.feed_type):
+            open_ones.append(e)
         elif not found.pending and past_horizon(ctx, e):
             not_sent_outcome(
                 ctx,
@@ -316,6 +330,8 @@ def _settle_money(
                 f"createFeed's answer was lost and, {human_duration(ctx.horizon)} later, Amazon lists no feed "
                 f"that could be it ({found.candidates} ruled out) and {what}",
             )
+    if open_ones and not found.pending and found.conclusive:
+        _resend(ctx, open_ones)
 
 
 def _settle(ctx: Context, entry: Entry, *, wait: bool, timeout: float) -> Entry:

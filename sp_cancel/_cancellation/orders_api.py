@@ -28,7 +28,7 @@ from sp_cancel._cancellation.record import (
 from sp_cancel._codec import cancel_from_json, cancel_to_json
 from sp_cancel._outcomes import CancelOutcome, CancelStatus
 from sp_cancel._runtime import LOCAL
-from sp_cancel.errors import InvalidInputError, SpCancelError
+from sp_cancel.errors import ApiError, InvalidInputError, SpCancelError
 from sp_cancel.logging import get_logger
 from sp_cancel.models import CancelReason, CancelRequest
 from sp_cancel.orders import OrderState, check_whole_cancel, get_order
@@ -92,8 +92,10 @@ def cancel_via_orders_api(ctx: Context, request: CancelRequest) -> CancelOutcome
             ctx.api.cancel_order(request.order_id, cancel_reason_code=code)  # a lost answer is asked again
         except SpCancelError as exc:
             # A refusal may follow an earlier attempt of this very call that Amazon carried out (an answer lost
-            # after it acted, then a retry Amazon refused): the order tells.
-            if get_order(ctx.api, request.order_id).status is not OrderState.CANCELLED:
+            # after it acted, then a retry Amazon refused): the order tells. An answer lost every time is no
+            # refusal: the order read back settles it (SUBMITTED until it shows).
+            refused = isinstance(exc, ApiError) and exc.status is not None and 400 <= exc.status < 500
+            if refused and get_order(ctx.api, request.order_id).status is not OrderState.CANCELLED:
                 current = ctx.journal.get(key)
                 if current is not None and not current.finished:
                     outcome = attrs.evolve(

@@ -18,7 +18,7 @@ import sp_cancel._events as events
 from sp_cancel._cancellation.reads import read_orders
 from sp_cancel._codec import cancel_from_json, cancel_to_json
 from sp_cancel._outcomes import CancelOutcome, CancelStatus
-from sp_cancel._runtime import base_key, nothing_sent, stale_claim
+from sp_cancel._runtime import base_key, nothing_sent, release_plan, stale_claim
 from sp_cancel._runtime import live_key as attempt_key
 from sp_cancel.clock import human_duration
 from sp_cancel.errors import IdempotencyConflictError, NotCancellableError, SpCancelError
@@ -338,7 +338,7 @@ def submit_or_settle(ctx: Context, planned: Sequence[Planned]) -> list[str]:
             if current is None or current.finished or current.feed_id is not None:
                 continue
             if current.state == "planned" and current.owner == p.owner:
-                ctx.journal.release(p.key, owner=p.owner)
+                release_plan(ctx.journal, p.key, p.owner)
             elif current.state == "submitted" and nothing_sent(exc):
                 not_sent_outcome(ctx, current, f"not sent: Amazon refused createFeed, so no feed was created: {exc}")
         raise

@@ -31,7 +31,7 @@ import sp_cancel._events as events
 from sp_cancel._codec import listing_from_json, listing_to_json
 from sp_cancel._listings.view import ListingView, check_closable, read_back_closed, read_listings
 from sp_cancel._outcomes import BatchOutcome, ListingIssue, ListingOutcome, ListingStatus, ProcessingMessage
-from sp_cancel._runtime import Expected, nothing_sent, until_settled
+from sp_cancel._runtime import Expected, nothing_sent, release_plan, until_settled
 from sp_cancel.errors import FeedError, InvalidInputError, NotCancellableError, NotFoundError, SpCancelError
 from sp_cancel.feeds import (
     FEED_TYPE_JSON_LISTINGS,
@@ -304,7 +304,7 @@ def _submit(ctx: Context, planned: Sequence[_Planned]) -> list[str]:
                     if current is None or current.finished or current.feed_id is not None:
                         continue
                     if current.state == "planned" and current.owner == p.owner:
-                        ctx.journal.release(p.key, owner=p.owner)  # never sent: leave no trace
+                        release_plan(ctx.journal, p.key, p.owner)  # never sent: leave no trace
                     elif current.state == "submitted" and nothing_sent(exc):
                         _not_created(ctx, current, f"Amazon refused createFeed, so nothing was sent: {exc}")
             raise
@@ -398,8 +398,8 @@ def close_listings(
             "sku": view.sku,
             "product_type": view.product_type,
         }
-        entry, _ = ctx.journal.plan(key, kind=KIND_CLOSE, target=view.sku, payload=payload)
-        planned.append(_Planned(key=key, view=view, owner=entry.owner))
+        plan, _ = ctx.journal.plan(key, kind=KIND_CLOSE, target=view.sku, payload=payload)
+        planned.append(_Planned(key=key, view=view, owner=plan.owner))
     feed_ids = _submit(ctx, planned) if planned else []
     for p in planned:
         entry = ctx.journal.get(p.key)

@@ -245,9 +245,11 @@ def _known(
             return None  # never asked, or every earlier attempt was not sent: check everything and send
         try:
             fp = _early_fingerprint(ctx, request, known)
-            return _reuse(ctx, known, fp, wait=wait, timeout=timeout, progress=progress, request=request)
+            outcome = _reuse(ctx, known, fp, wait=wait, timeout=timeout, progress=progress, request=request)
         except Released:
             return None
+        # Not sent (the horizon passed with nothing seen, or declared): asking again sends it, checked again.
+        return None if outcome.status is RefundStatus.NOT_SENT else outcome
 
 
 _NO_ITEM: Final = OrderItem(order_item_id="", sku=None, quantity_ordered=0, quantity_shipped=0, quantity_unshipped=0)
@@ -331,9 +333,12 @@ def partial_refund(
             existing = ctx.journal.get(jkey)
             if existing is not None:
                 try:
-                    return _reuse(ctx, existing, fp, wait=wait, timeout=timeout, progress=progress, request=request)
+                    outcome = _reuse(ctx, existing, fp, wait=wait, timeout=timeout, progress=progress, request=request)
                 except Released:
                     continue
+                if outcome.status is not RefundStatus.NOT_SENT:
+                    return outcome
+                continue  # that attempt is now known not sent: the next attempt sends it
             check_order(order, items)
             order = _with_taxes(ctx, order, items)
             check_caps(order, items, already_refunded(ctx, order.order_id, refund_lines(ctx.api, order.order_id)))

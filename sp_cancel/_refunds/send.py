@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 import sp_cancel._events as events
 from sp_cancel._refunds.record import Released, not_sent, reread
-from sp_cancel._runtime import claim_note, nothing_sent, stale_claim
+from sp_cancel._runtime import claim_note, nothing_sent, release_plan, stale_claim
 from sp_cancel.errors import InvalidInputError, SpCancelError
 from sp_cancel.feeds import FEED_TYPE_PAYMENT_ADJUSTMENT, XML_CONTENT_TYPE
 from sp_cancel.feeds.adjustment import AdjustedItem, AdjustmentMessage, build_adjustment_feed
@@ -69,7 +69,7 @@ def _after_failure(ctx: Context, entry: Entry, exc: BaseException) -> None:
     if current is None or current.finished or current.feed_id is not None:
         return
     if current.state == "planned" and current.owner == entry.owner:
-        ctx.journal.release(entry.key, owner=entry.owner)  # failed before createFeed: nothing reached Amazon
+        release_plan(ctx.journal, entry.key, entry.owner)  # failed before createFeed: nothing reached Amazon
     elif current.state == "submitted" and nothing_sent(exc):
         not_sent(ctx, current, f"Amazon refused createFeed, so no feed was created: {exc}")
     # Anything else (a lost answer, a journal failure after createFeed) stays submitted: it may have been sent.

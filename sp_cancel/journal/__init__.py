@@ -44,7 +44,7 @@ from sp_cancel.journal._entry import (
     JournalWaitTimeoutError,
     LeaseLostError,
 )
-from sp_cancel.journal._owner import Holder, HolderState, holder
+from sp_cancel.journal._owner import Holder, HolderState, drop_owner, holder, in_use
 from sp_cancel.journal._redis import RedisJournal
 from sp_cancel.journal._sqlite import Journal, default_journal_path
 
@@ -64,7 +64,9 @@ __all__ = [
     "LeaseLostError",
     "RedisJournal",
     "default_journal_path",
+    "drop_owner",
     "holder",
+    "in_use",
 ]
 
 publish(__name__, globals(), __all__)

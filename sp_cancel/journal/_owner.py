@@ -13,13 +13,14 @@ from __future__ import annotations
 import os
 import socket
 import sys
+import threading
 import uuid
 from pathlib import Path
 from typing import Final, Literal
 
 import attrs
 
-__all__ = ["Holder", "HolderState", "holder", "new_owner"]
+__all__ = ["Holder", "HolderState", "drop_owner", "holder", "in_use", "new_owner"]
 
 HolderState = Literal["this_process", "alive", "dead", "unknown"]
 
@@ -73,10 +74,36 @@ def start_id(pid: int) -> str:
     return NO_START_ID if fields is None else fields[_START_FIELD - _STATE_FIELD]
 
 
+# Tokens this process issued whose plan is still held by a call of this process (planned, not yet sent,
+# released or ended). A token of this process that is not here was left by a call that failed.
+_HELD: set[str] = set()
+_HELD_LOCK = threading.Lock()
+
+
 def new_owner() -> str:
-    """A fresh lease token naming this host, this process and its start id."""
+    """A fresh lease token naming this host, this process and its start id (held until ``drop_owner``)."""
     pid = os.getpid()
-    return f"{socket.gethostname()}:{pid}:{start_id(pid)}:{uuid.uuid4().hex}"
+    token = f"{socket.gethostname()}:{pid}:{start_id(pid)}:{uuid.uuid4().hex}"
+    with _HELD_LOCK:
+        _HELD.add(token)
+    return token
+
+
+def drop_owner(token: str | None) -> None:
+    """Forget a token of this process: its plan left ``planned``, or the call holding it gave up.
+
+    The journal calls it when a plan is sent, released, ended or taken over; a workflow calls it when it
+    cannot release a plan (the journal failing), so that its next call takes the plan over at once.
+    """
+    if token is not None:
+        with _HELD_LOCK:
+            _HELD.discard(token)
+
+
+def in_use(token: str | None) -> bool:
+    """Whether a call of this process still holds ``token`` (a ``this_process`` token that is not is stale)."""
+    with _HELD_LOCK:
+        return token in _HELD
 
 
 def _parse(owner: str) -> tuple[str, int, str] | None:

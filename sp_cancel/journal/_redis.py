@@ -27,7 +27,7 @@ from sp_cancel.journal._entry import (
     may_take_back,
     may_take_over,
 )
-from sp_cancel.journal._owner import new_owner
+from sp_cancel.journal._owner import drop_owner, new_owner
 from sp_cancel.journal._schema import (
     COLUMNS,
     check_key,
@@ -74,6 +74,13 @@ def _micros(timestamp: str) -> int:
 def _next_version(raw: Mapping[str, str]) -> str:
     """The version a write gives the entry ``raw`` (entries written before versions count as 0)."""
     return str(int(raw.get("version") or 0) + 1)
+
+
+def _dropping_owners(entries: list[Entry]) -> list[Entry]:
+    """``entries``, after forgetting their owners' tokens: the plans are sent, no call holds them any more."""
+    for entry in entries:
+        drop_owner(entry.owner)
+    return entries
 
 
 def _as_entry(raw: Mapping[str, str]) -> Entry:
@@ -434,7 +441,10 @@ class RedisJournal(RedisJournalStore):
 
             return (_as_entry(raw), True), writes
 
-        return self._atomic([key], step)
+        entry, created = self._atomic([key], step)
+        if not created:
+            drop_owner(owner)  # the token was never handed out
+        return entry, created
 
     def _lease_to(
         self, key: str, owner: str, lease: float, decide: Callable[[_Raw], bool], **also: str
@@ -444,6 +454,7 @@ class RedisJournal(RedisJournalStore):
         A step run again after a lost ``EXEC`` reply finds ``owner`` already holding the entry: that
         was this call's own write, so the entry is returned, not ``None``.
         """
+        previous: list[str | None] = []
 
         def step(pipe: Any) -> tuple[Entry | None, _Writes | None]:
             raw = self._read(pipe, key)
@@ -453,6 +464,7 @@ class RedisJournal(RedisJournalStore):
                 return _as_entry(raw), None
             if not decide(raw):
                 return None, None
+            previous.append(raw.get("owner"))
             now = self._now()
             changes = {
                 **also,
@@ -463,7 +475,9 @@ class RedisJournal(RedisJournalStore):
             }
             return _as_entry(self._changed(raw, changes)), lambda tx: self._write(tx, key, changes)
 
-        return self._atomic([key], step)
+        granted = self._atomic([key], step)
+        drop_owner(owner if granted is None else (previous[-1] if previous else None))
+        return granted
 
     def take_over(
         self, key: str, *, lease_seconds: float = DEFAULT_LEASE_SECONDS, stale_owner: str | None = None
@@ -584,7 +598,7 @@ class RedisJournal(RedisJournalStore):
 
             return [_as_entry(self._changed(raw, c)) for raw, c in zip(present, changes, strict=True)], writes
 
-        return self._atomic(unique, step)
+        return _dropping_owners(self._atomic(unique, step))
 
     def _check_feed_free(self, pipe: Any, feed_id: str, keys: Sequence[str]) -> None:
         """Raise ``FeedTakenError`` when an entry outside ``keys`` holds ``feed_id`` (read while watching)."""
@@ -670,7 +684,9 @@ class RedisJournal(RedisJournalStore):
 
             return _as_entry(self._changed(raw, changes)), writes
 
-        return self._atomic([key], step)
+        done = self._atomic([key], step)
+        drop_owner(done.owner)
+        return done
 
     def release(self, key: str, *, owner: str | None = None) -> None:
         """Delete a plan that was never sent, so the key can be planned again; unknown keys are ignored.
@@ -684,12 +700,14 @@ class RedisJournal(RedisJournalStore):
             LeaseLostError: ``owner`` does not hold the entry's lease, or no ``owner`` was given and
                 the lease is still live.
         """
+        released: list[str | None] = []
 
         def step(pipe: Any) -> tuple[None, _Writes | None]:
             raw = self._read(pipe, key)
             if raw is None:
                 return None, None
             check_release(_as_entry(raw), owner, self._now())
+            released.append(raw.get("owner"))
 
             def writes(tx: Any) -> None:
                 tx.delete(self._entry_key(key))
@@ -701,3 +719,5 @@ class RedisJournal(RedisJournalStore):
             return None, writes
 
         self._atomic([key], step)
+        if released:
+            drop_owner(released[-1])

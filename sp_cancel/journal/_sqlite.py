@@ -34,7 +34,7 @@ from sp_cancel.journal._entry import (
     may_take_back,
     may_take_over,
 )
-from sp_cancel.journal._owner import new_owner
+from sp_cancel.journal._owner import drop_owner, new_owner
 from sp_cancel.journal._schema import (
     BUSY_TIMEOUT,
     COLUMNS,
@@ -421,11 +421,13 @@ class Journal(JournalStore):
             now = self._now()
             if not may_take_over(row_to_entry(row), now, stale_owner):
                 return None
+            previous = row["owner"]
             conn.execute(
                 "UPDATE entries SET owner = ?, lease_until = ?, updated_at = ?, version = version + 1 WHERE key = ?",
                 (new_owner(), format_ts(now + timedelta(seconds=lease)), format_ts(now), key),
             )
             taken = self._row(conn, key)
+        drop_owner(previous)
         assert taken is not None  # noqa: S101 - same transaction
         return row_to_entry(taken)
 
@@ -524,6 +526,7 @@ class Journal(JournalStore):
         keys, ids = check_submitting(keys, message_ids)
         sent = format_ts(sent_at)
         amazon_sent = None if amazon_sent_at is None else format_ts(amazon_sent_at)
+        held: list[str] = []
         with self._transaction(write=True) as conn:
             now = format_ts(self._now())
             for key in keys:
@@ -534,6 +537,7 @@ class Journal(JournalStore):
                     raise JournalError(f"journal entry {key!r} does not exist")
                 if row["state"] != "planned":
                     raise JournalError(f"journal entry {key!r} is {row['state']}, not planned: it was already sent")
+                held.append(row["owner"])
                 conn.execute(
                     "UPDATE entries SET state = 'submitted', feed_type = ?, document_hash = ?, message_id = ?, "
                     "submitted_at = ?, amazon_sent_at = ?, updated_at = ?, lease_until = NULL, "
@@ -541,6 +545,8 @@ class Journal(JournalStore):
                     (feed_type, document_hash, ids.get(key), sent, amazon_sent, now, key),
                 )
             rows = [self._row(conn, key) for key in keys]
+        for token in held:  # the plans are sent: no call holds them any more
+            drop_owner(token)
         return [row_to_entry(row) for row in rows if row is not None]
 
     def mark_submitted(self, keys: Sequence[str], *, feed_id: str) -> list[Entry]:
@@ -605,6 +611,7 @@ class Journal(JournalStore):
                 (state, data, format_ts(self._now()), key),
             )
             done = self._row(conn, key)
+        drop_owner(row["owner"])
         assert done is not None  # noqa: S101
         return row_to_entry(done)
 
@@ -627,3 +634,4 @@ class Journal(JournalStore):
                 return
             check_release(row_to_entry(row), owner, self._now())
             conn.execute("DELETE FROM entries WHERE key = ?", (key,))
+        drop_owner(row["owner"])

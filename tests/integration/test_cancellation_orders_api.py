@@ -78,20 +78,22 @@ def test_not_cancellable_orders_are_refused_before_cancel_order(sim: Simulator) 
 
 @pytest.mark.parametrize("fault", ["timeout_after_commit", "drop", "500"])
 def test_a_lost_answer_is_settled_by_reading_the_order_back(sim: Simulator, fault: str) -> None:
-    """When cancelOrder's answer is lost, the order is read back and asked again only if still open."""
+    """When cancelOrder's answer is lost it is asked again (harmless: Amazon cancels an order once); the order
+    read back says what happened."""
     order = sim.add_order()
     sim.add_fault("orders.cancelOrder", fault)
     outcome = sim.client().cancel_order(order.order_id, CancelReason.NO_INVENTORY, via="orders_api")
     assert outcome.status is CancelStatus.CANCELLED
     assert sim.order(order.order_id).status == "Canceled"
-    applied_first_time = fault == "timeout_after_commit"
-    assert sim.request_counts["orders.cancelOrder"] == (1 if applied_first_time else 2)
+    assert sim.request_counts["orders.cancelOrder"] == 2
+    sources = {c.source for c in sim.world.cancellations if c.order_id == order.order_id}
+    assert len(sources) == 1  # Amazon's ledger: cancelled once
 
 
 def test_submitted_until_the_order_reads_back_cancelled_or_shipped(sim: Simulator) -> None:
-    """With both answers lost the outcome is SUBMITTED; refresh turns REJECTED once the order ships."""
+    """With every answer lost the outcome is SUBMITTED; refresh turns REJECTED once the order ships."""
     order = sim.add_order()
-    sim.add_fault("orders.cancelOrder", "drop", count=2)
+    sim.add_fault("orders.cancelOrder", "drop", count=None)
     client = sim.client()
     outcome = client.cancel_order(order.order_id, CancelReason.NO_INVENTORY, via="orders_api")
     assert outcome.status is CancelStatus.SUBMITTED

@@ -207,6 +207,15 @@ CASES: list[tuple[str, list[str], int, Check]] = [
         USAGE,
         _error("UsageError"),
     ),
+    # refunds and unit cancels in doubt (none in a fresh simulator's journal)
+    ("unconfirmed none", ["unconfirmed"], OK, lambda out: out == []),
+    (
+        "declare unknown",
+        ["declare-not-sent", "refund:nothing", "--by", "ops"],
+        USAGE,
+        _error("UsageError"),
+    ),
+    ("declare no by", ["declare-not-sent", "refund:nothing"], USAGE, _error("UsageError")),
     # listings, MCF, deals
     ("close listing", ["close-listing", "SIM-MFN-004"], OK, _status("ACCEPTED")),
     (

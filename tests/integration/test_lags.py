@@ -25,17 +25,18 @@ def _http(sim: Simulator) -> httpx.Client:
 def test_the_defaults_lag_and_none_turns_them_off() -> None:
     """Every knob has an Amazon-like default and can be set to 0."""
     lags = Lags()
-    assert lags.feed_listing >= 10  # tens of seconds
+    assert lags.feed_listing is None  # drawn per feed, some after any fixed wait (tests/unit/testing/test_sim_timing.py)
     assert lags.listing_patch > 0
     assert lags.refund_posting > 0
     assert lags.report_processing > 0
     assert set(vars(Lags.none()).values()) == {0.0}
+    assert Lags(feed_listing=45.0).feed_listing == 45.0
     with pytest.raises(ValueError, match="feed_listing"):
         Lags(feed_listing=-1)
 
 
 def test_get_feeds_lists_a_new_feed_only_after_the_lag() -> None:
-    """GetFeed by id sees a new feed at once; getFeeds lists it only ``feed_listing`` seconds later."""
+    """GetFeed by id sees a new feed at once; getFeeds lists it only once its drawn listing time has come."""
     sim = Simulator(seed=4, orders=20)
     client = sim.client()
     order = sim.orders(status="Unshipped", channel="MFN")[0]
@@ -44,7 +45,10 @@ def test_get_feeds_lists_a_new_feed_only_after_the_lag() -> None:
     with _http(sim) as http:
         assert http.get(f"{FEEDS}/feeds/{outcome.feed_id}").status_code == 200
         assert http.get(f"{FEEDS}/feeds", params=params).json()["feeds"] == []
-        sim.advance(sim.lags.feed_listing)
+        listed_at = sim.world.feeds[str(outcome.feed_id)].listed_at
+        sim.advance((listed_at - sim.clock.now()).total_seconds() - 1)
+        assert http.get(f"{FEEDS}/feeds", params=params).json()["feeds"] == []
+        sim.advance(1)
         listed = http.get(f"{FEEDS}/feeds", params=params).json()["feeds"]
     assert [f["feedId"] for f in listed] == [outcome.feed_id]
 

@@ -96,22 +96,30 @@ def drive(sim: Simulator, seller: Seller, order_id: str) -> tuple[RefundOutcome 
         except SpCancelError as exc:
             errors.append(exc)
             continue
-        if outcome.status is not RefundStatus.SUBMITTED:
+        if outcome.status not in {RefundStatus.SUBMITTED, RefundStatus.UNCONFIRMED, RefundStatus.NOT_SENT}:
             break
-        sim.advance(timedelta(hours=25).total_seconds())  # a FATAL feed settles from Finances
+        # A FATAL feed settles from Finances; an unconfirmed send (a lost createFeed answer) is proven by a
+        # candidate feed or Finances, or becomes NOT_SENT (and the next call sends it) past the 48 h horizon.
+        sim.advance(timedelta(hours=25).total_seconds())
     return outcome, errors
 
 
 def check_once_and_not_lost(sim: Simulator, seller: Seller, order_id: str, outcome: RefundOutcome | None) -> None:
-    """Applied at most once; an applied refund is reported APPLIED; an unapplied one is pending or REJECTED."""
+    """Applied at most once; an applied refund is reported APPLIED; an unapplied one is pending or REJECTED.
+
+    Every attempt but the newest ended ``failed`` (not sent: Amazon showed no sign of it).
+    """
     applied = ledger(sim, order_id)
     assert len(applied) <= 1, applied
     journal = seller.client.journal
-    [entry] = journal.find(refund_flow.KIND, order_id)
+    entry, *earlier = journal.find(refund_flow.KIND, order_id)  # newest first
+    assert all(e.state == "failed" for e in earlier), earlier
     if applied:
         assert outcome is not None
         assert outcome.status is RefundStatus.APPLIED
-        assert outcome.feed_id == applied[0].feed_id == entry.feed_id
+        # Proven by its feed's report, or (no feed id claimed) by Finances after a lost createFeed answer.
+        assert outcome.feed_id in {applied[0].feed_id, None}
+        assert entry.feed_id in {applied[0].feed_id, None}
     elif outcome is None or outcome.status is RefundStatus.SUBMITTED:
         assert entry.feed_id is not None  # pending, with its feed id for wait()
     else:
@@ -150,15 +158,29 @@ def test_document_faults_at_upload_and_download(method: str, fault: str) -> None
 @pytest.mark.parametrize("fault", ["feed_stuck", "feed_fatal"])
 @pytest.mark.parametrize("seed", [1, 2, 3, 4])
 def test_stuck_and_fatal_feeds_are_never_resent(fault: str, seed: int) -> None:
-    """A stuck feed stays pending with its id; a FATAL one settles from Finances; neither is sent again."""
+    """A stuck feed stays pending with its id; a FATAL one settles from Finances; neither is sent again blind.
+
+    A FATAL feed that applied nothing is sent again only once the 48 h horizon passed with nothing posted
+    (NOT_SENT): the refund is applied once in the end, whatever the FATAL feed did.
+    """
     sim = Simulator(seed=seed, orders=16)
     order_id = _order(sim)
     sim.add_fault("feeds.createFeed", fault)
     seller = Seller(sim.client())
     outcome, errors = drive(sim, seller, order_id)
     check_once_and_not_lost(sim, seller, order_id, outcome)
-    adjustment_feeds = [f for f in sim.world.feeds.values() if f.feed_type == "POST_PAYMENT_ADJUSTMENT_DATA"]
-    assert len(adjustment_feeds) == 1
+    adjustment_feeds = sorted(
+        (f for f in sim.world.feeds.values() if f.feed_type == "POST_PAYMENT_ADJUSTMENT_DATA"),
+        key=lambda f: f.created_at,
+    )
+    first, *later = adjustment_feeds
+    assert len(later) <= 1
+    for feed in later:  # sent again: the FATAL feed applied nothing, and only after the horizon
+        assert fault == "feed_fatal"
+        assert all(r.feed_id != first.feed_id for r in ledger(sim, order_id))
+        assert feed.created_at - first.created_at >= timedelta(hours=48)
+    if fault == "feed_fatal":
+        assert len(ledger(sim, order_id)) == 1
     if fault == "feed_stuck":
         assert isinstance(errors[-1], FeedTimeoutError)
         assert ledger(sim, order_id) == []
@@ -266,4 +288,4 @@ def test_a_killed_process_is_resumed_without_a_second_refund(point: str, tmp_pat
         assert again.status is RefundStatus.APPLIED
         applied = ledger(sim, order_id)
         assert len(applied) == 1, applied
-        assert again.feed_id == applied[0].feed_id
+        assert again.feed_id in {applied[0].feed_id, None}  # None: proven by Finances, no feed id claimed

@@ -18,6 +18,8 @@ COMMANDS = [
     ["buyer-requests"],
     ["resume"],
     ["refund"],
+    ["unconfirmed"],
+    ["declare-not-sent"],
     ["close-listing"],
     ["delete-listing"],
     ["fba-cancel"],
