@@ -388,7 +388,10 @@ class SellerClient:
         """A python-amazon-sp-api client for operations sp_cancel does not wrap, for this same seller.
 
         It uses this client's credentials, marketplace, endpoint, LWA token URL and access token; it makes its own
-        requests (its own retries, no share of this client's rate limiter or journal).
+        requests (its own retries, no share of this client's rate limiter or journal). A client built with
+        ``transport=`` (``Simulator().client()``) sends them through that transport too, so ``sim.client().sp_api(...)``
+        works in process; python-amazon-sp-api's document helpers (``create_feed_document`` with a file,
+        ``get_feed_document``) open connections of their own and need ``sim.serve()``.
 
         Args:
             api: one of its API classes, e.g. ``sp_api.api.Orders`` or ``sp_api.api.Reports``.
@@ -404,6 +407,7 @@ class SellerClient:
             endpoint=self._api.endpoint,
             token_url=self._api.token_url,
             access_token=self._api.access_token,
+            transport=self._api.injected_transport,
             **kwargs,
         )
 

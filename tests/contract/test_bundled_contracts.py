@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import fnmatch
+import json
 import re
 import tomllib
 from pathlib import Path
 
 import pytest
 from amazon_contracts import BUNDLED, ENV_VAR, contracts_dir
+
+from sp_cancel.testing import Simulator
 
 ROOT = Path(__file__).resolve().parents[2]
 TESTS = ROOT / "tests"
@@ -54,3 +57,28 @@ def test_the_sdist_carries_them() -> None:
     for path in BUNDLED.rglob("*"):
         parts = path.relative_to(ROOT).parts
         assert not any(fnmatch.fnmatch(part, pattern.rstrip("/")) for part in parts for pattern in ignored), path
+
+
+def _templates(model: dict[str, object]) -> list[tuple[str, re.Pattern[str]]]:
+    paths = model["paths"]
+    assert isinstance(paths, dict)
+    found = []
+    for template, operations in paths.items():
+        regex = re.compile("^" + re.sub(r"\\\{\w+\\\}", "[^/]+", re.escape(template)) + "$")
+        found.extend((method.upper(), regex) for method in operations if method != "parameters")
+    return found
+
+
+def test_every_bundled_model_is_one_the_simulator_serves() -> None:
+    """Only the models the tests need are copied: each holds an operation the simulator answers."""
+    routes = Simulator(seed=0, orders=1).operations()
+    unused = []
+    for file in sorted((BUNDLED / "models").glob("*.json")):
+        templates = _templates(json.loads(file.read_text(encoding="utf-8")))
+        if not any(
+            method == route_method and regex.match(route_path.replace("{", "x").replace("}", "x"))
+            for method, regex in templates
+            for route_method, route_path in routes.values()
+        ):
+            unused.append(file.name)
+    assert unused == []
