@@ -99,7 +99,12 @@ def _read_until(stream: IO[bytes], marker: bytes) -> bytes:
 
 def _finish(process: subprocess.Popen[bytes], *, read: bytes = b"") -> tuple[int, str]:
     """Wait for the process; return its exit code and everything it wrote on stderr (``read`` already taken)."""
-    _, err = process.communicate(timeout=WAIT)
+    try:
+        _, err = process.communicate(timeout=WAIT)
+    except subprocess.TimeoutExpired:
+        process.kill()  # never leave a server behind
+        process.communicate()
+        raise
     return process.returncode, (read + (err or b"")).decode(errors="replace")
 
 
