@@ -21,6 +21,7 @@ import attrs
 
 import sp_cancel._cancellation as cancellation_flow
 import sp_cancel._checks as checks
+import sp_cancel._config as config
 import sp_cancel._fba as fba_flow
 import sp_cancel._listings.items as listing_flow
 import sp_cancel._refunds.refund as refund_flow
@@ -28,6 +29,7 @@ import sp_cancel.deals as deal_flow
 import sp_cancel.metrics._fetch as rate_flow
 import sp_cancel.models as values
 import sp_cancel.orders as order_reads
+from sp_cancel._config import MIN_UNCONFIRMED_HORIZON, check_configuration, settings_from_environment
 from sp_cancel._outcomes import (
     BatchOutcome,
     BuyerCancelRequest,
@@ -51,7 +53,6 @@ from sp_cancel.transport import (
     DEFAULT_TOKEN_URL,
     HttpTransport,
     SpApi,
-    resolve_marketplace,
     sp_api_client,
     sp_api_credentials,
 )
@@ -78,35 +79,14 @@ MCF_ORDER_ID_MAX_LENGTH: Final = 40
 
 Outcome = CancelOutcome | RefundOutcome | ListingOutcome
 
-# The shortest unconfirmed_horizon: Amazon's Finances API may post a refund up to 48 hours after it was applied,
-# so a refund that may have been sent is not taken as unsent any sooner (docs/reliability.md).
-MIN_UNCONFIRMED_HORIZON: Final = timedelta(hours=48)
-
-
-def _check_horizon(value: object) -> timedelta:
-    if not isinstance(value, timedelta):
-        raise InvalidInputError(
-            f"unconfirmed_horizon must be a datetime.timedelta, got {type(value).__name__}",
-            field="unconfirmed_horizon",
-        )
-    if value < MIN_UNCONFIRMED_HORIZON:
-        raise InvalidInputError(
-            f"unconfirmed_horizon must be at least 48 hours (Amazon's Finances API may post a refund up to 48 h "
-            f"after it was applied), got {value}; to settle one sooner, look in Seller Central and call "
-            "client.declare_not_sent(outcome, by=...)",
-            field="unconfirmed_horizon",
-        )
-    return value
-
-
-# Environment variables read by SellerClient.from_env (and only there).
-ENV_REFRESH_TOKEN: Final = "SP_API_REFRESH_TOKEN"  # noqa: S105 - the variable's name, not a secret
-ENV_CLIENT_ID: Final = "LWA_APP_ID"
-ENV_CLIENT_SECRET: Final = "LWA_CLIENT_SECRET"  # noqa: S105 - the variable's name, not a secret
-ENV_SELLER_ID: Final = "SP_API_SELLER_ID"
-ENV_MARKETPLACE: Final = "SP_API_MARKETPLACE"
-ENV_ENDPOINT: Final = "SP_API_ENDPOINT"
-ENV_TOKEN_URL: Final = "SP_API_TOKEN_URL"  # noqa: S105 - the variable's name, not a secret
+# Environment variables read by SellerClient.from_env (and only there): see sp_cancel._config.
+ENV_REFRESH_TOKEN: Final = config.ENV_REFRESH_TOKEN
+ENV_CLIENT_ID: Final = config.ENV_CLIENT_ID
+ENV_CLIENT_SECRET: Final = config.ENV_CLIENT_SECRET
+ENV_SELLER_ID: Final = config.ENV_SELLER_ID
+ENV_MARKETPLACE: Final = config.ENV_MARKETPLACE
+ENV_ENDPOINT: Final = config.ENV_ENDPOINT
+ENV_TOKEN_URL: Final = config.ENV_TOKEN_URL
 
 
 def _check_outcome(outcome: object) -> Outcome:
@@ -130,14 +110,6 @@ def _check_outcome(outcome: object) -> Outcome:
 def _non_empty(_: object, attribute: attrs.Attribute[str], value: object) -> None:
     if not isinstance(value, str) or not value.strip():
         raise InvalidInputError(f"{attribute.name} must be a non-empty string", field=attribute.name)
-
-
-def _check_seller_id(value: object) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidInputError(
-            f"seller_id must be a non-empty string (your Merchant Token), not {value!r}", field="seller_id"
-        )
-    return value.strip()
 
 
 @attrs.frozen(kw_only=True, repr=False)
@@ -258,7 +230,10 @@ class SellerClient:
             sooner with ``declare_not_sent`` after looking in Seller Central.
 
     Raises:
-        InvalidInputError: empty seller id, unknown marketplace, or a horizon under 48 hours.
+        InvalidInputError: one error listing every problem of the configuration, before any request: a seller id
+            that is not a merchant token (empty, a space, lower case), an unknown marketplace, an endpoint or
+            token URL that is not an http(s) URL, a marketplace the Amazon endpoint's region does not serve, a
+            timeout that is not a positive number, an ``unconfirmed_horizon`` under 48 hours.
     """
 
     def __init__(
@@ -278,11 +253,19 @@ class SellerClient:
         timeout: float = 30.0,
         unconfirmed_horizon: timedelta = MIN_UNCONFIRMED_HORIZON,
     ) -> None:
-        self._horizon = _check_horizon(unconfirmed_horizon)
         if not isinstance(credentials, Credentials):
             raise InvalidInputError("credentials must be a sp_cancel.Credentials", field="credentials")
-        seller_id = _check_seller_id(seller_id)
-        market = resolve_marketplace(marketplace)
+        config = check_configuration(
+            seller_id=seller_id,
+            marketplace=marketplace,
+            endpoint=endpoint,
+            token_url=token_url,
+            default_token_url=DEFAULT_TOKEN_URL,
+            timeout=timeout,
+            unconfirmed_horizon=unconfirmed_horizon,
+        )
+        self._horizon = unconfirmed_horizon
+        seller_id, market = config.seller_id, config.marketplace
         self._clock: Clock = clock if clock is not None else SystemClock()
         self._sleep: Sleep = sleep if sleep is not None else system_sleep
         self._credentials = credentials
@@ -299,8 +282,8 @@ class SellerClient:
             credentials=credentials,
             seller_id=self._seller_id,
             marketplace_id=self._marketplace_id,
-            endpoint=endpoint or market.endpoint,
-            token_url=token_url or DEFAULT_TOKEN_URL,
+            endpoint=config.endpoint,
+            token_url=config.token_url,
             transport=transport,
             timeout=timeout,
             limiter=self._limiter,
@@ -330,36 +313,25 @@ class SellerClient:
         """Build a client from the environment; the keyword arguments given win over it.
 
         Reads ``SP_API_REFRESH_TOKEN``, ``LWA_APP_ID``, ``LWA_CLIENT_SECRET`` (unless ``credentials`` is given),
-        ``SP_API_SELLER_ID`` (unless ``seller_id``), ``SP_API_MARKETPLACE`` (default ``US``), and optionally
-        ``SP_API_ENDPOINT``, ``SP_API_TOKEN_URL``. The other arguments are those of
+        ``SP_API_SELLER_ID`` (unless ``seller_id``), ``SP_API_MARKETPLACE`` (unless ``marketplace``; required, no
+        default), and optionally ``SP_API_ENDPOINT``, ``SP_API_TOKEN_URL``. The other arguments are those of
         [SellerClient][sp_cancel.SellerClient], with the same defaults.
 
         Raises:
-            InvalidInputError: naming every required variable that is missing or empty.
+            InvalidInputError: one error naming every problem, before any request: each required variable that
+                is missing or empty, and each value that is wrong (a seller id with a space, an endpoint that is
+                not an http(s) URL, a marketplace another region's endpoint does not serve...).
         """
-        env: Mapping[str, str] = os.environ
-        missing: list[str] = []
-        if credentials is None:
-            names = (ENV_REFRESH_TOKEN, ENV_CLIENT_ID, ENV_CLIENT_SECRET)
-            values = [env.get(name, "").strip() for name in names]
-            missing += [name for name, value in zip(names, values, strict=True) if not value]
-            if all(values):
-                credentials = Credentials(refresh_token=values[0], client_id=values[1], client_secret=values[2])
-        if seller_id is None:
-            seller_id = env.get(ENV_SELLER_ID, "").strip() or None
-            if seller_id is None:
-                missing.append(ENV_SELLER_ID)
-        if missing or credentials is None or seller_id is None:
-            raise InvalidInputError(
-                f"missing environment variable(s): {', '.join(missing)}; set them or pass the values explicitly",
-                field="environment",
-            )
+        found = settings_from_environment(
+            os.environ, credentials_given=credentials is not None, seller_id=seller_id, marketplace=marketplace,
+            endpoint=endpoint, token_url=token_url, default_token_url=DEFAULT_TOKEN_URL, timeout=timeout,
+        )  # fmt: skip
         return cls(
-            credentials=credentials,
-            seller_id=seller_id,
-            marketplace=marketplace or env.get(ENV_MARKETPLACE, "").strip() or "US",
-            endpoint=endpoint or env.get(ENV_ENDPOINT, "").strip() or None,
-            token_url=token_url or env.get(ENV_TOKEN_URL, "").strip() or None,
+            credentials=credentials or Credentials(**found.credentials),
+            seller_id=found.seller_id,
+            marketplace=found.marketplace,
+            endpoint=found.endpoint,
+            token_url=found.token_url,
             journal=journal,
             rate_limiter=rate_limiter,
             retry=retry,
@@ -419,7 +391,10 @@ class SellerClient:
         """A python-amazon-sp-api client for operations sp_cancel does not wrap, for this same seller.
 
         It uses this client's credentials, marketplace, endpoint, LWA token URL and access token; it makes its own
-        requests (its own retries, no share of this client's rate limiter or journal).
+        requests (its own retries, no share of this client's rate limiter or journal). A client built with
+        ``transport=`` (``Simulator().client()``) sends them through that transport too, so ``sim.client().sp_api(...)``
+        works in process; python-amazon-sp-api's document helpers (``create_feed_document`` with a file,
+        ``get_feed_document``) open connections of their own and need ``sim.serve()``.
 
         Args:
             api: one of its API classes, e.g. ``sp_api.api.Orders`` or ``sp_api.api.Reports``.
@@ -435,6 +410,7 @@ class SellerClient:
             endpoint=self._api.endpoint,
             token_url=self._api.token_url,
             access_token=self._api.access_token,
+            transport=self._api.injected_transport,
             **kwargs,
         )
 

@@ -159,6 +159,8 @@ class CancellationRateError(SpCancelError):
         current_rate: the rate before the batch.
         seller_faulted: how many cancellations in the batch count against the seller.
         allowed: how many seller-faulted cancellations the window can still take.
+        window_start: the start of the window both rates are over (the 7 days before the check), when known.
+        window_end: its end (the moment of the check), when known.
     """
 
     def __init__(
@@ -169,18 +171,25 @@ class CancellationRateError(SpCancelError):
         current_rate: Decimal,
         seller_faulted: int,
         allowed: int,
+        window_start: datetime | None = None,
+        window_end: datetime | None = None,
     ) -> None:
-        """Build the error with the projection."""
+        """Build the error with the projection; ``str()`` gives rates as percentages and names the window."""
+        window = ""
+        if window_start is not None and window_end is not None:
+            window = f" over the 7 days from {window_start:%Y-%m-%d %H:%M} to {window_end:%Y-%m-%d %H:%M} UTC"
         super().__init__(
-            f"cancelling would raise the cancellation rate from {current_rate:.2%} to {projected_rate:.2%}, "
-            f"above max_rate {max_rate:.2%}; {seller_faulted} cancellation(s) in the batch count against "
-            f"the seller, at most {allowed} can be sent now. Nothing was sent."
+            f"cancelling would raise the cancellation rate{window} from {current_rate:.2%} to "
+            f"{projected_rate:.2%}, above max_rate {max_rate:.2%}; {seller_faulted} cancellation(s) in the batch "
+            f"count against the seller, at most {allowed} can be sent now. Nothing was sent."
         )
         self.projected_rate = projected_rate
         self.max_rate = max_rate
         self.current_rate = current_rate
         self.seller_faulted = seller_faulted
         self.allowed = allowed
+        self.window_start = window_start
+        self.window_end = window_end
 
 
 class ApiError(SpCancelError):

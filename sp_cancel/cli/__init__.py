@@ -3,8 +3,8 @@
 This is the only place that configures logging. Each group of sub-commands
 lives in its own module of this package with a ``register(subparsers)`` function.
 Exit codes (docs/cli.md): 0 done, 1 a workflow failed or Amazon refused, 2 bad
-usage or bad input, 130 interrupted. With ``--json`` everything, errors included,
-is one JSON document on stdout.
+usage or bad input, 130 interrupted, 141 the reader of the output stopped reading.
+With ``--json`` everything, errors included, is one JSON document on stdout.
 """
 
 from __future__ import annotations
@@ -21,10 +21,21 @@ import sp_cancel.cli._rate as cli_rate
 import sp_cancel.cli._refunds as cli_refunds
 import sp_cancel.cli._simulator as cli_simulator
 from sp_cancel._version import __version__
-from sp_cancel.cli._common import EXIT_OK, Output, Parser, UsageError, describe_error, quiet_retries
+from sp_cancel.cli._common import (
+    EXIT_OK,
+    EXIT_OUTPUT_CLOSED,
+    Output,
+    OutputClosedError,
+    Parser,
+    UsageError,
+    describe_error,
+    interrupted,
+    quiet_retries,
+)
+from sp_cancel.cli._signals import Interrupts, detach, settle_output
 from sp_cancel.errors import SpCancelError
 
-__all__ = ["main"]
+__all__ = ["main", "settle_output"]
 
 _COMMAND_GROUPS: Final = (cli_simulator, cli_orders, cli_refunds, cli_doubt, cli_listings, cli_rate)
 _LOG_LEVELS: Final = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -37,7 +48,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Amazon seller cancellation workflows through the Selling Partner API.",
         epilog="Credentials come from SP_API_REFRESH_TOKEN, LWA_APP_ID, LWA_CLIENT_SECRET, SP_API_SELLER_ID, "
         "SP_API_MARKETPLACE (and optionally SP_API_ENDPOINT, SP_API_TOKEN_URL), or use --simulator SEED. "
-        "Exit codes: 0 done, 1 a workflow failed or Amazon refused, 2 bad usage or input, 130 interrupted.",
+        "Exit codes: 0 done, 1 a workflow failed or Amazon refused, 2 bad usage or input, 130 interrupted, "
+        "141 the output's reader stopped reading (| head).",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument(
@@ -58,26 +70,44 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run ``sp-cancel``; returns the exit code (0 ok, 1 a workflow failed, 2 bad usage, 130 interrupted).
 
     ``sp-cancel`` alone (or a command group alone, like ``sp-cancel simulator``) prints its help and exits 0.
+    Never a traceback: Ctrl-C exits 130 with a line saying what may be in flight; a reader that stops
+    reading (``| head``) ends the command quietly with 141.
     """
     arguments = list(sys.argv[1:] if argv is None else argv)
     out = Output(as_json="--json" in arguments)
+    with Interrupts(out) as interrupts:
+        try:
+            return _run(arguments, out, interrupts)
+        except OutputClosedError:
+            detach(out.stream)
+            return EXIT_OUTPUT_CLOSED
+
+
+def _run(arguments: list[str], out: Output, interrupts: Interrupts) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(arguments)
     except UsageError as exc:
         return out.error(describe_error(exc))
+    interrupts.args = args
     if not getattr(args, "run", None):
-        (getattr(args, "help_parser", None) or parser).print_help(file=sys.stdout)
+        out.text((getattr(args, "help_parser", None) or parser).format_help())
         return EXIT_OK
     from sp_cancel.logging import configure_logging  # noqa: PLC0415 - only the CLI configures logging
 
     configure_logging(level=args.log_level)
     quiet_retries(args.log_level)
     try:
-        code: int = args.run(args, out)
-    except (SpCancelError, UsageError, OSError, KeyboardInterrupt) as exc:
+        with interrupts.work():
+            code: int = args.run(args, out)
+    except KeyboardInterrupt:
+        return out.error(interrupted(args))
+    except (SpCancelError, UsageError, OSError) as exc:
         target = getattr(args, "order_id", None) or getattr(args, "sku", None) or "ID"
-        return out.error(describe_error(exc, target=target, endpoint=getattr(args, "endpoint_in_use", None)))
+        report = describe_error(
+            exc, target=target, endpoint=getattr(args, "endpoint_in_use", None), command=args.command
+        )
+        return out.error(report)
     finally:
         out.finish_progress()
     return code

@@ -2,6 +2,10 @@
 
 import sys
 
-from sp_cancel.cli import main
+from sp_cancel.cli import main, settle_output
 
-sys.exit(main())
+try:
+    code = main()
+finally:
+    settle_output(sys.stdout)
+sys.exit(code)

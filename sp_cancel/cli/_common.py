@@ -13,11 +13,14 @@ import enum
 import importlib
 import json
 import logging
+import os
+import shutil
 import sys
+import textwrap
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from datetime import datetime, timedelta
+from contextlib import contextmanager, suppress
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from types import ModuleType
 from typing import IO, TYPE_CHECKING, Any, Final, NoReturn, Protocol
@@ -48,20 +51,26 @@ __all__ = [
     "EXIT_FAILED",
     "EXIT_INTERRUPTED",
     "EXIT_OK",
+    "EXIT_OUTPUT_CLOSED",
     "EXIT_USAGE",
     "Command",
     "DemoStory",
     "ErrorReport",
     "Output",
+    "OutputClosedError",
     "Parser",
     "UsageError",
     "add_client_options",
     "describe_error",
     "human_duration",
+    "interrupted",
     "jsonable",
     "make_client",
+    "may_have_sent",
+    "positive_int",
     "quiet_retries",
     "read_text_file",
+    "when",
     "why",
 ]
 
@@ -71,6 +80,14 @@ EXIT_FAILED: Final = 1  # a workflow failed or Amazon refused
 EXIT_USAGE: Final = 2  # bad usage or bad input
 EXIT_UNCONFIRMED: Final = 3  # a refund or unit cancel may have been sent and Amazon has not shown it yet
 EXIT_INTERRUPTED: Final = 130
+EXIT_OUTPUT_CLOSED: Final = 141  # 128 + SIGPIPE: what `cat`, `seq`, `git log` give when `| head` stops reading
+# A table wider than this (or than the terminal) wraps its longest cells.
+_TABLE_WIDTH: Final = 120
+_MIN_COLUMN: Final = 12
+
+
+class OutputClosedError(Exception):
+    """Whoever reads the command's output stopped reading (``| head``): the command ends quietly, exit 141."""
 
 
 class UsageError(Exception):
@@ -193,10 +210,26 @@ class Output:
 
     # -- results ----------------------------------------------------------------------------------
 
+    def _print(self, text: str) -> None:
+        """Write ``text`` and a newline on ``stream``; a closed pipe raises ``OutputClosedError``."""
+        try:
+            print(text, file=self.stream, flush=True)
+        except BrokenPipeError:
+            raise OutputClosedError from None
+
+    def note(self, text: str) -> None:
+        """Write one line on stderr (a note beside the results); a closed stderr is ignored."""
+        with suppress(BrokenPipeError):
+            print(text, file=self.err, flush=True)
+
+    def text(self, text: str) -> None:
+        """Print ``text`` as it is, ``--json`` or not (the help)."""
+        self._print(text.rstrip("\n"))
+
     def line(self, text: str = "") -> None:
         """Print one line (suppressed in JSON mode)."""
         if not self.as_json:
-            print(text, file=self.stream, flush=True)
+            self._print(text)
 
     def heading(self, text: str) -> None:
         """Print a section heading (suppressed in JSON mode)."""
@@ -214,11 +247,24 @@ class Output:
             return
         if title:
             self.line(title)
-        widths = [max([len(h), *(len(r[i]) for r in text_rows)]) for i, h in enumerate(headers)]
+        natural = [max([len(h), *(len(r[i]) for r in text_rows)]) for i, h in enumerate(headers)]
+        widths = _fit(natural, self.width())
         self.line("  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip())
         self.line("  ".join("-" * w for w in widths))
         for row in text_rows:
-            self.line("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+            cells = [_wrap(c, w) for c, w in zip(row, widths, strict=True)]
+            for number in range(max(len(c) for c in cells)):
+                parts = [c[number] if number < len(c) else "" for c in cells]
+                self.line("  ".join(p.ljust(w) for p, w in zip(parts, widths, strict=True)).rstrip())
+
+    def width(self) -> int:
+        """How wide a plain table may be: ``COLUMNS``, else the terminal's width, else 120 characters."""
+        columns = os.environ.get("COLUMNS", "")
+        if columns.isdigit() and int(columns) > 0:
+            return int(columns)
+        if _isatty(self.stream):
+            return shutil.get_terminal_size((_TABLE_WIDTH, 24)).columns
+        return _TABLE_WIDTH
 
     def _rich_table(self, rows: list[list[str]], headers: Sequence[str], title: str | None) -> None:
         console_mod = importlib.import_module("rich.console")
@@ -229,23 +275,27 @@ class Output:
             table.add_column(header, overflow="fold")
         for row in rows:
             table.add_row(*row)
-        console_mod.Console(file=self.stream, highlight=False).print(table)
+        try:
+            console_mod.Console(file=self.stream, highlight=False).print(table)
+            self.stream.flush()
+        except BrokenPipeError:
+            raise OutputClosedError from None
 
     def json(self, value: object) -> None:
         """Print ``value`` as the command's one JSON document (only in JSON mode)."""
         if self.as_json:
-            print(json.dumps(jsonable(value), indent=2, sort_keys=True), file=self.stream, flush=True)
+            self._print(json.dumps(jsonable(value), indent=2, sort_keys=True))
 
     def error(self, report: ErrorReport) -> int:
         """Show an error (JSON on stdout with ``--json``, else stderr) and return its exit code."""
         self.finish_progress()
         if self.as_json:
-            print(json.dumps(report.as_json(), indent=2, sort_keys=True), file=self.stream, flush=True)
+            self._print(json.dumps(report.as_json(), indent=2, sort_keys=True))
             return report.exit_code
         head = f"sp-cancel: {report.type}: " if report.type not in {"UsageError", "Interrupted"} else "sp-cancel: "
-        print(f"{head}{report.message}", file=self.err, flush=True)
+        self.note(f"{head}{report.message}")
         if report.hint:
-            print(f"  hint: {report.hint}", file=self.err, flush=True)
+            self.note(f"  hint: {report.hint}")
         return report.exit_code
 
     # -- progress ---------------------------------------------------------------------------------
@@ -259,7 +309,8 @@ class Output:
         if self._bar is None or self._bar.key != state.feed_id:
             self.finish_progress()
             self._bar = _Bar(self, key=state.feed_id, total=expected)
-        self._bar.update(label, waited, done=state.finished)
+        with suppress(BrokenPipeError):
+            self._bar.update(label, waited, done=state.finished)
         if state.finished:
             self.finish_progress()
 
@@ -279,10 +330,11 @@ class Output:
                 self.finish_progress()
 
     def finish_progress(self) -> None:
-        """Close the progress bar being drawn, if any."""
+        """Close the progress bar being drawn, if any (a closed stderr is ignored)."""
         if self._bar is not None:
-            self._bar.close()
-            self._bar = None
+            bar, self._bar = self._bar, None
+            with suppress(BrokenPipeError):
+                bar.close()
 
 
 class _Bar:
@@ -337,14 +389,48 @@ class _Bar:
             print(file=self._out.err, flush=True)
 
 
+def when(moment: datetime | None) -> str:
+    """A moment as the command line writes every time: ``2026-11-26 14:06 UTC`` (converted to UTC)."""
+    if moment is None:
+        return ""
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    return aware.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
 def _cell(value: object) -> str:
     if isinstance(value, enum.Enum):
         return str(value.value)
     if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M")
+        return when(value)
     if isinstance(value, timedelta):
         return human_duration(value)
     return "" if value is None else str(value)
+
+
+def _fit(natural: Sequence[int], width: int) -> list[int]:
+    """Column widths within ``width`` (two spaces between columns): the widest columns give way first."""
+    available = width - 2 * (len(natural) - 1)
+    if sum(natural) <= available:
+        return list(natural)
+    widths = list(natural)
+    # Shrink the widest column to the next width down, until everything fits or all are at the minimum.
+    while sum(widths) > available:
+        widest = max(widths)
+        if widest <= _MIN_COLUMN:
+            break
+        second = max([w for w in widths if w < widest] or [_MIN_COLUMN])
+        count = widths.count(widest)
+        excess = sum(widths) - available
+        target = max(_MIN_COLUMN, second, widest - -(-excess // count))
+        widths = [target if w == widest else w for w in widths]
+    return widths
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    """A cell's text in lines of at most ``width`` characters (words kept whole where they fit)."""
+    if len(text) <= width:
+        return [text]
+    return textwrap.wrap(text, width, break_on_hyphens=False) or [""]
 
 
 def why(outcome: Any) -> str:
@@ -438,8 +524,46 @@ def _first_line(exc: BaseException) -> str:
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
 
+# What to do about bad input, by the field InvalidInputError names (the library's names for the values).
+_INPUT_HINTS: Final = {
+    "environment": "set them (see sp-cancel --help), or try the commands with --simulator SEED",
+    "order_id": "`sp-cancel orders` lists your orders with their ids",
+    "order_item_id": "an order item id is 14 digits: `sp-cancel order ORDER_ID` lists the order's items",
+    "sku": "a seller SKU is 1 to 40 characters, as Seller Central shows it",
+    "seller_fulfillment_order_id": "give the SellerFulfillmentOrderId you created the multi-channel order with",
+    "max_rate": "give a fraction below 1: --max-rate 0.02 is 2 %",
+    "amount": "give amounts like 5.00 with the currency's decimals, e.g. --principal 5.00 --currency USD",
+}
+INTERRUPTED_WHILE_SENDING: Final = (
+    "run the same command again, or `sp-cancel resume`, to settle it: the journal recorded what was sent, "
+    "so nothing goes out twice"
+)
+
+
+def may_have_sent(args: argparse.Namespace) -> bool:
+    """Whether the command may have sent something to Amazon when interrupted.
+
+    A command that writes sets ``sends=True`` on its parser; ``buyer-requests`` writes only with ``--accept``.
+    """
+    return bool(getattr(args, "sends", False)) and bool(getattr(args, "accept", True))
+
+
+def interrupted(args: argparse.Namespace | None) -> ErrorReport:
+    """What Ctrl-C says: for a command that sends, that something may be out and how to settle it."""
+    if args is not None and getattr(args, "interrupt_note", None):
+        return ErrorReport(type="Interrupted", message=str(args.interrupt_note), exit_code=EXIT_INTERRUPTED)
+    if args is not None and may_have_sent(args):
+        return ErrorReport(
+            type="Interrupted",
+            message="interrupted while talking to Amazon: a feed or a request may already have reached it",
+            hint=INTERRUPTED_WHILE_SENDING,
+            exit_code=EXIT_INTERRUPTED,
+        )
+    return ErrorReport(type="Interrupted", message="interrupted; nothing was sent", exit_code=EXIT_INTERRUPTED)
+
+
 def describe_error(  # noqa: C901, PLR0911, PLR0912 - one answer per kind of error
-    exc: BaseException, *, target: str = "ID", endpoint: str | None = None
+    exc: BaseException, *, target: str = "ID", endpoint: str | None = None, command: str | None = None
 ) -> ErrorReport:
     """What the command line says about ``exc``: type, one-line message, request id, hint, exit code."""
     name = type(exc).__name__
@@ -448,9 +572,10 @@ def describe_error(  # noqa: C901, PLR0911, PLR0912 - one answer per kind of err
     if isinstance(exc, KeyboardInterrupt):
         return ErrorReport(type="Interrupted", message="interrupted", exit_code=EXIT_INTERRUPTED)
     if isinstance(exc, InvalidInputError):
-        hint = None
-        if getattr(exc, "field", None) == "environment":
-            hint = "set them (see sp-cancel --help), or try the commands with --simulator SEED"
+        field = getattr(exc, "field", None)
+        hint = _INPUT_HINTS.get(field or "")
+        if hint is None:
+            hint = f"sp-cancel {command} --help says what each argument takes" if command else "sp-cancel --help"
         return ErrorReport(type=name, message=str(exc), hint=hint, exit_code=EXIT_USAGE)
     if isinstance(exc, NotCancellableError):
         text = str(exc)
@@ -505,21 +630,39 @@ def _api_hint(exc: ApiError, *, target: str) -> str | None:
     return None
 
 
-def read_text_file(path: str | Any) -> str:
-    """Read a UTF-8 file given on the command line; a missing or unreadable file is a ``UsageError``."""
+def read_text_file(path: str | Any, *, what: str = "CSV file", hint: str | None = None) -> str:
+    """Read a UTF-8 file given on the command line; a missing or unreadable file is a ``UsageError``.
+
+    Args:
+        path: the file.
+        what: what the file is, for the messages (``"CSV file"``, ``"faults file"``).
+        hint: the hint of every refusal (default: give the path of an existing ``what``).
+    """
+    hint = hint or f"give the path of an existing {what}"
     try:
         with open(path, encoding="utf-8-sig", newline="") as handle:  # noqa: PTH123 - a str or a Path
             return handle.read()
     except FileNotFoundError:
-        raise UsageError(f"{path}: no such file", hint="give the path of an existing CSV file") from None
+        raise UsageError(f"{what} {path}: no such file", hint=hint) from None
     except IsADirectoryError:
-        raise UsageError(f"{path} is a directory, not a file") from None
+        raise UsageError(f"{what} {path} is a directory, not a file", hint=hint) from None
     except PermissionError:
-        raise UsageError(f"{path}: permission denied") from None
+        raise UsageError(f"{what} {path}: permission denied", hint=hint) from None
     except UnicodeDecodeError as exc:
-        raise UsageError(f"{path} is not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+        raise UsageError(f"{what} {path} is not UTF-8 text ({exc.reason} at byte {exc.start})", hint=hint) from None
     except OSError as exc:
-        raise UsageError(f"{path}: cannot read it ({exc.strerror or exc})") from None
+        raise UsageError(f"{what} {path}: cannot read it ({exc.strerror or exc})", hint=hint) from None
+
+
+def positive_int(text: str) -> int:
+    """An argparse type: a whole number of at least 1 (``--limit``); anything else is a usage error (exit 2)."""
+    try:
+        number = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {number}")
+    return number
 
 
 # --- logging ------------------------------------------------------------------------------------------

@@ -66,7 +66,7 @@ def _section_reads(client: SellerClient, sim: Simulator, story: DemoStory) -> No
     out.line(f"{len(unshipped)} unshipped seller-fulfilled orders in the last 30 days; the first five:")
     out.table(
         [(o.order_id, o.status, o.purchased_at, len(o.items)) for o in unshipped[:5]],
-        ["order", "status", "purchased (UTC)", "items"],
+        ["order", "status", "purchased", "items"],
     )
     story.succeeded("orders", f"{len(unshipped)} unshipped MFN orders listed")
     multi = _pick(sim, status="Unshipped", multi=True)
@@ -185,7 +185,7 @@ def _section_buyer(client: SellerClient, sim: Simulator, story: DemoStory) -> No
         )
         refused = client.accept_buyer_cancellations([no_request[0]])
         for outcome in refused.refused:
-            out.line(f"  refused {outcome.order_id}: {type(outcome.error).__name__}")
+            out.line(f"  refused {outcome.order_id}: {why(outcome)}")
 
     story.section("Orders Amazon cancelled itself")
     system = client.system_cancellations(since=timedelta(days=30))

@@ -6,7 +6,7 @@ import argparse
 from typing import TYPE_CHECKING, Any
 
 from sp_cancel._outcomes import ListingOutcome, ListingStatus
-from sp_cancel.cli._common import Output, add_client_options, make_client, why
+from sp_cancel.cli._common import Output, add_client_options, make_client, when, why
 from sp_cancel.deals import DEAL_STATUSES
 from sp_cancel.errors import ManualActionRequired, NotCancellableError
 
@@ -31,13 +31,13 @@ def register(subparsers: Any) -> None:
     close.add_argument("--feed", action="store_true", help="use a JSON_LISTINGS_FEED even for one SKU")
     close.add_argument("--no-wait", action="store_true", help="(feed) return once Amazon accepted the feed")
     add_client_options(close)
-    close.set_defaults(run=_close)
+    close.set_defaults(run=_close, sends=True)
 
     delete = subparsers.add_parser("delete-listing", help="delete a listing and read it back until it is gone")
     delete.add_argument("sku", metavar="SKU", help="the seller SKU to delete")
     delete.add_argument("--no-verify", action="store_true", help="do not read the listing back")
     add_client_options(delete)
-    delete.set_defaults(run=_delete)
+    delete.set_defaults(run=_delete, sends=True)
 
     fba = subparsers.add_parser(
         "fba-cancel", help="cancel an FBA multi-channel (MCF) order while it is Received or Planning"
@@ -50,7 +50,7 @@ def register(subparsers: Any) -> None:
         help="Fulfillment Outbound API version (default 2020-07-01; 2026-07-04 is the newer one)",
     )
     add_client_options(fba)
-    fba.set_defaults(run=_fba_cancel)
+    fba.set_defaults(run=_fba_cancel, sends=True)
 
     deals = subparsers.add_parser("deals", help="list Lightning and Best deals (read-only Promotions API)")
     deals.add_argument(
@@ -72,6 +72,7 @@ def register(subparsers: Any) -> None:
 
 
 def _show_listings(out: Output, outcomes: Iterable[ListingOutcome]) -> None:
+    """One row per SKU; what Amazon said (or why it was refused, with the command to run) in its cell, once."""
     shown = list(outcomes)
     out.table(
         [
@@ -86,7 +87,8 @@ def _show_listings(out: Output, outcomes: Iterable[ListingOutcome]) -> None:
         ["sku", "status", "submission", "issues"],
     )
     for o in shown:
-        if o.detail:
+        # A refusal's detail is its error, already in the table (with the command-line hint); say the rest.
+        if o.detail and getattr(o, "error", None) is None and o.detail != why(o):
             out.line(f"{o.sku}: {o.detail}")
 
 
@@ -197,7 +199,11 @@ def demo_section(client: SellerClient, sim: Simulator, story: DemoStory) -> None
         try:
             client.close_listing(fba[0].sku)
         except NotCancellableError as exc:
-            out.line(f"close_listing({fba[0].sku!r}) refused, since Amazon sets FBA quantities: {exc.state}")
+            out.line(
+                f"close_listing({fba[0].sku!r}) is refused before anything is sent: the listing is fulfilled by "
+                f"Amazon ({exc.state}), and Amazon sets an FBA offer's quantity from the fulfillment-center stock. "
+                "To stop selling it, delete the listing or create a removal order in Seller Central."
+            )
     if len(open_mfn) > 1:
         deleted = client.delete_listing(open_mfn[1].sku)
         out.line(f"delete_listing({open_mfn[1].sku!r}) -> {deleted.status.value}: {deleted.detail}")
@@ -246,4 +252,6 @@ def _demo_deals(client: SellerClient, sim: Simulator, story: DemoStory) -> None:
                 "and the fee-free deadline instead:"
             )
             out.line(str(err))
-            story.succeeded("cancel_flash_deal", f"Seller Central steps given; fee-free until {err.fee_free_until}")
+            story.succeeded(
+                "cancel_flash_deal", f"Seller Central steps given; fee-free until {when(err.fee_free_until)}"
+            )

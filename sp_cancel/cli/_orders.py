@@ -20,7 +20,9 @@ from sp_cancel.cli._common import (
     add_client_options,
     human_duration,
     make_client,
+    positive_int,
     read_text_file,
+    when,
     why,
 )
 from sp_cancel.models import CancelReason, CancelRequest, ItemCancel
@@ -61,7 +63,7 @@ def register(subparsers: Any) -> None:
     cancel.add_argument("--no-wait", action="store_true", help="return once Amazon accepted the feed")
     cancel.add_argument("--timeout", type=float, default=1800.0, help="seconds to wait for the feed (default 1800)")
     add_client_options(cancel)
-    cancel.set_defaults(run=_cancel)
+    cancel.set_defaults(run=_cancel, sends=True)
 
     batch = subparsers.add_parser(
         "cancel-batch",
@@ -79,18 +81,18 @@ def register(subparsers: Any) -> None:
     batch.add_argument("--no-wait", action="store_true", help="return once Amazon accepted the feed")
     batch.add_argument("--timeout", type=float, default=3600.0, help="seconds to wait for the feed (default 3600)")
     add_client_options(batch)
-    batch.set_defaults(run=_cancel_batch)
+    batch.set_defaults(run=_cancel_batch, sends=True)
 
     buyer = subparsers.add_parser("buyer-requests", help="list buyer cancellation requests; --accept cancels them")
     buyer.add_argument("--days", type=_positive_days, default=7.0, help="look back this many days (default 7)")
     buyer.add_argument("--accept", action="store_true", help="cancel them with BuyerCanceled (metric-safe)")
     add_client_options(buyer)
-    buyer.set_defaults(run=_buyer_requests)
+    buyer.set_defaults(run=_buyer_requests, sends=True)
 
     resume = subparsers.add_parser("resume", help="finish every submission the journal holds as unfinished")
     resume.add_argument("--timeout", type=float, default=3600.0, help="seconds to wait for each feed (default 3600)")
     add_client_options(resume)
-    resume.set_defaults(run=_resume)
+    resume.set_defaults(run=_resume, sends=True)
 
 
 def _register_reads(subparsers: Any) -> None:
@@ -118,7 +120,9 @@ def _register_reads(subparsers: Any) -> None:
         metavar="DAYS|DATE",
         help="orders placed in the last DAYS days or since DATE (YYYY-MM-DD, UTC); default 7 days",
     )
-    orders.add_argument("--limit", type=int, default=100, help="show at most this many orders (default 100)")
+    orders.add_argument(
+        "--limit", type=positive_int, default=100, help="show at most this many orders, 1 or more (default 100)"
+    )
     add_client_options(orders)
     orders.set_defaults(run=_orders)
 
@@ -207,15 +211,13 @@ def _money_text(components: Any) -> str:
 
 def _orders(args: argparse.Namespace, out: Output) -> int:
     with make_client(args) as client, out.activity("reading orders"):
-        found = list(
-            islice(client.orders(status=args.status, channel=args.channel, since=args.since), max(args.limit, 0))
-        )
+        found = list(islice(client.orders(status=args.status, channel=args.channel, since=args.since), args.limit))
     out.table(
         [
             (o.order_id, o.status, o.channel, o.purchased_at, len(o.items), "yes" if o.buyer_requested_cancel else "")
             for o in found
         ],
-        ["order", "status", "channel", "purchased (UTC)", "items", "buyer asked to cancel"],
+        ["order", "status", "channel", "purchased", "items", "buyer asked to cancel"],
     )
     if not found:
         out.line("no orders match")
@@ -233,9 +235,9 @@ def _order(args: argparse.Namespace, out: Output) -> int:
 
 def show_order(out: Output, order: Order) -> None:
     """An order's header lines, its items, and what can be done with it from here."""
-    out.line(f"order {order.order_id}: {order.status} ({order.channel}), placed {_when(order.purchased_at)}")
+    out.line(f"order {order.order_id}: {order.status} ({order.channel}), placed {when(order.purchased_at)}")
     if order.ship_by:
-        out.line(f"ship by {_when(order.ship_by)}")
+        out.line(f"ship by {when(order.ship_by)}")
     if order.buyer_requested_cancel:
         out.line(f"the buyer asked to cancel it: {order.buyer_cancel_reason or 'no reason given'}")
     out.table(
@@ -264,10 +266,6 @@ def show_order(out: Output, order: Order) -> None:
             f"refund part of it: sp-cancel refund {order.order_id} --item {item.order_item_id} "
             f"--principal AMOUNT --currency {order.currency or 'USD'} --reason GENERAL_ADJUSTMENT"
         )
-
-
-def _when(moment: datetime | None) -> str:
-    return "" if moment is None else moment.strftime("%Y-%m-%d %H:%M UTC")
 
 
 def _show(out: Output, outcomes: Iterable[CancelOutcome]) -> None:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from decimal import ROUND_HALF_EVEN, Decimal
+from typing import TYPE_CHECKING, Any, Final
 
 from sp_cancel.cli._common import Output, add_client_options, jsonable, make_client
 from sp_cancel.errors import CancellationRateError
@@ -16,7 +17,7 @@ if TYPE_CHECKING:
     from sp_cancel.metrics import CancellationRateReport
     from sp_cancel.testing import Simulator
 
-__all__ = ["demo_section", "register"]
+__all__ = ["as_json", "demo_section", "fraction", "register"]
 
 
 def register(subparsers: Any) -> None:
@@ -43,11 +44,24 @@ def _days(text: str) -> float:
     return days
 
 
+# Every rate, target and difference in --json: a fraction written with six decimals ("0.030303" is 3.03 %),
+# whether it was computed here (an exact Decimal) or read from Amazon's report (a float).
+_RATE_FIELDS: Final = ("rate", "target", "amazon_rate", "amazon_target", "difference")
+_SIX_PLACES: Final = Decimal("0.000001")
+
+
+def fraction(value: Decimal | None) -> str | None:
+    """A rate as JSON writes it: a fraction with six decimals, ``None`` stays ``None``."""
+    return None if value is None else str(Decimal(value).quantize(_SIX_PLACES, rounding=ROUND_HALF_EVEN))
+
+
 def as_json(report: CancellationRateReport) -> dict[str, Any]:
-    """The report as JSON-ready values (Decimals as strings, days and times in ISO 8601)."""
+    """The report as JSON-ready values (rates as six-decimal fraction strings, days and times in ISO 8601)."""
     data: dict[str, Any] = jsonable(report)
+    for name in _RATE_FIELDS:
+        data[name] = fraction(getattr(report, name))
     data["by_day"] = [
-        {"day": d.day.isoformat(), "orders": d.orders, "cancelled": d.cancelled, "rate": str(d.rate)}
+        {"day": d.day.isoformat(), "orders": d.orders, "cancelled": d.cancelled, "rate": fraction(d.rate)}
         for d in report.by_day
     ]
     return data
@@ -91,13 +105,17 @@ def demo_section(client: SellerClient, sim: Simulator, story: DemoStory) -> None
     if unshipped:
         limit = float(report.target)
         requests = [CancelRequest(order_id=o, reason=CancelReason.NO_INVENTORY) for o in unshipped]
-        out.line(f"what_if({len(requests)}): {report.what_if(len(requests)).projected_rate:.2%}")
+        out.line(
+            f"report.what_if({len(requests)}), over the same window: "
+            f"{report.what_if(len(requests)).projected_rate:.2%} after {len(requests)} more seller cancellations."
+        )
         try:
             batch = client.cancel_orders(requests, max_rate=limit)
         except CancellationRateError as exc:
             out.line(
                 f"So max_rate={limit} guards the next batch: cancel_orders({len(requests)} orders) is refused and "
-                f"nothing is sent. {exc}"
+                "nothing is sent. The guard checks the 7 days up to this moment, not the day-aligned window of "
+                f"Amazon's report above, so its figures differ: {exc}"
             )
         else:
             sent = len(batch) - len(batch.refused)

@@ -56,7 +56,7 @@ def register(subparsers: Any) -> None:
     refund.add_argument("--no-wait", action="store_true", help="return once Amazon accepted the feed")
     refund.add_argument("--timeout", type=float, default=1800.0, help="seconds to wait for the feed (default 1800)")
     add_client_options(refund)
-    refund.set_defaults(run=_refund)
+    refund.set_defaults(run=_refund, sends=True)
 
 
 def _refunds_from(args: argparse.Namespace) -> list[ItemRefund] | Money:

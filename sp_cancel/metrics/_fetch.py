@@ -280,7 +280,11 @@ def seller_faulted(request: CancelRequest, order: Order) -> bool:
 
 def _limit(max_rate: object) -> Decimal:
     if isinstance(max_rate, bool) or not isinstance(max_rate, int | float | Decimal):
-        raise InvalidInputError(f"max_rate must be a fraction like 0.02, got {max_rate!r}", field="max_rate")
+        raise InvalidInputError(
+            f"max_rate must be a number (a float or a Decimal fraction, e.g. 0.02 for 2 %), "
+            f"not a {type(max_rate).__name__} ({max_rate!r})",
+            field="max_rate",
+        )
     try:
         limit = Decimal(str(max_rate))
         valid = limit.is_finite() and Decimal(0) <= limit < Decimal(1)
@@ -319,6 +323,8 @@ def rate_guard(ctx: Context, max_rate: float | Decimal) -> Callable[[list[Cancel
                 current_rate=report.rate,
                 seller_faulted=len(faulted),
                 allowed=min(allowed, len(faulted)),
+                window_start=report.window_start,
+                window_end=report.window_end,
             )
 
     return guard

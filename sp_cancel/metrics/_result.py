@@ -190,7 +190,7 @@ class CancellationRateReport:
                 f"{self.amazon_window_end:%Y-%m-%d %H:%M} UTC"
                 + (
                     f" (you asked for {self.requested_window_start:%Y-%m-%d %H:%M} to "
-                    f"{self.requested_window_end:%Y-%m-%d %H:%M})"
+                    f"{self.requested_window_end:%Y-%m-%d %H:%M} UTC)"
                     if self.requested_window_start is not None and self.requested_window_end is not None
                     else ""
                 )

@@ -41,7 +41,7 @@ import httpx
 
 from sp_cancel.client import Credentials, SellerClient
 from sp_cancel.clock import Clock, FakeClock
-from sp_cancel.testing._sim import fba, feeds, finances, listings, lwa, orders, promotions, reports
+from sp_cancel.testing._sim import fba, feeds, finances, listings, lwa, orders, promotions, reports, sellers
 from sp_cancel.testing._sim.app import SimTransport, make_wsgi_app, serve_in_thread
 from sp_cancel.testing._sim.core import CancelRateKey, SimulatorCore, SimulatorCredentials
 from sp_cancel.testing._sim.faults import FaultRule, load_rules, parse_rules
@@ -65,7 +65,7 @@ __all__ = [
 ]
 
 # The API modules a simulator serves, in routing order (each has ``register``, some a ``tick`` hook).
-_API_MODULES: Final = (lwa, orders, listings, fba, promotions, reports, finances, feeds)
+_API_MODULES: Final = (lwa, orders, listings, fba, promotions, reports, finances, sellers, feeds)
 
 FaultsSpec = Iterable[Mapping[str, object] | FaultRule] | str | Path | None
 
@@ -265,6 +265,16 @@ class Simulator:
                 yield base_url
             finally:
                 self._core.base_url = previous
+
+    def operations(self) -> Mapping[str, tuple[str, str]]:
+        """Every SP-API operation this simulator answers: operation key -> ``(method, path template)``.
+
+        It answers every operation sp_cancel calls, plus a few python-amazon-sp-api users reach for
+        (``reports.getReports``, ``sellers.getMarketplaceParticipations``). Any other request gets a 501
+        ``NotSimulated`` error naming them, never Amazon's 404.
+        """
+        routes = self._core.router.operations()
+        return {key: (route.method, route.template) for key, route in sorted(routes.items()) if key != "lwa.token"}
 
     def observe(self, observer: Observer) -> None:
         """Call ``observer(exchange)`` after every request this simulator answers (see ``Exchange``).

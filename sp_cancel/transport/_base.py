@@ -130,6 +130,8 @@ class SpApiCore:
         self._reserved: dict[str, int] = {}  # usage-plan tokens taken ahead by reserve(), per operation
         self._reserved_lock = threading.Lock()
         self._owns_http = http is None
+        # An injected transport (the simulator's, a MockTransport) also carries python-amazon-sp-api's requests.
+        self.injected_transport = transport if http is None else None
         http = http if http is not None else httpx.Client(transport=transport, timeout=timeout)
         self._http = http
         self._limiter = limiter

@@ -7,7 +7,10 @@ Two bridges, both through sp_api's public API only:
   and their ``_<account>`` variants, AWS Secrets Manager), with its ``CredentialProvider``.
 - ``sp_api_client`` builds one of its API clients (``Orders``, ``Reports``...) for the same
   seller authorization, marketplace, endpoint and LWA token URL as a ``SellerClient``, for the
-  operations sp_cancel does not wrap.
+  operations sp_cancel does not wrap. When the ``SellerClient`` was given an httpx transport (the
+  simulator's in-process one, an ``httpx.MockTransport``), the API client's requests go through it too:
+  its private ``_transport`` is replaced by sp_api's own ``HttpxTransport(client=...)`` (sp_api is
+  pinned to 2.1.x for this; style guide §5).
 """
 
 from __future__ import annotations
@@ -16,8 +19,10 @@ from collections.abc import Callable, Iterable
 from typing import Any, TypeVar, cast
 from urllib.parse import urlsplit
 
+import httpx
 from sp_api.auth import AccessTokenClient, AccessTokenResponse
 from sp_api.base import CredentialProvider, Marketplaces, MissingCredentials
+from sp_api.base._transport_httpx import HttpxTransport
 
 from sp_cancel.errors import InvalidInputError
 from sp_cancel.transport._lwa import LwaCredentials
@@ -85,6 +90,17 @@ def _marketplace(marketplace_id: str) -> Any:
     raise InvalidInputError(f"python-amazon-sp-api does not know marketplace {marketplace_id!r}", field="marketplace")
 
 
+class _BorrowedTransport(httpx.BaseTransport):
+    """Sends through a transport it does not own: closing the sp_api client leaves the ``SellerClient``'s open."""
+
+    def __init__(self, transport: httpx.BaseTransport) -> None:
+        self._transport = transport
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        """Hand the request to the borrowed transport."""
+        return self._transport.handle_request(request)
+
+
 def sp_api_client(
     api: type[T],
     *,
@@ -93,11 +109,13 @@ def sp_api_client(
     endpoint: str,
     token_url: str,
     access_token: Callable[[], str] | None = None,
+    transport: httpx.BaseTransport | None = None,
     **kwargs: Any,
 ) -> T:
     """Build a python-amazon-sp-api client of class ``api`` for this seller, marketplace, endpoint and token URL.
 
-    ``access_token`` (sp_cancel's own LWA client) supplies its access tokens; ``kwargs`` go to ``api``
+    ``access_token`` (sp_cancel's own LWA client) supplies its access tokens; ``transport`` (when the
+    ``SellerClient`` has an injected one) carries its requests; ``kwargs`` go to ``api``
     (``version="2026-01-01"``, ``timeout=``, ``proxies=``...).
     """
     factory: Any = api  # sp_api is untyped: its clients take (marketplace, *, refresh_token, credentials, ...)
@@ -113,4 +131,9 @@ def sp_api_client(
         **kwargs,
     )
     client.endpoint = endpoint.rstrip("/")  # every sp_api client sends its requests to .endpoint
+    if transport is not None:
+        client._transport.close()  # noqa: SLF001 - sp_api's documented seam (pinned 2.1.x), see the module docstring
+        timeout = kwargs.get("timeout")
+        http = httpx.Client(transport=_BorrowedTransport(transport), timeout=timeout if timeout is not None else 30.0)
+        client._transport = HttpxTransport(client=http)  # noqa: SLF001 - same seam
     return cast("T", client)

@@ -33,12 +33,16 @@ _ROUTES.update(
             "/fba/outbound/2020-07-01/fulfillmentOrders/{sellerFulfillmentOrderId}/status",
         ),
         "fbaOutbound2026.updateOrderStatus": ("PUT", "/fulfillment/outbound/2026-07-04/orders/{orderId}/status"),
+        "reports.getReports": ("GET", "/reports/2021-06-30/reports"),
+        "sellers.getMarketplaceParticipations": ("GET", "/sellers/v1/marketplaceParticipations"),
     }
 )
 _MODEL.update(
     {
         "fbaOutbound.submitFulfillmentOrderStatusUpdate": "fulfillmentOutbound_2020-07-01",
         "fbaOutbound2026.updateOrderStatus": "fulfillmentOutbound_2026-07-04",
+        "reports.getReports": "reports_2021-06-30",
+        "sellers.getMarketplaceParticipations": "sellers",
     }
 )
 
@@ -83,6 +87,7 @@ def test_the_simulator_table_matches_the_models(stated: dict[str, tuple[float, i
     """The simulator enforces what the models say, from its own table."""
     wrong = {key: (USAGE_PLANS.get(key), plan) for key, plan in stated.items() if USAGE_PLANS.get(key) != plan}
     assert not wrong, f"simulator table (ours, model): {wrong}"
+    assert {"reports.getReports", "sellers.getMarketplaceParticipations"} <= set(stated)
 
 
 def test_the_simulator_does_not_enforce_the_client_table() -> None:

@@ -78,8 +78,7 @@ def test_not_cancellable_orders_are_refused_before_cancel_order(sim: Simulator) 
 
 @pytest.mark.parametrize("fault", ["timeout_after_commit", "drop", "500"])
 def test_a_lost_answer_is_settled_by_reading_the_order_back(sim: Simulator, fault: str) -> None:
-    """When cancelOrder's answer is lost it is asked again (harmless: Amazon cancels an order once); the order
-    read back says what happened."""
+    """A lost cancelOrder answer is asked again (harmless: Amazon cancels an order once); the read-back decides."""
     order = sim.add_order()
     sim.add_fault("orders.cancelOrder", fault)
     outcome = sim.client().cancel_order(order.order_id, CancelReason.NO_INVENTORY, via="orders_api")

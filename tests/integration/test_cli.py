@@ -305,6 +305,7 @@ def test_an_unreachable_endpoint_is_one_message(
         "LWA_APP_ID": "app",
         "LWA_CLIENT_SECRET": "secret",
         "SP_API_SELLER_ID": "A1SELLER",
+        "SP_API_MARKETPLACE": "US",
         "SP_API_ENDPOINT": "http://127.0.0.1:9",
         "SP_API_TOKEN_URL": "http://127.0.0.1:9/auth/o2/token",
         "XDG_STATE_HOME": str(tmp_path),

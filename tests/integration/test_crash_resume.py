@@ -82,7 +82,7 @@ KILL_POINTS = {
 }
 
 
-@pytest.fixture(params=["sqlite", "redis"])
+@pytest.fixture(params=["sqlite", pytest.param("redis", marks=pytest.mark.redis)])
 def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, str, str]]:
     """``(backend, journal location, key prefix)``: a SQLite file, or a Redis database (skipped without one)."""
     if request.param == "sqlite":

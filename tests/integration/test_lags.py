@@ -25,7 +25,7 @@ def _http(sim: Simulator) -> httpx.Client:
 def test_the_defaults_lag_and_none_turns_them_off() -> None:
     """Every knob has an Amazon-like default and can be set to 0."""
     lags = Lags()
-    assert lags.feed_listing is None  # drawn per feed, some after any fixed wait (tests/unit/testing/test_sim_timing.py)
+    assert lags.feed_listing is None  # drawn per feed, some after any fixed wait (see test_sim_timing.py)
     assert lags.listing_patch > 0
     assert lags.refund_posting > 0
     assert lags.report_processing > 0

@@ -254,3 +254,78 @@ def test_client_sp_api_reaches_the_same_seller(sp_api: Any, served: dict[str, An
         assert orders_api.get_order(order.order_id).payload["order"]["orderId"] == order.order_id
         v0 = client.sp_api(Orders)  # another version, same seller (getFeeds' burst is spent by the 429 test)
         assert v0.get_order(order.order_id).payload["AmazonOrderId"] == order.order_id
+
+
+# --- operations sp_cancel does not call, which python-amazon-sp-api users reach for (issue 21, item 11) -----------
+
+
+def test_reports_and_sellers_work_against_simulator_serve(sp_api: Any, served: dict[str, Any]) -> None:
+    """Reports.get_reports and Sellers.get_marketplace_participation get Amazon's shapes, not a 404."""
+    from sp_api.api import Reports, Sellers  # noqa: PLC0415
+
+    common = _common(served)
+    reports, sellers = Reports(**common), Sellers(**common)
+    reports.endpoint = sellers.endpoint = served["base_url"]
+    created = reports.create_report(
+        reportType="GET_V2_SELLER_PERFORMANCE_REPORT", marketplaceIds=[served["marketplace_id"]]
+    ).payload["reportId"]
+    listed = reports.get_reports(reportTypes=["GET_V2_SELLER_PERFORMANCE_REPORT"]).payload["reports"]
+    assert [r["reportId"] for r in listed] == [created]
+    assert listed[0]["processingStatus"] in {"IN_QUEUE", "IN_PROGRESS", "DONE"}
+    participations = sellers.get_marketplace_participation().payload
+    assert participations[0]["marketplace"]["id"] == served["marketplace_id"]
+    assert participations[0]["participation"] == {"isParticipating": True, "hasSuspendedListings": False}
+
+
+def test_an_operation_it_does_not_simulate_is_not_a_404(sp_api: Any, served: dict[str, Any]) -> None:
+    """Sellers getAccount is not simulated: a 501 NotSimulated naming what is, never Amazon's 404 "not found"."""
+    from sp_api.api import Sellers  # noqa: PLC0415
+    from sp_api.base import SellingApiException, SellingApiNotFoundException  # noqa: PLC0415
+
+    sellers = Sellers(**_common(served))
+    sellers.endpoint = served["base_url"]
+    with pytest.raises(SellingApiException) as caught:
+        sellers.get_account()
+    assert not isinstance(caught.value, SellingApiNotFoundException)  # sp_api files an HTTP 501 under its code 999
+    [error] = caught.value.error
+    assert error["code"] == "NotSimulated"
+    assert "GET /sellers/v1/account" in error["message"]
+    assert "sellers.getMarketplaceParticipations" in error["details"]
+
+
+def test_sim_client_sp_api_works_in_process(sp_api: Any) -> None:
+    """Simulator().client().sp_api(...) goes through the in-process transport: no ConnectError, no sockets."""
+    from sp_api.api import Orders, Reports, Sellers  # noqa: PLC0415
+
+    from sp_cancel.testing import Simulator  # noqa: PLC0415
+
+    sim = Simulator(seed=1)
+    client = sim.client()
+    order_id = sim.orders(status="Unshipped", channel="MFN")[0].order_id
+    with client.sp_api(Orders) as orders:  # closing it leaves the SellerClient's transport open
+        assert orders.get_order(order_id).payload["AmazonOrderId"] == order_id
+    assert client.sp_api(Orders, version="2026-01-01").get_order(order_id).payload["order"]["orderId"] == order_id
+    assert client.order(order_id).order_id == order_id
+    assert client.sp_api(Reports).get_reports(reportTypes=["GET_V2_SELLER_PERFORMANCE_REPORT"]).payload == {
+        "reports": []
+    }
+    assert client.sp_api(Sellers).get_marketplace_participation().payload[0]["marketplace"]["countryCode"] == "US"
+    assert sim.request_counts["sellers.getMarketplaceParticipations"] == 1
+
+
+def _common(served: dict[str, Any]) -> dict[str, Any]:
+    """The constructor arguments of any sp_api client for the served simulator (endpoint set afterwards)."""
+    from sp_api.auth import AccessTokenClient  # noqa: PLC0415
+    from sp_api.base import Marketplaces  # noqa: PLC0415
+
+    scheme, _, rest = served["token_url"].partition("://")
+    host, _, path = rest.partition("/")
+    token_client = type(
+        "SimulatorTokenClient", (AccessTokenClient,), {"scheme": f"{scheme}://", "host": host, "path": f"/{path}"}
+    )
+    credentials = {
+        "lwa_app_id": served["client_id"],
+        "lwa_client_secret": served["client_secret"],
+        "refresh_token": served["refresh_token"],
+    }
+    return {"marketplace": Marketplaces.US, "credentials": credentials, "auth_token_client_class": token_client}

@@ -185,10 +185,13 @@ def test_from_env_reads_the_variables(monkeypatch: pytest.MonkeyPatch) -> None:
     assert client._credentials == CREDS
 
 
-def test_from_env_defaults_to_us(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Without SP_API_MARKETPLACE the client is for the US marketplace."""
+def test_from_env_requires_the_marketplace(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without SP_API_MARKETPLACE from_env refuses (no silent US): the README lists it as required."""
     _set_env(monkeypatch)
-    assert SellerClient.from_env().marketplace_id == "ATVPDKIKX0DER"
+    with pytest.raises(InvalidInputError, match="SP_API_MARKETPLACE is not set") as caught:
+        SellerClient.from_env()
+    assert caught.value.field == "environment"
+    assert SellerClient.from_env(marketplace="US").marketplace_id == "ATVPDKIKX0DER"
 
 
 def test_from_env_overrides_win(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -19,7 +19,7 @@ import socketserver
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager, suppress
 from http import HTTPStatus
 from typing import IO, Any, Protocol
@@ -239,14 +239,20 @@ class ServedSimulator(Protocol):
 
 
 def serve_forever(
-    sim: ServedSimulator, host: str = "127.0.0.1", port: int = 8000, *, out: IO[str] | None = None
+    sim: ServedSimulator,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    *,
+    out: IO[str] | None = None,
+    announce: Callable[[Mapping[str, str]], str] | None = None,
 ) -> None:
-    """Serve an already-built simulator on ``host:port`` until KeyboardInterrupt.
+    """Serve an already-built simulator on ``host:port`` until KeyboardInterrupt (SIGINT), then return.
 
     The caller builds the simulator (``sp-cancel simulator serve`` gives it the real clock).
-    The first line written to ``out`` (stdout by default) is one JSON object with
-    ``base_url, token_url, seller_id, marketplace_id, client_id, client_secret,
-    refresh_token``, so a parent process can read where and how to connect.
+    Once the server listens, ``out`` (stdout by default) gets ``announce(info)``, where ``info`` holds
+    ``base_url, token_url, seller_id, marketplace_id, client_id, client_secret, refresh_token``; the
+    default writes it as one JSON line, so a parent process can read where and how to connect.
+    Binding ``host:port`` may raise ``OSError`` (port in use...).
     """
     with suppress(KeyboardInterrupt), sim.serve(host, port) as base_url:
         credentials = sim.credentials
@@ -260,7 +266,7 @@ def serve_forever(
             "refresh_token": credentials.refresh_token,
         }
         stream = out or sys.stdout
-        stream.write(json.dumps(info) + "\n")
+        stream.write(announce(info) if announce is not None else json.dumps(info) + "\n")
         stream.flush()
         while True:  # the server runs on its own thread; this one waits for Ctrl+C (SIGINT)
             time.sleep(3600)

@@ -13,7 +13,7 @@ simulator owns (feed timing is divided by the feeds module; MCF planning
 window, report processing, listing deletion and refund posting here).
 
 Order of checks for one request (all under ``sim.lock``): tick hooks → route
-(unknown → 404 ``NotFound`` ErrorList) → injected fault (400/429/500/503/HTML 504/empty
+(unknown → 501 ``NotSimulated``: see ``not_simulated``) → injected fault (400/429/500/503/HTML 504/empty
 200/drop answer before anything else) → auth (``x-amz-access-token`` issued by
 the LWA route and unexpired, else 403 ``Unauthorized``: "...is expired" for an expired token, "Access ... denied"
 otherwise; the ``token_expired`` fault expires the presented token first) → usage plan (empty
@@ -51,6 +51,7 @@ from sp_cancel.testing._sim.world import World
 
 __all__ = [
     "DEFAULT_BASE_URL",
+    "NOT_SIMULATED_HEADER",
     "TOKEN_PATH",
     "URL_SECONDS",
     "CancelRateKey",
@@ -68,6 +69,7 @@ __all__ = [
     "error_response",
     "invalid_input",
     "not_found",
+    "not_simulated",
     "unauthorized",
 ]
 
@@ -181,6 +183,27 @@ def invalid_input(message: str, code: str = "InvalidInput") -> SimResponse:
 def not_found(message: str, code: str = "NotFound") -> SimResponse:
     """A 404 ``ErrorList``."""
     return error_response(404, code, message)
+
+
+NOT_SIMULATED_HEADER: Final = "x-sp-cancel-simulator"
+
+
+def not_simulated(sim: SimulatorCore, request: SimRequest) -> SimResponse:
+    """A request for an operation the simulator does not serve: 501 ``NotSimulated``, never Amazon's 404.
+
+    A 404 would read as Amazon saying "no such order"; this says the simulator cannot answer, names what it
+    can, and carries ``x-sp-cancel-simulator: not-simulated`` so observers can tell it from any Amazon answer.
+    """
+    served = ", ".join(sorted(key for key in sim.router.operations() if key != "lwa.token"))
+    response = error_response(
+        501,
+        "NotSimulated",
+        f"sp_cancel's simulator does not simulate {request.method} {request.path}. This is not Amazon's answer: "
+        "Amazon may serve this operation, the simulator cannot. The details list what it answers.",
+        f"Simulated operations: {served}.",
+    )
+    response.headers[NOT_SIMULATED_HEADER] = "not-simulated"
+    return response
 
 
 def unauthorized() -> SimResponse:
@@ -575,7 +598,7 @@ def _run(sim: SimulatorCore, request: SimRequest) -> SimResponse:
     sim.tick()
     found = sim.router.match(request.method, request.path)
     if found is None:
-        return error_response(404, "NotFound", f"Resource {request.path} is not found.", "")
+        return not_simulated(sim, request)
     route, params = found
     sim.request_counts[route.operation or _label(route.method, request.path)] += 1
     request = SimRequest(

@@ -34,6 +34,7 @@ USAGE_PLANS: Final[dict[str, tuple[float, int]]] = {
     "reports.createReport": (0.0167, 15),
     "reports.getReport": (2.0, 15),
     "reports.getReportDocument": (0.0167, 15),
+    "reports.getReports": (0.0222, 10),
     # Listings Items 2021-08-01 [M listingsItems_2021-08-01.json]
     "listings.getListingsItem": (5.0, 10),
     "listings.searchListingsItems": (5.0, 5),
@@ -52,6 +53,8 @@ USAGE_PLANS: Final[dict[str, tuple[float, int]]] = {
     "promotions.getPromotion": (1.0, 5),
     # Finances v0 [M financesV0.json]
     "finances.listFinancialEventsByOrderId": (0.5, 30),
+    # Sellers v1 [M sellers.json]: not used by sp_cancel; served for python-amazon-sp-api users
+    "sellers.getMarketplaceParticipations": (0.016, 15),
 }
 
 # Operations whose model declares a 401 answer ("malformed or missing token"); the others declare only 403, so
@@ -67,6 +70,7 @@ DECLARES_401: Final = frozenset(
         "reports.createReport",
         "reports.getReport",
         "reports.getReportDocument",
+        "reports.getReports",
         "fbaOutbound.getFulfillmentOrder",
         "fbaOutbound.cancelFulfillmentOrder",
         "fbaOutbound.submitFulfillmentOrderStatusUpdate",

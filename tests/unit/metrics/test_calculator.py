@@ -2,10 +2,10 @@ import gzip
 import json
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
-from pathlib import Path
 
 import attrs
 import pytest
+from amazon_contracts import contracts_dir
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -30,7 +30,7 @@ END = datetime(2026, 11, 26, tzinfo=UTC)
 START = END - timedelta(days=7)
 US = "ATVPDKIKX0DER"
 INDIA = "A21TJRUUN4KGV"
-SCHEMA = Path("/work/shared/sp-api-models/schemas/accountHealthReport-2020-11-18.json")
+SCHEMA = contracts_dir() / "schemas" / "accountHealthReport-2020-11-18.json"
 
 
 def rec(n: int = 0, **kw: object) -> OrderRecord:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import gzip
 import itertools
 import json
-import os
 import random
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -16,6 +15,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import amazon_contracts
 import httpx
 
 from sp_cancel.clock import FakeClock
@@ -34,12 +34,9 @@ LISTINGS = "JSON_LISTINGS_FEED"
 START = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 
 
-def contracts_dir() -> Path | None:
-    """Where Amazon's models/XSDs are: ``SP_CANCEL_CONTRACTS_DIR``, else ``/work/shared/sp-api-models``."""
-    for candidate in (os.environ.get("SP_CANCEL_CONTRACTS_DIR"), "/work/shared/sp-api-models"):
-        if candidate and (Path(candidate) / "xsd" / "order-feeds-envelope.xsd").is_file():
-            return Path(candidate)
-    return None
+def contracts_dir() -> Path:
+    """Where Amazon's models/XSDs are: ``SP_CANCEL_CONTRACTS_DIR``, else the copies in ``tests/contract/amazon``."""
+    return amazon_contracts.contracts_dir()
 
 
 class StubSim:

@@ -4,38 +4,24 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
 from datetime import timedelta
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import httpx
 import jsonschema
 import pytest
+from amazon_contracts import contracts_dir
 
 from sp_cancel.testing import Simulator
 from sp_cancel.testing._sim.formats import iso
 from sp_cancel.testing._sim.world import SimRefund
 
-
-def _contracts_dir() -> Path | None:
-    env = os.environ.get("SP_CANCEL_CONTRACTS_DIR")
-    candidates = [Path(env)] if env else []
-    candidates.append(Path(__file__).resolve().parents[3].parent / "shared" / "sp-api-models")
-    return next((c for c in candidates if (c / "models").is_dir()), None)
-
-
-CONTRACTS = _contracts_dir()
-pytestmark = pytest.mark.skipif(
-    CONTRACTS is None,
-    reason="Amazon's models not found: set SP_CANCEL_CONTRACTS_DIR or check out ../shared/sp-api-models",
-)
+CONTRACTS = contracts_dir()
 
 
 @cache
 def _model(name: str) -> dict[str, Any]:
-    assert CONTRACTS is not None
     return json.loads((CONTRACTS / "models" / f"{name}.json").read_text(encoding="utf-8"))  # type: ignore[no-any-return]
 
 
@@ -146,7 +132,6 @@ def test_reports_and_finances() -> None:
     _validate("reports_2021-06-30", "Report", report)
     document = http.get(f"/reports/2021-06-30/documents/{report['reportDocumentId']}").json()
     _validate("reports_2021-06-30", "ReportDocument", document)
-    assert CONTRACTS is not None
     health = json.loads((CONTRACTS / "schemas" / "accountHealthReport-2020-11-18.json").read_text(encoding="utf-8"))
     content = sim.world.documents[report["reportDocumentId"]].content
     assert content is not None

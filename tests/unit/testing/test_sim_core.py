@@ -92,11 +92,11 @@ def test_scale_multiplies_rates() -> None:
     assert http.get("/orders/v0/orders", params=params).status_code == 200
 
 
-def test_unknown_route_is_404_errorlist(sim: Simulator) -> None:
-    """A path the simulator does not serve answers 404 with an ErrorList."""
+def test_unknown_route_is_501_not_simulated(sim: Simulator) -> None:
+    """A path the simulator does not serve answers 501 NotSimulated (an ErrorList), never Amazon's 404."""
     answer = _api(sim).get("/nothing/here")
-    assert answer.status_code == 404
-    assert answer.json()["errors"][0]["code"] == "NotFound"
+    assert answer.status_code == 501
+    assert answer.json()["errors"][0]["code"] == "NotSimulated"
 
 
 def test_clock_defaults_and_injection() -> None:
