@@ -25,7 +25,7 @@ from sp_cancel.errors import ApiError, InvalidInputError, NotCancellableError, O
 from sp_cancel.logging import get_logger
 
 if TYPE_CHECKING:
-    from sp_cancel._runtime import Context
+    from sp_cancel._runtime.context import Context
 
 __all__ = ["CANCELLABLE_2020", "MCF_ID_MAX_LENGTH", "cancel_fba_order", "check_fulfillment_order_id"]
 

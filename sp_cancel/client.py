@@ -42,7 +42,8 @@ from sp_cancel._outcomes import (
     RefundVerification,
     SystemCancellation,
 )
-from sp_cancel._runtime import Context, FeedRunner
+from sp_cancel._runtime.context import Context
+from sp_cancel._runtime.feeds import FeedRunner
 from sp_cancel.clock import Clock, Sleep, SystemClock, system_sleep
 from sp_cancel.errors import InvalidInputError
 from sp_cancel.journal import Journal, JournalLike, default_journal_path

@@ -27,7 +27,7 @@ from sp_cancel.clock import parse_time
 from sp_cancel.errors import InvalidInputError, ManualActionRequired, NotCancellableError
 
 if TYPE_CHECKING:
-    from sp_cancel._runtime import Context
+    from sp_cancel._runtime.context import Context
 
 __all__ = [
     "DEAL_STATUSES",

@@ -17,8 +17,10 @@ Every exception the library raises on purpose derives from
     │   ├── NetworkError             no HTTP answer (connection refused/dropped, timeout) after retries
     │   └── OutcomeUnknownError      a non-idempotent call (createFeed, cancel, patch...) may or may not
     │                                have taken effect; never resent blindly
-    └── FeedError                    the feed ended FATAL/CANCELLED or its report is unreadable (feed id)
-        └── FeedTimeoutError         still IN_QUEUE/IN_PROGRESS past the timeout (also a TimeoutError)
+    ├── FeedError                    the feed ended FATAL/CANCELLED or its report is unreadable (feed id)
+    │   └── FeedTimeoutError         still IN_QUEUE/IN_PROGRESS past the timeout (also a TimeoutError)
+    └── ReportError                  a report ended CANCELLED (no data)/FATAL, or has no document (report id)
+        └── ReportTimeoutError       still IN_QUEUE/IN_PROGRESS past the timeout (also a TimeoutError)
 
 ``str(err)`` of an ``ApiError`` leads with Amazon's ``x-amzn-RequestId``
 when there is one, because that is what Amazon's support asks for.
@@ -46,6 +48,8 @@ __all__ = [
     "NotCancellableError",
     "NotFoundError",
     "OutcomeUnknownError",
+    "ReportError",
+    "ReportTimeoutError",
     "ServerError",
     "SpCancelError",
     "ThrottledError",
@@ -354,3 +358,24 @@ class FeedTimeoutError(FeedError, TimeoutError):
     """
 
     outcome: object | None = None
+
+
+class ReportError(SpCancelError):
+    """A report (Reports API) ended ``CANCELLED`` (no data) or ``FATAL``, or is done without a document.
+
+    Attributes:
+        report_id: Amazon's report id.
+        report_type: e.g. ``GET_V2_SELLER_PERFORMANCE_REPORT``.
+        processing_status: the last status seen.
+    """
+
+    def __init__(self, message: str, *, report_id: str, report_type: str, processing_status: str | None = None) -> None:
+        """Build the error for ``report_id``."""
+        super().__init__(f"report {report_id} ({report_type}): {message}")
+        self.report_id = report_id
+        self.report_type = report_type
+        self.processing_status = processing_status
+
+
+class ReportTimeoutError(ReportError, TimeoutError):
+    """The report was still ``IN_QUEUE``/``IN_PROGRESS`` when the timeout ran out."""

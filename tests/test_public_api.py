@@ -98,6 +98,8 @@ PUBLIC = [
     "RefundOutcome",
     "RefundStatus",
     "RefundVerification",
+    "ReportError",
+    "ReportTimeoutError",
     "RetryPolicy",
     "SellerClient",
     "ServerError",

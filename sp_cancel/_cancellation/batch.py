@@ -30,13 +30,14 @@ from sp_cancel._cancellation.record import (
 )
 from sp_cancel._codec import cancel_from_json
 from sp_cancel._outcomes import BatchOutcome, CancelOutcome, CancelStatus
-from sp_cancel._runtime import LOCAL
+from sp_cancel._runtime.claims import LOCAL
 from sp_cancel.errors import InvalidInputError, NotCancellableError, SpCancelError
 from sp_cancel.models import CancelRequest
 from sp_cancel.orders import Order, OrderState
 
 if TYPE_CHECKING:
-    from sp_cancel._runtime import Context, Progress
+    from sp_cancel._runtime.context import Context
+    from sp_cancel._runtime.feeds import Progress
     from sp_cancel.journal import Entry
 
 __all__ = ["Check", "Guard", "cancel_orders"]

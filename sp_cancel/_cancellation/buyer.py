@@ -15,7 +15,8 @@ from sp_cancel.models import CancelReason, CancelRequest, check_order_id
 from sp_cancel.orders import Order, OrderState, get_order_v0, search_orders
 
 if TYPE_CHECKING:
-    from sp_cancel._runtime import Context, Progress
+    from sp_cancel._runtime.context import Context
+    from sp_cancel._runtime.feeds import Progress
 
 __all__ = ["accept_buyer_cancellations", "buyer_cancellation_requests", "system_cancellations"]
 

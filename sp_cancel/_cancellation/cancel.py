@@ -30,13 +30,14 @@ from sp_cancel._cancellation.record import (
     submit_or_settle,
 )
 from sp_cancel._outcomes import CancelOutcome, CancelStatus
-from sp_cancel._runtime import LOCAL
+from sp_cancel._runtime.claims import LOCAL
 from sp_cancel.errors import FeedError, InvalidInputError
 from sp_cancel.models import CancelReason, CancelRequest, ItemCancel, check_order_id
 from sp_cancel.orders import OrderState, get_order
 
 if TYPE_CHECKING:
-    from sp_cancel._runtime import Context, Progress
+    from sp_cancel._runtime.context import Context
+    from sp_cancel._runtime.feeds import Progress
 
 __all__ = ["cancel_order"]
 

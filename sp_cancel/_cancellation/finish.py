@@ -27,17 +27,9 @@ from sp_cancel._cancellation.record import (
 )
 from sp_cancel._codec import cancel_from_json, cancel_to_json
 from sp_cancel._outcomes import CancelOutcome, CancelStatus, ProcessingMessage
-from sp_cancel._runtime import (
-    LOCAL,
-    UNCONFIRMED_PATIENCE,
-    Expected,
-    base_key,
-    claim_note,
-    money_moving,
-    past_horizon,
-    stale_claim,
-    until_settled,
-)
+from sp_cancel._runtime.claims import LOCAL, base_key, claim_note, money_moving, stale_claim
+from sp_cancel._runtime.context import past_horizon, until_settled
+from sp_cancel._runtime.feeds import UNCONFIRMED_PATIENCE, Expected
 from sp_cancel.clock import human_duration
 from sp_cancel.errors import FeedTimeoutError, InvalidInputError, NotCancellableError, NotFoundError, SpCancelError
 from sp_cancel.feeds.report import parse_processing_report
@@ -46,7 +38,9 @@ from sp_cancel.logging import get_logger
 from sp_cancel.orders import OrderState, get_order
 
 if TYPE_CHECKING:
-    from sp_cancel._runtime import Context, FeedState, Progress, Resolution
+    from sp_cancel._outcomes import FeedState
+    from sp_cancel._runtime.context import Context
+    from sp_cancel._runtime.feeds import Progress, Resolution
     from sp_cancel.journal import Entry, FinalState
 
 __all__ = [

@@ -27,14 +27,14 @@ from sp_cancel._cancellation.record import (
 )
 from sp_cancel._codec import cancel_from_json, cancel_to_json
 from sp_cancel._outcomes import CancelOutcome, CancelStatus
-from sp_cancel._runtime import LOCAL
+from sp_cancel._runtime.claims import LOCAL
 from sp_cancel.errors import ApiError, InvalidInputError, SpCancelError
 from sp_cancel.logging import get_logger
 from sp_cancel.models import CancelReason, CancelRequest
 from sp_cancel.orders import OrderState, check_whole_cancel, get_order
 
 if TYPE_CHECKING:
-    from sp_cancel._runtime import Context
+    from sp_cancel._runtime.context import Context
     from sp_cancel.journal import Entry
 
 __all__ = ["cancel_via_orders_api", "finish_orders_api"]

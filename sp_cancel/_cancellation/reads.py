@@ -38,7 +38,7 @@ from sp_cancel.models import Fulfillment
 from sp_cancel.orders import Order, OrderState, get_order, parse_order, parse_order_v0
 
 if TYPE_CHECKING:
-    from sp_cancel._runtime import Context
+    from sp_cancel._runtime.context import Context
 
 __all__ = ["IDS_PER_CALL", "Calls", "read_orders"]
 

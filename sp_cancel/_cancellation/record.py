@@ -18,8 +18,8 @@ import sp_cancel._events as events
 from sp_cancel._cancellation.reads import read_orders
 from sp_cancel._codec import cancel_from_json, cancel_to_json
 from sp_cancel._outcomes import CancelOutcome, CancelStatus
-from sp_cancel._runtime import base_key, nothing_sent, release_plan, stale_claim
-from sp_cancel._runtime import live_key as attempt_key
+from sp_cancel._runtime.claims import base_key, nothing_sent, release_plan, stale_claim
+from sp_cancel._runtime.claims import live_key as attempt_key
 from sp_cancel.clock import human_duration
 from sp_cancel.errors import IdempotencyConflictError, NotCancellableError, SpCancelError
 from sp_cancel.feeds import chunk_messages
@@ -31,7 +31,7 @@ from sp_cancel.models import CancelReason, CancelRequest, ItemCancel
 from sp_cancel.orders import Order, check_item_cancel, check_whole_cancel
 
 if TYPE_CHECKING:
-    from sp_cancel._runtime import Context
+    from sp_cancel._runtime.context import Context
     from sp_cancel.journal import Entry
 
 __all__ = [

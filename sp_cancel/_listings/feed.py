@@ -31,7 +31,9 @@ import sp_cancel._events as events
 from sp_cancel._codec import listing_from_json, listing_to_json
 from sp_cancel._listings.view import ListingView, check_closable, read_back_closed, read_listings
 from sp_cancel._outcomes import BatchOutcome, ListingIssue, ListingOutcome, ListingStatus, ProcessingMessage
-from sp_cancel._runtime import Expected, nothing_sent, release_plan, until_settled
+from sp_cancel._runtime.claims import nothing_sent, release_plan
+from sp_cancel._runtime.context import until_settled
+from sp_cancel._runtime.feeds import Expected
 from sp_cancel.errors import FeedError, InvalidInputError, NotCancellableError, NotFoundError, SpCancelError
 from sp_cancel.feeds import (
     FEED_TYPE_JSON_LISTINGS,
@@ -49,7 +51,9 @@ from sp_cancel.logging import get_logger
 from sp_cancel.models import check_sku
 
 if TYPE_CHECKING:
-    from sp_cancel._runtime import Context, FeedState, Progress
+    from sp_cancel._outcomes import FeedState
+    from sp_cancel._runtime.context import Context
+    from sp_cancel._runtime.feeds import Progress
     from sp_cancel.journal import Entry
 
 __all__ = [

@@ -30,7 +30,7 @@ from sp_cancel.logging import get_logger
 from sp_cancel.models import check_sku
 
 if TYPE_CHECKING:
-    from sp_cancel._runtime import Context
+    from sp_cancel._runtime.context import Context
 
 __all__ = [
     "DELETE_POLLS",

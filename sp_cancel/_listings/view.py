@@ -15,7 +15,7 @@ from sp_cancel._outcomes import ListingIssue
 from sp_cancel.errors import NotCancellableError, NotFoundError
 
 if TYPE_CHECKING:
-    from sp_cancel._runtime import Context
+    from sp_cancel._runtime.context import Context
 
 __all__ = [
     "DEFAULT_CHANNEL",

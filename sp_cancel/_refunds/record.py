@@ -19,7 +19,7 @@ from sp_cancel.logging import get_logger
 from sp_cancel.models import Money, PriceComponent
 
 if TYPE_CHECKING:
-    from sp_cancel._runtime import Context
+    from sp_cancel._runtime.context import Context
     from sp_cancel.journal import Entry
 
 __all__ = [

@@ -61,7 +61,8 @@ from sp_cancel._refunds.settle import (
     settle_uncertain,
     totals,
 )
-from sp_cancel._runtime import LOCAL, UNCONFIRMED_PATIENCE, base_key, claim_note, live_key, sent_on_amazon_clock
+from sp_cancel._runtime.claims import LOCAL, base_key, claim_note, live_key, sent_on_amazon_clock
+from sp_cancel._runtime.feeds import UNCONFIRMED_PATIENCE
 from sp_cancel.clock import human_duration
 from sp_cancel.errors import (
     FeedTimeoutError,
@@ -77,7 +78,8 @@ from sp_cancel.models import AdjustmentReason, ItemRefund, Money, PriceComponent
 from sp_cancel.orders import Order, OrderItem, get_order, get_order_v0
 
 if TYPE_CHECKING:
-    from sp_cancel._runtime import Context, Progress
+    from sp_cancel._runtime.context import Context
+    from sp_cancel._runtime.feeds import Progress
     from sp_cancel.journal import Entry
 
 __all__ = [

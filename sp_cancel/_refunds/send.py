@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 import sp_cancel._events as events
 from sp_cancel._refunds.record import Released, not_sent, reread
-from sp_cancel._runtime import claim_note, nothing_sent, release_plan, stale_claim
+from sp_cancel._runtime.claims import claim_note, nothing_sent, release_plan, stale_claim
 from sp_cancel.errors import InvalidInputError, SpCancelError
 from sp_cancel.feeds import FEED_TYPE_PAYMENT_ADJUSTMENT, XML_CONTENT_TYPE
 from sp_cancel.feeds.adjustment import AdjustedItem, AdjustmentMessage, build_adjustment_feed
@@ -21,7 +21,7 @@ from sp_cancel.logging import get_logger
 from sp_cancel.models import Money, PriceComponent
 
 if TYPE_CHECKING:
-    from sp_cancel._runtime import Context
+    from sp_cancel._runtime.context import Context
     from sp_cancel.journal import Entry
 
 __all__ = ["PlanHeld", "await_plan", "send", "take_stale"]

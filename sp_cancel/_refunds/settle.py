@@ -21,7 +21,9 @@ import attrs
 from sp_cancel._codec import refund_from_json
 from sp_cancel._outcomes import ProcessingMessage, RefundOutcome, RefundStatus
 from sp_cancel._refunds.record import KIND, amounts, make_outcome, not_sent, record, reread, unconfirmed
-from sp_cancel._runtime import SEARCH_POLL, Expected, past_horizon, sent_on_amazon_clock
+from sp_cancel._runtime.claims import sent_on_amazon_clock
+from sp_cancel._runtime.context import past_horizon
+from sp_cancel._runtime.feeds import SEARCH_POLL, Expected
 from sp_cancel.clock import human_duration
 from sp_cancel.errors import FeedTimeoutError, ServerError
 from sp_cancel.feeds import FEED_TYPE_PAYMENT_ADJUSTMENT
@@ -31,7 +33,9 @@ from sp_cancel.logging import get_logger
 from sp_cancel.models import CURRENCY_DECIMALS, Money, PriceComponent
 
 if TYPE_CHECKING:
-    from sp_cancel._runtime import Context, FeedState, Progress
+    from sp_cancel._outcomes import FeedState
+    from sp_cancel._runtime.context import Context
+    from sp_cancel._runtime.feeds import Progress
     from sp_cancel.journal import Entry
     from sp_cancel.transport import SpApi
 

@@ -44,7 +44,7 @@ from sp_cancel.errors import (
 )
 
 if TYPE_CHECKING:
-    from sp_cancel._runtime import FeedState
+    from sp_cancel._outcomes import FeedState
     from sp_cancel.client import SellerClient
 
 __all__ = [

@@ -30,12 +30,12 @@ from typing import TYPE_CHECKING, Final, Literal
 
 import attrs
 
-from sp_cancel._runtime import run_report
+from sp_cancel._runtime.reports import run_report
 from sp_cancel.errors import (
     CancellationRateError,
-    FeedError,
     InvalidInputError,
     NotFoundError,
+    ReportError,
     ServerError,
 )
 from sp_cancel.metrics import (
@@ -53,7 +53,7 @@ from sp_cancel.models import CancelReason, CancelRequest
 from sp_cancel.orders import Order, OrderState, get_order, parse_order
 
 if TYPE_CHECKING:
-    from sp_cancel._runtime import Context
+    from sp_cancel._runtime.context import Context
 
 __all__ = ["cancellation_rate", "rate_guard", "seller_faulted"]
 
@@ -196,7 +196,7 @@ def _from_report(ctx: Context, window: _Window, known: Mapping[str, OrderRecord]
     # at or after its purchase, and one cancelled after the window's end must still be in the report.
     try:
         data = run_report(ctx, ALL_ORDERS_REPORT, start=window.start, inflate=False)
-    except FeedError as exc:
+    except ReportError as exc:
         if exc.processing_status == "CANCELLED":  # Amazon's answer when no order was updated: no data
             return iter(())
         raise

@@ -14,7 +14,8 @@ import pytest
 
 import sp_cancel._listings.items as listing_items
 from sp_cancel._listings.view import issues_from_json
-from sp_cancel._runtime import Context, FeedRunner
+from sp_cancel._runtime.context import Context
+from sp_cancel._runtime.feeds import FeedRunner
 from sp_cancel.errors import InvalidInputError
 from sp_cancel.feeds import build_listings_feed, close_listing_patch, parse_listings_report
 from sp_cancel.feeds.listings import MAX_LISTINGS_MESSAGES, ListingsMessage

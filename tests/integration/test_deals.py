@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from sp_cancel import deals as deals_mod
-from sp_cancel._runtime import Context, FeedRunner
+from sp_cancel._runtime.context import Context
+from sp_cancel._runtime.feeds import FeedRunner
 from sp_cancel.errors import ApiError, InvalidInputError, ManualActionRequired, NotCancellableError, NotFoundError
 from sp_cancel.journal import Journal
 from sp_cancel.testing import FakeClock, Scenario, Simulator

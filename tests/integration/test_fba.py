@@ -7,7 +7,8 @@ import pytest
 
 import sp_cancel._fba as fba_flow
 from sp_cancel._cancellation.cancel import cancel_order
-from sp_cancel._runtime import Context, FeedRunner
+from sp_cancel._runtime.context import Context
+from sp_cancel._runtime.feeds import FeedRunner
 from sp_cancel.errors import ApiError, InvalidInputError, NotCancellableError, NotFoundError, OutcomeUnknownError
 from sp_cancel.journal import Journal
 from sp_cancel.models import CancelReason

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from sp_cancel._runtime import FeedState
+from sp_cancel._outcomes import FeedState
 from sp_cancel.cli._common import ErrorReport, Output, UsageError, cli_hint, describe_error
 from sp_cancel.clock import human_duration
 from sp_cancel.errors import InvalidInputError, NetworkError, NotCancellableError

@@ -1,16 +1,14 @@
-"""What every workflow shares: the context, the Feeds API lifecycle and the Reports API lifecycle.
+"""The Feeds API lifecycle, once for every workflow: submit, find a lost feed and prove it, poll, read the report.
 
-``Context`` is what a workflow function needs from the client. ``FeedRunner``
-submits, recovers and waits for feeds (once, for every workflow that submits
-one); ``run_report`` creates, polls, downloads and gunzips a report.
+``FeedRunner.submit`` records a submission in the journal before ``createFeed`` (on both clocks);
+``search``/``resolve`` find and prove the feed of a submission whose ``createFeed`` answer was lost;
+``wait`` polls adaptively; ``result``/``report_of`` read the processing report.
 """
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from datetime import datetime, timedelta
+from collections.abc import Callable, Mapping, Sequence
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Final, Literal
 
 import attrs
@@ -18,17 +16,11 @@ import attrs
 import sp_cancel._events as events
 from sp_cancel._operations import OPERATIONS
 from sp_cancel._outcomes import FeedState, ProgressCallback
+from sp_cancel._runtime.claims import sent_on_amazon_clock
 from sp_cancel.clock import parse_time
-from sp_cancel.errors import (
-    ApiError,
-    FeedError,
-    FeedTimeoutError,
-    OutcomeUnknownError,
-    ServerError,
-    SpCancelError,
-)
-from sp_cancel.feeds import FEED_TYPE_PAYMENT_ADJUSTMENT, document_hash
-from sp_cancel.journal import JournalError, drop_owner, holder, in_use
+from sp_cancel.errors import FeedError, FeedTimeoutError, OutcomeUnknownError, SpCancelError
+from sp_cancel.feeds import document_hash
+from sp_cancel.journal import JournalError
 from sp_cancel.logging import get_logger
 
 if TYPE_CHECKING:
@@ -38,51 +30,16 @@ if TYPE_CHECKING:
     from sp_cancel.transport import SpApi
 
 __all__ = [
-    "LOCAL",
+    "LISTING_LAG",
+    "RECOVERY_SLACK",
     "SEARCH_POLL",
     "UNCONFIRMED_PATIENCE",
-    "Context",
     "Expected",
     "FeedRunner",
-    "FeedState",
     "Progress",
     "Resolution",
     "Search",
-    "base_key",
-    "claim_note",
-    "live_key",
-    "money_moving",
-    "nothing_sent",
-    "past_horizon",
-    "release_plan",
-    "run_report",
-    "sent_on_amazon_clock",
-    "stale_claim",
-    "until_settled",
 ]
-
-
-@attrs.frozen(kw_only=True)
-class Context:
-    """The parts of a ``SellerClient`` the workflows use.
-
-    ``horizon`` is the seller's ``unconfirmed_horizon``: how long, on Amazon's clock, a money-moving
-    submission that may have been sent stays ``UNCONFIRMED`` before it is taken as not sent.
-    """
-
-    api: SpApi
-    journal: JournalLike
-    runner: FeedRunner
-    clock: Clock
-    sleep: Sleep
-    seller_id: str
-    marketplace_id: str
-    horizon: timedelta = timedelta(hours=48)
-
-    def amazon_now(self) -> datetime:
-        """Amazon's time now (our clock plus the offset its ``Date`` headers show)."""
-        return self.api.amazon_now()
-
 
 TERMINAL: Final = frozenset({"DONE", "CANCELLED", "FATAL"})
 
@@ -105,133 +62,6 @@ UNCONFIRMED_PATIENCE: Final = 45.0
 
 # The progress callback and the feed state it receives are public (sp_cancel.ProgressCallback, sp_cancel.FeedState).
 Progress = ProgressCallback
-
-
-def money_moving(feed_type: str | None) -> bool:
-    """Whether a feed moves money (refunds, unit cancels by ``QuantityCancelled``): sent at most once, ever."""
-    return feed_type == FEED_TYPE_PAYMENT_ADJUSTMENT
-
-
-def nothing_sent(exc: BaseException) -> bool:
-    """Whether a failed submission certainly created no feed: ``createFeed`` itself was refused outright.
-
-    A lost answer (``OutcomeUnknownError`` anywhere in the chain) is never "nothing sent".
-    """
-    seen: BaseException | None = exc
-    while seen is not None:
-        if isinstance(seen, OutcomeUnknownError):
-            return False
-        seen = seen.__cause__ or seen.__context__
-    return isinstance(exc, ApiError) and exc.operation == "createFeed"
-
-
-def sent_on_amazon_clock(entry: Entry) -> datetime | None:
-    """When sending of ``entry`` began, on Amazon's clock (the record of an older journal: our clock)."""
-    return entry.amazon_sent_at or entry.submitted_at
-
-
-def past_horizon(ctx: Context, entry: Entry) -> bool:
-    """Whether the seller's horizon passed, on Amazon's clock, since ``entry`` may have been sent."""
-    sent = sent_on_amazon_clock(entry)
-    return sent is not None and ctx.amazon_now() - sent >= ctx.horizon
-
-
-def live_key(journal: JournalLike, base: str) -> str:
-    """The journal key a submission goes under now: ``base``, or a fresh attempt after a failed one.
-
-    An attempt journaled ``failed`` did not happen at Amazon (its feed ended without doing it, Amazon
-    refused ``createFeed`` outright, or it was taken as not sent after the horizon): asking again must be
-    able to send it. Each attempt keeps its record; the next one goes under ``<base>~2``, ``<base>~3``...
-    """
-    key, attempt = base, 1
-    while (entry := journal.get(key)) is not None and entry.state == "failed":
-        attempt += 1
-        key = f"{base}~{attempt}"
-    return key
-
-
-def base_key(key: str) -> str:
-    """The submission key an attempt key (``<base>~N``) belongs to."""
-    return key.split("~", 1)[0]
-
-
-class _LocalLeads:
-    """Calls of one process working on the same journal key take turns (one leader per journal and key).
-
-    The journal's lease protects against other processes; inside a process a waiting thread must not
-    judge a live sender by the clock (a fake clock can jump past any lease). While a call holds the lead
-    for a key, a lease on it held by this process's own token is stale (left by an earlier call that
-    failed) and may be taken over at once.
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._busy: dict[tuple[object, str], threading.Event] = {}
-
-    @staticmethod
-    def _ident(journal: object, key: str) -> tuple[object, str]:
-        path = getattr(journal, "path", None)
-        return (path if path and path != ":memory:" else id(journal), key)
-
-    @contextmanager
-    def lead(self, journal: object, keys: str | Sequence[str]) -> Iterator[None]:
-        """Hold the lead for ``keys`` in ``journal``; wait while another thread of this process holds one."""
-        wanted = sorted({keys} if isinstance(keys, str) else set(keys))  # one order: no deadlock
-        held: list[tuple[tuple[object, str], threading.Event]] = []
-        try:
-            for key in wanted:
-                ident = self._ident(journal, key)
-                while True:
-                    with self._lock:
-                        busy = self._busy.get(ident)
-                        if busy is None:
-                            mine = self._busy[ident] = threading.Event()
-                            break
-                    busy.wait()
-                held.append((ident, mine))
-            yield
-        finally:
-            for ident, mine in held:
-                with self._lock:
-                    del self._busy[ident]
-                mine.set()
-
-
-LOCAL: Final = _LocalLeads()  # process-wide by nature: it coordinates the threads of this process
-
-
-def stale_claim(entry: Entry, now: datetime) -> str | None:
-    """The owner token of a planned entry that may be taken over now, or ``None`` when it may not.
-
-    Taken over: an expired lease, a holder on this host whose process is gone, or a token of this process
-    that no call of it holds any more (left by an earlier call that failed before it could release it).
-    """
-    if entry.state != "planned":
-        return None
-    if entry.lease_expired(now):
-        return entry.owner or ""
-    state = holder(entry.owner).state
-    if state == "dead" or (state == "this_process" and not in_use(entry.owner)):
-        return entry.owner
-    return None
-
-
-def release_plan(journal: JournalLike, key: str, owner: str | None) -> None:
-    """Release a plan this call holds and never sent; if the journal cannot, forget the token here.
-
-    A journal failure (``JournalUnavailableError``) must not strand the plan: this process's next call for
-    the key then takes it over at once, instead of waiting for the lease to run out.
-    """
-    try:
-        journal.release(key, owner=owner)
-    except JournalError:
-        drop_owner(owner)
-
-
-def claim_note(entry: Entry) -> str:
-    """Who holds a planned entry and until when, for an outcome's ``detail``."""
-    until = entry.lease_until.isoformat(timespec="seconds") if entry.lease_until else "unknown"
-    return f"being sent by {holder(entry.owner)}; its lease runs until {until}"
 
 
 @attrs.frozen(kw_only=True)
@@ -556,89 +386,3 @@ class FeedRunner:
         except (SpCancelError, ValueError) as exc:
             self._log.warning(events.REPORT_UNREADABLE, feed_id=state.feed_id, reason=str(exc)[:200])
             return None
-
-
-def until_settled(ctx: Context, entry: Entry, once: Callable[[Entry], Entry | None], *, timeout: float) -> Entry | None:
-    """Repeat ``once`` (one search for an entry's lost feed) while the entry stays uncertain, up to ``timeout`` s.
-
-    Returns what the last search returned: the entry, settled or still uncertain, or ``None`` when the search
-    dropped it (nothing reached Amazon).
-    """
-    deadline = ctx.clock.monotonic() + timeout
-    while True:
-        current = once(entry)
-        if current is None or not current.send_uncertain:
-            return current
-        remaining = deadline - ctx.clock.monotonic()
-        if remaining <= 0:
-            return current
-        ctx.sleep(min(SEARCH_POLL, remaining))
-        entry = current
-
-
-# --- the Reports API lifecycle ---------------------------------------------------------------------
-
-_POLL_INITIAL: Final = 15.0
-
-_POLL_MAX: Final = 120.0
-
-
-def run_report(
-    ctx: Context,
-    report_type: str,
-    *,
-    marketplace_ids: Sequence[str] | None = None,
-    start: datetime | None = None,
-    end: datetime | None = None,
-    timeout: float = 1800.0,
-    inflate: bool = True,
-) -> bytes:
-    """Request ``report_type``, wait for it and return its document.
-
-    Args:
-        ctx: the client's context (API, clock, sleep).
-        report_type: e.g. ``GET_V2_SELLER_PERFORMANCE_REPORT``.
-        marketplace_ids: default: the client's marketplace.
-        start: ``dataStartTime``, when the report takes one.
-        end: ``dataEndTime``, when the report takes one.
-        timeout: seconds to wait for ``DONE``.
-        inflate: gunzip a ``GZIP`` document here; ``False`` returns the bytes as downloaded (still compressed),
-            for a parser that inflates them chunk by chunk (the All Orders report: memory holds the compressed
-            document, not the text).
-
-    Raises:
-        FeedError: the report ended ``CANCELLED`` (Amazon's answer when there is no data) or ``FATAL``;
-            ``processing_status`` says which.
-        FeedTimeoutError: still in progress after ``timeout`` seconds (carries the report id).
-        ServerError: ``DONE`` without a ``reportDocumentId``.
-    """
-    created = ctx.api.create_report(
-        report_type=report_type,
-        marketplace_ids=list(marketplace_ids or [ctx.marketplace_id]),
-        data_start_time=start,
-        data_end_time=end,
-    )
-    report_id = str(created.data["reportId"])
-    begun = ctx.clock.monotonic()
-    interval = _POLL_INITIAL
-    while True:
-        waited = ctx.clock.monotonic() - begun
-        ctx.sleep(min(interval, max(timeout - waited, 0.0)))
-        interval = min(interval * 1.5, _POLL_MAX)
-        report = ctx.api.get_report(report_id).data
-        status = report.get("processingStatus")
-        if status == "DONE":
-            break
-        if status in {"CANCELLED", "FATAL"}:
-            raise FeedError(f"report {report_type} ended {status}", feed_id=report_id, processing_status=status)
-        waited = ctx.clock.monotonic() - begun
-        if waited >= timeout:
-            raise FeedTimeoutError(
-                f"report {report_type} still {status} after {waited:.0f} s", feed_id=report_id, processing_status=status
-            )
-    document_id = report.get("reportDocumentId")
-    if not document_id:
-        raise ServerError(f"report {report_id} is DONE but has no reportDocumentId", operation="getReport")
-    document = ctx.api.get_report_document(document_id).data
-    compression = document.get("compressionAlgorithm") if inflate else None
-    return ctx.api.download(document["url"], compression=compression)
