@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any, Final, TypeVar
 
 from sp_cancel.errors import InvalidInputError
+from sp_cancel.models import CancelReason, CancelRequest
 
 __all__ = [
     "MAX_TIMEOUT",
@@ -172,3 +173,19 @@ def check_since(value: object, field: str = "since") -> datetime | timedelta:
         f"{field} must be a timezone-aware datetime or a timedelta, not {type(value).__name__} {_show(value)}",
         field=field,
     )
+
+
+def check_orders_api_cancel(request: CancelRequest) -> None:
+    """A cancel the Orders API ``cancelOrder`` route can carry: a whole order, a reason with a ``cancelReasonCode``."""
+    if request.items is not None:
+        raise InvalidInputError(
+            "via='orders_api' cancels whole orders only (Amazon: partial cancellations are not supported)",
+            field="items",
+        )
+    if request.reason.orders_api_code is None:
+        usable = ", ".join(r.name for r in CancelReason if r.orders_api_code)
+        raise InvalidInputError(
+            f"reason {request.reason.name} has no cancelReasonCode in the Orders API; use via='feed' or one of: "
+            f"{usable}",
+            field="reason",
+        )

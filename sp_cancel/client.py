@@ -502,8 +502,11 @@ class SellerClient:
         checks.check_choice(via, "via", ("feed", "orders_api"))
         wait, timeout = checks.check_flag(wait, "wait"), checks.check_timeout(timeout)
         checks.check_callable(progress, "progress")
+        request = values.CancelRequest(order_id=order_id, reason=reason, items=items)
+        if via == "orders_api":
+            checks.check_orders_api_cancel(request)
         return cancellation_flow.cancel_order(
-            self._ctx, order_id, reason, items=items, via=via, wait=wait, timeout=timeout, progress=progress
+            self._ctx, request, via=via, wait=wait, timeout=timeout, progress=progress
         )
 
     def cancel_orders(

@@ -9,12 +9,13 @@ is sent (the ``max_rate`` check uses it).
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import attrs
 
 from sp_cancel._cancellation.finish import finish
+from sp_cancel._cancellation.payload import CancelPayload
 from sp_cancel._cancellation.reads import read_orders
 from sp_cancel._cancellation.record import (
     Planned,
@@ -23,7 +24,6 @@ from sp_cancel._cancellation.record import (
     claim,
     kind_of,
     live_key,
-    payload_of,
     previous_outcome,
     submission_key,
     submit_or_settle,
@@ -59,18 +59,6 @@ class _Batch:
     entries: dict[str, Entry] = attrs.field(factory=dict)  # order id -> journal entry to finish
     checked: dict[str, Order] = attrs.field(factory=dict)
     sendable: list[CancelRequest] = attrs.field(factory=list)
-
-
-def _validate(requests: Iterable[CancelRequest], timeout: float) -> list[CancelRequest]:
-    batch = list(requests)
-    if not batch:
-        raise InvalidInputError("no cancel requests: the batch is empty", field="requests")
-    for request in batch:
-        if not isinstance(request, CancelRequest):
-            raise InvalidInputError(f"requests must be CancelRequest values, got {request!r}", field="requests")
-    if timeout <= 0:
-        raise InvalidInputError("timeout must be positive (seconds)", field="timeout")
-    return batch
 
 
 def _sort(ctx: Context, batch: list[CancelRequest]) -> tuple[_Batch, list[CancelRequest]]:
@@ -133,19 +121,10 @@ def _plan(ctx: Context, state: _Batch, *, buyer_request: bool) -> list[Planned]:
     for request in state.sendable:
         order = state.checked[request.order_id]
         key = live_key(ctx, request)
-        payload = payload_of(request, order, ctx.marketplace_id, buyer_request=buyer_request)
-        entry, owner = claim(ctx, key, kind_of(request), request.order_id, payload)
+        payload = CancelPayload.of(request, order, ctx.marketplace_id, buyer_request=buyer_request)
+        entry, owner = claim(ctx, key, kind_of(request), payload)
         if entry is None:
-            planned.append(
-                Planned(
-                    key=key,
-                    request=request,
-                    item_ids=tuple(payload["order_items"]),
-                    marketplace_id=str(payload["marketplace_id"]),
-                    owner=owner,
-                    buyer_request=buyer_request,
-                )
-            )
+            planned.append(Planned(key=key, payload=payload, owner=owner))
         else:
             state.entries[request.order_id] = entry
     return planned
@@ -166,7 +145,7 @@ def _collect(ctx: Context, state: _Batch, *, wait: bool, timeout: float, progres
 
 def cancel_orders(
     ctx: Context,
-    requests: Iterable[CancelRequest],
+    requests: Sequence[CancelRequest],
     *,
     wait: bool,
     timeout: float,
@@ -180,7 +159,7 @@ def cancel_orders(
     ``buyer_request``: the batch accepts buyers' requests (``BuyerCanceled``): each order must show its
     buyer's request when checked and again right before any send.
     """
-    batch = _validate(requests, timeout)
+    batch = list(requests)  # checked at SellerClient's door: CancelRequest values, at least one
     keys = [submission_key(ctx.seller_id, r) for r in batch]
     run = functools.partial(
         _run,

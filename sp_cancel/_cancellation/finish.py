@@ -13,6 +13,7 @@ import attrs
 
 import sp_cancel._events as events
 from sp_cancel._cancellation.orders_api import finish_orders_api
+from sp_cancel._cancellation.payload import CancelPayload
 from sp_cancel._cancellation.record import (
     CANCEL_KINDS,
     KIND_ORDERS_API,
@@ -57,7 +58,7 @@ _log = get_logger()
 
 
 def _done_status(entry: Entry) -> CancelStatus:
-    return CancelStatus.CANCELLED if entry.payload.get("items") is None else CancelStatus.PARTIALLY_CANCELLED
+    return CancelStatus.CANCELLED if request_of(entry).items is None else CancelStatus.PARTIALLY_CANCELLED
 
 
 def _outcome(
@@ -141,7 +142,7 @@ def finish_feed(ctx: Context, feed: FeedState) -> dict[str, CancelOutcome]:
         messages: tuple[ProcessingMessage, ...] = report.document_results + report.results_for(entry.message_id)
         if entry.message_id in failed:
             outcome = _outcome(entry, CancelStatus.REJECTED, feed_id=feed.feed_id, messages=messages)
-            if entry.payload.get("items") is None:
+            if request_of(entry).items is None:
                 outcome = _already_cancelled(ctx, entry, outcome)
             decided[entry.key] = (outcome, "done" if outcome.ok else "rejected")
         else:
@@ -221,14 +222,15 @@ def _read_back(ctx: Context, entry: Entry) -> tuple[bool | None, str]:
     item's *cancelled* quantity grew by the asked units since the order was checked: units that shipped
     meanwhile are never counted as cancelled.
     """
-    request = request_of(entry.payload)
+    payload = CancelPayload.of_entry(entry)
+    request = payload.request
     try:
         order = get_order(ctx.api, request.order_id)
     except NotFoundError:
         return None, "the order could not be read back"
     if request.items is None:
         return order.status is OrderState.CANCELLED, f"the order reads back as {order.status.value}"
-    before = entry.payload.get("cancelled_before")
+    before = payload.cancelled_before
     if before is None:  # journaled by an older version, which kept no cancelled quantities
         return None, "the order's cancelled units cannot be compared (no record of them before)"
     counts = {
@@ -244,7 +246,7 @@ def _read_back(ctx: Context, entry: Entry) -> tuple[bool | None, str]:
 
 
 def _expected(siblings: list[Entry]) -> Expected:
-    items = {i.order_item_id for e in siblings for i in (request_of(e.payload).items or ())}
+    items = {i.order_item_id for e in siblings for i in (request_of(e).items or ())}
     return Expected(
         messages=len(siblings),
         message_ids=frozenset(e.message_id for e in siblings if e.message_id is not None),
@@ -274,7 +276,7 @@ def recover(ctx: Context, entry: Entry) -> Entry:
     siblings = [e for e in ctx.journal.unfinished() if e.send_uncertain and e.document_hash == entry.document_hash] or [
         entry
     ]
-    marketplace = str(entry.payload.get("marketplace_id") or ctx.marketplace_id)
+    marketplace = CancelPayload.of_entry(entry).marketplace_id or ctx.marketplace_id
     seen: dict[str, tuple[bool | None, str]] = {}
 
     def effect(_candidate: FeedState) -> bool | None:

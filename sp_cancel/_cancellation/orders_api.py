@@ -14,12 +14,12 @@ from typing import TYPE_CHECKING, Final
 import attrs
 
 import sp_cancel._events as events
+from sp_cancel._cancellation.payload import CancelPayload
 from sp_cancel._cancellation.record import (
     KIND_ORDERS_API,
     check_conflict,
     claim,
     live_key,
-    payload_of,
     previous_outcome,
     request_of,
     submission_key,
@@ -28,9 +28,9 @@ from sp_cancel._cancellation.record import (
 from sp_cancel._codec import cancel_from_json, cancel_to_json
 from sp_cancel._outcomes import CancelOutcome, CancelStatus
 from sp_cancel._runtime.claims import LOCAL
-from sp_cancel.errors import ApiError, InvalidInputError, SpCancelError
+from sp_cancel.errors import ApiError, SpCancelError
 from sp_cancel.logging import get_logger
-from sp_cancel.models import CancelReason, CancelRequest
+from sp_cancel.models import CancelRequest
 from sp_cancel.orders import OrderState, check_whole_cancel, get_order
 
 if TYPE_CHECKING:
@@ -49,20 +49,12 @@ READ_BACK_POLL: Final = 30.0
 
 
 def cancel_via_orders_api(ctx: Context, request: CancelRequest) -> CancelOutcome:
-    """Cancel a whole order with ``PUT /orders/2026-01-01/orders/{orderId}/cancellation``."""
-    if request.items is not None:
-        raise InvalidInputError(
-            "via='orders_api' cancels whole orders only (Amazon: partial cancellations are not supported)",
-            field="items",
-        )
+    """Cancel a whole order with ``PUT /orders/2026-01-01/orders/{orderId}/cancellation``.
+
+    ``request`` is whole-order with a reason that has a ``cancelReasonCode`` (checked at ``SellerClient``'s door).
+    """
     code = request.reason.orders_api_code
-    if code is None:
-        usable = ", ".join(r.name for r in CancelReason if r.orders_api_code)
-        raise InvalidInputError(
-            f"reason {request.reason.name} has no cancelReasonCode in the Orders API; use via='feed' or one of: "
-            f"{usable}",
-            field="reason",
-        )
+    assert code is not None  # noqa: S101 - SellerClient refuses a reason without one
     with LOCAL.lead(ctx.journal, submission_key(ctx.seller_id, request, via="orders_api")):
         key = live_key(ctx, request, via="orders_api")
         existing = ctx.journal.get(key)
@@ -75,9 +67,7 @@ def cancel_via_orders_api(ctx: Context, request: CancelRequest) -> CancelOutcome
             if previous is not None:
                 return previous
         check_whole_cancel(order)
-        entry, owner = claim(
-            ctx, key, KIND_ORDERS_API, request.order_id, payload_of(request, order, ctx.marketplace_id)
-        )
+        entry, owner = claim(ctx, key, KIND_ORDERS_API, CancelPayload.of(request, order, ctx.marketplace_id))
         if entry is not None:
             return finish_orders_api(ctx, entry)
         ctx.journal.mark_submitting(
@@ -145,7 +135,7 @@ def finish_orders_api(ctx: Context, entry: Entry, *, wait: bool = False, timeout
     """
     if entry.finished and entry.outcome:
         return cancel_from_json(entry.outcome)
-    request = request_of(entry.payload)
+    request = request_of(entry)
     deadline = ctx.clock.monotonic() + (timeout if wait else 0.0)
     order = get_order(ctx.api, request.order_id)
     while order.status in _STILL_OPEN:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Final
 import attrs
 
 import sp_cancel._events as events
+from sp_cancel._cancellation.payload import CancelPayload
 from sp_cancel._cancellation.reads import read_orders
 from sp_cancel._codec import cancel_from_json, cancel_to_json
 from sp_cancel._outcomes import CancelOutcome, CancelStatus
@@ -27,7 +28,7 @@ from sp_cancel.feeds._common import FEED_TYPE_ORDER_ACKNOWLEDGEMENT, FEED_TYPE_P
 from sp_cancel.feeds.acknowledgement import AckItem, AckMessage, build_acknowledgement_feed
 from sp_cancel.feeds.adjustment import AdjustedItem, AdjustmentMessage, build_adjustment_feed
 from sp_cancel.logging import get_logger
-from sp_cancel.models import CancelReason, CancelRequest, ItemCancel
+from sp_cancel.models import CancelReason, CancelRequest
 from sp_cancel.orders import Order, check_item_cancel, check_whole_cancel
 
 if TYPE_CHECKING:
@@ -47,7 +48,6 @@ __all__ = [
     "kind_of",
     "live_key",
     "not_sent_outcome",
-    "payload_of",
     "planned_of",
     "previous_outcome",
     "request_of",
@@ -78,60 +78,43 @@ class Planned:
     """A request that passed pre-flight and is planned in the journal by this caller."""
 
     key: str
-    request: CancelRequest
-    item_ids: tuple[str, ...]  # every item of the order (a whole-order acknowledgement lists them all)
-    marketplace_id: str
+    payload: CancelPayload
     owner: str | None = None  # the lease token this caller holds on the plan
-    buyer_request: bool = False  # accepting a buyer's request: the order must still show it when sent
 
+    @property
+    def request(self) -> CancelRequest:
+        """The cancel asked for."""
+        return self.payload.request
 
-def payload_of(
-    request: CancelRequest, order: Order, marketplace_id: str, *, buyer_request: bool = False
-) -> dict[str, Any]:
-    """What the journal keeps to rebuild (and reconcile) the request in any process.
+    @property
+    def item_ids(self) -> tuple[str, ...]:
+        """Every item of the order (a whole-order acknowledgement lists them all)."""
+        return self.payload.order_items
 
-    ``cancelled_before``: each item's cancelled quantity when it was checked, so a read-back counts the
-    units this cancel cancelled (never units that shipped meanwhile).
-    """
-    return {
-        "order_id": request.order_id,
-        "reason": request.reason.value,
-        "marketplace_id": order.marketplace_id or marketplace_id,
-        "order_items": [i.order_item_id for i in order.items],
-        "items": None
-        if request.items is None
-        else [{"order_item_id": i.order_item_id, "quantity": i.quantity} for i in request.items],
-        "unshipped_before": {i.order_item_id: i.quantity_unshipped for i in order.items},
-        "cancelled_before": {i.order_item_id: i.quantity_cancelled for i in order.items},
-        "buyer_request": buyer_request,
-    }
+    @property
+    def marketplace_id(self) -> str:
+        """The order's marketplace."""
+        return self.payload.marketplace_id
 
-
-def request_of(payload: Mapping[str, Any]) -> CancelRequest:
-    """The request a journal payload describes."""
-    items = payload.get("items")
-    return CancelRequest(
-        order_id=payload["order_id"],
-        reason=payload["reason"],
-        items=None if items is None else [ItemCancel(**i) for i in items],
-    )
+    @property
+    def buyer_request(self) -> bool:
+        """Accepting a buyer's request: the order must still show it when sent."""
+        return self.payload.buyer_request
 
 
 def planned_of(entry: Entry) -> Planned:
     """Rebuild a ``Planned`` from its journal entry (leased to the entry's owner)."""
-    return Planned(
-        key=entry.key,
-        request=request_of(entry.payload),
-        item_ids=tuple(entry.payload.get("order_items") or ()),
-        marketplace_id=str(entry.payload.get("marketplace_id")),
-        owner=entry.owner,
-        buyer_request=bool(entry.payload.get("buyer_request")),
-    )
+    return Planned(key=entry.key, payload=CancelPayload.of_entry(entry), owner=entry.owner)
+
+
+def request_of(entry: Entry) -> CancelRequest:
+    """The request a journaled cancel carries."""
+    return CancelPayload.of_entry(entry).request
 
 
 def submitted_outcome(entry: Entry, *, detail: str | None = None) -> CancelOutcome:
     """A ``SUBMITTED`` outcome for a journaled, unfinished cancel."""
-    request = request_of(entry.payload)
+    request = request_of(entry)
     return CancelOutcome(
         order_id=request.order_id,
         status=CancelStatus.SUBMITTED,
@@ -384,7 +367,7 @@ def check_conflict(ctx: Context, request: CancelRequest, key: str) -> None:
                 continue
             if base_key(entry.key) == base_key(key):
                 continue  # an earlier attempt of this same cancel
-            earlier = request_of(entry.payload)
+            earlier = request_of(entry)
             differences: dict[str, tuple[object, object]] = {}
             if earlier.reason is not request.reason:
                 differences["reason"] = (earlier.reason.name, request.reason.name)
@@ -411,9 +394,7 @@ def previous_outcome(ctx: Context, order_id: str) -> CancelOutcome | None:
     return None
 
 
-def claim(
-    ctx: Context, key: str, kind: str, target: str, payload: Mapping[str, Any]
-) -> tuple[Entry | None, str | None]:
+def claim(ctx: Context, key: str, kind: str, payload: CancelPayload) -> tuple[Entry | None, str | None]:
     """Plan ``key``: ``(None, owner)`` when this caller now owns the plan, else ``(entry to follow, None)``.
 
     Two callers (threads or processes) planning the same key: one wins; the other waits until the winner
@@ -422,7 +403,7 @@ def claim(
     the local lead for the key).
     """
     while True:
-        entry, created = ctx.journal.plan(key, kind=kind, target=target, payload=payload)
+        entry, created = ctx.journal.plan(key, kind=kind, target=payload.order_id, payload=payload.to_json())
         if created:
             return None, entry.owner
         if entry.state != "planned":

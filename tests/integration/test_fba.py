@@ -11,7 +11,7 @@ from sp_cancel._runtime.context import Context
 from sp_cancel._runtime.feeds import FeedRunner
 from sp_cancel.errors import ApiError, InvalidInputError, NotCancellableError, NotFoundError, OutcomeUnknownError
 from sp_cancel.journal import Journal
-from sp_cancel.models import CancelReason
+from sp_cancel.models import CancelReason, CancelRequest
 from sp_cancel.testing import Scenario, Simulator
 
 
@@ -178,7 +178,8 @@ def test_afn_retail_order_cannot_be_cancelled(sim, ctx, recorder):
     """cancel_order on an Amazon-fulfilled retail order raises NotCancellableError with the Seller Support route."""
     order = sim.add_order(channel="AFN", status="Unshipped")
     with pytest.raises(NotCancellableError) as info:
-        cancel_order(ctx, order.order_id, CancelReason.NO_INVENTORY, items=None, via="feed", wait=True, timeout=60)
+        request = CancelRequest(order_id=order.order_id, reason=CancelReason.NO_INVENTORY)
+        cancel_order(ctx, request, via="feed", wait=True, timeout=60)
     assert info.value.state == "AMAZON_FULFILLED"
     assert "Seller Support" in str(info.value)
     assert [r for r in recorder.requests if "/feeds/" in r.url.path] == []
