@@ -78,6 +78,34 @@ _WINDOW_SLACK_SECONDS: Final = 1.0
 _log = get_logger()
 
 
+# --- what the journal keeps of a close -------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class ClosePayload:
+    """One listing close as the journal keeps it, and its codec (the only reader of the JSON form)."""
+
+    seller_id: str
+    marketplace_id: str
+    sku: str
+    product_type: str
+
+    @classmethod
+    def of_entry(cls, entry: Entry) -> ClosePayload:
+        """The payload of a journaled close."""
+        data = entry.payload
+        return cls(
+            seller_id=str(data.get("seller_id", "")),
+            marketplace_id=str(data.get("marketplace_id", "")),
+            sku=str(data.get("sku", entry.target)),
+            product_type=str(data.get("product_type", "PRODUCT")),
+        )
+
+    def to_json(self) -> dict[str, str]:
+        """The JSON form the journal stores."""
+        return attrs.asdict(self)
+
+
 # --- the sliding window ----------------------------------------------------------------------------
 
 
@@ -88,7 +116,7 @@ def _submission_times(ctx: Context, since: datetime) -> list[datetime]:
         sent = [
             e.submitted_at
             for e in ctx.journal.by_feed(feed_id)
-            if e.submitted_at is not None and e.payload.get("seller_id") == ctx.seller_id
+            if e.submitted_at is not None and ClosePayload.of_entry(e).seller_id == ctx.seller_id
         ]
         if sent:
             times.append(min(sent))
@@ -181,9 +209,8 @@ def _finish(ctx: Context, entry: Entry, *, wait: bool, timeout: float, progress:
 
 
 def _mine(ctx: Context, entry: Entry) -> bool:
-    return entry.payload.get("seller_id") == ctx.seller_id and entry.payload.get("marketplace_id") == (
-        ctx.marketplace_id
-    )
+    payload = ClosePayload.of_entry(entry)
+    return (payload.seller_id, payload.marketplace_id) == (ctx.seller_id, ctx.marketplace_id)
 
 
 def _recover(ctx: Context, entry: Entry, *, timeout: float = 0.0) -> Entry | None:
@@ -396,13 +423,10 @@ def close_listings(
     planned: list[_Planned] = []
     for view in state.sendable:
         key = f"listing-close-{uuid.uuid4().hex}"
-        payload = {
-            "seller_id": ctx.seller_id,
-            "marketplace_id": ctx.marketplace_id,
-            "sku": view.sku,
-            "product_type": view.product_type,
-        }
-        plan, _ = ctx.journal.plan(key, kind=KIND_CLOSE, target=view.sku, payload=payload)
+        payload = ClosePayload(
+            seller_id=ctx.seller_id, marketplace_id=ctx.marketplace_id, sku=view.sku, product_type=view.product_type
+        )
+        plan, _ = ctx.journal.plan(key, kind=KIND_CLOSE, target=view.sku, payload=payload.to_json())
         planned.append(_Planned(key=key, view=view, owner=plan.owner))
     feed_ids = _submit(ctx, planned) if planned else []
     for p in planned:

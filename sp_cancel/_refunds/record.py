@@ -7,16 +7,14 @@ and asking again makes the next attempt (``refund:<key>~2``...).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Final, Literal
 
 import sp_cancel._events as events
 from sp_cancel._codec import refund_to_json
 from sp_cancel._outcomes import RefundOutcome, RefundStatus
+from sp_cancel._refunds.payload import RefundPayload
 from sp_cancel.clock import human_duration
 from sp_cancel.logging import get_logger
-from sp_cancel.models import Money, PriceComponent
 
 if TYPE_CHECKING:
     from sp_cancel._runtime.context import Context
@@ -25,7 +23,6 @@ if TYPE_CHECKING:
 __all__ = [
     "KIND",
     "Released",
-    "amounts",
     "journal_key",
     "make_outcome",
     "not_sent",
@@ -55,24 +52,14 @@ def reread(ctx: Context, key: str) -> Entry:
     return entry
 
 
-def amounts(payload: Mapping[str, Any]) -> dict[str, dict[PriceComponent, Money]]:
-    """The refund's amounts per order item and component, from its journal payload."""
-    currency = payload["currency"]
-    return {
-        item["order_item_id"]: {
-            PriceComponent(c): Money(amount=Decimal(a), currency=currency) for c, a in item["components"].items()
-        }
-        for item in payload["items"]
-    }
-
-
 def make_outcome(entry: Entry, status: RefundStatus, **extra: Any) -> RefundOutcome:
     """The refund's outcome with ``status`` (and any other field in ``extra``)."""
+    payload = RefundPayload.of_entry(entry)
     return RefundOutcome(
-        order_id=entry.payload["order_id"],
+        order_id=payload.order_id,
         status=status,
-        idempotency_key=entry.payload["idempotency_key"],
-        amounts=amounts(entry.payload),
+        idempotency_key=payload.idempotency_key,
+        amounts=payload.amounts,
         feed_id=extra.pop("feed_id", entry.feed_id),
         submission_id=entry.key,
         **extra,
@@ -101,13 +88,13 @@ def record(ctx: Context, entry: Entry, outcome: RefundOutcome) -> RefundOutcome:
 
 def not_sent(ctx: Context, entry: Entry, detail: str) -> RefundOutcome:
     """Journal the attempt as not sent (``failed``): asking again sends the refund (the next attempt)."""
-    _log.warning(events.SUBMISSION_NOT_SENT, key=entry.key, order_id=entry.payload["order_id"], detail=detail)
+    _log.warning(events.SUBMISSION_NOT_SENT, key=entry.key, order_id=entry.target, detail=detail)
     return record(ctx, entry, make_outcome(entry, RefundStatus.NOT_SENT, detail=detail))
 
 
 def unconfirmed(ctx: Context, entry: Entry, why: str) -> RefundOutcome:
     """The outcome of a refund that may have been sent and that Amazon has not shown yet (not journaled)."""
-    _log.info(events.SUBMISSION_UNCONFIRMED, key=entry.key, order_id=entry.payload["order_id"], why=why)
+    _log.info(events.SUBMISSION_UNCONFIRMED, key=entry.key, order_id=entry.target, why=why)
     return make_outcome(
         entry,
         RefundStatus.UNCONFIRMED,

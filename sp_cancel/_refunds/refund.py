@@ -19,8 +19,8 @@ Never sent twice:
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Final, Literal
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Final, Literal
 
 import attrs
 
@@ -29,7 +29,6 @@ from sp_cancel._codec import refund_from_json
 from sp_cancel._outcomes import RefundOutcome, RefundStatus, RefundVerification
 from sp_cancel._refunds.check import (
     RefundRequest,
-    adjustment_ids,
     check_caps,
     check_order,
     derive_key,
@@ -38,10 +37,10 @@ from sp_cancel._refunds.check import (
     remaining,
     resolve_items,
 )
+from sp_cancel._refunds.payload import RefundPayload
 from sp_cancel._refunds.record import (
     KIND,
     Released,
-    amounts,
     journal_key,
     make_outcome,
     not_sent,
@@ -96,36 +95,6 @@ __all__ = [
 _log = get_logger()
 
 
-# --- payload <-> values ----------------------------------------------------------------------------
-
-
-def _payload(order: Order, items: Sequence[ItemRefund], reason: AdjustmentReason, key: str, fp: str) -> dict[str, Any]:
-    ids = adjustment_ids(key, len(items))
-    return {
-        "order_id": order.order_id,
-        "marketplace_id": order.marketplace_id,
-        "currency": items[0].currency,
-        "reason": reason.value,
-        "idempotency_key": key,
-        "fingerprint": fp,
-        "items": [
-            {
-                "order_item_id": item.order_item_id,
-                "adjustment_id": ids[n],
-                "message_id": n + 1,
-                "quantity": item.quantity,
-                "components": {c.value: str(m.amount) for c, m in _ordered(item.components)},
-            }
-            for n, item in enumerate(items)
-        ],
-    }
-
-
-def _ordered(components: Mapping[PriceComponent, Money]) -> list[tuple[PriceComponent, Money]]:
-    rank = {c: n for n, c in enumerate(PriceComponent)}
-    return sorted(components.items(), key=lambda kv: rank[kv[0]])
-
-
 def _continue(
     ctx: Context,
     entry: Entry,
@@ -166,13 +135,13 @@ def _differences(entry: Entry, request: RefundRequest | None) -> dict[str, tuple
     """What differs between the journaled refund and ``request``: order, reason, amounts per item."""
     if request is None:
         return {}
-    payload = entry.payload
+    payload = RefundPayload.of_entry(entry)
     out: dict[str, tuple[object, object]] = {}
-    if payload.get("order_id") != request.order_id:
-        out["order_id"] = (payload.get("order_id"), request.order_id)
-    if payload.get("reason") != request.reason.value:
-        out["reason"] = (payload.get("reason"), request.reason.value)
-    earlier = {i["order_item_id"]: dict(i["components"]) for i in payload.get("items") or []}
+    if payload.order_id != request.order_id:
+        out["order_id"] = (payload.order_id, request.order_id)
+    if payload.reason is not request.reason:
+        out["reason"] = (payload.reason.value, request.reason.value)
+    earlier = {item: {c.value: str(m.amount) for c, m in parts.items()} for item, parts in payload.amounts.items()}
     if request.items is not None:
         new = {i.order_item_id: {c.value: str(m.amount) for c, m in i.components.items()} for i in request.items}
     elif request.bare is not None and len(earlier) == 1:
@@ -196,10 +165,11 @@ def _reuse(
 ) -> RefundOutcome:
     if entry.kind != KIND:
         raise InvalidInputError(f"journal key {entry.key!r} belongs to a {entry.kind}, not a refund", field="key")
-    if fp is not None and entry.payload.get("fingerprint") != fp:
+    payload = RefundPayload.of_entry(entry)
+    if fp is not None and payload.fingerprint != fp:
         raise IdempotencyConflictError(
-            f"idempotency key {entry.payload.get('idempotency_key')!r} was already used for a different refund "
-            f"of order {entry.payload.get('order_id')}; a new refund needs a new key (nothing was sent)",
+            f"idempotency key {payload.idempotency_key!r} was already used for a different refund "
+            f"of order {payload.order_id}; a new refund needs a new key (nothing was sent)",
             submission_id=entry.key,
             differences=_differences(entry, request),
             field="idempotency_key",
@@ -212,14 +182,12 @@ def _early_fingerprint(ctx: Context, request: RefundRequest, entry: Entry) -> st
     """The fingerprint of a request checked against a journaled one before reading the order."""
     items = request.items
     if items is None:  # a bare amount: resolve it against the journaled single item
-        journaled = entry.payload.get("items") or []
+        journaled = RefundPayload.of_entry(entry).items
         if len(journaled) != 1:
             return "mismatch"
         assert request.bare is not None  # noqa: S101 - normalize() sets items or bare
         items = (
-            ItemRefund(
-                order_item_id=journaled[0]["order_item_id"], components={PriceComponent.PRINCIPAL: request.bare}
-            ),
+            ItemRefund(order_item_id=journaled[0].order_item_id, components={PriceComponent.PRINCIPAL: request.bare}),
         )
     return fingerprint(ctx.seller_id, request.order_id, items, request.reason)
 
@@ -239,7 +207,7 @@ def _known(
         if (
             first is not None
             and first.kind == KIND
-            and first.payload.get("fingerprint") != _early_fingerprint(ctx, request, first)
+            and RefundPayload.of_entry(first).fingerprint != _early_fingerprint(ctx, request, first)
         ):
             return _reuse(ctx, first, "mismatch", wait=wait, timeout=timeout, progress=progress, request=request)
         known = ctx.journal.get(live_key(ctx.journal, base))
@@ -329,7 +297,7 @@ def partial_refund(
     with LOCAL.lead(ctx.journal, base):
         for _ in range(3):
             first = ctx.journal.get(base)
-            if first is not None and first.kind == KIND and first.payload.get("fingerprint") != fp:
+            if first is not None and first.kind == KIND and RefundPayload.of_entry(first).fingerprint != fp:
                 return _reuse(ctx, first, fp, wait=wait, timeout=timeout, progress=progress, request=request)
             jkey = live_key(ctx.journal, base)
             existing = ctx.journal.get(jkey)
@@ -345,7 +313,10 @@ def partial_refund(
             order = _with_taxes(ctx, order, items)
             check_caps(order, items, already_refunded(ctx, order.order_id, refund_lines(ctx.api, order.order_id)))
             entry, created = ctx.journal.plan(
-                jkey, kind=KIND, target=order.order_id, payload=_payload(order, items, request.reason, key, fp)
+                jkey,
+                kind=KIND,
+                target=order.order_id,
+                payload=RefundPayload.of(order, items, request.reason, key, fp).to_json(),
             )
             try:
                 if not created:
@@ -429,18 +400,10 @@ def resume_refunds(ctx: Context, *, timeout: float, progress: Progress | None = 
 
 def _refused_now(ctx: Context, entry: Entry) -> RefundOutcome | None:
     """Check a never-sent refund again before sending it late: ``None`` if it may go, else its refusal."""
-    payload = entry.payload
-    components = amounts(payload)
-    items = tuple(
-        ItemRefund(
-            order_item_id=item["order_item_id"],
-            components=components[item["order_item_id"]],
-            quantity=item.get("quantity"),
-        )
-        for item in payload["items"]
-    )
+    payload = RefundPayload.of_entry(entry)
+    items = payload.item_refunds()
     try:
-        order = _with_taxes(ctx, get_order(ctx.api, payload["order_id"]), items)
+        order = _with_taxes(ctx, get_order(ctx.api, payload.order_id), items)
         check_order(order, items)
         # The plan itself is not sent yet: the caps see only what else was refunded.
         lines = refund_lines(ctx.api, order.order_id)

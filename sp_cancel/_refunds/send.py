@@ -6,11 +6,10 @@ looks for it instead). Only a plan that certainly never reached Amazon is releas
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Final
 
 import sp_cancel._events as events
+from sp_cancel._refunds.payload import RefundPayload
 from sp_cancel._refunds.record import Released, not_sent, reread
 from sp_cancel._runtime.claims import claim_note, nothing_sent, release_plan, stale_claim
 from sp_cancel.errors import InvalidInputError, SpCancelError
@@ -18,7 +17,6 @@ from sp_cancel.feeds import FEED_TYPE_PAYMENT_ADJUSTMENT, XML_CONTENT_TYPE
 from sp_cancel.feeds.adjustment import AdjustedItem, AdjustmentMessage, build_adjustment_feed
 from sp_cancel.journal import LeaseLostError
 from sp_cancel.logging import get_logger
-from sp_cancel.models import Money, PriceComponent
 
 if TYPE_CHECKING:
     from sp_cancel._runtime.context import Context
@@ -39,26 +37,22 @@ class PlanHeld(Exception):  # noqa: N818 - internal control flow, never leaves t
         self.entry = entry
 
 
-def _document(seller_id: str, payload: Mapping[str, Any]) -> bytes:
-    currency = payload["currency"]
+def _document(seller_id: str, payload: RefundPayload) -> bytes:
     messages = [
         AdjustmentMessage(
-            message_id=item["message_id"],
-            order_id=payload["order_id"],
+            message_id=item.message_id,
+            order_id=payload.order_id,
             items=(
                 AdjustedItem(
-                    order_item_id=item["order_item_id"],
-                    merchant_adjustment_item_id=item["adjustment_id"],
-                    reason=payload["reason"],
-                    components=[
-                        (PriceComponent(c), Money(amount=Decimal(a), currency=currency))
-                        for c, a in item["components"].items()
-                    ],
-                    quantity=item.get("quantity"),
+                    order_item_id=item.order_item_id,
+                    merchant_adjustment_item_id=item.adjustment_id,
+                    reason=payload.reason,
+                    components=list(item.components.items()),
+                    quantity=item.quantity,
                 ),
             ),
         )
-        for item in payload["items"]
+        for item in payload.items
     ]
     return build_adjustment_feed(seller_id, messages)
 
@@ -81,7 +75,7 @@ def send(ctx: Context, entry: Entry) -> Entry:
     Raises:
         Released: another worker took the lease over (follow its submission instead).
     """
-    payload = entry.payload
+    payload = RefundPayload.of_entry(entry)
     try:
         document = _document(ctx.seller_id, payload)
         feed_id = ctx.runner.submit(
@@ -89,7 +83,7 @@ def send(ctx: Context, entry: Entry) -> Entry:
             content_type=XML_CONTENT_TYPE,
             document=document,
             message_ids={entry.key: 1},
-            marketplace_ids=[payload.get("marketplace_id") or ctx.marketplace_id],
+            marketplace_ids=[payload.marketplace_id or ctx.marketplace_id],
             owner=entry.owner,
         )
     except LeaseLostError:
@@ -98,7 +92,7 @@ def send(ctx: Context, entry: Entry) -> Entry:
         _after_failure(ctx, entry, exc)
         raise
     if feed_id is not None:  # None: createFeed's answer was lost; settle.settle_uncertain looks for it
-        _log.info(events.REFUND_SUBMITTED, order_id=payload["order_id"], feed_id=feed_id, key=entry.key)
+        _log.info(events.REFUND_SUBMITTED, order_id=payload.order_id, feed_id=feed_id, key=entry.key)
     return reread(ctx, entry.key)
 
 

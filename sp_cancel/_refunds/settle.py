@@ -20,7 +20,8 @@ import attrs
 
 from sp_cancel._codec import refund_from_json
 from sp_cancel._outcomes import ProcessingMessage, RefundOutcome, RefundStatus
-from sp_cancel._refunds.record import KIND, amounts, make_outcome, not_sent, record, reread, unconfirmed
+from sp_cancel._refunds.payload import RefundPayload
+from sp_cancel._refunds.record import KIND, make_outcome, not_sent, record, reread, unconfirmed
 from sp_cancel._runtime.claims import sent_on_amazon_clock
 from sp_cancel._runtime.context import past_horizon
 from sp_cancel._runtime.feeds import SEARCH_POLL, Expected
@@ -78,7 +79,7 @@ def journal_lines(ctx: Context, order_id: str, *, now: datetime, exclude: str | 
             statuses = entry.outcome.get("item_status") or {}
             applied = {item for item, status in statuses.items() if status == RefundStatus.APPLIED.value}
         submitted = sent_on_amazon_clock(entry) if entry.state != "planned" else now
-        for item_id, components in amounts(entry.payload).items():
+        for item_id, components in RefundPayload.of_entry(entry).amounts.items():
             if applied is not None and item_id not in applied:
                 continue
             out.extend(
@@ -106,14 +107,14 @@ def posted(ctx: Context, entry: Entry) -> dict[str, bool]:
     the order (earliest sent first, each posting serving one line) on item, component, amount, and a
     posting time no earlier than the send (on Amazon's clock).
     """
-    order_id = entry.payload["order_id"]
+    order_id = entry.target
     pending = journal_lines(ctx, order_id, now=ctx.amazon_now())
     if not any(p.key == entry.key for p in pending):  # a finished entry whose items are not applied
         pending += [
             PendingRefund(
                 key=entry.key, order_item_id=i, component=c, amount=m, submitted_at=sent_on_amazon_clock(entry)
             )
-            for i, components in amounts(entry.payload).items()
+            for i, components in RefundPayload.of_entry(entry).amounts.items()
             for c, m in components.items()
         ]
     matched = correlate(pending, refund_lines(ctx.api, order_id))
@@ -126,16 +127,16 @@ def posted(ctx: Context, entry: Entry) -> dict[str, bool]:
 
 def _verdict_outcome(entry: Entry, feed: FeedState, report: ProcessingReport) -> RefundOutcome | None:
     """The outcome the report gives, or ``None`` when it does not speak for this refund's document."""
-    items = entry.payload["items"]
-    failed = report.verdict({int(item["message_id"]): entry.payload["order_id"] for item in items})
+    payload = RefundPayload.of_entry(entry)
+    failed = report.verdict({item.message_id: payload.order_id for item in payload.items})
     if failed is None:
         return None
     messages: list[ProcessingMessage] = list(report.document_results)
     item_status: dict[str, RefundStatus] = {}
-    for item in items:
-        messages.extend(report.results_for(int(item["message_id"])))
-        bad = int(item["message_id"]) in failed
-        item_status[item["order_item_id"]] = RefundStatus.REJECTED if bad else RefundStatus.APPLIED
+    for item in payload.items:
+        messages.extend(report.results_for(item.message_id))
+        bad = item.message_id in failed
+        item_status[item.order_item_id] = RefundStatus.REJECTED if bad else RefundStatus.APPLIED
     return make_outcome(
         entry, _overall(item_status), feed_id=feed.feed_id, messages=tuple(messages), item_status=item_status
     )
@@ -232,12 +233,12 @@ def _posted_for(ctx: Context, entry: Entry, candidate: FeedState) -> bool | None
 
 
 def _expected(entry: Entry) -> Expected:
-    items = entry.payload["items"]
+    payload = RefundPayload.of_entry(entry)
     return Expected(
-        messages=len(items),
-        message_ids=frozenset(int(item["message_id"]) for item in items),
-        order_ids=frozenset({str(entry.payload["order_id"])}),
-        item_ids=frozenset(str(item["order_item_id"]) for item in items),
+        messages=len(payload.items),
+        message_ids=frozenset(item.message_id for item in payload.items),
+        order_ids=frozenset({payload.order_id}),
+        item_ids=frozenset(item.order_item_id for item in payload.items),
         report=parse_processing_report,
     )
 
@@ -246,7 +247,7 @@ def _settle_once(ctx: Context, entry: Entry) -> Entry:
     """One look for an uncertain refund's feed: prove it, see it posted, or (past the horizon) rule it out."""
     found = ctx.runner.resolve(
         feed_type=entry.feed_type or FEED_TYPE_PAYMENT_ADJUSTMENT,
-        marketplace_ids=[entry.payload.get("marketplace_id") or ctx.marketplace_id],
+        marketplace_ids=[RefundPayload.of_entry(entry).marketplace_id or ctx.marketplace_id],
         entry=entry,
         expected=_expected(entry),
         effect=functools.partial(_posted_for, ctx, entry),

@@ -91,8 +91,18 @@ class _LocalLeads:
 
     @staticmethod
     def _ident(journal: object, key: str) -> tuple[object, str]:
+        """The journal's store as this process can name it: a SQLite file's path, a Redis journal's key prefix.
+
+        Two journal objects over one store (two clients of one file, two connections to one Redis) then share
+        one lead per key; two Redis servers with the same prefix share it too, which only makes calls wait.
+        """
         path = getattr(journal, "path", None)
-        return (path if path and path != ":memory:" else id(journal), key)
+        if path and path != ":memory:":
+            return (("sqlite", str(path)), key)
+        prefix = getattr(journal, "prefix", None)
+        if isinstance(prefix, str):
+            return (("redis", prefix), key)
+        return (id(journal), key)
 
     @contextmanager
     def lead(self, journal: object, keys: str | Sequence[str]) -> Iterator[None]:
