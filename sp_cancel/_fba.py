@@ -21,16 +21,15 @@ import attrs
 
 import sp_cancel._events as events
 from sp_cancel._outcomes import FbaCancelOutcome
-from sp_cancel.errors import ApiError, InvalidInputError, NotCancellableError, OutcomeUnknownError
+from sp_cancel.errors import ApiError, NotCancellableError, OutcomeUnknownError
 from sp_cancel.logging import get_logger
 
 if TYPE_CHECKING:
     from sp_cancel._runtime.context import Context
 
-__all__ = ["CANCELLABLE_2020", "MCF_ID_MAX_LENGTH", "cancel_fba_order", "check_fulfillment_order_id"]
+__all__ = ["CANCELLABLE_2020", "cancel_fba_order"]
 
 Api = Literal["2020-07-01", "2026-07-04"]
-MCF_ID_MAX_LENGTH: Final = 40  # sellerFulfillmentOrderId / orderId maxLength in both models
 CANCELLABLE_2020: Final = frozenset({"Received", "Planning"})
 # 4xx answers that say something other than "this order cannot be cancelled now".
 _NOT_A_REFUSAL: Final = frozenset({401, 403, 404, 429})
@@ -53,16 +52,6 @@ _HINTS: Final = {
     "INVALID": "Amazon rejected the order; there is nothing to cancel.",
 }
 _log = get_logger()
-
-
-def check_fulfillment_order_id(value: object) -> str:
-    """Return ``value`` if it is a 1..40 character MCF order id; else raise ``InvalidInputError``."""
-    if not isinstance(value, str) or not value.strip() or len(value) > MCF_ID_MAX_LENGTH:
-        raise InvalidInputError(
-            f"seller_fulfillment_order_id {value!r} must be 1 to {MCF_ID_MAX_LENGTH} characters",
-            field="seller_fulfillment_order_id",
-        )
-    return value
 
 
 def _refuse(order_id: str, status: str, why: str = "") -> NotCancellableError:
@@ -167,16 +156,13 @@ def _cancel(ctx: Context, route: _Route, order_id: str) -> FbaCancelOutcome:
 
 
 def cancel_fba_order(ctx: Context, seller_fulfillment_order_id: str, *, api: Api = "2020-07-01") -> FbaCancelOutcome:
-    """See ``sp_cancel.SellerClient.cancel_fba_order``.
+    """See ``sp_cancel.SellerClient.cancel_fba_order`` (which checks the id and ``api``).
 
     Raises:
-        InvalidInputError: a malformed id or an unknown ``api`` (nothing is sent).
         NotFoundError: Amazon has no such MCF order.
         NotCancellableError: the order is past ``Planning`` (or, with 2026-07-04, Amazon refused), with its status.
     """
-    order_id = check_fulfillment_order_id(seller_fulfillment_order_id)
-    if api not in {"2020-07-01", "2026-07-04"}:
-        raise InvalidInputError(f"api must be '2020-07-01' or '2026-07-04', got {api!r}", field="api")
+    order_id = seller_fulfillment_order_id
     route = _ROUTES[api]
     outcome = _cancel(ctx, route, order_id)
     _log.info(

@@ -24,6 +24,7 @@ import sp_cancel._checks as checks
 import sp_cancel._config as config
 import sp_cancel._fba as fba_flow
 import sp_cancel._listings.items as listing_flow
+import sp_cancel._refunds.check as refund_check
 import sp_cancel._refunds.refund as refund_flow
 import sp_cancel.deals as deal_flow
 import sp_cancel.metrics._fetch as rate_flow
@@ -73,10 +74,6 @@ if TYPE_CHECKING:
 
 __all__ = ["Credentials", "SellerClient"]
 
-# Amazon's limits on the ids that go into request paths: a SKU is at most 40 characters (Listings Items,
-# design §3), a seller fulfillment order id at most 40 (Fulfillment Outbound's CreateFulfillmentOrderRequest).
-SKU_MAX_LENGTH: Final = 40
-MCF_ORDER_ID_MAX_LENGTH: Final = 40
 
 Outcome = CancelOutcome | RefundOutcome | ListingOutcome
 
@@ -590,16 +587,8 @@ class SellerClient:
         idempotency_key = checks.check_optional_text(idempotency_key, "idempotency_key", max_length=200)
         wait, timeout = checks.check_flag(wait, "wait"), checks.check_timeout(timeout)
         checks.check_callable(progress, "progress")
-        return refund_flow.partial_refund(
-            self._ctx,
-            order_id,
-            refunds,
-            reason=reason,
-            idempotency_key=idempotency_key,
-            wait=wait,
-            timeout=timeout,
-            progress=progress,
-        )
+        request = refund_check.normalize(order_id, refunds, reason=reason, idempotency_key=idempotency_key)
+        return refund_flow.partial_refund(self._ctx, request, wait=wait, timeout=timeout, progress=progress)
 
     def verify_refund(self, outcome: RefundOutcome) -> RefundVerification:
         """Whether Amazon's Finances API shows the refund yet (up to 48 h delay: "not yet posted" is no failure)."""
@@ -610,21 +599,17 @@ class SellerClient:
 
     def close_listing(self, sku: str) -> ListingOutcome:
         """Stop selling a seller-fulfilled listing without deleting it (quantity 0 by a ``merge`` patch)."""
-        sku = checks.check_text(sku, "sku", max_length=SKU_MAX_LENGTH)
-        return listing_flow.close_listing(self._ctx, sku)
+        return listing_flow.close_listing(self._ctx, values.check_sku(sku))
 
     def close_listings(self, skus: Iterable[str], *, wait: bool = True) -> BatchOutcome[ListingOutcome]:
         """Close many listings through one ``JSON_LISTINGS_FEED``; one outcome per SKU."""
-        skus = [
-            checks.check_text(sku, "skus", max_length=SKU_MAX_LENGTH)
-            for sku in checks.check_items(skus, "skus", str, "SKUs")
-        ]
+        skus = [values.check_sku(sku, field="skus") for sku in checks.check_items(skus, "skus", str, "SKUs")]
         wait = checks.check_flag(wait, "wait")
         return listing_flow.close_listings(self._ctx, skus, wait=wait)
 
     def delete_listing(self, sku: str, *, verify: bool = True) -> ListingOutcome:
         """Delete a listing (``deleteListingsItem``), then read back until it is gone (bounded)."""
-        sku = checks.check_text(sku, "sku", max_length=SKU_MAX_LENGTH)
+        sku = values.check_sku(sku)
         verify = checks.check_flag(verify, "verify")
         return listing_flow.delete_listing(self._ctx, sku, verify=verify)
 
@@ -632,9 +617,7 @@ class SellerClient:
         self, seller_fulfillment_order_id: str, *, api: Literal["2020-07-01", "2026-07-04"] = "2020-07-01"
     ) -> FbaCancelOutcome:
         """Cancel a Multi-Channel Fulfillment order while Amazon still allows it (``Received``/``Planning``)."""
-        seller_fulfillment_order_id = checks.check_text(
-            seller_fulfillment_order_id, "seller_fulfillment_order_id", max_length=MCF_ORDER_ID_MAX_LENGTH
-        )
+        seller_fulfillment_order_id = values.check_mcf_order_id(seller_fulfillment_order_id)
         checks.check_choice(api, "api", ("2020-07-01", "2026-07-04"))
         return fba_flow.cancel_fba_order(self._ctx, seller_fulfillment_order_id, api=api)
 
@@ -649,7 +632,7 @@ class SellerClient:
 
     def cancel_flash_deal(self, deal_id: str) -> NoReturn:
         """Amazon has no API to cancel a deal: raises ``ManualActionRequired`` with the steps."""
-        deal_id = checks.check_text(deal_id, "deal_id")
+        deal_id = values.check_deal_id(deal_id)
         deal_flow.cancel_flash_deal(self._ctx, deal_id)
 
     # --- cancellation rate ----------------------------------------------------------------------------

@@ -39,6 +39,8 @@ __all__ = [
 _ORDER_ID: Final = re.compile(r"[^\W_]{3}-[^\W_]{7}-[^\W_]{7}", re.ASCII)
 _ORDER_ITEM_ID: Final = re.compile(r"\d{14}", re.ASCII)
 SKU_MAX_LENGTH: Final = 40
+# sellerFulfillmentOrderId (Fulfillment Outbound 2020-07-01) / orderId (2026-07-04): maxLength 40 in both models.
+MCF_ORDER_ID_MAX_LENGTH: Final = 40
 _E = TypeVar("_E", bound=enum.Enum)
 
 # ISO 4217 (List One, current funds, as published by the maintenance agency SIX): every active currency code
@@ -241,11 +243,35 @@ def check_order_item_id(order_item_id: object, *, field: str = "order_item_id") 
     return order_item_id
 
 
+def _id_text(value: object, field: str, max_length: int, what: str) -> str:
+    """A non-blank string of at most ``max_length`` characters without control characters, else the error."""
+    if (
+        not isinstance(value, str)
+        or not value.strip()
+        or len(value) > max_length
+        or any(ord(c) < 32 or ord(c) == 127 for c in value)
+    ):
+        raise InvalidInputError(
+            f"{field} {value!r} must be {what}: 1 to {max_length} characters, no control characters", field=field
+        )
+    return value
+
+
 def check_sku(sku: object, *, field: str = "sku") -> str:
-    """Return ``sku`` if it is a non-empty string of at most 40 characters; else raise InvalidInputError."""
-    if not isinstance(sku, str) or not sku.strip() or len(sku) > SKU_MAX_LENGTH:
-        raise InvalidInputError(f"{field} {sku!r} must be 1 to {SKU_MAX_LENGTH} characters", field=field)
-    return sku
+    """Return ``sku`` if it is a seller SKU (1 to 40 characters, no control characters); else InvalidInputError."""
+    return _id_text(sku, field, SKU_MAX_LENGTH, "a seller SKU")
+
+
+def check_mcf_order_id(value: object, *, field: str = "seller_fulfillment_order_id") -> str:
+    """Return ``value`` if it is an MCF order id (1 to 40 characters); else raise ``InvalidInputError``."""
+    return _id_text(value, field, MCF_ORDER_ID_MAX_LENGTH, "a seller fulfillment order id")
+
+
+def check_deal_id(value: object, *, field: str = "deal_id") -> str:
+    """Return ``value`` if it is a promotion id (no ``/``, at most 200 characters); else ``InvalidInputError``."""
+    if isinstance(value, str) and "/" in value:
+        raise InvalidInputError(f"{field} {value!r} must be a promotion id (no '/')", field=field)
+    return _id_text(value, field, 200, "a promotion id")
 
 
 def _to_decimal(value: object) -> Decimal:

@@ -48,7 +48,6 @@ from sp_cancel.feeds import (
 from sp_cancel.feeds.report import ReportParseError
 from sp_cancel.journal import FeedTakenError, JournalError
 from sp_cancel.logging import get_logger
-from sp_cancel.models import check_sku
 
 if TYPE_CHECKING:
     from sp_cancel._outcomes import FeedState
@@ -296,18 +295,6 @@ class _Planned:
     owner: str | None = None
 
 
-def _validate(skus: Iterable[str]) -> list[str]:
-    if isinstance(skus, str | bytes):
-        raise InvalidInputError("skus must be a list of SKUs, not one string", field="skus")
-    batch: list[object] = list(skus)
-    if not batch:
-        raise InvalidInputError("no SKUs: the batch is empty", field="skus")
-    bad = [s for s in batch if not isinstance(s, str) or not s.strip() or len(s) > 40]
-    if bad:
-        raise InvalidInputError(f"SKUs must be 1 to 40 characters; invalid: {bad[:5]!r}", field="skus")
-    return [check_sku(s) for s in batch]
-
-
 def _submit(ctx: Context, planned: Sequence[_Planned]) -> list[str]:
     """Send the planned closes in as few feeds as allowed; on failure release what was not sent."""
 
@@ -409,16 +396,12 @@ def close_listings(
     timeout: float = DEFAULT_TIMEOUT,
     progress: Progress | None = None,
 ) -> BatchOutcome[ListingOutcome]:
-    """See ``sp_cancel.SellerClient.close_listings``.
+    """See ``sp_cancel.SellerClient.close_listings`` (which checks the SKUs).
 
     Raises:
-        InvalidInputError: no SKUs, a single string instead of a list, or a SKU outside 1..40 characters
-            (nothing is read or sent).
         FeedTimeoutError: with ``wait``, a feed still running after ``timeout`` (resume with ``client.wait``).
     """
-    batch = _validate(skus)
-    if timeout <= 0:
-        raise InvalidInputError("timeout must be positive (seconds)", field="timeout")
+    batch = list(skus)
     state = _preflight(ctx, batch, timeout=timeout if wait else 0.0)
     planned: list[_Planned] = []
     for view in state.sendable:

@@ -27,7 +27,6 @@ from sp_cancel._outcomes import ListingOutcome, ListingStatus
 from sp_cancel.errors import NotFoundError, OutcomeUnknownError
 from sp_cancel.feeds.listings import close_listing_patch
 from sp_cancel.logging import get_logger
-from sp_cancel.models import check_sku
 
 if TYPE_CHECKING:
     from sp_cancel._runtime.context import Context
@@ -62,7 +61,6 @@ def close_listing(ctx: Context, sku: str) -> ListingOutcome:
     again: the outcome is ``ACCEPTED`` with no ``submission_id`` and a ``detail``
     saying nothing was sent.
     """
-    check_sku(sku)
     view = read_listing(ctx, sku)
     check_closable(view)
     fba = sorted(c for c in view.channels if c.startswith("AMAZON_"))
@@ -145,7 +143,6 @@ def delete_listing(ctx: Context, sku: str, *, verify: bool) -> ListingOutcome:
     ``DELETE_PENDING`` with what was seen. Without ``verify`` an accepted delete
     is ``DELETE_PENDING`` (accepted, not observed).
     """
-    check_sku(sku)
     try:
         response = ctx.api.delete_listings_item(sku, marketplace_ids=[ctx.marketplace_id])
     except OutcomeUnknownError:

@@ -33,7 +33,6 @@ from sp_cancel._refunds.check import (
     check_order,
     derive_key,
     fingerprint,
-    normalize,
     remaining,
     resolve_items,
 )
@@ -73,7 +72,7 @@ from sp_cancel.errors import (
 )
 from sp_cancel.journal import JournalError
 from sp_cancel.logging import get_logger
-from sp_cancel.models import AdjustmentReason, ItemRefund, Money, PriceComponent
+from sp_cancel.models import ItemRefund, PriceComponent
 from sp_cancel.orders import Order, OrderItem, get_order, get_order_v0
 
 if TYPE_CHECKING:
@@ -272,20 +271,9 @@ def with_refundable(ctx: Context, order: Order) -> Order:
 
 
 def partial_refund(
-    ctx: Context,
-    order_id: str,
-    refunds: Sequence[ItemRefund] | Money,
-    *,
-    reason: AdjustmentReason | str,
-    idempotency_key: str | None,
-    wait: bool,
-    timeout: float,
-    progress: Progress | None = None,
+    ctx: Context, request: RefundRequest, *, wait: bool, timeout: float, progress: Progress | None = None
 ) -> RefundOutcome:
-    """See ``sp_cancel.SellerClient.partial_refund``."""
-    request = normalize(order_id, refunds, reason=reason, idempotency_key=idempotency_key)
-    if not timeout > 0:
-        raise InvalidInputError("timeout must be a positive number of seconds", field="timeout")
+    """See ``sp_cancel.SellerClient.partial_refund`` (which checks and converts the arguments: ``normalize``)."""
     known = _known(ctx, request, wait=wait, timeout=timeout, progress=progress)
     if known is not None:
         return known

@@ -167,18 +167,19 @@ def test_unknown_order_is_not_found(ctx, api):
 
 
 @pytest.mark.parametrize(("order_id", "api"), [("", "2020-07-01"), ("M" * 41, "2020-07-01"), ("MCF-1", "2025-01-01")])
-def test_validation_before_any_call(ctx, recorder, order_id, api):
-    """A malformed id or an unknown api version raises InvalidInputError with nothing sent."""
+def test_validation_before_any_call(sim, recorder, order_id, api):
+    """A malformed id or an unknown api version raises InvalidInputError at the client's door, nothing sent."""
+    client = sim.client(transport=recorder)
     with pytest.raises(InvalidInputError):
-        fba_flow.cancel_fba_order(ctx, order_id, api=api)
+        client.cancel_fba_order(order_id, api=api)
     assert recorder.requests == []
 
 
 def test_afn_retail_order_cannot_be_cancelled(sim, ctx, recorder):
     """cancel_order on an Amazon-fulfilled retail order raises NotCancellableError with the Seller Support route."""
     order = sim.add_order(channel="AFN", status="Unshipped")
+    request = CancelRequest(order_id=order.order_id, reason=CancelReason.NO_INVENTORY)
     with pytest.raises(NotCancellableError) as info:
-        request = CancelRequest(order_id=order.order_id, reason=CancelReason.NO_INVENTORY)
         cancel_order(ctx, request, via="feed", wait=True, timeout=60)
     assert info.value.state == "AMAZON_FULFILLED"
     assert "Seller Support" in str(info.value)

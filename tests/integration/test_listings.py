@@ -170,10 +170,11 @@ def test_close_listing_unknown_sku_is_not_found(ctx):
 
 
 @pytest.mark.parametrize("sku", ["", "   ", "X" * 41, None])
-def test_close_listing_validates_before_any_call(ctx, recorder, sku):
-    """A SKU outside 1..40 characters raises InvalidInputError with nothing sent."""
+def test_close_listing_validates_before_any_call(sim, recorder, sku):
+    """A SKU outside 1..40 characters raises InvalidInputError at the client's door, nothing sent."""
+    client = sim.client(transport=recorder)
     with pytest.raises(InvalidInputError):
-        listing_items.close_listing(ctx, sku)
+        client.close_listing(sku)
     assert recorder.requests == []
 
 
@@ -231,10 +232,11 @@ def test_delete_listing_unknown_sku_is_invalid(ctx):
     assert outcome.issues[0].severity == "ERROR"
 
 
-def test_delete_listing_validates_before_any_call(ctx, recorder):
-    """A 41-character SKU is refused before any HTTP call."""
+def test_delete_listing_validates_before_any_call(sim, recorder):
+    """A 41-character SKU is refused at the client's door, before any HTTP call."""
+    client = sim.client(transport=recorder)
     with pytest.raises(InvalidInputError):
-        listing_items.delete_listing(ctx, "Y" * 41, verify=True)
+        client.delete_listing("Y" * 41, verify=True)
     assert recorder.requests == []
 
 
@@ -321,10 +323,11 @@ def test_close_listings_reads_a_sku_with_a_comma_alone(sim, ctx):
 
 
 @pytest.mark.parametrize("skus", [[], "B-1", ["ok", "Z" * 41], ["ok", ""]])
-def test_close_listings_validates_before_any_call(ctx, recorder, skus):
-    """Empty batches, a bare string, and bad SKUs raise InvalidInputError with nothing sent."""
+def test_close_listings_validates_before_any_call(sim, recorder, skus):
+    """Empty batches, a bare string, and bad SKUs raise InvalidInputError at the client's door, nothing sent."""
+    client = sim.client(transport=recorder)
     with pytest.raises(InvalidInputError):
-        listing_items.close_listings(ctx, skus, wait=True)
+        client.close_listings(skus, wait=True)
     assert recorder.requests == []
 
 

@@ -10,7 +10,6 @@ from typing import Any
 import httpx
 import pytest
 
-import sp_cancel._refunds.refund as refund_flow
 from sp_cancel._refunds.check import ADJUSTMENT_ID_MAX, adjustment_ids, derive_key
 from sp_cancel._refunds.settle import PendingRefund, RefundLine, correlate
 from sp_cancel.errors import InvalidInputError, NotCancellableError, NotFoundError, SpCancelError
@@ -45,24 +44,14 @@ class Recording(httpx.BaseTransport):
 
 
 class Refunder:
-    """``partial_refund`` through the client (or straight to the workflow until client.py delegates)."""
+    """``partial_refund`` through the client."""
 
     def __init__(self, client: Any) -> None:
         self.client = client
-        if not hasattr(client, "partial_refund"):
-            from sp_cancel._workflows import Workflows  # noqa: PLC0415
-
-            client._context = None
-            self.ctx = Workflows._ctx.fget(client)  # type: ignore[attr-defined]
 
     def __call__(self, order_id: Any, refunds: Any, **kwargs: Any) -> Any:
         """Call partial_refund."""
-        if hasattr(self.client, "partial_refund"):
-            return self.client.partial_refund(order_id, refunds, **kwargs)
-        kwargs.setdefault("idempotency_key", None)
-        kwargs.setdefault("wait", True)
-        kwargs.setdefault("timeout", 1800)
-        return refund_flow.partial_refund(self.ctx, order_id, refunds, **kwargs)
+        return self.client.partial_refund(order_id, refunds, **kwargs)
 
 
 @pytest.fixture(scope="module")
