@@ -5,7 +5,8 @@
 their settings in one go instead of one error per run. Checked, before any request:
 
 - the seller id: Amazon's merchant token, upper-case letters and digits (``A2EXAMPLE12345``), at most 50
-  characters (``MerchantIdentifier`` of the feed header; facts §3.1); no space, no lower case, no punctuation;
+  characters (``MerchantIdentifier`` of the feed header; docs/cancel-orders.md); no space, no lower case,
+  no punctuation;
 - the marketplace: a country code or marketplace id Amazon has (``from_env`` requires ``SP_API_MARKETPLACE``:
   no silent default);
 - the endpoint and the LWA token URL: absolute ``http(s)`` URLs with a host, no query or fragment;
@@ -54,7 +55,8 @@ ENV_TOKEN_URL: Final = "SP_API_TOKEN_URL"  # noqa: S105 - the variable's name, n
 
 # MerchantIdentifier is an amzn-base String of at most 50 characters; merchant tokens are upper-case alphanumerics.
 _SELLER_ID: Final = re.compile(r"[A-Z0-9]{1,50}")
-# Amazon's SP-API hosts: https://sellingpartnerapi-{na|eu|fe}.amazon.com, and the sandbox ones (facts §11).
+# Amazon's SP-API hosts: https://sellingpartnerapi-{na|eu|fe}.amazon.com, and the sandbox ones
+# (docs/retries-and-rate-limits.md).
 _AMAZON_HOST: Final = re.compile(r"(?:sandbox\.)?sellingpartnerapi-(na|eu|fe)\.amazon\.com")
 _REGIONS: Final = {"na": "North America", "eu": "Europe", "fe": "the Far East"}
 

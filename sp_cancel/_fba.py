@@ -6,7 +6,7 @@ order is submitted — then read it back. Fulfillment Outbound 2026-07-04
 (``api="2026-07-04"``): its status enum has no ``Received``/``Planning``, so the
 window cannot be read; the cancel is attempted on a ``PROCESSING`` order and
 any 4xx refusal is turned into ``NotCancellableError`` after re-reading the
-order (facts §8).
+order (docs/fba.md).
 
 Amazon-fulfilled *retail* orders (AFN) are not MCF orders: no API cancels them;
 ``cancel_order`` refuses them with the Seller Support route.

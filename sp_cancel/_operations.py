@@ -1,6 +1,6 @@
 """Every SP-API operation sp_cancel calls: method, path, usage plan, idempotency.
 
-Rates and bursts are Amazon's documented defaults (``sp-api-facts.md`` §11,
+Rates and bursts are Amazon's documented defaults (docs/retries-and-rate-limits.md,
 https://developer-docs.amazon.com/sp-api/docs/usage-plans-and-rate-limits).
 The rate limiter seeds its buckets from this table and adapts to
 ``x-amzn-RateLimit-Limit`` when Amazon sends it; the simulator enforces the
@@ -86,7 +86,7 @@ _TABLE: Final = (
     # Orders 2026-01-01 https://developer-docs.amazon.com/sp-api/reference/searchorders
     _op("orders.searchOrders", "GET", "/orders/2026-01-01/orders", 0.0056, 20),
     _op("orders.getOrder", "GET", "/orders/2026-01-01/orders/{orderId}", 0.5, 30),
-    # Withdrawn from the public model three times (facts §3.2); opt-in only.
+    # Withdrawn from the public model three times (docs/cancel-orders.md); opt-in only.
     # A whole-order cancel is harmless to repeat (Amazon refuses to cancel a cancelled order): a lost answer is
     # asked again (idempotent for the retry policy), and the order read back says what happened.
     _op("orders.cancelOrder", "PUT", "/orders/2026-01-01/orders/{orderId}/cancellation", 1.0, 5, success=202),

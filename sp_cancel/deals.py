@@ -1,6 +1,6 @@
 """Lightning and Best deals: list them, and the manual plan to cancel one.
 
-No SP-API operation creates, cancels or ends a deal (facts §9). The Promotions
+No SP-API operation creates, cancels or ends a deal (docs/deals.md). The Promotions
 API 2025-12-01 is read-only: ``deals`` lists deals
 (``promotionType == "DEAL"``) through ``searchPromotions``, and
 ``cancel_flash_deal`` reads the deal and raises
@@ -40,7 +40,7 @@ __all__ = [
     "manual_cancel_plan",
 ]
 
-# PromotionSummary.status in the Promotions API 2025-12-01 SDK (facts §9).
+# PromotionSummary.status in the Promotions API 2025-12-01 SDK (docs/deals.md).
 DEAL_STATUSES: Final = frozenset({"PROCESSING", "UPCOMING", "RUNNING", "EXPIRED", "FAILED", "CANCELLING", "CANCELLED"})
 # "cancel your deal at least 25 hours before the start time to avoid paying a fee and to avoid being blocklisted"
 # (Seller Central help 202111610).

@@ -1,6 +1,6 @@
 """Reading a batch's orders for the pre-flight checks, at a cost proportional to the batch, not the seller.
 
-Amazon offers three routes to an order's state and items, each under its own usage plan (facts §6, §11):
+Amazon offers three routes to an order's state and items, each under its own usage plan (docs/buyer-requests.md, §11):
 
 - ``getOrder`` (2026-01-01): one order with its items per call, 0.5/s after a burst of 30;
 - ``searchOrders`` (2026-01-01): 100 of the seller's orders per page, 0.0056/s (one page every ~3 min)
@@ -44,7 +44,7 @@ __all__ = ["IDS_PER_CALL", "Calls", "read_orders"]
 
 IDS_PER_CALL: Final = 50  # v0 getOrders AmazonOrderIds maxItems (ordersV0.json)
 PAGE_SIZE: Final = 100  # searchOrders maxResultsPerPage
-_LOOKBACK: Final = timedelta(days=730)  # orders older than 2 years are not returned (facts §6)
+_LOOKBACK: Final = timedelta(days=730)  # orders older than 2 years are not returned (docs/buyer-requests.md)
 # A *Before bound must be >= 2 minutes before Amazon's now; 5 more for clock skew (else it is left out).
 _BEFORE_MIN_AGE: Final = timedelta(minutes=7)
 _CANCELLABLE: Final = frozenset({OrderState.UNSHIPPED, OrderState.PARTIALLY_SHIPPED})

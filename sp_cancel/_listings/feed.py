@@ -10,7 +10,7 @@ created, so a crash between ``createFeed`` and the report never resends: the
 next call (or ``resume``) finds the feed and reads its report.
 
 Amazon allows 5 ``JSON_LISTINGS_FEED`` submissions per 5 minutes, separately
-from ``createFeed``'s usage plan (facts §7). Before each submission the
+from ``createFeed``'s usage plan (docs/listings.md). Before each submission the
 journal's own record of this seller's listings feeds is used as a sliding
 window; when 5 fall inside the last 5 minutes, the workflow waits (through the
 injected sleep) for the oldest to leave it.

@@ -4,7 +4,7 @@
 an FBA offer (Amazon controls that quantity), and sends Amazon's own
 ``merge`` patch on ``/attributes/fulfillment_availability`` with quantity 0 for
 ``DEFAULT`` (merchant-fulfilled): ``merge`` keeps ``lead_time_to_ship_max_days``
-and ``restock_date``, ``replace`` would drop them (facts §7). Amazon answers
+and ``restock_date``, ``replace`` would drop them (docs/listings.md). Amazon answers
 HTTP 200 even for ``INVALID``; the issues come back typed.
 
 ``delete_listing`` sends ``deleteListingsItem`` and reads the listing back a

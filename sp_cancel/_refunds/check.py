@@ -1,6 +1,6 @@
 """Partial refunds before anything is sent: input rules, idempotency keys, and the checks against the order.
 
-Rules (facts §4): amounts are signed line totals, positive = refunded to the buyer; a
+Rules (docs/refunds.md): amounts are signed line totals, positive = refunded to the buyer; a
 component can be refunded up to *charged - already refunded*; the net of an adjusted item
 must be a credit to the buyer; Amazon-fulfilled orders cannot be refunded from the seller
 account; refunds before the ship-confirm stay pending at Amazon, so unshipped items are

@@ -156,7 +156,7 @@ def _isatty(stream: IO[str]) -> bool:
 
 
 # How long Amazon usually takes to process a feed, to show "expected" beside the elapsed time.
-# Feeds are queued behind other sellers' (sp-api-facts.md: "processing can't be prioritized").
+# Feeds are queued behind other sellers' (Amazon's feeds best practices: "processing can't be prioritized").
 _EXPECTED_FEED_SECONDS: Final = {
     "POST_ORDER_ACKNOWLEDGEMENT_DATA": 180.0,
     "POST_PAYMENT_ADJUSTMENT_DATA": 180.0,

@@ -16,7 +16,7 @@ FEED_TYPE_ORDER_ACKNOWLEDGEMENT: Final = "POST_ORDER_ACKNOWLEDGEMENT_DATA"
 FEED_TYPE_PAYMENT_ADJUSTMENT: Final = "POST_PAYMENT_ADJUSTMENT_DATA"
 FEED_TYPE_JSON_LISTINGS: Final = "JSON_LISTINGS_FEED"
 
-# Content types for createFeedDocument; the upload's Content-Type must be identical (facts §5).
+# Content types for createFeedDocument; the upload's Content-Type must be identical (docs/reliability.md).
 XML_CONTENT_TYPE: Final = "text/xml; charset=UTF-8"
 JSON_CONTENT_TYPE: Final = "application/json; charset=UTF-8"
 

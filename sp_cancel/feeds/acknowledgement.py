@@ -1,7 +1,7 @@
 """The ``POST_ORDER_ACKNOWLEDGEMENT_DATA`` feed: cancel whole orders (``StatusCode=Failure``).
 
 Element order follows ``OrderAcknowledgement.xsd`` (rev. 7) inside the
-``AmazonEnvelope``; see facts §3.1. The builder is pure: the same messages give
+``AmazonEnvelope``; see docs/cancel-orders.md. The builder is pure: the same messages give
 the same bytes.
 """
 

@@ -1,6 +1,6 @@
 """The ``POST_PAYMENT_ADJUSTMENT_DATA`` feed: partial refunds and item-level cancels.
 
-Element order follows ``OrderAdjustment.xsd`` (rev. 12); see facts §4. Amounts
+Element order follows ``OrderAdjustment.xsd`` (rev. 12); see docs/refunds.md. Amounts
 are signed line totals: positive is refunded to the buyer, negative is charged
 to the buyer (a restocking fee).
 """
@@ -30,7 +30,7 @@ __all__ = ["BASE_CURRENCY_CODES", "AdjustedItem", "AdjustmentMessage", "build_ad
 MESSAGE_TYPE: Final = "OrderAdjustment"
 
 # The BaseCurrencyCode enumeration of amzn-base.xsd (2012/03/21): only these may be written in
-# Amount/@currency; for any other currency the optional attribute is left out (facts §4).
+# Amount/@currency; for any other currency the optional attribute is left out (docs/refunds.md).
 BASE_CURRENCY_CODES: Final = frozenset({"USD", "GBP", "EUR", "JPY", "CAD", "CNY", "INR"})
 
 # BaseCurrencyAmount: xsd:decimal, totalDigits 20, fractionDigits 2.

@@ -1,6 +1,6 @@
 """The ``JSON_LISTINGS_FEED`` (v2): close listings (quantity 0 merge patch) or delete them.
 
-Shape per ``schemas/feeds/listings-feed-schema-v2.json``; see facts §7. Only
+Shape per ``schemas/feeds/listings-feed-schema-v2.json``; see docs/listings.md. Only
 the ``PATCH`` and ``DELETE`` operations are built: cancellation workflows never
 send full ``UPDATE``/``PARTIAL_UPDATE`` listings.
 """
@@ -37,7 +37,7 @@ def close_listing_patch() -> list[dict[str, Any]]:
     """Return Amazon's patch that sets the seller-fulfilled (``DEFAULT``) quantity to 0.
 
     It is a ``merge``, never a ``replace``: merge keeps ``lead_time_to_ship_max_days``
-    and ``restock_date`` (facts §7). A fresh list is returned on every call.
+    and ``restock_date`` (docs/listings.md). A fresh list is returned on every call.
     """
     return [
         {

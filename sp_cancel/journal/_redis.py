@@ -43,7 +43,7 @@ from sp_cancel.journal._schema import (
 __all__ = ["RedisJournal", "RedisJournalStore"]
 
 
-# --- from _journal_redis_keys.py ----------------------------------------
+# --- key layout and serialisation ------------------------------------------------------------------
 
 _FIELDS: Final = tuple(name.strip() for name in COLUMNS.split(","))
 
@@ -136,7 +136,7 @@ class _RedisKeys:
         return f"{self._prefix}seq"
 
 
-# --- from _journal_redis_io.py ----------------------------------------
+# --- the client, transactions and queries ----------------------------------------------------------
 
 _REDIS_MISSING: Final = (
     "RedisJournal needs the 'redis' package, which is an optional extra: pip install 'sp-cancel[redis]'"
@@ -359,7 +359,7 @@ class RedisJournalStore(JournalBase, _RedisKeys):
         }
 
 
-# --- from _journal_redis.py ----------------------------------------
+# --- the state changes -----------------------------------------------------------------------------
 
 
 class RedisJournal(RedisJournalStore):

@@ -19,8 +19,8 @@ not grow with the number of orders.
     cancels of Pending orders come within 24-48 h [3P]; the 5-day line leaves room on both sides. An Amazon
     cancellation with no ``cancelled_at`` counts (the cautious reading);
   - **unattributed**: cancelled but with ``cancelled_by=None`` and no buyer request (the All Orders report,
-    Orders v0). They count, as the v0 rule in the facts does (``Canceled`` + MFN + no buyer request), so the
-    figure errs high, never low; ``report.unattributed`` says how many were assumed.
+    Orders v0). They count, as the v0 rule in docs/cancellation-rate.md does (``Canceled`` + MFN + no buyer
+    request), so the figure errs high, never low; ``report.unattributed`` says how many were assumed.
 
   Cancellations the buyer requested through Amazon (``buyer_requested=True``) and those the ``BUYER`` made
   themselves never count.

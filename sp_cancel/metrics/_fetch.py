@@ -63,9 +63,9 @@ PERFORMANCE_REPORT: Final = "GET_V2_SELLER_PERFORMANCE_REPORT"
 #: as margin for Amazon's slower reports), getReportDocument, the download.
 REPORT_BASE_CALLS: Final = 7
 PAGE_SIZE: Final = 100
-#: ``searchOrders`` refuses a ``createdBefore`` less than two minutes before *Amazon's* now (facts §6); our
-#: clock may be minutes off Amazon's, so the bound is sent only when it is that much older still (otherwise
-#: it is left out and the window's end is applied here).
+#: ``searchOrders`` refuses a ``createdBefore`` less than two minutes before *Amazon's* now
+#: (docs/buyer-requests.md); our clock may be minutes off Amazon's, so the bound is sent only when it is that
+#: much older still (otherwise it is left out and the window's end is applied here).
 _BEFORE_MIN_AGE: Final = timedelta(minutes=2) + timedelta(minutes=5)
 _CHUNK: Final = 64 * 1024
 _LAST_MINUTE: Final = timedelta(minutes=1)

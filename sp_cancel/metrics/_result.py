@@ -38,7 +38,7 @@ __all__ = [
 ]
 
 
-# --- from _metrics_result.py ----------------------------------------
+# --- the report ------------------------------------------------------------------------------------
 
 
 class RateStatus(enum.StrEnum):
@@ -226,7 +226,7 @@ def what_if(report: CancellationRateReport, additional_cancellations: int) -> Pr
     )
 
 
-# --- from _metrics_notebook.py ----------------------------------------
+# --- the notebook view -----------------------------------------------------------------------------
 
 _INSTALL = "pip install 'sp-cancel[notebook]'"
 

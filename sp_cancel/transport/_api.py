@@ -65,7 +65,7 @@ class SpApi(SpApiCore):
         return self._call("orders.getOrder", path={"orderId": order_id}, query={"includedData": included_data})
 
     def cancel_order(self, order_id: str, *, cancel_reason_code: str) -> Response:
-        """Cancel a whole order (Orders 2026-01-01 ``cancelOrder``; withdrawn from the public model, facts §3.2).
+        """Cancel a whole order (Orders 2026-01-01 ``cancelOrder``; withdrawn from the public model: cancel-orders.md).
 
         ``cancel_reason_code``: ``NO_INVENTORY``, ``BUYER_CANCELLED``, ``SHIPPING_ADDRESS_UNDELIVERABLE``,
         ``CUSTOMER_EXCHANGE`` or ``PRICING_ERROR``. Answers 202 ``{}``.
@@ -398,7 +398,7 @@ class SpApi(SpApiCore):
             headers=_service_header(fulfillment_service_id),
         )
 
-    # -- Promotions 2025-12-01 (read-only; not in the public models: facts §9) -----------------------
+    # -- Promotions 2025-12-01 (read-only; not in the public models: docs/deals.md) -----------------------
 
     def search_promotions(
         self,

@@ -2,7 +2,7 @@
 
 Nothing here does I/O. ``error_for_status`` is the single place an HTTP
 status becomes an exception (keyed on the status: Amazon's ``code`` strings are
-inconsistent across APIs, sp-api-facts §11); ``network_error`` does the same
+inconsistent across APIs, sp-api-docs/retries-and-rate-limits.md); ``network_error`` does the same
 for httpx's transport exceptions.
 """
 

@@ -444,7 +444,7 @@ class SimulatorCore:
     def document_url(self, document_id: str) -> str:
         """The presigned download/upload URL of a document in ``world.documents``, signed now.
 
-        Like S3's presigned URLs it carries ``X-Amz-Date`` and ``X-Amz-Expires`` (5 minutes, facts §5); the
+        Like S3's presigned URLs it carries ``X-Amz-Date`` and ``X-Amz-Expires`` (5 minutes, docs/reliability.md); the
         document routes refuse it once expired, and refuse a URL without them.
         """
         signed = self.now().strftime("%Y%m%dT%H%M%SZ")

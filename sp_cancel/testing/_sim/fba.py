@@ -2,11 +2,11 @@
 
 An MCF order in ``New``/``Received``/``Planning`` moves to ``Processing``
 ``sim.mcf_planning_window`` (15 min ÷ scale) after ``received_at``; from then on
-it cannot be cancelled (facts §8). Orders whose status was forced through a
+it cannot be cancelled (docs/fba.md). Orders whose status was forced through a
 status-update operation, or moved by a test (``move_mcf_order``), stay where they were put.
 
 Amazon's fulfillment may overtake a cancel ("processing may finish before the cancellation reaches the FC",
-facts §8): an order with ``cancel_overtaken_by`` set answers a cancel as a success (2020-07-01: 200 ``{}``;
+docs/fba.md): an order with ``cancel_overtaken_by`` set answers a cancel as a success (2020-07-01: 200 ``{}``;
 2026-07-04: 202 ``{}``) and moves on to that status instead of ``Cancelled``. With the ``empty_200`` fault the
 cancel is not run at all; ``move_mcf_order(..., after=...)`` then moves the order on when a test wants it to.
 """

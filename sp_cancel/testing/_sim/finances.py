@@ -21,7 +21,7 @@ from sp_cancel.testing._sim.world import SimRefund
 
 __all__ = ["CHARGE_TYPES", "register"]
 
-# Feed component Type -> Finances ChargeType (facts §4).
+# Feed component Type -> Finances ChargeType (docs/refunds.md).
 CHARGE_TYPES: Final = {
     "Principal": "Principal",
     "Tax": "Tax",

@@ -6,7 +6,7 @@ the same patch and delete rules serve ``JSON_LISTINGS_FEED`` (``.listings_feeds`
 https://developer-docs.amazon.com/sp-api/reference/patchlistingsitem
 https://developer-docs.amazon.com/sp-api/reference/searchlistingsitems
 
-Patch semantics (facts §7): only top-level attributes (``/attributes/<name>``)
+Patch semantics (docs/listings.md): only top-level attributes (``/attributes/<name>``)
 are patchable. On ``/attributes/fulfillment_availability`` ``merge`` matches
 entries by their non-empty ``fulfillment_channel_code`` selector and keeps the
 fields it does not mention (``lead_time_to_ship_max_days``, ``restock_date``);
@@ -256,7 +256,7 @@ def delete_listing(sim: SimulatorCore, listing: SimListing) -> None:
     """Accept a delete.
 
     The listing disappears from reads after ``sim.listing_delete_delay``
-    (never, when ``delete_ignored`` is set: Amazon's known no-effect deletes, facts §7).
+    (never, when ``delete_ignored`` is set: Amazon's known no-effect deletes, docs/listings.md).
     """
     if listing.deleted_at is None:
         listing.deleted_at = sim.now()

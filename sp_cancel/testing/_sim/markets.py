@@ -17,7 +17,7 @@ class Market:
     name: str  # "Amazon.com": the sales channel / marketplace name
     fba_channel: str  # fulfillment_channel_code of FBA offers there
     language: str
-    cancel_target: float  # preFulfillmentCancellationRate target (facts §10)
+    cancel_target: float  # preFulfillmentCancellationRate target (docs/cancellation-rate.md)
     ship_country: str
 
 

@@ -43,7 +43,7 @@ code    meaning
 ======  =====================================================================
 
 Amazon's race: an acknowledgement ``Failure`` for an order that shipped (wholly or partly) after the
-seller's check is *acted on*, as the facts say Amazon does ("would refund the entire order amount"):
+seller's check is *acted on*, as Amazon's feed documentation says it does ("would refund the entire order amount"):
 the unshipped units are cancelled and every charge still refundable is refunded (``world.refunds``),
 with no error in the report. Only Pending, Canceled and other statuses are refused.
 
@@ -334,7 +334,7 @@ _ACK_ACTS_ON: Final = frozenset({"Unshipped"}) | _SHIP_CONFIRMED
 
 
 def _refund_whole_order(ctx: _Context, message_id: int, order: SimOrder) -> None:
-    """A Failure after a ship-confirm: cancel what is unshipped and refund the entire order amount (facts §3.1)."""
+    """A Failure after a ship-confirm: cancel the unshipped, refund the entire order amount (docs/cancel-orders.md)."""
     posted = ctx.at + ctx.sim.refund_posting_delay
     for item in order.items:
         _cancel_units(ctx, order, item, item.quantity_unshipped)

@@ -1,6 +1,6 @@
 """Orders in the simulator: Orders API 2026-01-01, Orders API v0, and the JSON views of a ``SimOrder``.
 
-- 2026-01-01: ``searchOrders``, ``getOrder`` and the withdrawn ``cancelOrder`` (facts §3.2, §6);
+- 2026-01-01: ``searchOrders``, ``getOrder`` and the withdrawn ``cancelOrder`` (docs/cancel-orders.md, §6);
   https://developer-docs.amazon.com/sp-api/reference/searchorders
 - v0 (deprecated, still served): ``getOrders``, ``getOrder``, ``getOrderItems``;
   https://developer-docs.amazon.com/sp-api/reference/getorders

@@ -1,4 +1,4 @@
-"""The usage plans the simulator enforces: its own table, written from Amazon's models (facts §11).
+"""The usage plans the simulator enforces: its own table, from Amazon's models (docs/retries-and-rate-limits.md).
 
 Deliberately not the client's table (``sp_cancel._operations``): a wrong limit in the library must
 show up as 429s here, not be copied into the simulator. ``tests/contract/test_usage_plans.py``
@@ -45,7 +45,7 @@ USAGE_PLANS: Final[dict[str, tuple[float, int]]] = {
     "fbaOutbound.cancelFulfillmentOrder": (2.0, 30),
     "fbaOutbound2026.getOrder": (2.0, 30),
     "fbaOutbound2026.cancelOrder": (2.0, 30),
-    # Sandbox-only operations run at the sandbox's fixed 5 rps / burst 15 (facts §11)
+    # Sandbox-only operations run at the sandbox's fixed 5 rps / burst 15 (docs/retries-and-rate-limits.md)
     "fbaOutbound.submitFulfillmentOrderStatusUpdate": (5.0, 15),
     "fbaOutbound2026.updateOrderStatus": (5.0, 15),
     # Promotions 2025-12-01: not in the public models, plan unpublished; the common 1 rps / burst 5 [INF]
@@ -61,7 +61,7 @@ USAGE_PLANS: Final[dict[str, tuple[float, int]]] = {
 # a missing token gets 403 there (Amazon's models, checked by the suite's contract test).
 DECLARES_401: Final = frozenset(
     {
-        "orders.cancelOrder",  # the withdrawn model's error list (facts §3.2)
+        "orders.cancelOrder",  # the withdrawn model's error list (docs/cancel-orders.md)
         "feeds.createFeed",
         "feeds.getFeed",
         "feeds.getFeeds",

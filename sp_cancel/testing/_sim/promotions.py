@@ -1,4 +1,4 @@
-"""Promotions API 2025-12-01 (read-only; not in the public models, shapes from Amazon's SDK, facts §9).
+"""Promotions API 2025-12-01 (read-only; not in the public models, shapes from Amazon's SDK, docs/deals.md).
 
 Deals are ``promotionType: "DEAL"``. The SDK's ``PromotionSummary`` has no field
 telling a Lightning Deal from a Best Deal, so the simulator adds one extension

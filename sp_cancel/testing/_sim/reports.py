@@ -7,7 +7,7 @@ rows, as Amazon does). https://developer-docs.amazon.com/sp-api/reference/create
 
 Report contents: ``GET_V2_SELLER_PERFORMANCE_REPORT`` (JSON) and the All Orders flat files (TSV).
 
-Cancellation rate (facts §10): window = the 7 days ending at report time;
+Cancellation rate (docs/cancellation-rate.md): window = the 7 days ending at report time;
 denominator = merchant-fulfilled orders purchased in the window, excluding
 ``Pending``/``PendingAvailability`` and orders Amazon cancelled while they were
 still pending (payment or fraud: never released to the seller); numerator = those cancelled (wholly or

@@ -62,7 +62,7 @@ class Lags:
         listing_patch: an ``ACCEPTED`` ``patchListingsItem`` (or a listings-feed patch) takes effect this long
             after it was accepted; reads show the old attributes until then.
         listing_delete: an accepted ``deleteListingsItem`` leaves reads this long after it was accepted.
-        refund_posting: Finances shows an applied refund this long after the feed applied it (facts §4: up
+        refund_posting: Finances shows an applied refund this long after the feed applied it (docs/refunds.md: up
             to 2 hours pending; "orders from the last 48 hours might not be included").
         report_queue: a report waits ``IN_QUEUE`` this long.
         report_processing: then ``IN_PROGRESS`` this long, before ``DONE``.
