@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime, timedelta
-from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Final, Literal, NoReturn, Self, TypeVar, cast
 
@@ -47,7 +46,7 @@ from sp_cancel._runtime.context import Context
 from sp_cancel._runtime.feeds import FeedRunner
 from sp_cancel.clock import Clock, Sleep, SystemClock, system_sleep
 from sp_cancel.errors import InvalidInputError
-from sp_cancel.journal import Journal, JournalLike, default_journal_path
+from sp_cancel.journal import JournalLike, LazyJournal
 from sp_cancel.models import check_order_id
 from sp_cancel.ratelimit import InMemoryRateLimiter, RateLimiter
 from sp_cancel.retry import DEFAULT_RETRY_POLICY, RetryPolicy
@@ -154,53 +153,6 @@ class Credentials:
 
 
 _Api = TypeVar("_Api")
-
-# What a journal that does not exist yet answers to reads: nothing planned, nothing submitted.
-_EMPTY_READS: Final[Mapping[str, Callable[[], object]]] = {
-    "get": lambda: None,
-    "find": list,
-    "unfinished": list,
-    "by_feed": list,
-    "known_feed_ids": set,
-}
-
-
-class OwnJournal:
-    """The SQLite journal a client opens itself from a path (or the default path), on first use.
-
-    Until something is written, reads of a journal file that does not exist find nothing and create
-    nothing: a command that only reads (orders, the rate, deals) leaves no file behind.
-    """
-
-    def __init__(self, path: str | os.PathLike[str] | None, *, clock: Clock) -> None:
-        self._path = path
-        self._clock = clock
-        self._journal: Journal | None = None
-        self._lock = threading.Lock()
-
-    def _missing(self) -> bool:
-        if self._path is not None and str(self._path) == ":memory:":
-            return False
-        return not (Path(self._path) if self._path is not None else default_journal_path()).exists()
-
-    def open(self) -> Journal:
-        """The journal, opened (and its file created) now if it was not yet."""
-        with self._lock:
-            if self._journal is None:
-                self._journal = Journal(self._path, clock=self._clock)
-            return self._journal
-
-    def close(self) -> None:
-        """Close the journal if it was opened."""
-        if self._journal is not None:
-            self._journal.close()
-
-    def __getattr__(self, name: str) -> Any:
-        if self._journal is None and name in _EMPTY_READS and self._missing():
-            empty = _EMPTY_READS[name]
-            return lambda *_args, **_kwargs: empty()
-        return getattr(self.open(), name)
-
 
 class SellerClient:
     """Everything one seller does in one marketplace through SP-API.
@@ -367,7 +319,7 @@ class SellerClient:
         arg = self._journal_arg
         # Any journal object (Journal, RedisJournal, your own) is used as it is; a path or None opens a Journal
         # on first use, and reading a journal file that does not exist yet finds nothing without creating it.
-        journal = arg if isinstance(arg, JournalLike) else cast("JournalLike", OwnJournal(arg, clock=self._clock))
+        journal = arg if isinstance(arg, JournalLike) else LazyJournal(arg, clock=self._clock)
         return Context(
             api=self._api,
             journal=journal,
@@ -383,7 +335,7 @@ class SellerClient:
     def journal(self) -> JournalLike:
         """The journal this client records its submissions in: the one given, or a SQLite ``Journal``."""
         journal = self._ctx.journal
-        return journal.open() if isinstance(journal, OwnJournal) else journal
+        return journal.open() if isinstance(journal, LazyJournal) else journal
 
     def sp_api(self, api: type[_Api], **kwargs: Any) -> _Api:
         """A python-amazon-sp-api client for operations sp_cancel does not wrap, for this same seller.
@@ -735,7 +687,7 @@ class SellerClient:
         self._api.close()
         journal = None if self._context is None else self._context.journal
         # Only the journal this client opened from a path is closed; a given journal stays open.
-        if isinstance(journal, OwnJournal):
+        if isinstance(journal, LazyJournal):
             journal.close()
 
     def __enter__(self) -> Self:

@@ -44,6 +44,7 @@ from sp_cancel.journal._entry import (
     JournalWaitTimeoutError,
     LeaseLostError,
 )
+from sp_cancel.journal._lazy import LazyJournal
 from sp_cancel.journal._owner import Holder, HolderState, drop_owner, holder, in_use
 from sp_cancel.journal._redis import RedisJournal
 from sp_cancel.journal._sqlite import Journal, default_journal_path
@@ -61,6 +62,7 @@ __all__ = [
     "JournalLike",
     "JournalUnavailableError",
     "JournalWaitTimeoutError",
+    "LazyJournal",
     "LeaseLostError",
     "RedisJournal",
     "default_journal_path",

@@ -379,7 +379,8 @@ def test_close_listings_recovers_after_a_crash_mid_submission(sim, ctx):
     sim.add_listing("C-1", quantity=3)
     batch = listing_items.close_listings(ctx, ["C-1"], wait=False)
     key = batch["C-1"].submission_id
-    with ctx.journal._transaction(write=True) as conn:
+    journal = ctx.journal.open() if hasattr(ctx.journal, "open") else ctx.journal
+    with journal._transaction(write=True) as conn:
         conn.execute("UPDATE entries SET feed_id = NULL WHERE key = ?", (key,))
     feeds = len(sim.world.feeds)
     again = listing_items.close_listings(ctx, ["C-1"], wait=True)
