@@ -412,14 +412,17 @@ CLOCK_FAULTS = [
 ]
 
 
+@pytest.mark.parametrize("lag", [45, 3600], ids=["listed-after-45s", "listed-after-1h"])
 @pytest.mark.parametrize(("fault", "where"), CLOCK_FAULTS)
-def test_a_stray_date_or_an_ntp_step_during_a_lost_answer_books_a_refund_once(fault: str, where: str) -> None:
+def test_a_stray_date_or_an_ntp_step_during_a_lost_answer_books_a_refund_once(fault: str, where: str, lag: int) -> None:
     """A stray ``Date`` (1970, 2100, +180 s) or an NTP step of 150 s while an answer is lost: booked once.
 
     ``createFeed``'s answer times out (the feed exists); the lying ``Date`` comes with the answer right before
-    sending, the first search, or the first Finances read; the step comes while the answer is being lost.
+    sending, the first search, or the first Finances read; the step comes while the answer is being lost. Amazon
+    lists the feed 45 s after ``createFeed``, or only after an hour (a stray date must not make "not listed yet"
+    look like the horizon passed).
     """
-    sim = Simulator(seed=174, orders=0, lags=Lags(feed_listing=45))
+    sim = Simulator(seed=174, orders=0, lags=Lags(feed_listing=lag))
     clock = SkewedClock(sim.clock, 0)
     seller = _seller(sim, "refund", clock=clock)
     sim.add_fault("feeds.createFeed", "timeout_after_commit")
@@ -434,6 +437,36 @@ def test_a_stray_date_or_an_ntp_step_during_a_lost_answer_books_a_refund_once(fa
         sim.add_fault(where, fault, seconds=180.0 if fault == "date_skew" else None)
     seller.done_once(seller.until_done())
     assert len(_feeds(sim, ADJUSTMENT)) == 1
+
+
+# --- what is in doubt -----------------------------------------------------------------------------------
+
+
+def test_unconfirmed_lists_what_amazon_has_not_shown_and_drops_what_it_shows() -> None:
+    """``client.unconfirmed()`` lists the refunds and unit cancels in doubt, sends nothing, and drops what Amazon shows.
+
+    Two never reached Amazon (the connection dropped); one did (the answer timed out) and Finances posts it two
+    hours later: from then on it is no longer in doubt.
+    """
+    sim = Simulator(seed=187, orders=0, lags=Lags(feed_listing=45))
+    client = sim.client()
+    nothing_sent, unit, posted_later = _shipped(sim), _three_units(sim), _shipped(sim)
+    sim.add_fault("feeds.createFeed", "drop")  # nothing reaches Amazon
+    client.partial_refund(nothing_sent[0], REFUND, reason=AdjustmentReason.CUSTOMER_RETURN)
+    sim.add_fault("feeds.createFeed", "drop")
+    client.cancel_order(unit[0], CancelReason.NO_INVENTORY, items=_one_unit(unit[1]))
+    sim.add_fault("feeds.createFeed", "timeout_after_commit")  # Amazon has the feed; the answer is lost
+    client.partial_refund(posted_later[0], REFUND, reason=AdjustmentReason.CUSTOMER_RETURN)
+    sent = sim.request_counts["feeds.createFeed"]
+    in_doubt = client.unconfirmed()
+    assert sorted(o.order_id for o in in_doubt) == sorted([nothing_sent[0], unit[0], posted_later[0]])
+    assert all(o.status == "UNCONFIRMED" and o.detail for o in in_doubt), in_doubt
+    sim.advance(3 * 3600)  # Finances posts the refund Amazon applied, two hours after it did
+    assert sorted(o.order_id for o in client.unconfirmed()) == sorted([nothing_sent[0], unit[0]])
+    assert sim.request_counts["feeds.createFeed"] == sent, "looking at what is in doubt sent something"
+    assert sim.refunded(posted_later[0]) == {"Principal": REFUND.amount}
+    assert sim.refunded(nothing_sent[0]) == {}
+    assert sim.cancelled_units(unit[0]) == 0
 
 
 # --- units that ship while a FATAL feed cancelled nothing ---------------------------------------------
