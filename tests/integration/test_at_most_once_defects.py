@@ -72,7 +72,7 @@ class Intent:
     """One seller intent: set it up, ask for it, and count on Amazon's ledger how often it was carried out."""
 
     setup: Callable[[Simulator], Target]
-    ask: Callable[[SellerClient, Target], Outcome]
+    ask: Callable[..., Outcome]  # (client, target, **keywords of the call, e.g. wait=False)
     applications: Callable[[Simulator, Target], Decimal]
     done: RefundStatus | CancelStatus
     money: bool
@@ -100,21 +100,21 @@ def _one_unit(item_id: str) -> list[ItemCancel]:
 INTENTS = {
     "whole_cancel": Intent(
         setup=_whole_order,
-        ask=lambda client, t: client.cancel_order(t[0], CancelReason.NO_INVENTORY),
+        ask=lambda client, t, **kw: client.cancel_order(t[0], CancelReason.NO_INVENTORY, **kw),
         applications=lambda sim, t: Decimal(_cancellations(sim, t[0])),
         done=CancelStatus.CANCELLED,
         money=False,
     ),
     "unit_cancel": Intent(
         setup=_three_units,
-        ask=lambda client, t: client.cancel_order(t[0], CancelReason.NO_INVENTORY, items=_one_unit(t[1])),
+        ask=lambda client, t, **kw: client.cancel_order(t[0], CancelReason.NO_INVENTORY, items=_one_unit(t[1]), **kw),
         applications=lambda sim, t: Decimal(sim.cancelled_units(t[0], t[1])),
         done=CancelStatus.PARTIALLY_CANCELLED,
         money=True,
     ),
     "refund": Intent(
         setup=_shipped,
-        ask=lambda client, t: client.partial_refund(t[0], REFUND, reason=AdjustmentReason.CUSTOMER_RETURN),
+        ask=lambda client, t, **kw: client.partial_refund(t[0], REFUND, reason=AdjustmentReason.CUSTOMER_RETURN, **kw),
         applications=lambda sim, t: sum(sim.refunded(t[0]).values(), Decimal(0)) / REFUND.amount,
         done=RefundStatus.APPLIED,
         money=True,
@@ -147,10 +147,10 @@ class Seller:
         if status is self.intent.done:
             assert applied == 1, f"{what} reported {status} while Amazon's ledger shows nothing; answers: {self.seen}"
 
-    def ask(self) -> Outcome | None:
+    def ask(self, **keywords: Any) -> Outcome | None:
         """Ask once; an honest error is noted (the seller asks again later)."""
         try:
-            outcome = self.intent.ask(self.client, self.target)
+            outcome = self.intent.ask(self.client, self.target, **keywords)
         except SpCancelError as exc:
             self.check(type(exc).__name__)
             return None
@@ -314,11 +314,7 @@ def test_two_resumers_of_one_uncertain_submission_send_it_at_most_once(
     target = intent.setup(sim)
     sim.add_fault("feeds.createFeed", "drop")
     with sim.client(journal=_journal_arg(sim, backend, location, prefix)) as first:
-        if name == "refund":
-            lost: Outcome = first.partial_refund(target[0], REFUND, reason=AdjustmentReason.CUSTOMER_RETURN, wait=False)
-        else:
-            items = _one_unit(target[1]) if name == "unit_cancel" else None
-            lost = first.cancel_order(target[0], CancelReason.NO_INVENTORY, items=items, wait=False)
+        lost = intent.ask(first, target, wait=False)  # one look, then it answers: no resend of its own
     assert lost.status in {"SUBMITTED", "UNCONFIRMED"}, lost  # one look, Amazon showed nothing: in doubt
     assert _feeds(sim, ADJUSTMENT) == _feeds(sim, ACKNOWLEDGEMENT) == []  # the connection dropped: nothing at Amazon
     sim.advance(300)  # five minutes later: past any listing lag a harmless resend waits for
@@ -467,6 +463,82 @@ def test_unconfirmed_lists_what_amazon_has_not_shown_and_drops_what_it_shows() -
     assert sim.refunded(posted_later[0]) == {"Principal": REFUND.amount}
     assert sim.refunded(nothing_sent[0]) == {}
     assert sim.cancelled_units(unit[0]) == 0
+
+
+# --- two identical intents of this library, the first in doubt ------------------------------------------
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a refund in doubt claims the Finances posting of a later identical refund of the same journal "
+    "(correlate serves the earliest sent first, even before one whose own report proved it): false APPLIED",
+)
+def test_a_refund_in_doubt_never_claims_the_posting_of_a_later_identical_refund() -> None:
+    """Two tickets refund 3.00 of one item; the first's connection dropped (nothing reached Amazon): never APPLIED.
+
+    The second is sent, proven by its report and posted by Finances two hours later. That posting is the
+    second's: the first stays ``UNCONFIRMED`` (the refunds reported ``APPLIED`` never add up to more than Amazon
+    refunded) until the horizon, and asked again after it, it is sent and applied once.
+    """
+    sim = Simulator(seed=188, orders=0)
+    order_id, _ = _shipped(sim)
+    client = sim.client()
+
+    def ask(ticket: str) -> RefundOutcome:
+        return client.partial_refund(order_id, REFUND, reason=AdjustmentReason.CUSTOMER_RETURN, idempotency_key=ticket)
+
+    def reported_applied(*outcomes: RefundOutcome) -> Decimal:
+        return sum((REFUND.amount for o in outcomes if o.status is RefundStatus.APPLIED), Decimal(0))
+
+    sim.add_fault("feeds.createFeed", "drop")
+    first = ask("ticket-1")
+    second = ask("ticket-2")
+    assert (first.status, second.status) == ("UNCONFIRMED", RefundStatus.APPLIED)
+    for pause in PAUSES:
+        sim.advance(pause)
+        first, second = client.refresh(first), client.refresh(second)
+        refunded = sum(sim.refunded(order_id).values(), Decimal(0))
+        assert reported_applied(first, second) <= refunded, f"{first.status}, {second.status}; Amazon: {refunded}"
+        if first.status == "NOT_SENT":
+            first = ask("ticket-1")  # its next attempt
+    assert (first.status, second.status) == (RefundStatus.APPLIED, RefundStatus.APPLIED)
+    assert sim.refunded(order_id) == {"Principal": 2 * REFUND.amount}
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a unit cancel in doubt counts as its own the units a later unit cancel of the same item "
+    "(proven by its report) cancelled: false PARTIALLY_CANCELLED",
+)
+def test_a_unit_cancel_in_doubt_never_claims_the_units_of_a_later_unit_cancel() -> None:
+    """One unit cancelled twice by two intents (two reasons); the first's connection dropped: never done for it.
+
+    The second is sent and proven by its report; the order then shows one unit cancelled, the second's. The
+    first stays ``UNCONFIRMED`` until the horizon, and asked again after it, it is sent: two units in the end.
+    """
+    sim = Simulator(seed=189, orders=0)
+    order_id, item_id = _three_units(sim)
+    client = sim.client()
+
+    def ask(reason: CancelReason) -> CancelOutcome:
+        return client.cancel_order(order_id, reason, items=_one_unit(item_id))
+
+    def reported_units(*outcomes: CancelOutcome) -> int:
+        return sum(1 for o in outcomes if o.status is CancelStatus.PARTIALLY_CANCELLED)
+
+    sim.add_fault("feeds.createFeed", "drop")
+    first = ask(CancelReason.NO_INVENTORY)
+    second = ask(CancelReason.GENERAL_ADJUSTMENT)
+    assert (first.status, second.status) == ("UNCONFIRMED", CancelStatus.PARTIALLY_CANCELLED)
+    for pause in PAUSES:
+        sim.advance(pause)
+        first, second = client.refresh(first), client.refresh(second)
+        cancelled = sim.cancelled_units(order_id, item_id)
+        assert reported_units(first, second) <= cancelled, f"{first.status}, {second.status}; Amazon: {cancelled}"
+        if first.status == "NOT_SENT":
+            first = ask(CancelReason.NO_INVENTORY)  # its next attempt
+    assert (first.status, second.status) == (CancelStatus.PARTIALLY_CANCELLED, CancelStatus.PARTIALLY_CANCELLED)
+    assert sim.cancelled_units(order_id, item_id) == 2
 
 
 # --- units that ship while a FATAL feed cancelled nothing ---------------------------------------------
@@ -769,18 +841,19 @@ def test_a_429_on_a_refund_costs_only_the_bucket_refill() -> None:
 # --- an operator's declaration ------------------------------------------------------------------------
 
 
-def test_declare_not_sent_is_refused_while_amazon_shows_the_refund() -> None:
-    """Declaring a refund not sent is refused while Amazon shows it; it is ``APPLIED`` once.
+@pytest.mark.parametrize("name", ["refund", "unit_cancel"])
+def test_declare_not_sent_is_refused_while_amazon_shows_it(name: str) -> None:
+    """Declaring a refund (a unit cancel) not sent is refused while Amazon shows it; it is done once.
 
-    The answer was lost but the feed exists and Finances posts it.
+    The answer was lost but the feed exists: Finances posts the refund, the order shows the unit cancelled.
     """
     sim = Simulator(seed=184, orders=0, lags=Lags(feed_listing=45))
-    seller = _seller(sim, "refund")
+    seller = _seller(sim, name)
     sim.add_fault("feeds.createFeed", "drop_after_commit")
-    lost = seller.ask()
+    lost = seller.ask(wait=False)
     assert lost is not None
-    assert lost.status is RefundStatus.UNCONFIRMED
-    sim.advance(3 * 3600)  # Finances posts the refund two hours after Amazon applied it
+    assert lost.status == "UNCONFIRMED", lost
+    sim.advance(3 * 3600)  # Amazon processed the feed; Finances posts a refund two hours after it applied it
     with pytest.raises(InvalidInputError, match="not UNCONFIRMED"):
         seller.client.declare_not_sent(lost, by="ops@example.com")
     seller.check(seller.client.refresh(lost), "refresh")
@@ -788,32 +861,34 @@ def test_declare_not_sent_is_refused_while_amazon_shows_the_refund() -> None:
     assert len(_feeds(sim, ADJUSTMENT)) == 1
 
 
-def test_declare_not_sent_keeps_who_and_when_and_asking_again_sends_it_once() -> None:
-    """An operator declares an ``UNCONFIRMED`` refund not sent: kept with who and when; asking again sends it once.
+@pytest.mark.parametrize("name", ["refund", "unit_cancel"])
+def test_declare_not_sent_keeps_who_and_when_and_asking_again_sends_it_once(name: str) -> None:
+    """An operator declares an ``UNCONFIRMED`` refund (unit cancel) not sent: journaled with who and when; sent once.
 
-    Nothing reached Amazon (the connection dropped); the time kept is Amazon's.
+    Nothing reached Amazon (the connection dropped); the time kept is Amazon's. Asking again sends it, and asking
+    once more sends nothing.
     """
     sim = Simulator(seed=185, orders=0)
-    seller = _seller(sim, "refund")
+    seller = _seller(sim, name)
     sim.add_fault("feeds.createFeed", "drop")
     lost = seller.ask()
     assert lost is not None
-    assert lost.status is RefundStatus.UNCONFIRMED
+    assert lost.status == "UNCONFIRMED", lost
     sim.advance(600)
     declared_at = sim.now()
-    declared = seller.client.declare_not_sent(lost, by="alice@example.com", note="Seller Central shows no refund")
-    assert declared.status is RefundStatus.NOT_SENT
+    declared = seller.client.declare_not_sent(lost, by="alice@example.com", note="Seller Central shows nothing")
+    assert declared.status == "NOT_SENT", declared
+    assert lost.submission_id is not None
     entry = seller.client.journal.get(lost.submission_id)
     assert entry is not None
     assert entry.state == "failed"
     detail = str((entry.outcome or {}).get("detail"))
     assert "alice@example.com" in detail
-    assert "Seller Central shows no refund" in detail
-    stamped = re.search(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[^ :]*", detail)
+    assert "Seller Central shows nothing" in detail
+    stamped = re.search(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:[+-]\d\d:\d\d|Z)?", detail)
     assert stamped is not None, detail
     assert abs(datetime.fromisoformat(stamped.group()) - declared_at) <= timedelta(seconds=2)
     assert seller.applications() == 0
     seller.done_once(seller.ask())
-    assert seller.ask() is not None  # and again: the journal answers, nothing is sent
+    seller.done_once(seller.ask())  # and again: the journal answers, nothing is sent
     assert len(_feeds(sim, ADJUSTMENT)) == 1
-    assert sim.refunded(seller.target[0]) == {"Principal": REFUND.amount}
