@@ -1,12 +1,12 @@
 """Crash tests: a worker killed with SIGKILL after each request step, then ``resume()`` alone in a fresh process.
 
 The simulator is served over HTTP (a thread here). A child process runs one workflow (a refund, a unit cancel,
-a whole-order cancel) and kills itself with SIGKILL right after the chosen request was answered: after the LWA
-token, the order read, the Finances read, ``createFeedDocument``, the upload, ``createFeed``, a ``getFeed`` that
-is not ``DONE`` yet, or the report download. Nothing is flushed, no handler runs. Two minutes of Amazon's time
-later (within the dead worker's five-minute lease), another fresh process runs ``resume()`` alone on the same
-journal (a SQLite file, or Redis when one answers at ``REDIS_URL``), and what it *returned* and what it *sent* are
-asserted:
+a whole-order cancel, or a batch of three whole-order cancels in one feed) and kills itself with SIGKILL right
+after the chosen request was answered: after the LWA token, the order read, the Finances read,
+``createFeedDocument``, the upload, ``createFeed``, a ``getFeed`` that is not ``DONE`` yet, or the report download.
+Nothing is flushed, no handler runs. Two minutes of Amazon's time later (within the dead worker's five-minute
+lease), another fresh process runs ``resume()`` alone on the same journal (a SQLite file, or Redis when one answers
+at ``REDIS_URL``), and what it *returned* and what it *sent* are asserted:
 
 * a plan that never reached ``createFeed`` is sent by ``resume()``, once, and reported done;
 * a submission that may have reached Amazon is never sent again: done when Amazon shows it (a report, a
@@ -41,6 +41,7 @@ from sp_cancel import (
     AdjustmentReason,
     CancelOutcome,
     CancelReason,
+    CancelRequest,
     CancelStatus,
     ItemCancel,
     Money,
@@ -56,7 +57,7 @@ from datetime import datetime
 
 import httpx
 
-from sp_cancel import AdjustmentReason, CancelReason, Credentials, ItemCancel, Money, SellerClient
+from sp_cancel import AdjustmentReason, CancelReason, CancelRequest, Credentials, ItemCancel, Money, SellerClient
 from sp_cancel.clock import FakeClock
 from sp_cancel.journal import RedisJournal
 
@@ -89,7 +90,7 @@ client = SellerClient(
     endpoint=cfg["base_url"], token_url=cfg["base_url"] + "/auth/o2/token", journal=journal,
     transport=KillAfter(), clock=clock, sleep=sleep,
 )
-order_id, item_id = cfg["target"]
+(order_id, item_id), *others = cfg["targets"]
 if cfg["action"] == "resume":
     outcomes = client.resume(timeout=3600)
     print(json.dumps([
@@ -99,6 +100,8 @@ elif cfg["workflow"] == "refund":
     client.partial_refund(order_id, Money("3.00", "USD"), reason=AdjustmentReason.CUSTOMER_RETURN)
 elif cfg["workflow"] == "unit_cancel":
     client.cancel_order(order_id, CancelReason.NO_INVENTORY, items=[ItemCancel(order_item_id=item_id, quantity=1)])
+elif cfg["workflow"] == "batch_cancel":
+    client.cancel_orders([CancelRequest(order_id=o, reason=CancelReason.NO_INVENTORY) for o, _ in cfg["targets"]])
 else:
     client.cancel_order(order_id, CancelReason.NO_INVENTORY)
 sys.exit(0)
@@ -120,53 +123,79 @@ BEFORE_THE_PLAN = frozenset({"token", "order-read", "finances-read"})  # nothing
 PLANNED_NOT_SENT = frozenset({"createFeedDocument", "upload"})  # planned, createFeed never called
 
 
+Target = tuple[str, str]  # (order id, order item id)
+
+
 @dataclass(frozen=True)
 class Workflow:
-    """One workflow: its order, how the seller asks again, and how Amazon's ledger counts it."""
+    """One workflow: its orders, how the seller asks again, and how Amazon's ledger counts it per order."""
 
-    setup: Callable[[Simulator], tuple[str, str]]
-    ask: Callable[[SellerClient, str, str], RefundOutcome | CancelOutcome]
-    applications: Callable[[Simulator, str, str], Decimal]
+    setup: Callable[[Simulator], list[Target]]
+    ask: Callable[[SellerClient, list[Target]], list[RefundOutcome | CancelOutcome]]  # one outcome per order
+    applications: Callable[[Simulator, Target], Decimal]  # how many times Amazon carried it out for one order
     done: RefundStatus | CancelStatus
     feed_type: str
     finances: bool  # the workflow reads Finances before planning
 
 
-def _whole_cancels(sim: Simulator, order_id: str) -> Decimal:
-    sim.cancelled_units(order_id)  # Amazon's own pace first: feeds due by now are processed
+def _whole_cancels(sim: Simulator, target: Target) -> Decimal:
+    sim.cancelled_units(target[0])  # Amazon's own pace first: feeds due by now are processed
     with sim.lock:
-        return Decimal(len({c.source for c in sim.world.cancellations if c.order_id == order_id}))
+        return Decimal(len({c.source for c in sim.world.cancellations if c.order_id == target[0]}))
 
 
-def _ids(order: Any) -> tuple[str, str]:
+def _ids(order: Any) -> Target:
     return order.order_id, order.items[0].order_item_id
+
+
+def _cancel_whole(client: SellerClient, targets: list[Target]) -> list[RefundOutcome | CancelOutcome]:
+    return [client.cancel_order(targets[0][0], CancelReason.NO_INVENTORY)]
+
+
+def _cancel_batch(client: SellerClient, targets: list[Target]) -> list[RefundOutcome | CancelOutcome]:
+    batch = client.cancel_orders([CancelRequest(order_id=o, reason=CancelReason.NO_INVENTORY) for o, _ in targets])
+    return [batch[o] for o, _ in targets]
 
 
 WORKFLOWS = {
     "refund": Workflow(
-        setup=lambda sim: _ids(sim.add_order(status="Shipped", items=[{"price": "20.00", "shipping": "4.00"}])),
-        ask=lambda client, order_id, _item: client.partial_refund(
-            order_id, Money(amount="3.00", currency="USD"), reason=AdjustmentReason.CUSTOMER_RETURN
-        ),
-        applications=lambda sim, order_id, _item: sum(sim.refunded(order_id).values(), Decimal(0)) / Decimal("3.00"),
+        setup=lambda sim: [_ids(sim.add_order(status="Shipped", items=[{"price": "20.00", "shipping": "4.00"}]))],
+        ask=lambda client, targets: [
+            client.partial_refund(
+                targets[0][0], Money(amount="3.00", currency="USD"), reason=AdjustmentReason.CUSTOMER_RETURN
+            )
+        ],
+        applications=lambda sim, target: sum(sim.refunded(target[0]).values(), Decimal(0)) / Decimal("3.00"),
         done=RefundStatus.APPLIED,
         feed_type="POST_PAYMENT_ADJUSTMENT_DATA",
         finances=True,
     ),
     "unit_cancel": Workflow(
-        setup=lambda sim: _ids(sim.add_order(items=[{"price": "10.00", "quantity": 3}])),
-        ask=lambda client, order_id, item_id: client.cancel_order(
-            order_id, CancelReason.NO_INVENTORY, items=[ItemCancel(order_item_id=item_id, quantity=1)]
-        ),
-        applications=lambda sim, order_id, item_id: Decimal(sim.cancelled_units(order_id, item_id)),
+        setup=lambda sim: [_ids(sim.add_order(items=[{"price": "10.00", "quantity": 3}]))],
+        ask=lambda client, targets: [
+            client.cancel_order(
+                targets[0][0],
+                CancelReason.NO_INVENTORY,
+                items=[ItemCancel(order_item_id=targets[0][1], quantity=1)],
+            )
+        ],
+        applications=lambda sim, target: Decimal(sim.cancelled_units(*target)),
         done=CancelStatus.PARTIALLY_CANCELLED,
         feed_type="POST_PAYMENT_ADJUSTMENT_DATA",
         finances=False,
     ),
     "whole_cancel": Workflow(
-        setup=lambda sim: _ids(sim.add_order(items=[{"price": "10.00", "quantity": 2}])),
-        ask=lambda client, order_id, _item: client.cancel_order(order_id, CancelReason.NO_INVENTORY),
-        applications=lambda sim, order_id, _item: _whole_cancels(sim, order_id),
+        setup=lambda sim: [_ids(sim.add_order(items=[{"price": "10.00", "quantity": 2}]))],
+        ask=_cancel_whole,
+        applications=_whole_cancels,
+        done=CancelStatus.CANCELLED,
+        feed_type="POST_ORDER_ACKNOWLEDGEMENT_DATA",
+        finances=False,
+    ),
+    "batch_cancel": Workflow(
+        setup=lambda sim: [_ids(sim.add_order(items=[{"price": "10.00"}])) for _ in range(3)],
+        ask=_cancel_batch,
+        applications=_whole_cancels,
         done=CancelStatus.CANCELLED,
         feed_type="POST_ORDER_ACKNOWLEDGEMENT_DATA",
         finances=False,
@@ -175,8 +204,13 @@ WORKFLOWS = {
 
 # What resume() answers for a submission that may have reached Amazon (killed right after createFeed, before
 # its feed id was journaled): a refund is UNCONFIRMED until Finances posts it (a report of a successful
-# adjustment names no order); the order read back proves a cancel.
-AFTER_CREATE_FEED = {"refund": "UNCONFIRMED", "unit_cancel": "PARTIALLY_CANCELLED", "whole_cancel": "CANCELLED"}
+# adjustment names no order); the orders read back prove a cancel.
+AFTER_CREATE_FEED = {
+    "refund": "UNCONFIRMED",
+    "unit_cancel": "PARTIALLY_CANCELLED",
+    "whole_cancel": "CANCELLED",
+    "batch_cancel": "CANCELLED",
+}
 
 CASES = [
     pytest.param(name, point, id=f"{name}-after-{point}")
@@ -237,7 +271,7 @@ def test_sigkill_then_resume_alone_in_a_fresh_process(name: str, point: str, bac
     kind, location, prefix = backend
     workflow = WORKFLOWS[name]
     sim = Simulator(seed=41, orders=0, lags=Lags(feed_listing=45))
-    order_id, item_id = workflow.setup(sim)
+    targets = workflow.setup(sim)
     _polls_move_amazon(sim)
     with sim.serve() as base_url:
         creds = sim.credentials
@@ -254,7 +288,7 @@ def test_sigkill_then_resume_alone_in_a_fresh_process(name: str, point: str, bac
             "marketplace": sim.marketplace_id,
             "base_url": base_url,
             "workflow": name,
-            "target": [order_id, item_id],
+            "targets": targets,
             "kill": KILL_POINTS[point],
             "action": "run",
             "now": sim.now().isoformat(),
@@ -266,34 +300,37 @@ def test_sigkill_then_resume_alone_in_a_fresh_process(name: str, point: str, bac
         resumed = _run({**cfg, "kill": None, "action": "resume", "now": sim.now().isoformat()})
         assert resumed.returncode == 0, resumed.stderr[-2000:]
     sent_by_resume = sim.request_counts.get("feeds.createFeed", 0) - sent_by_child
-    outcomes = [o for o in json.loads(resumed.stdout.strip().splitlines()[-1]) if o["order_id"] == order_id]
+    ours = {order_id for order_id, _ in targets}
+    outcomes = [o for o in json.loads(resumed.stdout.strip().splitlines()[-1]) if o["order_id"] in ours]
     statuses = [o["status"] for o in outcomes]
-    assert workflow.applications(sim, order_id, item_id) <= 1, f"carried out twice; resume() answered {outcomes}"
+    counts = {target: workflow.applications(sim, target) for target in targets}
+    assert all(n <= 1 for n in counts.values()), f"carried out twice: {counts}; resume() answered {outcomes}"
     for outcome in outcomes:
         if outcome["status"] == workflow.done:
-            assert workflow.applications(sim, order_id, item_id) == 1, f"resume() answered {outcome}; Amazon: nothing"
+            shown = [n for (order_id, _), n in counts.items() if order_id == outcome["order_id"]]
+            assert shown == [1], f"resume() answered {outcome}; Amazon shows {shown}"
         else:
             assert outcome["detail"], f"resume() did not say why it could not finish: {outcome}"
     if point in BEFORE_THE_PLAN:
         assert (sent_by_child, sent_by_resume, statuses) == (0, 0, []), outcomes  # nothing planned, nothing sent
     elif point in PLANNED_NOT_SENT:
         assert (sent_by_child, sent_by_resume) == (0, 1), "resume() must send a plan that never left, once"
-        assert statuses == [workflow.done], outcomes
+        assert statuses == [workflow.done] * len(targets), outcomes
     else:
         assert (sent_by_child, sent_by_resume) == (1, 0), "resume() sent again what may have reached Amazon"
         expected = AFTER_CREATE_FEED[name] if point == "createFeed" else workflow.done
-        assert statuses == [expected], outcomes
+        assert statuses == [expected] * len(targets), outcomes
     # The seller asks again; Amazon's time passes (bounded) until Amazon shows it done: then exactly once.
     with sim.client(journal=_journal(sim, kind, location, prefix)) as seller:
         for _ in range(12):
-            again = workflow.ask(seller, order_id, item_id)
-            assert workflow.applications(sim, order_id, item_id) <= 1
-            if again.status is workflow.done:
+            again = workflow.ask(seller, targets)
+            assert all(workflow.applications(sim, target) <= 1 for target in targets)
+            if all(o.status is workflow.done for o in again):
                 break
-            assert again.status == "UNCONFIRMED", again  # possibly sent, Amazon has not shown it yet
+            assert {o.status for o in again} <= {workflow.done, "UNCONFIRMED"}, again  # shown, or not yet
             sim.advance(1800)
-    assert again.status is workflow.done, again
-    assert workflow.applications(sim, order_id, item_id) == 1
+    assert [o.status for o in again] == [workflow.done] * len(targets), again
+    assert all(workflow.applications(sim, target) == 1 for target in targets)
     with sim.lock:
         feeds = [f for f in sim.world.feeds.values() if f.feed_type == workflow.feed_type]
     assert len(feeds) == 1, "sent more than once"
