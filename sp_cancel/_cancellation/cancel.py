@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Literal
 
 from sp_cancel._cancellation.finish import finish
+from sp_cancel._cancellation.notify import attach, journal_message
 from sp_cancel._cancellation.orders_api import cancel_via_orders_api
 from sp_cancel._cancellation.record import (
     Planned,
@@ -54,21 +55,29 @@ def cancel_order(
     wait: bool,
     timeout: float,
     progress: Progress | None = None,
+    notify_buyer: str | None = None,
 ) -> CancelOutcome:
-    """See ``sp_cancel.SellerClient.cancel_order``."""
+    """See ``sp_cancel.SellerClient.cancel_order``; ``notify_buyer`` is a text ``notify.check_text`` passed."""
     request = CancelRequest(order_id=check_order_id(order_id), reason=reason, items=items)
     if via not in {"feed", "orders_api"}:
         raise InvalidInputError(f"via must be 'feed' or 'orders_api', got {via!r}", field="via")
     if timeout <= 0:
         raise InvalidInputError("timeout must be positive (seconds)", field="timeout")
     if via == "orders_api":
-        return cancel_via_orders_api(ctx, request)
+        return attach(ctx, cancel_via_orders_api(ctx, request), notify_buyer)
     with LOCAL.lead(ctx.journal, submission_key(ctx.seller_id, request)):
-        return _cancel(ctx, request, wait=wait, timeout=timeout, progress=progress)
+        outcome = _cancel(ctx, request, wait=wait, timeout=timeout, progress=progress, notify_buyer=notify_buyer)
+        return attach(ctx, outcome, notify_buyer)
 
 
 def _cancel(
-    ctx: Context, request: CancelRequest, *, wait: bool, timeout: float, progress: Progress | None
+    ctx: Context,
+    request: CancelRequest,
+    *,
+    wait: bool,
+    timeout: float,
+    progress: Progress | None,
+    notify_buyer: str | None,
 ) -> CancelOutcome:
     key = live_key(ctx, request)
     existing = ctx.journal.get(key)
@@ -85,6 +94,8 @@ def _cancel(
             return previous
     check(order, request)
     payload = payload_of(request, order, ctx.marketplace_id)
+    if notify_buyer is not None:  # journaled before the cancel goes out: a crash from here on cannot lose it
+        journal_message(ctx, key, request.order_id, notify_buyer, marketplace_id=str(payload["marketplace_id"]))
     entry, owner = claim(ctx, key, kind_of(request), request.order_id, payload)
     if entry is None:
         planned = Planned(
