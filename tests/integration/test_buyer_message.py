@@ -1,0 +1,367 @@
+"""Telling the buyer why: sent once Amazon confirmed the cancel, at most once per order and cancel, never blind."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from sp_cancel import BuyerMessageStatus, CancelReason, CancelRequest, CancelStatus, InvalidInputError, Journal
+from sp_cancel.testing import Simulator
+
+TEXT = "We are sorry: the last unit was damaged in our warehouse, so we cancelled your order. You are not charged."
+SEND = "messaging.createUnexpectedProblem"
+ASK = "messaging.getMessagingActionsForOrder"
+
+
+@pytest.fixture
+def sim() -> Simulator:
+    """An empty simulated seller (orders are added per test)."""
+    return Simulator(seed=12, orders=0)
+
+
+def _messaging_calls(sim: Simulator) -> tuple[int, int]:
+    counts = sim.request_counts
+    return counts.get(ASK, 0), counts.get(SEND, 0)
+
+
+def test_sent_once_after_a_confirmed_cancel(sim: Simulator) -> None:
+    """The cancel is confirmed, then one createUnexpectedProblem; asking again never sends a second message."""
+    order = sim.add_order()
+    client = sim.client()
+    outcome = client.cancel_order(order.order_id, CancelReason.NO_INVENTORY, notify_buyer=f"  {TEXT}\n")
+    assert outcome.status is CancelStatus.CANCELLED
+    message = outcome.buyer_message
+    assert message is not None
+    assert message.status is BuyerMessageStatus.SENT
+    assert message.sent
+    assert message.text == TEXT
+    assert message.submission_id is not None
+    assert [m.text for m in sim.buyer_messages(order.order_id)] == [TEXT]
+    assert _messaging_calls(sim) == (1, 1)
+    again = client.cancel_order(order.order_id, CancelReason.NO_INVENTORY, notify_buyer=TEXT)
+    assert again.buyer_message == message
+    other_text = client.cancel_order(order.order_id, CancelReason.NO_INVENTORY, notify_buyer="Another text.")
+    assert other_text.buyer_message == message  # one message per order and cancel: the first text stands
+    assert client.notify_buyer(order.order_id, "Yet another text.") == message
+    assert len(sim.buyer_messages(order.order_id)) == 1
+    assert _messaging_calls(sim) == (1, 1)
+
+
+def test_without_notify_buyer_nothing_is_asked(sim: Simulator) -> None:
+    """A cancel without a text has no buyer message and makes no Messaging call."""
+    order = sim.add_order()
+    outcome = sim.client().cancel_order(order.order_id, CancelReason.NO_INVENTORY)
+    assert outcome.buyer_message is None
+    assert _messaging_calls(sim) == (0, 0)
+
+
+def test_pending_until_the_cancel_is_confirmed_then_sent_by_refresh(sim: Simulator) -> None:
+    """wait=False: PENDING with nothing asked of the Messaging API; refresh sends it once Amazon confirms."""
+    order = sim.add_order()
+    client = sim.client()
+    outcome = client.cancel_order(order.order_id, CancelReason.NO_INVENTORY, wait=False, notify_buyer=TEXT)
+    assert outcome.status is CancelStatus.SUBMITTED
+    assert outcome.buyer_message is not None
+    assert outcome.buyer_message.status is BuyerMessageStatus.PENDING
+    assert "waiting for Amazon to confirm the cancel" in (outcome.buyer_message.detail or "")
+    assert client.refresh(outcome).buyer_message.status is BuyerMessageStatus.PENDING  # still processing
+    assert _messaging_calls(sim) == (0, 0)
+    sim.advance(600)
+    done = client.refresh(outcome)
+    assert done.status is CancelStatus.CANCELLED
+    assert done.buyer_message is not None
+    assert done.buyer_message.status is BuyerMessageStatus.SENT
+    assert client.wait(outcome).buyer_message == done.buyer_message
+    assert len(sim.buyer_messages(order.order_id)) == 1
+
+
+def test_pending_message_is_sent_by_resume_in_another_process(sim: Simulator, tmp_path: Path) -> None:
+    """A process returns SUBMITTED and exits; a later one's resume() finishes the cancel and sends the message once."""
+    order = sim.add_order()
+    path = tmp_path / "journal.sqlite"
+    first = sim.client(journal=str(path))
+    assert first.cancel_order(order.order_id, "NO_INVENTORY", wait=False, notify_buyer=TEXT).buyer_message is not None
+    first.close()
+    sim.advance(600)
+    later = sim.client(journal=str(path))
+    [resumed] = later.resume()
+    assert resumed.order_id == order.order_id
+    assert resumed.status is CancelStatus.CANCELLED
+    assert resumed.buyer_message is not None
+    assert resumed.buyer_message.status is BuyerMessageStatus.SENT
+    assert later.resume() == []
+    assert len(sim.buyer_messages(order.order_id)) == 1
+
+
+def test_a_message_amazon_could_not_be_asked_about_waits_for_resume(sim: Simulator) -> None:
+    """getMessagingActionsForOrder failing past the retry budget leaves the message PENDING; resume() sends it."""
+    order = sim.add_order()
+    sim.add_fault(ASK, "503", count=6)
+    client = sim.client()
+    outcome = client.cancel_order(order.order_id, CancelReason.NO_INVENTORY, notify_buyer=TEXT)
+    assert outcome.status is CancelStatus.CANCELLED
+    assert outcome.buyer_message is not None
+    assert outcome.buyer_message.status is BuyerMessageStatus.PENDING
+    assert "could not be asked now" in (outcome.buyer_message.detail or "")
+    assert sim.buyer_messages(order.order_id) == []
+    [resumed] = client.resume()
+    assert resumed.status is CancelStatus.CANCELLED
+    assert resumed.buyer_message is not None
+    assert resumed.buyer_message.status is BuyerMessageStatus.SENT
+    assert len(sim.buyer_messages(order.order_id)) == 1
+
+
+@pytest.mark.parametrize("how", ["closed", "window", "afn"])
+def test_skipped_with_a_reason_when_amazon_offers_no_such_message(sim: Simulator, how: str) -> None:
+    """No unexpectedProblem among the order's actions: SKIPPED with the reason, nothing sent, the cancel done."""
+    order = sim.add_order()
+    client = sim.client()
+    if how == "closed":
+        sim.close_messaging(order.order_id)
+        outcome = client.cancel_order(order.order_id, CancelReason.NO_INVENTORY, notify_buyer=TEXT)
+    elif how == "window":  # the cancel is confirmed after the order's messaging window closed
+        pending = client.cancel_order(order.order_id, CancelReason.NO_INVENTORY, wait=False, notify_buyer=TEXT)
+        sim.advance(31 * 86400)
+        outcome = client.refresh(pending)
+    else:  # an Amazon-fulfilled order cancelled outside the library (Seller Support): notify_buyer alone
+        afn = sim.add_order(channel="AFN", status="Canceled")
+        message = client.notify_buyer(afn.order_id, TEXT)
+        assert message.status is BuyerMessageStatus.SKIPPED
+        assert "offers no unexpectedProblem message" in (message.detail or "")
+        assert _messaging_calls(sim) == (1, 0)
+        return
+    assert outcome.status is CancelStatus.CANCELLED
+    assert outcome.buyer_message is not None
+    assert outcome.buyer_message.status is BuyerMessageStatus.SKIPPED
+    assert "offers no unexpectedProblem message" in (outcome.buyer_message.detail or "")
+    assert _messaging_calls(sim) == (1, 0)
+    assert client.refresh(outcome).buyer_message == outcome.buyer_message
+    assert _messaging_calls(sim) == (1, 0)
+
+
+def test_never_for_a_rejected_cancel(sim: Simulator) -> None:
+    """A cancel Amazon did not make (the feed applied nothing): the pending message is SKIPPED, no Messaging call."""
+    order = sim.add_order()
+    sim.add_fault("feeds.createFeed", "report_nothing_processed")
+    client = sim.client()
+    outcome = client.cancel_order(order.order_id, CancelReason.NO_INVENTORY, notify_buyer=TEXT)
+    assert outcome.status is CancelStatus.REJECTED
+    assert outcome.buyer_message is not None
+    assert outcome.buyer_message.status is BuyerMessageStatus.SKIPPED
+    assert "the cancel was not done (REJECTED)" in (outcome.buyer_message.detail or "")
+    assert client.resume() == []
+    assert _messaging_calls(sim) == (0, 0)
+
+
+def test_never_for_a_cancel_refused_before_sending(sim: Simulator) -> None:
+    """A shipped order in a batch is refused before sending; its buyer hears nothing, the other's buyer does."""
+    shipped = sim.add_order(status="Shipped")
+    open_one = sim.add_order()
+    batch = sim.client().cancel_orders(
+        [CancelRequest(order_id=o.order_id, reason="NO_INVENTORY") for o in (shipped, open_one)], notify_buyer=TEXT
+    )
+    refused, done = batch[shipped.order_id], batch[open_one.order_id]
+    assert refused.status is CancelStatus.REFUSED
+    assert refused.buyer_message is not None
+    assert refused.buyer_message.status is BuyerMessageStatus.SKIPPED
+    assert done.buyer_message is not None
+    assert done.buyer_message.status is BuyerMessageStatus.SENT
+    assert [m.order_id for m in sim.buyer_messages()] == [open_one.order_id]
+
+
+@pytest.mark.parametrize("fault", ["500_after_commit", "503_after_commit", "drop_after_commit", "timeout_after_commit"])
+def test_a_lost_answer_is_never_resent(sim: Simulator, fault: str) -> None:
+    """Amazon delivered it and the answer was lost: UNCONFIRMED, and no later call sends it again."""
+    order = sim.add_order()
+    sim.add_fault(SEND, fault)
+    client = sim.client()
+    outcome = client.cancel_order(order.order_id, CancelReason.NO_INVENTORY, notify_buyer=TEXT)
+    assert outcome.status is CancelStatus.CANCELLED
+    message = outcome.buyer_message
+    assert message is not None
+    assert message.status is BuyerMessageStatus.UNCONFIRMED
+    assert "never sent again" in (message.detail or "")
+    assert len(sim.buyer_messages(order.order_id)) == 1
+    assert client.refresh(outcome).buyer_message == message
+    assert client.cancel_order(order.order_id, CancelReason.NO_INVENTORY, notify_buyer=TEXT).buyer_message == message
+    assert client.notify_buyer(order.order_id, TEXT) == message
+    assert client.resume() == []
+    assert sim.request_counts[SEND] == 1
+    assert len(sim.buyer_messages(order.order_id)) == 1
+
+
+def test_a_5xx_that_delivered_nothing_is_still_not_resent(sim: Simulator) -> None:
+    """A 500 may or may not have delivered it: the library cannot tell, so it is UNCONFIRMED and never resent."""
+    order = sim.add_order()
+    sim.add_fault(SEND, "500")
+    client = sim.client()
+    outcome = client.cancel_order(order.order_id, CancelReason.NO_INVENTORY, notify_buyer=TEXT)
+    assert outcome.buyer_message is not None
+    assert outcome.buyer_message.status is BuyerMessageStatus.UNCONFIRMED
+    client.resume()
+    client.refresh(outcome)
+    assert sim.request_counts[SEND] == 1
+    assert sim.buyer_messages(order.order_id) == []
+
+
+class _Crash(BaseException):
+    """The process dies (a kill, a power cut) while createUnexpectedProblem is on its way."""
+
+
+def test_a_crash_after_sending_began_is_unconfirmed_not_resent(sim: Simulator, tmp_path: Path) -> None:
+    """The process dies while the message is on its way: the next process reports UNCONFIRMED and sends nothing."""
+    order = sim.add_order()
+    inner = sim.transport()
+
+    def crash_on_send(request: httpx.Request) -> httpx.Response:
+        response = inner.handle_request(request)  # Amazon gets it and delivers it...
+        if request.url.path.endswith("/messages/unexpectedProblem"):
+            raise _Crash  # ...and the process dies before it reads the answer
+        return response
+
+    path = tmp_path / "journal.sqlite"
+    dying = sim.client(journal=str(path), transport=httpx.MockTransport(crash_on_send))
+    with pytest.raises(_Crash):
+        dying.cancel_order(order.order_id, CancelReason.NO_INVENTORY, notify_buyer=TEXT)
+    later = sim.client(journal=str(path))
+    [resumed] = later.resume()
+    assert resumed.status is CancelStatus.CANCELLED
+    assert resumed.buyer_message is not None
+    assert resumed.buyer_message.status is BuyerMessageStatus.UNCONFIRMED
+    assert sim.request_counts[SEND] == 1
+    assert len(sim.buyer_messages(order.order_id)) == 1
+
+
+def test_a_refusal_is_failed_and_asking_again_sends_it(sim: Simulator) -> None:
+    """Amazon refuses the message (400): FAILED, nothing delivered; notify_buyer sends a new attempt once."""
+    order = sim.add_order()
+    sim.add_fault(SEND, "400")
+    client = sim.client()
+    outcome = client.cancel_order(order.order_id, CancelReason.NO_INVENTORY, notify_buyer=TEXT)
+    assert outcome.buyer_message is not None
+    assert outcome.buyer_message.status is BuyerMessageStatus.FAILED
+    assert "Amazon refused it" in (outcome.buyer_message.detail or "")
+    assert sim.buyer_messages(order.order_id) == []
+    again = client.notify_buyer(order.order_id, TEXT)
+    assert again.status is BuyerMessageStatus.SENT
+    assert again.submission_id != outcome.buyer_message.submission_id
+    assert client.notify_buyer(order.order_id, TEXT) == again
+    assert client.refresh(outcome).buyer_message == again
+    assert len(sim.buyer_messages(order.order_id)) == 1
+
+
+def test_batch_with_per_order_texts(sim: Simulator) -> None:
+    """A function gives each order its text (None: no message); each buyer gets their own, once."""
+    orders = [sim.add_order() for _ in range(4)]
+    quiet = orders[2].order_id
+
+    def text_for(request: CancelRequest) -> str | None:
+        return None if request.order_id == quiet else f"Sorry, order {request.order_id} is cancelled: out of stock."
+
+    client = sim.client()
+    requests = [CancelRequest(order_id=o.order_id, reason="NO_INVENTORY") for o in orders]
+    batch = client.cancel_orders(requests, notify_buyer=text_for)
+    assert all(o.status is CancelStatus.CANCELLED for o in batch.values())
+    assert batch[quiet].buyer_message is None
+    for order in orders:
+        expected = (
+            [] if order.order_id == quiet else [text_for(CancelRequest(order_id=order.order_id, reason="NO_INVENTORY"))]
+        )
+        assert [m.text for m in sim.buyer_messages(order.order_id)] == expected
+        if order.order_id != quiet:
+            message = batch[order.order_id].buyer_message
+            assert message is not None
+            assert message.status is BuyerMessageStatus.SENT
+    again = client.cancel_orders(requests, notify_buyer=text_for)
+    assert {k: v.buyer_message for k, v in again.items()} == {k: v.buyer_message for k, v in batch.items()}
+    assert len(sim.buyer_messages()) == 3
+
+
+def test_batch_one_text_for_all_waits_then_resume_sends(sim: Simulator) -> None:
+    """wait=False: every message PENDING; resume() finishes the cancels and sends each message once."""
+    orders = [sim.add_order() for _ in range(3)]
+    client = sim.client()
+    batch = client.cancel_orders(
+        [CancelRequest(order_id=o.order_id, reason="NO_INVENTORY") for o in orders], wait=False, notify_buyer=TEXT
+    )
+    assert {o.buyer_message.status for o in batch.values() if o.buyer_message} == {BuyerMessageStatus.PENDING}
+    sim.advance(600)
+    resumed = client.resume()
+    assert sorted(o.order_id for o in resumed) == sorted(o.order_id for o in orders)
+    assert all(o.buyer_message is not None and o.buyer_message.sent for o in resumed)
+    assert len(sim.buyer_messages()) == 3
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda c, o: c.cancel_order(o, CancelReason.NO_INVENTORY, notify_buyer="<p>Sorry</p>"),
+        lambda c, o: c.cancel_order(o, CancelReason.NO_INVENTORY, via="orders_api", notify_buyer="x" * 2001),
+        lambda c, o: c.cancel_orders([CancelRequest(order_id=o, reason="NO_INVENTORY")], notify_buyer="mail a@b.io"),
+        lambda c, o: c.cancel_orders(
+            [CancelRequest(order_id=o, reason="NO_INVENTORY")], notify_buyer=lambda r: "see www.shop.example"
+        ),
+        lambda c, o: c.cancel_orders([CancelRequest(order_id=o, reason="NO_INVENTORY")], notify_buyer=42),
+        lambda c, o: c.notify_buyer(o, "   "),
+    ],
+    ids=["html", "too-long-orders-api", "email", "link-per-order", "not-a-text", "blank-standalone"],
+)
+def test_a_bad_text_raises_before_any_request(sim: Simulator, call: Any) -> None:
+    """InvalidInputError, and not one request: neither the message nor the cancel (nor a token) is sent."""
+    order = sim.add_order()
+    client = sim.client()
+    with pytest.raises(InvalidInputError, match="notify_buyer|text"):
+        call(client, order.order_id)
+    assert sim.request_counts == {}
+    assert sim.order(order.order_id).status == "Unshipped"
+
+
+def test_notify_buyer_for_an_order_cancelled_elsewhere_once(sim: Simulator) -> None:
+    """An order cancelled in Seller Central gets one message; an open order has no cancel to explain."""
+    cancelled = sim.add_order(status="Canceled", cancelled_by="MERCHANT", cancel_reason="NoInventory")
+    open_one = sim.add_order()
+    client = sim.client()
+    first = client.notify_buyer(cancelled.order_id, TEXT)
+    assert first.status is BuyerMessageStatus.SENT
+    assert client.notify_buyer(cancelled.order_id, "A second explanation.") == first
+    assert [m.text for m in sim.buyer_messages(cancelled.order_id)] == [TEXT]
+    refused = client.notify_buyer(open_one.order_id, TEXT)
+    assert refused.status is BuyerMessageStatus.SKIPPED
+    assert "no cancel to explain" in (refused.detail or "")
+    assert sim.buyer_messages(open_one.order_id) == []
+
+
+def test_notify_buyer_for_a_cancel_in_flight_waits_for_it(sim: Simulator) -> None:
+    """notify_buyer for a cancel Amazon has not confirmed yet journals it PENDING; the cancel's refresh sends it."""
+    order = sim.add_order()
+    client = sim.client()
+    pending = client.cancel_order(order.order_id, CancelReason.NO_INVENTORY, wait=False)
+    message = client.notify_buyer(order.order_id, TEXT)
+    assert message.status is BuyerMessageStatus.PENDING
+    assert _messaging_calls(sim) == (0, 0)
+    sim.advance(600)
+    done = client.refresh(pending)
+    assert done.buyer_message is not None
+    assert done.buyer_message.status is BuyerMessageStatus.SENT
+    assert done.buyer_message.submission_id == message.submission_id
+    assert len(sim.buyer_messages(order.order_id)) == 1
+
+
+def test_the_journal_keeps_one_buyer_message_entry_per_cancel(sim: Simulator, tmp_path: Path) -> None:
+    """The message has its own journal kind, keyed by seller, order and cancel, written before it is sent."""
+    order = sim.add_order()
+    path = tmp_path / "journal.sqlite"
+    client = sim.client(journal=str(path))
+    outcome = client.cancel_order(order.order_id, CancelReason.NO_INVENTORY, notify_buyer=TEXT)
+    client.close()
+    with Journal(str(path)) as journal:
+        [entry] = journal.find("buyer_message", order.order_id)
+        assert entry.state == "done"
+        assert entry.payload["cancel_key"] == outcome.submission_id
+        assert entry.payload["text"] == TEXT
+        assert entry.submitted_at is not None  # sending was journaled before the call
+        assert entry.outcome is not None
+        assert entry.outcome["status"] == "SENT"
