@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import attrs
 
 from sp_cancel._cancellation.finish import finish
-from sp_cancel._cancellation.notify import attach, journal_message
+from sp_cancel._cancellation.notify import attach, journal_pending
 from sp_cancel._cancellation.reads import read_orders
 from sp_cancel._cancellation.record import (
     Planned,
@@ -223,9 +223,10 @@ def _run(
     if guard is not None and state.sendable:
         guard(state.sendable, state.checked)  # raises before anything is planned or sent
     planned = _plan(ctx, state, buyer_request=buyer_request)
-    for one in planned:  # journaled before the feed goes out: a crash from here on cannot lose them
-        if (text := texts.get(one.request.order_id)) is not None:
-            journal_message(ctx, one.key, one.request.order_id, text, marketplace_id=one.marketplace_id)
+    for one in planned:  # buyers' messages are journaled before the feed goes out: a crash cannot lose them
+        journal_pending(
+            ctx, one.key, one.request.order_id, texts.get(one.request.order_id), marketplace_id=one.marketplace_id
+        )
     feed_ids = submit_or_settle(ctx, planned) if planned else []
     for one in planned:
         entry = ctx.journal.get(one.key)

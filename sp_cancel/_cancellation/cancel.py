@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Literal
 
 from sp_cancel._cancellation.finish import finish
-from sp_cancel._cancellation.notify import attach, journal_message
+from sp_cancel._cancellation.notify import attach, journal_pending
 from sp_cancel._cancellation.orders_api import cancel_via_orders_api
 from sp_cancel._cancellation.record import (
     Planned,
@@ -64,7 +64,7 @@ def cancel_order(
     if timeout <= 0:
         raise InvalidInputError("timeout must be positive (seconds)", field="timeout")
     if via == "orders_api":
-        return attach(ctx, cancel_via_orders_api(ctx, request), notify_buyer)
+        return attach(ctx, cancel_via_orders_api(ctx, request, notify_buyer=notify_buyer), notify_buyer)
     with LOCAL.lead(ctx.journal, submission_key(ctx.seller_id, request)):
         outcome = _cancel(ctx, request, wait=wait, timeout=timeout, progress=progress, notify_buyer=notify_buyer)
         return attach(ctx, outcome, notify_buyer)
@@ -94,8 +94,8 @@ def _cancel(
             return previous
     check(order, request)
     payload = payload_of(request, order, ctx.marketplace_id)
-    if notify_buyer is not None:  # journaled before the cancel goes out: a crash from here on cannot lose it
-        journal_message(ctx, key, request.order_id, notify_buyer, marketplace_id=str(payload["marketplace_id"]))
+    # The buyer's message is journaled before the cancel goes out: a crash from here on cannot lose it.
+    journal_pending(ctx, key, request.order_id, notify_buyer, marketplace_id=str(payload["marketplace_id"]))
     entry, owner = claim(ctx, key, kind_of(request), request.order_id, payload)
     if entry is None:
         planned = Planned(

@@ -61,6 +61,7 @@ __all__ = [
     "check_text",
     "follow",
     "journal_message",
+    "journal_pending",
     "notify_buyer",
     "settle_pending",
     "texts_for",
@@ -197,6 +198,14 @@ def journal_message(
         drop_owner(entry.owner)  # a pending message is held by no call: the next one to see the cancel done takes it
         _log.info(events.BUYER_MESSAGE_PENDING, key=key, order_id=order_id, cancel_key=cancel_key)
     return entry
+
+
+def journal_pending(
+    ctx: Context, cancel_key: str, order_id: str, text: str | None, *, marketplace_id: str | None = None
+) -> None:
+    """``journal_message`` when there is a text: called right before a cancel goes out, so a crash cannot lose it."""
+    if text is not None:
+        journal_message(ctx, cancel_key, order_id, text, marketplace_id=marketplace_id)
 
 
 # --- settling one message ---------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Final
 import attrs
 
 import sp_cancel._events as events
+from sp_cancel._cancellation.notify import journal_pending
 from sp_cancel._cancellation.record import (
     KIND_ORDERS_API,
     check_conflict,
@@ -48,8 +49,11 @@ RESEND_GRACE: Final = timedelta(minutes=2)
 READ_BACK_POLL: Final = 30.0
 
 
-def cancel_via_orders_api(ctx: Context, request: CancelRequest) -> CancelOutcome:
-    """Cancel a whole order with ``PUT /orders/2026-01-01/orders/{orderId}/cancellation``."""
+def cancel_via_orders_api(ctx: Context, request: CancelRequest, *, notify_buyer: str | None = None) -> CancelOutcome:
+    """Cancel a whole order with ``PUT /orders/2026-01-01/orders/{orderId}/cancellation``.
+
+    ``notify_buyer``: a checked text for the buyer, journaled pending before ``cancelOrder`` goes out.
+    """
     if request.items is not None:
         raise InvalidInputError(
             "via='orders_api' cancels whole orders only (Amazon: partial cancellations are not supported)",
@@ -75,9 +79,9 @@ def cancel_via_orders_api(ctx: Context, request: CancelRequest) -> CancelOutcome
             if previous is not None:
                 return previous
         check_whole_cancel(order)
-        entry, owner = claim(
-            ctx, key, KIND_ORDERS_API, request.order_id, payload_of(request, order, ctx.marketplace_id)
-        )
+        payload = payload_of(request, order, ctx.marketplace_id)
+        journal_pending(ctx, key, request.order_id, notify_buyer, marketplace_id=str(payload["marketplace_id"]))
+        entry, owner = claim(ctx, key, KIND_ORDERS_API, request.order_id, payload)
         if entry is not None:
             return finish_orders_api(ctx, entry)
         ctx.journal.mark_submitting(

@@ -2,13 +2,27 @@
 
 from __future__ import annotations
 
+import os
+import uuid
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+import fakeredis
 import httpx
 import pytest
+import redis
 
-from sp_cancel import BuyerMessageStatus, CancelReason, CancelRequest, CancelStatus, InvalidInputError, Journal
+from sp_cancel import (
+    BuyerMessageStatus,
+    CancelReason,
+    CancelRequest,
+    CancelStatus,
+    InvalidInputError,
+    Journal,
+    RedisJournal,
+)
 from sp_cancel.testing import Simulator
 
 TEXT = "We are sorry: the last unit was damaged in our warehouse, so we cancelled your order. You are not charged."
@@ -97,7 +111,7 @@ def test_pending_message_is_sent_by_resume_in_another_process(sim: Simulator, tm
 
 
 def test_a_message_amazon_could_not_be_asked_about_waits_for_resume(sim: Simulator) -> None:
-    """getMessagingActionsForOrder failing past the retry budget leaves the message PENDING; resume() sends it."""
+    """The actions call failing past the retry budget leaves the message PENDING; resume() sends it."""
     order = sim.add_order()
     sim.add_fault(ASK, "503", count=6)
     client = sim.client()
@@ -302,7 +316,7 @@ def test_batch_one_text_for_all_waits_then_resume_sends(sim: Simulator) -> None:
         lambda c, o: c.cancel_order(o, CancelReason.NO_INVENTORY, via="orders_api", notify_buyer="x" * 2001),
         lambda c, o: c.cancel_orders([CancelRequest(order_id=o, reason="NO_INVENTORY")], notify_buyer="mail a@b.io"),
         lambda c, o: c.cancel_orders(
-            [CancelRequest(order_id=o, reason="NO_INVENTORY")], notify_buyer=lambda r: "see www.shop.example"
+            [CancelRequest(order_id=o, reason="NO_INVENTORY")], notify_buyer=lambda _: "see www.shop.example"
         ),
         lambda c, o: c.cancel_orders([CancelRequest(order_id=o, reason="NO_INVENTORY")], notify_buyer=42),
         lambda c, o: c.notify_buyer(o, "   "),
@@ -313,7 +327,7 @@ def test_a_bad_text_raises_before_any_request(sim: Simulator, call: Any) -> None
     """InvalidInputError, and not one request: neither the message nor the cancel (nor a token) is sent."""
     order = sim.add_order()
     client = sim.client()
-    with pytest.raises(InvalidInputError, match="notify_buyer|text"):
+    with pytest.raises(InvalidInputError, match=r"notify_buyer|text"):
         call(client, order.order_id)
     assert sim.request_counts == {}
     assert sim.order(order.order_id).status == "Unshipped"
@@ -365,3 +379,81 @@ def test_the_journal_keeps_one_buyer_message_entry_per_cancel(sim: Simulator, tm
         assert entry.submitted_at is not None  # sending was journaled before the call
         assert entry.outcome is not None
         assert entry.outcome["status"] == "SENT"
+
+
+@pytest.mark.parametrize(("via", "path"), [("feed", "/feeds/2021-06-30/feeds"), ("orders_api", "/cancellation")])
+def test_journaled_before_the_cancel_goes_out_so_a_crash_cannot_lose_it(
+    sim: Simulator, tmp_path: Path, via: str, path: str
+) -> None:
+    """The process dies as the cancel reaches Amazon; the next process's resume() settles it and tells the buyer."""
+    order = sim.add_order()
+    inner = sim.transport()
+
+    def crash_on_cancel(request: httpx.Request) -> httpx.Response:
+        response = inner.handle_request(request)
+        if request.method in {"POST", "PUT"} and request.url.path.endswith(path):
+            raise _Crash  # Amazon has the cancel; the process never learns it
+        return response
+
+    journal = str(tmp_path / "journal.sqlite")
+    dying = sim.client(journal=journal, transport=httpx.MockTransport(crash_on_cancel))
+    with pytest.raises(_Crash):
+        dying.cancel_order(order.order_id, CancelReason.NO_INVENTORY, via=via, notify_buyer=TEXT)  # type: ignore[arg-type]
+    sim.advance(600)
+    later = sim.client(journal=journal)
+    [resumed] = later.resume()
+    assert resumed.status is CancelStatus.CANCELLED
+    assert resumed.buyer_message is not None
+    assert resumed.buyer_message.status is BuyerMessageStatus.SENT
+    assert [m.text for m in sim.buyer_messages(order.order_id)] == [TEXT]
+
+
+def test_workers_racing_for_one_pending_message_send_it_once(sim: Simulator, tmp_path: Path) -> None:
+    """Four clients sharing a journal refresh the same confirmed cancel at once: one message reaches the buyer."""
+    order = sim.add_order()
+    journal = str(tmp_path / "journal.sqlite")
+    pending = sim.client(journal=journal).cancel_order(order.order_id, "NO_INVENTORY", wait=False, notify_buyer=TEXT)
+    sim.advance(600)
+    clients = [sim.client(journal=journal) for _ in range(4)]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(lambda c: c.refresh(pending), clients))
+    assert {r.status for r in results} == {CancelStatus.CANCELLED}
+    statuses = [r.buyer_message.status for r in results if r.buyer_message is not None]
+    assert len(statuses) == 4
+    assert BuyerMessageStatus.SENT in statuses
+    assert set(statuses) <= {BuyerMessageStatus.SENT, BuyerMessageStatus.PENDING}
+    assert sim.request_counts[SEND] == 1
+    assert len(sim.buyer_messages(order.order_id)) == 1
+
+
+@pytest.fixture(params=["fakeredis", pytest.param("redis", marks=pytest.mark.redis)])
+def redis_journal(request: pytest.FixtureRequest, sim: Simulator) -> Iterator[RedisJournal]:
+    """A Redis journal on the simulator's clock: fakeredis, or the real server at REDIS_URL (keys removed after)."""
+    prefix = f"sp_cancel:test:{uuid.uuid4().hex}:"
+    if request.param == "fakeredis":
+        with RedisJournal(client=fakeredis.FakeRedis(), clock=sim.client_clock, prefix=prefix) as journal:
+            yield journal
+        return
+    url = os.environ.get("REDIS_URL")
+    if not url:
+        pytest.skip("REDIS_URL is not set")
+    with RedisJournal(url, clock=sim.client_clock, prefix=prefix) as journal:
+        yield journal
+    with redis.Redis.from_url(url) as client:
+        for name in client.scan_iter(match=f"{prefix}*"):
+            client.delete(name)
+
+
+def test_the_same_flow_on_a_redis_journal(sim: Simulator, redis_journal: RedisJournal) -> None:
+    """Pending, then sent once by a second client on the same Redis journal; a third finds it sent."""
+    order = sim.add_order()
+    first = sim.client(journal=redis_journal)
+    pending = first.cancel_order(order.order_id, "NO_INVENTORY", wait=False, notify_buyer=TEXT)
+    assert pending.buyer_message is not None
+    assert pending.buyer_message.status is BuyerMessageStatus.PENDING
+    sim.advance(600)
+    done = sim.client(journal=redis_journal).refresh(pending)
+    assert done.buyer_message is not None
+    assert done.buyer_message.status is BuyerMessageStatus.SENT
+    assert sim.client(journal=redis_journal).notify_buyer(order.order_id, "Again.") == done.buyer_message
+    assert len(sim.buyer_messages(order.order_id)) == 1

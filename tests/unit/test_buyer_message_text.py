@@ -108,6 +108,6 @@ def test_batch_texts_are_all_checked_first_one_for_all_or_per_order() -> None:
         "111-0000000-0000000": "Sorry, 111-0000000-0000000.",
         "111-0000000-0000002": "Sorry, 111-0000000-0000002.",
     }
-    with pytest.raises(InvalidInputError, match="order 111-0000000-0000002: .*HTML") as caught:
+    with pytest.raises(InvalidInputError, match=r"order 111-0000000-0000002: .*HTML") as caught:
         texts_for(requests, lambda r: "<b>Sorry</b>" if r.order_id.endswith("2") else "Sorry.")
     assert caught.value.field == "notify_buyer"

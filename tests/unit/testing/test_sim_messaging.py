@@ -54,8 +54,8 @@ def test_an_open_mfn_order_offers_unexpected_problem_as_hal_links(sim: Simulator
 @pytest.mark.parametrize(
     ("setup", "why"),
     [
-        (lambda sim, o: None, "AFN"),
-        (lambda sim, o: sim.advance(timedelta(days=30).total_seconds()), "window"),
+        (lambda _sim, _order: None, "AFN"),
+        (lambda sim, _order: sim.advance(timedelta(days=30).total_seconds()), "window"),
         (lambda sim, o: sim.close_messaging(o.order_id), "closed"),
     ],
 )
@@ -120,7 +120,7 @@ def test_a_link_to_amazon_is_let_through(sim: Simulator) -> None:
 
 @pytest.mark.parametrize("market", [None, f"{US},A1F83G8C2ARO7P", "NOTAMARKET"])
 def test_one_known_marketplace_is_required(sim: Simulator, market: str | None) -> None:
-    """marketplaceIds is required, takes exactly one marketplace (maxItems 1), and a known one."""
+    """The marketplaceIds parameter is required, takes exactly one marketplace (maxItems 1), and a known one."""
     order = sim.add_order()
     http = _api(sim)
     params = {"marketplaceIds": market} if market else {}
