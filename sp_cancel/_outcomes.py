@@ -500,16 +500,26 @@ class BatchOutcome(Mapping[str, _O]):
         return {k: o.error for k, o in self.outcomes.items() if o.error is not None}
 
     def to_records(self) -> list[dict[str, object]]:
-        """Plain dicts, one per key, for ``pandas.DataFrame(batch.to_records())``."""
+        """Plain dicts, one per key, for ``pandas.DataFrame(batch.to_records())``.
+
+        A cancel that told its buyer why also has ``buyer_message``: that message's status.
+        """
         records: list[dict[str, object]] = []
         for key, outcome in self.outcomes.items():
             if outcome.error is not None:
                 messages = f"{type(outcome.error).__name__}: {outcome.error}"
             else:
                 messages = "; ".join(f"{m.code}: {m.description}" for m in outcome.messages)
-            records.append(
-                {"key": key, "status": outcome.status.value, "feed_id": outcome.feed_id, "messages": messages}
-            )
+            record: dict[str, object] = {
+                "key": key,
+                "status": outcome.status.value,
+                "feed_id": outcome.feed_id,
+                "messages": messages,
+            }
+            told = getattr(outcome, "buyer_message", None)
+            if told is not None:
+                record["buyer_message"] = told.status.value
+            records.append(record)
         return records
 
     def __repr__(self) -> str:

@@ -457,3 +457,15 @@ def test_the_same_flow_on_a_redis_journal(sim: Simulator, redis_journal: RedisJo
     assert done.buyer_message.status is BuyerMessageStatus.SENT
     assert sim.client(journal=redis_journal).notify_buyer(order.order_id, "Again.") == done.buyer_message
     assert len(sim.buyer_messages(order.order_id)) == 1
+
+
+def test_batch_records_show_each_buyer_message(sim: Simulator) -> None:
+    """to_records() carries each told buyer's message status, for a DataFrame; untold orders have none."""
+    told, quiet = sim.add_order(), sim.add_order()
+    batch = sim.client().cancel_orders(
+        [CancelRequest(order_id=o.order_id, reason="NO_INVENTORY") for o in (told, quiet)],
+        notify_buyer=lambda r: "Sorry, sold out." if r.order_id == told.order_id else None,
+    )
+    records = {r["key"]: r for r in batch.to_records()}
+    assert records[told.order_id]["buyer_message"] == "SENT"
+    assert "buyer_message" not in records[quiet.order_id]
