@@ -76,6 +76,8 @@ MAX_LENGTH: Final = 2000
 # (this process or another) takes it over; ``take_over`` lets exactly one of them send it.
 _PENDING_LEASE: Final = 0.001
 
+_log = get_logger()
+
 TextFor = Callable[[CancelRequest], "str | None"]
 """Per-order text for a batch: the text for that request's buyer, or ``None`` for no message."""
 
@@ -210,8 +212,6 @@ def journal_pending(
 
 # --- settling one message ---------------------------------------------------------------------------------
 
-_log = get_logger()
-
 
 def _message(entry: Entry, status: BuyerMessageStatus, detail: str | None) -> BuyerMessage:
     return BuyerMessage(
@@ -233,6 +233,7 @@ def _end(ctx: Context, entry: Entry, status: BuyerMessageStatus, detail: str | N
     event = {
         BuyerMessageStatus.SENT: events.BUYER_MESSAGE_SENT,
         BuyerMessageStatus.SKIPPED: events.BUYER_MESSAGE_SKIPPED,
+        BuyerMessageStatus.UNCONFIRMED: events.SUBMISSION_UNCONFIRMED,
     }.get(status, events.BUYER_MESSAGE_FAILED)
     _log.info(event, key=entry.key, order_id=entry.target, status=status.value, detail=detail)
     return message
@@ -311,14 +312,18 @@ def _ask(ctx: Context, entry: Entry) -> BuyerMessage | None:
 def _deliver(ctx: Context, entry: Entry) -> BuyerMessage:
     """Journal that sending starts, then ``createUnexpectedProblem``: a lost answer is never resent."""
     market = str(entry.payload.get("marketplace_id") or ctx.marketplace_id)
-    ctx.journal.mark_submitting(
-        [entry.key],
-        feed_type=None,
-        document_hash=None,
-        sent_at=ctx.clock.now(),
-        amazon_sent_at=ctx.amazon_now(),
-        owner=entry.owner,
-    )
+    try:
+        ctx.journal.mark_submitting(
+            [entry.key],
+            feed_type=None,
+            document_hash=None,
+            sent_at=ctx.clock.now(),
+            amazon_sent_at=ctx.amazon_now(),
+            owner=entry.owner,
+        )
+    except JournalError as exc:  # not recorded, so not sent: pending again
+        _hold(ctx, entry, entry.owner)
+        return _message(entry, BuyerMessageStatus.PENDING, f"not sent yet: the journal failed ({exc})")
     try:
         ctx.api.create_unexpected_problem(entry.target, text=str(entry.payload["text"]), marketplace_id=market)
     except (OutcomeUnknownError, ServerError) as exc:  # Amazon may have acted: at most once

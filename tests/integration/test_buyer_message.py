@@ -21,6 +21,7 @@ from sp_cancel import (
     CancelStatus,
     InvalidInputError,
     Journal,
+    JournalUnavailableError,
     RedisJournal,
 )
 from sp_cancel.testing import Simulator
@@ -469,3 +470,38 @@ def test_batch_records_show_each_buyer_message(sim: Simulator) -> None:
     records = {r["key"]: r for r in batch.to_records()}
     assert records[told.order_id]["buyer_message"] == "SENT"
     assert "buyer_message" not in records[quiet.order_id]
+
+
+class _FailingOnce:
+    """A journal whose store fails once, when a buyer message's sending is to be recorded."""
+
+    def __init__(self, journal: Journal) -> None:
+        self._journal = journal
+        self.failed = False
+
+    def mark_submitting(self, keys: Any, **kwargs: Any) -> Any:
+        """Fail the first time a buyer message is about to be sent; pass everything else through."""
+        if not self.failed and all(str(k).startswith("message-") for k in keys):
+            self.failed = True
+            raise JournalUnavailableError("database is locked", backend="sqlite", transient=True)
+        return self._journal.mark_submitting(keys, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._journal, name)
+
+
+def test_a_journal_failure_before_sending_leaves_it_pending_and_unsent(sim: Simulator, tmp_path: Path) -> None:
+    """Sending is never begun unrecorded: the journal failing there leaves the message PENDING, then sent once."""
+    order = sim.add_order()
+    journal = _FailingOnce(Journal(str(tmp_path / "journal.sqlite"), clock=sim.client_clock))
+    client = sim.client(journal=journal)
+    outcome = client.cancel_order(order.order_id, CancelReason.NO_INVENTORY, notify_buyer=TEXT)
+    assert journal.failed
+    assert outcome.buyer_message is not None
+    assert outcome.buyer_message.status is BuyerMessageStatus.PENDING
+    assert "the journal failed" in (outcome.buyer_message.detail or "")
+    assert sim.request_counts.get(SEND, 0) == 0
+    again = client.refresh(outcome)
+    assert again.buyer_message is not None
+    assert again.buyer_message.status is BuyerMessageStatus.SENT
+    assert len(sim.buyer_messages(order.order_id)) == 1
