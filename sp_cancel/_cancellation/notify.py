@@ -25,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable, Iterable, Mapping
+from datetime import timedelta
 from typing import TYPE_CHECKING, Final
 
 import attrs
@@ -33,7 +34,7 @@ import sp_cancel._events as events
 from sp_cancel._cancellation.record import CANCEL_KINDS, submitted_outcome
 from sp_cancel._codec import buyer_message_from_json, buyer_message_to_json, cancel_from_json
 from sp_cancel._outcomes import BuyerMessage, BuyerMessageStatus, CancelOutcome, CancelStatus
-from sp_cancel._runtime import LOCAL, claim_note, live_key, stale_claim
+from sp_cancel._runtime import LOCAL, claim_note, live_key, sent_on_amazon_clock, stale_claim
 from sp_cancel.errors import (
     ApiError,
     AuthError,
@@ -43,7 +44,7 @@ from sp_cancel.errors import (
     ServerError,
     SpCancelError,
 )
-from sp_cancel.journal import JournalError, drop_owner
+from sp_cancel.journal import JournalError, drop_owner, holder
 from sp_cancel.logging import get_logger
 from sp_cancel.models import CancelRequest
 from sp_cancel.orders import OrderState, get_order
@@ -56,6 +57,7 @@ __all__ = [
     "ACTION",
     "KIND_MESSAGE",
     "MAX_LENGTH",
+    "SENDING_GRACE",
     "TextFor",
     "attach",
     "check_text",
@@ -72,6 +74,9 @@ KIND_MESSAGE: Final = "buyer_message"
 ACTION: Final = "unexpectedProblem"
 #: ``CreateUnexpectedProblemRequest.text``: ``minLength`` 1, ``maxLength`` 2000 (messaging.json).
 MAX_LENGTH: Final = 2000
+# The longest a live worker can be waiting for createUnexpectedProblem's answer (the default retry budget is
+# 300 s, plus the HTTP timeouts): past it, a message whose sending began and never ended is UNCONFIRMED.
+SENDING_GRACE: Final = timedelta(minutes=15)
 # A pending message is a plan nobody holds: its lease ends at once, so whoever sees the cancel confirmed
 # (this process or another) takes it over; ``take_over`` lets exactly one of them send it.
 _PENDING_LEASE: Final = 0.001
@@ -277,8 +282,10 @@ def _send(ctx: Context, entry: Entry) -> BuyerMessage:
     """Take the pending message (one worker wins), ask Amazon whether it offers it, and send it once."""
     with LOCAL.lead(ctx.journal, entry.key):
         current = ctx.journal.get(entry.key) or entry
-        if current.state != "planned":  # settled meanwhile, or sending began elsewhere
-            return _settle(ctx, current, CancelStatus.CANCELLED)
+        if current.finished and current.outcome:  # settled meanwhile
+            return buyer_message_from_json(current.outcome)
+        if current.state != "planned":  # sending began elsewhere
+            return _in_flight(ctx, current)
         stale = stale_claim(current, ctx.clock.now())
         taken = None if stale is None else ctx.journal.take_over(current.key, stale_owner=stale or None)
         if taken is None:
@@ -337,13 +344,36 @@ def _deliver(ctx: Context, entry: Entry) -> BuyerMessage:
     return _end(ctx, entry, BuyerMessageStatus.SENT, None, "done")
 
 
+def _in_flight(ctx: Context, entry: Entry) -> BuyerMessage:
+    """A message whose sending began and whose end is not journaled (the caller holds its local lead).
+
+    No call of this process is sending it (the lead says so). Another worker may still be waiting for
+    Amazon's answer: while that worker can be alive (another process or host) and less than
+    ``SENDING_GRACE`` has passed since sending began (Amazon's clock), it is ``PENDING``. Otherwise its
+    sender crashed or lost the answer: ``UNCONFIRMED`` for good, never sent again.
+    """
+    who = holder(entry.owner)
+    began = sent_on_amazon_clock(entry)
+    if who.state in {"alive", "unknown"} and began is not None and ctx.amazon_now() - began < SENDING_GRACE:
+        return _message(
+            entry,
+            BuyerMessageStatus.PENDING,
+            f"being sent by {who} since {began.isoformat(timespec='seconds')}; its answer decides",
+        )
+    why = _LOST.format(why="sending began and its end was never recorded: its sender stopped")
+    return _end(ctx, entry, BuyerMessageStatus.UNCONFIRMED, why, "done")
+
+
 def _settle(ctx: Context, entry: Entry, cancel: CancelStatus) -> BuyerMessage:
     """The message's answer for a cancel in state ``cancel``: sent when it is done, pending while it is not."""
     if entry.finished and entry.outcome:
         return buyer_message_from_json(entry.outcome)
-    if entry.state == "submitted":  # sending began and its end was never recorded (a crash, a failing journal)
-        why = _LOST.format(why="sending began, its end was never recorded")
-        return _end(ctx, entry, BuyerMessageStatus.UNCONFIRMED, why, "done")
+    if entry.state == "submitted":
+        with LOCAL.lead(ctx.journal, entry.key):  # a call of this process sending it finishes first
+            current = ctx.journal.get(entry.key) or entry
+            if current.finished and current.outcome:
+                return buyer_message_from_json(current.outcome)
+            return _in_flight(ctx, current)
     if cancel in {CancelStatus.SUBMITTED, CancelStatus.UNCONFIRMED}:
         return _message(entry, BuyerMessageStatus.PENDING, _WAITING.format(status=cancel.value))
     if cancel not in {CancelStatus.CANCELLED, CancelStatus.PARTIALLY_CANCELLED}:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import socket
+import sqlite3
+import subprocess
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -24,6 +27,8 @@ from sp_cancel import (
     JournalUnavailableError,
     RedisJournal,
 )
+from sp_cancel._cancellation.notify import SENDING_GRACE
+from sp_cancel.journal._owner import start_id
 from sp_cancel.testing import Simulator
 
 TEXT = "We are sorry: the last unit was damaged in our warehouse, so we cancelled your order. You are not charged."
@@ -250,6 +255,53 @@ def test_a_crash_after_sending_began_is_unconfirmed_not_resent(sim: Simulator, t
     assert len(sim.buyer_messages(order.order_id)) == 1
 
 
+def _token(pid: int) -> tuple[int, str]:
+    """A lease token naming process ``pid`` of this host, as that process would have written it."""
+    return pid, f"{socket.gethostname()}:{pid}:{start_id(pid)}:{uuid.uuid4().hex}"
+
+
+@pytest.mark.parametrize("sender", ["alive", "dead"])
+def test_a_send_another_process_began_waits_for_it_unless_it_died(sim: Simulator, tmp_path: Path, sender: str) -> None:
+    """Another live process may still get the answer: PENDING until SENDING_GRACE; a dead one's is UNCONFIRMED."""
+    order = sim.add_order()
+    inner = sim.transport()
+
+    def crash_on_send(request: httpx.Request) -> httpx.Response:
+        response = inner.handle_request(request)
+        if request.url.path.endswith("/messages/unexpectedProblem"):
+            raise _Crash
+        return response
+
+    path = tmp_path / "journal.sqlite"
+    with pytest.raises(_Crash):
+        sim.client(journal=str(path), transport=httpx.MockTransport(crash_on_send)).cancel_order(
+            order.order_id, CancelReason.NO_INVENTORY, notify_buyer=TEXT
+        )
+    pid, token = _token(os.getppid()) if sender == "alive" else _ended_token()
+    with sqlite3.connect(path) as db:  # the sending worker is another process
+        db.execute("UPDATE entries SET owner = ? WHERE kind = 'buyer_message'", (token,))
+    later = sim.client(journal=str(path))
+    [first] = later.resume()
+    assert first.buyer_message is not None
+    if sender == "alive":
+        assert first.buyer_message.status is BuyerMessageStatus.PENDING
+        assert f"being sent by pid {pid}" in (first.buyer_message.detail or "")
+        sim.advance(SENDING_GRACE.total_seconds())
+        [first] = later.resume()
+        assert first.buyer_message is not None
+    assert first.buyer_message.status is BuyerMessageStatus.UNCONFIRMED
+    assert later.resume() == []
+    assert sim.request_counts[SEND] == 1
+
+
+def _ended_token() -> tuple[int, str]:
+    """The token of a process that has ended (its start id read while it still existed, so a reused pid differs)."""
+    process = subprocess.Popen(["sleep", "0.2"])  # noqa: S607 - any short-lived process
+    found = _token(process.pid)
+    process.wait()
+    return found
+
+
 def test_a_refusal_is_failed_and_asking_again_sends_it(sim: Simulator) -> None:
     """Amazon refuses the message (400): FAILED, nothing delivered; notify_buyer sends a new attempt once."""
     order = sim.add_order()
@@ -419,10 +471,7 @@ def test_workers_racing_for_one_pending_message_send_it_once(sim: Simulator, tmp
     with ThreadPoolExecutor(max_workers=4) as pool:
         results = list(pool.map(lambda c: c.refresh(pending), clients))
     assert {r.status for r in results} == {CancelStatus.CANCELLED}
-    statuses = [r.buyer_message.status for r in results if r.buyer_message is not None]
-    assert len(statuses) == 4
-    assert BuyerMessageStatus.SENT in statuses
-    assert set(statuses) <= {BuyerMessageStatus.SENT, BuyerMessageStatus.PENDING}
+    assert [r.buyer_message.status if r.buyer_message else None for r in results] == [BuyerMessageStatus.SENT] * 4
     assert sim.request_counts[SEND] == 1
     assert len(sim.buyer_messages(order.order_id)) == 1
 
