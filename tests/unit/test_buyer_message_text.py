@@ -17,7 +17,7 @@ GOOD = [
     ("  Sorry, out of stock.\n", "Sorry, out of stock."),  # trimmed
     ("Line one.\nLine two.\tTabbed.", None),
     ("Prices: 3 < 5 and 5 > 3; R&D team, Q&A.", None),  # angle brackets and ampersands that are no HTML
-    ("Entschuldigung: der Artikel ist ausverkauft. Ihre Bestellung wurde storniert.", None),
+    ("Nous sommes désolés : l'article est épuisé, votre commande a été annulée.", None),
     ("ご注文の商品は在庫切れのため、キャンセルいたしました。", None),
     ("Version 2.0 of the item, e.g. size 4.5, is sold out.", None),  # dots that are not host names
     ("x" * MAX_LENGTH, None),
