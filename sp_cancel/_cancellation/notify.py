@@ -446,9 +446,11 @@ def settle_pending(ctx: Context, *, skip: Iterable[str] = ()) -> list[CancelOutc
                 _settle(ctx, entry, CancelStatus.CANCELLED)  # notify_buyer checked the order cancelled
                 continue
             cancel = ctx.journal.get(str(cancel_key))
-            if cancel is not None and not cancel.finished:
-                continue  # its cancel is in flight: resume_cancels follows it
-            if cancel is None or not cancel.outcome:
+            if cancel is None or not cancel.finished:
+                # In flight (resume_cancels follows it), or never sent (its plan was released after a failure
+                # before createFeed): the message waits for the same cancel asked again.
+                continue
+            if not cancel.outcome:
                 _settle(ctx, entry, CancelStatus.NOT_SENT)
                 continue
             outcome = cancel_from_json(cancel.outcome)

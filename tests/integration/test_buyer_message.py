@@ -26,6 +26,7 @@ from sp_cancel import (
     Journal,
     JournalUnavailableError,
     RedisJournal,
+    ServerError,
 )
 from sp_cancel._cancellation.notify import SENDING_GRACE
 from sp_cancel.journal._owner import start_id
@@ -553,4 +554,20 @@ def test_a_journal_failure_before_sending_leaves_it_pending_and_unsent(sim: Simu
     again = client.refresh(outcome)
     assert again.buyer_message is not None
     assert again.buyer_message.status is BuyerMessageStatus.SENT
+    assert len(sim.buyer_messages(order.order_id)) == 1
+
+
+def test_a_cancel_that_failed_before_sending_keeps_its_message_for_the_retry(sim: Simulator) -> None:
+    """Amazon failing before createFeed: nothing sent, the message waits; resume() keeps it; a retry sends both."""
+    order = sim.add_order()
+    sim.add_fault("feeds.createFeedDocument", "500", count=6)
+    client = sim.client()
+    with pytest.raises(ServerError):
+        client.cancel_order(order.order_id, CancelReason.NO_INVENTORY, notify_buyer=TEXT)
+    assert sim.request_counts.get("feeds.createFeed", 0) == 0
+    assert client.resume() == []
+    outcome = client.cancel_order(order.order_id, CancelReason.NO_INVENTORY, notify_buyer=TEXT)
+    assert outcome.status is CancelStatus.CANCELLED
+    assert outcome.buyer_message is not None
+    assert outcome.buyer_message.status is BuyerMessageStatus.SENT
     assert len(sim.buyer_messages(order.order_id)) == 1
