@@ -11,9 +11,10 @@ The message goes out only once Amazon confirmed the cancel (``CANCELLED`` or ``P
 3. When the cancel is confirmed, one worker takes the plan (the journal's ``take_over``: exactly one wins),
    asks ``getMessagingActionsForOrder`` whether Amazon offers ``unexpectedProblem`` for the order (skipped
    with the reason when it does not), journals that sending starts, and calls ``createUnexpectedProblem``.
-4. A lost answer (a timeout, a 5xx, a dropped connection, a crash after sending began) may have reached the
-   buyer, and Amazon offers no API to read messages back: it is ``UNCONFIRMED`` for good and never resent. A
-   buyer who gets the explanation twice is the failure this avoids.
+4. A lost answer (a timeout, a 5xx, a dropped connection, a sender that stopped after sending began) may
+   have reached the buyer, and Amazon offers no API to read messages back: it is ``UNCONFIRMED`` for good and
+   never resent. A buyer who gets the explanation twice is the failure this avoids. (While the worker that
+   began sending may still be waiting for the answer, up to ``SENDING_GRACE``, others report it ``PENDING``.)
 
 A cancel Amazon did not make (``REJECTED``, ``NOT_SENT``, refused) never gets a message: its pending message
 is journaled ``SKIPPED``. A message Amazon refused (a 4xx) is ``FAILED``; asking again (the same call with
@@ -336,9 +337,9 @@ def _deliver(ctx: Context, entry: Entry) -> BuyerMessage:
     except (OutcomeUnknownError, ServerError) as exc:  # Amazon may have acted: at most once
         return _end(ctx, entry, BuyerMessageStatus.UNCONFIRMED, _LOST.format(why=str(exc)[:200]), "done")
     except ApiError as exc:  # a refusal (4xx), a 429 past the retry budget, a request never sent: nothing went out
+        how = "Amazon refused it" if exc.status is not None else "it never reached Amazon"
         why = (
-            f"not sent: Amazon refused it: {exc}. Asking again (client.notify_buyer, or the cancel call with "
-            "notify_buyer) sends it"
+            f"not sent: {how}: {exc}. Asking again (client.notify_buyer, or the cancel call with notify_buyer) sends it"
         )
         return _end(ctx, entry, BuyerMessageStatus.FAILED, why, "failed")
     return _end(ctx, entry, BuyerMessageStatus.SENT, None, "done")
