@@ -9,6 +9,8 @@ reprs and docs read ``sp_cancel.SellerClient``.
 from sp_cancel._outcomes import (
     BatchOutcome,
     BuyerCancelRequest,
+    BuyerMessage,
+    BuyerMessageStatus,
     CancelOutcome,
     CancelStatus,
     Deal,
@@ -73,6 +75,8 @@ __all__ = [
     "AuthError",
     "BatchOutcome",
     "BuyerCancelRequest",
+    "BuyerMessage",
+    "BuyerMessageStatus",
     "CancelOutcome",
     "CancelReason",
     "CancelRequest",

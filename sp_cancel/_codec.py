@@ -7,6 +7,8 @@ from decimal import Decimal
 from typing import Any
 
 from sp_cancel._outcomes import (
+    BuyerMessage,
+    BuyerMessageStatus,
     CancelOutcome,
     CancelStatus,
     ListingIssue,
@@ -19,6 +21,8 @@ from sp_cancel._outcomes import (
 from sp_cancel.models import CancelReason, ItemCancel, Money, PriceComponent
 
 __all__ = [
+    "buyer_message_from_json",
+    "buyer_message_to_json",
     "cancel_from_json",
     "cancel_to_json",
     "listing_from_json",
@@ -51,8 +55,31 @@ def messages_from_json(data: list[Mapping[str, Any]]) -> tuple[ProcessingMessage
     return tuple(ProcessingMessage(**dict(m)) for m in data)
 
 
+def buyer_message_to_json(message: BuyerMessage) -> dict[str, Any]:
+    """Serialise a ``BuyerMessage``."""
+    return {
+        "order_id": message.order_id,
+        "status": message.status.value,
+        "detail": message.detail,
+        "submission_id": message.submission_id,
+        "text": message.text,
+    }
+
+
+def buyer_message_from_json(data: Mapping[str, Any]) -> BuyerMessage:
+    """Deserialise a ``BuyerMessage``."""
+    return BuyerMessage(
+        order_id=data["order_id"],
+        status=BuyerMessageStatus(data["status"]),
+        detail=data.get("detail"),
+        submission_id=data.get("submission_id"),
+        text=data.get("text") or "",
+    )
+
+
 def cancel_to_json(outcome: CancelOutcome) -> dict[str, Any]:
-    """Serialise a ``CancelOutcome``."""
+    """Serialise a ``CancelOutcome`` (its ``buyer_message`` too, when it has one)."""
+    message = None if outcome.buyer_message is None else buyer_message_to_json(outcome.buyer_message)
     return {
         "order_id": outcome.order_id,
         "status": outcome.status.value,
@@ -65,12 +92,14 @@ def cancel_to_json(outcome: CancelOutcome) -> dict[str, Any]:
         else [{"order_item_id": i.order_item_id, "quantity": i.quantity} for i in outcome.items],
         "via": outcome.via,
         "detail": outcome.detail,
+        "buyer_message": message,
     }
 
 
 def cancel_from_json(data: Mapping[str, Any]) -> CancelOutcome:
-    """Deserialise a ``CancelOutcome``."""
+    """Deserialise a ``CancelOutcome`` (an outcome journaled before ``buyer_message`` existed has none)."""
     items = data.get("items")
+    message = data.get("buyer_message")
     return CancelOutcome(
         order_id=data["order_id"],
         status=CancelStatus(data["status"]),
@@ -81,6 +110,7 @@ def cancel_from_json(data: Mapping[str, Any]) -> CancelOutcome:
         items=None if items is None else tuple(ItemCancel(**i) for i in items),
         via=data.get("via", "feed"),
         detail=data.get("detail"),
+        buyer_message=None if message is None else buyer_message_from_json(message),
     )
 
 

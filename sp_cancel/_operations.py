@@ -80,6 +80,7 @@ _APIS: Final = {
     "fbaOutbound2026": "fulfillmentOutbound_2026-07-04",
     "promotions": "promotions_2025-12-01",
     "finances": "financesV0",
+    "messaging": "messaging",
 }
 
 _TABLE: Final = (
@@ -156,6 +157,19 @@ _TABLE: Final = (
     _op("promotions.getPromotion", "GET", "/promotions/2025-12-01/promotions/{promotionId}", 1.0, 5),
     # Finances v0 https://developer-docs.amazon.com/sp-api/reference/listfinancialeventsbyorderid
     _op("finances.listFinancialEventsByOrderId", "GET", "/finances/v0/orders/{orderId}/financialEvents", 0.5, 30),
+    # Messaging v1 https://developer-docs.amazon.com/sp-api/reference/getmessagingactionsfororder
+    _op("messaging.getMessagingActionsForOrder", "GET", "/messaging/v1/orders/{amazonOrderId}", 1.0, 5),
+    # https://developer-docs.amazon.com/sp-api/reference/createunexpectedproblem: a message to the buyer is sent
+    # at most once; a lost answer may have delivered it, so it is never resent (201 on success).
+    _op(
+        "messaging.createUnexpectedProblem",
+        "POST",
+        "/messaging/v1/orders/{amazonOrderId}/messages/unexpectedProblem",
+        1.0,
+        5,
+        idempotent=False,
+        success=201,
+    ),
 )
 
 OPERATIONS: Final[dict[str, Operation]] = {op.key: op for op in _TABLE}

@@ -24,6 +24,8 @@ from sp_cancel.models import CancelReason, ItemCancel, Money, PriceComponent
 __all__ = [
     "BatchOutcome",
     "BuyerCancelRequest",
+    "BuyerMessage",
+    "BuyerMessageStatus",
     "CancelOutcome",
     "CancelStatus",
     "Deal",
@@ -133,6 +135,50 @@ class CancelStatus(enum.StrEnum):
     REFUSED = "REFUSED"
 
 
+class BuyerMessageStatus(enum.StrEnum):
+    """What happened to the explanation sent to the buyer after a cancel (``createUnexpectedProblem``).
+
+    ``SENT``: Amazon accepted the message (201). ``PENDING``: journaled, waiting for Amazon to confirm the
+    cancel (or for a moment when Amazon answers): ``client.refresh``/``wait``/``resume()`` send it then.
+    ``SKIPPED``: not sent, and never will be: Amazon offers no ``unexpectedProblem`` message for the order, or
+    the cancel was not done. ``UNCONFIRMED``: sent, but Amazon's answer was lost (a timeout, a 5xx, a dropped
+    connection): it may have reached the buyer, so it is never sent again (Amazon offers no API to read
+    messages back: Seller Central's Buyer-Seller Messages show it). ``FAILED``: Amazon refused it (its
+    error is in ``detail``); nothing reached the buyer, and asking again sends it.
+    """
+
+    SENT = "SENT"
+    PENDING = "PENDING"
+    SKIPPED = "SKIPPED"
+    UNCONFIRMED = "UNCONFIRMED"
+    FAILED = "FAILED"
+
+
+@attrs.frozen(kw_only=True)
+class BuyerMessage:
+    """What happened to the seller's explanation to the buyer of a cancelled order.
+
+    Attributes:
+        order_id: the Amazon order id.
+        status: ``SENT`` / ``PENDING`` / ``SKIPPED`` / ``UNCONFIRMED`` / ``FAILED`` (see
+            [BuyerMessageStatus][sp_cancel.BuyerMessageStatus]).
+        detail: a sentence saying why (the reason it was skipped, Amazon's refusal, what to check).
+        submission_id: the journal key of the message (one per order and cancel).
+        text: the text sent, or to be sent (the seller's own words; not in the ``repr``).
+    """
+
+    order_id: str
+    status: BuyerMessageStatus = attrs.field(converter=BuyerMessageStatus)
+    detail: str | None = None
+    submission_id: str | None = None
+    text: str = attrs.field(default="", repr=False)
+
+    @property
+    def sent(self) -> bool:
+        """True when Amazon accepted the message."""
+        return self.status is BuyerMessageStatus.SENT
+
+
 @attrs.frozen(kw_only=True)
 class CancelOutcome:
     """The outcome of cancelling one order (whole, or some units with ``items``).
@@ -151,6 +197,8 @@ class CancelOutcome:
         detail: a human sentence about what was observed (e.g. after a FATAL feed).
         error: for ``REFUSED``, the typed error that refused it (``InvalidInputError``, ``NotCancellableError``,
             ``NotFoundError``...); ``None`` otherwise.
+        buyer_message: what happened to the explanation sent to the buyer (``notify_buyer=``), or ``None``
+            when none was asked for.
     """
 
     order_id: str
@@ -163,6 +211,7 @@ class CancelOutcome:
     via: Literal["feed", "orders_api"] = "feed"
     detail: str | None = None
     error: SpCancelError | None = attrs.field(default=None, eq=False)
+    buyer_message: BuyerMessage | None = None
 
     @property
     def ok(self) -> bool:
@@ -451,16 +500,26 @@ class BatchOutcome(Mapping[str, _O]):
         return {k: o.error for k, o in self.outcomes.items() if o.error is not None}
 
     def to_records(self) -> list[dict[str, object]]:
-        """Plain dicts, one per key, for ``pandas.DataFrame(batch.to_records())``."""
+        """Plain dicts, one per key, for ``pandas.DataFrame(batch.to_records())``.
+
+        A cancel that told its buyer why also has ``buyer_message``: that message's status.
+        """
         records: list[dict[str, object]] = []
         for key, outcome in self.outcomes.items():
             if outcome.error is not None:
                 messages = f"{type(outcome.error).__name__}: {outcome.error}"
             else:
                 messages = "; ".join(f"{m.code}: {m.description}" for m in outcome.messages)
-            records.append(
-                {"key": key, "status": outcome.status.value, "feed_id": outcome.feed_id, "messages": messages}
-            )
+            record: dict[str, object] = {
+                "key": key,
+                "status": outcome.status.value,
+                "feed_id": outcome.feed_id,
+                "messages": messages,
+            }
+            told = getattr(outcome, "buyer_message", None)
+            if told is not None:
+                record["buyer_message"] = told.status.value
+            records.append(record)
         return records
 
     def __repr__(self) -> str:

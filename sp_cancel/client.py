@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime, timedelta
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Final, Literal, NoReturn, Self, TypeVar, cast
@@ -33,6 +33,7 @@ from sp_cancel._config import MIN_UNCONFIRMED_HORIZON, check_configuration, sett
 from sp_cancel._outcomes import (
     BatchOutcome,
     BuyerCancelRequest,
+    BuyerMessage,
     CancelOutcome,
     Deal,
     FbaCancelOutcome,
@@ -153,6 +154,7 @@ class Credentials:
 
 
 _Api = TypeVar("_Api")
+
 
 class SellerClient:
     """Everything one seller does in one marketplace through SP-API.
@@ -422,6 +424,7 @@ class SellerClient:
         wait: bool = True,
         timeout: float = 1800,
         progress: ProgressCallback | None = None,
+        notify_buyer: str | None = None,
     ) -> CancelOutcome:
         """Cancel an unshipped seller-fulfilled order, or some unshipped units of its items.
 
@@ -435,13 +438,18 @@ class SellerClient:
             wait: wait for Amazon's processing report; ``False`` returns ``SUBMITTED`` at once.
             timeout: seconds to wait for the feed before ``FeedTimeoutError``.
             progress: called after each poll with the feed's state and the seconds waited.
+            notify_buyer: the seller's explanation, sent to the buyer through Amazon's Messaging API
+                (``createUnexpectedProblem``) once Amazon confirmed the cancel, at most once per order and
+                cancel. Plain text, 1 to 2000 characters, no HTML, no e-mail address, no link; checked before
+                any request. ``outcome.buyer_message`` says what happened to it (``PENDING`` until the cancel
+                is confirmed: ``refresh``/``wait``/``resume`` send it then).
 
         Returns:
             What Amazon said: ``CANCELLED``, ``PARTIALLY_CANCELLED``, ``REJECTED`` (with its messages) or
             ``SUBMITTED``.
 
         Raises:
-            InvalidInputError: bad input (nothing sent).
+            InvalidInputError: bad input, a ``notify_buyer`` text Amazon's rules refuse (nothing sent).
             NotCancellableError: shipped, partly shipped (use ``items``), Amazon-fulfilled, pending, cancelled.
         """
         order_id = check_order_id(order_id)
@@ -451,11 +459,12 @@ class SellerClient:
         checks.check_choice(via, "via", ("feed", "orders_api"))
         wait, timeout = checks.check_flag(wait, "wait"), checks.check_timeout(timeout)
         checks.check_callable(progress, "progress")
+        text = None if notify_buyer is None else cancellation_flow.check_text(notify_buyer)
         request = values.CancelRequest(order_id=order_id, reason=reason, items=items)
         if via == "orders_api":
             checks.check_orders_api_cancel(request)
         return cancellation_flow.cancel_order(
-            self._ctx, request, via=via, wait=wait, timeout=timeout, progress=progress
+            self._ctx, request, via=via, wait=wait, timeout=timeout, progress=progress, notify_buyer=text
         )
 
     def cancel_orders(
@@ -466,22 +475,45 @@ class SellerClient:
         timeout: float = 3600,
         max_rate: float | None = None,
         progress: ProgressCallback | None = None,
+        notify_buyer: str | Callable[[CancelRequest], str | None] | None = None,
     ) -> BatchOutcome[CancelOutcome]:
         """Cancel many orders with one feed per kind (whole / item-level), one outcome per order.
 
         Orders refused before sending (bad input, not cancellable) are in ``batch.errors`` and do not stop the
         rest. With ``max_rate``, the whole batch is refused with ``CancellationRateError``
         (nothing sent) when its seller-faulted cancellations would push the 7-day cancellation rate above it.
+        ``notify_buyer`` is one text for every buyer, or a function of each ``CancelRequest`` returning its
+        text (``None``: no message for that order); every text is checked before any request (one bad text
+        refuses the batch, nothing sent), and each goes out as in ``cancel_order``.
         """
         requests = checks.check_items(requests, "requests", values.CancelRequest, "CancelRequest values")
         wait, timeout = checks.check_flag(wait, "wait"), checks.check_timeout(timeout)
         checks.check_callable(progress, "progress")
+        if notify_buyer is not None and not isinstance(notify_buyer, str):
+            checks.check_callable(notify_buyer, "notify_buyer")
+        texts = cancellation_flow.texts_for(requests, notify_buyer)
         guard = None
         if max_rate is not None:
             guard = rate_flow.rate_guard(self._ctx, max_rate)
         return cancellation_flow.cancel_orders(
-            self._ctx, requests, wait=wait, timeout=timeout, progress=progress, guard=guard
+            self._ctx, requests, wait=wait, timeout=timeout, progress=progress, guard=guard, texts=texts
         )
+
+    def notify_buyer(self, order_id: str, text: str) -> BuyerMessage:
+        """Tell the buyer why an order was cancelled earlier (Amazon's ``createUnexpectedProblem``), once.
+
+        At most one message per order and cancel: for a cancel this library made (any process, through the
+        journal) it is that cancel's message (``PENDING`` while Amazon has not confirmed the cancel; calling
+        again returns the same message, never a second one); for an order cancelled elsewhere (Seller Central),
+        the order must read back cancelled (or with units cancelled), and one message per order goes out.
+        Skipped, with the reason, when Amazon offers no ``unexpectedProblem`` message for the order.
+
+        Raises:
+            InvalidInputError: a malformed order id, or a text Amazon's rules refuse (nothing sent).
+        """
+        order_id = check_order_id(order_id)
+        text = cancellation_flow.check_text(text, "text")
+        return cancellation_flow.notify_buyer(self._ctx, order_id, text)
 
     def buyer_cancellation_requests(
         self, *, since: datetime | timedelta = timedelta(days=7)

@@ -18,6 +18,8 @@ import sp_cancel
 from sp_cancel import (
     BatchOutcome,
     BuyerCancelRequest,
+    BuyerMessage,
+    BuyerMessageStatus,
     CancellationRateReport,
     CancelOutcome,
     CancelStatus,
@@ -49,6 +51,8 @@ PUBLIC = [
     "AuthError",
     "BatchOutcome",
     "BuyerCancelRequest",
+    "BuyerMessage",
+    "BuyerMessageStatus",
     "CancelOutcome",
     "CancelReason",
     "CancelRequest",
@@ -126,11 +130,11 @@ CLIENT_METHODS = [
     ("cancel_flash_deal", "(self, deal_id: 'str') -> 'NoReturn'"),
     (
         "cancel_order",
-        "(self, order_id: 'str', reason: 'CancelReason | str', *, items: 'Sequence[ItemCancel] | None' = None, via: \"Literal['feed', 'orders_api']\" = 'feed', wait: 'bool' = True, timeout: 'float' = 1800, progress: 'ProgressCallback | None' = None) -> 'CancelOutcome'",
+        "(self, order_id: 'str', reason: 'CancelReason | str', *, items: 'Sequence[ItemCancel] | None' = None, via: \"Literal['feed', 'orders_api']\" = 'feed', wait: 'bool' = True, timeout: 'float' = 1800, progress: 'ProgressCallback | None' = None, notify_buyer: 'str | None' = None) -> 'CancelOutcome'",
     ),
     (
         "cancel_orders",
-        "(self, requests: 'Iterable[CancelRequest]', *, wait: 'bool' = True, timeout: 'float' = 3600, max_rate: 'float | None' = None, progress: 'ProgressCallback | None' = None) -> 'BatchOutcome[CancelOutcome]'",
+        "(self, requests: 'Iterable[CancelRequest]', *, wait: 'bool' = True, timeout: 'float' = 3600, max_rate: 'float | None' = None, progress: 'ProgressCallback | None' = None, notify_buyer: 'str | Callable[[CancelRequest], str | None] | None' = None) -> 'BatchOutcome[CancelOutcome]'",
     ),
     (
         "cancellation_rate",
@@ -149,6 +153,7 @@ CLIENT_METHODS = [
         "from_env",
         "(*, credentials: 'Credentials | None' = None, seller_id: 'str | None' = None, marketplace: 'str | None' = None, endpoint: 'str | None' = None, token_url: 'str | None' = None, journal: 'str | os.PathLike[str] | JournalLike | None' = None, rate_limiter: 'RateLimiter | None' = None, retry: 'RetryPolicy | None' = None, transport: 'HttpTransport | None' = None, clock: 'Clock | None' = None, sleep: 'Sleep | None' = None, timeout: 'float' = 30.0, unconfirmed_horizon: 'timedelta' = datetime.timedelta(days=2)) -> 'Self'",
     ),
+    ("notify_buyer", "(self, order_id: 'str', text: 'str') -> 'BuyerMessage'"),
     ("order", "(self, order_id: 'str') -> 'Order'"),
     (
         "orders",
@@ -177,9 +182,22 @@ CLIENT_METHODS = [
 OUTCOMES = [
     (
         CancelOutcome,
-        ("order_id", "status", "reason", "feed_id", "submission_id", "messages", "items", "via", "detail", "error"),
+        (
+            "order_id",
+            "status",
+            "reason",
+            "feed_id",
+            "submission_id",
+            "messages",
+            "items",
+            "via",
+            "detail",
+            "error",
+            "buyer_message",
+        ),
         CancelStatus,
     ),
+    (BuyerMessage, ("order_id", "status", "detail", "submission_id", "text"), BuyerMessageStatus),
     (
         RefundOutcome,
         (

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import attrs
 
 from sp_cancel._cancellation.finish import finish
+from sp_cancel._cancellation.notify import attach, journal_pending
 from sp_cancel._cancellation.payload import CancelPayload
 from sp_cancel._cancellation.reads import read_orders
 from sp_cancel._cancellation.record import (
@@ -153,11 +154,13 @@ def cancel_orders(
     guard: Guard | None = None,
     extra_check: Check | None = None,
     buyer_request: bool = False,
+    texts: Mapping[str, str] | None = None,
 ) -> BatchOutcome[CancelOutcome]:
     """See ``sp_cancel.SellerClient.cancel_orders``.
 
     ``buyer_request``: the batch accepts buyers' requests (``BuyerCanceled``): each order must show its
-    buyer's request when checked and again right before any send.
+    buyer's request when checked and again right before any send. ``texts``: order id -> the checked text
+    to tell that order's buyer once Amazon confirmed its cancel (``notify.texts_for``).
     """
     batch = list(requests)  # checked at SellerClient's door: CancelRequest values, at least one
     keys = [submission_key(ctx.seller_id, r) for r in batch]
@@ -170,6 +173,7 @@ def cancel_orders(
         guard=guard,
         extra_check=extra_check,
         buyer_request=buyer_request,
+        texts=texts or {},
     )
     with LOCAL.lead(ctx.journal, keys):  # one call of this process per cancel at a time
         result = run(batch)
@@ -192,19 +196,25 @@ def _run(
     guard: Guard | None,
     extra_check: Check | None,
     buyer_request: bool,
+    texts: Mapping[str, str],
 ) -> BatchOutcome[CancelOutcome]:
     state, fresh = _sort(ctx, batch)
     _preflight(ctx, state, fresh, extra_check, buyer_request=buyer_request)
     if guard is not None and state.sendable:
         guard(state.sendable, state.checked)  # raises before anything is planned or sent
     planned = _plan(ctx, state, buyer_request=buyer_request)
+    for one in planned:  # buyers' messages are journaled before the feed goes out: a crash cannot lose them
+        journal_pending(
+            ctx, one.key, one.request.order_id, texts.get(one.request.order_id), marketplace_id=one.marketplace_id
+        )
     feed_ids = submit_or_settle(ctx, planned) if planned else []
     for one in planned:
         entry = ctx.journal.get(one.key)
         if entry is not None:
             state.entries[one.request.order_id] = entry
     _collect(ctx, state, wait=wait, timeout=timeout, progress=progress)
-    return BatchOutcome(outcomes=_in_order(batch, state), feed_ids=tuple(feed_ids))
+    outcomes = {order_id: attach(ctx, o, texts.get(order_id)) for order_id, o in _in_order(batch, state).items()}
+    return BatchOutcome(outcomes=outcomes, feed_ids=tuple(feed_ids))
 
 
 def _in_order(batch: list[CancelRequest], state: _Batch) -> dict[str, CancelOutcome]:

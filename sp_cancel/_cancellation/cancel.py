@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Literal
 
 from sp_cancel._cancellation.batch import cancel_orders
+from sp_cancel._cancellation.notify import attach
 from sp_cancel._cancellation.orders_api import cancel_via_orders_api
 from sp_cancel._outcomes import CancelOutcome, CancelStatus
 
@@ -32,15 +33,19 @@ def cancel_order(
     wait: bool,
     timeout: float,
     progress: Progress | None = None,
+    notify_buyer: str | None = None,
 ) -> CancelOutcome:
-    """See ``sp_cancel.SellerClient.cancel_order`` (arguments checked there).
+    """See ``sp_cancel.SellerClient.cancel_order`` (arguments checked there, ``notify_buyer`` included).
 
     Raises:
         NotCancellableError, NotFoundError, IdempotencyConflictError...: what refused the order before sending.
     """
     if via == "orders_api":
-        return cancel_via_orders_api(ctx, request)
-    outcome = cancel_orders(ctx, [request], wait=wait, timeout=timeout, progress=progress)[request.order_id]
+        return attach(ctx, cancel_via_orders_api(ctx, request, notify_buyer=notify_buyer), notify_buyer)
+    texts = None if notify_buyer is None else {request.order_id: notify_buyer}
+    outcome = cancel_orders(ctx, [request], wait=wait, timeout=timeout, progress=progress, texts=texts)[
+        request.order_id
+    ]
     if outcome.status is CancelStatus.REFUSED and outcome.error is not None:
         raise outcome.error
     return outcome

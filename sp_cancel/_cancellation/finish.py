@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import attrs
 
 import sp_cancel._events as events
+from sp_cancel._cancellation.notify import follow, settle_pending
 from sp_cancel._cancellation.orders_api import finish_orders_api
 from sp_cancel._cancellation.payload import CancelPayload
 from sp_cancel._cancellation.record import (
@@ -205,11 +206,11 @@ def _finish_sent(
 
 
 def refresh_cancel(ctx: Context, key: str, *, wait: bool, timeout: float, progress: Progress | None) -> CancelOutcome:
-    """Re-read (or wait for) the cancel journaled under ``key``, from any process."""
+    """Re-read (or wait for) the cancel journaled under ``key``, from any process; its buyer message follows it."""
     entry = ctx.journal.get(key)
     if entry is None:
         raise InvalidInputError(f"the journal has no submission {key!r}", field="outcome")
-    return finish(ctx, entry, wait=wait, timeout=timeout, progress=progress)
+    return follow(ctx, finish(ctx, entry, wait=wait, timeout=timeout, progress=progress))
 
 
 # --- crash recovery -----------------------------------------------------------------------------------
@@ -396,6 +397,7 @@ def resume_cancels(ctx: Context, *, timeout: float, progress: Progress | None = 
     stopping the others; a unit cancel that may have been sent is looked for once (``UNCONFIRMED``), never
     sent again; a cancel that cannot be settled now (Amazon or the journal failing) is reported with the
     reason. Every cancel of a batch gets its outcome, also those finished along with a sibling's feed.
+    Pending buyer messages are sent once their cancel is confirmed (``notify.settle_pending``).
     """
     start = [e for e in ctx.journal.unfinished() if e.kind in CANCEL_KINDS]
     abandoned: list[Entry] = []
@@ -426,7 +428,8 @@ def resume_cancels(ctx: Context, *, timeout: float, progress: Progress | None = 
             latest = ctx.journal.get(current.key) or current
             status = CancelStatus.UNCONFIRMED if latest.send_uncertain else CancelStatus.SUBMITTED
             outcomes[current.key] = _outcome(latest, status, detail=f"could not be settled now: {exc}")
-    return list(outcomes.values())
+    # Buyer messages follow their cancels; those whose cancel ended earlier (a crash between the two) go now.
+    return [follow(ctx, o) for o in outcomes.values()] + settle_pending(ctx, skip=outcomes)
 
 
 # --- cancels in doubt ---------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Final
 import attrs
 
 import sp_cancel._events as events
+from sp_cancel._cancellation.notify import journal_pending
 from sp_cancel._cancellation.payload import CancelPayload
 from sp_cancel._cancellation.record import (
     KIND_ORDERS_API,
@@ -48,10 +49,11 @@ RESEND_GRACE: Final = timedelta(minutes=2)
 READ_BACK_POLL: Final = 30.0
 
 
-def cancel_via_orders_api(ctx: Context, request: CancelRequest) -> CancelOutcome:
+def cancel_via_orders_api(ctx: Context, request: CancelRequest, *, notify_buyer: str | None = None) -> CancelOutcome:
     """Cancel a whole order with ``PUT /orders/2026-01-01/orders/{orderId}/cancellation``.
 
     ``request`` is whole-order with a reason that has a ``cancelReasonCode`` (checked at ``SellerClient``'s door).
+    ``notify_buyer``: a checked text for the buyer, journaled pending before ``cancelOrder`` goes out.
     """
     code = request.reason.orders_api_code
     assert code is not None  # noqa: S101 - SellerClient refuses a reason without one
@@ -67,7 +69,9 @@ def cancel_via_orders_api(ctx: Context, request: CancelRequest) -> CancelOutcome
             if previous is not None:
                 return previous
         check_whole_cancel(order)
-        entry, owner = claim(ctx, key, KIND_ORDERS_API, CancelPayload.of(request, order, ctx.marketplace_id))
+        payload = CancelPayload.of(request, order, ctx.marketplace_id)
+        journal_pending(ctx, key, request.order_id, notify_buyer, marketplace_id=payload.marketplace_id)
+        entry, owner = claim(ctx, key, KIND_ORDERS_API, payload)
         if entry is not None:
             return finish_orders_api(ctx, entry)
         ctx.journal.mark_submitting(

@@ -31,6 +31,7 @@ WORKFLOWS: Final = (
     "orders",
     "order",
     "cancel_order",
+    "cancel_order(notify_buyer=...)",
     "cancel_order(items=...)",
     "cancel_orders",
     "buyer_cancellation_requests",
@@ -43,6 +44,11 @@ WORKFLOWS: Final = (
     "cancel_fba_order",
     "deals",
     "cancel_flash_deal",
+)
+
+
+_DEMO_EXPLANATION: Final = (
+    "We are sorry: the last unit was damaged in our warehouse, so we cancelled your order. You are not charged."
 )
 
 
@@ -85,7 +91,9 @@ def _section_cancel(client: SellerClient, sim: Simulator, story: DemoStory) -> N
     story.section("Cancel one unshipped order (acknowledgement feed, StatusCode=Failure)")
     order_id = _pick(sim, status="Unshipped", multi=False)[0]
     started = sim.clock.monotonic()
-    outcome = client.cancel_order(order_id, CancelReason.NO_INVENTORY, progress=out.progress)
+    outcome = client.cancel_order(
+        order_id, CancelReason.NO_INVENTORY, progress=out.progress, notify_buyer=_DEMO_EXPLANATION
+    )
     out.table(
         [(outcome.order_id, outcome.status, outcome.reason, outcome.feed_id)], ["order", "status", "reason", "feed"]
     )
@@ -95,6 +103,16 @@ def _section_cancel(client: SellerClient, sim: Simulator, story: DemoStory) -> N
     )
     if outcome.status is CancelStatus.CANCELLED:
         story.succeeded("cancel_order", f"{order_id} {outcome.status.value}")
+    message = outcome.buyer_message
+    if message is not None:
+        delivered = len(sim.buyer_messages(order_id))
+        out.line("Amazon e-mails the buyer that the order is cancelled; the seller's explanation (notify_buyer=)")
+        out.line(
+            f"went through the Messaging API once Amazon confirmed the cancel: {message.status.value}, "
+            f"{delivered} delivered."
+        )
+        if message.sent:
+            story.succeeded("cancel_order(notify_buyer=...)", "the buyer was told why, once")
     again = client.cancel_order(order_id, CancelReason.NO_INVENTORY)
     out.line(
         f"Asked again: {again.status.value}, feed {again.feed_id}. The journal remembered the first answer, "

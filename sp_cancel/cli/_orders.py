@@ -34,9 +34,13 @@ if TYPE_CHECKING:
     from sp_cancel._outcomes import BatchOutcome, CancelOutcome
     from sp_cancel.orders import Order
 
-__all__ = ["read_batch_csv", "register", "show_batch"]
+__all__ = ["read_batch", "read_batch_csv", "register", "show_batch"]
 
 _REASONS: Final = [r.name for r in CancelReason]
+_TELL_HELP: Final = (
+    "once Amazon confirmed the cancel, send the buyer this explanation (Messaging API, at most once per order; "
+    "plain text, 1-2000 characters, no HTML, e-mail address or link)"
+)
 _STATUSES: Final = [s.value for s in OrderStatus]
 
 
@@ -62,12 +66,13 @@ def register(subparsers: Any) -> None:
     )
     cancel.add_argument("--no-wait", action="store_true", help="return once Amazon accepted the feed")
     cancel.add_argument("--timeout", type=float, default=1800.0, help="seconds to wait for the feed (default 1800)")
+    cancel.add_argument("--tell-buyer", metavar="TEXT", default=None, help=_TELL_HELP)
     add_client_options(cancel)
     cancel.set_defaults(run=_cancel, sends=True)
 
     batch = subparsers.add_parser(
         "cancel-batch",
-        help="cancel many orders from a CSV (columns: order_id, reason[, order_item_id, quantity])",
+        help="cancel many orders from a CSV (columns: order_id, reason[, order_item_id, quantity, tell_buyer])",
     )
     batch.add_argument("file", type=Path, metavar="FILE.csv", help="UTF-8 CSV with a header row")
     batch.add_argument(
@@ -80,6 +85,12 @@ def register(subparsers: Any) -> None:
     )
     batch.add_argument("--no-wait", action="store_true", help="return once Amazon accepted the feed")
     batch.add_argument("--timeout", type=float, default=3600.0, help="seconds to wait for the feed (default 3600)")
+    batch.add_argument(
+        "--tell-buyer",
+        metavar="TEXT",
+        default=None,
+        help=_TELL_HELP + "; for every order of the file, except those whose tell_buyer column has their own text",
+    )
     add_client_options(batch)
     batch.set_defaults(run=_cancel_batch, sends=True)
 
@@ -174,6 +185,15 @@ def read_batch_csv(path: Path) -> list[CancelRequest]:
     Raises:
         UsageError: the file is missing, unreadable, not CSV, or a row is wrong (the line is named).
     """
+    return read_batch(path)[0]
+
+
+def read_batch(path: Path) -> tuple[list[CancelRequest], dict[str, str]]:
+    """The requests of a batch CSV (``read_batch_csv``) and the ``tell_buyer`` text of each order that has one.
+
+    Raises:
+        UsageError: as ``read_batch_csv``, and for an order given two different texts.
+    """
     text = read_text_file(path)
     try:
         rows = list(csv.DictReader(io.StringIO(text, newline="")))
@@ -188,6 +208,7 @@ def read_batch_csv(path: Path) -> list[CancelRequest]:
             hint="the first line names the columns: order_id,reason[,order_item_id,quantity]",
         )
     merged: dict[str, tuple[str, list[ItemCancel]]] = {}
+    texts: dict[str, str] = {}
     for number, row in enumerate(rows, 2):
         order_id = (row.get("order_id") or "").strip()
         reason = (row.get("reason") or "").strip()
@@ -195,12 +216,15 @@ def read_batch_csv(path: Path) -> list[CancelRequest]:
         reason_seen, items = merged.setdefault(order_id, (reason, []))
         if reason_seen != reason:
             raise UsageError(f"{path}:{number}: order {order_id} has two reasons")
+        text = (row.get("tell_buyer") or "").strip()
+        if text and texts.setdefault(order_id, text) != text:
+            raise UsageError(f"{path}:{number}: order {order_id} has two tell_buyer texts")
         if item_id:
             quantity = (row.get("quantity") or "").strip()
             if not quantity.isdigit():
                 raise UsageError(f"{path}:{number}: quantity {quantity!r} is not a whole number")
             items.append(ItemCancel(order_item_id=item_id, quantity=int(quantity)))
-    return [CancelRequest(order_id=o, reason=r, items=i or None) for o, (r, i) in merged.items()]
+    return [CancelRequest(order_id=o, reason=r, items=i or None) for o, (r, i) in merged.items()], texts
 
 
 def _money_text(components: Any) -> str:
@@ -269,10 +293,16 @@ def show_order(out: Output, order: Order) -> None:
 
 
 def _show(out: Output, outcomes: Iterable[CancelOutcome]) -> None:
+    shown = list(outcomes)
     out.table(
-        [(o.order_id, o.status, o.reason, o.feed_id, why(o)) for o in outcomes],
+        [(o.order_id, o.status, o.reason, o.feed_id, why(o)) for o in shown],
         ["order", "status", "reason", "feed", "messages"],
     )
+    for outcome in shown:
+        message = outcome.buyer_message
+        if message is not None:
+            said = f"buyer of {outcome.order_id}: explanation {message.status}"
+            out.line(f"{said}: {message.detail}" if message.detail else said)
 
 
 def show_batch(out: Output, batch: BatchOutcome[CancelOutcome]) -> bool:
@@ -294,6 +324,7 @@ def _cancel(args: argparse.Namespace, out: Output) -> int:
             wait=not args.no_wait,
             timeout=args.timeout,
             progress=out.progress,
+            notify_buyer=args.tell_buyer,
         )
     _show(out, [outcome])
     out.json(outcome)
@@ -303,10 +334,16 @@ def _cancel(args: argparse.Namespace, out: Output) -> int:
 
 
 def _cancel_batch(args: argparse.Namespace, out: Output) -> int:
-    requests = read_batch_csv(args.file)
+    requests, texts = read_batch(args.file)
+    default = args.tell_buyer
     with make_client(args) as client:
         batch = client.cancel_orders(
-            requests, wait=not args.no_wait, timeout=args.timeout, max_rate=args.max_rate, progress=out.progress
+            requests,
+            wait=not args.no_wait,
+            timeout=args.timeout,
+            max_rate=args.max_rate,
+            progress=out.progress,
+            notify_buyer=(lambda r: texts.get(r.order_id, default)) if texts else default,
         )
     return EXIT_OK if show_batch(out, batch) else EXIT_FAILED
 

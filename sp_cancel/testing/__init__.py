@@ -12,7 +12,8 @@ with sim.serve() as base_url:           # or over real HTTP on 127.0.0.1
 What it serves: LWA tokens, Orders 2026-01-01 and v0, Feeds (order and
 listings feeds processed from the uploaded documents), Reports (seller
 performance, All Orders), Listings Items, Fulfillment Outbound 2020-07-01 and
-2026-07-04, Promotions 2025-12-01, Finances v0; Amazon's usage plans (scaled by
+2026-07-04, Promotions 2025-12-01, Finances v0, Messaging v1 (the actions an order offers,
+``createUnexpectedProblem``); Amazon's usage plans (scaled by
 ``scale``) with real 429s; Amazon's lags (``Lags``: by default each feed's ``getFeeds``
 listing lag is drawn, heavy-tailed); and injected faults (see ``Simulator.add_fault``:
 failed requests, stuck or FATAL feeds, processing reports that say nothing or cannot be
@@ -20,7 +21,7 @@ read, ``Date`` headers that lie).
 
 What Amazon does on its own while a feed is in flight is a call away (``ship``,
 ``withdraw_buyer_request``, ``move_mcf_order``), and so is what it applied, counted on its
-side (``cancelled_units``, ``refunded``). ``SkewedClock`` steps a client's clock as NTP does.
+side (``cancelled_units``, ``refunded``, ``buyer_messages``). ``SkewedClock`` steps a client's clock as NTP does.
 
 Observers see every exchange (request and answer) for your own checks:
 ``sim.observe(callback)`` for one simulator, ``with observe_all(callback):`` for
@@ -41,7 +42,18 @@ import httpx
 
 from sp_cancel.client import Credentials, SellerClient
 from sp_cancel.clock import Clock, FakeClock
-from sp_cancel.testing._sim import fba, feeds, finances, listings, lwa, orders, promotions, reports, sellers
+from sp_cancel.testing._sim import (
+    fba,
+    feeds,
+    finances,
+    listings,
+    lwa,
+    messaging,
+    orders,
+    promotions,
+    reports,
+    sellers,
+)
 from sp_cancel.testing._sim.app import SimTransport, make_wsgi_app, serve_in_thread
 from sp_cancel.testing._sim.core import CancelRateKey, SimulatorCore, SimulatorCredentials
 from sp_cancel.testing._sim.faults import FaultRule, load_rules, parse_rules
@@ -51,7 +63,15 @@ from sp_cancel.testing._sim.observe import Exchange, Observer, observe_all
 from sp_cancel.testing._sim.orders import ship, withdraw_buyer_request
 from sp_cancel.testing._sim.seed import Scenario, add_deal, add_listing, add_mcf_order, add_order, populate
 from sp_cancel.testing._sim.timing import Lags, SkewedClock
-from sp_cancel.testing._sim.world import SimDeal, SimListing, SimMcfOrder, SimOrder, V0Status, World
+from sp_cancel.testing._sim.world import (
+    SimBuyerMessage,
+    SimDeal,
+    SimListing,
+    SimMcfOrder,
+    SimOrder,
+    V0Status,
+    World,
+)
 
 __all__ = [
     "Exchange",
@@ -65,7 +85,7 @@ __all__ = [
 ]
 
 # The API modules a simulator serves, in routing order (each has ``register``, some a ``tick`` hook).
-_API_MODULES: Final = (lwa, orders, listings, fba, promotions, reports, finances, sellers, feeds)
+_API_MODULES: Final = (lwa, orders, listings, fba, promotions, reports, finances, sellers, messaging, feeds)
 
 FaultsSpec = Iterable[Mapping[str, object] | FaultRule] | str | Path | None
 
@@ -407,6 +427,23 @@ class Simulator:
         with self._core.lock:
             self._core.tick()  # Amazon's own pace first: feeds due by now are processed
             return self._core.world.refunded(order_id, order_item_id)
+
+    def buyer_messages(self, order_id: str | None = None) -> list[SimBuyerMessage]:
+        """Messages Amazon delivered to buyers through the Messaging API, oldest first (one order's, or all).
+
+        Each delivery is one entry: a buyer who got the same explanation twice shows two.
+        """
+        with self._core.lock:
+            return [m for m in self._core.world.buyer_messages if order_id is None or m.order_id == order_id]
+
+    def close_messaging(self, order_id: str) -> SimOrder:
+        """Amazon offers no messaging action for this order from now on (``getMessagingActionsForOrder`` lists none).
+
+        Without it, an MFN order offers ``unexpectedProblem`` for 30 days (÷ ``scale``) after it was placed, an
+        AFN order never (docs/testing.md). ``KeyError`` for an unknown order.
+        """
+        with self._core.lock:
+            return messaging.close_messaging(self._core, order_id)
 
     def order(self, order_id: str) -> SimOrder:
         """The order with ``order_id`` (``KeyError`` if unknown)."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Literal
+from typing import Final, Literal
 
 from sp_cancel.transport._base import SpApiCore
 from sp_cancel.transport._wire import Response
@@ -461,6 +461,41 @@ class SpApi(SpApiCore):
             path={"orderId": order_id},
             query={"MaxResultsPerPage": max_results_per_page, "NextToken": next_token},
         )
+
+    # -- Messaging v1 (answers are HAL: application/hal+json) ------------------------------------------
+
+    def get_messaging_actions_for_order(self, order_id: str, *, marketplace_id: str | None = None) -> Response:
+        """The message types Amazon offers for an order (``getMessagingActionsForOrder``): ``_links.actions[]``.
+
+        Each action is a link ``{href, name}``; ``name`` is the message type (``unexpectedProblem``...).
+        One marketplace per call (the model's ``maxItems: 1``).
+        """
+        # https://developer-docs.amazon.com/sp-api/reference/getmessagingactionsfororder
+        return self._call(
+            "messaging.getMessagingActionsForOrder",
+            path={"amazonOrderId": order_id},
+            query={"marketplaceIds": [marketplace_id or self.marketplace_id]},
+            headers=_HAL,
+        )
+
+    def create_unexpected_problem(self, order_id: str, *, text: str, marketplace_id: str | None = None) -> Response:
+        """Send the buyer a message about a problem affecting the order (``createUnexpectedProblem``; 201).
+
+        Not idempotent: a lost answer raises :class:`~sp_cancel.errors.OutcomeUnknownError` and is never resent.
+        ``text``: 1 to 2000 characters, no HTML, no e-mail address, in the buyer's language.
+        """
+        # https://developer-docs.amazon.com/sp-api/reference/createunexpectedproblem
+        return self._call(
+            "messaging.createUnexpectedProblem",
+            path={"amazonOrderId": order_id},
+            query={"marketplaceIds": [marketplace_id or self.marketplace_id]},
+            body={"text": text},
+            headers=_HAL,
+        )
+
+
+# The Messaging API answers application/hal+json (its model's "produces").
+_HAL: Final = {"accept": "application/hal+json"}
 
 
 def _service_header(fulfillment_service_id: str | None) -> dict[str, str] | None:

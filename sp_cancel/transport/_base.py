@@ -56,9 +56,15 @@ USER_AGENT: Final = f"sp-cancel/{__version__} (Language=Python)"
 
 # Operations that legitimately answer 2xx with no body (their models declare no schema, or only
 # optional fields): cancelFeed 200 has no schema; both cancelOrder answer 202 {}; cancelFulfillmentOrder
-# answers {errors?}. Any other empty 2xx is a ServerError.
+# and createUnexpectedProblem (201) answer {errors?}. Any other empty 2xx is a ServerError.
 _MAY_BE_EMPTY: Final = frozenset(
-    {"feeds.cancelFeed", "orders.cancelOrder", "fbaOutbound.cancelFulfillmentOrder", "fbaOutbound2026.cancelOrder"}
+    {
+        "feeds.cancelFeed",
+        "orders.cancelOrder",
+        "fbaOutbound.cancelFulfillmentOrder",
+        "fbaOutbound2026.cancelOrder",
+        "messaging.createUnexpectedProblem",
+    }
 )
 
 # Feed and report documents live at S3 presigned URLs (valid 5 minutes); they are not metered by

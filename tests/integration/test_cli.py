@@ -51,6 +51,13 @@ def files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         f"order_id,reason\n{UNSHIPPED[0]},NO_INVENTORY\n{SHIPPED.order_id},NO_INVENTORY\n", encoding="utf-8"
     )
     (tmp_path / "empty.csv").write_text("", encoding="utf-8")
+    (tmp_path / "told.csv").write_text(
+        f"order_id,reason,tell_buyer\n{UNSHIPPED[0]},NO_INVENTORY,Your own words.\n{UNSHIPPED[1]},NO_INVENTORY,\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "badtold.csv").write_text(
+        f"order_id,reason,tell_buyer\n{UNSHIPPED[0]},NO_INVENTORY,write to me@shop.example\n", encoding="utf-8"
+    )
     (tmp_path / "columns.csv").write_text("order,why\n112-1234567-1234567,NO_INVENTORY\n", encoding="utf-8")
     (tmp_path / "two.csv").write_text(
         "order_id,reason\n112-1234567-1234567,NO_INVENTORY\n112-1234567-1234567,BUYER_CANCELED\n", encoding="utf-8"
@@ -112,6 +119,28 @@ CASES: list[tuple[str, list[str], int, Check]] = [
         lambda out: out["status"] in {"CANCELLED", "SUBMITTED"},
     ),
     ("cancel no wait", ["cancel", UNSHIPPED[0], "--reason", "NO_INVENTORY", "--no-wait"], OK, _status("SUBMITTED")),
+    (
+        "cancel and tell the buyer",
+        ["cancel", UNSHIPPED[0], "--reason", "NO_INVENTORY", "--tell-buyer", "Sorry, the last unit broke."],
+        OK,
+        lambda out: (
+            out["status"] == "CANCELLED"
+            and out["buyer_message"]["status"] == "SENT"
+            and out["buyer_message"]["text"] == "Sorry, the last unit broke."
+        ),
+    ),
+    (
+        "cancel no wait tells the buyer later",
+        ["cancel", UNSHIPPED[0], "--reason", "NO_INVENTORY", "--no-wait", "--tell-buyer", "Sorry."],
+        OK,
+        lambda out: out["status"] == "SUBMITTED" and out["buyer_message"]["status"] == "PENDING",
+    ),
+    (
+        "cancel tell the buyer html",
+        ["cancel", UNSHIPPED[0], "--reason", "NO_INVENTORY", "--tell-buyer", "<b>Sorry</b>"],
+        USAGE,
+        lambda out: out["error"]["type"] == "InvalidInputError" and "HTML" in out["error"]["message"],
+    ),
     ("cancel shipped", ["cancel", SHIPPED.order_id, "--reason", "NO_INVENTORY"], FAILED, _error("NotCancellableError")),
     ("cancel malformed id", ["cancel", "112-1234567", "--reason", "NO_INVENTORY"], USAGE, _error("InvalidInputError")),
     ("cancel bad reason", ["cancel", UNSHIPPED[0], "--reason", "BORED"], USAGE, _error("UsageError")),
@@ -141,6 +170,22 @@ CASES: list[tuple[str, list[str], int, Check]] = [
         FAILED,
         _error("CancellationRateError"),
     ),
+    (
+        "batch tells every buyer",
+        ["cancel-batch", "good.csv", "--tell-buyer", "Sorry, sold out."],
+        OK,
+        lambda out: out["outcomes"][UNSHIPPED[0]]["buyer_message"]["status"] == "SENT",
+    ),
+    (
+        "batch tell_buyer column",
+        ["cancel-batch", "told.csv", "--tell-buyer", "Sorry, sold out."],
+        OK,
+        lambda out: (
+            out["outcomes"][UNSHIPPED[0]]["buyer_message"]["text"] == "Your own words."
+            and out["outcomes"][UNSHIPPED[1]]["buyer_message"]["text"] == "Sorry, sold out."
+        ),
+    ),
+    ("batch tell_buyer bad text", ["cancel-batch", "badtold.csv"], USAGE, _error("InvalidInputError")),
     ("batch missing file", ["cancel-batch", "missing.csv"], USAGE, _error("UsageError")),
     ("batch empty file", ["cancel-batch", "empty.csv"], USAGE, _error("UsageError")),
     ("batch missing columns", ["cancel-batch", "columns.csv"], USAGE, _error("UsageError")),
@@ -339,3 +384,11 @@ def test_reading_commands_create_no_journal(tmp_path: Path, monkeypatch: pytest.
     with sim.client(journal=tmp_path / "given.sqlite3") as client:
         client.cancel_order(UNSHIPPED[0], "NO_INVENTORY")
     assert (tmp_path / "given.sqlite3").exists()
+
+
+def test_cancel_says_what_happened_to_the_buyer_message(capsys: pytest.CaptureFixture[str]) -> None:
+    """Without --json, the cancel's table is followed by a line on the explanation to the buyer."""
+    argv = ["cancel", UNSHIPPED[0], "--reason", "NO_INVENTORY", "--no-wait", "--tell-buyer", "Sorry, sold out."]
+    assert main([*argv, "--simulator", SEED]) == OK
+    out = capsys.readouterr().out
+    assert f"buyer of {UNSHIPPED[0]}: explanation PENDING: waiting for Amazon to confirm the cancel" in out

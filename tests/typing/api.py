@@ -9,6 +9,8 @@ from decimal import Decimal
 from sp_cancel import (
     AdjustmentReason,
     BatchOutcome,
+    BuyerMessage,
+    BuyerMessageStatus,
     CancelOutcome,
     CancelReason,
     CancelRequest,
@@ -60,6 +62,21 @@ def usage(client: SellerClient) -> None:
     report: CancellationRateReport = client.cancellation_rate(window=timedelta(days=7), compare_with_amazon=True)
     del one, some, batch, refund, report
     client.wait(client.refresh(client.cancel_order("112-1234567-1234567", "NO_INVENTORY", wait=False)))
+
+
+def telling_the_buyer(client: SellerClient) -> BuyerMessageStatus | None:
+    """One text, a text per order, or a message for a cancel made earlier."""
+    told = client.cancel_order("112-1234567-1234567", CancelReason.NO_INVENTORY, notify_buyer="Sorry, sold out.")
+    requests = [CancelRequest(order_id="112-1234567-1234567", reason=CancelReason.NO_INVENTORY)]
+    client.cancel_orders(requests, notify_buyer="Sorry, sold out.")
+
+    def text_for(request: CancelRequest) -> str | None:
+        return None if request.items else f"Sorry: order {request.order_id} is cancelled."
+
+    client.cancel_orders(requests, notify_buyer=text_for)
+    later: BuyerMessage = client.notify_buyer("112-1234567-1234567", "Sorry, sold out.")
+    del later
+    return None if told.buyer_message is None else told.buyer_message.status
 
 
 def pure(records: list[OrderRecord]) -> Decimal:

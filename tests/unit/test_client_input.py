@@ -134,6 +134,13 @@ bad_max_rate = st.one_of(
     st.sampled_from(["0.02", math.nan, math.inf, -0.1, 1.5, Decimal("NaN"), [0.02]]),
 )
 bad_key = st.one_of(st.sampled_from(["", "  ", "k\n"]), st.integers(), st.just(b"key"), st.just(["k"]))
+bad_message = st.one_of(
+    st.integers(),
+    st.just(b"Sorry."),
+    st.just(["Sorry."]),
+    st.sampled_from(["", "   ", "<b>Sorry</b>", "mail a@b.io", "see https://x.example", "x" * 2001, "a\x00b"]),
+)
+bad_messages = st.one_of(bad_message, st.just(lambda _: "<p>Sorry</p>"), st.just(lambda _: 5))
 bad_refunds = st.one_of(bad_collection, st.just(Decimal("5.00")), st.just("5.00"), st.just(5))
 
 MONEY = Money(amount="1.00", currency="USD")
@@ -154,6 +161,7 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, st.SearchStrategy[Any]]]] = {
             "wait": True,
             "timeout": 1800,
             "progress": None,
+            "notify_buyer": None,
         },
         {
             "order_id": bad_order_id,
@@ -163,6 +171,7 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, st.SearchStrategy[Any]]]] = {
             "wait": bad_flag,
             "timeout": bad_timeout,
             "progress": bad_callable,
+            "notify_buyer": bad_message,
         },
     ),
     "cancel_orders": (
@@ -172,6 +181,7 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, st.SearchStrategy[Any]]]] = {
             "timeout": 3600,
             "max_rate": None,
             "progress": None,
+            "notify_buyer": None,
         },
         {
             "requests": bad_collection,
@@ -179,7 +189,12 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, st.SearchStrategy[Any]]]] = {
             "timeout": bad_timeout,
             "max_rate": bad_max_rate,
             "progress": bad_callable,
+            "notify_buyer": bad_messages,
         },
+    ),
+    "notify_buyer": (
+        {"order_id": ORDER_ID, "text": "Sorry, sold out."},
+        {"order_id": bad_order_id, "text": bad_message},
     ),
     "buyer_cancellation_requests": ({"since": timedelta(days=7)}, {"since": bad_since}),
     "system_cancellations": ({"since": timedelta(days=7)}, {"since": bad_since}),
@@ -236,6 +251,7 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, st.SearchStrategy[Any]]]] = {
 POSITIONAL = {
     "cancel_order": ("order_id", "reason"),
     "cancel_orders": ("requests",),
+    "notify_buyer": ("order_id", "text"),
     "accept_buyer_cancellations": ("requests",),
     "partial_refund": ("order_id", "refunds"),
     "verify_refund": ("outcome",),

@@ -8,6 +8,8 @@ import pytest
 
 from sp_cancel import (
     BatchOutcome,
+    BuyerMessage,
+    BuyerMessageStatus,
     CancelOutcome,
     CancelReason,
     CancelStatus,
@@ -22,6 +24,8 @@ from sp_cancel import (
     RefundStatus,
 )
 from sp_cancel._codec import (
+    buyer_message_from_json,
+    buyer_message_to_json,
     cancel_from_json,
     cancel_to_json,
     listing_from_json,
@@ -111,3 +115,28 @@ def test_batch_errors_is_deprecated_but_still_answers() -> None:
     batch = BatchOutcome(outcomes={"c": refused})
     with pytest.warns(DeprecationWarning, match="BatchOutcome.errors"):
         assert batch.errors == {"c": error}
+
+
+def test_cancel_outcome_with_its_buyer_message_round_trip() -> None:
+    """The buyer message rides along in the cancel's JSON, text and status kept; older JSON has none."""
+    message = BuyerMessage(
+        order_id="112-1234567-1234567",
+        status=BuyerMessageStatus.UNCONFIRMED,
+        detail="its answer was lost",
+        submission_id="message-0123",
+        text="Sorry, out of stock.\nYou will not be charged.",
+    )
+    outcome = CancelOutcome(
+        order_id="112-1234567-1234567",
+        status=CancelStatus.CANCELLED,
+        reason=CancelReason.NO_INVENTORY,
+        submission_id="cancel-0123",
+        buyer_message=message,
+    )
+    data = cancel_to_json(outcome)
+    assert data["buyer_message"]["status"] == "UNCONFIRMED"
+    assert cancel_from_json(data) == outcome
+    assert buyer_message_from_json(buyer_message_to_json(message)) == message
+    older = {k: v for k, v in data.items() if k != "buyer_message"}
+    assert cancel_from_json(older).buyer_message is None
+    assert "You will not be charged" not in repr(message)  # the text stays out of the repr

@@ -7,7 +7,8 @@ Bottom-up (a module imports only modules listed before it):
   enforces (its own table, not the client's), Amazon's lags (``Lags``, with the per-feed listing-lag draw) and
   a skewed clock;
 - ``core``: requests, answers, the router, ``SimulatorCore`` and ``dispatch``;
-- ``lwa``, ``orders``, ``listings``, ``fba``, ``promotions``, ``finances``, ``sellers``: one API each;
+- ``lwa``, ``orders``, ``listings``, ``fba``, ``promotions``, ``finances``, ``sellers``, ``messaging``: one API
+  each;
 - ``order_feed_schema``, ``order_feeds``, ``listings_feeds``: processing uploaded feed documents;
 - ``feeds``: the Feeds API and the feed lifecycle; ``reports``: the Reports API and report contents;
 - ``seed``: builders and the seeded scenario; ``app``: the in-process transport, WSGI and HTTP serving.

@@ -53,6 +53,9 @@ USAGE_PLANS: Final[dict[str, tuple[float, int]]] = {
     "promotions.getPromotion": (1.0, 5),
     # Finances v0 [M financesV0.json]
     "finances.listFinancialEventsByOrderId": (0.5, 30),
+    # Messaging v1 [M messaging.json]
+    "messaging.getMessagingActionsForOrder": (1.0, 5),
+    "messaging.createUnexpectedProblem": (1.0, 5),
     # Sellers v1 [M sellers.json]: not used by sp_cancel; served for python-amazon-sp-api users
     "sellers.getMarketplaceParticipations": (0.016, 15),
 }

@@ -1,4 +1,4 @@
-"""The simulated seller's world: orders, listings, MCF orders, deals, feeds, reports, refunds.
+"""The simulated seller's world: orders, listings, MCF orders, deals, feeds, reports, refunds, buyer messages.
 
 Plain mutable dataclasses owned by the simulator and guarded by its lock.
 Money is ``Decimal``; every amount on an item is a *line total* (Amazon's
@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Component",
+    "SimBuyerMessage",
     "SimCancellation",
     "SimDeal",
     "SimFeed",
@@ -122,6 +123,17 @@ class SimCancellation:
     order_item_id: str
     quantity: int
     source: str  # the feed id, or "orders.cancelOrder"
+    at: datetime
+
+
+@dataclass
+class SimBuyerMessage:
+    """One message the seller sent a buyer through the Messaging API, as Amazon delivered it."""
+
+    order_id: str
+    marketplace_id: str
+    message_type: str  # the Messaging action, e.g. "unexpectedProblem"
+    text: str
     at: datetime
 
 
@@ -248,6 +260,10 @@ class World:
     cancellations: list[SimCancellation] = field(default_factory=list)
     # Order item ids issued or in use (new_item_id keeps ids unique without scanning every order).
     item_ids: set[str] = field(default_factory=set)
+    # Every message Amazon delivered to a buyer (Messaging API), oldest first: a duplicate shows up here.
+    buyer_messages: list[SimBuyerMessage] = field(default_factory=list)
+    # Orders for which Amazon offers no messaging action at all (a test closes them: messaging.py).
+    messaging_closed: set[str] = field(default_factory=set)
 
     def cancelled_units(self, order_id: str, order_item_id: str | None = None) -> int:
         """Units Amazon cancelled on the seller's requests for an order (or one of its items), every time summed.

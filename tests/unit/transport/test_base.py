@@ -310,6 +310,8 @@ TYPED_CALLS: dict[str, Callable[[SpApi], object]] = {
     "promotions.searchPromotions": lambda a: a.search_promotions(promotion_types=["DEAL"]),
     "promotions.getPromotion": lambda a: a.get_promotion("P1"),
     "finances.listFinancialEventsByOrderId": lambda a: a.list_financial_events_by_order_id("112-1234567-1234567"),
+    "messaging.getMessagingActionsForOrder": lambda a: a.get_messaging_actions_for_order("112-1234567-1234567"),
+    "messaging.createUnexpectedProblem": lambda a: a.create_unexpected_problem("112-1234567-1234567", text="Sorry."),
 }
 
 
@@ -330,6 +332,7 @@ def test_typed_method_hits_its_operation(key: str) -> None:
     filled = op.path.replace("{sellerId}", SELLER)
     for name, value in {
         "orderId": "112-1234567-1234567",
+        "amazonOrderId": "112-1234567-1234567",
         "feedId": "F1",
         "feedDocumentId": "D1",
         "reportId": "R1",
