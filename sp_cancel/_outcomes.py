@@ -69,6 +69,7 @@ class FeedState:
         status: the feed's processing status.
         created_at: when Amazon created the feed.
         result_document_id: the processing report's document id, once the feed is done.
+        processing_end_time: when Amazon finished processing it (``processingEndTime``), once known.
     """
 
     feed_id: str
@@ -76,6 +77,7 @@ class FeedState:
     status: FeedStatus = attrs.field(converter=FeedStatus)
     created_at: datetime | None = None
     result_document_id: str | None = None
+    processing_end_time: datetime | None = None
 
     @property
     def finished(self) -> bool:

@@ -17,6 +17,7 @@ from sp_cancel._cancellation.orders_api import finish_orders_api
 from sp_cancel._cancellation.payload import CancelPayload
 from sp_cancel._cancellation.record import (
     CANCEL_KINDS,
+    KIND_ITEMS,
     KIND_ORDERS_API,
     Planned,
     check,
@@ -29,7 +30,7 @@ from sp_cancel._cancellation.record import (
 )
 from sp_cancel._codec import cancel_from_json, cancel_to_json
 from sp_cancel._outcomes import CancelOutcome, CancelStatus, ProcessingMessage
-from sp_cancel._runtime.claims import LOCAL, base_key, claim_note, money_moving, stale_claim
+from sp_cancel._runtime.claims import LOCAL, base_key, claim_note, money_moving, sent_on_amazon_clock, stale_claim
 from sp_cancel._runtime.context import past_horizon, until_settled
 from sp_cancel._runtime.feeds import UNCONFIRMED_PATIENCE, Expected
 from sp_cancel.clock import human_duration
@@ -105,7 +106,7 @@ def _by_read_back(ctx: Context, entry: Entry, feed: FeedState, why: str) -> tupl
         return _outcome(entry, _done_status(entry), feed_id=feed.feed_id, detail=detail), "done"
     if not money_moving(entry.feed_type) or feed.status == "CANCELLED":
         return _outcome(entry, CancelStatus.REJECTED, feed_id=feed.feed_id, detail=detail), "failed"
-    if past_horizon(ctx, entry):
+    if done is False and past_horizon(ctx, entry):
         outcome = _outcome(
             entry,
             CancelStatus.NOT_SENT,
@@ -234,9 +235,17 @@ def _read_back(ctx: Context, entry: Entry) -> tuple[bool | None, str]:
     before = payload.cancelled_before
     if before is None:  # journaled by an older version, which kept no cancelled quantities
         return None, "the order's cancelled units cannot be compared (no record of them before)"
+    theirs, rivals = _overlapping(ctx, entry, {i.order_item_id for i in request.items})
+    if rivals:
+        return None, (
+            f"the order's cancelled units cannot be told apart from those of another unit cancel of the same "
+            f"item(s) ({', '.join(rivals)})"
+        )
     counts = {
         i.order_item_id: (
-            (it.quantity_cancelled if (it := order.item(i.order_item_id)) else 0) - int(before.get(i.order_item_id, 0)),
+            (it.quantity_cancelled if (it := order.item(i.order_item_id)) else 0)
+            - int(before.get(i.order_item_id, 0))
+            - theirs.get(i.order_item_id, 0),
             i.quantity,
         )
         for i in request.items
@@ -244,6 +253,35 @@ def _read_back(ctx: Context, entry: Entry) -> tuple[bool | None, str]:
     done = all(grew >= asked for grew, asked in counts.values())
     seen = ", ".join(f"item {item}: {grew} of {asked} units cancelled since" for item, (grew, asked) in counts.items())
     return done, f"the order reads back {seen}"
+
+
+def _overlapping(ctx: Context, entry: Entry, items: set[str]) -> tuple[dict[str, int], list[str]]:
+    """Other unit cancels of the same items that may have cancelled units after ``entry`` was checked.
+
+    Returns the units to discount (unit cancels Amazon proved done that were sent after ``entry``: their units
+    cannot be in its ``cancelled_before``, and they are theirs) and the others that blur the read-back (in
+    doubt, or sent before ``entry`` without having ended before it was planned): with those, it cannot tell
+    whose the units are, and says so rather than guess. A unit cancel that ended before ``entry`` was planned
+    is in its ``cancelled_before``.
+    """
+    theirs: dict[str, int] = {}
+    rivals: list[str] = []
+    mine = sent_on_amazon_clock(entry)
+    for other in ctx.journal.find(KIND_ITEMS, entry.target):
+        if other.key == entry.key or other.state in {"failed", "rejected"}:
+            continue
+        if other.finished and other.updated_at < entry.created_at:
+            continue
+        shared = [i for i in (request_of(other).items or ()) if i.order_item_id in items]
+        if not shared:
+            continue
+        sent = sent_on_amazon_clock(other)
+        if other.state == "done" and mine is not None and sent is not None and sent >= mine:
+            for item in shared:
+                theirs[item.order_item_id] = theirs.get(item.order_item_id, 0) + item.quantity
+        else:
+            rivals.append(other.key)
+    return theirs, rivals
 
 
 def _expected(siblings: list[Entry]) -> Expected:
@@ -320,7 +358,7 @@ def _settle_unproven(
             _done_by_read_back(ctx, e, (done, what))
         elif not money_moving(e.feed_type):
             open_ones.append(e)
-        elif not found.pending and past_horizon(ctx, e):
+        elif done is False and not found.pending and past_horizon(ctx, e):
             not_sent_outcome(
                 ctx,
                 e,

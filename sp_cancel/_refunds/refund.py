@@ -50,6 +50,7 @@ from sp_cancel._refunds.record import (
 from sp_cancel._refunds.send import PlanHeld, await_plan, send, take_stale
 from sp_cancel._refunds.settle import (
     PendingRefund,
+    all_posted,
     already_refunded,
     correlate,
     finish,
@@ -473,7 +474,7 @@ def _applied_by_finances(ctx: Context, key: str) -> None:
     if entry is None or entry.finished or entry.state != "submitted":
         return
     seen = posted(ctx, entry)
-    if seen and all(seen.values()):
+    if all_posted(seen):
         record(
             ctx,
             entry,

@@ -83,7 +83,14 @@ def journal_lines(ctx: Context, order_id: str, *, now: datetime, exclude: str | 
             if applied is not None and item_id not in applied:
                 continue
             out.extend(
-                PendingRefund(key=entry.key, order_item_id=item_id, component=c, amount=m, submitted_at=submitted)
+                PendingRefund(
+                    key=entry.key,
+                    order_item_id=item_id,
+                    component=c,
+                    amount=m,
+                    submitted_at=submitted,
+                    proven=applied is not None,
+                )
                 for c, m in components.items()
             )
     return out
@@ -100,12 +107,16 @@ def already_refunded(
     return totals(triples)
 
 
-def posted(ctx: Context, entry: Entry) -> dict[str, bool]:
-    """Per order item of the refund ``entry``: whether Finances shows every component of it posted.
+def posted(ctx: Context, entry: Entry) -> dict[str, bool | None]:
+    """Per order item of the refund ``entry``: does Finances show it posted? ``None``: it cannot tell.
 
     Amazon does not echo ``MerchantAdjustmentItemID``: postings are matched to this journal's refunds of
-    the order (earliest sent first, each posting serving one line) on item, component, amount, and a
-    posting time no earlier than the send (on Amazon's clock).
+    the order on item, component, amount, and a posting time no earlier than the send (on Amazon's clock),
+    each posting serving one line. Refunds Amazon already proved applied (their report, or Finances before)
+    are served first. When another refund in doubt of the same order asks for the same item, component and
+    amount, a posting cannot say whose it is: unless there are postings enough for every one of them, the
+    answer is ``None`` (never a guess either way: a wrong "posted" is a false success, a wrong "not posted"
+    sends money again).
     """
     order_id = entry.target
     pending = journal_lines(ctx, order_id, now=ctx.amazon_now())
@@ -117,12 +128,43 @@ def posted(ctx: Context, entry: Entry) -> dict[str, bool]:
             for i, components in RefundPayload.of_entry(entry).amounts.items()
             for c, m in components.items()
         ]
-    matched = correlate(pending, refund_lines(ctx.api, order_id))
-    seen: dict[str, bool] = {}
+    lines = refund_lines(ctx.api, order_id)
+    matched = correlate(pending, lines)
+    by_proven = {id(matched[n]) for n, p in enumerate(pending) if p.proven and n in matched}
+    answers: dict[str, list[bool | None]] = {}
     for n, line in enumerate(pending):
-        if line.key == entry.key:
-            seen[line.order_item_id] = seen.get(line.order_item_id, True) and n in matched
-    return seen
+        if line.key != entry.key:
+            continue
+        triple = _triple(line)
+        rivals = [p for p in pending if p.key != entry.key and not p.proven and _triple(p) == triple]
+        if line.proven or not rivals:
+            answer: bool | None = n in matched
+        else:
+            free = sum(1 for posting in lines if _triple(posting) == triple and id(posting) not in by_proven)
+            answer = True if free >= 1 + len(rivals) else False if free == 0 else None
+        answers.setdefault(line.order_item_id, []).append(answer)
+    return {item: _all_or_none(values) for item, values in answers.items()}
+
+
+def _triple(line: PendingRefund | RefundLine) -> tuple[str, PriceComponent, Money]:
+    return line.order_item_id, line.component, line.amount
+
+
+def _all_or_none(values: Sequence[bool | None]) -> bool | None:
+    """``True`` when every component says so, ``False`` when none does, else ``None`` (a message is atomic)."""
+    if all(v is True for v in values):
+        return True
+    return False if all(v is False for v in values) else None
+
+
+def all_posted(seen: Mapping[str, bool | None]) -> bool:
+    """Whether every item of a refund is posted."""
+    return bool(seen) and all(v is True for v in seen.values())
+
+
+def none_posted(seen: Mapping[str, bool | None]) -> bool:
+    """Whether Finances certainly shows no item of a refund posted."""
+    return all(v is False for v in seen.values())
 
 
 def _verdict_outcome(entry: Entry, feed: FeedState, report: ProcessingReport) -> RefundOutcome | None:
@@ -149,39 +191,45 @@ def _overall(item_status: Mapping[str, RefundStatus]) -> RefundStatus:
     return RefundStatus.PARTIALLY_APPLIED if any(applied) else RefundStatus.REJECTED
 
 
-def _by_finances(ctx: Context, entry: Entry, why: str) -> RefundOutcome:
+def _window_passed(ctx: Context, entry: Entry, feed: FeedState | None) -> bool:
+    """Whether Finances has had its whole window to post this refund, on Amazon's clock.
+
+    The seller's horizon since sending, and ``POSTING_WINDOW`` since Amazon finished processing its feed (Finances
+    posts up to 48 h after Amazon *applied* a refund, and a feed may be processed hours after it was created).
+    """
+    if not past_horizon(ctx, entry):
+        return False
+    if feed is None:
+        return True
+    applied = feed.processing_end_time or feed.created_at
+    return applied is None or ctx.amazon_now() - applied >= POSTING_WINDOW
+
+
+def _by_finances(ctx: Context, entry: Entry, why: str, feed: FeedState | None) -> RefundOutcome:
     """Settle a sent refund whose report cannot tell (FATAL, unreadable, says nothing) from Finances.
 
-    Every item posted: ``APPLIED``. Past the seller's horizon (on Amazon's clock): the items posted are
-    applied; nothing posted is ``NOT_SENT`` (asking again sends it). Before: ``UNCONFIRMED``.
+    Every item posted: ``APPLIED``. Once Finances has had its whole window (``_window_passed``): the items
+    posted are applied, and nothing posted is ``NOT_SENT`` (asking again sends it). Until then, and whenever
+    Finances cannot tell this refund from another one in doubt: ``UNCONFIRMED``.
     """
     seen = posted(ctx, entry)
-    if seen and all(seen.values()):
+    if all_posted(seen):
         statuses = dict.fromkeys(seen, RefundStatus.APPLIED)
-        return record(
-            ctx,
-            entry,
-            make_outcome(
-                entry,
-                RefundStatus.APPLIED,
-                item_status=statuses,
-                detail=f"{why}; Amazon's Finances API shows every amount posted",
-            ),
-        )
-    if not past_horizon(ctx, entry):
+        detail = f"{why}; Amazon's Finances API shows every amount posted"
+        return record(ctx, entry, make_outcome(entry, RefundStatus.APPLIED, item_status=statuses, detail=detail))
+    if not _window_passed(ctx, entry, feed):
         return unconfirmed(ctx, entry, f"{why}, and Amazon's Finances API does not show it posted yet")
-    if not any(seen.values()):
+    if none_posted(seen):
         return not_sent(
             ctx, entry, f"{why}, and Amazon's Finances API shows nothing of it {human_duration(ctx.horizon)} later"
         )
+    if any(v is None for v in seen.values()):
+        return unconfirmed(
+            ctx, entry, f"{why}; Finances cannot tell its postings from another refund in doubt of the same amount"
+        )
     statuses = {item: RefundStatus.APPLIED if ok else RefundStatus.REJECTED for item, ok in seen.items()}
-    return record(
-        ctx,
-        entry,
-        make_outcome(
-            entry, _overall(statuses), item_status=statuses, detail=f"{why}; Finances shows some items posted"
-        ),
-    )
+    detail = f"{why}; Finances shows some items posted"
+    return record(ctx, entry, make_outcome(entry, _overall(statuses), item_status=statuses, detail=detail))
 
 
 def finish(ctx: Context, entry: Entry, *, wait: bool, timeout: float, progress: Progress | None) -> RefundOutcome:
@@ -211,12 +259,12 @@ def _finished_feed(ctx: Context, entry: Entry, feed: FeedState) -> RefundOutcome
     if feed.status == "CANCELLED":  # cancelled before processing started: nothing was applied
         return not_sent(ctx, entry, f"feed {feed.feed_id} was cancelled before Amazon processed it")
     if feed.status == "FATAL":
-        return _by_finances(ctx, entry, f"feed {feed.feed_id} ended FATAL (some, none or all may be applied)")
+        return _by_finances(ctx, entry, f"feed {feed.feed_id} ended FATAL (some, none or all may be applied)", feed)
     report = ctx.runner.report_of(feed, parse_processing_report)
     outcome = None if report is None else _verdict_outcome(entry, feed, report)
     if outcome is None:
         why = "unreadable" if report is None else "says nothing conclusive about this refund"
-        return _by_finances(ctx, entry, f"the processing report of feed {feed.feed_id} is {why}")
+        return _by_finances(ctx, entry, f"the processing report of feed {feed.feed_id} is {why}", feed)
     return record(ctx, entry, outcome)
 
 
@@ -224,12 +272,18 @@ def _finished_feed(ctx: Context, entry: Entry, feed: FeedState) -> RefundOutcome
 
 
 def _posted_for(ctx: Context, entry: Entry, candidate: FeedState) -> bool | None:
-    """Whether Finances shows this refund posted: yes, certainly not (its posting window passed), or not yet."""
+    """Whether Finances shows this refund posted: yes, certainly not, or not yet (``None``).
+
+    Certainly not only when nothing of it is posted ``POSTING_WINDOW`` after Amazon finished the candidate
+    feed (Finances posts up to 48 h after Amazon applied a refund), and no other refund in doubt blurs it.
+    """
     seen = posted(ctx, entry)
-    if seen and all(seen.values()):
+    if all_posted(seen):
         return True
-    since = candidate.created_at or sent_on_amazon_clock(entry) or ctx.amazon_now()
-    return False if ctx.amazon_now() - since >= POSTING_WINDOW else None
+    if not none_posted(seen) or not candidate.finished:
+        return None
+    applied = candidate.processing_end_time or candidate.created_at or sent_on_amazon_clock(entry) or ctx.amazon_now()
+    return False if ctx.amazon_now() - applied >= POSTING_WINDOW else None
 
 
 def _expected(entry: Entry) -> Expected:
@@ -257,7 +311,7 @@ def _settle_once(ctx: Context, entry: Entry) -> Entry:
             ctx.journal.mark_submitted([entry.key], feed_id=found.feed.feed_id)
         return reread(ctx, entry.key)
     seen = posted(ctx, entry)
-    if seen and all(seen.values()):  # posted, though no listed feed proves which: done, no feed id claimed
+    if all_posted(seen):  # posted, though no listed feed proves which: done, no feed id claimed
         statuses = dict.fromkeys(seen, RefundStatus.APPLIED)
         record(
             ctx,
@@ -270,7 +324,7 @@ def _settle_once(ctx: Context, entry: Entry) -> Entry:
             ),
         )
         return reread(ctx, entry.key)
-    if not found.pending and past_horizon(ctx, entry):
+    if not found.pending and past_horizon(ctx, entry) and none_posted(seen):
         not_sent(
             ctx,
             entry,
@@ -352,6 +406,7 @@ class PendingRefund:
     component: PriceComponent
     amount: Money
     submitted_at: datetime | None
+    proven: bool = False  # Amazon already proved this refund applied (its report, or Finances)
 
 
 def _money(raw: object) -> Money | None:
@@ -433,10 +488,11 @@ def correlate(pending: Sequence[PendingRefund], lines: Sequence[RefundLine]) -> 
 
     A posting matches a journaled line with the same order item, component and amount that was
     submitted no later than the posting (minus ``CLOCK_SLACK``). Each posting serves one line
-    at most; earlier submissions are served first, postings oldest first, so two identical refunds
-    never claim the same posting.
+    at most; refunds Amazon proved applied are served first, then earlier submissions first, postings oldest
+    first, so two identical refunds never claim the same posting and a refund in doubt never takes the
+    posting of one whose own report proved it.
     """
-    order = sorted(range(len(pending)), key=lambda i: _naive(pending[i].submitted_at))
+    order = sorted(range(len(pending)), key=lambda i: (not pending[i].proven, _naive(pending[i].submitted_at)))
     used: set[int] = set()
     matched: dict[int, RefundLine] = {}
     for index in order:

@@ -102,6 +102,7 @@ def _state(data: Mapping[str, Any]) -> FeedState:
         status=str(data["processingStatus"]),
         created_at=parse_time(data.get("createdTime")),
         result_document_id=data.get("resultFeedDocumentId"),
+        processing_end_time=parse_time(data.get("processingEndTime")),
     )
 
 

@@ -468,11 +468,6 @@ def test_unconfirmed_lists_what_amazon_has_not_shown_and_drops_what_it_shows() -
 # --- two identical intents of this library, the first in doubt ------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a refund in doubt claims the Finances posting of a later identical refund of the same journal "
-    "(correlate serves the earliest sent first, even before one whose own report proved it): false APPLIED",
-)
 def test_a_refund_in_doubt_never_claims_the_posting_of_a_later_identical_refund() -> None:
     """Two tickets refund 3.00 of one item; the first's connection dropped (nothing reached Amazon): never APPLIED.
 
@@ -505,11 +500,6 @@ def test_a_refund_in_doubt_never_claims_the_posting_of_a_later_identical_refund(
     assert sim.refunded(order_id) == {"Principal": 2 * REFUND.amount}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a unit cancel in doubt counts as its own the units a later unit cancel of the same item "
-    "(proven by its report) cancelled: false PARTIALLY_CANCELLED",
-)
 def test_a_unit_cancel_in_doubt_never_claims_the_units_of_a_later_unit_cancel() -> None:
     """One unit cancelled twice by two intents (two reasons); the first's connection dropped: never done for it.
 
@@ -541,12 +531,6 @@ def test_a_unit_cancel_in_doubt_never_claims_the_units_of_a_later_unit_cancel() 
     assert sim.cancelled_units(order_id, item_id) == 2
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a refund in doubt is taken as not sent 48 h after it was sent (its candidate feed created), though "
-    "Finances may post it up to 48 h after Amazon applied it: a feed processed in 1-2 h and posted 47 h later is "
-    "sent again",
-)
 @pytest.mark.parametrize(("processing", "posting"), [(2, 47.0), (1, 47.5)], ids=["processed-2h", "processed-1h"])
 @pytest.mark.parametrize("fault", ["timeout_after_commit", "report_empty"])
 def test_a_refund_amazon_posts_within_48_hours_of_applying_it_is_never_sent_again(
