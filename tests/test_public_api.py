@@ -256,7 +256,11 @@ OUTCOMES = [
         ),
         OrderStatus,
     ),
-    (FeedState, ("feed_id", "feed_type", "status", "created_at", "result_document_id"), FeedStatus),
+    (
+        FeedState,
+        ("feed_id", "feed_type", "status", "created_at", "result_document_id", "processing_end_time"),
+        FeedStatus,
+    ),
 ]
 
 # Public value types users receive that carry no status.
