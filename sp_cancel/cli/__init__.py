@@ -21,17 +21,9 @@ import sp_cancel.cli._rate as cli_rate
 import sp_cancel.cli._refunds as cli_refunds
 import sp_cancel.cli._simulator as cli_simulator
 from sp_cancel._version import __version__
-from sp_cancel.cli._common import (
-    EXIT_OK,
-    EXIT_OUTPUT_CLOSED,
-    Output,
-    OutputClosedError,
-    Parser,
-    UsageError,
-    describe_error,
-    interrupted,
-    quiet_retries,
-)
+from sp_cancel.cli._hints import describe_error, interrupted
+from sp_cancel.cli._inputs import Parser, UsageError, quiet_retries
+from sp_cancel.cli._output import EXIT_OK, EXIT_OUTPUT_CLOSED, Output, OutputClosedError
 from sp_cancel.cli._signals import Interrupts, detach, settle_output
 from sp_cancel.errors import SpCancelError
 

@@ -14,7 +14,9 @@ import sp_cancel.cli._listings as cli_listings
 import sp_cancel.cli._rate as cli_rate
 import sp_cancel.cli._refunds as cli_refunds
 from sp_cancel._outcomes import CancelStatus
-from sp_cancel.cli._common import EXIT_FAILED, EXIT_OK, DemoStory, Output, why
+from sp_cancel.cli._hints import why
+from sp_cancel.cli._output import EXIT_FAILED, EXIT_OK, Output
+from sp_cancel.cli._story import DemoStory
 from sp_cancel.clock import human_duration
 from sp_cancel.errors import SpCancelError
 from sp_cancel.models import CancelReason, CancelRequest, ItemCancel

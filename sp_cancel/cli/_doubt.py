@@ -6,7 +6,8 @@ import argparse
 from typing import Any
 
 from sp_cancel._outcomes import CancelOutcome, RefundOutcome
-from sp_cancel.cli._common import EXIT_OK, Output, UsageError, add_client_options, make_client
+from sp_cancel.cli._inputs import UsageError, add_client_options, make_client
+from sp_cancel.cli._output import EXIT_OK, Output
 
 __all__ = ["register"]
 

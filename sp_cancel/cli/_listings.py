@@ -6,7 +6,9 @@ import argparse
 from typing import TYPE_CHECKING, Any
 
 from sp_cancel._outcomes import ListingOutcome, ListingStatus
-from sp_cancel.cli._common import Output, add_client_options, make_client, when, why
+from sp_cancel.cli._hints import why
+from sp_cancel.cli._inputs import add_client_options, make_client
+from sp_cancel.cli._output import Output, when
 from sp_cancel.deals import DEAL_STATUSES
 from sp_cancel.errors import ManualActionRequired, NotCancellableError
 
@@ -14,7 +16,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
 
     from sp_cancel._outcomes import Deal
-    from sp_cancel.cli._common import DemoStory
+    from sp_cancel.cli._story import DemoStory
     from sp_cancel.client import SellerClient
     from sp_cancel.testing import Simulator
 

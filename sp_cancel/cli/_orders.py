@@ -11,20 +11,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from sp_cancel._outcomes import CancelStatus
-from sp_cancel.cli._common import (
-    EXIT_FAILED,
-    EXIT_OK,
-    EXIT_UNCONFIRMED,
-    Output,
-    UsageError,
-    add_client_options,
-    human_duration,
-    make_client,
-    positive_int,
-    read_text_file,
-    when,
-    why,
-)
+from sp_cancel.cli._hints import why
+from sp_cancel.cli._inputs import UsageError, add_client_options, make_client, positive_int, read_text_file
+from sp_cancel.cli._output import EXIT_FAILED, EXIT_OK, EXIT_UNCONFIRMED, Output, when
+from sp_cancel.clock import human_duration
 from sp_cancel.models import CancelReason, CancelRequest, ItemCancel
 from sp_cancel.orders import OrderStatus
 

@@ -7,12 +7,13 @@ from datetime import timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import TYPE_CHECKING, Any, Final
 
-from sp_cancel.cli._common import Output, add_client_options, jsonable, make_client
+from sp_cancel.cli._inputs import add_client_options, make_client
+from sp_cancel.cli._output import Output, jsonable
 from sp_cancel.errors import CancellationRateError
 from sp_cancel.models import CancelReason, CancelRequest
 
 if TYPE_CHECKING:
-    from sp_cancel.cli._common import DemoStory
+    from sp_cancel.cli._story import DemoStory
     from sp_cancel.client import SellerClient
     from sp_cancel.metrics import CancellationRateReport
     from sp_cancel.testing import Simulator

@@ -7,13 +7,14 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Final
 
 from sp_cancel._outcomes import RefundOutcome, RefundStatus
-from sp_cancel.cli._common import EXIT_UNCONFIRMED, Output, add_client_options, make_client
+from sp_cancel.cli._inputs import add_client_options, make_client
+from sp_cancel.cli._output import EXIT_UNCONFIRMED, Output
 from sp_cancel.clock import human_duration
 from sp_cancel.errors import InvalidInputError, SpCancelError
 from sp_cancel.models import AdjustmentReason, ItemRefund, Money, PriceComponent
 
 if TYPE_CHECKING:
-    from sp_cancel.cli._common import DemoStory
+    from sp_cancel.cli._story import DemoStory
     from sp_cancel.client import SellerClient
     from sp_cancel.testing import Simulator
 

@@ -21,12 +21,13 @@ from contextlib import contextmanager
 from types import FrameType
 from typing import IO, TYPE_CHECKING, Any, NoReturn, Self
 
-from sp_cancel.cli._common import ErrorReport, interrupted
+from sp_cancel.cli._hints import interrupted
+from sp_cancel.cli._output import ErrorReport
 
 if TYPE_CHECKING:
     import argparse
 
-    from sp_cancel.cli._common import Output
+    from sp_cancel.cli._output import Output
 
 __all__ = ["Interrupts", "settle_output"]
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import io
 import re
 
-from sp_cancel.cli._common import Output
 from sp_cancel.cli._demo import WORKFLOWS, run_demo
+from sp_cancel.cli._output import Output
 
 
 def test_demo_shows_every_workflow_succeeding() -> None:

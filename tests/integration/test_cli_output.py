@@ -14,8 +14,8 @@ import pytest
 
 from sp_cancel import CancellationRateError, CancelReason, CancelRequest, InvalidInputError
 from sp_cancel.cli import main
-from sp_cancel.cli._common import Output
 from sp_cancel.cli._demo import run_demo
+from sp_cancel.cli._output import Output
 from sp_cancel.testing import Simulator
 
 

@@ -216,7 +216,7 @@ def test_a_port_in_use_is_one_message() -> None:
 
 @pytest.mark.parametrize(
     "module",
-    ["sp_cancel", "httpx", "structlog", "sp_cancel.client", "sp_cancel.cli._common", "sp_cancel.testing"],
+    ["sp_cancel", "httpx", "structlog", "sp_cancel.client", "sp_cancel.cli._output", "sp_cancel.testing"],
 )
 def test_ctrl_c_while_starting(module: str) -> None:
     """SIGINT as MODULE starts loading (the library, its dependencies, the demo's simulator): 130, one line."""

@@ -13,7 +13,9 @@ from typing import NoReturn
 import pytest
 
 from sp_cancel.cli import main
-from sp_cancel.cli._common import EXIT_INTERRUPTED, Output, UsageError, describe_error, when
+from sp_cancel.cli._hints import describe_error
+from sp_cancel.cli._inputs import UsageError
+from sp_cancel.cli._output import EXIT_INTERRUPTED, Output, when
 from sp_cancel.cli._signals import Interrupts
 from sp_cancel.cli._simulator import environment_lines, load_faults_file
 from sp_cancel.errors import InvalidInputError
@@ -76,7 +78,7 @@ def test_ctrl_c_with_json_is_the_json_document() -> None:
 
 def test_buyer_requests_sends_only_with_accept() -> None:
     """Listing buyer requests sends nothing; --accept does."""
-    from sp_cancel.cli._common import may_have_sent  # noqa: PLC0415
+    from sp_cancel.cli._hints import may_have_sent  # noqa: PLC0415
 
     assert not may_have_sent(_parse("buyer-requests"))  # type: ignore[arg-type]
     assert may_have_sent(_parse("buyer-requests", "--accept"))  # type: ignore[arg-type]
