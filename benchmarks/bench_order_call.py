@@ -1,0 +1,183 @@
+"""What one ``client.order(id)`` costs next to python-amazon-sp-api's ``get_order`` (issue 20, typed transport).
+
+Run from the repository root::
+
+    python benchmarks/bench_order_call.py                 # 7 rounds of 1,000 calls per client
+    python benchmarks/bench_order_call.py --rounds 3 --calls 300 --profile   # and where our time goes
+
+The simulator is served over real HTTP on 127.0.0.1 from a **child process** (``Simulator.serve()``, the real
+clock, usage plans x 1,000,000 so it never answers 429), so this process's CPU time is the clients' alone. One
+seller-fulfilled, unshipped order with two items is read again and again:
+
+- ``sp_cancel``: ``SellerClient.order(order_id)`` (Orders 2026-01-01 ``getOrder`` with ``FULFILLMENT``,
+  ``PROCEEDS``, ``CANCELLATION``; an unshipped order needs no Finances call), with the shipped
+  ``InMemoryRateLimiter`` given a plan that never binds (its bookkeeping still runs on every call), the default
+  retry policy and an in-memory journal: the typed ``Order`` a user gets.
+- ``python-amazon-sp-api``: ``Orders(version="2026-01-01").get_order(order_id, includedData=[...the same...])``
+  on its own HTTP stack and LWA client, pointed at the same server: the ``ApiResponse`` with a dict payload.
+
+Both clients keep their HTTP connection alive and were warmed up (token exchanged, connection open) before
+timing. Rounds alternate which client goes first, so load from other jobs hits both alike; the table gives the
+median per-call wall and CPU time (``time.process_time``) over the rounds and the ratio sp_cancel / sp_api.
+The script exits non-zero if the two clients disagree about the order (id, status, item ids).
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import multiprocessing
+import os
+import platform
+import pstats
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+INCLUDED = ["FULFILLMENT", "PROCEEDS", "CANCELLATION"]
+SCALE = 1_000_000.0  # the simulator's usage plans times this: it never throttles
+
+
+def _serve(conn: Any) -> None:
+    """Child process: serve a simulator with one order until the parent says stop."""
+    from sp_cancel.clock import SystemClock  # noqa: PLC0415 - imported in the child only
+    from sp_cancel.testing import Simulator  # noqa: PLC0415
+
+    sim = Simulator(seed=20, orders=0, clock=SystemClock(), scale=SCALE)
+    order = sim.add_order(status="Unshipped", channel="MFN", items=2)
+    with sim.serve() as base_url:
+        conn.send((base_url, order.order_id, sim.seller_id, sim.marketplace_id))
+        conn.recv()  # wait for "stop"
+
+
+def _sp_cancel(base_url: str, seller_id: str, marketplace_id: str) -> tuple[Any, Callable[[str], Any]]:
+    from sp_cancel import Credentials, InMemoryRateLimiter, SellerClient  # noqa: PLC0415
+    from sp_cancel.clock import SystemClock  # noqa: PLC0415
+    from sp_cancel.testing import SimulatorCredentials  # noqa: PLC0415
+
+    secrets = SimulatorCredentials()
+    never_binds = {"orders.getOrder": (1_000_000.0, 1_000_000)}
+    client = SellerClient(
+        credentials=Credentials(
+            refresh_token=secrets.refresh_token, client_id=secrets.client_id, client_secret=secrets.client_secret
+        ),
+        seller_id=seller_id,
+        marketplace=marketplace_id,
+        endpoint=base_url,
+        token_url=base_url + "/auth/o2/token",
+        journal=":memory:",
+        rate_limiter=InMemoryRateLimiter(clock=SystemClock(), sleep=time.sleep, rate_overrides=never_binds),
+    )
+    return client, client.order
+
+
+def _python_amazon_sp_api(base_url: str, marketplace_id: str) -> tuple[Any, Callable[[str], Any]]:
+    from sp_api.api import Orders  # noqa: PLC0415
+
+    from sp_cancel import Credentials  # noqa: PLC0415
+    from sp_cancel.testing import SimulatorCredentials  # noqa: PLC0415
+    from sp_cancel.transport import sp_api_client  # noqa: PLC0415
+
+    secrets = SimulatorCredentials()
+    # Only sp_api's endpoint and LWA token URL are set (its own HTTP stack, LWA client and token cache do the rest).
+    orders = sp_api_client(
+        Orders,
+        credentials=Credentials(
+            refresh_token=secrets.refresh_token, client_id=secrets.client_id, client_secret=secrets.client_secret
+        ),
+        marketplace_id=marketplace_id,
+        endpoint=base_url,
+        token_url=base_url + "/auth/o2/token",
+        version="2026-01-01",
+    )
+
+    def get_order(order_id: str) -> Any:
+        return orders.get_order(order_id, includedData=INCLUDED)
+
+    return orders, get_order
+
+
+def _time(call: Callable[[str], Any], order_id: str, calls: int) -> tuple[float, float]:
+    """Per-call wall and CPU seconds over ``calls`` calls."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    for _ in range(calls):
+        call(order_id)
+    return (time.perf_counter() - wall) / calls, (time.process_time() - cpu) / calls
+
+
+def _same_order(ours: Any, theirs: Any) -> bool:
+    payload = theirs.payload["order"]
+    return (
+        ours.order_id == payload["orderId"]
+        and ours.status.value == payload["fulfillment"]["fulfillmentStatus"]
+        and [i.order_item_id for i in ours.items] == [i["orderItemId"] for i in payload["orderItems"]]
+    )
+
+
+def _profile(call: Callable[[str], Any], order_id: str, calls: int) -> str:
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(calls):
+        call(order_id)
+    profiler.disable()
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(40)
+    return out.getvalue()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--calls", type=int, default=1000, help="calls per client per round")
+    parser.add_argument("--warmup", type=int, default=100)
+    parser.add_argument("--profile", action="store_true", help="print cProfile's top functions of sp_cancel's call")
+    args = parser.parse_args()
+
+    parent, child = multiprocessing.get_context("spawn").Pipe()
+    server = multiprocessing.get_context("spawn").Process(target=_serve, args=(child,), daemon=True)
+    server.start()
+    try:
+        base_url, order_id, seller_id, marketplace_id = parent.recv()
+        ours, order = _sp_cancel(base_url, seller_id, marketplace_id)
+        _theirs, get_order = _python_amazon_sp_api(base_url, marketplace_id)
+        for _ in range(args.warmup):
+            first, second = order(order_id), get_order(order_id)
+        if not _same_order(first, second):
+            print("the two clients disagree about the order", file=sys.stderr)
+            return 1
+        rows: dict[str, list[tuple[float, float]]] = {"sp_cancel": [], "python-amazon-sp-api": []}
+        for n in range(args.rounds):
+            pairs = [("sp_cancel", order), ("python-amazon-sp-api", get_order)]
+            for name, call in pairs if n % 2 == 0 else reversed(pairs):
+                rows[name].append(_time(call, order_id, args.calls))
+        if args.profile:
+            print(_profile(order, order_id, args.calls))
+        ours.close()
+    finally:
+        parent.send("stop")
+        server.join(timeout=10)
+    wall = {name: statistics.median(w for w, _ in values) for name, values in rows.items()}
+    cpu = {name: statistics.median(c for _, c in values) for name, values in rows.items()}
+    print(
+        f"Python {platform.python_version()}, {platform.machine()}, {os.cpu_count()} CPUs, "
+        f"load average {os.getloadavg()[0]:.2f}, {args.rounds} rounds x {args.calls} calls, "
+        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC\n"
+    )
+    print("| client | wall per call (ms) | CPU per call (ms) |")
+    print("| --- | ---: | ---: |")
+    for name in rows:
+        print(f"| {name} | {wall[name] * 1000:.3f} | {cpu[name] * 1000:.3f} |")
+    base = "python-amazon-sp-api"
+    print(
+        f"| sp_cancel / python-amazon-sp-api | {wall['sp_cancel'] / wall[base]:.2f}x | "
+        f"{cpu['sp_cancel'] / cpu[base]:.2f}x |"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
