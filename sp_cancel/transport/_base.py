@@ -1,8 +1,8 @@
 """The core of ``SpApi``: one SP-API call, one document upload or download.
 
 One *attempt* = get an access token (cached) -> ``limiter.acquire`` -> send through
-the injected ``httpx.Client`` -> map the answer to a ``Response`` or raise
-exactly one typed error. ``retry.call(attempt, ...)`` decides whether to try
+the injected ``httpx.Client`` -> map the answer to a ``Response`` and parse it into the
+operation's typed value, or raise exactly one typed error. ``retry.call(attempt, ...)`` decides whether to try
 again. Requests are built here (URL, JSON body), never with python-amazon-sp-api's
 client, transport or retry decorators; documents go to S3's presigned URLs through
 the same httpx client, without our access token.
@@ -13,7 +13,7 @@ from __future__ import annotations
 import gzip
 import json
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any, Final, TypeVar
@@ -35,6 +35,7 @@ from sp_cancel.logging import get_logger
 from sp_cancel.ratelimit import RateLimiter
 from sp_cancel.retry import RetryPolicy
 from sp_cancel.transport._lwa import LwaCredentials, LwaTokenClient
+from sp_cancel.transport._parse import Malformed
 from sp_cancel.transport._wire import (
     REQUEST_ID_HEADER,
     Response,
@@ -42,6 +43,7 @@ from sp_cancel.transport._wire import (
     error_for_status,
     format_path,
     json_safe,
+    malformed_answer,
     network_error,
     parse_rate_limit,
     parse_success_body,
@@ -170,10 +172,31 @@ class SpApiCore:
         body: object | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> Response:
-        """Call one SP-API operation (by key, e.g. ``"feeds.getFeed"``) with limiter and retries.
+        """Call one SP-API operation and return its answer as it came (the JSON body untyped, in ``data``).
+
+        For what has no typed method (the typed methods of ``SpApi`` parse their answers with ``_request``).
+        """
+        return self._request(op_key, _as_is, path=path, query=query, body=body, headers=headers)
+
+    def _request(
+        self,
+        op_key: str,
+        parse: Callable[[Response], T],
+        *,
+        path: Mapping[str, str] | None = None,
+        query: Mapping[str, object] | None = None,
+        body: object | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> T:
+        """Call one SP-API operation (by key, e.g. ``"feeds.getFeed"``) with limiter and retries; ``parse`` its answer.
+
+        ``parse`` runs inside each attempt: an answer it cannot read (``Malformed``, or a value Amazon's types
+        refuse) is a ``ServerError`` of that attempt, which the retry policy treats like any unreadable 2xx
+        (an idempotent call is asked again; a non-idempotent one ends in ``OutcomeUnknownError``).
 
         Args:
             op_key: a key of ``OPERATIONS``.
+            parse: turns the ``Response`` into the typed value the method returns.
             path: path parameters (URL-encoded here); ``sellerId`` defaults to this seller.
             query: query parameters; sequences are comma-joined, datetimes ISO 8601 with ``Z``.
             body: JSON body (datetimes and enums converted).
@@ -190,11 +213,13 @@ class SpApiCore:
         data = json_safe(body) if body is not None else None
         state = _AttemptState()
 
-        def send() -> Response:
+        def send() -> T:
             state.number += 1
-            return self._attempt(op=op, url_path=url_path, params=params, data=data, extra_headers=headers, state=state)
+            return self._attempt(
+                op=op, url_path=url_path, params=params, data=data, extra_headers=headers, state=state, parse=parse
+            )
 
-        def attempt() -> Response:
+        def attempt() -> T:
             try:
                 return send()
             except AuthError as error:
@@ -226,7 +251,8 @@ class SpApiCore:
         data: Any,
         extra_headers: Mapping[str, str] | None,
         state: _AttemptState,
-    ) -> Response:
+        parse: Callable[[Response], T],
+    ) -> T:
         token = self._access_token(op, state.number)
         waited = 0.0 if self._use_reserved(op) else self._limiter.acquire(self._scope, op)
         headers = {
@@ -259,6 +285,12 @@ class SpApiCore:
             raise
         if response.rate_limit is not None:
             self._limiter.update(self._scope, op, response.rate_limit)
+        try:
+            value = parse(response)
+        except (Malformed, ValueError, ArithmeticError) as exc:
+            failure = malformed_answer(op.name, response.status, raw.headers, raw.content, exc, attempts=state.number)
+            self._failed(failure, context)
+            raise failure from exc
         self._log.debug(
             CALL_COMPLETED,
             **context,
@@ -268,7 +300,7 @@ class SpApiCore:
             seller_id=self.seller_id,
             marketplace_id=self.marketplace_id,
         )
-        return response
+        return value
 
     def _access_token(self, op: Operation, attempt: int) -> str:
         """Return the access token; a transient LWA failure becomes "not sent" for ``op`` so it is retried."""
@@ -473,6 +505,10 @@ class SpApiCore:
             operation=op.name,
             status=raw.status_code,
         )
+
+
+def _as_is(response: Response) -> Response:
+    return response
 
 
 class _AttemptState:

@@ -38,6 +38,7 @@ __all__ = [
     "format_path",
     "iso8601",
     "json_safe",
+    "malformed_answer",
     "network_error",
     "parse_rate_limit",
     "parse_success_body",
@@ -338,6 +339,30 @@ def parse_success_body(
             attempts=attempts,
         )
     return data
+
+
+def malformed_answer(
+    operation: str,
+    status: int,
+    headers: Mapping[str, str],
+    body: bytes,
+    problem: Exception,
+    *,
+    attempts: int = 1,
+) -> ServerError:
+    """The ``ServerError`` for a 2xx answer that does not fit Amazon's model (``problem`` says where).
+
+    A required field missing, a field of the wrong type, an unknown value of a closed set: the answer cannot
+    be read, like an empty or non-JSON one (``parse_success_body``), and is retried the same way.
+    """
+    return ServerError(
+        f"the answer does not fit Amazon's model of {operation}: {problem}",
+        operation=operation,
+        status=status,
+        request_id=headers.get(REQUEST_ID_HEADER),
+        body_excerpt=_excerpt(body),
+        attempts=attempts,
+    )
 
 
 def network_error(operation: str, exc: httpx.HTTPError, *, attempts: int = 1) -> NetworkError:

@@ -11,6 +11,7 @@ from urllib.parse import parse_qs
 
 import httpx
 import pytest
+from sp_answers import MINIMAL, answer
 
 from sp_cancel import Credentials
 from sp_cancel.clock import FakeClock
@@ -66,10 +67,10 @@ class FakeLimiter:
 
 
 class Amazon:
-    """A MockTransport handler: LWA at TOKEN_URL, everything else answered by ``api``."""
+    """A MockTransport handler: LWA at TOKEN_URL, everything else by ``api`` (default: a minimal valid answer)."""
 
     def __init__(self, api: Handler | None = None) -> None:
-        self.api = api or (lambda _: json_response({"payload": {}}))
+        self.api = api or answer
         self.requests: list[httpx.Request] = []
         self.lwa_calls = 0
 
@@ -259,11 +260,10 @@ def test_search_listings_items_query_names() -> None:
 def test_create_report_body_converts_datetimes() -> None:
     """JSON bodies get ISO 8601 Z datetimes and drop unset fields."""
     amazon = Amazon(lambda _: json_response({"reportId": "R1"}, status=202))
-    response = make_api(amazon).create_report(
+    report_id = make_api(amazon).create_report(
         report_type="GET_V2_SELLER_PERFORMANCE_REPORT", data_start_time=datetime(2026, 1, 1, tzinfo=UTC)
     )
-    assert response.status == 202
-    assert response.data == {"reportId": "R1"}
+    assert report_id == "R1"
     assert json.loads(amazon.last.content) == {
         "reportType": "GET_V2_SELLER_PERFORMANCE_REPORT",
         "marketplaceIds": [US],
@@ -274,8 +274,7 @@ def test_create_report_body_converts_datetimes() -> None:
 def test_fba_2026_sends_the_fulfillment_service_header() -> None:
     """The optional x-amzn-fulfillment-service-id header reaches the request."""
     amazon = Amazon(lambda _: httpx.Response(202, content=b""))
-    response = make_api(amazon).cancel_fulfillment_order_2026("MCF-1", fulfillment_service_id="svc")
-    assert response.data == {}
+    assert make_api(amazon).cancel_fulfillment_order_2026("MCF-1", fulfillment_service_id="svc") is None
     assert amazon.last.headers["x-amzn-fulfillment-service-id"] == "svc"
 
 
@@ -322,7 +321,7 @@ def test_every_operation_has_a_typed_method() -> None:
 def test_typed_method_hits_its_operation(key: str) -> None:
     """Each typed method sends its operation's HTTP method to its path, through the limiter."""
     op = OPERATIONS[key]
-    amazon = Amazon(lambda _: json_response({"payload": {}}, status=op.success))
+    amazon = Amazon()
     limiter = FakeLimiter()
     TYPED_CALLS[key](make_api(amazon, limiter=limiter))
     request = amazon.last
@@ -448,9 +447,9 @@ def test_no_silent_empty_success(
     ],
 )
 def test_empty_body_where_the_operation_returns_nothing(call: Callable[[SpApi], Any], status: int) -> None:
-    """Operations that legitimately answer with no body give data == {}."""
+    """Operations that legitimately answer with no body return None."""
     amazon = Amazon(lambda _: httpx.Response(status, content=b""))
-    assert call(make_api(amazon)).data == {}
+    assert call(make_api(amazon)) is None
 
 
 @pytest.mark.parametrize(
@@ -483,39 +482,46 @@ def test_network_error_request_sent(exc: httpx.HTTPError, sent: bool) -> None:
 
 
 def test_rate_limit_header_feeds_the_limiter() -> None:
-    """x-amzn-RateLimit-Limit on a 2xx reaches limiter.update and Response.rate_limit."""
-    amazon = Amazon(lambda _: json_response({"feedId": "F1"}, headers={"x-amzn-RateLimit-Limit": "2.0"}))
+    """x-amzn-RateLimit-Limit on a 2xx reaches limiter.update (typed call) and Response.rate_limit (``_call``)."""
+    amazon = Amazon(lambda r: answer(r, headers={"x-amzn-RateLimit-Limit": "2.0"}))
     limiter = FakeLimiter()
-    response = make_api(amazon, limiter=limiter).get_feed("F1")
+    api = make_api(amazon, limiter=limiter)
+    assert api.get_feed("F1").feed_id == "F1"
+    response = api._call("feeds.getFeed", path={"feedId": "F1"})
     assert response.rate_limit == 2.0
     assert response.request_id == "req-1"
-    assert limiter.updates == [(f"{CREDS.client_id}:{SELLER}", "feeds.getFeed", 2.0)]
+    assert limiter.updates == [(f"{CREDS.client_id}:{SELLER}", "feeds.getFeed", 2.0)] * 2
 
 
 @pytest.mark.parametrize("header", [None, "abc", "0", "-1", "nan"])
 def test_unusable_rate_limit_header_is_ignored(header: str | None) -> None:
     """A missing, malformed or non-positive rate header never updates the limiter."""
     headers = {"x-amzn-RateLimit-Limit": header} if header is not None else {}
-    amazon = Amazon(lambda _: json_response({}, headers=headers))
+    amazon = Amazon(lambda r: answer(r, headers=headers))
     limiter = FakeLimiter()
-    assert make_api(amazon, limiter=limiter).get_feed("F1").rate_limit is None
+    api = make_api(amazon, limiter=limiter)
+    assert api._call("feeds.getFeed", path={"feedId": "F1"}).rate_limit is None
+    api.get_feed("F1")
     assert limiter.updates == []
 
 
 def test_503_is_retried_then_succeeds() -> None:
     """With the real policy a 503 is retried (fake sleep) and the token is fetched once."""
-    answers = [httpx.Response(503, text=""), json_response({"feedId": "F1"})]
+    answers = [httpx.Response(503, text=""), json_response(MINIMAL["feeds.getFeed"])]
     amazon = Amazon(lambda _: answers.pop(0))
     clock = FakeClock()
-    response = make_api(amazon, retry=RetryPolicy(), clock=clock).get_feed("F1")
-    assert response.data == {"feedId": "F1"}
+    feed = make_api(amazon, retry=RetryPolicy(), clock=clock).get_feed("F1")
+    assert feed.feed_id == "F1"
     assert len(amazon.requests) == 2
     assert amazon.lwa_calls == 1
 
 
 def test_429_asks_the_limiter_how_long_to_wait() -> None:
     """After a 429 the retry waits for limiter.on_throttled, then succeeds."""
-    answers = [httpx.Response(429, json={"errors": [{"code": "QuotaExceeded", "message": "q"}]}), json_response({})]
+    answers = [
+        httpx.Response(429, json={"errors": [{"code": "QuotaExceeded", "message": "q"}]}),
+        json_response(MINIMAL["feeds.getFeed"]),
+    ]
     limiter = FakeLimiter()
     clock = FakeClock()
     make_api(Amazon(lambda _: answers.pop(0)), retry=RetryPolicy(), limiter=limiter, clock=clock).get_feed("F1")
@@ -565,14 +571,14 @@ def test_lwa_outage_is_retried_without_sending_the_call() -> None:
         clock=clock,
         sleep=clock.sleep,
     )
-    response = api.create_feed(feed_type="POST_ORDER_ACKNOWLEDGEMENT_DATA", input_feed_document_id="d")
-    assert response.data == {"feedId": "F9"}
+    feed_id = api.create_feed(feed_type="POST_ORDER_ACKNOWLEDGEMENT_DATA", input_feed_document_id="d")
+    assert feed_id == "F9"
     assert len(requests) == 1
 
 
 def test_auth_error_drops_the_cached_token() -> None:
     """After a 403 the next call exchanges the refresh token again."""
-    answers = [httpx.Response(403, json={"message": "Forbidden"}), json_response({})]
+    answers = [httpx.Response(403, json={"message": "Forbidden"}), json_response(MINIMAL["feeds.getFeed"])]
     amazon = Amazon(lambda _: answers.pop(0))
     api = make_api(amazon)
     with pytest.raises(AuthError):
