@@ -47,6 +47,8 @@ from sp_cancel.transport._wire import (
     network_error,
     parse_rate_limit,
     parse_success_body,
+    pick_headers,
+    query_string,
     token_rejected,
 )
 
@@ -129,6 +131,7 @@ class SpApiCore:
         self.marketplace_id = marketplace_id
         self.endpoint = endpoint.rstrip("/")
         self._offset = ClockOffset()
+        self._last_date: tuple[str, datetime] | None = None  # the last Date header seen, parsed
         self._reserved: dict[str, int] = {}  # usage-plan tokens taken ahead by reserve(), per operation
         self._reserved_lock = threading.Lock()
         self._owns_http = http is None
@@ -208,16 +211,18 @@ class SpApiCore:
         """
         op = OPERATIONS[op_key]
         path_params = {"sellerId": self.seller_id, **(path or {})}
-        url_path = format_path(op.path, path_params)
+        url = self.endpoint + format_path(op.path, path_params)
         params = encode_query(query)
+        if params:
+            # Encoded once here, exactly as httpx encodes ``params=`` (form style, spaces as "+"): the same
+            # bytes go out, without httpx merging a query into the URL on every attempt.
+            url = f"{url}?{query_string(tuple(params.items()))}"
         data = json_safe(body) if body is not None else None
         state = _AttemptState()
 
         def send() -> T:
             state.number += 1
-            return self._attempt(
-                op=op, url_path=url_path, params=params, data=data, extra_headers=headers, state=state, parse=parse
-            )
+            return self._attempt(op=op, url=url, data=data, extra_headers=headers, state=state, parse=parse)
 
         def attempt() -> T:
             try:
@@ -246,8 +251,7 @@ class SpApiCore:
         self,
         *,
         op: Operation,
-        url_path: str,
-        params: dict[str, str],
+        url: str,
         data: Any,
         extra_headers: Mapping[str, str] | None,
         state: _AttemptState,
@@ -255,11 +259,12 @@ class SpApiCore:
     ) -> T:
         token = self._access_token(op, state.number)
         waited = 0.0 if self._use_reserved(op) else self._limiter.acquire(self._scope, op)
+        now = self._clock.now()
         headers = {
             "user-agent": USER_AGENT,
             "accept": "application/json",
             "x-amz-access-token": token,
-            "x-amz-date": self._clock.now().strftime("%Y%m%dT%H%M%SZ"),
+            "x-amz-date": now.strftime("%Y%m%dT%H%M%SZ"),
             **({"content-type": "application/json"} if data is not None else {}),
             **(extra_headers or {}),
         }
@@ -268,11 +273,9 @@ class SpApiCore:
         if data is not None and op.method in {"POST", "PUT", "PATCH"}:
             content = json.dumps(data) if data else "{}"
         context = {"operation": op.name, "attempt": state.number, "rate_limit_wait": round(waited, 3)}
-        state.sent_at = self._clock.now()
+        state.sent_at = now
         try:
-            raw = self._http.request(
-                op.method, self.endpoint + url_path, params=params, content=content, headers=headers
-            )
+            raw = self._http.request(op.method, url, content=content, headers=headers)
             response = self._to_response(op, raw, state.number)
         except httpx.HTTPError as exc:
             error = network_error(op.name, exc, attempts=state.number)
@@ -321,19 +324,18 @@ class SpApiCore:
             raise error from exc
 
     def _to_response(self, op: Operation, raw: httpx.Response, attempt: int) -> Response:
-        status, headers, body = raw.status_code, raw.headers, raw.content
-        self._learn_offset(headers.get("Date"))
+        status, body = raw.status_code, raw.content
+        picked = pick_headers(raw.headers.raw)
+        self._learn_offset(picked.get("Date"))
         if not 200 <= status < 300:
-            raise error_for_status(op.name, status, headers, body, attempts=attempt, now=self._clock.now())
-        data = parse_success_body(
-            op.name, status, headers, body, may_be_empty=op.key in _MAY_BE_EMPTY, attempts=attempt
-        )
+            raise error_for_status(op.name, status, raw.headers, body, attempts=attempt, now=self._clock.now())
+        data = parse_success_body(op.name, status, picked, body, may_be_empty=op.key in _MAY_BE_EMPTY, attempts=attempt)
         return Response(
             status=status,
-            headers=headers,
+            headers=raw.headers,
             data=data,
-            request_id=headers.get(REQUEST_ID_HEADER),
-            rate_limit=parse_rate_limit(headers),
+            request_id=picked.get(REQUEST_ID_HEADER),
+            rate_limit=parse_rate_limit(picked),
         )
 
     def reserve(self, op_key: str) -> float:
@@ -350,6 +352,8 @@ class SpApiCore:
         return waited
 
     def _use_reserved(self, op: Operation) -> bool:
+        if not self._reserved.get(op.key):
+            return False  # nothing reserved (the common case): no lock; a reservation is only ever taken under it
         with self._reserved_lock:
             if self._reserved.get(op.key, 0) <= 0:
                 return False
@@ -374,10 +378,16 @@ class SpApiCore:
     def _learn_offset(self, date: str | None) -> None:
         if not date:
             return
-        try:
-            theirs = parsedate_to_datetime(date)
-        except (TypeError, ValueError, IndexError):
-            return
+        # A Date header has one-second resolution: answers within the same second repeat it; parse it once.
+        last = self._last_date
+        if last is not None and last[0] == date:
+            theirs = last[1]
+        else:
+            try:
+                theirs = parsedate_to_datetime(date)
+            except (TypeError, ValueError, IndexError):
+                return
+            self._last_date = (date, theirs)
         self._offset.learn(theirs, self._clock.now())
 
     def _failed(self, error: ApiError, context: Mapping[str, object]) -> None:

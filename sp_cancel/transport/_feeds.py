@@ -121,23 +121,23 @@ _FEED_KNOWN: Final = frozenset(
 )
 
 
-def _feed(data: Mapping[str, Any], where: str) -> Feed:
+def _feed(data: Mapping[str, Any]) -> Feed:
     return Feed(
-        feed_id=req_str(data, "feedId", where),
-        feed_type=req_str(data, "feedType", where),
-        created_time=req_time(data, "createdTime", where),
-        processing_status=_status(data, where),
-        marketplace_ids=str_list(data, "marketplaceIds", where),
-        processing_start_time=opt_time(data, "processingStartTime", where),
-        processing_end_time=opt_time(data, "processingEndTime", where),
-        result_feed_document_id=opt_str(data, "resultFeedDocumentId", where) or None,
+        feed_id=req_str(data, "feedId", ""),
+        feed_type=req_str(data, "feedType", ""),
+        created_time=req_time(data, "createdTime", ""),
+        processing_status=_status(data, ""),
+        marketplace_ids=str_list(data, "marketplaceIds", ""),
+        processing_start_time=opt_time(data, "processingStartTime", ""),
+        processing_end_time=opt_time(data, "processingEndTime", ""),
+        result_feed_document_id=opt_str(data, "resultFeedDocumentId", "") or None,
         extra=extra(data, _FEED_KNOWN),
     )
 
 
 def parse_feed(data: Mapping[str, Any]) -> Feed:
     """``getFeed``'s ``Feed``."""
-    return _feed(data, "")
+    return _feed(data)
 
 
 @attrs.frozen(kw_only=True)

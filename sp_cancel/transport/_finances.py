@@ -52,11 +52,11 @@ class ChargeComponent:
     extra: Mapping[str, Any] = attrs.field(default=EMPTY, repr=False, hash=False)
 
 
-def _charge(data: Mapping[str, Any], where: str) -> ChargeComponent:
-    amount = opt_obj(data, "ChargeAmount", where)
+def _charge(data: Mapping[str, Any]) -> ChargeComponent:
+    amount = opt_obj(data, "ChargeAmount", "")
     return ChargeComponent(
-        charge_type=opt_str(data, "ChargeType", where),
-        charge_amount=None if amount is None else _currency(amount, f"{where}.ChargeAmount"),
+        charge_type=opt_str(data, "ChargeType", ""),
+        charge_amount=None if amount is None else _currency(amount, "ChargeAmount"),
         extra=extra(data, frozenset({"ChargeType", "ChargeAmount"})),
     )
 
@@ -86,14 +86,14 @@ _ITEM_KNOWN: Final = frozenset(
 )
 
 
-def _item(data: Mapping[str, Any], where: str) -> ShipmentItem:
+def _item(data: Mapping[str, Any]) -> ShipmentItem:
     return ShipmentItem(
-        order_item_id=opt_str(data, "OrderItemId", where),
-        seller_sku=opt_str(data, "SellerSKU", where),
-        order_adjustment_item_id=opt_str(data, "OrderAdjustmentItemId", where),
-        quantity_shipped=opt_int(data, "QuantityShipped", where),
-        item_charge_list=opt_list(data, "ItemChargeList", where, _charge),
-        item_charge_adjustment_list=opt_list(data, "ItemChargeAdjustmentList", where, _charge),
+        order_item_id=opt_str(data, "OrderItemId", ""),
+        seller_sku=opt_str(data, "SellerSKU", ""),
+        order_adjustment_item_id=opt_str(data, "OrderAdjustmentItemId", ""),
+        quantity_shipped=opt_int(data, "QuantityShipped", ""),
+        item_charge_list=opt_list(data, "ItemChargeList", "", _charge),
+        item_charge_adjustment_list=opt_list(data, "ItemChargeAdjustmentList", "", _charge),
         extra=extra(data, _ITEM_KNOWN),
     )
 
@@ -123,14 +123,14 @@ _EVENT_KNOWN: Final = frozenset(
 )
 
 
-def _event(data: Mapping[str, Any], where: str) -> ShipmentEvent:
+def _event(data: Mapping[str, Any]) -> ShipmentEvent:
     return ShipmentEvent(
-        amazon_order_id=opt_str(data, "AmazonOrderId", where),
-        seller_order_id=opt_str(data, "SellerOrderId", where),
-        marketplace_name=opt_str(data, "MarketplaceName", where),
-        posted_date=opt_time(data, "PostedDate", where),
-        shipment_item_list=opt_list(data, "ShipmentItemList", where, _item),
-        shipment_item_adjustment_list=opt_list(data, "ShipmentItemAdjustmentList", where, _item),
+        amazon_order_id=opt_str(data, "AmazonOrderId", ""),
+        seller_order_id=opt_str(data, "SellerOrderId", ""),
+        marketplace_name=opt_str(data, "MarketplaceName", ""),
+        posted_date=opt_time(data, "PostedDate", ""),
+        shipment_item_list=opt_list(data, "ShipmentItemList", "", _item),
+        shipment_item_adjustment_list=opt_list(data, "ShipmentItemAdjustmentList", "", _item),
         extra=extra(data, _EVENT_KNOWN),
     )
 

@@ -71,13 +71,13 @@ class ListingsIssue:
 _ISSUE_KNOWN: Final = frozenset({"code", "message", "severity", "categories", "attributeNames"})
 
 
-def _issue(data: Mapping[str, Any], where: str) -> ListingsIssue:
+def _issue(data: Mapping[str, Any]) -> ListingsIssue:
     return ListingsIssue(
-        code=req_str(data, "code", where),
-        message=req_str(data, "message", where),
-        severity=req_str(data, "severity", where),
-        categories=req_str_list(data, "categories", where),
-        attribute_names=str_list(data, "attributeNames", where),
+        code=req_str(data, "code", ""),
+        message=req_str(data, "message", ""),
+        severity=req_str(data, "severity", ""),
+        categories=req_str_list(data, "categories", ""),
+        attribute_names=str_list(data, "attributeNames", ""),
         extra=extra(data, _ISSUE_KNOWN),
     )
 
@@ -113,17 +113,17 @@ _SUMMARY_KNOWN: Final = frozenset(
 )
 
 
-def _summary(data: Mapping[str, Any], where: str) -> ListingsItemSummary:
+def _summary(data: Mapping[str, Any]) -> ListingsItemSummary:
     return ListingsItemSummary(
-        marketplace_id=req_str(data, "marketplaceId", where),
-        product_type=req_str(data, "productType", where),
-        status=req_str_list(data, "status", where),
-        created_date=req_time(data, "createdDate", where),
-        last_updated_date=req_time(data, "lastUpdatedDate", where),
-        asin=opt_str(data, "asin", where),
-        condition_type=opt_str(data, "conditionType", where),
-        fn_sku=opt_str(data, "fnSku", where),
-        item_name=opt_str(data, "itemName", where),
+        marketplace_id=req_str(data, "marketplaceId", ""),
+        product_type=req_str(data, "productType", ""),
+        status=req_str_list(data, "status", ""),
+        created_date=req_time(data, "createdDate", ""),
+        last_updated_date=req_time(data, "lastUpdatedDate", ""),
+        asin=opt_str(data, "asin", ""),
+        condition_type=opt_str(data, "conditionType", ""),
+        fn_sku=opt_str(data, "fnSku", ""),
+        item_name=opt_str(data, "itemName", ""),
         extra=extra(data, _SUMMARY_KNOWN),
     )
 
@@ -140,10 +140,10 @@ class ListingsFulfillmentAvailability:
     extra: Mapping[str, Any] = attrs.field(default=EMPTY, repr=False, hash=False)
 
 
-def _availability(data: Mapping[str, Any], where: str) -> ListingsFulfillmentAvailability:
+def _availability(data: Mapping[str, Any]) -> ListingsFulfillmentAvailability:
     return ListingsFulfillmentAvailability(
-        fulfillment_channel_code=req_str(data, "fulfillmentChannelCode", where),
-        quantity=opt_int(data, "quantity", where),
+        fulfillment_channel_code=req_str(data, "fulfillmentChannelCode", ""),
+        quantity=opt_int(data, "quantity", ""),
         extra=extra(data, frozenset({"fulfillmentChannelCode", "quantity"})),
     )
 
@@ -204,22 +204,22 @@ class ListingsItem:
 _ITEM_KNOWN: Final = frozenset({"sku", "summaries", "attributes", "issues", "fulfillmentAvailability"})
 
 
-def _item(data: Mapping[str, Any], where: str) -> ListingsItem:
-    attributes = opt_obj(data, "attributes", where) or EMPTY
+def _item(data: Mapping[str, Any]) -> ListingsItem:
+    attributes = opt_obj(data, "attributes", "") or EMPTY
     return ListingsItem(
-        sku=req_str(data, "sku", where),
-        summaries=opt_list(data, "summaries", where, _summary),
+        sku=req_str(data, "sku", ""),
+        summaries=opt_list(data, "summaries", "", _summary),
         attributes=MappingProxyType(dict(attributes)) if attributes else EMPTY,
         attributes_fulfillment_availability=_attribute_availability(attributes),
-        issues=opt_list(data, "issues", where, _issue),
-        fulfillment_availability=opt_list(data, "fulfillmentAvailability", where, _availability),
+        issues=opt_list(data, "issues", "", _issue),
+        fulfillment_availability=opt_list(data, "fulfillmentAvailability", "", _availability),
         extra=extra(data, _ITEM_KNOWN),
     )
 
 
 def parse_listings_item(data: Mapping[str, Any]) -> ListingsItem:
     """``getListingsItem``'s ``Item``."""
-    return _item(obj(data, ""), "")
+    return _item(obj(data, ""))
 
 
 @attrs.frozen(kw_only=True)

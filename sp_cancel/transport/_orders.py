@@ -23,10 +23,10 @@ from sp_cancel.models import Fulfillment, Money, PriceComponent
 from sp_cancel.transport._parse import (
     EMPTY,
     Malformed,
+    at_path,
+    decimal_money,
     extra,
-    money,
     obj,
-    opt_decimal,
     opt_int,
     opt_list,
     opt_obj,
@@ -37,6 +37,7 @@ from sp_cancel.transport._parse import (
     req_obj,
     req_str,
     req_time,
+    within,
 )
 
 __all__ = [
@@ -96,15 +97,15 @@ _SEARCH_KNOWN: Final = frozenset({"orders", "pagination", "createdBefore", "last
 
 def _money(data: Mapping[str, Any], where: str) -> Money:
     """A 2026-01-01 ``Money`` (``amount`` and ``currencyCode``, both required)."""
-    amount = opt_decimal(data, "amount", where)
-    if amount is None:
-        raise Malformed(f"{where}.amount", "is missing")
-    return money(amount, req_str(data, "currencyCode", where), where)
+    found = decimal_money(data, "amount", "currencyCode", where)
+    if found is None:
+        raise Malformed(at_path(where, "amount" if data.get("amount") is None else "currencyCode"), "is missing")
+    return found
 
 
 def _opt_money(data: Mapping[str, Any], key: str, where: str) -> Money | None:
     value = opt_obj(data, key, where)
-    return None if value is None else _money(value, f"{where}.{key}")
+    return None if value is None else _money(value, at_path(where, key))
 
 
 def _net_of(charged: dict[PriceComponent, Money], discounts: list[tuple[PriceComponent, Money]]) -> None:
@@ -117,44 +118,40 @@ def _net_of(charged: dict[PriceComponent, Money], discounts: list[tuple[PriceCom
         charged[component] = Money(amount=max(left, Decimal(0)), currency=paid.currency)
 
 
-def _details(breakdown: Mapping[str, Any], where: str) -> list[tuple[str | None, Money | None]]:
-    """A breakdown's ``detailedBreakdowns`` as ``(subtype, value)`` pairs (both optional in the model)."""
-    return list(
-        opt_list(
-            breakdown,
-            "detailedBreakdowns",
-            where,
-            lambda d, at: (opt_str(d, "subtype", at), _opt_money(d, "value", at)),
-        )
-    )
+def _detail(data: Mapping[str, Any]) -> tuple[str | None, Money | None]:
+    """One ``detailedBreakdowns`` entry as ``(subtype, value)`` (both optional in the model)."""
+    return opt_str(data, "subtype", ""), _opt_money(data, "value", "")
 
 
-def _charged(item: Mapping[str, Any], where: str) -> dict[PriceComponent, Money]:
+def _breakdown(data: Mapping[str, Any]) -> tuple[str, Money | None, tuple[tuple[str | None, Money | None], ...]]:
+    """One proceeds breakdown: its type, its subtotal where that is the figure used, its detailed breakdowns."""
+    kind = req_str(data, "type", "")
+    subtotal = req_obj(data, "subtotal", "")  # required; read as Money where it is the figure used
+    details = opt_list(data, "detailedBreakdowns", "", _detail) if kind in {"DISCOUNT", "TAX"} else ()
+    used = kind in _BREAKDOWN or (kind in {"DISCOUNT", "TAX"} and not details)
+    return kind, _money(subtotal, "subtotal") if used else None, details
+
+
+def _charged(item: Mapping[str, Any]) -> dict[PriceComponent, Money]:
     """What the buyer paid per component: charges net of promotions (``DISCOUNT``), taxes split by subtype."""
     out: dict[PriceComponent, Money] = {}
-    proceeds = opt_obj(item, "proceeds", where)
+    proceeds = opt_obj(item, "proceeds", "")
     if proceeds is None:
         return out
     discounts: list[tuple[PriceComponent, Money]] = []
-    at = f"{where}.proceeds"
-    for breakdown in opt_list(proceeds, "breakdowns", at, lambda b, path: (b, path)):
-        data, path = breakdown
-        kind = req_str(data, "type", path)
-        subtotal = _money(req_obj(data, "subtotal", path), f"{path}.subtotal")
-        if kind == "DISCOUNT":
-            details = _details(data, path)
-            if not details:
+    for kind, subtotal, details in opt_list(proceeds, "breakdowns", "proceeds", _breakdown):
+        if kind in _BREAKDOWN and subtotal is not None:
+            out[_BREAKDOWN[kind]] = subtotal
+        elif kind == "DISCOUNT":
+            if subtotal is not None:  # no detailed breakdown: the whole discount is taken off the item price
                 discounts.append((PriceComponent.PRINCIPAL, subtotal))
             discounts.extend(
                 (_DISCOUNT_SUBTYPE.get(subtype or "", PriceComponent.PRINCIPAL), value)
                 for subtype, value in details
                 if value is not None
             )
-        elif kind in _BREAKDOWN:
-            out[_BREAKDOWN[kind]] = subtotal
         elif kind == "TAX":
-            details = _details(data, path)
-            if not details:
+            if subtotal is not None:
                 # detailedBreakdowns is optional: without it, the whole tax is taken as the item's tax
                 # (the cap then errs toward what Amazon itself will check).
                 out[PriceComponent.TAX] = subtotal
@@ -166,66 +163,67 @@ def _charged(item: Mapping[str, Any], where: str) -> dict[PriceComponent, Money]
     return out
 
 
-def _item(raw: Mapping[str, Any], where: str) -> OrderItem:
-    ordered = req_int(raw, "quantityOrdered", where)
-    product = req_obj(raw, "product", where)
-    fulfillment = opt_obj(raw, "fulfillment", where) or EMPTY
-    at = f"{where}.fulfillment"
-    shipped = opt_int(fulfillment, "quantityFulfilled", at) or 0
-    unshipped = opt_int(fulfillment, "quantityUnfulfilled", at)
+def _item(raw: Mapping[str, Any]) -> OrderItem:
+    ordered = req_int(raw, "quantityOrdered", "")
+    product = req_obj(raw, "product", "")
+    fulfillment = opt_obj(raw, "fulfillment", "") or EMPTY
+    shipped = opt_int(fulfillment, "quantityFulfilled", "fulfillment") or 0
+    unshipped = opt_int(fulfillment, "quantityUnfulfilled", "fulfillment")
     if unshipped is None:
         unshipped = ordered - shipped
-    cancellation = opt_obj(raw, "cancellation", where) or EMPTY
-    at = f"{where}.cancellation"
-    request = opt_obj(cancellation, "cancellationRequest", at) or EMPTY
-    execution = opt_obj(cancellation, "cancellationExecution", at) or EMPTY
+    cancellation = opt_obj(raw, "cancellation", "") or EMPTY
+    request = opt_obj(cancellation, "cancellationRequest", "cancellation") or EMPTY
+    execution = opt_obj(cancellation, "cancellationExecution", "cancellation") or EMPTY
     return OrderItem(
-        order_item_id=req_str(raw, "orderItemId", where),
-        sku=opt_str(product, "sellerSku", f"{where}.product"),
-        asin=opt_str(product, "asin", f"{where}.product"),
+        order_item_id=req_str(raw, "orderItemId", ""),
+        sku=opt_str(product, "sellerSku", "product"),
+        asin=opt_str(product, "asin", "product"),
         quantity_ordered=ordered,
         quantity_shipped=shipped,
         quantity_unshipped=unshipped,
         quantity_cancelled=max(ordered - shipped - unshipped, 0),
-        charged=_charged(raw, where),
-        buyer_requested_cancel=opt_str(request, "requester", f"{at}.cancellationRequest") == "BUYER",
-        buyer_cancel_reason=opt_str(request, "cancelReason", f"{at}.cancellationRequest"),
-        cancelled_by=opt_str(execution, "cancelledBy", f"{at}.cancellationExecution"),
-        cancel_reason=opt_str(execution, "cancelReason", f"{at}.cancellationExecution"),
+        charged=_charged(raw),
+        buyer_requested_cancel=opt_str(request, "requester", "cancellation.cancellationRequest") == "BUYER",
+        buyer_cancel_reason=opt_str(request, "cancelReason", "cancellation.cancellationRequest"),
+        cancelled_by=opt_str(execution, "cancelledBy", "cancellation.cancellationExecution"),
+        cancel_reason=opt_str(execution, "cancelReason", "cancellation.cancellationExecution"),
     )
 
 
-def _order(data: Mapping[str, Any], where: str) -> tuple[Order, str | None]:
+def _order(data: Mapping[str, Any]) -> tuple[Order, str | None]:
     """An Orders 2026-01-01 ``Order`` object as ``Order``, and its ``fulfillment.fulfilledBy`` as Amazon sent it."""
-    fulfillment = opt_obj(data, "fulfillment", where)
+    fulfillment = opt_obj(data, "fulfillment", "")
     status = OrderStatus.PENDING
     fulfilled_by: str | None = None
     ship_by: datetime | None = None
     if fulfillment is not None:
-        at = f"{where}.fulfillment"
-        text = req_str(fulfillment, "fulfillmentStatus", at)
+        text = req_str(fulfillment, "fulfillmentStatus", "fulfillment")
         found = _STATUSES.get(text)
         if found is None:
-            raise Malformed(f"{at}.fulfillmentStatus", f"is {text[:40]!r}, not an Orders 2026-01-01 FulfillmentStatus")
+            raise Malformed("fulfillment.fulfillmentStatus", f"is {text[:40]!r}, not an Orders 2026-01-01 status")
         status = found
-        fulfilled_by = opt_str(fulfillment, "fulfilledBy", at) or None
-        window = opt_obj(fulfillment, "shipByWindow", at)
+        fulfilled_by = opt_str(fulfillment, "fulfilledBy", "fulfillment") or None
+        window = opt_obj(fulfillment, "shipByWindow", "fulfillment")
         if window is not None:
-            ship_by = opt_time(window, "latestDateTime", f"{at}.shipByWindow")
-    items = req_list(data, "orderItems", where, _item)
+            ship_by = opt_time(window, "latestDateTime", "fulfillment.shipByWindow")
+    items = req_list(data, "orderItems", "", _item)
     currency = next((m.currency for i in items for m in i.charged.values()), None)
     order = Order(
-        order_id=req_str(data, "orderId", where),
-        marketplace_id=opt_str(req_obj(data, "salesChannel", where), "marketplaceId", f"{where}.salesChannel"),
+        order_id=req_str(data, "orderId", ""),
+        marketplace_id=opt_str(req_obj(data, "salesChannel", ""), "marketplaceId", "salesChannel"),
         status=status,
         channel=Fulfillment.AFN if fulfilled_by == "AMAZON" else Fulfillment.MFN,
-        purchased_at=req_time(data, "createdTime", where),
+        purchased_at=req_time(data, "createdTime", ""),
         ship_by=ship_by,
-        last_updated_at=req_time(data, "lastUpdatedTime", where),
+        last_updated_at=req_time(data, "lastUpdatedTime", ""),
         currency=currency,
         items=items,
     )
     return order, fulfilled_by
+
+
+def _order_only(data: Mapping[str, Any]) -> Order:
+    return _order(data)[0]
 
 
 def parse_order(data: Mapping[str, Any], where: str = "order") -> Order:
@@ -235,7 +233,7 @@ def parse_order(data: Mapping[str, Any], where: str = "order") -> Order:
         Malformed: a required field is missing or a field has the wrong type (an unknown ``fulfillmentStatus``
             included).
     """
-    return _order(obj(data, where), where)[0]
+    return within(where, _order_only, obj(data, where))
 
 
 @attrs.frozen(kw_only=True)
@@ -258,7 +256,7 @@ class OrderResponse:
 def parse_order_response(data: Mapping[str, Any]) -> OrderResponse:
     """``getOrder``'s ``{order}`` as ``OrderResponse``."""
     raw = req_obj(data, "order", "")
-    order, fulfilled_by = _order(raw, "order")
+    order, fulfilled_by = within("order", _order, raw)
     return OrderResponse(order=order, fulfilled_by=fulfilled_by, extra=extra(raw, _ORDER_KNOWN))
 
 
@@ -285,7 +283,7 @@ def parse_orders_page(data: Mapping[str, Any]) -> OrdersPage:
     """``searchOrders``' answer as ``OrdersPage``."""
     pagination = opt_obj(data, "pagination", "") or EMPTY
     return OrdersPage(
-        orders=req_list(data, "orders", "", lambda raw, at: _order(raw, at)[0]),
+        orders=req_list(data, "orders", "", _order_only),
         next_token=opt_str(pagination, "nextToken", "pagination") or None,
         created_before=opt_time(data, "createdBefore", ""),
         last_updated_before=opt_time(data, "lastUpdatedBefore", ""),
@@ -301,11 +299,7 @@ def _v0_money(data: Mapping[str, Any], key: str, where: str) -> Money | None:
     value = opt_obj(data, key, where)
     if value is None:
         return None
-    at = f"{where}.{key}"
-    amount, currency = opt_decimal(value, "Amount", at), opt_str(value, "CurrencyCode", at)
-    if amount is None or currency is None:
-        return None
-    return money(amount, currency, at)
+    return decimal_money(value, "Amount", "CurrencyCode", at_path(where, key))
 
 
 @attrs.frozen(kw_only=True)
@@ -364,29 +358,29 @@ _ITEM_V0_KNOWN: Final = frozenset(
 )
 
 
-def _item_v0(raw: Mapping[str, Any], where: str) -> OrderItemV0:
-    flag = opt_obj(raw, "BuyerRequestedCancel", where)
+def _item_v0(raw: Mapping[str, Any]) -> OrderItemV0:
+    flag = opt_obj(raw, "BuyerRequestedCancel", "")
     cancel = None
     if flag is not None:
-        at = f"{where}.BuyerRequestedCancel"
+        at = "BuyerRequestedCancel"
         asked = opt_str(flag, "IsBuyerRequestedCancel", at)
         cancel = BuyerRequestedCancel(
             is_buyer_requested_cancel=(asked or "").lower() == "true",
             buyer_cancel_reason=opt_str(flag, "BuyerCancelReason", at),
         )
     return OrderItemV0(
-        order_item_id=req_str(raw, "OrderItemId", where),
-        asin=req_str(raw, "ASIN", where),
-        quantity_ordered=req_int(raw, "QuantityOrdered", where),
-        seller_sku=opt_str(raw, "SellerSKU", where),
-        title=opt_str(raw, "Title", where),
-        quantity_shipped=opt_int(raw, "QuantityShipped", where),
-        item_price=_v0_money(raw, "ItemPrice", where),
-        shipping_price=_v0_money(raw, "ShippingPrice", where),
-        item_tax=_v0_money(raw, "ItemTax", where),
-        shipping_tax=_v0_money(raw, "ShippingTax", where),
-        promotion_discount=_v0_money(raw, "PromotionDiscount", where),
-        shipping_discount=_v0_money(raw, "ShippingDiscount", where),
+        order_item_id=req_str(raw, "OrderItemId", ""),
+        asin=req_str(raw, "ASIN", ""),
+        quantity_ordered=req_int(raw, "QuantityOrdered", ""),
+        seller_sku=opt_str(raw, "SellerSKU", ""),
+        title=opt_str(raw, "Title", ""),
+        quantity_shipped=opt_int(raw, "QuantityShipped", ""),
+        item_price=_v0_money(raw, "ItemPrice", ""),
+        shipping_price=_v0_money(raw, "ShippingPrice", ""),
+        item_tax=_v0_money(raw, "ItemTax", ""),
+        shipping_tax=_v0_money(raw, "ShippingTax", ""),
+        promotion_discount=_v0_money(raw, "PromotionDiscount", ""),
+        shipping_discount=_v0_money(raw, "ShippingDiscount", ""),
         buyer_requested_cancel=cancel,
         extra=extra(raw, _ITEM_V0_KNOWN),
     )
@@ -427,24 +421,24 @@ _ORDER_V0_KNOWN: Final = frozenset(
 )
 
 
-def _order_v0(raw: Mapping[str, Any], where: str) -> OrderV0:
+def _order_v0(raw: Mapping[str, Any]) -> OrderV0:
     return OrderV0(
-        amazon_order_id=req_str(raw, "AmazonOrderId", where),
-        purchase_date=req_time(raw, "PurchaseDate", where),
-        last_update_date=req_time(raw, "LastUpdateDate", where),
-        order_status=req_str(raw, "OrderStatus", where),
-        fulfillment_channel=opt_str(raw, "FulfillmentChannel", where),
-        marketplace_id=opt_str(raw, "MarketplaceId", where),
-        order_total=_v0_money(raw, "OrderTotal", where),
-        earliest_ship_date=opt_time(raw, "EarliestShipDate", where),
-        latest_ship_date=opt_time(raw, "LatestShipDate", where),
+        amazon_order_id=req_str(raw, "AmazonOrderId", ""),
+        purchase_date=req_time(raw, "PurchaseDate", ""),
+        last_update_date=req_time(raw, "LastUpdateDate", ""),
+        order_status=req_str(raw, "OrderStatus", ""),
+        fulfillment_channel=opt_str(raw, "FulfillmentChannel", ""),
+        marketplace_id=opt_str(raw, "MarketplaceId", ""),
+        order_total=_v0_money(raw, "OrderTotal", ""),
+        earliest_ship_date=opt_time(raw, "EarliestShipDate", ""),
+        latest_ship_date=opt_time(raw, "LatestShipDate", ""),
         extra=extra(raw, _ORDER_V0_KNOWN),
     )
 
 
 def parse_order_v0(data: Mapping[str, Any]) -> OrderV0:
     """v0 ``getOrder``'s ``{payload: Order}`` as ``OrderV0``."""
-    return _order_v0(req_obj(data, "payload", ""), "payload")
+    return within("payload", _order_v0, req_obj(data, "payload", ""))
 
 
 @attrs.frozen(kw_only=True)

@@ -23,6 +23,8 @@ from sp_cancel.models import CURRENCY_DECIMALS, Money
 __all__ = [
     "EMPTY",
     "Malformed",
+    "at_path",
+    "decimal_money",
     "extra",
     "money",
     "obj",
@@ -40,6 +42,7 @@ __all__ = [
     "req_str_list",
     "req_time",
     "str_list",
+    "within",
 ]
 
 T = TypeVar("T")
@@ -57,8 +60,13 @@ class Malformed(ValueError):  # noqa: N818 - reads as a verdict on the answer: "
         self.path = path
         self.problem = problem
 
+    def under(self, where: str) -> Malformed:
+        """The same problem, its path below ``where`` (a parser that read an object with relative paths)."""
+        return Malformed(at_path(where, self.path), self.problem)
 
-def _at(where: str, key: str) -> str:
+
+def at_path(where: str, key: str) -> str:
+    """``key`` below ``where`` (``order`` + ``orderId``: ``order.orderId``; at the top: ``orderId``)."""
     return f"{where}.{key}" if where else key
 
 
@@ -73,20 +81,26 @@ def obj(value: object, where: str) -> Mapping[str, Any]:
     return value
 
 
+# The readers check the common case first and build a field's path only when something is wrong: a parser
+# reads dozens of fields per answer, on every call.
+
+
 def req_obj(data: Mapping[str, Any], key: str, where: str) -> Mapping[str, Any]:
     """The required object ``data[key]``."""
     value = data.get(key)
+    if type(value) is dict:
+        return value
     if value is None:
-        raise Malformed(_at(where, key), "is missing")
-    return obj(value, _at(where, key))
+        raise Malformed(at_path(where, key), "is missing")
+    return obj(value, at_path(where, key))
 
 
 def opt_obj(data: Mapping[str, Any], key: str, where: str) -> Mapping[str, Any] | None:
     """The optional object ``data[key]`` (``None`` when absent or ``null``)."""
     value = data.get(key)
-    if value is None:
-        return None
-    return obj(value, _at(where, key))
+    if value is None or type(value) is dict:
+        return value
+    return obj(value, at_path(where, key))
 
 
 def req_str(data: Mapping[str, Any], key: str, where: str) -> str:
@@ -95,8 +109,8 @@ def req_str(data: Mapping[str, Any], key: str, where: str) -> str:
     if type(value) is str:
         return value
     if value is None:
-        raise Malformed(_at(where, key), "is missing")
-    raise Malformed(_at(where, key), f"is a JSON {_kind(value)}, not a string")
+        raise Malformed(at_path(where, key), "is missing")
+    raise Malformed(at_path(where, key), f"is a JSON {_kind(value)}, not a string")
 
 
 def opt_str(data: Mapping[str, Any], key: str, where: str) -> str | None:
@@ -104,7 +118,7 @@ def opt_str(data: Mapping[str, Any], key: str, where: str) -> str | None:
     value = data.get(key)
     if value is None or type(value) is str:
         return value
-    raise Malformed(_at(where, key), f"is a JSON {_kind(value)}, not a string")
+    raise Malformed(at_path(where, key), f"is a JSON {_kind(value)}, not a string")
 
 
 def _int(value: object, path: str) -> int:
@@ -116,15 +130,19 @@ def _int(value: object, path: str) -> int:
 def req_int(data: Mapping[str, Any], key: str, where: str) -> int:
     """The required integer ``data[key]`` (a boolean is not an integer)."""
     value = data.get(key)
+    if type(value) is int:
+        return value
     if value is None:
-        raise Malformed(_at(where, key), "is missing")
-    return _int(value, _at(where, key))
+        raise Malformed(at_path(where, key), "is missing")
+    return _int(value, at_path(where, key))
 
 
 def opt_int(data: Mapping[str, Any], key: str, where: str) -> int | None:
     """The optional integer ``data[key]``."""
     value = data.get(key)
-    return None if value is None else _int(value, _at(where, key))
+    if value is None or type(value) is int:
+        return value
+    return _int(value, at_path(where, key))
 
 
 def opt_bool(data: Mapping[str, Any], key: str, where: str) -> bool | None:
@@ -132,16 +150,16 @@ def opt_bool(data: Mapping[str, Any], key: str, where: str) -> bool | None:
     value = data.get(key)
     if value is None or type(value) is bool:
         return value
-    raise Malformed(_at(where, key), f"is a JSON {_kind(value)}, not a boolean")
+    raise Malformed(at_path(where, key), f"is a JSON {_kind(value)}, not a boolean")
 
 
-def _time(value: object, path: str) -> datetime:
+def _time(value: object, where: str, key: str) -> datetime:
     if type(value) is not str:
-        raise Malformed(path, f"is a JSON {_kind(value)}, not a date-time string")
+        raise Malformed(at_path(where, key), f"is a JSON {_kind(value)}, not a date-time string")
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
-        raise Malformed(path, f"is {value[:40]!r}, not an ISO 8601 date-time") from None
+        raise Malformed(at_path(where, key), f"is {value[:40]!r}, not an ISO 8601 date-time") from None
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed
 
 
@@ -149,8 +167,8 @@ def req_time(data: Mapping[str, Any], key: str, where: str) -> datetime:
     """The required date-time ``data[key]``, aware."""
     value = data.get(key)
     if value is None:
-        raise Malformed(_at(where, key), "is missing")
-    return _time(value, _at(where, key))
+        raise Malformed(at_path(where, key), "is missing")
+    return _time(value, where, key)
 
 
 def opt_time(data: Mapping[str, Any], key: str, where: str) -> datetime | None:
@@ -158,7 +176,7 @@ def opt_time(data: Mapping[str, Any], key: str, where: str) -> datetime | None:
     value = data.get(key)
     if value is None or value == "":
         return None
-    return _time(value, _at(where, key))
+    return _time(value, where, key)
 
 
 def opt_decimal(data: Mapping[str, Any], key: str, where: str) -> Decimal | None:
@@ -167,23 +185,53 @@ def opt_decimal(data: Mapping[str, Any], key: str, where: str) -> Decimal | None
     if value is None:
         return None
     if type(value) is bool or not isinstance(value, str | int | float):
-        raise Malformed(_at(where, key), f"is a JSON {_kind(value)}, not a number")
+        raise Malformed(at_path(where, key), f"is a JSON {_kind(value)}, not a number")
     try:
         # A JSON number arrives as a float: go through its shortest repr, never through binary arithmetic.
         number = Decimal(str(value))
     except InvalidOperation:
-        raise Malformed(_at(where, key), f"is {str(value)[:40]!r}, not a number") from None
+        raise Malformed(at_path(where, key), f"is {str(value)[:40]!r}, not a number") from None
     if not number.is_finite():
-        raise Malformed(_at(where, key), f"is {value!r}, not a finite number")
+        raise Malformed(at_path(where, key), f"is {value!r}, not a finite number")
     return number
+
+
+# The smallest unit of each currency (JPY Decimal("1"), most Decimal("0.01")), for rounding amounts to it.
+_QUANTUM: Final[Mapping[str, Decimal]] = MappingProxyType(
+    {code: Decimal(1).scaleb(-decimals) for code, decimals in CURRENCY_DECIMALS.items()}
+)
+
+
+def decimal_money(data: Mapping[str, Any], amount_key: str, currency_key: str, where: str) -> Money | None:
+    """``data[amount_key]`` in ``data[currency_key]`` as rounded ``Money``; ``None`` when either is absent.
+
+    The common case (a numeric string and a known currency code) is read directly; anything else goes
+    through ``opt_decimal``/``opt_str``/``money``, which name what is wrong.
+    """
+    amount, currency = data.get(amount_key), data.get(currency_key)
+    if type(amount) is str and type(currency) is str:
+        quantum = _QUANTUM.get(currency)
+        if quantum is not None:
+            try:
+                number = Decimal(amount)
+            except InvalidOperation:
+                pass
+            else:
+                if number.is_finite():
+                    return Money(amount=number.quantize(quantum), currency=currency)
+    value = opt_decimal(data, amount_key, where)
+    code = opt_str(data, currency_key, where)
+    if value is None or code is None:
+        return None
+    return money(value, code, where)
 
 
 def money(amount: Decimal, currency: str, where: str) -> Money:
     """``amount`` in ``currency`` as ``Money``, rounded to the currency's decimals (JPY 0, most 2)."""
-    decimals = CURRENCY_DECIMALS.get(currency)
-    if decimals is None:
+    quantum = _QUANTUM.get(currency)
+    if quantum is None:
         raise Malformed(where, f"has currency {currency[:10]!r}, not an ISO 4217 code")
-    return Money(amount=amount.quantize(Decimal(1).scaleb(-decimals)), currency=currency)
+    return Money(amount=amount.quantize(quantum), currency=currency)
 
 
 def _list(value: object, path: str) -> list[Any]:
@@ -192,24 +240,39 @@ def _list(value: object, path: str) -> list[Any]:
     return value
 
 
-def opt_list(
-    data: Mapping[str, Any], key: str, where: str, item: Callable[[Mapping[str, Any], str], T]
-) -> tuple[T, ...]:
-    """The optional array of objects ``data[key]``, each read by ``item(object, its path)``; ``()`` when absent."""
+def opt_list(data: Mapping[str, Any], key: str, where: str, item: Callable[[Mapping[str, Any]], T]) -> tuple[T, ...]:
+    """The optional array of objects ``data[key]``, each read by ``item``; ``()`` when absent.
+
+    ``item`` reads its object with paths relative to it; a problem it raises is placed below
+    ``where.key[n]`` here, so no path is built while nothing is wrong.
+    """
     value = data.get(key)
     if value is None:
         return ()
-    path = _at(where, key)
-    return tuple(item(obj(entry, f"{path}[{n}]"), f"{path}[{n}]") for n, entry in enumerate(_list(value, path)))
+    out = []
+    for n, entry in enumerate(value if type(value) is list else _list(value, at_path(where, key))):
+        if type(entry) is not dict:
+            raise Malformed(f"{at_path(where, key)}[{n}]", f"is a JSON {_kind(entry)}, not an object")
+        try:
+            out.append(item(entry))
+        except Malformed as exc:
+            raise exc.under(f"{at_path(where, key)}[{n}]") from None
+    return tuple(out)
 
 
-def req_list(
-    data: Mapping[str, Any], key: str, where: str, item: Callable[[Mapping[str, Any], str], T]
-) -> tuple[T, ...]:
+def req_list(data: Mapping[str, Any], key: str, where: str, item: Callable[[Mapping[str, Any]], T]) -> tuple[T, ...]:
     """The required array of objects ``data[key]`` (it may be empty)."""
     if data.get(key) is None:
-        raise Malformed(_at(where, key), "is missing")
+        raise Malformed(at_path(where, key), "is missing")
     return opt_list(data, key, where, item)
+
+
+def within(where: str, read: Callable[[Mapping[str, Any]], T], data: Mapping[str, Any]) -> T:
+    """``read(data)``, a problem it raises placed below ``where`` (``read`` uses paths relative to ``data``)."""
+    try:
+        return read(data)
+    except Malformed as exc:
+        raise exc.under(where) from None
 
 
 def str_list(data: Mapping[str, Any], key: str, where: str) -> tuple[str, ...]:
@@ -217,7 +280,7 @@ def str_list(data: Mapping[str, Any], key: str, where: str) -> tuple[str, ...]:
     value = data.get(key)
     if value is None:
         return ()
-    path = _at(where, key)
+    path = at_path(where, key)
     items = _list(value, path)
     for n, entry in enumerate(items):
         if type(entry) is not str:
@@ -228,7 +291,7 @@ def str_list(data: Mapping[str, Any], key: str, where: str) -> tuple[str, ...]:
 def req_str_list(data: Mapping[str, Any], key: str, where: str) -> tuple[str, ...]:
     """The required array of strings ``data[key]`` (it may be empty)."""
     if data.get(key) is None:
-        raise Malformed(_at(where, key), "is missing")
+        raise Malformed(at_path(where, key), "is missing")
     return str_list(data, key, where)
 
 

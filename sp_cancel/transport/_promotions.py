@@ -15,7 +15,7 @@ from typing import Any, Final
 
 import attrs
 
-from sp_cancel.transport._parse import EMPTY, extra, opt_list, opt_obj, opt_str, req_str
+from sp_cancel.transport._parse import EMPTY, extra, opt_list, opt_obj, opt_str, req_str, within
 
 __all__ = ["Promotion", "PromotionSchedule", "PromotionsPage", "parse_promotion", "parse_promotions_page"]
 
@@ -78,16 +78,16 @@ _KNOWN: Final = frozenset(
 )
 
 
-def _promotion(data: Mapping[str, Any], where: str) -> Promotion:
-    schedule = opt_obj(data, "schedule", where)
+def _promotion(data: Mapping[str, Any]) -> Promotion:
+    schedule = opt_obj(data, "schedule", "")
     return Promotion(
-        promotion_id=req_str(data, "promotionId", where),
-        promotion_type=opt_str(data, "promotionType", where),
-        status=opt_str(data, "status", where),
-        promotion_title=opt_str(data, "promotionTitle", where),
-        marketplace_id=opt_str(data, "marketplaceId", where),
+        promotion_id=req_str(data, "promotionId", ""),
+        promotion_type=opt_str(data, "promotionType", ""),
+        status=opt_str(data, "status", ""),
+        promotion_title=opt_str(data, "promotionTitle", ""),
+        marketplace_id=opt_str(data, "marketplaceId", ""),
         schedule=None if schedule is None else _schedule(schedule),
-        deal_type=opt_str(data, "dealType", where),
+        deal_type=opt_str(data, "dealType", ""),
         extra=extra(data, _KNOWN),
     )
 
@@ -95,7 +95,7 @@ def _promotion(data: Mapping[str, Any], where: str) -> Promotion:
 def parse_promotion(data: Mapping[str, Any]) -> Promotion:
     """``getPromotion``'s answer: the summary itself, or wrapped as ``{promotion: ...}``."""
     nested = opt_obj(data, "promotion", "")
-    return _promotion(nested, "promotion") if nested is not None else _promotion(data, "")
+    return within("promotion", _promotion, nested) if nested is not None else _promotion(data)
 
 
 @attrs.frozen(kw_only=True)

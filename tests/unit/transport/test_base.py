@@ -177,6 +177,38 @@ def test_naive_datetime_is_refused_before_sending() -> None:
     assert amazon.requests == []
 
 
+QUERY_VALUES = ["a b", "x+y", "S1,S 2", "é✓", "a/b?c#d&e=f", "~*'()!$;@[]", "2026-01-01T00:00:00.123Z", ""]
+
+
+@pytest.mark.parametrize("value", QUERY_VALUES)
+def test_the_query_goes_out_byte_for_byte_as_httpx_encodes_params(value: str) -> None:
+    """The transport encodes the query itself: the bytes are those httpx sends for ``params=`` (cassettes match)."""
+    amazon = Amazon(lambda _: json_response({"numberOfResults": 0, "items": []}))
+    make_api(amazon).search_listings_items(identifiers=[value, "X"], identifiers_type="SKU", issue_locale="en_US")
+    expected = httpx.Client().build_request(
+        "GET",
+        f"{ENDPOINT}/listings/2021-08-01/items/{SELLER}",
+        params={"marketplaceIds": US, "issueLocale": "en_US", "identifiers": f"{value},X", "identifiersType": "SKU"},
+    )
+    assert amazon.last.url.raw_path == expected.url.raw_path
+
+
+def test_answer_headers_are_read_whatever_their_case() -> None:
+    """Request id, rate limit and Date are read from an answer however they are spelt; the first of each wins."""
+    headers = [
+        ("X-AMZN-REQUESTID", "rid-upper"),
+        ("x-amzn-requestid", "rid-second"),
+        ("X-Amzn-RateLimit-Limit", "2.5"),
+        ("DATE", "Thu, 26 Nov 2026 12:00:30 GMT"),
+    ]
+    amazon = Amazon(lambda _: httpx.Response(200, json=MINIMAL["feeds.getFeed"], headers=headers))
+    clock = FakeClock(datetime(2026, 11, 26, 12, 0, tzinfo=UTC))
+    api = make_api(amazon, clock=clock)
+    response = api._call("feeds.getFeed", path={"feedId": "F1"})
+    assert (response.request_id, response.rate_limit) == ("rid-upper", 2.5)
+    assert api.clock_offset.total_seconds() == 30
+
+
 def test_sku_is_url_encoded_in_the_path() -> None:
     """A SKU with '/', spaces and '#' is percent-encoded; sellerId comes from the client."""
     amazon = Amazon(lambda _: json_response({"sku": "x"}))
