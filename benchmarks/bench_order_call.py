@@ -2,7 +2,7 @@
 
 Run from the repository root::
 
-    python benchmarks/bench_order_call.py                 # 15 rounds of 300 calls per client
+    python benchmarks/bench_order_call.py                 # 40 rounds of 150 calls per client
     python benchmarks/bench_order_call.py --rounds 3 --calls 300 --profile   # and where our time goes
 
 The simulator is served over real HTTP on 127.0.0.1 from a **child process** (``Simulator.serve()``, the real
@@ -17,10 +17,11 @@ seller-fulfilled, unshipped order with two items is read again and again:
   on its own HTTP stack and LWA client, pointed at the same server: the ``ApiResponse`` with a dict payload.
 
 Both clients were warmed up (token exchanged) before timing; the simulator's server closes the connection
-after each answer, so both connect once per call. Rounds alternate which client goes first, so load from
-other jobs hits both alike. The table gives, per call, the best round (the least disturbed by other jobs:
-``timeit``'s convention) and the median round, of wall time and of this process's CPU time
-(``time.process_time``; the process runs no other thread), and the ratios sp_cancel / sp_api.
+after each answer, so both connect once per call. Within a round the two clients take turns call by call
+(ours-theirs, theirs-ours...), so load from other jobs on the shared machine hits both alike. Each call is
+timed alone: wall (``time.perf_counter``) and this thread's CPU time (``time.thread_time``; the process runs
+no other thread). The table gives, per call, the best round (the least disturbed by other jobs: ``timeit``'s
+convention) and the median round, and the ratios sp_cancel / python-amazon-sp-api.
 The script exits non-zero if the two clients disagree about the order (id, status, item ids).
 """
 
@@ -103,12 +104,18 @@ def _python_amazon_sp_api(base_url: str, marketplace_id: str) -> tuple[Any, Call
     return orders, get_order
 
 
-def _time(call: Callable[[str], Any], order_id: str, calls: int) -> tuple[float, float]:
-    """Per-call wall and CPU seconds over ``calls`` calls."""
-    wall, cpu = time.perf_counter(), time.process_time()
-    for _ in range(calls):
-        call(order_id)
-    return (time.perf_counter() - wall) / calls, (time.process_time() - cpu) / calls
+def _round(
+    calls: tuple[Callable[[str], Any], Callable[[str], Any]], order_id: str, pairs: int
+) -> list[tuple[float, float]]:
+    """``pairs`` calls of each client, alternating call by call; per client the mean wall and CPU seconds per call."""
+    wall, cpu = [0.0, 0.0], [0.0, 0.0]
+    for n in range(pairs):
+        for index in (0, 1) if n % 2 == 0 else (1, 0):
+            w0, c0 = time.perf_counter(), time.thread_time()
+            calls[index](order_id)
+            cpu[index] += time.thread_time() - c0
+            wall[index] += time.perf_counter() - w0
+    return [(wall[i] / pairs, cpu[i] / pairs) for i in (0, 1)]
 
 
 def _same_order(ours: Any, theirs: Any) -> bool:
@@ -133,8 +140,8 @@ def _profile(call: Callable[[str], Any], order_id: str, calls: int) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--rounds", type=int, default=15)
-    parser.add_argument("--calls", type=int, default=300, help="calls per client per round")
+    parser.add_argument("--rounds", type=int, default=40)
+    parser.add_argument("--calls", type=int, default=150, help="calls per client per round")
     parser.add_argument("--warmup", type=int, default=100)
     parser.add_argument("--profile", action="store_true", help="print cProfile's top functions of sp_cancel's call")
     args = parser.parse_args()
@@ -152,10 +159,10 @@ def main() -> int:
             print("the two clients disagree about the order", file=sys.stderr)
             return 1
         rows: dict[str, list[tuple[float, float]]] = {"sp_cancel": [], "python-amazon-sp-api": []}
-        for n in range(args.rounds):
-            pairs = [("sp_cancel", order), ("python-amazon-sp-api", get_order)]
-            for name, call in pairs if n % 2 == 0 else reversed(pairs):
-                rows[name].append(_time(call, order_id, args.calls))
+        for _ in range(args.rounds):
+            ours_round, theirs_round = _round((order, get_order), order_id, args.calls)
+            rows["sp_cancel"].append(ours_round)
+            rows["python-amazon-sp-api"].append(theirs_round)
         if args.profile:
             print(_profile(order, order_id, args.calls))
         ours.close()

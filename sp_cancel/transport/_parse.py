@@ -18,7 +18,7 @@ from decimal import Decimal, InvalidOperation
 from types import MappingProxyType
 from typing import Any, Final, TypeVar
 
-from sp_cancel.models import CURRENCY_DECIMALS, Money
+from sp_cancel.models import CURRENCY_DECIMALS, MAX_AMOUNT, Money, rounded_money
 
 __all__ = [
     "EMPTY",
@@ -196,12 +196,6 @@ def opt_decimal(data: Mapping[str, Any], key: str, where: str) -> Decimal | None
     return number
 
 
-# The smallest unit of each currency (JPY Decimal("1"), most Decimal("0.01")), for rounding amounts to it.
-_QUANTUM: Final[Mapping[str, Decimal]] = MappingProxyType(
-    {code: Decimal(1).scaleb(-decimals) for code, decimals in CURRENCY_DECIMALS.items()}
-)
-
-
 def decimal_money(data: Mapping[str, Any], amount_key: str, currency_key: str, where: str) -> Money | None:
     """``data[amount_key]`` in ``data[currency_key]`` as rounded ``Money``; ``None`` when either is absent.
 
@@ -209,16 +203,14 @@ def decimal_money(data: Mapping[str, Any], amount_key: str, currency_key: str, w
     through ``opt_decimal``/``opt_str``/``money``, which name what is wrong.
     """
     amount, currency = data.get(amount_key), data.get(currency_key)
-    if type(amount) is str and type(currency) is str:
-        quantum = _QUANTUM.get(currency)
-        if quantum is not None:
-            try:
-                number = Decimal(amount)
-            except InvalidOperation:
-                pass
-            else:
-                if number.is_finite():
-                    return Money(amount=number.quantize(quantum), currency=currency)
+    if type(amount) is str and type(currency) is str and currency in CURRENCY_DECIMALS:
+        try:
+            number = Decimal(amount)
+        except InvalidOperation:
+            pass
+        else:
+            if number.is_finite() and -MAX_AMOUNT < number < MAX_AMOUNT:
+                return rounded_money(number, currency)
     value = opt_decimal(data, amount_key, where)
     code = opt_str(data, currency_key, where)
     if value is None or code is None:
@@ -228,10 +220,11 @@ def decimal_money(data: Mapping[str, Any], amount_key: str, currency_key: str, w
 
 def money(amount: Decimal, currency: str, where: str) -> Money:
     """``amount`` in ``currency`` as ``Money``, rounded to the currency's decimals (JPY 0, most 2)."""
-    quantum = _QUANTUM.get(currency)
-    if quantum is None:
+    if currency not in CURRENCY_DECIMALS:
         raise Malformed(where, f"has currency {currency[:10]!r}, not an ISO 4217 code")
-    return Money(amount=amount.quantize(quantum), currency=currency)
+    if not -MAX_AMOUNT < amount < MAX_AMOUNT:
+        raise Malformed(where, f"has amount {amount}, beyond what Amazon's feeds carry")
+    return rounded_money(amount, currency)
 
 
 def _list(value: object, path: str) -> list[Any]:
