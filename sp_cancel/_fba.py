@@ -14,8 +14,8 @@ Amazon-fulfilled *retail* orders (AFN) are not MCF orders: no API cancels them;
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, Final, Literal
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Final, Literal
 
 import attrs
 
@@ -61,14 +61,11 @@ def _refuse(order_id: str, status: str, why: str = "") -> NotCancellableError:
 
 
 def _status_2020(ctx: Context, order_id: str) -> str:
-    data: Mapping[str, Any] = ctx.api.get_fulfillment_order(order_id).data or {}
-    payload = data.get("payload") or data
-    return str((payload.get("fulfillmentOrder") or {}).get("fulfillmentOrderStatus", "Unknown"))
+    return ctx.api.get_fulfillment_order(order_id).fulfillment_order.fulfillment_order_status
 
 
 def _status_2026(ctx: Context, order_id: str) -> str:
-    data: Mapping[str, Any] = ctx.api.get_fulfillment_order_2026(order_id).data or {}
-    return str((data.get("order") or {}).get("status", "UNKNOWN"))
+    return ctx.api.get_fulfillment_order_2026(order_id).status or "UNKNOWN"
 
 
 @attrs.frozen(kw_only=True)

@@ -18,16 +18,16 @@ when there is no schedule.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Final, NoReturn
+from typing import TYPE_CHECKING, Final, NoReturn
 
 from sp_cancel._outcomes import Deal
-from sp_cancel.clock import parse_time
 from sp_cancel.errors import InvalidInputError, ManualActionRequired, NotCancellableError
 
 if TYPE_CHECKING:
     from sp_cancel._runtime.context import Context
+    from sp_cancel.transport import Promotion
 
 __all__ = [
     "DEAL_STATUSES",
@@ -85,34 +85,27 @@ def deals_url(marketplace_id: str) -> str:
     return f"https://{_SELLER_CENTRAL.get(marketplace_id, 'sellercentral.amazon.com')}{_DEALS_PATH}"
 
 
-def _dt(value: object) -> datetime | None:
-    try:
-        return parse_time(value)
-    except ValueError:
-        return None  # an unreadable schedule is shown as unknown, not fatal
-
-
-def _kind(summary: Mapping[str, Any], start: datetime | None, end: datetime | None) -> str:
-    declared = summary.get("dealType")
+def _kind(summary: Promotion, start: datetime | None, end: datetime | None) -> str:
+    declared = summary.deal_type
     if declared in {"LIGHTNING_DEAL", "BEST_DEAL"}:
-        return str(declared)
+        return declared
     if start is None or end is None:
         return "DEAL"
     return "LIGHTNING_DEAL" if end - start <= LIGHTNING_MAX else "BEST_DEAL"
 
 
-def deal_from_summary(summary: Mapping[str, Any]) -> Deal:
+def deal_from_summary(summary: Promotion) -> Deal:
     """Turn a Promotions API ``PromotionSummary`` into a ``Deal``."""
-    schedule = summary.get("schedule") or {}
-    start, end = _dt(schedule.get("startDate")), _dt(schedule.get("endDate"))
+    schedule = summary.schedule
+    start, end = (None, None) if schedule is None else (schedule.start_date, schedule.end_date)
     return Deal(
-        deal_id=str(summary.get("promotionId", "")),
+        deal_id=summary.promotion_id,
         type=_kind(summary, start, end),
-        status=str(summary.get("status", "")),
+        status=summary.status or "",
         start=start,
         end=end,
-        title=summary.get("promotionTitle"),
-        marketplace_id=summary.get("marketplaceId"),
+        title=summary.promotion_title,
+        marketplace_id=summary.marketplace_id,
     )
 
 
@@ -138,25 +131,18 @@ def deals(ctx: Context, *, statuses: Iterable[str] | None = None) -> list[Deal]:
     found: list[Deal] = []
     token: str | None = None
     for _ in range(_MAX_PAGES):
-        data: Mapping[str, Any] = (
-            ctx.api.search_promotions(
-                marketplace_ids=[ctx.marketplace_id],
-                statuses=wanted,
-                promotion_types=["DEAL"],
-                limit=_PAGE_SIZE,
-                pagination_token=token,
-            ).data
-            or {}
+        page = ctx.api.search_promotions(
+            marketplace_ids=[ctx.marketplace_id],
+            statuses=wanted,
+            promotion_types=["DEAL"],
+            limit=_PAGE_SIZE,
+            pagination_token=token,
         )
-        found.extend(
-            deal_from_summary(s)
-            for s in data.get("promotions") or []
-            if isinstance(s, Mapping) and s.get("promotionType", "DEAL") == "DEAL"
-        )
-        following = (data.get("pagination") or {}).get("nextToken") or data.get("nextToken")
+        found.extend(deal_from_summary(s) for s in page.promotions if (s.promotion_type or "DEAL") == "DEAL")
+        following = page.next_token
         if not following or following == token:
             break
-        token = str(following)
+        token = following
     return found
 
 
@@ -174,15 +160,13 @@ def get_deal(ctx: Context, deal_id: str) -> Deal:
         NotFoundError: Amazon knows no such promotion (HTTP 404).
         NotCancellableError: the promotion is not a deal (a coupon, a price discount...).
     """
-    data: Mapping[str, Any] = ctx.api.get_promotion(_check_deal_id(deal_id)).data or {}
-    nested = data.get("promotion")
-    summary: Mapping[str, Any] = nested if isinstance(nested, Mapping) else data
-    kind = summary.get("promotionType", "DEAL")
+    summary = ctx.api.get_promotion(_check_deal_id(deal_id))
+    kind = summary.promotion_type or "DEAL"
     if kind != "DEAL":
         raise NotCancellableError(
             f"promotion {deal_id} is a {kind}, not a Lightning or Best deal.",
             target_id=deal_id,
-            state=str(kind),
+            state=kind,
             hint="Coupons and promotions are managed under Advertising > Coupons / Promotions in Seller Central.",
         )
     return deal_from_summary(summary)

@@ -16,6 +16,7 @@ access token included, at DEBUG; httpx logs presigned S3 URLs at INFO).
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import sys
@@ -247,13 +248,24 @@ class Logger:
             return structlog.get_logger(LOGGER_NAME).bind(**self._context)
         return _stdlib_logger().bind(**self._context)
 
+    @staticmethod
+    def _dropped(level: int) -> bool:
+        """Whether an event at ``level`` would be dropped anyway: structlog unconfigured, stdlib below the level.
+
+        Checked first, so an event nobody will see costs no bound logger and no processor run (the transport
+        logs one DEBUG event per call).
+        """
+        return not structlog.is_configured() and not _stdlib().isEnabledFor(level)
+
     def debug(self, event: str, **values: Any) -> None:
         """Log ``event`` at DEBUG."""
-        self._target().debug(event, **values)
+        if not self._dropped(logging.DEBUG):
+            self._target().debug(event, **values)
 
     def info(self, event: str, **values: Any) -> None:
         """Log ``event`` at INFO."""
-        self._target().info(event, **values)
+        if not self._dropped(logging.INFO):
+            self._target().info(event, **values)
 
     def warning(self, event: str, **values: Any) -> None:
         """Log ``event`` at WARNING."""
@@ -265,6 +277,12 @@ class Logger:
 
 
 _STDLIB: list[Any] = []
+
+
+@functools.cache
+def _stdlib() -> logging.Logger:
+    """The stdlib ``sp_cancel`` logger, looked up once (``logging.getLogger`` takes the logging module's lock)."""
+    return logging.getLogger(LOGGER_NAME)
 
 
 def _stdlib_logger() -> Any:

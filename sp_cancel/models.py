@@ -32,6 +32,7 @@ __all__ = [
     "check_order_id",
     "check_order_item_id",
     "check_sku",
+    "rounded_money",
 ]
 
 # Amazon's AmazonOrderID pattern (amzn-base.xsd) and AmazonOrderItemCode (\d{14}).
@@ -393,6 +394,32 @@ class Money:
 
     def __str__(self) -> str:
         return f"{self.quantized():f} {self.currency}"
+
+
+# The smallest unit of each currency (JPY Decimal("1"), most Decimal("0.01")).
+_QUANTA: Final[Mapping[str, Decimal]] = MappingProxyType(
+    {code: Decimal(1).scaleb(-decimals) for code, decimals in CURRENCY_DECIMALS.items()}
+)
+
+
+def rounded_money(amount: Decimal, currency: str) -> Money:
+    """``amount`` rounded to ``currency``'s decimals (JPY 0, most 2, KWD 3) as ``Money``.
+
+    For amounts read from Amazon (already ``Decimal``), on every answer: the checks ``Money(...)`` makes that
+    still apply after rounding (an ISO 4217 currency, a finite amount the feeds can carry), without its
+    conversions, which rounding makes moot. The result equals ``Money(amount=amount.quantize(unit), currency)``.
+
+    Raises:
+        InvalidInputError: an unknown currency, an infinite or NaN amount, or one of 1E18 or more.
+    """
+    quantum = _QUANTA.get(currency)
+    if quantum is None or not amount.is_finite() or not -MAX_AMOUNT < amount < MAX_AMOUNT:
+        return Money(amount=amount, currency=currency)  # raises, with Money's own message
+    money = object.__new__(Money)
+    # Money is frozen: set its two slots the way attrs' own __init__ does for frozen classes.
+    object.__setattr__(money, "amount", amount.quantize(quantum))
+    object.__setattr__(money, "currency", currency)
+    return money
 
 
 class Fulfillment(enum.StrEnum):

@@ -59,6 +59,8 @@ DEFAULT_MARGIN: Final = 0.25
 # when the request arrives. Float rounding can leave 0.9999999 tokens after sleeping exactly the computed
 # wait; the remaining wait is then too small for a clock to register, so it is raised to _MIN_WAIT.
 _MIN_WAIT: Final = 1e-3
+# A wait shorter than this is the bookkeeping's own time on a real clock, not a wait for a token: not logged.
+_LOGGED_WAIT: Final = 1e-3
 
 _REDIS_MISSING: Final = (
     "RedisRateLimiter needs the 'redis' package, which is an optional extra: pip install 'sp-cancel[redis]'"
@@ -198,7 +200,7 @@ class InMemoryRateLimiter:
                     wait = max(bucket.wait(now), _MIN_WAIT)
                 self._sleep(wait)
         waited = max(0.0, now - start)
-        if waited > 0:
+        if waited >= _LOGGED_WAIT:
             self._log.debug(RATE_LIMIT_WAITED, operation=op.name, scope=scope, wait_for=round(waited, 3))
         return waited
 
@@ -206,6 +208,9 @@ class InMemoryRateLimiter:
         """Adopt ``rate`` tokens/s for ``(scope, op.key)``; non-positive, infinite or NaN rates are ignored."""
         if not _valid_rate(rate):
             return
+        known = self._buckets.get((scope, op.key))
+        if known is not None and known.rate == rate:
+            return  # the rate Amazon repeats on every answer: nothing to adopt (and no lock to take)
         with self._lock:
             now = self._clock.monotonic()
             bucket = self._bucket(scope, op, now)

@@ -204,17 +204,55 @@ class RetryPolicy:
             OutcomeUnknownError: a non-idempotent call failed ambiguously; chained from the cause.
             ApiError: the last error, with ``attempts`` set, when it is not retryable or the budget ran out.
         """
-        rng = rng if rng is not None else random.Random()  # noqa: S311 - jitter, not cryptography
-        logger: Logger = log if log is not None else get_logger()
         started = clock.monotonic()
-        budget = _Budget()
+        # The first attempt runs bare: most calls succeed at once, and tenacity's machinery (and a seeded
+        # Random) would cost more than the call's own work. A failure is handed to the same loop as before,
+        # as its first attempt, so what is retried, the waits and the budget are unchanged.
+        try:
+            return attempt()
+        except Exception as error:  # noqa: BLE001 - handed to the retry loop, which decides
+            first = error
+        return self._after_first(
+            attempt,
+            first,
+            started=started,
+            op=op,
+            clock=clock,
+            sleep=sleep,
+            throttle_wait=throttle_wait,
+            rng=rng,
+            log=log,
+            sent_at=sent_at,
+        )
+
+    def _after_first(  # noqa: C901 - tenacity's hooks are closures over one budget; they read best together
+        self,
+        attempt: Callable[[], T],
+        failure: Exception,
+        *,
+        started: float,
+        op: Operation,
+        clock: Clock,
+        sleep: Sleep,
+        throttle_wait: Callable[[], float] | None,
+        rng: random.Random | None,
+        log: Logger | None,
+        sent_at: Callable[[], datetime] | None,
+    ) -> T:
+        """``call`` after its first attempt raised ``failure``: tenacity's loop, that failure as attempt 1."""
+        budget = _Budget(attempts=1)
+        first = [failure]
+        logger: Logger = log if log is not None else get_logger()
+        jitter = rng if rng is not None else random.Random()  # noqa: S311 - jitter, not cryptography
 
         def run() -> T:
+            if first:
+                raise first.pop()
             budget.attempts += 1
             return attempt()
 
         def wait(state: _t.RetryCallState) -> float:
-            return self.wait_for(_exception(state), state.attempt_number, rng, throttle_wait)
+            return self.wait_for(_exception(state), state.attempt_number, jitter, throttle_wait)
 
         def stop(state: _t.RetryCallState) -> bool:
             if state.attempt_number >= self.max_attempts:

@@ -65,12 +65,11 @@ def _v0_requests(ctx: Context, since: datetime) -> list[BuyerCancelRequest]:
             )
         else:
             response = ctx.api.get_orders_v0(marketplace_ids=[ctx.marketplace_id], next_token=token)
-        payload = response.data["payload"]
-        for raw in payload.get("Orders") or []:
-            request = _request_of(get_order_v0(ctx.api, str(raw["AmazonOrderId"])))
+        for raw in response.orders:
+            request = _request_of(get_order_v0(ctx.api, raw.amazon_order_id))
             if request is not None:
                 found.append(request)
-        token = payload.get("NextToken")
+        token = response.next_token
         if not token:
             return found
 

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from datetime import timedelta
 from typing import TYPE_CHECKING, Final
 
@@ -183,6 +183,31 @@ def _latest(ctx: Context, base: str) -> Entry | None:
     return found
 
 
+@attrs.frozen(kw_only=True)
+class MessagePayload:
+    """A buyer's message as the journal keeps it, and its codec (the only reader of the JSON form)."""
+
+    order_id: str
+    text: str
+    cancel_key: str | None
+    marketplace_id: str
+
+    @classmethod
+    def of_entry(cls, entry: Entry) -> MessagePayload:
+        """The payload of a journaled message."""
+        data = entry.payload
+        return cls(
+            order_id=str(data.get("order_id") or entry.target),
+            text=str(data.get("text") or ""),
+            cancel_key=data.get("cancel_key"),
+            marketplace_id=str(data.get("marketplace_id") or ""),
+        )
+
+    def to_json(self) -> dict[str, str | None]:
+        """The JSON form the journal stores."""
+        return attrs.asdict(self)
+
+
 def journal_message(
     ctx: Context, cancel_key: str | None, order_id: str, text: str, *, marketplace_id: str | None = None
 ) -> Entry:
@@ -193,14 +218,11 @@ def journal_message(
     attempt take ``text``.
     """
     key = live_key(ctx.journal, _base_key(ctx.seller_id, order_id, cancel_key))
-    payload = {
-        "order_id": order_id,
-        "text": text,
-        "cancel_key": cancel_key,
-        "marketplace_id": marketplace_id or ctx.marketplace_id,
-    }
+    payload = MessagePayload(
+        order_id=order_id, text=text, cancel_key=cancel_key, marketplace_id=marketplace_id or ctx.marketplace_id
+    )
     entry, created = ctx.journal.plan(
-        key, kind=KIND_MESSAGE, target=order_id, payload=payload, lease_seconds=_PENDING_LEASE
+        key, kind=KIND_MESSAGE, target=order_id, payload=payload.to_json(), lease_seconds=_PENDING_LEASE
     )
     if created:
         drop_owner(entry.owner)  # a pending message is held by no call: the next one to see the cancel done takes it
@@ -225,7 +247,7 @@ def _message(entry: Entry, status: BuyerMessageStatus, detail: str | None) -> Bu
         status=status,
         detail=detail,
         submission_id=entry.key,
-        text=str(entry.payload.get("text") or ""),
+        text=MessagePayload.of_entry(entry).text,
     )
 
 
@@ -272,11 +294,8 @@ _LOST: Final = (
 
 def _offered(ctx: Context, entry: Entry) -> bool:
     """Whether Amazon offers ``unexpectedProblem`` for the order (``getMessagingActionsForOrder``)."""
-    market = str(entry.payload.get("marketplace_id") or ctx.marketplace_id)
-    data = ctx.api.get_messaging_actions_for_order(entry.target, marketplace_id=market).data
-    links = data.get("_links")
-    actions = links.get("actions") if isinstance(links, Mapping) else None
-    return any(isinstance(a, Mapping) and a.get("name") == ACTION for a in actions or ())
+    market = MessagePayload.of_entry(entry).marketplace_id or ctx.marketplace_id
+    return ctx.api.get_messaging_actions_for_order(entry.target, marketplace_id=market).offers(ACTION)
 
 
 def _send(ctx: Context, entry: Entry) -> BuyerMessage:
@@ -319,7 +338,8 @@ def _ask(ctx: Context, entry: Entry) -> BuyerMessage | None:
 
 def _deliver(ctx: Context, entry: Entry) -> BuyerMessage:
     """Journal that sending starts, then ``createUnexpectedProblem``: a lost answer is never resent."""
-    market = str(entry.payload.get("marketplace_id") or ctx.marketplace_id)
+    payload = MessagePayload.of_entry(entry)
+    market = payload.marketplace_id or ctx.marketplace_id
     try:
         ctx.journal.mark_submitting(
             [entry.key],
@@ -333,7 +353,7 @@ def _deliver(ctx: Context, entry: Entry) -> BuyerMessage:
         _hold(ctx, entry, entry.owner)
         return _message(entry, BuyerMessageStatus.PENDING, f"not sent yet: the journal failed ({exc})")
     try:
-        ctx.api.create_unexpected_problem(entry.target, text=str(entry.payload["text"]), marketplace_id=market)
+        ctx.api.create_unexpected_problem(entry.target, text=payload.text, marketplace_id=market)
     except (OutcomeUnknownError, ServerError) as exc:  # Amazon may have acted: at most once
         return _end(ctx, entry, BuyerMessageStatus.UNCONFIRMED, _LOST.format(why=str(exc)[:200]), "done")
     except ApiError as exc:  # a refusal (4xx), a 429 past the retry budget, a request never sent: nothing went out
@@ -439,7 +459,7 @@ def settle_pending(ctx: Context, *, skip: Iterable[str] = ()) -> list[CancelOutc
     for entry in ctx.journal.unfinished():
         if entry.kind != KIND_MESSAGE:
             continue
-        cancel_key = entry.payload.get("cancel_key")
+        cancel_key = MessagePayload.of_entry(entry).cancel_key
         if cancel_key in skipped:
             continue
         try:

@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Final
 from sp_cancel._operations import OPERATIONS
 from sp_cancel.errors import ApiError, NotFoundError, SpCancelError
 from sp_cancel.models import Fulfillment
-from sp_cancel.orders import Order, OrderState, get_order, parse_order, parse_order_v0
+from sp_cancel.orders import Order, OrderState, get_order
 
 if TYPE_CHECKING:
     from sp_cancel._runtime.context import Context
@@ -80,19 +80,19 @@ def _by_ids(ctx: Context, ids: Sequence[str], calls: Calls) -> dict[str, Order] 
             chunk = list(ids[start : start + IDS_PER_CALL])
             while True:
                 calls.spend("ordersV0.getOrders")
-                payload = ctx.api.get_orders_v0(
+                page = ctx.api.get_orders_v0(
                     created_after=None if token else since,
                     amazon_order_ids=None if token else chunk,
                     marketplace_ids=None if token else [ctx.marketplace_id],
                     next_token=token,
-                ).data["payload"]
-                for raw in payload.get("Orders") or []:
-                    order = parse_order_v0(raw, [])
+                )
+                for raw in page.orders:
+                    order = raw.to_order()
                     found[order.order_id] = order
-                token = payload.get("NextToken")
+                token = page.next_token
                 if not token:
                     break
-    except (ApiError, KeyError, TypeError, ValueError):
+    except ApiError:
         return None  # deprecated route unavailable: read every order with getOrder instead
     return found
 
@@ -108,7 +108,7 @@ def _search(ctx: Context, wanted: set[str], start: datetime, stop: datetime, cal
     newest = start
     while len(found) < len(wanted):
         calls.spend("orders.searchOrders")
-        data = ctx.api.search_orders(
+        page = ctx.api.search_orders(
             created_after=start,
             created_before=before,
             fulfilled_by="MERCHANT",
@@ -117,14 +117,13 @@ def _search(ctx: Context, wanted: set[str], start: datetime, stop: datetime, cal
             marketplace_ids=[ctx.marketplace_id],
             max_results_per_page=PAGE_SIZE,
             pagination_token=token,
-        ).data
-        for raw in data.get("orders") or []:
-            order = parse_order(raw)
+        )
+        for order in page.orders:
             seen += 1
             newest = max(newest, order.purchased_at or newest)
             if order.order_id in wanted:
                 found[order.order_id] = order
-        token = (data.get("pagination") or {}).get("nextToken")
+        token = page.next_token
         if not token:
             break
         covered = (newest - start).total_seconds()

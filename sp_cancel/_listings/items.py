@@ -17,12 +17,11 @@ Bulk closing (``JSON_LISTINGS_FEED``) lives in ``sp_cancel._listings.feed``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Final
 
 import sp_cancel._events as events
 from sp_cancel._listings.feed import close_listings, refresh_listing_close, resume_listing_closes
-from sp_cancel._listings.view import check_closable, issues_from_json, read_back_closed, read_listing
+from sp_cancel._listings.view import check_closable, listing_issues, read_back_closed, read_listing
 from sp_cancel._outcomes import ListingOutcome, ListingStatus
 from sp_cancel.errors import NotFoundError, OutcomeUnknownError
 from sp_cancel.feeds.listings import close_listing_patch
@@ -30,6 +29,7 @@ from sp_cancel.logging import get_logger
 
 if TYPE_CHECKING:
     from sp_cancel._runtime.context import Context
+    from sp_cancel.transport import ListingsSubmission
 
 __all__ = [
     "DELETE_POLLS",
@@ -49,9 +49,9 @@ refresh_listing = refresh_listing_close
 """What ``client.refresh``/``client.wait`` call for a ``SUBMITTED`` listing outcome (a bulk close)."""
 
 
-def _submission_status(data: Mapping[str, Any]) -> ListingStatus:
+def _submission_status(submission: ListingsSubmission) -> ListingStatus:
     """``ACCEPTED`` / ``INVALID`` from a ``ListingsItemSubmissionResponse`` (an unknown value counts as INVALID)."""
-    return ListingStatus.ACCEPTED if data.get("status") == "ACCEPTED" else ListingStatus.INVALID
+    return ListingStatus.ACCEPTED if submission.status == "ACCEPTED" else ListingStatus.INVALID
 
 
 def close_listing(ctx: Context, sku: str) -> ListingOutcome:
@@ -72,7 +72,7 @@ def close_listing(ctx: Context, sku: str) -> ListingOutcome:
             detail=f"the seller-fulfilled quantity already reads 0; nothing was sent{note}",
         )
     try:
-        response = ctx.api.patch_listings_item(
+        submission = ctx.api.patch_listings_item(
             sku,
             product_type=view.product_type,
             patches=close_listing_patch(),
@@ -89,12 +89,11 @@ def close_listing(ctx: Context, sku: str) -> ListingOutcome:
                 detail=f"Amazon's answer was lost; {seen}{note}",
             )
         raise
-    data = response.data or {}
     outcome = ListingOutcome(
         sku=sku,
-        status=_submission_status(data),
-        submission_id=data.get("submissionId"),
-        issues=issues_from_json(data.get("issues")),
+        status=_submission_status(submission),
+        submission_id=submission.submission_id,
+        issues=listing_issues(submission.issues),
         detail=f"product type {view.product_type}{note}",
     )
     _log.info(
@@ -102,7 +101,7 @@ def close_listing(ctx: Context, sku: str) -> ListingOutcome:
         sku=sku,
         status=outcome.status.value,
         submission_id=outcome.submission_id,
-        request_id=response.request_id,
+        request_id=submission.request_id,
     )
     return outcome
 
@@ -144,7 +143,7 @@ def delete_listing(ctx: Context, sku: str, *, verify: bool) -> ListingOutcome:
     is ``DELETE_PENDING`` (accepted, not observed).
     """
     try:
-        response = ctx.api.delete_listings_item(sku, marketplace_ids=[ctx.marketplace_id])
+        submission = ctx.api.delete_listings_item(sku, marketplace_ids=[ctx.marketplace_id])
     except OutcomeUnknownError:
         gone, seen = _verify_deleted(ctx, sku)
         if gone:
@@ -152,10 +151,9 @@ def delete_listing(ctx: Context, sku: str, *, verify: bool) -> ListingOutcome:
                 sku=sku, status=ListingStatus.DELETED, detail=f"Amazon's answer was lost; the listing is gone: {seen}"
             )
         raise
-    data = response.data or {}
-    submission_id = data.get("submissionId")
-    issues = issues_from_json(data.get("issues"))
-    if _submission_status(data) is ListingStatus.INVALID:
+    submission_id = submission.submission_id
+    issues = listing_issues(submission.issues)
+    if _submission_status(submission) is ListingStatus.INVALID:
         return ListingOutcome(sku=sku, status=ListingStatus.INVALID, submission_id=submission_id, issues=issues)
     if not verify:
         status, detail = ListingStatus.DELETE_PENDING, "Amazon accepted the delete; not read back (verify=False)"

@@ -7,7 +7,7 @@ Shared by ``sp_cancel._listings.items`` (one listing, ``getListingsItem``) and
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Final, Literal
 
 import attrs
 
@@ -16,6 +16,7 @@ from sp_cancel.errors import NotCancellableError, NotFoundError
 
 if TYPE_CHECKING:
     from sp_cancel._runtime.context import Context
+    from sp_cancel.transport import ListingsIssue, ListingsItem
 
 __all__ = [
     "DEFAULT_CHANNEL",
@@ -25,7 +26,7 @@ __all__ = [
     "SEARCH_BATCH",
     "ListingView",
     "check_closable",
-    "issues_from_json",
+    "listing_issues",
     "listing_view",
     "read_back_closed",
     "read_listing",
@@ -41,7 +42,11 @@ SEARCH_BATCH: Final = 20
 # Pauses between read-backs of a close Amazon accepted but may not have applied yet (it applies listings
 # submissions asynchronously): 4 more reads over 2 minutes of the injected clock.
 READ_BACK_PAUSES: Final = (10.0, 20.0, 30.0, 60.0)
-_SEVERITIES: Final = frozenset({"ERROR", "WARNING", "INFO"})
+_SEVERITY: Final[Mapping[str, Literal["ERROR", "WARNING", "INFO"]]] = {
+    "ERROR": "ERROR",
+    "WARNING": "WARNING",
+    "INFO": "INFO",
+}
 FBA_HINT: Final = (
     "Amazon sets the quantity of an FBA offer from the fulfillment-center stock, so it cannot be set to 0. "
     "To stop selling it: delete the listing (delete_listing), or create a removal order for the inventory "
@@ -76,43 +81,29 @@ class ListingView:
         return self.channels.get(DEFAULT_CHANNEL) == 0
 
 
-def _quantity(value: object) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.isdigit():
-        return int(value)
-    return None
-
-
-def _channels(data: Mapping[str, Any]) -> dict[str, int | None]:
+def _channels(item: ListingsItem) -> dict[str, int | None]:
     channels: dict[str, int | None] = {}
-    attributes = data.get("attributes") or {}
-    for entry in attributes.get("fulfillment_availability") or []:
-        if isinstance(entry, Mapping) and entry.get("fulfillment_channel_code"):
-            channels[str(entry["fulfillment_channel_code"])] = _quantity(entry.get("quantity"))
-    for entry in data.get("fulfillmentAvailability") or []:
-        if isinstance(entry, Mapping) and entry.get("fulfillmentChannelCode"):
-            code = str(entry["fulfillmentChannelCode"])
-            if channels.get(code) is None:
-                channels[code] = _quantity(entry.get("quantity"))
+    for entry in item.attributes_fulfillment_availability:
+        channels[entry.fulfillment_channel_code] = entry.quantity
+    for entry in item.fulfillment_availability:
+        if entry.fulfillment_channel_code and channels.get(entry.fulfillment_channel_code) is None:
+            channels[entry.fulfillment_channel_code] = entry.quantity
     return channels
 
 
-def listing_view(data: Mapping[str, Any], sku: str, marketplace_id: str) -> ListingView:
-    """Turn a ``getListingsItem`` body (or one ``searchListingsItems`` item) into a ``ListingView``."""
-    summaries = [s for s in data.get("summaries") or [] if isinstance(s, Mapping)]
-    summary = next((s for s in summaries if s.get("marketplaceId") == marketplace_id), None)
+def listing_view(item: ListingsItem, sku: str, marketplace_id: str) -> ListingView:
+    """Turn a ``getListingsItem`` answer (or one ``searchListingsItems`` item) into a ``ListingView``."""
+    summaries = item.summaries
+    summary = next((s for s in summaries if s.marketplace_id == marketplace_id), None)
     if summary is None and summaries:
         summary = summaries[0]
     product_type = FALLBACK_PRODUCT_TYPE
     status: tuple[str, ...] = ()
     if summary is not None:
-        if isinstance(summary.get("productType"), str) and summary["productType"].strip():
-            product_type = summary["productType"]
-        status = tuple(str(s) for s in summary.get("status") or ())
-    return ListingView(sku=sku, product_type=product_type, channels=_channels(data), status=status)
+        if summary.product_type.strip():
+            product_type = summary.product_type
+        status = summary.status
+    return ListingView(sku=sku, product_type=product_type, channels=_channels(item), status=status)
 
 
 def read_listing(ctx: Context, sku: str) -> ListingView:
@@ -121,17 +112,17 @@ def read_listing(ctx: Context, sku: str) -> ListingView:
     Raises:
         NotFoundError: the seller has no such SKU in the marketplace.
     """
-    response = ctx.api.get_listings_item(sku, marketplace_ids=[ctx.marketplace_id], included_data=_READ_DATA)
-    return listing_view(response.data or {}, sku, ctx.marketplace_id)
+    item = ctx.api.get_listings_item(sku, marketplace_ids=[ctx.marketplace_id], included_data=_READ_DATA)
+    return listing_view(item, sku, ctx.marketplace_id)
 
 
-def _search(ctx: Context, skus: list[str]) -> tuple[dict[str, Mapping[str, Any]], str | None]:
+def _search(ctx: Context, skus: list[str]) -> tuple[dict[str, ListingsItem], str | None]:
     """The ``Item`` of each of ``skus`` that ``searchListingsItems`` finds, by SKU, and the last request id."""
-    items: dict[str, Mapping[str, Any]] = {}
+    items: dict[str, ListingsItem] = {}
     token: str | None = None
     request_id: str | None = None
     for _ in range(SEARCH_BATCH):  # one page holds them all (pageSize 20); follow a nextToken all the same
-        response = ctx.api.search_listings_items(
+        page = ctx.api.search_listings_items(
             identifiers=skus,
             identifiers_type="SKU",
             marketplace_ids=[ctx.marketplace_id],
@@ -139,14 +130,11 @@ def _search(ctx: Context, skus: list[str]) -> tuple[dict[str, Mapping[str, Any]]
             page_size=SEARCH_BATCH,
             page_token=token,
         )
-        request_id = response.request_id or request_id
-        data = response.data if isinstance(response.data, Mapping) else {}
-        page = [i for i in data.get("items") or [] if isinstance(i, Mapping) and isinstance(i.get("sku"), str)]
-        for item in page:
-            items.setdefault(item["sku"], item)
-        pagination = data.get("pagination")
-        token = pagination.get("nextToken") if isinstance(pagination, Mapping) else None
-        if not isinstance(token, str) or not token or not page:
+        request_id = page.request_id or request_id
+        for item in page.items:
+            items.setdefault(item.sku, item)
+        token = page.next_token
+        if not token or not page.items:
             break
     return items, request_id
 
@@ -238,20 +226,14 @@ def check_closable(view: ListingView) -> None:
         )
 
 
-def issues_from_json(raw: object) -> tuple[ListingIssue, ...]:
-    """Amazon's ``issues`` array (Listings Items API) as typed ``ListingIssue`` values."""
-    issues: list[ListingIssue] = []
-    for item in raw if isinstance(raw, list) else []:
-        if not isinstance(item, Mapping):
-            continue
-        severity = item.get("severity")
-        names = item.get("attributeNames") or ()
-        issues.append(
-            ListingIssue(
-                code=str(item.get("code", "")),
-                message=str(item.get("message", "")),
-                severity=severity if severity in _SEVERITIES else "ERROR",
-                attribute_names=tuple(str(n) for n in names),
-            )
+def listing_issues(issues: Iterable[ListingsIssue]) -> tuple[ListingIssue, ...]:
+    """Amazon's ``issues`` (Listings Items API) as the public ``ListingIssue`` (an unknown severity is an ERROR)."""
+    return tuple(
+        ListingIssue(
+            code=issue.code,
+            message=issue.message,
+            severity=_SEVERITY.get(issue.severity, "ERROR"),
+            attribute_names=issue.attribute_names,
         )
-    return tuple(issues)
+        for issue in issues
+    )

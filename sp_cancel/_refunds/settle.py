@@ -13,8 +13,8 @@ import functools
 from collections.abc import Iterable, Mapping, Sequence
 from contextlib import suppress
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Any, Final
+from decimal import Decimal
+from typing import TYPE_CHECKING, Final
 
 import attrs
 
@@ -26,7 +26,7 @@ from sp_cancel._runtime.claims import sent_on_amazon_clock
 from sp_cancel._runtime.context import past_horizon
 from sp_cancel._runtime.feeds import SEARCH_POLL, Expected
 from sp_cancel.clock import human_duration
-from sp_cancel.errors import FeedTimeoutError, ServerError
+from sp_cancel.errors import FeedTimeoutError
 from sp_cancel.feeds import FEED_TYPE_PAYMENT_ADJUSTMENT
 from sp_cancel.feeds.report import ProcessingReport, parse_processing_report
 from sp_cancel.journal import JournalError
@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from sp_cancel._runtime.context import Context
     from sp_cancel._runtime.feeds import Progress
     from sp_cancel.journal import Entry
-    from sp_cancel.transport import SpApi
+    from sp_cancel.transport import Currency, ShipmentEvent, SpApi
 
 __all__ = [
     "CHARGE_TYPES",
@@ -361,8 +361,6 @@ def settle_uncertain(ctx: Context, entry: Entry, *, patience: float) -> Entry:
 
 # --- refunds as Amazon's Finances API shows them --------------------------------------------------
 
-OPERATION: Final = "finances.listFinancialEventsByOrderId"
-
 PAGE_SIZE: Final = 100
 
 # Our clock and Amazon's may disagree by a little; a posting this much before our submission still counts.
@@ -409,40 +407,23 @@ class PendingRefund:
     proven: bool = False  # Amazon already proved this refund applied (its report, or Finances)
 
 
-def _money(raw: object) -> Money | None:
-    if not isinstance(raw, Mapping):
+def _money(raw: Currency | None) -> Money | None:
+    """A Finances amount as a refund: negated (Finances shows a refund to the buyer as negative), rounded."""
+    if raw is None or raw.currency_code is None or raw.currency_amount is None:
         return None
-    currency = raw.get("CurrencyCode")
-    amount = raw.get("CurrencyAmount")
-    if not isinstance(currency, str) or amount is None or isinstance(amount, bool):
-        return None
-    try:
-        # JSON numbers arrive as floats: go through their shortest repr, never through binary arithmetic.
-        value = Decimal(str(amount))
-    except InvalidOperation:
-        return None
-    places = Decimal(1).scaleb(-CURRENCY_DECIMALS.get(currency, 2))
-    return Money(amount=-value.quantize(places), currency=currency)
+    places = Decimal(1).scaleb(-CURRENCY_DECIMALS.get(raw.currency_code, 2))
+    return Money(amount=-raw.currency_amount.quantize(places), currency=raw.currency_code)
 
 
-def _posted(raw: object) -> datetime | None:
-    if not isinstance(raw, str) or not raw:
-        return None
-    try:
-        return datetime.fromisoformat(raw)
-    except ValueError:
-        return None
-
-
-def _lines(event: Mapping[str, Any]) -> Iterable[RefundLine]:
-    posted = _posted(event.get("PostedDate"))
-    for item in event.get("ShipmentItemAdjustmentList") or []:
-        item_id = item.get("OrderItemId")
-        if not isinstance(item_id, str):
+def _lines(event: ShipmentEvent) -> Iterable[RefundLine]:
+    posted = event.posted_date
+    for item in event.shipment_item_adjustment_list:
+        item_id = item.order_item_id
+        if item_id is None:
             continue
-        for charge in item.get("ItemChargeAdjustmentList") or []:
-            component = CHARGE_TYPES.get(str(charge.get("ChargeType", "")).lower())
-            money = _money(charge.get("ChargeAmount"))
+        for charge in item.item_charge_adjustment_list:
+            component = CHARGE_TYPES.get((charge.charge_type or "").lower())
+            money = _money(charge.charge_amount)
             if component is None or money is None or money.amount == 0:
                 continue
             yield RefundLine(order_item_id=item_id, component=component, amount=money, posted_at=posted)
@@ -452,22 +433,17 @@ def refund_lines(api: SpApi, order_id: str) -> list[RefundLine]:
     """Every refund charge Amazon shows for ``order_id`` (all pages), oldest posting first.
 
     Raises:
-        ApiError: the Finances call failed after retries.
-        ServerError: the answer has no ``payload``.
+        ApiError: the Finances call failed after retries (a ``ServerError`` for an answer without a ``payload``).
     """
     # https://developer-docs.amazon.com/sp-api/reference/listfinancialeventsbyorderid (0.5 rps, burst 30)
     out: list[RefundLine] = []
     token: str | None = None
     while True:
-        data = api.list_financial_events_by_order_id(order_id, max_results_per_page=PAGE_SIZE, next_token=token).data
-        payload = data.get("payload") if isinstance(data, Mapping) else None
-        if not isinstance(payload, Mapping):
-            raise ServerError("listFinancialEventsByOrderId answered without a payload", operation=OPERATION)
-        refund_events = (payload.get("FinancialEvents") or {}).get("RefundEventList") or []
-        for event in refund_events:
-            if isinstance(event, Mapping) and event.get("AmazonOrderId", order_id) == order_id:
+        page = api.list_financial_events_by_order_id(order_id, max_results_per_page=PAGE_SIZE, next_token=token)
+        for event in page.financial_events.refund_event_list:
+            if (event.amazon_order_id or order_id) == order_id:
                 out.extend(_lines(event))
-        token = payload.get("NextToken")
+        token = page.next_token
         if not token:
             break
     out.sort(key=lambda line: _naive(line.posted_at))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any, Final, Literal
+from typing import TYPE_CHECKING, Final, Literal
 
 import attrs
 
@@ -17,7 +17,6 @@ import sp_cancel._events as events
 from sp_cancel._operations import OPERATIONS
 from sp_cancel._outcomes import FeedState, ProgressCallback
 from sp_cancel._runtime.claims import sent_on_amazon_clock
-from sp_cancel.clock import parse_time
 from sp_cancel.errors import FeedError, FeedTimeoutError, OutcomeUnknownError, SpCancelError
 from sp_cancel.feeds import document_hash
 from sp_cancel.journal import JournalError
@@ -27,7 +26,7 @@ if TYPE_CHECKING:
     from sp_cancel.clock import Clock, Sleep
     from sp_cancel.feeds.report import ProcessingReport
     from sp_cancel.journal import Entry, JournalLike
-    from sp_cancel.transport import SpApi
+    from sp_cancel.transport import Feed, SpApi
 
 __all__ = [
     "LISTING_LAG",
@@ -95,14 +94,14 @@ class Resolution:
     candidates: int = 0  # feeds Amazon lists that could have been ours
 
 
-def _state(data: Mapping[str, Any]) -> FeedState:
+def _state(feed: Feed) -> FeedState:
     return FeedState(
-        feed_id=str(data["feedId"]),
-        feed_type=str(data.get("feedType", "")),
-        status=str(data["processingStatus"]),
-        created_at=parse_time(data.get("createdTime")),
-        result_document_id=data.get("resultFeedDocumentId"),
-        processing_end_time=parse_time(data.get("processingEndTime")),
+        feed_id=feed.feed_id,
+        feed_type=feed.feed_type,
+        status=feed.processing_status,
+        created_at=feed.created_time,
+        result_document_id=feed.result_feed_document_id,
+        processing_end_time=feed.processing_end_time,
     )
 
 
@@ -163,8 +162,8 @@ class FeedRunner:
         """
         keys = list(message_ids)
         digest = document_hash(document)
-        created = self._api.create_feed_document(content_type=content_type).data
-        self._api.upload(created["url"], document, content_type)
+        created = self._api.create_feed_document(content_type=content_type)
+        self._api.upload(created.url, document, content_type)
         if before_create is not None:
             self._api.reserve("feeds.createFeed")  # wait for the usage plan first: then check, then send
             before_create()
@@ -179,7 +178,7 @@ class FeedRunner:
             amazon_sent_at=sent_at + self._api.clock_offset,
             owner=owner,
         )
-        document_id = str(created["feedDocumentId"])
+        document_id = created.feed_document_id
         try:
             feed_id = self._create_feed(feed_type, document_id, marketplace_ids)
         except OutcomeUnknownError:
@@ -210,17 +209,17 @@ class FeedRunner:
         candidates: list[FeedState] = []
         while True:
             if token is None:
-                data = self._api.get_feeds(feed_types=[feed_type], created_since=since, page_size=100).data
+                page = self._api.get_feeds(feed_types=[feed_type], created_since=since, page_size=100)
             else:
-                data = self._api.get_feeds(next_token=token).data
-            for raw in data.get("feeds") or []:
-                state = _state(raw)
-                same_market = sorted(raw.get("marketplaceIds") or []) == sorted(marketplace_ids)
+                page = self._api.get_feeds(next_token=token)
+            for feed in page.feeds:
+                state = _state(feed)
+                same_market = sorted(feed.marketplace_ids) == sorted(marketplace_ids)
                 if state.feed_id in known or not same_market or state.created_at is None:
                     continue
                 if state.created_at >= since:
                     candidates.append(state)
-            token = data.get("nextToken")
+            token = page.next_token
             if not token:
                 break
         waited = (self._api.amazon_now() - sent).total_seconds()
@@ -303,14 +302,13 @@ class FeedRunner:
             return None
 
     def _create_feed(self, feed_type: str, document_id: str, marketplace_ids: Sequence[str]) -> str:
-        response = self._api.create_feed(
+        return self._api.create_feed(
             feed_type=feed_type, input_feed_document_id=document_id, marketplace_ids=list(marketplace_ids)
         )
-        return str(response.data["feedId"])
 
     def status(self, feed_id: str) -> FeedState:
         """Read the feed's state once (``getFeed``)."""
-        return _state(self._api.get_feed(feed_id).data)
+        return _state(self._api.get_feed(feed_id))
 
     def _pause(self, state: FeedState, interval: float, waited: float) -> tuple[float, float]:
         """The next pause and the interval after it: adaptive once a feed of this type was seen finishing.
@@ -373,8 +371,8 @@ class FeedRunner:
                 feed_id=state.feed_id,
                 processing_status=state.status,
             )
-        doc = self._api.get_feed_document(state.result_document_id).data
-        return self._api.download(doc["url"], compression=doc.get("compressionAlgorithm"))
+        doc = self._api.get_feed_document(state.result_document_id)
+        return self._api.download(doc.url, compression=doc.compression_algorithm)
 
     def report_of(self, state: FeedState, parse: Callable[[bytes], ProcessingReport]) -> ProcessingReport | None:
         """The DONE feed's processing report, or ``None`` when it cannot be had or read.

@@ -46,21 +46,20 @@ def run_report(
             (``processing_status`` says which), or is ``DONE`` without a ``reportDocumentId``.
         ReportTimeoutError: still in progress after ``timeout`` seconds (carries the report id).
     """
-    created = ctx.api.create_report(
+    report_id = ctx.api.create_report(
         report_type=report_type,
         marketplace_ids=list(marketplace_ids or [ctx.marketplace_id]),
         data_start_time=start,
         data_end_time=end,
     )
-    report_id = str(created.data["reportId"])
     begun = ctx.clock.monotonic()
     interval = _POLL_INITIAL
     while True:
         waited = ctx.clock.monotonic() - begun
         ctx.sleep(min(interval, max(timeout - waited, 0.0)))
         interval = min(interval * 1.5, _POLL_MAX)
-        report = ctx.api.get_report(report_id).data
-        status = report.get("processingStatus")
+        report = ctx.api.get_report(report_id)
+        status = report.processing_status
         if status == "DONE":
             break
         if status in {"CANCELLED", "FATAL"}:
@@ -73,9 +72,9 @@ def run_report(
                 report_type=report_type,
                 processing_status=status,
             )
-    document_id = report.get("reportDocumentId")
+    document_id = report.report_document_id
     if not document_id:
         raise ReportError("DONE but without a reportDocumentId", report_id=report_id, report_type=report_type)
-    document = ctx.api.get_report_document(document_id).data
-    compression = document.get("compressionAlgorithm") if inflate else None
-    return ctx.api.download(document["url"], compression=compression)
+    document = ctx.api.get_report_document(document_id)
+    compression = document.compression_algorithm if inflate else None
+    return ctx.api.download(document.url, compression=compression)

@@ -50,7 +50,7 @@ from sp_cancel.metrics import cancellation_rate as compute
 from sp_cancel.metrics import compare_with_amazon as put_beside
 from sp_cancel.metrics._records import to_utc
 from sp_cancel.models import CancelReason, CancelRequest
-from sp_cancel.orders import Order, OrderState, get_order, parse_order
+from sp_cancel.orders import Order, OrderState, get_order
 
 if TYPE_CHECKING:
     from sp_cancel._runtime.context import Context
@@ -127,7 +127,7 @@ def _pages(ctx: Context, window: _Window) -> Iterator[tuple[list[Order], bool]]:
     """``searchOrders`` pages of MERCHANT orders created in the window: (orders, more pages follow)."""
     token: str | None = None
     while True:
-        data = ctx.api.search_orders(
+        page = ctx.api.search_orders(
             created_after=window.start,
             created_before=window.before,
             fulfilled_by="MERCHANT",
@@ -135,9 +135,9 @@ def _pages(ctx: Context, window: _Window) -> Iterator[tuple[list[Order], bool]]:
             marketplace_ids=[ctx.marketplace_id],
             max_results_per_page=PAGE_SIZE,
             pagination_token=token,
-        ).data
-        token = (data.get("pagination") or {}).get("nextToken")
-        yield [parse_order(o) for o in data.get("orders") or []], bool(token)
+        )
+        token = page.next_token
+        yield list(page.orders), bool(token)
         if not token:
             return
 

@@ -2,21 +2,113 @@
 
 Each method builds the request exactly as the official model spells it
 (``MarketplaceIds`` in Orders v0, ``marketplaceIds`` elsewhere, ``issueLocale``...)
-and returns the ``Response`` of ``SpApiCore._call``.
+and returns Amazon's answer parsed once into a typed value (``_orders``, ``_feeds``, ``_listings``,
+``_fulfillment``, ``_promotions``, ``_finances``), a plain ``str`` id, or ``None`` for a write whose answer
+carries nothing. An answer that does not fit Amazon's model raises ``ServerError`` naming the operation.
 ``marketplace_ids=None`` means this client's marketplace, except for
 ``getFeeds``, where it means no marketplace filter.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
-from typing import Final, Literal
+from typing import Any, Final, Literal, TypeVar
 
 from sp_cancel.transport._base import SpApiCore
+from sp_cancel.transport._feeds import (
+    Feed,
+    FeedDocument,
+    FeedDocumentUpload,
+    FeedsPage,
+    Report,
+    ReportDocument,
+    parse_feed,
+    parse_feed_document,
+    parse_feed_document_upload,
+    parse_feed_id,
+    parse_feeds_page,
+    parse_report,
+    parse_report_document,
+    parse_report_id,
+)
+from sp_cancel.transport._finances import FinancialEventsPage, parse_financial_events_page
+from sp_cancel.transport._fulfillment import (
+    FulfillmentOrder2026,
+    FulfillmentOrderDetails,
+    parse_fulfillment_order,
+    parse_fulfillment_order_2026,
+)
+from sp_cancel.transport._listings import (
+    ListingsItem,
+    ListingsItemsPage,
+    ListingsSubmission,
+    parse_listings_item,
+    parse_listings_items_page,
+    parse_listings_submission,
+)
+from sp_cancel.transport._messaging import MessagingActions, parse_messaging_actions
+from sp_cancel.transport._orders import (
+    OrderItemsV0Page,
+    OrderResponse,
+    OrdersPage,
+    OrdersV0Page,
+    OrderV0,
+    parse_order_items_v0,
+    parse_order_response,
+    parse_order_v0,
+    parse_orders_page,
+    parse_orders_v0_page,
+)
+from sp_cancel.transport._promotions import Promotion, PromotionsPage, parse_promotion, parse_promotions_page
 from sp_cancel.transport._wire import Response
 
 __all__ = ["SpApi"]
+
+T = TypeVar("T")
+
+
+def _body(parse: Callable[[Any], T]) -> Callable[[Response], T]:
+    """Read the answer's JSON body with ``parse``."""
+
+    def read(response: Response) -> T:
+        return parse(response.data)
+
+    return read
+
+
+def _nothing(_response: Response) -> None:
+    """For writes whose answer carries nothing (``{}``, or ``{errors?}`` without errors)."""
+
+
+def _submission(response: Response) -> ListingsSubmission:
+    return parse_listings_submission(response.data, response.request_id)
+
+
+def _listings_page(response: Response) -> ListingsItemsPage:
+    return parse_listings_items_page(response.data, response.request_id)
+
+
+_ORDERS_PAGE: Final = _body(parse_orders_page)
+_ORDER: Final = _body(parse_order_response)
+_ORDERS_V0_PAGE: Final = _body(parse_orders_v0_page)
+_ORDER_V0: Final = _body(parse_order_v0)
+_ORDER_ITEMS_V0: Final = _body(parse_order_items_v0)
+_FEED_DOCUMENT_UPLOAD: Final = _body(parse_feed_document_upload)
+_FEED_ID: Final = _body(parse_feed_id)
+_FEED: Final = _body(parse_feed)
+_FEEDS_PAGE: Final = _body(parse_feeds_page)
+_FEED_DOCUMENT: Final = _body(parse_feed_document)
+_REPORT_ID: Final = _body(parse_report_id)
+_REPORT: Final = _body(parse_report)
+_REPORT_DOCUMENT: Final = _body(parse_report_document)
+_LISTINGS_ITEM: Final = _body(parse_listings_item)
+_FULFILLMENT_ORDER: Final = _body(parse_fulfillment_order)
+_FULFILLMENT_ORDER_2026: Final = _body(parse_fulfillment_order_2026)
+_PROMOTIONS_PAGE: Final = _body(parse_promotions_page)
+_PROMOTION: Final = _body(parse_promotion)
+_FINANCIAL_EVENTS_PAGE: Final = _body(parse_financial_events_page)
+_MESSAGING_ACTIONS: Final = _body(parse_messaging_actions)
 
 
 class SpApi(SpApiCore):
@@ -40,11 +132,15 @@ class SpApi(SpApiCore):
         marketplace_ids: Sequence[str] | None = None,
         max_results_per_page: int | None = None,
         pagination_token: str | None = None,
-    ) -> Response:
-        """Search orders (``searchOrders``); exactly one of ``created_after``/``last_updated_after``."""
+    ) -> OrdersPage:
+        """Search orders (``searchOrders``); exactly one of ``created_after``/``last_updated_after``.
+
+        Returns one page of ``Order`` values; pass its ``next_token`` as ``pagination_token`` for the next.
+        """
         # https://developer-docs.amazon.com/sp-api/reference/searchorders
-        return self._call(
+        return self._request(
             "orders.searchOrders",
+            _ORDERS_PAGE,
             query={
                 "createdAfter": created_after,
                 "createdBefore": created_before,
@@ -59,20 +155,23 @@ class SpApi(SpApiCore):
             },
         )
 
-    def get_order(self, order_id: str, *, included_data: Sequence[str] = ()) -> Response:
-        """Read one order (Orders 2026-01-01 ``getOrder``)."""
+    def get_order(self, order_id: str, *, included_data: Sequence[str] = ()) -> OrderResponse:
+        """Read one order (Orders 2026-01-01 ``getOrder``): the ``Order``, and whether Amazon said who fulfils it."""
         # https://github.com/amzn/selling-partner-api-models/blob/main/models/orders-api-model/orders_2026-01-01.json
-        return self._call("orders.getOrder", path={"orderId": order_id}, query={"includedData": included_data})
+        return self._request(
+            "orders.getOrder", _ORDER, path={"orderId": order_id}, query={"includedData": included_data}
+        )
 
-    def cancel_order(self, order_id: str, *, cancel_reason_code: str) -> Response:
+    def cancel_order(self, order_id: str, *, cancel_reason_code: str) -> None:
         """Cancel a whole order (Orders 2026-01-01 ``cancelOrder``; withdrawn from the public model: cancel-orders.md).
 
         ``cancel_reason_code``: ``NO_INVENTORY``, ``BUYER_CANCELLED``, ``SHIPPING_ADDRESS_UNDELIVERABLE``,
         ``CUSTOMER_EXCHANGE`` or ``PRICING_ERROR``. Answers 202 ``{}``.
         """
         # https://developer-docs.amazon.com/sp-api/reference/cancelorder
-        return self._call(
+        self._request(
             "orders.cancelOrder",
+            _nothing,
             path={"orderId": order_id},
             body={"cancelReasonCode": cancel_reason_code},
         )
@@ -92,11 +191,12 @@ class SpApi(SpApiCore):
         marketplace_ids: Sequence[str] | None = None,
         max_results_per_page: int | None = None,
         next_token: str | None = None,
-    ) -> Response:
-        """List orders (Orders v0 ``getOrders``)."""
+    ) -> OrdersV0Page:
+        """List orders (Orders v0 ``getOrders``): one page of ``OrderV0`` (without items)."""
         # https://developer-docs.amazon.com/sp-api/reference/getorders
-        return self._call(
+        return self._request(
             "ordersV0.getOrders",
+            _ORDERS_V0_PAGE,
             query={
                 "MarketplaceIds": self._markets(marketplace_ids),
                 "CreatedAfter": created_after,
@@ -111,22 +211,24 @@ class SpApi(SpApiCore):
             },
         )
 
-    def get_order_v0(self, order_id: str) -> Response:
-        """Read one order (Orders v0 ``getOrder``)."""
+    def get_order_v0(self, order_id: str) -> OrderV0:
+        """Read one order (Orders v0 ``getOrder``), without its items."""
         # https://github.com/amzn/selling-partner-api-models/blob/main/models/orders-api-model/ordersV0.json
-        return self._call("ordersV0.getOrder", path={"orderId": order_id})
+        return self._request("ordersV0.getOrder", _ORDER_V0, path={"orderId": order_id})
 
-    def get_order_items_v0(self, order_id: str, *, next_token: str | None = None) -> Response:
+    def get_order_items_v0(self, order_id: str, *, next_token: str | None = None) -> OrderItemsV0Page:
         """Read one page of an order's items (Orders v0 ``getOrderItems``)."""
         # https://developer-docs.amazon.com/sp-api/reference/getorderitems
-        return self._call("ordersV0.getOrderItems", path={"orderId": order_id}, query={"NextToken": next_token})
+        return self._request(
+            "ordersV0.getOrderItems", _ORDER_ITEMS_V0, path={"orderId": order_id}, query={"NextToken": next_token}
+        )
 
     # -- Feeds 2021-06-30 ----------------------------------------------------------------------------
 
-    def create_feed_document(self, *, content_type: str) -> Response:
+    def create_feed_document(self, *, content_type: str) -> FeedDocumentUpload:
         """Ask for an upload URL (``createFeedDocument``); answers 201 ``{feedDocumentId, url}``."""
         # https://developer-docs.amazon.com/sp-api/reference/createfeeddocument
-        return self._call("feeds.createFeedDocument", body={"contentType": content_type})
+        return self._request("feeds.createFeedDocument", _FEED_DOCUMENT_UPLOAD, body={"contentType": content_type})
 
     def create_feed(
         self,
@@ -135,15 +237,17 @@ class SpApi(SpApiCore):
         input_feed_document_id: str,
         marketplace_ids: Sequence[str] | None = None,
         feed_options: Mapping[str, str] | None = None,
-    ) -> Response:
-        """Submit a feed (``createFeed``; not idempotent); answers 202 ``{feedId}``.
+    ) -> str:
+        """Submit a feed (``createFeed``; not idempotent); answers 202 ``{feedId}``: the feed id is returned.
 
         A 429 is retried once the usage plan refills (Amazon documents it as not processed); a 5xx, a
-        timeout or a dropped connection raises :class:`~sp_cancel.errors.OutcomeUnknownError`.
+        timeout, a dropped connection or an answer without a ``feedId`` raises
+        :class:`~sp_cancel.errors.OutcomeUnknownError`.
         """
         # https://developer-docs.amazon.com/sp-api/reference/createfeed
-        return self._call(
+        return self._request(
             "feeds.createFeed",
+            _FEED_ID,
             body={
                 "feedType": feed_type,
                 "marketplaceIds": self._markets(marketplace_ids),
@@ -152,10 +256,10 @@ class SpApi(SpApiCore):
             },
         )
 
-    def get_feed(self, feed_id: str) -> Response:
+    def get_feed(self, feed_id: str) -> Feed:
         """Read a feed's processing status (``getFeed``)."""
         # https://developer-docs.amazon.com/sp-api/reference/getfeed
-        return self._call("feeds.getFeed", path={"feedId": feed_id})
+        return self._request("feeds.getFeed", _FEED, path={"feedId": feed_id})
 
     def get_feeds(
         self,
@@ -167,11 +271,12 @@ class SpApi(SpApiCore):
         created_since: datetime | None = None,
         created_until: datetime | None = None,
         next_token: str | None = None,
-    ) -> Response:
+    ) -> FeedsPage:
         """List feeds (``getFeeds``); ``feed_types`` or ``next_token`` is required. No marketplace filter by default."""
         # https://developer-docs.amazon.com/sp-api/reference/getfeeds
-        return self._call(
+        return self._request(
             "feeds.getFeeds",
+            _FEEDS_PAGE,
             query={
                 "feedTypes": feed_types,
                 "marketplaceIds": marketplace_ids,
@@ -183,21 +288,22 @@ class SpApi(SpApiCore):
             },
         )
 
-    def cancel_feed(self, feed_id: str) -> Response:
+    def cancel_feed(self, feed_id: str) -> None:
         """Cancel a feed still ``IN_QUEUE`` (``cancelFeed``)."""
         # https://developer-docs.amazon.com/sp-api/reference/cancelfeed
-        return self._call("feeds.cancelFeed", path={"feedId": feed_id})
+        self._request("feeds.cancelFeed", _nothing, path={"feedId": feed_id})
 
     def get_feed_document(
         self, feed_document_id: str, *, enable_content_encoding_url_header: bool | None = None
-    ) -> Response:
+    ) -> FeedDocument:
         """Get a feed document's download URL (``getFeedDocument``): ``{feedDocumentId, url, compressionAlgorithm?}``.
 
-        Result documents are usually GZIP: pass ``compressionAlgorithm`` to ``download``.
+        Result documents are usually GZIP: pass ``compression_algorithm`` to ``download``.
         """
         # https://developer-docs.amazon.com/sp-api/reference/getfeeddocument
-        return self._call(
+        return self._request(
             "feeds.getFeedDocument",
+            _FEED_DOCUMENT,
             path={"feedDocumentId": feed_document_id},
             query={"enableContentEncodingUrlHeader": enable_content_encoding_url_header},
         )
@@ -212,11 +318,12 @@ class SpApi(SpApiCore):
         data_start_time: datetime | None = None,
         data_end_time: datetime | None = None,
         report_options: Mapping[str, str] | None = None,
-    ) -> Response:
-        """Request a report (``createReport``); answers 202 ``{reportId}``."""
+    ) -> str:
+        """Request a report (``createReport``); answers 202 ``{reportId}``: the report id is returned."""
         # https://developer-docs.amazon.com/sp-api/reference/createreport
-        return self._call(
+        return self._request(
             "reports.createReport",
+            _REPORT_ID,
             body={
                 "reportType": report_type,
                 "marketplaceIds": self._markets(marketplace_ids),
@@ -226,18 +333,19 @@ class SpApi(SpApiCore):
             },
         )
 
-    def get_report(self, report_id: str) -> Response:
+    def get_report(self, report_id: str) -> Report:
         """Read a report's processing status (``getReport``)."""
         # https://developer-docs.amazon.com/sp-api/reference/getreport
-        return self._call("reports.getReport", path={"reportId": report_id})
+        return self._request("reports.getReport", _REPORT, path={"reportId": report_id})
 
     def get_report_document(
         self, report_document_id: str, *, enable_content_encoding_url_header: bool | None = None
-    ) -> Response:
+    ) -> ReportDocument:
         """Get a report document's download URL (``getReportDocument``)."""
         # https://developer-docs.amazon.com/sp-api/reference/getreportdocument
-        return self._call(
+        return self._request(
             "reports.getReportDocument",
+            _REPORT_DOCUMENT,
             path={"reportDocumentId": report_document_id},
             query={"enableContentEncodingUrlHeader": enable_content_encoding_url_header},
         )
@@ -251,14 +359,15 @@ class SpApi(SpApiCore):
         marketplace_ids: Sequence[str] | None = None,
         included_data: Sequence[str] = (),
         issue_locale: str | None = None,
-    ) -> Response:
+    ) -> ListingsItem:
         """Read one listing (``getListingsItem``).
 
         ``included_data`` e.g. ``("summaries", "fulfillmentAvailability")``; Amazon's default is ``summaries``.
         """
         # https://developer-docs.amazon.com/sp-api/reference/getlistingsitem
-        return self._call(
+        return self._request(
             "listings.getListingsItem",
+            _LISTINGS_ITEM,
             path={"sku": sku},
             query={
                 "marketplaceIds": self._markets(marketplace_ids),
@@ -288,15 +397,16 @@ class SpApi(SpApiCore):
         sort_order: Literal["ASC", "DESC"] | None = None,
         page_size: int | None = None,
         page_token: str | None = None,
-    ) -> Response:
-        """Search this seller's listings (``searchListingsItems``): ``{numberOfResults, pagination?, items}``.
+    ) -> ListingsItemsPage:
+        """Search this seller's listings (``searchListingsItems``): one page of ``ListingsItem``.
 
         ``identifiers`` (at most 20) needs ``identifiers_type`` (e.g. ``"SKU"``). Amazon's default
         ``page_size`` is 10 (maximum 20); ``included_data`` defaults to ``summaries``.
         """
         # https://developer-docs.amazon.com/sp-api/reference/searchlistingsitems
-        return self._call(
+        return self._request(
             "listings.searchListingsItems",
+            _listings_page,
             query={
                 "marketplaceIds": self._markets(marketplace_ids),
                 "issueLocale": issue_locale,
@@ -329,11 +439,12 @@ class SpApi(SpApiCore):
         included_data: Sequence[str] = (),
         mode: Literal["VALIDATION_PREVIEW"] | None = None,
         issue_locale: str | None = None,
-    ) -> Response:
+    ) -> ListingsSubmission:
         """Patch one listing (``patchListingsItem``); HTTP 200 even when ``status == "INVALID"``."""
         # https://developer-docs.amazon.com/sp-api/reference/patchlistingsitem
-        return self._call(
+        return self._request(
             "listings.patchListingsItem",
+            _submission,
             path={"sku": sku},
             query={
                 "marketplaceIds": self._markets(marketplace_ids),
@@ -346,30 +457,33 @@ class SpApi(SpApiCore):
 
     def delete_listings_item(
         self, sku: str, *, marketplace_ids: Sequence[str] | None = None, issue_locale: str | None = None
-    ) -> Response:
+    ) -> ListingsSubmission:
         """Delete one listing (``deleteListingsItem``); answers ``ACCEPTED``, processed asynchronously."""
         # https://developer-docs.amazon.com/sp-api/reference/deletelistingsitem
-        return self._call(
+        return self._request(
             "listings.deleteListingsItem",
+            _submission,
             path={"sku": sku},
             query={"marketplaceIds": self._markets(marketplace_ids), "issueLocale": issue_locale},
         )
 
     # -- Fulfillment Outbound (Multi-Channel Fulfillment) --------------------------------------------
 
-    def get_fulfillment_order(self, seller_fulfillment_order_id: str) -> Response:
+    def get_fulfillment_order(self, seller_fulfillment_order_id: str) -> FulfillmentOrderDetails:
         """Read an MCF order (Fulfillment Outbound 2020-07-01 ``getFulfillmentOrder``)."""
         # https://developer-docs.amazon.com/sp-api/reference/getfulfillmentorder
-        return self._call(
+        return self._request(
             "fbaOutbound.getFulfillmentOrder",
+            _FULFILLMENT_ORDER,
             path={"sellerFulfillmentOrderId": seller_fulfillment_order_id},
         )
 
-    def cancel_fulfillment_order(self, seller_fulfillment_order_id: str) -> Response:
+    def cancel_fulfillment_order(self, seller_fulfillment_order_id: str) -> None:
         """Cancel an MCF order in ``Received``/``Planning`` (2020-07-01 ``cancelFulfillmentOrder``)."""
         # https://developer-docs.amazon.com/sp-api/reference/cancelfulfillmentorder
-        return self._call(
+        self._request(
             "fbaOutbound.cancelFulfillmentOrder",
+            _nothing,
             path={"sellerFulfillmentOrderId": seller_fulfillment_order_id},
         )
 
@@ -379,21 +493,23 @@ class SpApi(SpApiCore):
         *,
         shipments: Literal["INCLUDE", "EXCLUDE"] | None = None,
         fulfillment_service_id: str | None = None,
-    ) -> Response:
+    ) -> FulfillmentOrder2026:
         """Read an MCF order (Fulfillment Outbound 2026-07-04 ``getOrder``)."""
         # https://github.com/amzn/selling-partner-api-models/blob/main/models/fulfillment-outbound-api-model/fulfillmentOutbound_2026-07-04.json
-        return self._call(
+        return self._request(
             "fbaOutbound2026.getOrder",
+            _FULFILLMENT_ORDER_2026,
             path={"orderId": order_id},
             query={"shipments": shipments},
             headers=_service_header(fulfillment_service_id),
         )
 
-    def cancel_fulfillment_order_2026(self, order_id: str, *, fulfillment_service_id: str | None = None) -> Response:
+    def cancel_fulfillment_order_2026(self, order_id: str, *, fulfillment_service_id: str | None = None) -> None:
         """Cancel an MCF order (Fulfillment Outbound 2026-07-04 ``cancelOrder``); answers 202 ``{}``."""
         # https://github.com/amzn/selling-partner-api-models/blob/main/models/fulfillment-outbound-api-model/fulfillmentOutbound_2026-07-04.json
-        return self._call(
+        self._request(
             "fbaOutbound2026.cancelOrder",
+            _nothing,
             path={"orderId": order_id},
             headers=_service_header(fulfillment_service_id),
         )
@@ -416,11 +532,12 @@ class SpApi(SpApiCore):
         locale: str | None = None,
         limit: int | None = None,
         pagination_token: str | None = None,
-    ) -> Response:
+    ) -> PromotionsPage:
         """Search promotions and deals (``searchPromotions``); one marketplace per call."""
         # https://github.com/amzn/selling-partner-api-sdk/blob/main/python/sdk/spapi/api/promotions_v2025_12_01/promotions_api.py
-        return self._call(
+        return self._request(
             "promotions.searchPromotions",
+            _PROMOTIONS_PAGE,
             query={
                 "marketplaceIds": self._markets(marketplace_ids),
                 "statuses": statuses,
@@ -440,11 +557,12 @@ class SpApi(SpApiCore):
 
     def get_promotion(
         self, promotion_id: str, *, included_data: Sequence[str] = (), locale: str | None = None
-    ) -> Response:
+    ) -> Promotion:
         """Read one promotion or deal (``getPromotion``)."""
         # https://github.com/amzn/selling-partner-api-sdk/blob/main/python/sdk/spapi/api/promotions_v2025_12_01/promotions_api.py
-        return self._call(
+        return self._request(
             "promotions.getPromotion",
+            _PROMOTION,
             path={"promotionId": promotion_id},
             query={"includedData": included_data, "locale": locale},
         )
@@ -453,40 +571,43 @@ class SpApi(SpApiCore):
 
     def list_financial_events_by_order_id(
         self, order_id: str, *, max_results_per_page: int | None = None, next_token: str | None = None
-    ) -> Response:
+    ) -> FinancialEventsPage:
         """List an order's financial events, refunds included (``listFinancialEventsByOrderId``)."""
         # https://developer-docs.amazon.com/sp-api/reference/listfinancialeventsbyorderid
-        return self._call(
+        return self._request(
             "finances.listFinancialEventsByOrderId",
+            _FINANCIAL_EVENTS_PAGE,
             path={"orderId": order_id},
             query={"MaxResultsPerPage": max_results_per_page, "NextToken": next_token},
         )
 
     # -- Messaging v1 (answers are HAL: application/hal+json) ------------------------------------------
 
-    def get_messaging_actions_for_order(self, order_id: str, *, marketplace_id: str | None = None) -> Response:
+    def get_messaging_actions_for_order(self, order_id: str, *, marketplace_id: str | None = None) -> MessagingActions:
         """The message types Amazon offers for an order (``getMessagingActionsForOrder``): ``_links.actions[]``.
 
         Each action is a link ``{href, name}``; ``name`` is the message type (``unexpectedProblem``...).
         One marketplace per call (the model's ``maxItems: 1``).
         """
         # https://developer-docs.amazon.com/sp-api/reference/getmessagingactionsfororder
-        return self._call(
+        return self._request(
             "messaging.getMessagingActionsForOrder",
+            _MESSAGING_ACTIONS,
             path={"amazonOrderId": order_id},
             query={"marketplaceIds": [marketplace_id or self.marketplace_id]},
             headers=_HAL,
         )
 
-    def create_unexpected_problem(self, order_id: str, *, text: str, marketplace_id: str | None = None) -> Response:
+    def create_unexpected_problem(self, order_id: str, *, text: str, marketplace_id: str | None = None) -> None:
         """Send the buyer a message about a problem affecting the order (``createUnexpectedProblem``; 201).
 
         Not idempotent: a lost answer raises :class:`~sp_cancel.errors.OutcomeUnknownError` and is never resent.
         ``text``: 1 to 2000 characters, no HTML, no e-mail address, in the buyer's language.
         """
         # https://developer-docs.amazon.com/sp-api/reference/createunexpectedproblem
-        return self._call(
+        self._request(
             "messaging.createUnexpectedProblem",
+            _nothing,
             path={"amazonOrderId": order_id},
             query={"marketplaceIds": [marketplace_id or self.marketplace_id]},
             body={"text": text},

@@ -1,8 +1,8 @@
 """The core of ``SpApi``: one SP-API call, one document upload or download.
 
 One *attempt* = get an access token (cached) -> ``limiter.acquire`` -> send through
-the injected ``httpx.Client`` -> map the answer to a ``Response`` or raise
-exactly one typed error. ``retry.call(attempt, ...)`` decides whether to try
+the injected ``httpx.Client`` -> map the answer to a ``Response`` and parse it into the
+operation's typed value, or raise exactly one typed error. ``retry.call(attempt, ...)`` decides whether to try
 again. Requests are built here (URL, JSON body), never with python-amazon-sp-api's
 client, transport or retry decorators; documents go to S3's presigned URLs through
 the same httpx client, without our access token.
@@ -13,7 +13,7 @@ from __future__ import annotations
 import gzip
 import json
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any, Final, TypeVar
@@ -35,6 +35,7 @@ from sp_cancel.logging import get_logger
 from sp_cancel.ratelimit import RateLimiter
 from sp_cancel.retry import RetryPolicy
 from sp_cancel.transport._lwa import LwaCredentials, LwaTokenClient
+from sp_cancel.transport._parse import Malformed
 from sp_cancel.transport._wire import (
     REQUEST_ID_HEADER,
     Response,
@@ -42,9 +43,12 @@ from sp_cancel.transport._wire import (
     error_for_status,
     format_path,
     json_safe,
+    malformed_answer,
     network_error,
     parse_rate_limit,
     parse_success_body,
+    pick_headers,
+    query_string,
     token_rejected,
 )
 
@@ -133,6 +137,7 @@ class SpApiCore:
         self.marketplace_id = marketplace_id
         self.endpoint = endpoint.rstrip("/")
         self._offset = ClockOffset()
+        self._last_date: tuple[str, datetime] | None = None  # the last Date header seen, parsed
         self._reserved: dict[str, int] = {}  # usage-plan tokens taken ahead by reserve(), per operation
         self._reserved_lock = threading.Lock()
         self._owns_http = http is None
@@ -176,10 +181,31 @@ class SpApiCore:
         body: object | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> Response:
-        """Call one SP-API operation (by key, e.g. ``"feeds.getFeed"``) with limiter and retries.
+        """Call one SP-API operation and return its answer as it came (the JSON body untyped, in ``data``).
+
+        For what has no typed method (the typed methods of ``SpApi`` parse their answers with ``_request``).
+        """
+        return self._request(op_key, _as_is, path=path, query=query, body=body, headers=headers)
+
+    def _request(
+        self,
+        op_key: str,
+        parse: Callable[[Response], T],
+        *,
+        path: Mapping[str, str] | None = None,
+        query: Mapping[str, object] | None = None,
+        body: object | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> T:
+        """Call one SP-API operation (by key, e.g. ``"feeds.getFeed"``) with limiter and retries; ``parse`` its answer.
+
+        ``parse`` runs inside each attempt: an answer it cannot read (``Malformed``, or a value Amazon's types
+        refuse) is a ``ServerError`` of that attempt, which the retry policy treats like any unreadable 2xx
+        (an idempotent call is asked again; a non-idempotent one ends in ``OutcomeUnknownError``).
 
         Args:
             op_key: a key of ``OPERATIONS``.
+            parse: turns the ``Response`` into the typed value the method returns.
             path: path parameters (URL-encoded here); ``sellerId`` defaults to this seller.
             query: query parameters; sequences are comma-joined, datetimes ISO 8601 with ``Z``.
             body: JSON body (datetimes and enums converted).
@@ -191,16 +217,20 @@ class SpApiCore:
         """
         op = OPERATIONS[op_key]
         path_params = {"sellerId": self.seller_id, **(path or {})}
-        url_path = format_path(op.path, path_params)
+        url = self.endpoint + format_path(op.path, path_params)
         params = encode_query(query)
+        if params:
+            # Encoded once here, exactly as httpx encodes ``params=`` (form style, spaces as "+"): the same
+            # bytes go out, without httpx merging a query into the URL on every attempt.
+            url = f"{url}?{query_string(tuple(params.items()))}"
         data = json_safe(body) if body is not None else None
         state = _AttemptState()
 
-        def send() -> Response:
+        def send() -> T:
             state.number += 1
-            return self._attempt(op=op, url_path=url_path, params=params, data=data, extra_headers=headers, state=state)
+            return self._attempt(op=op, url=url, data=data, extra_headers=headers, state=state, parse=parse)
 
-        def attempt() -> Response:
+        def attempt() -> T:
             try:
                 return send()
             except AuthError as error:
@@ -227,19 +257,20 @@ class SpApiCore:
         self,
         *,
         op: Operation,
-        url_path: str,
-        params: dict[str, str],
+        url: str,
         data: Any,
         extra_headers: Mapping[str, str] | None,
         state: _AttemptState,
-    ) -> Response:
+        parse: Callable[[Response], T],
+    ) -> T:
         token = self._access_token(op, state.number)
         waited = 0.0 if self._use_reserved(op) else self._limiter.acquire(self._scope, op)
+        now = self._clock.now()
         headers = {
             "user-agent": USER_AGENT,
             "accept": "application/json",
             "x-amz-access-token": token,
-            "x-amz-date": self._clock.now().strftime("%Y%m%dT%H%M%SZ"),
+            "x-amz-date": now.strftime("%Y%m%dT%H%M%SZ"),
             **({"content-type": "application/json"} if data is not None else {}),
             **(extra_headers or {}),
         }
@@ -248,11 +279,9 @@ class SpApiCore:
         if data is not None and op.method in {"POST", "PUT", "PATCH"}:
             content = json.dumps(data) if data else "{}"
         context = {"operation": op.name, "attempt": state.number, "rate_limit_wait": round(waited, 3)}
-        state.sent_at = self._clock.now()
+        state.sent_at = now
         try:
-            raw = self._http.request(
-                op.method, self.endpoint + url_path, params=params, content=content, headers=headers
-            )
+            raw = self._http.request(op.method, url, content=content, headers=headers)
             response = self._to_response(op, raw, state.number)
         except httpx.HTTPError as exc:
             error = network_error(op.name, exc, attempts=state.number)
@@ -265,6 +294,12 @@ class SpApiCore:
             raise
         if response.rate_limit is not None:
             self._limiter.update(self._scope, op, response.rate_limit)
+        try:
+            value = parse(response)
+        except (Malformed, ValueError, ArithmeticError) as exc:
+            failure = malformed_answer(op.name, response.status, raw.headers, raw.content, exc, attempts=state.number)
+            self._failed(failure, context)
+            raise failure from exc
         self._log.debug(
             CALL_COMPLETED,
             **context,
@@ -274,7 +309,7 @@ class SpApiCore:
             seller_id=self.seller_id,
             marketplace_id=self.marketplace_id,
         )
-        return response
+        return value
 
     def _access_token(self, op: Operation, attempt: int) -> str:
         """Return the access token; a transient LWA failure becomes "not sent" for ``op`` so it is retried."""
@@ -295,19 +330,18 @@ class SpApiCore:
             raise error from exc
 
     def _to_response(self, op: Operation, raw: httpx.Response, attempt: int) -> Response:
-        status, headers, body = raw.status_code, raw.headers, raw.content
-        self._learn_offset(headers.get("Date"))
+        status, body = raw.status_code, raw.content
+        picked = pick_headers(raw.headers.raw)
+        self._learn_offset(picked.get("Date"))
         if not 200 <= status < 300:
-            raise error_for_status(op.name, status, headers, body, attempts=attempt, now=self._clock.now())
-        data = parse_success_body(
-            op.name, status, headers, body, may_be_empty=op.key in _MAY_BE_EMPTY, attempts=attempt
-        )
+            raise error_for_status(op.name, status, raw.headers, body, attempts=attempt, now=self._clock.now())
+        data = parse_success_body(op.name, status, picked, body, may_be_empty=op.key in _MAY_BE_EMPTY, attempts=attempt)
         return Response(
             status=status,
-            headers=headers,
+            headers=raw.headers,
             data=data,
-            request_id=headers.get(REQUEST_ID_HEADER),
-            rate_limit=parse_rate_limit(headers),
+            request_id=picked.get(REQUEST_ID_HEADER),
+            rate_limit=parse_rate_limit(picked),
         )
 
     def reserve(self, op_key: str) -> float:
@@ -324,6 +358,8 @@ class SpApiCore:
         return waited
 
     def _use_reserved(self, op: Operation) -> bool:
+        if not self._reserved.get(op.key):
+            return False  # nothing reserved (the common case): no lock; a reservation is only ever taken under it
         with self._reserved_lock:
             if self._reserved.get(op.key, 0) <= 0:
                 return False
@@ -348,10 +384,16 @@ class SpApiCore:
     def _learn_offset(self, date: str | None) -> None:
         if not date:
             return
-        try:
-            theirs = parsedate_to_datetime(date)
-        except (TypeError, ValueError, IndexError):
-            return
+        # A Date header has one-second resolution: answers within the same second repeat it; parse it once.
+        last = self._last_date
+        if last is not None and last[0] == date:
+            theirs = last[1]
+        else:
+            try:
+                theirs = parsedate_to_datetime(date)
+            except (TypeError, ValueError, IndexError):
+                return
+            self._last_date = (date, theirs)
         self._offset.learn(theirs, self._clock.now())
 
     def _failed(self, error: ApiError, context: Mapping[str, object]) -> None:
@@ -479,6 +521,10 @@ class SpApiCore:
             operation=op.name,
             status=raw.status_code,
         )
+
+
+def _as_is(response: Response) -> Response:
+    return response
 
 
 class _AttemptState:

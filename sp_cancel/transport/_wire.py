@@ -8,6 +8,7 @@ for httpx's transport exceptions.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
@@ -16,7 +17,7 @@ from datetime import UTC, date, datetime
 from email.utils import parsedate_to_datetime
 from enum import Enum
 from typing import Any, Final
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import attrs
 import httpx
@@ -38,9 +39,12 @@ __all__ = [
     "format_path",
     "iso8601",
     "json_safe",
+    "malformed_answer",
     "network_error",
     "parse_rate_limit",
     "parse_success_body",
+    "pick_headers",
+    "query_string",
     "token_rejected",
 ]
 
@@ -78,6 +82,40 @@ class Response:
     rate_limit: float | None = None
 
 
+# The answer headers the transport reads on every call, by their lower-case raw name -> the name used here.
+_PICKED: Final = {
+    b"date": "Date",
+    REQUEST_ID_HEADER.lower().encode(): REQUEST_ID_HEADER,
+    RATE_LIMIT_HEADER.lower().encode(): RATE_LIMIT_HEADER,
+    b"content-type": "content-type",
+}
+
+
+def pick_headers(raw: Iterable[tuple[bytes, bytes]]) -> dict[str, str]:
+    """``Date``, ``x-amzn-RequestId``, ``x-amzn-RateLimit-Limit`` and ``content-type`` of an answer, in one pass.
+
+    ``raw`` is httpx's ``Headers.raw``; the first of each wins, as ``Headers.get`` would give it (each
+    ``Headers.get`` walks every header again).
+    """
+    out: dict[str, str] = {}
+    for name, value in raw:
+        key = _PICKED.get(name.lower())
+        if key is not None and key not in out:
+            out[key] = value.decode("latin-1")
+    return out
+
+
+@functools.lru_cache(maxsize=1024)
+def query_string(params: tuple[tuple[str, str], ...]) -> str:
+    """``params`` (``encode_query``'s items) as the URL's query, byte for byte as httpx encodes ``params=``.
+
+    Form style (``urllib.parse.urlencode``: spaces as ``+``, everything else but unreserved characters
+    percent-encoded). Cached: a client sends the same few queries again and again (``includedData``,
+    ``marketplaceIds``), and encoding one costs more than the lookup.
+    """
+    return urlencode(params)
+
+
 def iso8601(value: datetime | date) -> str:
     """Format ``value`` as ISO 8601 UTC with a ``Z`` (naive datetimes are refused)."""
     if isinstance(value, datetime):
@@ -89,6 +127,8 @@ def iso8601(value: datetime | date) -> str:
 
 
 def _scalar(value: object) -> str:
+    if type(value) is str:
+        return value
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, datetime | date):
@@ -129,17 +169,22 @@ def format_path(template: str, params: Mapping[str, str]) -> str:
         InvalidInputError: a placeholder is missing, empty or not a string (an empty id would address another
             resource).
     """
-
-    def fill(match: re.Match[str]) -> str:
-        name = match.group(1)
+    parts = _template_parts(template)
+    out = [parts[0]]
+    for n in range(1, len(parts), 2):
+        name = parts[n]
         value = params.get(name)
         if not isinstance(value, str) or not value.strip():
             raise InvalidInputError(f"{name} must be a non-empty string, not {value!r}", field=name)
-        if set(value) == {"."}:
-            return "%2E" * len(value)
-        return quote(value, safe="")
+        out.append("%2E" * len(value) if set(value) == {"."} else quote(value, safe=""))
+        out.append(parts[n + 1])
+    return "".join(out)
 
-    return _PLACEHOLDER.sub(fill, template)
+
+@functools.lru_cache(maxsize=256)
+def _template_parts(template: str) -> list[str]:
+    """A path template split into literal text and placeholder names, alternating (``re.split`` keeps groups)."""
+    return _PLACEHOLDER.split(template)
 
 
 def json_safe(value: object) -> Any:
@@ -338,6 +383,30 @@ def parse_success_body(
             attempts=attempts,
         )
     return data
+
+
+def malformed_answer(
+    operation: str,
+    status: int,
+    headers: Mapping[str, str],
+    body: bytes,
+    problem: Exception,
+    *,
+    attempts: int = 1,
+) -> ServerError:
+    """The ``ServerError`` for a 2xx answer that does not fit Amazon's model (``problem`` says where).
+
+    A required field missing, a field of the wrong type, an unknown value of a closed set: the answer cannot
+    be read, like an empty or non-JSON one (``parse_success_body``), and is retried the same way.
+    """
+    return ServerError(
+        f"the answer does not fit Amazon's model of {operation}: {problem}",
+        operation=operation,
+        status=status,
+        request_id=headers.get(REQUEST_ID_HEADER),
+        body_excerpt=_excerpt(body),
+        attempts=attempts,
+    )
 
 
 def network_error(operation: str, exc: httpx.HTTPError, *, attempts: int = 1) -> NetworkError:

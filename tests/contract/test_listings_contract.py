@@ -13,7 +13,7 @@ import jsonschema
 import pytest
 
 import sp_cancel._listings.items as listing_items
-from sp_cancel._listings.view import issues_from_json
+from sp_cancel._listings.view import listing_issues
 from sp_cancel._runtime.context import Context
 from sp_cancel._runtime.feeds import FeedRunner
 from sp_cancel.errors import InvalidInputError
@@ -21,6 +21,7 @@ from sp_cancel.feeds import build_listings_feed, close_listing_patch, parse_list
 from sp_cancel.feeds.listings import MAX_LISTINGS_MESSAGES, ListingsMessage
 from sp_cancel.journal import Journal
 from sp_cancel.testing import Scenario, Simulator
+from sp_cancel.transport._listings import parse_listings_submission
 
 ITEM_PATH = "/listings/2021-08-01/items/{sellerId}/{sku}"
 
@@ -152,4 +153,6 @@ def test_submission_response_issues_map_from_the_model(model):
     issue_props = set(model["definitions"]["Issue"]["properties"])
     assert {"code", "message", "severity", "attributeNames"} <= issue_props
     raw = [{"code": "90220", "message": "x", "severity": "WARNING", "attributeNames": ["a"], "categories": []}]
-    assert issues_from_json(raw)[0].attribute_names == ("a",)
+    submission = parse_listings_submission({"sku": "S", "status": "INVALID", "submissionId": "s1", "issues": raw})
+    (issue,) = listing_issues(submission.issues)
+    assert (issue.code, issue.severity, issue.attribute_names) == ("90220", "WARNING", ("a",))

@@ -12,6 +12,7 @@ from sp_cancel._runtime.feeds import FeedRunner
 from sp_cancel.errors import ApiError, InvalidInputError, ManualActionRequired, NotCancellableError, NotFoundError
 from sp_cancel.journal import Journal
 from sp_cancel.testing import FakeClock, Scenario, Simulator
+from sp_cancel.transport._promotions import parse_promotion
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 
@@ -96,9 +97,9 @@ def test_deal_kind_inferred_from_schedule_without_deal_type():
     base = {"promotionId": "P", "promotionType": "DEAL", "status": "UPCOMING"}
     short = {**base, "schedule": {"startDate": "2026-03-04T10:00:00Z", "endDate": "2026-03-04T16:00:00Z"}}
     long = {**base, "schedule": {"startDate": "2026-03-04T10:00:00Z", "endDate": "2026-03-11T10:00:00Z"}}
-    assert deals_mod.deal_from_summary(short).type == "LIGHTNING_DEAL"
-    assert deals_mod.deal_from_summary(long).type == "BEST_DEAL"
-    assert deals_mod.deal_from_summary(base).type == "DEAL"
+    assert deals_mod.deal_from_summary(parse_promotion(short)).type == "LIGHTNING_DEAL"
+    assert deals_mod.deal_from_summary(parse_promotion(long)).type == "BEST_DEAL"
+    assert deals_mod.deal_from_summary(parse_promotion(base)).type == "DEAL"
 
 
 # --- cancel_flash_deal ---------------------------------------------------------------------------------

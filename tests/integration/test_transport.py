@@ -26,8 +26,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from structlog.testing import capture_logs
 
 from sp_cancel import Credentials, NotFoundError, SellerClient
+from sp_cancel._events import CALL_COMPLETED
 from sp_cancel.models import CancelReason
 from sp_cancel.testing import FakeClock, SimulatorCredentials
 
@@ -125,7 +127,7 @@ def _unshipped_merchant_order(client: SellerClient) -> str:
     page = client._api.search_orders(
         created_after=SINCE, fulfilled_by="MERCHANT", fulfillment_statuses=["UNSHIPPED"], max_results_per_page=5
     )
-    return str(page.data["orders"][0]["orderId"])
+    return page.orders[0].order_id
 
 
 @pytest.mark.vcr
@@ -140,13 +142,15 @@ def test_token_exchange(client: SellerClient, vcr: Any) -> None:
 
 @pytest.mark.vcr
 def test_get_order(client: SellerClient, vcr: Any) -> None:
-    """A getOrder is sent with the token; the request id and rate header of the answer are read."""
+    """A getOrder is sent with the token and read into its Order; the request id and rate header are read."""
     order_id = _unshipped_merchant_order(client)
-    answer = client._api.get_order(order_id)
-    assert answer.status == 200
-    assert answer.data["order"]["orderId"] == order_id
-    assert answer.request_id
-    assert answer.rate_limit == pytest.approx(0.5 * SCALE)
+    with capture_logs() as events:
+        answer = client._api.get_order(order_id)
+    assert answer.order.order_id == order_id
+    (completed,) = [e for e in events if e["event"] == CALL_COMPLETED and e["operation"] == "getOrder"]
+    assert completed["status"] == 200
+    assert completed["request_id"]
+    assert completed["rate_limit"] == pytest.approx(0.5 * SCALE)
     assert _fully_replayed(vcr)
 
 
@@ -158,9 +162,9 @@ def test_search_orders_pages(client: SellerClient, vcr: Any) -> None:
     token: str | None = None
     while len(sizes) < 10:
         page = client._api.search_orders(created_after=SINCE, max_results_per_page=50, pagination_token=token)
-        sizes.append(len(page.data["orders"]))
-        seen += [o["orderId"] for o in page.data["orders"]]
-        token = (page.data.get("pagination") or {}).get("nextToken")
+        sizes.append(len(page.orders))
+        seen += [o.order_id for o in page.orders]
+        token = page.next_token
         if token is None:
             break
     assert token is None
@@ -230,7 +234,7 @@ def test_a_429_is_waited_out_and_retried(throttled_server: dict[str, Any], recor
         order_id = throttled_server["order_id"] or _recorded_order_id(vcr)
         answer = seller._api.get_order(order_id)
     statuses = [r["status"]["code"] for r in vcr.responses]
-    assert answer.status == 200
+    assert answer.order.order_id == order_id
     assert statuses[0] == 200  # the token
     assert statuses[1] == 429
     assert statuses[-1] == 200

@@ -134,8 +134,8 @@ def test_every_override_reaches_its_path(tmp_path: Path) -> None:
         sleep=clock.sleep,
         timeout=5.0,
     )
-    created = client._api.create_feed_document(content_type="text/xml; charset=UTF-8").data
-    client._api.upload(created["url"], "<Envelope>é</Envelope>".encode(), "text/xml; charset=UTF-8")
+    created = client._api.create_feed_document(content_type="text/xml; charset=UTF-8")
+    client._api.upload(created.url, "<Envelope>é</Envelope>".encode(), "text/xml; charset=UTF-8")
     assert client._api.download("https://bucket.test/report", compression="GZIP") == report
     assert seen == [
         ("POST", "https://auth.proxy.test/o2/token"),

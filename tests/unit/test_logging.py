@@ -131,7 +131,8 @@ def _run_calls() -> None:
             return httpx.Response(200, json={"access_token": ACCESS_TOKEN, "expires_in": 3600})
         if request.method == "PUT":
             return httpx.Response(200, headers={"ETag": '"etag"'})  # S3 confirms what it stored
-        return httpx.Response(200, json={"feedId": "F1"}, headers={"x-amzn-RequestId": "rid-1"})
+        feed = {"feedId": "F1", "feedType": "X", "createdTime": "2026-01-01T00:00:00Z", "processingStatus": "DONE"}
+        return httpx.Response(200, json=feed, headers={"x-amzn-RequestId": "rid-1"})
 
     clock = FakeClock()
     api = SpApi(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import attrs
 import pytest
 
 from sp_cancel import (
@@ -16,7 +17,7 @@ from sp_cancel import (
     Money,
     PriceComponent,
 )
-from sp_cancel.models import check_order_id, check_order_item_id, check_sku
+from sp_cancel.models import check_order_id, check_order_item_id, check_sku, rounded_money
 
 USD = "USD"
 
@@ -227,3 +228,36 @@ def test_currency_decimals_come_from_iso_4217(currency: str, decimals: int) -> N
 def test_the_largest_amount_a_feed_carries_is_accepted() -> None:
     """Just below the bound is money; the bound itself is not."""
     assert Money("999999999999999999.99", "USD").feed_amount() == "999999999999999999.99"
+
+
+@pytest.mark.parametrize(
+    ("amount", "currency", "expected"),
+    [
+        ("59.98", "USD", "59.98"),
+        ("5", "USD", "5.00"),
+        ("25.99", "JPY", "26"),
+        ("1.2345", "KWD", "1.234"),
+        ("-19.999", "EUR", "-20.00"),
+        ("0", "GBP", "0.00"),
+    ],
+)
+def test_rounded_money_is_the_money_of_the_rounded_amount(amount: str, currency: str, expected: str) -> None:
+    """rounded_money equals Money of the amount rounded to the currency: same value, hash, repr; still frozen."""
+    money = rounded_money(Decimal(amount), currency)
+    same = Money(amount=Decimal(expected), currency=currency)
+    assert money == same
+    assert hash(money) == hash(same)
+    assert repr(money) == repr(same)
+    assert str(money.amount) == expected
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        money.amount = Decimal(1)  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    ("amount", "currency"),
+    [("1", "ZZZ"), ("1", "usd"), ("Infinity", "USD"), ("NaN", "USD"), ("1E18", "USD"), ("-1E18", "EUR")],
+)
+def test_rounded_money_refuses_what_money_refuses(amount: str, currency: str) -> None:
+    """An unknown currency, a non-finite amount or one the feeds cannot carry: InvalidInputError, as Money."""
+    with pytest.raises(InvalidInputError):
+        rounded_money(Decimal(amount), currency)

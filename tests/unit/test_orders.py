@@ -1,146 +1,19 @@
-"""Reading orders (2026-01-01 and v0 shapes) and the pre-flight state checks."""
+"""The pre-flight state checks on orders (reading Amazon's order JSON is tested in tests/unit/transport)."""
 
 from __future__ import annotations
 
-import copy
-from typing import Any
-
 import pytest
 
-from sp_cancel.errors import InvalidInputError, NotCancellableError, ServerError
-from sp_cancel.models import Fulfillment, ItemCancel, Money, PriceComponent
+from sp_cancel.errors import InvalidInputError, NotCancellableError
+from sp_cancel.models import Fulfillment, ItemCancel
 from sp_cancel.orders import (
     Order,
     OrderItem,
     OrderStatus,
     check_item_cancel,
     check_whole_cancel,
-    parse_order,
-    parse_order_v0,
     search_orders,
 )
-
-# Shaped like the getOrder sandbox example of orders_2026-01-01.json (buyer data left out), with two items.
-ORDER_2026: dict[str, Any] = {
-    "orderId": "171-9876543-2109876",
-    "createdTime": "2024-12-24T20:30:00Z",
-    "lastUpdatedTime": "2024-12-25T08:15:00Z",
-    "salesChannel": {"channelName": "AMAZON", "marketplaceId": "ATVPDKIKX0DER"},
-    "fulfillment": {"fulfillmentStatus": "PARTIALLY_SHIPPED", "fulfilledBy": "MERCHANT"},
-    "orderItems": [
-        {
-            "orderItemId": "17198765432109",
-            "quantityOrdered": 2,
-            "product": {"asin": "B08N5WRWNW", "sellerSku": "ECHO-DOT"},
-            "proceeds": {
-                "breakdowns": [
-                    {"type": "ITEM", "subtotal": {"amount": "59.98", "currencyCode": "USD"}},
-                    {"type": "SHIPPING", "subtotal": {"amount": "5", "currencyCode": "USD"}},
-                    {
-                        "type": "TAX",
-                        "subtotal": {"amount": "5.20", "currencyCode": "USD"},
-                        "detailedBreakdowns": [
-                            {"subtype": "ITEM", "value": {"amount": "4.80", "currencyCode": "USD"}},
-                            {"subtype": "SHIPPING", "value": {"amount": "0.40", "currencyCode": "USD"}},
-                        ],
-                    },
-                    {"type": "DISCOUNT", "subtotal": {"amount": "-1.00", "currencyCode": "USD"}},
-                ]
-            },
-            "fulfillment": {"quantityFulfilled": 2, "quantityUnfulfilled": 0},
-        },
-        {
-            "orderItemId": "17198765432110",
-            "quantityOrdered": 3,
-            "product": {"sellerSku": "CABLE"},
-            "cancellation": {"cancellationRequest": {"requester": "BUYER", "cancelReason": "Ordered by mistake"}},
-            "fulfillment": {"quantityFulfilled": 0, "quantityUnfulfilled": 3},
-        },
-    ],
-}
-
-
-def usd(amount: str) -> Money:
-    """US dollars."""
-    return Money(amount=amount, currency="USD")
-
-
-def test_parse_order_reads_state_quantities_charges_and_requests() -> None:
-    """A 2026-01-01 order becomes an Order with states, quantities, charged components and buyer requests."""
-    order = parse_order(ORDER_2026)
-    assert (order.order_id, order.marketplace_id, order.status) == (
-        "171-9876543-2109876",
-        "ATVPDKIKX0DER",
-        OrderStatus.PARTIALLY_SHIPPED,
-    )
-    assert order.channel == "MFN"
-    assert order.items[0].asin == "B08N5WRWNW"
-    assert (order.items[1].quantity_cancelled, order.items[0].quantity_cancelled) == (0, 0)
-    assert order.currency == "USD"
-    shipped, open_item = order.items
-    assert (shipped.quantity_shipped, shipped.quantity_unshipped) == (2, 0)
-    assert shipped.charged == {
-        PriceComponent.PRINCIPAL: usd("58.98"),  # 59.98 less the 1.00 promotion (DISCOUNT, no breakdown: off the item)
-        PriceComponent.SHIPPING: usd("5.00"),
-        PriceComponent.TAX: usd("4.80"),
-        PriceComponent.SHIPPING_TAX: usd("0.40"),
-    }
-    assert (open_item.quantity_unshipped, open_item.buyer_requested_cancel) == (3, True)
-    assert open_item.buyer_cancel_reason == "Ordered by mistake"
-    assert order.buyer_requested_cancel
-    assert order.item("17198765432110") is open_item
-    assert order.item("00000000000000") is None
-
-
-def test_parse_order_reads_who_cancelled() -> None:
-    """The cancellationExecution gives who cancelled each item and why."""
-    data = copy.deepcopy(ORDER_2026)
-    data["fulfillment"] = {"fulfillmentStatus": "CANCELLED", "fulfilledBy": "MERCHANT"}
-    data["orderItems"][1]["cancellation"] = {
-        "cancellationExecution": {"cancelledBy": "AMAZON", "cancelReason": "Late shipment"}
-    }
-    order = parse_order(data)
-    assert order.status is OrderStatus.CANCELLED
-    assert order.cancelled_by == "AMAZON"
-    assert order.items[1].cancel_reason == "Late shipment"
-
-
-@pytest.mark.parametrize(
-    "mutate",
-    [
-        lambda d: d.pop("orderId"),
-        lambda d: d["fulfillment"].update(fulfillmentStatus="LOST_IN_SPACE"),
-        lambda d: d["orderItems"][0].pop("quantityOrdered"),
-        lambda d: d["orderItems"][0].update(quantityOrdered="two"),
-    ],
-)
-def test_unreadable_orders_raise_server_error(mutate: Any) -> None:
-    """An order this library cannot read is Amazon's fault: ServerError, never a wrong Order."""
-    data = copy.deepcopy(ORDER_2026)
-    mutate(data)
-    with pytest.raises(ServerError):
-        parse_order(data)
-
-
-@pytest.mark.parametrize(("flag", "expected"), [("true", True), ("True", True), ("false", False), (None, False)])
-def test_parse_order_v0_reads_the_string_flag(flag: str | None, expected: bool) -> None:
-    """v0 IsBuyerRequestedCancel is the string "true"/"false"; anything else is not a request."""
-    item: dict[str, Any] = {"OrderItemId": "12345678901234", "QuantityOrdered": 2, "QuantityShipped": 1}
-    if flag is not None:
-        item["BuyerRequestedCancel"] = {"IsBuyerRequestedCancel": flag, "BuyerCancelReason": "Changed mind"}
-    order = parse_order_v0(
-        {
-            "AmazonOrderId": "902-1845936-5435065",
-            "OrderStatus": "PartiallyShipped",
-            "FulfillmentChannel": "MFN",
-            "MarketplaceId": "ATVPDKIKX0DER",
-            "OrderTotal": {"CurrencyCode": "USD", "Amount": "10.00"},
-        },
-        [item],
-    )
-    assert order.status is OrderStatus.PARTIALLY_SHIPPED
-    assert order.items[0].quantity_unshipped == 1
-    assert order.items[0].buyer_requested_cancel is expected
 
 
 def make(

@@ -185,6 +185,26 @@ def test_acquire_logs_only_real_waits(limiter: InMemoryRateLimiter) -> None:
     ]
 
 
+class TickingClock(FakeClock):
+    """A FakeClock whose every reading is a microsecond later: the bookkeeping's own time on a real clock."""
+
+    def monotonic(self) -> float:
+        """Answer, then move on by a microsecond."""
+        value = super().monotonic()
+        self.advance(1e-6)
+        return value
+
+
+def test_the_bookkeeping_time_of_a_free_token_is_not_logged_as_a_wait() -> None:
+    """On a real clock a free token still takes microseconds to hand out: no rate_limit_waited event for it."""
+    clock = TickingClock()
+    limiter = InMemoryRateLimiter(clock=clock, sleep=clock.sleep)
+    with capture_logs() as logs:
+        waited = limiter.acquire(SCOPE, DOC)
+    assert 0 < waited < 1e-3
+    assert logs == []
+
+
 def test_rate_overrides_replace_the_usage_plan(clock: RecordingClock) -> None:
     """rate_overrides, keyed by operation key, replace Amazon's rate and burst."""
     limiter = InMemoryRateLimiter(clock=clock, sleep=clock.sleep, rate_overrides={DOC.key: (5.0, 2)}, margin=0)

@@ -11,6 +11,7 @@ from urllib.parse import parse_qs
 
 import httpx
 import pytest
+from sp_answers import MINIMAL, answer
 
 from sp_cancel import Credentials
 from sp_cancel.clock import FakeClock
@@ -66,10 +67,10 @@ class FakeLimiter:
 
 
 class Amazon:
-    """A MockTransport handler: LWA at TOKEN_URL, everything else answered by ``api``."""
+    """A MockTransport handler: LWA at TOKEN_URL, everything else by ``api`` (default: a minimal valid answer)."""
 
     def __init__(self, api: Handler | None = None) -> None:
-        self.api = api or (lambda _: json_response({"payload": {}}))
+        self.api = api or answer
         self.requests: list[httpx.Request] = []
         self.lwa_calls = 0
 
@@ -176,6 +177,38 @@ def test_naive_datetime_is_refused_before_sending() -> None:
     assert amazon.requests == []
 
 
+QUERY_VALUES = ["a b", "x+y", "S1,S 2", "é✓", "a/b?c#d&e=f", "~*'()!$;@[]", "2026-01-01T00:00:00.123Z", ""]
+
+
+@pytest.mark.parametrize("value", QUERY_VALUES)
+def test_the_query_goes_out_byte_for_byte_as_httpx_encodes_params(value: str) -> None:
+    """The transport encodes the query itself: the bytes are those httpx sends for ``params=`` (cassettes match)."""
+    amazon = Amazon(lambda _: json_response({"numberOfResults": 0, "items": []}))
+    make_api(amazon).search_listings_items(identifiers=[value, "X"], identifiers_type="SKU", issue_locale="en_US")
+    expected = httpx.Client().build_request(
+        "GET",
+        f"{ENDPOINT}/listings/2021-08-01/items/{SELLER}",
+        params={"marketplaceIds": US, "issueLocale": "en_US", "identifiers": f"{value},X", "identifiersType": "SKU"},
+    )
+    assert amazon.last.url.raw_path == expected.url.raw_path
+
+
+def test_answer_headers_are_read_whatever_their_case() -> None:
+    """Request id, rate limit and Date are read from an answer however they are spelt; the first of each wins."""
+    headers = [
+        ("X-AMZN-REQUESTID", "rid-upper"),
+        ("x-amzn-requestid", "rid-second"),
+        ("X-Amzn-RateLimit-Limit", "2.5"),
+        ("DATE", "Thu, 26 Nov 2026 12:00:30 GMT"),
+    ]
+    amazon = Amazon(lambda _: httpx.Response(200, json=MINIMAL["feeds.getFeed"], headers=headers))
+    clock = FakeClock(datetime(2026, 11, 26, 12, 0, tzinfo=UTC))
+    api = make_api(amazon, clock=clock)
+    response = api._call("feeds.getFeed", path={"feedId": "F1"})
+    assert (response.request_id, response.rate_limit) == ("rid-upper", 2.5)
+    assert api.clock_offset.total_seconds() == 30
+
+
 def test_sku_is_url_encoded_in_the_path() -> None:
     """A SKU with '/', spaces and '#' is percent-encoded; sellerId comes from the client."""
     amazon = Amazon(lambda _: json_response({"sku": "x"}))
@@ -259,11 +292,10 @@ def test_search_listings_items_query_names() -> None:
 def test_create_report_body_converts_datetimes() -> None:
     """JSON bodies get ISO 8601 Z datetimes and drop unset fields."""
     amazon = Amazon(lambda _: json_response({"reportId": "R1"}, status=202))
-    response = make_api(amazon).create_report(
+    report_id = make_api(amazon).create_report(
         report_type="GET_V2_SELLER_PERFORMANCE_REPORT", data_start_time=datetime(2026, 1, 1, tzinfo=UTC)
     )
-    assert response.status == 202
-    assert response.data == {"reportId": "R1"}
+    assert report_id == "R1"
     assert json.loads(amazon.last.content) == {
         "reportType": "GET_V2_SELLER_PERFORMANCE_REPORT",
         "marketplaceIds": [US],
@@ -274,8 +306,7 @@ def test_create_report_body_converts_datetimes() -> None:
 def test_fba_2026_sends_the_fulfillment_service_header() -> None:
     """The optional x-amzn-fulfillment-service-id header reaches the request."""
     amazon = Amazon(lambda _: httpx.Response(202, content=b""))
-    response = make_api(amazon).cancel_fulfillment_order_2026("MCF-1", fulfillment_service_id="svc")
-    assert response.data == {}
+    assert make_api(amazon).cancel_fulfillment_order_2026("MCF-1", fulfillment_service_id="svc") is None
     assert amazon.last.headers["x-amzn-fulfillment-service-id"] == "svc"
 
 
@@ -324,7 +355,7 @@ def test_every_operation_has_a_typed_method() -> None:
 def test_typed_method_hits_its_operation(key: str) -> None:
     """Each typed method sends its operation's HTTP method to its path, through the limiter."""
     op = OPERATIONS[key]
-    amazon = Amazon(lambda _: json_response({"payload": {}}, status=op.success))
+    amazon = Amazon()
     limiter = FakeLimiter()
     TYPED_CALLS[key](make_api(amazon, limiter=limiter))
     request = amazon.last
@@ -451,9 +482,9 @@ def test_no_silent_empty_success(
     ],
 )
 def test_empty_body_where_the_operation_returns_nothing(call: Callable[[SpApi], Any], status: int) -> None:
-    """Operations that legitimately answer with no body give data == {}."""
+    """Operations that legitimately answer with no body return None."""
     amazon = Amazon(lambda _: httpx.Response(status, content=b""))
-    assert call(make_api(amazon)).data == {}
+    assert call(make_api(amazon)) is None
 
 
 @pytest.mark.parametrize(
@@ -486,39 +517,46 @@ def test_network_error_request_sent(exc: httpx.HTTPError, sent: bool) -> None:
 
 
 def test_rate_limit_header_feeds_the_limiter() -> None:
-    """x-amzn-RateLimit-Limit on a 2xx reaches limiter.update and Response.rate_limit."""
-    amazon = Amazon(lambda _: json_response({"feedId": "F1"}, headers={"x-amzn-RateLimit-Limit": "2.0"}))
+    """x-amzn-RateLimit-Limit on a 2xx reaches limiter.update (typed call) and Response.rate_limit (``_call``)."""
+    amazon = Amazon(lambda r: answer(r, headers={"x-amzn-RateLimit-Limit": "2.0"}))
     limiter = FakeLimiter()
-    response = make_api(amazon, limiter=limiter).get_feed("F1")
+    api = make_api(amazon, limiter=limiter)
+    assert api.get_feed("F1").feed_id == "F1"
+    response = api._call("feeds.getFeed", path={"feedId": "F1"})
     assert response.rate_limit == 2.0
     assert response.request_id == "req-1"
-    assert limiter.updates == [(f"{CREDS.client_id}:{SELLER}", "feeds.getFeed", 2.0)]
+    assert limiter.updates == [(f"{CREDS.client_id}:{SELLER}", "feeds.getFeed", 2.0)] * 2
 
 
 @pytest.mark.parametrize("header", [None, "abc", "0", "-1", "nan"])
 def test_unusable_rate_limit_header_is_ignored(header: str | None) -> None:
     """A missing, malformed or non-positive rate header never updates the limiter."""
     headers = {"x-amzn-RateLimit-Limit": header} if header is not None else {}
-    amazon = Amazon(lambda _: json_response({}, headers=headers))
+    amazon = Amazon(lambda r: answer(r, headers=headers))
     limiter = FakeLimiter()
-    assert make_api(amazon, limiter=limiter).get_feed("F1").rate_limit is None
+    api = make_api(amazon, limiter=limiter)
+    assert api._call("feeds.getFeed", path={"feedId": "F1"}).rate_limit is None
+    api.get_feed("F1")
     assert limiter.updates == []
 
 
 def test_503_is_retried_then_succeeds() -> None:
     """With the real policy a 503 is retried (fake sleep) and the token is fetched once."""
-    answers = [httpx.Response(503, text=""), json_response({"feedId": "F1"})]
+    answers = [httpx.Response(503, text=""), json_response(MINIMAL["feeds.getFeed"])]
     amazon = Amazon(lambda _: answers.pop(0))
     clock = FakeClock()
-    response = make_api(amazon, retry=RetryPolicy(), clock=clock).get_feed("F1")
-    assert response.data == {"feedId": "F1"}
+    feed = make_api(amazon, retry=RetryPolicy(), clock=clock).get_feed("F1")
+    assert feed.feed_id == "F1"
     assert len(amazon.requests) == 2
     assert amazon.lwa_calls == 1
 
 
 def test_429_asks_the_limiter_how_long_to_wait() -> None:
     """After a 429 the retry waits for limiter.on_throttled, then succeeds."""
-    answers = [httpx.Response(429, json={"errors": [{"code": "QuotaExceeded", "message": "q"}]}), json_response({})]
+    answers = [
+        httpx.Response(429, json={"errors": [{"code": "QuotaExceeded", "message": "q"}]}),
+        json_response(MINIMAL["feeds.getFeed"]),
+    ]
     limiter = FakeLimiter()
     clock = FakeClock()
     make_api(Amazon(lambda _: answers.pop(0)), retry=RetryPolicy(), limiter=limiter, clock=clock).get_feed("F1")
@@ -568,14 +606,14 @@ def test_lwa_outage_is_retried_without_sending_the_call() -> None:
         clock=clock,
         sleep=clock.sleep,
     )
-    response = api.create_feed(feed_type="POST_ORDER_ACKNOWLEDGEMENT_DATA", input_feed_document_id="d")
-    assert response.data == {"feedId": "F9"}
+    feed_id = api.create_feed(feed_type="POST_ORDER_ACKNOWLEDGEMENT_DATA", input_feed_document_id="d")
+    assert feed_id == "F9"
     assert len(requests) == 1
 
 
 def test_auth_error_drops_the_cached_token() -> None:
     """After a 403 the next call exchanges the refresh token again."""
-    answers = [httpx.Response(403, json={"message": "Forbidden"}), json_response({})]
+    answers = [httpx.Response(403, json={"message": "Forbidden"}), json_response(MINIMAL["feeds.getFeed"])]
     amazon = Amazon(lambda _: answers.pop(0))
     api = make_api(amazon)
     with pytest.raises(AuthError):

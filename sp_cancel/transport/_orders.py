@@ -1,0 +1,532 @@
+"""Orders API answers as typed values: 2026-01-01 orders as ``Order``, v0 orders and items as their own types.
+
+Orders 2026-01-01 (``getOrder``, ``searchOrders``) are read straight into the public ``Order`` (its items'
+quantities, what the buyer was charged per price component net of promotions, cancellation requests and
+who cancelled). Orders v0 (``getOrders``, ``getOrder``, ``getOrderItems``; deprecated, removal 2027-03-27)
+answers are kept in Amazon's shape (``OrderV0``, ``OrderItemV0``); ``order_from_v0`` converts an order and
+its items into an ``Order``. Field names are Amazon's in snake_case; what a parser does not read stays in
+``extra``. The public ``Order`` keeps only what sp_cancel reads (and no buyer data); ``OrderResponse.extra``
+holds the rest of a ``getOrder`` answer's order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Final
+
+import attrs
+
+from sp_cancel._order import V0_STATUSES, Order, OrderItem, OrderStatus
+from sp_cancel.models import Fulfillment, Money, PriceComponent
+from sp_cancel.transport._parse import (
+    EMPTY,
+    Malformed,
+    at_path,
+    decimal_money,
+    extra,
+    obj,
+    opt_int,
+    opt_list,
+    opt_obj,
+    opt_str,
+    opt_time,
+    req_int,
+    req_list,
+    req_obj,
+    req_str,
+    req_time,
+    within,
+)
+
+__all__ = [
+    "BuyerRequestedCancel",
+    "OrderItemV0",
+    "OrderItemsV0Page",
+    "OrderResponse",
+    "OrderV0",
+    "OrdersPage",
+    "OrdersV0Page",
+    "order_from_v0",
+    "parse_order",
+    "parse_order_items_v0",
+    "parse_order_response",
+    "parse_order_v0",
+    "parse_orders_page",
+    "parse_orders_v0_page",
+]
+
+# Proceeds breakdown types (2026-01-01) -> the adjustment feed's price components.
+_BREAKDOWN: Final = {
+    "ITEM": PriceComponent.PRINCIPAL,
+    "SHIPPING": PriceComponent.SHIPPING,
+    "GIFT_WRAP": PriceComponent.GIFT_WRAP,
+    "COD_FEE": PriceComponent.COD,
+    "OTHER": PriceComponent.OTHER,
+}
+# DISCOUNT (promotions) detailedBreakdowns subtypes -> the component the buyer paid less of. A DISCOUNT
+# without a breakdown is taken off the item price (Principal): the cap then errs low, never high.
+_DISCOUNT_SUBTYPE: Final = _BREAKDOWN
+_TAX_SUBTYPE: Final = {
+    "ITEM": PriceComponent.TAX,
+    "SHIPPING": PriceComponent.SHIPPING_TAX,
+    "GIFT_WRAP": PriceComponent.GIFT_WRAP_TAX,
+}
+# Orders v0 item money fields -> components, and the promotion fields -> the component they reduce.
+_V0_MONEY: Final = (
+    ("item_price", PriceComponent.PRINCIPAL),
+    ("shipping_price", PriceComponent.SHIPPING),
+    ("item_tax", PriceComponent.TAX),
+    ("shipping_tax", PriceComponent.SHIPPING_TAX),
+)
+_V0_DISCOUNTS: Final = (
+    ("promotion_discount", PriceComponent.PRINCIPAL),
+    ("shipping_discount", PriceComponent.SHIPPING),
+)
+_STATUSES: Final = {s.value: s for s in OrderStatus}
+
+_ORDER_KNOWN: Final = frozenset(
+    {"orderId", "createdTime", "lastUpdatedTime", "salesChannel", "fulfillment", "orderItems"}
+)
+_SEARCH_KNOWN: Final = frozenset({"orders", "pagination", "createdBefore", "lastUpdatedBefore"})
+
+
+# -- Orders 2026-01-01 ---------------------------------------------------------------------------
+
+
+def _money(data: Mapping[str, Any], where: str) -> Money:
+    """A 2026-01-01 ``Money`` (``amount`` and ``currencyCode``, both required)."""
+    found = decimal_money(data, "amount", "currencyCode", where)
+    if found is None:
+        raise Malformed(at_path(where, "amount" if data.get("amount") is None else "currencyCode"), "is missing")
+    return found
+
+
+def _opt_money(data: Mapping[str, Any], key: str, where: str) -> Money | None:
+    value = opt_obj(data, key, where)
+    return None if value is None else _money(value, at_path(where, key))
+
+
+def _net_of(charged: dict[PriceComponent, Money], discounts: list[tuple[PriceComponent, Money]]) -> None:
+    """Take promotions off what the buyer was charged, per component (never below zero)."""
+    for component, discount in discounts:
+        paid = charged.get(component)
+        if paid is None or paid.currency != discount.currency:
+            continue
+        left = paid.amount - abs(discount.amount)
+        charged[component] = Money(amount=max(left, Decimal(0)), currency=paid.currency)
+
+
+def _detail(data: Mapping[str, Any]) -> tuple[str | None, Money | None]:
+    """One ``detailedBreakdowns`` entry as ``(subtype, value)`` (both optional in the model)."""
+    return opt_str(data, "subtype", ""), _opt_money(data, "value", "")
+
+
+def _breakdown(data: Mapping[str, Any]) -> tuple[str, Money | None, tuple[tuple[str | None, Money | None], ...]]:
+    """One proceeds breakdown: its type, its subtotal where that is the figure used, its detailed breakdowns."""
+    kind = req_str(data, "type", "")
+    subtotal = req_obj(data, "subtotal", "")  # required; read as Money where it is the figure used
+    details = opt_list(data, "detailedBreakdowns", "", _detail) if kind in {"DISCOUNT", "TAX"} else ()
+    used = kind in _BREAKDOWN or (kind in {"DISCOUNT", "TAX"} and not details)
+    return kind, _money(subtotal, "subtotal") if used else None, details
+
+
+def _charged(item: Mapping[str, Any]) -> dict[PriceComponent, Money]:
+    """What the buyer paid per component: charges net of promotions (``DISCOUNT``), taxes split by subtype."""
+    out: dict[PriceComponent, Money] = {}
+    proceeds = opt_obj(item, "proceeds", "")
+    if proceeds is None:
+        return out
+    discounts: list[tuple[PriceComponent, Money]] = []
+    for kind, subtotal, details in opt_list(proceeds, "breakdowns", "proceeds", _breakdown):
+        if kind in _BREAKDOWN and subtotal is not None:
+            out[_BREAKDOWN[kind]] = subtotal
+        elif kind == "DISCOUNT":
+            if subtotal is not None:  # no detailed breakdown: the whole discount is taken off the item price
+                discounts.append((PriceComponent.PRINCIPAL, subtotal))
+            discounts.extend(
+                (_DISCOUNT_SUBTYPE.get(subtype or "", PriceComponent.PRINCIPAL), value)
+                for subtype, value in details
+                if value is not None
+            )
+        elif kind == "TAX":
+            if subtotal is not None:
+                # detailedBreakdowns is optional: without it, the whole tax is taken as the item's tax
+                # (the cap then errs toward what Amazon itself will check).
+                out[PriceComponent.TAX] = subtotal
+            for subtype, value in details:
+                component = _TAX_SUBTYPE.get(subtype or "")
+                if component is not None and value is not None:
+                    out[component] = value
+    _net_of(out, discounts)
+    return out
+
+
+def _item(raw: Mapping[str, Any]) -> OrderItem:
+    ordered = req_int(raw, "quantityOrdered", "")
+    product = req_obj(raw, "product", "")
+    fulfillment = opt_obj(raw, "fulfillment", "") or EMPTY
+    shipped = opt_int(fulfillment, "quantityFulfilled", "fulfillment") or 0
+    unshipped = opt_int(fulfillment, "quantityUnfulfilled", "fulfillment")
+    if unshipped is None:
+        unshipped = ordered - shipped
+    cancellation = opt_obj(raw, "cancellation", "") or EMPTY
+    request = opt_obj(cancellation, "cancellationRequest", "cancellation") or EMPTY
+    execution = opt_obj(cancellation, "cancellationExecution", "cancellation") or EMPTY
+    return OrderItem(
+        order_item_id=req_str(raw, "orderItemId", ""),
+        sku=opt_str(product, "sellerSku", "product"),
+        asin=opt_str(product, "asin", "product"),
+        quantity_ordered=ordered,
+        quantity_shipped=shipped,
+        quantity_unshipped=unshipped,
+        quantity_cancelled=max(ordered - shipped - unshipped, 0),
+        charged=_charged(raw),
+        buyer_requested_cancel=opt_str(request, "requester", "cancellation.cancellationRequest") == "BUYER",
+        buyer_cancel_reason=opt_str(request, "cancelReason", "cancellation.cancellationRequest"),
+        cancelled_by=opt_str(execution, "cancelledBy", "cancellation.cancellationExecution"),
+        cancel_reason=opt_str(execution, "cancelReason", "cancellation.cancellationExecution"),
+    )
+
+
+def _order(data: Mapping[str, Any]) -> tuple[Order, str | None]:
+    """An Orders 2026-01-01 ``Order`` object as ``Order``, and its ``fulfillment.fulfilledBy`` as Amazon sent it."""
+    fulfillment = opt_obj(data, "fulfillment", "")
+    status = OrderStatus.PENDING
+    fulfilled_by: str | None = None
+    ship_by: datetime | None = None
+    if fulfillment is not None:
+        text = req_str(fulfillment, "fulfillmentStatus", "fulfillment")
+        found = _STATUSES.get(text)
+        if found is None:
+            raise Malformed("fulfillment.fulfillmentStatus", f"is {text[:40]!r}, not an Orders 2026-01-01 status")
+        status = found
+        fulfilled_by = opt_str(fulfillment, "fulfilledBy", "fulfillment") or None
+        window = opt_obj(fulfillment, "shipByWindow", "fulfillment")
+        if window is not None:
+            ship_by = opt_time(window, "latestDateTime", "fulfillment.shipByWindow")
+    items = req_list(data, "orderItems", "", _item)
+    currency = next((m.currency for i in items for m in i.charged.values()), None)
+    order = Order(
+        order_id=req_str(data, "orderId", ""),
+        marketplace_id=opt_str(req_obj(data, "salesChannel", ""), "marketplaceId", "salesChannel"),
+        status=status,
+        channel=Fulfillment.AFN if fulfilled_by == "AMAZON" else Fulfillment.MFN,
+        purchased_at=req_time(data, "createdTime", ""),
+        ship_by=ship_by,
+        last_updated_at=req_time(data, "lastUpdatedTime", ""),
+        currency=currency,
+        items=items,
+    )
+    return order, fulfilled_by
+
+
+def _order_only(data: Mapping[str, Any]) -> Order:
+    return _order(data)[0]
+
+
+def parse_order(data: Mapping[str, Any], where: str = "order") -> Order:
+    """An Orders 2026-01-01 ``Order`` object as ``Order``.
+
+    Raises:
+        Malformed: a required field is missing or a field has the wrong type (an unknown ``fulfillmentStatus``
+            included).
+    """
+    return within(where, _order_only, obj(data, where))
+
+
+@attrs.frozen(kw_only=True)
+class OrderResponse:
+    """Orders 2026-01-01 ``getOrder``'s answer (``GetOrderResponse``).
+
+    Attributes:
+        order: the order.
+        fulfilled_by: ``order.fulfillment.fulfilledBy`` as Amazon sent it (``MERCHANT``, ``AMAZON``); ``None``
+            when absent (it is optional, and absent whenever ``FULFILLMENT`` was not asked for): ``order.channel``
+            is then a default (``MFN``), not Amazon's word.
+        extra: the members of Amazon's ``Order`` object that ``Order`` does not carry (read-only).
+    """
+
+    order: Order
+    fulfilled_by: str | None = None
+    extra: Mapping[str, Any] = attrs.field(default=EMPTY, repr=False, hash=False)
+
+
+def parse_order_response(data: Mapping[str, Any]) -> OrderResponse:
+    """``getOrder``'s ``{order}`` as ``OrderResponse``."""
+    raw = req_obj(data, "order", "")
+    order, fulfilled_by = within("order", _order, raw)
+    return OrderResponse(order=order, fulfilled_by=fulfilled_by, extra=extra(raw, _ORDER_KNOWN))
+
+
+@attrs.frozen(kw_only=True)
+class OrdersPage:
+    """One page of Orders 2026-01-01 ``searchOrders`` (``SearchOrdersResponse``).
+
+    Attributes:
+        orders: the orders on this page.
+        next_token: ``pagination.nextToken``: pass it as ``pagination_token`` for the next page; ``None`` on the last.
+        created_before: the ``createdBefore`` bound Amazon applied, when it says.
+        last_updated_before: the ``lastUpdatedBefore`` bound Amazon applied, when it says.
+        extra: the answer's other members (read-only).
+    """
+
+    orders: tuple[Order, ...]
+    next_token: str | None = None
+    created_before: datetime | None = None
+    last_updated_before: datetime | None = None
+    extra: Mapping[str, Any] = attrs.field(default=EMPTY, repr=False, hash=False)
+
+
+def parse_orders_page(data: Mapping[str, Any]) -> OrdersPage:
+    """``searchOrders``' answer as ``OrdersPage``."""
+    pagination = opt_obj(data, "pagination", "") or EMPTY
+    return OrdersPage(
+        orders=req_list(data, "orders", "", _order_only),
+        next_token=opt_str(pagination, "nextToken", "pagination") or None,
+        created_before=opt_time(data, "createdBefore", ""),
+        last_updated_before=opt_time(data, "lastUpdatedBefore", ""),
+        extra=extra(data, _SEARCH_KNOWN),
+    )
+
+
+# -- Orders v0 -------------------------------------------------------------------------------------
+
+
+def _v0_money(data: Mapping[str, Any], key: str, where: str) -> Money | None:
+    """A v0 ``Money`` (``CurrencyCode`` and ``Amount``, both optional in the model): ``None`` unless both are there."""
+    value = opt_obj(data, key, where)
+    if value is None:
+        return None
+    return decimal_money(value, "Amount", "CurrencyCode", at_path(where, key))
+
+
+@attrs.frozen(kw_only=True)
+class BuyerRequestedCancel:
+    """An Orders v0 item's ``BuyerRequestedCancel``.
+
+    Attributes:
+        is_buyer_requested_cancel: Amazon's ``IsBuyerRequestedCancel``, which it sends as the *string*
+            ``"true"``/``"false"`` (read case-insensitively; absent is ``False``).
+        buyer_cancel_reason: the buyer's free-text reason.
+    """
+
+    is_buyer_requested_cancel: bool = False
+    buyer_cancel_reason: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class OrderItemV0:
+    """One Orders v0 ``OrderItem`` (``getOrderItems``); amounts as ``Money`` rounded to the currency.
+
+    A v0 ``Money`` without both ``Amount`` and ``CurrencyCode`` (both optional in the model) is ``None``.
+    """
+
+    order_item_id: str
+    asin: str
+    quantity_ordered: int
+    seller_sku: str | None = None
+    title: str | None = None
+    quantity_shipped: int | None = None
+    item_price: Money | None = None
+    shipping_price: Money | None = None
+    item_tax: Money | None = None
+    shipping_tax: Money | None = None
+    promotion_discount: Money | None = None
+    shipping_discount: Money | None = None
+    buyer_requested_cancel: BuyerRequestedCancel | None = None
+    extra: Mapping[str, Any] = attrs.field(default=EMPTY, repr=False, hash=False)
+
+
+_ITEM_V0_KNOWN: Final = frozenset(
+    {
+        "OrderItemId",
+        "ASIN",
+        "QuantityOrdered",
+        "SellerSKU",
+        "Title",
+        "QuantityShipped",
+        "ItemPrice",
+        "ShippingPrice",
+        "ItemTax",
+        "ShippingTax",
+        "PromotionDiscount",
+        "ShippingDiscount",
+        "BuyerRequestedCancel",
+    }
+)
+
+
+def _item_v0(raw: Mapping[str, Any]) -> OrderItemV0:
+    flag = opt_obj(raw, "BuyerRequestedCancel", "")
+    cancel = None
+    if flag is not None:
+        at = "BuyerRequestedCancel"
+        asked = opt_str(flag, "IsBuyerRequestedCancel", at)
+        cancel = BuyerRequestedCancel(
+            is_buyer_requested_cancel=(asked or "").lower() == "true",
+            buyer_cancel_reason=opt_str(flag, "BuyerCancelReason", at),
+        )
+    return OrderItemV0(
+        order_item_id=req_str(raw, "OrderItemId", ""),
+        asin=req_str(raw, "ASIN", ""),
+        quantity_ordered=req_int(raw, "QuantityOrdered", ""),
+        seller_sku=opt_str(raw, "SellerSKU", ""),
+        title=opt_str(raw, "Title", ""),
+        quantity_shipped=opt_int(raw, "QuantityShipped", ""),
+        item_price=_v0_money(raw, "ItemPrice", ""),
+        shipping_price=_v0_money(raw, "ShippingPrice", ""),
+        item_tax=_v0_money(raw, "ItemTax", ""),
+        shipping_tax=_v0_money(raw, "ShippingTax", ""),
+        promotion_discount=_v0_money(raw, "PromotionDiscount", ""),
+        shipping_discount=_v0_money(raw, "ShippingDiscount", ""),
+        buyer_requested_cancel=cancel,
+        extra=extra(raw, _ITEM_V0_KNOWN),
+    )
+
+
+@attrs.frozen(kw_only=True)
+class OrderV0:
+    """One Orders v0 ``Order`` (``getOrder``, ``getOrders``). ``to_order`` converts it, with its items."""
+
+    amazon_order_id: str
+    purchase_date: datetime
+    last_update_date: datetime
+    order_status: str
+    fulfillment_channel: str | None = None
+    marketplace_id: str | None = None
+    order_total: Money | None = None
+    earliest_ship_date: datetime | None = None
+    latest_ship_date: datetime | None = None
+    extra: Mapping[str, Any] = attrs.field(default=EMPTY, repr=False, hash=False)
+
+    def to_order(self, items: Sequence[OrderItemV0] = ()) -> Order:
+        """This order with ``items`` (its ``getOrderItems``) as ``Order``; without items, its state alone."""
+        return order_from_v0(self, items)
+
+
+_ORDER_V0_KNOWN: Final = frozenset(
+    {
+        "AmazonOrderId",
+        "PurchaseDate",
+        "LastUpdateDate",
+        "OrderStatus",
+        "FulfillmentChannel",
+        "MarketplaceId",
+        "OrderTotal",
+        "EarliestShipDate",
+        "LatestShipDate",
+    }
+)
+
+
+def _order_v0(raw: Mapping[str, Any]) -> OrderV0:
+    return OrderV0(
+        amazon_order_id=req_str(raw, "AmazonOrderId", ""),
+        purchase_date=req_time(raw, "PurchaseDate", ""),
+        last_update_date=req_time(raw, "LastUpdateDate", ""),
+        order_status=req_str(raw, "OrderStatus", ""),
+        fulfillment_channel=opt_str(raw, "FulfillmentChannel", ""),
+        marketplace_id=opt_str(raw, "MarketplaceId", ""),
+        order_total=_v0_money(raw, "OrderTotal", ""),
+        earliest_ship_date=opt_time(raw, "EarliestShipDate", ""),
+        latest_ship_date=opt_time(raw, "LatestShipDate", ""),
+        extra=extra(raw, _ORDER_V0_KNOWN),
+    )
+
+
+def parse_order_v0(data: Mapping[str, Any]) -> OrderV0:
+    """v0 ``getOrder``'s ``{payload: Order}`` as ``OrderV0``."""
+    return within("payload", _order_v0, req_obj(data, "payload", ""))
+
+
+@attrs.frozen(kw_only=True)
+class OrdersV0Page:
+    """One page of Orders v0 ``getOrders`` (``OrdersList``).
+
+    Attributes:
+        orders: the orders on this page (no items: ``getOrderItems`` has them).
+        next_token: ``NextToken`` for the next page (pass it alone with the marketplace); ``None`` on the last.
+        created_before: ``CreatedBefore``, when Amazon says, as sent: the model types it as a plain string
+            (ISO 8601 by its description, an epoch number in Amazon's own sandbox example).
+        last_updated_before: ``LastUpdatedBefore``, likewise.
+        extra: the payload's other members (read-only).
+    """
+
+    orders: tuple[OrderV0, ...]
+    next_token: str | None = None
+    created_before: str | None = None
+    last_updated_before: str | None = None
+    extra: Mapping[str, Any] = attrs.field(default=EMPTY, repr=False, hash=False)
+
+
+def parse_orders_v0_page(data: Mapping[str, Any]) -> OrdersV0Page:
+    """v0 ``getOrders``' ``{payload: OrdersList}`` as ``OrdersV0Page``."""
+    payload = req_obj(data, "payload", "")
+    return OrdersV0Page(
+        orders=req_list(payload, "Orders", "payload", _order_v0),
+        next_token=opt_str(payload, "NextToken", "payload") or None,
+        created_before=opt_str(payload, "CreatedBefore", "payload"),
+        last_updated_before=opt_str(payload, "LastUpdatedBefore", "payload"),
+        extra=extra(payload, frozenset({"Orders", "NextToken", "CreatedBefore", "LastUpdatedBefore"})),
+    )
+
+
+@attrs.frozen(kw_only=True)
+class OrderItemsV0Page:
+    """One page of Orders v0 ``getOrderItems`` (``OrderItemsList``); ``next_token`` is ``None`` on the last."""
+
+    amazon_order_id: str
+    order_items: tuple[OrderItemV0, ...]
+    next_token: str | None = None
+    extra: Mapping[str, Any] = attrs.field(default=EMPTY, repr=False, hash=False)
+
+
+def parse_order_items_v0(data: Mapping[str, Any]) -> OrderItemsV0Page:
+    """v0 ``getOrderItems``' ``{payload: OrderItemsList}`` as ``OrderItemsV0Page``."""
+    payload = req_obj(data, "payload", "")
+    return OrderItemsV0Page(
+        amazon_order_id=req_str(payload, "AmazonOrderId", "payload"),
+        order_items=req_list(payload, "OrderItems", "payload", _item_v0),
+        next_token=opt_str(payload, "NextToken", "payload") or None,
+        extra=extra(payload, frozenset({"AmazonOrderId", "OrderItems", "NextToken"})),
+    )
+
+
+def order_from_v0(order: OrderV0, items: Sequence[OrderItemV0]) -> Order:
+    """An Orders v0 order and its items as ``Order`` (v0 statuses converted; charges net of promotions)."""
+    cancelled_order = order.order_status == "Canceled"
+    parsed = []
+    for raw in items:
+        ordered = raw.quantity_ordered
+        shipped = raw.quantity_shipped or 0
+        cancelled = ordered - shipped if cancelled_order else 0
+        charged = {c: m for name, c in _V0_MONEY if (m := getattr(raw, name)) is not None}
+        _net_of(charged, [(c, m) for name, c in _V0_DISCOUNTS if (m := getattr(raw, name)) is not None])
+        flag = raw.buyer_requested_cancel
+        parsed.append(
+            OrderItem(
+                order_item_id=raw.order_item_id,
+                sku=raw.seller_sku,
+                asin=raw.asin,
+                quantity_ordered=ordered,
+                quantity_shipped=shipped,
+                quantity_unshipped=max(ordered - shipped - cancelled, 0),
+                quantity_cancelled=max(cancelled, 0),
+                charged=charged,
+                buyer_requested_cancel=flag is not None and flag.is_buyer_requested_cancel,
+                buyer_cancel_reason=None if flag is None else flag.buyer_cancel_reason,
+            )
+        )
+    return Order(
+        order_id=order.amazon_order_id,
+        marketplace_id=order.marketplace_id,
+        status=V0_STATUSES.get(order.order_status, OrderStatus.PENDING),
+        channel=Fulfillment.AFN if order.fulfillment_channel == "AFN" else Fulfillment.MFN,
+        purchased_at=order.purchase_date,
+        ship_by=order.latest_ship_date,
+        last_updated_at=order.last_update_date,
+        currency=None if order.order_total is None else order.order_total.currency,
+        items=tuple(parsed),
+    )

@@ -1,0 +1,295 @@
+"""Reading Amazon's JSON into typed values: the field readers every parser uses, and ``Malformed``.
+
+Each parser in ``transport/`` reads one object of Amazon's model with these helpers, so the rules are the
+same everywhere: a required field that is missing, ``null`` or of the wrong type, and an optional one of the
+wrong type, raise ``Malformed`` naming the field's path (``order.orderItems[1].quantityOrdered``); a missing
+optional field is ``None`` (or an empty tuple for a list); date-times become aware ``datetime`` values (a
+time without an offset is UTC, as Amazon's always are); decimals never pass through binary floating point;
+fields the parser does not read are kept, read-only, in the value's ``extra``. ``SpApiCore`` turns
+``Malformed`` into a ``ServerError`` carrying the operation, status and request id, inside the attempt, so
+the retry policy treats it as it treats any unreadable 2xx answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from types import MappingProxyType
+from typing import Any, Final, TypeVar
+
+from sp_cancel.models import CURRENCY_DECIMALS, MAX_AMOUNT, Money, rounded_money
+
+__all__ = [
+    "EMPTY",
+    "Malformed",
+    "at_path",
+    "decimal_money",
+    "extra",
+    "money",
+    "obj",
+    "opt_bool",
+    "opt_decimal",
+    "opt_int",
+    "opt_list",
+    "opt_obj",
+    "opt_str",
+    "opt_time",
+    "req_int",
+    "req_list",
+    "req_obj",
+    "req_str",
+    "req_str_list",
+    "req_time",
+    "str_list",
+    "within",
+]
+
+T = TypeVar("T")
+
+#: The ``extra`` of a value whose object held nothing the parser did not read.
+EMPTY: Final[Mapping[str, Any]] = MappingProxyType({})
+
+
+class Malformed(ValueError):  # noqa: N818 - reads as a verdict on the answer: "Malformed: order.orderId is missing"
+    """An answer that does not fit Amazon's model: a required field missing or a field of the wrong type."""
+
+    def __init__(self, path: str, problem: str) -> None:
+        """``path``: where in the answer (``order.orderItems[0].quantityOrdered``); ``problem``: what is wrong."""
+        super().__init__(f"{path} {problem}")
+        self.path = path
+        self.problem = problem
+
+    def under(self, where: str) -> Malformed:
+        """The same problem, its path below ``where`` (a parser that read an object with relative paths)."""
+        return Malformed(at_path(where, self.path), self.problem)
+
+
+def at_path(where: str, key: str) -> str:
+    """``key`` below ``where`` (``order`` + ``orderId``: ``order.orderId``; at the top: ``orderId``)."""
+    return f"{where}.{key}" if where else key
+
+
+def _kind(value: object) -> str:
+    return "null" if value is None else type(value).__name__
+
+
+def obj(value: object, where: str) -> Mapping[str, Any]:
+    """``value`` as a JSON object, else ``Malformed`` at ``where``."""
+    if not isinstance(value, dict):
+        raise Malformed(where or "the answer", f"is a JSON {_kind(value)}, not an object")
+    return value
+
+
+# The readers check the common case first and build a field's path only when something is wrong: a parser
+# reads dozens of fields per answer, on every call.
+
+
+def req_obj(data: Mapping[str, Any], key: str, where: str) -> Mapping[str, Any]:
+    """The required object ``data[key]``."""
+    value = data.get(key)
+    if type(value) is dict:
+        return value
+    if value is None:
+        raise Malformed(at_path(where, key), "is missing")
+    return obj(value, at_path(where, key))
+
+
+def opt_obj(data: Mapping[str, Any], key: str, where: str) -> Mapping[str, Any] | None:
+    """The optional object ``data[key]`` (``None`` when absent or ``null``)."""
+    value = data.get(key)
+    if value is None or type(value) is dict:
+        return value
+    return obj(value, at_path(where, key))
+
+
+def req_str(data: Mapping[str, Any], key: str, where: str) -> str:
+    """The required string ``data[key]``."""
+    value = data.get(key)
+    if type(value) is str:
+        return value
+    if value is None:
+        raise Malformed(at_path(where, key), "is missing")
+    raise Malformed(at_path(where, key), f"is a JSON {_kind(value)}, not a string")
+
+
+def opt_str(data: Mapping[str, Any], key: str, where: str) -> str | None:
+    """The optional string ``data[key]``."""
+    value = data.get(key)
+    if value is None or type(value) is str:
+        return value
+    raise Malformed(at_path(where, key), f"is a JSON {_kind(value)}, not a string")
+
+
+def _int(value: object, path: str) -> int:
+    if type(value) is int:
+        return value
+    raise Malformed(path, f"is a JSON {_kind(value)}, not an integer")
+
+
+def req_int(data: Mapping[str, Any], key: str, where: str) -> int:
+    """The required integer ``data[key]`` (a boolean is not an integer)."""
+    value = data.get(key)
+    if type(value) is int:
+        return value
+    if value is None:
+        raise Malformed(at_path(where, key), "is missing")
+    return _int(value, at_path(where, key))
+
+
+def opt_int(data: Mapping[str, Any], key: str, where: str) -> int | None:
+    """The optional integer ``data[key]``."""
+    value = data.get(key)
+    if value is None or type(value) is int:
+        return value
+    return _int(value, at_path(where, key))
+
+
+def opt_bool(data: Mapping[str, Any], key: str, where: str) -> bool | None:
+    """The optional boolean ``data[key]``."""
+    value = data.get(key)
+    if value is None or type(value) is bool:
+        return value
+    raise Malformed(at_path(where, key), f"is a JSON {_kind(value)}, not a boolean")
+
+
+def _time(value: object, where: str, key: str) -> datetime:
+    if type(value) is not str:
+        raise Malformed(at_path(where, key), f"is a JSON {_kind(value)}, not a date-time string")
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise Malformed(at_path(where, key), f"is {value[:40]!r}, not an ISO 8601 date-time") from None
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed
+
+
+def req_time(data: Mapping[str, Any], key: str, where: str) -> datetime:
+    """The required date-time ``data[key]``, aware."""
+    value = data.get(key)
+    if value is None:
+        raise Malformed(at_path(where, key), "is missing")
+    return _time(value, where, key)
+
+
+def opt_time(data: Mapping[str, Any], key: str, where: str) -> datetime | None:
+    """The optional date-time ``data[key]``, aware (``None`` when absent, ``null`` or empty)."""
+    value = data.get(key)
+    if value is None or value == "":
+        return None
+    return _time(value, where, key)
+
+
+def opt_decimal(data: Mapping[str, Any], key: str, where: str) -> Decimal | None:
+    """The optional decimal ``data[key]``: a JSON number or a numeric string, never through a binary float."""
+    value = data.get(key)
+    if value is None:
+        return None
+    if type(value) is bool or not isinstance(value, str | int | float):
+        raise Malformed(at_path(where, key), f"is a JSON {_kind(value)}, not a number")
+    try:
+        # A JSON number arrives as a float: go through its shortest repr, never through binary arithmetic.
+        number = Decimal(str(value))
+    except InvalidOperation:
+        raise Malformed(at_path(where, key), f"is {str(value)[:40]!r}, not a number") from None
+    if not number.is_finite():
+        raise Malformed(at_path(where, key), f"is {value!r}, not a finite number")
+    return number
+
+
+def decimal_money(data: Mapping[str, Any], amount_key: str, currency_key: str, where: str) -> Money | None:
+    """``data[amount_key]`` in ``data[currency_key]`` as rounded ``Money``; ``None`` when either is absent.
+
+    The common case (a numeric string and a known currency code) is read directly; anything else goes
+    through ``opt_decimal``/``opt_str``/``money``, which name what is wrong.
+    """
+    amount, currency = data.get(amount_key), data.get(currency_key)
+    if type(amount) is str and type(currency) is str and currency in CURRENCY_DECIMALS:
+        try:
+            number = Decimal(amount)
+        except InvalidOperation:
+            pass
+        else:
+            if number.is_finite() and -MAX_AMOUNT < number < MAX_AMOUNT:
+                return rounded_money(number, currency)
+    value = opt_decimal(data, amount_key, where)
+    code = opt_str(data, currency_key, where)
+    if value is None or code is None:
+        return None
+    return money(value, code, where)
+
+
+def money(amount: Decimal, currency: str, where: str) -> Money:
+    """``amount`` in ``currency`` as ``Money``, rounded to the currency's decimals (JPY 0, most 2)."""
+    if currency not in CURRENCY_DECIMALS:
+        raise Malformed(where, f"has currency {currency[:10]!r}, not an ISO 4217 code")
+    if not -MAX_AMOUNT < amount < MAX_AMOUNT:
+        raise Malformed(where, f"has amount {amount}, beyond what Amazon's feeds carry")
+    return rounded_money(amount, currency)
+
+
+def _list(value: object, path: str) -> list[Any]:
+    if not isinstance(value, list):
+        raise Malformed(path, f"is a JSON {_kind(value)}, not an array")
+    return value
+
+
+def opt_list(data: Mapping[str, Any], key: str, where: str, item: Callable[[Mapping[str, Any]], T]) -> tuple[T, ...]:
+    """The optional array of objects ``data[key]``, each read by ``item``; ``()`` when absent.
+
+    ``item`` reads its object with paths relative to it; a problem it raises is placed below
+    ``where.key[n]`` here, so no path is built while nothing is wrong.
+    """
+    value = data.get(key)
+    if value is None:
+        return ()
+    out = []
+    for n, entry in enumerate(value if type(value) is list else _list(value, at_path(where, key))):
+        if type(entry) is not dict:
+            raise Malformed(f"{at_path(where, key)}[{n}]", f"is a JSON {_kind(entry)}, not an object")
+        try:
+            out.append(item(entry))
+        except Malformed as exc:
+            raise exc.under(f"{at_path(where, key)}[{n}]") from None
+    return tuple(out)
+
+
+def req_list(data: Mapping[str, Any], key: str, where: str, item: Callable[[Mapping[str, Any]], T]) -> tuple[T, ...]:
+    """The required array of objects ``data[key]`` (it may be empty)."""
+    if data.get(key) is None:
+        raise Malformed(at_path(where, key), "is missing")
+    return opt_list(data, key, where, item)
+
+
+def within(where: str, read: Callable[[Mapping[str, Any]], T], data: Mapping[str, Any]) -> T:
+    """``read(data)``, a problem it raises placed below ``where`` (``read`` uses paths relative to ``data``)."""
+    try:
+        return read(data)
+    except Malformed as exc:
+        raise exc.under(where) from None
+
+
+def str_list(data: Mapping[str, Any], key: str, where: str) -> tuple[str, ...]:
+    """The optional array of strings ``data[key]``; ``()`` when absent."""
+    value = data.get(key)
+    if value is None:
+        return ()
+    path = at_path(where, key)
+    items = _list(value, path)
+    for n, entry in enumerate(items):
+        if type(entry) is not str:
+            raise Malformed(f"{path}[{n}]", f"is a JSON {_kind(entry)}, not a string")
+    return tuple(items)
+
+
+def req_str_list(data: Mapping[str, Any], key: str, where: str) -> tuple[str, ...]:
+    """The required array of strings ``data[key]`` (it may be empty)."""
+    if data.get(key) is None:
+        raise Malformed(at_path(where, key), "is missing")
+    return str_list(data, key, where)
+
+
+def extra(data: Mapping[str, Any], known: frozenset[str]) -> Mapping[str, Any]:
+    """The members of ``data`` a parser did not read (``known``), read-only; ``EMPTY`` when there are none."""
+    if data.keys() <= known:
+        return EMPTY
+    return MappingProxyType({k: v for k, v in data.items() if k not in known})
