@@ -6,33 +6,22 @@ the error tree. Exported classes report ``sp_cancel`` as their module, so
 reprs and docs read ``sp_cancel.SellerClient``.
 """
 
-from sp_cancel._outcomes import (
-    BatchOutcome,
-    BuyerCancelRequest,
+from sp_cancel._cancellation.outcomes import (
     BuyerMessage,
     BuyerMessageStatus,
     CancelOutcome,
     CancelStatus,
-    Deal,
-    DealStatus,
-    FbaCancelOutcome,
-    FbaCancelStatus,
-    FeedState,
-    FeedStatus,
-    ListingIssue,
-    ListingOutcome,
-    ListingStatus,
-    PostingStatus,
-    ProcessingMessage,
-    ProgressCallback,
-    RefundOutcome,
-    RefundStatus,
-    RefundVerification,
     SystemCancellation,
 )
+from sp_cancel._fba import FbaCancelOutcome, FbaCancelStatus
+from sp_cancel._listings.outcomes import ListingIssue, ListingOutcome, ListingStatus
+from sp_cancel._order import BuyerCancelRequest
+from sp_cancel._outcomes import BatchOutcome, FeedState, FeedStatus, ProcessingMessage, ProgressCallback
 from sp_cancel._public import publish
+from sp_cancel._refunds.outcomes import PostingStatus, RefundOutcome, RefundStatus, RefundVerification
 from sp_cancel._version import __version__
 from sp_cancel.client import Credentials, SellerClient
+from sp_cancel.deals import Deal, DealStatus
 from sp_cancel.errors import (
     ApiError,
     AuthError,

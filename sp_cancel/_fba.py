@@ -14,20 +14,53 @@ Amazon-fulfilled *retail* orders (AFN) are not MCF orders: no API cancels them;
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Final, Literal
 
 import attrs
 
 import sp_cancel._events as events
-from sp_cancel._outcomes import FbaCancelOutcome
 from sp_cancel.errors import ApiError, NotCancellableError, OutcomeUnknownError
 from sp_cancel.logging import get_logger
 
 if TYPE_CHECKING:
     from sp_cancel._runtime.context import Context
 
-__all__ = ["CANCELLABLE_2020", "cancel_fba_order"]
+__all__ = [
+    "CANCELLABLE_2020",
+    "FbaCancelOutcome",
+    "FbaCancelStatus",
+    "cancel_fba_order",
+]
+
+
+class FbaCancelStatus(enum.StrEnum):
+    """What happened to a Multi-Channel Fulfillment cancel."""
+
+    CANCELLED = "CANCELLED"
+    CANCEL_REQUESTED = "CANCEL_REQUESTED"
+
+
+@attrs.frozen(kw_only=True)
+class FbaCancelOutcome:
+    """The outcome of cancelling a Multi-Channel Fulfillment order.
+
+    Attributes:
+        status: ``CANCELLED`` (read back as cancelled) or ``CANCEL_REQUESTED`` (accepted, not yet visible).
+        observed_status: the MCF status read before cancelling.
+    """
+
+    order_id: str
+    status: FbaCancelStatus = attrs.field(converter=FbaCancelStatus)
+    api: Literal["2020-07-01", "2026-07-04"] = "2020-07-01"
+    observed_status: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        """Always True: failures raise."""
+        return True
+
 
 Api = Literal["2020-07-01", "2026-07-04"]
 CANCELLABLE_2020: Final = frozenset({"Received", "Planning"})

@@ -18,7 +18,25 @@ import attrs
 
 from sp_cancel.models import CancelledBy, Fulfillment, Money, PriceComponent
 
-__all__ = ["V0_STATUSES", "Order", "OrderItem", "OrderState", "OrderStatus"]
+__all__ = [
+    "V0_STATUSES",
+    "BuyerCancelRequest",
+    "Order",
+    "OrderItem",
+    "OrderState",
+    "OrderStatus",
+]
+
+
+@attrs.frozen(kw_only=True)
+class BuyerCancelRequest:
+    """A cancellation the buyer requested through Amazon (does not count against the seller if accepted)."""
+
+    order_id: str
+    order_item_ids: tuple[str, ...]
+    reason_text: str | None
+    requested_at: datetime | None
+    marketplace_id: str
 
 
 class OrderStatus(enum.StrEnum):

@@ -1,10 +1,11 @@
-"""Typed results of the workflows, exported from ``sp_cancel``.
+"""What every feed-driven workflow reports, exported from ``sp_cancel``.
 
-Every outcome is an attrs frozen value with a readable ``repr``; every ``status``
-is a ``str`` enum (``str(status)`` is its value, and it compares equal to it).
-A batch ([BatchOutcome][sp_cancel.BatchOutcome]) is a read-only mapping of one
-outcome per key; it also renders as an HTML table in notebooks and turns into
-plain records for DataFrames.
+A feed's state as polled (``FeedState``, the event a ``ProgressCallback`` receives), one result of
+Amazon's processing report (``ProcessingMessage``) and a batch of per-key outcomes (``BatchOutcome``:
+a read-only mapping that renders as an HTML table in notebooks and turns into plain records for
+DataFrames). Each workflow's own results live with it (``_cancellation.outcomes``,
+``_refunds.outcomes``, ``_listings.outcomes``, ``_fba``, ``deals``), with their journal codecs; every
+``status`` is a ``str`` enum (``str(status)`` is its value, and it compares equal to it).
 """
 
 from __future__ import annotations
@@ -14,36 +15,22 @@ import html
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
-from typing import Final, Literal, Protocol, TypeVar
+from typing import Any, ClassVar, Literal, Protocol, TypeVar
 
 import attrs
 
 from sp_cancel.errors import SpCancelError
-from sp_cancel.models import CancelReason, ItemCancel, Money, PriceComponent
 
 __all__ = [
     "BatchOutcome",
-    "BuyerCancelRequest",
-    "BuyerMessage",
-    "BuyerMessageStatus",
-    "CancelOutcome",
-    "CancelStatus",
-    "Deal",
-    "DealStatus",
-    "FbaCancelOutcome",
-    "FbaCancelStatus",
     "FeedState",
     "FeedStatus",
-    "ListingIssue",
-    "ListingOutcome",
-    "ListingStatus",
-    "PostingStatus",
+    "Outcome",
     "ProcessingMessage",
     "ProgressCallback",
-    "RefundOutcome",
-    "RefundStatus",
-    "RefundVerification",
-    "SystemCancellation",
+    "Severity",
+    "messages_from_json",
+    "messages_to_json",
 ]
 
 Severity = Literal["ERROR", "WARNING", "INFO"]
@@ -116,323 +103,54 @@ class ProcessingMessage:
     sku: str | None = None
 
 
-class CancelStatus(enum.StrEnum):
-    """What happened to a cancellation, as Amazon showed it.
-
-    ``CANCELLED``/``PARTIALLY_CANCELLED``: Amazon's processing report or a read-back of the order shows it.
-    ``REJECTED``: Amazon refused it (or the order changed and nothing was sent). ``SUBMITTED``: Amazon has the
-    feed and is processing it. ``UNCONFIRMED``: possibly sent, Amazon has not shown it yet (the answer to
-    ``createFeed`` was lost, or its report says nothing): not done, not failed; ``client.refresh``/``resume()``
-    keep looking, and it is never sent again on its own. ``NOT_SENT``: Amazon shows no sign of it (the
-    seller's horizon passed with nothing seen, an operator declared it, or ``createFeed`` was refused
-    outright): asking again sends it. ``REFUSED``: refused before sending (a batch member's bad input).
-    """
-
-    CANCELLED = "CANCELLED"
-    PARTIALLY_CANCELLED = "PARTIALLY_CANCELLED"
-    REJECTED = "REJECTED"
-    SUBMITTED = "SUBMITTED"
-    UNCONFIRMED = "UNCONFIRMED"
-    NOT_SENT = "NOT_SENT"
-    REFUSED = "REFUSED"
+def messages_to_json(messages: tuple[ProcessingMessage, ...]) -> list[dict[str, Any]]:
+    """Serialise processing messages."""
+    return [
+        {
+            "code": m.code,
+            "severity": m.severity,
+            "description": m.description,
+            "message_id": m.message_id,
+            "order_id": m.order_id,
+            "order_item_id": m.order_item_id,
+            "sku": m.sku,
+        }
+        for m in messages
+    ]
 
 
-class BuyerMessageStatus(enum.StrEnum):
-    """What happened to the explanation sent to the buyer after a cancel (``createUnexpectedProblem``).
-
-    ``SENT``: Amazon accepted the message (201). ``PENDING``: journaled, waiting for Amazon to confirm the
-    cancel (or for a moment when Amazon answers): ``client.refresh``/``wait``/``resume()`` send it then.
-    ``SKIPPED``: not sent, and never will be: Amazon offers no ``unexpectedProblem`` message for the order, or
-    the cancel was not done. ``UNCONFIRMED``: sent, but Amazon's answer was lost (a timeout, a 5xx, a dropped
-    connection): it may have reached the buyer, so it is never sent again (Amazon offers no API to read
-    messages back: Seller Central's Buyer-Seller Messages show it). ``FAILED``: Amazon refused it (its
-    error is in ``detail``); nothing reached the buyer, and asking again sends it.
-    """
-
-    SENT = "SENT"
-    PENDING = "PENDING"
-    SKIPPED = "SKIPPED"
-    UNCONFIRMED = "UNCONFIRMED"
-    FAILED = "FAILED"
+def messages_from_json(data: list[Mapping[str, Any]]) -> tuple[ProcessingMessage, ...]:
+    """Deserialise processing messages."""
+    return tuple(ProcessingMessage(**dict(m)) for m in data)
 
 
-@attrs.frozen(kw_only=True)
-class BuyerMessage:
-    """What happened to the seller's explanation to the buyer of a cancelled order.
+class Outcome(Protocol):
+    """What every per-key outcome in a ``BatchOutcome`` offers (``CancelOutcome``, ``ListingOutcome``)."""
 
-    Attributes:
-        order_id: the Amazon order id.
-        status: ``SENT`` / ``PENDING`` / ``SKIPPED`` / ``UNCONFIRMED`` / ``FAILED`` (see
-            [BuyerMessageStatus][sp_cancel.BuyerMessageStatus]).
-        detail: a sentence saying why (the reason it was skipped, Amazon's refusal, what to check).
-        submission_id: the journal key of the message (one per order and cancel).
-        text: the text sent, or to be sent (the seller's own words; not in the ``repr``).
-    """
-
-    order_id: str
-    status: BuyerMessageStatus = attrs.field(converter=BuyerMessageStatus)
-    detail: str | None = None
-    submission_id: str | None = None
-    text: str = attrs.field(default="", repr=False)
+    kind: ClassVar[str]  # "order" or "listing": the noun a batch's repr uses
 
     @property
-    def sent(self) -> bool:
-        """True when Amazon accepted the message."""
-        return self.status is BuyerMessageStatus.SENT
-
-
-@attrs.frozen(kw_only=True)
-class CancelOutcome:
-    """The outcome of cancelling one order (whole, or some units with ``items``).
-
-    Attributes:
-        order_id: the Amazon order id.
-        status: CANCELLED / PARTIALLY_CANCELLED (item-level) / REJECTED / SUBMITTED (Amazon is processing it) /
-            UNCONFIRMED (possibly sent, not shown by Amazon yet) / NOT_SENT (Amazon shows no sign of it: asking
-            again sends it) / REFUSED (in a batch: refused before sending; ``error`` says why, nothing was sent).
-        reason: the cancel reason sent.
-        feed_id: Amazon's feed id (``None`` for ``via="orders_api"`` or before submission).
-        submission_id: the journal key of this submission; ``client.wait``/``refresh`` use it.
-        messages: Amazon's results for this order (errors and warnings).
-        items: the item-level cancels sent, or ``None`` for a whole order.
-        via: ``"feed"`` or ``"orders_api"``.
-        detail: a human sentence about what was observed (e.g. after a FATAL feed).
-        error: for ``REFUSED``, the typed error that refused it (``InvalidInputError``, ``NotCancellableError``,
-            ``NotFoundError``...); ``None`` otherwise.
-        buyer_message: what happened to the explanation sent to the buyer (``notify_buyer=``), or ``None``
-            when none was asked for.
-    """
-
-    order_id: str
-    status: CancelStatus = attrs.field(converter=CancelStatus)
-    reason: CancelReason
-    feed_id: str | None = None
-    submission_id: str | None = None
-    messages: tuple[ProcessingMessage, ...] = ()
-    items: tuple[ItemCancel, ...] | None = None
-    via: Literal["feed", "orders_api"] = "feed"
-    detail: str | None = None
-    error: SpCancelError | None = attrs.field(default=None, eq=False)
-    buyer_message: BuyerMessage | None = None
+    def status(self) -> enum.StrEnum:
+        """The outcome's status."""
 
     @property
     def ok(self) -> bool:
-        """True when the order (or the asked units) ended cancelled."""
-        return self.status in {CancelStatus.CANCELLED, CancelStatus.PARTIALLY_CANCELLED}
-
-
-class RefundStatus(enum.StrEnum):
-    """What happened to a refund.
-
-    ``APPLIED``/``PARTIALLY_APPLIED``: Amazon's processing report or its Finances API shows it. ``REJECTED``:
-    Amazon refused it. ``SUBMITTED``: Amazon has the feed and is processing it. ``UNCONFIRMED``: possibly sent,
-    Amazon has not shown it yet (the answer to ``createFeed`` was lost, or its report says nothing): not done,
-    not failed; ``verify_refund``/``refresh``/``resume()`` keep looking, and it is **never** sent again on its
-    own. ``NOT_SENT``: Amazon shows no sign of it after the seller's horizon (``unconfirmed_horizon``), an
-    operator declared it not sent (``declare_not_sent``), or ``createFeed`` was refused outright: calling
-    ``partial_refund`` again sends it.
-    """
-
-    APPLIED = "APPLIED"
-    PARTIALLY_APPLIED = "PARTIALLY_APPLIED"
-    REJECTED = "REJECTED"
-    SUBMITTED = "SUBMITTED"
-    UNCONFIRMED = "UNCONFIRMED"
-    NOT_SENT = "NOT_SENT"
-
-
-@attrs.frozen(kw_only=True)
-class RefundOutcome:
-    """The outcome of one partial refund (one idempotency key).
-
-    Attributes:
-        amounts: what was asked, per order item and component.
-        item_status: Amazon's verdict per order item (APPLIED or REJECTED).
-    """
-
-    order_id: str
-    status: RefundStatus = attrs.field(converter=RefundStatus)
-    idempotency_key: str
-    amounts: Mapping[str, Mapping[PriceComponent, Money]] = attrs.field(hash=False)
-    feed_id: str | None = None
-    messages: tuple[ProcessingMessage, ...] = ()
-    item_status: Mapping[str, RefundStatus] = attrs.field(factory=dict, hash=False)
-    submission_id: str | None = None
-    detail: str | None = None
+        """True when it ended as asked."""
 
     @property
-    def ok(self) -> bool:
-        """True when Amazon applied the whole refund."""
-        return self.status is RefundStatus.APPLIED
-
-
-class PostingStatus(enum.StrEnum):
-    """Whether Amazon's Finances API shows a refund yet."""
-
-    POSTED = "POSTED"
-    NOT_YET_POSTED = "NOT_YET_POSTED"
-    PARTIALLY_POSTED = "PARTIALLY_POSTED"
-
-
-@attrs.frozen(kw_only=True)
-class RefundVerification:
-    """Whether Amazon's Finances API shows a refund yet (it posts with up to 48 h delay).
-
-    Attributes:
-        status: ``POSTED`` (all amounts seen), ``NOT_YET_POSTED`` (none seen; not a failure),
-            ``PARTIALLY_POSTED`` (some seen).
-        posted: the refund amounts seen per order item and component (positive = to the buyer).
-    """
-
-    order_id: str
-    idempotency_key: str
-    status: PostingStatus = attrs.field(converter=PostingStatus)
-    posted: Mapping[str, Mapping[PriceComponent, Money]] = attrs.field(hash=False)
-    expected: Mapping[str, Mapping[PriceComponent, Money]] = attrs.field(hash=False)
-    message: str = ""
+    def error(self) -> SpCancelError | None:
+        """For ``REFUSED``: the typed error that refused it."""
 
     @property
-    def is_posted(self) -> bool:
-        """True when everything asked is visible in Finances."""
-        return self.status is PostingStatus.POSTED
-
-
-class ListingStatus(enum.StrEnum):
-    """What happened to a listing (``REFUSED``: refused before sending)."""
-
-    ACCEPTED = "ACCEPTED"
-    INVALID = "INVALID"
-    SUBMITTED = "SUBMITTED"
-    DELETED = "DELETED"
-    DELETE_PENDING = "DELETE_PENDING"
-    REFUSED = "REFUSED"
-
-
-@attrs.frozen(kw_only=True)
-class ListingIssue:
-    """One issue Amazon reported for a listing."""
-
-    code: str
-    message: str
-    severity: Severity
-    attribute_names: tuple[str, ...] = ()
-
-
-@attrs.frozen(kw_only=True)
-class ListingOutcome:
-    """The outcome of closing or deleting one listing.
-
-    Attributes:
-        sku: the seller SKU.
-        status: ACCEPTED / INVALID / SUBMITTED / DELETED / DELETE_PENDING / REFUSED (in a batch: refused
-            before sending; ``error`` says why).
-        submission_id: the journal key of this submission; ``client.wait``/``refresh`` use it.
-        issues: Amazon's issues for this SKU.
-        feed_id: the ``JSON_LISTINGS_FEED`` id, for bulk closes.
-        detail: a human sentence about what was observed.
-        error: for ``REFUSED``, the typed error that refused it; ``None`` otherwise.
-    """
-
-    sku: str
-    status: ListingStatus = attrs.field(converter=ListingStatus)
-    submission_id: str | None = None
-    issues: tuple[ListingIssue, ...] = ()
-    feed_id: str | None = None
-    detail: str | None = None
-    error: SpCancelError | None = attrs.field(default=None, eq=False)
+    def feed_id(self) -> str | None:
+        """The feed that carried it, once sent."""
 
     @property
     def messages(self) -> tuple[ProcessingMessage, ...]:
-        """The issues as ``ProcessingMessage`` values (uniform with other outcomes)."""
-        return tuple(
-            ProcessingMessage(code=i.code, severity=i.severity, description=i.message, sku=self.sku)
-            for i in self.issues
-        )
-
-    @property
-    def ok(self) -> bool:
-        """True when Amazon accepted the change (or the listing is gone)."""
-        return self.status in {ListingStatus.ACCEPTED, ListingStatus.DELETED}
+        """Amazon's results for it."""
 
 
-class FbaCancelStatus(enum.StrEnum):
-    """What happened to a Multi-Channel Fulfillment cancel."""
-
-    CANCELLED = "CANCELLED"
-    CANCEL_REQUESTED = "CANCEL_REQUESTED"
-
-
-@attrs.frozen(kw_only=True)
-class FbaCancelOutcome:
-    """The outcome of cancelling a Multi-Channel Fulfillment order.
-
-    Attributes:
-        status: ``CANCELLED`` (read back as cancelled) or ``CANCEL_REQUESTED`` (accepted, not yet visible).
-        observed_status: the MCF status read before cancelling.
-    """
-
-    order_id: str
-    status: FbaCancelStatus = attrs.field(converter=FbaCancelStatus)
-    api: Literal["2020-07-01", "2026-07-04"] = "2020-07-01"
-    observed_status: str | None = None
-
-    @property
-    def ok(self) -> bool:
-        """Always True: failures raise."""
-        return True
-
-
-@attrs.frozen(kw_only=True)
-class BuyerCancelRequest:
-    """A cancellation the buyer requested through Amazon (does not count against the seller if accepted)."""
-
-    order_id: str
-    order_item_ids: tuple[str, ...]
-    reason_text: str | None
-    requested_at: datetime | None
-    marketplace_id: str
-
-
-@attrs.frozen(kw_only=True)
-class SystemCancellation:
-    """An order Amazon cancelled itself (``cancelledBy == "AMAZON"``), with Amazon's reason text."""
-
-    order_id: str
-    cancelled_at: datetime | None
-    reason_text: str | None
-    marketplace_id: str | None = None
-
-
-class DealStatus(enum.StrEnum):
-    """A deal's status (Promotions API 2025-12-01 ``PromotionSummary.status``)."""
-
-    PROCESSING = "PROCESSING"
-    UPCOMING = "UPCOMING"
-    RUNNING = "RUNNING"
-    EXPIRED = "EXPIRED"
-    FAILED = "FAILED"
-    CANCELLING = "CANCELLING"
-    CANCELLED = "CANCELLED"
-
-
-@attrs.frozen(kw_only=True)
-class Deal:
-    """A Lightning or Best deal, read from the (read-only) Promotions API."""
-
-    deal_id: str
-    type: str
-    status: DealStatus = attrs.field(converter=DealStatus)
-    start: datetime | None
-    end: datetime | None
-    title: str | None = None
-    marketplace_id: str | None = None
-
-
-_O = TypeVar("_O", CancelOutcome, ListingOutcome)
-
-_DONE: Final = frozenset(
-    {CancelStatus.CANCELLED, CancelStatus.PARTIALLY_CANCELLED, ListingStatus.ACCEPTED, ListingStatus.DELETED}
-)
+_O = TypeVar("_O", bound=Outcome)
 
 
 @attrs.frozen(kw_only=True, repr=False)
@@ -470,12 +188,12 @@ class BatchOutcome(Mapping[str, _O]):
     @property
     def succeeded(self) -> list[_O]:
         """Outcomes that ended as asked (cancelled, partially cancelled, accepted, deleted)."""
-        return [o for o in self.outcomes.values() if o.status in _DONE]
+        return [o for o in self.outcomes.values() if o.ok]
 
     @property
     def failed(self) -> list[_O]:
         """Every outcome not done: refused before sending, rejected by Amazon, or not finished (submitted)."""
-        return [o for o in self.outcomes.values() if o.status not in _DONE]
+        return [o for o in self.outcomes.values() if not o.ok]
 
     @property
     def refused(self) -> list[_O]:
@@ -526,8 +244,7 @@ class BatchOutcome(Mapping[str, _O]):
 
     def __repr__(self) -> str:
         """``9 orders: 8 cancelled, 1 refused``."""
-        listings = any(isinstance(o, ListingOutcome) for o in self.outcomes.values())
-        noun = "listing" if listings else "order"
+        noun = next(iter(self.outcomes.values())).kind if self.outcomes else "order"
         plural = "" if len(self) == 1 else "s"
         counts = ", ".join(f"{n} {status.lower().replace('_', ' ')}" for status, n in self.counts.items())
         return f"{len(self)} {noun}{plural}" + (f": {counts}" if counts else "")

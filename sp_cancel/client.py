@@ -29,23 +29,17 @@ import sp_cancel.deals as deal_flow
 import sp_cancel.metrics._fetch as rate_flow
 import sp_cancel.models as values
 import sp_cancel.orders as order_reads
+from sp_cancel._cancellation.outcomes import BuyerMessage, CancelOutcome, SystemCancellation
 from sp_cancel._config import MIN_UNCONFIRMED_HORIZON, check_configuration, settings_from_environment
-from sp_cancel._outcomes import (
-    BatchOutcome,
-    BuyerCancelRequest,
-    BuyerMessage,
-    CancelOutcome,
-    Deal,
-    FbaCancelOutcome,
-    ListingOutcome,
-    ProgressCallback,
-    RefundOutcome,
-    RefundVerification,
-    SystemCancellation,
-)
+from sp_cancel._fba import FbaCancelOutcome
+from sp_cancel._listings.outcomes import ListingOutcome
+from sp_cancel._order import BuyerCancelRequest
+from sp_cancel._outcomes import BatchOutcome, ProgressCallback
+from sp_cancel._refunds.outcomes import RefundOutcome, RefundVerification
 from sp_cancel._runtime.context import Context
 from sp_cancel._runtime.feeds import FeedRunner
 from sp_cancel.clock import Clock, Sleep, SystemClock, system_sleep
+from sp_cancel.deals import Deal
 from sp_cancel.errors import InvalidInputError
 from sp_cancel.journal import JournalLike, LazyJournal
 from sp_cancel.models import check_order_id

@@ -18,11 +18,13 @@ when there is no schedule.
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Final, NoReturn
 
-from sp_cancel._outcomes import Deal
+import attrs
+
 from sp_cancel.errors import InvalidInputError, ManualActionRequired, NotCancellableError
 
 if TYPE_CHECKING:
@@ -32,6 +34,8 @@ if TYPE_CHECKING:
 __all__ = [
     "DEAL_STATUSES",
     "FEE_FREE_NOTICE",
+    "Deal",
+    "DealStatus",
     "cancel_flash_deal",
     "deal_from_summary",
     "deals",
@@ -39,6 +43,32 @@ __all__ = [
     "get_deal",
     "manual_cancel_plan",
 ]
+
+
+class DealStatus(enum.StrEnum):
+    """A deal's status (Promotions API 2025-12-01 ``PromotionSummary.status``)."""
+
+    PROCESSING = "PROCESSING"
+    UPCOMING = "UPCOMING"
+    RUNNING = "RUNNING"
+    EXPIRED = "EXPIRED"
+    FAILED = "FAILED"
+    CANCELLING = "CANCELLING"
+    CANCELLED = "CANCELLED"
+
+
+@attrs.frozen(kw_only=True)
+class Deal:
+    """A Lightning or Best deal, read from the (read-only) Promotions API."""
+
+    deal_id: str
+    type: str
+    status: DealStatus = attrs.field(converter=DealStatus)
+    start: datetime | None
+    end: datetime | None
+    title: str | None = None
+    marketplace_id: str | None = None
+
 
 # PromotionSummary.status in the Promotions API 2025-12-01 SDK (docs/deals.md).
 DEAL_STATUSES: Final = frozenset({"PROCESSING", "UPCOMING", "RUNNING", "EXPIRED", "FAILED", "CANCELLING", "CANCELLED"})

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sp_cancel._outcomes import BuyerCancelRequest
+from sp_cancel._order import BuyerCancelRequest
 from sp_cancel.clock import parse_time
 from sp_cancel.errors import InvalidInputError
 

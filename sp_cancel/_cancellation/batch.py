@@ -16,6 +16,7 @@ import attrs
 
 from sp_cancel._cancellation.finish import finish
 from sp_cancel._cancellation.notify import attach, journal_pending
+from sp_cancel._cancellation.outcomes import CancelOutcome, CancelStatus, cancel_from_json
 from sp_cancel._cancellation.payload import CancelPayload
 from sp_cancel._cancellation.reads import read_orders
 from sp_cancel._cancellation.record import (
@@ -29,8 +30,7 @@ from sp_cancel._cancellation.record import (
     submission_key,
     submit_or_settle,
 )
-from sp_cancel._codec import cancel_from_json
-from sp_cancel._outcomes import BatchOutcome, CancelOutcome, CancelStatus
+from sp_cancel._outcomes import BatchOutcome
 from sp_cancel._runtime.claims import LOCAL
 from sp_cancel.errors import InvalidInputError, NotCancellableError, SpCancelError
 from sp_cancel.models import CancelRequest

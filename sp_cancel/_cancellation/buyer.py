@@ -7,7 +7,9 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Final
 
 from sp_cancel._cancellation.batch import cancel_orders
-from sp_cancel._outcomes import BatchOutcome, BuyerCancelRequest, CancelOutcome, SystemCancellation
+from sp_cancel._cancellation.outcomes import CancelOutcome, SystemCancellation
+from sp_cancel._order import BuyerCancelRequest
+from sp_cancel._outcomes import BatchOutcome
 from sp_cancel.clock import utc
 from sp_cancel.errors import AuthError, InvalidInputError, NotFoundError
 from sp_cancel.logging import get_logger

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Literal
 from sp_cancel._cancellation.batch import cancel_orders
 from sp_cancel._cancellation.notify import attach
 from sp_cancel._cancellation.orders_api import cancel_via_orders_api
-from sp_cancel._outcomes import CancelOutcome, CancelStatus
+from sp_cancel._cancellation.outcomes import CancelOutcome, CancelStatus
 
 if TYPE_CHECKING:
     from sp_cancel._runtime.context import Context

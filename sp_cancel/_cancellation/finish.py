@@ -14,6 +14,7 @@ import attrs
 import sp_cancel._events as events
 from sp_cancel._cancellation.notify import follow, settle_pending
 from sp_cancel._cancellation.orders_api import finish_orders_api
+from sp_cancel._cancellation.outcomes import CancelOutcome, CancelStatus, cancel_from_json, cancel_to_json
 from sp_cancel._cancellation.payload import CancelPayload
 from sp_cancel._cancellation.record import (
     CANCEL_KINDS,
@@ -28,8 +29,7 @@ from sp_cancel._cancellation.record import (
     submitted_outcome,
     unconfirmed_outcome,
 )
-from sp_cancel._codec import cancel_from_json, cancel_to_json
-from sp_cancel._outcomes import CancelOutcome, CancelStatus, ProcessingMessage
+from sp_cancel._outcomes import ProcessingMessage
 from sp_cancel._runtime.claims import LOCAL, base_key, claim_note, money_moving, sent_on_amazon_clock, stale_claim
 from sp_cancel._runtime.context import past_horizon, until_settled
 from sp_cancel._runtime.feeds import UNCONFIRMED_PATIENCE, Expected

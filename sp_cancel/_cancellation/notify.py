@@ -32,9 +32,16 @@ from typing import TYPE_CHECKING, Final
 import attrs
 
 import sp_cancel._events as events
+from sp_cancel._cancellation.outcomes import (
+    BuyerMessage,
+    BuyerMessageStatus,
+    CancelOutcome,
+    CancelStatus,
+    buyer_message_from_json,
+    buyer_message_to_json,
+    cancel_from_json,
+)
 from sp_cancel._cancellation.record import CANCEL_KINDS, submitted_outcome
-from sp_cancel._codec import buyer_message_from_json, buyer_message_to_json, cancel_from_json
-from sp_cancel._outcomes import BuyerMessage, BuyerMessageStatus, CancelOutcome, CancelStatus
 from sp_cancel._runtime.claims import LOCAL, claim_note, live_key, sent_on_amazon_clock, stale_claim
 from sp_cancel.errors import (
     ApiError,

@@ -15,6 +15,7 @@ import attrs
 
 import sp_cancel._events as events
 from sp_cancel._cancellation.notify import journal_pending
+from sp_cancel._cancellation.outcomes import CancelOutcome, CancelStatus, cancel_from_json, cancel_to_json
 from sp_cancel._cancellation.payload import CancelPayload
 from sp_cancel._cancellation.record import (
     KIND_ORDERS_API,
@@ -26,8 +27,6 @@ from sp_cancel._cancellation.record import (
     submission_key,
     submitted_outcome,
 )
-from sp_cancel._codec import cancel_from_json, cancel_to_json
-from sp_cancel._outcomes import CancelOutcome, CancelStatus
 from sp_cancel._runtime.claims import LOCAL
 from sp_cancel.errors import ApiError, SpCancelError
 from sp_cancel.logging import get_logger

@@ -15,10 +15,9 @@ from typing import TYPE_CHECKING, Any, Final
 import attrs
 
 import sp_cancel._events as events
+from sp_cancel._cancellation.outcomes import CancelOutcome, CancelStatus, cancel_from_json, cancel_to_json
 from sp_cancel._cancellation.payload import CancelPayload
 from sp_cancel._cancellation.reads import read_orders
-from sp_cancel._codec import cancel_from_json, cancel_to_json
-from sp_cancel._outcomes import CancelOutcome, CancelStatus
 from sp_cancel._runtime.claims import base_key, nothing_sent, release_plan, stale_claim
 from sp_cancel._runtime.claims import live_key as attempt_key
 from sp_cancel.clock import human_duration

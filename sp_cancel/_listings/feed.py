@@ -28,9 +28,9 @@ from typing import TYPE_CHECKING, Final
 import attrs
 
 import sp_cancel._events as events
-from sp_cancel._codec import listing_from_json, listing_to_json
+from sp_cancel._listings.outcomes import ListingIssue, ListingOutcome, ListingStatus, listing_from_json, listing_to_json
 from sp_cancel._listings.view import ListingView, check_closable, read_back_closed, read_listings
-from sp_cancel._outcomes import BatchOutcome, ListingIssue, ListingOutcome, ListingStatus, ProcessingMessage
+from sp_cancel._outcomes import BatchOutcome, ProcessingMessage
 from sp_cancel._runtime.claims import nothing_sent, release_plan
 from sp_cancel._runtime.context import until_settled
 from sp_cancel._runtime.feeds import Expected

@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING, Final
 
 import sp_cancel._events as events
 from sp_cancel._listings.feed import close_listings, refresh_listing_close, resume_listing_closes
+from sp_cancel._listings.outcomes import ListingOutcome, ListingStatus
 from sp_cancel._listings.view import check_closable, listing_issues, read_back_closed, read_listing
-from sp_cancel._outcomes import ListingOutcome, ListingStatus
 from sp_cancel.errors import NotFoundError, OutcomeUnknownError
 from sp_cancel.feeds.listings import close_listing_patch
 from sp_cancel.logging import get_logger

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Final, Literal
 
 import attrs
 
-from sp_cancel._outcomes import ListingIssue
+from sp_cancel._listings.outcomes import ListingIssue
 from sp_cancel.errors import NotCancellableError, NotFoundError
 
 if TYPE_CHECKING:

@@ -35,12 +35,10 @@ from sp_cancel.models import AdjustmentReason, ItemRefund, Money, PriceComponent
 from sp_cancel.orders import SELLER_SUPPORT_HINT, Order, OrderItem, OrderState
 
 __all__ = [
-    "ADJUSTMENT_ID_MAX",
     "CAPPED",
     "CHARGES_TO_BUYER",
     "KEY_MAX",
     "RefundRequest",
-    "adjustment_ids",
     "check_caps",
     "check_order",
     "derive_key",
@@ -52,12 +50,9 @@ __all__ = [
 CAPPED: Final = frozenset(c for c in PriceComponent if c.charged)
 CHARGES_TO_BUYER: Final = frozenset({PriceComponent.RESTOCKING_FEE, PriceComponent.RESTOCKING_FEE_TAX})
 _ALLOWED: Final = CAPPED | CHARGES_TO_BUYER | {PriceComponent.GOODWILL}
-# MerchantAdjustmentItemID is StringNotNull, 1 to 50 characters (OrderAdjustment.xsd).
-ADJUSTMENT_ID_MAX: Final = 50
 # A caller's idempotency key: long enough for "<system>:<ticket>:<uuid>", short enough to read.
 KEY_MAX: Final = 200
 _KEY_PREFIX: Final = "refund-"
-_SAFE_KEY_CHARS: Final = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.:")
 _REFUNDABLE_STATES: Final = frozenset(
     {OrderState.SHIPPED, OrderState.PARTIALLY_SHIPPED, OrderState.INVOICE_UNCONFIRMED}
 )
@@ -212,21 +207,6 @@ def derive_key(seller_id: str, order_id: str, items: Sequence[ItemRefund], reaso
     any order) always gets the same key; a different amount or reason gets another.
     """
     return _KEY_PREFIX + fingerprint(seller_id, order_id, items, reason)[:32]
-
-
-def adjustment_ids(key: str, count: int) -> list[str]:
-    """``MerchantAdjustmentItemID`` values for ``count`` items: ``<base>-<n>``, at most 50 characters.
-
-    ``<base>`` is the idempotency key itself when it is short and plain enough (letters, digits,
-    ``-_.:``); otherwise ``k`` + the first 40 hex digits of its SHA-256, so every key maps to
-    ids Amazon accepts and that stay unique per item.
-    """
-    suffix_len = len(str(count)) + 1
-    if len(key) + suffix_len <= ADJUSTMENT_ID_MAX and set(key) <= _SAFE_KEY_CHARS:
-        base = key
-    else:
-        base = "k" + hashlib.sha256(key.encode()).hexdigest()[:40]
-    return [f"{base}-{n}" for n in range(1, count + 1)]
 
 
 def _refused_state(order: Order) -> NotCancellableError | None:

@@ -5,23 +5,43 @@ Money stays ``Money`` from the caller to the feed document; the JSON form keeps 
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
-from sp_cancel._refunds.check import adjustment_ids
 from sp_cancel.models import AdjustmentReason, ItemRefund, Money, PriceComponent
 
 if TYPE_CHECKING:
     from sp_cancel.journal import Entry
     from sp_cancel.orders import Order
 
-__all__ = ["RefundPayload", "RefundedItem"]
+__all__ = ["ADJUSTMENT_ID_MAX", "RefundPayload", "RefundedItem", "adjustment_ids"]
 
 _RANK = {c: n for n, c in enumerate(PriceComponent)}
+
+
+# MerchantAdjustmentItemID is StringNotNull, 1 to 50 characters (OrderAdjustment.xsd).
+ADJUSTMENT_ID_MAX: Final = 50
+_SAFE_KEY_CHARS: Final = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.:")
+
+
+def adjustment_ids(key: str, count: int) -> list[str]:
+    """``MerchantAdjustmentItemID`` values for ``count`` items: ``<base>-<n>``, at most 50 characters.
+
+    ``<base>`` is the idempotency key itself when it is short and plain enough (letters, digits,
+    ``-_.:``); otherwise ``k`` + the first 40 hex digits of its SHA-256, so every key maps to
+    ids Amazon accepts and that stay unique per item.
+    """
+    suffix_len = len(str(count)) + 1
+    if len(key) + suffix_len <= ADJUSTMENT_ID_MAX and set(key) <= _SAFE_KEY_CHARS:
+        base = key
+    else:
+        base = "k" + hashlib.sha256(key.encode()).hexdigest()[:40]
+    return [f"{base}-{n}" for n in range(1, count + 1)]
 
 
 def _components(value: Mapping[PriceComponent, Money]) -> Mapping[PriceComponent, Money]:

@@ -10,8 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Final, Literal
 
 import sp_cancel._events as events
-from sp_cancel._codec import refund_to_json
-from sp_cancel._outcomes import RefundOutcome, RefundStatus
+from sp_cancel._refunds.outcomes import RefundOutcome, RefundStatus, refund_to_json
 from sp_cancel._refunds.payload import RefundPayload
 from sp_cancel.clock import human_duration
 from sp_cancel.logging import get_logger

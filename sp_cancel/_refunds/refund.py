@@ -25,8 +25,6 @@ from typing import TYPE_CHECKING, Final, Literal
 import attrs
 
 import sp_cancel._events as events
-from sp_cancel._codec import refund_from_json
-from sp_cancel._outcomes import RefundOutcome, RefundStatus, RefundVerification
 from sp_cancel._refunds.check import (
     RefundRequest,
     check_caps,
@@ -36,6 +34,7 @@ from sp_cancel._refunds.check import (
     remaining,
     resolve_items,
 )
+from sp_cancel._refunds.outcomes import RefundOutcome, RefundStatus, RefundVerification, refund_from_json
 from sp_cancel._refunds.payload import RefundPayload
 from sp_cancel._refunds.record import (
     KIND,

@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING, Final
 
 import attrs
 
-from sp_cancel._codec import refund_from_json
-from sp_cancel._outcomes import ProcessingMessage, RefundOutcome, RefundStatus
+from sp_cancel._outcomes import ProcessingMessage
+from sp_cancel._refunds.outcomes import RefundOutcome, RefundStatus, refund_from_json
 from sp_cancel._refunds.payload import RefundPayload
 from sp_cancel._refunds.record import KIND, make_outcome, not_sent, record, reread, unconfirmed
 from sp_cancel._runtime.claims import sent_on_amazon_clock

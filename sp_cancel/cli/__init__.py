@@ -22,8 +22,8 @@ import sp_cancel.cli._refunds as cli_refunds
 import sp_cancel.cli._simulator as cli_simulator
 from sp_cancel._version import __version__
 from sp_cancel.cli._hints import describe_error, interrupted
-from sp_cancel.cli._inputs import Parser, UsageError, quiet_retries
-from sp_cancel.cli._output import EXIT_OK, EXIT_OUTPUT_CLOSED, Output, OutputClosedError
+from sp_cancel.cli._inputs import Parser, quiet_retries
+from sp_cancel.cli._output import EXIT_OK, EXIT_OUTPUT_CLOSED, Output, OutputClosedError, UsageError
 from sp_cancel.cli._signals import Interrupts, detach, settle_output
 from sp_cancel.errors import SpCancelError
 

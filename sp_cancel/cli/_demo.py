@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Final
 import sp_cancel.cli._listings as cli_listings
 import sp_cancel.cli._rate as cli_rate
 import sp_cancel.cli._refunds as cli_refunds
-from sp_cancel._outcomes import CancelStatus
+from sp_cancel._cancellation.outcomes import CancelStatus
 from sp_cancel.cli._hints import why
 from sp_cancel.cli._output import EXIT_FAILED, EXIT_OK, Output
 from sp_cancel.cli._story import DemoStory

@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from sp_cancel._outcomes import CancelOutcome, RefundOutcome
-from sp_cancel.cli._inputs import UsageError, add_client_options, make_client
-from sp_cancel.cli._output import EXIT_OK, Output
+from sp_cancel._cancellation.outcomes import CancelOutcome
+from sp_cancel._refunds.outcomes import RefundOutcome
+from sp_cancel.cli._inputs import add_client_options, make_client
+from sp_cancel.cli._output import EXIT_OK, Output, UsageError
 
 __all__ = ["register"]
 

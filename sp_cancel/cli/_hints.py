@@ -5,8 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any, Final
 
-from sp_cancel.cli._inputs import UsageError
-from sp_cancel.cli._output import EXIT_INTERRUPTED, EXIT_USAGE, ErrorReport
+from sp_cancel.cli._output import EXIT_INTERRUPTED, EXIT_USAGE, ErrorReport, UsageError
 from sp_cancel.errors import (
     ApiError,
     AuthError,

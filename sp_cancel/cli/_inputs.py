@@ -11,31 +11,17 @@ import sp_cancel._events as events
 
 if TYPE_CHECKING:
     from sp_cancel.client import SellerClient
-from sp_cancel.cli._output import Output
+from sp_cancel.cli._output import Output, UsageError
 
 __all__ = [
     "Command",
     "Parser",
-    "UsageError",
     "add_client_options",
     "make_client",
     "positive_int",
     "quiet_retries",
     "read_text_file",
 ]
-
-
-class UsageError(Exception):
-    """Bad usage or input found by the command line itself (an option, a file): exit 2.
-
-    Attributes:
-        hint: the command to run or what to change, for a shell user.
-    """
-
-    def __init__(self, message: str, *, hint: str | None = None) -> None:
-        """Build the error with an optional ``hint``."""
-        super().__init__(message)
-        self.hint = hint
 
 
 class Parser(argparse.ArgumentParser):

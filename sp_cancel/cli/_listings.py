@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
-from sp_cancel._outcomes import ListingOutcome, ListingStatus
+from sp_cancel._listings.outcomes import ListingOutcome, ListingStatus
 from sp_cancel.cli._hints import why
 from sp_cancel.cli._inputs import add_client_options, make_client
 from sp_cancel.cli._output import Output, when
@@ -15,9 +15,9 @@ from sp_cancel.errors import ManualActionRequired, NotCancellableError
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-    from sp_cancel._outcomes import Deal
     from sp_cancel.cli._story import DemoStory
     from sp_cancel.client import SellerClient
+    from sp_cancel.deals import Deal
     from sp_cancel.testing import Simulator
 
 __all__ = ["demo_section", "register"]

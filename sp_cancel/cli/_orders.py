@@ -10,10 +10,10 @@ from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
-from sp_cancel._outcomes import CancelStatus
+from sp_cancel._cancellation.outcomes import CancelStatus
 from sp_cancel.cli._hints import why
-from sp_cancel.cli._inputs import UsageError, add_client_options, make_client, positive_int, read_text_file
-from sp_cancel.cli._output import EXIT_FAILED, EXIT_OK, EXIT_UNCONFIRMED, Output, when
+from sp_cancel.cli._inputs import add_client_options, make_client, positive_int, read_text_file
+from sp_cancel.cli._output import EXIT_FAILED, EXIT_OK, EXIT_UNCONFIRMED, Output, UsageError, when
 from sp_cancel.clock import human_duration
 from sp_cancel.models import CancelReason, CancelRequest, ItemCancel
 from sp_cancel.orders import OrderStatus
@@ -21,7 +21,8 @@ from sp_cancel.orders import OrderStatus
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-    from sp_cancel._outcomes import BatchOutcome, CancelOutcome
+    from sp_cancel._cancellation.outcomes import CancelOutcome
+    from sp_cancel._outcomes import BatchOutcome
     from sp_cancel.orders import Order
 
 __all__ = ["read_batch", "read_batch_csv", "register", "show_batch"]

@@ -33,6 +33,7 @@ __all__ = [
     "ErrorReport",
     "Output",
     "OutputClosedError",
+    "UsageError",
     "jsonable",
     "when",
 ]
@@ -62,6 +63,19 @@ _TABLE_WIDTH: Final = 120
 
 
 _MIN_COLUMN: Final = 12
+
+
+class UsageError(Exception):
+    """Bad usage or input found by the command line itself (an option, a file): exit 2.
+
+    Attributes:
+        hint: the command to run or what to change, for a shell user.
+    """
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        """Build the error with an optional ``hint``."""
+        super().__init__(message)
+        self.hint = hint
 
 
 class OutputClosedError(Exception):

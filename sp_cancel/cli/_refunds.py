@@ -6,7 +6,7 @@ import argparse
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Final
 
-from sp_cancel._outcomes import RefundOutcome, RefundStatus
+from sp_cancel._refunds.outcomes import RefundOutcome, RefundStatus
 from sp_cancel.cli._inputs import add_client_options, make_client
 from sp_cancel.cli._output import EXIT_UNCONFIRMED, Output
 from sp_cancel.clock import human_duration

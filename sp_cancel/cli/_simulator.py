@@ -10,8 +10,8 @@ import shlex
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final
 
-from sp_cancel.cli._inputs import UsageError, read_text_file
-from sp_cancel.cli._output import EXIT_INTERRUPTED, Output, OutputClosedError
+from sp_cancel.cli._inputs import read_text_file
+from sp_cancel.cli._output import EXIT_INTERRUPTED, Output, OutputClosedError, UsageError
 from sp_cancel.client import (
     ENV_CLIENT_ID,
     ENV_CLIENT_SECRET,

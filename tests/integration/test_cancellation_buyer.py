@@ -8,7 +8,8 @@ import httpx
 import pytest
 
 from sp_cancel import CancelReason
-from sp_cancel._outcomes import BuyerCancelRequest, CancelStatus
+from sp_cancel._cancellation.outcomes import CancelStatus
+from sp_cancel._order import BuyerCancelRequest
 from sp_cancel.errors import InvalidInputError, NotCancellableError
 from sp_cancel.testing import Simulator
 

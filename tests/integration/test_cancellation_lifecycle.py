@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from sp_cancel import CancelReason, CancelRequest
-from sp_cancel._outcomes import CancelOutcome, CancelStatus
+from sp_cancel._cancellation.outcomes import CancelOutcome, CancelStatus
 from sp_cancel.errors import FeedTimeoutError
 from sp_cancel.journal import Journal
 from sp_cancel.testing import Simulator

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from sp_cancel import CancelReason, ItemCancel
-from sp_cancel._outcomes import CancelStatus
+from sp_cancel._cancellation.outcomes import CancelStatus
 from sp_cancel.errors import IdempotencyConflictError, InvalidInputError, NotCancellableError
 from sp_cancel.testing import Simulator
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from sp_cancel import CancelReason
-from sp_cancel._outcomes import CancelStatus
+from sp_cancel._cancellation.outcomes import CancelStatus
 from sp_cancel.errors import InvalidInputError, NotCancellableError
 from sp_cancel.testing import Simulator
 

@@ -10,8 +10,8 @@ import pytest
 
 import sp_cancel._listings.feed as listing_feed
 import sp_cancel._listings.items as listing_items
+from sp_cancel._listings.outcomes import ListingStatus
 from sp_cancel._listings.view import SEARCH_BATCH, ListingView, read_listings
-from sp_cancel._outcomes import ListingStatus
 from sp_cancel._runtime.context import Context
 from sp_cancel._runtime.feeds import FeedRunner
 from sp_cancel.errors import InvalidInputError, NotCancellableError, NotFoundError

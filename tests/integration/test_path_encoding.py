@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from sp_cancel._outcomes import ListingStatus
+from sp_cancel._listings.outcomes import ListingStatus
 from sp_cancel.errors import InvalidInputError
 from sp_cancel.testing import Exchange, Simulator
 from sp_cancel.transport._wire import format_path

@@ -11,7 +11,7 @@ import httpx
 import pytest
 from lxml import etree
 
-from sp_cancel._outcomes import RefundOutcome, RefundStatus
+from sp_cancel._refunds.outcomes import RefundOutcome, RefundStatus
 from sp_cancel.errors import IdempotencyConflictError, InvalidInputError
 from sp_cancel.models import AdjustmentReason, ItemRefund, Money, PriceComponent
 from sp_cancel.testing import Simulator

@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 import sp_cancel._refunds.refund as refund_flow
-from sp_cancel._outcomes import RefundOutcome, RefundStatus
+from sp_cancel._refunds.outcomes import RefundOutcome, RefundStatus
 from sp_cancel.clock import FakeClock, SystemClock
 from sp_cancel.errors import FeedTimeoutError, SpCancelError
 from sp_cancel.models import AdjustmentReason, Money

@@ -14,8 +14,8 @@ import pytest
 from structlog.testing import capture_logs
 
 from sp_cancel import CancelReason, Credentials, SellerClient
+from sp_cancel._cancellation.outcomes import CancelStatus
 from sp_cancel._events import TOKEN_REJECTED
-from sp_cancel._outcomes import CancelStatus
 from sp_cancel.errors import AuthError
 from sp_cancel.testing import FakeClock, Simulator
 from sp_cancel.transport._wire import error_for_status, token_rejected

@@ -30,7 +30,8 @@ from sp_cancel import (
     PriceComponent,
     SellerClient,
 )
-from sp_cancel._outcomes import BatchOutcome, CancelOutcome, CancelStatus
+from sp_cancel._cancellation.outcomes import CancelOutcome, CancelStatus
+from sp_cancel._outcomes import BatchOutcome
 from sp_cancel.clock import FakeClock
 from sp_cancel.errors import InvalidInputError, SpCancelError
 

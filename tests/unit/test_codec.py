@@ -23,16 +23,14 @@ from sp_cancel import (
     RefundOutcome,
     RefundStatus,
 )
-from sp_cancel._codec import (
+from sp_cancel._cancellation.outcomes import (
     buyer_message_from_json,
     buyer_message_to_json,
     cancel_from_json,
     cancel_to_json,
-    listing_from_json,
-    listing_to_json,
-    refund_from_json,
-    refund_to_json,
 )
+from sp_cancel._listings.outcomes import listing_from_json, listing_to_json
+from sp_cancel._refunds.outcomes import refund_from_json, refund_to_json
 from sp_cancel.errors import NotCancellableError
 
 MESSAGE = ProcessingMessage(code="18028", severity="ERROR", description="not found", message_id=1, order_id="x")

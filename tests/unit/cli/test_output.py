@@ -10,8 +10,7 @@ import pytest
 
 from sp_cancel._outcomes import FeedState
 from sp_cancel.cli._hints import cli_hint, describe_error
-from sp_cancel.cli._inputs import UsageError
-from sp_cancel.cli._output import ErrorReport, Output
+from sp_cancel.cli._output import ErrorReport, Output, UsageError
 from sp_cancel.clock import human_duration
 from sp_cancel.errors import InvalidInputError, NetworkError, NotCancellableError
 

@@ -14,8 +14,7 @@ import pytest
 
 from sp_cancel.cli import main
 from sp_cancel.cli._hints import describe_error
-from sp_cancel.cli._inputs import UsageError
-from sp_cancel.cli._output import EXIT_INTERRUPTED, Output, when
+from sp_cancel.cli._output import EXIT_INTERRUPTED, Output, UsageError, when
 from sp_cancel.cli._signals import Interrupts
 from sp_cancel.cli._simulator import environment_lines, load_faults_file
 from sp_cancel.errors import InvalidInputError

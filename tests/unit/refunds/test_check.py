@@ -10,7 +10,8 @@ from typing import Any
 import httpx
 import pytest
 
-from sp_cancel._refunds.check import ADJUSTMENT_ID_MAX, adjustment_ids, derive_key
+from sp_cancel._refunds.check import derive_key
+from sp_cancel._refunds.payload import ADJUSTMENT_ID_MAX, adjustment_ids
 from sp_cancel._refunds.settle import PendingRefund, RefundLine, correlate
 from sp_cancel.errors import InvalidInputError, NotCancellableError, NotFoundError, SpCancelError
 from sp_cancel.models import AdjustmentReason, ItemRefund, Money, PriceComponent

@@ -48,6 +48,7 @@ from sp_cancel.transport._listings import (
     parse_listings_items_page,
     parse_listings_submission,
 )
+from sp_cancel.transport._messaging import parse_messaging_actions
 from sp_cancel.transport._orders import (
     parse_order_items_v0,
     parse_order_response,
@@ -649,9 +650,7 @@ def test_a_json_list_where_an_object_is_due_is_refused_before_parsing() -> None:
 
 
 def test_messaging_actions_name_what_amazon_offers() -> None:
-    """getMessagingActionsForOrder's HAL links become the offered message types; none offered is empty."""
-    from sp_cancel.transport._messaging import parse_messaging_actions  # noqa: PLC0415
-
+    """Amazon's messaging actions (HAL links) become the offered message types; none offered is empty."""
     answer = {
         "_links": {
             "self": {"href": "/messaging/v1/orders/112-1234567-1234567"},
