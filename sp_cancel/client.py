@@ -9,6 +9,7 @@ private package that owns the intent, with the client's context.
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -33,6 +34,7 @@ from sp_cancel._cancellation.outcomes import BuyerMessage, CancelOutcome, System
 from sp_cancel._config import MIN_UNCONFIRMED_HORIZON, check_configuration, settings_from_environment
 from sp_cancel._fba import FbaCancelOutcome
 from sp_cancel._listings.outcomes import ListingOutcome
+from sp_cancel._listings.resource import Listings
 from sp_cancel._order import BuyerCancelRequest
 from sp_cancel._outcomes import BatchOutcome, ProgressCallback
 from sp_cancel._refunds.outcomes import RefundOutcome, RefundVerification
@@ -66,7 +68,7 @@ if TYPE_CHECKING:
     )
     from sp_cancel.orders import Order, OrderStatus
 
-__all__ = ["Credentials", "SellerClient"]
+__all__ = ["Credentials", "Listings", "SellerClient"]
 
 
 Outcome = CancelOutcome | RefundOutcome | ListingOutcome
@@ -575,21 +577,22 @@ class SellerClient:
 
     # --- listings, FBA, deals -------------------------------------------------------------------------
 
+    @functools.cached_property
+    def listings(self) -> Listings:
+        """The listing operations grouped: ``client.listings.close(sku)``, ``.close_many(skus)``, ``.delete(sku)``."""
+        return Listings(lambda: self._ctx)
+
     def close_listing(self, sku: str) -> ListingOutcome:
         """Stop selling a seller-fulfilled listing without deleting it (quantity 0 by a ``merge`` patch)."""
-        return listing_flow.close_listing(self._ctx, values.check_sku(sku))
+        return self.listings.close(sku)
 
     def close_listings(self, skus: Iterable[str], *, wait: bool = True) -> BatchOutcome[ListingOutcome]:
         """Close many listings through one ``JSON_LISTINGS_FEED``; one outcome per SKU."""
-        skus = [values.check_sku(sku, field="skus") for sku in checks.check_items(skus, "skus", str, "SKUs")]
-        wait = checks.check_flag(wait, "wait")
-        return listing_flow.close_listings(self._ctx, skus, wait=wait)
+        return self.listings.close_many(skus, wait=wait)
 
     def delete_listing(self, sku: str, *, verify: bool = True) -> ListingOutcome:
         """Delete a listing (``deleteListingsItem``), then read back until it is gone (bounded)."""
-        sku = values.check_sku(sku)
-        verify = checks.check_flag(verify, "verify")
-        return listing_flow.delete_listing(self._ctx, sku, verify=verify)
+        return self.listings.delete(sku, verify=verify)
 
     def cancel_fba_order(
         self, seller_fulfillment_order_id: str, *, api: Literal["2020-07-01", "2026-07-04"] = "2020-07-01"

@@ -30,7 +30,15 @@ from sp_cancel._cancellation.record import (
     unconfirmed_outcome,
 )
 from sp_cancel._outcomes import ProcessingMessage
-from sp_cancel._runtime.claims import LOCAL, base_key, claim_note, money_moving, sent_on_amazon_clock, stale_claim
+from sp_cancel._runtime.claims import (
+    LOCAL,
+    base_key,
+    claim_note,
+    in_doubt,
+    money_moving,
+    sent_on_amazon_clock,
+    stale_claim,
+)
 from sp_cancel._runtime.context import past_horizon, until_settled
 from sp_cancel._runtime.feeds import UNCONFIRMED_PATIENCE, Expected
 from sp_cancel.clock import human_duration
@@ -475,18 +483,12 @@ def resume_cancels(ctx: Context, *, timeout: float, progress: Progress | None = 
 
 def unconfirmed_cancels(ctx: Context) -> list[CancelOutcome]:
     """Every cancel the journal holds as possibly sent and not yet shown by Amazon, looked at once more."""
-    found: list[CancelOutcome] = []
-    for listed in ctx.journal.unfinished():
-        if listed.kind not in CANCEL_KINDS or listed.state != "submitted":
-            continue
-        try:
-            outcome = refresh_cancel(ctx, listed.key, wait=False, timeout=1.0, progress=None)
-        except SpCancelError as exc:
-            current = ctx.journal.get(listed.key) or listed
-            outcome = _outcome(current, CancelStatus.UNCONFIRMED, detail=f"could not be looked at now: {exc}")
-        if outcome.status is CancelStatus.UNCONFIRMED:
-            found.append(outcome)
-    return found
+    return in_doubt(
+        ctx.journal,
+        CANCEL_KINDS,
+        look=lambda key: refresh_cancel(ctx, key, wait=False, timeout=1.0, progress=None),
+        unconfirmed=lambda entry, detail: _outcome(entry, CancelStatus.UNCONFIRMED, detail=detail),
+    )
 
 
 def declare_cancel_not_sent(ctx: Context, outcome: CancelOutcome, *, by: str, note: str | None) -> CancelOutcome:

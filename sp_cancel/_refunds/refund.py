@@ -59,7 +59,7 @@ from sp_cancel._refunds.settle import (
     settle_uncertain,
     totals,
 )
-from sp_cancel._runtime.claims import LOCAL, base_key, claim_note, live_key, sent_on_amazon_clock
+from sp_cancel._runtime.claims import LOCAL, base_key, claim_note, in_doubt, live_key, sent_on_amazon_clock
 from sp_cancel._runtime.feeds import UNCONFIRMED_PATIENCE
 from sp_cancel.clock import human_duration
 from sp_cancel.errors import (
@@ -491,18 +491,12 @@ def _applied_by_finances(ctx: Context, key: str) -> None:
 
 def unconfirmed_refunds(ctx: Context) -> list[RefundOutcome]:
     """Every refund the journal holds as possibly sent and not yet shown by Amazon, looked at once more."""
-    found: list[RefundOutcome] = []
-    for listed in ctx.journal.unfinished():
-        if listed.kind != KIND or listed.state != "submitted":
-            continue
-        try:
-            outcome = refresh_refund(ctx, listed.key, wait=False, timeout=1.0, progress=None)
-        except SpCancelError as exc:
-            current = ctx.journal.get(listed.key) or listed
-            outcome = make_outcome(current, RefundStatus.UNCONFIRMED, detail=f"could not be looked at now: {exc}")
-        if outcome.status is RefundStatus.UNCONFIRMED:
-            found.append(outcome)
-    return found
+    return in_doubt(
+        ctx.journal,
+        {KIND},
+        look=lambda key: refresh_refund(ctx, key, wait=False, timeout=1.0, progress=None),
+        unconfirmed=lambda entry, detail: make_outcome(entry, RefundStatus.UNCONFIRMED, detail=detail),
+    )
 
 
 def declare_refund_not_sent(ctx: Context, outcome: RefundOutcome, *, by: str, note: str | None) -> RefundOutcome:

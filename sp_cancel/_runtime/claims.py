@@ -9,12 +9,12 @@ whether a failure certainly sent nothing.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, Protocol, TypeVar
 
-from sp_cancel.errors import ApiError, OutcomeUnknownError
+from sp_cancel.errors import ApiError, OutcomeUnknownError, SpCancelError
 from sp_cancel.feeds import FEED_TYPE_PAYMENT_ADJUSTMENT
 from sp_cancel.journal import JournalError, drop_owner, holder, in_use
 
@@ -25,6 +25,7 @@ __all__ = [
     "LOCAL",
     "base_key",
     "claim_note",
+    "in_doubt",
     "live_key",
     "money_moving",
     "nothing_sent",
@@ -163,3 +164,37 @@ def claim_note(entry: Entry) -> str:
     """Who holds a planned entry and until when, for an outcome's ``detail``."""
     until = entry.lease_until.isoformat(timespec="seconds") if entry.lease_until else "unknown"
     return f"being sent by {holder(entry.owner)}; its lease runs until {until}"
+
+
+class _Looked(Protocol):
+    @property
+    def status(self) -> str: ...
+
+
+_O = TypeVar("_O", bound=_Looked)
+
+
+def in_doubt(
+    journal: JournalLike,
+    kinds: Collection[str],
+    *,
+    look: Callable[[str], _O],
+    unconfirmed: Callable[[Entry, str], _O],
+) -> list[_O]:
+    """Every submission of ``kinds`` possibly sent and not yet shown by Amazon, each looked at once more.
+
+    ``look(key)`` asks Amazon again without waiting (the intent's ``refresh``); when that fails, the entry is
+    reported through ``unconfirmed(entry, detail)``, since nothing new was learned. Only what is still
+    ``UNCONFIRMED`` after the look is returned (``docs/reliability.md``).
+    """
+    found: list[_O] = []
+    for listed in journal.unfinished():
+        if listed.kind not in kinds or listed.state != "submitted":
+            continue
+        try:
+            outcome = look(listed.key)
+        except SpCancelError as exc:
+            outcome = unconfirmed(journal.get(listed.key) or listed, f"could not be looked at now: {exc}")
+        if outcome.status == "UNCONFIRMED":
+            found.append(outcome)
+    return found

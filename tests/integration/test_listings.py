@@ -438,6 +438,23 @@ def test_through_the_client(sim):
     assert fa(sim, "CL-2")[0]["quantity"] == 0
 
 
+def test_through_the_listings_resource(sim):
+    """client.listings groups the same operations: same journal, so the flat method finds what it did."""
+    sim.add_listing("LR-1", quantity=4)
+    sim.add_listing("LR-2", quantity=4)
+    sim.add_listing("LR-3", quantity=4)
+    with sim.client() as client:
+        closed = client.listings.close("LR-1")
+        assert closed.status is ListingStatus.ACCEPTED
+        batch = client.listings.close_many(["LR-2"])
+        assert batch["LR-2"].status is ListingStatus.ACCEPTED
+        assert client.listings.delete("LR-3").status is ListingStatus.DELETED
+        assert client.listings is client.listings  # one resource per client
+    assert fa(sim, "LR-1")[0]["quantity"] == 0
+    assert fa(sim, "LR-2")[0]["quantity"] == 0
+    assert ("LR-3", sim.marketplace_id) not in sim.world.listings
+
+
 def test_resume_closes_what_a_dead_process_planned_but_never_sent(sim, ctx):
     """Issue 11: a close planned by a process that died before sending is closed by resume(), not dropped."""
     sim.add_listing("RS-2", quantity=3)

@@ -31,6 +31,7 @@ from sp_cancel import (
     SellerClient,
 )
 from sp_cancel._cancellation.outcomes import CancelOutcome, CancelStatus
+from sp_cancel._listings.resource import Listings
 from sp_cancel._outcomes import BatchOutcome
 from sp_cancel.clock import FakeClock
 from sp_cancel.errors import InvalidInputError, SpCancelError
@@ -227,6 +228,10 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, st.SearchStrategy[Any]]]] = {
     "close_listing": ({"sku": "SKU-1"}, {"sku": bad_sku}),
     "close_listings": ({"skus": ["SKU-1"], "wait": True}, {"skus": bad_collection, "wait": bad_flag}),
     "delete_listing": ({"sku": "SKU-1", "verify": True}, {"sku": bad_sku, "verify": bad_flag}),
+    # The resource is the door the flat methods go through: called directly, it checks the same arguments.
+    "listings.close": ({"sku": "SKU-1"}, {"sku": bad_sku}),
+    "listings.close_many": ({"skus": ["SKU-1"], "wait": True}, {"skus": bad_collection, "wait": bad_flag}),
+    "listings.delete": ({"sku": "SKU-1", "verify": True}, {"sku": bad_sku, "verify": bad_flag}),
     "cancel_fba_order": (
         {"seller_fulfillment_order_id": "MCF-1", "api": "2020-07-01"},
         {"seller_fulfillment_order_id": bad_sku, "api": bad_choice},
@@ -259,6 +264,9 @@ POSITIONAL = {
     "close_listing": ("sku",),
     "close_listings": ("skus",),
     "delete_listing": ("sku",),
+    "listings.close": ("sku",),
+    "listings.close_many": ("skus",),
+    "listings.delete": ("sku",),
     "cancel_fba_order": ("seller_fulfillment_order_id",),
     "cancel_flash_deal": ("deal_id",),
     "refresh": ("outcome",),
@@ -284,7 +292,11 @@ def call(client: SellerClient, method: str, arguments: dict[str, Any]) -> Any:
     """Call ``method`` with its leading arguments positional, as users write it."""
     positional = [arguments[name] for name in POSITIONAL.get(method, ())]
     keywords = {k: v for k, v in arguments.items() if k not in POSITIONAL.get(method, ())}
-    function: Callable[..., Any] = getattr(client, method)
+    owner: Any = client
+    *path, name = method.split(".")
+    for part in path:  # a resource: client.listings.close(...)
+        owner = getattr(owner, part)
+    function: Callable[..., Any] = getattr(owner, name)
     return function(*positional, **keywords)
 
 
@@ -314,6 +326,8 @@ def test_every_public_method_is_covered() -> None:
     }
     not_covered = public - set(CASES) - {"orders", "sp_api", "from_sp_api", "unconfirmed"}  # API classes, or nothing
     assert not_covered == set()
+    resource = {f"listings.{name}" for name in dir(Listings) if not name.startswith("_")}
+    assert resource - set(CASES) == set()
 
 
 @pytest.mark.parametrize(
