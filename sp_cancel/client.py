@@ -527,13 +527,16 @@ class SellerClient:
         progress: ProgressCallback | None = None,
     ) -> BatchOutcome[CancelOutcome]:
         """Cancel buyer-requested orders with ``BuyerCanceled`` in one feed; refuse orders without a request."""
-        requests = checks.check_items(
-            requests, "requests", (BuyerCancelRequest, str), "BuyerCancelRequest values or order ids"
-        )
+        order_ids = [
+            check_order_id(r.order_id if isinstance(r, BuyerCancelRequest) else r, field="requests")
+            for r in checks.check_items(
+                requests, "requests", (BuyerCancelRequest, str), "BuyerCancelRequest values or order ids"
+            )
+        ]
         wait, timeout = checks.check_flag(wait, "wait"), checks.check_timeout(timeout)
         checks.check_callable(progress, "progress")
         return cancellation_flow.accept_buyer_cancellations(
-            self._ctx, requests, wait=wait, timeout=timeout, progress=progress
+            self._ctx, order_ids, wait=wait, timeout=timeout, progress=progress
         )
 
     def system_cancellations(self, *, since: datetime | timedelta = timedelta(days=7)) -> list[SystemCancellation]:

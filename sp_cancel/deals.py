@@ -176,21 +176,16 @@ def deals(ctx: Context, *, statuses: Iterable[str] | None = None) -> list[Deal]:
     return found
 
 
-def _check_deal_id(deal_id: object) -> str:
-    if not isinstance(deal_id, str) or not deal_id.strip() or "/" in deal_id:
-        raise InvalidInputError(f"deal_id {deal_id!r} must be a non-empty promotion id", field="deal_id")
-    return deal_id
-
-
 def get_deal(ctx: Context, deal_id: str) -> Deal:
     """Read one deal (``getPromotion``).
 
+    ``deal_id`` is a promotion id the caller checked (``SellerClient.cancel_flash_deal`` does).
+
     Raises:
-        InvalidInputError: an empty id.
         NotFoundError: Amazon knows no such promotion (HTTP 404).
         NotCancellableError: the promotion is not a deal (a coupon, a price discount...).
     """
-    summary = ctx.api.get_promotion(_check_deal_id(deal_id))
+    summary = ctx.api.get_promotion(deal_id)
     kind = summary.promotion_type or "DEAL"
     if kind != "DEAL":
         raise NotCancellableError(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Final
 
@@ -13,10 +12,12 @@ from sp_cancel._outcomes import BatchOutcome
 from sp_cancel.clock import utc
 from sp_cancel.errors import AuthError, InvalidInputError, NotFoundError
 from sp_cancel.logging import get_logger
-from sp_cancel.models import CancelReason, CancelRequest, check_order_id
+from sp_cancel.models import CancelReason, CancelRequest
 from sp_cancel.orders import Order, OrderState, get_order_v0, search_orders
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from sp_cancel._runtime.context import Context
     from sp_cancel._runtime.feeds import Progress
 
@@ -97,25 +98,15 @@ def buyer_cancellation_requests(ctx: Context, *, since: datetime | timedelta) ->
 
 def accept_buyer_cancellations(
     ctx: Context,
-    requests: Iterable[BuyerCancelRequest | str],
+    order_ids: Sequence[str],
     *,
     wait: bool,
     timeout: float,
     progress: Progress | None = None,
 ) -> BatchOutcome[CancelOutcome]:
-    """See ``sp_cancel.SellerClient.accept_buyer_cancellations``."""
-    batch: list[CancelRequest] = []
-    for request in requests:
-        if isinstance(request, BuyerCancelRequest):
-            order_id = check_order_id(request.order_id)
-        elif isinstance(request, str):
-            order_id = check_order_id(request)
-        else:
-            raise InvalidInputError(
-                f"requests must be BuyerCancelRequest values or order ids, got {request!r}", field="requests"
-            )
-        # The order is read again before sending: whether the buyer asked is Amazon's word, not the caller's.
-        batch.append(CancelRequest(order_id=order_id, reason=CancelReason.BUYER_CANCELED))
+    """See ``sp_cancel.SellerClient.accept_buyer_cancellations`` (which checks the order ids)."""
+    # The order is read again before sending: whether the buyer asked is Amazon's word, not the caller's.
+    batch = [CancelRequest(order_id=order_id, reason=CancelReason.BUYER_CANCELED) for order_id in order_ids]
     return cancel_orders(ctx, batch, wait=wait, timeout=timeout, progress=progress, buyer_request=True)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import httpx
 import pytest
 
 from sp_cancel import deals as deals_mod
@@ -176,10 +177,17 @@ def test_coupon_is_not_a_deal(sim, ctx):
 
 
 @pytest.mark.parametrize("deal_id", ["", "  ", "a/b"])
-def test_bad_deal_id(ctx, deal_id):
-    """An empty or path-breaking deal id raises InvalidInputError."""
-    with pytest.raises(InvalidInputError):
-        deals_mod.cancel_flash_deal(ctx, deal_id)
+def test_bad_deal_id(sim, deal_id):
+    """An empty or path-breaking deal id raises InvalidInputError at the client's door, before any request."""
+    sent: list[httpx.Request] = []
+
+    def no_requests(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        return httpx.Response(500)
+
+    with sim.client(transport=httpx.MockTransport(no_requests)) as client, pytest.raises(InvalidInputError):
+        client.cancel_flash_deal(deal_id)
+    assert sent == []
 
 
 def test_through_the_client(sim):
