@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Mapping, Sequence
@@ -18,7 +19,8 @@ BUSY_TIMEOUT: Final = 30.0  # seconds a write waits for another connection's loc
 _SECRET_WORDS: Final = ("token", "secret", "password", "credential", "authorization")
 # A lowered key holding any of the words (one search instead of one ``in`` per word).
 _SECRET: Final = re.compile("|".join(_SECRET_WORDS))
-_NESTED: Final = (Mapping, list, tuple)
+# Values that cannot hold a key: the secret check does not look inside them.
+_SCALARS: Final = frozenset({str, int, float, bool, type(None), Decimal})
 SCHEMA_VERSION: Final = 2
 # The whole schema of a new file (the current version).
 SCHEMA: Final = """
@@ -93,19 +95,25 @@ def _json_default(value: object) -> object:
     raise TypeError(msg)
 
 
+@functools.lru_cache(maxsize=4096)
+def _looks_secret(key: str) -> bool:
+    """Whether a payload key names a secret (the same few keys come back for every entry: cached)."""
+    return _SECRET.search(key.lower()) is not None
+
+
 def _check_no_secrets(value: object, path: str) -> None:
-    if isinstance(value, Mapping):
+    if isinstance(value, dict | Mapping):  # a dict is answered without the ABC's slower check
         for key, item in value.items():
-            if _SECRET.search(str(key).lower()):
+            if _looks_secret(key if type(key) is str else str(key)):
                 raise InvalidInputError(
                     f"{path}.{key} looks like a secret; the journal stores ids, amounts and reasons only",
                     field=path,
                 )
-            if isinstance(item, _NESTED):  # scalars hold no keys: no call for them
+            if type(item) not in _SCALARS:  # scalars hold no keys: no call for them
                 _check_no_secrets(item, f"{path}.{key}")
     elif isinstance(value, list | tuple):
         for item in value:
-            if isinstance(item, _NESTED):
+            if type(item) not in _SCALARS:
                 _check_no_secrets(item, path)
 
 
