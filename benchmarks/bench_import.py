@@ -23,7 +23,6 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).parents[1]
 REFERENCE = "from sp_api.api import Orders"
 STATEMENTS = (
     "pass",
@@ -36,10 +35,11 @@ STATEMENTS = (
 
 def run(statement: str) -> tuple[float, float]:
     """CPU and wall seconds of a fresh interpreter running ``statement``."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    root = Path.cwd()  # the checkout to measure: run from its root
+    env = {**os.environ, "PYTHONPATH": str(root)}
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    subprocess.run([sys.executable, "-c", statement], check=True, env=env, cwd=ROOT)  # noqa: S603 - constant statements
+    subprocess.run([sys.executable, "-c", statement], check=True, env=env, cwd=root)  # noqa: S603 - constant statements
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)

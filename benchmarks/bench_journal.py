@@ -16,7 +16,9 @@ owner tokens: SQLite ``BEGIN IMMEDIATE``, read the row, check state and owner (a
 no other entry holds it), write, ``COMMIT`` with ``synchronous=FULL``; Redis ``WATCH``, ``HGETALL``, check,
 ``MULTI``/``EXEC`` with the same index writes. Raw code reads only the columns it checks and returns rows as
 the driver gives them; ours returns typed ``Entry`` values. Each round runs ``--submissions`` of each, A B A B,
-on a fresh file / key prefix; the table gives the median rate and the median of the per-round ratios.
+on a fresh file / key prefix; the table gives the median rate and the median of the per-round ratios, and
+this process's CPU time per submission (the client's work: Redis's own CPU and the disk's waits are not in
+it), whose ratio shows what the Python above the driver costs when the disk or the network does not hide it.
 
 **Batch.** ``--batch N`` cancels N one-item unshipped orders in one ``cancel_orders`` call against the
 in-process simulator (``Simulator.client()``: journal in memory; and again on a journal file), and counts
@@ -364,15 +366,20 @@ class RawRedis:
 # --- throughput ------------------------------------------------------------------------------------
 
 
-def _timed(submit: Callable[[str, int], None], count: int) -> float:
+def _timed(submit: Callable[[str, int], None], count: int) -> tuple[float, float]:
+    """Submissions per second (wall) and this process's CPU microseconds per submission."""
     run = uuid.uuid4().hex
-    start = time.perf_counter()
+    cpu, start = time.process_time(), time.perf_counter()
     for n in range(count):
         submit(run, n)
-    return count / (time.perf_counter() - start)
+    wall, cpu = time.perf_counter() - start, time.process_time() - cpu
+    return count / wall, cpu / count * 1e6
 
 
-def _sqlite_round(directory: Path, count: int, round_no: int) -> tuple[float, float]:
+_Side = tuple[float, float]  # (submissions per second, CPU microseconds per submission)
+
+
+def _sqlite_round(directory: Path, count: int, round_no: int) -> tuple[_Side, _Side]:
     ours = Journal(directory / f"ours-{round_no}.sqlite3")
     raw = RawSqlite(directory / f"raw-{round_no}.sqlite3")
     try:
@@ -391,7 +398,7 @@ def _drop(url: str, prefix: str) -> None:
             client.delete(*keys[start : start + 500])
 
 
-def _redis_round(url: str, count: int, _round_no: int) -> tuple[float, float]:
+def _redis_round(url: str, count: int, _round_no: int) -> tuple[_Side, _Side]:
     ours_prefix, raw_prefix = f"bench_journal:{uuid.uuid4().hex}:", f"bench_journal:{uuid.uuid4().hex}:"
     ours = RedisJournal(url, prefix=ours_prefix)
     raw = RawRedis(url, raw_prefix)
@@ -404,17 +411,24 @@ def _redis_round(url: str, count: int, _round_no: int) -> tuple[float, float]:
         _drop(url, raw_prefix)
 
 
-def throughput(name: str, one_round: Callable[[int, int], tuple[float, float]], count: int, rounds: int) -> str:
-    ours, raw = [], []
+def throughput(name: str, one_round: Callable[[int, int], tuple[_Side, _Side]], count: int, rounds: int) -> str:
+    ours: list[_Side] = []
+    raw: list[_Side] = []
     for round_no in range(rounds):
         a, b = one_round(count, round_no)
         ours.append(a)
         raw.append(b)
-    ratios = [a / b for a, b in zip(ours, raw, strict=True)]
+    ratios = [a[0] / b[0] for a, b in zip(ours, raw, strict=True)]
+    cpu = [b[1] / a[1] for a, b in zip(ours, raw, strict=True)]  # as the rate ratio: raw cost / our cost
+
+    def spread(values: list[float], form: str) -> str:
+        return f"{statistics.median(values):{form}} ({min(values):{form}}-{max(values):{form}})"
+
     return (
-        f"| {name} | {count:,} x {rounds} | {statistics.median(ours):,.0f} ({min(ours):,.0f}-{max(ours):,.0f}) "
-        f"| {statistics.median(raw):,.0f} ({min(raw):,.0f}-{max(raw):,.0f}) | {statistics.median(ratios):.2f} "
-        f"({min(ratios):.2f}-{max(ratios):.2f}) |"
+        f"| {name} | {count:,} x {rounds} | {spread([a[0] for a in ours], ',.0f')} "
+        f"| {spread([b[0] for b in raw], ',.0f')} | {spread(ratios, '.2f')} "
+        f"| {statistics.median(a[1] for a in ours):,.0f} | {statistics.median(b[1] for b in raw):,.0f} "
+        f"| {spread(cpu, '.2f')} |"
     )
 
 
@@ -425,7 +439,7 @@ def profile(backend: str, count: int, url: str | None) -> None:
         journal = Journal(Path(directory) / "p.sqlite3") if backend == "sqlite" else RedisJournal(url, prefix=prefix)
         profiler = cProfile.Profile()
         profiler.enable()
-        rate = _timed(lambda run, n: submit_ours(journal, run, n), count)
+        rate, _ = _timed(lambda run, n: submit_ours(journal, run, n), count)
         profiler.disable()
         journal.close()
         if backend == "redis" and url:
@@ -497,8 +511,11 @@ def main() -> None:
     if args.profile:
         profile(args.profile, args.submissions, args.redis_url)
         return
-    print("| journal | submissions | ours (submissions/s) | raw (submissions/s) | ours / raw |")
-    print("| --- | ---: | ---: | ---: | ---: |")
+    print(
+        "| journal | submissions | ours (submissions/s) | raw (submissions/s) | ours / raw "
+        "| ours CPU (µs/submission) | raw CPU (µs/submission) | raw CPU / ours CPU |"
+    )
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     with tempfile.TemporaryDirectory() as directory:
         row = throughput(
             "SQLite file (WAL, synchronous=FULL)",
