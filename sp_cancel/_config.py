@@ -22,13 +22,15 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from datetime import timedelta
-from typing import Final
+from typing import TYPE_CHECKING, Final
 from urllib.parse import urlsplit
 
 import attrs
 
 from sp_cancel.errors import InvalidInputError
-from sp_cancel.transport import Marketplace, resolve_marketplace
+
+if TYPE_CHECKING:
+    from sp_cancel.transport import Marketplace
 
 __all__ = [
     "ENV_CLIENT_ID",
@@ -157,6 +159,10 @@ def check_configuration(  # noqa: C901 - one check per setting, every problem co
         problems.append(("seller_id", seller_problem))
     market: Marketplace | None = None
     if marketplace is not None:
+        # Issue 20: the transport (httpx, python-amazon-sp-api's marketplace table) loads when a client is
+        # configured, not when sp_cancel is imported.
+        from sp_cancel.transport import resolve_marketplace  # noqa: PLC0415
+
         try:
             market = resolve_marketplace(marketplace)  # type: ignore[arg-type]  # it refuses a non-str itself
         except InvalidInputError as exc:

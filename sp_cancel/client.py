@@ -19,43 +19,40 @@ from typing import TYPE_CHECKING, Any, Final, Literal, NoReturn, Self, TypeVar, 
 
 import attrs
 
-import sp_cancel._cancellation as cancellation_flow
 import sp_cancel._checks as checks
 import sp_cancel._config as config
-import sp_cancel._fba as fba_flow
-import sp_cancel._listings.items as listing_flow
-import sp_cancel._refunds.check as refund_check
-import sp_cancel._refunds.refund as refund_flow
-import sp_cancel.deals as deal_flow
-import sp_cancel.metrics._fetch as rate_flow
 import sp_cancel.models as values
-import sp_cancel.orders as order_reads
 from sp_cancel._cancellation.outcomes import BuyerMessage, CancelOutcome, SystemCancellation
 from sp_cancel._config import MIN_UNCONFIRMED_HORIZON, check_configuration, settings_from_environment
-from sp_cancel._fba import FbaCancelOutcome
 from sp_cancel._listings.outcomes import ListingOutcome
 from sp_cancel._listings.resource import Listings
 from sp_cancel._order import BuyerCancelRequest
 from sp_cancel._outcomes import BatchOutcome, ProgressCallback
+from sp_cancel._public import Deferred, publish
 from sp_cancel._refunds.outcomes import RefundOutcome, RefundVerification
-from sp_cancel._runtime.context import Context
-from sp_cancel._runtime.feeds import FeedRunner
 from sp_cancel.clock import Clock, Sleep, SystemClock, system_sleep
 from sp_cancel.deals import Deal
 from sp_cancel.errors import InvalidInputError
-from sp_cancel.journal import JournalLike, LazyJournal
 from sp_cancel.models import check_order_id
-from sp_cancel.ratelimit import InMemoryRateLimiter, RateLimiter
-from sp_cancel.retry import DEFAULT_RETRY_POLICY, RetryPolicy
-from sp_cancel.transport import (
-    DEFAULT_TOKEN_URL,
-    HttpTransport,
-    SpApi,
-    sp_api_client,
-    sp_api_credentials,
-)
 
 if TYPE_CHECKING:
+    import sp_cancel._cancellation.flow as cancellation_flow
+    import sp_cancel._fba as fba_flow
+    import sp_cancel._listings.items as listing_flow
+    import sp_cancel._refunds.check as refund_check
+    import sp_cancel._refunds.refund as refund_flow
+    import sp_cancel._runtime.context as runtime_context
+    import sp_cancel._runtime.feeds as runtime_feeds
+    import sp_cancel.deals as deal_flow
+    import sp_cancel.journal as journals
+    import sp_cancel.metrics._fetch as rate_flow
+    import sp_cancel.orders as order_reads
+    import sp_cancel.ratelimit as limits
+    import sp_cancel.retry as retries
+    import sp_cancel.transport as transports
+    from sp_cancel._fba import FbaCancelOutcome
+    from sp_cancel._runtime.context import Context
+    from sp_cancel.journal import JournalLike
     from sp_cancel.metrics import CancellationRateReport
     from sp_cancel.models import (
         AdjustmentReason,
@@ -67,6 +64,27 @@ if TYPE_CHECKING:
         Money,
     )
     from sp_cancel.orders import Order, OrderStatus
+    from sp_cancel.ratelimit import RateLimiter
+    from sp_cancel.retry import RetryPolicy
+    from sp_cancel.transport import HttpTransport
+else:
+    # Issue 20: each workflow, the runtime, the journal, the limiter, the retry policy and the transport (httpx,
+    # python-amazon-sp-api) is imported at its first use, so ``from sp_cancel import SellerClient`` costs no
+    # more than ``from sp_api.api import Orders``. The calls read ``cancellation_flow.cancel_orders(...)`` as before.
+    cancellation_flow = Deferred("sp_cancel._cancellation.flow")
+    fba_flow = Deferred("sp_cancel._fba")
+    listing_flow = Deferred("sp_cancel._listings.items")
+    refund_check = Deferred("sp_cancel._refunds.check")
+    refund_flow = Deferred("sp_cancel._refunds.refund")
+    runtime_context = Deferred("sp_cancel._runtime.context")
+    runtime_feeds = Deferred("sp_cancel._runtime.feeds")
+    deal_flow = Deferred("sp_cancel.deals")
+    journals = Deferred("sp_cancel.journal")
+    rate_flow = Deferred("sp_cancel.metrics._fetch")
+    order_reads = Deferred("sp_cancel.orders")
+    limits = Deferred("sp_cancel.ratelimit")
+    retries = Deferred("sp_cancel.retry")
+    transports = Deferred("sp_cancel.transport")
 
 __all__ = ["Credentials", "Listings", "SellerClient"]
 
@@ -143,7 +161,7 @@ class Credentials:
         Raises:
             InvalidInputError: no source has a complete set of credentials.
         """
-        found_token, client_id, client_secret = sp_api_credentials(
+        found_token, client_id, client_secret = transports.sp_api_credentials(
             account, credential_providers=credential_providers, refresh_token=refresh_token
         )
         return cls(refresh_token=found_token, client_id=client_id, client_secret=client_secret)
@@ -208,7 +226,7 @@ class SellerClient:
             marketplace=marketplace,
             endpoint=endpoint,
             token_url=token_url,
-            default_token_url=DEFAULT_TOKEN_URL,
+            default_token_url=transports.DEFAULT_TOKEN_URL,
             timeout=timeout,
             unconfirmed_horizon=unconfirmed_horizon,
         )
@@ -223,10 +241,12 @@ class SellerClient:
         self._context: Context | None = None
         self._context_lock = threading.Lock()  # threads first using one client must share one journal
         self._limiter: RateLimiter = (
-            rate_limiter if rate_limiter is not None else InMemoryRateLimiter(clock=self._clock, sleep=self._sleep)
+            rate_limiter
+            if rate_limiter is not None
+            else limits.InMemoryRateLimiter(clock=self._clock, sleep=self._sleep)
         )
-        self._retry = retry if retry is not None else DEFAULT_RETRY_POLICY
-        self._api = SpApi(
+        self._retry = retry if retry is not None else retries.DEFAULT_RETRY_POLICY
+        self._api = transports.SpApi(
             credentials=credentials,
             seller_id=self._seller_id,
             marketplace_id=self._marketplace_id,
@@ -272,7 +292,7 @@ class SellerClient:
         """
         found = settings_from_environment(
             os.environ, credentials_given=credentials is not None, seller_id=seller_id, marketplace=marketplace,
-            endpoint=endpoint, token_url=token_url, default_token_url=DEFAULT_TOKEN_URL, timeout=timeout,
+            endpoint=endpoint, token_url=token_url, default_token_url=transports.DEFAULT_TOKEN_URL, timeout=timeout,
         )  # fmt: skip
         return cls(
             credentials=credentials or Credentials(**found.credentials),
@@ -317,11 +337,11 @@ class SellerClient:
         arg = self._journal_arg
         # Any journal object (Journal, RedisJournal, your own) is used as it is; a path or None opens a Journal
         # on first use, and reading a journal file that does not exist yet finds nothing without creating it.
-        journal = arg if isinstance(arg, JournalLike) else LazyJournal(arg, clock=self._clock)
-        return Context(
+        journal = arg if isinstance(arg, journals.JournalLike) else journals.LazyJournal(arg, clock=self._clock)
+        return runtime_context.Context(
             api=self._api,
             journal=journal,
-            runner=FeedRunner(api=self._api, journal=journal, clock=self._clock, sleep=self._sleep),
+            runner=runtime_feeds.FeedRunner(api=self._api, journal=journal, clock=self._clock, sleep=self._sleep),
             clock=self._clock,
             sleep=self._sleep,
             seller_id=self._seller_id,
@@ -333,7 +353,7 @@ class SellerClient:
     def journal(self) -> JournalLike:
         """The journal this client records its submissions in: the one given, or a SQLite ``Journal``."""
         journal = self._ctx.journal
-        return journal.open() if isinstance(journal, LazyJournal) else journal
+        return journal.open() if isinstance(journal, journals.LazyJournal) else journal
 
     def sp_api(self, api: type[_Api], **kwargs: Any) -> _Api:
         """A python-amazon-sp-api client for operations sp_cancel does not wrap, for this same seller.
@@ -351,7 +371,7 @@ class SellerClient:
         Example:
             ``client.sp_api(Orders, version="2026-01-01").get_order(order_id).payload``
         """
-        return sp_api_client(
+        return transports.sp_api_client(
             api,
             credentials=self._credentials,
             marketplace_id=self._marketplace_id,
@@ -719,7 +739,7 @@ class SellerClient:
         self._api.close()
         journal = None if self._context is None else self._context.journal
         # Only the journal this client opened from a path is closed; a given journal stays open.
-        if isinstance(journal, LazyJournal):
+        if journal is not None and isinstance(journal, journals.LazyJournal):
             journal.close()
 
     def __enter__(self) -> Self:
@@ -738,3 +758,7 @@ class SellerClient:
             f"SellerClient(seller_id={self._seller_id!r}, marketplace_id={self._marketplace_id!r}, "
             f"endpoint={self._api.endpoint!r}, client_id={self._credentials.client_id!r})"
         )
+
+
+# sp_cancel exports these (imported on first use there): they say so whichever path imported them first.
+publish("sp_cancel", globals(), __all__)

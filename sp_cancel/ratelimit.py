@@ -40,6 +40,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final, Protocol, runtime_checkable
 
 from sp_cancel._events import RATE_LIMIT_UPDATED, RATE_LIMIT_WAITED
+from sp_cancel._public import publish
 from sp_cancel.clock import Clock, Sleep, system_sleep
 from sp_cancel.logging import get_logger
 
@@ -377,3 +378,7 @@ class RedisRateLimiter:
 
     def __repr__(self) -> str:
         return f"RedisRateLimiter(prefix={self._prefix!r})"
+
+
+# sp_cancel exports these (imported on first use there): they say so whichever path imported them first.
+publish("sp_cancel", globals(), ["InMemoryRateLimiter", "RateLimiter", "RedisRateLimiter"])

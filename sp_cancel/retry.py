@@ -47,6 +47,7 @@ import attrs
 import tenacity as _t
 
 from sp_cancel._events import RETRY_ABANDONED, RETRY_SCHEDULED
+from sp_cancel._public import publish
 from sp_cancel.clock import Clock, Sleep
 from sp_cancel.errors import ApiError, NetworkError, OutcomeUnknownError, ServerError, ThrottledError
 from sp_cancel.logging import Logger, get_logger
@@ -337,3 +338,6 @@ def _outcome_unknown(
 
 #: The policy a client uses when it is given none.
 DEFAULT_RETRY_POLICY: Final = RetryPolicy()
+
+# sp_cancel exports these (imported on first use there): they say so whichever path imported them first.
+publish("sp_cancel", globals(), ["RetryPolicy"])

@@ -123,9 +123,12 @@ def _plan(ctx: Context, state: _Batch, *, buyer_request: bool) -> list[Planned]:
         order = state.checked[request.order_id]
         key = live_key(ctx, request)
         payload = CancelPayload.of(request, order, ctx.marketplace_id, buyer_request=buyer_request)
+        # Issue 20: the time before the claim, no later than the plan's own created_at (and no earlier than
+        # the check), so _recheck needs no journal read to know how long ago the order was checked.
+        planned_at = ctx.clock.now()
         entry, owner = claim(ctx, key, kind_of(request), payload)
         if entry is None:
-            planned.append(Planned(key=key, payload=payload, owner=owner))
+            planned.append(Planned(key=key, payload=payload, owner=owner, planned_at=planned_at))
         else:
             state.entries[request.order_id] = entry
     return planned

@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import hashlib
 from collections.abc import Callable, Mapping, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final
 
 import attrs
@@ -79,6 +79,9 @@ class Planned:
     key: str
     payload: CancelPayload
     owner: str | None = None  # the lease token this caller holds on the plan
+    # When it was planned (issue 20): ``_recheck`` reads it here instead of reading the entry back. ``None``:
+    # unknown, ``_recheck`` reads the entry's ``created_at``.
+    planned_at: datetime | None = None
 
     @property
     def request(self) -> CancelRequest:
@@ -103,7 +106,7 @@ class Planned:
 
 def planned_of(entry: Entry) -> Planned:
     """Rebuild a ``Planned`` from its journal entry (leased to the entry's owner)."""
-    return Planned(key=entry.key, payload=CancelPayload.of_entry(entry), owner=entry.owner)
+    return Planned(key=entry.key, payload=CancelPayload.of_entry(entry), owner=entry.owner, planned_at=entry.created_at)
 
 
 def request_of(entry: Entry) -> CancelRequest:
@@ -228,7 +231,10 @@ def _recheck(ctx: Context, group: Sequence[Planned]) -> None:
     order, so an order that changed is dropped from the document (:class:`_Changed`).
     """
     now = ctx.clock.now()
-    planned_at = [e.created_at for p in group if (e := ctx.journal.get(p.key)) is not None]
+    # Issue 20: the plan time each Planned carries, and a journal read only where it carries none.
+    planned_at = [p.planned_at for p in group if p.planned_at is not None] + [
+        e.created_at for p in group if p.planned_at is None and (e := ctx.journal.get(p.key)) is not None
+    ]
     if not planned_at or now - min(planned_at) < RECHECK_AFTER:
         return
     orders = read_orders(ctx, [p.request.order_id for p in group])

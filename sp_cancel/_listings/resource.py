@@ -11,13 +11,16 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
 import sp_cancel._checks as checks
-import sp_cancel._listings.items as flow
+from sp_cancel._public import Deferred
 from sp_cancel.models import check_sku
 
 if TYPE_CHECKING:
+    import sp_cancel._listings.items as flow
     from sp_cancel._listings.outcomes import ListingOutcome
     from sp_cancel._outcomes import BatchOutcome
     from sp_cancel._runtime.context import Context
+else:
+    flow = Deferred("sp_cancel._listings.items")  # the workflow and its transport load at first use (issue 20)
 
 __all__ = ["Listings"]
 

@@ -5,7 +5,8 @@ from the process that wrote the token: on Linux it is the process start time (``
 field 22, clock ticks since boot); where it cannot be read it is ``"-"``. Tokens written before
 this format (a bare uuid4 hex) are still accepted: their holder is ``unknown``.
 
-Nothing here keeps state between calls: the host, pid and start id are read when asked.
+The host and pid are read when asked; this process's own start id is read once per process (it
+cannot change while the process runs, and a forked child forgets its parent's).
 """
 
 from __future__ import annotations
@@ -80,10 +81,24 @@ _HELD: set[str] = set()
 _HELD_LOCK = threading.Lock()
 
 
+# This process's own start id, by pid: read from /proc once instead of at every plan (issue 20).
+_OWN_START: dict[int, str] = {}
+if hasattr(os, "register_at_fork"):  # POSIX: a child has its own pid and start time
+    os.register_at_fork(after_in_child=_OWN_START.clear)
+
+
+def own_start_id(pid: int) -> str:
+    """``start_id(pid)`` for this process's own ``pid`` (``os.getpid()``), read once per process."""
+    found = _OWN_START.get(pid)
+    if found is None:
+        found = _OWN_START[pid] = start_id(pid)
+    return found
+
+
 def new_owner() -> str:
     """A fresh lease token naming this host, this process and its start id (held until ``drop_owner``)."""
     pid = os.getpid()
-    token = f"{socket.gethostname()}:{pid}:{start_id(pid)}:{uuid.uuid4().hex}"
+    token = f"{socket.gethostname()}:{pid}:{own_start_id(pid)}:{uuid.uuid4().hex}"
     with _HELD_LOCK:
         _HELD.add(token)
     return token
@@ -156,7 +171,7 @@ def holder(owner: str | None) -> Holder:
     if host != socket.gethostname():
         return Holder(host=host, pid=pid, state="unknown")
     if pid == os.getpid():
-        mine = start_id(pid)
+        mine = own_start_id(pid)
         same = NO_START_ID in (start, mine) or start == mine
         return Holder(host=host, pid=pid, state="this_process" if same else "dead")
     if sys.platform == "win32":  # os.kill(pid, 0) would end the process there, and there is no /proc

@@ -29,23 +29,21 @@ from sp_cancel.journal._entry import (
 )
 from sp_cancel.journal._owner import drop_owner, new_owner
 from sp_cancel.journal._schema import (
-    COLUMNS,
+    FIELDS,
     check_key,
     check_lease,
     check_submitting,
     check_version,
     dump_json,
+    entry_of,
     format_ts,
     parse_ts,
-    row_to_entry,
 )
 
 __all__ = ["RedisJournal", "RedisJournalStore"]
 
 
 # --- key layout and serialisation ------------------------------------------------------------------
-
-_FIELDS: Final = tuple(name.strip() for name in COLUMNS.split(","))
 
 _UNFINISHED: Final = frozenset({"planned", "submitted"})
 
@@ -83,11 +81,14 @@ def _dropping_owners(entries: list[Entry]) -> list[Entry]:
     return entries
 
 
+_MESSAGE_ID: Final = FIELDS.index("message_id")
+
+
 def _as_entry(raw: Mapping[str, str]) -> Entry:
-    row: dict[str, Any] = {name: raw.get(name) for name in _FIELDS}
-    if row["message_id"] is not None:
-        row["message_id"] = int(row["message_id"])
-    return row_to_entry(row)
+    row: list[Any] = [raw.get(name) for name in FIELDS]
+    if row[_MESSAGE_ID] is not None:
+        row[_MESSAGE_ID] = int(row[_MESSAGE_ID])
+    return entry_of(row)
 
 
 def _own_submitting(raw: _Raw | None, owner: str, sent: str, document_hash: str | None) -> bool:

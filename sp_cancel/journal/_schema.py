@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import json
+import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 from enum import Enum
-from typing import Any, Final, Protocol
+from typing import Any, Final
 
 from sp_cancel.clock import utc
 from sp_cancel.errors import InvalidInputError
@@ -15,6 +17,10 @@ from sp_cancel.journal._entry import Entry
 
 BUSY_TIMEOUT: Final = 30.0  # seconds a write waits for another connection's lock before failing
 _SECRET_WORDS: Final = ("token", "secret", "password", "credential", "authorization")
+# A lowered key holding any of the words (one search instead of one ``in`` per word).
+_SECRET: Final = re.compile("|".join(_SECRET_WORDS))
+# Values that cannot hold a key: the secret check does not look inside them.
+_SCALARS: Final = frozenset({str, int, float, bool, type(None), Decimal})
 SCHEMA_VERSION: Final = 2
 # The whole schema of a new file (the current version).
 SCHEMA: Final = """
@@ -89,19 +95,26 @@ def _json_default(value: object) -> object:
     raise TypeError(msg)
 
 
+@functools.lru_cache(maxsize=4096)
+def _looks_secret(key: str) -> bool:
+    """Whether a payload key names a secret (the same few keys come back for every entry: cached)."""
+    return _SECRET.search(key.lower()) is not None
+
+
 def _check_no_secrets(value: object, path: str) -> None:
-    if isinstance(value, Mapping):
+    if isinstance(value, dict | Mapping):  # a dict is answered without the ABC's slower check
         for key, item in value.items():
-            lowered = str(key).lower()
-            if any(word in lowered for word in _SECRET_WORDS):
+            if _looks_secret(key if type(key) is str else str(key)):
                 raise InvalidInputError(
                     f"{path}.{key} looks like a secret; the journal stores ids, amounts and reasons only",
                     field=path,
                 )
-            _check_no_secrets(item, f"{path}.{key}")
+            if type(item) not in _SCALARS:  # scalars hold no keys: no call for them
+                _check_no_secrets(item, f"{path}.{key}")
     elif isinstance(value, list | tuple):
         for item in value:
-            _check_no_secrets(item, path)
+            if type(item) not in _SCALARS:
+                _check_no_secrets(item, path)
 
 
 def dump_json(value: Mapping[str, Any], field: str) -> str:
@@ -114,38 +127,67 @@ def dump_json(value: Mapping[str, Any], field: str) -> str:
         raise InvalidInputError(f"{field} is not JSON data: {exc}", field=field) from exc
 
 
-class _Row(Protocol):
-    """A stored entry's columns by name: an ``sqlite3.Row``, or a dict from the Redis journal."""
+FIELDS: Final = tuple(name.strip() for name in COLUMNS.split(","))
+"""The stored fields in ``COLUMNS`` order: what ``entry_of`` reads and ``changed`` writes."""
+_POSITION: Final = {name: n for n, name in enumerate(FIELDS)}
 
-    def __getitem__(self, name: str, /) -> Any: ...
 
+def entry_of(values: Sequence[Any]) -> Entry:
+    """The ``Entry`` of one stored row: its values in ``COLUMNS`` order, as SQLite returns them.
 
-def row_to_entry(row: _Row) -> Entry:
-    created = _parse_ts(row["created_at"])
-    updated = _parse_ts(row["updated_at"])
-    assert created is not None  # noqa: S101 - NOT NULL columns
-    assert updated is not None  # noqa: S101
-    outcome = row["outcome"]
-    version = row["version"]
+    Timestamps are the stored text, payload and outcome the stored JSON; ``version`` may be ``None``
+    (a Redis entry written before versions).
+    """
+    (
+        key,
+        kind,
+        target,
+        state,
+        payload,
+        feed_id,
+        feed_type,
+        document_hash,
+        message_id,
+        created_at,
+        updated_at,
+        submitted_at,
+        outcome,
+        owner,
+        lease_until,
+        amazon_sent_at,
+        version,
+    ) = values
     return Entry(
-        key=row["key"],
-        kind=row["kind"],
-        target=row["target"],
-        state=row["state"],
-        payload=json.loads(row["payload"]),
-        feed_id=row["feed_id"],
-        feed_type=row["feed_type"],
-        document_hash=row["document_hash"],
-        message_id=row["message_id"],
-        created_at=created,
-        updated_at=updated,
-        submitted_at=_parse_ts(row["submitted_at"]),
+        key=key,
+        kind=kind,
+        target=target,
+        state=state,
+        payload=json.loads(payload),
+        feed_id=feed_id,
+        feed_type=feed_type,
+        document_hash=document_hash,
+        message_id=message_id,
+        created_at=parse_ts(created_at),
+        updated_at=parse_ts(updated_at),
+        submitted_at=_parse_ts(submitted_at),
         outcome=None if outcome is None else json.loads(outcome),
-        owner=row["owner"],
-        lease_until=_parse_ts(row["lease_until"]),
-        amazon_sent_at=_parse_ts(row["amazon_sent_at"]),
-        version=0 if version is None else int(version),  # None: a Redis entry written before versions
+        owner=owner,
+        lease_until=_parse_ts(lease_until),
+        amazon_sent_at=_parse_ts(amazon_sent_at),
+        version=0 if version is None else int(version),
     )
+
+
+def changed(values: Sequence[Any], changes: Mapping[str, Any]) -> list[Any]:
+    """A stored row's values after a write of ``changes`` (field -> stored value, ``None`` for ``NULL``).
+
+    A write builds the entry it returns from this (``entry_of``) instead of reading the row again: the
+    values are the ones it wrote, inside the same transaction.
+    """
+    row = list(values)
+    for name, value in changes.items():
+        row[_POSITION[name]] = value
+    return row
 
 
 def check_key(key: object, field: str = "key") -> str:

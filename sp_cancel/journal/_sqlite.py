@@ -38,22 +38,30 @@ from sp_cancel.journal._owner import drop_owner, new_owner
 from sp_cancel.journal._schema import (
     BUSY_TIMEOUT,
     COLUMNS,
+    FIELDS,
     MIGRATIONS,
     SCHEMA,
     SCHEMA_VERSION,
+    changed,
     check_key,
     check_lease,
     check_submitting,
     check_version,
     dump_json,
+    entry_of,
     format_ts,
-    row_to_entry,
 )
 
 __all__ = ["Journal", "JournalStore", "default_journal_path"]
 
 
 _UNFINISHED: Final = ("planned", "submitted")
+_BY_KEY: Final = f"SELECT {COLUMNS} FROM entries WHERE key = ?"  # noqa: S608 - constant column list
+_IN_CHUNK: Final = 500  # keys per "key IN (...)": far below SQLite's oldest limit of 999 variables
+# Where each field sits in a row (COLUMNS order).
+_KEY, _STATE, _FEED_ID, _OWNER, _VERSION = (
+    FIELDS.index(name) for name in ("key", "state", "feed_id", "owner", "version")
+)
 
 # SQLite's primary result codes (https://www.sqlite.org/rescode.html) that a journal call can meet.
 _BUSY: Final = 5
@@ -129,6 +137,15 @@ def unavailable(exc: sqlite3.Error, path: str, busy_timeout: float) -> JournalUn
     return JournalUnavailableError(f"{what} ({exc})", backend="sqlite", transient=code in _TRANSIENT)
 
 
+def _require_owner(row: tuple[Any, ...] | None, key: str, owner: str) -> tuple[Any, ...]:
+    """``row``, when it is planned and leased to ``owner``; else ``LeaseLostError``."""
+    if row is None:
+        raise LeaseLostError(f"journal entry {key!r} does not exist (released?)")
+    if row[_STATE] != "planned" or row[_OWNER] != owner:
+        raise LeaseLostError(f"journal entry {key!r} is {row[_STATE]} and no longer leased to this caller")
+    return row
+
+
 class JournalStore(JournalBase):
     """The SQLite connection of a ``Journal``, and its read-only queries.
 
@@ -192,7 +209,7 @@ class JournalStore(JournalBase):
             check_same_thread=False,  # guarded by self._lock
         )
         try:
-            conn.row_factory = sqlite3.Row
+            conn.row_factory = None  # plain tuples, in COLUMNS order (entry_of)
             conn.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout * 1000)}")
             if not self._memory:
                 conn.execute("PRAGMA journal_mode = WAL")
@@ -260,18 +277,33 @@ class JournalStore(JournalBase):
         A write commits when the block ends and rolls back if it raises. The driver's errors come out
         as ``JournalUnavailableError``, and leave no transaction (nor a lock) behind.
         """
-        with self._lock, self._driver_errors():
-            conn = self._connection()
-            if not write:
-                yield conn
-                return
-            conn.execute("BEGIN IMMEDIATE")
+        with self._lock:
             try:
-                yield conn
-                conn.execute("COMMIT")
-            except BaseException:
-                self._rollback(conn)
-                raise
+                conn = self._connection()
+                if not write:
+                    yield conn
+                    return
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield conn
+                    conn.execute("COMMIT")
+                except BaseException:
+                    self._rollback(conn)
+                    raise
+            except sqlite3.Error as exc:  # as _driver_errors, inline: every call passes here
+                if not _is_driver_error(exc):
+                    raise
+                raise unavailable(exc, self._path, self._busy_timeout) from exc
+
+    def _fetch(self, sql: str, params: tuple[object, ...]) -> list[Any]:
+        """The rows of one read-only statement, under the lock (a read needs no transaction)."""
+        with self._lock:
+            try:
+                return self._connection().execute(sql, params).fetchall()
+            except sqlite3.Error as exc:
+                if not _is_driver_error(exc):
+                    raise
+                raise unavailable(exc, self._path, self._busy_timeout) from exc
 
     def close(self) -> None:
         """Close the connection (an in-memory journal is gone afterwards)."""
@@ -283,22 +315,31 @@ class JournalStore(JournalBase):
     # --- helpers ---
 
     @staticmethod
-    def _row(conn: sqlite3.Connection, key: str) -> sqlite3.Row | None:
-        row: sqlite3.Row | None = conn.execute(f"SELECT {COLUMNS} FROM entries WHERE key = ?", (key,)).fetchone()  # noqa: S608 - constant column list
+    def _row(conn: sqlite3.Connection, key: str) -> tuple[Any, ...] | None:
+        row: tuple[Any, ...] | None = conn.execute(_BY_KEY, (key,)).fetchone()
         return row
 
+    @staticmethod
+    def _rows(conn: sqlite3.Connection, keys: Sequence[str]) -> dict[str, tuple[Any, ...]]:
+        """The rows of ``keys`` that exist, by key: one ``SELECT`` per 500 keys instead of one per key."""
+        found: dict[str, tuple[Any, ...]] = {}
+        for start in range(0, len(keys), _IN_CHUNK):
+            chunk = keys[start : start + _IN_CHUNK]
+            marks = ", ".join("?" * len(chunk))
+            for row in conn.execute(f"SELECT {COLUMNS} FROM entries WHERE key IN ({marks})", chunk):  # noqa: S608 - placeholders only
+                found[row[_KEY]] = row
+        return found
+
     def _select(self, where: str, params: Iterable[object], order: str) -> list[Entry]:
-        with self._transaction(write=False) as conn:
-            rows = conn.execute(f"SELECT {COLUMNS} FROM entries WHERE {where} ORDER BY {order}", tuple(params))  # noqa: S608 - internal constants
-            return [row_to_entry(row) for row in rows]
+        rows = self._fetch(f"SELECT {COLUMNS} FROM entries WHERE {where} ORDER BY {order}", tuple(params))  # noqa: S608 - internal constants
+        return [entry_of(row) for row in rows]
 
     # --- reading ---
 
     def get(self, key: str) -> Entry | None:
         """The entry for ``key``, or ``None``."""
-        with self._transaction(write=False) as conn:
-            row = self._row(conn, key)
-            return None if row is None else row_to_entry(row)
+        rows = self._fetch(_BY_KEY, (key,))
+        return entry_of(rows[0]) if rows else None
 
     def find(self, kind: str, target: str) -> list[Entry]:
         """Entries of ``kind`` for ``target`` (order id or SKU), newest first."""
@@ -318,14 +359,13 @@ class JournalStore(JournalBase):
         A submission first recorded long ago may have learned its feed id only now (a throttled
         ``createFeed`` waits for the usage plan): it counts from when its feed id was recorded too.
         """
-        with self._transaction(write=False) as conn:
-            start = format_ts(since)
-            rows = conn.execute(
-                "SELECT DISTINCT feed_id FROM entries "
-                "WHERE feed_type = ? AND feed_id IS NOT NULL AND (submitted_at >= ? OR updated_at >= ?)",
-                (feed_type, start, start),
-            )
-            return {row["feed_id"] for row in rows}
+        start = format_ts(since)
+        rows = self._fetch(
+            "SELECT DISTINCT feed_id FROM entries "
+            "WHERE feed_type = ? AND feed_id IS NOT NULL AND (submitted_at >= ? OR updated_at >= ?)",
+            (feed_type, start, start),
+        )
+        return {row[0] for row in rows}
 
 
 class Journal(JournalStore):
@@ -379,25 +419,47 @@ class Journal(JournalStore):
         with self._transaction(write=True) as conn:
             row = self._row(conn, key)
             if row is not None:
-                return row_to_entry(row), False
+                return entry_of(row), False
             now = self._now()
+            stamp = format_ts(now)
+            values = (
+                key,
+                kind,
+                target,
+                "planned",
+                data,
+                stamp,
+                stamp,
+                new_owner(),
+                format_ts(now + timedelta(seconds=lease)),
+            )
             conn.execute(
                 "INSERT INTO entries (key, kind, target, state, payload, created_at, updated_at, owner, lease_until, "
-                "version) VALUES (?, ?, ?, 'planned', ?, ?, ?, ?, ?, 1)",
-                (
-                    key,
-                    kind,
-                    target,
-                    data,
-                    format_ts(now),
-                    format_ts(now),
-                    new_owner(),
-                    format_ts(now + timedelta(seconds=lease)),
-                ),
+                "version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
+                values,
             )
-            created = self._row(conn, key)
-        assert created is not None  # noqa: S101 - just inserted
-        return row_to_entry(created), True
+        key, kind, target, state, data, created, updated, owner, lease_until = values
+        return entry_of(
+            (
+                key,
+                kind,
+                target,
+                state,
+                data,
+                None,
+                None,
+                None,
+                None,
+                created,
+                updated,
+                None,
+                None,
+                owner,
+                lease_until,
+                None,
+                1,
+            )
+        ), True
 
     def take_over(
         self, key: str, *, lease_seconds: float = DEFAULT_LEASE_SECONDS, stale_owner: str | None = None
@@ -419,17 +481,20 @@ class Journal(JournalStore):
             if row is None:
                 return None
             now = self._now()
-            if not may_take_over(row_to_entry(row), now, stale_owner):
+            if not may_take_over(entry_of(row), now, stale_owner):
                 return None
-            previous = row["owner"]
+            changes = {
+                "owner": new_owner(),
+                "lease_until": format_ts(now + timedelta(seconds=lease)),
+                "updated_at": format_ts(now),
+                "version": row[_VERSION] + 1,
+            }
             conn.execute(
                 "UPDATE entries SET owner = ?, lease_until = ?, updated_at = ?, version = version + 1 WHERE key = ?",
-                (new_owner(), format_ts(now + timedelta(seconds=lease)), format_ts(now), key),
+                (changes["owner"], changes["lease_until"], changes["updated_at"], key),
             )
-            taken = self._row(conn, key)
-        drop_owner(previous)
-        assert taken is not None  # noqa: S101 - same transaction
-        return row_to_entry(taken)
+        drop_owner(row[_OWNER])
+        return entry_of(changed(row, changes))
 
     def take_back(self, key: str, *, version: int, lease_seconds: float = DEFAULT_LEASE_SECONDS) -> Entry | None:
         """Return a submission with no feed id to ``planned``, leased to the caller, if nobody wrote it since.
@@ -451,17 +516,22 @@ class Journal(JournalStore):
         lease = check_lease(lease_seconds)
         with self._transaction(write=True) as conn:
             row = self._row(conn, key)
-            if row is None or not may_take_back(row_to_entry(row), expected):
+            if row is None or not may_take_back(entry_of(row), expected):
                 return None
             now = self._now()
+            changes = {
+                "state": "planned",
+                "owner": new_owner(),
+                "lease_until": format_ts(now + timedelta(seconds=lease)),
+                "updated_at": format_ts(now),
+                "version": row[_VERSION] + 1,
+            }
             conn.execute(
                 "UPDATE entries SET state = 'planned', owner = ?, lease_until = ?, updated_at = ?, "
                 "version = version + 1 WHERE key = ?",
-                (new_owner(), format_ts(now + timedelta(seconds=lease)), format_ts(now), key),
+                (changes["owner"], changes["lease_until"], changes["updated_at"], key),
             )
-            taken = self._row(conn, key)
-        assert taken is not None  # noqa: S101 - same transaction
-        return row_to_entry(taken)
+        return entry_of(changed(row, changes))
 
     def renew_lease(self, key: str, *, owner: str, lease_seconds: float = DEFAULT_LEASE_SECONDS) -> Entry:
         """Extend the lease ``owner`` holds on a planned entry (for long preparations).
@@ -471,24 +541,18 @@ class Journal(JournalStore):
         """
         lease = check_lease(lease_seconds)
         with self._transaction(write=True) as conn:
-            self._require_owner(conn, key, owner)
+            row = _require_owner(self._row(conn, key), key, owner)
             now = self._now()
+            changes = {
+                "lease_until": format_ts(now + timedelta(seconds=lease)),
+                "updated_at": format_ts(now),
+                "version": row[_VERSION] + 1,
+            }
             conn.execute(
                 "UPDATE entries SET lease_until = ?, updated_at = ?, version = version + 1 WHERE key = ?",
-                (format_ts(now + timedelta(seconds=lease)), format_ts(now), key),
+                (changes["lease_until"], changes["updated_at"], key),
             )
-            row = self._row(conn, key)
-        assert row is not None  # noqa: S101
-        return row_to_entry(row)
-
-    def _require_owner(self, conn: sqlite3.Connection, key: str, owner: str) -> Entry:
-        row = self._row(conn, key)
-        if row is None:
-            raise LeaseLostError(f"journal entry {key!r} does not exist (released?)")
-        entry = row_to_entry(row)
-        if entry.state != "planned" or entry.owner != owner:
-            raise LeaseLostError(f"journal entry {key!r} is {entry.state} and no longer leased to this caller")
-        return entry
+        return entry_of(changed(row, changes))
 
     # --- the submission ---
 
@@ -526,28 +590,41 @@ class Journal(JournalStore):
         keys, ids = check_submitting(keys, message_ids)
         sent = format_ts(sent_at)
         amazon_sent = None if amazon_sent_at is None else format_ts(amazon_sent_at)
-        held: list[str] = []
         with self._transaction(write=True) as conn:
             now = format_ts(self._now())
-            for key in keys:
+            found = self._rows(conn, keys)
+            rows = []
+            for key in keys:  # every key is checked before any is written (a raise rolls back anyway)
+                row = found.get(key)
                 if owner is not None:
-                    self._require_owner(conn, key, owner)
-                row = self._row(conn, key)
+                    _require_owner(row, key, owner)
                 if row is None:
                     raise JournalError(f"journal entry {key!r} does not exist")
-                if row["state"] != "planned":
-                    raise JournalError(f"journal entry {key!r} is {row['state']}, not planned: it was already sent")
-                held.append(row["owner"])
-                conn.execute(
-                    "UPDATE entries SET state = 'submitted', feed_type = ?, document_hash = ?, message_id = ?, "
-                    "submitted_at = ?, amazon_sent_at = ?, updated_at = ?, lease_until = NULL, "
-                    "version = version + 1 WHERE key = ?",
-                    (feed_type, document_hash, ids.get(key), sent, amazon_sent, now, key),
-                )
-            rows = [self._row(conn, key) for key in keys]
-        for token in held:  # the plans are sent: no call holds them any more
-            drop_owner(token)
-        return [row_to_entry(row) for row in rows if row is not None]
+                if row[_STATE] != "planned":
+                    raise JournalError(f"journal entry {key!r} is {row[_STATE]}, not planned: it was already sent")
+                rows.append(row)
+            conn.executemany(
+                "UPDATE entries SET state = 'submitted', feed_type = ?, document_hash = ?, message_id = ?, "
+                "submitted_at = ?, amazon_sent_at = ?, updated_at = ?, lease_until = NULL, "
+                "version = version + 1 WHERE key = ?",
+                [(feed_type, document_hash, ids.get(key), sent, amazon_sent, now, key) for key in keys],
+            )
+        entries = []
+        for key, row in zip(keys, rows, strict=True):
+            drop_owner(row[_OWNER])  # the plan is sent: no call holds it any more
+            changes = {
+                "state": "submitted",
+                "feed_type": feed_type,
+                "document_hash": document_hash,
+                "message_id": ids.get(key),
+                "submitted_at": sent,
+                "amazon_sent_at": amazon_sent,
+                "updated_at": now,
+                "lease_until": None,
+                "version": row[_VERSION] + 1,
+            }
+            entries.append(entry_of(changed(row, changes)))
+        return entries
 
     def mark_submitted(self, keys: Sequence[str], *, feed_id: str) -> list[Entry]:
         """Record the feed id Amazon returned for entries marked submitting.
@@ -562,15 +639,18 @@ class Journal(JournalStore):
         keys = list(dict.fromkeys(keys))
         with self._transaction(write=True) as conn:
             now = format_ts(self._now())
+            found = self._rows(conn, keys)
+            rows = []
             for key in keys:
-                row = self._row(conn, key)
+                row = found.get(key)
                 if row is None:
                     raise JournalError(f"journal entry {key!r} does not exist")
-                if row["state"] != "submitted":
-                    raise JournalError(f"journal entry {key!r} is {row['state']}, not submitted")
-                if row["feed_id"] not in (None, feed_id):
-                    raise JournalError(f"journal entry {key!r} already belongs to feed {row['feed_id']}")
-            holders = [row["key"] for row in conn.execute("SELECT key FROM entries WHERE feed_id = ?", (feed_id,))]
+                if row[_STATE] != "submitted":
+                    raise JournalError(f"journal entry {key!r} is {row[_STATE]}, not submitted")
+                if row[_FEED_ID] not in (None, feed_id):
+                    raise JournalError(f"journal entry {key!r} already belongs to feed {row[_FEED_ID]}")
+                rows.append(row)
+            holders = [key for (key,) in conn.execute("SELECT key FROM entries WHERE feed_id = ?", (feed_id,))]
             others = sorted(set(holders) - set(keys))
             if others:
                 raise FeedTakenError(
@@ -578,13 +658,14 @@ class Journal(JournalStore):
                     feed_id=feed_id,
                     owners=others,
                 )
-            for key in keys:
-                conn.execute(
-                    "UPDATE entries SET feed_id = ?, updated_at = ?, version = version + 1 WHERE key = ?",
-                    (feed_id, now, key),
-                )
-            rows = [self._row(conn, key) for key in keys]
-        return [row_to_entry(row) for row in rows if row is not None]
+            conn.executemany(
+                "UPDATE entries SET feed_id = ?, updated_at = ?, version = version + 1 WHERE key = ?",
+                [(feed_id, now, key) for key in keys],
+            )
+        return [
+            entry_of(changed(row, {"feed_id": feed_id, "updated_at": now, "version": row[_VERSION] + 1}))
+            for row in rows
+        ]
 
     def mark_done(self, key: str, *, state: FinalState, outcome: Mapping[str, Any]) -> Entry:
         """Record how a planned or submitted entry ended: ``done``, ``rejected`` or ``failed``.
@@ -601,19 +682,24 @@ class Journal(JournalStore):
             row = self._row(conn, key)
             if row is None:
                 raise JournalError(f"journal entry {key!r} does not exist")
-            if row["state"] in FINAL:
-                if row["state"] == state:
-                    return row_to_entry(row)
-                raise JournalError(f"journal entry {key!r} already ended {row['state']}; cannot mark it {state}")
+            if row[_STATE] in FINAL:
+                if row[_STATE] == state:
+                    return entry_of(row)
+                raise JournalError(f"journal entry {key!r} already ended {row[_STATE]}; cannot mark it {state}")
+            changes = {
+                "state": state,
+                "outcome": data,
+                "updated_at": format_ts(self._now()),
+                "lease_until": None,
+                "version": row[_VERSION] + 1,
+            }
             conn.execute(
                 "UPDATE entries SET state = ?, outcome = ?, updated_at = ?, lease_until = NULL, version = version + 1 "
                 "WHERE key = ?",
-                (state, data, format_ts(self._now()), key),
+                (state, data, changes["updated_at"], key),
             )
-            done = self._row(conn, key)
-        drop_owner(row["owner"])
-        assert done is not None  # noqa: S101
-        return row_to_entry(done)
+        drop_owner(row[_OWNER])
+        return entry_of(changed(row, changes))
 
     def release(self, key: str, *, owner: str | None = None) -> None:
         """Delete a plan that was never sent, so the key can be planned again; unknown keys are ignored.
@@ -632,6 +718,6 @@ class Journal(JournalStore):
             row = self._row(conn, key)
             if row is None:
                 return
-            check_release(row_to_entry(row), owner, self._now())
+            check_release(entry_of(row), owner, self._now())
             conn.execute("DELETE FROM entries WHERE key = ?", (key,))
-        drop_owner(row["owner"])
+        drop_owner(row[_OWNER])

@@ -96,3 +96,5 @@ __all__ = [
 ]
 
 publish(__name__, globals(), __all__)
+# sp_cancel exports these too (imported on first use there): they say so whichever path imported them first.
+publish("sp_cancel", globals(), ["CancellationRateReport", "OrderRecord", "RateStatus"])
