@@ -16,6 +16,7 @@ from typing import Literal
 
 import attrs
 
+from sp_cancel._operations import OPERATIONS
 from sp_cancel.clock import FakeClock
 from sp_cancel.errors import ApiError, OutcomeUnknownError, ServerError
 from sp_cancel.transport import (
@@ -90,6 +91,9 @@ class FakeAmazon:
         self.feeds: dict[str, Timeline] = {}
         self.reports: dict[str, Timeline] = {}
         self.uploads: dict[str, bytes] = {}
+        self.compressions: list[str | None] = []  # the compression each download was asked to undo
+        self.report_compression: str | None = "GZIP"  # what getReportDocument says
+        self.rates: dict[str, float] = {}  # x-amzn-RateLimit-Limit as Amazon reports it, per operation key
         self.get_feed_errors: list[Exception] = []  # raised by the next getFeed calls, in order
         self._ids = 0
 
@@ -103,6 +107,10 @@ class FakeAmazon:
     def amazon_now(self) -> datetime:
         """Amazon's time now."""
         return self.clock.now() + self.offset
+
+    def plan_rate(self, op_key: str) -> float:
+        """The rate Amazon reports for ``op_key`` (``rates``), else its documented rate."""
+        return self.rates.get(op_key, OPERATIONS[op_key].rate)
 
     def _next(self, prefix: str) -> str:
         self._ids += 1
@@ -227,8 +235,8 @@ class FakeAmazon:
 
     def download(self, url: str, *, compression: str | None) -> bytes:
         """The GET of a presigned document URL: a feed's processing report or a report's document."""
-        del compression  # the fake's documents are stored as they read
         self.calls.append("download")
+        self.compressions.append(compression)  # the fake's documents are stored as they read
         name = url.rsplit("/", 1)[1]
         line = self.feeds.get(name[1:]) or self.reports.get(name[1:])
         if line is None or line.document is None:
@@ -281,4 +289,8 @@ class FakeAmazon:
     def get_report_document(self, report_document_id: str) -> ReportDocument:
         """``getReportDocument``."""
         self.calls.append("getReportDocument")
-        return ReportDocument(report_document_id=report_document_id, url=f"https://s3.example/{report_document_id}")
+        return ReportDocument(
+            report_document_id=report_document_id,
+            url=f"https://s3.example/{report_document_id}",
+            compression_algorithm=self.report_compression,
+        )

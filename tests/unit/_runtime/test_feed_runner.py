@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 
@@ -431,3 +432,81 @@ def test_result_and_report_of(amazon: FakeAmazon, journal: Journal, clock: FakeC
     assert [r.order_id for r in report.results] == [ORDER]
     amazon.feeds[feed_id].document = b"not xml"
     assert runner.report_of(done, parse_processing_report) is None
+
+
+# -- the cadence of wait (issue 18 item 9) -------------------------------------------------------------
+
+
+def looks(runner: FeedRunner, journal: Journal, key: str) -> list[tuple[float, FeedState]]:
+    """Submit one feed under ``key`` and wait for it; every look as (seconds waited, state)."""
+    feed_id = send(runner, journal, key=key)
+    assert feed_id is not None
+    seen: list[tuple[float, FeedState]] = []
+    runner.wait(feed_id, timeout=7200, progress=lambda state, waited: seen.append((waited, state)))
+    return seen
+
+
+def test_a_100x_scaled_service_is_asked_after_its_processing_time_not_15_s(journal: Journal, clock: FakeClock) -> None:
+    """A feed that takes 0.15 s (Amazon's 15 s at 100x, its plan 100x too): seen done within 0.3 s, then learned.
+
+    The first feed is looked at on a doubling schedule from the plan's floor (1 / 200 s); the second one once,
+    at 0.15 x 1.05 s, with the learned time handed to the progress callback.
+    """
+    amazon = FakeAmazon(clock, queue=0.05, processing=0.10, report=lambda _doc: report_naming(ORDER))
+    amazon.rates["feeds.getFeed"] = 200.0
+    runner = runner_for(amazon, journal, clock)
+    first = looks(runner, journal, "cancel:1")
+    assert first[-1][1].status == FeedStatus.DONE
+    assert 0.15 <= first[-1][0] <= 0.3
+    assert all(b - a >= 1 / 200 - 1e-9 for (a, _), (b, _) in itertools.pairwise(first))
+    assert [state.expected_seconds for _, state in first] == [None] * len(first)
+    assert runner.cadence.typical(ORDER_FEED) == pytest.approx(0.15)
+    second = looks(runner, journal, "cancel:2")
+    assert [round(waited, 4) for waited, _ in second] == [0.0, round(0.15 * 1.05, 4)]
+    assert second[-1][1].status == FeedStatus.DONE
+    assert second[0][1].expected_seconds == pytest.approx(0.15)
+
+
+def test_against_amazon_like_timing_the_poller_does_not_hammer(journal: Journal, clock: FakeClock) -> None:
+    """A three-minute feed at Amazon's documented 2 calls/s: a dozen looks for the first, three for the next.
+
+    No two looks closer than 0.5 s (the documented getFeed rate), none more than 120 s apart; the second feed
+    is looked at when it starts, at the 120 s ceiling, and just past the three minutes learned.
+    """
+    amazon = FakeAmazon(clock, queue=20.0, processing=160.0, report=lambda _doc: report_naming(ORDER))
+    runner = runner_for(amazon, journal, clock)
+    first = looks(runner, journal, "cancel:1")
+    gaps = [b - a for (a, _), (b, _) in itertools.pairwise(first)]
+    assert len(first) <= 12
+    assert min(gaps) >= 0.5
+    assert max(gaps) <= 120.0
+    assert first[-1][0] <= 180.0 + 120.0
+    second = looks(runner, journal, "cancel:2")
+    assert [round(waited, 1) for waited, _ in second] == [0.0, 120.0, 189.0]
+    assert amazon.count("getFeed") == len(first) + 3
+
+
+def test_a_lower_rate_reported_by_amazon_slows_the_looks(journal: Journal, clock: FakeClock) -> None:
+    """When Amazon reports a getFeed rate below the documented one, looks are at least 1 / that rate apart."""
+    amazon = FakeAmazon(clock, queue=5.0, processing=25.0, report=lambda _doc: report_naming(ORDER))
+    amazon.rates["feeds.getFeed"] = 0.2
+    runner = runner_for(amazon, journal, clock)
+    seen = looks(runner, journal, "cancel:1")
+    assert [waited for waited, _ in seen] == [0.0, 5.0, 10.0, 20.0, 40.0]
+
+
+def test_the_time_learned_is_amazons_not_the_poll_that_saw_it(journal: Journal, clock: FakeClock) -> None:
+    """Amazon's createdTime to processingEndTime is learned (40 s), not when the doubling schedule saw it (64 s)."""
+    amazon = FakeAmazon(clock, queue=10.0, processing=30.0, report=lambda _doc: report_naming(ORDER))
+    runner = runner_for(amazon, journal, clock)
+    seen = looks(runner, journal, "cancel:1")
+    assert seen[-1][0] == pytest.approx(64.0)
+    assert runner.cadence.typical(ORDER_FEED) == pytest.approx(40.0)
+
+
+def test_a_failed_feed_teaches_nothing(journal: Journal, clock: FakeClock) -> None:
+    """A FATAL feed's time says nothing about processing: the cadence stays unlearned."""
+    amazon = FakeAmazon(clock, queue=1.0, processing=2.0, final="FATAL")
+    runner = runner_for(amazon, journal, clock)
+    looks(runner, journal, "cancel:1")
+    assert runner.cadence.typical(ORDER_FEED) is None
