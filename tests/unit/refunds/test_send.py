@@ -53,7 +53,8 @@ class Amazon:
         self.documents.append(body)
 
     def create_feed(self, *, feed_type: str, input_feed_document_id: str, marketplace_ids: list[str]) -> str:
-        """CreateFeed (or its scripted failure, after the call was counted)."""
+        """The createFeed call (or its scripted failure, after the call was counted)."""
+        del input_feed_document_id  # one document
         self.created.append((feed_type, marketplace_ids))
         if "createFeed" in self.fail:
             raise self.fail["createFeed"]
