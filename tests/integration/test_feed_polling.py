@@ -34,7 +34,7 @@ def _polls(sim: Simulator) -> list[datetime]:
 
 
 def test_the_second_feed_is_polled_around_the_processing_time_seen_for_the_first() -> None:
-    """The first feed follows the fixed schedule; the next one is polled just after the time the first took."""
+    """The first feed follows the doubling schedule; the next one is polled just after the time the first took."""
     sim = Simulator(seed=31, orders=40, lags=Lags.none())
     client = sim.client()
     orders = [o.order_id for o in sim.orders(status="Unshipped", channel="MFN")[:2]]
