@@ -8,19 +8,31 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from types import SimpleNamespace
 from typing import Any
 
+import pytest
+
+from sp_cancel._order import Order, OrderItem, OrderStatus
+from sp_cancel._outcomes import FeedState, RefundStatus
+from sp_cancel._refunds.payload import RefundPayload
 from sp_cancel._refunds.settle import (
     CLOCK_SLACK,
     PendingRefund,
     RefundLine,
+    _verdict_outcome,
+    _window_passed,
     all_posted,
     correlate,
     none_posted,
     refund_lines,
     totals,
 )
-from sp_cancel.models import Money, PriceComponent
+from sp_cancel.clock import FakeClock
+from sp_cancel.feeds import parse_processing_report
+from sp_cancel.feeds.report import ProcessingReport
+from sp_cancel.journal import Entry, Journal
+from sp_cancel.models import AdjustmentReason, Fulfillment, ItemRefund, Money, PriceComponent
 from sp_cancel.transport._finances import FinancialEventsPage, parse_financial_events_page
 
 ORDER_ID = "305-1234567-1234567"
@@ -155,3 +167,99 @@ def test_refund_lines_reads_every_page_negates_and_keeps_only_refund_charges() -
     assert api.tokens == [None, "more"]
     assert [(x.component, x.amount) for x in lines] == [(PriceComponent.SHIPPING, eur("4.99")), (P, eur("10.00"))]
     assert lines[0].posted_at == datetime(2026, 12, 1, 6, 0, tzinfo=UTC)
+
+
+# --- what a report or the Finances window says about one journaled refund ------------------------------------
+
+
+def _journal_refund(items: list[str]) -> tuple[Journal, Entry, FakeClock]:
+    """A two- or one-item refund of order ORDER_ID, sent now (our clock is Amazon's)."""
+    clock = FakeClock(T0)
+    journal = Journal(":memory:", clock=clock)
+    order = Order(
+        order_id=ORDER_ID,
+        marketplace_id="A1PA6795UKMFR9",
+        status=OrderStatus.SHIPPED,
+        channel=Fulfillment("MFN"),
+        purchased_at=T0 - timedelta(days=3),
+        last_updated_at=None,
+        currency="EUR",
+        items=tuple(
+            OrderItem(order_item_id=i, sku=None, quantity_ordered=1, quantity_shipped=1, quantity_unshipped=0)
+            for i in items
+        ),
+    )
+    refunds = [ItemRefund(order_item_id=i, components={P: eur("5.00")}) for i in items]
+    payload = RefundPayload.of(order, refunds, AdjustmentReason.CUSTOMER_RETURN, "r-1", "fp")
+    journal.plan("refund:r-1", kind="refund", target=ORDER_ID, payload=payload.to_json())
+    (entry,) = journal.mark_submitting(
+        ["refund:r-1"], feed_type="POST_PAYMENT_ADJUSTMENT_DATA", document_hash="h", sent_at=T0, amazon_sent_at=T0
+    )
+    return journal, entry, clock
+
+
+def _report(processed: int, failed: dict[int, str]) -> ProcessingReport:
+    """A Complete ProcessingReport with ERROR results for ``failed`` (message id -> order id)."""
+    results = "".join(
+        f"<Result><MessageID>{m}</MessageID><ResultCode>Error</ResultCode><ResultMessageCode>1</ResultMessageCode>"
+        f"<ResultDescription>no</ResultDescription><AdditionalInfo><AmazonOrderID>{o}</AmazonOrderID>"
+        "</AdditionalInfo></Result>"
+        for m, o in failed.items()
+    )
+    return parse_processing_report(
+        (
+            "<ProcessingReport><DocumentTransactionID>1</DocumentTransactionID><StatusCode>Complete</StatusCode>"
+            f"<ProcessingSummary><MessagesProcessed>{processed}</MessagesProcessed><MessagesSuccessful>"
+            f"{processed - len(failed)}</MessagesSuccessful><MessagesWithError>{len(failed)}</MessagesWithError>"
+            f"</ProcessingSummary>{results}</ProcessingReport>"
+        ).encode()
+    )
+
+
+@pytest.mark.parametrize(
+    ("failed", "overall", "per_item"),
+    [
+        ({}, RefundStatus.APPLIED, (RefundStatus.APPLIED, RefundStatus.APPLIED)),
+        ({2: ORDER_ID}, RefundStatus.PARTIALLY_APPLIED, (RefundStatus.APPLIED, RefundStatus.REJECTED)),
+        ({1: ORDER_ID, 2: ORDER_ID}, RefundStatus.REJECTED, (RefundStatus.REJECTED, RefundStatus.REJECTED)),
+    ],
+)
+def test_a_report_that_speaks_gives_each_item_its_status(
+    failed: dict[int, str], overall: RefundStatus, per_item: tuple[RefundStatus, RefundStatus]
+) -> None:
+    """One message per item: none failed is APPLIED, some PARTIALLY_APPLIED, all REJECTED."""
+    journal, entry, _ = _journal_refund([I1, I2])
+    feed = FeedState(feed_id="F1", feed_type="POST_PAYMENT_ADJUSTMENT_DATA", status="DONE")
+    outcome = _verdict_outcome(entry, feed, _report(2, failed))
+    assert outcome is not None
+    assert outcome.status is overall
+    assert (outcome.item_status[I1], outcome.item_status[I2]) == per_item
+    assert outcome.feed_id == "F1"
+    journal.close()
+
+
+def test_a_report_that_does_not_speak_decides_nothing() -> None:
+    """A report counting other messages than were sent says nothing: None (Finances decides)."""
+    journal, entry, _ = _journal_refund([I1, I2])
+    feed = FeedState(feed_id="F1", feed_type="POST_PAYMENT_ADJUSTMENT_DATA", status="DONE")
+    assert _verdict_outcome(entry, feed, _report(5, {})) is None
+    journal.close()
+
+
+def test_finances_window_needs_the_horizon_and_48_hours_after_amazon_applied_it() -> None:
+    """Past the seller's horizon since sending AND 48 h since the feed's processingEndTime, on Amazon's clock."""
+    journal, entry, clock = _journal_refund([I1])
+    ctx = SimpleNamespace(horizon=timedelta(hours=48), amazon_now=clock.now)
+    feed = FeedState(
+        feed_id="F1",
+        feed_type="POST_PAYMENT_ADJUSTMENT_DATA",
+        status="FATAL",
+        created_at=T0,
+        processing_end_time=T0 + timedelta(hours=10),  # processed hours after it was created
+    )
+    clock.advance(timedelta(hours=48).total_seconds())
+    assert _window_passed(ctx, entry, None)  # type: ignore[arg-type]  # no feed: the horizon alone
+    assert not _window_passed(ctx, entry, feed)  # type: ignore[arg-type]  # applied 38 h ago only
+    clock.advance(timedelta(hours=10).total_seconds())
+    assert _window_passed(ctx, entry, feed)  # type: ignore[arg-type]
+    journal.close()
