@@ -57,6 +57,9 @@ class FeedState:
         created_at: when Amazon created the feed.
         result_document_id: the processing report's document id, once the feed is done.
         processing_end_time: when Amazon finished processing it (``processingEndTime``), once known.
+        expected_seconds: how long the last feed of this type this client saw finish took (Amazon's
+            ``createdTime`` to ``processingEndTime``), which the next poll is planned on; ``None`` before one
+            finished. Not part of equality.
     """
 
     feed_id: str
@@ -65,6 +68,7 @@ class FeedState:
     created_at: datetime | None = None
     result_document_id: str | None = None
     processing_end_time: datetime | None = None
+    expected_seconds: float | None = attrs.field(default=None, eq=False)
 
     @property
     def finished(self) -> bool:

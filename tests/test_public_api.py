@@ -258,7 +258,15 @@ OUTCOMES = [
     ),
     (
         FeedState,
-        ("feed_id", "feed_type", "status", "created_at", "result_document_id", "processing_end_time"),
+        (
+            "feed_id",
+            "feed_type",
+            "status",
+            "created_at",
+            "result_document_id",
+            "processing_end_time",
+            "expected_seconds",
+        ),
         FeedStatus,
     ),
 ]

@@ -2,7 +2,8 @@
 
 ``FeedRunner.submit`` records a submission in the journal before ``createFeed`` (on both clocks);
 ``search``/``resolve`` find and prove the feed of a submission whose ``createFeed`` answer was lost;
-``wait`` polls adaptively; ``result``/``report_of`` read the processing report.
+``wait`` polls on the cadence the runner learned (``sp_cancel._runtime.cadence``); ``result``/``report_of`` read
+the processing report.
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ from typing import TYPE_CHECKING, Final, Literal
 import attrs
 
 import sp_cancel._events as events
-from sp_cancel._operations import OPERATIONS
 from sp_cancel._outcomes import FeedState, ProgressCallback
+from sp_cancel._runtime.cadence import Cadence
 from sp_cancel._runtime.claims import sent_on_amazon_clock
 from sp_cancel.errors import FeedError, FeedTimeoutError, OutcomeUnknownError, SpCancelError
 from sp_cancel.feeds import document_hash
@@ -115,20 +116,22 @@ class FeedRunner:
         journal: JournalLike,
         clock: Clock,
         sleep: Sleep,
-        poll_initial: float = 15.0,
         poll_max: float = 120.0,
         listing_lag: float = LISTING_LAG,
+        cadence: Cadence | None = None,
     ) -> None:
-        """Bind the runner to a transport, journal and clock."""
+        """Bind the runner to a transport, journal and clock.
+
+        ``cadence`` holds the processing times learned per feed or report type (``wait`` and ``run_report``
+        poll on it); by default the runner starts its own, knowing nothing.
+        """
         self.listing_lag = listing_lag
+        self.cadence = cadence if cadence is not None else Cadence()
         self._api = api
         self._journal = journal
         self._clock = clock
         self._sleep = sleep
-        self._poll_initial = poll_initial
         self._poll_max = poll_max
-        # Processing time last observed per feed type (seconds from the first poll to DONE), for wait().
-        self._observed: dict[str, float] = {}
         self._log = get_logger()
 
     def submit(
@@ -310,44 +313,35 @@ class FeedRunner:
         """Read the feed's state once (``getFeed``)."""
         return _state(self._api.get_feed(feed_id))
 
-    def _pause(self, state: FeedState, interval: float, waited: float) -> tuple[float, float]:
-        """The next pause and the interval after it: adaptive once a feed of this type was seen finishing.
+    def _learn(self, state: FeedState, running_at: float | None, waited: float) -> None:
+        """Remember how long a DONE feed of this type took, for the next ``wait``.
 
-        With a processing time ``T`` observed for this feed type, the next poll lands just past ``T``; if the
-        feed is still running then, polls follow at ``T / 8`` growing 1.5x. Without one, the fixed schedule
-        (``poll_initial``, then 1.5x). Never more often than ``getFeed``'s usage plan allows, never longer
-        than ``poll_max`` apart.
+        Amazon's own times (``createdTime`` to ``processingEndTime``) when it sent both; otherwise the middle
+        of the last look that saw the feed running and this one (nothing when it was done at the first look).
         """
-        floor = 1.0 / OPERATIONS["feeds.getFeed"].rate
-        typical = self._observed.get(state.feed_type)
-        if typical is not None:
-            due = typical * 1.05 + floor - waited
-            if due > floor:
-                return min(due, self._poll_max), max(typical / 8, floor)
-            interval = max(interval, floor)
-        return min(max(interval, floor), self._poll_max), min(interval * 1.5, self._poll_max)
-
-    def _learn(self, state: FeedState, before: float | None, waited: float) -> None:
-        """Remember how long a feed of this type took: between the last poll that saw it running and this one."""
-        if before is None or state.status != "DONE" or not state.feed_type:
-            return  # finished at the first look (a resumed wait): nothing learned
-        self._observed[state.feed_type] = (before + waited) / 2
+        if state.status != "DONE":
+            return  # a CANCELLED or FATAL feed says nothing about how long processing takes
+        if state.created_at is not None and state.processing_end_time is not None:
+            self.cadence.learn(state.feed_type, (state.processing_end_time - state.created_at).total_seconds())
+        elif running_at is not None:
+            self.cadence.learn(state.feed_type, (running_at + waited) / 2)
 
     def wait(self, feed_id: str, *, timeout: float, progress: Progress | None = None) -> FeedState:
         """Poll until the feed is DONE/CANCELLED/FATAL; raise ``FeedTimeoutError`` past ``timeout``.
 
-        The poll intervals adapt to the processing time observed for earlier feeds of the same type
-        (see ``_pause``), bounded by ``getFeed``'s usage plan and ``poll_max``.
+        Polls follow the processing time learned from earlier feeds of the same type (``Cadence``): one look
+        just past it; before anything was learned, each look doubles the time waited. Never more often than
+        ``getFeed``'s usage plan allows (``plan_rate``), never more than ``poll_max`` apart. ``progress`` gets
+        each state with ``expected_seconds``, the learned time (``None`` before one was learned).
         """
         start = self._clock.monotonic()
-        interval = self._poll_initial
         running_at: float | None = None
         while True:
             state = self.status(feed_id)
             waited = self._clock.monotonic() - start
             self._log.debug(events.FEED_POLLED, feed_id=feed_id, status=state.status, waited=round(waited, 1))
             if progress is not None:
-                progress(state, waited)
+                progress(attrs.evolve(state, expected_seconds=self.cadence.typical(state.feed_type)), waited)
             if state.finished:
                 self._learn(state, running_at, waited)
                 self._log.info(events.FEED_FINISHED, feed_id=feed_id, status=state.status, waited=round(waited, 1))
@@ -360,7 +354,8 @@ class FeedRunner:
                     feed_id=feed_id,
                     processing_status=state.status,
                 )
-            pause, interval = self._pause(state, interval, waited)
+            floor = 1.0 / self._api.plan_rate("feeds.getFeed")
+            pause = self.cadence.pause(state.feed_type, waited=waited, floor=floor, ceiling=self._poll_max)
             self._sleep(min(pause, remaining))
 
     def result(self, state: FeedState) -> bytes:

@@ -1,4 +1,8 @@
-"""The Reports API lifecycle: create a report, wait for it, download (and gunzip) its document."""
+"""The Reports API lifecycle: create a report, wait for it, download (and gunzip) its document.
+
+The wait follows the processing time learned for the report type (``ctx.runner.cadence``, shared with the
+feed runner: see ``sp_cancel._runtime.cadence``), bounded below by ``getReport``'s usage plan.
+"""
 
 from __future__ import annotations
 
@@ -10,12 +14,18 @@ from sp_cancel.errors import ReportError, ReportTimeoutError
 
 if TYPE_CHECKING:
     from sp_cancel._runtime.context import Context
+    from sp_cancel.transport import Report
 
 __all__ = ["run_report"]
 
-_POLL_INITIAL: Final = 15.0
-
 _POLL_MAX: Final = 120.0
+
+
+def _took(report: Report, waited: float) -> float:
+    """How long a DONE report took: Amazon's ``createdTime`` to ``processingEndTime``, else the time waited."""
+    if report.processing_end_time is None:
+        return waited
+    return (report.processing_end_time - report.created_time).total_seconds()
 
 
 def run_report(
@@ -52,15 +62,17 @@ def run_report(
         data_start_time=start,
         data_end_time=end,
     )
+    cadence = ctx.runner.cadence
     begun = ctx.clock.monotonic()
-    interval = _POLL_INITIAL
     while True:
         waited = ctx.clock.monotonic() - begun
-        ctx.sleep(min(interval, max(timeout - waited, 0.0)))
-        interval = min(interval * 1.5, _POLL_MAX)
+        floor = 1.0 / ctx.api.plan_rate("reports.getReport")
+        pause = cadence.pause(report_type, waited=waited, floor=floor, ceiling=_POLL_MAX)
+        ctx.sleep(min(pause, max(timeout - waited, 0.0)))
         report = ctx.api.get_report(report_id)
         status = report.processing_status
         if status == "DONE":
+            cadence.learn(report_type, _took(report, ctx.clock.monotonic() - begun))
             break
         if status in {"CANCELLED", "FATAL"}:
             raise ReportError(f"ended {status}", report_id=report_id, report_type=report_type, processing_status=status)

@@ -239,10 +239,16 @@ class Output:
     # -- progress ---------------------------------------------------------------------------------
 
     def progress(self, state: FeedState, waited: float) -> None:
-        """A feed-progress callback: a bar with elapsed and expected time on a terminal's stderr, else nothing."""
+        """A feed-progress callback: a bar with elapsed and expected time on a terminal's stderr, else nothing.
+
+        The expected time is what the poller learned from the last feed of this type (``state.expected_seconds``),
+        or Amazon's usual time for the type before one finished.
+        """
         if not self.interactive:
             return
-        expected = EXPECTED_FEED_SECONDS.get(state.feed_type, DEFAULT_FEED_SECONDS)
+        expected = state.expected_seconds
+        if expected is None:
+            expected = EXPECTED_FEED_SECONDS.get(state.feed_type, DEFAULT_FEED_SECONDS)
         label = f"feed {state.feed_id} {state.status}"
         if self._bar is None or self._bar.key != state.feed_id:
             self.finish_progress()

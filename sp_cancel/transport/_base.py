@@ -140,6 +140,7 @@ class SpApiCore:
         self._last_date: tuple[str, datetime] | None = None  # the last Date header seen, parsed
         self._reserved: dict[str, int] = {}  # usage-plan tokens taken ahead by reserve(), per operation
         self._reserved_lock = threading.Lock()
+        self._reported_rates: dict[str, float] = {}  # x-amzn-RateLimit-Limit last seen, per operation key
         self._owns_http = http is None
         # An injected transport (the simulator's, a MockTransport) also carries python-amazon-sp-api's requests.
         self.injected_transport = transport if http is None else None
@@ -294,6 +295,7 @@ class SpApiCore:
             raise
         if response.rate_limit is not None:
             self._limiter.update(self._scope, op, response.rate_limit)
+            self._reported_rates[op.key] = response.rate_limit
         try:
             value = parse(response)
         except (Malformed, ValueError, ArithmeticError) as exc:
@@ -343,6 +345,16 @@ class SpApiCore:
             request_id=picked.get(REQUEST_ID_HEADER),
             rate_limit=parse_rate_limit(picked),
         )
+
+    def plan_rate(self, op_key: str) -> float:
+        """Calls per second ``op_key``'s usage plan allows this seller: what Amazon reported, else what it documents.
+
+        The rate of the last ``x-amzn-RateLimit-Limit`` header this object received for the operation (Amazon
+        sends it "on a best-effort basis"), else the documented rate in ``sp_cancel._operations``. Pollers use it
+        as the shortest pause between two status reads; the rate limiter still paces every call.
+        """
+        reported = self._reported_rates.get(op_key)
+        return reported if reported is not None else OPERATIONS[op_key].rate
 
     def reserve(self, op_key: str) -> float:
         """Wait for ``op_key``'s usage plan now; the next call of it goes out without waiting again.

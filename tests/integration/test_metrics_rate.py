@@ -169,12 +169,15 @@ def test_report_route_with_no_data_gives_an_empty_window() -> None:
 
 
 def test_report_route_downloads_gzip_once_and_polls_after_waiting() -> None:
-    """The report lifecycle: one create, one document, one download; no poll before the first interval."""
+    """One create, one document, one download; the polls double the wait, then follow the time learned."""
     sim = Simulator(seed=1)
-    sim.client().cancellation_rate(source="report")
+    client = sim.client()
+    client.cancellation_rate(source="report")
     counts = sim.request_counts
     assert counts["reports.createReport"] == counts["reports.getReportDocument"] == counts["document.download"] == 1
-    assert counts["reports.getReport"] == 3  # at 15 s, 37.5 s, 71 s: DONE at 40 s
+    assert counts["reports.getReport"] == 8  # at 0.5, 1, 2, 4 ... 64 s: DONE at 40 s
+    client.cancellation_rate(source="report")
+    assert sim.request_counts["reports.getReport"] == 9  # once, at 42 s: the 40 s learned
 
 
 # --- auto ------------------------------------------------------------------------------------------------
@@ -200,7 +203,7 @@ def test_auto_picks_the_report_for_a_large_seller_and_makes_fewer_calls(large_se
     pages = math.ceil(sum(1 for o in large_seller.world.orders.values() if o.fulfillment_channel == "MFN") / 100)
     assert report.source == "report"
     assert (report.cancelled, report.total) == (8, 3200)
-    assert made == 1 + 6 + 8  # first page; create, 3 polls, document, download; 8 getOrder
+    assert made == 1 + 11 + 8  # first page; create, 8 polls, document, download; 8 getOrder
     assert made < pages == 32
 
 

@@ -6,6 +6,7 @@ import io
 import json
 import sys
 
+import attrs
 import pytest
 
 from sp_cancel._outcomes import FeedState
@@ -68,6 +69,17 @@ def test_fallback_without_rich(no_rich: None) -> None:
     text = err.getvalue()
     assert "feed 50001 IN_PROGRESS: 42 s elapsed (expected ~3 min)" in text
     assert "feed 50001 DONE: 1 min 11 s elapsed" in text
+
+
+def test_the_expected_time_is_what_the_poller_learned(no_rich: None) -> None:
+    """A feed state carrying the learned time shows it as the expected time, not Amazon's usual three minutes."""
+    err = Terminal()
+    out = Output(stream=Terminal(), err=err)
+    learned = FeedState(feed_id="50002", feed_type="POST_ORDER_ACKNOWLEDGEMENT_DATA", status="IN_QUEUE")
+    out.progress(attrs.evolve(learned, expected_seconds=40.0), 5.0)
+    text = err.getvalue()
+    assert "feed 50002 IN_QUEUE: 5 s elapsed (expected ~40 s)" in text
+    assert "3 min" not in text
 
 
 def test_progress_bar_on_a_terminal() -> None:

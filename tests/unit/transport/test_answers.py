@@ -650,7 +650,7 @@ def test_a_json_list_where_an_object_is_due_is_refused_before_parsing() -> None:
 
 
 def test_messaging_actions_name_what_amazon_offers() -> None:
-    """Amazon's messaging actions (HAL links) become the offered message types; none offered is empty."""
+    """The HAL links of getMessagingActionsForOrder's answer become the offered message types; none offered is empty."""
     answer = {
         "_links": {
             "self": {"href": "/messaging/v1/orders/112-1234567-1234567"},

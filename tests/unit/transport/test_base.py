@@ -540,6 +540,24 @@ def test_unusable_rate_limit_header_is_ignored(header: str | None) -> None:
     assert limiter.updates == []
 
 
+def test_plan_rate_is_the_rate_amazon_reported_else_the_documented_one() -> None:
+    """plan_rate: getFeed's documented 2/s until an answer reports another rate; other operations keep theirs."""
+    amazon = Amazon(lambda r: answer(r, headers={"x-amzn-RateLimit-Limit": "200"}))
+    api = make_api(amazon)
+    assert api.plan_rate("feeds.getFeed") == 2.0
+    api.get_feed("F1")
+    assert api.plan_rate("feeds.getFeed") == 200.0
+    assert api.plan_rate("reports.getReport") == 2.0
+
+
+@pytest.mark.parametrize("header", ["abc", "0", "nan"])
+def test_plan_rate_ignores_an_unusable_rate_header(header: str) -> None:
+    """A rate header the limiter ignores leaves the documented rate."""
+    api = make_api(Amazon(lambda r: answer(r, headers={"x-amzn-RateLimit-Limit": header})))
+    api.get_feed("F1")
+    assert api.plan_rate("feeds.getFeed") == 2.0
+
+
 def test_503_is_retried_then_succeeds() -> None:
     """With the real policy a 503 is retried (fake sleep) and the token is fetched once."""
     answers = [httpx.Response(503, text=""), json_response(MINIMAL["feeds.getFeed"])]
