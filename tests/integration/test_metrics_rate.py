@@ -16,7 +16,7 @@ import pytest
 from sp_cancel import CancellationRateError
 from sp_cancel.cli import main
 from sp_cancel.errors import InvalidInputError
-from sp_cancel.metrics import MarketplaceCancellationRate, parse_seller_performance_report
+from sp_cancel.metrics import MarketplaceCancellationRate, OrderRecord, parse_seller_performance_report
 from sp_cancel.models import CancelReason, CancelRequest
 from sp_cancel.testing import Scenario, Simulator
 from sp_cancel.testing._sim.world import SimOrder
@@ -150,6 +150,19 @@ def test_report_route_attributes_only_the_cancelled_mfn_orders_of_the_window() -
     assert "orders.searchOrders" not in sim.request_counts
     # merchant x2 + late-ship auto-cancel; buyer request, buyer cancel, payment cancel and Pending do not count
     assert (report.cancelled, report.total, report.unattributed) == (3, 15, 0)
+
+
+def test_report_route_builds_no_record_per_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The report route counts columns, as the file route does: not one ``OrderRecord`` is built (issue 18 item 5)."""
+    sim, expected_lookups = attribution_world()
+
+    def no_record(self: OrderRecord) -> None:
+        raise AssertionError(f"an OrderRecord was built for {self.order_id}")
+
+    monkeypatch.setattr(OrderRecord, "__attrs_post_init__", no_record)
+    report = sim.client().cancellation_rate(source="report")
+    assert (report.cancelled, report.total, report.unattributed, report.source) == (3, 15, 0, "report")
+    assert sim.request_counts.get("orders.getOrder") == expected_lookups
 
 
 def test_orders_route_agrees_on_the_attribution_world() -> None:
