@@ -220,22 +220,25 @@ def _release() -> None:
 
 
 def _pipeline(pieces: Iterator[Any], parse: Callable[[Any], Any], count: Callable[[Any], None]) -> None:
-    """Parse the next piece on a worker thread while this thread counts the previous one.
+    """Read and parse the next piece on a worker thread while this thread counts the previous one.
 
-    Arrow's parser releases the GIL, so the two cores both work; at most one piece is being parsed and one
-    table counted at a time, which keeps the peak memory bounded (two pieces, not the file).
+    The worker takes the piece from ``pieces`` itself, so a gzip document is inflated there too (zlib, like
+    Arrow's parser, releases the GIL): both cores work. One worker and one piece in flight: the generator is
+    only ever advanced by one thread at a time, and the peak stays at two pieces, not the file.
     """
+
+    def produce() -> Any:
+        piece = next(pieces, None)
+        return None if piece is None else parse(piece)
+
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sp-cancel-csv") as pool:
-        pending = None
-        for piece in pieces:
-            future = pool.submit(parse, piece)
-            del piece
-            if pending is not None:
-                count(pending.result())
-                _release()
-            pending = future
-        if pending is not None:
-            count(pending.result())
+        table = pool.submit(produce).result()
+        while table is not None:
+            following = pool.submit(produce)
+            count(table)
+            del table
+            _release()
+            table = following.result()
 
 
 def _opened(source: str | os.PathLike[str] | bytes) -> tuple[IO[bytes], Any]:
