@@ -9,6 +9,7 @@ Amazon says it in four shapes (``/work/shared/docs/sp-api-facts.md`` §6, §10):
 - order reports (the Unshipped Orders report, optional elsewhere): ``is-buyer-requested-cancellation``, the text
   ``true``/``false``.
 
+Each shape is read as Amazon documents it (a notification's flag must be a real boolean, a v0 flag a string).
 Every reader of those fields (the transport's Orders parsers, ``notifications.parse_order_change``, the metrics'
 report readers) calls ``read_buyer_request``, so a value is read the same way wherever it arrives. It sits with
 the value types, below the transport, so every layer that parses Amazon's data can use it; it raises a plain
@@ -19,11 +20,14 @@ the value types, below the transport, so every layer that parses Amazon's data c
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Final
+from typing import Final, Literal
 
 import attrs
 
-__all__ = ["NO_BUYER_REQUEST", "BuyerRequest", "read_buyer_request"]
+__all__ = ["NO_BUYER_REQUEST", "BuyerRequest", "Shape", "read_buyer_request"]
+
+#: Where a buyer-request value comes from (see ``read_buyer_request``).
+Shape = Literal["orders_v0", "order_change", "orders_2026", "report"]
 
 _TRUE: Final = "true"
 _FALSE: Final = ("false", "")
@@ -65,43 +69,54 @@ def _flag(value: str) -> bool:
     raise ValueError(f"expected 'true' or 'false', got {value!r}")
 
 
-def read_buyer_request(value: object, reason: object = None) -> BuyerRequest:
-    """Read Amazon's buyer-request signal, in any of the shapes it sends, into a ``BuyerRequest``.
+def read_buyer_request(value: object, reason: object = None, *, shape: Shape) -> BuyerRequest:
+    """Read Amazon's buyer-request signal, as ``shape`` sends it, into a ``BuyerRequest``.
 
     Args:
-        value: ``None`` (absent: no request); a ``bool`` (``ORDER_CHANGE``); the string ``"true"``/``"false"``
-            in any case, blank meaning false (Orders v0, the report column); or the 2026-01-01
-            ``cancellationRequest`` object (a mapping: a request when its ``requester`` is ``BUYER``; its
-            ``cancelReason`` is the reason).
+        value: the field as Amazon sent it (``None`` when absent: no request).
         reason: the buyer's reason where Amazon sends it beside the flag (v0 ``BuyerCancelReason``, the report's
-            ``buyer-requested-cancel-reason``); ignored for a ``cancellationRequest``, which carries its own.
+            ``buyer-requested-cancel-reason``); a ``cancellationRequest`` carries its own ``cancelReason``.
+        shape: where ``value`` comes from:
+
+            - ``"orders_v0"``, ``"report"``: the text ``true``/``false`` in any case (blank: false);
+            - ``"order_change"``: a JSON boolean; only ``true`` is a request (the v0 string ``"true"`` or ``1`` is
+              not Amazon's shape there, and is not read as one);
+            - ``"orders_2026"``: the ``cancellationRequest`` object, a request when its ``requester`` is ``BUYER``.
 
     Raises:
-        ValueError: a value of none of these shapes (another string, a number, a non-string ``requester`` or
-            reason).
+        ValueError: a value that does not fit its shape (another string, a number for a text field, a
+            non-string ``requester`` or reason).
 
     Example:
-        >>> read_buyer_request("true", "Found cheaper somewhere else.")
+        >>> read_buyer_request("true", "Found cheaper somewhere else.", shape="orders_v0")
         BuyerRequest(requested=True, reason='Found cheaper somewhere else.')
-        >>> read_buyer_request({"requester": "BUYER", "cancelReason": "Changed mind"}).requested
+        >>> read_buyer_request({"requester": "BUYER", "cancelReason": "Changed mind"}, shape="orders_2026").requested
         True
-        >>> read_buyer_request(False) == read_buyer_request(None) == read_buyer_request("") == NO_BUYER_REQUEST
+        >>> read_buyer_request("true", shape="order_change") == read_buyer_request("", shape="report")
         True
     """
-    if value is None:
-        requested = False
-    elif value is True or value is False:
-        requested = value
-    elif isinstance(value, str):
-        requested = _flag(value)
-    elif isinstance(value, Mapping):
-        requester = value.get("requester")
-        if requester is not None and not isinstance(requester, str):
-            raise ValueError(f"requester is a {type(requester).__name__} ({requester!r}), not a string")
-        requested = requester is not None and requester.strip().upper() == _BUYER
-        reason = value.get("cancelReason")
+    if shape == "order_change":
+        requested = value is True
+    elif shape == "orders_2026":
+        if value is None:
+            requested, reason = False, None
+        elif isinstance(value, Mapping):
+            requester = value.get("requester")
+            if requester is not None and not isinstance(requester, str):
+                raise ValueError(f"requester is a {type(requester).__name__} ({requester!r}), not a string")
+            requested = requester is not None and requester.strip().upper() == _BUYER
+            reason = value.get("cancelReason")
+        else:
+            raise ValueError(f"cancellationRequest is a {type(value).__name__} ({value!r}), not an object")
+    elif shape in ("orders_v0", "report"):
+        if value is None:
+            requested = False
+        elif isinstance(value, str):
+            requested = _flag(value)
+        else:
+            raise ValueError(f"expected the text 'true' or 'false', got {value!r}")
     else:
-        raise ValueError(f"expected a bool, 'true'/'false' or a cancellationRequest object, got {value!r}")
+        raise ValueError(f"unknown shape {shape!r}")
     text = _reason(reason)
     if not requested and text is None:
         return NO_BUYER_REQUEST

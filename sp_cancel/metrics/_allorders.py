@@ -150,7 +150,7 @@ def _positions(names: list[str]) -> dict[str, int]:
 def buyer_asked(raw: bytes) -> bool:
     """Read one ``is-buyer-requested-cancellation`` field (the one buyer-request parser; blank is ``False``)."""
     try:
-        return read_buyer_request(raw.decode("utf-8", "replace")).requested
+        return read_buyer_request(raw.decode("utf-8", "replace"), shape="report").requested
     except ValueError as exc:
         raise InvalidInputError(f"All Orders report: {BUYER_REQUESTED}: {exc}", field=BUYER_REQUESTED) from None
 

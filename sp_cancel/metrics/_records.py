@@ -107,7 +107,7 @@ def to_bool(value: bool | str) -> bool:  # noqa: FBT001 - a converter takes the 
         return value
     if isinstance(value, str):
         try:
-            return read_buyer_request(value).requested
+            return read_buyer_request(value, shape="report").requested
         except ValueError:
             pass
     raise InvalidInputError(
