@@ -7,6 +7,7 @@ reprs and docs read ``sp_cancel.SellerClient``.
 """
 
 from sp_cancel._outcomes import (
+    AmazonCancelKind,
     BatchOutcome,
     BuyerCancelRequest,
     BuyerMessage,
@@ -71,6 +72,7 @@ from sp_cancel.retry import RetryPolicy
 
 __all__ = [
     "AdjustmentReason",
+    "AmazonCancelKind",
     "ApiError",
     "AuthError",
     "BatchOutcome",

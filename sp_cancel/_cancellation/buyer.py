@@ -7,7 +7,13 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Final
 
 from sp_cancel._cancellation.batch import cancel_orders
-from sp_cancel._outcomes import BatchOutcome, BuyerCancelRequest, CancelOutcome, SystemCancellation
+from sp_cancel._outcomes import (
+    BatchOutcome,
+    BuyerCancelRequest,
+    CancelOutcome,
+    SystemCancellation,
+    classify_amazon_cancel,
+)
 from sp_cancel.clock import utc
 from sp_cancel.errors import AuthError, InvalidInputError, NotFoundError
 from sp_cancel.logging import get_logger
@@ -134,8 +140,14 @@ def system_cancellations(ctx: Context, *, since: datetime | timedelta) -> list[S
                 SystemCancellation(
                     order_id=order.order_id,
                     cancelled_at=order.last_updated_at,
-                    reason_text=next((i.cancel_reason for i in by_amazon if i.cancel_reason), None),
+                    reason_text=(reason := next((i.cancel_reason for i in by_amazon if i.cancel_reason), None)),
                     marketplace_id=order.marketplace_id,
+                    kind=classify_amazon_cancel(
+                        reason_text=reason,
+                        purchased_at=order.purchased_at,
+                        cancelled_at=order.last_updated_at,
+                        ship_by=order.ship_by,
+                    ),
                 )
             )
     return found

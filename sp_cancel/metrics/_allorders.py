@@ -17,7 +17,15 @@ from typing import IO, Final
 
 from sp_cancel._buyer_request import read_buyer_request
 from sp_cancel.errors import InvalidInputError
-from sp_cancel.metrics._calculator import EXCLUDED, NOT_SELLER, UNATTRIBUTED, build_report, classify, day_slots
+from sp_cancel.metrics._calculator import (
+    EXCLUDED,
+    UNATTRIBUTED,
+    AmazonCounts,
+    build_report,
+    classify,
+    counted,
+    day_slots,
+)
 from sp_cancel.metrics._records import (
     CancelledBy,
     OrderRecord,
@@ -283,11 +291,21 @@ def attribution_of(attribution: Attribution | None, order_id: str) -> tuple[Canc
     return to_cancelled_by(who), to_bool(asked)
 
 
+#: order id -> (Amazon's cancellation text, the ship-by date), for the cancelled orders the client looked up.
+Facts = Mapping[str, tuple[str | None, datetime | None]]
+
+
 class Counts:
     """Per-day counters of one pass over report orders, shared by the Python and pyarrow readers."""
 
-    def __init__(self, start: datetime, end: datetime) -> None:
-        """Empty counters for ``[start, end)``."""
+    def __init__(
+        self, start: datetime, end: datetime, *, late_shipment_counts: bool = True, facts: Facts | None = None
+    ) -> None:
+        """Empty counters for ``[start, end)``.
+
+        ``facts``: what ``getOrder`` said of a looked-up order (read after its attribution), so Amazon's own
+        cancellations are classified with its words and the ship-by date, not only the report's timing.
+        """
         self.start, self.end = start, end
         self.first = start.toordinal()
         slots = day_slots(start, end)
@@ -295,6 +313,9 @@ class Counts:
         self.cancelled = [0] * slots
         self.unattributed = 0
         self.seen: set[str] = set()
+        self.amazon = AmazonCounts(slots)
+        self.late_shipment_counts = late_shipment_counts
+        self.facts: Facts = facts or {}
 
     def add_cancelled(
         self,
@@ -312,13 +333,16 @@ class Counts:
         request never counts), which spares the report route a ``getOrder`` per such order.
         """
         who, asked = (None, True) if asked else attribution_of(attribution, order_id)
-        code = classify(who, asked, purchased, cancelled_at_from(updated, purchased))
+        reason, ship_by = self.facts.get(order_id, (None, None))
+        code = classify(who, asked, purchased, cancelled_at_from(updated, purchased), reason, ship_by)
         self.seen.add(market)
-        if code == EXCLUDED:
-            return
         day = purchased.toordinal() - self.first
+        if code >= EXCLUDED:
+            self.amazon.add(code, day)
+            if code == EXCLUDED:
+                return
         self.orders[day] += 1
-        if code != NOT_SELLER:
+        if counted(code, self.late_shipment_counts):
             self.cancelled[day] += 1
             self.unattributed += code == UNATTRIBUTED
 
@@ -334,4 +358,6 @@ class Counts:
             marketplace=marketplace,
             seen_marketplaces=self.seen,
             source="all_orders_report",
+            amazon=self.amazon,
+            late_shipment_counts=self.late_shipment_counts,
         )

@@ -100,6 +100,7 @@ def record_of(order: Order, fallback_marketplace: str) -> OrderRecord:
         # Amazon gives no cancellation time: the order's last update is its upper bound.
         cancelled_at=order.last_updated_at if cancelled else None,
         cancel_reason=next((i.cancel_reason for i in order.items if i.cancel_reason), None),
+        ship_by=order.ship_by,
     )
 
 
@@ -175,15 +176,20 @@ class _Lookup(Mapping[str, tuple[CancelledBy | None, bool]]):
     def __init__(self, ctx: Context, known: Mapping[str, OrderRecord]) -> None:
         self._ctx = ctx
         self._known = known
+        #: Amazon's cancellation text and the ship-by date of each order answered, for ``Counts``.
+        self.facts: dict[str, tuple[str | None, datetime | None]] = {}
 
     def __getitem__(self, order_id: str) -> tuple[CancelledBy | None, bool]:
         seen = self._known.get(order_id)
         if seen is not None:
+            self.facts[order_id] = (seen.cancel_reason, seen.ship_by)
             return seen.cancelled_by, seen.buyer_requested
         try:
             order = get_order(self._ctx.api, order_id, included_data=_DATA)
         except NotFoundError:
             raise KeyError(order_id) from None
+        reason = next((i.cancel_reason for i in order.items if i.cancel_reason), None)
+        self.facts[order_id] = (reason, order.ship_by)
         return order.cancelled_by, order.buyer_requested_cancel
 
     def __iter__(self) -> Iterator[str]:
@@ -193,9 +199,10 @@ class _Lookup(Mapping[str, tuple[CancelledBy | None, bool]]):
         return len(self._known)
 
 
-def _from_report(ctx: Context, window: _Window, known: Mapping[str, OrderRecord]) -> Counts:
+def _from_report(ctx: Context, window: _Window, known: Mapping[str, OrderRecord], *, late: bool) -> Counts:
     """Request the All Orders report now and count it, columnar, as the file route does (no record per order)."""
-    counts = Counts(window.start, window.stop)
+    lookup = _Lookup(ctx, known)
+    counts = Counts(window.start, window.stop, late_shipment_counts=late, facts=lookup.facts)
     # By last update from the window's start, up to now: every order purchased in the window was updated
     # at or after its purchase, and one cancelled after the window's end must still be in the report.
     try:
@@ -205,7 +212,7 @@ def _from_report(ctx: Context, window: _Window, known: Mapping[str, OrderRecord]
             return counts
         raise
     try:
-        count_report(data, counts, _Lookup(ctx, known), ctx.marketplace_id, ctx.marketplace_id)
+        count_report(data, counts, lookup, ctx.marketplace_id, ctx.marketplace_id)
     except (zlib.error, EOFError, gzip.BadGzipFile) as exc:
         raise ServerError(f"the {ALL_ORDERS_REPORT} document is not valid GZIP: {exc}", operation="download") from exc
     return counts
@@ -227,6 +234,7 @@ def cancellation_rate(
     end: datetime | None,
     source: Literal["auto", "orders", "report"],
     compare_with_amazon: bool,
+    late_shipment_counts: bool = True,
 ) -> CancellationRateReport:
     """See ``sp_cancel.SellerClient.cancellation_rate``.
 
@@ -246,7 +254,7 @@ def cancellation_rate(
         window = stop - amazon.date_from
     span = _Window(start=stop - window, stop=stop, now=now, marketplace_id=ctx.marketplace_id)
     if source == "report":
-        report = _from_report(ctx, span, {}).report(None, ctx.marketplace_id)
+        report = _from_report(ctx, span, {}, late=late_shipment_counts).report(None, ctx.marketplace_id)
         used = "report"
     else:
         pages = _pages(ctx, span)
@@ -254,11 +262,19 @@ def cancellation_rate(
         first = [record_of(o, ctx.marketplace_id) for o in page]
         if more and source == "auto" and prefer_report(first, span):
             known = {r.order_id: r for r in first if r.cancelled_by is not None or r.buyer_requested}
-            report, used = _from_report(ctx, span, known).report(None, ctx.marketplace_id), "report"
+            counts = _from_report(ctx, span, known, late=late_shipment_counts)
+            report, used = counts.report(None, ctx.marketplace_id), "report"
         else:
             for page, _ in pages:
                 first.extend(record_of(o, ctx.marketplace_id) for o in page)
-            report, used = compute(first, window=window, end=stop, marketplace=ctx.marketplace_id), "orders"
+            report = compute(
+                first,
+                window=window,
+                end=stop,
+                marketplace=ctx.marketplace_id,
+                late_shipment_counts=late_shipment_counts,
+            )
+            used = "orders"
     report = attrs.evolve(report, source=used, requested_window_start=requested[0], requested_window_end=requested[1])
     if amazon is not None:
         report = put_beside(report, amazon, marketplace_id=ctx.marketplace_id)

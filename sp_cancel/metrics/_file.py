@@ -27,6 +27,7 @@ from sp_cancel.metrics._allorders import (
 )
 from sp_cancel.metrics._calculator import (
     PENDING,
+    check_late_rule,
     check_marketplace,
     resolve_window,
 )
@@ -121,6 +122,7 @@ def rate_from_all_orders_file(
     marketplace_id: str | None = None,
     engine: Literal["auto", "pyarrow", "python"] = "auto",
     clock: Clock | None = None,
+    late_shipment_counts: bool = True,
 ) -> CancellationRateReport:
     """Compute the cancellation rate straight from an All Orders report file, in bounded memory.
 
@@ -140,14 +142,16 @@ def rate_from_all_orders_file(
         marketplace_id: the report's marketplace, overriding the ``sales-channel`` mapping.
         engine: ``"auto"``, ``"pyarrow"`` or ``"python"``.
         clock: where ``now`` comes from when ``end`` is ``None``.
+        late_shipment_counts: whether Amazon's late-shipment auto-cancels count (see ``cancellation_rate``).
 
     Raises:
         InvalidInputError: bad arguments, a missing column, an unknown value.
         ImportError: ``engine="pyarrow"`` without pyarrow (``pip install 'sp-cancel[fast]'``).
     """
     check_marketplace(marketplace)
+    late = check_late_rule(late_shipment_counts)
     start, stop = resolve_window(window, end, clock)
-    counts = Counts(start, stop)
+    counts = Counts(start, stop, late_shipment_counts=late)
     count_report(path, counts, attribution, marketplace, marketplace_id, engine=engine)
     return counts.report(target, marketplace)
 

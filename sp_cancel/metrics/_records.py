@@ -139,6 +139,10 @@ def _to_cancelled_at(value: datetime | str | None) -> datetime | None:
     return None if value is None else to_utc(value, "cancelled_at")
 
 
+def _to_ship_by(value: datetime | str | None) -> datetime | None:
+    return None if value is None else to_utc(value, "ship_by")
+
+
 def _non_empty(_inst: object, attribute: attrs.Attribute[str], value: object) -> None:
     if not isinstance(value, str) or not value.strip():
         raise InvalidInputError(f"{attribute.name}: expected a non-empty string, got {value!r}", field=attribute.name)
@@ -168,7 +172,10 @@ class OrderRecord:
             or nobody has said yet (see ``needs_attribution``).
         buyer_requested: the buyer asked for the cancellation through Amazon (never counts).
         cancelled_at: when the cancellation happened (or an upper bound, e.g. the report's last-updated-date).
-        cancel_reason: Amazon's free-text reason, kept for display; never parsed.
+        cancel_reason: Amazon's free-text reason; for an Amazon cancellation it helps say why
+            (``classify_amazon_cancel``).
+        ship_by: the latest ship date Amazon gave the seller, when known: tells Amazon's late-shipment
+            auto-cancel (7 days past it) from its other cancellations.
     """
 
     order_id: str = attrs.field(validator=_non_empty)
@@ -180,6 +187,7 @@ class OrderRecord:
     buyer_requested: bool = attrs.field(default=False, converter=to_bool)
     cancelled_at: datetime | None = attrs.field(default=None, converter=_to_cancelled_at)
     cancel_reason: str | None = attrs.field(default=None, validator=_optional_str)
+    ship_by: datetime | None = attrs.field(default=None, converter=_to_ship_by)
 
     def __attrs_post_init__(self) -> None:
         if self.cancelled_at is not None and self.cancelled_at < self.purchased_at:

@@ -173,6 +173,30 @@ def test_orders_route_agrees_on_the_attribution_world() -> None:
     assert "orders.getOrder" not in sim.request_counts
 
 
+@pytest.mark.parametrize("source", ["orders", "report"])
+def test_both_routes_separate_amazons_cancels_and_switch_the_late_rule(source: Any) -> None:
+    """Amazon's payment cancel and late-ship auto-cancel are counted apart by both routes (issue 18 item 7).
+
+    A late-shipment auto-cancel comes 9+ days after purchase, so only a window longer than 7 days (India's 30) can
+    hold one that already happened. Without the late-shipment rule the figure drops by one, the total does not.
+    """
+    sim = Simulator(seed=11, scenario=EMPTY)
+    now = sim.now()
+    for n in range(10):
+        sim.add_order(status="Shipped", purchase_date=now - timedelta(days=1 + 2 * n))
+    sim.add_order(status="Canceled", cancelled_by="MERCHANT", purchase_date=now - timedelta(days=3))
+    sim.add_order(status="Canceled", cancelled_by="AMAZON", purchase_date=now - timedelta(days=4))  # payment
+    sim.add_order(
+        status="Canceled", cancelled_by="AMAZON", late_ship_auto_cancel=True, purchase_date=now - timedelta(days=20)
+    )
+    client = sim.client()
+    report = client.cancellation_rate(source=source, window=timedelta(days=30))
+    assert (report.amazon_unpaid, report.amazon_late_shipment, report.amazon_other) == (1, 1, 0)
+    assert (report.cancelled, report.total) == (2, 12)
+    lenient = client.cancellation_rate(source=source, window=timedelta(days=30), late_shipment_counts=False)
+    assert (lenient.cancelled, lenient.total, lenient.late_shipment_counts) == (1, 12, False)
+
+
 def test_report_route_with_no_data_gives_an_empty_window() -> None:
     """Amazon CANCELs an All Orders report with no rows; that is an empty window (NONE), not an error."""
     sim = Simulator(seed=2, scenario=EMPTY)
@@ -395,6 +419,15 @@ def test_cli_rate_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert len(data["by_day"]) == 8
     assert sum(d["orders"] for d in data["by_day"]) == 42
     assert data["amazon_rate"] is None
+    assert data["late_shipment_counts"] is True
+    assert {"amazon_unpaid", "amazon_late_shipment", "amazon_other"} <= set(data) & set(data["by_day"][0])
+    assert sum(d["amazon_late_shipment"] for d in data["by_day"]) == data["amazon_late_shipment"]
+
+
+def test_cli_rate_late_shipment_switch(capsys: pytest.CaptureFixture[str]) -> None:
+    """``--late-shipment-not-counted`` reaches the calculator and the JSON says which rule was used."""
+    assert main(["rate", "--simulator", "3", "--json", "--late-shipment-not-counted"]) == 0
+    assert json.loads(capsys.readouterr().out)["late_shipment_counts"] is False
 
 
 def test_cli_rate_compare_and_days(capsys: pytest.CaptureFixture[str]) -> None:

@@ -272,7 +272,10 @@ def test_to_pandas(tmp_path):
     path = tmp_path / "r.tsv"
     path.write_bytes(SAMPLE)
     frame = rate_from_all_orders_file(path, end=END).to_pandas()
-    assert list(frame.columns) == ["orders", "cancelled", "rate", "target"]
+    assert list(frame.columns) == [
+        *("orders", "cancelled", "rate", "target"),
+        *("amazon_unpaid", "amazon_late_shipment", "amazon_other"),
+    ]
     assert len(frame) == 7
     assert frame["orders"].sum() == 4
     assert frame["rate"].iloc[-1] == pytest.approx(0.75)
