@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import importlib.util
 import json
 import random
 import statistics
@@ -515,6 +516,9 @@ def _part_c(args: argparse.Namespace) -> None:
         "pandas-pyarrow": "pandas `read_csv(engine='pyarrow')` + vectorised (the whole rate)",
         "polars": "polars `read_csv` of the 7 columns, as strings (the read alone)",
     }
+    if importlib.util.find_spec("polars") is None:
+        print("(polars is not installed: its row is left out; `pip install polars` to see it)\n")
+        del variants["polars"]
     print(f"(c) the report route over a {args.rows:,}-row All Orders report, beside pandas and polars\n")
     print("| variant | wall time | peak RSS above baseline |\n|---|---|---|")
     runs_ = _rounds(variants, args)
