@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import importlib.util
 import json
 import random
 import statistics
@@ -200,6 +201,7 @@ def run_variant(variant: str, rows: int) -> dict[str, Any]:
     report_path, sidecar = generate(rows)
     attribution = load_attribution(sidecar)
     extra: dict[str, Any] = {}
+    job: Any
     if variant == "records":
         from sp_cancel.metrics import cancellation_rate  # noqa: PLC0415
 
@@ -212,7 +214,19 @@ def run_variant(variant: str, rows: int) -> dict[str, Any]:
             result = _summary(cancellation_rate(records, window=WINDOW, end=END))
             timings.append(time.perf_counter() - began)
         return {"seconds": min(timings), "all_seconds": timings, **extra, "result": result}
-    if variant in ("pyarrow", "python"):
+    if variant in ("report-route", "report-route-python"):
+        job, extra = _report_route_job(
+            report_path, attribution, engine="python" if variant.endswith("python") else None
+        )
+    elif variant == "polars":
+        import polars as pl  # noqa: PLC0415
+
+        def job() -> dict[str, Any]:
+            frame = pl.read_csv(
+                report_path, separator="\t", quote_char=None, columns=PANDAS_COLUMNS, infer_schema=False
+            )
+            return {"rows": frame.height}
+    elif variant in ("pyarrow", "python"):
         from sp_cancel.metrics import rate_from_all_orders_file  # noqa: PLC0415
 
         if variant == "pyarrow":
@@ -242,7 +256,98 @@ def run_variant(variant: str, rows: int) -> dict[str, Any]:
     result = job()
     seconds = time.perf_counter() - began
     peak = _status()["VmHWM"] - baseline
-    return {"seconds": seconds, "peak_mb": peak / 2**20, "result": result}
+    return {"seconds": seconds, "peak_mb": peak / 2**20, "result": result, **extra}
+
+
+class _ReportApi:
+    """Amazon's side of the report route, in process.
+
+    The report is DONE at once and ``download`` hands over the document already downloaded (gzip, as Amazon
+    serves the All Orders report); ``getOrder`` answers from the attribution sidecar. So the timing is the
+    route's own work, not network or polling time.
+    """
+
+    def __init__(self, document: bytes, attribution: dict[str, tuple[str, bool]]) -> None:
+        self.document = document
+        self.attribution = attribution
+        self.get_order_calls = 0
+
+    def create_report(self, **_: Any) -> str:
+        return "report-1"
+
+    def get_report(self, _report_id: str) -> Any:
+        from types import SimpleNamespace  # noqa: PLC0415
+
+        return SimpleNamespace(processing_status="DONE", report_document_id="doc-1")
+
+    def get_report_document(self, _document_id: str) -> Any:
+        from types import SimpleNamespace  # noqa: PLC0415
+
+        return SimpleNamespace(url="https://example.invalid/doc-1", compression_algorithm="GZIP")
+
+    def download(self, _url: str, *, compression: str | None = None) -> bytes:
+        if compression is not None:
+            raise AssertionError("the route inflates the document itself, piece by piece")
+        return self.document
+
+    def get_order(self, order_id: str, **_: Any) -> Any:
+        from sp_cancel._order import Order, OrderItem  # noqa: PLC0415
+        from sp_cancel.transport import OrderResponse  # noqa: PLC0415
+
+        self.get_order_calls += 1
+        who, asked = self.attribution.get(order_id, (None, False))
+        item = OrderItem(
+            order_item_id="1",
+            sku="SKU",
+            quantity_ordered=1,
+            quantity_shipped=0,
+            quantity_unshipped=0,
+            buyer_requested_cancel=asked,
+            cancelled_by=who,
+        )
+        order = Order(
+            order_id=order_id,
+            marketplace_id="ATVPDKIKX0DER",
+            status="CANCELLED",
+            channel="MFN",
+            purchased_at=None,
+            last_updated_at=None,
+            currency="USD",
+            items=(item,),
+        )
+        return OrderResponse(order=order, fulfilled_by="MERCHANT")
+
+
+def _report_route_job(path: Path, attribution: dict[str, tuple[str, bool]], engine: str | None) -> tuple[Any, dict]:
+    """``cancellation_rate(source="report")`` as the client runs it, over the gzip document of ``path``."""
+    import gzip  # noqa: PLC0415
+
+    from sp_cancel.clock import FakeClock  # noqa: PLC0415
+    from sp_cancel.metrics import _fetch  # noqa: PLC0415
+
+    if engine == "python":  # the fallback without the ``fast`` extra
+        import importlib.util  # noqa: PLC0415
+
+        real = importlib.util.find_spec
+        importlib.util.find_spec = lambda name, *a: None if name == "pyarrow" else real(name, *a)  # type: ignore[assignment]
+    else:
+        import sp_cancel.metrics._arrow  # noqa: F401, PLC0415 - pyarrow's import is baseline, like pandas'
+    zipped = DATA / (path.name + ".gz")
+    if not zipped.exists():
+        zipped.write_bytes(gzip.compress(path.read_bytes(), compresslevel=6))
+    document = zipped.read_bytes()  # downloaded before the timing starts (network time is not the route's)
+    api = _ReportApi(document, attribution)
+    clock = FakeClock(END)
+    ctx: Any = type("Ctx", (), {})()
+    ctx.api, ctx.clock, ctx.sleep, ctx.marketplace_id = api, clock, clock.sleep, "ATVPDKIKX0DER"
+    extra = {"document_mb": len(document) / 2**20}
+
+    def job() -> dict[str, Any]:
+        report = _fetch.cancellation_rate(ctx, window=WINDOW, end=END, source="report", compare_with_amazon=False)
+        extra["get_order_calls"] = api.get_order_calls
+        return _summary(report)
+
+    return job, extra
 
 
 def _records(rows: int) -> Any:
@@ -266,17 +371,20 @@ def _records(rows: int) -> Any:
         )
 
 
+PANDAS_COLUMNS = [
+    "amazon-order-id",
+    "purchase-date",
+    "last-updated-date",
+    "order-status",
+    "fulfillment-channel",
+    "sales-channel",
+    "item-status",
+]
+
+
 def pandas_rate(pd: Any, path: Path, attribution: dict[str, tuple[str, bool]], engine: str) -> dict[str, Any]:
     """The same definition, the way a notebook would write it: read_csv, then vectorised pandas."""
-    cols = [
-        "amazon-order-id",
-        "purchase-date",
-        "last-updated-date",
-        "order-status",
-        "fulfillment-channel",
-        "sales-channel",
-        "item-status",
-    ]
+    cols = PANDAS_COLUMNS
     options: dict[str, Any] = {"sep": "\t", "usecols": cols, "dtype": str, "keep_default_na": False}
     if engine == "c":
         options["quoting"] = csv.QUOTE_NONE
@@ -341,6 +449,11 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--variant", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--parts",
+        default="abc",
+        help="which tables: a (records), b (file route), c (report route beside pandas and polars); default abc",
+    )
     args = parser.parse_args()
     if args.variant:
         print(json.dumps(run_variant(args.variant, args.rows)))
@@ -350,6 +463,15 @@ def main() -> None:
     print(f"data: {path} ({path.stat().st_size / 2**20:.0f} MiB, ready in {time.perf_counter() - began:.1f} s)")
     print(f"python {sys.version.split()[0]}, {args.runs} run(s) per variant, median wall time, max peak RSS\n")
 
+    if "a" in args.parts:
+        _part_a(args)
+    if "b" in args.parts:
+        _part_b(args)
+    if "c" in args.parts:
+        _part_c(args)
+
+
+def _part_a(args: argparse.Namespace) -> None:
     records = _subprocess("records", args.rows)
     print(f"(a) cancellation_rate over {args.rows:,} in-memory OrderRecords\n")
     print("| step | time |\n|---|---|")
@@ -357,6 +479,17 @@ def main() -> None:
     runs = ", ".join(f"{t:.3f}" for t in records["all_seconds"])
     print(f"| `cancellation_rate(records)` best of 3 ({runs}) | **{records['seconds']:.3f} s** |\n")
 
+
+def _rounds(variants: dict[str, str], args: argparse.Namespace) -> dict[str, list[dict[str, Any]]]:
+    # Interleaved (a round of every variant, then the next round), so load from elsewhere hits them alike.
+    runs_: dict[str, list[dict[str, Any]]] = {v: [] for v in variants}
+    for _ in range(args.runs):
+        for variant in variants:
+            runs_[variant].append(_subprocess(variant, args.rows))
+    return runs_
+
+
+def _part_b(args: argparse.Namespace) -> None:
     variants = {
         "pyarrow": "sp_cancel `rate_from_all_orders_file(engine='pyarrow')`",
         "python": "sp_cancel `rate_from_all_orders_file(engine='python')`",
@@ -365,22 +498,52 @@ def main() -> None:
     }
     print(f"(b) {args.rows:,}-row All Orders TSV to a report\n")
     print("| variant | wall time | peak RSS above baseline |\n|---|---|---|")
-    # Interleaved (a round of every variant, then the next round), so load from elsewhere hits them alike.
-    runs_: dict[str, list[dict[str, Any]]] = {v: [] for v in variants}
-    for _ in range(args.runs):
-        for variant in variants:
-            runs_[variant].append(_subprocess(variant, args.rows))
+    runs_ = _rounds(variants, args)
     results = {}
     for variant, label in variants.items():
         results[variant] = runs_[variant][0]["result"]
         seconds = statistics.median(r["seconds"] for r in runs_[variant])
         peak = max(r["peak_mb"] for r in runs_[variant])
         print(f"| {label} | {seconds:.2f} s | {peak:.0f} MiB |")
-    reference = results["pyarrow"]
+    _agree(results)
+
+
+def _part_c(args: argparse.Namespace) -> None:
+    variants = {
+        "report-route": "sp_cancel `client.cancellation_rate(source='report')` (pyarrow)",
+        "report-route-python": "sp_cancel `client.cancellation_rate(source='report')` (without pyarrow)",
+        "pyarrow": "sp_cancel `rate_from_all_orders_file(engine='pyarrow')` (the file route)",
+        "pandas-pyarrow": "pandas `read_csv(engine='pyarrow')` + vectorised (the whole rate)",
+        "polars": "polars `read_csv` of the 7 columns, as strings (the read alone)",
+    }
+    if importlib.util.find_spec("polars") is None:
+        print("(polars is not installed: its row is left out; `pip install polars` to see it)\n")
+        del variants["polars"]
+    print(f"(c) the report route over a {args.rows:,}-row All Orders report, beside pandas and polars\n")
+    print("| variant | wall time | peak RSS above baseline |\n|---|---|---|")
+    runs_ = _rounds(variants, args)
+    results = {}
+    for variant, label in variants.items():
+        runs = runs_[variant]
+        if variant != "polars":
+            results[variant] = runs[0]["result"]
+        seconds = statistics.median(r["seconds"] for r in runs)
+        peak = max(r["peak_mb"] for r in runs)
+        print(f"| {label} | {seconds:.2f} s | {peak:.0f} MiB |")
+    route = runs_["report-route"][0]
+    print(
+        f"\nThe report route's document: {route['document_mb']:.0f} MiB gzip, in memory before the timing (it is the "
+        f"download); {route['get_order_calls']:,} getOrder calls answered in process."
+    )
+    _agree(results)
+
+
+def _agree(results: dict[str, dict[str, Any]]) -> None:
+    reference = next(iter(results.values()))
     agree = all(r == reference for r in results.values())
     print(
         f"\nAll variants agree: {agree} (rate {float(reference['rate']):.4%}, "
-        f"{reference['cancelled']} / {reference['total']})"
+        f"{reference['cancelled']} / {reference['total']})\n"
     )
     if not agree:
         sys.exit(1)

@@ -8,6 +8,7 @@ reprs and docs read ``sp_cancel.SellerClient``.
 
 from typing import TYPE_CHECKING, Final
 
+from sp_cancel._amazon_cancel import AmazonCancelKind
 from sp_cancel._cancellation.outcomes import (
     BuyerMessage,
     BuyerMessageStatus,
@@ -85,6 +86,7 @@ _LAZY: Final = {
 
 __all__ = [
     "AdjustmentReason",
+    "AmazonCancelKind",
     "ApiError",
     "AuthError",
     "BatchOutcome",

@@ -16,6 +16,7 @@ from typing import Final, Literal
 
 import attrs
 
+from sp_cancel._buyer_request import NO_BUYER_REQUEST, BuyerRequest
 from sp_cancel.models import CancelledBy, Fulfillment, Money, PriceComponent
 
 __all__ = [
@@ -120,6 +121,13 @@ class OrderItem:
     buyer_cancel_reason: str | None = None
     cancelled_by: CancelledBy | None = attrs.field(default=None, converter=_to_cancelled_by)
     cancel_reason: str | None = None
+
+    @property
+    def buyer_request(self) -> BuyerRequest:
+        """``buyer_requested_cancel`` and ``buyer_cancel_reason`` as the one buyer-request model."""
+        if not self.buyer_requested_cancel and self.buyer_cancel_reason is None:
+            return NO_BUYER_REQUEST
+        return BuyerRequest(requested=self.buyer_requested_cancel, reason=self.buyer_cancel_reason)
 
 
 @attrs.frozen(kw_only=True)

@@ -648,14 +648,26 @@ class SellerClient:
         end: datetime | None = None,
         source: Literal["auto", "orders", "report"] = "auto",
         compare_with_amazon: bool = False,
+        late_shipment_counts: bool = True,
     ) -> CancellationRateReport:
-        """The seller-cancelled rate of seller-fulfilled orders over ``window`` (Amazon's target: under 2.5 %)."""
+        """The seller-cancelled rate of seller-fulfilled orders over ``window`` (Amazon's target: under 2.5 %).
+
+        Amazon's own cancellations are counted apart by kind (``amazon_unpaid``, ``amazon_late_shipment``,
+        ``amazon_other``); ``late_shipment_counts=False`` leaves Amazon's late-shipment auto-cancels out of the
+        seller-cancelled count (sellers report that Amazon counts them: the default).
+        """
         window = checks.check_window(window, "window")
         end = checks.check_moment(end, "end")
         checks.check_choice(source, "source", ("auto", "orders", "report"))
         compare_with_amazon = checks.check_flag(compare_with_amazon, "compare_with_amazon")
+        late_shipment_counts = checks.check_flag(late_shipment_counts, "late_shipment_counts")
         return rate_flow.cancellation_rate(
-            self._ctx, window=window, end=end, source=source, compare_with_amazon=compare_with_amazon
+            self._ctx,
+            window=window,
+            end=end,
+            source=source,
+            compare_with_amazon=compare_with_amazon,
+            late_shipment_counts=late_shipment_counts,
         )
 
     # --- finishing later ------------------------------------------------------------------------------

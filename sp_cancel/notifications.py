@@ -2,7 +2,8 @@
 
 ``ORDER_CHANGE`` (PascalCase keys, ``IsBuyerRequestedCancel`` as a real
 boolean, unlike Orders v0's strings) tells when a buyer asks to cancel;
-``parse_order_change`` turns one into a ``BuyerCancelRequest``.
+``parse_order_change`` turns one into a ``BuyerCancelRequest``; the flag is read by the one buyer-request
+parser (``sp_cancel._buyer_request``) that also reads Orders v0, Orders 2026-01-01 and the report column.
 Subscribe with the Notifications API (``ORDER_CHANGE``, ``orderChangeTypes:
 ["BuyerRequestedChange"]``); delivery (SQS/EventBridge) is yours.
 """
@@ -14,6 +15,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from sp_cancel._buyer_request import read_buyer_request
 from sp_cancel._order import BuyerCancelRequest
 from sp_cancel.clock import parse_time
 from sp_cancel.errors import InvalidInputError
@@ -66,7 +68,8 @@ def parse_order_change(payload: Mapping[str, Any] | str | bytes) -> BuyerCancelR
     items = tuple(
         str(item["OrderItemId"])
         for item in summary.get("OrderItems") or []
-        if item.get("IsBuyerRequestedCancel") is True and item.get("OrderItemId")
+        if read_buyer_request(item.get("IsBuyerRequestedCancel"), shape="order_change").requested
+        and item.get("OrderItemId")
     )
     if not items:
         return None

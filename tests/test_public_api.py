@@ -47,6 +47,7 @@ from sp_cancel import (
 
 PUBLIC = [
     "AdjustmentReason",
+    "AmazonCancelKind",
     "ApiError",
     "AuthError",
     "BatchOutcome",
@@ -138,7 +139,7 @@ CLIENT_METHODS = [
     ),
     (
         "cancellation_rate",
-        "(self, *, window: 'timedelta' = datetime.timedelta(days=7), end: 'datetime | None' = None, source: \"Literal['auto', 'orders', 'report']\" = 'auto', compare_with_amazon: 'bool' = False) -> 'CancellationRateReport'",
+        "(self, *, window: 'timedelta' = datetime.timedelta(days=7), end: 'datetime | None' = None, source: \"Literal['auto', 'orders', 'report']\" = 'auto', compare_with_amazon: 'bool' = False, late_shipment_counts: 'bool' = True) -> 'CancellationRateReport'",
     ),
     ("close", "(self) -> 'None'"),
     ("close_listing", "(self, sku: 'str') -> 'ListingOutcome'"),
@@ -238,6 +239,10 @@ OUTCOMES = [
             "requested_window_end",
             "amazon_window_start",
             "amazon_window_end",
+            "amazon_unpaid",
+            "amazon_late_shipment",
+            "amazon_other",
+            "late_shipment_counts",
         ),
         RateStatus,
     ),
@@ -292,7 +297,7 @@ VALUES = [
         ),
     ),
     (BuyerCancelRequest, ("order_id", "order_item_ids", "reason_text", "requested_at", "marketplace_id")),
-    (SystemCancellation, ("order_id", "cancelled_at", "reason_text", "marketplace_id")),
+    (SystemCancellation, ("order_id", "cancelled_at", "reason_text", "marketplace_id", "kind")),
     (ProcessingMessage, ("code", "severity", "description", "message_id", "order_id", "order_item_id", "sku")),
     (ListingIssue, ("code", "message", "severity", "attribute_names")),
 ]

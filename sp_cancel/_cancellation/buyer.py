@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Final
 
+from sp_cancel._amazon_cancel import classify_amazon_cancel
 from sp_cancel._cancellation.batch import cancel_orders
 from sp_cancel._cancellation.outcomes import CancelOutcome, SystemCancellation
 from sp_cancel._order import BuyerCancelRequest
@@ -127,8 +128,14 @@ def system_cancellations(ctx: Context, *, since: datetime | timedelta) -> list[S
                 SystemCancellation(
                     order_id=order.order_id,
                     cancelled_at=order.last_updated_at,
-                    reason_text=next((i.cancel_reason for i in by_amazon if i.cancel_reason), None),
+                    reason_text=(reason := next((i.cancel_reason for i in by_amazon if i.cancel_reason), None)),
                     marketplace_id=order.marketplace_id,
+                    kind=classify_amazon_cancel(
+                        reason_text=reason,
+                        purchased_at=order.purchased_at,
+                        cancelled_at=order.last_updated_at,
+                        ship_by=order.ship_by,
+                    ),
                 )
             )
     return found

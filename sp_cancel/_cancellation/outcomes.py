@@ -13,6 +13,7 @@ from typing import Any, ClassVar, Literal
 
 import attrs
 
+from sp_cancel._amazon_cancel import AmazonCancelKind
 from sp_cancel._outcomes import ProcessingMessage, messages_from_json, messages_to_json
 from sp_cancel.errors import SpCancelError
 from sp_cancel.models import CancelReason, ItemCancel
@@ -139,12 +140,21 @@ class CancelOutcome:
 
 @attrs.frozen(kw_only=True)
 class SystemCancellation:
-    """An order Amazon cancelled itself (``cancelledBy == "AMAZON"``), with Amazon's reason text."""
+    """An order Amazon cancelled itself (``cancelledBy == "AMAZON"``), with Amazon's reason text and why.
+
+    Attributes:
+        order_id: the order.
+        cancelled_at: when (the order's last update: Amazon gives no cancellation time).
+        reason_text: Amazon's own words, when it gave any.
+        marketplace_id: the marketplace.
+        kind: why: ``UNPAID``, ``LATE_SHIPMENT`` or ``OTHER`` (``classify_amazon_cancel``).
+    """
 
     order_id: str
     cancelled_at: datetime | None
     reason_text: str | None
     marketplace_id: str | None = None
+    kind: AmazonCancelKind = attrs.field(default=AmazonCancelKind.OTHER, converter=AmazonCancelKind)
 
 
 def buyer_message_to_json(message: BuyerMessage) -> dict[str, Any]:

@@ -209,8 +209,15 @@ def _section_buyer(client: SellerClient, sim: Simulator, story: DemoStory) -> No
 
     story.section("Orders Amazon cancelled itself")
     system = client.system_cancellations(since=timedelta(days=30))
-    out.table([(s.order_id, s.cancelled_at, s.reason_text) for s in system[:10]], ["order", "cancelled", "reason"])
-    out.line(f"{len(system)} in the last 30 days; they do not count against your cancellation rate.")
+    out.table(
+        [(s.order_id, s.cancelled_at, s.kind, s.reason_text) for s in system[:10]],
+        ["order", "cancelled", "kind", "reason"],
+    )
+    late = sum(s.kind == "LATE_SHIPMENT" for s in system)
+    out.line(
+        f"{len(system)} in the last 30 days; unpaid ones do not count against your cancellation rate, "
+        f"late-shipment auto-cancels ({late} here) do, as sellers report."
+    )
     story.succeeded("system_cancellations", f"{len(system)} found")
 
 

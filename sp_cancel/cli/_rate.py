@@ -33,6 +33,13 @@ def register(subparsers: Any) -> None:
         "sellers; takes minutes), auto (default: orders, the report past a few thousand orders)",
     )
     rate.add_argument("--compare", action="store_true", help="also request Amazon's seller performance report")
+    rate.add_argument(
+        "--late-shipment-not-counted",
+        dest="late_shipment_counts",
+        action="store_false",
+        help="leave Amazon's late-shipment auto-cancels out of the seller-cancelled count (sellers report that "
+        "Amazon counts them, so by default they count); they are listed apart either way",
+    )
     add_client_options(rate)
     rate.set_defaults(run=_rate)
 
@@ -62,7 +69,15 @@ def as_json(report: CancellationRateReport) -> dict[str, Any]:
     for name in _RATE_FIELDS:
         data[name] = fraction(getattr(report, name))
     data["by_day"] = [
-        {"day": d.day.isoformat(), "orders": d.orders, "cancelled": d.cancelled, "rate": fraction(d.rate)}
+        {
+            "day": d.day.isoformat(),
+            "orders": d.orders,
+            "cancelled": d.cancelled,
+            "rate": fraction(d.rate),
+            "amazon_unpaid": d.amazon_unpaid,
+            "amazon_late_shipment": d.amazon_late_shipment,
+            "amazon_other": d.amazon_other,
+        }
         for d in report.by_day
     ]
     return data
@@ -81,7 +96,10 @@ def _rate(args: argparse.Namespace, out: Output) -> int:
     waiting = "reading orders and Amazon's seller performance report" if args.compare else "reading orders"
     with make_client(args) as client, out.activity(waiting, expected=300.0 if args.compare else None):
         report = client.cancellation_rate(
-            window=timedelta(days=args.days), source=args.source, compare_with_amazon=args.compare
+            window=timedelta(days=args.days),
+            source=args.source,
+            compare_with_amazon=args.compare,
+            late_shipment_counts=args.late_shipment_counts,
         )
     show(out, report)
     out.json(as_json(report))

@@ -14,10 +14,13 @@ not grow with the number of orders.
 
   - cancelled by the ``MERCHANT`` with no buyer request through Amazon (``BuyerCanceled`` without a real
     request still counts);
-  - cancelled by ``AMAZON`` at least ``LATE_SHIP_CANCEL_MIN_AGE`` (5 days) after purchase: a late-shipment
-    auto-cancel (ship-by + 7 business days, so 9+ calendar days after purchase). Amazon's payment/fraud
-    cancels of Pending orders come within 24-48 h [3P]; the 5-day line leaves room on both sides. An Amazon
-    cancellation with no ``cancelled_at`` counts (the cautious reading);
+  - cancelled by ``AMAZON`` as a late-shipment auto-cancel (``AmazonCancelKind.LATE_SHIPMENT``: Amazon's words
+    say so, or 7+ days after the ship-by date, or, with the ship-by date unknown, at least
+    ``LATE_SHIP_CANCEL_MIN_AGE`` (5 days) after purchase), unless ``late_shipment_counts=False``; or for another
+    reason (``OTHER``: counted, the cautious reading). Amazon's payment/fraud cancels of Pending orders
+    (``UNPAID``) come within 24-48 h [3P]; the 5-day line leaves room on both sides. An Amazon cancellation with
+    no ``cancelled_at`` counts (the cautious reading). ``classify_amazon_cancel`` is the rule; the report counts
+    each kind apart (``amazon_unpaid``, ``amazon_late_shipment``, ``amazon_other``);
   - **unattributed**: cancelled but with ``cancelled_by=None`` and no buyer request (the All Orders report,
     Orders v0). They count, as the v0 rule in docs/cancellation-rate.md does (``Canceled`` + MFN + no buyer
     request), so the figure errs high, never low; ``report.unattributed`` says how many were assumed.
@@ -51,6 +54,7 @@ Amazon's own figure comes from ``GET_V2_SELLER_PERFORMANCE_REPORT``
 
 from __future__ import annotations
 
+from sp_cancel._amazon_cancel import classify_amazon_cancel
 from sp_cancel._public import publish
 from sp_cancel.metrics._allorders import Attribution, records_from_all_orders_report
 from sp_cancel.metrics._amazon import (
@@ -86,6 +90,7 @@ __all__ = [
     "Projection",
     "RateStatus",
     "cancellation_rate",
+    "classify_amazon_cancel",
     "compare_with_amazon",
     "headroom",
     "parse_seller_performance_report",

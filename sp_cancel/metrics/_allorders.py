@@ -15,8 +15,17 @@ from datetime import datetime
 from decimal import Decimal
 from typing import IO, Final
 
+from sp_cancel._buyer_request import read_buyer_request
 from sp_cancel.errors import InvalidInputError
-from sp_cancel.metrics._calculator import EXCLUDED, NOT_SELLER, UNATTRIBUTED, build_report, classify, day_slots
+from sp_cancel.metrics._calculator import (
+    EXCLUDED,
+    UNATTRIBUTED,
+    AmazonCounts,
+    build_report,
+    classify,
+    counted,
+    day_slots,
+)
 from sp_cancel.metrics._records import (
     CancelledBy,
     OrderRecord,
@@ -64,15 +73,19 @@ STATUS: Final = "order-status"
 CHANNEL: Final = "fulfillment-channel"
 SALES: Final = "sales-channel"
 ITEM_STATUS: Final = "item-status"
+#: The buyer asked for the cancellation through Amazon, per item (``true``/``false``): the Unshipped Orders report
+#: has it (sp-api-facts §6), Amazon's 2022 changelog calls it "an optional field in the Reports API"; read when there.
+BUYER_REQUESTED: Final = "is-buyer-requested-cancellation"
 REQUIRED: Final = (ORDER_ID, PURCHASED, STATUS, CHANNEL)
-OPTIONAL: Final = (UPDATED, SALES, ITEM_STATUS)
+OPTIONAL: Final = (UPDATED, SALES, ITEM_STATUS, BUYER_REQUESTED)
 _CHUNK: Final = 1 << 20
 _GZIP: Final = b"\x1f\x8b"
 
 
 # One order from the report: (line number, order id, purchase-date, order-status, fulfillment-channel,
-# sales-channel or None, last-updated-date or None, whether any item was cancelled), raw bytes from its first row.
-RawOrder = tuple[int, bytes, bytes, bytes, bytes, bytes | None, bytes | None, bool]
+# sales-channel or None, last-updated-date or None, whether any item was cancelled, whether the buyer asked to
+# cancel any item), raw bytes from its first row.
+RawOrder = tuple[int, bytes, bytes, bytes, bytes, bytes | None, bytes | None, bool, bool]
 
 
 def marketplace_of(sales_channel: str) -> str:
@@ -142,20 +155,29 @@ def _positions(names: list[str]) -> dict[str, int]:
     return {c: names.index(c) for c in (*REQUIRED, *OPTIONAL) if c in names}
 
 
-def raw_orders(rows: Iterator[bytes]) -> Iterator[RawOrder]:
+def buyer_asked(raw: bytes) -> bool:
+    """Read one ``is-buyer-requested-cancellation`` field (the one buyer-request parser; blank is ``False``)."""
+    try:
+        return read_buyer_request(raw.decode("utf-8", "replace"), shape="report").requested
+    except ValueError as exc:
+        raise InvalidInputError(f"All Orders report: {BUYER_REQUESTED}: {exc}", field=BUYER_REQUESTED) from None
+
+
+def raw_orders(rows: Iterator[bytes]) -> Iterator[RawOrder]:  # noqa: C901 - one flat loop is the fast loop
     """Group the item rows after the header into orders (adjacent rows with the same order id)."""
     header = next(rows, None)
     if header is None:
         return
     pos = _positions(header_names(header))
     i_id, i_buy, i_status, i_channel = (pos[c] for c in REQUIRED)
-    i_upd, i_sales, i_item = (pos.get(c) for c in OPTIONAL)
+    i_upd, i_sales, i_item, i_asked = (pos.get(c) for c in OPTIONAL)
     width = max(pos.values())
     item_cache: dict[bytes, bool] = {}
+    asked_cache: dict[bytes, bool] = {}
     current: list[bytes] | None = None
     current_id = b""
     current_line = 0
-    any_cancelled = cancelled = False
+    any_cancelled = cancelled = any_asked = asked = False
     for number, line in enumerate(rows, start=2):
         if not line or line == b"\r":
             continue
@@ -168,9 +190,16 @@ def raw_orders(rows: Iterator[bytes]) -> Iterator[RawOrder]:
             if hit is None:
                 hit = item_cache[raw] = is_cancelled_item(raw.decode("utf-8", "replace"))
             cancelled = hit
+        if i_asked is not None:
+            raw = f[i_asked]
+            said = asked_cache.get(raw)
+            if said is None:
+                said = asked_cache[raw] = buyer_asked(raw)
+            asked = said
         oid = f[i_id]
         if oid == current_id and current is not None:
             any_cancelled = any_cancelled or cancelled
+            any_asked = any_asked or asked
             continue
         if current is not None:
             yield (
@@ -182,8 +211,9 @@ def raw_orders(rows: Iterator[bytes]) -> Iterator[RawOrder]:
                 None if i_sales is None else current[i_sales],
                 None if i_upd is None else current[i_upd],
                 any_cancelled,
+                any_asked,
             )
-        current, current_id, current_line, any_cancelled = f, oid, number, cancelled
+        current, current_id, current_line, any_cancelled, any_asked = f, oid, number, cancelled, asked
     if current is not None:
         yield (
             current_line,
@@ -194,6 +224,7 @@ def raw_orders(rows: Iterator[bytes]) -> Iterator[RawOrder]:
             None if i_sales is None else current[i_sales],
             None if i_upd is None else current[i_upd],
             any_cancelled,
+            any_asked,
         )
 
 
@@ -219,7 +250,9 @@ def records_from_all_orders_report(
     Raises:
         InvalidInputError: a required column is missing, or a row is short or holds an unknown value.
     """
-    for line, order_id, bought, status_raw, channel, sales, updated_raw, item_cancelled in raw_orders(lines(stream)):
+    for line, order_id, bought, status_raw, channel, sales, updated_raw, item_cancelled, asked in raw_orders(
+        lines(stream)
+    ):
         purchased = to_utc(text(bought), PURCHASED)
         status = to_status(text(status_raw))
         updated = None if updated_raw is None else text(updated_raw)
@@ -235,6 +268,7 @@ def records_from_all_orders_report(
             marketplace_id=market,
             fulfillment=text(channel),
             status=status,
+            buyer_requested=asked,
             cancelled_at=cancelled_at_from(updated, purchased) if cancelled else None,
         )
 
@@ -257,11 +291,21 @@ def attribution_of(attribution: Attribution | None, order_id: str) -> tuple[Canc
     return to_cancelled_by(who), to_bool(asked)
 
 
+#: order id -> (Amazon's cancellation text, the ship-by date), for the cancelled orders the client looked up.
+Facts = Mapping[str, tuple[str | None, datetime | None]]
+
+
 class Counts:
     """Per-day counters of one pass over report orders, shared by the Python and pyarrow readers."""
 
-    def __init__(self, start: datetime, end: datetime) -> None:
-        """Empty counters for ``[start, end)``."""
+    def __init__(
+        self, start: datetime, end: datetime, *, late_shipment_counts: bool = True, facts: Facts | None = None
+    ) -> None:
+        """Empty counters for ``[start, end)``.
+
+        ``facts``: what ``getOrder`` said of a looked-up order (read after its attribution), so Amazon's own
+        cancellations are classified with its words and the ship-by date, not only the report's timing.
+        """
         self.start, self.end = start, end
         self.first = start.toordinal()
         slots = day_slots(start, end)
@@ -269,6 +313,9 @@ class Counts:
         self.cancelled = [0] * slots
         self.unattributed = 0
         self.seen: set[str] = set()
+        self.amazon = AmazonCounts(slots)
+        self.late_shipment_counts = late_shipment_counts
+        self.facts: Facts = facts or {}
 
     def add_cancelled(
         self,
@@ -277,16 +324,25 @@ class Counts:
         updated: str | None,
         market: str,
         attribution: Attribution | None,
+        *,
+        asked: bool = False,
     ) -> None:
-        """Count one cancelled (wholly or partly) MFN, non-Pending order purchased in the window."""
-        who, asked = attribution_of(attribution, order_id)
-        code = classify(who, asked, purchased, cancelled_at_from(updated, purchased))
+        """Count one cancelled (wholly or partly) MFN, non-Pending order purchased in the window.
+
+        ``asked``: the report itself says the buyer requested it; then nobody is asked who cancelled (a buyer
+        request never counts), which spares the report route a ``getOrder`` per such order.
+        """
+        who, asked = (None, True) if asked else attribution_of(attribution, order_id)
+        reason, ship_by = self.facts.get(order_id, (None, None))
+        code = classify(who, asked, purchased, cancelled_at_from(updated, purchased), reason, ship_by)
         self.seen.add(market)
-        if code == EXCLUDED:
-            return
         day = purchased.toordinal() - self.first
+        if code >= EXCLUDED:
+            self.amazon.add(code, day)
+            if code == EXCLUDED:
+                return
         self.orders[day] += 1
-        if code != NOT_SELLER:
+        if counted(code, self.late_shipment_counts):
             self.cancelled[day] += 1
             self.unattributed += code == UNATTRIBUTED
 
@@ -302,4 +358,6 @@ class Counts:
             marketplace=marketplace,
             seen_marketplaces=self.seen,
             source="all_orders_report",
+            amazon=self.amazon,
+            late_shipment_counts=self.late_shipment_counts,
         )

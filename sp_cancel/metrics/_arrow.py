@@ -13,6 +13,7 @@ own streaming reader reads ahead without a bound we control).
 from __future__ import annotations
 
 import gzip
+import io
 import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -25,6 +26,7 @@ import pyarrow.csv as pacsv
 
 from sp_cancel.errors import InvalidInputError
 from sp_cancel.metrics._allorders import (
+    BUYER_REQUESTED,
     CHANNEL,
     ITEM_STATUS,
     OPTIONAL,
@@ -36,6 +38,7 @@ from sp_cancel.metrics._allorders import (
     UPDATED,
     Attribution,
     Counts,
+    buyer_asked,
     header_names,
     is_cancelled_item,
     marketplace_of,
@@ -82,14 +85,14 @@ def _order_start(buf: bytes, lo: int, hi: int, id_index: int) -> int:
     return cut
 
 
-def _file_pieces(path: str | os.PathLike[str], start: int, id_index: int) -> Iterator[Any]:
-    """The data rows of an uncompressed file, from byte ``start``, as Arrow buffers of whole orders.
+def _file_pieces(opened: Any, start: int, id_index: int) -> Iterator[Any]:
+    """The data rows of an uncompressed file (or in-memory document), from byte ``start``, as Arrow buffers.
 
     Pieces are read by position into Arrow-owned buffers of one size, so the allocator reuses them and the
     resident size stays about one piece whatever the file's size. Only each piece's tail is copied into Python,
     to find where its last order starts; that order is read again with the next piece.
     """
-    with pa.OSFile(os.fspath(path)) as source:
+    with opened as source:
         total, pos, size = source.size(), start, _CHUNK
         while pos < total:
             source.seek(pos)
@@ -146,12 +149,13 @@ class _Pass:
         midnight = datetime.combine(counts.start.date(), time(), UTC)
         self.day0 = (midnight - _EPOCH) // timedelta(microseconds=1)  # day numbers = toordinal() - counts.first
 
-    def _any_item_cancelled(self, table: Any, is_first: Any, starts: Any) -> Any:
-        if ITEM_STATUS not in table.column_names:
+    def _any_item(self, table: Any, column: str, keep: Callable[[str], bool], is_first: Any, starts: Any) -> Any:
+        """Per order (its first row in ``starts``): whether any of its rows has a ``column`` value ``keep`` likes."""
+        if column not in table.column_names:
             return pa.repeat(pa.scalar(value=False), len(starts))
-        item_cancel = _mask(table[ITEM_STATUS], is_cancelled_item)
+        hit = _mask(table[column], keep)
         group = pc.subtract(pc.cumulative_sum(pc.cast(is_first, pa.int64())), 1)
-        return pc.is_in(pc.take(group, starts), value_set=pc.unique(pc.filter(group, item_cancel)))
+        return pc.is_in(pc.take(group, starts), value_set=pc.unique(pc.filter(group, hit)))
 
     def _markets(self, orders: Any, keep: Any) -> tuple[Any, dict[str, str]]:
         if self.marketplace_id is not None or SALES not in orders.column_names:
@@ -171,7 +175,7 @@ class _Pass:
         ids = table[ORDER_ID].combine_chunks()
         is_first = pa.concat_arrays([pa.array([True]), pc.not_equal(ids.slice(1), ids.slice(0, n - 1))])
         starts = pc.indices_nonzero(is_first)
-        any_item = self._any_item_cancelled(table, is_first, starts)
+        any_item = self._any_item(table, ITEM_STATUS, is_cancelled_item, is_first, starts)
         orders = table.take(starts)
         status = orders[STATUS]
         canceled = _mask(status, lambda v: to_status(v) is OrderStatus.CANCELED)
@@ -193,17 +197,21 @@ class _Pass:
         odd_mask = pc.and_(keep, cancelled)
         odd = orders.filter(odd_mask)
         odd_bought = pc.filter(bought, odd_mask)
+        # Read (and a bad value refused) on every order, as the Python reader does, not only the cancelled ones.
+        asked = self._any_item(table, BUYER_REQUESTED, lambda v: buyer_asked(v.encode()), is_first, starts)
         if not odd.num_rows:
             return
+        odd_asked = pc.filter(asked, odd_mask).to_pylist()
         updated = odd[UPDATED].to_pylist() if UPDATED in odd.column_names else [None] * odd.num_rows
-        for order_id, purchased, upd, mkt in zip(
+        for order_id, purchased, upd, mkt, said in zip(
             odd[ORDER_ID].to_pylist(),
             odd_bought.to_pylist(),
             updated,
             pc.filter(market, odd_mask).to_pylist(),
+            odd_asked,
             strict=True,
         ):
-            self.counts.add_cancelled(order_id.strip(), purchased, upd, markets[mkt], self.attribution)
+            self.counts.add_cancelled(order_id.strip(), purchased, upd, markets[mkt], self.attribution, asked=said)
 
 
 def _release() -> None:
@@ -212,33 +220,48 @@ def _release() -> None:
 
 
 def _pipeline(pieces: Iterator[Any], parse: Callable[[Any], Any], count: Callable[[Any], None]) -> None:
-    """Parse the next piece on a worker thread while this thread counts the previous one.
+    """Read and parse the next piece on a worker thread while this thread counts the previous one.
 
-    Arrow's parser releases the GIL, so the two cores both work; at most one piece is being parsed and one
-    table counted at a time, which keeps the peak memory bounded (two pieces, not the file).
+    The worker takes the piece from ``pieces`` itself, so a gzip document is inflated there too (zlib, like
+    Arrow's parser, releases the GIL): both cores work. One worker and one piece in flight: the generator is
+    only ever advanced by one thread at a time, and the peak stays at two pieces, not the file.
     """
+
+    def produce() -> Any:
+        piece = next(pieces, None)
+        return None if piece is None else parse(piece)
+
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sp-cancel-csv") as pool:
-        pending = None
-        for piece in pieces:
-            future = pool.submit(parse, piece)
-            del piece
-            if pending is not None:
-                count(pending.result())
-                _release()
-            pending = future
-        if pending is not None:
-            count(pending.result())
+        table = pool.submit(produce).result()
+        while table is not None:
+            following = pool.submit(produce)
+            count(table)
+            del table
+            _release()
+            table = following.result()
+
+
+def _opened(source: str | os.PathLike[str] | bytes) -> tuple[IO[bytes], Any]:
+    """``source`` as a byte stream (for the header and gzip) and as an Arrow file (for pieces read by position)."""
+    if isinstance(source, bytes):
+        return io.BytesIO(source), pa.BufferReader(pa.py_buffer(source))
+    return open(source, "rb"), pa.OSFile(os.fspath(source))  # noqa: PTH123 - closed by the caller
 
 
 def arrow_counts(
-    path: str | os.PathLike[str],
+    source: str | os.PathLike[str] | bytes,
     counts: Counts,
     attribution: Attribution | None,
     marketplace: str | None,
     marketplace_id: str | None,
 ) -> None:
-    """Read the report at ``path`` into ``counts`` (see the module docstring)."""
-    with open(path, "rb") as raw:  # noqa: PTH123 - a path-like is what callers hold
+    """Read the report in ``source`` (a path, or the document's bytes) into ``counts`` (see the module docstring).
+
+    Bytes are read in place: an uncompressed document is sliced without a copy, a gzip one inflated piece by
+    piece, so memory holds the document as downloaded plus two pieces.
+    """
+    raw, arrow_file = _opened(source)
+    with raw:
         gzipped = raw.read(2) == _GZIP
         raw.seek(0)
         stream = cast("IO[bytes]", gzip.GzipFile(fileobj=raw)) if gzipped else raw
@@ -246,6 +269,7 @@ def arrow_counts(
         names = header_names(header)
         missing = [c for c in REQUIRED if c not in names]
         if missing:
+            arrow_file.close()
             raise InvalidInputError(f"All Orders report: missing column(s) {', '.join(missing)}", field="path")
         # Duplicate or blank names would confuse Arrow; give them unique placeholders.
         unique = [n if n and names.index(n) == i else f"_col{i}" for i, n in enumerate(names)]
@@ -259,8 +283,14 @@ def arrow_counts(
         )
         one = _Pass(counts, attribution, marketplace, marketplace_id)
         id_index = names.index(ORDER_ID)
-        pieces = _streamed_pieces(stream, id_index) if gzipped else _file_pieces(path, len(header), id_index)
+        if gzipped:
+            arrow_file.close()
+            pieces: Iterator[Any] = _streamed_pieces(stream, id_index)
+        else:
+            pieces = _file_pieces(arrow_file, len(header), id_index)
         try:
             _pipeline(pieces, lambda piece: pacsv.read_csv(pa.BufferReader(piece), read, parse, convert), one.count)
         except pa.ArrowInvalid as exc:
             raise InvalidInputError(f"All Orders report: {exc}", field="path") from None
+        finally:
+            arrow_file.close()

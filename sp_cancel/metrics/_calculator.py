@@ -11,6 +11,7 @@ from decimal import Decimal
 from types import MappingProxyType
 from typing import Any, Final
 
+from sp_cancel._amazon_cancel import UNPAID_WITHIN, AmazonCancelKind, classify_amazon_cancel
 from sp_cancel.clock import Clock, SystemClock
 from sp_cancel.errors import InvalidInputError
 from sp_cancel.metrics._records import CancelledBy, Fulfillment, OrderRecord, OrderStatus, to_utc
@@ -31,14 +32,43 @@ DEFAULT_TARGET: Final = Decimal("0.025")
 TARGETS: Final[Mapping[str, Decimal]] = MappingProxyType({"A21TJRUUN4KGV": Decimal("0.02")})
 #: An Amazon cancellation this long after purchase is a late-shipment auto-cancel (ship-by + 7 business days,
 #: so at least 9 calendar days); a quicker one is a payment/fraud cancel of a Pending order (24-48 h [3P]).
-LATE_SHIP_CANCEL_MIN_AGE: Final = timedelta(days=5)
+LATE_SHIP_CANCEL_MIN_AGE: Final = UNPAID_WITHIN
 
 # What one cancelled record does to the counts (see classify).
 NOT_SELLER: Final = 0  # in the denominator only
 SELLER: Final = 1  # seller-cancelled
 UNATTRIBUTED: Final = 2  # seller-cancelled by assumption: nobody said who cancelled
-EXCLUDED: Final = 3  # neither: a payment/fraud auto-cancel of an order that never left Pending
+EXCLUDED: Final = 3  # neither: a payment/fraud auto-cancel of an order that never left Pending (Amazon: UNPAID)
+AMAZON_LATE: Final = 4  # Amazon's late-shipment auto-cancel: in the denominator; counted when the rule says so
+AMAZON_OTHER: Final = 5  # another Amazon cancellation: counted (the cautious reading)
 PENDING: Final = (OrderStatus.PENDING, OrderStatus.PENDING_AVAILABILITY)
+#: The ``AmazonCancelKind`` of each Amazon code, for the report's separate counts.
+AMAZON_KINDS: Final[Mapping[int, AmazonCancelKind]] = MappingProxyType(
+    {
+        EXCLUDED: AmazonCancelKind.UNPAID,
+        AMAZON_LATE: AmazonCancelKind.LATE_SHIPMENT,
+        AMAZON_OTHER: AmazonCancelKind.OTHER,
+    }
+)
+
+
+class AmazonCounts:
+    """Per-day counts of Amazon's own cancellations, by ``AmazonCancelKind`` (shared by every input path)."""
+
+    def __init__(self, slots: int) -> None:
+        """Empty counters for ``slots`` days."""
+        self.by_kind = {kind: [0] * slots for kind in AmazonCancelKind}
+
+    def add(self, code: int, day: int) -> None:
+        """Count an Amazon cancellation's ``code`` (``EXCLUDED``, ``AMAZON_LATE``, ``AMAZON_OTHER``) on ``day``."""
+        self.by_kind[AMAZON_KINDS[code]][day] += 1
+
+
+def counted(code: int, late_shipment_counts: bool) -> bool:  # noqa: FBT001 - private and hot
+    """Whether a classified cancellation is a seller-faulted one in the numerator."""
+    if code == AMAZON_LATE:
+        return late_shipment_counts
+    return code in (SELLER, UNATTRIBUTED, AMAZON_OTHER)
 
 
 def target_for(marketplace_id: str | None) -> Decimal:
@@ -48,13 +78,19 @@ def target_for(marketplace_id: str | None) -> Decimal:
     return TARGETS.get(marketplace_id, DEFAULT_TARGET)
 
 
-def classify(
+def classify(  # noqa: PLR0917 - private and hot: positional
     cancelled_by: CancelledBy | None,
     buyer_requested: bool,  # noqa: FBT001 - private and hot
     purchased_at: datetime,
     cancelled_at: datetime | None,
+    reason: str | None = None,
+    ship_by: datetime | None = None,
 ) -> int:
-    """Classify a cancelled, non-Pending MFN order (one of the module's ``SELLER``... codes)."""
+    """Classify a cancelled, non-Pending MFN order (one of the module's ``SELLER``... codes).
+
+    Amazon's own cancellations are classified by ``classify_amazon_cancel`` (its words, then the timing):
+    ``UNPAID`` is ``EXCLUDED``, ``LATE_SHIPMENT`` is ``AMAZON_LATE``, ``OTHER`` is ``AMAZON_OTHER``.
+    """
     if buyer_requested:
         return NOT_SELLER
     if cancelled_by is None:
@@ -62,9 +98,12 @@ def classify(
     if cancelled_by is CancelledBy.MERCHANT:
         return SELLER
     if cancelled_by is CancelledBy.AMAZON:
-        if cancelled_at is None or cancelled_at - purchased_at >= LATE_SHIP_CANCEL_MIN_AGE:
-            return SELLER
-        return EXCLUDED
+        kind = classify_amazon_cancel(
+            reason_text=reason, purchased_at=purchased_at, cancelled_at=cancelled_at, ship_by=ship_by
+        )
+        if kind is AmazonCancelKind.UNPAID:
+            return EXCLUDED
+        return AMAZON_LATE if kind is AmazonCancelKind.LATE_SHIPMENT else AMAZON_OTHER
     return NOT_SELLER
 
 
@@ -99,8 +138,12 @@ def build_report(
     marketplace: str | None,
     seen_marketplaces: Iterable[str],
     source: str,
+    amazon: AmazonCounts | None = None,
+    late_shipment_counts: bool = True,
 ) -> CancellationRateReport:
     """Turn one pass's per-day counters into a report (shared by every input path)."""
+    amazon = amazon or AmazonCounts(len(orders))
+    unpaid, late, other = (amazon.by_kind[k] for k in AmazonCancelKind)
     if target is not None:
         goal = _to_target(target)
     elif marketplace is not None:
@@ -109,7 +152,15 @@ def build_report(
         goal = min((target_for(m) for m in seen_marketplaces), default=DEFAULT_TARGET)
     first = start.toordinal()
     by_day = tuple(
-        DayRate(day=date.fromordinal(first + i), orders=n, cancelled=c, rate=rate_of(c, n))
+        DayRate(
+            day=date.fromordinal(first + i),
+            orders=n,
+            cancelled=c,
+            rate=rate_of(c, n),
+            amazon_unpaid=unpaid[i],
+            amazon_late_shipment=late[i],
+            amazon_other=other[i],
+        )
         for i, (n, c) in enumerate(zip(orders, cancelled, strict=True))
     )
     n_total, n_cancelled = sum(orders), sum(cancelled)
@@ -127,6 +178,10 @@ def build_report(
         headroom=headroom(n_cancelled, n_total, goal),
         source=source,
         unattributed=unattributed,
+        amazon_unpaid=sum(unpaid),
+        amazon_late_shipment=sum(late),
+        amazon_other=sum(other),
+        late_shipment_counts=late_shipment_counts,
     )
 
 
@@ -135,13 +190,22 @@ def day_slots(start: datetime, end: datetime) -> int:
     return (end - timedelta(microseconds=1)).toordinal() - start.toordinal() + 1
 
 
+def check_late_rule(late_shipment_counts: Any) -> bool:
+    """Refuse a ``late_shipment_counts=`` that is not a bool."""
+    if late_shipment_counts is not True and late_shipment_counts is not False:
+        raise InvalidInputError(
+            f"late_shipment_counts: True or False, got {late_shipment_counts!r}", field="late_shipment_counts"
+        )
+    return late_shipment_counts
+
+
 def check_marketplace(marketplace: Any) -> None:
     """Refuse a ``marketplace=`` that is not a non-empty string."""
     if marketplace is not None and (not isinstance(marketplace, str) or not marketplace.strip()):
         raise InvalidInputError(f"marketplace: a marketplace id, got {marketplace!r}", field="marketplace")
 
 
-def cancellation_rate(
+def cancellation_rate(  # noqa: C901 - one flat loop is the fast loop
     records: Iterable[OrderRecord],
     *,
     window: timedelta = timedelta(days=7),
@@ -149,6 +213,7 @@ def cancellation_rate(
     target: Decimal | str | float | None = None,
     marketplace: str | None = None,
     clock: Clock | None = None,
+    late_shipment_counts: bool = True,
 ) -> CancellationRateReport:
     """Compute the seller's cancellation rate over ``[end - window, end)`` in one pass.
 
@@ -159,17 +224,22 @@ def cancellation_rate(
         target: a fraction overriding the marketplace's target (``Decimal("0.02")`` = 2 %).
         marketplace: count only this marketplace's orders, and use its target.
         clock: where ``now`` comes from when ``end`` is ``None`` (default: the system clock).
+        late_shipment_counts: whether Amazon's late-shipment auto-cancels count against the seller (default, as
+            sellers report; ``AmazonCancelKind`` gives the sources); ``False`` keeps them in the denominator only.
+            Either way the report counts them apart (``amazon_late_shipment``).
 
     Raises:
-        InvalidInputError: a bad window, end, target or marketplace.
+        InvalidInputError: a bad window, end, target, marketplace or ``late_shipment_counts``.
     """
     check_marketplace(marketplace)
+    late_counts = check_late_rule(late_shipment_counts)
     start, stop = resolve_window(window, end, clock)
     first = start.toordinal()
     slots = day_slots(start, stop)
     orders = [0] * slots
     cancelled = [0] * slots
     unattributed = 0
+    amazon = AmazonCounts(slots)
     seen: set[str] = set()
     mfn, canceled = Fulfillment.MFN, OrderStatus.CANCELED
     pending, pending_availability = PENDING
@@ -190,12 +260,14 @@ def cancellation_rate(
         if cb is None and s is not canceled and r.cancelled_at is None:
             orders[t.toordinal() - first] += 1
             continue
-        code = classify(cb, r.buyer_requested, t, r.cancelled_at)
-        if code == EXCLUDED:
-            continue
+        code = classify(cb, r.buyer_requested, t, r.cancelled_at, r.cancel_reason, r.ship_by)
         day = t.toordinal() - first
+        if code >= EXCLUDED:
+            amazon.add(code, day)
+            if code == EXCLUDED:
+                continue
         orders[day] += 1
-        if code != NOT_SELLER:
+        if counted(code, late_counts):
             cancelled[day] += 1
             if code == UNATTRIBUTED:
                 unattributed += 1
@@ -209,4 +281,6 @@ def cancellation_rate(
         marketplace=marketplace,
         seen_marketplaces=seen,
         source="records",
+        amazon=amazon,
+        late_shipment_counts=late_counts,
     )

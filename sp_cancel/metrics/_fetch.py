@@ -21,9 +21,10 @@ few cancellations: ``C + 7 < N / 100``, e.g. 3,000 orders in the window with at 
 
 from __future__ import annotations
 
+import gzip
 import math
 import zlib
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Final, Literal
@@ -40,14 +41,16 @@ from sp_cancel.errors import (
 )
 from sp_cancel.metrics import (
     CancellationRateReport,
+    CancelledBy,
     Fulfillment,
     OrderRecord,
     OrderStatus,
     parse_seller_performance_report,
-    records_from_all_orders_report,
 )
 from sp_cancel.metrics import cancellation_rate as compute
 from sp_cancel.metrics import compare_with_amazon as put_beside
+from sp_cancel.metrics._allorders import Counts
+from sp_cancel.metrics._file import count_report
 from sp_cancel.metrics._records import to_utc
 from sp_cancel.models import CancelReason, CancelRequest
 from sp_cancel.orders import Order, OrderState, get_order
@@ -67,7 +70,6 @@ PAGE_SIZE: Final = 100
 #: (docs/buyer-requests.md); our clock may be minutes off Amazon's, so the bound is sent only when it is that
 #: much older still (otherwise it is left out and the window's end is applied here).
 _BEFORE_MIN_AGE: Final = timedelta(minutes=2) + timedelta(minutes=5)
-_CHUNK: Final = 64 * 1024
 _LAST_MINUTE: Final = timedelta(minutes=1)
 _DATA: Final = ("CANCELLATION", "FULFILLMENT")
 _SOURCES: Final = ("auto", "orders", "report")
@@ -98,6 +100,7 @@ def record_of(order: Order, fallback_marketplace: str) -> OrderRecord:
         # Amazon gives no cancellation time: the order's last update is its upper bound.
         cancelled_at=order.last_updated_at if cancelled else None,
         cancel_reason=next((i.cancel_reason for i in order.items if i.cancel_reason), None),
+        ship_by=order.ship_by,
     )
 
 
@@ -162,55 +165,57 @@ def prefer_report(first: list[OrderRecord], window: _Window) -> bool:
     return REPORT_BASE_CALLS + math.ceil(to_attribute) < pages_left
 
 
-def _attributed(
-    ctx: Context, records: Iterator[OrderRecord], window: _Window, known: Mapping[str, OrderRecord]
-) -> Iterator[OrderRecord]:
-    """Fill in who cancelled, with ``getOrder``, for the cancelled orders the rate counts (only those)."""
-    for record in records:
-        if not (record.needs_attribution and window.counts(record)):
-            yield record
-            continue
-        seen = known.get(record.order_id)
-        if seen is not None:
-            yield record.with_attribution(seen.cancelled_by, seen.buyer_requested)
-            continue
-        try:
-            order = get_order(ctx.api, record.order_id, included_data=_DATA)
-        except NotFoundError:
-            yield record  # stays unattributed, so it counts: the figure errs high, never low
-            continue
-        yield record.with_attribution(order.cancelled_by, order.buyer_requested_cancel)
+class _Lookup(Mapping[str, tuple[CancelledBy | None, bool]]):
+    """Who cancelled an order, asked of ``getOrder`` only when the report's pass needs it (lazily).
 
-
-def _chunks(data: bytes) -> Iterator[bytes]:
-    for at in range(0, len(data), _CHUNK):
-        yield data[at : at + _CHUNK]
-
-
-def _from_report(ctx: Context, window: _Window, known: Mapping[str, OrderRecord]) -> Iterator[OrderRecord]:
-    """Request the All Orders report now and return its records as a stream.
-
-    Never a list: sellers on this route have many orders, and the calculator needs one pass.
+    The columnar pass asks only for the cancelled seller-fulfilled orders of this marketplace purchased in the
+    window, those whose canceller changes the figure; the first ``searchOrders`` page's answers are reused. An
+    order ``getOrder`` cannot find stays unattributed, so it counts: the figure errs high, never low.
     """
+
+    def __init__(self, ctx: Context, known: Mapping[str, OrderRecord]) -> None:
+        self._ctx = ctx
+        self._known = known
+        #: Amazon's cancellation text and the ship-by date of each order answered, for ``Counts``.
+        self.facts: dict[str, tuple[str | None, datetime | None]] = {}
+
+    def __getitem__(self, order_id: str) -> tuple[CancelledBy | None, bool]:
+        seen = self._known.get(order_id)
+        if seen is not None:
+            self.facts[order_id] = (seen.cancel_reason, seen.ship_by)
+            return seen.cancelled_by, seen.buyer_requested
+        try:
+            order = get_order(self._ctx.api, order_id, included_data=_DATA)
+        except NotFoundError:
+            raise KeyError(order_id) from None
+        reason = next((i.cancel_reason for i in order.items if i.cancel_reason), None)
+        self.facts[order_id] = (reason, order.ship_by)
+        return order.cancelled_by, order.buyer_requested_cancel
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._known)
+
+    def __len__(self) -> int:
+        return len(self._known)
+
+
+def _from_report(ctx: Context, window: _Window, known: Mapping[str, OrderRecord], *, late: bool) -> Counts:
+    """Request the All Orders report now and count it, columnar, as the file route does (no record per order)."""
+    lookup = _Lookup(ctx, known)
+    counts = Counts(window.start, window.stop, late_shipment_counts=late, facts=lookup.facts)
     # By last update from the window's start, up to now: every order purchased in the window was updated
     # at or after its purchase, and one cancelled after the window's end must still be in the report.
     try:
         data = run_report(ctx, ALL_ORDERS_REPORT, start=window.start, inflate=False)
     except ReportError as exc:
         if exc.processing_status == "CANCELLED":  # Amazon's answer when no order was updated: no data
-            return iter(())
+            return counts
         raise
-    return _report_records(ctx, data, window, known)
-
-
-def _report_records(
-    ctx: Context, data: bytes, window: _Window, known: Mapping[str, OrderRecord]
-) -> Iterator[OrderRecord]:
-    records = records_from_all_orders_report(_chunks(data), marketplace_id=ctx.marketplace_id)
     try:
-        yield from _attributed(ctx, records, window, known)
-    except (zlib.error, EOFError) as exc:
+        count_report(data, counts, lookup, ctx.marketplace_id, ctx.marketplace_id)
+    except (zlib.error, EOFError, gzip.BadGzipFile) as exc:
         raise ServerError(f"the {ALL_ORDERS_REPORT} document is not valid GZIP: {exc}", operation="download") from exc
+    return counts
 
 
 def _check(window: object, end: object, source: object) -> None:
@@ -229,6 +234,7 @@ def cancellation_rate(
     end: datetime | None,
     source: Literal["auto", "orders", "report"],
     compare_with_amazon: bool,
+    late_shipment_counts: bool = True,
 ) -> CancellationRateReport:
     """See ``sp_cancel.SellerClient.cancellation_rate``.
 
@@ -247,21 +253,28 @@ def cancellation_rate(
         stop = amazon.date_to + _LAST_MINUTE
         window = stop - amazon.date_from
     span = _Window(start=stop - window, stop=stop, now=now, marketplace_id=ctx.marketplace_id)
-    records: Iterable[OrderRecord]
     if source == "report":
-        records, used = _from_report(ctx, span, {}), "report"
+        report = _from_report(ctx, span, {}, late=late_shipment_counts).report(None, ctx.marketplace_id)
+        used = "report"
     else:
         pages = _pages(ctx, span)
         page, more = next(pages)
         first = [record_of(o, ctx.marketplace_id) for o in page]
         if more and source == "auto" and prefer_report(first, span):
             known = {r.order_id: r for r in first if r.cancelled_by is not None or r.buyer_requested}
-            records, used = _from_report(ctx, span, known), "report"
+            counts = _from_report(ctx, span, known, late=late_shipment_counts)
+            report, used = counts.report(None, ctx.marketplace_id), "report"
         else:
             for page, _ in pages:
                 first.extend(record_of(o, ctx.marketplace_id) for o in page)
-            records, used = first, "orders"
-    report = compute(records, window=window, end=stop, marketplace=ctx.marketplace_id)
+            report = compute(
+                first,
+                window=window,
+                end=stop,
+                marketplace=ctx.marketplace_id,
+                late_shipment_counts=late_shipment_counts,
+            )
+            used = "orders"
     report = attrs.evolve(report, source=used, requested_window_start=requested[0], requested_window_end=requested[1])
     if amazon is not None:
         report = put_beside(report, amazon, marketplace_id=ctx.marketplace_id)

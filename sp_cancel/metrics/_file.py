@@ -6,11 +6,13 @@ here, the pyarrow one in ``_metrics_arrow``.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import os
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Literal
+from typing import IO, Final, Literal
 
 from sp_cancel.clock import Clock
 from sp_cancel.errors import InvalidInputError
@@ -25,6 +27,7 @@ from sp_cancel.metrics._allorders import (
 )
 from sp_cancel.metrics._calculator import (
     PENDING,
+    check_late_rule,
     check_marketplace,
     resolve_window,
 )
@@ -37,11 +40,24 @@ from sp_cancel.metrics._records import (
 )
 from sp_cancel.metrics._result import CancellationRateReport
 
-__all__ = ["rate_from_all_orders_file"]
+__all__ = ["Engine", "Source", "count_report", "rate_from_all_orders_file"]
+
+Engine = Literal["auto", "pyarrow", "python"]
+_CHUNK: Final = 1 << 20
 
 
-def _python_counts(  # noqa: C901 - one flat loop is the fast loop
-    path: str | os.PathLike[str],
+#: Where a report is read from: a file's path, or the document's bytes as downloaded (gzip or not).
+Source = str | os.PathLike[str] | bytes
+
+
+def _chunks(data: bytes) -> Iterator[bytes]:
+    view = memoryview(data)
+    for at in range(0, len(data), _CHUNK):
+        yield bytes(view[at : at + _CHUNK])
+
+
+def _python_counts(  # noqa: C901, PLR0912 - one flat loop is the fast loop
+    source: Source,
     counts: Counts,
     attribution: Attribution | None,
     marketplace: str | None,
@@ -55,8 +71,14 @@ def _python_counts(  # noqa: C901 - one flat loop is the fast loop
     canceled = OrderStatus.CANCELED
     orders = counts.orders
     fromisoformat = datetime.fromisoformat
-    with open(path, "rb") as stream:  # noqa: PTH123 - a path-like is what callers hold
-        for _, order_id, bought, status_raw, channel, sales, updated, item_cancelled in raw_orders(lines(stream)):
+    with contextlib.ExitStack() as stack:
+        if isinstance(source, bytes):
+            stream: IO[bytes] | Iterator[bytes] = _chunks(source)
+        else:
+            stream = stack.enter_context(open(source, "rb"))  # noqa: PTH123 - a path-like is what callers hold
+        for _, order_id, bought, status_raw, channel, sales, updated, item_cancelled, asked in raw_orders(
+            lines(stream)
+        ):
             # Every value is converted (and a bad one refused) before any filter, as the pyarrow reader does.
             status = statuses.get(status_raw)
             if status is None:
@@ -83,7 +105,7 @@ def _python_counts(  # noqa: C901 - one flat loop is the fast loop
                 continue
             if status is canceled or item_cancelled:
                 upd = None if updated is None else text(updated)
-                counts.add_cancelled(text(order_id), purchased, upd, market, attribution)
+                counts.add_cancelled(text(order_id), purchased, upd, market, attribution, asked=asked)
             else:
                 counts.seen.add(market)
                 orders[purchased.toordinal() - first] += 1
@@ -100,6 +122,7 @@ def rate_from_all_orders_file(
     marketplace_id: str | None = None,
     engine: Literal["auto", "pyarrow", "python"] = "auto",
     clock: Clock | None = None,
+    late_shipment_counts: bool = True,
 ) -> CancellationRateReport:
     """Compute the cancellation rate straight from an All Orders report file, in bounded memory.
 
@@ -119,20 +142,38 @@ def rate_from_all_orders_file(
         marketplace_id: the report's marketplace, overriding the ``sales-channel`` mapping.
         engine: ``"auto"``, ``"pyarrow"`` or ``"python"``.
         clock: where ``now`` comes from when ``end`` is ``None``.
+        late_shipment_counts: whether Amazon's late-shipment auto-cancels count (see ``cancellation_rate``).
 
     Raises:
         InvalidInputError: bad arguments, a missing column, an unknown value.
         ImportError: ``engine="pyarrow"`` without pyarrow (``pip install 'sp-cancel[fast]'``).
     """
     check_marketplace(marketplace)
+    late = check_late_rule(late_shipment_counts)
     start, stop = resolve_window(window, end, clock)
-    counts = Counts(start, stop)
+    counts = Counts(start, stop, late_shipment_counts=late)
+    count_report(path, counts, attribution, marketplace, marketplace_id, engine=engine)
+    return counts.report(target, marketplace)
+
+
+def count_report(
+    source: Source,
+    counts: Counts,
+    attribution: Attribution | None,
+    marketplace: str | None,
+    marketplace_id: str | None,
+    *,
+    engine: Engine = "auto",
+) -> None:
+    """Count an All Orders report (a file, or the document's bytes) into ``counts``: the columnar path.
+
+    The file route and the client's report route both come here, so neither builds a record per order.
+    """
     if engine not in ("auto", "pyarrow", "python"):
         raise InvalidInputError(f"engine: 'auto', 'pyarrow' or 'python', got {engine!r}", field="engine")
     if engine == "pyarrow" or (engine == "auto" and importlib.util.find_spec("pyarrow") is not None):
         from sp_cancel.metrics._arrow import arrow_counts  # noqa: PLC0415 - optional dependency
 
-        arrow_counts(path, counts, attribution, marketplace, marketplace_id)
+        arrow_counts(source, counts, attribution, marketplace, marketplace_id)
     else:
-        _python_counts(path, counts, attribution, marketplace, marketplace_id)
-    return counts.report(target, marketplace)
+        _python_counts(source, counts, attribution, marketplace, marketplace_id)

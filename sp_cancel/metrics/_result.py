@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
+from sp_cancel._amazon_cancel import AmazonCancelKind
 from sp_cancel.errors import InvalidInputError
 
 if TYPE_CHECKING:
@@ -67,12 +68,19 @@ def headroom(cancelled: int, total: int, target: Decimal) -> int:
 
 @attrs.frozen(kw_only=True)
 class DayRate:
-    """One UTC day of the window: orders counted, seller cancellations among them, and their rate."""
+    """One UTC day of the window: orders counted, seller cancellations among them, and their rate.
+
+    ``amazon_unpaid``, ``amazon_late_shipment`` and ``amazon_other`` count Amazon's own cancellations of the day's
+    seller-fulfilled orders by ``AmazonCancelKind`` (the unpaid ones are in neither ``orders`` nor ``cancelled``).
+    """
 
     day: date
     orders: int
     cancelled: int
     rate: Decimal
+    amazon_unpaid: int = 0
+    amazon_late_shipment: int = 0
+    amazon_other: int = 0
 
 
 @attrs.frozen(kw_only=True)
@@ -119,6 +127,11 @@ class CancellationRateReport:
         difference: ``rate - amazon_rate``.
         source: what the report was computed from (``"records"``, ``"all_orders_report"``...).
         unattributed: cancellations counted as the seller's because nobody said who cancelled them.
+        amazon_unpaid: Amazon's cancellations of unpaid orders (``AmazonCancelKind.UNPAID``): in neither count.
+        amazon_late_shipment: Amazon's late-shipment auto-cancels: in ``total``, and in ``cancelled`` when
+            ``late_shipment_counts``.
+        amazon_other: Amazon's other cancellations: in ``total`` and ``cancelled`` (the cautious reading).
+        late_shipment_counts: the rule the figure was computed with (``cancellation_rate(late_shipment_counts=)``).
         requested_window_start: start of the window asked for (``window``/``end``), when computed from Amazon.
         requested_window_end: its end.
         amazon_window_start: start of Amazon's ``reportingDateRange``, when compared; the local figure is then
@@ -144,6 +157,19 @@ class CancellationRateReport:
     requested_window_end: datetime | None = None
     amazon_window_start: datetime | None = None
     amazon_window_end: datetime | None = None
+    amazon_unpaid: int = 0
+    amazon_late_shipment: int = 0
+    amazon_other: int = 0
+    late_shipment_counts: bool = True
+
+    @property
+    def amazon_cancellations(self) -> dict[AmazonCancelKind, int]:
+        """Amazon's own cancellations of the window's seller-fulfilled orders, by kind."""
+        return {
+            AmazonCancelKind.UNPAID: self.amazon_unpaid,
+            AmazonCancelKind.LATE_SHIPMENT: self.amazon_late_shipment,
+            AmazonCancelKind.OTHER: self.amazon_other,
+        }
 
     def what_if(self, additional_cancellations: int) -> Projection:
         """Project the rate after ``additional_cancellations`` more seller cancellations (see ``what_if``)."""
@@ -182,6 +208,8 @@ class CancellationRateReport:
         ]
         if self.unattributed:
             lines.append(f"{self.unattributed} cancellation(s) counted as the seller's without attribution")
+        if self.amazon_unpaid or self.amazon_late_shipment or self.amazon_other:
+            lines.append(amazon_line(self))
         if self.amazon_rate is not None:
             lines.append(f"Amazon reports {self.amazon_rate:.2%} (difference {self.difference:+.2%})")
         if self.amazon_window_start is not None and self.amazon_window_end is not None:
@@ -196,6 +224,15 @@ class CancellationRateReport:
                 )
             )
         return "\n".join(lines)
+
+
+def amazon_line(report: CancellationRateReport) -> str:
+    """One line on Amazon's own cancellations: how many of each kind, and which count."""
+    late = "counted" if report.late_shipment_counts else "not counted"
+    return (
+        f"Amazon cancelled {report.amazon_unpaid} unpaid (not counted), {report.amazon_late_shipment} for late "
+        f"shipment ({late}), {report.amazon_other} for other reasons (counted)"
+    )
 
 
 def what_if(report: CancellationRateReport, additional_cancellations: int) -> Projection:
@@ -239,7 +276,11 @@ def _require(module: str) -> ModuleType:
 
 
 def report_frame(report: CancellationRateReport) -> pd.DataFrame:
-    """Return the report's ``by_day`` as a DataFrame: index ``day``, columns orders, cancelled, rate (float), target."""
+    """Return the report's ``by_day`` as a DataFrame indexed by ``day``.
+
+    Columns: orders, cancelled, rate (float), target, and Amazon's own cancellations by kind: amazon_unpaid,
+    amazon_late_shipment, amazon_other.
+    """
     pandas = _require("pandas")
     frame: pd.DataFrame = pandas.DataFrame(
         {
@@ -248,6 +289,9 @@ def report_frame(report: CancellationRateReport) -> pd.DataFrame:
             "cancelled": [d.cancelled for d in report.by_day],
             "rate": [float(d.rate) for d in report.by_day],
             "target": [float(report.target)] * len(report.by_day),
+            "amazon_unpaid": [d.amazon_unpaid for d in report.by_day],
+            "amazon_late_shipment": [d.amazon_late_shipment for d in report.by_day],
+            "amazon_other": [d.amazon_other for d in report.by_day],
         }
     )
     return frame.set_index("day")
@@ -307,6 +351,8 @@ def report_html(report: CancellationRateReport) -> str:
     ]
     if report.unattributed:
         rows.append(("Unattributed", f"{report.unattributed} counted as the seller's"))
+    if report.amazon_unpaid or report.amazon_late_shipment or report.amazon_other:
+        rows.append(("Amazon's cancels", html.escape(amazon_line(report))))
     if report.amazon_rate is not None:
         rows.append(("Amazon's rate", f"{report.amazon_rate:.2%} (difference {report.difference:+.2%})"))
     if report.source:

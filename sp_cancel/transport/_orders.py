@@ -18,6 +18,7 @@ from typing import Any, Final
 
 import attrs
 
+from sp_cancel._buyer_request import BuyerRequest, Shape, read_buyer_request
 from sp_cancel._order import V0_STATUSES, Order, OrderItem, OrderStatus
 from sp_cancel.models import Fulfillment, Money, PriceComponent
 from sp_cancel.transport._parse import (
@@ -163,6 +164,20 @@ def _charged(item: Mapping[str, Any]) -> dict[PriceComponent, Money]:
     return out
 
 
+_REQUEST_AT: Final[Mapping[Shape, str]] = {
+    "orders_2026": "cancellation.cancellationRequest",
+    "orders_v0": "BuyerRequestedCancel",
+}
+
+
+def _buyer_request(value: object, reason: object, shape: Shape) -> BuyerRequest:
+    """The one buyer-request parser (``sp_cancel._buyer_request``), its refusal as ``Malformed`` here."""
+    try:
+        return read_buyer_request(value, reason, shape=shape)
+    except ValueError as exc:
+        raise Malformed(_REQUEST_AT[shape], str(exc)) from None
+
+
 def _item(raw: Mapping[str, Any]) -> OrderItem:
     ordered = req_int(raw, "quantityOrdered", "")
     product = req_obj(raw, "product", "")
@@ -172,7 +187,7 @@ def _item(raw: Mapping[str, Any]) -> OrderItem:
     if unshipped is None:
         unshipped = ordered - shipped
     cancellation = opt_obj(raw, "cancellation", "") or EMPTY
-    request = opt_obj(cancellation, "cancellationRequest", "cancellation") or EMPTY
+    asked = _buyer_request(opt_obj(cancellation, "cancellationRequest", "cancellation"), None, "orders_2026")
     execution = opt_obj(cancellation, "cancellationExecution", "cancellation") or EMPTY
     return OrderItem(
         order_item_id=req_str(raw, "orderItemId", ""),
@@ -183,8 +198,8 @@ def _item(raw: Mapping[str, Any]) -> OrderItem:
         quantity_unshipped=unshipped,
         quantity_cancelled=max(ordered - shipped - unshipped, 0),
         charged=_charged(raw),
-        buyer_requested_cancel=opt_str(request, "requester", "cancellation.cancellationRequest") == "BUYER",
-        buyer_cancel_reason=opt_str(request, "cancelReason", "cancellation.cancellationRequest"),
+        buyer_requested_cancel=asked.requested,
+        buyer_cancel_reason=asked.reason,
         cancelled_by=opt_str(execution, "cancelledBy", "cancellation.cancellationExecution"),
         cancel_reason=opt_str(execution, "cancelReason", "cancellation.cancellationExecution"),
     )
@@ -362,12 +377,8 @@ def _item_v0(raw: Mapping[str, Any]) -> OrderItemV0:
     flag = opt_obj(raw, "BuyerRequestedCancel", "")
     cancel = None
     if flag is not None:
-        at = "BuyerRequestedCancel"
-        asked = opt_str(flag, "IsBuyerRequestedCancel", at)
-        cancel = BuyerRequestedCancel(
-            is_buyer_requested_cancel=(asked or "").lower() == "true",
-            buyer_cancel_reason=opt_str(flag, "BuyerCancelReason", at),
-        )
+        asked = _buyer_request(flag.get("IsBuyerRequestedCancel"), flag.get("BuyerCancelReason"), "orders_v0")
+        cancel = BuyerRequestedCancel(is_buyer_requested_cancel=asked.requested, buyer_cancel_reason=asked.reason)
     return OrderItemV0(
         order_item_id=req_str(raw, "OrderItemId", ""),
         asin=req_str(raw, "ASIN", ""),

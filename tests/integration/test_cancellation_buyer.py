@@ -7,7 +7,7 @@ from datetime import timedelta
 import httpx
 import pytest
 
-from sp_cancel import CancelReason
+from sp_cancel import AmazonCancelKind, CancelReason
 from sp_cancel._cancellation.outcomes import CancelStatus
 from sp_cancel._order import BuyerCancelRequest
 from sp_cancel.errors import InvalidInputError, NotCancellableError
@@ -178,3 +178,20 @@ def test_system_cancellations_lists_only_amazons_own(sim: Simulator) -> None:
     assert found[fraud.order_id].reason_text == "Payment verification failed"
     assert found[fraud.order_id].cancelled_at is not None
     assert found[fraud.order_id].marketplace_id == sim.marketplace_id
+    assert found[auto.order_id].kind is AmazonCancelKind.LATE_SHIPMENT
+    assert found[fraud.order_id].kind is AmazonCancelKind.UNPAID
+
+
+def test_system_cancellations_classify_by_timing_when_amazon_gives_no_words(sim: Simulator) -> None:
+    """Without Amazon's words, a late-ship auto-cancel and a payment cancel are told apart by the timing (item 7)."""
+    late = sim.add_order(
+        status="Canceled",
+        cancelled_by="AMAZON",
+        late_ship_auto_cancel=True,
+        purchase_date=sim.now() - timedelta(days=12),
+    )
+    unpaid = sim.add_order(status="Canceled", cancelled_by="AMAZON", purchase_date=sim.now() - timedelta(days=1))
+    found = {c.order_id: c for c in sim.client().system_cancellations(since=timedelta(days=7))}
+    assert (found[late.order_id].reason_text, found[unpaid.order_id].reason_text) == (None, None)
+    assert found[late.order_id].kind is AmazonCancelKind.LATE_SHIPMENT
+    assert found[unpaid.order_id].kind is AmazonCancelKind.UNPAID

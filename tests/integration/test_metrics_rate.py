@@ -16,7 +16,7 @@ import pytest
 from sp_cancel import CancellationRateError
 from sp_cancel.cli import main
 from sp_cancel.errors import InvalidInputError
-from sp_cancel.metrics import MarketplaceCancellationRate, parse_seller_performance_report
+from sp_cancel.metrics import MarketplaceCancellationRate, OrderRecord, parse_seller_performance_report
 from sp_cancel.models import CancelReason, CancelRequest
 from sp_cancel.testing import Scenario, Simulator
 from sp_cancel.testing._sim.world import SimOrder
@@ -152,12 +152,49 @@ def test_report_route_attributes_only_the_cancelled_mfn_orders_of_the_window() -
     assert (report.cancelled, report.total, report.unattributed) == (3, 15, 0)
 
 
+def test_report_route_builds_no_record_per_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The report route counts columns, as the file route does: not one ``OrderRecord`` is built (issue 18 item 5)."""
+    sim, expected_lookups = attribution_world()
+
+    def no_record(self: OrderRecord) -> None:
+        raise AssertionError(f"an OrderRecord was built for {self.order_id}")
+
+    monkeypatch.setattr(OrderRecord, "__attrs_post_init__", no_record)
+    report = sim.client().cancellation_rate(source="report")
+    assert (report.cancelled, report.total, report.unattributed, report.source) == (3, 15, 0, "report")
+    assert sim.request_counts.get("orders.getOrder") == expected_lookups
+
+
 def test_orders_route_agrees_on_the_attribution_world() -> None:
     """The searchOrders route reads the same world the same way, with no getOrder at all."""
     sim, _ = attribution_world()
     report = sim.client().cancellation_rate(source="orders")
     assert (report.cancelled, report.total, report.source) == (3, 15, "orders")
     assert "orders.getOrder" not in sim.request_counts
+
+
+@pytest.mark.parametrize("source", ["orders", "report"])
+def test_both_routes_separate_amazons_cancels_and_switch_the_late_rule(source: Any) -> None:
+    """Amazon's payment cancel and late-ship auto-cancel are counted apart by both routes (issue 18 item 7).
+
+    A late-shipment auto-cancel comes 9+ days after purchase, so only a window longer than 7 days (India's 30) can
+    hold one that already happened. Without the late-shipment rule the figure drops by one, the total does not.
+    """
+    sim = Simulator(seed=11, scenario=EMPTY)
+    now = sim.now()
+    for n in range(10):
+        sim.add_order(status="Shipped", purchase_date=now - timedelta(days=1 + 2 * n))
+    sim.add_order(status="Canceled", cancelled_by="MERCHANT", purchase_date=now - timedelta(days=3))
+    sim.add_order(status="Canceled", cancelled_by="AMAZON", purchase_date=now - timedelta(days=4))  # payment
+    sim.add_order(
+        status="Canceled", cancelled_by="AMAZON", late_ship_auto_cancel=True, purchase_date=now - timedelta(days=20)
+    )
+    client = sim.client()
+    report = client.cancellation_rate(source=source, window=timedelta(days=30))
+    assert (report.amazon_unpaid, report.amazon_late_shipment, report.amazon_other) == (1, 1, 0)
+    assert (report.cancelled, report.total) == (2, 12)
+    lenient = client.cancellation_rate(source=source, window=timedelta(days=30), late_shipment_counts=False)
+    assert (lenient.cancelled, lenient.total, lenient.late_shipment_counts) == (1, 12, False)
 
 
 def test_report_route_with_no_data_gives_an_empty_window() -> None:
@@ -385,6 +422,15 @@ def test_cli_rate_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert len(data["by_day"]) == 8
     assert sum(d["orders"] for d in data["by_day"]) == 42
     assert data["amazon_rate"] is None
+    assert data["late_shipment_counts"] is True
+    assert {"amazon_unpaid", "amazon_late_shipment", "amazon_other"} <= set(data) & set(data["by_day"][0])
+    assert sum(d["amazon_late_shipment"] for d in data["by_day"]) == data["amazon_late_shipment"]
+
+
+def test_cli_rate_late_shipment_switch(capsys: pytest.CaptureFixture[str]) -> None:
+    """``--late-shipment-not-counted`` reaches the calculator and the JSON says which rule was used."""
+    assert main(["rate", "--simulator", "3", "--json", "--late-shipment-not-counted"]) == 0
+    assert json.loads(capsys.readouterr().out)["late_shipment_counts"] is False
 
 
 def test_cli_rate_compare_and_days(capsys: pytest.CaptureFixture[str]) -> None:

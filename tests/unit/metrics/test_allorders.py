@@ -18,6 +18,8 @@ from sp_cancel.metrics import (
     rate_from_all_orders_file,
     records_from_all_orders_report,
 )
+from sp_cancel.metrics._allorders import Counts
+from sp_cancel.metrics._file import count_report
 
 END = datetime(2026, 11, 26, tzinfo=UTC)
 HEADER = (
@@ -270,7 +272,10 @@ def test_to_pandas(tmp_path):
     path = tmp_path / "r.tsv"
     path.write_bytes(SAMPLE)
     frame = rate_from_all_orders_file(path, end=END).to_pandas()
-    assert list(frame.columns) == ["orders", "cancelled", "rate", "target"]
+    assert list(frame.columns) == [
+        *("orders", "cancelled", "rate", "target"),
+        *("amazon_unpaid", "amazon_late_shipment", "amazon_other"),
+    ]
     assert len(frame) == 7
     assert frame["orders"].sum() == 4
     assert frame["rate"].iloc[-1] == pytest.approx(0.75)
@@ -298,3 +303,81 @@ def test_missing_notebook_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "pandas", None)
     with pytest.raises(ImportError, match=r"pip install 'sp-cancel\[notebook\]'"):
         cancellation_rate([], end=END).to_pandas()
+
+
+# --- issue 18 item 5/6: the report's own buyer-request column, and the columnar path over bytes -----------
+
+ASKED_HEADER = HEADER + "\tis-buyer-requested-cancellation"
+
+
+def asked_row(order_id, bought, status, item, asked):
+    """A row of a report that has the ``is-buyer-requested-cancellation`` column."""
+    return row(order_id, bought, status, "Merchant", item) + "\t" + asked
+
+
+ASKED = report(
+    asked_row("111-0000001-0000001", DAY, "Cancelled", "Cancelled", "false"),
+    asked_row("111-0000002-0000002", DAY, "Cancelled", "Cancelled", "false"),
+    asked_row("111-0000002-0000002", DAY, "Cancelled", "Cancelled", "true"),  # second item asked
+    asked_row("111-0000003-0000003", DAY, "Cancelled", "Cancelled", "TRUE"),
+    asked_row("111-0000004-0000004", DAY, "Shipped", "Shipped", ""),
+    header=ASKED_HEADER,
+)
+
+
+@pytest.mark.parametrize("engine", ["pyarrow", "python"])
+def test_report_column_says_the_buyer_asked_and_nobody_is_looked_up(engine, tmp_path):
+    """``is-buyer-requested-cancellation`` true on any item: the order does not count, and no attribution is read."""
+    path = tmp_path / "asked.tsv"
+    path.write_bytes(ASKED)
+    asked_for: list[str] = []
+
+    class Spy(dict):
+        def get(self, key, _default=None):
+            asked_for.append(key)
+            return ("MERCHANT", False)
+
+    result = rate_from_all_orders_file(path, attribution=Spy(), end=END, engine=engine)
+    assert (result.cancelled, result.total) == (1, 4)  # only 0000001: nobody asked, the seller cancelled
+    assert asked_for == ["111-0000001-0000001"]
+
+
+def test_records_carry_the_report_buyer_request():
+    """The record path reads the same column through the same parser."""
+    records = {r.order_id[4:11]: r for r in records_from_all_orders_report(io.BytesIO(ASKED))}
+    assert [records[k].buyer_requested for k in ("0000001", "0000002", "0000003", "0000004")] == [
+        False,
+        True,
+        True,
+        False,
+    ]
+    assert not records["0000002"].needs_attribution
+
+
+def test_report_column_with_a_value_of_no_shape_is_refused(tmp_path):
+    """``maybe`` is neither true nor false: refused, naming the column, by both engines."""
+    path = tmp_path / "bad.tsv"
+    path.write_bytes(report(asked_row("111-0000001-0000001", DAY, "Shipped", "Shipped", "maybe"), header=ASKED_HEADER))
+    for engine in ("pyarrow", "python"):
+        with pytest.raises(InvalidInputError, match="is-buyer-requested-cancellation"):
+            rate_from_all_orders_file(path, end=END, engine=engine)
+
+
+@pytest.mark.parametrize("engine", ["pyarrow", "python"])
+@pytest.mark.parametrize("zipped", [False, True])
+def test_count_report_over_bytes_matches_the_file(engine, zipped, tmp_path):
+    """The client's report route counts the document's bytes (gzip or not) exactly as the file route counts a file."""
+    path = tmp_path / "sample.tsv"
+    path.write_bytes(SAMPLE)
+    expected = rate_from_all_orders_file(path, end=END, engine=engine, marketplace="ATVPDKIKX0DER")
+    counts = Counts(END - timedelta(days=7), END)
+    data = gzip.compress(SAMPLE) if zipped else SAMPLE
+    count_report(data, counts, None, "ATVPDKIKX0DER", None, engine=engine)
+    got = counts.report(None, "ATVPDKIKX0DER")
+    assert (got.cancelled, got.total, got.by_day, got.unattributed) == (
+        expected.cancelled,
+        expected.total,
+        expected.by_day,
+        expected.unattributed,
+    )
+    assert got.total > 0
