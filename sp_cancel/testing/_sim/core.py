@@ -296,6 +296,7 @@ class SimulatorCore:
         self.latency = float(latency)
         self.lags = lags if lags is not None else Lags()
         self.omit_optional = 0.0  # probability of leaving out each optional order field (orders.py)
+        self.orders_v0: Literal["served", "retired"] = "served"  # "retired": every v0 route answers 404
         self.world = World(seller_id=seller_id, marketplace_id=marketplace_id)
         self.lock = threading.RLock()
         self.rng = random.Random(seed)
