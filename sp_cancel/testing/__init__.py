@@ -148,6 +148,8 @@ class Simulator:
             ``getOrderItems``) answers 404 ``NotFound``, as after Amazon's removal (2027-03-27). ``None``: the
             ``SP_CANCEL_SIMULATOR_ORDERS_V0`` environment variable when set (CI's second run of the suite sets
             ``retired``), else ``"served"``. ``orders_v0`` reads it back.
+        cancel_order: ``"withdrawn"`` makes Orders 2026-01-01 ``cancelOrder`` answer 403 ``Unauthorized``, as
+            API Gateway does for an operation Amazon withdrew (it did so three times in 2026).
     """
 
     def __init__(  # noqa: PLR0917 - the documented constructor
@@ -168,6 +170,7 @@ class Simulator:
         latency: float = 0.0,
         omit_optional: float = 0.0,
         orders_v0: Literal["served", "retired"] | None = None,
+        cancel_order: Literal["served", "withdrawn"] = "served",
     ) -> None:
         market = resolve_market(marketplace)
         v0 = orders_v0 if orders_v0 is not None else os.environ.get(ORDERS_V0_VARIABLE, "served")
@@ -189,6 +192,7 @@ class Simulator:
         )
         self._core.omit_optional = omit_optional
         self._core.orders_v0 = "retired" if v0 == "retired" else "served"
+        self._core.cancel_order = "withdrawn" if cancel_order == "withdrawn" else "served"
         for module in _API_MODULES:
             self._core.register(module)
         populate(self._core, scenario or Scenario(orders=orders))

@@ -23,6 +23,7 @@ from sp_cancel.testing._sim.core import (
     SimRequest,
     SimResponse,
     SimulatorCore,
+    error_response,
     invalid_input,
     not_found,
 )
@@ -546,8 +547,12 @@ def get_order(sim: SimulatorCore, request: SimRequest) -> SimResponse:
     return SimResponse(status=200, body={"order": omit_optional(sim, order_2026(found, included))})
 
 
-def cancel_order(sim: SimulatorCore, request: SimRequest) -> SimResponse:
+def cancel_order(sim: SimulatorCore, request: SimRequest) -> SimResponse:  # noqa: PLR0911 - one answer per check
     """``PUT /orders/2026-01-01/orders/{orderId}/cancellation`` (withdrawn from the model; whole orders only)."""
+    if sim.cancel_order == "withdrawn":
+        # What API Gateway answers for a path the application may not call (Amazon documents nothing): the worst
+        # case, since it reads like an authorization problem rather than a missing operation.
+        return error_response(403, "Unauthorized", "Access to requested resource is denied.")
     found = _find(sim, request.path_params["orderId"])
     if isinstance(found, SimResponse):
         return found
