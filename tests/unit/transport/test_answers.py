@@ -649,7 +649,7 @@ def test_a_json_list_where_an_object_is_due_is_refused_before_parsing() -> None:
 
 
 def test_messaging_actions_name_what_amazon_offers() -> None:
-    """GetMessagingActionsForOrder's HAL links become the offered message types; none offered is empty."""
+    """The HAL links of getMessagingActionsForOrder become the offered message types; none offered is empty."""
     from sp_cancel.transport._messaging import parse_messaging_actions  # noqa: PLC0415
 
     answer = {
