@@ -30,7 +30,7 @@ import attrs
 from sp_cancel.errors import InvalidInputError
 
 if TYPE_CHECKING:
-    from sp_cancel.transport import Marketplace
+    from sp_cancel.transport import Marketplace, OrdersV0Mode
 
 __all__ = [
     "ENV_CLIENT_ID",
@@ -71,6 +71,10 @@ class ClientConfig:
     marketplace: Marketplace
     endpoint: str
     token_url: str
+    orders_v0: OrdersV0Mode = "auto"
+
+
+_V0_MODES: Final = ("auto", "never")
 
 
 def _url_problem(name: str, value: object) -> str | None:
@@ -120,7 +124,7 @@ def _horizon_problem(value: object) -> str | None:
     return None
 
 
-def check_configuration(  # noqa: C901 - one check per setting, every problem collected
+def check_configuration(  # noqa: C901, PLR0912 - one check per setting, every problem collected
     *,
     seller_id: object,
     marketplace: object,
@@ -129,6 +133,7 @@ def check_configuration(  # noqa: C901 - one check per setting, every problem co
     default_token_url: str,
     timeout: object = 30.0,
     unconfirmed_horizon: object = MIN_UNCONFIRMED_HORIZON,
+    orders_v0: object = "auto",
     names: Mapping[str, str] | None = None,
     missing: Sequence[str] = (),
 ) -> ClientConfig:
@@ -142,6 +147,7 @@ def check_configuration(  # noqa: C901 - one check per setting, every problem co
         default_token_url: Amazon's LWA token URL.
         timeout: seconds for each HTTP request.
         unconfirmed_horizon: how long a money-moving submission in doubt stays ``UNCONFIRMED`` (at least 48 h).
+        orders_v0: ``"auto"`` or ``"never"`` (whether Orders v0 may be read; docs/orders-api-versions.md).
         names: how to call each setting in messages (``{"endpoint": "SP_API_ENDPOINT"}`` for ``from_env``).
         missing: problems found before (unset environment variables), listed first.
 
@@ -189,6 +195,8 @@ def check_configuration(  # noqa: C901 - one check per setting, every problem co
     horizon = _horizon_problem(unconfirmed_horizon)
     if horizon:
         problems.append(("unconfirmed_horizon", horizon))
+    if orders_v0 not in _V0_MODES:
+        problems.append(("orders_v0", f"orders_v0 must be 'auto' or 'never', not {orders_v0!r}"))
     if len(problems) == 1 and not names:
         field, text = problems[0]
         raise InvalidInputError(f"{text} (nothing was sent)", field=field)
@@ -207,6 +215,7 @@ def check_configuration(  # noqa: C901 - one check per setting, every problem co
         marketplace=market,
         endpoint=(endpoint.strip() if isinstance(endpoint, str) else market.endpoint).rstrip("/"),
         token_url=token_url.strip() if isinstance(token_url, str) else default_token_url,
+        orders_v0="never" if orders_v0 == "never" else "auto",
     )
 
 

@@ -66,7 +66,7 @@ if TYPE_CHECKING:
     from sp_cancel.orders import Order, OrderStatus
     from sp_cancel.ratelimit import RateLimiter
     from sp_cancel.retry import RetryPolicy
-    from sp_cancel.transport import HttpTransport
+    from sp_cancel.transport import HttpTransport, OrdersV0Mode
 else:
     # Issue 20: each workflow, the runtime, the journal, the limiter, the retry policy and the transport (httpx,
     # python-amazon-sp-api) is imported at its first use, so ``from sp_cancel import SellerClient`` costs no
@@ -194,12 +194,19 @@ class SellerClient:
             it becomes ``NOT_SENT`` and asking again sends it; measured on Amazon's clock. At least (and by
             default) 48 hours, the window in which Amazon's Finances API may still post a refund; settle one
             sooner with ``declare_not_sent`` after looking in Seller Central.
+        orders_v0: ``"auto"`` (default) reads Orders v0 (deprecated; Amazon's removal date is 27 March 2027)
+            where it costs less of Amazon's usage plans, while Amazon serves it; ``"never"`` never calls it.
+            ``"auto"`` turns into ``"never"`` for the rest of the client's life on Amazon's first answer that
+            the v0 resource is gone (410, or 404 where nothing else can be missing), and from 27 March 2027
+            by ``clock`` (logged once: ``sp_cancel.orders_v0_retired``). Every workflow works either way;
+            docs/orders-api-versions.md says what each route costs and what ``"never"`` cannot read.
 
     Raises:
         InvalidInputError: one error listing every problem of the configuration, before any request: a seller id
             that is not a merchant token (empty, a space, lower case), an unknown marketplace, an endpoint or
             token URL that is not an http(s) URL, a marketplace the Amazon endpoint's region does not serve, a
-            timeout that is not a positive number, an ``unconfirmed_horizon`` under 48 hours.
+            timeout that is not a positive number, an ``unconfirmed_horizon`` under 48 hours, an ``orders_v0``
+            other than ``"auto"`` or ``"never"``.
     """
 
     def __init__(
@@ -218,6 +225,7 @@ class SellerClient:
         sleep: Sleep | None = None,
         timeout: float = 30.0,
         unconfirmed_horizon: timedelta = MIN_UNCONFIRMED_HORIZON,
+        orders_v0: OrdersV0Mode = "auto",
     ) -> None:
         if not isinstance(credentials, Credentials):
             raise InvalidInputError("credentials must be a sp_cancel.Credentials", field="credentials")
@@ -229,6 +237,7 @@ class SellerClient:
             default_token_url=transports.DEFAULT_TOKEN_URL,
             timeout=timeout,
             unconfirmed_horizon=unconfirmed_horizon,
+            orders_v0=orders_v0,
         )
         self._horizon = unconfirmed_horizon
         seller_id, market = config.seller_id, config.marketplace
@@ -258,6 +267,7 @@ class SellerClient:
             retry=self._retry,
             clock=self._clock,
             sleep=self._sleep,
+            orders_v0=config.orders_v0,
         )
 
     @classmethod
@@ -277,6 +287,7 @@ class SellerClient:
         sleep: Sleep | None = None,
         timeout: float = 30.0,
         unconfirmed_horizon: timedelta = MIN_UNCONFIRMED_HORIZON,
+        orders_v0: OrdersV0Mode = "auto",
     ) -> Self:
         """Build a client from the environment; the keyword arguments given win over it.
 
@@ -308,7 +319,13 @@ class SellerClient:
             sleep=sleep,
             timeout=timeout,
             unconfirmed_horizon=unconfirmed_horizon,
+            orders_v0=orders_v0,
         )
+
+    @property
+    def orders_v0(self) -> OrdersV0Mode:
+        """``"auto"`` while this client may read Orders v0; ``"never"`` once set, retired, or past 2027-03-27."""
+        return "auto" if self._api.orders_v0.served else "never"
 
     @property
     def seller_id(self) -> str:

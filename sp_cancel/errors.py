@@ -13,6 +13,7 @@ Every exception the library raises on purpose derives from
     │   ├── ThrottledError           429 after the retry budget
     │   ├── AuthError                LWA failure, 401/403; invalid_grant = authorization revoked
     │   ├── NotFoundError            404
+    │   ├── OperationWithdrawnError  Amazon withdrew the operation (cancelOrder answered 404/403); hint: the feed route
     │   ├── ServerError              5xx, gateway HTML, empty or non-JSON body
     │   ├── NetworkError             no HTTP answer (connection refused/dropped, timeout) after retries
     │   └── OutcomeUnknownError      a non-idempotent call (createFeed, cancel, patch...) may or may not
@@ -28,7 +29,7 @@ when there is one, because that is what Amazon's support asks for.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -47,6 +48,7 @@ __all__ = [
     "NetworkError",
     "NotCancellableError",
     "NotFoundError",
+    "OperationWithdrawnError",
     "OutcomeUnknownError",
     "ReportError",
     "ReportTimeoutError",
@@ -255,6 +257,25 @@ class AuthError(ApiError):
 
 class NotFoundError(ApiError):
     """Amazon answered 404: the order, listing, feed, deal... does not exist for this seller."""
+
+
+class OperationWithdrawnError(ApiError):
+    """Amazon answered 404 or 403 to an operation it has withdrawn before (Orders 2026-01-01 ``cancelOrder``).
+
+    Nothing was cancelled and the library does not fall back by itself: the other route has other semantics
+    (the feed route takes every reason and item-level cancels, and settles through a processing report).
+
+    Attributes:
+        hint: what to do instead (for ``cancelOrder``: ``cancel_order(..., via="feed")``).
+    """
+
+    def __init__(self, message: str, *, hint: str, **details: Any) -> None:
+        """Build the error; ``details`` are ``ApiError``'s (operation, status, request id...)."""
+        self.hint = hint
+        super().__init__(message, **details)
+
+    def _render(self) -> str:
+        return f"{super()._render()} {self.hint}"
 
 
 class ServerError(ApiError):

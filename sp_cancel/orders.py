@@ -1,8 +1,8 @@
 """Reading orders, and the state checks every workflow makes before sending.
 
 Orders come from Orders API 2026-01-01 (``getOrder``/``searchOrders`` with
-``includedData``), with Orders v0 as the fallback for buyer cancellation
-requests; the transport hands them over as typed values (it parses Amazon's JSON).
+``includedData``); Orders v0 (deprecated, removal 2027-03-27) is read only while the client uses it
+(``orders_v0``), for a channel Amazon left out; the transport hands them over as typed values (it parses Amazon's JSON).
 The checks raise [NotCancellableError][sp_cancel.NotCancellableError]
 carrying the state Amazon showed, before anything is submitted.
 
@@ -23,7 +23,7 @@ import attrs
 
 from sp_cancel._order import V0_STATUSES, Order, OrderItem, OrderState, OrderStatus
 from sp_cancel.clock import utc
-from sp_cancel.errors import InvalidInputError, NotCancellableError
+from sp_cancel.errors import InvalidInputError, NotCancellableError, NotFoundError
 from sp_cancel.models import Fulfillment, ItemCancel
 
 if TYPE_CHECKING:
@@ -53,8 +53,9 @@ SELLER_SUPPORT_HINT: Final = (
 
 
 _UNKNOWN_CHANNEL_HINT: Final = (
-    "Amazon's answer did not say who fulfils this order (fulfilledBy and v0 FulfillmentChannel are optional and "
-    "were both absent). Nothing was sent: an Amazon-fulfilled order cannot be cancelled or refunded by the seller. "
+    "Amazon's answer did not say who fulfils this order (fulfilledBy is optional and was absent; Orders v0's "
+    "FulfillmentChannel, when v0 is used, was absent too). Nothing was sent: an Amazon-fulfilled order cannot be "
+    "cancelled or refunded by the seller. "
     "Try again later, or check the order in Seller Central."
 )
 
@@ -63,13 +64,15 @@ def get_order(api: SpApi, order_id: str, *, included_data: Sequence[str] = ORDER
     """Read one order (Orders 2026-01-01 ``getOrder``).
 
     ``fulfillment.fulfilledBy`` is optional in the model, and who fulfils an order decides every write.
-    When it is absent, the channel is read another way (Orders v0 ``getOrder``: ``FulfillmentChannel``),
-    never assumed; when that is absent too, :class:`NotCancellableError` (state ``FULFILLMENT_UNKNOWN``).
+    When it is absent, the channel is read another way while Orders v0 is used (v0 ``getOrder``:
+    ``FulfillmentChannel``), never assumed; without v0 (``orders_v0="never"``, retired), or when v0 does not say
+    either, :class:`NotCancellableError` (state ``FULFILLMENT_UNKNOWN``). A v0 404 for an order the 2026-01-01
+    API has just read means v0 is gone: it retires v0 for the rest of the client's life.
     """
     answer = api.get_order(order_id, included_data=list(included_data))
     order = answer.order
     if "FULFILLMENT" in included_data and not answer.fulfilled_by:
-        channel = api.get_order_v0(order_id).fulfillment_channel
+        channel = _v0_channel(api, order_id)
         if channel not in {"MFN", "AFN"}:
             raise NotCancellableError(
                 f"order {order_id}: Amazon did not say whether it is seller- or Amazon-fulfilled.",
@@ -79,6 +82,19 @@ def get_order(api: SpApi, order_id: str, *, included_data: Sequence[str] = ORDER
             )
         order = attrs.evolve(order, channel=Fulfillment(channel))
     return order
+
+
+def _v0_channel(api: SpApi, order_id: str) -> str | None:
+    """v0 ``FulfillmentChannel`` of an order Orders 2026-01-01 knows, or ``None`` without v0."""
+    if not api.orders_v0.served:
+        return None
+    try:
+        return api.get_order_v0(order_id).fulfillment_channel
+    except NotFoundError as exc:
+        if exc.status == 404:  # the 2026-01-01 API has just read this order: the v0 resource is what is gone
+            api.orders_v0.retire("Amazon answered 404 to ordersV0.getOrder", operation=exc.operation, status=404)
+            return None
+        raise
 
 
 def get_order_v0(api: SpApi, order_id: str) -> Order:

@@ -87,6 +87,7 @@ PUBLIC = [
     "NetworkError",
     "NotCancellableError",
     "NotFoundError",
+    "OperationWithdrawnError",
     "Order",
     "OrderItem",
     "OrderRecord",
@@ -152,7 +153,7 @@ CLIENT_METHODS = [
     ("delete_listing", "(self, sku: 'str', *, verify: 'bool' = True) -> 'ListingOutcome'"),
     (
         "from_env",
-        "(*, credentials: 'Credentials | None' = None, seller_id: 'str | None' = None, marketplace: 'str | None' = None, endpoint: 'str | None' = None, token_url: 'str | None' = None, journal: 'str | os.PathLike[str] | JournalLike | None' = None, rate_limiter: 'RateLimiter | None' = None, retry: 'RetryPolicy | None' = None, transport: 'HttpTransport | None' = None, clock: 'Clock | None' = None, sleep: 'Sleep | None' = None, timeout: 'float' = 30.0, unconfirmed_horizon: 'timedelta' = datetime.timedelta(days=2)) -> 'Self'",
+        "(*, credentials: 'Credentials | None' = None, seller_id: 'str | None' = None, marketplace: 'str | None' = None, endpoint: 'str | None' = None, token_url: 'str | None' = None, journal: 'str | os.PathLike[str] | JournalLike | None' = None, rate_limiter: 'RateLimiter | None' = None, retry: 'RetryPolicy | None' = None, transport: 'HttpTransport | None' = None, clock: 'Clock | None' = None, sleep: 'Sleep | None' = None, timeout: 'float' = 30.0, unconfirmed_horizon: 'timedelta' = datetime.timedelta(days=2), orders_v0: 'OrdersV0Mode' = 'auto') -> 'Self'",
     ),
     ("notify_buyer", "(self, order_id: 'str', text: 'str') -> 'BuyerMessage'"),
     ("order", "(self, order_id: 'str') -> 'Order'"),
@@ -366,7 +367,15 @@ def test_version_is_a_string() -> None:
 
 def test_error_tree() -> None:
     """Every exported error derives from SpCancelError; the API errors from ApiError."""
-    for name in ("ThrottledError", "AuthError", "NotFoundError", "ServerError", "NetworkError", "OutcomeUnknownError"):
+    for name in (
+        "ThrottledError",
+        "AuthError",
+        "NotFoundError",
+        "OperationWithdrawnError",
+        "ServerError",
+        "NetworkError",
+        "OutcomeUnknownError",
+    ):
         assert issubclass(getattr(sp_cancel, name), sp_cancel.ApiError)
     assert issubclass(sp_cancel.IdempotencyConflictError, sp_cancel.InvalidInputError)
     for name in PUBLIC:

@@ -92,7 +92,10 @@ def buyer_cancellation_requests(ctx: Context, *, since: datetime | timedelta) ->
         )
         return [r for order in orders if (r := _request_of(order)) is not None]
     except (AuthError, NotFoundError) as exc:
-        # The application may not be granted Orders 2026-01-01 yet: Orders v0 (deprecated) still answers.
+        # The application may not be granted Orders 2026-01-01 yet: Orders v0 (deprecated) may still answer,
+        # while the client uses it (orders_v0="auto", before 2027-03-27, not retired); else Amazon's refusal stands.
+        if not ctx.api.orders_v0.served:
+            raise
         _log.warning("sp_cancel.orders_fallback_used", operation="orders.searchOrders", status=exc.status)
         return _v0_requests(ctx, start)
 

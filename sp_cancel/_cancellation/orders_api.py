@@ -28,7 +28,7 @@ from sp_cancel._cancellation.record import (
     submitted_outcome,
 )
 from sp_cancel._runtime.claims import LOCAL
-from sp_cancel.errors import ApiError, SpCancelError
+from sp_cancel.errors import ApiError, OperationWithdrawnError, SpCancelError
 from sp_cancel.logging import get_logger
 from sp_cancel.models import CancelRequest
 from sp_cancel.orders import OrderState, check_whole_cancel, get_order
@@ -44,6 +44,9 @@ _STILL_OPEN: Final = frozenset({OrderState.UNSHIPPED, OrderState.PENDING, OrderS
 _log = get_logger()
 # How long Amazon gets after an accepted cancelOrder to show the order cancelled before it is asked again.
 RESEND_GRACE: Final = timedelta(minutes=2)
+# What Amazon answers for an operation it withdrew (404: no such resource; 403: the gateway's answer for a
+# path the application may not call). Amazon documents neither: both are taken as withdrawn.
+WITHDRAWN_STATUSES: Final = frozenset({403, 404})
 # Between read-backs while waiting for the order to show cancelled.
 READ_BACK_POLL: Final = 30.0
 
@@ -88,6 +91,7 @@ def cancel_via_orders_api(ctx: Context, request: CancelRequest, *, notify_buyer:
             # after it acted, then a retry Amazon refused): the order tells. An answer lost every time is no
             # refusal: the order read back settles it (SUBMITTED until it shows).
             refused = isinstance(exc, ApiError) and exc.status is not None and 400 <= exc.status < 500
+            withdrawn = isinstance(exc, ApiError) and exc.status in WITHDRAWN_STATUSES
             if refused and get_order(ctx.api, request.order_id).status is not OrderState.CANCELLED:
                 current = ctx.journal.get(key)
                 if current is not None and not current.finished:
@@ -98,10 +102,31 @@ def cancel_via_orders_api(ctx: Context, request: CancelRequest, *, notify_buyer:
                     )
                     # failed, not rejected: asking again asks Amazon again (a new attempt of this cancel)
                     ctx.journal.mark_done(key, state="failed", outcome=cancel_to_json(outcome))
+                if withdrawn and isinstance(exc, ApiError):
+                    raise _withdrawn(exc) from exc
                 raise
         current = ctx.journal.get(key)
         assert current is not None  # noqa: S101 - written above
         return finish_orders_api(ctx, current)
+
+
+def _withdrawn(exc: ApiError) -> OperationWithdrawnError:
+    """``cancelOrder`` answered 404/403: Amazon withdrew it (again); the hint is the feed route, never taken."""
+    return OperationWithdrawnError(
+        f"Amazon answered {exc.status} to cancelOrder: the Orders API cancel route is not available to this "
+        f"application (Amazon has withdrawn it from its public model three times). Nothing was cancelled.",
+        hint=(
+            'Cancel through the order feed instead: cancel_order(order_id, reason, via="feed") '
+            "(the default; it also takes item-level cancels and every reason, and settles through the "
+            "processing report)."
+        ),
+        operation=exc.operation,
+        status=exc.status,
+        request_id=exc.request_id,
+        code=exc.code,
+        body_excerpt=exc.body_excerpt,
+        attempts=exc.attempts,
+    )
 
 
 def _touched(ctx: Context, entry: Entry) -> Entry:

@@ -20,6 +20,7 @@ Never sent twice:
 from __future__ import annotations
 
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import TYPE_CHECKING, Final, Literal
 
 import attrs
@@ -226,23 +227,71 @@ _TAXES: Final = frozenset({PriceComponent.TAX, PriceComponent.SHIPPING_TAX, Pric
 
 
 def _with_taxes(ctx: Context, order: Order, items: Sequence[ItemRefund]) -> Order:
-    """Fill tax components Orders 2026-01-01 did not break down, from Orders v0 ``getOrderItems``.
+    """Fill tax components Orders 2026-01-01 did not break down: from Orders v0 while it is used, else the caller's.
 
-    2026-01-01 gives an item's tax as one ``TAX`` subtotal whose per-subtype split
-    (``detailedBreakdowns``) is optional; v0 has ``ItemTax`` and ``ShippingTax`` per item.
+    2026-01-01 gives an item's tax as one ``TAX`` subtotal whose per-subtype split (``detailedBreakdowns``) is
+    optional; v0 has ``ItemTax`` and ``ShippingTax`` per item. Without v0 (``orders_v0="never"``, retired by
+    Amazon, past 2027-03-27) the split is the caller's to name: the tax components asked for an item are capped
+    together at its one subtotal (Amazon checks each against what it charged), and a tax component of an item
+    with no tax figure at all is refused.
+
+    Raises:
+        InvalidInputError: without v0, the named tax components add up to more than the item's one subtotal, or
+            the item has no tax figure; nothing is sent.
     """
-    missing = any(
-        c in _TAXES and c not in (order.item(i.order_item_id) or _NO_ITEM).charged for i in items for c in i.components
-    )
-    if not missing:
+    wanted = [
+        (i, c)
+        for i in items
+        for c in i.components
+        if c in _TAXES and c not in (order.item(i.order_item_id) or _NO_ITEM).charged
+    ]
+    if not wanted:
         return order
-    legacy = get_order_v0(ctx.api, order.order_id)
-    merged = []
-    for item in order.items:
-        old = legacy.item(item.order_item_id)
-        extra = {c: m for c, m in (old.charged if old else {}).items() if c in _TAXES and c not in item.charged}
-        merged.append(attrs.evolve(item, charged={**item.charged, **extra}))
-    return attrs.evolve(order, items=tuple(merged))
+    if ctx.api.orders_v0.served:
+        try:
+            legacy = get_order_v0(ctx.api, order.order_id)
+        except NotFoundError as exc:
+            if exc.status != 404:
+                raise
+            # The 2026-01-01 API has just read this order: a v0 404 says the v0 resource is gone.
+            ctx.api.orders_v0.retire("Amazon answered 404 to ordersV0.getOrder", operation=exc.operation, status=404)
+        else:
+            merged = []
+            for item in order.items:
+                old = legacy.item(item.order_item_id)
+                extra = {c: m for c, m in (old.charged if old else {}).items() if c in _TAXES and c not in item.charged}
+                merged.append(attrs.evolve(item, charged={**item.charged, **extra}))
+            return attrs.evolve(order, items=tuple(merged))
+    return _named_split(order, [i for i, _ in wanted], ctx.api.orders_v0.reason)
+
+
+def _named_split(order: Order, asked: Sequence[ItemRefund], why: str | None) -> Order:
+    """Without v0: the caller's tax components, capped together at the item's one ``TAX`` subtotal."""
+    filled = {}
+    for refund in asked:
+        item = order.item(refund.order_item_id) or _NO_ITEM
+        whole = item.charged.get(PriceComponent.TAX)
+        named = {c: m for c, m in refund.components.items() if c in _TAXES}
+        total = sum((m.amount for m in named.values()), Decimal(0))
+        if whole is None or total > whole.amount:
+            figure = f"one Tax subtotal of {whole}" if whole is not None else "no tax figure"
+            asked_text = ", ".join(f"{c.value} {m}" for c, m in named.items())
+            raise InvalidInputError(
+                f"order {order.order_id} item {refund.order_item_id}: Amazon's Orders 2026-01-01 answer gives "
+                f"{figure} without its split by subtype (detailedBreakdowns is optional), and Orders v0, which "
+                f"has the split, is not used ({why}). The tax components asked ({asked_text}) add up to more "
+                "than that. Nothing was sent. Name the split within the subtotal (Seller Central's order page "
+                "shows each tax), or leave the tax out of this refund.",
+                field="refunds",
+            )
+        filled[item.order_item_id] = {c: whole for c in _TAXES if c not in item.charged}
+    return attrs.evolve(
+        order,
+        items=tuple(
+            attrs.evolve(i, charged={**i.charged, **filled[i.order_item_id]}) if i.order_item_id in filled else i
+            for i in order.items
+        ),
+    )
 
 
 def with_refundable(ctx: Context, order: Order) -> Order:

@@ -114,6 +114,12 @@ def add_client_options(parser: argparse.ArgumentParser) -> None:
         metavar="PATH",
         help="journal file (default: the user state directory, created on the first write); ':memory:' keeps nothing",
     )
+    parser.add_argument(
+        "--orders-v0",
+        choices=("auto", "never"),
+        default="auto",
+        help="'never': make no Orders v0 call (deprecated by Amazon, removed on 2027-03-27); default 'auto'",
+    )
 
 
 def make_client(args: argparse.Namespace) -> SellerClient:
@@ -126,9 +132,11 @@ def make_client(args: argparse.Namespace) -> SellerClient:
     if getattr(args, "simulator", None) is not None:
         from sp_cancel.testing import Simulator  # noqa: PLC0415
 
-        client = Simulator(seed=args.simulator).client(journal=args.journal or ":memory:")
+        client = Simulator(seed=args.simulator).client(
+            journal=args.journal or ":memory:", orders_v0=getattr(args, "orders_v0", "auto")
+        )
     else:
-        overrides: dict[str, Any] = {}
+        overrides: dict[str, Any] = {"orders_v0": getattr(args, "orders_v0", "auto")}
         if getattr(args, "journal", None):
             overrides["journal"] = args.journal
         client = SellerClient.from_env(**overrides)

@@ -31,6 +31,7 @@ every simulator (what the suite's contract checks use); see ``Exchange``.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -85,6 +86,8 @@ __all__ = [
 ]
 
 # The API modules a simulator serves, in routing order (each has ``register``, some a ``tick`` hook).
+# Set to "retired" to make every Simulator built without orders_v0= answer the Orders v0 routes with 404.
+ORDERS_V0_VARIABLE: Final = "SP_CANCEL_SIMULATOR_ORDERS_V0"
 _API_MODULES: Final = (lwa, orders, listings, fba, promotions, reports, finances, sellers, messaging, feeds)
 
 FaultsSpec = Iterable[Mapping[str, object] | FaultRule] | str | Path | None
@@ -141,6 +144,12 @@ class Simulator:
             clock before the simulator answers and again before the client reads the answer).
         omit_optional: probability (seeded) that each optional field of an order answer is left out,
             as Amazon may (``0`` sends every field the simulator knows).
+        orders_v0: ``"served"`` or ``"retired"``: every Orders v0 route (``getOrders``, ``getOrder``,
+            ``getOrderItems``) answers 404 ``NotFound``, as after Amazon's removal (2027-03-27). ``None``: the
+            ``SP_CANCEL_SIMULATOR_ORDERS_V0`` environment variable when set (CI's second run of the suite sets
+            ``retired``), else ``"served"``. ``orders_v0`` reads it back.
+        cancel_order: ``"withdrawn"`` makes Orders 2026-01-01 ``cancelOrder`` answer 403 ``Unauthorized``, as
+            API Gateway does for an operation Amazon withdrew (it did so three times in 2026).
     """
 
     def __init__(  # noqa: PLR0917 - the documented constructor
@@ -160,8 +169,14 @@ class Simulator:
         clock_skew: float = 0.0,
         latency: float = 0.0,
         omit_optional: float = 0.0,
+        orders_v0: Literal["served", "retired"] | None = None,
+        cancel_order: Literal["served", "withdrawn"] = "served",
     ) -> None:
         market = resolve_market(marketplace)
+        v0 = orders_v0 if orders_v0 is not None else os.environ.get(ORDERS_V0_VARIABLE, "served")
+        if v0 not in {"served", "retired"}:
+            msg = f"orders_v0 must be 'served' or 'retired', not {v0!r}"
+            raise ValueError(msg)
         self._core = SimulatorCore(
             seed=seed,
             scale=scale,
@@ -176,6 +191,8 @@ class Simulator:
             latency=latency,
         )
         self._core.omit_optional = omit_optional
+        self._core.orders_v0 = "retired" if v0 == "retired" else "served"
+        self._core.cancel_order = "withdrawn" if cancel_order == "withdrawn" else "served"
         for module in _API_MODULES:
             self._core.register(module)
         populate(self._core, scenario or Scenario(orders=orders))
@@ -192,6 +209,11 @@ class Simulator:
     def client_clock(self) -> Clock:
         """The client's clock: what ``client`` wires in (equal to ``clock`` without a skew)."""
         return self._core.client_clock
+
+    @property
+    def orders_v0(self) -> Literal["served", "retired"]:
+        """Whether this simulator serves Orders v0 (``"served"``) or answers its routes 404 (``"retired"``)."""
+        return self._core.orders_v0
 
     @property
     def lags(self) -> Lags:

@@ -53,6 +53,7 @@ from sp_cancel.transport._orders import (
     order_from_v0,
 )
 from sp_cancel.transport._promotions import Promotion, PromotionSchedule, PromotionsPage
+from sp_cancel.transport._v0 import V0_REMOVAL, OrdersV0, OrdersV0Mode
 from sp_cancel.transport._wire import error_for_status, network_error
 
 __all__ = [
@@ -60,6 +61,7 @@ __all__ = [
     "DOWNLOAD_OPERATION",
     "OPERATIONS",
     "UPLOAD_OPERATION",
+    "V0_REMOVAL",
     "BuyerRequestedCancel",
     "ChargeComponent",
     "Currency",
@@ -89,6 +91,8 @@ __all__ = [
     "OrderResponse",
     "OrderV0",
     "OrdersPage",
+    "OrdersV0",
+    "OrdersV0Mode",
     "OrdersV0Page",
     "ProcessingStatus",
     "Promotion",

@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Final, Literal, TypeVar
 
+from sp_cancel.errors import ApiError
 from sp_cancel.transport._base import SpApiCore
 from sp_cancel.transport._feeds import (
     Feed,
@@ -178,6 +179,16 @@ class SpApi(SpApiCore):
 
     # -- Orders v0 (deprecated; removal 2027-03-27) --------------------------------------------------
 
+    def _v0(self, key: str, gone: frozenset[int] | set[int], read: Callable[[Response], T], **parts: Any) -> T:
+        """One v0 call, only while v0 is used; an answer with a status in ``gone`` retires v0."""
+        self.orders_v0.require(key)
+        try:
+            return self._request(key, read, **parts)
+        except ApiError as exc:
+            if exc.status in gone:
+                self.orders_v0.retire(f"Amazon answered {exc.status} to {key}", operation=key, status=exc.status)
+            raise
+
     def get_orders_v0(
         self,
         *,
@@ -192,10 +203,15 @@ class SpApi(SpApiCore):
         max_results_per_page: int | None = None,
         next_token: str | None = None,
     ) -> OrdersV0Page:
-        """List orders (Orders v0 ``getOrders``): one page of ``OrderV0`` (without items)."""
+        """List orders (Orders v0 ``getOrders``): one page of ``OrderV0`` (without items).
+
+        Not called when v0 is not used (``orders_v0``): ``NotFoundError`` before any request. A 404 or 410
+        (a list cannot be "not found") turns v0 off for the rest of this client's life.
+        """
         # https://developer-docs.amazon.com/sp-api/reference/getorders
-        return self._request(
+        return self._v0(
             "ordersV0.getOrders",
+            {404, 410},
             _ORDERS_V0_PAGE,
             query={
                 "MarketplaceIds": self._markets(marketplace_ids),
@@ -212,15 +228,19 @@ class SpApi(SpApiCore):
         )
 
     def get_order_v0(self, order_id: str) -> OrderV0:
-        """Read one order (Orders v0 ``getOrder``), without its items."""
+        """Read one order (Orders v0 ``getOrder``), without its items (410 turns v0 off; see ``get_orders_v0``)."""
         # https://github.com/amzn/selling-partner-api-models/blob/main/models/orders-api-model/ordersV0.json
-        return self._request("ordersV0.getOrder", _ORDER_V0, path={"orderId": order_id})
+        return self._v0("ordersV0.getOrder", {410}, _ORDER_V0, path={"orderId": order_id})
 
     def get_order_items_v0(self, order_id: str, *, next_token: str | None = None) -> OrderItemsV0Page:
-        """Read one page of an order's items (Orders v0 ``getOrderItems``)."""
+        """Read one page of an order's items (Orders v0 ``getOrderItems``; 410 turns v0 off)."""
         # https://developer-docs.amazon.com/sp-api/reference/getorderitems
-        return self._request(
-            "ordersV0.getOrderItems", _ORDER_ITEMS_V0, path={"orderId": order_id}, query={"NextToken": next_token}
+        return self._v0(
+            "ordersV0.getOrderItems",
+            {410},
+            _ORDER_ITEMS_V0,
+            path={"orderId": order_id},
+            query={"NextToken": next_token},
         )
 
     # -- Feeds 2021-06-30 ----------------------------------------------------------------------------

@@ -36,6 +36,7 @@ from sp_cancel.ratelimit import RateLimiter
 from sp_cancel.retry import RetryPolicy
 from sp_cancel.transport._lwa import LwaCredentials, LwaTokenClient
 from sp_cancel.transport._parse import Malformed
+from sp_cancel.transport._v0 import OrdersV0, OrdersV0Mode
 from sp_cancel.transport._wire import (
     REQUEST_ID_HEADER,
     Response,
@@ -115,6 +116,8 @@ class SpApiCore:
         retry: what to retry and how long.
         clock: time source.
         sleep: how waiting happens.
+        orders_v0: ``"auto"`` (read Orders v0 where cheaper while Amazon serves it) or ``"never"``; the
+            switch (``orders_v0``) also turns ``"never"`` on Amazon's first "gone" answer and on 2027-03-27.
     """
 
     def __init__(
@@ -132,8 +135,10 @@ class SpApiCore:
         retry: RetryPolicy,
         clock: Clock,
         sleep: Sleep,
+        orders_v0: OrdersV0Mode = "auto",
     ) -> None:
         self.seller_id = seller_id
+        self.orders_v0 = OrdersV0(orders_v0, clock)
         self.marketplace_id = marketplace_id
         self.endpoint = endpoint.rstrip("/")
         self._offset = ClockOffset()

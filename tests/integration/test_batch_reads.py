@@ -1,7 +1,8 @@
-"""The batch pre-check reads in proportion to the batch, not the seller (issue 13 item 8).
+"""The batch pre-check reads in proportion to the batch, not the seller, priced in plan time (issue 18 item 3).
 
-A seller with thousands of open orders cancels a few hundred: the pre-check must not page through every
-open order (``searchOrders`` allows one page of 100 every ~3 minutes after its burst).
+A call costs ``1 / rate`` seconds of its usage plan even inside the burst (other processes of the seller draw on
+the same burst): a 40-order batch must cost the same reads for a small and a large seller, and never the
+``searchOrders`` pages (179 s of plan each) the old estimate took for free while they fitted in the burst.
 """
 
 from __future__ import annotations
@@ -11,23 +12,21 @@ from datetime import timedelta
 import pytest
 
 from sp_cancel import CancelReason, CancelRequest
-from sp_cancel._cancellation.reads import Calls
+from sp_cancel._cancellation.reads import Calls, plan_seconds
 from sp_cancel.testing import Lags, Scenario, Simulator
 
-OPEN = 5_000
-BATCH = 200
+BATCH = 40
 
 
-@pytest.fixture(scope="module")
-def big() -> tuple[Simulator, list[str], list[str]]:
-    """A seller with 5,000 open orders over 30 days: the 200 newest, and 200 spread over the month."""
+def _seller(open_orders: int) -> tuple[Simulator, list[str]]:
+    """A seller with ``open_orders`` open orders over 30 days, and 40 of them spread over the month."""
     sim = Simulator(seed=41, scenario=Scenario(orders=0, listings=0, mcf_orders=False, deals=False), lags=Lags.none())
     now = sim.now()
     ids = [
-        sim.add_order(purchase_date=now - timedelta(days=30) + timedelta(seconds=n * 30 * 86400 / OPEN)).order_id
-        for n in range(OPEN)
+        sim.add_order(purchase_date=now - timedelta(days=30) + timedelta(seconds=n * 30 * 86400 / open_orders)).order_id
+        for n in range(open_orders)
     ]
-    return sim, ids[-BATCH:], ids[: OPEN - BATCH : (OPEN - BATCH) // BATCH][:BATCH]
+    return sim, ids[:: open_orders // BATCH][:BATCH]
 
 
 def _cancel(sim: Simulator, ids: list[str]) -> dict[str, int]:
@@ -37,27 +36,37 @@ def _cancel(sim: Simulator, ids: list[str]) -> dict[str, int]:
     return {k: v - before.get(k, 0) for k, v in sim.request_counts.items() if v != before.get(k, 0)}
 
 
-def test_todays_orders_of_a_large_seller_cost_a_few_pages(big: tuple[Simulator, list[str], list[str]]) -> None:
-    """The 200 newest of 5,000 open orders: 4 getOrders calls and the ~2 pages of their window, not 50 pages."""
-    sim, newest, _ = big
-    calls = _cancel(sim, newest)
-    assert calls["ordersV0.getOrders"] == BATCH // 50
-    assert calls["orders.searchOrders"] <= 3
-    assert calls.get("orders.getOrder", 0) == 0
-
-
-def test_orders_spread_over_the_month_are_read_one_by_one(big: tuple[Simulator, list[str], list[str]]) -> None:
-    """200 orders spread over 30 days: paging all 50 pages costs more time than 200 getOrder reads."""
-    sim, _, spread = big
+@pytest.mark.parametrize("open_orders", [3_000, 12_000])
+def test_a_spread_batch_costs_the_same_reads_for_a_small_and_a_large_seller(open_orders: int) -> None:
+    """40 orders spread over the month: 40 getOrder reads (80 s of plan), no searchOrders page, whatever the size."""
+    sim, spread = _seller(open_orders)
     calls = _cancel(sim, spread)
-    assert calls["orders.searchOrders"] < OPEN // 100  # never the whole month
-    assert calls["orders.getOrder"] + 100 * calls["orders.searchOrders"] >= BATCH
+    assert calls["orders.getOrder"] == BATCH
+    assert calls.get("orders.searchOrders", 0) == 0
+    assert calls.get("ordersV0.getOrders", 0) == 0
 
 
-def test_the_cost_model_spends_the_burst_first() -> None:
-    """Calls within a usage plan's burst cost no time; past it each costs 1 / rate seconds."""
+def test_the_newest_orders_cost_no_more_than_spread_ones() -> None:
+    """The 40 newest of 3,000 open orders: the same 40 reads (a dense window no longer buys pages)."""
+    sim, _ = _seller(3_000)
+    newest = [o.order_id for o in sorted(sim.world.orders.values(), key=lambda o: o.purchase_date)[-BATCH:]]
+    calls = _cancel(sim, newest)
+    assert calls["orders.getOrder"] == BATCH
+    assert calls.get("orders.searchOrders", 0) == 0
+
+
+def test_a_call_costs_its_plan_time_even_inside_the_burst() -> None:
+    """The burst is shared capacity: the first call costs 1 / rate like the thirtieth."""
     calls = Calls()
-    assert calls.seconds("orders.searchOrders", 20) == 0
-    assert calls.seconds("orders.searchOrders", 21) == pytest.approx(1 / 0.0056)
-    calls.spend("orders.getOrder", 30)
-    assert calls.seconds("orders.getOrder", 10) == pytest.approx(20.0)
+    assert calls.seconds("orders.searchOrders", 1) == pytest.approx(1 / 0.0056)
+    assert calls.seconds("orders.getOrder", 40) == pytest.approx(80.0)
+    calls.spend("orders.getOrder", 40)
+    calls.spend("orders.searchOrders", 2)
+    assert calls.plan_time == {
+        "orders.getOrder": pytest.approx(80.0),
+        "orders.searchOrders": pytest.approx(2 / 0.0056),
+    }
+    # Why getOrder: a full page of wanted orders still costs more per order than getOrder, before v0's dates.
+    assert plan_seconds("orders.searchOrders") / 100 + plan_seconds("ordersV0.getOrders") / 50 > plan_seconds(
+        "orders.getOrder"
+    )

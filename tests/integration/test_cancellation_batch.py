@@ -158,25 +158,17 @@ def test_the_same_batch_again_sends_nothing(sim: Simulator) -> None:
     assert sim.request_counts == before
 
 
-def test_large_batches_read_orders_with_search_pages(sim: Simulator) -> None:
-    """Past 30 orders the pre-check pages searchOrders (100 a call) instead of one getOrder per order."""
+def test_large_batches_read_each_order_once_at_the_cheapest_plan_time(sim: Simulator) -> None:
+    """150 orders: 150 getOrder reads (300 s of plan), never searchOrders pages (179 s each) nor v0 getOrders."""
     orders = [sim.add_order() for _ in range(150)]
-    batch = sim.client().cancel_orders([whole(o) for o in orders])
-    assert batch.counts == {"CANCELLED": 150}
-    counts = sim.request_counts
-    assert counts["orders.searchOrders"] == 2
-    assert "orders.getOrder" not in counts
-    assert counts["feeds.createFeed"] == 1
-
-
-def test_large_batches_settle_uncancellable_orders_from_their_state_alone(sim: Simulator) -> None:
-    """v0 getOrders (50 ids a call) shows which orders cannot be cancelled: no item read for them."""
-    orders = [sim.add_order() for _ in range(40)]
     shipped = sim.add_order(status="Shipped")
     batch = sim.client().cancel_orders([whole(o) for o in [*orders, shipped]])
-    assert batch.counts == {"CANCELLED": 40, "REFUSED": 1}
-    assert sim.request_counts["ordersV0.getOrders"] == 1
-    assert sim.request_counts.get("orders.getOrder", 0) == 0
+    assert batch.counts == {"CANCELLED": 150, "REFUSED": 1}
+    counts = sim.request_counts
+    assert counts["orders.getOrder"] == 151
+    assert "orders.searchOrders" not in counts
+    assert "ordersV0.getOrders" not in counts
+    assert counts["feeds.createFeed"] == 1
 
 
 @pytest.mark.parametrize(

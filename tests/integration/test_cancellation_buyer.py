@@ -10,7 +10,7 @@ import pytest
 from sp_cancel import AmazonCancelKind, CancelReason
 from sp_cancel._cancellation.outcomes import CancelStatus
 from sp_cancel._order import BuyerCancelRequest
-from sp_cancel.errors import InvalidInputError, NotCancellableError
+from sp_cancel.errors import AuthError, InvalidInputError, NotCancellableError
 from sp_cancel.testing import Simulator
 
 
@@ -66,8 +66,9 @@ def test_requests_are_listed_from_orders_2026(sim: Simulator) -> None:
     assert "ordersV0.getOrders" not in sim.request_counts
 
 
-def test_requests_fall_back_to_orders_v0_when_2026_is_not_granted(sim: Simulator) -> None:
+def test_requests_fall_back_to_orders_v0_when_2026_is_not_granted() -> None:
     """A 403 on searchOrders falls back to v0 getOrders + getOrderItems ("true" strings) with the same result."""
+    sim = Simulator(seed=51, orders=0, orders_v0="served")
     ids = world(sim)
     expected = sim.client().buyer_cancellation_requests()
     transport = NoOrders2026(sim.transport())
@@ -78,6 +79,16 @@ def test_requests_fall_back_to_orders_v0_when_2026_is_not_granted(sim: Simulator
     assert {r.order_id for r in found} == {r.order_id for r in expected} == {ids["asked"], ids["asked_partly_shipped"]}
     by_id = {r.order_id: r for r in found}
     assert by_id[ids["asked"]].order_item_ids == next(r for r in expected if r.order_id == ids["asked"]).order_item_ids
+
+
+def test_without_v0_a_403_on_search_orders_is_raised_not_worked_around(sim: Simulator) -> None:
+    """orders_v0="never": the application not granted 2026-01-01 gets Amazon's refusal, and no v0 call is made."""
+    world(sim)
+    transport = NoOrders2026(sim.transport())
+    with pytest.raises(AuthError):
+        sim.client(transport=transport, orders_v0="never").buyer_cancellation_requests()
+    assert transport.refused == 1
+    assert not any(k.startswith("ordersV0.") for k in sim.request_counts)
 
 
 def test_since_bounds_the_listing(sim: Simulator) -> None:

@@ -125,3 +125,34 @@ def test_amazon_refusing_cancel_order_leaves_no_journal_entry(sim: Simulator) ->
         client.cancel_order(order.order_id, CancelReason.NO_INVENTORY, via="orders_api")
     assert client.journal.unfinished() == []
     assert sim.order(order.order_id).status == "Unshipped"
+
+
+def test_a_withdrawn_cancel_order_raises_a_typed_error_pointing_to_the_feed() -> None:
+    """A cancelOrder answered 403 (Amazon withdrew it): OperationWithdrawnError, hint via="feed", no silent fallback."""
+    from sp_cancel import OperationWithdrawnError  # noqa: PLC0415
+
+    sim = Simulator(seed=18, orders=0, cancel_order="withdrawn")
+    order = sim.add_order()
+    client = sim.client()
+    with pytest.raises(OperationWithdrawnError) as caught:
+        client.cancel_order(order.order_id, CancelReason.NO_INVENTORY, via="orders_api")
+    assert caught.value.status == 403
+    assert 'via="feed"' in caught.value.hint
+    assert 'via="feed"' in str(caught.value)
+    assert "feeds.createFeed" not in sim.request_counts  # no fallback to the feed route
+    assert sim.order(order.order_id).status == "Unshipped"
+    assert client.journal.unfinished() == []
+    # The feed route, asked for explicitly, cancels it.
+    assert client.cancel_order(order.order_id, CancelReason.NO_INVENTORY).status.value == "CANCELLED"
+
+
+def test_a_cancel_order_answered_404_is_withdrawn_too(sim: Simulator) -> None:
+    """A 404 to cancelOrder for an order getOrder has just read: the route is gone, the same typed error."""
+    from sp_cancel import OperationWithdrawnError  # noqa: PLC0415
+
+    order = sim.add_order()
+    client = sim.client()
+    sim.add_fault("orders.cancelOrder", "404", count=None)
+    with pytest.raises(OperationWithdrawnError, match="Nothing was cancelled"):
+        client.cancel_order(order.order_id, CancelReason.NO_INVENTORY, via="orders_api")
+    assert sim.order(order.order_id).status == "Unshipped"

@@ -392,3 +392,17 @@ def test_cancel_says_what_happened_to_the_buyer_message(capsys: pytest.CaptureFi
     assert main([*argv, "--simulator", SEED]) == OK
     out = capsys.readouterr().out
     assert f"buyer of {UNSHIPPED[0]}: explanation PENDING: waiting for Amazon to confirm the cancel" in out
+
+
+def test_orders_v0_never_is_a_client_option(capsys: pytest.CaptureFixture[str]) -> None:
+    """--orders-v0 never reaches the client: a cancel works, and a bad value is refused by argparse."""
+    import argparse  # noqa: PLC0415
+
+    from sp_cancel.cli._inputs import make_client  # noqa: PLC0415
+
+    built = make_client(argparse.Namespace(simulator=int(SEED), journal=None, orders_v0="never"))
+    assert built.orders_v0 == "never"
+    assert main(["cancel", UNSHIPPED[-1], "--reason", "NO_INVENTORY", "--simulator", SEED, "--orders-v0", "never"]) == 0
+    capsys.readouterr()
+    assert main(["order", UNSHIPPED[-1], "--simulator", SEED, "--orders-v0", "sometimes"]) == 2
+    assert "--orders-v0" in capsys.readouterr().err

@@ -46,7 +46,7 @@ def test_a_missing_fulfilled_by_is_read_from_v0_not_assumed(monkeypatch: pytest.
     import sp_cancel.testing._sim.orders as sim_orders  # noqa: PLC0415
 
     monkeypatch.setattr(sim_orders, "OPTIONAL_V0_FIELDS", ())
-    sim = Simulator(seed=63, orders=40, lags=Lags.none(), omit_optional=1.0)
+    sim = Simulator(seed=63, orders=40, lags=Lags.none(), omit_optional=1.0, orders_v0="served")
     afn = sim.orders(status="Unshipped", channel="AFN")[0]
     with pytest.raises(NotCancellableError) as caught:
         sim.client().cancel_order(afn.order_id, CancelReason.NO_INVENTORY)

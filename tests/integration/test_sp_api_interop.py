@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import subprocess
 import sys
 import time
@@ -29,7 +30,12 @@ def served() -> Iterator[dict[str, Any]]:
     """``sp-cancel simulator serve --port 0`` in a subprocess; its first JSON line."""
     command = [sys.executable, "-m", "sp_cancel.cli", "simulator", "serve", "--port", "0", "--seed", "5"]
     with subprocess.Popen(  # noqa: S603 - our own CLI, fixed arguments
-        [*command, "--scale", str(SCALE)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        [*command, "--scale", str(SCALE)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        # python-amazon-sp-api's Orders client reads Orders v0: this server keeps serving it in CI's second run.
+        env={k: v for k, v in os.environ.items() if k != "SP_CANCEL_SIMULATOR_ORDERS_V0"},
     ) as process:
         try:
             assert process.stdout is not None

@@ -24,7 +24,7 @@ from sp_cancel.transport._wire import error_for_status, token_rejected
 @pytest.fixture
 def sim() -> Simulator:
     """An empty simulated seller."""
-    return Simulator(seed=5, orders=0)
+    return Simulator(seed=5, orders=0, orders_v0="served")  # v0 getOrder is the route these tests call
 
 
 def test_expired_token_is_refreshed_once_and_the_call_succeeds(sim: Simulator) -> None:

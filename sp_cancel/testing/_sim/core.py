@@ -296,6 +296,8 @@ class SimulatorCore:
         self.latency = float(latency)
         self.lags = lags if lags is not None else Lags()
         self.omit_optional = 0.0  # probability of leaving out each optional order field (orders.py)
+        self.orders_v0: Literal["served", "retired"] = "served"  # "retired": every v0 route answers 404
+        self.cancel_order: Literal["served", "withdrawn"] = "served"  # "withdrawn": cancelOrder answers 403
         self.world = World(seller_id=seller_id, marketplace_id=marketplace_id)
         self.lock = threading.RLock()
         self.rng = random.Random(seed)
@@ -529,6 +531,7 @@ _HTML_504 = (
 
 _ERROR_FAULTS: Final = {
     "400": (400, "InvalidInput", "The request was refused."),
+    "404": (404, "NotFound", "The requested resource was not found."),
     "429": (429, "QuotaExceeded", "You exceeded your quota for the requested resource."),
     "500": (500, "InternalFailure", "We encountered an internal error. Please try again."),
     "503": (503, "ServiceUnavailable", "Service is temporarily unavailable. Please try again."),

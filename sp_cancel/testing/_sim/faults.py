@@ -5,7 +5,8 @@ A rule is a mapping::
     {"operation": "feeds.createFeed" | "*", "fault": "503", "nth": 2, "probability": None,
      "count": 1, "seconds": None}
 
-- ``fault``: ``"400"`` (an ``InvalidInput`` refusal: nothing done), ``"429"`` (the usage-plan gate: nothing
+- ``fault``: ``"400"`` (an ``InvalidInput`` refusal: nothing done), ``"404"`` (``NotFound``, nothing done: a
+  resource Amazon withdrew), ``"429"`` (the usage-plan gate: nothing
   done), ``"500"``, ``"503"`` (ErrorList bodies),
   ``"html_504"`` (a gateway's HTML page),
   ``"empty_200"`` (status 200, empty body, handler NOT run: on ``document.upload`` a store that answered
@@ -93,6 +94,7 @@ DATE_FAULTS: Final = frozenset({"date_1970", "date_2100", "date_skew"})
 FAULT_KINDS: Final = frozenset(
     {
         "400",
+        "404",
         "429",
         "500",
         "503",

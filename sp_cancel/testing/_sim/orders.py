@@ -17,7 +17,16 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, Final
 
-from sp_cancel.testing._sim.core import Router, SimRequest, SimResponse, SimulatorCore, invalid_input, not_found
+from sp_cancel.testing._sim.core import (
+    Handler,
+    Router,
+    SimRequest,
+    SimResponse,
+    SimulatorCore,
+    error_response,
+    invalid_input,
+    not_found,
+)
 from sp_cancel.testing._sim.formats import (
     ORDER_ID_RE,
     decode_token,
@@ -256,11 +265,19 @@ OPTIONAL_FIELDS: Final = (
     "orderItems[].product.price",
     "orderItems[].product.title",
     "orderItems[].product.asin",
+    # Last, so the draws for the fields above stay what they were: a TAX subtotal without its split by subtype.
+    "orderItems[].proceeds.breakdowns[].detailedBreakdowns",
 )
 
 
 def _drop(target: dict[str, Any], path: list[str]) -> None:
-    for key in path[:-1]:
+    """Remove ``path`` from ``target``; a ``name[]`` segment walks every element of that list."""
+    for n, key in enumerate(path[:-1]):
+        if key.endswith("[]"):
+            for element in target.get(key[:-2]) or []:
+                if isinstance(element, dict):
+                    _drop(element, path[n + 1 :])
+            return
         nxt = target.get(key)
         if not isinstance(nxt, dict):
             return
@@ -530,8 +547,12 @@ def get_order(sim: SimulatorCore, request: SimRequest) -> SimResponse:
     return SimResponse(status=200, body={"order": omit_optional(sim, order_2026(found, included))})
 
 
-def cancel_order(sim: SimulatorCore, request: SimRequest) -> SimResponse:
+def cancel_order(sim: SimulatorCore, request: SimRequest) -> SimResponse:  # noqa: PLR0911 - one answer per check
     """``PUT /orders/2026-01-01/orders/{orderId}/cancellation`` (withdrawn from the model; whole orders only)."""
+    if sim.cancel_order == "withdrawn":
+        # What API Gateway answers for a path the application may not call (Amazon documents nothing): the worst
+        # case, since it reads like an authorization problem rather than a missing operation.
+        return error_response(403, "Unauthorized", "Access to requested resource is denied.")
     found = _find(sim, request.path_params["orderId"])
     if isinstance(found, SimResponse):
         return found
@@ -749,11 +770,30 @@ def withdraw_buyer_request(sim: SimulatorCore, order_id: str) -> SimOrder:
     return order
 
 
+# Amazon documents no answer for a removed operation: the worst case is the one a client cannot tell from
+# "no such order" on ``getOrder``/``getOrderItems``, a 404 ``NotFound`` (docs/orders-api-versions.md).
+RETIRED_MESSAGE: Final = "The requested resource was not found."
+
+
+def _retirable(handler: Handler) -> Handler:
+    """``handler``, answering every request with a 404 once the simulator's Orders v0 is retired."""
+
+    def serve(sim: SimulatorCore, request: SimRequest) -> SimResponse:
+        if sim.orders_v0 == "retired":
+            return not_found(RETIRED_MESSAGE)
+        return handler(sim, request)
+
+    serve.__doc__ = handler.__doc__
+    return serve
+
+
 def register(router: Router) -> None:
-    """Add the Orders 2026-01-01 routes, then the Orders v0 routes."""
+    """Add the Orders 2026-01-01 routes, then the Orders v0 routes (404 for each once v0 is retired)."""
     router.add("GET", "/orders/2026-01-01/orders", "orders.searchOrders", search_orders)
     router.add("GET", "/orders/2026-01-01/orders/{orderId}", "orders.getOrder", get_order)
     router.add("PUT", "/orders/2026-01-01/orders/{orderId}/cancellation", "orders.cancelOrder", cancel_order)
-    router.add("GET", "/orders/v0/orders", "ordersV0.getOrders", get_orders_v0)
-    router.add("GET", "/orders/v0/orders/{orderId}", "ordersV0.getOrder", get_order_v0)
-    router.add("GET", "/orders/v0/orders/{orderId}/orderItems", "ordersV0.getOrderItems", get_order_items_v0)
+    router.add("GET", "/orders/v0/orders", "ordersV0.getOrders", _retirable(get_orders_v0))
+    router.add("GET", "/orders/v0/orders/{orderId}", "ordersV0.getOrder", _retirable(get_order_v0))
+    router.add(
+        "GET", "/orders/v0/orders/{orderId}/orderItems", "ordersV0.getOrderItems", _retirable(get_order_items_v0)
+    )

@@ -26,7 +26,12 @@ MCF_2026 = "/fulfillment/outbound/2026-07-04/orders/{}"
 @pytest.fixture
 def sim() -> Simulator:
     """An empty seeded world with Amazon's lags off (the feeds here are read back by id, never searched)."""
-    return Simulator(seed=12, scenario=Scenario(orders=0, listings=0, mcf_orders=False, deals=False), lags=Lags.none())
+    return Simulator(
+        seed=12,
+        scenario=Scenario(orders=0, listings=0, mcf_orders=False, deals=False),
+        lags=Lags.none(),
+        orders_v0="served",  # these tests compare what v0 and 2026-01-01 show
+    )
 
 
 @contextmanager

@@ -30,7 +30,7 @@ def _token(http: httpx.Client, sim: Simulator) -> str:
 
 def test_serve_answers_over_http() -> None:
     """serve() yields a 127.0.0.1 base URL that answers LWA and SP-API calls; URLs follow it."""
-    sim = Simulator(seed=7, orders=10)
+    sim = Simulator(seed=7, orders=10, orders_v0="served")
     order_id = next(iter(sim.world.orders))
     with sim.serve() as base_url, httpx.Client(base_url=base_url, timeout=5) as http:
         assert base_url.startswith("http://127.0.0.1:")
@@ -51,7 +51,7 @@ def test_serve_answers_over_http() -> None:
 
 def test_served_faults_drop_and_hang() -> None:
     """Over HTTP, drop closes the socket unanswered; timeout_after_commit commits and stays silent."""
-    sim = Simulator(seed=7, orders=0)
+    sim = Simulator(seed=7, orders=0, orders_v0="served")
     sim._core.http_hang_seconds = 1.0
     sim.add_mcf_order("MCF-H1", status="Received")
     sim.add_mcf_order("MCF-H2", status="Received")

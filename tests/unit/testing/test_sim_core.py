@@ -17,7 +17,7 @@ def _api(sim: Simulator) -> httpx.Client:
 @pytest.fixture
 def sim() -> Simulator:
     """A small seeded simulator."""
-    return Simulator(seed=3, orders=20)
+    return Simulator(seed=3, orders=20, orders_v0="served")  # v0 getOrders is the route these tests call
 
 
 def test_a_missing_token_is_401_unknown_and_expired_tokens_are_403(sim: Simulator) -> None:
@@ -53,14 +53,14 @@ def test_request_ids_are_deterministic_per_seed() -> None:
     """Two simulators with the same seed hand out the same request ids."""
     ids = []
     for _ in range(2):
-        sim = Simulator(seed=9, orders=5)
+        sim = Simulator(seed=9, orders=5, orders_v0="served")
         ids.append(_api(sim).get("/orders/v0/orders/000-0000000-0000000").headers["x-amzn-RequestId"])
     assert ids[0] == ids[1]
 
 
 def test_429_after_burst_without_retry_after() -> None:
     """Past the burst the simulator answers Amazon's 429 body, no Retry-After, no rate header; time refills."""
-    sim = Simulator(seed=1, orders=5)
+    sim = Simulator(seed=1, orders=5, orders_v0="served")
     http = _api(sim)
     params = {"MarketplaceIds": sim.marketplace_id, "CreatedAfter": "2026-01-01T00:00:00Z"}
     for _ in range(20):  # ordersV0.getOrders burst
@@ -80,7 +80,7 @@ def test_429_after_burst_without_retry_after() -> None:
 
 def test_scale_multiplies_rates() -> None:
     """With scale=10 the bucket refills ten times faster and the header says so."""
-    sim = Simulator(seed=1, orders=5, scale=10)
+    sim = Simulator(seed=1, orders=5, scale=10, orders_v0="served")
     http = _api(sim)
     params = {"MarketplaceIds": sim.marketplace_id, "CreatedAfter": "2026-01-01T00:00:00Z"}
     first = http.get("/orders/v0/orders", params=params)
@@ -102,7 +102,7 @@ def test_unknown_route_is_501_not_simulated(sim: Simulator) -> None:
 def test_clock_defaults_and_injection() -> None:
     """The simulator uses the clock it is given and reports times from it."""
     clock = FakeClock()
-    sim = Simulator(orders=0, clock=clock)
+    sim = Simulator(orders=0, clock=clock, orders_v0="served")
     assert sim.clock is clock
     clock.advance(60)
     assert sim.now() == clock.now()

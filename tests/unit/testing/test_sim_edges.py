@@ -17,7 +17,7 @@ FEEDS = "/feeds/2021-06-30"
 @pytest.fixture
 def sim() -> Simulator:
     """A small simulator, everything visible at once."""
-    return Simulator(seed=3, orders=5, lags=Lags.none())
+    return Simulator(seed=3, orders=5, lags=Lags.none(), orders_v0="served")  # v0 routes are among the edges
 
 
 def _http(sim: Simulator) -> httpx.Client:

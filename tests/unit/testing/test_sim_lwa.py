@@ -17,7 +17,7 @@ def _api(sim: Simulator) -> httpx.Client:
 @pytest.fixture
 def sim() -> Simulator:
     """A small seeded simulator."""
-    return Simulator(seed=3, orders=20)
+    return Simulator(seed=3, orders=20, orders_v0="served")  # v0 getOrders is the route these tests call
 
 
 def test_token_exchange_form_encoded(sim: Simulator) -> None:

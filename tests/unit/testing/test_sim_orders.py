@@ -23,7 +23,7 @@ def _api(sim: Simulator) -> httpx.Client:
 @pytest.fixture
 def sim() -> Simulator:
     """A simulator without scenario orders."""
-    return Simulator(seed=11, orders=0)
+    return Simulator(seed=11, orders=0, orders_v0="served")  # these tests read the v0 routes too
 
 
 def _since(sim: Simulator, days: int = 40) -> str:
