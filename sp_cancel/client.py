@@ -25,6 +25,7 @@ import sp_cancel._fba as fba_flow
 import sp_cancel._listings.items as listing_flow
 import sp_cancel._refunds.check as refund_check
 import sp_cancel._refunds.refund as refund_flow
+import sp_cancel._subscriptions as subscription_flow
 import sp_cancel.deals as deal_flow
 import sp_cancel.metrics._fetch as rate_flow
 import sp_cancel.models as values
@@ -332,6 +333,17 @@ class SellerClient:
             marketplace_id=self._marketplace_id,
             horizon=self._horizon,
         )
+
+    @property
+    def notifications(self) -> subscription_flow.Notifications:
+        """The seller's ``ORDER_CHANGE`` notifications (Notifications API): ``ensure`` them, ``check`` a queue.
+
+        ``client.notifications.ensure(queue_arn)`` gets or creates the destination (grantless) and the
+        ``ORDER_CHANGE`` subscription with the ``orderChangeTypes`` a cancellation watcher needs;
+        ``client.notifications.check(queue_arn, sqs=...)`` says why notifications would not arrive
+        (docs/notifications.md).
+        """
+        return subscription_flow.Notifications(self._ctx)
 
     @property
     def journal(self) -> JournalLike:

@@ -60,7 +60,8 @@ USER_AGENT: Final = f"sp-cancel/{__version__} (Language=Python)"
 
 # Operations that legitimately answer 2xx with no body (their models declare no schema, or only
 # optional fields): cancelFeed 200 has no schema; both cancelOrder answer 202 {}; cancelFulfillmentOrder
-# and createUnexpectedProblem (201) answer {errors?}. Any other empty 2xx is a ServerError.
+# and createUnexpectedProblem (201) answer {errors?}, as do the Notifications API's deletes and test
+# notification. Any other empty 2xx is a ServerError.
 _MAY_BE_EMPTY: Final = frozenset(
     {
         "feeds.cancelFeed",
@@ -68,6 +69,9 @@ _MAY_BE_EMPTY: Final = frozenset(
         "fbaOutbound.cancelFulfillmentOrder",
         "fbaOutbound2026.cancelOrder",
         "messaging.createUnexpectedProblem",
+        "notifications.deleteSubscriptionById",
+        "notifications.deleteDestination",
+        "notifications.sendTestNotification",
     }
 )
 
@@ -151,6 +155,9 @@ class SpApiCore:
         self._sleep = sleep
         self._scope = f"{credentials.client_id}:{seller_id}"
         self._tokens = LwaTokenClient(credentials=credentials, token_url=token_url, http=http, clock=clock)
+        self._credentials = credentials
+        self._grantless: dict[str, LwaTokenClient] = {}  # grantless tokens by LWA scope, made on first use
+        self._grantless_lock = threading.Lock()
         self._log = get_logger()
 
     def close(self) -> None:
@@ -171,6 +178,22 @@ class SpApiCore:
     def scope(self) -> str:
         """The rate-limit scope, ``"<client_id>:<seller_id>"``."""
         return self._scope
+
+    def _token_client(self, op: Operation) -> LwaTokenClient:
+        """The seller's token client, or for a grantless operation the client-credentials one of its scope."""
+        if op.scope is None:
+            return self._tokens
+        with self._grantless_lock:
+            found = self._grantless.get(op.scope)
+            if found is None:
+                found = self._grantless[op.scope] = LwaTokenClient(
+                    credentials=self._credentials,
+                    token_url=self._tokens.token_url,
+                    http=self._http,
+                    clock=self._clock,
+                    scope=op.scope,
+                )
+            return found
 
     def _call(
         self,
@@ -289,7 +312,7 @@ class SpApiCore:
             raise error from exc
         except ApiError as error:
             if isinstance(error, AuthError):
-                self._tokens.invalidate(token)
+                self._token_client(op).invalidate(token)
             self._failed(error, context)
             raise
         if response.rate_limit is not None:
@@ -314,7 +337,7 @@ class SpApiCore:
     def _access_token(self, op: Operation, attempt: int) -> str:
         """Return the access token; a transient LWA failure becomes "not sent" for ``op`` so it is retried."""
         try:
-            return self._tokens.access_token()
+            return self._token_client(op).access_token()
         except AuthError:
             raise
         except (ServerError, ThrottledError, NetworkError) as exc:
