@@ -409,11 +409,16 @@ class Simulator:
 
         ``quantity_shipped`` rises, never ``quantity_cancelled``; the order becomes ``PartiallyShipped``, or
         ``Shipped`` when nothing is left to ship, as both Orders APIs show at once. ``ValueError`` when the order
-        cannot ship or has fewer units left.
+        cannot ship or has fewer units left. A change of status publishes ``ORDER_CHANGE`` (``OrderStatusChange``)
+        to the seller's subscription, as ``request_cancellation`` does.
         """
         with self._core.lock:
             self._core.tick()  # Amazon's own pace first: feeds due by now are processed
-            return ship(self._core, order_id, order_item_id, quantity)
+            before = self._core.world.orders[order_id].status if order_id in self._core.world.orders else None
+            order = ship(self._core, order_id, order_item_id, quantity)
+            if order.status != before:  # an ORDER_CHANGE OrderStatusChange to a subscribed destination
+                notifications.publish(self._core, order, "OrderStatusChange", "Order status changed")
+            return order
 
     def request_cancellation(
         self,
@@ -458,9 +463,12 @@ class Simulator:
                 self._core.delivery_faults = faults
 
     def deliver_notifications(self) -> int:
-        """Send every notification copy due by now (the simulator also does at each request); how many were sent."""
+        """Send every notification copy due by now (the simulator also does at each request); how many were sent.
+
+        A copy the sender fails to send stays in the outbox and the sender's error is raised here.
+        """
         with self._core.lock:
-            return notifications.deliver_due(self._core)
+            return notifications.deliver_due(self._core, raise_errors=True)
 
     def notifications(self) -> list[SimNotification]:
         """Every notification Amazon published, oldest first, with its fate (copies, dropped, reordered, delivered)."""
