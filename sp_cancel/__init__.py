@@ -31,6 +31,7 @@ from sp_cancel._outcomes import (
     SystemCancellation,
 )
 from sp_cancel._public import publish
+from sp_cancel._subscriptions import NotificationSetup, Notifications, QueueFinding
 from sp_cancel._version import __version__
 from sp_cancel.client import Credentials, SellerClient
 from sp_cancel.errors import (
@@ -110,6 +111,8 @@ __all__ = [
     "NetworkError",
     "NotCancellableError",
     "NotFoundError",
+    "NotificationSetup",
+    "Notifications",
     "Order",
     "OrderItem",
     "OrderRecord",
@@ -119,6 +122,7 @@ __all__ = [
     "PriceComponent",
     "ProcessingMessage",
     "ProgressCallback",
+    "QueueFinding",
     "RateLimiter",
     "RateStatus",
     "RedisJournal",
