@@ -31,7 +31,7 @@ from sp_cancel._outcomes import (
     SystemCancellation,
 )
 from sp_cancel._public import publish
-from sp_cancel._subscriptions import NotificationSetup, Notifications, QueueFinding
+from sp_cancel._subscriptions import Notifications, NotificationSetup, QueueFinding
 from sp_cancel._version import __version__
 from sp_cancel.client import Credentials, SellerClient
 from sp_cancel.errors import (
