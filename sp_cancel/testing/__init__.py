@@ -414,10 +414,8 @@ class Simulator:
         """
         with self._core.lock:
             self._core.tick()  # Amazon's own pace first: feeds due by now are processed
-            before = self._core.world.orders[order_id].status if order_id in self._core.world.orders else None
             order = ship(self._core, order_id, order_item_id, quantity)
-            if order.status != before:  # an ORDER_CHANGE OrderStatusChange to a subscribed destination
-                notifications.publish(self._core, order, "OrderStatusChange", "Order status changed")
+            notifications.publish_status_changes(self._core)
             return order
 
     def request_cancellation(
@@ -465,10 +463,17 @@ class Simulator:
     def deliver_notifications(self) -> int:
         """Send every notification copy due by now (the simulator also does at each request); how many were sent.
 
+        Status changes since the last request (a feed processed by now, a shipment) are published first.
+
         A copy the sender fails to send stays in the outbox and the sender's error is raised here.
         """
         with self._core.lock:
-            return notifications.deliver_due(self._core, raise_errors=True)
+            world = self._core.world
+            before = sum(n.delivered for n in world.notifications)
+            self._core.tick()  # Amazon's own pace first: feeds processed, status changes published, copies sent
+            notifications.publish_status_changes(self._core)  # what the feeds just changed
+            notifications.deliver_due(self._core, raise_errors=True)
+            return sum(n.delivered for n in world.notifications) - before
 
     def notifications(self) -> list[SimNotification]:
         """Every notification Amazon published, oldest first, with its fate (copies, dropped, reordered, delivered)."""

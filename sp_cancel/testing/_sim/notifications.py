@@ -17,7 +17,8 @@ What the model leaves open, simulated as sellers meet it (facts §6):
 - ``sendTestNotification`` is sandbox-only at Amazon; the simulator answers it like the sandbox and delivers a
   test ``ORDER_CHANGE`` (``OrderChangeType: OrderStatusChange``, an order id no order has).
 
-Delivery: when a buyer asks to cancel (``request_cancellation``) or an order changes status (``publish``),
+Delivery: when a buyer asks to cancel (``request_cancellation``) or an order's status changes (found by
+``publish_status_changes`` at every request: a seller's cancel, a shipment, Amazon's own cancel),
 Amazon publishes one ``ORDER_CHANGE`` to the subscribed destination, if the subscription's event filter
 passes it (``orderChangeTypes``, ``marketplaceIds``). ``order_change`` builds the message body, in the one
 place the simulator does. Each published notification goes through ``DeliveryFaults`` (seeded): dropped, or
@@ -57,6 +58,7 @@ __all__ = [
     "deliver_due",
     "order_change",
     "publish",
+    "publish_status_changes",
     "register",
     "request_cancellation",
     "tick",
@@ -215,6 +217,8 @@ def create_subscription(sim: SimulatorCore, request: SimRequest) -> SimResponse:
         processing_directive=directive if isinstance(directive, dict) else None,
     )
     sim.world.subscriptions[kind] = subscription
+    if kind == ORDER_CHANGE:  # status changes from now on are published
+        sim.world.notified_status = {o.order_id: o.status for o in sim.world.orders.values()}
     return SimResponse(200, {"payload": _subscription_json(subscription)})
 
 
@@ -490,8 +494,30 @@ def deliver_due(sim: SimulatorCore, *, raise_errors: bool = False) -> int:
     return sent
 
 
+def publish_status_changes(sim: SimulatorCore) -> int:
+    """Publish an ``OrderStatusChange`` for each order whose status changed since the last look; how many.
+
+    However the status changed (a seller's feed, ``cancelOrder``, a shipment, Amazon on its own), as Amazon
+    publishes a change of status. Nothing is looked at while the seller has no ``ORDER_CHANGE`` subscription.
+    """
+    if ORDER_CHANGE not in sim.world.subscriptions:
+        return 0
+    seen = sim.world.notified_status
+    published = 0
+    for order in sim.world.orders.values():
+        before = seen.get(order.order_id)
+        if before == order.status:
+            continue
+        seen[order.order_id] = order.status
+        if before is not None:  # an order added since is recorded, not published (a test made it)
+            publish(sim, order, "OrderStatusChange", "Order status changed")
+            published += 1
+    return published
+
+
 def tick(sim: SimulatorCore) -> None:
-    """Deliver what is due at every request, as Amazon delivers on its own time."""
+    """At every request: publish status changes, deliver what is due (Amazon acts on its own time)."""
+    publish_status_changes(sim)
     deliver_due(sim)
 
 

@@ -325,6 +325,8 @@ class World:
     # Every notification published (oldest first) and the copies still to deliver (notifications.py).
     notifications: list[SimNotification] = field(default_factory=list)
     outbox: list[SimOutgoing] = field(default_factory=list)
+    # Each order's status when ORDER_CHANGE last looked (a change since is published as OrderStatusChange).
+    notified_status: dict[str, str] = field(default_factory=dict)
 
     def cancelled_units(self, order_id: str, order_item_id: str | None = None) -> int:
         """Units Amazon cancelled on the seller's requests for an order (or one of its items), every time summed.

@@ -178,3 +178,20 @@ def test_copies_wait_in_the_outbox_until_a_sender_is_connected() -> None:
     sim.connect_sqs(sender=lambda _arn, body: sent.append(body))
     assert sim.deliver_notifications() == 2
     assert sent[0] == attempts[0]
+
+
+def test_a_sellers_cancel_is_published_as_a_status_change() -> None:
+    """An order the seller cancelled through a feed reaches the queue as OrderStatusChange, status Canceled."""
+    sim = Simulator(seed=15, orders=1)
+    client = sim.client()
+    client.notifications.ensure("arn:aws:sqs:us-east-1:123456789012:q")
+    sent: list[dict[str, Any]] = []
+    sim.connect_sqs(sender=lambda _arn, body: sent.append(json.loads(body)))
+    order = sim.add_order()
+    outcome = client.cancel_order(order.order_id, "NO_INVENTORY")
+    assert outcome.status.value == "CANCELLED"
+    sim.deliver_notifications()
+    changes = [m["Payload"]["OrderChangeNotification"] for m in sent]
+    assert [(c["AmazonOrderId"], c["OrderChangeType"], c["Summary"]["OrderStatus"]) for c in changes] == [
+        (order.order_id, "OrderStatusChange", "Canceled")
+    ]
