@@ -64,7 +64,7 @@ from sp_cancel.testing._sim.faults import DeliveryFaults, FaultRule, load_rules,
 from sp_cancel.testing._sim.fba import move_mcf_order
 from sp_cancel.testing._sim.markets import resolve_market
 from sp_cancel.testing._sim.observe import Exchange, Observer, observe_all
-from sp_cancel.testing._sim.orders import ship, withdraw_buyer_request
+from sp_cancel.testing._sim.orders import cancel_by_amazon, ship, withdraw_buyer_request
 from sp_cancel.testing._sim.seed import Scenario, add_deal, add_listing, add_mcf_order, add_order, populate
 from sp_cancel.testing._sim.sqs import SqsSender
 from sp_cancel.testing._sim.timing import Lags, SkewedClock
@@ -479,6 +479,21 @@ class Simulator:
         """Every notification Amazon published, oldest first, with its fate (copies, dropped, reordered, delivered)."""
         with self._core.lock:
             return list(self._core.world.notifications)
+
+    def cancel_by_amazon(
+        self, order_id: str, *, reason: str = "Payment failed", late_shipment: bool = False
+    ) -> SimOrder:
+        """Amazon cancels the order on its own now (``cancelledBy`` AMAZON, ``reason`` its text).
+
+        Both Orders APIs show it at once, and an ``ORDER_CHANGE`` (``OrderStatusChange``, ``OrderStatus``
+        ``Canceled``) goes to the seller's subscription. ``late_shipment`` marks a late-shipment auto-cancel.
+        ``ValueError`` for an order already cancelled or shipped.
+        """
+        with self._core.lock:
+            self._core.tick()  # Amazon's own pace first: feeds due by now are processed
+            order = cancel_by_amazon(self._core, order_id, reason=reason, late_shipment=late_shipment)
+            notifications.publish_status_changes(self._core)
+            return order
 
     def withdraw_buyer_request(self, order_id: str) -> SimOrder:
         """The buyer's cancellation request disappears: neither Orders API shows it any more (``ValueError``: none)."""

@@ -42,6 +42,7 @@ __all__ = [
     "register",
     "seller_cancelled",
     "ship",
+    "cancel_by_amazon",
     "withdraw_buyer_request",
 ]
 
@@ -746,6 +747,26 @@ def withdraw_buyer_request(sim: SimulatorCore, order_id: str) -> SimOrder:
         item.buyer_requested_cancel = False
         item.buyer_cancel_reason = None
     order.last_update_date = sim.now()
+    return order
+
+
+def cancel_by_amazon(sim: SimulatorCore, order_id: str, *, reason: str, late_shipment: bool = False) -> SimOrder:
+    """Amazon cancels an order on its own now (a payment failure, a late shipment...): ``cancelledBy`` AMAZON.
+
+    Every unshipped unit is cancelled (not in ``world.cancellations``: that ledger is the seller's requests);
+    ``LastUpdateDate`` moves to now. ``late_shipment`` marks the auto-cancel that counts against the seller.
+    ``KeyError`` for an unknown order; ``ValueError`` for one already cancelled or with nothing left to ship.
+    """
+    order = sim.world.orders[order_id]
+    if order.status == "Canceled" or not any(i.quantity_unshipped for i in order.items):
+        raise ValueError(f"order {order_id} is {order.status}: nothing left for Amazon to cancel")
+    for item in order.items:
+        item.quantity_cancelled += item.quantity_unshipped
+    order.status = "Canceled"
+    order.cancelled_by = "AMAZON"
+    order.cancel_reason = reason
+    order.late_ship_auto_cancel = late_shipment
+    order.cancelled_at = order.last_update_date = sim.now()
     return order
 
 

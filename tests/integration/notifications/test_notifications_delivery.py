@@ -195,3 +195,19 @@ def test_a_sellers_cancel_is_published_as_a_status_change() -> None:
     assert [(c["AmazonOrderId"], c["OrderChangeType"], c["Summary"]["OrderStatus"]) for c in changes] == [
         (order.order_id, "OrderStatusChange", "Canceled")
     ]
+
+
+def test_amazons_own_cancel_is_published_and_readable() -> None:
+    """cancel_by_amazon: the order reads cancelled by AMAZON, and an OrderStatusChange with Canceled is delivered."""
+    sim = Simulator(seed=16, orders=1)
+    client = sim.client()
+    client.notifications.ensure("arn:aws:sqs:us-east-1:123456789012:q")
+    sent: list[dict[str, Any]] = []
+    sim.connect_sqs(sender=lambda _arn, body: sent.append(json.loads(body)))
+    order = sim.add_order()
+    sim.cancel_by_amazon(order.order_id, reason="Payment declined")
+    [change] = [m["Payload"]["OrderChangeNotification"] for m in sent]
+    assert (change["OrderChangeType"], change["Summary"]["OrderStatus"]) == ("OrderStatusChange", "Canceled")
+    assert client.order(order.order_id).status.value == "CANCELLED"
+    with pytest.raises(ValueError, match="nothing left"):
+        sim.cancel_by_amazon(order.order_id)
