@@ -35,6 +35,7 @@ __all__ = [
     "CANCEL_REASONS",
     "INCLUDED_DATA",
     "STATUS_2026",
+    "cancel_by_amazon",
     "fulfillment_status",
     "order_2026",
     "order_item_v0",
@@ -42,7 +43,6 @@ __all__ = [
     "register",
     "seller_cancelled",
     "ship",
-    "cancel_by_amazon",
     "withdraw_buyer_request",
 ]
 
