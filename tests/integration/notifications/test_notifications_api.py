@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from sp_cancel import InvalidInputError
-from sp_cancel.errors import ApiError, AuthError, NotFoundError
+from sp_cancel.errors import ApiError, NotFoundError
 from sp_cancel.testing import Simulator
 
 ARN = "arn:aws:sqs:us-east-1:123456789012:sp-cancel-orders"
@@ -60,13 +60,20 @@ def test_order_change_without_an_event_filter_is_refused_with_400() -> None:
         api.create_subscription("ORDER_CHANGE", destination_id=destination.destination_id)
     assert caught.value.status == 400
     assert "eventFilter must not be empty" in str(caught.value)
-    with pytest.raises(ApiError, match="orderChangeTypes") as bad_type:
-        api.create_subscription(
-            "ORDER_CHANGE",
-            destination_id=destination.destination_id,
-            processing_directive={"eventFilter": {"eventFilterType": "ORDER_CHANGE", "orderChangeTypes": ["Nope"]}},
-        )
-    assert bad_type.value.status == 400
+    # A change type outside Amazon's enum, sent raw (our client never sends one: ensure() checks them first).
+    bad = _raw(
+        sim,
+        "POST",
+        "/notifications/v1/subscriptions/ORDER_CHANGE",
+        sim.issue_access_token(),
+        {
+            "payloadVersion": "1.0",
+            "destinationId": destination.destination_id,
+            "processingDirective": {"eventFilter": {"eventFilterType": "ORDER_CHANGE", "orderChangeTypes": ["Nope"]}},
+        },
+    )
+    assert bad.status_code == 400
+    assert "orderChangeTypes" in bad.json()["errors"][0]["message"]
 
 
 def test_a_second_subscription_and_a_second_destination_are_409() -> None:
@@ -200,12 +207,14 @@ def test_ensure_checks_its_arguments() -> None:
     assert sim.request_counts == {}
 
 
-def test_a_grantless_refusal_is_an_auth_error() -> None:
-    """When LWA refuses the client-credentials grant, the grantless call fails with AuthError, nothing created."""
+def test_no_grantless_token_no_destination() -> None:
+    """When LWA gives no client-credentials token, the grantless call is not sent and nothing is created."""
     sim = Simulator(seed=9, orders=1)
     client = sim.client()
     client.order(sim.orders()[0].order_id)  # the seller's token is fetched and works
-    sim.add_fault("lwa.token", "400")
-    with pytest.raises(AuthError):
+    sim.add_fault("lwa.token", "503", count=None)
+    with pytest.raises(ApiError) as caught:
         client.notifications.ensure(ARN)
+    assert "access token" in str(caught.value)
+    assert sim.request_counts.get("notifications.getDestinations", 0) == 0
     assert sim.world.destinations == {}
