@@ -179,6 +179,14 @@ class SpApiCore:
         """The rate-limit scope, ``"<client_id>:<seller_id>"``."""
         return self._scope
 
+    def _limit_scope(self, op: Operation) -> str:
+        """The bucket an operation draws from: the seller's, or for a grantless one the application's alone.
+
+        Amazon meters a grantless call by application (no seller authorised it), so every seller of the
+        application shares that bucket: ``"<client_id>"``.
+        """
+        return self._credentials.client_id if op.scope is not None else self._scope
+
     def _token_client(self, op: Operation) -> LwaTokenClient:
         """The seller's token client, or for a grantless operation the client-credentials one of its scope."""
         if op.scope is None:
@@ -271,7 +279,7 @@ class SpApiCore:
             op=op,
             clock=self._clock,
             sleep=self._sleep,
-            throttle_wait=lambda: self._limiter.on_throttled(self._scope, op),
+            throttle_wait=lambda: self._limiter.on_throttled(self._limit_scope(op), op),
             log=self._log,
             sent_at=lambda: state.sent_at or self._clock.now(),
         )
@@ -287,7 +295,7 @@ class SpApiCore:
         parse: Callable[[Response], T],
     ) -> T:
         token = self._access_token(op, state.number)
-        waited = 0.0 if self._use_reserved(op) else self._limiter.acquire(self._scope, op)
+        waited = 0.0 if self._use_reserved(op) else self._limiter.acquire(self._limit_scope(op), op)
         now = self._clock.now()
         headers = {
             "user-agent": USER_AGENT,
@@ -316,7 +324,7 @@ class SpApiCore:
             self._failed(error, context)
             raise
         if response.rate_limit is not None:
-            self._limiter.update(self._scope, op, response.rate_limit)
+            self._limiter.update(self._limit_scope(op), op, response.rate_limit)
         try:
             value = parse(response)
         except (Malformed, ValueError, ArithmeticError) as exc:
@@ -375,7 +383,7 @@ class SpApiCore:
         Returns the seconds waited.
         """
         op = OPERATIONS[op_key]
-        waited = self._limiter.acquire(self._scope, op)
+        waited = self._limiter.acquire(self._limit_scope(op), op)
         with self._reserved_lock:
             self._reserved[op.key] = self._reserved.get(op.key, 0) + 1
         return waited

@@ -388,7 +388,9 @@ def test_typed_method_hits_its_operation(key: str) -> None:
     if key.startswith("fbaOutbound2026"):
         filled = filled.replace("112-1234567-1234567", "MCF-1")
     assert request.url.path == filled
-    assert limiter.acquired == [(f"{CREDS.client_id}:{SELLER}", key)]
+    # A grantless operation draws from the application's bucket (no seller authorised it).
+    scope = CREDS.client_id if op.scope is not None else f"{CREDS.client_id}:{SELLER}"
+    assert limiter.acquired == [(scope, key)]
 
 
 # -- error mapping -------------------------------------------------------------------------------
