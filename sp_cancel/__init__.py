@@ -58,6 +58,7 @@ from sp_cancel.orders import Order, OrderItem, OrderStatus
 
 if TYPE_CHECKING:  # imported on first use (below): type checkers and the API reference read them here
     from sp_cancel._fba import FbaCancelOutcome, FbaCancelStatus
+    from sp_cancel._subscriptions import Notifications, NotificationSetup, QueueFinding
     from sp_cancel.client import Credentials, SellerClient
     from sp_cancel.journal import Journal, JournalLike, JournalUnavailableError, RedisJournal
     from sp_cancel.metrics import CancellationRateReport, OrderRecord, RateStatus
@@ -76,7 +77,10 @@ _LAZY: Final = {
     "Journal": "sp_cancel.journal",
     "JournalLike": "sp_cancel.journal",
     "JournalUnavailableError": "sp_cancel.journal",
+    "NotificationSetup": "sp_cancel._subscriptions",
+    "Notifications": "sp_cancel._subscriptions",
     "OrderRecord": "sp_cancel.metrics",
+    "QueueFinding": "sp_cancel._subscriptions",
     "RateLimiter": "sp_cancel.ratelimit",
     "RateStatus": "sp_cancel.metrics",
     "RedisJournal": "sp_cancel.journal",
@@ -127,6 +131,8 @@ __all__ = [
     "NetworkError",
     "NotCancellableError",
     "NotFoundError",
+    "NotificationSetup",
+    "Notifications",
     "OperationWithdrawnError",
     "Order",
     "OrderItem",
@@ -137,6 +143,7 @@ __all__ = [
     "PriceComponent",
     "ProcessingMessage",
     "ProgressCallback",
+    "QueueFinding",
     "RateLimiter",
     "RateStatus",
     "RedisJournal",

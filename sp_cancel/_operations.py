@@ -14,7 +14,7 @@ from typing import Final, Literal
 
 import attrs
 
-__all__ = ["OPERATIONS", "Operation", "operation"]
+__all__ = ["NOTIFICATIONS_SCOPE", "OPERATIONS", "Operation", "operation"]
 
 HttpMethod = Literal["GET", "POST", "PUT", "PATCH", "DELETE"]
 
@@ -33,6 +33,8 @@ class Operation:
         burst: bucket size.
         idempotent: whether resending after an ambiguous failure is harmless.
         success: the HTTP status Amazon answers on success.
+        scope: the LWA scope of a grantless operation (its token comes from the client-credentials grant,
+            not from the seller's refresh token); ``None`` for every operation a seller authorizes.
     """
 
     key: str
@@ -44,6 +46,7 @@ class Operation:
     burst: int
     idempotent: bool = True
     success: int = 200
+    scope: str | None = None
 
 
 def _op(
@@ -55,6 +58,7 @@ def _op(
     *,
     idempotent: bool = True,
     success: int = 200,
+    scope: str | None = None,
 ) -> Operation:
     api_short, name = key.split(".", 1)
     return Operation(
@@ -67,6 +71,7 @@ def _op(
         burst=burst,
         idempotent=idempotent,
         success=success,
+        scope=scope,
     )
 
 
@@ -81,7 +86,11 @@ _APIS: Final = {
     "promotions": "promotions_2025-12-01",
     "finances": "financesV0",
     "messaging": "messaging",
+    "notifications": "notifications",
 }
+
+#: The LWA scope of the Notifications API's grantless operations (destinations, subscriptions by id).
+NOTIFICATIONS_SCOPE: Final = "sellingpartnerapi::notifications"
 
 _TABLE: Final = (
     # Orders 2026-01-01 https://developer-docs.amazon.com/sp-api/reference/searchorders
@@ -169,6 +178,70 @@ _TABLE: Final = (
         5,
         idempotent=False,
         success=201,
+    ),
+    # Notifications v1 https://developer-docs.amazon.com/sp-api/reference/createsubscription (1 rps / burst 5 each).
+    # Destinations, a subscription by id and the sandbox's test notification are grantless (NOTIFICATIONS_SCOPE).
+    # Both creates are not resent after an ambiguous failure: notifications.ensure reads back what exists instead.
+    _op("notifications.getSubscription", "GET", "/notifications/v1/subscriptions/{notificationType}", 1.0, 5),
+    _op(
+        "notifications.createSubscription",
+        "POST",
+        "/notifications/v1/subscriptions/{notificationType}",
+        1.0,
+        5,
+        idempotent=False,
+    ),
+    _op(
+        "notifications.getSubscriptionById",
+        "GET",
+        "/notifications/v1/subscriptions/{notificationType}/{subscriptionId}",
+        1.0,
+        5,
+        scope=NOTIFICATIONS_SCOPE,
+    ),
+    _op(
+        "notifications.deleteSubscriptionById",
+        "DELETE",
+        "/notifications/v1/subscriptions/{notificationType}/{subscriptionId}",
+        1.0,
+        5,
+        scope=NOTIFICATIONS_SCOPE,
+    ),
+    _op("notifications.getDestinations", "GET", "/notifications/v1/destinations", 1.0, 5, scope=NOTIFICATIONS_SCOPE),
+    _op(
+        "notifications.createDestination",
+        "POST",
+        "/notifications/v1/destinations",
+        1.0,
+        5,
+        idempotent=False,
+        scope=NOTIFICATIONS_SCOPE,
+    ),
+    _op(
+        "notifications.getDestination",
+        "GET",
+        "/notifications/v1/destinations/{destinationId}",
+        1.0,
+        5,
+        scope=NOTIFICATIONS_SCOPE,
+    ),
+    _op(
+        "notifications.deleteDestination",
+        "DELETE",
+        "/notifications/v1/destinations/{destinationId}",
+        1.0,
+        5,
+        scope=NOTIFICATIONS_SCOPE,
+    ),
+    # Sandbox-only in Amazon's model: production answers it with an error.
+    _op(
+        "notifications.sendTestNotification",
+        "POST",
+        "/notifications/v1/subscriptions/{notificationType}/testNotification",
+        1.0,
+        5,
+        idempotent=False,
+        scope=NOTIFICATIONS_SCOPE,
     ),
 )
 

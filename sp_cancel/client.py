@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     import sp_cancel._refunds.refund as refund_flow
     import sp_cancel._runtime.context as runtime_context
     import sp_cancel._runtime.feeds as runtime_feeds
+    import sp_cancel._subscriptions as subscription_flow
     import sp_cancel.deals as deal_flow
     import sp_cancel.journal as journals
     import sp_cancel.metrics._fetch as rate_flow
@@ -76,6 +77,7 @@ else:
     listing_flow = Deferred("sp_cancel._listings.items")
     refund_check = Deferred("sp_cancel._refunds.check")
     refund_flow = Deferred("sp_cancel._refunds.refund")
+    subscription_flow = Deferred("sp_cancel._subscriptions")
     runtime_context = Deferred("sp_cancel._runtime.context")
     runtime_feeds = Deferred("sp_cancel._runtime.feeds")
     deal_flow = Deferred("sp_cancel.deals")
@@ -365,6 +367,17 @@ class SellerClient:
             marketplace_id=self._marketplace_id,
             horizon=self._horizon,
         )
+
+    @property
+    def notifications(self) -> subscription_flow.Notifications:
+        """The seller's ``ORDER_CHANGE`` notifications (Notifications API): ``ensure`` them, ``check`` a queue.
+
+        ``client.notifications.ensure(queue_arn)`` gets or creates the destination (grantless) and the
+        ``ORDER_CHANGE`` subscription with the ``orderChangeTypes`` a cancellation watcher needs;
+        ``client.notifications.check(queue_arn, sqs=...)`` says why notifications would not arrive
+        (docs/notifications.md).
+        """
+        return subscription_flow.Notifications(self._ctx)
 
     @property
     def journal(self) -> JournalLike:

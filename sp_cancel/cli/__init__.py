@@ -16,6 +16,7 @@ from typing import Final
 
 import sp_cancel.cli._doubt as cli_doubt
 import sp_cancel.cli._listings as cli_listings
+import sp_cancel.cli._notifications as cli_notifications
 import sp_cancel.cli._orders as cli_orders
 import sp_cancel.cli._rate as cli_rate
 import sp_cancel.cli._refunds as cli_refunds
@@ -29,7 +30,15 @@ from sp_cancel.errors import SpCancelError
 
 __all__ = ["main", "settle_output"]
 
-_COMMAND_GROUPS: Final = (cli_simulator, cli_orders, cli_refunds, cli_doubt, cli_listings, cli_rate)
+_COMMAND_GROUPS: Final = (
+    cli_simulator,
+    cli_orders,
+    cli_refunds,
+    cli_doubt,
+    cli_listings,
+    cli_rate,
+    cli_notifications,
+)
 _LOG_LEVELS: Final = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 

@@ -13,7 +13,10 @@ What it serves: LWA tokens, Orders 2026-01-01 and v0, Feeds (order and
 listings feeds processed from the uploaded documents), Reports (seller
 performance, All Orders), Listings Items, Fulfillment Outbound 2020-07-01 and
 2026-07-04, Promotions 2025-12-01, Finances v0, Messaging v1 (the actions an order offers,
-``createUnexpectedProblem``); Amazon's usage plans (scaled by
+``createUnexpectedProblem``), Notifications v1 (destinations and subscriptions, grantless tokens, 409s, the 400
+for an ``ORDER_CHANGE`` subscription without an event filter) with ``ORDER_CHANGE`` delivered to a real SQS
+queue (``connect_sqs``, ``request_cancellation``; duplicated, reordered, delayed or dropped as
+``DeliveryFaults`` say); Amazon's usage plans (scaled by
 ``scale``) with real 429s; Amazon's lags (``Lags``: by default each feed's ``getFeeds``
 listing lag is drawn, heavy-tailed); and injected faults (see ``Simulator.add_fault``:
 failed requests, stuck or FATAL feeds, processing reports that say nothing or cannot be
@@ -32,7 +35,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from decimal import Decimal
@@ -50,6 +53,7 @@ from sp_cancel.testing._sim import (
     listings,
     lwa,
     messaging,
+    notifications,
     orders,
     promotions,
     reports,
@@ -57,24 +61,27 @@ from sp_cancel.testing._sim import (
 )
 from sp_cancel.testing._sim.app import SimTransport, make_wsgi_app, serve_in_thread
 from sp_cancel.testing._sim.core import CancelRateKey, SimulatorCore, SimulatorCredentials
-from sp_cancel.testing._sim.faults import FaultRule, load_rules, parse_rules
+from sp_cancel.testing._sim.faults import DeliveryFaults, FaultRule, load_rules, parse_rules
 from sp_cancel.testing._sim.fba import move_mcf_order
 from sp_cancel.testing._sim.markets import resolve_market
 from sp_cancel.testing._sim.observe import Exchange, Observer, observe_all
-from sp_cancel.testing._sim.orders import ship, withdraw_buyer_request
+from sp_cancel.testing._sim.orders import cancel_by_amazon, ship, withdraw_buyer_request
 from sp_cancel.testing._sim.seed import Scenario, add_deal, add_listing, add_mcf_order, add_order, populate
+from sp_cancel.testing._sim.sqs import SqsSender
 from sp_cancel.testing._sim.timing import Lags, SkewedClock
 from sp_cancel.testing._sim.world import (
     SimBuyerMessage,
     SimDeal,
     SimListing,
     SimMcfOrder,
+    SimNotification,
     SimOrder,
     V0Status,
     World,
 )
 
 __all__ = [
+    "DeliveryFaults",
     "Exchange",
     "FakeClock",
     "Lags",
@@ -88,7 +95,19 @@ __all__ = [
 # The API modules a simulator serves, in routing order (each has ``register``, some a ``tick`` hook).
 # Set to "retired" to make every Simulator built without orders_v0= answer the Orders v0 routes with 404.
 ORDERS_V0_VARIABLE: Final = "SP_CANCEL_SIMULATOR_ORDERS_V0"
-_API_MODULES: Final = (lwa, orders, listings, fba, promotions, reports, finances, sellers, messaging, feeds)
+_API_MODULES: Final = (
+    lwa,
+    orders,
+    listings,
+    fba,
+    promotions,
+    reports,
+    finances,
+    sellers,
+    messaging,
+    notifications,
+    feeds,
+)
 
 FaultsSpec = Iterable[Mapping[str, object] | FaultRule] | str | Path | None
 
@@ -264,6 +283,11 @@ class Simulator:
         """The LWA token URL."""
         return self._core.token_url
 
+    @property
+    def application_id(self) -> str:
+        """The application the simulated LWA credentials belong to (``NotificationMetadata.ApplicationId``)."""
+        return self._core.application_id
+
     # -- wiring ---------------------------------------------------------------------------------
 
     def transport(self) -> httpx.BaseTransport:
@@ -407,11 +431,91 @@ class Simulator:
 
         ``quantity_shipped`` rises, never ``quantity_cancelled``; the order becomes ``PartiallyShipped``, or
         ``Shipped`` when nothing is left to ship, as both Orders APIs show at once. ``ValueError`` when the order
-        cannot ship or has fewer units left.
+        cannot ship or has fewer units left. A change of status publishes ``ORDER_CHANGE`` (``OrderStatusChange``)
+        to the seller's subscription, as ``request_cancellation`` does.
         """
         with self._core.lock:
             self._core.tick()  # Amazon's own pace first: feeds due by now are processed
-            return ship(self._core, order_id, order_item_id, quantity)
+            order = ship(self._core, order_id, order_item_id, quantity)
+            notifications.publish_status_changes(self._core)
+            return order
+
+    def request_cancellation(
+        self,
+        order_id: str,
+        *,
+        reason: str = "Changed mind about purchase",
+        order_item_ids: Sequence[str] | None = None,
+    ) -> SimOrder:
+        """A buyer asks to cancel the order now: both Orders APIs show it, and ``ORDER_CHANGE`` is published.
+
+        The notification (``OrderChangeType: BuyerRequestedChange``) goes to the seller's ``ORDER_CHANGE``
+        subscription's destination when its event filter lets it through, with the ``DeliveryFaults`` of
+        ``connect_sqs``. ``KeyError`` for an unknown order or item; ``ValueError`` for a cancelled order.
+        """
+        with self._core.lock:
+            self._core.tick()  # Amazon's own pace first: feeds due by now are processed
+            return notifications.request_cancellation(
+                self._core,
+                order_id,
+                reason=reason,
+                order_item_ids=list(order_item_ids) if order_item_ids is not None else None,
+            )
+
+    def connect_sqs(
+        self,
+        endpoint_url: str | None = None,
+        *,
+        faults: DeliveryFaults | None = None,
+        sender: Callable[[str, str], None] | None = None,
+        **client_kwargs: Any,
+    ) -> None:
+        """Deliver notifications to real SQS queues (AWS, or ``moto_server`` at ``endpoint_url``), with ``faults``.
+
+        A destination names its queue by ARN; boto3 (``sp-cancel[watch]``) finds the queue's URL and sends each
+        copy. ``sender`` replaces boto3 (a callable ``(queue_arn, body)``); ``client_kwargs`` go to
+        ``boto3.client("sqs", ...)`` (credentials). Without ``connect_sqs`` notifications wait in the outbox.
+        """
+        chosen = sender if sender is not None else SqsSender(endpoint_url, **client_kwargs)
+        with self._core.lock:
+            self._core.notification_sender = chosen
+            if faults is not None:
+                self._core.delivery_faults = faults
+
+    def deliver_notifications(self) -> int:
+        """Send every notification copy due by now (the simulator also does at each request); how many were sent.
+
+        Status changes since the last request (a feed processed by now, a shipment) are published first.
+
+        A copy the sender fails to send stays in the outbox and the sender's error is raised here.
+        """
+        with self._core.lock:
+            world = self._core.world
+            before = sum(n.delivered for n in world.notifications)
+            self._core.tick()  # Amazon's own pace first: feeds processed, status changes published, copies sent
+            notifications.publish_status_changes(self._core)  # what the feeds just changed
+            notifications.deliver_due(self._core, raise_errors=True)
+            return sum(n.delivered for n in world.notifications) - before
+
+    def notifications(self) -> list[SimNotification]:
+        """Every notification Amazon published, oldest first, with its fate (copies, dropped, reordered, delivered)."""
+        with self._core.lock:
+            return list(self._core.world.notifications)
+
+    def cancel_by_amazon(
+        self, order_id: str, *, reason: str = "Payment failed", late_shipment: bool = False
+    ) -> SimOrder:
+        """Amazon cancels the order on its own now (``cancelledBy`` AMAZON, ``reason`` its text).
+
+        Both Orders APIs show it at once, and an ``ORDER_CHANGE`` (``OrderStatusChange``, ``OrderStatus``
+        ``Canceled``) goes to the seller's subscription. ``late_shipment`` marks a late-shipment auto-cancel.
+        ``ValueError`` for an order already cancelled or shipped.
+        """
+        with self._core.lock:
+            self._core.tick()  # Amazon's own pace first: feeds due by now are processed
+            order = cancel_by_amazon(self._core, order_id, reason=reason, late_shipment=late_shipment)
+            notifications.publish_status_changes(self._core)
+            return order
 
     def withdraw_buyer_request(self, order_id: str) -> SimOrder:
         """The buyer's cancellation request disappears: neither Orders API shows it any more (``ValueError``: none)."""

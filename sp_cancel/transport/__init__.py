@@ -42,6 +42,7 @@ from sp_cancel.transport._listings import (
 )
 from sp_cancel.transport._lwa import LwaCredentials, LwaTokenClient
 from sp_cancel.transport._messaging import MessagingActions
+from sp_cancel.transport._notifications import Destination, EventFilter, Subscription
 from sp_cancel.transport._orders import (
     BuyerRequestedCancel,
     OrderItemsV0Page,
@@ -65,6 +66,8 @@ __all__ = [
     "BuyerRequestedCancel",
     "ChargeComponent",
     "Currency",
+    "Destination",
+    "EventFilter",
     "Feed",
     "FeedDocument",
     "FeedDocumentUpload",
@@ -103,6 +106,7 @@ __all__ = [
     "ShipmentEvent",
     "ShipmentItem",
     "SpApi",
+    "Subscription",
     "error_for_status",
     "network_error",
     "operation",

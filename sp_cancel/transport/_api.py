@@ -49,6 +49,13 @@ from sp_cancel.transport._listings import (
     parse_listings_submission,
 )
 from sp_cancel.transport._messaging import MessagingActions, parse_messaging_actions
+from sp_cancel.transport._notifications import (
+    Destination,
+    Subscription,
+    parse_destination,
+    parse_destinations,
+    parse_subscription,
+)
 from sp_cancel.transport._orders import (
     OrderItemsV0Page,
     OrderResponse,
@@ -110,6 +117,9 @@ _PROMOTIONS_PAGE: Final = _body(parse_promotions_page)
 _PROMOTION: Final = _body(parse_promotion)
 _FINANCIAL_EVENTS_PAGE: Final = _body(parse_financial_events_page)
 _MESSAGING_ACTIONS: Final = _body(parse_messaging_actions)
+_DESTINATION: Final = _body(parse_destination)
+_DESTINATIONS: Final = _body(parse_destinations)
+_SUBSCRIPTION: Final = _body(parse_subscription)
 
 
 class SpApi(SpApiCore):
@@ -632,6 +642,97 @@ class SpApi(SpApiCore):
             query={"marketplaceIds": [marketplace_id or self.marketplace_id]},
             body={"text": text},
             headers=_HAL,
+        )
+
+    # -- Notifications v1 (destinations and subscriptions by id are grantless) ----------------------------
+
+    def get_destinations(self) -> tuple[Destination, ...]:
+        """Every destination of this application (``getDestinations``; grantless)."""
+        # https://developer-docs.amazon.com/sp-api/reference/getdestinations
+        return self._request("notifications.getDestinations", _DESTINATIONS)
+
+    def create_destination(self, *, name: str, sqs_arn: str) -> Destination:
+        """Create an SQS destination (``createDestination``; grantless). Not resent after an ambiguous failure."""
+        # https://developer-docs.amazon.com/sp-api/reference/createdestination
+        return self._request(
+            "notifications.createDestination",
+            _DESTINATION,
+            body={"name": name, "resourceSpecification": {"sqs": {"arn": sqs_arn}}},
+        )
+
+    def get_destination(self, destination_id: str) -> Destination:
+        """One destination (``getDestination``; grantless)."""
+        # https://developer-docs.amazon.com/sp-api/reference/getdestination
+        return self._request("notifications.getDestination", _DESTINATION, path={"destinationId": destination_id})
+
+    def delete_destination(self, destination_id: str) -> None:
+        """Delete a destination (``deleteDestination``; grantless)."""
+        # https://developer-docs.amazon.com/sp-api/reference/deletedestination
+        self._request("notifications.deleteDestination", _nothing, path={"destinationId": destination_id})
+
+    def get_subscription(self, notification_type: str, *, payload_version: str | None = None) -> Subscription:
+        """This seller's subscription to ``notification_type`` (``getSubscription``); 404 when there is none."""
+        # https://developer-docs.amazon.com/sp-api/reference/getsubscription
+        return self._request(
+            "notifications.getSubscription",
+            _SUBSCRIPTION,
+            path={"notificationType": notification_type},
+            query={"payloadVersion": payload_version},
+        )
+
+    def create_subscription(
+        self,
+        notification_type: str,
+        *,
+        destination_id: str,
+        payload_version: str = "1.0",
+        processing_directive: Mapping[str, object] | None = None,
+    ) -> Subscription:
+        """Subscribe this seller to ``notification_type`` (``createSubscription``); 409 when it already exists.
+
+        ``processing_directive`` is Amazon's ``ProcessingDirective`` (``{"eventFilter": {...}}``) as it goes
+        on the wire. Not resent after an ambiguous failure.
+        """
+        # https://developer-docs.amazon.com/sp-api/reference/createsubscription
+        body: dict[str, object] = {"payloadVersion": payload_version, "destinationId": destination_id}
+        if processing_directive is not None:
+            body["processingDirective"] = dict(processing_directive)
+        return self._request(
+            "notifications.createSubscription",
+            _SUBSCRIPTION,
+            path={"notificationType": notification_type},
+            body=body,
+        )
+
+    def get_subscription_by_id(self, notification_type: str, subscription_id: str) -> Subscription:
+        """One subscription by id (``getSubscriptionById``; grantless)."""
+        # https://developer-docs.amazon.com/sp-api/reference/getsubscriptionbyid
+        return self._request(
+            "notifications.getSubscriptionById",
+            _SUBSCRIPTION,
+            path={"notificationType": notification_type, "subscriptionId": subscription_id},
+        )
+
+    def delete_subscription_by_id(self, notification_type: str, subscription_id: str) -> None:
+        """Delete a subscription by id (``deleteSubscriptionById``; grantless)."""
+        # https://developer-docs.amazon.com/sp-api/reference/deletesubscriptionbyid
+        self._request(
+            "notifications.deleteSubscriptionById",
+            _nothing,
+            path={"notificationType": notification_type, "subscriptionId": subscription_id},
+        )
+
+    def send_test_notification(self, notification_type: str, *, destination_id: str) -> None:
+        """Ask Amazon to send a test notification to ``destination_id`` (``sendTestNotification``).
+
+        Sandbox-only in Amazon's model: a production endpoint refuses it. Grantless.
+        """
+        # https://developer-docs.amazon.com/sp-api/reference/sendtestnotification
+        self._request(
+            "notifications.sendTestNotification",
+            _nothing,
+            path={"notificationType": notification_type},
+            body={"destinationId": destination_id, "testNotification": {"payloadVersion": "1.0"}},
         )
 
 

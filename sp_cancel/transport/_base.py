@@ -61,7 +61,8 @@ USER_AGENT: Final = f"sp-cancel/{__version__} (Language=Python)"
 
 # Operations that legitimately answer 2xx with no body (their models declare no schema, or only
 # optional fields): cancelFeed 200 has no schema; both cancelOrder answer 202 {}; cancelFulfillmentOrder
-# and createUnexpectedProblem (201) answer {errors?}. Any other empty 2xx is a ServerError.
+# and createUnexpectedProblem (201) answer {errors?}, as do the Notifications API's deletes and test
+# notification. Any other empty 2xx is a ServerError.
 _MAY_BE_EMPTY: Final = frozenset(
     {
         "feeds.cancelFeed",
@@ -69,6 +70,9 @@ _MAY_BE_EMPTY: Final = frozenset(
         "fbaOutbound.cancelFulfillmentOrder",
         "fbaOutbound2026.cancelOrder",
         "messaging.createUnexpectedProblem",
+        "notifications.deleteSubscriptionById",
+        "notifications.deleteDestination",
+        "notifications.sendTestNotification",
     }
 )
 
@@ -157,6 +161,9 @@ class SpApiCore:
         self._sleep = sleep
         self._scope = f"{credentials.client_id}:{seller_id}"
         self._tokens = LwaTokenClient(credentials=credentials, token_url=token_url, http=http, clock=clock)
+        self._credentials = credentials
+        self._grantless: dict[str, LwaTokenClient] = {}  # grantless tokens by LWA scope, made on first use
+        self._grantless_lock = threading.Lock()
         self._log = get_logger()
 
     def close(self) -> None:
@@ -177,6 +184,30 @@ class SpApiCore:
     def scope(self) -> str:
         """The rate-limit scope, ``"<client_id>:<seller_id>"``."""
         return self._scope
+
+    def _limit_scope(self, op: Operation) -> str:
+        """The bucket an operation draws from: the seller's, or for a grantless one the application's alone.
+
+        Amazon meters a grantless call by application (no seller authorised it), so every seller of the
+        application shares that bucket: ``"<client_id>"``.
+        """
+        return self._credentials.client_id if op.scope is not None else self._scope
+
+    def _token_client(self, op: Operation) -> LwaTokenClient:
+        """The seller's token client, or for a grantless operation the client-credentials one of its scope."""
+        if op.scope is None:
+            return self._tokens
+        with self._grantless_lock:
+            found = self._grantless.get(op.scope)
+            if found is None:
+                found = self._grantless[op.scope] = LwaTokenClient(
+                    credentials=self._credentials,
+                    token_url=self._tokens.token_url,
+                    http=self._http,
+                    clock=self._clock,
+                    scope=op.scope,
+                )
+            return found
 
     def _call(
         self,
@@ -254,7 +285,7 @@ class SpApiCore:
             op=op,
             clock=self._clock,
             sleep=self._sleep,
-            throttle_wait=lambda: self._limiter.on_throttled(self._scope, op),
+            throttle_wait=lambda: self._limiter.on_throttled(self._limit_scope(op), op),
             log=self._log,
             sent_at=lambda: state.sent_at or self._clock.now(),
         )
@@ -270,7 +301,7 @@ class SpApiCore:
         parse: Callable[[Response], T],
     ) -> T:
         token = self._access_token(op, state.number)
-        waited = 0.0 if self._use_reserved(op) else self._limiter.acquire(self._scope, op)
+        waited = 0.0 if self._use_reserved(op) else self._limiter.acquire(self._limit_scope(op), op)
         now = self._clock.now()
         headers = {
             "user-agent": USER_AGENT,
@@ -295,11 +326,11 @@ class SpApiCore:
             raise error from exc
         except ApiError as error:
             if isinstance(error, AuthError):
-                self._tokens.invalidate(token)
+                self._token_client(op).invalidate(token)
             self._failed(error, context)
             raise
         if response.rate_limit is not None:
-            self._limiter.update(self._scope, op, response.rate_limit)
+            self._limiter.update(self._limit_scope(op), op, response.rate_limit)
             self._reported_rates[op.key] = response.rate_limit
         try:
             value = parse(response)
@@ -321,7 +352,7 @@ class SpApiCore:
     def _access_token(self, op: Operation, attempt: int) -> str:
         """Return the access token; a transient LWA failure becomes "not sent" for ``op`` so it is retried."""
         try:
-            return self._tokens.access_token()
+            return self._token_client(op).access_token()
         except AuthError:
             raise
         except (ServerError, ThrottledError, NetworkError) as exc:
@@ -369,7 +400,7 @@ class SpApiCore:
         Returns the seconds waited.
         """
         op = OPERATIONS[op_key]
-        waited = self._limiter.acquire(self._scope, op)
+        waited = self._limiter.acquire(self._limit_scope(op), op)
         with self._reserved_lock:
             self._reserved[op.key] = self._reserved.get(op.key, 0) + 1
         return waited

@@ -68,6 +68,9 @@ class LwaTokenClient:
         http: the httpx client every request goes through.
         clock: time source for expiry (``monotonic()``).
         refresh_margin: refresh this many seconds before the token expires.
+        scope: for a grantless operation's token: the LWA scope (``sellingpartnerapi::notifications``), asked
+            with the client-credentials grant (client id and secret, no refresh token); ``None`` exchanges the
+            seller's refresh token.
     """
 
     def __init__(
@@ -78,8 +81,10 @@ class LwaTokenClient:
         http: httpx.Client,
         clock: Clock,
         refresh_margin: float = 60.0,
+        scope: str | None = None,
     ) -> None:
         self._credentials = credentials
+        self._scope = scope
         self._token_url = token_url
         self._http = http
         self._clock = clock
@@ -124,13 +129,28 @@ class LwaTokenClient:
             self._token = None
             self._refresh_at = 0.0
 
+    @property
+    def scope(self) -> str | None:
+        """The grantless scope this client's tokens carry (``None``: the seller's refresh-token grant)."""
+        return self._scope
+
     def _exchange(self) -> tuple[str, float]:
-        form = {
-            "grant_type": "refresh_token",
-            "refresh_token": self._credentials.refresh_token,
-            "client_id": self._credentials.client_id,
-            "client_secret": self._credentials.client_secret,
-        }
+        # https://developer-docs.amazon.com/sp-api/docs/grantless-operations: client_credentials + scope.
+        form = (
+            {
+                "grant_type": "client_credentials",
+                "scope": self._scope,
+                "client_id": self._credentials.client_id,
+                "client_secret": self._credentials.client_secret,
+            }
+            if self._scope
+            else {
+                "grant_type": "refresh_token",
+                "refresh_token": self._credentials.refresh_token,
+                "client_id": self._credentials.client_id,
+                "client_secret": self._credentials.client_secret,
+            }
+        )
         try:
             response = self._http.post(self._token_url, data=form, headers={"Accept": "application/json"})
         except httpx.HTTPError as exc:
@@ -144,6 +164,7 @@ class LwaTokenClient:
             operation=LWA_OPERATION,
             request_id=headers.get(REQUEST_ID_HEADER),
             expires_in=expires_in,
+            **({"scope": self._scope} if self._scope else {}),
         )
         return token, expires_in
 

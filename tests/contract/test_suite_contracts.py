@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from _sp_contracts import ContractChecker, Report
 
-from sp_cancel import CancelReason, Money
+from sp_cancel import ApiError, CancelReason, Money
 from sp_cancel.models import AdjustmentReason
 from sp_cancel.testing import Exchange, Simulator
 
@@ -207,3 +207,31 @@ def test_every_exchange_of_the_suite_meets_the_contracts(checker: ContractChecke
     listing = "\n".join(str(v) for v in report.violations[:200])
     assert report.violations == [], f"{len(report.violations)} contract violations:\n{listing}\n\n{report.summary()}"
     assert sum(report.responses_checked.values()) > 0
+
+
+def test_the_notifications_workload_meets_the_contracts(checker: ContractChecker) -> None:
+    """ensure(), its 409s and 400s, a test notification, deletes: every request and answer fits notifications.json."""
+    sim = Simulator(seed=8, orders=2)
+    seen: list[Exchange] = []
+    sim.observe(seen.append)
+    client = sim.client()
+    arn = "arn:aws:sqs:us-east-1:123456789012:sp-cancel-orders"
+    setup = client.notifications.ensure(arn)
+    client.notifications.ensure(arn)
+    api = client._ctx.api
+    with pytest.raises(ApiError):
+        api.create_subscription("ORDER_CHANGE", destination_id=setup.destination_id)  # 400: no eventFilter
+    with pytest.raises(ApiError):
+        api.create_destination(name="again", sqs_arn=arn)  # 409
+    api.send_test_notification("ORDER_CHANGE", destination_id=setup.destination_id)
+    api.get_subscription_by_id("ORDER_CHANGE", setup.subscription_id)
+    api.get_destination(setup.destination_id)
+    api.delete_subscription_by_id("ORDER_CHANGE", setup.subscription_id)
+    api.delete_destination(setup.destination_id)
+    report = checker.check([("notifications", e) for e in seen])
+    assert report.violations == [], "\n".join(str(v) for v in report.violations)
+    assert {
+        "notifications:createSubscription",
+        "notifications:createDestination",
+        "notifications:sendTestNotification",
+    } <= set(report.requests_checked)

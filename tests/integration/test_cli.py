@@ -284,6 +284,18 @@ CASES: list[tuple[str, list[str], int, Check]] = [
     ("rate compare", ["rate", "--compare", "--days", "3"], OK, lambda out: out["amazon_rate"] is not None),
     ("rate bad days", ["rate", "--days", "0"], USAGE, _error("UsageError")),
     ("rate bad source", ["rate", "--source", "guess"], USAGE, _error("UsageError")),
+    (
+        "notifications setup",
+        ["notifications", "setup", "--queue-arn", "arn:aws:sqs:us-east-1:123456789012:q"],
+        OK,
+        lambda out: out["created_subscription"] is True and out["order_change_types"][0] == "BuyerRequestedChange",
+    ),
+    (
+        "notifications setup fifo",
+        ["notifications", "setup", "--queue-arn", "arn:aws:sqs:us-east-1:123456789012:q.fifo"],
+        USAGE,
+        _error("InvalidInputError"),
+    ),
 ]
 
 

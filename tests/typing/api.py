@@ -23,11 +23,13 @@ from sp_cancel import (
     ItemCancel,
     ItemRefund,
     Money,
+    NotificationSetup,
     Order,
     OrderItem,
     OrderStatus,
     PriceComponent,
     ProgressCallback,
+    QueueFinding,
     RefundOutcome,
     RetryPolicy,
     SellerClient,
@@ -133,3 +135,13 @@ def from_env_is_typed() -> SellerClient:
 def money_positional() -> Money:
     """Money positional or keyword."""
     return Money("5.00", "USD") + Money(amount="1", currency="USD")
+
+
+def notifications_are_typed(client: SellerClient) -> list[str]:
+    """client.notifications: ensure returns a NotificationSetup, check a list of QueueFinding."""
+    setup: NotificationSetup = client.notifications.ensure(
+        "arn:aws:sqs:us-east-1:123456789012:q", order_change_types=["BuyerRequestedChange"], replace=False
+    )
+    findings: list[QueueFinding] = client.notifications.check(setup.queue_arn, sqs=object(), send_test=False)
+    region: str = client.notifications.region
+    return [region, *(f.message for f in findings if not f.ok)]

@@ -42,10 +42,10 @@ from typing import Any, Final, Literal, Protocol
 from urllib.parse import quote, unquote
 
 from sp_cancel.clock import Clock, FakeClock, system_sleep, utc
-from sp_cancel.testing._sim.faults import AFTER_COMMIT, DATE_FAULTS, FaultPlan, FaultRule
+from sp_cancel.testing._sim.faults import AFTER_COMMIT, DATE_FAULTS, DeliveryFaults, FaultPlan, FaultRule
 from sp_cancel.testing._sim.markets import MARKETS
 from sp_cancel.testing._sim.observe import Exchange, Observer, has_observers, next_serial, notify
-from sp_cancel.testing._sim.plans import DECLARES_401, USAGE_PLANS
+from sp_cancel.testing._sim.plans import DECLARES_401, GRANTLESS, USAGE_PLANS
 from sp_cancel.testing._sim.timing import Lags, SkewedClock
 from sp_cancel.testing._sim.world import World
 
@@ -58,6 +58,7 @@ __all__ = [
     "FeedSim",
     "FeedTiming",
     "Handler",
+    "NotificationSender",
     "Route",
     "Router",
     "SimRequest",
@@ -221,6 +222,8 @@ URL_SECONDS: Final = 300  # presigned upload/download URLs live 5 minutes [M]
 _DIGIT_KINDS: Final = frozenset({"feed", "report", "digits", "adjustment"})
 
 TickHook = Callable[["SimulatorCore"], None]
+#: Sends one notification body to the SQS queue with that ARN (``sqs.SqsSender``, or a test's own).
+NotificationSender = Callable[[str, str], None]
 
 
 @dataclass(frozen=True)
@@ -325,6 +328,11 @@ class SimulatorCore:
         self.request_counts: Counter[str] = Counter()
         self.router = Router()
         self.access_tokens: dict[str, datetime] = {}
+        self.token_scopes: dict[str, str] = {}  # grantless tokens (client-credentials grant) -> their LWA scope
+        # The application the simulated LWA credentials belong to: NotificationMetadata.ApplicationId.
+        self.application_id = (
+            f"amzn1.sp.solution.{uuid.UUID(int=random.Random(f'sp-cancel-app-{seed}').getrandbits(128))}"
+        )
         self.authorization_revoked = False
         self.mcf_pinned: set[str] = set()  # MCF orders whose status was forced (no auto-advance)
         self._buckets: dict[str, _Bucket] = {}
@@ -332,6 +340,10 @@ class SimulatorCore:
         self.usage_plans: dict[str, tuple[float, int]] = dict(USAGE_PLANS)
         self.known_marketplaces: frozenset[str] = frozenset(m.marketplace_id for m in MARKETS.values())
         self.observers: list[Observer] = []  # see observe.py; called after every answer
+        # Notifications (notifications.py): how copies reach SQS, where they go (queue ARN, JSON body), the draws.
+        self.delivery_faults = DeliveryFaults()
+        self.notification_sender: NotificationSender | None = None
+        self.delivery_rng = random.Random(f"sp-cancel-sim-delivery-{seed}")
         self.serial = next_serial()
 
     # -- time ---------------------------------------------------------------------------------
@@ -399,10 +411,15 @@ class SimulatorCore:
 
     # -- auth ---------------------------------------------------------------------------------
 
-    def issue_access_token(self) -> str:
-        """Issue an LWA access token valid for ``token_lifetime`` on the simulator's clock."""
+    def issue_access_token(self, scope: str | None = None) -> str:
+        """Issue an LWA access token valid for ``token_lifetime`` on the simulator's clock.
+
+        ``scope``: a grantless token (client-credentials grant) for that scope; ``None``: the seller's token.
+        """
         token = self.new_id("token")
         self.access_tokens[token] = self.now() + self.token_lifetime
+        if scope is not None:
+            self.token_scopes[token] = scope
         return token
 
     def token_valid(self, token: str | None) -> bool:
@@ -581,10 +598,18 @@ def _auth_check(sim: SimulatorCore, request: SimRequest, fault: FaultRule | None
     token = request.headers.get("x-amz-access-token")
     if fault is not None and fault.fault == "token_expired" and token in sim.access_tokens:
         sim.access_tokens[token] = sim.now()
-    if request.path.startswith(_OPEN_PREFIXES) or sim.token_valid(token):
+    if request.path.startswith(_OPEN_PREFIXES):
         return None
     found = sim.router.match(request.method, request.path)
-    rejected = _token_rejection(sim, token, found[0].operation if found is not None else "")
+    operation = found[0].operation if found is not None else ""
+    if sim.token_valid(token):
+        if sim.token_scopes.get(token or "") == GRANTLESS.get(operation):
+            return None
+        # A seller's token on a grantless operation, or a grantless token anywhere else.
+        rejected = error_response(403, "Unauthorized", "Access to requested resource is denied.", "")
+        rejected.fault = fault.fault if fault is not None else ""
+        return rejected
+    rejected = _token_rejection(sim, token, operation)
     rejected.fault = fault.fault if fault is not None else ""
     return rejected
 

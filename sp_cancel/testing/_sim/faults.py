@@ -68,6 +68,7 @@ __all__ = [
     "FEED_FAULTS",
     "HOLLOW_REPORT_FAULTS",
     "REPORT_FAULTS",
+    "DeliveryFaults",
     "FaultPlan",
     "FaultRule",
     "load_rules",
@@ -248,3 +249,36 @@ class FaultPlan:
             elif rule._try_fire(self._rng):  # noqa: SLF001
                 chosen = rule.fault
         return chosen
+
+
+@dataclass(frozen=True)
+class DeliveryFaults:
+    """How the simulator delivers notifications to SQS: as Amazon's Standard-queue delivery may (facts §6).
+
+    Amazon documents no guarantee; sellers report the same notification up to ten times and whole notifications
+    missing. Every draw is seeded (the simulator's seed), so a run repeats exactly.
+
+    Attributes:
+        duplicates: ``(low, high)``: each notification is sent a number of times drawn uniformly from it.
+        drop: probability that a notification is never sent at all.
+        reorder: probability that a notification is held back ``hold`` seconds, so later ones overtake it.
+        delay: ``(low, high)`` seconds between the change and each copy's delivery, drawn per copy.
+        hold: seconds a reordered notification is held back (beyond its delay).
+    """
+
+    duplicates: tuple[int, int] = (1, 1)
+    drop: float = 0.0
+    reorder: float = 0.0
+    delay: tuple[float, float] = (0.0, 0.0)
+    hold: float = 60.0
+
+    def __post_init__(self) -> None:
+        low, high = self.duplicates
+        if not 1 <= low <= high:
+            raise ValueError(f"duplicates must be (low, high) with 1 <= low <= high, not {self.duplicates}")
+        for name in ("drop", "reorder"):
+            value = getattr(self, name)
+            if not 0.0 <= value <= 1.0:
+                raise ValueError(f"{name} must be a probability in [0, 1], not {value}")
+        if not 0.0 <= self.delay[0] <= self.delay[1] or self.hold < 0:
+            raise ValueError(f"delay must be (low, high) seconds with 0 <= low <= high, hold >= 0: {self}")

@@ -6,11 +6,17 @@ https://developer-docs.amazon.com/sp-api/docs/connect-to-the-sp-api
 from __future__ import annotations
 
 import json
+from typing import Final
 from urllib.parse import parse_qs
 
 from sp_cancel.testing._sim.core import Router, SimRequest, SimResponse, SimulatorCore
 
-__all__ = ["register"]
+__all__ = ["GRANTLESS_SCOPES", "register"]
+
+#: The scopes LWA grants with client credentials (grantless operations) [D grantless-operations].
+GRANTLESS_SCOPES: Final = frozenset(
+    {"sellingpartnerapi::notifications", "sellingpartnerapi::client_credential:rotation"}
+)
 
 
 def _oauth_error(status: int, error: str, description: str) -> SimResponse:
@@ -48,9 +54,9 @@ def token(sim: SimulatorCore, request: SimRequest) -> SimResponse:  # noqa: PLR0
             return _oauth_error(400, "invalid_request", "The request is missing a required parameter : refresh_token")
         if form["refresh_token"] != creds.refresh_token or sim.authorization_revoked:
             return _oauth_error(400, "invalid_grant", "The request has an invalid grant parameter : refresh_token")
-    elif not form.get("scope"):
+    elif form.get("scope") not in GRANTLESS_SCOPES:
         return _oauth_error(400, "invalid_scope", "The request has an invalid parameter : scope")
-    access = sim.issue_access_token()
+    access = sim.issue_access_token(form.get("scope") if grant == "client_credentials" else None)
     body: dict[str, object] = {
         "access_token": access,
         "token_type": "bearer",

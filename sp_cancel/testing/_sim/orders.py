@@ -44,6 +44,7 @@ __all__ = [
     "CANCEL_REASONS",
     "INCLUDED_DATA",
     "STATUS_2026",
+    "cancel_by_amazon",
     "fulfillment_status",
     "order_2026",
     "order_item_v0",
@@ -785,6 +786,26 @@ def _retirable(handler: Handler) -> Handler:
 
     serve.__doc__ = handler.__doc__
     return serve
+
+
+def cancel_by_amazon(sim: SimulatorCore, order_id: str, *, reason: str, late_shipment: bool = False) -> SimOrder:
+    """Amazon cancels an order on its own now (a payment failure, a late shipment...): ``cancelledBy`` AMAZON.
+
+    Every unshipped unit is cancelled (not in ``world.cancellations``: that ledger is the seller's requests);
+    ``LastUpdateDate`` moves to now. ``late_shipment`` marks the auto-cancel that counts against the seller.
+    ``KeyError`` for an unknown order; ``ValueError`` for one already cancelled or with nothing left to ship.
+    """
+    order = sim.world.orders[order_id]
+    if order.status == "Canceled" or not any(i.quantity_unshipped for i in order.items):
+        raise ValueError(f"order {order_id} is {order.status}: nothing left for Amazon to cancel")
+    for item in order.items:
+        item.quantity_cancelled += item.quantity_unshipped
+    order.status = "Canceled"
+    order.cancelled_by = "AMAZON"
+    order.cancel_reason = reason
+    order.late_ship_auto_cancel = late_shipment
+    order.cancelled_at = order.last_update_date = sim.now()
+    return order
 
 
 def register(router: Router) -> None:

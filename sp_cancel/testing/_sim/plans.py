@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Final
 
-__all__ = ["DECLARES_401", "USAGE_PLANS"]
+__all__ = ["DECLARES_401", "GRANTLESS", "USAGE_PLANS"]
 
 USAGE_PLANS: Final[dict[str, tuple[float, int]]] = {
     # Orders 2026-01-01 [M orders_2026-01-01.json]; cancelOrder from the withdrawn model [MH]
@@ -56,6 +56,16 @@ USAGE_PLANS: Final[dict[str, tuple[float, int]]] = {
     # Messaging v1 [M messaging.json]
     "messaging.getMessagingActionsForOrder": (1.0, 5),
     "messaging.createUnexpectedProblem": (1.0, 5),
+    # Notifications v1 [M notifications.json]: 1 rps / burst 5 for every operation
+    "notifications.getSubscription": (1.0, 5),
+    "notifications.createSubscription": (1.0, 5),
+    "notifications.getSubscriptionById": (1.0, 5),
+    "notifications.deleteSubscriptionById": (1.0, 5),
+    "notifications.getDestinations": (1.0, 5),
+    "notifications.createDestination": (1.0, 5),
+    "notifications.getDestination": (1.0, 5),
+    "notifications.deleteDestination": (1.0, 5),
+    "notifications.sendTestNotification": (1.0, 5),
     # Sellers v1 [M sellers.json]: not used by sp_cancel; served for python-amazon-sp-api users
     "sellers.getMarketplaceParticipations": (0.016, 15),
 }
@@ -82,3 +92,16 @@ DECLARES_401: Final = frozenset(
         "fbaOutbound2026.updateOrderStatus",
     }
 )
+
+# Grantless operations [M notifications.json: "The `getDestinations` operation is grantless"...] and the LWA scope
+# their token must carry (client-credentials grant). A seller's token is refused there, and a grantless token
+# everywhere else, with 403 "Access to requested resource is denied."
+GRANTLESS: Final[dict[str, str]] = {
+    "notifications.getSubscriptionById": "sellingpartnerapi::notifications",
+    "notifications.deleteSubscriptionById": "sellingpartnerapi::notifications",
+    "notifications.getDestinations": "sellingpartnerapi::notifications",
+    "notifications.createDestination": "sellingpartnerapi::notifications",
+    "notifications.getDestination": "sellingpartnerapi::notifications",
+    "notifications.deleteDestination": "sellingpartnerapi::notifications",
+    "notifications.sendTestNotification": "sellingpartnerapi::notifications",
+}

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -21,14 +21,18 @@ __all__ = [
     "SimBuyerMessage",
     "SimCancellation",
     "SimDeal",
+    "SimDestination",
     "SimFeed",
     "SimFeedDocument",
     "SimItem",
     "SimListing",
     "SimMcfOrder",
+    "SimNotification",
     "SimOrder",
+    "SimOutgoing",
     "SimRefund",
     "SimReport",
+    "SimSubscription",
     "World",
 ]
 
@@ -124,6 +128,57 @@ class SimCancellation:
     quantity: int
     source: str  # the feed id, or "orders.cancelOrder"
     at: datetime
+
+
+@dataclass
+class SimDestination:
+    """A Notifications API destination of the application (an SQS queue, by ARN)."""
+
+    destination_id: str
+    name: str
+    sqs_arn: str
+
+
+@dataclass
+class SimSubscription:
+    """The seller's subscription to one notification type (Notifications API)."""
+
+    subscription_id: str
+    notification_type: str
+    payload_version: str
+    destination_id: str
+    processing_directive: dict[str, Any] | None = None
+
+
+@dataclass
+class SimNotification:
+    """One notification Amazon published, and what its delivery did (``DeliveryFaults``).
+
+    ``copies`` were scheduled (0 when ``dropped``); ``delivered`` counts the copies sent to the queue so far.
+    """
+
+    notification_id: str
+    notification_type: str
+    order_id: str
+    change_type: str
+    published_at: datetime
+    body: str  # the JSON message body, exactly as delivered
+    queue_arn: str
+    copies: int
+    dropped: bool = False
+    reordered: bool = False
+    delivered: int = 0
+
+
+@dataclass
+class SimOutgoing:
+    """One copy of a notification waiting for its delivery time."""
+
+    due: datetime
+    seq: int
+    notification_id: str
+    queue_arn: str
+    body: str
 
 
 @dataclass
@@ -264,6 +319,14 @@ class World:
     buyer_messages: list[SimBuyerMessage] = field(default_factory=list)
     # Orders for which Amazon offers no messaging action at all (a test closes them: messaging.py).
     messaging_closed: set[str] = field(default_factory=set)
+    # Notifications API (notifications.py): the application's destinations, the seller's subscriptions by type.
+    destinations: dict[str, SimDestination] = field(default_factory=dict)
+    subscriptions: dict[str, SimSubscription] = field(default_factory=dict)
+    # Every notification published (oldest first) and the copies still to deliver (notifications.py).
+    notifications: list[SimNotification] = field(default_factory=list)
+    outbox: list[SimOutgoing] = field(default_factory=list)
+    # Each order's status when ORDER_CHANGE last looked (a change since is published as OrderStatusChange).
+    notified_status: dict[str, str] = field(default_factory=dict)
 
     def cancelled_units(self, order_id: str, order_item_id: str | None = None) -> int:
         """Units Amazon cancelled on the seller's requests for an order (or one of its items), every time summed.

@@ -26,6 +26,9 @@ COMMANDS = [
     ["deals"],
     ["deal-cancel"],
     ["rate"],
+    ["notifications"],
+    ["notifications", "setup"],
+    ["notifications", "check"],
 ]
 
 

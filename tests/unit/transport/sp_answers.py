@@ -87,6 +87,21 @@ MINIMAL: dict[str, dict[str, Any] | None] = {
     "finances.listFinancialEventsByOrderId": {"payload": {}},
     "messaging.getMessagingActionsForOrder": {"_links": {"self": {"href": "/x"}, "actions": []}},
     "messaging.createUnexpectedProblem": None,
+    "notifications.getDestinations": {"payload": []},
+    "notifications.createDestination": {"payload": {"destinationId": "D", "name": "n", "resource": {}}},
+    "notifications.getDestination": {"payload": {"destinationId": "D", "name": "n", "resource": {}}},
+    "notifications.deleteDestination": None,
+    "notifications.getSubscription": {
+        "payload": {"subscriptionId": "S", "payloadVersion": "1.0", "destinationId": "D"}
+    },
+    "notifications.createSubscription": {
+        "payload": {"subscriptionId": "S", "payloadVersion": "1.0", "destinationId": "D"}
+    },
+    "notifications.getSubscriptionById": {
+        "payload": {"subscriptionId": "S", "payloadVersion": "1.0", "destinationId": "D"}
+    },
+    "notifications.deleteSubscriptionById": None,
+    "notifications.sendTestNotification": None,
 }
 
 REQUIRED: dict[str, tuple[str, ...]] = {
@@ -157,6 +172,14 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "fbaOutbound2026.getOrder": ("order", "order.orderId", "order.receiveTime"),
     "promotions.getPromotion": ("promotionId",),
     "finances.listFinancialEventsByOrderId": ("payload",),
+    "notifications.getDestinations": ("payload",),
+    "notifications.createDestination": ("payload", "payload.destinationId", "payload.name", "payload.resource"),
+    "notifications.getSubscription": (
+        "payload",
+        "payload.subscriptionId",
+        "payload.payloadVersion",
+        "payload.destinationId",
+    ),
 }
 
 

@@ -343,6 +343,15 @@ TYPED_CALLS: dict[str, Callable[[SpApi], object]] = {
     "finances.listFinancialEventsByOrderId": lambda a: a.list_financial_events_by_order_id("112-1234567-1234567"),
     "messaging.getMessagingActionsForOrder": lambda a: a.get_messaging_actions_for_order("112-1234567-1234567"),
     "messaging.createUnexpectedProblem": lambda a: a.create_unexpected_problem("112-1234567-1234567", text="Sorry."),
+    "notifications.getDestinations": lambda a: a.get_destinations(),
+    "notifications.createDestination": lambda a: a.create_destination(name="n", sqs_arn="arn:aws:sqs:us-east-1:1:q"),
+    "notifications.getDestination": lambda a: a.get_destination("D1"),
+    "notifications.deleteDestination": lambda a: a.delete_destination("D1"),
+    "notifications.getSubscription": lambda a: a.get_subscription("ORDER_CHANGE"),
+    "notifications.createSubscription": lambda a: a.create_subscription("ORDER_CHANGE", destination_id="D1"),
+    "notifications.getSubscriptionById": lambda a: a.get_subscription_by_id("ORDER_CHANGE", "S1"),
+    "notifications.deleteSubscriptionById": lambda a: a.delete_subscription_by_id("ORDER_CHANGE", "S1"),
+    "notifications.sendTestNotification": lambda a: a.send_test_notification("ORDER_CHANGE", destination_id="D1"),
 }
 
 
@@ -371,12 +380,17 @@ def test_typed_method_hits_its_operation(key: str) -> None:
         "sku": "SKU-1",
         "sellerFulfillmentOrderId": "MCF-1",
         "promotionId": "P1",
+        "destinationId": "D1",
+        "notificationType": "ORDER_CHANGE",
+        "subscriptionId": "S1",
     }.items():
         filled = filled.replace("{" + name + "}", value)
     if key.startswith("fbaOutbound2026"):
         filled = filled.replace("112-1234567-1234567", "MCF-1")
     assert request.url.path == filled
-    assert limiter.acquired == [(f"{CREDS.client_id}:{SELLER}", key)]
+    # A grantless operation draws from the application's bucket (no seller authorised it).
+    scope = CREDS.client_id if op.scope is not None else f"{CREDS.client_id}:{SELLER}"
+    assert limiter.acquired == [(scope, key)]
 
 
 # -- error mapping -------------------------------------------------------------------------------
