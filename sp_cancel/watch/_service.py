@@ -1,0 +1,439 @@
+"""``Watch``: events from SQS and the sweep, one decision each (journaled with its reason), as a service."""
+
+from __future__ import annotations
+
+import queue as queues
+import threading
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Final, Literal
+
+import attrs
+
+from sp_cancel._outcomes import CancelStatus
+from sp_cancel._runtime.claims import LOCAL, release_plan
+from sp_cancel.clock import Clock, Sleep, SystemClock, system_sleep, utc
+from sp_cancel.errors import InvalidInputError, NotFoundError, SpCancelError
+from sp_cancel.journal import JournalLike, JournalUnavailableError
+from sp_cancel.logging import get_logger
+from sp_cancel.watch._events import EventKind, ForeignMessageError, WatchEvent, event_from_message, events_from_order
+from sp_cancel.watch._ledger import claim, decision_key, stuck
+from sp_cancel.watch._metrics import WatchMetrics
+from sp_cancel.watch._policy import Decision, DecisionKind, WatchPolicy, decide
+from sp_cancel.watch._sqs import Heartbeat, QueueMessage, SqsQueue
+
+if TYPE_CHECKING:
+    from sp_cancel.client import SellerClient
+
+__all__ = ["MIN_SWEEP_SECONDS", "Handled", "Watch"]
+
+# searchOrders is 0.0056 requests/s (one per ~180 s) per seller and application: a sweep more often than
+# this would spend the budget every other reader of the seller's orders shares.
+MIN_SWEEP_SECONDS: Final = 180.0
+SWEEP_OVERLAP: Final = timedelta(minutes=5)  # a change's LastUpdateDate may trail it: read a little back
+LANE_DEPTH: Final = 20  # messages waiting per seller; more are left in the queue for later
+RETRY_AFTER: Final = 30  # seconds before a message left for later is visible again
+_FAILED_OUTCOMES: Final = frozenset({CancelStatus.REFUSED, CancelStatus.REJECTED, CancelStatus.NOT_SENT})
+
+_log = get_logger()
+
+
+@attrs.frozen(kw_only=True)
+class Handled:
+    """What became of one event or queue message.
+
+    Attributes:
+        event: the event (``None`` for a message refused or a change the watch does not act on).
+        decision: the decision journaled now (``None`` when none was made by this call).
+        duplicate: the request was decided already (by an earlier delivery, the sweep, another watcher).
+        busy: another live watcher is deciding it now.
+        rejected: why a message was refused (not ``ORDER_CHANGE``, another application's, unreadable).
+        other_seller: the event is for a seller this watch does not serve.
+        failed: a transient failure (throttled, Amazon or the journal unavailable): decided later.
+    """
+
+    event: WatchEvent | None
+    decision: Decision | None = None
+    duplicate: bool = False
+    busy: bool = False
+    rejected: str | None = None
+    other_seller: bool = False
+    failed: str | None = None
+
+    @property
+    def settled(self) -> bool:
+        """Whether a queue message carrying it may be deleted: decided now or before, or nothing to do."""
+        return self.rejected is None and not self.busy and not self.other_seller and self.failed is None
+
+
+def _clients(value: SellerClient | Iterable[SellerClient]) -> dict[str, SellerClient]:
+    from sp_cancel.client import SellerClient  # noqa: PLC0415 - the type is checked at the door only
+
+    given = [value] if isinstance(value, SellerClient) else list(value)
+    if not given or not all(isinstance(c, SellerClient) for c in given):
+        raise InvalidInputError("clients must be one SellerClient or a list of them", field="clients")
+    by_seller = {c.seller_id: c for c in given}
+    if len(by_seller) != len(given):
+        raise InvalidInputError("clients must be for different sellers (one client per seller id)", field="clients")
+    return by_seller
+
+
+def _check_settings(
+    *, policy: object, journal: object, queue: object, application_id: object, sweep_every: object, lookback: object
+) -> None:
+    if policy is not None and not isinstance(policy, WatchPolicy):
+        raise InvalidInputError("policy must be a WatchPolicy", field="policy")
+    if journal is not None and not isinstance(journal, JournalLike):
+        raise InvalidInputError("journal must be a Journal, a RedisJournal or another JournalLike", field="journal")
+    if queue is not None and not isinstance(queue, SqsQueue):
+        raise InvalidInputError("queue must be a sp_cancel.watch.SqsQueue or None", field="queue")
+    if application_id is not None and (not isinstance(application_id, str) or not application_id):
+        raise InvalidInputError("application_id must be the application's id or None", field="application_id")
+    if isinstance(sweep_every, bool) or not isinstance(sweep_every, int | float) or sweep_every < MIN_SWEEP_SECONDS:
+        raise InvalidInputError(
+            f"sweep_every must be at least {MIN_SWEEP_SECONDS:.0f} s (searchOrders: one call per ~180 s), "
+            f"got {sweep_every!r}",
+            field="sweep_every",
+        )
+    if not isinstance(lookback, timedelta) or lookback <= timedelta(0):
+        raise InvalidInputError(f"lookback must be a positive timedelta, got {lookback!r}", field="lookback")
+
+
+class Watch:
+    """Answers buyer cancellation requests and reports Amazon's own cancels, from SQS and a polling sweep.
+
+    Every event, whatever its source and however many times it comes, is claimed in the journal under its
+    order's key (``sp_cancel.watch`` module docs): exactly one watcher, on any host sharing the journal,
+    decides it, and the decision is journaled with its reason before its queue message is deleted.
+
+    Args:
+        clients: one ``SellerClient`` per seller served (events are routed by ``SellerId``).
+        policy: what may be done (default ``WatchPolicy()``: accept unshipped requests).
+        journal: where decisions are journaled (default the first client's journal). Watchers that must not
+            decide twice share it: a SQLite file on one host, a ``RedisJournal`` across hosts.
+        queue: the SQS queue Amazon delivers ``ORDER_CHANGE`` to, or ``None`` to run the sweep alone.
+        application_id: the SP-API application's id; a message of another application is refused
+            (``None``: not checked).
+        sweep_every: seconds between sweeps (at least 180: ``searchOrders`` allows one call per ~180 s).
+        lookback: how far back the first sweep reads.
+        metrics: the counters to update (default new ones).
+        clock: the watch's clock (decision times, sweep schedule); default the system clock.
+        sleep: how the sweep-only loop waits; default a real sleep.
+
+    Raises:
+        InvalidInputError: a setting of the wrong type or range, before anything runs.
+    """
+
+    def __init__(
+        self,
+        clients: SellerClient | Iterable[SellerClient],
+        *,
+        policy: WatchPolicy | None = None,
+        journal: JournalLike | None = None,
+        queue: SqsQueue | None = None,
+        application_id: str | None = None,
+        sweep_every: float = 900.0,
+        lookback: timedelta = timedelta(hours=24),
+        metrics: WatchMetrics | None = None,
+        clock: Clock | None = None,
+        sleep: Sleep | None = None,
+    ) -> None:
+        self._clients = _clients(clients)
+        _check_settings(
+            policy=policy,
+            journal=journal,
+            queue=queue,
+            application_id=application_id,
+            sweep_every=sweep_every,
+            lookback=lookback,
+        )
+        self.policy = policy if policy is not None else WatchPolicy()
+        self.journal: JournalLike = journal if journal is not None else next(iter(self._clients.values())).journal
+        self.queue = queue
+        self.application_id = application_id
+        self.sweep_every = float(sweep_every)
+        self.lookback = lookback
+        self.metrics = metrics if metrics is not None else WatchMetrics()
+        self._clock: Clock = clock if clock is not None else SystemClock()
+        self._sleep: Sleep = sleep if sleep is not None else system_sleep
+        self._cursors: dict[str, datetime] = {}
+        self._cursor_lock = threading.Lock()
+        self.stopping = threading.Event()
+
+    @property
+    def sellers(self) -> tuple[str, ...]:
+        """The seller ids this watch serves."""
+        return tuple(self._clients)
+
+    # --- one event ------------------------------------------------------------------------------
+
+    def handle_message(self, body: str | bytes) -> Handled:
+        """Handle one queue message's body (``ORDER_CHANGE`` JSON)."""
+        try:
+            event = event_from_message(body, application_id=self.application_id)
+        except ForeignMessageError as exc:
+            self.metrics.rejected()
+            _log.warning("sp_cancel.watch_message_rejected", reason=str(exc))
+            return Handled(event=None, rejected=str(exc))
+        if event is None:
+            return Handled(event=None)
+        return self.handle(event)
+
+    def handle(self, event: WatchEvent) -> Handled:
+        """Decide ``event`` once: claim it in the journal, decide, act, journal the decision.
+
+        Returns:
+            What happened; ``settled`` says whether a queue message carrying it may be deleted.
+        """
+        client = self._clients.get(event.seller_id)
+        if client is None:
+            return Handled(event=event, other_seller=True)
+        self.metrics.received()
+        key = decision_key(event)
+        with LOCAL.lead(self.journal, key):  # threads of this process take turns; other processes: the journal
+            try:
+                claimed = claim(self.journal, event, now=utc(self._clock.now()))
+            except JournalUnavailableError as exc:
+                return Handled(event=event, failed=str(exc))
+            if claimed.duplicate:
+                self.metrics.duplicate()
+                _log.info("sp_cancel.watch_duplicate_dropped", order_id=event.order_id, source=event.source)
+                return Handled(event=event, duplicate=True)
+            if claimed.entry is None:
+                return Handled(event=event, busy=True)
+            return self._decide_claimed(client, event, key, claimed.entry.owner, created=claimed.created)
+
+    def _decide_claimed(
+        self, client: SellerClient, event: WatchEvent, key: str, owner: str | None, *, created: bool
+    ) -> Handled:
+        try:
+            decision = self._decide(client, event)
+        except InvalidInputError:
+            release_plan(self.journal, key, owner)
+            raise
+        except SpCancelError as exc:
+            # Throttled, Amazon or the network down, the journal unavailable: nothing is decided; the message
+            # comes back (or the next sweep finds it) and is decided then.
+            release_plan(self.journal, key, owner)
+            _log.warning(
+                "sp_cancel.watch_decision_deferred", order_id=event.order_id, error=type(exc).__name__, detail=str(exc)
+            )
+            return Handled(event=event, failed=f"{type(exc).__name__}: {exc}")
+        except BaseException:
+            release_plan(self.journal, key, owner)
+            raise
+        state: Literal["done", "failed"] = "failed" if decision.kind is DecisionKind.FAILED else "done"
+        self.journal.mark_done(key, state=state, outcome=decision.to_json())
+        lag = decision.lag
+        self.metrics.decided(
+            decision.kind.value,
+            lag=None if lag is None else lag.total_seconds(),
+            by_sweep=created and event.source == "sweep",
+        )
+        _log.info(
+            "sp_cancel.watch_decided",
+            order_id=event.order_id,
+            seller_id=event.seller_id,
+            decision=decision.kind.value,
+            reason=decision.reason,
+            source=event.source,
+            notification_id=event.notification_id,
+        )
+        return Handled(event=event, decision=decision)
+
+    def _decide(self, client: SellerClient, event: WatchEvent) -> Decision:
+        now = utc(self._clock.now())
+
+        def made(kind: DecisionKind, reason: str, outcome: str | None = None) -> Decision:
+            return Decision(
+                kind=kind,
+                reason=reason,
+                seller_id=event.seller_id,
+                order_id=event.order_id,
+                source=event.source,
+                notification_id=event.notification_id,
+                requested_at=event.changed_at,
+                decided_at=utc(self._clock.now()),
+                outcome=outcome,
+            )
+
+        try:
+            order = client.order(event.order_id)  # read again right before anything is decided
+        except NotFoundError as exc:
+            return made(DecisionKind.FAILED, f"Amazon has no such order for this seller: {exc}")
+        if event.kind is EventKind.ORDER_CANCELLED:
+            by = order.cancelled_by
+            if by == "AMAZON":
+                text = next((i.cancel_reason for i in order.items if i.cancel_reason), None) or event.reason_text
+                _log.warning("sp_cancel.watch_system_cancel_reported", order_id=order.order_id, reason=text)
+                return made(DecisionKind.SYSTEM_CANCELLED, f"Amazon cancelled the order: {text or 'no reason given'}")
+            return made(DecisionKind.CANCELLED, f"cancelled by {by or 'someone Amazon did not name'}: nothing to do")
+        kind, reason = decide(self.policy, order, requested_at=event.changed_at, now=now)
+        if kind is not DecisionKind.ACCEPTED:
+            return made(kind, reason)
+        outcome = client.accept_buyer_cancellations([order.order_id], wait=False)[order.order_id]
+        if outcome.status in _FAILED_OUTCOMES:
+            why = (
+                outcome.error or outcome.detail or "; ".join(m.description for m in outcome.messages) or outcome.status
+            )
+            return made(DecisionKind.FAILED, f"the accept was {outcome.status}: {why}", outcome.status.value)
+        return made(kind, reason, outcome.status.value)
+
+    # --- the sweep ------------------------------------------------------------------------------
+
+    def sweep(self, seller_id: str | None = None) -> list[Handled]:
+        """Read orders updated since the last sweep (and finish decisions a dead watcher left) for one or all sellers.
+
+        Raises:
+            InvalidInputError: ``seller_id`` is not served by this watch.
+        """
+        if seller_id is not None and seller_id not in self._clients:
+            raise InvalidInputError(f"seller {seller_id!r} is not served by this watch", field="seller_id")
+        handled: list[Handled] = []
+        for seller in [seller_id] if seller_id is not None else list(self._clients):
+            handled.extend(self._sweep_one(seller))
+        return handled
+
+    def _sweep_one(self, seller_id: str) -> list[Handled]:
+        client = self._clients[seller_id]
+        started = utc(self._clock.now())
+        with self._cursor_lock:
+            since = self._cursors.get(seller_id, started - self.lookback)
+        handled = [self.handle(event) for event in stuck(self.journal, seller_id)]
+        for order in client.updated_orders(since=since - SWEEP_OVERLAP):
+            handled.extend(self.handle(event) for event in events_from_order(order, seller_id=seller_id))
+        with self._cursor_lock:
+            self._cursors[seller_id] = started
+        _log.info("sp_cancel.watch_swept", seller_id=seller_id, since=since.isoformat(), events=len(handled))
+        return handled
+
+    # --- the service ----------------------------------------------------------------------------
+
+    def stop(self) -> None:
+        """Ask ``run`` to stop: the messages in hand are finished, the rest are left visible in the queue."""
+        self.stopping.set()
+
+    def run(self, *, cycles: int | None = None) -> None:
+        """Serve until ``stop`` (a signal handler calls it), or for ``cycles`` receive/sleep rounds.
+
+        One lane (a thread and a short queue) per seller: a throttled seller's messages and sweeps wait in
+        its own lane and never stall another seller's. A sweep runs at start and every ``sweep_every``
+        seconds; with a queue, batches are long-polled in between.
+        """
+        lanes = {seller: _Lane(self, seller) for seller in self._clients}
+        for lane in lanes.values():
+            lane.start()
+        next_sweep = self._clock.monotonic()
+        rounds = 0
+        try:
+            while not self.stopping.is_set() and (cycles is None or rounds < cycles):
+                rounds += 1
+                if self._clock.monotonic() >= next_sweep:
+                    for lane in lanes.values():
+                        lane.sweep_due()
+                    next_sweep = self._clock.monotonic() + self.sweep_every
+                if self.queue is not None:
+                    self._dispatch(self.queue.receive(), lanes)
+                else:
+                    self._sleep(max(0.0, min(1.0, next_sweep - self._clock.monotonic())))
+        finally:
+            self.stopping.set()
+            for lane in lanes.values():
+                lane.finish()
+
+    def _dispatch(self, messages: Sequence[QueueMessage], lanes: dict[str, _Lane]) -> None:
+        assert self.queue is not None  # noqa: S101 - only called with a queue
+        for message in messages:
+            if self.stopping.is_set():
+                self.queue.release(message)
+                continue
+            try:
+                event = event_from_message(message.body, application_id=self.application_id)
+            except ForeignMessageError as exc:
+                # Never acted on, never deleted: after the redrive policy's receives it lands in the dead-letter
+                # queue, where `sp-cancel watch dlq` shows it to a person.
+                self.metrics.rejected()
+                _log.warning("sp_cancel.watch_message_rejected", reason=str(exc), message_id=message.message_id)
+                continue
+            if event is None:  # a change the watch does not act on (a tip, another status)
+                self.queue.delete(message)
+                continue
+            lane = lanes.get(event.seller_id)
+            # No lane: another process serves that seller. A full lane: that seller is behind (throttled). Later.
+            if lane is None or not lane.offer(message, event):
+                self.queue.release(message, after=RETRY_AFTER)
+
+
+class _Lane:
+    """One seller's worker: its messages and sweeps, one at a time, apart from every other seller's."""
+
+    def __init__(self, watch: Watch, seller_id: str) -> None:
+        self._watch = watch
+        self._seller_id = seller_id
+        self._jobs: queues.Queue[tuple[QueueMessage, WatchEvent] | None] = queues.Queue(maxsize=LANE_DEPTH)
+        self._sweep = threading.Event()
+        self._wake = threading.Event()
+        self._thread = threading.Thread(target=self._work, name=f"sp-cancel-watch-{seller_id}", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def offer(self, message: QueueMessage, event: WatchEvent) -> bool:
+        try:
+            self._jobs.put_nowait((message, event))
+        except queues.Full:
+            return False
+        self._wake.set()
+        return True
+
+    def sweep_due(self) -> None:
+        self._sweep.set()
+        self._wake.set()
+
+    def finish(self) -> None:
+        self._wake.set()
+        self._thread.join()
+        queue = self._watch.queue
+        while True:  # what was never started goes back to the queue, visible at once
+            try:
+                job = self._jobs.get_nowait()
+            except queues.Empty:
+                return
+            if job is not None and queue is not None:
+                queue.release(job[0])
+
+    def _work(self) -> None:
+        watch = self._watch
+        while not watch.stopping.is_set():
+            if self._sweep.is_set():
+                self._sweep.clear()
+                try:
+                    watch.sweep(self._seller_id)
+                except SpCancelError as exc:  # the next sweep reads from the same cursor
+                    _log.warning("sp_cancel.watch_sweep_failed", seller_id=self._seller_id, error=str(exc))
+                continue
+            try:
+                job = self._jobs.get_nowait()
+            except queues.Empty:
+                self._wake.wait(1.0)
+                self._wake.clear()
+                continue
+            if job is not None:
+                self._handle(*job)
+
+    def _handle(self, message: QueueMessage, event: WatchEvent) -> None:
+        queue = self._watch.queue
+        assert queue is not None  # noqa: S101 - messages come from the queue
+        try:
+            with Heartbeat(queue, message).running():
+                handled = self._watch.handle(event)
+        except Exception as exc:  # noqa: BLE001 - one bad event must not end the seller's lane
+            _log.error(
+                "sp_cancel.watch_event_failed", order_id=event.order_id, error=type(exc).__name__, detail=str(exc)
+            )
+            queue.release(message, after=RETRY_AFTER)
+            return
+        if handled.settled:
+            queue.delete(message)
+        elif not handled.busy:  # a live watcher deciding it deletes its own copy; this one comes back later
+            queue.release(message, after=RETRY_AFTER)
