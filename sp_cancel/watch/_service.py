@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import queue as queues
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Final, Literal
 
@@ -307,6 +307,34 @@ class Watch:
         _log.info("sp_cancel.watch_swept", seller_id=seller_id, since=since.isoformat(), events=len(handled))
         return handled
 
+    # --- the queue, one batch -------------------------------------------------------------------
+
+    def poll(self) -> list[Handled]:
+        """Receive one batch from the queue and handle it here, message by message; what became of each.
+
+        A message is deleted once its decision is journaled (or it was a duplicate, or a change the watch does
+        not act on); one refused or that failed stays in the queue, to come back or end in the dead-letter queue.
+
+        Raises:
+            InvalidInputError: the watch has no queue.
+        """
+        if self.queue is None:
+            raise InvalidInputError("this watch has no queue (Watch(queue=SqsQueue(...)))", field="queue")
+        return [self._settle(message, self.handle_message) for message in self.queue.receive()]
+
+    def _settle(self, message: QueueMessage, handle: Callable[[str], Handled]) -> Handled:
+        queue = self.queue
+        assert queue is not None  # noqa: S101 - only called with a queue
+        with Heartbeat(queue, message).running():
+            handled = handle(message.body)
+        if handled.settled:
+            queue.delete(message)
+        elif handled.rejected is None and not handled.busy:
+            # A transient failure or another process's seller: visible again a little later. A live watcher
+            # deciding it deletes its own copy; a refused message is left to reach the dead-letter queue.
+            queue.release(message, after=RETRY_AFTER)
+        return handled
+
     # --- the service ----------------------------------------------------------------------------
 
     def stop(self) -> None:
@@ -425,15 +453,9 @@ class _Lane:
         queue = self._watch.queue
         assert queue is not None  # noqa: S101 - messages come from the queue
         try:
-            with Heartbeat(queue, message).running():
-                handled = self._watch.handle(event)
+            self._watch._settle(message, lambda _: self._watch.handle(event))  # noqa: SLF001 - the watch's own lane
         except Exception as exc:  # noqa: BLE001 - one bad event must not end the seller's lane
             _log.error(
                 "sp_cancel.watch_event_failed", order_id=event.order_id, error=type(exc).__name__, detail=str(exc)
             )
-            queue.release(message, after=RETRY_AFTER)
-            return
-        if handled.settled:
-            queue.delete(message)
-        elif not handled.busy:  # a live watcher deciding it deletes its own copy; this one comes back later
             queue.release(message, after=RETRY_AFTER)
