@@ -20,6 +20,7 @@ import sp_cancel.cli._orders as cli_orders
 import sp_cancel.cli._rate as cli_rate
 import sp_cancel.cli._refunds as cli_refunds
 import sp_cancel.cli._simulator as cli_simulator
+import sp_cancel.cli._watch as cli_watch
 from sp_cancel._version import __version__
 from sp_cancel.cli._hints import describe_error, interrupted
 from sp_cancel.cli._inputs import Parser, UsageError, quiet_retries
@@ -29,7 +30,7 @@ from sp_cancel.errors import SpCancelError
 
 __all__ = ["main", "settle_output"]
 
-_COMMAND_GROUPS: Final = (cli_simulator, cli_orders, cli_refunds, cli_doubt, cli_listings, cli_rate)
+_COMMAND_GROUPS: Final = (cli_simulator, cli_orders, cli_refunds, cli_doubt, cli_listings, cli_rate, cli_watch)
 _LOG_LEVELS: Final = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 

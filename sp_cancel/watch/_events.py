@@ -158,8 +158,10 @@ def event_from_message(body: str | bytes, *, application_id: str | None) -> Watc
 
 
 def events_from_order(order: Order, *, seller_id: str) -> list[WatchEvent]:
-    """What the sweep makes of one order read by ``searchOrders``: a buyer request, a cancellation, or nothing."""
-    if order.status is OrderState.CANCELLED and order.cancelled_by is not None:
+    """What the sweep makes of one order read by ``searchOrders``: a buyer request, Amazon's cancel, or nothing."""
+    # Only Amazon's own cancels are reported: the seller's (this watch's accepts among them) and the buyer's
+    # need no word, and a notification of one is noted when it comes.
+    if order.status is OrderState.CANCELLED and order.cancelled_by == "AMAZON":
         reason = next((i.cancel_reason for i in order.items if i.cancel_reason), None)
         return [
             WatchEvent(
