@@ -5,6 +5,7 @@ import os
 import signal
 import subprocess
 import sys
+import urllib.request
 
 import pytest
 from order_change import APPLICATION_ID
@@ -88,7 +89,7 @@ def test_watch_dlq_lists_and_redrives(capsys, aws_env, sqs, watch_queue):
 def test_sigterm_stops_the_service_with_exit_0(aws_env, watch_queue, tmp_path):
     """A real process on a real queue: ready line, SIGTERM, exit 0 (bounded waits on lines and exit)."""
     env = {**os.environ, "SP_API_APPLICATION_ID": APPLICATION_ID}
-    process = subprocess.Popen(
+    process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
         [
             sys.executable,
             "-m",
@@ -113,12 +114,10 @@ def test_sigterm_stops_the_service_with_exit_0(aws_env, watch_queue, tmp_path):
         assert "watch ready" in ready, ready + process.stderr.read()
         assert "/healthz" in ready
         health = ready.split("health ", 1)[1].split("/healthz")[0]
-        import urllib.request
-
-        with urllib.request.urlopen(health + "/healthz", timeout=10) as answer:
+        with urllib.request.urlopen(health + "/healthz", timeout=10) as answer:  # noqa: S310 - loopback http
             assert answer.status == 200
         process.send_signal(signal.SIGTERM)
-        out, err = process.communicate(timeout=120)
+        _, err = process.communicate(timeout=120)
     finally:
         if process.poll() is None:
             process.kill()
