@@ -60,6 +60,14 @@ def register(subparsers: Any) -> None:
         help=f"your SP-API application's id (default ${ENV_APPLICATION_ID}); messages of another are refused",
     )
     watch.add_argument(
+        "--visibility",
+        type=positive_int,
+        default=65,
+        metavar="SECONDS",
+        help="seconds a received message stays invisible, extended while it is handled (default 65, as Amazon's "
+        "sample worker); a watcher that dies leaves its messages to the others after this",
+    )
+    watch.add_argument(
         "--no-dead-letters", action="store_true", help="run even though the queue has no dead-letter queue"
     )
     watch.add_argument(
@@ -89,10 +97,10 @@ def register(subparsers: Any) -> None:
     dlq.set_defaults(run=_dlq, sends=False)
 
 
-def _queue(url: str) -> SqsQueue:
+def _queue(url: str, *, visibility: int = 65) -> SqsQueue:
     from sp_cancel.watch import SqsQueue  # noqa: PLC0415 - keeps `sp-cancel --help` fast
 
-    return SqsQueue(url)
+    return SqsQueue(url, visibility=visibility)
 
 
 def _make_watch(args: argparse.Namespace, client: SellerClient, *, simulated: Simulator | None) -> Watch:
@@ -111,7 +119,7 @@ def _make_watch(args: argparse.Namespace, client: SellerClient, *, simulated: Si
                 "--queue-url needs your application's id, to refuse other applications' messages",
                 hint=f"pass --application-id amzn1.sp.solution.... or set {ENV_APPLICATION_ID}",
             )
-        queue = _queue(args.queue_url)
+        queue = _queue(args.queue_url, visibility=args.visibility)
         if not args.no_dead_letters:
             queue.require_dead_letters()
     timing: dict[str, Any] = {}
@@ -168,6 +176,7 @@ def _watch(args: argparse.Namespace, out: Output) -> int:
                 serve_health(watch.metrics, lambda: not watch.stopping.is_set(), port=args.health_port)
             )
         stack.enter_context(_stop_on_signals(watch))
+        watch.sweep()  # catch up on what changed while no watcher ran, before saying "ready"
         where = args.queue_url or "no queue (sweep alone)"
         out.note(
             f"watch ready: seller {client.seller_id}, {where}, sweep every {watch.sweep_every:g} s"
@@ -177,7 +186,7 @@ def _watch(args: argparse.Namespace, out: Output) -> int:
         if simulated is not None and args.queue_url is None:
             _simulated_run(watch, simulated, hours=args.hours or _SIMULATED_HOURS)
         else:
-            watch.run()
+            watch.run(sweep_at_start=False)
     _summary(watch, client, out)
     return EXIT_OK
 
@@ -186,8 +195,8 @@ def _simulated_run(watch: Watch, simulator: Simulator, *, hours: float) -> None:
     """Sweeps on the simulator's clock, one after another, for ``hours`` simulated hours (or until stopped)."""
     end = simulator.client_clock.monotonic() + hours * 3600
     while not watch.stopping.is_set() and simulator.client_clock.monotonic() < end:
-        watch.sweep()
         simulator.advance(watch.sweep_every)
+        watch.sweep()
 
 
 def _summary(watch: Watch, client: SellerClient, out: Output) -> None:

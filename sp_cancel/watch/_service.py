@@ -341,17 +341,18 @@ class Watch:
         """Ask ``run`` to stop: the messages in hand are finished, the rest are left visible in the queue."""
         self.stopping.set()
 
-    def run(self, *, cycles: int | None = None) -> None:
+    def run(self, *, cycles: int | None = None, sweep_at_start: bool = True) -> None:
         """Serve until ``stop`` (a signal handler calls it), or for ``cycles`` receive/sleep rounds.
 
         One lane (a thread and a short queue) per seller: a throttled seller's messages and sweeps wait in
-        its own lane and never stall another seller's. A sweep runs at start and every ``sweep_every``
-        seconds; with a queue, batches are long-polled in between.
+        its own lane and never stall another seller's. A sweep runs at start (unless ``sweep_at_start`` is
+        false: the caller just swept) and every ``sweep_every`` seconds; with a queue, batches are long-polled
+        in between.
         """
         lanes = {seller: _Lane(self, seller) for seller in self._clients}
         for lane in lanes.values():
             lane.start()
-        next_sweep = self._clock.monotonic()
+        next_sweep = self._clock.monotonic() + (0.0 if sweep_at_start else self.sweep_every)
         rounds = 0
         try:
             while not self.stopping.is_set() and (cycles is None or rounds < cycles):
