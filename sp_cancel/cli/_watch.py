@@ -21,14 +21,17 @@ from sp_cancel.cli._inputs import UsageError, add_client_options, make_client, p
 from sp_cancel.cli._output import EXIT_OK, Output, when
 
 if TYPE_CHECKING:
+    from sp_cancel.cli._story import DemoStory
     from sp_cancel.client import SellerClient
+    from sp_cancel.orders import Order
     from sp_cancel.testing import Simulator
     from sp_cancel.watch import Decision, SqsQueue, Watch
 
-__all__ = ["ENV_APPLICATION_ID", "register"]
+__all__ = ["ENV_APPLICATION_ID", "demo_section", "register"]
 
 ENV_APPLICATION_ID: Final = "SP_API_APPLICATION_ID"
 _SIMULATED_HOURS: Final = 24.0
+MIN_SWEEP: Final = 180.0  # sp_cancel.watch.MIN_SWEEP_SECONDS, without importing the watch for `--help`
 
 
 def register(subparsers: Any) -> None:
@@ -250,3 +253,39 @@ def _dlq(args: argparse.Namespace, out: Output) -> int:
         title="Dead letters",
     )
     return EXIT_OK
+
+
+def demo_section(client: SellerClient, sim: Simulator, story: DemoStory) -> None:
+    """The demo's watch part: new requests decided once each, with reasons; a shipped one and a held one."""
+    from sp_cancel.watch import Watch, WatchPolicy  # noqa: PLC0415 - keeps `sp-cancel --help` fast
+
+    out = story.out
+    story.section("`sp-cancel watch`: buyer requests answered as they come, each decided once")
+    asked = sim.now() - timedelta(hours=1)  # placed an hour ago; the buyers ask now
+    waiting = [sim.add_order(buyer_requested_cancel=True, purchase_date=asked) for _ in range(3)]
+    shipped = sim.add_order(buyer_requested_cancel=True, purchase_date=asked, items=[{"quantity": 2}])
+    sim.ship(shipped.order_id, shipped.items[0].order_item_id, 1)  # one unit left meanwhile
+    labelled = waiting[-1].order_id
+
+    def hold(order: Order) -> str | None:
+        return "a shipping label was bought at 09:12" if order.order_id == labelled else None
+
+    watch = Watch(client, policy=WatchPolicy(hold=hold), clock=sim.client_clock, sweep_every=MIN_SWEEP)
+    out.line(
+        "Four buyers asked to cancel; one order partly shipped meanwhile, one has a label (the hold hook says so)."
+    )
+    handled = [h for h in watch.sweep() if h.decision is not None]
+    out.table(
+        [(h.decision.order_id, h.decision.kind.value, h.decision.reason) for h in handled if h.decision],
+        ["order", "decision", "reason"],
+    )
+    first = next((h.event for h in handled if h.event is not None), None)
+    if first is not None:
+        again = watch.handle(first)  # the same request again: another delivery of its notification
+        out.line(
+            f"The same request delivered again: {'dropped as a duplicate' if again.duplicate else 'DECIDED AGAIN'}."
+        )
+    out.line("Each decision is in the journal with its reason: `sp-cancel watch status` lists them.")
+    accepted = sum(h.decision.kind.value == "accepted" for h in handled if h.decision)
+    if accepted and first is not None and again.duplicate:
+        story.succeeded("watch", f"{len(handled)} requests decided once each, {accepted} accepted")
