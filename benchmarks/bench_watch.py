@@ -8,7 +8,8 @@ documents no delivery delay: an assumption), is delivered 1-10 times, and 10 % n
 900 s, catches them). One watch process handles the messages in arrival order; every rate-limiter wait passes on
 the simulated clock, so the latency is what a seller would see against Amazon. Latency is measured from the
 request to the watch's decision, which for an accept is journaled right after ``createFeed`` answered
-(``wait=False``). Throughput is real time: notifications (duplicates included) handled per second of this
+(``wait=False``). Each receive takes every message already in the queue (up to SQS's 10) and decides them
+together, their accepts in one feed, as ``Watch.poll`` does. Throughput is real time: notifications (duplicates included) handled per second of this
 process's wall time, SP-API calls in process (no HTTP, no SQS: an upper bound for the watch's own work).
 """
 
@@ -26,10 +27,10 @@ from pathlib import Path
 import structlog
 
 from sp_cancel.testing import Simulator
-from sp_cancel.watch import Watch, decisions
+from sp_cancel.watch import Watch, decisions, event_from_message
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from order_change import body, order_change  # the tests' Amazon-shaped ORDER_CHANGE builder
+from order_change import APPLICATION_ID, body, order_change  # the tests' Amazon-shaped ORDER_CHANGE builder
 
 SEED = 19
 SWEEP_EVERY = 900.0
@@ -87,12 +88,18 @@ def main() -> None:  # noqa: PLR0915 - one scenario, told in order
                 deliveries.extend((due_request + delay + rng.uniform(0, 30), index) for _ in range(copies))
                 deliveries.sort()
         else:
-            _, index = deliveries.pop(0)
-            message = body(order_change(sim, orders[index]))
+            # One receive: every message already in the queue, up to SQS's batch of 10, decided together.
+            now = sim.client_clock.monotonic() - start
+            batch = []
+            while deliveries and deliveries[0][0] <= now and len(batch) < 10:
+                batch.append(deliveries.pop(0)[1])
+            read = [
+                event_from_message(body(order_change(sim, orders[i])), application_id=APPLICATION_ID) for i in batch
+            ]
             began = time.perf_counter()
-            watch.handle_message(message)
+            watch.handle_many([e for e in read if e is not None])
             handle_seconds += time.perf_counter() - began
-            handled_messages += 1
+            handled_messages += len(batch)
         if cursor >= len(events) and not deliveries:
             sim.advance(SWEEP_EVERY)
             watch.sweep()

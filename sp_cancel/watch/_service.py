@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import queue as queues
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from contextlib import ExitStack
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Final, Literal
 
 import attrs
 
-from sp_cancel._outcomes import CancelStatus
+from sp_cancel._outcomes import CancelOutcome, CancelStatus
 from sp_cancel._runtime.claims import LOCAL, release_plan
 from sp_cancel.clock import Clock, Sleep, SystemClock, system_sleep, utc
 from sp_cancel.errors import InvalidInputError, NotFoundError, SpCancelError
@@ -20,7 +21,7 @@ from sp_cancel.watch._events import EventKind, ForeignMessageError, WatchEvent, 
 from sp_cancel.watch._ledger import claim, decision_key, stuck
 from sp_cancel.watch._metrics import WatchMetrics
 from sp_cancel.watch._policy import Decision, DecisionKind, WatchPolicy, decide
-from sp_cancel.watch._sqs import Heartbeat, QueueMessage, SqsQueue
+from sp_cancel.watch._sqs import BATCH, Heartbeat, QueueMessage, SqsQueue
 
 if TYPE_CHECKING:
     from sp_cancel.client import SellerClient
@@ -32,6 +33,7 @@ __all__ = ["MIN_SWEEP_SECONDS", "Handled", "Watch"]
 MIN_SWEEP_SECONDS: Final = 180.0
 SWEEP_OVERLAP: Final = timedelta(minutes=5)  # a change's LastUpdateDate may trail it: read a little back
 LANE_DEPTH: Final = 20  # messages waiting per seller; more are left in the queue for later
+SWEEP_BATCH: Final = 100  # events decided together by the sweep (their accepts: one feed)
 RETRY_AFTER: Final = 30  # seconds before a message left for later is visible again
 _FAILED_OUTCOMES: Final = frozenset({CancelStatus.REFUSED, CancelStatus.REJECTED, CancelStatus.NOT_SENT})
 
@@ -64,6 +66,17 @@ class Handled:
     def settled(self) -> bool:
         """Whether a queue message carrying it may be deleted: decided now or before, or nothing to do."""
         return self.rejected is None and not self.busy and not self.other_seller and self.failed is None
+
+
+@attrs.frozen(kw_only=True, eq=False)
+class _Claimed:
+    """An event this call claimed: where its answer goes, its journal key and lease."""
+
+    index: int
+    event: WatchEvent
+    key: str
+    owner: str | None
+    created: bool
 
 
 def _clients(value: SellerClient | Iterable[SellerClient]) -> dict[str, SellerClient]:
@@ -185,99 +198,181 @@ class Watch:
         Returns:
             What happened; ``settled`` says whether a queue message carrying it may be deleted.
         """
-        client = self._clients.get(event.seller_id)
-        if client is None:
-            return Handled(event=event, other_seller=True)
-        self.metrics.received()
-        key = decision_key(event)
-        with LOCAL.lead(self.journal, key):  # threads of this process take turns; other processes: the journal
-            try:
-                claimed = claim(self.journal, event, now=utc(self._clock.now()))
-            except JournalUnavailableError as exc:
-                return Handled(event=event, failed=str(exc))
-            if claimed.duplicate:
-                self.metrics.duplicate()
-                _log.info("sp_cancel.watch_duplicate_dropped", order_id=event.order_id, source=event.source)
-                return Handled(event=event, duplicate=True)
-            if claimed.entry is None:
-                return Handled(event=event, busy=True)
-            return self._decide_claimed(client, event, key, claimed.entry.owner, created=claimed.created)
+        return self.handle_many([event])[0]
 
-    def _decide_claimed(
-        self, client: SellerClient, event: WatchEvent, key: str, owner: str | None, *, created: bool
-    ) -> Handled:
+    def handle_many(self, events: Sequence[WatchEvent]) -> list[Handled]:
+        """Decide several events, each once; the accepts of one seller go out in **one** feed.
+
+        ``createFeed`` allows one call per ~2 minutes once its burst is spent: a feed per request would keep a
+        burst of buyers waiting behind the rate limiter. Returns one ``Handled`` per event, in order.
+        """
+        results: list[Handled | None] = [None] * len(events)
+        by_seller: dict[str, list[int]] = {}
+        for index, event in enumerate(events):
+            if event.seller_id in self._clients:
+                by_seller.setdefault(event.seller_id, []).append(index)
+            else:
+                results[index] = Handled(event=event, other_seller=True)
+        for seller, indexes in by_seller.items():
+            handled = self._handle_seller(self._clients[seller], [events[i] for i in indexes])
+            for index, one in zip(indexes, handled, strict=True):
+                results[index] = one
+        return [one for one in results if one is not None]
+
+    def _duplicate(self, event: WatchEvent) -> Handled:
+        self.metrics.duplicate()
+        _log.info("sp_cancel.watch_duplicate_dropped", order_id=event.order_id, source=event.source)
+        return Handled(event=event, duplicate=True)
+
+    def _handle_seller(self, client: SellerClient, events: list[WatchEvent]) -> list[Handled]:
+        out: list[Handled | None] = [None] * len(events)
+        first: dict[str, int] = {}
+        for index, event in enumerate(events):
+            self.metrics.received()
+            key = decision_key(event)
+            if key in first:  # two deliveries in one batch
+                out[index] = self._duplicate(event)
+            else:
+                first[key] = index
+        # Threads of this process take turns on a key (LOCAL); other processes and hosts: the journal.
+        with LOCAL.lead(self.journal, list(first)):
+            claimed: list[_Claimed] = []
+            for key, index in first.items():
+                event = events[index]
+                try:
+                    got = claim(self.journal, event, now=utc(self._clock.now()))
+                except JournalUnavailableError as exc:
+                    out[index] = Handled(event=event, failed=str(exc))
+                    continue
+                if got.duplicate:
+                    out[index] = self._duplicate(event)
+                elif got.entry is None:
+                    out[index] = Handled(event=event, busy=True)
+                else:
+                    claimed.append(
+                        _Claimed(index=index, event=event, key=key, owner=got.entry.owner, created=got.created)
+                    )
+            for one, handled in self._decide_claimed(client, claimed):
+                out[one.index] = handled
+        return [one for one in out if one is not None]
+
+    def _decide_claimed(self, client: SellerClient, claimed: list[_Claimed]) -> list[tuple[_Claimed, Handled]]:
         try:
-            decision = self._decide(client, event)
+            deferred, verdicts, pending = self._judge_all(client, claimed)
+            refused, accepted = self._accept_all(client, pending)
+        except BaseException:
+            for one in claimed:  # nothing was journaled: every plan goes (one already released is ignored)
+                release_plan(self.journal, one.key, one.owner)
+            raise
+        return deferred + refused + [(one, self._journal(one, d)) for one, d in verdicts + accepted]
+
+    def _judge_all(
+        self, client: SellerClient, claimed: list[_Claimed]
+    ) -> tuple[list[tuple[_Claimed, Handled]], list[tuple[_Claimed, Decision]], list[_Claimed]]:
+        """(deferred, decided, to accept): each event judged on its order read again."""
+        deferred: list[tuple[_Claimed, Handled]] = []
+        decided: list[tuple[_Claimed, Decision]] = []
+        pending: list[_Claimed] = []
+        for one in claimed:
+            try:
+                verdict = self._judge(client, one.event)
+            except InvalidInputError:
+                raise
+            except SpCancelError as exc:
+                deferred.append((one, self._defer(one, exc)))
+                continue
+            if verdict is None:
+                pending.append(one)
+            else:
+                decided.append((one, verdict))
+        return deferred, decided, pending
+
+    def _accept_all(
+        self, client: SellerClient, pending: list[_Claimed]
+    ) -> tuple[list[tuple[_Claimed, Handled]], list[tuple[_Claimed, Decision]]]:
+        """(deferred, decided): the accepts in one feed (the pipeline reads each order again before sending)."""
+        if not pending:
+            return [], []
+        try:
+            batch = client.accept_buyer_cancellations([one.event.order_id for one in pending], wait=False)
         except InvalidInputError:
-            release_plan(self.journal, key, owner)
             raise
         except SpCancelError as exc:
-            # Throttled, Amazon or the network down, the journal unavailable: nothing is decided; the message
-            # comes back (or the next sweep finds it) and is decided then.
-            release_plan(self.journal, key, owner)
-            _log.warning(
-                "sp_cancel.watch_decision_deferred", order_id=event.order_id, error=type(exc).__name__, detail=str(exc)
-            )
-            return Handled(event=event, failed=f"{type(exc).__name__}: {exc}")
-        except BaseException:
-            release_plan(self.journal, key, owner)
-            raise
+            return [(one, self._defer(one, exc)) for one in pending], []
+        return [], [(one, self._accepted(one.event, batch[one.event.order_id])) for one in pending]
+
+    def _defer(self, one: _Claimed, exc: SpCancelError) -> Handled:
+        # Throttled, Amazon or the network down, the journal unavailable: nothing is decided; the message comes
+        # back (or the next sweep finds it) and is decided then.
+        release_plan(self.journal, one.key, one.owner)
+        _log.warning(
+            "sp_cancel.watch_decision_deferred", order_id=one.event.order_id, error=type(exc).__name__, detail=str(exc)
+        )
+        return Handled(event=one.event, failed=f"{type(exc).__name__}: {exc}")
+
+    def _journal(self, one: _Claimed, decision: Decision) -> Handled:
         state: Literal["done", "failed"] = "failed" if decision.kind is DecisionKind.FAILED else "done"
-        self.journal.mark_done(key, state=state, outcome=decision.to_json())
+        self.journal.mark_done(one.key, state=state, outcome=decision.to_json())
         lag = decision.lag
         self.metrics.decided(
             decision.kind.value,
             lag=None if lag is None else lag.total_seconds(),
-            by_sweep=created and event.source == "sweep",
+            by_sweep=one.created and one.event.source == "sweep",
         )
         _log.info(
             "sp_cancel.watch_decided",
-            order_id=event.order_id,
-            seller_id=event.seller_id,
+            order_id=one.event.order_id,
+            seller_id=one.event.seller_id,
             decision=decision.kind.value,
             reason=decision.reason,
+            source=one.event.source,
+            notification_id=one.event.notification_id,
+        )
+        return Handled(event=one.event, decision=decision)
+
+    def _made(self, event: WatchEvent, kind: DecisionKind, reason: str, outcome: str | None = None) -> Decision:
+        return Decision(
+            kind=kind,
+            reason=reason,
+            seller_id=event.seller_id,
+            order_id=event.order_id,
             source=event.source,
             notification_id=event.notification_id,
+            requested_at=event.changed_at,
+            decided_at=utc(self._clock.now()),
+            outcome=outcome,
         )
-        return Handled(event=event, decision=decision)
 
-    def _decide(self, client: SellerClient, event: WatchEvent) -> Decision:
-        now = utc(self._clock.now())
-
-        def made(kind: DecisionKind, reason: str, outcome: str | None = None) -> Decision:
-            return Decision(
-                kind=kind,
-                reason=reason,
-                seller_id=event.seller_id,
-                order_id=event.order_id,
-                source=event.source,
-                notification_id=event.notification_id,
-                requested_at=event.changed_at,
-                decided_at=utc(self._clock.now()),
-                outcome=outcome,
-            )
-
+    def _judge(self, client: SellerClient, event: WatchEvent) -> Decision | None:
+        """The decision on ``event``, or ``None`` when the policy accepts it (sent with the batch's others)."""
         try:
             order = client.order(event.order_id)  # read again right before anything is decided
         except NotFoundError as exc:
-            return made(DecisionKind.FAILED, f"Amazon has no such order for this seller: {exc}")
+            return self._made(event, DecisionKind.FAILED, f"Amazon has no such order for this seller: {exc}")
         if event.kind is EventKind.ORDER_CANCELLED:
             by = order.cancelled_by
             if by == "AMAZON":
                 text = next((i.cancel_reason for i in order.items if i.cancel_reason), None) or event.reason_text
                 _log.warning("sp_cancel.watch_system_cancel_reported", order_id=order.order_id, reason=text)
-                return made(DecisionKind.SYSTEM_CANCELLED, f"Amazon cancelled the order: {text or 'no reason given'}")
-            return made(DecisionKind.CANCELLED, f"cancelled by {by or 'someone Amazon did not name'}: nothing to do")
-        kind, reason = decide(self.policy, order, requested_at=event.changed_at, now=now)
-        if kind is not DecisionKind.ACCEPTED:
-            return made(kind, reason)
-        outcome = client.accept_buyer_cancellations([order.order_id], wait=False)[order.order_id]
+                return self._made(
+                    event, DecisionKind.SYSTEM_CANCELLED, f"Amazon cancelled the order: {text or 'no reason given'}"
+                )
+            return self._made(
+                event, DecisionKind.CANCELLED, f"cancelled by {by or 'someone Amazon did not name'}: nothing to do"
+            )
+        kind, reason = decide(self.policy, order, requested_at=event.changed_at, now=utc(self._clock.now()))
+        return None if kind is DecisionKind.ACCEPTED else self._made(event, kind, reason)
+
+    def _accepted(self, event: WatchEvent, outcome: CancelOutcome) -> Decision:
         if outcome.status in _FAILED_OUTCOMES:
             why = (
                 outcome.error or outcome.detail or "; ".join(m.description for m in outcome.messages) or outcome.status
             )
-            return made(DecisionKind.FAILED, f"the accept was {outcome.status}: {why}", outcome.status.value)
-        return made(kind, reason, outcome.status.value)
+            return self._made(
+                event, DecisionKind.FAILED, f"the accept was {outcome.status}: {why}", outcome.status.value
+            )
+        reason = "unshipped, requested by the buyer: accepted (BuyerCanceled)"
+        return self._made(event, DecisionKind.ACCEPTED, reason, outcome.status.value)
 
     # --- the sweep ------------------------------------------------------------------------------
 
@@ -299,9 +394,14 @@ class Watch:
         started = utc(self._clock.now())
         with self._cursor_lock:
             since = self._cursors.get(seller_id, started - self.lookback)
-        handled = [self.handle(event) for event in stuck(self.journal, seller_id)]
-        for order in client.updated_orders(since=since - SWEEP_OVERLAP):
-            handled.extend(self.handle(event) for event in events_from_order(order, seller_id=seller_id))
+        handled = self.handle_many(stuck(self.journal, seller_id))
+        found = [
+            e
+            for order in client.updated_orders(since=since - SWEEP_OVERLAP)
+            for e in events_from_order(order, seller_id=seller_id)
+        ]
+        for start in range(0, len(found), SWEEP_BATCH):  # one feed per batch of accepts
+            handled.extend(self.handle_many(found[start : start + SWEEP_BATCH]))
         with self._cursor_lock:
             self._cursors[seller_id] = started
         _log.info("sp_cancel.watch_swept", seller_id=seller_id, since=since.isoformat(), events=len(handled))
@@ -310,30 +410,66 @@ class Watch:
     # --- the queue, one batch -------------------------------------------------------------------
 
     def poll(self) -> list[Handled]:
-        """Receive one batch from the queue and handle it here, message by message; what became of each.
+        """Receive one batch from the queue and handle it here; what became of each message, in order.
 
         A message is deleted once its decision is journaled (or it was a duplicate, or a change the watch does
         not act on); one refused or that failed stays in the queue, to come back or end in the dead-letter queue.
+        The batch's accepts go out in one feed.
 
         Raises:
             InvalidInputError: the watch has no queue.
         """
         if self.queue is None:
             raise InvalidInputError("this watch has no queue (Watch(queue=SqsQueue(...)))", field="queue")
-        return [self._settle(message, self.handle_message) for message in self.queue.receive()]
+        messages = self.queue.receive()
+        read = [self._read(m) for m in messages]
+        decided = iter(
+            self.handle_carried([(m, r) for m, r in zip(messages, read, strict=True) if isinstance(r, WatchEvent)])
+        )
+        handled: list[Handled] = []
+        for message, one in zip(messages, read, strict=True):
+            if isinstance(one, WatchEvent):
+                handled.append(next(decided))  # settled by handle_carried
+            else:
+                self._settle(message, one)
+                handled.append(one)
+        return handled
 
-    def _settle(self, message: QueueMessage, handle: Callable[[str], Handled]) -> Handled:
-        queue = self.queue
-        assert queue is not None  # noqa: S101 - only called with a queue
-        with Heartbeat(queue, message).running():
-            handled = handle(message.body)
+    def _read(self, message: QueueMessage) -> Handled | WatchEvent:
+        """The event a message carries, or what became of it (refused, or nothing to act on)."""
+        try:
+            event = event_from_message(message.body, application_id=self.application_id)
+        except ForeignMessageError as exc:
+            # Never acted on, never deleted: after the redrive policy's receives it lands in the dead-letter queue,
+            # where `sp-cancel watch dlq` shows it to a person.
+            self.metrics.rejected()
+            _log.warning("sp_cancel.watch_message_rejected", reason=str(exc), message_id=message.message_id)
+            return Handled(event=None, rejected=str(exc))
+        return Handled(event=None) if event is None else event
+
+    def handle_carried(self, carrying: Sequence[tuple[QueueMessage, WatchEvent]]) -> list[Handled]:
+        """Handle the events of received messages together (kept invisible meanwhile), then settle each message."""
+        with ExitStack() as beating:
+            for message, _ in carrying:
+                beating.enter_context(Heartbeat(self._require_queue(), message).running())
+            handled = self.handle_many([event for _, event in carrying])
+        for (message, _), one in zip(carrying, handled, strict=True):
+            self._settle(message, one)
+        return handled
+
+    def _require_queue(self) -> SqsQueue:
+        if self.queue is None:
+            raise InvalidInputError("this watch has no queue (Watch(queue=SqsQueue(...)))", field="queue")
+        return self.queue
+
+    def _settle(self, message: QueueMessage, handled: Handled) -> None:
+        queue = self._require_queue()
         if handled.settled:
             queue.delete(message)
         elif handled.rejected is None and not handled.busy:
             # A transient failure or another process's seller: visible again a little later. A live watcher
             # deciding it deletes its own copy; a refused message is left to reach the dead-letter queue.
             queue.release(message, after=RETRY_AFTER)
-        return handled
 
     # --- the service ----------------------------------------------------------------------------
 
@@ -376,17 +512,12 @@ class Watch:
             if self.stopping.is_set():
                 self.queue.release(message)
                 continue
-            try:
-                event = event_from_message(message.body, application_id=self.application_id)
-            except ForeignMessageError as exc:
-                # Never acted on, never deleted: after the redrive policy's receives it lands in the dead-letter
-                # queue, where `sp-cancel watch dlq` shows it to a person.
-                self.metrics.rejected()
-                _log.warning("sp_cancel.watch_message_rejected", reason=str(exc), message_id=message.message_id)
+            read = self._read(message)
+            if isinstance(read, Handled):
+                if read.rejected is None:  # a change the watch does not act on (a tip, another status)
+                    self.queue.delete(message)
                 continue
-            if event is None:  # a change the watch does not act on (a tip, another status)
-                self.queue.delete(message)
-                continue
+            event = read
             lane = lanes.get(event.seller_id)
             # No lane: another process serves that seller. A full lane: that seller is behind (throttled). Later.
             if lane is None or not lane.offer(message, event):
@@ -441,22 +572,31 @@ class _Lane:
                 except SpCancelError as exc:  # the next sweep reads from the same cursor
                     _log.warning("sp_cancel.watch_sweep_failed", seller_id=self._seller_id, error=str(exc))
                 continue
-            try:
-                job = self._jobs.get_nowait()
-            except queues.Empty:
+            jobs: list[tuple[QueueMessage, WatchEvent]] = []
+            while len(jobs) < BATCH:  # what waits is decided together: its accepts in one feed
+                try:
+                    job = self._jobs.get_nowait()
+                except queues.Empty:
+                    break
+                if job is not None:
+                    jobs.append(job)
+            if not jobs:
                 self._wake.wait(1.0)
                 self._wake.clear()
                 continue
-            if job is not None:
-                self._handle(*job)
+            self._handle(jobs)
 
-    def _handle(self, message: QueueMessage, event: WatchEvent) -> None:
+    def _handle(self, jobs: list[tuple[QueueMessage, WatchEvent]]) -> None:
         queue = self._watch.queue
         assert queue is not None  # noqa: S101 - messages come from the queue
         try:
-            self._watch._settle(message, lambda _: self._watch.handle(event))  # noqa: SLF001 - the watch's own lane
-        except Exception as exc:  # noqa: BLE001 - one bad event must not end the seller's lane
+            self._watch.handle_carried(jobs)
+        except Exception as exc:  # noqa: BLE001 - one bad batch must not end the seller's lane
             _log.error(
-                "sp_cancel.watch_event_failed", order_id=event.order_id, error=type(exc).__name__, detail=str(exc)
+                "sp_cancel.watch_event_failed",
+                orders=[e.order_id for _, e in jobs],
+                error=type(exc).__name__,
+                detail=str(exc),
             )
-            queue.release(message, after=RETRY_AFTER)
+            for message, _ in jobs:
+                queue.release(message, after=RETRY_AFTER)

@@ -222,3 +222,24 @@ def test_settings_are_checked_at_the_door(sim, client):
     with pytest.raises(InvalidInputError, match="marketplaces"):
         WatchPolicy(marketplaces="ATVPDKIKX0DER")
     assert isinstance(sim.client_clock, FakeClock)
+
+
+def test_events_decided_together_send_their_accepts_in_one_feed(sim, client):
+    """Five requests decided together make one feed (createFeed: one call per ~2 min); a repeat is dropped."""
+    orders = [sim.add_order(buyer_requested_cancel=True) for _ in range(5)]
+    shipped = sim.add_order(buyer_requested_cancel=True, items=[{"quantity": 2}])
+    sim.ship(shipped.order_id, shipped.items[0].order_item_id, 1)
+    watch = make_watch(sim, client)
+    events = [
+        WatchEvent(kind="buyer_request", seller_id=sim.seller_id, order_id=o.order_id, notification_id=f"n-{n}")
+        for n, o in enumerate([*orders, shipped, orders[0]])
+    ]
+    handled = watch.handle_many(events)
+    assert [h.decision.kind if h.decision else "duplicate" for h in handled] == [
+        *[DecisionKind.ACCEPTED] * 5,
+        DecisionKind.SHIPPED,
+        "duplicate",
+    ]
+    assert sim.request_counts["feeds.createFeed"] == 1
+    assert [cancels(sim, o.order_id) for o in orders] == [1] * 5
+    assert cancels(sim, shipped.order_id) == 0

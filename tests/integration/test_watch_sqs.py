@@ -57,7 +57,7 @@ def test_duplicates_on_the_queue_make_one_decision_and_every_copy_is_deleted(sim
     assert counts(sqs, watch_queue) == (0, 0)
     sim.advance(600)
     assert sim.cancelled_units(first.order_id) == sim.cancelled_units(second.order_id) == 1
-    assert sim.request_counts["feeds.createFeed"] == 2
+    assert sim.request_counts["feeds.createFeed"] <= 2  # one per batch received (SQS decides the batches)
 
 
 def test_a_foreign_message_is_never_acted_on_nor_deleted(sim, sqs, watch_queue):
