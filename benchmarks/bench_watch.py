@@ -9,8 +9,9 @@ documents no delivery delay: an assumption), is delivered 1-10 times, and 10 % n
 the simulated clock, so the latency is what a seller would see against Amazon. Latency is measured from the
 request to the watch's decision, which for an accept is journaled right after ``createFeed`` answered
 (``wait=False``). Each receive takes every message already in the queue (up to SQS's 10) and decides them
-together, their accepts in one feed, as ``Watch.poll`` does. Throughput is real time: notifications (duplicates included) handled per second of this
-process's wall time, SP-API calls in process (no HTTP, no SQS: an upper bound for the watch's own work).
+together, their accepts in one feed, as ``Watch.poll`` does. Throughput is real time: notifications (duplicates
+included) handled per second of this process's wall time, SP-API calls in process (no HTTP, no SQS: an upper
+bound for the watch's own work).
 """
 
 from __future__ import annotations
