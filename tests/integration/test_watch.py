@@ -243,3 +243,25 @@ def test_events_decided_together_send_their_accepts_in_one_feed(sim, client):
     assert sim.request_counts["feeds.createFeed"] == 1
     assert [cancels(sim, o.order_id) for o in orders] == [1] * 5
     assert cancels(sim, shipped.order_id) == 0
+
+
+def test_many_sellers_in_one_process_are_routed_by_seller_id(tmp_path):
+    """Each event goes to its seller's client; a seller this process does not serve is left for another."""
+    first, second = Simulator(seed=1, orders=0), Simulator(seed=2, orders=0, seller_id="A2SIMSELLER0002")
+    journal = Journal(tmp_path / "shared.sqlite", clock=first.client_clock)
+    watch = Watch(
+        [first.client(journal=journal), second.client(journal=journal)],
+        journal=journal,
+        application_id=APPLICATION_ID,
+        clock=first.client_clock,
+    )
+    assert watch.sellers == (first.seller_id, second.seller_id)
+    order = second.add_order(buyer_requested_cancel=True)
+    handled = watch.handle_message(body(order_change(second, order.order_id)))
+    assert handled.decision is not None
+    assert handled.decision.kind is DecisionKind.ACCEPTED
+    assert "feeds.createFeed" not in first.request_counts
+    assert second.request_counts["feeds.createFeed"] == 1
+    stranger = watch.handle_message(body(order_change(second, order.order_id, seller_id="A3NOTSERVED0003")))
+    assert stranger.other_seller
+    assert not stranger.settled

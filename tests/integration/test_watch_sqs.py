@@ -6,8 +6,9 @@ import time
 import pytest
 from order_change import APPLICATION_ID, deliver, order_change
 
+from sp_cancel.journal import Journal
 from sp_cancel.testing import Simulator
-from sp_cancel.watch import DecisionKind, SqsQueue, Watch, WatchSetupError, decisions
+from sp_cancel.watch import DecisionKind, SqsQueue, Watch, WatchPolicy, WatchSetupError, decisions
 
 pytestmark = pytest.mark.slow
 
@@ -122,3 +123,44 @@ def test_run_serves_until_stopped_and_leaves_the_rest_visible(sim, sqs, watch_qu
     assert not thread.is_alive()
     assert sorted(d.order_id for d in decisions(watch.journal, sim.seller_id)) == sorted(o.order_id for o in orders)
     assert {d.kind for d in decisions(watch.journal, sim.seller_id)} == {DecisionKind.ACCEPTED}
+
+
+def test_a_stalled_seller_never_stalls_another(sqs, watch_queue, tmp_path):
+    """Seller A's lane is stuck (its hold hook blocks, as a throttled call would): seller B's request is decided."""
+    a, b = Simulator(seed=1, orders=0), Simulator(seed=2, orders=0, seller_id="A2SIMSELLER0002")
+    stuck, release = a.add_order(buyer_requested_cancel=True), threading.Event()
+    entered = threading.Event()
+
+    def hold(order):
+        if order.order_id == stuck.order_id:
+            entered.set()
+            release.wait(120)  # bounded: the test sets it once B is decided
+
+    journal = Journal(tmp_path / "shared.sqlite")
+    watch = Watch(
+        [a.client(journal=journal), b.client(journal=journal)],
+        journal=journal,
+        queue=SqsQueue(watch_queue, sqs=sqs, wait_seconds=1, visibility=30),
+        application_id=APPLICATION_ID,
+        policy=WatchPolicy(hold=hold),
+        clock=a.client_clock,
+    )
+    deliver(sqs, watch_queue, order_change(a, stuck.order_id))
+    thread = threading.Thread(target=watch.run, kwargs={"sweep_at_start": False})
+    thread.start()
+    try:
+        assert entered.wait(120), "seller A's request never reached its hold hook"
+        other = b.add_order(buyer_requested_cancel=True)
+        deliver(sqs, watch_queue, order_change(b, other.order_id))
+        for _ in range(1200):  # readiness: B's decision in the journal, while A is still held
+            if decisions(journal, b.seller_id):
+                break
+            time.sleep(0.1)
+        assert [d.order_id for d in decisions(journal, b.seller_id)] == [other.order_id]
+        assert decisions(journal, a.seller_id) == []
+    finally:
+        release.set()
+        watch.stop()
+        thread.join(timeout=120)
+    assert not thread.is_alive()
+    assert [d.order_id for d in decisions(journal, a.seller_id)] == [stuck.order_id]
