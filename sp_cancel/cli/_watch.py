@@ -85,7 +85,9 @@ def register(subparsers: Any) -> None:
     )
     add_client_options(watch)
     watch.set_defaults(run=_watch, sends=True)
-    sub = watch.add_subparsers(dest="watch_command", metavar="SUBCOMMAND")
+    sub = watch.add_subparsers(
+        dest="watch_command", metavar="SUBCOMMAND", help="status or dlq (without one: run the watch)"
+    )
 
     status = sub.add_parser("status", help="recent decisions with their reasons")
     status.add_argument("--limit", type=positive_int, default=50, help="show at most this many (default 50)")

@@ -26,6 +26,9 @@ COMMANDS = [
     ["deals"],
     ["deal-cancel"],
     ["rate"],
+    ["watch"],
+    ["watch", "status"],
+    ["watch", "dlq"],
 ]
 
 
