@@ -458,6 +458,26 @@ class SellerClient:
         """
         return order_reads.read_orders(self._api, now=self._clock.now(), status=status, channel=channel, since=since)
 
+    def updated_orders(self, *, since: datetime) -> Iterator[Order]:
+        """Iterate over this marketplace's orders Amazon updated after ``since``, with their cancellation data.
+
+        One ``searchOrders`` page per 100 orders (``lastUpdatedAfter``, ``includedData=CANCELLATION,FULFILLMENT``):
+        what ``sp_cancel.watch``'s sweep reads to catch buyer requests and Amazon's cancels whose notification
+        was lost. Items carry ``buyer_requested_cancel``, ``cancelled_by`` and ``cancel_reason``.
+
+        Raises:
+            InvalidInputError: ``since`` is not an aware ``datetime`` (raised at the call, before any request).
+        """
+        if not isinstance(since, datetime):
+            raise InvalidInputError(f"since must be an aware datetime, not {type(since).__name__}", field="since")
+        start = checks.check_moment(since, "since")
+        return order_reads.search_orders(
+            self._api,
+            last_updated_after=start,
+            included_data=("CANCELLATION", "FULFILLMENT"),
+            marketplace_ids=[self._marketplace_id],
+        )
+
     # --- cancelling orders ----------------------------------------------------------------------------
 
     def cancel_order(

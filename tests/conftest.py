@@ -160,3 +160,104 @@ def _restore_logging() -> Iterator[None]:
         structlog.configure(**config)
     else:
         structlog.reset_defaults()
+
+
+# -- a real SQS-compatible server on loopback (moto[server]), for the watch --------------------------------
+
+_MOTO_START_SECONDS = 60.0  # a loaded machine may take this long to import moto; only a skip depends on it
+
+
+def _free_port() -> int:
+    import socket  # noqa: PLC0415 - only this fixture needs it
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _answers(url: str) -> bool:
+    import urllib.request  # noqa: PLC0415 - only this fixture needs it
+
+    try:
+        with urllib.request.urlopen(url + "/moto-api/", timeout=2):  # noqa: S310 - our loopback URL
+            return True
+    except OSError:
+        return False
+
+
+@pytest.fixture(scope="session")
+def moto_server() -> Iterator[str]:
+    """The base URL of a ``moto_server`` on 127.0.0.1 (no patched boto3: a real server on loopback).
+
+    ``$SP_CANCEL_MOTO_URL`` when set (``.ci/run`` starts one), else one started here for the session.
+    Skipped, saying why, when boto3 or ``moto_server`` is missing or the server cannot start.
+    """
+    import shutil  # noqa: PLC0415
+    import subprocess  # noqa: PLC0415
+    import tempfile  # noqa: PLC0415
+    import time  # noqa: PLC0415
+
+    pytest.importorskip("boto3", reason="the watch's SQS tests need boto3: pip install -e '.[dev]'")
+    given = os.environ.get("SP_CANCEL_MOTO_URL")
+    if given:
+        if not _answers(given):
+            pytest.skip(f"SP_CANCEL_MOTO_URL={given} does not answer (is moto_server running?)")
+        yield given
+        return
+    exe = shutil.which("moto_server")
+    if exe is None:
+        pytest.skip("moto_server is not installed: pip install 'moto[server]' (part of the dev extra)")
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    log = tempfile.TemporaryFile()  # noqa: SIM115 - closed in the finally below; a file, not a pipe: its request log must never fill up and block it
+    process = subprocess.Popen(  # noqa: S603 - our own executable and arguments
+        [exe, "-H", "127.0.0.1", "-p", str(port)], stdout=subprocess.DEVNULL, stderr=log
+    )
+    deadline = time.monotonic() + _MOTO_START_SECONDS
+    try:
+        while not _answers(url):  # readiness: the server answers; bounded
+            if process.poll() is not None:
+                log.seek(0)
+                error = log.read().decode(errors="replace")[-500:]
+                pytest.skip(f"moto_server could not start: {error}")
+            if time.monotonic() > deadline:
+                pytest.skip(f"moto_server did not answer within {_MOTO_START_SECONDS:.0f} s")
+            time.sleep(0.2)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+
+
+@pytest.fixture
+def sqs(moto_server: str) -> Any:
+    """A boto3 SQS client of the moto server (made-up credentials, us-east-1)."""
+    import boto3  # noqa: PLC0415 - optional dependency (the watch extra)
+
+    return boto3.client(
+        "sqs",
+        endpoint_url=moto_server,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+
+
+@pytest.fixture
+def watch_queue(sqs: Any, request: pytest.FixtureRequest) -> str:
+    """A fresh Standard queue with a dead-letter queue after 3 receives (as Amazon's sample worker sets it)."""
+    import hashlib  # noqa: PLC0415
+
+    name = "watch-" + hashlib.sha256(request.node.nodeid.encode()).hexdigest()[:16]
+    dead = sqs.create_queue(QueueName=name + "-dlq")["QueueUrl"]
+    dead_arn = sqs.get_queue_attributes(QueueUrl=dead, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    policy = json.dumps({"deadLetterTargetArn": dead_arn, "maxReceiveCount": "3"})
+    url: str = sqs.create_queue(QueueName=name, Attributes={"RedrivePolicy": policy})["QueueUrl"]
+    sqs.purge_queue(QueueUrl=url)
+    sqs.purge_queue(QueueUrl=dead)
+    return url

@@ -176,6 +176,7 @@ CLIENT_METHODS = [
         "(self, *, since: 'datetime | timedelta' = datetime.timedelta(days=7)) -> 'list[SystemCancellation]'",
     ),
     ("unconfirmed", "(self) -> 'list[CancelOutcome | RefundOutcome]'"),
+    ("updated_orders", "(self, *, since: 'datetime') -> 'Iterator[Order]'"),
     ("verify_refund", "(self, outcome: 'RefundOutcome') -> 'RefundVerification'"),
     (
         "wait",

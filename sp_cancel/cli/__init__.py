@@ -21,6 +21,7 @@ import sp_cancel.cli._orders as cli_orders
 import sp_cancel.cli._rate as cli_rate
 import sp_cancel.cli._refunds as cli_refunds
 import sp_cancel.cli._simulator as cli_simulator
+import sp_cancel.cli._watch as cli_watch
 from sp_cancel._version import __version__
 from sp_cancel.cli._hints import describe_error, interrupted
 from sp_cancel.cli._inputs import Parser, quiet_retries
@@ -38,6 +39,7 @@ _COMMAND_GROUPS: Final = (
     cli_listings,
     cli_rate,
     cli_notifications,
+    cli_watch,
 )
 _LOG_LEVELS: Final = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 

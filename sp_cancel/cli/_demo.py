@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Final
 import sp_cancel.cli._listings as cli_listings
 import sp_cancel.cli._rate as cli_rate
 import sp_cancel.cli._refunds as cli_refunds
+import sp_cancel.cli._watch as cli_watch
 from sp_cancel._cancellation.outcomes import CancelStatus
 from sp_cancel.cli._hints import why
 from sp_cancel.cli._output import EXIT_FAILED, EXIT_OK, Output
@@ -46,6 +47,7 @@ WORKFLOWS: Final = (
     "cancel_fba_order",
     "deals",
     "cancel_flash_deal",
+    "watch",
 )
 
 
@@ -238,7 +240,7 @@ def run_demo(*, seed: int, out: Output) -> int:
         _section_cancel(client, sim, story)
         _section_batch(client, sim, story)
         _section_buyer(client, sim, story)
-        for group in (cli_refunds, cli_listings, cli_rate):
+        for group in (cli_refunds, cli_listings, cli_rate, cli_watch):
             group.demo_section(client, sim, story)
     story.section("Every workflow, once")
     out.table(

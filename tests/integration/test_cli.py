@@ -323,12 +323,13 @@ def test_command(  # noqa: PLR0917 - pytest passes the table's columns as argume
 
 
 def test_every_command_is_in_the_table() -> None:
-    """The table above runs every command sp-cancel has (demo and simulator serve have their own tests)."""
+    """The table above runs every command sp-cancel has (demo, simulator serve and watch have their own tests)."""
     from sp_cancel.cli import build_parser  # noqa: PLC0415
 
     subparsers = next(a for a in build_parser()._actions if a.dest == "command")
     commands = set(subparsers.choices)  # type: ignore[attr-defined]
-    assert commands - {c[1][0] for c in CASES} == {"demo", "simulator"}
+    # watch runs as a service: tests/integration/test_cli_watch.py
+    assert commands - {c[1][0] for c in CASES} == {"demo", "simulator", "watch"}
 
 
 def test_bare_command_prints_help_and_exits_0(capsys: pytest.CaptureFixture[str]) -> None:

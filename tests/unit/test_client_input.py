@@ -200,6 +200,7 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, st.SearchStrategy[Any]]]] = {
     ),
     "buyer_cancellation_requests": ({"since": timedelta(days=7)}, {"since": bad_since}),
     "system_cancellations": ({"since": timedelta(days=7)}, {"since": bad_since}),
+    "updated_orders": ({"since": datetime(2026, 1, 1, tzinfo=UTC)}, {"since": bad_since}),
     "accept_buyer_cancellations": (
         {"requests": [ORDER_ID], "wait": True, "timeout": 3600, "progress": None},
         {"requests": bad_collection, "wait": bad_flag, "timeout": bad_timeout, "progress": bad_callable},

@@ -29,6 +29,9 @@ COMMANDS = [
     ["notifications"],
     ["notifications", "setup"],
     ["notifications", "check"],
+    ["watch"],
+    ["watch", "status"],
+    ["watch", "dlq"],
 ]
 
 

@@ -1,0 +1,166 @@
+"""The watch on a real SQS-compatible queue (``moto_server`` on loopback): delete after journaling, dead letters."""
+
+import threading
+import time
+
+import pytest
+from order_change import APPLICATION_ID, deliver, order_change
+
+from sp_cancel.journal import Journal
+from sp_cancel.testing import Simulator
+from sp_cancel.watch import DecisionKind, SqsQueue, Watch, WatchPolicy, WatchSetupError, decisions
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def sim():
+    """An empty simulated seller."""
+    return Simulator(seed=11, orders=0)
+
+
+def counts(sqs, url):
+    """(visible, in flight) messages of a queue."""
+    attrs = sqs.get_queue_attributes(
+        QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
+    )["Attributes"]
+    return int(attrs["ApproximateNumberOfMessages"]), int(attrs["ApproximateNumberOfMessagesNotVisible"])
+
+
+def make_watch(sim, sqs, url, **kwargs):
+    """A watch of the simulated seller on the queue, 1 s long polls."""
+    queue = SqsQueue(url, sqs=sqs, wait_seconds=1, visibility=30)
+    return Watch(sim.client(), queue=queue, application_id=APPLICATION_ID, clock=sim.client_clock, **kwargs)
+
+
+def poll_until_empty(watch, limit=20):
+    """Poll batches until one comes back empty (bounded)."""
+    handled = []
+    for _ in range(limit):
+        batch = watch.poll()
+        if not batch:
+            return handled
+        handled.extend(batch)
+    pytest.fail(f"the queue was not empty after {limit} batches")
+
+
+def test_duplicates_on_the_queue_make_one_decision_and_every_copy_is_deleted(sim, sqs, watch_queue):
+    """Ten deliveries of one notification and one of another: two decisions, eleven messages deleted."""
+    first = sim.add_order(buyer_requested_cancel=True)
+    second = sim.add_order(buyer_requested_cancel=True)
+    deliver(sqs, watch_queue, order_change(sim, first.order_id), times=10)
+    deliver(sqs, watch_queue, order_change(sim, second.order_id))
+    watch = make_watch(sim, sqs, watch_queue)
+    handled = poll_until_empty(watch)
+    assert len(handled) == 11
+    assert sorted(h.decision.order_id for h in handled if h.decision) == sorted([first.order_id, second.order_id])
+    assert sum(h.duplicate for h in handled) == 9
+    assert counts(sqs, watch_queue) == (0, 0)
+    sim.advance(600)
+    assert sim.cancelled_units(first.order_id) == sim.cancelled_units(second.order_id) == 1
+    assert sim.request_counts["feeds.createFeed"] <= 2  # one per batch received (SQS decides the batches)
+
+
+def test_a_foreign_message_is_never_acted_on_nor_deleted(sim, sqs, watch_queue):
+    """Another application's notification stays in the queue (to reach the dead-letter queue)."""
+    order = sim.add_order(buyer_requested_cancel=True)
+    deliver(sqs, watch_queue, order_change(sim, order.order_id, application_id="amzn1.sp.solution.other"))
+    watch = make_watch(sim, sqs, watch_queue)
+    [handled] = watch.poll()
+    assert handled.rejected is not None
+    assert counts(sqs, watch_queue) == (0, 1)
+    assert decisions(watch.journal, sim.seller_id) == []
+
+
+def test_a_failed_decision_leaves_the_message_for_redelivery(sim, sqs, watch_queue):
+    """Amazon down while deciding: nothing is journaled, the message is not deleted."""
+    order = sim.add_order(buyer_requested_cancel=True)
+    deliver(sqs, watch_queue, order_change(sim, order.order_id))
+    sim.add_fault("orders.getOrder", "503", count=100)
+    watch = make_watch(sim, sqs, watch_queue)
+    [handled] = watch.poll()
+    assert handled.failed is not None
+    assert not handled.settled
+    assert counts(sqs, watch_queue) == (0, 1)
+    assert watch.journal.get(f"watch:{sim.seller_id}:buyer_request:{order.order_id}") is None
+
+
+def test_the_dead_letter_queue_is_checked_listed_and_redriven(sim, sqs, watch_queue):
+    """A redrive policy is required at start; dead letters are listed and moved back."""
+    queue = SqsQueue(watch_queue, sqs=sqs, wait_seconds=0)
+    policy = queue.require_dead_letters()
+    assert policy.max_receive_count == 3
+    dead = queue.dead_letter_queue()
+    sqs.send_message(QueueUrl=dead.queue_url, MessageBody="not json")
+    assert [m.body for m in queue.dead_letters()] == ["not json"]
+    assert [m.body for m in queue.dead_letters()] == ["not json"]  # listing leaves them there
+    assert queue.redrive() == 1
+    assert counts(sqs, watch_queue)[0] == 1
+    assert counts(sqs, dead.queue_url) == (0, 0)
+    bare = sqs.create_queue(QueueName="watch-no-dlq")["QueueUrl"]
+    with pytest.raises(WatchSetupError, match="no dead-letter queue"):
+        SqsQueue(bare, sqs=sqs).require_dead_letters()
+    with pytest.raises(WatchSetupError, match="FIFO"):
+        SqsQueue(bare + ".fifo", sqs=sqs)
+
+
+def test_run_serves_until_stopped_and_leaves_the_rest_visible(sim, sqs, watch_queue):
+    """run() decides what arrives; stop() ends it after the messages in hand (bounded wait on decisions)."""
+    orders = [sim.add_order(buyer_requested_cancel=True) for _ in range(3)]
+    for order in orders:
+        deliver(sqs, watch_queue, order_change(sim, order.order_id), times=2)
+    watch = make_watch(sim, sqs, watch_queue)
+    thread = threading.Thread(target=watch.run)
+    thread.start()
+    try:
+        for _ in range(600):  # readiness: all three decided (each check is one journal read)
+            if len(decisions(watch.journal, sim.seller_id)) == 3:
+                break
+            time.sleep(0.1)
+    finally:
+        watch.stop()
+        thread.join(timeout=60)
+    assert not thread.is_alive()
+    assert sorted(d.order_id for d in decisions(watch.journal, sim.seller_id)) == sorted(o.order_id for o in orders)
+    assert {d.kind for d in decisions(watch.journal, sim.seller_id)} == {DecisionKind.ACCEPTED}
+
+
+def test_a_stalled_seller_never_stalls_another(sqs, watch_queue, tmp_path):
+    """Seller A's lane is stuck (its hold hook blocks, as a throttled call would): seller B's request is decided."""
+    a, b = Simulator(seed=1, orders=0), Simulator(seed=2, orders=0, seller_id="A2SIMSELLER0002")
+    stuck, release = a.add_order(buyer_requested_cancel=True), threading.Event()
+    entered = threading.Event()
+
+    def hold(order):
+        if order.order_id == stuck.order_id:
+            entered.set()
+            release.wait(120)  # bounded: the test sets it once B is decided
+
+    journal = Journal(tmp_path / "shared.sqlite")
+    watch = Watch(
+        [a.client(journal=journal), b.client(journal=journal)],
+        journal=journal,
+        queue=SqsQueue(watch_queue, sqs=sqs, wait_seconds=1, visibility=30),
+        application_id=APPLICATION_ID,
+        policy=WatchPolicy(hold=hold),
+        clock=a.client_clock,
+    )
+    deliver(sqs, watch_queue, order_change(a, stuck.order_id))
+    thread = threading.Thread(target=watch.run, kwargs={"sweep_at_start": False})
+    thread.start()
+    try:
+        assert entered.wait(120), "seller A's request never reached its hold hook"
+        other = b.add_order(buyer_requested_cancel=True)
+        deliver(sqs, watch_queue, order_change(b, other.order_id))
+        for _ in range(1200):  # readiness: B's decision in the journal, while A is still held
+            if decisions(journal, b.seller_id):
+                break
+            time.sleep(0.1)
+        assert [d.order_id for d in decisions(journal, b.seller_id)] == [other.order_id]
+        assert decisions(journal, a.seller_id) == []
+    finally:
+        release.set()
+        watch.stop()
+        thread.join(timeout=120)
+    assert not thread.is_alive()
+    assert [d.order_id for d in decisions(journal, a.seller_id)] == [stuck.order_id]
