@@ -21,6 +21,7 @@ import argparse
 import csv
 import importlib.util
 import json
+import os
 import random
 import statistics
 import subprocess
@@ -252,11 +253,14 @@ def run_variant(variant: str, rows: int) -> dict[str, Any]:
 
     baseline = _status()["VmRSS"]
     _reset_peak()
+    cpu = os.times()
     began = time.perf_counter()
     result = job()
     seconds = time.perf_counter() - began
+    used = os.times()
     peak = _status()["VmHWM"] - baseline
-    return {"seconds": seconds, "peak_mb": peak / 2**20, "result": result, **extra}
+    cpu_s = used.user + used.system - cpu.user - cpu.system  # every thread's: what a busy machine cannot hide
+    return {"seconds": seconds, "cpu_s": cpu_s, "peak_mb": peak / 2**20, "result": result, **extra}
 
 
 def _warm_pyarrow() -> None:
@@ -548,7 +552,7 @@ def _part_c(args: argparse.Namespace) -> None:
         print("(polars is not installed: its row is left out; `pip install polars` to see it)\n")
         del variants["polars"]
     print(f"(c) the report route over a {args.rows:,}-row All Orders report, beside pandas and polars\n")
-    print("| variant | wall time | peak RSS above baseline |\n|---|---|---|")
+    print("| variant | wall time | CPU time (all threads) | peak RSS above baseline |\n|---|---|---|---|")
     runs_ = _rounds(variants, args)
     results = {}
     for variant, label in variants.items():
@@ -556,8 +560,9 @@ def _part_c(args: argparse.Namespace) -> None:
         if variant != "polars":
             results[variant] = runs[0]["result"]
         seconds = statistics.median(r["seconds"] for r in runs)
+        cpu = statistics.median(r["cpu_s"] for r in runs)
         peak = max(r["peak_mb"] for r in runs)
-        print(f"| {label} | {seconds:.2f} s | {peak:.0f} MiB |")
+        print(f"| {label} | {seconds:.2f} s | {cpu:.2f} s | {peak:.0f} MiB |")
     route = runs_["report-route"][0]
     print(
         f"\nThe report route's document: {route['document_mb']:.0f} MiB gzip, in memory before the timing (it is the "
