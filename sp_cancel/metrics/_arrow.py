@@ -1,29 +1,25 @@
-"""The pyarrow reader behind ``rate_from_all_orders_file`` and the report route (the optional ``fast`` extra).
+"""The pyarrow reader behind ``rate_from_all_orders_file`` (the optional ``fast`` extra).
 
-The file (or the downloaded document) is cut in Python into pieces of whole orders (at the first line of the
-piece's last order, so an order is never split), and each piece is parsed by ``pyarrow.csv.read_csv`` (one
-thread) into the few columns the rate needs, the low-cardinality ones dictionary-encoded. Plain orders are
-counted per day with vectorised kernels; each distinct status, channel or sales-channel value is classified
-once in Python; only the cancelled orders of the window become Python objects and go through the same
-classification as the pure-Python reader. Three threads overlap: one reads (and for a gzip document inflates,
-with zlib's GIL-free inflate on large blocks), one parses, the caller counts. Each stage is one piece ahead of
-the next and Arrow's freed blocks are handed back after each piece, so memory is bounded by the piece size
-whatever the file's size (Arrow's own streaming reader reads ahead without a bound we control).
+The file is read in Python in chunks of whole orders (cut at the first line of the chunk's last
+order, so an order is never split), and each chunk is parsed by ``pyarrow.csv.read_csv`` (one
+thread per chunk) into the few columns the rate needs. Plain orders are counted per day with
+vectorised kernels; the few cancelled ones go through the same Python classification as the
+pure-Python reader. A worker thread parses the next chunk while this one counts the last (Arrow
+releases the GIL, so both cores work); at most two chunks are alive and Arrow's freed blocks are
+handed back after each, so memory is bounded by the chunk size whatever the file's size (Arrow's
+own streaming reader reads ahead without a bound we control).
 """
 
 from __future__ import annotations
 
+import gzip
 import io
-import itertools
 import os
-import queue
-import threading
-import zlib
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, time, timedelta
-from typing import IO, Any, Final, TypeVar
+from typing import IO, Any, Final, cast
 
-import attrs
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
@@ -52,37 +48,22 @@ from sp_cancel.metrics._records import Fulfillment, OrderStatus, to_fulfillment,
 
 __all__ = ["arrow_counts"]
 
-_T = TypeVar("_T")
-
 _CHUNK: Final = 4 << 20  # bytes of the file per read_csv call: two in flight stay well under 100 MiB
 _BLOCK: Final = 1 << 20  # bytes per parallel parsing block inside a chunk
 _TIMESTAMP: Final = pa.timestamp("us", tz="UTC")
-_GZIP_READ: Final = 1 << 19  # compressed bytes inflated per zlib call (about 3.5 MiB of text)
 _TAIL: Final = 1 << 16  # bytes of a piece's end searched first for its last order
 _DAY_US: Final = 86_400_000_000
 _GZIP: Final = b"\x1f\x8b"
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
-#: Columns of a few distinct values, read dictionary-encoded: each value is classified once, not once per row.
-_CODED: Final = frozenset((STATUS, CHANNEL, SALES, ITEM_STATUS, BUYER_REQUESTED))
-_DICTIONARY: Final = pa.dictionary(pa.int32(), pa.string())
 
 
-def _flags(column: Any, keep: Callable[[str], bool], cache: dict[str, bool], used: Any = None) -> Any:
-    """Per row of a dictionary column: whether ``keep`` likes its value, asked once per distinct value.
+def _values(column: Any, keep: Callable[[str], bool]) -> Any:
+    """The distinct values of a string column for which ``keep`` holds, as an Arrow array (for ``is_in``)."""
+    return pa.array([v for v in pc.unique(column).to_pylist() if v is not None and keep(v)], pa.string())
 
-    ``keep`` runs on every value of the dictionary (so a bad one is refused wherever it is), or, given ``used``
-    (the dictionary indices that matter), on those only; the answers are cached across pieces.
-    """
-    values = column.dictionary.to_pylist()
-    wanted = range(len(values)) if used is None else used.to_pylist()
-    flags = [False] * len(values)
-    for i in wanted:
-        value = values[i]
-        hit = cache.get(value)
-        if hit is None:
-            hit = cache[value] = keep(value)
-        flags[i] = hit
-    return pc.take(pa.array(flags, pa.bool_()), column.indices)
+
+def _mask(column: Any, keep: Callable[[str], bool]) -> Any:
+    return pc.is_in(column, value_set=_values(column, keep))
 
 
 def _field(line: bytes, index: int) -> bytes:
@@ -138,43 +119,12 @@ def _file_pieces(opened: Any, start: int, id_index: int) -> Iterator[Any]:
             pos, size = pos + cut, _CHUNK
 
 
-def _inflated(raw: IO[bytes]) -> Iterator[bytes]:
-    """The gzip stream ``raw`` inflated, a few MiB at a time (members one after another, as ``gzip`` reads them).
-
-    zlib inflates a whole input block with the GIL released, where ``GzipFile`` goes 8 KiB at a time in Python,
-    so this thread leaves the parser and the counting thread alone. Errors are ``gzip``'s: ``zlib.error`` for bad
-    data, ``EOFError`` for a document cut short.
-    """
-    inflater, fed = zlib.decompressobj(wbits=31), False
-    while data := raw.read(_GZIP_READ):
-        while data:
-            fed = True
-            if out := inflater.decompress(data):
-                yield out
-            data = b""
-            if inflater.eof:  # the next member, if any, starts in the unused bytes
-                data, inflater, fed = inflater.unused_data, zlib.decompressobj(wbits=31), False
-    if fed and not inflater.eof:
-        raise EOFError("Compressed file ended before the end-of-stream marker was reached")
-
-
-def _header(chunks: Iterator[bytes]) -> tuple[bytes, bytes]:
-    """The first line of an inflated stream, and the bytes after it."""
-    head = b""
-    for chunk in chunks:
-        head += chunk
-        if b"\n" in head:
-            break
-    line, newline, rest = head.partition(b"\n")
-    return line + newline, rest
-
-
-def _streamed_pieces(chunks: Iterator[bytes], id_index: int) -> Iterator[bytes]:
-    """The data rows of an inflated stream, after its header line, in pieces of whole orders."""
+def _streamed_pieces(stream: IO[bytes], id_index: int) -> Iterator[bytes]:
+    """The data rows of a (gzip) stream, after its header line, in pieces of whole orders."""
     rest = b""
-    for data in chunks:
+    while data := stream.read(_CHUNK):
         buf = rest + data
-        cut = _order_start(buf, 0, len(buf), id_index) if len(buf) >= _CHUNK else 0
+        cut = _order_start(buf, 0, len(buf), id_index)
         if cut == 0:
             rest = buf
             continue
@@ -184,21 +134,8 @@ def _streamed_pieces(chunks: Iterator[bytes], id_index: int) -> Iterator[bytes]:
         yield rest
 
 
-_PENDING_KIND: Final = 2
-
-
-def _status_kind(value: str) -> int:
-    status = to_status(value)
-    return 1 if status is OrderStatus.CANCELED else 2 if status in PENDING else 0
-
-
 class _Pass:
-    """One streaming pass: the window's bounds as Arrow scalars, and where to count.
-
-    The low-cardinality columns arrive dictionary-encoded, so each distinct value is classified once in Python
-    (and cached across pieces) and the rows get their flags by one ``take``; only the cancelled orders of the
-    window, a few per cent, are turned into Python objects.
-    """
+    """One streaming pass: the window's bounds as Arrow scalars, and where to count."""
 
     def __init__(
         self, counts: Counts, attribution: Attribution | None, marketplace: str | None, marketplace_id: str | None
@@ -211,183 +148,97 @@ class _Pass:
         self.end = pa.scalar(counts.end, _TIMESTAMP)
         midnight = datetime.combine(counts.start.date(), time(), UTC)
         self.day0 = (midnight - _EPOCH) // timedelta(microseconds=1)  # day numbers = toordinal() - counts.first
-        self._cancelled: dict[str, bool] = {}
-        self._pending: dict[str, bool] = {}
-        self._canceled: dict[str, bool] = {}
-        self._mfn: dict[str, bool] = {}
-        self._asked: dict[str, bool] = {}
-        self._chosen: dict[str, bool] = {}
-        self._markets: dict[str, str] = {}
 
-    def _any_item(self, table: Any, column: str, keep: Callable[[str], bool], cache: dict[str, bool], at: Any) -> Any:
-        """Per order (its first row in ``at``): whether any of its rows has a ``column`` value ``keep`` likes."""
+    def _any_item(self, table: Any, column: str, keep: Callable[[str], bool], is_first: Any, starts: Any) -> Any:
+        """Per order (its first row in ``starts``): whether any of its rows has a ``column`` value ``keep`` likes."""
         if column not in table.column_names:
-            return None
-        hit = _flags(table[column].chunk(0), keep, cache)
-        if not pc.any(hit).as_py():
-            return None
-        # Orders are numbered by their first rows; an order has a hit when one of its rows' numbers is among them.
-        group = pc.subtract(pc.cumulative_sum(pc.cast(at["first"], pa.int32())), 1)
-        return pc.is_in(pc.take(group, at["starts"]), value_set=pc.unique(pc.filter(group, hit)))
+            return pa.repeat(pa.scalar(value=False), len(starts))
+        hit = _mask(table[column], keep)
+        group = pc.subtract(pc.cumulative_sum(pc.cast(is_first, pa.int64())), 1)
+        return pc.is_in(pc.take(group, starts), value_set=pc.unique(pc.filter(group, hit)))
 
-    def _market_of(self, sales: str) -> str:
-        market = self._markets.get(sales)
-        if market is None:
-            market = self._markets[sales] = self.marketplace_id or marketplace_of(sales)
-        return market
-
-    def _keep(self, table: Any, starts: Any) -> tuple[Any, Any, Any, Any, dict[str, str]]:
-        """Per order: (status Cancelled, counted if not cancelled, purchase time, sales-channel, its markets)."""
-        # The order's fields come from its first row, and only those rows' values are read (as in Python).
-        status = pc.take(table[STATUS].chunk(0), starts)
-        used = pc.unique(status.indices)
-        canceled = _flags(status, lambda v: _status_kind(v) == 1, self._canceled, used)
-        pending = _flags(status, lambda v: _status_kind(v) == _PENDING_KIND, self._pending, used)
-        channel = pc.take(table[CHANNEL].chunk(0), starts)
-        mfn = _flags(channel, lambda v: to_fulfillment(v) is Fulfillment.MFN, self._mfn, pc.unique(channel.indices))
-        bought = pc.cast(pc.take(table[PURCHASED].chunk(0), starts), _TIMESTAMP)
-        in_window = pc.and_(pc.greater_equal(bought, self.start), pc.less(bought, self.end))
-        keep = pc.and_(pc.and_(mfn, pc.invert(pending)), in_window)
-        if self.marketplace_id is not None or SALES not in table.column_names:
-            sales, only = None, self.marketplace_id or ""
-            markets = {only: only} if pc.any(keep).as_py() else {}  # as if read from the orders counted
+    def _markets(self, orders: Any, keep: Any) -> tuple[Any, dict[str, str]]:
+        if self.marketplace_id is not None or SALES not in orders.column_names:
+            market = pa.repeat(pa.scalar(self.marketplace_id or "", pa.string()), orders.num_rows)
         else:
-            sales = pc.take(table[SALES].chunk(0), starts)
-            markets = {v: self._market_of(v) for v in pc.unique(pc.filter(sales, keep)).dictionary_decode().to_pylist()}
-        if "" in markets.values():
+            market = orders[SALES]
+        found = {v: (self.marketplace_id or marketplace_of(v)) for v in pc.unique(pc.filter(market, keep)).to_pylist()}
+        if "" in found.values():
             raise InvalidInputError("All Orders report: no sales-channel; pass marketplace_id")
-        if self.marketplace is not None:
-            if sales is not None:
-                chosen = _flags(sales, lambda v: self._market_of(v) == self.marketplace, self._chosen)
-                keep = pc.and_(keep, chosen)
-            elif self.marketplace not in markets.values():
-                keep = pa.repeat(pa.scalar(value=False), len(starts))
-        self.counts.seen.update(v for v in markets.values() if self.marketplace in (None, v))
-        return canceled, keep, bought, sales, markets
+        return market, found
 
     def count(self, table: Any) -> None:
         """Count the complete orders in ``table`` (whose last order is complete too)."""
         n = table.num_rows
         if n == 0:
             return
-        table = table.unify_dictionaries().combine_chunks()
-        ids = table[ORDER_ID].chunk(0)
+        ids = table[ORDER_ID].combine_chunks()
         is_first = pa.concat_arrays([pa.array([True]), pc.not_equal(ids.slice(1), ids.slice(0, n - 1))])
         starts = pc.indices_nonzero(is_first)
-        at = {"first": is_first, "starts": starts}
-        canceled, keep, bought, sales, markets = self._keep(table, starts)
-        any_item = self._any_item(table, ITEM_STATUS, is_cancelled_item, self._cancelled, at)
-        cancelled = canceled if any_item is None else pc.or_(canceled, any_item)
+        any_item = self._any_item(table, ITEM_STATUS, is_cancelled_item, is_first, starts)
+        orders = table.take(starts)
+        status = orders[STATUS]
+        canceled = _mask(status, lambda v: to_status(v) is OrderStatus.CANCELED)
+        pending = _mask(status, lambda v: to_status(v) in PENDING)
+        mfn = _mask(orders[CHANNEL], lambda v: to_fulfillment(v) is Fulfillment.MFN)
+        bought = pc.cast(orders[PURCHASED], _TIMESTAMP)
+        in_window = pc.and_(pc.greater_equal(bought, self.start), pc.less(bought, self.end))
+        keep = pc.and_(pc.and_(mfn, pc.invert(pending)), in_window)
+        market, markets = self._markets(orders, keep)
+        if self.marketplace is not None:
+            chosen = pa.array([k for k, v in markets.items() if v == self.marketplace], pa.string())
+            keep = pc.and_(keep, pc.is_in(market, value_set=chosen))
+        self.counts.seen.update(v for v in markets.values() if self.marketplace in (None, v))
+        cancelled = pc.or_(canceled, any_item)
         plain = pc.and_(keep, pc.invert(cancelled))
         days = pc.divide(pc.subtract(pc.cast(pc.filter(bought, plain), pa.int64()), self.day0), _DAY_US)
         for entry in pc.value_counts(days).to_pylist():
             self.counts.orders[entry["values"]] += entry["counts"]
+        odd_mask = pc.and_(keep, cancelled)
+        odd = orders.filter(odd_mask)
+        odd_bought = pc.filter(bought, odd_mask)
         # Read (and a bad value refused) on every order, as the Python reader does, not only the cancelled ones.
-        asked = self._any_item(table, BUYER_REQUESTED, lambda v: buyer_asked(v.encode()), self._asked, at)
-        odd = pc.and_(keep, cancelled)
-        rows = pc.filter(starts, odd)
-        if not len(rows):
+        asked = self._any_item(table, BUYER_REQUESTED, lambda v: buyer_asked(v.encode()), is_first, starts)
+        if not odd.num_rows:
             return
-        order_ids = pc.take(ids, rows).to_pylist()
-        none = [None] * len(order_ids)
-        said = [False] * len(order_ids) if asked is None else pc.filter(asked, odd).to_pylist()
-        updated = pc.take(table[UPDATED].chunk(0), rows).to_pylist() if UPDATED in table.column_names else none
-        where = none if sales is None else pc.filter(sales, odd).dictionary_decode().to_pylist()
-        only = self.marketplace_id or ""
-        for order_id, purchased, upd, mkt, asked_ in zip(
-            order_ids, pc.filter(bought, odd).to_pylist(), updated, where, said, strict=True
+        odd_asked = pc.filter(asked, odd_mask).to_pylist()
+        updated = odd[UPDATED].to_pylist() if UPDATED in odd.column_names else [None] * odd.num_rows
+        for order_id, purchased, upd, mkt, said in zip(
+            odd[ORDER_ID].to_pylist(),
+            odd_bought.to_pylist(),
+            updated,
+            pc.filter(market, odd_mask).to_pylist(),
+            odd_asked,
+            strict=True,
         ):
-            market = only if mkt is None else markets[mkt]
-            self.counts.add_cancelled(order_id.strip(), purchased, upd, market, self.attribution, asked=asked_)
+            self.counts.add_cancelled(order_id.strip(), purchased, upd, markets[mkt], self.attribution, asked=said)
 
 
 def _release() -> None:
-    # Arrow's allocator keeps freed blocks for reuse; hand them back so the peak stays at a few pieces.
+    # Arrow's allocator keeps freed blocks for reuse; hand them back so the peak stays at two pieces.
     pa.default_memory_pool().release_unused()
 
 
-_END: Final = object()  # handed over after the last item
-
-
-def _give(handover: queue.Queue[Any], entry: Any, stop: threading.Event) -> bool:
-    """Hand ``entry`` over, waiting for room; ``False`` when ``stop`` was set first (nobody will take it)."""
-    while not stop.is_set():
-        try:
-            handover.put(entry, timeout=0.05)
-        except queue.Full:
-            continue
-        return True
-    return False
-
-
-def _take(handover: queue.Queue[Any], worker: threading.Thread) -> Any:
-    """The next entry, or ``_END`` when the worker ended without one (it was stopped)."""
-    while True:
-        try:
-            return handover.get(timeout=0.05)
-        except queue.Empty:
-            if not worker.is_alive():
-                break
-    try:  # it may have handed over its last entry just before ending
-        return handover.get_nowait()
-    except queue.Empty:
-        return _END
-
-
-def _ahead(items: Iterator[_T]) -> Generator[_T, None, None]:
-    """``items``, produced on a thread of their own one item ahead of the consumer (errors re-raised here).
-
-    At most one finished item waits in the hand-over, so memory holds the one being made, the one waiting and
-    the one being used. Closing the generator (the consumer gives up) ends the thread at its next hand-over.
-    """
-    handover: queue.Queue[Any] = queue.Queue(maxsize=1)
-    stop = threading.Event()  # this stage's own: an error further up must still be handed down
-
-    def produce() -> None:
-        try:
-            for item in items:
-                if not _give(handover, item, stop):
-                    return
-                del item
-        except BaseException as exc:  # noqa: BLE001 - handed to the consumer, raised there
-            _give(handover, _Failed(exc), stop)
-        else:
-            _give(handover, _END, stop)
-
-    worker = threading.Thread(target=produce, name="sp-cancel-csv", daemon=True)
-    worker.start()
-    try:
-        while (entry := _take(handover, worker)) is not _END:
-            if isinstance(entry, _Failed):
-                raise entry.error
-            yield entry
-            del entry
-    finally:
-        stop.set()
-        worker.join()
-
-
-@attrs.frozen
-class _Failed:
-    error: BaseException
-
-
 def _pipeline(pieces: Iterator[Any], parse: Callable[[Any], Any], count: Callable[[Any], None]) -> None:
-    """Three threads: one reads (and inflates) the pieces, one parses them, this one counts.
+    """Read and parse the next piece on a worker thread while this thread counts the previous one.
 
-    zlib and Arrow's parser release the GIL, so reading, parsing and counting overlap on two cores; the Python
-    left per piece is small. Each stage is one piece ahead of the next, so a few pieces are alive, never the file.
+    The worker takes the piece from ``pieces`` itself, so a gzip document is inflated there too (zlib, like
+    Arrow's parser, releases the GIL): both cores work. One worker and one piece in flight: the generator is
+    only ever advanced by one thread at a time, and the peak stays at two pieces, not the file.
     """
-    read = _ahead(pieces)
-    tables = _ahead(parse(piece) for piece in read)
-    try:
-        for table in tables:
+
+    def produce() -> Any:
+        piece = next(pieces, None)
+        return None if piece is None else parse(piece)
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sp-cancel-csv") as pool:
+        table = pool.submit(produce).result()
+        while table is not None:
+            following = pool.submit(produce)
             count(table)
             del table
             _release()
-    finally:
-        tables.close()  # first the parser, which reads from ``read``; then the reader
-        read.close()
+            table = following.result()
 
 
 def _opened(source: str | os.PathLike[str] | bytes) -> tuple[IO[bytes], Any]:
@@ -413,10 +264,8 @@ def arrow_counts(
     with raw:
         gzipped = raw.read(2) == _GZIP
         raw.seek(0)
-        if gzipped:
-            header, rest = _header(chunks := _inflated(raw))
-        else:
-            header = raw.readline()
+        stream = cast("IO[bytes]", gzip.GzipFile(fileobj=raw)) if gzipped else raw
+        header = stream.readline()
         names = header_names(header)
         missing = [c for c in REQUIRED if c not in names]
         if missing:
@@ -429,13 +278,14 @@ def arrow_counts(
         # caches, about doubling the peak for little gain on a two-core machine (benchmarks/README.md).
         read = pacsv.ReadOptions(column_names=unique, block_size=_BLOCK, use_threads=False)
         parse = pacsv.ParseOptions(delimiter="\t", quote_char=False, ignore_empty_lines=True)
-        types = {c: _DICTIONARY if c in _CODED else pa.string() for c in wanted}
-        convert = pacsv.ConvertOptions(include_columns=wanted, column_types=types, strings_can_be_null=False)
+        convert = pacsv.ConvertOptions(
+            include_columns=wanted, column_types=dict.fromkeys(wanted, pa.string()), strings_can_be_null=False
+        )
         one = _Pass(counts, attribution, marketplace, marketplace_id)
         id_index = names.index(ORDER_ID)
         if gzipped:
             arrow_file.close()
-            pieces: Iterator[Any] = _streamed_pieces(itertools.chain((rest,), chunks), id_index)
+            pieces: Iterator[Any] = _streamed_pieces(stream, id_index)
         else:
             pieces = _file_pieces(arrow_file, len(header), id_index)
         try:

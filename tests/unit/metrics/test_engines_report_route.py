@@ -3,7 +3,7 @@
 Random All Orders documents with everything the figure depends on: several marketplaces, whole and partial
 cancellations, the buyer-request column, attribution (the report route's ``getOrder`` answers) and Amazon's own
 cancellations of each kind (decided by ``getOrder``'s words and ship-by date, or by the timing), over the days
-of the window and outside it. Pieces and inflated blocks are made tiny so orders straddle them.
+of the window and outside it. Pieces are made tiny so orders straddle them.
 """
 
 from __future__ import annotations
@@ -69,7 +69,6 @@ def counted(document: bytes, engine: str, attribution: dict, facts: dict, market
 def test_pyarrow_and_python_give_the_same_report(seed: int, zipped: bool, monkeypatch: pytest.MonkeyPatch) -> None:
     """The whole report (rate, every day, Amazon's kinds, marketplaces seen) is the same from both readers."""
     monkeypatch.setattr(arrow_engine, "_CHUNK", [200, 1000, 5000, 1 << 20][seed % 4])
-    monkeypatch.setattr(arrow_engine, "_GZIP_READ", [64, 300, 1 << 19][seed % 3])
     monkeypatch.setattr(arrow_engine, "_TAIL", 64)
     data, attribution, facts = world(seed)
     document = gzip.compress(data) if zipped else data
