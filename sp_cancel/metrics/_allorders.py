@@ -130,6 +130,8 @@ def _inflated(chunks: Iterator[bytes]) -> Iterator[bytes]:
     for chunk in chunks:
         yield inflater.decompress(chunk)
     yield inflater.flush()
+    if not inflater.eof:  # the stream ended before gzip's end marker: the document was cut short
+        raise EOFError("the gzip document ended before its end marker (truncated download)")
 
 
 def lines(stream: IO[bytes] | Iterable[bytes]) -> Iterator[bytes]:

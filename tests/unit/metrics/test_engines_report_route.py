@@ -89,12 +89,17 @@ def _readers() -> list[threading.Thread]:
     return [t for t in threading.enumerate() if t.name.startswith("sp-cancel-csv")]
 
 
-def test_a_document_cut_short_is_refused_and_the_readers_stop() -> None:
-    """A truncated gzip document: ``EOFError`` (the route turns it into a ServerError); no thread is left running."""
+@pytest.mark.parametrize("engine", ["pyarrow", "python"])
+def test_a_document_cut_short_is_refused_and_the_readers_stop(engine: str) -> None:
+    """A gzip document cut short (inside the data, or just before its trailer): ``EOFError`` on either engine.
+
+    The route turns it into a ServerError; no reader thread is left running.
+    """
     data, _, _ = world(1, orders=2000)
-    cut = gzip.compress(data)[:-5000]
-    with pytest.raises(EOFError):
-        counted(cut, "pyarrow", {}, {}, None)
+    whole = gzip.compress(data)
+    for cut in (whole[:-5000], whole[:-4]):
+        with pytest.raises(EOFError):
+            counted(cut, engine, {}, {}, None)
     assert not _readers()
 
 
