@@ -176,7 +176,7 @@ def state(ctx: Context, order_id: str) -> str:
 
 
 def test_a_report_that_speaks_decides_each_cancel(ctx: Context, amazon: Amazon) -> None:
-    """Message 1 applied, message 2 failed: CANCELLED (done) and REJECTED (rejected), no order read back."""
+    """Message 1 applied, message 2 failed: CANCELLED (done) and REJECTED (rejected)."""
     feed = sent(ctx, amazon, [WHOLE_A, WHOLE_B], FEED_TYPE_ORDER_ACKNOWLEDGEMENT)
     amazon.report = report(2, {2: B})
     outcomes = finish_feed(ctx, feed)
@@ -186,7 +186,22 @@ def test_a_report_that_speaks_decides_each_cancel(ctx: Context, amazon: Amazon) 
     }
     assert outcomes[f"cancel-{B}"].messages[0].code == "18028"
     assert (state(ctx, A), state(ctx, B)) == ("done", "rejected")
-    assert amazon.order_reads == 1  # the refused whole-order cancel is read back once: was it done earlier?
+    # B, refused, is read back once (was it done earlier?); A, applied, once (did it ship meanwhile?).
+    assert amazon.order_reads == 2
+
+
+def test_an_applied_whole_cancel_of_an_order_that_shipped_meanwhile_is_rejected(ctx: Context, amazon: Amazon) -> None:
+    """The report says message 1 applied, but the order reads SHIPPED: REJECTED (rejected), never CANCELLED."""
+    feed = sent(ctx, amazon, [WHOLE_A, WHOLE_B], FEED_TYPE_ORDER_ACKNOWLEDGEMENT)
+    amazon.report = report(2, {})
+    amazon.orders[A] = order(A, status=OrderStatus.SHIPPED)
+    outcomes = finish_feed(ctx, feed)
+    assert {k: o.status for k, o in outcomes.items()} == {
+        f"cancel-{A}": CancelStatus.REJECTED,
+        f"cancel-{B}": CancelStatus.CANCELLED,
+    }
+    assert "would refund the entire order amount" in (outcomes[f"cancel-{A}"].detail or "")
+    assert (state(ctx, A), state(ctx, B)) == ("rejected", "done")
 
 
 def test_a_refused_whole_cancel_of_an_order_already_cancelled_is_done(ctx: Context, amazon: Amazon) -> None:
