@@ -164,7 +164,7 @@ def finish_feed(ctx: Context, feed: FeedState) -> dict[str, CancelOutcome]:
     for key, (outcome, state) in decided.items():
         outcomes[key] = outcome
         if state is None:
-            continue  # UNCONFIRMED: stays submitted
+            continue  # UNCONFIRMED, or the ship check could not be made: stays submitted
         ctx.journal.mark_done(key, state=state, outcome=cancel_to_json(outcome))
         event = events.ORDER_CANCELLED if outcome.ok else events.ORDER_REJECTED
         _log.info(event, order_id=outcome.order_id, feed_id=outcome.feed_id, status=outcome.status.value)
@@ -195,7 +195,14 @@ def _refuse_shipped_meanwhile(
     if not done:
         return
     since = min(e.created_at for e in done) - _CHECK_MARGIN
-    shipped = shipped_since(ctx, [e.target for e in done], since=since)
+    try:
+        shipped = shipped_since(ctx, [e.target for e in done], since=since)
+    except SpCancelError as exc:  # not known: they stay submitted, and the next look checks again
+        for entry in done:
+            outcome, _state = decided[entry.key]
+            detail = f"Amazon applied it; whether the order shipped before that could not be read yet: {exc}"
+            decided[entry.key] = (attrs.evolve(outcome, status=CancelStatus.SUBMITTED, detail=detail), None)
+        return
     for entry in done:
         order = shipped.get(entry.target)
         if order is None:
