@@ -8,12 +8,16 @@ cancels N of them spread over the month (the first batch), then N others right a
 second batch: the usage-plan bursts are already spent). Everything runs in-process against the simulator at
 Amazon's usage plans (``scale=1``) on its FakeClock: "simulated" is the time a seller would wait, rate-limiter
 waits and feed polls included. "Plan time" is ``calls / rate`` per operation: what the batch consumed of each
-usage plan, burst or not (a burst spent is capacity the seller's other processes no longer have).
+usage plan, burst or not (a burst spent is capacity the seller's other processes no longer have). The reads
+counted are the pre-check's (``getOrder`` per order, or the Unshipped Orders report and one ``searchOrders`` past
+the break-even size) and ``finish``'s check for orders shipped while the feed waited (``getOrder`` per order up
+to 89 orders, else one ``searchOrders``).
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 import time
 from collections.abc import Mapping
@@ -28,16 +32,35 @@ from sp_cancel._operations import OPERATIONS
 from sp_cancel.testing import Lags, Scenario, Simulator
 
 SEED = 18
-READS = ("orders.getOrder", "orders.searchOrders", "ordersV0.getOrders", "ordersV0.getOrder", "ordersV0.getOrderItems")
+READS = (
+    "orders.getOrder",
+    "orders.searchOrders",
+    "ordersV0.getOrders",
+    "ordersV0.getOrder",
+    "ordersV0.getOrderItems",
+    "reports.createReport",
+    "reports.getReport",
+    "reports.getReportDocument",
+)
 FEED = ("feeds.createFeedDocument", "feeds.createFeed", "feeds.getFeed", "feeds.getFeedDocument")
 
 
-def seller(open_orders: int, *, v0: str) -> tuple[Simulator, list[str]]:
-    """A seller with ``open_orders`` one-item unshipped MFN orders spread over 30 days, in a shuffled order."""
+def seller(open_orders: int, *, v0: str, report_seconds: float = 40.0) -> tuple[Simulator, list[str]]:
+    """A seller with ``open_orders`` one-item unshipped MFN orders spread over 30 days, in a shuffled order.
+
+    Every lag is 0 but the reports': ``report_seconds`` from ``createReport`` to ``DONE`` (a quarter queued) and
+    the reporting copy's 30 minutes of staleness (Amazon: order reports "lag by about 30 min").
+    """
+    lags = dataclasses.replace(
+        Lags.none(),
+        report_queue=report_seconds / 4,
+        report_processing=report_seconds * 3 / 4,
+        report_data=Lags().report_data,
+    )
     sim = Simulator(
         seed=SEED,
         scenario=Scenario(orders=0, listings=0, mcf_orders=False, deals=False),
-        lags=Lags.none(),
+        lags=lags,
         orders_v0=v0,  # type: ignore[arg-type]
     )
     now = sim.now()
@@ -108,6 +131,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", type=int, nargs="+", default=[10, 100, 1_000, 10_000])
     parser.add_argument("--compare", type=int, default=1_000)
+    parser.add_argument(
+        "--report-seconds",
+        type=float,
+        default=40.0,
+        help="a report's time from createReport to DONE (the simulator's default: 10 s queued, 30 s processing)",
+    )
     args = parser.parse_args()
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.ERROR))
 
@@ -117,7 +146,7 @@ def main() -> None:
     )
     print("| ---: | --- | --- | --- | ---: | ---: | ---: | ---: |")
     for size in args.sizes:
-        sim, ids = seller(max(3_000, int(size * 2.2)), v0="served")
+        sim, ids = seller(max(3_000, int(size * 2.2)), v0="served", report_seconds=args.report_seconds)
         client = sim.client()
         first = run_batch(sim, client, spread(ids, size, 0))
         print(row(size, "first", first), flush=True)
@@ -133,7 +162,7 @@ def main() -> None:
     )
     print("| ---: | --- | --- | --- | ---: | ---: | ---: | ---: |")
     for v0, mode in (("served", "auto"), ("retired", "never")):
-        sim, ids = seller(max(3_000, int(args.compare * 2.2)), v0=v0)
+        sim, ids = seller(max(3_000, int(args.compare * 2.2)), v0=v0, report_seconds=args.report_seconds)
         result = run_batch(sim, sim.client(orders_v0=mode), spread(ids, args.compare, 0))
         print(row(args.compare, f'v0 {v0}, "{mode}"', result), flush=True)
 

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import functools
 from contextlib import suppress
-from typing import TYPE_CHECKING
+from datetime import timedelta
+from typing import TYPE_CHECKING, Final
 
 import attrs
 
@@ -16,6 +17,7 @@ from sp_cancel._cancellation.notify import follow, settle_pending
 from sp_cancel._cancellation.orders_api import finish_orders_api
 from sp_cancel._cancellation.outcomes import CancelOutcome, CancelStatus, cancel_from_json, cancel_to_json
 from sp_cancel._cancellation.payload import CancelPayload
+from sp_cancel._cancellation.reads import shipped_since
 from sp_cancel._cancellation.record import (
     CANCEL_KINDS,
     KIND_ITEMS,
@@ -157,15 +159,63 @@ def finish_feed(ctx: Context, feed: FeedState) -> dict[str, CancelOutcome]:
             decided[entry.key] = (outcome, "done" if outcome.ok else "rejected")
         else:
             decided[entry.key] = (_outcome(entry, _done_status(entry), feed_id=feed.feed_id, messages=messages), "done")
+    _refuse_shipped_meanwhile(ctx, entries, decided)
     outcomes: dict[str, CancelOutcome] = {}
     for key, (outcome, state) in decided.items():
         outcomes[key] = outcome
         if state is None:
-            continue  # UNCONFIRMED: stays submitted
+            continue  # UNCONFIRMED, or the ship check could not be made: stays submitted
         ctx.journal.mark_done(key, state=state, outcome=cancel_to_json(outcome))
         event = events.ORDER_CANCELLED if outcome.ok else events.ORDER_REJECTED
         _log.info(event, order_id=outcome.order_id, feed_id=outcome.feed_id, status=outcome.status.value)
     return outcomes
+
+
+SHIPPED_MEANWHILE_DETAIL: Final = (
+    "it shipped before Amazon processed the cancel (the order reads {status} after the feed): Amazon documents "
+    'an acknowledgement Failure after a ship-confirm as one that "would refund the entire order amount", so it '
+    "was not cancelled; check the refund of this order in Seller Central"
+)
+# How far before a cancel's check the search for orders shipped meanwhile starts: our clock against Amazon's.
+_CHECK_MARGIN: Final = timedelta(minutes=5)
+
+
+def _refuse_shipped_meanwhile(
+    ctx: Context, entries: list[Entry], decided: dict[str, tuple[CancelOutcome, FinalState | None]]
+) -> None:
+    """A whole-order cancel the report calls a success, of an order that shipped meanwhile, is ``REJECTED``.
+
+    Amazon acts on an acknowledgement ``Failure`` for an order ship-confirmed after the pre-check (facts §3.1:
+    it "would refund the entire order amount"): the order stays shipped and is refunded, so the report's
+    success is not a cancel. Which of them shipped is read at the lower plan time of two routes
+    (``shipped_since``): one ``getOrder`` each, or one ``searchOrders`` of the seller's orders updated since
+    the earliest of them was checked that are shipped now.
+    """
+    done = [e for e in entries if request_of(e).items is None and (d := decided.get(e.key)) is not None and d[0].ok]
+    if not done:
+        return
+    since = min(e.created_at for e in done) - _CHECK_MARGIN
+    try:
+        shipped = shipped_since(ctx, [e.target for e in done], since=since)
+    except SpCancelError as exc:  # not known: they stay submitted, and the next look checks again
+        for entry in done:
+            outcome, _state = decided[entry.key]
+            detail = f"Amazon applied it; whether the order shipped before that could not be read yet: {exc}"
+            decided[entry.key] = (attrs.evolve(outcome, status=CancelStatus.SUBMITTED, detail=detail), None)
+        return
+    for entry in done:
+        order = shipped.get(entry.target)
+        if order is None:
+            continue
+        outcome, _state = decided[entry.key]
+        detail = SHIPPED_MEANWHILE_DETAIL.format(status=order.status.value)
+        _log.warning(
+            events.ORDER_SHIPPED_MEANWHILE,
+            order_id=entry.target,
+            feed_id=outcome.feed_id,
+            order_status=order.status.value,
+        )
+        decided[entry.key] = (attrs.evolve(outcome, status=CancelStatus.REJECTED, detail=detail), "rejected")
 
 
 def finish(  # noqa: PLR0911 - one answer per state the journal can hold the cancel in

@@ -10,30 +10,56 @@ order's state and items, priced that way:
   order-id filter: the window's other orders are paid for too;
 - v0 ``getOrders`` with ``AmazonOrderIds`` (deprecated, removal 2027-03-27): 50 named orders per call, without
   items, 0.0167/s: **1.2 s per order**, on top of the 2 s (or 1.79 s) still needed for each cancellable
-  order's items.
+  order's items;
+- the Unshipped Orders report (``GET_FLAT_FILE_ACTIONABLE_ORDER_DATA_SHIPPING``, a restricted report): every
+  unshipped merchant-fulfilled order with its item ids, quantities and buyer requests, for ``createReport`` +
+  ``getReportDocument`` (60 s of plan each), about ten ``getReport`` polls (5 s) and the report's processing
+  time, **whatever the batch's size**; its data lag (Amazon: "about 30 min"; ``REPORT_DATA_LAG`` assumes an
+  hour) is made up by one ``searchOrders`` of the orders updated since (179 s per page).
 
-Priced that way ``getOrder`` is the cheapest route for any batch: v0 ``getOrders`` plus a fully dense
-``searchOrders`` window costs at least ``1.2 + 1.79 = 2.99`` s per order, ``searchOrders`` alone has no window
-without v0's purchase dates, and ``getOrder`` costs 2 s. So the pre-check reads each order once with
-``getOrder``, whatever the seller's size and whether or not Orders v0 is served: a 40-order batch costs 40
-reads (80 s of plan) for a 3,000-order seller and a 50,000-order one alike, and never a ``searchOrders``
-page. (The earlier plan counted calls inside the burst as free: a 40-order batch of a seller with 1,880 open
-orders spent 19 ``searchOrders`` pages, 57 minutes of that plan.)
+Among the per-order routes ``getOrder`` is the cheapest: v0 ``getOrders`` plus a fully dense ``searchOrders``
+window costs at least ``1.2 + 1.79 = 2.99`` s per order, ``searchOrders`` alone has no window without v0's
+purchase dates. So a batch below the break-even size (``report_break_even``: about 300 orders before the
+report's processing time is learned, about 170 after) is read with one ``getOrder`` per order, and a larger one
+through the report, whose cost does not grow with the batch: plan time per order falls with batch size. The
+All Orders report is not used: it has no order item ids, so each cancellable order would still need its
+``getOrder``. (The earlier plan counted calls inside the burst as free: a 40-order batch of a seller with 1,880
+open orders spent 19 ``searchOrders`` pages, 57 minutes of that plan.)
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Final
 
+import sp_cancel._events as events
 from sp_cancel._operations import OPERATIONS
-from sp_cancel.errors import NotCancellableError, NotFoundError, SpCancelError
-from sp_cancel.orders import Order, get_order
+from sp_cancel._runtime.reports import fetch_report
+from sp_cancel.errors import AuthError, NotCancellableError, NotFoundError, ReportError, SpCancelError
+from sp_cancel.feeds.unshipped import UNSHIPPED_REPORT, UnshippedReportError, parse_unshipped_orders
+from sp_cancel.logging import get_logger
+from sp_cancel.orders import Order, OrderStatus, get_order, search_orders
 
 if TYPE_CHECKING:
     from sp_cancel._runtime.context import Context
 
-__all__ = ["Calls", "plan_seconds", "read_orders"]
+__all__ = ["Calls", "plan_seconds", "read_orders", "report_break_even", "report_route_seconds", "shipped_since"]
+
+_log = get_logger()
+
+# How stale the report's data may be: Amazon says order reports "lag by about 30 min" [D]; no bound is
+# documented, so twice that is assumed (the processing report and ``finish``'s ship check stay the final word).
+REPORT_DATA_LAG: Final = timedelta(hours=1)
+# A report's processing time before one of its type was seen (Amazon documents none): five minutes.
+REPORT_PROCESSING_GUESS: Final = 300.0
+_POLLS: Final = 10
+# What the re-read after the report's data end looks for: every state a change can leave a listed order in, but
+# CANCELLED (a batch's cancels would fill its pages; see docs/orders-api-versions.md).
+REREAD_STATUSES: Final = (OrderStatus.UNSHIPPED, OrderStatus.PARTIALLY_SHIPPED, OrderStatus.SHIPPED)
+
+# A ship-confirmed order reads one of these (Orders 2026-01-01 has no INVOICE_UNCONFIRMED filter value).
+SHIPPED_STATUSES: Final = (OrderStatus.SHIPPED, OrderStatus.PARTIALLY_SHIPPED)
 
 
 def plan_seconds(key: str, count: int = 1) -> float:
@@ -62,18 +88,131 @@ class Calls:
         return {key: plan_seconds(key, count) for key, count in self.made.items()}
 
 
+def report_route_seconds(ctx: Context) -> float:
+    """What reading a batch through the Unshipped Orders report costs, in seconds (plan time and the wait).
+
+    ``createReport`` and ``getReportDocument`` (60 s of plan each), about ten ``getReport`` polls (5 s), the
+    report's processing time (learned per report type; ``REPORT_PROCESSING_GUESS`` until then) and one
+    ``searchOrders`` page (179 s) for the orders updated after the report's data end.
+    """
+    processing = ctx.runner.cadence.typical(UNSHIPPED_REPORT)
+    return (
+        plan_seconds("reports.createReport")
+        + plan_seconds("reports.getReport", _POLLS)
+        + plan_seconds("reports.getReportDocument")
+        + (REPORT_PROCESSING_GUESS if processing is None else processing)
+        + plan_seconds("orders.searchOrders")
+    )
+
+
+def report_break_even(ctx: Context) -> int:
+    """The smallest batch the report route reads for less than one ``getOrder`` per order."""
+    return int(report_route_seconds(ctx) / plan_seconds("orders.getOrder")) + 1
+
+
 def read_orders(ctx: Context, order_ids: Sequence[str], calls: Calls | None = None) -> dict[str, Order | SpCancelError]:
-    """Read the batch's orders for the pre-flight checks, each once with ``getOrder`` (see the module docstring).
+    """Read the batch's orders for the pre-flight checks at the lower price (see the module docstring).
+
+    Up to the break-even size (``report_break_even``) each order is read once with ``getOrder``; past it, the
+    Unshipped Orders report is read once, then the orders updated since its data end (``_by_report``). An
+    account without the report's role, or a report that fails, falls back to ``getOrder``.
 
     An order Amazon does not know maps to the ``NotFoundError`` ``getOrder`` raised; one whose channel Amazon did
     not say (and v0 could not tell) to the ``NotCancellableError`` ``FULFILLMENT_UNKNOWN`` that refuses it.
     """
     calls = calls if calls is not None else Calls()
+    unique = list(dict.fromkeys(order_ids))
     out: dict[str, Order | SpCancelError] = {}
-    for order_id in dict.fromkeys(order_ids):
+    if len(unique) >= report_break_even(ctx):
+        try:
+            out = _by_report(ctx, unique, calls)
+        except (AuthError, ReportError, UnshippedReportError) as exc:  # no role for it, or no usable report
+            _log.warning(events.PRECHECK_REPORT_FAILED, report_type=UNSHIPPED_REPORT, reason=str(exc)[:300])
+    for order_id in unique:
+        if order_id in out:
+            continue
         calls.spend("orders.getOrder")
         try:
             out[order_id] = get_order(ctx.api, order_id)
         except (NotFoundError, NotCancellableError) as exc:  # unknown order; a channel Amazon did not give
             out[order_id] = exc
+    return out
+
+
+def _by_report(ctx: Context, order_ids: list[str], calls: Calls) -> dict[str, Order | SpCancelError]:
+    """The batch's orders from the Unshipped Orders report, refreshed by the orders updated after its data end.
+
+    The report shows the order book as it was up to ``REPORT_DATA_LAG`` before it was created (Amazon: order
+    reports "lag by about 30 min"). Every merchant-fulfilled order updated since then that reads unshipped,
+    partly shipped or shipped now is read again with one ``searchOrders`` (``lastUpdatedAfter``): its answer
+    replaces the report's row. An order neither shows is left to ``getOrder`` (it is not unshipped, or it is
+    new: the caller reads it and refuses it with its state).
+    """
+    report, document = fetch_report(ctx, UNSHIPPED_REPORT, marketplace_ids=[ctx.marketplace_id])
+    calls.spend("reports.createReport")
+    calls.spend("reports.getReportDocument")
+    listed = parse_unshipped_orders(document, marketplace_id=ctx.marketplace_id)
+    wanted = set(order_ids)
+    out: dict[str, Order | SpCancelError] = {i: o for i, o in listed.items() if i in wanted}
+    data_end = report.created_time - REPORT_DATA_LAG
+    seen = 0
+    for order in search_orders(
+        ctx.api,
+        last_updated_after=data_end,
+        fulfilled_by="MERCHANT",
+        statuses=REREAD_STATUSES,
+        marketplace_ids=[ctx.marketplace_id],
+    ):
+        seen += 1
+        if order.order_id in wanted:
+            out[order.order_id] = order
+    calls.spend("orders.searchOrders", max(1, -(-seen // 100)))
+    _log.info(
+        events.PRECHECK_REPORT_READ,
+        report_id=report.report_id,
+        listed=len(listed),
+        batch=len(order_ids),
+        from_report=len(out),
+        updated_since=seen,
+    )
+    return out
+
+
+def shipped_since(
+    ctx: Context, order_ids: Sequence[str], *, since: datetime, calls: Calls | None = None
+) -> dict[str, Order]:
+    """The orders of ``order_ids`` that read shipped (or partly shipped) now, each updated after ``since``.
+
+    Priced like the pre-check: ``len(order_ids)`` ``getOrder`` reads (2 s of plan each) while that costs no
+    more than one ``searchOrders`` page (179 s: up to 89 orders); past that, one ``searchOrders`` of the
+    seller's merchant-fulfilled orders updated after ``since`` and shipped now (``lastUpdatedAfter`` +
+    ``fulfillmentStatuses``): one page per 100 such orders of the seller, however large the batch. An order
+    that cannot be read is left out (it is not known to have shipped).
+    """
+    calls = calls if calls is not None else Calls()
+    wanted = set(order_ids)
+    out: dict[str, Order] = {}
+    if plan_seconds("orders.getOrder", len(wanted)) <= plan_seconds("orders.searchOrders"):
+        for order_id in dict.fromkeys(order_ids):
+            calls.spend("orders.getOrder")
+            try:
+                order = get_order(ctx.api, order_id)
+            except (NotFoundError, NotCancellableError):
+                continue
+            if order.status in SHIPPED_STATUSES:
+                out[order_id] = order
+        return out
+    pages = search_orders(
+        ctx.api,
+        last_updated_after=since,
+        fulfilled_by="MERCHANT",
+        statuses=SHIPPED_STATUSES,
+        included_data=("FULFILLMENT",),
+    )
+    seen = 0
+    for order in pages:
+        seen += 1
+        if order.order_id in wanted and order.status in SHIPPED_STATUSES:
+            out[order.order_id] = order
+    calls.spend("orders.searchOrders", max(1, -(-seen // 100)))
     return out

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from sp_cancel._runtime.context import Context
     from sp_cancel.transport import Report
 
-__all__ = ["run_report"]
+__all__ = ["fetch_report", "run_report"]
 
 _POLL_MAX: Final = 120.0
 
@@ -56,6 +56,22 @@ def run_report(
             (``processing_status`` says which), or is ``DONE`` without a ``reportDocumentId``.
         ReportTimeoutError: still in progress after ``timeout`` seconds (carries the report id).
     """
+    return fetch_report(
+        ctx, report_type, marketplace_ids=marketplace_ids, start=start, end=end, timeout=timeout, inflate=inflate
+    )[1]
+
+
+def fetch_report(
+    ctx: Context,
+    report_type: str,
+    *,
+    marketplace_ids: Sequence[str] | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    timeout: float = 1800.0,
+    inflate: bool = True,
+) -> tuple[Report, bytes]:
+    """``run_report``, also returning the ``DONE`` report (its ``createdTime``, ``processingEndTime``...)."""
     report_id = ctx.api.create_report(
         report_type=report_type,
         marketplace_ids=list(marketplace_ids or [ctx.marketplace_id]),
@@ -89,4 +105,4 @@ def run_report(
         raise ReportError("DONE but without a reportDocumentId", report_id=report_id, report_type=report_type)
     document = ctx.api.get_report_document(document_id)
     compression = document.compression_algorithm if inflate else None
-    return ctx.api.download(document.url, compression=compression)
+    return report, ctx.api.download(document.url, compression=compression)

@@ -271,6 +271,9 @@ class SimulatorCore:
             simulator answers and again before the client reads the answer.
     """
 
+    # The Unshipped Orders report needs a restricted role (Direct to Consumer Shipping): False answers 403.
+    unshipped_report_role: bool = True
+
     def __init__(
         self,
         *,

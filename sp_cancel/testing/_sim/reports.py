@@ -5,7 +5,12 @@ Reports wait ``sim.report_queue_time`` in ``IN_QUEUE``, process for
 document in ``world.documents`` (or ``CANCELLED`` when an orders report has no
 rows, as Amazon does). https://developer-docs.amazon.com/sp-api/reference/createreport
 
-Report contents: ``GET_V2_SELLER_PERFORMANCE_REPORT`` (JSON) and the All Orders flat files (TSV).
+Report contents: ``GET_V2_SELLER_PERFORMANCE_REPORT`` (JSON), the All Orders flat files (TSV) and the
+Unshipped Orders report ``GET_FLAT_FILE_ACTIONABLE_ORDER_DATA_SHIPPING`` (TSV, one row per line of each unshipped or
+partly shipped merchant-fulfilled order placed in the last 38 days; a restricted report: ``unshipped_report_role`` False
+answers ``createReport`` with 403). Amazon's order reports "lag by about 30 min" [D]: the Unshipped Orders report
+is built from a copy of the order book retaken only once the last copy is ``Lags.report_data`` old, so its rows
+can be that stale (the buyer's name, address and phone columns are left out: the simulator has no PII).
 
 Cancellation rate (docs/cancellation-rate.md): window = the 7 days ending at report time;
 denominator = merchant-fulfilled orders purchased in the window, excluding
@@ -26,7 +31,15 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Final
 
-from sp_cancel.testing._sim.core import Router, SimRequest, SimResponse, SimulatorCore, invalid_input, not_found
+from sp_cancel.testing._sim.core import (
+    Router,
+    SimRequest,
+    SimResponse,
+    SimulatorCore,
+    invalid_input,
+    not_found,
+    unauthorized,
+)
 from sp_cancel.testing._sim.formats import iso, money_str, parse_iso
 from sp_cancel.testing._sim.markets import market_for
 from sp_cancel.testing._sim.orders import seller_cancelled
@@ -35,11 +48,13 @@ from sp_cancel.testing._sim.world import SimFeedDocument, SimItem, SimOrder, Sim
 __all__ = [
     "ALL_ORDERS_HEADER",
     "REPORT_TYPES",
+    "UNSHIPPED_HEADER",
     "all_orders_tsv",
     "cancellation_counts",
     "register",
     "seller_performance_json",
     "tick",
+    "unshipped_tsv",
 ]
 
 # -- report contents ------------------------------------------------------------------------------
@@ -295,12 +310,87 @@ def all_orders_tsv(
     return ("\n".join(lines) + "\n").encode("utf-8"), rows
 
 
+# Unshipped Orders report [D report-type-values-order]: the documented leading columns, then the buyer request ones.
+UNSHIPPED_HEADER: Final = (
+    "order-id",
+    "order-item-id",
+    "purchase-date",
+    "payments-date",
+    "reporting-date",
+    "promise-date",
+    "days-past-promise",
+    "sku",
+    "product-name",
+    "quantity-purchased",
+    "quantity-shipped",
+    "quantity-to-ship",
+    "ship-service-level",
+    "sales-channel",
+    "is-business-order",
+    "is-buyer-requested-cancellation",
+    "buyer-requested-cancel-reason",
+)
+_UNSHIPPED_LOOKBACK: Final = timedelta(days=38)
+
+
+def _unshipped_rows(sim: SimulatorCore) -> list[tuple[str, datetime, list[str]]]:
+    """The lines of every merchant-fulfilled order left to ship, as they read now: (marketplace, purchased, row)."""
+    rows: list[tuple[str, datetime, list[str]]] = []
+    for order in sim.world.orders.values():
+        if order.fulfillment_channel != "MFN" or order.status not in {"Unshipped", "PartiallyShipped"}:
+            continue
+        market = market_for(order.marketplace_id)
+        purchased = order.purchase_date.astimezone(UTC).isoformat()
+        rows.extend(  # every line of an order with something to ship, as Amazon lists them
+            (
+                order.marketplace_id,
+                order.purchase_date,
+                [
+                    order.order_id,
+                    item.order_item_id,
+                    purchased,
+                    purchased,
+                    purchased,
+                    (order.purchase_date + timedelta(days=2)).astimezone(UTC).isoformat(),
+                    "0",
+                    item.sku,
+                    item.title.replace("\t", " "),
+                    str(item.quantity_ordered),
+                    str(item.quantity_shipped),
+                    str(item.quantity_unshipped),
+                    "Standard",
+                    market.name if market else "Amazon",
+                    "false",
+                    "true" if item.buyer_requested_cancel else "false",
+                    (item.buyer_cancel_reason or "").replace("\t", " "),
+                ],
+            )
+            for item in order.items
+        )
+    return rows
+
+
+def unshipped_tsv(sim: SimulatorCore, marketplace_ids: list[str], end: datetime) -> tuple[bytes, int]:
+    """The Unshipped Orders flat file built at ``end`` from the reporting copy (retaken once it is stale)."""
+    copy = sim.world.unshipped_copy
+    if copy is None or end - copy[0] >= sim.lags.scaled("report_data", sim.scale):
+        copy = sim.world.unshipped_copy = (end, _unshipped_rows(sim))
+    lines = ["\t".join(UNSHIPPED_HEADER)]
+    rows = 0
+    for marketplace_id, purchased, row in copy[1]:
+        if marketplace_id in marketplace_ids and purchased >= end - _UNSHIPPED_LOOKBACK:
+            lines.append("\t".join(row))
+            rows += 1
+    return ("\n".join(lines) + "\n").encode("utf-8"), rows
+
+
 # -- Reports API 2021-06-30 ------------------------------------------------------------------------
 
 PERFORMANCE: Final = "GET_V2_SELLER_PERFORMANCE_REPORT"
 BY_ORDER_DATE: Final = "GET_FLAT_FILE_ALL_ORDERS_DATA_BY_ORDER_DATE_GENERAL"
 BY_LAST_UPDATE: Final = "GET_FLAT_FILE_ALL_ORDERS_DATA_BY_LAST_UPDATE_GENERAL"
-REPORT_TYPES: Final = frozenset({PERFORMANCE, BY_ORDER_DATE, BY_LAST_UPDATE})
+UNSHIPPED: Final = "GET_FLAT_FILE_ACTIONABLE_ORDER_DATA_SHIPPING"
+REPORT_TYPES: Final = frozenset({PERFORMANCE, BY_ORDER_DATE, BY_LAST_UPDATE, UNSHIPPED})
 _DEFAULT_SPAN: Final = timedelta(days=30)
 
 
@@ -309,6 +399,12 @@ def _finish(sim: SimulatorCore, report: SimReport) -> None:
     end = report.ended_at
     if report.report_type == PERFORMANCE:
         content, content_type = seller_performance_json(sim, report.marketplace_ids, end), "application/json"
+    elif report.report_type == UNSHIPPED:
+        content, rows = unshipped_tsv(sim, report.marketplace_ids, end)
+        content_type = "text/tab-separated-values; charset=UTF-8"
+        if rows == 0:
+            report.status = "CANCELLED"
+            return
     else:
         data_end = min(report.data_end or end, end)
         data_start = report.data_start or (data_end - _DEFAULT_SPAN)
@@ -358,6 +454,8 @@ def create_report(sim: SimulatorCore, request: SimRequest) -> SimResponse:  # no
         return invalid_input("reportType is required.")
     if report_type not in REPORT_TYPES:
         return invalid_input(f"Invalid reportType: {report_type}.")
+    if report_type == UNSHIPPED and not sim.unshipped_report_role:
+        return unauthorized()  # a restricted report the application's roles do not cover
     marketplaces = body.get("marketplaceIds")
     if not isinstance(marketplaces, list) or not 1 <= len(marketplaces) <= 25:
         return invalid_input("marketplaceIds must hold 1 to 25 marketplace ids.")

@@ -66,6 +66,10 @@ class Lags:
             to 2 hours pending; "orders from the last 48 hours might not be included").
         report_queue: a report waits ``IN_QUEUE`` this long.
         report_processing: then ``IN_PROGRESS`` this long, before ``DONE``.
+        report_data: how stale an order report's data can be: Amazon's order reports "lag by about 30 min"
+            [D]. The Unshipped Orders report is built from a copy of the order book Amazon's reporting side
+            takes at most this often: a report shows the orders as they were up to this long before it was
+            built.
     """
 
     feed_listing: float | None = None
@@ -74,6 +78,7 @@ class Lags:
     refund_posting: float = 7200.0
     report_queue: float = 10.0
     report_processing: float = 30.0
+    report_data: float = 1800.0
 
     def __post_init__(self) -> None:
         for field in fields(self):

@@ -308,6 +308,8 @@ class World:
     documents: dict[str, SimFeedDocument] = field(default_factory=dict)
     feeds: dict[str, SimFeed] = field(default_factory=dict)
     reports: dict[str, SimReport] = field(default_factory=dict)
+    # Amazon's reporting copy of the unshipped order lines (reports.py): when it was taken, and the rows.
+    unshipped_copy: tuple[datetime, list[tuple[str, datetime, list[str]]]] | None = None
     refunds: list[SimRefund] = field(default_factory=list)
     # Every order adjustment/cancel ever applied, for tests: (feed_id, message_id, order_id, what)
     ledger: list[tuple[str, int, str, str]] = field(default_factory=list)

@@ -22,6 +22,7 @@ from sp_cancel._outcomes import FeedState
 from sp_cancel._runtime.context import Context
 from sp_cancel._runtime.feeds import FeedRunner
 from sp_cancel.clock import FakeClock
+from sp_cancel.errors import ServerError
 from sp_cancel.feeds import FEED_TYPE_ORDER_ACKNOWLEDGEMENT, FEED_TYPE_PAYMENT_ADJUSTMENT
 from sp_cancel.journal import Journal
 from sp_cancel.models import CancelReason, CancelRequest, Fulfillment, ItemCancel
@@ -64,6 +65,7 @@ class Amazon:
         self.orders = {A: order(A), B: order(B)}
         self.report: bytes | None = None
         self.order_reads = 0
+        self.fail_reads = False
 
     clock_offset = timedelta(0)
 
@@ -75,6 +77,8 @@ class Amazon:
         """The order as it reads now (Amazon says who fulfils it)."""
         del included_data  # the whole order, whatever was asked
         self.order_reads += 1
+        if self.fail_reads:
+            raise ServerError("getOrder answered 503", status=503, operation="orders.getOrder")
         return OrderResponse(order=self.orders[order_id], fulfilled_by="MERCHANT")
 
     def get_feed_document(self, feed_document_id: str) -> FeedDocument:
@@ -176,7 +180,7 @@ def state(ctx: Context, order_id: str) -> str:
 
 
 def test_a_report_that_speaks_decides_each_cancel(ctx: Context, amazon: Amazon) -> None:
-    """Message 1 applied, message 2 failed: CANCELLED (done) and REJECTED (rejected), no order read back."""
+    """Message 1 applied, message 2 failed: CANCELLED (done) and REJECTED (rejected)."""
     feed = sent(ctx, amazon, [WHOLE_A, WHOLE_B], FEED_TYPE_ORDER_ACKNOWLEDGEMENT)
     amazon.report = report(2, {2: B})
     outcomes = finish_feed(ctx, feed)
@@ -186,7 +190,33 @@ def test_a_report_that_speaks_decides_each_cancel(ctx: Context, amazon: Amazon) 
     }
     assert outcomes[f"cancel-{B}"].messages[0].code == "18028"
     assert (state(ctx, A), state(ctx, B)) == ("done", "rejected")
-    assert amazon.order_reads == 1  # the refused whole-order cancel is read back once: was it done earlier?
+    # B, refused, is read back once (was it done earlier?); A, applied, once (did it ship meanwhile?).
+    assert amazon.order_reads == 2
+
+
+def test_an_applied_whole_cancel_of_an_order_that_shipped_meanwhile_is_rejected(ctx: Context, amazon: Amazon) -> None:
+    """The report says message 1 applied, but the order reads SHIPPED: REJECTED (rejected), never CANCELLED."""
+    feed = sent(ctx, amazon, [WHOLE_A, WHOLE_B], FEED_TYPE_ORDER_ACKNOWLEDGEMENT)
+    amazon.report = report(2, {})
+    amazon.orders[A] = order(A, status=OrderStatus.SHIPPED)
+    outcomes = finish_feed(ctx, feed)
+    assert {k: o.status for k, o in outcomes.items()} == {
+        f"cancel-{A}": CancelStatus.REJECTED,
+        f"cancel-{B}": CancelStatus.CANCELLED,
+    }
+    assert "would refund the entire order amount" in (outcomes[f"cancel-{A}"].detail or "")
+    assert (state(ctx, A), state(ctx, B)) == ("rejected", "done")
+
+
+def test_an_applied_whole_cancel_whose_ship_check_fails_stays_submitted(ctx: Context, amazon: Amazon) -> None:
+    """The report says applied, but the order cannot be read to check for a ship-confirm: SUBMITTED, not done."""
+    feed = sent(ctx, amazon, [WHOLE_A], FEED_TYPE_ORDER_ACKNOWLEDGEMENT)
+    amazon.report = report(1, {})
+    amazon.fail_reads = True  # getOrder answers 503 (after the retries)
+    outcomes = finish_feed(ctx, feed)
+    assert outcomes[f"cancel-{A}"].status is CancelStatus.SUBMITTED
+    assert "could not be read yet" in (outcomes[f"cancel-{A}"].detail or "")
+    assert state(ctx, A) == "submitted"
 
 
 def test_a_refused_whole_cancel_of_an_order_already_cancelled_is_done(ctx: Context, amazon: Amazon) -> None:
