@@ -18,12 +18,30 @@ from typing import Any, Final
 import attrs
 
 from sp_cancel.errors import InvalidInputError, SpCancelError
+from sp_cancel.logging import get_logger
 
 __all__ = ["DeadLetterPolicy", "Heartbeat", "QueueMessage", "SqsQueue", "WatchSetupError"]
 
 WAIT_SECONDS: Final = 20  # SQS's longest long poll
 BATCH: Final = 10  # SQS's largest batch
 VISIBILITY: Final = 65  # Amazon's sample worker's visibility timeout
+
+
+_log = get_logger()
+
+# SQS's answers for a receipt handle that no longer names a message in flight: its visibility ran out and the
+# message was received again (by this or another watcher, with a new handle), or it was deleted. Nothing to act
+# on: the copy now in flight is someone else's to decide, and the journal dedupes it.
+_STALE_HANDLE: Final = frozenset(
+    {"ReceiptHandleIsInvalid", "MessageNotInflight", "AWS.SimpleQueueService.MessageNotInflight", "InvalidIdFormat"}
+)
+
+
+def _stale_handle(error: Exception) -> bool:
+    """Whether ``error`` is SQS saying the receipt handle is no longer valid (botocore's ``ClientError``)."""
+    response = getattr(error, "response", None)
+    code = response.get("Error", {}).get("Code") if isinstance(response, dict) else None
+    return code in _STALE_HANDLE
 
 
 class WatchSetupError(SpCancelError):
@@ -118,16 +136,34 @@ class SqsQueue:
         ]
 
     def delete(self, message: QueueMessage) -> None:
-        """Delete a handled message (only once its decision is journaled)."""
-        self._sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message.receipt_handle)
+        """Delete a handled message (only once its decision is journaled).
+
+        A handle SQS no longer knows (the message came back to someone else meanwhile) is logged and left: that
+        copy's receiver finds the decision in the journal and deletes it.
+        """
+        try:
+            self._sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message.receipt_handle)
+        except Exception as error:
+            if not _stale_handle(error):
+                raise
+            _log.info("sp_cancel.watch_receipt_stale", message_id=message.message_id, action="delete")
 
     def keep(self, message: QueueMessage, seconds: int | None = None) -> None:
-        """Keep ``message`` invisible for ``seconds`` more (default the queue's visibility)."""
-        self._sqs.change_message_visibility(
-            QueueUrl=self.queue_url,
-            ReceiptHandle=message.receipt_handle,
-            VisibilityTimeout=self.visibility if seconds is None else seconds,
-        )
+        """Keep ``message`` invisible for ``seconds`` more (default the queue's visibility).
+
+        A handle SQS no longer knows is logged and left (the message is already visible or with another
+        receiver): changing its visibility is a hint, and losing it only means another delivery, deduped.
+        """
+        try:
+            self._sqs.change_message_visibility(
+                QueueUrl=self.queue_url,
+                ReceiptHandle=message.receipt_handle,
+                VisibilityTimeout=self.visibility if seconds is None else seconds,
+            )
+        except Exception as error:
+            if not _stale_handle(error):
+                raise
+            _log.info("sp_cancel.watch_receipt_stale", message_id=message.message_id, action="visibility")
 
     def release(self, message: QueueMessage, *, after: int = 0) -> None:
         """Make ``message`` visible again after ``after`` seconds (left for another worker or a retry)."""

@@ -121,6 +121,7 @@ def test_sigterm_stops_the_service_with_exit_0(aws_env, watch_queue, tmp_path):
     finally:
         if process.poll() is None:
             process.kill()
-            process.communicate()
+        if process.stderr is not None and not process.stderr.closed:
+            process.communicate(timeout=60)  # every pipe closed, a dead process's too
     assert process.returncode == 0, err
     assert "watch stopped" in err

@@ -84,9 +84,14 @@ def _watcher(env: dict[str, str], queue_url: str, journal: Path) -> subprocess.P
     return process
 
 
-def _until(condition, what: str) -> None:
+def _until(condition, what: str, watchers: tuple[subprocess.Popen[str], ...] = ()) -> None:
+    """Wait (bounded) for ``condition``; a watcher that died meanwhile fails the test at once, with its stderr."""
     deadline = time.monotonic() + WAIT
     while not condition():
+        for process in watchers:
+            if process.poll() is not None:
+                _, err = process.communicate(timeout=60)
+                pytest.fail(f"a watcher exited ({process.returncode}) while waiting for {what}:\n{err}")
         if time.monotonic() > deadline:
             pytest.fail(f"not within {WAIT:.0f} s: {what}")
         time.sleep(0.2)
@@ -132,11 +137,11 @@ def test_two_hundred_requests_are_each_answered_exactly_once(  # noqa: C901, PLR
             def decided() -> list:
                 return decisions(journal, sim.seller_id)
 
-            _until(lambda: len(decided()) >= 40, "the watchers decided 40 requests")
+            _until(lambda: len(decided()) >= 40, "the watchers decided 40 requests", (first, second))
             first.kill()  # mid-way: whatever it held is left planned under a dead process's lease
             first.communicate(timeout=60)  # reaped, its pipe closed
             delivered = set(ids) - dropped
-            _until(lambda: {d.order_id for d in decided()} >= delivered, "every delivered request decided")
+            _until(lambda: {d.order_id for d in decided()} >= delivered, "every delivered request decided", (second,))
 
             client = SellerClient(
                 credentials=Credentials(
@@ -157,10 +162,11 @@ def test_two_hundred_requests_are_each_answered_exactly_once(  # noqa: C901, PLR
             _, err = second.communicate(timeout=WAIT)
             assert second.returncode == 0, err
         finally:
-            for process in (first, second):
+            for process in (first, second):  # every pipe closed, a dead watcher's too
                 if process.poll() is None:
                     process.kill()
-                    process.communicate()
+                if process.stderr is not None and not process.stderr.closed:
+                    process.communicate(timeout=60)
 
         made = decided()
         by_order: dict[str, list] = {}

@@ -164,3 +164,26 @@ def test_a_stalled_seller_never_stalls_another(sqs, watch_queue, tmp_path):
         thread.join(timeout=120)
     assert not thread.is_alive()
     assert [d.order_id for d in decisions(journal, a.seller_id)] == [stuck.order_id]
+
+
+def test_a_receipt_handle_sqs_no_longer_knows_is_left_not_fatal(sim, sqs, watch_queue):
+    """A message another watcher received again and deleted leaves the first handle stale: putting it back is a hint.
+
+    The first receiver's ``release``/``keep``/``delete`` is logged and left (a release used to kill the watcher
+    process with ``ReceiptHandleIsInvalid``). Any other SQS error still raises.
+    """
+    order = sim.add_order()
+    sim.request_cancellation(order.order_id)
+    deliver(sqs, watch_queue, order_change(sim, order.order_id))
+    queue = SqsQueue(watch_queue, sqs=sqs, wait_seconds=1, visibility=30)
+    (first,) = queue.receive()
+    queue.release(first)  # visible again at once (as when its visibility runs out)
+    (second,) = queue.receive()  # another watcher's receive: a new handle
+    queue.delete(second)  # that watcher decided it and deleted it
+    assert counts(sqs, watch_queue) == (0, 0)
+    queue.release(first, after=30)  # stale: logged, no error
+    queue.keep(first)  # stale: logged, no error
+    queue.delete(first)  # stale or already deleted: no error
+    gone = SqsQueue(watch_queue + "-no-such-queue", sqs=sqs, wait_seconds=1, visibility=30)
+    with pytest.raises(Exception, match=r"NonExistentQueue|QueueDoesNotExist"):
+        gone.keep(second)
