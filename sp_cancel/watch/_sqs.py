@@ -37,11 +37,17 @@ _STALE_HANDLE: Final = frozenset(
 )
 
 
-def _stale_handle(error: Exception) -> bool:
-    """Whether ``error`` is SQS saying the receipt handle is no longer valid (botocore's ``ClientError``)."""
-    response = getattr(error, "response", None)
-    code = response.get("Error", {}).get("Code") if isinstance(response, dict) else None
-    return code in _STALE_HANDLE
+@contextmanager
+def _stale_handle_left(message: QueueMessage, action: str) -> Iterator[None]:
+    """Run an SQS call on ``message``'s receipt handle; a handle SQS no longer knows is logged, not raised."""
+    try:
+        yield
+    except Exception as error:
+        response = getattr(error, "response", None)  # botocore's ClientError carries SQS's error code here
+        code = response.get("Error", {}).get("Code") if isinstance(response, dict) else None
+        if code not in _STALE_HANDLE:
+            raise
+        _log.info("sp_cancel.watch_receipt_stale", message_id=message.message_id, action=action)
 
 
 class WatchSetupError(SpCancelError):
@@ -141,12 +147,8 @@ class SqsQueue:
         A handle SQS no longer knows (the message came back to someone else meanwhile) is logged and left: that
         copy's receiver finds the decision in the journal and deletes it.
         """
-        try:
+        with _stale_handle_left(message, "delete"):
             self._sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message.receipt_handle)
-        except Exception as error:
-            if not _stale_handle(error):
-                raise
-            _log.info("sp_cancel.watch_receipt_stale", message_id=message.message_id, action="delete")
 
     def keep(self, message: QueueMessage, seconds: int | None = None) -> None:
         """Keep ``message`` invisible for ``seconds`` more (default the queue's visibility).
@@ -154,16 +156,12 @@ class SqsQueue:
         A handle SQS no longer knows is logged and left (the message is already visible or with another
         receiver): changing its visibility is a hint, and losing it only means another delivery, deduped.
         """
-        try:
+        with _stale_handle_left(message, "visibility"):
             self._sqs.change_message_visibility(
                 QueueUrl=self.queue_url,
                 ReceiptHandle=message.receipt_handle,
                 VisibilityTimeout=self.visibility if seconds is None else seconds,
             )
-        except Exception as error:
-            if not _stale_handle(error):
-                raise
-            _log.info("sp_cancel.watch_receipt_stale", message_id=message.message_id, action="visibility")
 
     def release(self, message: QueueMessage, *, after: int = 0) -> None:
         """Make ``message`` visible again after ``after`` seconds (left for another worker or a retry)."""
