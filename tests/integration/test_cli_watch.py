@@ -116,6 +116,9 @@ def test_sigterm_stops_the_service_with_exit_0(aws_env, watch_queue, tmp_path):
         health = ready.split("health ", 1)[1].split("/healthz")[0]
         with urllib.request.urlopen(health + "/healthz", timeout=10) as answer:  # noqa: S310 - loopback http
             assert answer.status == 200
+        with urllib.request.urlopen(health + "/metrics", timeout=10) as answer:  # noqa: S310 - loopback http
+            assert answer.status == 200
+            assert b"sp_cancel_watch_received_total" in answer.read()
         process.send_signal(signal.SIGTERM)
         _, err = process.communicate(timeout=120)
     finally:
