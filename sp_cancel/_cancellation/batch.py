@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 import attrs
@@ -18,7 +19,7 @@ from sp_cancel._cancellation.finish import finish
 from sp_cancel._cancellation.notify import attach, journal_pending
 from sp_cancel._cancellation.outcomes import CancelOutcome, CancelStatus, cancel_from_json
 from sp_cancel._cancellation.payload import CancelPayload
-from sp_cancel._cancellation.reads import read_orders
+from sp_cancel._cancellation.reads import Calls, read_orders
 from sp_cancel._cancellation.record import (
     Planned,
     check,
@@ -60,6 +61,7 @@ class _Batch:
     entries: dict[str, Entry] = attrs.field(factory=dict)  # order id -> journal entry to finish
     checked: dict[str, Order] = attrs.field(factory=dict)
     sendable: list[CancelRequest] = attrs.field(factory=list)
+    read_at: datetime | None = None  # when the pre-check's reads began (our clock): a re-check starts there
 
 
 def _sort(ctx: Context, batch: list[CancelRequest]) -> tuple[_Batch, list[CancelRequest]]:
@@ -90,7 +92,9 @@ def _sort(ctx: Context, batch: list[CancelRequest]) -> tuple[_Batch, list[Cancel
 def _preflight(
     ctx: Context, state: _Batch, fresh: list[CancelRequest], extra: Check | None, *, buyer_request: bool
 ) -> None:
-    orders = read_orders(ctx, [r.order_id for r in fresh])
+    calls = Calls()
+    orders = read_orders(ctx, [r.order_id for r in fresh], calls)
+    state.read_at = calls.began
     for request in fresh:
         order = orders[request.order_id]
         if isinstance(order, SpCancelError):
@@ -128,7 +132,7 @@ def _plan(ctx: Context, state: _Batch, *, buyer_request: bool) -> list[Planned]:
         planned_at = ctx.clock.now()
         entry, owner = claim(ctx, key, kind_of(request), payload)
         if entry is None:
-            planned.append(Planned(key=key, payload=payload, owner=owner, planned_at=planned_at))
+            planned.append(Planned(key=key, payload=payload, owner=owner, planned_at=planned_at, read_at=state.read_at))
         else:
             state.entries[request.order_id] = entry
     return planned

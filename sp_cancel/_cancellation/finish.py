@@ -451,7 +451,7 @@ def _send_late(ctx: Context, taken: list[Entry]) -> None:
     """
     planned: list[Planned] = []
     for entry in taken:
-        again = planned_of(entry)
+        again = attrs.evolve(planned_of(entry), read_at=ctx.clock.now())  # checked again just below
         try:
             order = get_order(ctx.api, again.request.order_id)
             check(order, again.request, buyer_request=again.buyer_request)

@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Final
 
 import sp_cancel._events as events
 from sp_cancel._operations import OPERATIONS
-from sp_cancel._runtime.reports import fetch_report
+from sp_cancel._runtime.reports import download_report, request_report, wait_report
 from sp_cancel.errors import AuthError, NotCancellableError, NotFoundError, ReportError, SpCancelError
 from sp_cancel.feeds.unshipped import UNSHIPPED_REPORT, UnshippedReportError, parse_unshipped_orders
 from sp_cancel.logging import get_logger
@@ -44,7 +44,15 @@ from sp_cancel.orders import Order, OrderStatus, get_order, search_orders
 if TYPE_CHECKING:
     from sp_cancel._runtime.context import Context
 
-__all__ = ["Calls", "plan_seconds", "read_orders", "report_break_even", "report_route_seconds", "shipped_since"]
+__all__ = [
+    "Calls",
+    "changed_since",
+    "plan_seconds",
+    "read_orders",
+    "report_break_even",
+    "report_route_seconds",
+    "shipped_since",
+]
 
 _log = get_logger()
 
@@ -73,6 +81,9 @@ class Calls:
     def __init__(self) -> None:
         """Start with nothing spent."""
         self.made: dict[str, int] = {}
+        # When the first read began, on our clock (``read_orders`` sets it): a later re-check needs only what
+        # changed since (``changed_since``).
+        self.began: datetime | None = None
 
     def spend(self, key: str, count: int = 1) -> None:
         """Count ``count`` calls of ``key``."""
@@ -121,11 +132,13 @@ def read_orders(ctx: Context, order_ids: Sequence[str], calls: Calls | None = No
     not say (and v0 could not tell) to the ``NotCancellableError`` ``FULFILLMENT_UNKNOWN`` that refuses it.
     """
     calls = calls if calls is not None else Calls()
+    if calls.began is None:
+        calls.began = ctx.clock.now()
     unique = list(dict.fromkeys(order_ids))
     out: dict[str, Order | SpCancelError] = {}
     if len(unique) >= report_break_even(ctx):
         try:
-            out = _by_report(ctx, unique, calls)
+            _by_report(ctx, unique, calls, out)
         except (AuthError, ReportError, UnshippedReportError) as exc:  # no role for it, or no usable report
             _log.warning(events.PRECHECK_REPORT_FAILED, report_type=UNSHIPPED_REPORT, reason=str(exc)[:300])
     for order_id in unique:
@@ -139,22 +152,47 @@ def read_orders(ctx: Context, order_ids: Sequence[str], calls: Calls | None = No
     return out
 
 
-def _by_report(ctx: Context, order_ids: list[str], calls: Calls) -> dict[str, Order | SpCancelError]:
-    """The batch's orders from the Unshipped Orders report, refreshed by the orders updated after its data end.
+def _by_report(ctx: Context, order_ids: list[str], calls: Calls, out: dict[str, Order | SpCancelError]) -> None:
+    """Put in ``out`` the batch's orders from the Unshipped Orders report, refreshed by those updated since.
 
     The report shows the order book as it was up to ``REPORT_DATA_LAG`` before it was created (Amazon: order
     reports "lag by about 30 min"). Every merchant-fulfilled order updated since then that reads unshipped,
     partly shipped or shipped now is read again with one ``searchOrders`` (``lastUpdatedAfter``): its answer
     replaces the report's row. An order neither shows is left to ``getOrder`` (it is not unshipped, or it is
     new: the caller reads it and refuses it with its state).
+
+    The two routes' waits overlap (issue 18 item 4): the re-read's usage plan (179 s a page once the burst is
+    spent) is waited for while Amazon processes the report, and only its call waits for the report. In order:
+
+    1. ``createReport``;
+    2. ``reserve("orders.searchOrders")``: the wait for the re-read's first page runs now, on the injected
+       clock, while Amazon processes the report (no thread: the report needs nothing from us meanwhile);
+    3. ``getReport`` until ``DONE`` (``wait_report`` counts from the request, so the time spent in 2 is not
+       waited again): its ``createdTime`` is Amazon's own stamp, so the data end needs no estimate of
+       Amazon's clock;
+    4. the ``searchOrders`` re-read, its first page on the token reserved in 2 (later pages wait for the plan
+       as before);
+    5. ``getReportDocument`` and the download; the re-read's answers replace the report's rows.
+
+    A batch's pre-check thus takes about ``max(report, re-read wait)`` instead of their sum. The re-read's call
+    is kept after ``DONE`` rather than made at once on the reserved token: answers read while the report still
+    processes would be older, by the rest of its processing time, than the end of the pre-check that relies on
+    them, and the check a cancel rests on would be that much staler when ``createFeed`` goes out
+    (``record.RECHECK_AFTER`` is 30 s; a report processes for minutes). The ``getOrder`` fallbacks for orders
+    the report does not list need the document, so they run after it, as before. A report that fails (403,
+    ``FATAL``, ``CANCELLED``, a timeout) raises before the re-read: the caller reads every order with
+    ``getOrder``, and the token reserved in 2 stays with this client's API for its next ``searchOrders`` call
+    (the plan time it stands for was spent either way). A document that cannot be downloaded or parsed raises
+    after it: the re-read's answers are already in ``out`` (each a whole order, as ``getOrder`` would give) and
+    the caller reads only the other orders, each once.
     """
-    report, document = fetch_report(ctx, UNSHIPPED_REPORT, marketplace_ids=[ctx.marketplace_id])
+    requested = request_report(ctx, UNSHIPPED_REPORT, marketplace_ids=[ctx.marketplace_id])
     calls.spend("reports.createReport")
-    calls.spend("reports.getReportDocument")
-    listed = parse_unshipped_orders(document, marketplace_id=ctx.marketplace_id)
-    wanted = set(order_ids)
-    out: dict[str, Order | SpCancelError] = {i: o for i, o in listed.items() if i in wanted}
+    ctx.api.reserve("orders.searchOrders")  # the re-read's plan wait, overlapping Amazon's processing
+    report = wait_report(ctx, requested)
     data_end = report.created_time - REPORT_DATA_LAG
+    wanted = set(order_ids)
+    updated: dict[str, Order] = {}
     seen = 0
     for order in search_orders(
         ctx.api,
@@ -165,8 +203,13 @@ def _by_report(ctx: Context, order_ids: list[str], calls: Calls) -> dict[str, Or
     ):
         seen += 1
         if order.order_id in wanted:
-            out[order.order_id] = order
+            updated[order.order_id] = order
     calls.spend("orders.searchOrders", max(1, -(-seen // 100)))
+    out.update(updated)  # kept whatever happens to the document
+    document = download_report(ctx, report)
+    calls.spend("reports.getReportDocument")
+    listed = parse_unshipped_orders(document, marketplace_id=ctx.marketplace_id)
+    out.update({i: o for i, o in listed.items() if i in wanted and i not in updated})  # the re-read is fresher
     _log.info(
         events.PRECHECK_REPORT_READ,
         report_id=report.report_id,
@@ -175,6 +218,53 @@ def _by_report(ctx: Context, order_ids: list[str], calls: Calls) -> dict[str, Or
         from_report=len(out),
         updated_since=seen,
     )
+
+
+def changed_since(
+    ctx: Context,
+    order_ids: Sequence[str],
+    *,
+    since: datetime | None,
+    marketplace_id: str | None = None,
+    calls: Calls | None = None,
+) -> dict[str, Order | SpCancelError]:
+    """Read again the orders of ``order_ids`` that may have changed since ``since`` (Amazon's clock).
+
+    For a check made again (``record._recheck``): an order whose ``lastUpdateDate`` is not after ``since`` reads
+    as it did then, so only the others are needed. Priced like ``shipped_since``: ``getOrder`` per order (2 s of
+    plan each) while that costs no more than one ``searchOrders`` page (179 s: up to 89 orders), every order's
+    answer returned; past that, one ``searchOrders`` of the seller's merchant-fulfilled orders updated after
+    ``since``, in any state (``lastUpdatedAfter``, no status filter: a cancelled or pending order is a change the
+    check refuses), one page per 100 such orders however large the batch, and only the batch's orders among
+    them are returned: never a report. ``since=None`` (when the first read began is not known) reads every
+    order with ``getOrder``.
+
+    An order Amazon does not know maps to the ``NotFoundError`` ``getOrder`` raised, one whose channel Amazon
+    did not say to the ``NotCancellableError`` that refuses it (as ``read_orders``).
+    """
+    calls = calls if calls is not None else Calls()
+    unique = list(dict.fromkeys(order_ids))
+    out: dict[str, Order | SpCancelError] = {}
+    if since is None or plan_seconds("orders.getOrder", len(unique)) <= plan_seconds("orders.searchOrders"):
+        for order_id in unique:
+            calls.spend("orders.getOrder")
+            try:
+                out[order_id] = get_order(ctx.api, order_id)
+            except (NotFoundError, NotCancellableError) as exc:
+                out[order_id] = exc
+        return out
+    wanted = set(unique)
+    seen = 0
+    for order in search_orders(
+        ctx.api,
+        last_updated_after=since,
+        fulfilled_by="MERCHANT",
+        marketplace_ids=[marketplace_id or ctx.marketplace_id],
+    ):
+        seen += 1
+        if order.order_id in wanted:
+            out[order.order_id] = order
+    calls.spend("orders.searchOrders", max(1, -(-seen // 100)))
     return out
 
 

@@ -17,7 +17,7 @@ import attrs
 import sp_cancel._events as events
 from sp_cancel._cancellation.outcomes import CancelOutcome, CancelStatus, cancel_from_json, cancel_to_json
 from sp_cancel._cancellation.payload import CancelPayload
-from sp_cancel._cancellation.reads import read_orders
+from sp_cancel._cancellation.reads import changed_since
 from sp_cancel._runtime.claims import base_key, nothing_sent, release_plan, stale_claim
 from sp_cancel._runtime.claims import live_key as attempt_key
 from sp_cancel.clock import human_duration
@@ -65,6 +65,9 @@ CANCEL_KINDS: Final = (KIND_WHOLE, KIND_ITEMS, KIND_ORDERS_API)
 # Orders checked longer ago than this before their createFeed can go out (createFeed's usage plan lets one
 # call through every two minutes once its burst is spent) are checked again right before it.
 RECHECK_AFTER: Final = timedelta(seconds=30)
+# How far before the first read a re-check's ``searchOrders`` window starts: our clock against Amazon's, and
+# an update Amazon's order index shows a little late (the same margin as ``finish``'s ship check).
+RECHECK_MARGIN: Final = timedelta(minutes=5)
 NO_REQUEST_HINT: Final = (
     "Cancelling with BuyerCanceled without a buyer request through Amazon still counts against your "
     "cancellation rate; cancel with the real reason (e.g. NO_INVENTORY) through cancel_order() instead."
@@ -82,6 +85,9 @@ class Planned:
     # When it was planned (issue 20): ``_recheck`` reads it here instead of reading the entry back. ``None``:
     # unknown, ``_recheck`` reads the entry's ``created_at``.
     planned_at: datetime | None = None
+    # When the reads its check rests on began (our clock; issue 18 item 4): a re-check reads again only the
+    # orders updated since (``reads.changed_since``). ``None``: unknown, a re-check reads each order again.
+    read_at: datetime | None = None
 
     @property
     def request(self) -> CancelRequest:
@@ -229,6 +235,13 @@ def _recheck(ctx: Context, group: Sequence[Planned]) -> None:
 
     An acknowledgement ``Failure`` for an order that shipped meanwhile makes Amazon refund the whole
     order, so an order that changed is dropped from the document (:class:`_Changed`).
+
+    Only what changed since the first read is read again (issue 18 item 4): an order not updated since reads
+    as it did when it passed its check. ``reads.changed_since`` reads the group's orders updated after the
+    first read began, less :data:`RECHECK_MARGIN`: ``getOrder`` per order up to 89 orders, else one
+    ``searchOrders`` (``lastUpdatedAfter``), never a second Unshipped Orders report for a large batch. A
+    group whose first read time is not known reads each order with ``getOrder``. What is refused is what a
+    full re-read refused: an order Amazon no longer knows, and one the check now refuses.
     """
     now = ctx.clock.now()
     # Issue 20: the plan time each Planned carries, and a journal read only where it carries none.
@@ -237,7 +250,16 @@ def _recheck(ctx: Context, group: Sequence[Planned]) -> None:
     ]
     if not planned_at or now - min(planned_at) < RECHECK_AFTER:
         return
-    orders = read_orders(ctx, [p.request.order_id for p in group])
+    read_at = [p.read_at for p in group]
+    since = (
+        None
+        if any(t is None for t in read_at)
+        # our clock to Amazon's (the searchOrders filter is on Amazon's): the offset its Date headers show
+        else min(t for t in read_at if t is not None) + ctx.api.clock_offset - RECHECK_MARGIN
+    )
+    orders = changed_since(
+        ctx, [p.request.order_id for p in group], since=since, marketplace_id=group[0].marketplace_id
+    )
     refused: dict[str, SpCancelError] = {}
     for p in group:
         order = orders.get(p.request.order_id)

@@ -10,14 +10,17 @@ copy reads unshipped in the report and must be read again; one shipped after the
 
 from __future__ import annotations
 
+import attrs
 from structlog.testing import capture_logs
 
 from sp_cancel import CancelReason, CancelRequest
 from sp_cancel._cancellation.outcomes import CancelStatus
 from sp_cancel._cancellation.reads import report_break_even
 from sp_cancel._events import PRECHECK_REPORT_FAILED, PRECHECK_REPORT_READ
+from sp_cancel._operations import OPERATIONS
 from sp_cancel.testing import Lags, Simulator
 from sp_cancel.testing._sim.reports import unshipped_tsv
+from sp_cancel.transport import Report
 
 REPORT_OPS = ("reports.createReport", "reports.getReport", "reports.getReportDocument")
 
@@ -117,3 +120,145 @@ def test_an_account_without_the_reports_role_reads_each_order() -> None:
     assert sim.request_counts.get("reports.createReport") == 1
     assert sim.request_counts.get("orders.getOrder") == 400
     assert [e["event"] for e in logged if e["event"] == PRECHECK_REPORT_FAILED] == [PRECHECK_REPORT_FAILED]
+
+
+def _record(client: object, sim: Simulator, names: tuple[str, ...]) -> list[tuple[str, float]]:
+    """Wrap ``client._api``'s ``names``: each call is recorded with the client's clock when it was made."""
+    api = client._api  # type: ignore[attr-defined]
+    calls: list[tuple[str, float]] = []
+    for name in names:
+        real = getattr(api, name)
+
+        def wrapped(*args: object, _real: object = real, _name: str = name, **kwargs: object) -> object:
+            calls.append((_name, sim.client_clock.monotonic()))
+            return _real(*args, **kwargs)  # type: ignore[operator]
+
+        setattr(api, name, wrapped)
+    return calls
+
+
+def _spend_search_burst(client: object) -> None:
+    """Take every token of searchOrders' burst (20): its next call waits 179 s for the usage plan."""
+    api = client._api  # type: ignore[attr-defined]
+    op = OPERATIONS["orders.searchOrders"]
+    for _ in range(op.burst):
+        assert api._limiter.acquire(api._limit_scope(op), op) == 0.0
+
+
+def test_the_re_read_waits_for_its_plan_while_amazon_processes_the_report() -> None:
+    """With searchOrders' burst spent (179 s a call) the pre-check takes about max(report, 179 s), not the sum.
+
+    The re-read's call comes after the report is DONE and before its document is downloaded; its plan wait ran
+    while Amazon processed the report (40 s here). Run one after the other they took 40 s + 179 s.
+    """
+    sim, ids = _sim(65, 400)
+    sim._core.feed_timing.queue_seconds = 3600.0  # only the pre-check's time is measured
+    client = sim.client()
+    _spend_search_burst(client)
+    calls = _record(client, sim, ("create_report", "get_report", "search_orders", "get_report_document"))
+    batch = client.cancel_orders(_requests(ids), wait=False)
+    assert batch.counts == {"SUBMITTED": 400}
+    names = [name for name, _ in calls]
+    assert names.count("create_report") == 1
+    assert names.count("search_orders") == 1
+    assert names.count("get_report_document") == 1
+    search, document = names.index("search_orders"), names.index("get_report_document")
+    assert names[0] == "create_report"
+    assert names[search - 1] == "get_report"  # the poll that saw DONE: the re-read follows it
+    assert search < document  # the re-read is read before the document is downloaded
+    created, searched, downloaded = calls[0][1], calls[search][1], calls[document][1]
+    report = sim.lags.report_queue + sim.lags.report_processing
+    assert report == 40.0
+    plan = 1 / OPERATIONS["orders.searchOrders"].rate
+    assert searched - created >= plan - 1.0  # the plan wait was real ...
+    assert downloaded - created < max(report, plan) + 5.0  # ... and overlapped the report's processing
+    assert downloaded - created < report + plan - 30.0  # far from the sum
+
+
+def test_a_report_that_fails_falls_back_to_get_order_for_every_order_once() -> None:
+    """A FATAL report: no re-read was made, every order is read with getOrder once, and the batch goes on."""
+    sim, ids = _sim(66, 400)
+    sim._core.feed_timing.queue_seconds = 3600.0  # the feed stays queued: the outcomes stay SUBMITTED
+    client = sim.client()
+    api = client._api
+    real = api.get_report
+
+    def fatal(report_id: str) -> Report:
+        return attrs.evolve(real(report_id), processing_status="FATAL", report_document_id=None)
+
+    api.get_report = fatal
+    before = sim.request_counts
+    with capture_logs() as logged:
+        batch = client.cancel_orders(_requests(ids), wait=False)
+    assert batch.counts == {"SUBMITTED": 400}
+    spent = {k: v - before.get(k, 0) for k, v in sim.request_counts.items()}
+    assert spent.get("reports.createReport") == 1
+    assert not spent.get("reports.getReportDocument")
+    assert not spent.get("orders.searchOrders")  # the re-read comes after DONE: none was made
+    assert spent.get("orders.getOrder") == 400
+    assert [e["event"] for e in logged if e["event"] == PRECHECK_REPORT_FAILED] == [PRECHECK_REPORT_FAILED]
+
+
+def test_a_document_that_cannot_be_parsed_keeps_the_re_reads_answers() -> None:
+    """The re-read answered, then the document is unreadable: getOrder reads only the orders the re-read did not."""
+    sim, ids = _sim(67, 400)
+    sim._core.feed_timing.queue_seconds = 3600.0  # the feed stays queued: the outcomes stay SUBMITTED
+    sim.advance(3 * 3600)  # the orders are older than the report's data end ...
+    updated = ids[:150]
+    for order_id in updated:  # ... but these were updated since: the re-read answers for them
+        with sim.lock:
+            sim.order(order_id).last_update_date = sim.now()
+    client = sim.client()
+    api = client._api
+    real = api.download
+    api.download = lambda url, *, compression: (
+        b"not a report\n" if "document" in url else real(url, compression=compression)
+    )
+    got: list[str] = []
+    real_get = api.get_order
+
+    def get_order(order_id: str, **kwargs: object) -> object:
+        got.append(order_id)
+        return real_get(order_id, **kwargs)
+
+    api.get_order = get_order
+    with capture_logs() as logged:
+        batch = client.cancel_orders(_requests(ids), wait=False)
+    assert batch.counts == {"SUBMITTED": 400}
+    assert [e["event"] for e in logged if e["event"] == PRECHECK_REPORT_FAILED] == [PRECHECK_REPORT_FAILED]
+    assert sorted(got) == sorted(set(ids) - set(updated))  # each other order once; the re-read's not again
+
+
+def test_a_large_batchs_re_check_reads_what_changed_not_a_second_report() -> None:
+    """The re-check before a delayed createFeed reads the orders updated since the first read, not a report.
+
+    One order ships while the batch waits for createFeed's plan: the re-check still drops it (REJECTED, not
+    sent), and the others go out. Before, the re-check read the batch again through a second report.
+    """
+    sim, ids = _sim(68, 400)
+    sim.advance(3 * 3600)  # the orders were placed hours ago: only what changes now is in a recent window
+    sim._core.feed_timing.queue_seconds = 3600.0  # the feeds stay queued: only the reads before them are counted
+    client = sim.client()
+    for order_id in [sim.add_order().order_id for _ in range(15)]:  # spend createFeed's burst: then it waits
+        client.cancel_order(order_id, CancelReason.NO_INVENTORY, wait=False)
+    late = ids[5]
+    real_reserve = client._api.reserve
+
+    def reserve_then_ship(op_key: str) -> float:
+        waited = real_reserve(op_key)
+        if op_key == "feeds.createFeed" and sim.order(late).status == "Unshipped":
+            _ship(sim, late)  # ship-confirmed while the batch waited for createFeed's usage plan
+        return waited
+
+    client._api.reserve = reserve_then_ship
+    before = sim.request_counts
+    batch = client.cancel_orders(_requests(ids), wait=False)
+    spent = {k: v - before.get(k, 0) for k, v in sim.request_counts.items()}
+    assert spent.get("reports.createReport") == 1  # the pre-check's only: the re-check made none
+    # the pre-check's re-read, and one page per re-check: the second before the createFeed without the shipped order
+    assert spent.get("orders.searchOrders") == 3
+    assert not spent.get("orders.getOrder")
+    assert batch[late].status is CancelStatus.REJECTED
+    assert "changed after it was checked" in (batch[late].detail or "")
+    assert batch.counts == {"SUBMITTED": 399, "REJECTED": 1}
+    assert not any(order_id == late for _, _, order_id, _ in sim.world.ledger)
