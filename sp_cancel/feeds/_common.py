@@ -7,8 +7,10 @@ import re
 from collections.abc import Iterable
 from typing import Final
 
+import attrs
+
 from sp_cancel.errors import InvalidInputError
-from sp_cancel.models import check_order_id
+from sp_cancel.models import check_order_id, check_order_item_id
 
 # Feed types (https://developer-docs.amazon.com/sp-api/docs/order-feed-type-values,
 # https://developer-docs.amazon.com/sp-api/docs/listings-feed-type-values).
@@ -73,6 +75,21 @@ def check_message_id(value: object, *, maximum: int = MAX_XML_MESSAGE_ID, field:
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= maximum:
         raise InvalidInputError(f"{field} must be an integer from 1 to {maximum}, got {value!r}", field=field)
     return value
+
+
+def valid_order_item_id(_: object, attribute: attrs.Attribute[str], value: object) -> None:
+    """Validate (for attrs) a message's ``OrderItemID`` (named after the attribute in its error)."""
+    check_order_item_id(value, field=attribute.name)
+
+
+def valid_feed_order_id(_: object, attribute: attrs.Attribute[str], value: object) -> None:
+    """Validate (for attrs) an order feed's ``AmazonOrderID`` (see ``check_feed_order_id``)."""
+    check_feed_order_id(value, field=attribute.name)
+
+
+def valid_message_id(_: object, attribute: attrs.Attribute[int], value: object) -> None:
+    """Validate (for attrs) an XML feed's ``MessageID`` (1 to ``MAX_XML_MESSAGE_ID``)."""
+    check_message_id(value, field=attribute.name)
 
 
 def check_unique_message_ids(message_ids: Iterable[int]) -> None:
