@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable
-from typing import Final
+from collections.abc import Iterable, Sequence
+from typing import Final, Protocol, TypeVar
 
 import attrs
 
@@ -99,6 +99,28 @@ def check_unique_message_ids(message_ids: Iterable[int]) -> None:
         if message_id in seen:
             raise InvalidInputError(f"message_id {message_id} is used twice in one feed document", field="message_id")
         seen.add(message_id)
+
+
+class _Numbered(Protocol):
+    @property
+    def message_id(self) -> int: ...
+
+
+_Message = TypeVar("_Message", bound=_Numbered)
+
+
+def check_messages(messages: Sequence[_Message], kind: type[_Message], feed: str, *, most: int | None = None) -> None:
+    """Refuse ``feed`` without messages, with more than ``most``, with a value not a ``kind``, or a message id twice."""
+    if not messages:
+        raise InvalidInputError(f"{feed} needs at least one message", field="messages")
+    if most is not None and len(messages) > most:
+        raise InvalidInputError(
+            f"{feed} takes at most {most} messages, got {len(messages)}; split it", field="messages"
+        )
+    for message in messages:
+        if not isinstance(message, kind):
+            raise InvalidInputError(f"messages must be {kind.__name__} values, got {message!r}", field="messages")
+    check_unique_message_ids(m.message_id for m in messages)
 
 
 def escape_text(value: str) -> str:

@@ -15,7 +15,7 @@ import attrs
 from sp_cancel.errors import InvalidInputError
 from sp_cancel.feeds._common import (
     ENVELOPE_TAIL,
-    check_unique_message_ids,
+    check_messages,
     envelope_head,
     valid_feed_order_id,
     valid_message_id,
@@ -111,11 +111,6 @@ def build_acknowledgement_feed(seller_id: str, messages: Sequence[AckMessage]) -
     Raises:
         InvalidInputError: no messages, a repeated message id, a value of the wrong type, or a bad seller id.
     """
-    if not messages:
-        raise InvalidInputError("an acknowledgement feed needs at least one message", field="messages")
-    for message in messages:
-        if not isinstance(message, AckMessage):
-            raise InvalidInputError(f"messages must be AckMessage values, got {message!r}", field="messages")
-    check_unique_message_ids(m.message_id for m in messages)
+    check_messages(messages, AckMessage, "an acknowledgement feed")
     body = "".join(_message_xml(m) for m in messages)
     return (envelope_head(seller_id, MESSAGE_TYPE) + body + ENVELOPE_TAIL).encode()

@@ -16,8 +16,8 @@ import attrs
 from sp_cancel.errors import InvalidInputError
 from sp_cancel.feeds._common import (
     ENVELOPE_TAIL,
+    check_messages,
     check_normalized_string,
-    check_unique_message_ids,
     envelope_head,
     escape_text,
     valid_feed_order_id,
@@ -208,12 +208,7 @@ def build_adjustment_feed(seller_id: str, messages: Sequence[AdjustmentMessage])
     Raises:
         InvalidInputError: no messages, a repeated message id or adjustment id, or a bad seller id.
     """
-    if not messages:
-        raise InvalidInputError("an adjustment feed needs at least one message", field="messages")
-    for message in messages:
-        if not isinstance(message, AdjustmentMessage):
-            raise InvalidInputError(f"messages must be AdjustmentMessage values, got {message!r}", field="messages")
-    check_unique_message_ids(m.message_id for m in messages)
+    check_messages(messages, AdjustmentMessage, "an adjustment feed")
     seen: set[str] = set()
     for message in messages:
         for item in message.items:
