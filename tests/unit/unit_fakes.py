@@ -52,6 +52,20 @@ def shipped_units(*item_ids: str) -> list[OrderItem]:
     ]
 
 
+class AmazonOnOurClock:
+    """What every fake Amazon answers of its clock: the test's, no offset (``SpApi.amazon_now``, ``clock_offset``)."""
+
+    clock_offset = timedelta(0)
+
+    def __init__(self, clock: FakeClock) -> None:
+        """Amazon reads ``clock``."""
+        self.clock = clock
+
+    def amazon_now(self) -> datetime:
+        """Amazon's clock is ours."""
+        return self.clock.now()
+
+
 def fake_context(
     amazon: object, journal: Journal, clock: FakeClock, *, horizon: timedelta = timedelta(hours=48)
 ) -> Context:
