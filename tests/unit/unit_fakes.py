@@ -44,14 +44,6 @@ def seller_order(
     )
 
 
-def shipped_units(*item_ids: str) -> list[OrderItem]:
-    """One unit of each item, shipped (what a refund is asked of)."""
-    return [
-        OrderItem(order_item_id=item, sku=None, quantity_ordered=1, quantity_shipped=1, quantity_unshipped=0)
-        for item in item_ids
-    ]
-
-
 class AmazonOnOurClock:
     """What every fake Amazon answers of its clock: the test's, no offset (``SpApi.amazon_now``, ``clock_offset``)."""
 
