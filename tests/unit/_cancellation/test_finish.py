@@ -11,7 +11,7 @@ from datetime import timedelta
 
 import attrs
 import pytest
-from unit_fakes import AmazonOnOurClock, fake_context, seller_order
+from unit_fakes import AmazonOnOurClock, seller_order
 
 from sp_cancel._cancellation.finish import finish_feed
 from sp_cancel._cancellation.outcomes import CancelStatus
@@ -23,7 +23,6 @@ from sp_cancel._runtime.context import Context
 from sp_cancel.clock import FakeClock
 from sp_cancel.errors import ServerError
 from sp_cancel.feeds import FEED_TYPE_ORDER_ACKNOWLEDGEMENT, FEED_TYPE_PAYMENT_ADJUSTMENT
-from sp_cancel.journal import Journal
 from sp_cancel.models import CancelReason, CancelRequest, ItemCancel
 from sp_cancel.transport import FeedDocument, OrderResponse
 
@@ -96,12 +95,6 @@ def report(processed: int, errors: dict[int, str]) -> bytes:
 def amazon(clock: FakeClock) -> Amazon:
     """The fake Amazon."""
     return Amazon(clock)
-
-
-@pytest.fixture
-def ctx(clock: FakeClock, journal: Journal, amazon: Amazon) -> Context:
-    """A context over the fake, an in-memory journal, a 48 h horizon."""
-    return fake_context(amazon, journal, clock)
 
 
 def sent(ctx: Context, amazon: Amazon, requests: list[CancelRequest], feed_type: str, feed_id: str = "F1") -> FeedState:

@@ -8,7 +8,7 @@ asked again, once per grace, never for an order that moved on.
 from __future__ import annotations
 
 import pytest
-from unit_fakes import AmazonOnOurClock, fake_context, seller_order
+from unit_fakes import AmazonOnOurClock, seller_order
 
 from sp_cancel._cancellation.orders_api import RESEND_GRACE, cancel_via_orders_api, finish_orders_api
 from sp_cancel._cancellation.outcomes import CancelStatus
@@ -16,7 +16,6 @@ from sp_cancel._order import OrderItem, OrderStatus
 from sp_cancel._runtime.context import Context
 from sp_cancel.clock import FakeClock
 from sp_cancel.errors import ApiError, NotCancellableError
-from sp_cancel.journal import Journal
 from sp_cancel.models import CancelReason, CancelRequest
 from sp_cancel.transport import OrderResponse
 
@@ -57,12 +56,6 @@ class Amazon(AmazonOnOurClock):
 def amazon(clock: FakeClock) -> Amazon:
     """The fake."""
     return Amazon(clock)
-
-
-@pytest.fixture
-def ctx(clock: FakeClock, journal: Journal, amazon: Amazon) -> Context:
-    """A context over the fake and an in-memory journal."""
-    return fake_context(amazon, journal, clock)
 
 
 def test_accepted_and_read_back_cancelled(ctx: Context, amazon: Amazon) -> None:
