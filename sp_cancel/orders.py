@@ -214,20 +214,25 @@ def read_orders(
     return search_orders(api, created_after=created_after, fulfilled_by=fulfilled_by, statuses=statuses)
 
 
+def _refuse_amazon_fulfilled(order: Order) -> None:
+    """Refuse any seller cancel of an order Amazon fulfils: only Seller Support can cancel one."""
+    if order.channel is Fulfillment.AFN:
+        raise NotCancellableError(
+            f"order {order.order_id} is fulfilled by Amazon.",
+            target_id=order.order_id,
+            state="AMAZON_FULFILLED",
+            hint=SELLER_SUPPORT_HINT,
+        )
+
+
 def check_whole_cancel(order: Order) -> None:
     """Refuse a whole-order cancel unless the order is an unshipped seller-fulfilled order.
 
     Raises:
         NotCancellableError: with the observed state and what to do instead.
     """
+    _refuse_amazon_fulfilled(order)
     target = order.order_id
-    if order.channel is Fulfillment.AFN:
-        raise NotCancellableError(
-            f"order {target} is fulfilled by Amazon.",
-            target_id=target,
-            state="AMAZON_FULFILLED",
-            hint=SELLER_SUPPORT_HINT,
-        )
     state = order.status
     if state is OrderStatus.UNSHIPPED:
         return
@@ -255,14 +260,8 @@ def check_item_cancel(order: Order, items: Sequence[ItemCancel]) -> None:
         NotCancellableError: the order's state forbids it.
         InvalidInputError: an item id is not in the order, or more units are asked than are unshipped.
     """
+    _refuse_amazon_fulfilled(order)
     target = order.order_id
-    if order.channel is Fulfillment.AFN:
-        raise NotCancellableError(
-            f"order {target} is fulfilled by Amazon.",
-            target_id=target,
-            state="AMAZON_FULFILLED",
-            hint=SELLER_SUPPORT_HINT,
-        )
     if order.status not in {OrderStatus.UNSHIPPED, OrderStatus.PARTIALLY_SHIPPED}:
         hint = "Issue a refund with partial_refund() instead." if order.status is OrderStatus.SHIPPED else None
         raise NotCancellableError(

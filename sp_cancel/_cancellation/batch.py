@@ -33,6 +33,7 @@ from sp_cancel._cancellation.record import (
 )
 from sp_cancel._outcomes import BatchOutcome
 from sp_cancel._runtime.claims import LOCAL
+from sp_cancel._runtime.feeds import finish_each
 from sp_cancel.errors import InvalidInputError, NotCancellableError, SpCancelError
 from sp_cancel.models import CancelRequest
 from sp_cancel.orders import Order, OrderState
@@ -140,15 +141,15 @@ def _plan(ctx: Context, state: _Batch, *, buyer_request: bool) -> list[Planned]:
 
 def _collect(ctx: Context, state: _Batch, *, wait: bool, timeout: float, progress: Progress | None) -> None:
     """Finish every journaled entry; a feed's report is read once for all its orders."""
-    known: dict[str, CancelOutcome] = {}
-    for order_id, entry in state.entries.items():
-        if entry.key in known:
-            state.outcomes[order_id] = known[entry.key]
-            continue
-        outcome = finish(ctx, entry, wait=wait, timeout=timeout, progress=progress)
-        state.outcomes[order_id] = outcome
-        if entry.feed_id and outcome.status is not CancelStatus.SUBMITTED:
-            known.update({e.key: cancel_from_json(e.outcome) for e in ctx.journal.by_feed(entry.feed_id) if e.outcome})
+    state.outcomes.update(
+        finish_each(
+            ctx.journal,
+            state.entries,
+            finish=lambda entry: finish(ctx, entry, wait=wait, timeout=timeout, progress=progress),
+            decode=cancel_from_json,
+            settled=lambda outcome: outcome.status is not CancelStatus.SUBMITTED,
+        )
+    )
 
 
 def cancel_orders(

@@ -33,7 +33,7 @@ from sp_cancel._listings.view import ListingView, check_closable, read_back_clos
 from sp_cancel._outcomes import BatchOutcome, ProcessingMessage
 from sp_cancel._runtime.claims import nothing_sent, release_plan
 from sp_cancel._runtime.context import until_settled
-from sp_cancel._runtime.feeds import Expected
+from sp_cancel._runtime.feeds import Expected, finish_each
 from sp_cancel.errors import FeedError, InvalidInputError, NotCancellableError, NotFoundError, SpCancelError
 from sp_cancel.feeds import (
     FEED_TYPE_JSON_LISTINGS,
@@ -416,17 +416,15 @@ def close_listings(
         entry = ctx.journal.get(p.key)
         assert entry is not None  # noqa: S101 - just written
         state.entries[p.view.sku] = entry
-    finished: dict[str, ListingOutcome] = {}
-    for sku, entry in state.entries.items():
-        if entry.key in finished:
-            state.outcomes[sku] = finished[entry.key]
-            continue
-        outcome = _finish(ctx, entry, wait=wait, timeout=timeout, progress=progress)
-        if entry.feed_id and outcome.status is not ListingStatus.SUBMITTED:
-            finished.update(
-                {e.key: listing_from_json(e.outcome) for e in ctx.journal.by_feed(entry.feed_id) if e.outcome}
-            )
-        state.outcomes[sku] = outcome
+    state.outcomes.update(
+        finish_each(
+            ctx.journal,
+            state.entries,
+            finish=lambda entry: _finish(ctx, entry, wait=wait, timeout=timeout, progress=progress),
+            decode=listing_from_json,
+            settled=lambda outcome: outcome.status is not ListingStatus.SUBMITTED,
+        )
+    )
     ordered: dict[str, ListingOutcome] = {}
     for sku in state.unique:
         error = state.errors.get(sku)

@@ -43,7 +43,6 @@ from sp_cancel._refunds.record import (
     journal_key,
     make_outcome,
     not_sent,
-    record,
     reread,
     unconfirmed,
 )
@@ -56,6 +55,7 @@ from sp_cancel._refunds.settle import (
     finish,
     journal_lines,
     posted,
+    record_applied,
     refund_lines,
     settle_uncertain,
     totals,
@@ -523,16 +523,7 @@ def _applied_by_finances(ctx: Context, key: str) -> None:
         return
     seen = posted(ctx, entry)
     if all_posted(seen):
-        record(
-            ctx,
-            entry,
-            make_outcome(
-                entry,
-                RefundStatus.APPLIED,
-                item_status=dict.fromkeys(seen, RefundStatus.APPLIED),
-                detail="Amazon's Finances API shows every amount posted",
-            ),
-        )
+        record_applied(ctx, entry, seen, "Amazon's Finances API shows every amount posted")
 
 
 # --- refunds in doubt ------------------------------------------------------------------------------

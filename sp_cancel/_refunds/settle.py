@@ -51,6 +51,7 @@ __all__ = [
     "finish",
     "journal_lines",
     "posted",
+    "record_applied",
     "refund_lines",
     "settle_uncertain",
     "totals",
@@ -162,6 +163,12 @@ def all_posted(seen: Mapping[str, bool | None]) -> bool:
     return bool(seen) and all(v is True for v in seen.values())
 
 
+def record_applied(ctx: Context, entry: Entry, seen: Mapping[str, bool | None], detail: str) -> RefundOutcome:
+    """Journal a refund that Finances shows posted in full (``all_posted(seen)``) as ``APPLIED``, every item too."""
+    statuses = dict.fromkeys(seen, RefundStatus.APPLIED)
+    return record(ctx, entry, make_outcome(entry, RefundStatus.APPLIED, item_status=statuses, detail=detail))
+
+
 def none_posted(seen: Mapping[str, bool | None]) -> bool:
     """Whether Finances certainly shows no item of a refund posted."""
     return all(v is False for v in seen.values())
@@ -214,9 +221,7 @@ def _by_finances(ctx: Context, entry: Entry, why: str, feed: FeedState | None) -
     """
     seen = posted(ctx, entry)
     if all_posted(seen):
-        statuses = dict.fromkeys(seen, RefundStatus.APPLIED)
-        detail = f"{why}; Amazon's Finances API shows every amount posted"
-        return record(ctx, entry, make_outcome(entry, RefundStatus.APPLIED, item_status=statuses, detail=detail))
+        return record_applied(ctx, entry, seen, f"{why}; Amazon's Finances API shows every amount posted")
     if not _window_passed(ctx, entry, feed):
         return unconfirmed(ctx, entry, f"{why}, and Amazon's Finances API does not show it posted yet")
     if none_posted(seen):
@@ -312,16 +317,8 @@ def _settle_once(ctx: Context, entry: Entry) -> Entry:
         return reread(ctx, entry.key)
     seen = posted(ctx, entry)
     if all_posted(seen):  # posted, though no listed feed proves which: done, no feed id claimed
-        statuses = dict.fromkeys(seen, RefundStatus.APPLIED)
-        record(
-            ctx,
-            entry,
-            make_outcome(
-                entry,
-                RefundStatus.APPLIED,
-                item_status=statuses,
-                detail="createFeed's answer was lost; Amazon's Finances API shows every amount posted",
-            ),
+        record_applied(
+            ctx, entry, seen, "createFeed's answer was lost; Amazon's Finances API shows every amount posted"
         )
         return reread(ctx, entry.key)
     if not found.pending and past_horizon(ctx, entry) and none_posted(seen):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from datetime import timedelta
-from typing import TYPE_CHECKING, Final, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal, TypeVar
 
 import attrs
 
@@ -39,6 +39,7 @@ __all__ = [
     "Progress",
     "Resolution",
     "Search",
+    "finish_each",
 ]
 
 TERMINAL: Final = frozenset({"DONE", "CANCELLED", "FATAL"})
@@ -93,6 +94,36 @@ class Resolution:
     pending: bool  # a candidate may still prove ours (processing, or its effect not visible yet)
     conclusive: bool  # harmless writes only: with nothing pending, no feed of ours exists
     candidates: int = 0  # feeds Amazon lists that could have been ours
+
+
+_Target = TypeVar("_Target")
+_Outcome = TypeVar("_Outcome")
+
+
+def finish_each(
+    journal: JournalLike,
+    entries: Mapping[_Target, Entry],
+    *,
+    finish: Callable[[Entry], _Outcome],
+    decode: Callable[[Mapping[str, Any]], _Outcome],
+    settled: Callable[[_Outcome], bool],
+) -> dict[_Target, _Outcome]:
+    """Finish each journaled submission of a batch, reading a feed's report once for all it carries.
+
+    Once ``finish`` has settled one submission of a feed (its report was read and journaled for every
+    submission in it), the others of that feed are decoded from the journal instead of finished again.
+    """
+    outcomes: dict[_Target, _Outcome] = {}
+    known: dict[str, _Outcome] = {}
+    for target, entry in entries.items():
+        if entry.key in known:
+            outcomes[target] = known[entry.key]
+            continue
+        outcome = finish(entry)
+        outcomes[target] = outcome
+        if entry.feed_id and settled(outcome):
+            known.update({e.key: decode(e.outcome) for e in journal.by_feed(entry.feed_id) if e.outcome})
+    return outcomes
 
 
 def _state(feed: Feed) -> FeedState:

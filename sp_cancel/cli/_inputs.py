@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 import logging
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Final, NoReturn, Protocol
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, Final, NoReturn, Protocol, TypeVar
 
 import sp_cancel._events as events
 
@@ -18,10 +18,13 @@ __all__ = [
     "Parser",
     "add_client_options",
     "make_client",
+    "parsed",
     "positive_int",
     "quiet_retries",
     "read_text_file",
 ]
+
+_Number = TypeVar("_Number", int, float)
 
 
 class Parser(argparse.ArgumentParser):
@@ -64,12 +67,17 @@ def read_text_file(path: str | Any, *, what: str = "CSV file", hint: str | None 
         raise UsageError(f"{what} {path}: cannot read it ({exc.strerror or exc})", hint=hint) from None
 
 
+def parsed(text: str, convert: Callable[[str], _Number], what: str) -> _Number:
+    """``convert(text)`` for an argparse type; a text it cannot read is a usage error saying it is not ``what``."""
+    try:
+        return convert(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not {what}") from None
+
+
 def positive_int(text: str) -> int:
     """An argparse type: a whole number of at least 1 (``--limit``); anything else is a usage error (exit 2)."""
-    try:
-        number = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    number = parsed(text, int, "a whole number")
     if number < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {number}")
     return number

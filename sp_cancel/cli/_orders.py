@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from sp_cancel._cancellation.outcomes import CancelStatus
 from sp_cancel.cli._hints import why
-from sp_cancel.cli._inputs import add_client_options, make_client, positive_int, read_text_file
+from sp_cancel.cli._inputs import add_client_options, make_client, parsed, positive_int, read_text_file
 from sp_cancel.cli._output import EXIT_FAILED, EXIT_OK, EXIT_UNCONFIRMED, Output, UsageError, when
 from sp_cancel.clock import human_duration
 from sp_cancel.models import CancelReason, CancelRequest, ItemCancel
@@ -137,10 +137,7 @@ def _register_reads(subparsers: Any) -> None:
 
 
 def _positive_days(text: str) -> float:
-    try:
-        days = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of days") from None
+    days = parsed(text, float, "a number of days")
     if not 0 < days <= 3650:  # also refuses nan and inf
         raise argparse.ArgumentTypeError(f"must be a positive number of days, got {text}")
     return days

@@ -10,7 +10,7 @@ import shlex
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final
 
-from sp_cancel.cli._inputs import read_text_file
+from sp_cancel.cli._inputs import parsed, read_text_file
 from sp_cancel.cli._output import EXIT_INTERRUPTED, Output, OutputClosedError, UsageError
 from sp_cancel.client import (
     ENV_CLIENT_ID,
@@ -88,20 +88,14 @@ def register(subparsers: Any) -> None:
 
 
 def _port(text: str) -> int:
-    try:
-        port = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    port = parsed(text, int, "a port number")
     if not 0 <= port <= 65535:
         raise argparse.ArgumentTypeError(f"a port is 0 to 65535 (0 picks a free one), got {port}")
     return port
 
 
 def _scale(text: str) -> float:
-    try:
-        scale = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    scale = parsed(text, float, "a number")
     if not (math.isfinite(scale) and scale > 0):
         raise argparse.ArgumentTypeError(f"must be a positive number (10 runs ten times Amazon's pace), got {text}")
     return scale

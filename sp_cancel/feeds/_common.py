@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable
-from typing import Final
+from collections.abc import Iterable, Sequence
+from typing import Final, Protocol, TypeVar
+
+import attrs
 
 from sp_cancel.errors import InvalidInputError
-from sp_cancel.models import check_order_id
+from sp_cancel.models import check_order_id, check_order_item_id
 
 # Feed types (https://developer-docs.amazon.com/sp-api/docs/order-feed-type-values,
 # https://developer-docs.amazon.com/sp-api/docs/listings-feed-type-values).
@@ -75,6 +77,21 @@ def check_message_id(value: object, *, maximum: int = MAX_XML_MESSAGE_ID, field:
     return value
 
 
+def valid_order_item_id(_: object, attribute: attrs.Attribute[str], value: object) -> None:
+    """Validate (for attrs) a message's ``OrderItemID`` (named after the attribute in its error)."""
+    check_order_item_id(value, field=attribute.name)
+
+
+def valid_feed_order_id(_: object, attribute: attrs.Attribute[str], value: object) -> None:
+    """Validate (for attrs) an order feed's ``AmazonOrderID`` (see ``check_feed_order_id``)."""
+    check_feed_order_id(value, field=attribute.name)
+
+
+def valid_message_id(_: object, attribute: attrs.Attribute[int], value: object) -> None:
+    """Validate (for attrs) an XML feed's ``MessageID`` (1 to ``MAX_XML_MESSAGE_ID``)."""
+    check_message_id(value, field=attribute.name)
+
+
 def check_unique_message_ids(message_ids: Iterable[int]) -> None:
     """Raise InvalidInputError if a message id repeats (the processing report correlates on them)."""
     seen: set[int] = set()
@@ -82,6 +99,28 @@ def check_unique_message_ids(message_ids: Iterable[int]) -> None:
         if message_id in seen:
             raise InvalidInputError(f"message_id {message_id} is used twice in one feed document", field="message_id")
         seen.add(message_id)
+
+
+class _Numbered(Protocol):
+    @property
+    def message_id(self) -> int: ...
+
+
+_Message = TypeVar("_Message", bound=_Numbered)
+
+
+def check_messages(messages: Sequence[_Message], kind: type[_Message], feed: str, *, most: int | None = None) -> None:
+    """Refuse ``feed`` without messages, with more than ``most``, with a value not a ``kind``, or a message id twice."""
+    if not messages:
+        raise InvalidInputError(f"{feed} needs at least one message", field="messages")
+    if most is not None and len(messages) > most:
+        raise InvalidInputError(
+            f"{feed} takes at most {most} messages, got {len(messages)}; split it", field="messages"
+        )
+    for message in messages:
+        if not isinstance(message, kind):
+            raise InvalidInputError(f"messages must be {kind.__name__} values, got {message!r}", field="messages")
+    check_unique_message_ids(m.message_id for m in messages)
 
 
 def escape_text(value: str) -> str:

@@ -15,12 +15,13 @@ import attrs
 from sp_cancel.errors import InvalidInputError
 from sp_cancel.feeds._common import (
     ENVELOPE_TAIL,
-    check_feed_order_id,
-    check_message_id,
-    check_unique_message_ids,
+    check_messages,
     envelope_head,
+    valid_feed_order_id,
+    valid_message_id,
+    valid_order_item_id,
 )
-from sp_cancel.models import CancelReason, check_order_item_id
+from sp_cancel.models import CancelReason
 
 __all__ = ["AckItem", "AckMessage", "build_acknowledgement_feed"]
 
@@ -32,23 +33,11 @@ def _reason(value: CancelReason | str | None) -> CancelReason | None:
     return None if value is None else CancelReason.parse(value)
 
 
-def _item_id(_: object, attribute: attrs.Attribute[str], value: object) -> None:
-    check_order_item_id(value, field=attribute.name)
-
-
-def _order_id(_: object, attribute: attrs.Attribute[str], value: object) -> None:
-    check_feed_order_id(value, field=attribute.name)
-
-
-def _message_id(_: object, attribute: attrs.Attribute[int], value: object) -> None:
-    check_message_id(value, field=attribute.name)
-
-
 @attrs.frozen(kw_only=True)
 class AckItem:
     """One ``Item`` of an acknowledgement: the order item and, for a cancel, its ``CancelReason``."""
 
-    order_item_id: str = attrs.field(validator=_item_id)
+    order_item_id: str = attrs.field(validator=valid_order_item_id)
     reason: CancelReason | None = attrs.field(default=None, converter=_reason)
 
 
@@ -73,8 +62,8 @@ class AckMessage:
     StatusCode Failure").
     """
 
-    message_id: int = attrs.field(validator=_message_id)
-    order_id: str = attrs.field(validator=_order_id)
+    message_id: int = attrs.field(validator=valid_message_id)
+    order_id: str = attrs.field(validator=valid_feed_order_id)
     status: Literal["Failure", "Success"]
     items: tuple[AckItem, ...] = attrs.field(default=(), converter=_ack_items)
 
@@ -122,11 +111,6 @@ def build_acknowledgement_feed(seller_id: str, messages: Sequence[AckMessage]) -
     Raises:
         InvalidInputError: no messages, a repeated message id, a value of the wrong type, or a bad seller id.
     """
-    if not messages:
-        raise InvalidInputError("an acknowledgement feed needs at least one message", field="messages")
-    for message in messages:
-        if not isinstance(message, AckMessage):
-            raise InvalidInputError(f"messages must be AckMessage values, got {message!r}", field="messages")
-    check_unique_message_ids(m.message_id for m in messages)
+    check_messages(messages, AckMessage, "an acknowledgement feed")
     body = "".join(_message_xml(m) for m in messages)
     return (envelope_head(seller_id, MESSAGE_TYPE) + body + ENVELOPE_TAIL).encode()

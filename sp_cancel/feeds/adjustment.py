@@ -16,14 +16,15 @@ import attrs
 from sp_cancel.errors import InvalidInputError
 from sp_cancel.feeds._common import (
     ENVELOPE_TAIL,
-    check_feed_order_id,
-    check_message_id,
+    check_messages,
     check_normalized_string,
-    check_unique_message_ids,
     envelope_head,
     escape_text,
+    valid_feed_order_id,
+    valid_message_id,
+    valid_order_item_id,
 )
-from sp_cancel.models import AdjustmentReason, Money, PriceComponent, check_order_item_id
+from sp_cancel.models import AdjustmentReason, Money, PriceComponent
 
 __all__ = ["BASE_CURRENCY_CODES", "AdjustedItem", "AdjustmentMessage", "build_adjustment_feed"]
 
@@ -36,18 +37,6 @@ BASE_CURRENCY_CODES: Final = frozenset({"USD", "GBP", "EUR", "JPY", "CAD", "CNY"
 # BaseCurrencyAmount: xsd:decimal, totalDigits 20, fractionDigits 2.
 _MAX_DIGITS: Final = 20
 _CENT: Final = Decimal("0.01")
-
-
-def _item_id(_: object, attribute: attrs.Attribute[str], value: object) -> None:
-    check_order_item_id(value, field=attribute.name)
-
-
-def _order_id(_: object, attribute: attrs.Attribute[str], value: object) -> None:
-    check_feed_order_id(value, field=attribute.name)
-
-
-def _message_id(_: object, attribute: attrs.Attribute[int], value: object) -> None:
-    check_message_id(value, field=attribute.name)
 
 
 def _adjustment_id(_: object, attribute: attrs.Attribute[str | None], value: object) -> None:
@@ -122,7 +111,7 @@ class AdjustedItem:
         quantity: units the adjustment concerns.
     """
 
-    order_item_id: str = attrs.field(validator=_item_id)
+    order_item_id: str = attrs.field(validator=valid_order_item_id)
     merchant_adjustment_item_id: str | None = attrs.field(default=None, validator=_adjustment_id)
     reason: AdjustmentReason = attrs.field(converter=_reason)
     components: tuple[tuple[PriceComponent, Money], ...] = attrs.field(default=(), converter=_components)
@@ -161,8 +150,8 @@ def _adjusted_items(value: Iterable[AdjustedItem]) -> tuple[AdjustedItem, ...]:
 class AdjustmentMessage:
     """One ``Message`` of an adjustment feed: one order and its adjusted items."""
 
-    message_id: int = attrs.field(validator=_message_id)
-    order_id: str = attrs.field(validator=_order_id)
+    message_id: int = attrs.field(validator=valid_message_id)
+    order_id: str = attrs.field(validator=valid_feed_order_id)
     items: tuple[AdjustedItem, ...] = attrs.field(converter=_adjusted_items)
 
 
@@ -219,12 +208,7 @@ def build_adjustment_feed(seller_id: str, messages: Sequence[AdjustmentMessage])
     Raises:
         InvalidInputError: no messages, a repeated message id or adjustment id, or a bad seller id.
     """
-    if not messages:
-        raise InvalidInputError("an adjustment feed needs at least one message", field="messages")
-    for message in messages:
-        if not isinstance(message, AdjustmentMessage):
-            raise InvalidInputError(f"messages must be AdjustmentMessage values, got {message!r}", field="messages")
-    check_unique_message_ids(m.message_id for m in messages)
+    check_messages(messages, AdjustmentMessage, "an adjustment feed")
     seen: set[str] = set()
     for message in messages:
         for item in message.items:

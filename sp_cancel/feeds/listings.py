@@ -15,7 +15,7 @@ from typing import Any, Final, Literal
 import attrs
 
 from sp_cancel.errors import InvalidInputError
-from sp_cancel.feeds._common import check_message_id, check_unique_message_ids
+from sp_cancel.feeds._common import check_message_id, check_messages
 from sp_cancel.models import check_sku
 
 __all__ = [
@@ -150,17 +150,7 @@ def build_listings_feed(
         raise InvalidInputError(
             f"issue_locale must be a locale like 'en_US', got {issue_locale!r}", field="issue_locale"
         )
-    if not messages:
-        raise InvalidInputError("a listings feed needs at least one message", field="messages")
-    if len(messages) > MAX_LISTINGS_MESSAGES:
-        raise InvalidInputError(
-            f"a listings feed takes at most {MAX_LISTINGS_MESSAGES} messages, got {len(messages)}; split it",
-            field="messages",
-        )
-    for message in messages:
-        if not isinstance(message, ListingsMessage):
-            raise InvalidInputError(f"messages must be ListingsMessage values, got {message!r}", field="messages")
-    check_unique_message_ids(m.message_id for m in messages)
+    check_messages(messages, ListingsMessage, "a listings feed", most=MAX_LISTINGS_MESSAGES)
     header: dict[str, Any] = {"sellerId": seller_id, "version": "2.0"}
     if issue_locale is not None:
         header["issueLocale"] = issue_locale

@@ -162,28 +162,21 @@ def events_from_order(order: Order, *, seller_id: str) -> list[WatchEvent]:
     # Only Amazon's own cancels are reported: the seller's (this watch's accepts among them) and the buyer's
     # need no word, and a notification of one is noted when it comes.
     if order.status is OrderState.CANCELLED and order.cancelled_by == "AMAZON":
+        kind = EventKind.ORDER_CANCELLED
         reason = next((i.cancel_reason for i in order.items if i.cancel_reason), None)
-        return [
-            WatchEvent(
-                kind=EventKind.ORDER_CANCELLED,
-                seller_id=seller_id,
-                order_id=order.order_id,
-                marketplace_id=order.marketplace_id,
-                changed_at=order.last_updated_at,
-                source="sweep",
-                reason_text=reason,
-            )
-        ]
-    if order.buyer_requested_cancel and order.status in {OrderState.UNSHIPPED, OrderState.PARTIALLY_SHIPPED}:
-        return [
-            WatchEvent(
-                kind=EventKind.BUYER_REQUEST,
-                seller_id=seller_id,
-                order_id=order.order_id,
-                marketplace_id=order.marketplace_id,
-                changed_at=order.last_updated_at,
-                source="sweep",
-                reason_text=order.buyer_cancel_reason,
-            )
-        ]
-    return []
+    elif order.buyer_requested_cancel and order.status in {OrderState.UNSHIPPED, OrderState.PARTIALLY_SHIPPED}:
+        kind = EventKind.BUYER_REQUEST
+        reason = order.buyer_cancel_reason
+    else:
+        return []
+    return [
+        WatchEvent(
+            kind=kind,
+            seller_id=seller_id,
+            order_id=order.order_id,
+            marketplace_id=order.marketplace_id,
+            changed_at=order.last_updated_at,
+            source="sweep",
+            reason_text=reason,
+        )
+    ]

@@ -1,12 +1,29 @@
-"""Fixtures shared by the unit tests: the real Redis server, when one answers."""
+"""Fixtures shared by the unit tests: the test's clock, an in-memory journal on it, the real Redis server."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 
 import pytest
 
+from sp_cancel.clock import FakeClock
+from sp_cancel.journal import Journal
+
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/15"
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    """The test's clock (ours; a fake Amazon may read it too, with or without an offset)."""
+    return FakeClock()
+
+
+@pytest.fixture
+def journal(clock: FakeClock) -> Iterator[Journal]:
+    """An in-memory SQLite journal on the test's clock."""
+    with Journal(":memory:", clock=clock) as opened:
+        yield opened
 
 
 @pytest.fixture

@@ -7,11 +7,11 @@ horizon, then NOT_SENT.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import attrs
 import pytest
+from unit_fakes import AmazonOnOurClock, seller_order
 
 from sp_cancel._cancellation.finish import finish_feed
 from sp_cancel._cancellation.outcomes import CancelStatus
@@ -20,13 +20,11 @@ from sp_cancel._cancellation.record import KIND_ITEMS, KIND_WHOLE
 from sp_cancel._order import Order, OrderItem, OrderStatus
 from sp_cancel._outcomes import FeedState
 from sp_cancel._runtime.context import Context
-from sp_cancel._runtime.feeds import FeedRunner
 from sp_cancel.clock import FakeClock
 from sp_cancel.errors import ServerError
 from sp_cancel.feeds import FEED_TYPE_ORDER_ACKNOWLEDGEMENT, FEED_TYPE_PAYMENT_ADJUSTMENT
-from sp_cancel.journal import Journal
-from sp_cancel.models import CancelReason, CancelRequest, Fulfillment, ItemCancel
-from sp_cancel.transport import FeedDocument, OrderResponse, SpApi
+from sp_cancel.models import CancelReason, CancelRequest, ItemCancel
+from sp_cancel.transport import FeedDocument, OrderResponse
 
 US = "ATVPDKIKX0DER"
 A, B = "111-0000000-0000001", "111-0000000-0000002"
@@ -35,43 +33,27 @@ ITEM = "11111111111111"
 
 def order(order_id: str, *, status: OrderStatus = OrderStatus.UNSHIPPED, cancelled: int = 0) -> Order:
     """A one-item order of three units, ``cancelled`` of them cancelled."""
-    return Order(
-        order_id=order_id,
-        marketplace_id=US,
-        status=status,
-        channel=Fulfillment("MFN"),
-        purchased_at=datetime(2026, 12, 1, tzinfo=UTC),
-        last_updated_at=None,
-        currency="USD",
-        items=(
-            OrderItem(
-                order_item_id=ITEM,
-                sku=None,
-                quantity_ordered=3,
-                quantity_shipped=0,
-                quantity_unshipped=3 - cancelled,
-                quantity_cancelled=cancelled,
-            ),
-        ),
+    item = OrderItem(
+        order_item_id=ITEM,
+        sku=None,
+        quantity_ordered=3,
+        quantity_shipped=0,
+        quantity_unshipped=3 - cancelled,
+        quantity_cancelled=cancelled,
     )
+    return seller_order(order_id, [item], status=status)
 
 
-class Amazon:
+class Amazon(AmazonOnOurClock):
     """getOrder (as ``orders``), the processing report (``report``) and Amazon's clock, for one feed."""
 
     def __init__(self, clock: FakeClock) -> None:
         """Orders unshipped until a test changes them; no report until one is set."""
-        self.clock = clock
+        super().__init__(clock)
         self.orders = {A: order(A), B: order(B)}
         self.report: bytes | None = None
         self.order_reads = 0
         self.fail_reads = False
-
-    clock_offset = timedelta(0)
-
-    def amazon_now(self) -> datetime:
-        """Amazon's clock is ours."""
-        return self.clock.now()
 
     def get_order(self, order_id: str, *, included_data: list[str]) -> OrderResponse:
         """The order as it reads now (Amazon says who fulfils it)."""
@@ -110,32 +92,9 @@ def report(processed: int, errors: dict[int, str]) -> bytes:
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    """Our clock (and Amazon's)."""
-    return FakeClock()
-
-
-@pytest.fixture
 def amazon(clock: FakeClock) -> Amazon:
     """The fake Amazon."""
     return Amazon(clock)
-
-
-@pytest.fixture
-def ctx(clock: FakeClock, amazon: Amazon) -> Iterator[Context]:
-    """A context over the fake, an in-memory journal, a 48 h horizon."""
-    api: SpApi = amazon  # type: ignore[assignment]  # the fake implements what finish_feed calls
-    with Journal(":memory:", clock=clock) as journal:
-        yield Context(
-            api=api,
-            journal=journal,
-            runner=FeedRunner(api=api, journal=journal, clock=clock, sleep=clock.sleep),
-            clock=clock,
-            sleep=clock.sleep,
-            seller_id="S1",
-            marketplace_id=US,
-            horizon=timedelta(hours=48),
-        )
 
 
 def sent(ctx: Context, amazon: Amazon, requests: list[CancelRequest], feed_type: str, feed_id: str = "F1") -> FeedState:

@@ -7,64 +7,40 @@ asked again, once per grace, never for an order that moved on.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
-
 import pytest
+from unit_fakes import AmazonOnOurClock, seller_order
 
 from sp_cancel._cancellation.orders_api import RESEND_GRACE, cancel_via_orders_api, finish_orders_api
 from sp_cancel._cancellation.outcomes import CancelStatus
-from sp_cancel._order import Order, OrderItem, OrderStatus
+from sp_cancel._order import OrderItem, OrderStatus
 from sp_cancel._runtime.context import Context
-from sp_cancel._runtime.feeds import FeedRunner
 from sp_cancel.clock import FakeClock
 from sp_cancel.errors import ApiError, NotCancellableError
-from sp_cancel.journal import Journal
-from sp_cancel.models import CancelReason, CancelRequest, Fulfillment
-from sp_cancel.transport import OrderResponse, SpApi
+from sp_cancel.models import CancelReason, CancelRequest
+from sp_cancel.transport import OrderResponse
 
 US = "ATVPDKIKX0DER"
 A = "111-0000000-0000001"
 REQUEST = CancelRequest(order_id=A, reason=CancelReason.NO_INVENTORY)
 
 
-class Amazon:
+class Amazon(AmazonOnOurClock):
     """getOrder and cancelOrder for one order; ``on_cancel`` is the status a cancel leaves, or a refusal."""
-
-    clock_offset = timedelta(0)
 
     def __init__(self, clock: FakeClock) -> None:
         """An unshipped order; a cancel cancels it."""
-        self.clock = clock
+        super().__init__(clock)
         self.status = OrderStatus.UNSHIPPED
         self.on_cancel: OrderStatus | ApiError = OrderStatus.CANCELLED
         self.cancels: list[str] = []
 
-    def amazon_now(self) -> datetime:
-        """Amazon's clock is ours."""
-        return self.clock.now()
-
     def get_order(self, order_id: str, *, included_data: list[str]) -> OrderResponse:
         """The order as it reads now."""
         del included_data  # the whole order
-        order = Order(
-            order_id=order_id,
-            marketplace_id=US,
-            status=self.status,
-            channel=Fulfillment("MFN"),
-            purchased_at=datetime(2026, 12, 1, tzinfo=UTC),
-            last_updated_at=None,
-            currency="USD",
-            items=(
-                OrderItem(
-                    order_item_id="11111111111111",
-                    sku=None,
-                    quantity_ordered=1,
-                    quantity_shipped=0,
-                    quantity_unshipped=1,
-                ),
-            ),
+        item = OrderItem(
+            order_item_id="11111111111111", sku=None, quantity_ordered=1, quantity_shipped=0, quantity_unshipped=1
         )
+        order = seller_order(order_id, [item], status=self.status)
         return OrderResponse(order=order, fulfilled_by="MERCHANT")
 
     def cancel_order(self, order_id: str, *, cancel_reason_code: str) -> None:
@@ -77,31 +53,9 @@ class Amazon:
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    """Our clock and Amazon's."""
-    return FakeClock()
-
-
-@pytest.fixture
 def amazon(clock: FakeClock) -> Amazon:
     """The fake."""
     return Amazon(clock)
-
-
-@pytest.fixture
-def ctx(clock: FakeClock, amazon: Amazon) -> Iterator[Context]:
-    """A context over the fake and an in-memory journal."""
-    api: SpApi = amazon  # type: ignore[assignment]  # the fake implements what the route calls
-    with Journal(":memory:", clock=clock) as journal:
-        yield Context(
-            api=api,
-            journal=journal,
-            runner=FeedRunner(api=api, journal=journal, clock=clock, sleep=clock.sleep),
-            clock=clock,
-            sleep=clock.sleep,
-            seller_id="S1",
-            marketplace_id=US,
-        )
 
 
 def test_accepted_and_read_back_cancelled(ctx: Context, amazon: Amazon) -> None:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 
 import pytest
+from unit_fakes import seller_order
 
 from sp_cancel._cancellation.payload import CancelPayload
 from sp_cancel._order import Order, OrderItem, OrderStatus
-from sp_cancel.models import CancelReason, CancelRequest, Fulfillment, ItemCancel
+from sp_cancel.models import CancelReason, CancelRequest, ItemCancel
 
 ORDER_ID = "111-2222222-3333333"
 I1 = "11111111111111"
@@ -18,25 +18,19 @@ I2 = "22222222222222"
 
 def order(*, marketplace_id: str | None = "A1PA6795UKMFR9") -> Order:
     """A two-item order: one partly cancelled already, one partly shipped."""
-    return Order(
-        order_id=ORDER_ID,
-        marketplace_id=marketplace_id,
-        status=OrderStatus.PARTIALLY_SHIPPED,
-        channel=Fulfillment("MFN"),
-        purchased_at=datetime(2026, 12, 1, tzinfo=UTC),
-        last_updated_at=None,
-        currency="EUR",
-        items=(
-            OrderItem(
-                order_item_id=I1,
-                sku="S1",
-                quantity_ordered=3,
-                quantity_shipped=0,
-                quantity_unshipped=2,
-                quantity_cancelled=1,
-            ),
-            OrderItem(order_item_id=I2, sku="S2", quantity_ordered=2, quantity_shipped=1, quantity_unshipped=1),
+    items = [
+        OrderItem(
+            order_item_id=I1,
+            sku="S1",
+            quantity_ordered=3,
+            quantity_shipped=0,
+            quantity_unshipped=2,
+            quantity_cancelled=1,
         ),
+        OrderItem(order_item_id=I2, sku="S2", quantity_ordered=2, quantity_shipped=1, quantity_unshipped=1),
+    ]
+    return seller_order(
+        ORDER_ID, items, status=OrderStatus.PARTIALLY_SHIPPED, marketplace_id=marketplace_id, currency="EUR"
     )
 
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from types import SimpleNamespace
 
 import attrs
 import pytest
+from unit_fakes import seller_order
 
 from sp_cancel._cancellation.outcomes import CancelStatus
 from sp_cancel._cancellation.payload import CancelPayload
@@ -24,10 +24,9 @@ from sp_cancel._cancellation.record import (
     unconfirmed_outcome,
 )
 from sp_cancel._order import Order, OrderItem, OrderStatus
-from sp_cancel.clock import FakeClock
 from sp_cancel.errors import IdempotencyConflictError, InvalidInputError, NotCancellableError
 from sp_cancel.journal import Journal
-from sp_cancel.models import CancelReason, CancelRequest, Fulfillment, ItemCancel
+from sp_cancel.models import CancelReason, CancelRequest, ItemCancel
 
 ORDER_ID = "111-2222222-3333333"
 I1, I2 = "11111111111111", "22222222222222"
@@ -39,33 +38,18 @@ UNITS = CancelRequest(
 
 def order(*, status: OrderStatus = OrderStatus.UNSHIPPED, requested: tuple[bool, bool] = (False, False)) -> Order:
     """A seller-fulfilled two-item order; ``requested`` marks which items the buyer asked to cancel."""
-    return Order(
-        order_id=ORDER_ID,
-        marketplace_id="ATVPDKIKX0DER",
-        status=status,
-        channel=Fulfillment("MFN"),
-        purchased_at=datetime(2026, 12, 1, tzinfo=UTC),
-        last_updated_at=None,
-        currency="USD",
-        items=tuple(
-            OrderItem(
-                order_item_id=item,
-                sku=None,
-                quantity_ordered=2,
-                quantity_shipped=0,
-                quantity_unshipped=2,
-                buyer_requested_cancel=asked,
-            )
-            for item, asked in zip((I1, I2), requested, strict=True)
-        ),
+    items = (
+        OrderItem(
+            order_item_id=item,
+            sku=None,
+            quantity_ordered=2,
+            quantity_shipped=0,
+            quantity_unshipped=2,
+            buyer_requested_cancel=asked,
+        )
+        for item, asked in zip((I1, I2), requested, strict=True)
     )
-
-
-@pytest.fixture
-def journal() -> Iterator[Journal]:
-    """An in-memory journal."""
-    with Journal(":memory:", clock=FakeClock()) as opened:
-        yield opened
+    return seller_order(ORDER_ID, items, status=status)
 
 
 def test_submission_key_is_stable_and_tells_every_intent_apart() -> None:

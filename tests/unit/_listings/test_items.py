@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from listing_fakes import Ctx
 
 from sp_cancel._listings.items import DELETE_POLLS, close_listing, delete_listing
 from sp_cancel._listings.outcomes import ListingStatus
-from sp_cancel.clock import FakeClock
 from sp_cancel.errors import NotCancellableError, NotFoundError, OutcomeUnknownError
 from sp_cancel.transport import ListingsItemsPage
 from sp_cancel.transport._listings import ListingsItem, ListingsSubmission, parse_listings_item
@@ -86,17 +86,6 @@ class Listings:
         """The delete: the listing goes after ``gone_after_reads`` more reads."""
         self.deletes += 1
         return self._answer(sku, "deleteListingsItem")
-
-
-class Ctx:
-    """The parts of a Context these workflows read."""
-
-    def __init__(self, api: Listings) -> None:
-        """A context on a fake clock."""
-        self.api = api
-        self.clock = FakeClock()
-        self.sleep = self.clock.sleep
-        self.marketplace_id = US
 
 
 def test_close_patches_the_seller_quantity_with_the_listings_product_type() -> None:

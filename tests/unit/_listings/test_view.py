@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import pytest
+from listing_fakes import Ctx
 
 from sp_cancel._listings.view import (
     FALLBACK_PRODUCT_TYPE,
@@ -18,7 +19,6 @@ from sp_cancel._listings.view import (
     read_back_closed,
     read_listings,
 )
-from sp_cancel.clock import FakeClock
 from sp_cancel.errors import NotCancellableError, NotFoundError
 from sp_cancel.transport import ListingsItemsPage
 from sp_cancel.transport._listings import ListingsIssue, ListingsItem, parse_listings_item
@@ -135,17 +135,6 @@ class Listings:
         if sku not in self.quantities:
             raise NotFoundError("no such SKU", operation="getListingsItem", status=404)
         return item(sku, quantity=self.quantities[sku])
-
-
-class Ctx:
-    """The parts of a Context the readers use."""
-
-    def __init__(self, api: Listings) -> None:
-        """A context on a fake clock."""
-        self.api = api
-        self.clock = FakeClock()
-        self.sleep = self.clock.sleep
-        self.marketplace_id = US
 
 
 def test_read_listings_searches_twenty_at_a_time_and_reads_comma_skus_alone() -> None:

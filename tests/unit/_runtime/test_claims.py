@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import attrs
-import pytest
 
 from sp_cancel._runtime.claims import (
     LOCAL,
@@ -25,19 +23,6 @@ from sp_cancel.clock import FakeClock
 from sp_cancel.errors import ApiError, OutcomeUnknownError, ServerError
 from sp_cancel.feeds import FEED_TYPE_JSON_LISTINGS, FEED_TYPE_ORDER_ACKNOWLEDGEMENT, FEED_TYPE_PAYMENT_ADJUSTMENT
 from sp_cancel.journal import Entry, Journal, JournalError, drop_owner, in_use
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    """The journal's clock."""
-    return FakeClock()
-
-
-@pytest.fixture
-def journal(clock: FakeClock) -> Iterator[Journal]:
-    """An in-memory journal on the fake clock."""
-    with Journal(":memory:", clock=clock) as opened:
-        yield opened
 
 
 def plan(journal: Journal, key: str, *, lease: float = 60.0) -> Entry:

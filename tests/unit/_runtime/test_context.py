@@ -2,46 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 
 import attrs
-import pytest
-from runtime_fakes import MARKET, FakeAmazon
+from runtime_fakes import FakeAmazon
+from unit_fakes import fake_context
 
 from sp_cancel._runtime.context import Context, past_horizon, until_settled
-from sp_cancel._runtime.feeds import SEARCH_POLL, FeedRunner
+from sp_cancel._runtime.feeds import SEARCH_POLL
 from sp_cancel.clock import FakeClock
 from sp_cancel.journal import Entry, Journal
-from sp_cancel.transport import SpApi
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    """Our clock."""
-    return FakeClock()
-
-
-@pytest.fixture
-def journal(clock: FakeClock) -> Iterator[Journal]:
-    """An in-memory journal."""
-    with Journal(":memory:", clock=clock) as opened:
-        yield opened
 
 
 def context(clock: FakeClock, journal: Journal, *, ahead: float = 0.0, horizon: float = 3600.0) -> Context:
     """A context whose Amazon runs ``ahead`` seconds ahead of our clock."""
-    api: SpApi = FakeAmazon(clock, offset=timedelta(seconds=ahead))  # type: ignore[assignment]  # the fake
-    return Context(
-        api=api,
-        journal=journal,
-        runner=FeedRunner(api=api, journal=journal, clock=clock, sleep=clock.sleep),
-        clock=clock,
-        sleep=clock.sleep,
-        seller_id="A1SELLER",
-        marketplace_id=MARKET,
-        horizon=timedelta(seconds=horizon),
-    )
+    amazon = FakeAmazon(clock, offset=timedelta(seconds=ahead))
+    return fake_context(amazon, journal, clock, horizon=timedelta(seconds=horizon))
 
 
 def sent(journal: Journal, clock: FakeClock, *, amazon_ahead: float) -> Entry:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
@@ -44,19 +44,6 @@ def report_naming(order_id: str | None, *, processed: int = 1, status: str = "Co
 EXPECTED = Expected(
     messages=1, message_ids=frozenset({1}), order_ids=frozenset({ORDER}), report=parse_processing_report
 )
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    """The test's clock (ours)."""
-    return FakeClock()
-
-
-@pytest.fixture
-def journal(clock: FakeClock) -> Iterator[Journal]:
-    """An in-memory SQLite journal on the test's clock."""
-    with Journal(":memory:", clock=clock) as opened:
-        yield opened
 
 
 @pytest.fixture

@@ -2,47 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-from runtime_fakes import MARKET, FakeAmazon
+from runtime_fakes import FakeAmazon
+from unit_fakes import fake_context
 
 from sp_cancel._runtime.context import Context
-from sp_cancel._runtime.feeds import FeedRunner
 from sp_cancel._runtime.reports import run_report
 from sp_cancel.clock import FakeClock
 from sp_cancel.errors import ReportError, ReportTimeoutError
 from sp_cancel.journal import Journal
-from sp_cancel.transport import SpApi
 
 PERFORMANCE = "GET_V2_SELLER_PERFORMANCE_REPORT"
 
 
-@pytest.fixture
-def clock() -> FakeClock:
-    """The test's clock."""
-    return FakeClock()
-
-
-@pytest.fixture
-def journal(clock: FakeClock) -> Iterator[Journal]:
-    """An in-memory journal (the context needs one; reports never write to it)."""
-    with Journal(":memory:", clock=clock) as opened:
-        yield opened
-
-
 def context(amazon: FakeAmazon, journal: Journal, clock: FakeClock) -> Context:
     """A workflow context over the fake transport; the report cadence is its runner's."""
-    api: SpApi = amazon  # type: ignore[assignment]  # the fake implements what run_report calls
-    return Context(
-        api=api,
-        journal=journal,
-        runner=FeedRunner(api=api, journal=journal, clock=clock, sleep=clock.sleep),
-        clock=clock,
-        sleep=clock.sleep,
-        seller_id="A1SELLER",
-        marketplace_id=MARKET,
-    )
+    return fake_context(amazon, journal, clock)
 
 
 def report_looks(amazon: FakeAmazon, clock: FakeClock, ctx: Context, **options: object) -> tuple[bytes, list[float]]:

@@ -198,3 +198,20 @@ def test_times_are_written_one_way() -> None:
 
     moment = datetime(2026, 11, 28, 12, 0, tzinfo=timezone(timedelta(hours=1)))
     assert when(moment) == "2026-11-28 11:00 UTC"
+
+
+@pytest.mark.parametrize(
+    ("argv", "said"),
+    [
+        (["orders", "--limit", "ten"], "'ten' is not a whole number"),
+        (["buyer-requests", "--days", "week"], "'week' is not a number of days"),
+        (["simulator", "serve", "--port", "http"], "'http' is not a port number"),
+        (["simulator", "serve", "--scale", "fast"], "'fast' is not a number"),
+    ],
+)
+def test_a_number_option_says_what_it_could_not_read(
+    argv: list[str], said: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Text a numeric option cannot read is a usage error (exit 2) naming the text and what was wanted."""
+    assert main(argv) == 2
+    assert said in capsys.readouterr().err

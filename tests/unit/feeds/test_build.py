@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -227,6 +228,23 @@ def test_ack_feed_rejects_empty_and_foreign_messages() -> None:
         build_acknowledgement_feed("A1", [])
     with pytest.raises(InvalidInputError):
         build_acknowledgement_feed("A1", [refund()])  # type: ignore[list-item]
+
+
+@pytest.mark.parametrize(
+    ("build", "other", "feed", "kind"),
+    [
+        (build_acknowledgement_feed, "refund", "an acknowledgement feed", "AckMessage"),
+        (build_adjustment_feed, "ack", "an adjustment feed", "AdjustmentMessage"),
+        (build_listings_feed, "ack", "a listings feed", "ListingsMessage"),
+    ],
+)
+def test_each_builder_names_its_feed_and_message_type(build: Any, other: str, feed: str, kind: str) -> None:
+    """No messages, or a message of another feed, is refused in words naming the feed and the type it takes."""
+    with pytest.raises(InvalidInputError, match=f"^{feed} needs at least one message$"):
+        build("A1", [])
+    foreign = refund() if other == "refund" else ack()
+    with pytest.raises(InvalidInputError, match=f"^messages must be {kind} values, got "):
+        build("A1", [foreign])
 
 
 # --- adjustment -------------------------------------------------------------------------------------

@@ -5,31 +5,21 @@ A reused key with other amounts or another reason is another refund: refused wit
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import UTC, datetime
-from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
+from refund_fakes import ORDER_ID, eur, shipped_order
 
-from sp_cancel._order import Order, OrderItem, OrderStatus
 from sp_cancel._refunds.check import RefundRequest, fingerprint
 from sp_cancel._refunds.payload import RefundPayload
 from sp_cancel._refunds.record import KIND, journal_key
 from sp_cancel._refunds.refund import _differences, _early_fingerprint, _reuse
-from sp_cancel.clock import FakeClock
 from sp_cancel.errors import IdempotencyConflictError, InvalidInputError
 from sp_cancel.journal import Entry, Journal
-from sp_cancel.models import AdjustmentReason, Fulfillment, ItemRefund, Money, PriceComponent
+from sp_cancel.models import AdjustmentReason, ItemRefund, PriceComponent
 
-ORDER_ID = "305-1234567-1234567"
 I1, I2 = "11111111111111", "22222222222222"
 RETURN = AdjustmentReason.CUSTOMER_RETURN
-
-
-def eur(amount: str) -> Money:
-    """Euros."""
-    return Money(amount=Decimal(amount), currency="EUR")
 
 
 def principal(item: str, amount: str) -> ItemRefund:
@@ -38,29 +28,14 @@ def principal(item: str, amount: str) -> ItemRefund:
 
 
 @pytest.fixture
-def ctx() -> Iterator[SimpleNamespace]:
+def ctx(journal: Journal) -> SimpleNamespace:
     """The parts of a Context read here."""
-    with Journal(":memory:", clock=FakeClock()) as journal:
-        yield SimpleNamespace(journal=journal, seller_id="S1")
+    return SimpleNamespace(journal=journal, seller_id="S1")
 
 
 def journaled(ctx: SimpleNamespace, items: list[ItemRefund]) -> Entry:
     """A refund under key ``r-1`` with its real fingerprint."""
-    order = Order(
-        order_id=ORDER_ID,
-        marketplace_id="A1PA6795UKMFR9",
-        status=OrderStatus.SHIPPED,
-        channel=Fulfillment("MFN"),
-        purchased_at=datetime(2026, 11, 1, tzinfo=UTC),
-        last_updated_at=None,
-        currency="EUR",
-        items=tuple(
-            OrderItem(
-                order_item_id=i.order_item_id, sku=None, quantity_ordered=1, quantity_shipped=1, quantity_unshipped=0
-            )
-            for i in items
-        ),
-    )
+    order = shipped_order(*(i.order_item_id for i in items))
     fp = fingerprint("S1", ORDER_ID, items, RETURN)
     payload = RefundPayload.of(order, items, RETURN, "r-1", fp)
     entry, _ = ctx.journal.plan(journal_key("r-1"), kind=KIND, target=ORDER_ID, payload=payload.to_json())

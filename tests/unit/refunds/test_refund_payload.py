@@ -6,39 +6,21 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
+from refund_fakes import ORDER_ID, eur, shipped_order
 
-from sp_cancel._order import Order, OrderItem, OrderStatus
+from sp_cancel._order import Order
 from sp_cancel._refunds.payload import RefundPayload
-from sp_cancel.models import AdjustmentReason, Fulfillment, ItemRefund, Money, PriceComponent
+from sp_cancel.models import AdjustmentReason, ItemRefund, PriceComponent
 
-ORDER_ID = "305-1234567-1234567"
 I1, I2 = "11111111111111", "22222222222222"
-
-
-def eur(amount: str) -> Money:
-    """Euros."""
-    return Money(amount=Decimal(amount), currency="EUR")
 
 
 def order() -> Order:
     """A shipped two-item order in Germany."""
-    return Order(
-        order_id=ORDER_ID,
-        marketplace_id="A1PA6795UKMFR9",
-        status=OrderStatus.SHIPPED,
-        channel=Fulfillment("MFN"),
-        purchased_at=datetime(2026, 11, 1, tzinfo=UTC),
-        last_updated_at=None,
-        currency="EUR",
-        items=tuple(
-            OrderItem(order_item_id=i, sku=None, quantity_ordered=1, quantity_shipped=1, quantity_unshipped=0)
-            for i in (I1, I2)
-        ),
-    )
+    return shipped_order(I1, I2)
 
 
 def payload(key: str = "refund-42") -> RefundPayload:

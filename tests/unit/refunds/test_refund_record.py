@@ -5,49 +5,28 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
+from refund_fakes import ITEM, ORDER_ID, plan_refund
 
-from sp_cancel._order import Order, OrderItem, OrderStatus
 from sp_cancel._refunds.outcomes import RefundStatus, refund_from_json
-from sp_cancel._refunds.payload import RefundPayload
-from sp_cancel._refunds.record import KIND, Released, journal_key, make_outcome, not_sent, record, reread, unconfirmed
-from sp_cancel.clock import FakeClock
+from sp_cancel._refunds.record import Released, journal_key, make_outcome, not_sent, record, reread, unconfirmed
 from sp_cancel.journal import Entry, Journal
-from sp_cancel.models import AdjustmentReason, Fulfillment, ItemRefund, Money, PriceComponent
-
-ORDER_ID = "305-1234567-1234567"
-ITEM = "11111111111111"
+from sp_cancel.models import Money, PriceComponent
 
 
 @pytest.fixture
-def ctx() -> Iterator[SimpleNamespace]:
+def ctx(journal: Journal) -> SimpleNamespace:
     """The parts of a Context the record functions read: the journal and the seller's horizon."""
-    with Journal(":memory:", clock=FakeClock()) as journal:
-        yield SimpleNamespace(journal=journal, horizon=timedelta(hours=48))
+    return SimpleNamespace(journal=journal, horizon=timedelta(hours=48))
 
 
 def planned(ctx: SimpleNamespace, key: str = "r-1") -> Entry:
     """A refund of 12.50 EUR planned under its journal key."""
-    order = Order(
-        order_id=ORDER_ID,
-        marketplace_id="A1PA6795UKMFR9",
-        status=OrderStatus.SHIPPED,
-        channel=Fulfillment("MFN"),
-        purchased_at=datetime(2026, 11, 1, tzinfo=UTC),
-        last_updated_at=None,
-        currency="EUR",
-        items=(OrderItem(order_item_id=ITEM, sku=None, quantity_ordered=1, quantity_shipped=1, quantity_unshipped=0),),
-    )
-    refund = ItemRefund(
-        order_item_id=ITEM, components={PriceComponent.PRINCIPAL: Money(amount=Decimal("12.50"), currency="EUR")}
-    )
-    payload = RefundPayload.of(order, [refund], AdjustmentReason.CUSTOMER_RETURN, key, "fp")
-    entry, _ = ctx.journal.plan(journal_key(key), kind=KIND, target=ORDER_ID, payload=payload.to_json())
+    entry, _ = plan_refund(ctx.journal, key)
     return entry
 
 

@@ -7,27 +7,19 @@ worker that is provably gone.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
-from decimal import Decimal
-from types import SimpleNamespace
+from datetime import timedelta
 
 import pytest
+from refund_fakes import plan_refund
+from unit_fakes import DE, fake_context
 
-from sp_cancel._order import Order, OrderItem, OrderStatus
-from sp_cancel._refunds.payload import RefundPayload
-from sp_cancel._refunds.record import KIND, journal_key
+from sp_cancel._refunds.record import journal_key
 from sp_cancel._refunds.send import PlanHeld, await_plan, send
-from sp_cancel._runtime.feeds import FeedRunner
+from sp_cancel._runtime.context import Context
 from sp_cancel.clock import FakeClock
 from sp_cancel.errors import ApiError, InvalidInputError, OutcomeUnknownError, ServerError
 from sp_cancel.journal import Entry, Journal
-from sp_cancel.models import AdjustmentReason, Fulfillment, ItemRefund, Money, PriceComponent
-from sp_cancel.transport import FeedDocumentUpload, SpApi
-
-ORDER_ID = "305-1234567-1234567"
-ITEM = "11111111111111"
-DE = "A1PA6795UKMFR9"
+from sp_cancel.transport import FeedDocumentUpload
 
 
 class Amazon:
@@ -62,59 +54,27 @@ class Amazon:
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    """Our clock."""
-    return FakeClock()
-
-
-@pytest.fixture
 def amazon() -> Amazon:
     """The fake transport."""
     return Amazon()
 
 
 @pytest.fixture
-def ctx(clock: FakeClock, amazon: Amazon) -> Iterator[SimpleNamespace]:
-    """The parts of a Context send reads, with a real FeedRunner."""
-    api: SpApi = amazon  # type: ignore[assignment]  # the fake implements what submit calls
-    with Journal(":memory:", clock=clock) as journal:
-        yield SimpleNamespace(
-            journal=journal,
-            runner=FeedRunner(api=api, journal=journal, clock=clock, sleep=clock.sleep),
-            clock=clock,
-            sleep=clock.sleep,
-            seller_id="S1",
-            marketplace_id="ATVPDKIKX0DER",
-            horizon=timedelta(hours=48),
-        )
+def ctx(clock: FakeClock, journal: Journal, amazon: Amazon) -> Context:
+    """A context over the fake transport, with a real FeedRunner."""
+    return fake_context(amazon, journal, clock)
 
 
-def planned(ctx: SimpleNamespace, *, lease: float = 60.0) -> Entry:
+def planned(ctx: Context, *, lease: float = 60.0) -> Entry:
     """A refund of 12.50 EUR principal, planned (this caller holds the lease)."""
-    order = Order(
-        order_id=ORDER_ID,
-        marketplace_id=DE,
-        status=OrderStatus.SHIPPED,
-        channel=Fulfillment("MFN"),
-        purchased_at=datetime(2026, 11, 1, tzinfo=UTC),
-        last_updated_at=None,
-        currency="EUR",
-        items=(OrderItem(order_item_id=ITEM, sku=None, quantity_ordered=1, quantity_shipped=1, quantity_unshipped=0),),
-    )
-    refund = ItemRefund(
-        order_item_id=ITEM, components={PriceComponent.PRINCIPAL: Money(amount=Decimal("12.50"), currency="EUR")}
-    )
-    payload = RefundPayload.of(order, [refund], AdjustmentReason.CUSTOMER_RETURN, "r-1", "fp")
-    entry, created = ctx.journal.plan(
-        journal_key("r-1"), kind=KIND, target=ORDER_ID, payload=payload.to_json(), lease_seconds=lease
-    )
+    entry, created = plan_refund(ctx.journal, lease=lease)
     assert created
     return entry
 
 
-def test_send_submits_one_adjustment_feed_to_the_orders_marketplace(ctx: SimpleNamespace, amazon: Amazon) -> None:
+def test_send_submits_one_adjustment_feed_to_the_orders_marketplace(ctx: Context, amazon: Amazon) -> None:
     """The document carries the adjustment id and the amount; the feed goes to the order's marketplace."""
-    after = send(ctx, planned(ctx))  # type: ignore[arg-type]  # the fake context
+    after = send(ctx, planned(ctx))
     assert (after.state, after.feed_id) == ("submitted", "F1")
     assert amazon.created == [("POST_PAYMENT_ADJUSTMENT_DATA", [DE])]
     (document,) = amazon.documents
@@ -123,56 +83,56 @@ def test_send_submits_one_adjustment_feed_to_the_orders_marketplace(ctx: SimpleN
     assert b">12.50</Amount>" in document
 
 
-def test_a_failure_before_create_feed_drops_the_plan(ctx: SimpleNamespace, amazon: Amazon) -> None:
+def test_a_failure_before_create_feed_drops_the_plan(ctx: Context, amazon: Amazon) -> None:
     """The upload failed: nothing reached Amazon, the plan is released (asking again plans it afresh)."""
     amazon.fail["upload"] = ServerError("S3 500", operation="upload", status=500)
     with pytest.raises(ServerError):
-        send(ctx, planned(ctx))  # type: ignore[arg-type]  # the fake context
+        send(ctx, planned(ctx))
     assert amazon.created == []
     assert ctx.journal.get(journal_key("r-1")) is None
 
 
-def test_a_refused_create_feed_is_not_sent(ctx: SimpleNamespace, amazon: Amazon) -> None:
+def test_a_refused_create_feed_is_not_sent(ctx: Context, amazon: Amazon) -> None:
     """A 400 from createFeed created nothing: the attempt is journaled failed (NOT_SENT), the error raised."""
     amazon.fail["createFeed"] = ApiError("Invalid input", operation="createFeed", status=400)
     with pytest.raises(ApiError):
-        send(ctx, planned(ctx))  # type: ignore[arg-type]  # the fake context
+        send(ctx, planned(ctx))
     entry = ctx.journal.get(journal_key("r-1"))
     assert entry.state == "failed"
     assert entry.outcome["status"] == "NOT_SENT"
 
 
-def test_a_lost_create_feed_answer_stays_submitted_and_is_never_resent(ctx: SimpleNamespace, amazon: Amazon) -> None:
+def test_a_lost_create_feed_answer_stays_submitted_and_is_never_resent(ctx: Context, amazon: Amazon) -> None:
     """A 503 after sending: the refund may exist; it stays submitted without a feed id, one createFeed only."""
     amazon.fail["createFeed"] = OutcomeUnknownError("HTTP 503", operation="createFeed", status=503)
-    after = send(ctx, planned(ctx))  # type: ignore[arg-type]  # the fake context
+    after = send(ctx, planned(ctx))
     assert after.send_uncertain
     assert len(amazon.created) == 1
 
 
-def test_a_plan_of_a_gone_worker_is_taken_over_and_sent(ctx: SimpleNamespace, clock: FakeClock, amazon: Amazon) -> None:
+def test_a_plan_of_a_gone_worker_is_taken_over_and_sent(ctx: Context, clock: FakeClock, amazon: Amazon) -> None:
     """The lease ran out: the plan is taken over and sent (may_send), once."""
     entry = planned(ctx, lease=30)
     clock.advance(31)
-    after = await_plan(ctx, entry, may_send=True)  # type: ignore[arg-type]  # the fake context
+    after = await_plan(ctx, entry, may_send=True)
     assert (after.state, after.feed_id) == ("submitted", "F1")
     assert len(amazon.created) == 1
 
 
-def test_a_refresh_never_sends_a_gone_workers_plan(ctx: SimpleNamespace, clock: FakeClock, amazon: Amazon) -> None:
+def test_a_refresh_never_sends_a_gone_workers_plan(ctx: Context, clock: FakeClock, amazon: Amazon) -> None:
     """Not allowed to send (a refresh): the stale plan is dropped and the caller told to ask again."""
     entry = planned(ctx, lease=30)
     clock.advance(31)
     with pytest.raises(InvalidInputError, match="never sent"):
-        await_plan(ctx, entry, may_send=False)  # type: ignore[arg-type]  # the fake context
+        await_plan(ctx, entry, may_send=False)
     assert amazon.created == []
     assert ctx.journal.get(entry.key) is None
 
 
-def test_a_live_workers_plan_is_reported_not_taken(ctx: SimpleNamespace, amazon: Amazon) -> None:
+def test_a_live_workers_plan_is_reported_not_taken(ctx: Context, amazon: Amazon) -> None:
     """A plan this process still holds (a live worker) is never taken over: PlanHeld when not waiting."""
     entry = planned(ctx, lease=600)
     with pytest.raises(PlanHeld) as caught:
-        await_plan(ctx, entry, may_send=True, wait=False)  # type: ignore[arg-type]  # the fake context
+        await_plan(ctx, entry, may_send=True, wait=False)
     assert caught.value.entry.key == entry.key
     assert amazon.created == []

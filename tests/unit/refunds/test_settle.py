@@ -7,13 +7,12 @@ that differs, or a posting older than the submission, proves nothing.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from refund_fakes import ORDER_ID, eur, shipped_order
 
-from sp_cancel._order import Order, OrderItem, OrderStatus
 from sp_cancel._outcomes import FeedState
 from sp_cancel._refunds.outcomes import RefundStatus
 from sp_cancel._refunds.payload import RefundPayload
@@ -33,18 +32,12 @@ from sp_cancel.clock import FakeClock
 from sp_cancel.feeds import parse_processing_report
 from sp_cancel.feeds.report import ProcessingReport
 from sp_cancel.journal import Entry, Journal
-from sp_cancel.models import AdjustmentReason, Fulfillment, ItemRefund, Money, PriceComponent
+from sp_cancel.models import AdjustmentReason, ItemRefund, PriceComponent
 from sp_cancel.transport._finances import FinancialEventsPage, parse_financial_events_page
 
-ORDER_ID = "305-1234567-1234567"
 I1, I2 = "11111111111111", "22222222222222"
 T0 = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 P, TAX = PriceComponent.PRINCIPAL, PriceComponent.TAX
-
-
-def eur(amount: str) -> Money:
-    """Euros."""
-    return Money(amount=Decimal(amount), currency="EUR")
 
 
 def pending(key: str, amount: str, *, at: datetime = T0, item: str = I1, proven: bool = False) -> PendingRefund:
@@ -177,19 +170,7 @@ def _journal_refund(items: list[str]) -> tuple[Journal, Entry, FakeClock]:
     """A two- or one-item refund of order ORDER_ID, sent now (our clock is Amazon's)."""
     clock = FakeClock(T0)
     journal = Journal(":memory:", clock=clock)
-    order = Order(
-        order_id=ORDER_ID,
-        marketplace_id="A1PA6795UKMFR9",
-        status=OrderStatus.SHIPPED,
-        channel=Fulfillment("MFN"),
-        purchased_at=T0 - timedelta(days=3),
-        last_updated_at=None,
-        currency="EUR",
-        items=tuple(
-            OrderItem(order_item_id=i, sku=None, quantity_ordered=1, quantity_shipped=1, quantity_unshipped=0)
-            for i in items
-        ),
-    )
+    order = shipped_order(*items, purchased_at=T0 - timedelta(days=3))
     refunds = [ItemRefund(order_item_id=i, components={P: eur("5.00")}) for i in items]
     payload = RefundPayload.of(order, refunds, AdjustmentReason.CUSTOMER_RETURN, "r-1", "fp")
     journal.plan("refund:r-1", kind="refund", target=ORDER_ID, payload=payload.to_json())

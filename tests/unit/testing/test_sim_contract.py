@@ -8,10 +8,10 @@ from datetime import timedelta
 from functools import cache
 from typing import Any
 
-import httpx
 import jsonschema
 import pytest
 from amazon_contracts import contracts_dir
+from sim_support import sim_http
 
 from sp_cancel.testing import Simulator
 from sp_cancel.testing._sim.formats import iso
@@ -30,12 +30,6 @@ def _validate(model: str, definition: str, body: object) -> None:
     jsonschema.Draft4Validator(schema).validate(body)
 
 
-def _api(sim: Simulator) -> httpx.Client:
-    return httpx.Client(
-        transport=sim.transport(), base_url=sim.base_url, headers={"x-amz-access-token": sim.issue_access_token()}
-    )
-
-
 @pytest.fixture(scope="module")
 def sim() -> Simulator:
     """One seeded simulator for every contract check."""
@@ -47,7 +41,7 @@ ALL_2026 = "BUYER,RECIPIENT,PROCEEDS,EXPENSE,PROMOTION,CANCELLATION,FULFILLMENT,
 
 def test_orders_2026_search_and_get(sim: Simulator) -> None:
     """The searchOrders (every includedData) and getOrder match SearchOrdersResponse / GetOrderResponse."""
-    http = _api(sim)
+    http = sim_http(sim)
     since = iso(sim.now() - timedelta(days=31))
     body = http.get(
         "/orders/2026-01-01/orders", params={"createdAfter": since, "includedData": ALL_2026, "maxResultsPerPage": "40"}
@@ -61,7 +55,7 @@ def test_orders_2026_search_and_get(sim: Simulator) -> None:
 
 def test_orders_v0(sim: Simulator) -> None:
     """v0 getOrders, getOrder and getOrderItems match their response models, for every order."""
-    http = _api(sim)
+    http = sim_http(sim)
     since = iso(sim.now() - timedelta(days=31))
     orders = http.get("/orders/v0/orders", params={"MarketplaceIds": "ATVPDKIKX0DER", "CreatedAfter": since}).json()
     _validate("ordersV0", "GetOrdersResponse", orders)
@@ -72,7 +66,7 @@ def test_orders_v0(sim: Simulator) -> None:
 
 def test_listings(sim: Simulator) -> None:
     """The getListingsItem (all sets), searchListingsItems and patch answers match the model's definitions."""
-    http = _api(sim)
+    http = sim_http(sim)
     base = f"/listings/2021-08-01/items/{sim.seller_id}"
     params = {
         "marketplaceIds": sim.marketplace_id,
@@ -101,7 +95,7 @@ def test_listings(sim: Simulator) -> None:
 
 def test_fulfillment_outbound(sim: Simulator) -> None:
     """MCF reads in both versions match GetFulfillmentOrderResponse and GetOrderResponse."""
-    http = _api(sim)
+    http = sim_http(sim)
     for order_id in sim.world.mcf_orders:
         _validate(
             "fulfillmentOutbound_2020-07-01",
@@ -120,14 +114,14 @@ def test_fulfillment_outbound(sim: Simulator) -> None:
 def test_reports_and_finances() -> None:
     """Report, ReportDocument, the performance report document, and finances events match their schemas."""
     sim = Simulator(seed=22, orders=40)
-    http = _api(sim)
+    http = sim_http(sim)
     report_id = http.post(
         "/reports/2021-06-30/reports",
         json={"reportType": "GET_V2_SELLER_PERFORMANCE_REPORT", "marketplaceIds": [sim.marketplace_id]},
     ).json()["reportId"]
     _validate("reports_2021-06-30", "CreateReportResponse", {"reportId": report_id})
     sim.advance(60)
-    http = _api(sim)
+    http = sim_http(sim)
     report = http.get(f"/reports/2021-06-30/reports/{report_id}").json()
     _validate("reports_2021-06-30", "Report", report)
     document = http.get(f"/reports/2021-06-30/documents/{report['reportDocumentId']}").json()

@@ -4,14 +4,9 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from sim_support import sim_http
 
 from sp_cancel.testing import FakeClock, Simulator
-
-
-def _api(sim: Simulator) -> httpx.Client:
-    return httpx.Client(
-        transport=sim.transport(), base_url=sim.base_url, headers={"x-amz-access-token": sim.issue_access_token()}
-    )
 
 
 @pytest.fixture
@@ -31,7 +26,7 @@ def test_a_missing_token_is_401_unknown_and_expired_tokens_are_403(sim: Simulato
         denied = http.get(f"/orders/v0/orders/{order_id}", headers={"x-amz-access-token": "nope"})
         assert denied.json()["errors"][0]["message"] == "Access to requested resource is denied."
         assert http.get(f"/orders/v0/orders/{order_id}", headers={"x-amz-access-token": "nope"}).status_code == 403
-    http = _api(sim)
+    http = sim_http(sim)
     assert http.get(f"/orders/v0/orders/{order_id}").status_code == 200
     sim.advance(3601)
     assert http.get(f"/orders/v0/orders/{order_id}").status_code == 403
@@ -39,7 +34,7 @@ def test_a_missing_token_is_401_unknown_and_expired_tokens_are_403(sim: Simulato
 
 def test_request_id_and_rate_limit_headers(sim: Simulator) -> None:
     """Every answer has x-amzn-RequestId; 2xx answers carry the operation's rate."""
-    http = _api(sim)
+    http = sim_http(sim)
     ok = http.get(f"/orders/v0/orders/{next(iter(sim.world.orders))}")
     assert len(ok.headers["x-amzn-RequestId"]) == 36
     assert ok.headers["x-amzn-RateLimit-Limit"] == "0.5"
@@ -54,14 +49,14 @@ def test_request_ids_are_deterministic_per_seed() -> None:
     ids = []
     for _ in range(2):
         sim = Simulator(seed=9, orders=5, orders_v0="served")
-        ids.append(_api(sim).get("/orders/v0/orders/000-0000000-0000000").headers["x-amzn-RequestId"])
+        ids.append(sim_http(sim).get("/orders/v0/orders/000-0000000-0000000").headers["x-amzn-RequestId"])
     assert ids[0] == ids[1]
 
 
 def test_429_after_burst_without_retry_after() -> None:
     """Past the burst the simulator answers Amazon's 429 body, no Retry-After, no rate header; time refills."""
     sim = Simulator(seed=1, orders=5, orders_v0="served")
-    http = _api(sim)
+    http = sim_http(sim)
     params = {"MarketplaceIds": sim.marketplace_id, "CreatedAfter": "2026-01-01T00:00:00Z"}
     for _ in range(20):  # ordersV0.getOrders burst
         assert http.get("/orders/v0/orders", params=params).status_code == 200
@@ -81,7 +76,7 @@ def test_429_after_burst_without_retry_after() -> None:
 def test_scale_multiplies_rates() -> None:
     """With scale=10 the bucket refills ten times faster and the header says so."""
     sim = Simulator(seed=1, orders=5, scale=10, orders_v0="served")
-    http = _api(sim)
+    http = sim_http(sim)
     params = {"MarketplaceIds": sim.marketplace_id, "CreatedAfter": "2026-01-01T00:00:00Z"}
     first = http.get("/orders/v0/orders", params=params)
     assert first.headers["x-amzn-RateLimit-Limit"] == "0.167"
@@ -94,7 +89,7 @@ def test_scale_multiplies_rates() -> None:
 
 def test_unknown_route_is_501_not_simulated(sim: Simulator) -> None:
     """A path the simulator does not serve answers 501 NotSimulated (an ErrorList), never Amazon's 404."""
-    answer = _api(sim).get("/nothing/here")
+    answer = sim_http(sim).get("/nothing/here")
     assert answer.status_code == 501
     assert answer.json()["errors"][0]["code"] == "NotSimulated"
 

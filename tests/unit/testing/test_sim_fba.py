@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-import httpx
 import pytest
+from sim_support import sim_http
 
 from sp_cancel.testing import Simulator
 
 V2020 = "/fba/outbound/2020-07-01/fulfillmentOrders/{}"
 V2026 = "/fulfillment/outbound/2026-07-04/orders/{}"
-
-
-def _api(sim: Simulator) -> httpx.Client:
-    return httpx.Client(
-        transport=sim.transport(), base_url=sim.base_url, headers={"x-amz-access-token": sim.issue_access_token()}
-    )
 
 
 @pytest.fixture
@@ -26,7 +20,7 @@ def sim() -> Simulator:
 def test_mcf_cancel_inside_the_window(sim: Simulator) -> None:
     """A Received MCF order cancels (200) and reads back Cancelled with its quantity cancelled."""
     sim.add_mcf_order("MCF-A", status="Received", items=[{"sellerSku": "S1", "quantity": 2}])
-    http = _api(sim)
+    http = sim_http(sim)
     answer = http.put(V2020.format("MCF-A") + "/cancel")
     assert answer.status_code == 200
     payload = http.get(V2020.format("MCF-A")).json()["payload"]
@@ -37,7 +31,7 @@ def test_mcf_cancel_inside_the_window(sim: Simulator) -> None:
 def test_mcf_moves_to_processing_after_15_minutes(sim: Simulator) -> None:
     """Fifteen simulated minutes after receipt the order is Processing and a cancel answers 400."""
     sim.add_mcf_order("MCF-B", status="Planning")
-    http = _api(sim)
+    http = sim_http(sim)
     sim.advance(15 * 60 + 1)
     payload = http.get(V2020.format("MCF-B")).json()["payload"]
     assert payload["fulfillmentOrder"]["fulfillmentOrderStatus"] == "Processing"
@@ -48,7 +42,7 @@ def test_mcf_moves_to_processing_after_15_minutes(sim: Simulator) -> None:
 
 def test_mcf_unknown_is_404(sim: Simulator) -> None:
     """An unknown fulfillment order answers 404 in both versions."""
-    http = _api(sim)
+    http = sim_http(sim)
     assert http.get(V2020.format("NOPE")).status_code == 404
     assert http.put(V2026.format("NOPE") + "/cancel").status_code == 404
 
@@ -56,7 +50,7 @@ def test_mcf_unknown_is_404(sim: Simulator) -> None:
 def test_2026_shows_processing_but_cancels_received(sim: Simulator) -> None:
     """2026-07-04 shows a Received order as PROCESSING, yet cancelOrder accepts it (202 {})."""
     sim.add_mcf_order("MCF-C", status="Received")
-    http = _api(sim)
+    http = sim_http(sim)
     assert http.get(V2026.format("MCF-C")).json()["order"]["status"] == "PROCESSING"
     answer = http.put(V2026.format("MCF-C") + "/cancel")
     assert (answer.status_code, answer.json()) == (202, {})
@@ -67,7 +61,7 @@ def test_status_updates_are_pinned(sim: Simulator) -> None:
     """Sandbox status updates force a status that no longer auto-advances."""
     sim.add_mcf_order("MCF-D", status="Received")
     sim.add_mcf_order("MCF-E", status="Received")
-    http = _api(sim)
+    http = sim_http(sim)
     assert http.put(V2020.format("MCF-D") + "/status", json={"fulfillmentOrderStatus": "Planning"}).status_code == 200
     assert http.put(V2026.format("MCF-E") + "/status", json={"status": "COMPLETE"}).status_code == 204
     assert http.put(V2026.format("MCF-E") + "/status", json={"status": "DONE"}).status_code == 400

@@ -5,16 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
-import httpx
+from sim_support import sim_http
 
 from sp_cancel.testing import Simulator
 from sp_cancel.testing._sim.world import SimRefund
-
-
-def _api(sim: Simulator) -> httpx.Client:
-    return httpx.Client(
-        transport=sim.transport(), base_url=sim.base_url, headers={"x-amz-access-token": sim.issue_access_token()}
-    )
 
 
 def _refund(sim: Simulator, order_id: str, item_id: str, *, component: str, amount: str, posted_in: timedelta) -> None:
@@ -40,10 +34,10 @@ def test_finances_posting_delay_and_sign() -> None:
     _refund(sim, order.order_id, item_id, component="Principal", amount="12.50", posted_in=timedelta(hours=2))
     _refund(sim, order.order_id, item_id, component="Shipping", amount="4.99", posted_in=timedelta(hours=2))
     path = f"/finances/v0/orders/{order.order_id}/financialEvents"
-    before = _api(sim).get(path).json()["payload"]["FinancialEvents"]["RefundEventList"]
+    before = sim_http(sim).get(path).json()["payload"]["FinancialEvents"]["RefundEventList"]
     assert before == []
     sim.advance(2 * 3600)
-    events = _api(sim).get(path).json()["payload"]["FinancialEvents"]["RefundEventList"]
+    events = sim_http(sim).get(path).json()["payload"]["FinancialEvents"]["RefundEventList"]
     assert len(events) == 1
     adjustment = events[0]["ShipmentItemAdjustmentList"][0]
     assert adjustment["OrderItemId"] == item_id
@@ -72,7 +66,7 @@ def test_finances_pagination_and_validation() -> None:
                 sim.now(),
             )
         )
-    http = _api(sim)
+    http = sim_http(sim)
     path = f"/finances/v0/orders/{order.order_id}/financialEvents"
     first = http.get(path, params={"MaxResultsPerPage": "2"}).json()["payload"]
     assert len(first["FinancialEvents"]["RefundEventList"]) == 2

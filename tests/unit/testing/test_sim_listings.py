@@ -6,17 +6,12 @@ from typing import Any
 
 import httpx
 import pytest
+from sim_support import sim_http
 
 from sp_cancel.testing import Lags, Simulator
 from sp_cancel.testing._sim.listings import apply_listing_patches, delete_listing
 
 FA = "/attributes/fulfillment_availability"
-
-
-def _api(sim: Simulator) -> httpx.Client:
-    return httpx.Client(
-        transport=sim.transport(), base_url=sim.base_url, headers={"x-amz-access-token": sim.issue_access_token()}
-    )
 
 
 @pytest.fixture
@@ -34,7 +29,7 @@ def _path(sim: Simulator, sku: str, seller: str | None = None) -> str:
 
 def _patch(sim: Simulator, sku: str, patches: list[dict[str, Any]], **params: str) -> httpx.Response:
     query = {"marketplaceIds": sim.marketplace_id, **params}
-    return _api(sim).patch(_path(sim, sku), params=query, json={"productType": "PRODUCT", "patches": patches})
+    return sim_http(sim).patch(_path(sim, sku), params=query, json={"productType": "PRODUCT", "patches": patches})
 
 
 def _fa(sim: Simulator, sku: str) -> list[dict[str, Any]]:
@@ -135,7 +130,7 @@ def test_validation_preview_does_not_apply(sim: Simulator) -> None:
 
 def test_get_listings_item_included_data(sim: Simulator) -> None:
     """The getListingsItem call returns summaries by default and the asked-for sets."""
-    http = _api(sim)
+    http = sim_http(sim)
     default = http.get(_path(sim, "T-MFN"), params={"marketplaceIds": sim.marketplace_id}).json()
     assert set(default) == {"sku", "summaries"}
     assert default["summaries"][0]["status"] == ["BUYABLE", "DISCOVERABLE"]
@@ -153,7 +148,7 @@ def test_get_listings_item_included_data(sim: Simulator) -> None:
 
 def test_unknown_sku_and_wrong_seller(sim: Simulator) -> None:
     """An unknown SKU answers 404; another seller's path answers 403."""
-    http = _api(sim)
+    http = sim_http(sim)
     assert http.get(_path(sim, "NOPE"), params={"marketplaceIds": sim.marketplace_id}).status_code == 404
     other = http.get(_path(sim, "T-MFN", seller="A2OTHERSELLER"), params={"marketplaceIds": sim.marketplace_id})
     assert other.status_code == 403
@@ -162,7 +157,7 @@ def test_unknown_sku_and_wrong_seller(sim: Simulator) -> None:
 
 def test_delete_disappears_after_a_delay(sim: Simulator) -> None:
     """A deleteListingsItem is ACCEPTED; the SKU still reads for a moment, then 404s."""
-    http = _api(sim)
+    http = sim_http(sim)
     params = {"marketplaceIds": sim.marketplace_id}
     answer = http.delete(_path(sim, "T-MFN"), params=params)
     assert answer.json()["status"] == "ACCEPTED"
@@ -177,14 +172,14 @@ def test_delete_ignored_listing_never_disappears(sim: Simulator) -> None:
     listing = sim.world.listings[("T-STUCK", sim.marketplace_id)]
     delete_listing(sim._core, listing)
     sim.advance(3600)
-    answer = _api(sim).get(_path(sim, "T-STUCK"), params={"marketplaceIds": sim.marketplace_id})
+    answer = sim_http(sim).get(_path(sim, "T-STUCK"), params={"marketplaceIds": sim.marketplace_id})
     assert answer.status_code == 200
 
 
 def test_sku_with_slash_is_url_decoded(sim: Simulator) -> None:
     """SKUs are URL-encoded in the path and decoded by the simulator."""
     sim.add_listing("A/B 1")
-    answer = _api(sim).get(_path(sim, "A%2FB%201"), params={"marketplaceIds": sim.marketplace_id})
+    answer = sim_http(sim).get(_path(sim, "A%2FB%201"), params={"marketplaceIds": sim.marketplace_id})
     assert answer.status_code == 200
     assert answer.json()["sku"] == "A/B 1"
 
@@ -194,7 +189,7 @@ def test_sku_with_slash_is_url_decoded(sim: Simulator) -> None:
 
 def _search(sim: Simulator, seller: str | None = None, **params: str) -> httpx.Response:
     query = {"marketplaceIds": sim.marketplace_id, **params}
-    return _api(sim).get(f"/listings/2021-08-01/items/{seller or sim.seller_id}", params=query)
+    return sim_http(sim).get(f"/listings/2021-08-01/items/{seller or sim.seller_id}", params=query)
 
 
 def test_search_by_sku_identifiers(sim: Simulator) -> None:
@@ -265,14 +260,14 @@ def test_search_rejects_bad_queries(sim: Simulator, params: dict[str, str], frag
 def test_search_seller_and_marketplace_checks(sim: Simulator) -> None:
     """Another seller's path answers 403, an unknown marketplace 400 (Amazon's sandbox), none at all 400."""
     assert _search(sim, seller="A2OTHERSELLER").status_code == 403
-    invalid = _api(sim).get(f"/listings/2021-08-01/items/{sim.seller_id}", params={"marketplaceIds": "invalid"})
+    invalid = sim_http(sim).get(f"/listings/2021-08-01/items/{sim.seller_id}", params={"marketplaceIds": "invalid"})
     assert invalid.status_code == 400
     assert invalid.json()["errors"][0] == {
         "code": "BAD_REQUEST",
         "message": "Invalid input",
         "details": "Invalid input",
     }
-    assert _api(sim).get(f"/listings/2021-08-01/items/{sim.seller_id}").status_code == 400
+    assert sim_http(sim).get(f"/listings/2021-08-01/items/{sim.seller_id}").status_code == 400
 
 
 def test_search_filters(sim: Simulator) -> None:

@@ -4,14 +4,9 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from sim_support import sim_http
 
 from sp_cancel.testing import Simulator
-
-
-def _api(sim: Simulator) -> httpx.Client:
-    return httpx.Client(
-        transport=sim.transport(), base_url=sim.base_url, headers={"x-amz-access-token": sim.issue_access_token()}
-    )
 
 
 @pytest.fixture
@@ -98,7 +93,7 @@ def test_wrong_client_is_invalid_client(sim: Simulator) -> None:
 
 def test_revoked_authorization_breaks_refresh_and_tokens(sim: Simulator) -> None:
     """After revocation the refresh token is an invalid_grant and live access tokens get 403."""
-    http = _api(sim)
+    http = sim_http(sim)
     sim.revoke_authorization()
     creds = sim.credentials
     refreshed = http.post(

@@ -7,18 +7,13 @@ from typing import Any
 
 import httpx
 import pytest
+from sim_support import sim_http
 
 from sp_cancel.testing import Simulator
 
 ACTIONS = "/messaging/v1/orders/{}"
 PROBLEM = "/messaging/v1/orders/{}/messages/unexpectedProblem"
 US = "ATVPDKIKX0DER"
-
-
-def _api(sim: Simulator) -> httpx.Client:
-    return httpx.Client(
-        transport=sim.transport(), base_url=sim.base_url, headers={"x-amz-access-token": sim.issue_access_token()}
-    )
 
 
 def _send(http: httpx.Client, order_id: str, body: Any, *, market: str | None = US) -> httpx.Response:
@@ -35,7 +30,7 @@ def sim() -> Simulator:
 def test_an_open_mfn_order_offers_unexpected_problem_as_hal_links(sim: Simulator) -> None:
     """The answer is Amazon's HAL shape: _links.self, _links.actions[{href, name}], _embedded.actions with schemas."""
     order = sim.add_order()
-    answer = _api(sim).get(ACTIONS.format(order.order_id), params={"marketplaceIds": US})
+    answer = sim_http(sim).get(ACTIONS.format(order.order_id), params={"marketplaceIds": US})
     assert answer.status_code == 200
     assert answer.headers["content-type"].startswith("application/hal+json")
     body = answer.json()
@@ -63,7 +58,7 @@ def test_orders_that_offer_no_action(sim: Simulator, setup: Any, why: str) -> No
     """An AFN order, an order 30 days after purchase, and a closed one list no action; a message to them is a 400."""
     order = sim.add_order(channel="AFN" if why == "AFN" else "MFN")
     setup(sim, order)
-    http = _api(sim)
+    http = sim_http(sim)
     body = http.get(ACTIONS.format(order.order_id), params={"marketplaceIds": US}).json()
     assert body["_links"]["actions"] == []
     refused = _send(http, order.order_id, {"text": "Sorry."})
@@ -75,7 +70,7 @@ def test_orders_that_offer_no_action(sim: Simulator, setup: Any, why: str) -> No
 def test_a_message_is_delivered_and_recorded_each_time(sim: Simulator) -> None:
     """201 {} and one delivery recorded per call: the simulator does not deduplicate (a duplicate shows)."""
     order = sim.add_order()
-    http = _api(sim)
+    http = sim_http(sim)
     first = _send(http, order.order_id, {"text": "Sorry, it is sold out."})
     assert first.status_code == 201
     assert first.json() == {}
@@ -103,7 +98,7 @@ def test_a_message_is_delivered_and_recorded_each_time(sim: Simulator) -> None:
 def test_amazons_text_rules_are_400s(sim: Simulator, body: Any, message: str) -> None:
     """Over-long, empty, HTML, e-mail addresses and links to other hosts are refused; nothing is delivered."""
     order = sim.add_order()
-    refused = _send(_api(sim), order.order_id, body)
+    refused = _send(sim_http(sim), order.order_id, body)
     assert refused.status_code == 400
     assert refused.json()["errors"][0]["code"] == "InvalidInput"
     assert message in refused.json()["errors"][0]["message"]
@@ -114,7 +109,8 @@ def test_a_link_to_amazon_is_let_through(sim: Simulator) -> None:
     """Amazon allows links related to the problem: the simulator's reading lets an Amazon host through."""
     order = sim.add_order()
     assert (
-        _send(_api(sim), order.order_id, {"text": "See https://www.amazon.com/gp/css/order-history"}).status_code == 201
+        _send(sim_http(sim), order.order_id, {"text": "See https://www.amazon.com/gp/css/order-history"}).status_code
+        == 201
     )
 
 
@@ -122,7 +118,7 @@ def test_a_link_to_amazon_is_let_through(sim: Simulator) -> None:
 def test_one_known_marketplace_is_required(sim: Simulator, market: str | None) -> None:
     """The marketplaceIds parameter is required, takes exactly one marketplace (maxItems 1), and a known one."""
     order = sim.add_order()
-    http = _api(sim)
+    http = sim_http(sim)
     params = {"marketplaceIds": market} if market else {}
     assert http.get(ACTIONS.format(order.order_id), params=params).status_code == 400
     assert _send(http, order.order_id, {"text": "Sorry."}, market=market).status_code == 400
@@ -131,7 +127,7 @@ def test_one_known_marketplace_is_required(sim: Simulator, market: str | None) -
 def test_unknown_order_and_other_marketplace_are_404(sim: Simulator) -> None:
     """An order the seller does not have, or asked in another marketplace, is not found."""
     order = sim.add_order()
-    http = _api(sim)
+    http = sim_http(sim)
     assert http.get(ACTIONS.format("111-0000000-0000000"), params={"marketplaceIds": US}).status_code == 404
     assert http.get(ACTIONS.format(order.order_id), params={"marketplaceIds": "A1F83G8C2ARO7P"}).status_code == 404
 
@@ -139,7 +135,7 @@ def test_unknown_order_and_other_marketplace_are_404(sim: Simulator) -> None:
 def test_a_body_that_is_not_json_is_415_or_400(sim: Simulator) -> None:
     """The model consumes application/json: another content type is a 415, broken JSON a 400."""
     order = sim.add_order()
-    http = _api(sim)
+    http = sim_http(sim)
     url = PROBLEM.format(order.order_id)
     assert (
         http.post(
@@ -158,7 +154,7 @@ def test_a_body_that_is_not_json_is_415_or_400(sim: Simulator) -> None:
 def test_usage_plan_one_per_second_burst_five(sim: Simulator) -> None:
     """Both operations allow a burst of 5, then 429 QuotaExceeded until the bucket refills (1 per second)."""
     order = sim.add_order()
-    http = _api(sim)
+    http = sim_http(sim)
     statuses = [http.get(ACTIONS.format(order.order_id), params={"marketplaceIds": US}).status_code for _ in range(6)]
     assert statuses == [200] * 5 + [429]
     sends = [_send(http, order.order_id, {"text": f"Sorry {n}."}).status_code for n in range(6)]
@@ -173,7 +169,7 @@ def test_faults_by_operation_key_after_commit_deliver(sim: Simulator) -> None:
     order = sim.add_order()
     sim.add_fault("messaging.createUnexpectedProblem", "503")
     sim.add_fault("messaging.createUnexpectedProblem", "500_after_commit", nth=2)
-    http = _api(sim)
+    http = sim_http(sim)
     assert _send(http, order.order_id, {"text": "Sorry."}).status_code == 503
     assert sim.buyer_messages(order.order_id) == []
     assert _send(http, order.order_id, {"text": "Sorry."}).status_code == 500

@@ -5,19 +5,13 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-import httpx
 import pytest
+from sim_support import sim_http
 
 from sp_cancel.testing import Simulator
 from sp_cancel.testing._sim.formats import iso
 
 SEARCH = "/orders/2026-01-01/orders"
-
-
-def _api(sim: Simulator) -> httpx.Client:
-    return httpx.Client(
-        transport=sim.transport(), base_url=sim.base_url, headers={"x-amz-access-token": sim.issue_access_token()}
-    )
 
 
 @pytest.fixture
@@ -46,14 +40,14 @@ def _since(sim: Simulator, days: int = 40) -> str:
 )
 def test_search_orders_validation(sim: Simulator, params: dict[str, str]) -> None:
     """Each broken searchOrders query answers 400 InvalidInput."""
-    answer = _api(sim).get(SEARCH, params=params)
+    answer = sim_http(sim).get(SEARCH, params=params)
     assert answer.status_code == 400
     assert answer.json()["errors"][0]["code"] == "InvalidInput"
 
 
 def test_search_orders_before_must_be_two_minutes_old(sim: Simulator) -> None:
     """A createdBefore later than now - 2 min is refused; earlier is accepted and echoed."""
-    http = _api(sim)
+    http = sim_http(sim)
     too_recent = http.get(
         SEARCH, params={"createdAfter": _since(sim), "createdBefore": iso(sim.now() - timedelta(seconds=60))}
     )
@@ -69,7 +63,7 @@ def test_search_orders_paginates_with_bound_tokens(sim: Simulator) -> None:
     """Pages of maxResultsPerPage cover every order once; a token with other params is refused."""
     for n in range(7):
         sim.add_order(purchase_date=sim.now() - timedelta(hours=n + 1))
-    http = _api(sim)
+    http = sim_http(sim)
     params = {"createdAfter": _since(sim), "maxResultsPerPage": "3"}
     seen: list[str] = []
     token = None
@@ -94,7 +88,7 @@ def test_search_orders_filters(sim: Simulator) -> None:
     mfn = sim.add_order(status="Unshipped", channel="MFN")
     sim.add_order(status="Shipped", channel="AFN")
     uk = sim.add_order(status="Canceled", channel="MFN", marketplace="UK")
-    http = _api(sim)
+    http = sim_http(sim)
     by_merchant = http.get(SEARCH, params={"createdAfter": _since(sim), "fulfilledBy": "MERCHANT"}).json()["orders"]
     assert {o["orderId"] for o in by_merchant} == {mfn.order_id, uk.order_id}
     cancelled = http.get(SEARCH, params={"createdAfter": _since(sim), "fulfillmentStatuses": "CANCELLED"}).json()
@@ -106,7 +100,7 @@ def test_search_orders_filters(sim: Simulator) -> None:
 def test_included_data_controls_blocks(sim: Simulator) -> None:
     """Without includedData only the core shows; FULFILLMENT/CANCELLATION/PROCEEDS add their blocks."""
     order = sim.add_order(status="Unshipped", buyer_requested_cancel=True, buyer_cancel_reason="Ordered by mistake")
-    http = _api(sim)
+    http = sim_http(sim)
     bare = http.get(f"{SEARCH}/{order.order_id}").json()["order"]
     assert "fulfillment" not in bare
     assert "proceeds" not in bare
@@ -124,7 +118,7 @@ def test_included_data_controls_blocks(sim: Simulator) -> None:
 def test_cancelled_order_shows_execution(sim: Simulator) -> None:
     """A merchant cancellation shows cancellationExecution.cancelledBy MERCHANT and CANCELLED (double L)."""
     order = sim.add_order(status="Canceled", cancelled_by="MERCHANT", cancel_reason="No inventory")
-    body = _api(sim).get(f"{SEARCH}/{order.order_id}", params={"includedData": "CANCELLATION,FULFILLMENT"}).json()
+    body = sim_http(sim).get(f"{SEARCH}/{order.order_id}", params={"includedData": "CANCELLATION,FULFILLMENT"}).json()
     assert body["order"]["fulfillment"]["fulfillmentStatus"] == "CANCELLED"
     execution = body["order"]["orderItems"][0]["cancellation"]["cancellationExecution"]
     assert execution == {"cancelledBy": "MERCHANT", "cancelReason": "No inventory"}
@@ -134,7 +128,7 @@ def test_partially_shipped_quantities(sim: Simulator) -> None:
     """Per-item quantities let a client tell the unshipped units of a partially shipped order."""
     order = sim.add_order(status="PartiallyShipped", items=[{"quantity": 2}, {"quantity": 3}])
     items = (
-        _api(sim)
+        sim_http(sim)
         .get(f"{SEARCH}/{order.order_id}", params={"includedData": "FULFILLMENT"})
         .json()["order"]["orderItems"]
     )
@@ -149,7 +143,7 @@ def test_partially_shipped_quantities(sim: Simulator) -> None:
 )
 def test_get_order_bad_and_unknown_ids(sim: Simulator, order_id: str, status: int) -> None:
     """Malformed ids answer 400 InvalidInput; well-formed unknown ids 404 NotFound (both versions)."""
-    http = _api(sim)
+    http = sim_http(sim)
     assert http.get(f"{SEARCH}/{order_id}").status_code == status
     assert http.get(f"/orders/v0/orders/{order_id}").status_code == status
 
@@ -158,7 +152,7 @@ def test_v0_buyer_requested_cancel_is_a_string(sim: Simulator) -> None:
     """v0 getOrderItems sends IsBuyerRequestedCancel as the strings 'true'/'false'."""
     asked = sim.add_order(status="Unshipped", buyer_requested_cancel=True, buyer_cancel_reason="Found cheaper")
     plain = sim.add_order(status="Unshipped")
-    http = _api(sim)
+    http = sim_http(sim)
     item = http.get(f"/orders/v0/orders/{asked.order_id}/orderItems").json()["payload"]["OrderItems"][0]
     assert item["BuyerRequestedCancel"] == {"IsBuyerRequestedCancel": "true", "BuyerCancelReason": "Found cheaper"}
     other = http.get(f"/orders/v0/orders/{plain.order_id}/orderItems").json()["payload"]["OrderItems"][0]
@@ -171,7 +165,7 @@ def test_v0_get_orders_paginates_and_requires_marketplace(sim: Simulator) -> Non
     """v0 getOrders needs MarketplaceIds and pages with NextToken."""
     for n in range(5):
         sim.add_order(purchase_date=sim.now() - timedelta(hours=n + 1))
-    http = _api(sim)
+    http = sim_http(sim)
     assert http.get("/orders/v0/orders", params={"CreatedAfter": _since(sim)}).status_code == 400
     params = {"MarketplaceIds": sim.marketplace_id, "CreatedAfter": _since(sim), "MaxResultsPerPage": "2"}
     first = http.get("/orders/v0/orders", params=params).json()["payload"]
@@ -190,7 +184,7 @@ def test_cancel_order_2026(sim: Simulator) -> None:
     """The withdrawn cancelOrder cancels an Unshipped MFN order (202 {}) and refuses a shipped one."""
     order = sim.add_order(status="Unshipped", items=[{"quantity": 2}])
     shipped = sim.add_order(status="Shipped")
-    http = _api(sim)
+    http = sim_http(sim)
     answer = http.put(f"{SEARCH}/{order.order_id}/cancellation", json={"cancelReasonCode": "NO_INVENTORY"})
     assert (answer.status_code, answer.json()) == (202, {})
     assert order.status == "Canceled"

@@ -4,18 +4,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import httpx
 import pytest
+from sim_support import sim_http
 
 from sp_cancel.testing import Simulator
 
 PROMOS = "/promotions/2025-12-01/promotions"
-
-
-def _api(sim: Simulator) -> httpx.Client:
-    return httpx.Client(
-        transport=sim.transport(), base_url=sim.base_url, headers={"x-amz-access-token": sim.issue_access_token()}
-    )
 
 
 @pytest.fixture
@@ -26,14 +20,14 @@ def sim() -> Simulator:
 
 def test_search_promotions_needs_one_marketplace(sim: Simulator) -> None:
     """The marketplaceIds parameter is required, max one value."""
-    http = _api(sim)
+    http = sim_http(sim)
     assert http.get(PROMOS).status_code == 400
     assert http.get(PROMOS, params={"marketplaceIds": "ATVPDKIKX0DER,A1F83G8C2ARO7P"}).status_code == 400
 
 
 def test_search_promotions_filters_and_pages(sim: Simulator) -> None:
     """DEAL filters drop coupons; pagination covers totalResults; deals carry schedule and dealType."""
-    http = _api(sim)
+    http = sim_http(sim)
     params = {"marketplaceIds": sim.marketplace_id, "promotionTypes": "DEAL", "limit": "5"}
     body = http.get(PROMOS, params=params).json()
     total, deals, token = body["totalResults"], body["promotions"], body["pagination"]["nextToken"]
@@ -61,13 +55,13 @@ def test_search_promotions_filters_and_pages(sim: Simulator) -> None:
 def test_get_promotion_and_schedule_advance(sim: Simulator) -> None:
     """The getPromotion call reads one deal; an upcoming deal runs once its start passes."""
     deal = sim.add_deal(deal_type="LIGHTNING_DEAL", status="UPCOMING", start=sim.now() + timedelta(hours=2))
-    http = _api(sim)
+    http = sim_http(sim)
     body = http.get(f"{PROMOS}/{deal.promotion_id}").json()
     assert (body["promotionType"], body["dealType"], body["status"]) == ("DEAL", "LIGHTNING_DEAL", "UPCOMING")
     sim.advance(2 * 3600 + 1)
-    http = _api(sim)  # the first token expired after an hour
+    http = sim_http(sim)  # the first token expired after an hour
     assert http.get(f"{PROMOS}/{deal.promotion_id}").json()["status"] == "RUNNING"
     sim.advance(6 * 3600)
-    http = _api(sim)
+    http = sim_http(sim)
     assert http.get(f"{PROMOS}/{deal.promotion_id}").json()["status"] == "EXPIRED"
     assert http.get(f"{PROMOS}/nope").status_code == 404

@@ -7,22 +7,16 @@ import json
 from datetime import timedelta
 from typing import Any
 
-import httpx
 import pytest
+from sim_support import sim_http
 
 from sp_cancel.testing import Simulator
 
 REPORTS = "/reports/2021-06-30"
 
 
-def _api(sim: Simulator) -> httpx.Client:
-    return httpx.Client(
-        transport=sim.transport(), base_url=sim.base_url, headers={"x-amz-access-token": sim.issue_access_token()}
-    )
-
-
 def _run_report(sim: Simulator, report_type: str, **extra: Any) -> tuple[dict[str, Any], bytes | None]:
-    http = _api(sim)
+    http = sim_http(sim)
     created = http.post(
         f"{REPORTS}/reports", json={"reportType": report_type, "marketplaceIds": [sim.marketplace_id], **extra}
     )
@@ -131,7 +125,7 @@ def test_orders_report_without_rows_is_cancelled() -> None:
 def test_report_validation() -> None:
     """Unknown report types and missing marketplaces answer 400; unknown ids 404."""
     sim = Simulator(seed=1, orders=0)
-    http = _api(sim)
+    http = sim_http(sim)
     assert (
         http.post(
             f"{REPORTS}/reports", json={"reportType": "GET_NOPE", "marketplaceIds": ["ATVPDKIKX0DER"]}
