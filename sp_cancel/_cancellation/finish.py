@@ -185,11 +185,12 @@ def _refuse_shipped_meanwhile(
 ) -> None:
     """A whole-order cancel the report calls a success, of an order that shipped meanwhile, is ``REJECTED``.
 
-    Amazon acts on an acknowledgement ``Failure`` for an order ship-confirmed after the pre-check (facts §3.1:
-    it "would refund the entire order amount"): the order stays shipped and is refunded, so the report's
-    success is not a cancel. Which of them shipped is read at the lower plan time of two routes
-    (``shipped_since``): one ``getOrder`` each, or one ``searchOrders`` of the seller's orders updated since
-    the earliest of them was checked that are shipped now.
+    Amazon acts on an acknowledgement ``Failure`` for an order ship-confirmed after the pre-check: it "would
+    refund the entire order amount" (Seller Central's help on order acknowledgement feeds, quoted in
+    docs/cancel-orders.md), so the order stays shipped and is refunded, and the report's success is not a
+    cancel. Which of them shipped is read at the lower plan time of two routes (``shipped_since``): one
+    ``getOrder`` each, or one ``searchOrders`` of the seller's orders updated since the earliest of them was
+    checked that are shipped now.
     """
     done = [e for e in entries if request_of(e).items is None and (d := decided.get(e.key)) is not None and d[0].ok]
     if not done:

@@ -1,11 +1,11 @@
 """Why notifications would not arrive: ``check`` reads the queue (and its KMS key) and says what is wrong.
 
-What Amazon needs of an SQS destination (facts §6): a **standard** queue (FIFO queues receive nothing), in the
-SP-API endpoint's AWS region, whose policy lets Amazon's notification principal ``437568002678`` call
-``sqs:SendMessage`` and ``sqs:GetQueueAttributes``; a queue encrypted with a KMS key also needs that key's policy
-to let the principal call ``kms:GenerateDataKey`` and ``kms:Decrypt`` (an AWS-managed key, ``alias/aws/sqs``,
-cannot grant it). The judging (``judge_queue``) is pure; reading goes through boto3 clients the caller passes
-(``sp-cancel notifications check`` makes them from boto3's own configuration), so the library imports no boto3.
+What Amazon needs of an SQS destination (docs/notifications.md): a **standard** queue (FIFO queues receive nothing),
+in the SP-API endpoint's AWS region, whose policy lets Amazon's notification principal ``437568002678`` call
+``sqs:SendMessage`` and ``sqs:GetQueueAttributes``; a queue encrypted with a KMS key also needs that key's policy to
+let the principal call ``kms:GenerateDataKey`` and ``kms:Decrypt`` (an AWS-managed key, ``alias/aws/sqs``, cannot
+grant it). The judging (``judge_queue``) is pure; reading goes through boto3 clients the caller passes (``sp-cancel
+notifications check`` makes them from boto3's own configuration), so the library imports no boto3.
 """
 
 from __future__ import annotations

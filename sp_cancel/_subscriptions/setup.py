@@ -42,7 +42,7 @@ ORDER_CHANGE: Final = "ORDER_CHANGE"
 #: The change types a cancellation watcher needs: buyer requests, and status changes (Amazon's own cancels).
 ORDER_CHANGE_TYPES: Final = ("BuyerRequestedChange", "OrderStatusChange")
 _KNOWN_TYPES: Final = frozenset({"BuyerRequestedChange", "DeliveryTipChange", "OrderStatusChange"})
-#: The AWS region of each SP-API region: a destination's queue must be there (facts §6).
+#: The AWS region of each SP-API region: a destination's queue must be there (docs/notifications.md).
 AWS_REGIONS: Final = {"na": "us-east-1", "eu": "eu-west-1", "fe": "us-west-2"}
 _AMAZON_HOST: Final = re.compile(r"^https://(?:sandbox\.)?sellingpartnerapi-(na|eu|fe)\.amazon\.com(?:/.*)?$")
 _QUEUE_ARN: Final = re.compile(r"^arn:aws:sqs:([a-z0-9-]+):(\d{12}):([A-Za-z0-9_-]{1,80}(?:\.fifo)?)$")
