@@ -9,7 +9,6 @@ quoting is off. Gzip is recognised by its magic bytes.
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime
 from decimal import Decimal
@@ -26,6 +25,7 @@ from sp_cancel.metrics._calculator import (
     counted,
     day_slots,
 )
+from sp_cancel.metrics._inflate import inflate
 from sp_cancel.metrics._records import (
     CancelledBy,
     OrderRecord,
@@ -79,7 +79,6 @@ BUYER_REQUESTED: Final = "is-buyer-requested-cancellation"
 REQUIRED: Final = (ORDER_ID, PURCHASED, STATUS, CHANNEL)
 OPTIONAL: Final = (UPDATED, SALES, ITEM_STATUS, BUYER_REQUESTED)
 _CHUNK: Final = 1 << 20
-_GZIP: Final = b"\x1f\x8b"
 
 
 # One order from the report: (line number, order id, purchase-date, order-status, fulfillment-channel,
@@ -107,10 +106,11 @@ def cancelled_at_from(updated: str | None, purchased: datetime) -> datetime | No
     return when if when >= purchased else None
 
 
-def _chunks(stream: IO[bytes] | Iterable[bytes]) -> Iterator[bytes]:
+def chunks_of(stream: IO[bytes] | Iterable[bytes], size: int = _CHUNK) -> Iterator[bytes]:
+    """The bytes of a binary stream (read ``size`` bytes at a time) or of an iterable of chunks (empty ones skipped)."""
     read: Callable[[int], bytes] | None = getattr(stream, "read", None)
     if read is not None:
-        while chunk := read(_CHUNK):
+        while chunk := read(size):
             yield chunk
     else:
         for chunk in stream:
@@ -118,26 +118,10 @@ def _chunks(stream: IO[bytes] | Iterable[bytes]) -> Iterator[bytes]:
                 yield bytes(chunk)
 
 
-def _inflated(chunks: Iterator[bytes]) -> Iterator[bytes]:
-    first = next(chunks, b"")
-    if not first.startswith(_GZIP):
-        if first:
-            yield first
-        yield from chunks
-        return
-    inflater = zlib.decompressobj(wbits=31)
-    yield inflater.decompress(first)
-    for chunk in chunks:
-        yield inflater.decompress(chunk)
-    yield inflater.flush()
-    if not inflater.eof:  # the stream ended before gzip's end marker: the document was cut short
-        raise EOFError("the gzip document ended before its end marker (truncated download)")
-
-
 def lines(stream: IO[bytes] | Iterable[bytes]) -> Iterator[bytes]:
     """Yield the lines of a byte stream (or an iterable of arbitrary chunks), gzip or not, without newlines."""
     rest = b""
-    for chunk in _inflated(_chunks(stream)):
+    for chunk in inflate(chunks_of(stream)):
         parts = (rest + chunk).split(b"\n")
         rest = parts.pop()
         yield from parts
