@@ -249,8 +249,8 @@ def _pipeline(pieces: Iterator[Any], parse: Callable[[Any], Any], count: Callabl
     """Read and parse the next piece on a worker thread while this thread counts the previous one.
 
     The worker takes the piece from ``pieces`` itself, so a gzip document is inflated there too (by ISA-L or
-    zlib, see ``_inflate``), while this thread counts: both cores work. One worker and one piece in flight: the generator is
-    only ever advanced by one thread at a time, and the peak stays at two pieces, not the file.
+    zlib, see ``_inflate``), while this thread counts: both cores work. One worker and one piece in flight: the
+    generator is only ever advanced by one thread at a time, and the peak stays at two pieces, not the file.
     """
 
     def produce() -> Any:
