@@ -9,6 +9,7 @@ quoting is off. Gzip is recognised by its magic bytes.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime
 from decimal import Decimal
@@ -164,29 +165,31 @@ def raw_orders(rows: Iterator[bytes]) -> Iterator[RawOrder]:  # noqa: C901 - one
     current_id = b""
     current_line = 0
     any_cancelled = cancelled = any_asked = asked = False
-    for number, line in enumerate(rows, start=2):
-        if not line or line == b"\r":
-            continue
-        f = line.split(b"\t", width + 1)
-        if len(f) <= width:
-            raise InvalidInputError(f"All Orders report line {number}: {len(f)} columns, need {width + 1}")
-        if i_item is not None:
-            raw = f[i_item]
-            hit = item_cache.get(raw)
-            if hit is None:
-                hit = item_cache[raw] = is_cancelled_item(raw.decode("utf-8", "replace"))
-            cancelled = hit
-        if i_asked is not None:
-            raw = f[i_asked]
-            said = asked_cache.get(raw)
-            if said is None:
-                said = asked_cache[raw] = buyer_asked(raw)
-            asked = said
-        oid = f[i_id]
-        if oid == current_id and current is not None:
-            any_cancelled = any_cancelled or cancelled
-            any_asked = any_asked or asked
-            continue
+    # One None after the last row hands over the last order through the same yield as every other one.
+    for number, line in enumerate(itertools.chain(rows, (None,)), start=2):
+        if line is not None:
+            if not line or line == b"\r":
+                continue
+            f = line.split(b"\t", width + 1)
+            if len(f) <= width:
+                raise InvalidInputError(f"All Orders report line {number}: {len(f)} columns, need {width + 1}")
+            if i_item is not None:
+                raw = f[i_item]
+                hit = item_cache.get(raw)
+                if hit is None:
+                    hit = item_cache[raw] = is_cancelled_item(raw.decode("utf-8", "replace"))
+                cancelled = hit
+            if i_asked is not None:
+                raw = f[i_asked]
+                said = asked_cache.get(raw)
+                if said is None:
+                    said = asked_cache[raw] = buyer_asked(raw)
+                asked = said
+            oid = f[i_id]
+            if oid == current_id and current is not None:
+                any_cancelled = any_cancelled or cancelled
+                any_asked = any_asked or asked
+                continue
         if current is not None:
             yield (
                 current_line,
@@ -199,19 +202,8 @@ def raw_orders(rows: Iterator[bytes]) -> Iterator[RawOrder]:  # noqa: C901 - one
                 any_cancelled,
                 any_asked,
             )
-        current, current_id, current_line, any_cancelled, any_asked = f, oid, number, cancelled, asked
-    if current is not None:
-        yield (
-            current_line,
-            current_id,
-            current[i_buy],
-            current[i_status],
-            current[i_channel],
-            None if i_sales is None else current[i_sales],
-            None if i_upd is None else current[i_upd],
-            any_cancelled,
-            any_asked,
-        )
+        if line is not None:
+            current, current_id, current_line, any_cancelled, any_asked = f, oid, number, cancelled, asked
 
 
 def text(raw: bytes) -> str:
