@@ -10,6 +10,7 @@ whichever inflater ran).
 from __future__ import annotations
 
 import importlib
+import itertools
 import zlib
 from collections.abc import Iterator
 from types import ModuleType
@@ -54,9 +55,14 @@ def inflate(chunks: Iterator[bytes]) -> Iterator[bytes]:
         return
     inflater = _zlib.decompressobj(wbits=_WBITS)
     try:
-        yield inflater.decompress(first)
-        for chunk in chunks:
-            yield inflater.decompress(chunk)
+        for chunk in itertools.chain((first,), chunks):
+            data = chunk
+            while data:
+                yield inflater.decompress(data)
+                data = b""
+                # Another gzip member may follow, read as gzip reads it (zero bytes of padding between are skipped).
+                if inflater.eof and (following := inflater.unused_data.lstrip(b"\0")):
+                    data, inflater = following, _zlib.decompressobj(wbits=_WBITS)
         yield inflater.flush()
     except _FOREIGN as exc:
         raise zlib.error(str(exc)) from exc

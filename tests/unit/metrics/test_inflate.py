@@ -50,3 +50,16 @@ def test_bad_data_raises_zlib_error(inflater: str) -> None:
     whole[200:260] = b"\xff" * 60
     with pytest.raises(zlib.error):
         b"".join(inflate(iter([bytes(whole)])))
+
+
+@pytest.mark.parametrize("size", [7, 1 << 20])
+def test_members_are_read_one_after_another(inflater: str, size: int) -> None:
+    """A document of several gzip members inflates to all of them, as ``gzip.decompress`` reads it."""
+    text = _text()
+    parts = (text[:1000], text[1000:200_000], text[200_000:])
+    document = b"".join(gzip.compress(p) for p in parts)
+    assert b"".join(inflate(iter(_pieces(document, size)))) == text
+    padded = document + b"\0" * 100  # zero padding after the last member, which gzip skips
+    assert b"".join(inflate(iter(_pieces(padded, size)))) == gzip.decompress(padded) == text
+    with pytest.raises(EOFError):  # the last member cut short is still a truncated document
+        b"".join(inflate(iter(_pieces(document[:-4], size))))
