@@ -9,7 +9,7 @@ quoting is off. Gzip is recognised by its magic bytes.
 
 from __future__ import annotations
 
-import zlib
+import itertools
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime
 from decimal import Decimal
@@ -26,6 +26,7 @@ from sp_cancel.metrics._calculator import (
     counted,
     day_slots,
 )
+from sp_cancel.metrics._inflate import inflate
 from sp_cancel.metrics._records import (
     CancelledBy,
     OrderRecord,
@@ -79,7 +80,6 @@ BUYER_REQUESTED: Final = "is-buyer-requested-cancellation"
 REQUIRED: Final = (ORDER_ID, PURCHASED, STATUS, CHANNEL)
 OPTIONAL: Final = (UPDATED, SALES, ITEM_STATUS, BUYER_REQUESTED)
 _CHUNK: Final = 1 << 20
-_GZIP: Final = b"\x1f\x8b"
 
 
 # One order from the report: (line number, order id, purchase-date, order-status, fulfillment-channel,
@@ -107,10 +107,11 @@ def cancelled_at_from(updated: str | None, purchased: datetime) -> datetime | No
     return when if when >= purchased else None
 
 
-def _chunks(stream: IO[bytes] | Iterable[bytes]) -> Iterator[bytes]:
+def chunks_of(stream: IO[bytes] | Iterable[bytes], size: int = _CHUNK) -> Iterator[bytes]:
+    """The bytes of a binary stream (read ``size`` bytes at a time) or of an iterable of chunks (empty ones skipped)."""
     read: Callable[[int], bytes] | None = getattr(stream, "read", None)
     if read is not None:
-        while chunk := read(_CHUNK):
+        while chunk := read(size):
             yield chunk
     else:
         for chunk in stream:
@@ -118,26 +119,10 @@ def _chunks(stream: IO[bytes] | Iterable[bytes]) -> Iterator[bytes]:
                 yield bytes(chunk)
 
 
-def _inflated(chunks: Iterator[bytes]) -> Iterator[bytes]:
-    first = next(chunks, b"")
-    if not first.startswith(_GZIP):
-        if first:
-            yield first
-        yield from chunks
-        return
-    inflater = zlib.decompressobj(wbits=31)
-    yield inflater.decompress(first)
-    for chunk in chunks:
-        yield inflater.decompress(chunk)
-    yield inflater.flush()
-    if not inflater.eof:  # the stream ended before gzip's end marker: the document was cut short
-        raise EOFError("the gzip document ended before its end marker (truncated download)")
-
-
 def lines(stream: IO[bytes] | Iterable[bytes]) -> Iterator[bytes]:
     """Yield the lines of a byte stream (or an iterable of arbitrary chunks), gzip or not, without newlines."""
     rest = b""
-    for chunk in _inflated(_chunks(stream)):
+    for chunk in inflate(chunks_of(stream)):
         parts = (rest + chunk).split(b"\n")
         rest = parts.pop()
         yield from parts
@@ -180,29 +165,31 @@ def raw_orders(rows: Iterator[bytes]) -> Iterator[RawOrder]:  # noqa: C901 - one
     current_id = b""
     current_line = 0
     any_cancelled = cancelled = any_asked = asked = False
-    for number, line in enumerate(rows, start=2):
-        if not line or line == b"\r":
-            continue
-        f = line.split(b"\t", width + 1)
-        if len(f) <= width:
-            raise InvalidInputError(f"All Orders report line {number}: {len(f)} columns, need {width + 1}")
-        if i_item is not None:
-            raw = f[i_item]
-            hit = item_cache.get(raw)
-            if hit is None:
-                hit = item_cache[raw] = is_cancelled_item(raw.decode("utf-8", "replace"))
-            cancelled = hit
-        if i_asked is not None:
-            raw = f[i_asked]
-            said = asked_cache.get(raw)
-            if said is None:
-                said = asked_cache[raw] = buyer_asked(raw)
-            asked = said
-        oid = f[i_id]
-        if oid == current_id and current is not None:
-            any_cancelled = any_cancelled or cancelled
-            any_asked = any_asked or asked
-            continue
+    # One None after the last row hands over the last order through the same yield as every other one.
+    for number, line in enumerate(itertools.chain(rows, (None,)), start=2):
+        if line is not None:
+            if not line or line == b"\r":
+                continue
+            f = line.split(b"\t", width + 1)
+            if len(f) <= width:
+                raise InvalidInputError(f"All Orders report line {number}: {len(f)} columns, need {width + 1}")
+            if i_item is not None:
+                raw = f[i_item]
+                hit = item_cache.get(raw)
+                if hit is None:
+                    hit = item_cache[raw] = is_cancelled_item(raw.decode("utf-8", "replace"))
+                cancelled = hit
+            if i_asked is not None:
+                raw = f[i_asked]
+                said = asked_cache.get(raw)
+                if said is None:
+                    said = asked_cache[raw] = buyer_asked(raw)
+                asked = said
+            oid = f[i_id]
+            if oid == current_id and current is not None:
+                any_cancelled = any_cancelled or cancelled
+                any_asked = any_asked or asked
+                continue
         if current is not None:
             yield (
                 current_line,
@@ -215,19 +202,8 @@ def raw_orders(rows: Iterator[bytes]) -> Iterator[RawOrder]:  # noqa: C901 - one
                 any_cancelled,
                 any_asked,
             )
-        current, current_id, current_line, any_cancelled, any_asked = f, oid, number, cancelled, asked
-    if current is not None:
-        yield (
-            current_line,
-            current_id,
-            current[i_buy],
-            current[i_status],
-            current[i_channel],
-            None if i_sales is None else current[i_sales],
-            None if i_upd is None else current[i_upd],
-            any_cancelled,
-            any_asked,
-        )
+        if line is not None:
+            current, current_id, current_line, any_cancelled, any_asked = f, oid, number, cancelled, asked
 
 
 def text(raw: bytes) -> str:

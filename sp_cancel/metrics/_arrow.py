@@ -12,13 +12,13 @@ own streaming reader reads ahead without a bound we control).
 
 from __future__ import annotations
 
-import gzip
 import io
+import itertools
 import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, time, timedelta
-from typing import IO, Any, Final, cast
+from typing import IO, Any, Final
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -39,11 +39,13 @@ from sp_cancel.metrics._allorders import (
     Attribution,
     Counts,
     buyer_asked,
+    chunks_of,
     header_names,
     is_cancelled_item,
     marketplace_of,
 )
 from sp_cancel.metrics._calculator import PENDING
+from sp_cancel.metrics._inflate import GZIP_MAGIC, inflate
 from sp_cancel.metrics._records import Fulfillment, OrderStatus, to_fulfillment, to_status
 
 __all__ = ["arrow_counts"]
@@ -51,9 +53,10 @@ __all__ = ["arrow_counts"]
 _CHUNK: Final = 4 << 20  # bytes of the file per read_csv call: two in flight stay well under 100 MiB
 _BLOCK: Final = 1 << 20  # bytes per parallel parsing block inside a chunk
 _TIMESTAMP: Final = pa.timestamp("us", tz="UTC")
+#: Compressed bytes inflated at a time: about 2 MiB of text, so pieces stay near ``_CHUNK``.
+_GZIP_READ: Final = 1 << 18
 _TAIL: Final = 1 << 16  # bytes of a piece's end searched first for its last order
 _DAY_US: Final = 86_400_000_000
-_GZIP: Final = b"\x1f\x8b"
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -119,19 +122,42 @@ def _file_pieces(opened: Any, start: int, id_index: int) -> Iterator[Any]:
             pos, size = pos + cut, _CHUNK
 
 
-def _streamed_pieces(stream: IO[bytes], id_index: int) -> Iterator[bytes]:
-    """The data rows of a (gzip) stream, after its header line, in pieces of whole orders."""
-    rest = b""
-    while data := stream.read(_CHUNK):
-        buf = rest + data
-        cut = _order_start(buf, 0, len(buf), id_index)
-        if cut == 0:
-            rest = buf
+def _split_header(chunks: Iterator[bytes]) -> tuple[bytes, Iterator[bytes]]:
+    """The first line of an inflated stream (with its newline), and the stream's bytes after it."""
+    head = b""
+    for chunk in chunks:
+        head += chunk
+        if b"\n" in head:
+            break
+    line, newline, rest = head.partition(b"\n")
+    return line + newline, itertools.chain((rest,), chunks)
+
+
+def _streamed_pieces(chunks: Iterator[bytes], id_index: int) -> Iterator[Any]:
+    """The data rows of an inflated stream, after its header line, in pieces of whole orders of ``_CHUNK``+ bytes.
+
+    Each piece is an Arrow slice of the joined chunks (no copy); only its last order's rows, cut off for the next
+    piece, are copied.
+    """
+    held: list[bytes] = []
+    size = 0
+    for data in chunks:
+        held.append(data)
+        size += len(data)
+        if size < _CHUNK:
             continue
-        yield buf[:cut]
-        rest = buf[cut:]
+        buf = b"".join(held)
+        cut = _order_start(buf, 0, len(buf), id_index)
+        if cut == 0:  # one order so far: read on
+            held = [buf]
+            continue
+        yield pa.py_buffer(buf).slice(0, cut)
+        held = [buf[cut:]]
+        size = len(buf) - cut
+        del buf
+    rest = b"".join(held)
     if rest.strip():
-        yield rest
+        yield pa.py_buffer(rest)
 
 
 class _Pass:
@@ -222,9 +248,9 @@ def _release() -> None:
 def _pipeline(pieces: Iterator[Any], parse: Callable[[Any], Any], count: Callable[[Any], None]) -> None:
     """Read and parse the next piece on a worker thread while this thread counts the previous one.
 
-    The worker takes the piece from ``pieces`` itself, so a gzip document is inflated there too (zlib, like
-    Arrow's parser, releases the GIL): both cores work. One worker and one piece in flight: the generator is
-    only ever advanced by one thread at a time, and the peak stays at two pieces, not the file.
+    The worker takes the piece from ``pieces`` itself, so a gzip document is inflated there too (by ISA-L or
+    zlib, see ``_inflate``), while this thread counts: both cores work. One worker and one piece in flight: the
+    generator is only ever advanced by one thread at a time, and the peak stays at two pieces, not the file.
     """
 
     def produce() -> Any:
@@ -262,10 +288,13 @@ def arrow_counts(
     """
     raw, arrow_file = _opened(source)
     with raw:
-        gzipped = raw.read(2) == _GZIP
+        gzipped = raw.read(2) == GZIP_MAGIC
         raw.seek(0)
-        stream = cast("IO[bytes]", gzip.GzipFile(fileobj=raw)) if gzipped else raw
-        header = stream.readline()
+        if gzipped:
+            arrow_file.close()
+            header, body = _split_header(inflate(chunks_of(raw, _GZIP_READ)))
+        else:
+            header = raw.readline()
         names = header_names(header)
         missing = [c for c in REQUIRED if c not in names]
         if missing:
@@ -284,8 +313,7 @@ def arrow_counts(
         one = _Pass(counts, attribution, marketplace, marketplace_id)
         id_index = names.index(ORDER_ID)
         if gzipped:
-            arrow_file.close()
-            pieces: Iterator[Any] = _streamed_pieces(stream, id_index)
+            pieces: Iterator[Any] = _streamed_pieces(body, id_index)
         else:
             pieces = _file_pieces(arrow_file, len(header), id_index)
         try:

@@ -66,8 +66,13 @@ def counted(document: bytes, engine: str, attribution: dict, facts: dict, market
 
 @pytest.mark.parametrize("seed", range(12))
 @pytest.mark.parametrize("zipped", [True, False])
-def test_pyarrow_and_python_give_the_same_report(seed: int, zipped: bool, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The whole report (rate, every day, Amazon's kinds, marketplaces seen) is the same from both readers."""
+def test_pyarrow_and_python_give_the_same_report(
+    seed: int, zipped: bool, monkeypatch: pytest.MonkeyPatch, inflater: str
+) -> None:
+    """The whole report (rate, every day, Amazon's kinds, marketplaces seen) is the same from both readers.
+
+    With either inflater (``inflater``: ISA-L, and the stdlib's zlib as the fallback).
+    """
     monkeypatch.setattr(arrow_engine, "_CHUNK", [200, 1000, 5000, 1 << 20][seed % 4])
     monkeypatch.setattr(arrow_engine, "_TAIL", 64)
     data, attribution, facts = world(seed)
@@ -90,8 +95,10 @@ def _readers() -> list[threading.Thread]:
 
 
 @pytest.mark.parametrize("engine", ["pyarrow", "python"])
-def test_a_document_cut_short_is_refused_and_the_readers_stop(engine: str) -> None:
+def test_a_document_cut_short_is_refused_and_the_readers_stop(engine: str, inflater: str) -> None:
     """A gzip document cut short (inside the data, or just before its trailer): ``EOFError`` on either engine.
+
+    With either inflater (ISA-L, and the stdlib's zlib as the fallback).
 
     The route turns it into a ServerError; no reader thread is left running.
     """
