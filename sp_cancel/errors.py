@@ -29,7 +29,7 @@ when there is one, because that is what Amazon's support asks for.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Required, TypedDict, Unpack
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -244,6 +244,23 @@ class ApiError(SpCancelError):
         return f"{head}{self.operation} failed: {status}{code}: {self.message}"
 
 
+class _CallDetails(TypedDict, total=False):
+    """``ApiError``'s keyword arguments but ``retry_after``, for the subclasses that add their own."""
+
+    operation: Required[str]
+    status: int | None
+    request_id: str | None
+    code: str | None
+    body_excerpt: str
+    attempts: int
+
+
+class _RetriedCallDetails(_CallDetails, total=False):
+    """All of ``ApiError``'s keyword arguments."""
+
+    retry_after: float | None
+
+
 class ThrottledError(ApiError):
     """Amazon answered 429 (QuotaExceeded) and the retry budget ran out."""
 
@@ -291,31 +308,10 @@ class NetworkError(ApiError):
             timeout or a dropped connection (only an idempotent call may be resent blindly).
     """
 
-    def __init__(
-        self,
-        message: str,
-        *,
-        operation: str,
-        status: int | None = None,
-        request_id: str | None = None,
-        code: str | None = None,
-        body_excerpt: str = "",
-        attempts: int = 1,
-        retry_after: float | None = None,
-        request_sent: bool = True,
-    ) -> None:
-        """Build the error; ``request_sent`` defaults to the cautious ``True``."""
+    def __init__(self, message: str, *, request_sent: bool = True, **details: Unpack[_RetriedCallDetails]) -> None:
+        """Build the error; ``request_sent`` defaults to the cautious ``True``, ``details`` are ``ApiError``'s."""
         self.request_sent = request_sent
-        super().__init__(
-            message,
-            operation=operation,
-            status=status,
-            request_id=request_id,
-            code=code,
-            body_excerpt=body_excerpt,
-            attempts=attempts,
-            retry_after=retry_after,
-        )
+        super().__init__(message, **details)
 
 
 class OutcomeUnknownError(ApiError):
@@ -328,29 +324,10 @@ class OutcomeUnknownError(ApiError):
         sent_at: when the ambiguous request was sent (UTC).
     """
 
-    def __init__(
-        self,
-        message: str,
-        *,
-        operation: str,
-        status: int | None = None,
-        request_id: str | None = None,
-        code: str | None = None,
-        body_excerpt: str = "",
-        attempts: int = 1,
-        sent_at: datetime | None = None,
-    ) -> None:
-        """Build the error; the arguments are those of ``ApiError`` plus ``sent_at``."""
+    def __init__(self, message: str, *, sent_at: datetime | None = None, **details: Unpack[_CallDetails]) -> None:
+        """Build the error; the arguments are those of ``ApiError`` (but ``retry_after``) plus ``sent_at``."""
         self.sent_at = sent_at
-        super().__init__(
-            message,
-            operation=operation,
-            status=status,
-            request_id=request_id,
-            code=code,
-            body_excerpt=body_excerpt,
-            attempts=attempts,
-        )
+        super().__init__(message, **details)
 
 
 class FeedError(SpCancelError):

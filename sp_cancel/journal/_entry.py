@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from types import MappingProxyType
-from typing import Any, Final, Literal, Protocol, Self, runtime_checkable
+from typing import Any, Final, Literal, Protocol, Self, TypeVar, runtime_checkable
 
 import attrs
 
@@ -33,6 +33,7 @@ FinalState = Literal["done", "rejected", "failed"]
 
 DEFAULT_LEASE_SECONDS: Final = 300.0
 FINAL: Final = frozenset({"done", "rejected", "failed"})
+_Row = TypeVar("_Row")
 # Holders whose lease a caller may take at once, naming them as ``stale_owner``.
 _STALE_HOLDERS: Final = frozenset({"dead", "this_process"})
 
@@ -197,6 +198,67 @@ def check_release(entry: Entry, owner: str | None, now: datetime) -> None:
             f"journal entry {entry.key!r} is leased to {holder(entry.owner)} until "
             f"{entry.lease_until:%Y-%m-%d %H:%M:%S} UTC; only that owner may release it before then"
         )
+
+
+def check_owner(key: str, state: str | None, holder_token: str | None, owner: str) -> None:
+    """Raise ``LeaseLostError`` unless the entry (``state`` ``None``: absent) is planned and leased to ``owner``."""
+    if state is None:
+        raise LeaseLostError(f"journal entry {key!r} does not exist (released?)")
+    if state != "planned" or holder_token != owner:
+        raise LeaseLostError(f"journal entry {key!r} is {state} and no longer leased to this caller")
+
+
+def check_submitting_entry(key: str, state: str | None, holder_token: str | None, owner: str | None) -> None:
+    """Raise unless ``mark_submitting`` may send the entry: it exists, is planned, and (given ``owner``) leased to it.
+
+    Raises:
+        LeaseLostError: ``owner`` does not hold the entry's lease.
+        JournalError: the entry does not exist or is not planned.
+    """
+    if owner is not None:
+        check_owner(key, state, holder_token, owner)
+    if state is None:
+        raise JournalError(f"journal entry {key!r} does not exist")
+    if state != "planned":
+        raise JournalError(f"journal entry {key!r} is {state}, not planned: it was already sent")
+
+
+def existing(key: str, row: _Row | None) -> _Row:
+    """``row`` (a backend's record of ``key``); ``JournalError`` when there is none."""
+    if row is None:
+        raise JournalError(f"journal entry {key!r} does not exist")
+    return row
+
+
+def check_feed_id_entry(key: str, state: str, current_feed_id: str | None, feed_id: str) -> None:
+    """Raise ``JournalError`` unless ``mark_submitted`` may give the entry ``feed_id``: submitted, no other feed id."""
+    if state != "submitted":
+        raise JournalError(f"journal entry {key!r} is {state}, not submitted")
+    if current_feed_id not in (None, feed_id):
+        raise JournalError(f"journal entry {key!r} already belongs to feed {current_feed_id}")
+
+
+def check_feed_free(feed_id: str, others: Sequence[str]) -> None:
+    """Raise ``FeedTakenError`` when ``others`` (entries outside the submission) already hold ``feed_id``."""
+    if others:
+        raise FeedTakenError(
+            f"feed {feed_id} already belongs to another submission ({', '.join(others)})",
+            feed_id=feed_id,
+            owners=others,
+        )
+
+
+def already_done(key: str, state: str, final: str) -> bool:
+    """Whether ``mark_done(final)`` finds the entry already ended so (a no-op); ``False`` when it may be marked.
+
+    Raises:
+        JournalError: the entry ended with another state.
+    """
+    if state not in FINAL:
+        return False
+    if state == final:
+        return True
+    raise JournalError(f"journal entry {key!r} already ended {state}; cannot mark it {final}")
 
 
 class JournalBase:

@@ -15,26 +15,30 @@ from sp_cancel.clock import Clock, SystemClock
 from sp_cancel.errors import InvalidInputError
 from sp_cancel.journal._entry import (
     DEFAULT_LEASE_SECONDS,
-    FINAL,
     Entry,
-    FeedTakenError,
     FinalState,
     JournalBase,
     JournalError,
     JournalUnavailableError,
-    LeaseLostError,
+    already_done,
+    check_feed_free,
+    check_feed_id_entry,
+    check_owner,
     check_release,
+    check_submitting_entry,
+    existing,
     may_take_back,
     may_take_over,
 )
 from sp_cancel.journal._owner import drop_owner, new_owner
 from sp_cancel.journal._schema import (
     FIELDS,
+    check_done,
     check_key,
     check_lease,
+    check_plan,
     check_submitting,
     check_version,
-    dump_json,
     entry_of,
     format_ts,
     parse_ts,
@@ -52,6 +56,11 @@ _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND: Final = timedelta(microseconds=1)
 
 _Raw = dict[str, str]
+
+
+def _get(raw: _Raw | None, name: str) -> str | None:
+    """The field ``name`` of ``raw``; ``None`` when it has none or there is no entry."""
+    return None if raw is None else raw.get(name)
 
 
 def _text(value: bytes | str) -> str:
@@ -308,10 +317,8 @@ class RedisJournalStore(JournalBase, _RedisKeys):
 
     @staticmethod
     def _require_owner(raw: _Raw | None, key: str, owner: str) -> _Raw:
-        if raw is None:
-            raise LeaseLostError(f"journal entry {key!r} does not exist (released?)")
-        if raw["state"] != "planned" or raw.get("owner") != owner:
-            raise LeaseLostError(f"journal entry {key!r} is {raw['state']} and no longer leased to this caller")
+        check_owner(key, _get(raw, "state"), _get(raw, "owner"), owner)
+        assert raw is not None  # noqa: S101 - check_owner raised for a missing entry
         return raw
 
     # --- reading ---
@@ -406,11 +413,7 @@ class RedisJournal(RedisJournalStore):
             ``(entry, True)`` for the one caller that created the entry (version 1; it now holds a lease
             of ``lease_seconds``, token in ``entry.owner``), ``(existing entry, False)`` for everyone else.
         """
-        check_key(key)
-        check_key(kind, "kind")
-        check_key(target, "target")
-        data = dump_json(payload, "payload")
-        lease = check_lease(lease_seconds)
+        data, lease = check_plan(key, kind, target, payload, lease_seconds)
         owner = new_owner()
 
         def step(pipe: Any) -> tuple[tuple[Entry, bool], _Writes | None]:
@@ -569,12 +572,7 @@ class RedisJournal(RedisJournalStore):
             if owner is not None and all(_own_submitting(raw, owner, sent, document_hash) for raw in found):
                 return [_as_entry(raw) for raw in found if raw is not None], None
             for key, raw in zip(unique, found, strict=True):  # check every key before writing any: all or nothing
-                if owner is not None:
-                    self._require_owner(raw, key, owner)
-                if raw is None:
-                    raise JournalError(f"journal entry {key!r} does not exist")
-                if raw["state"] != "planned":
-                    raise JournalError(f"journal entry {key!r} is {raw['state']}, not planned: it was already sent")
+                check_submitting_entry(key, _get(raw, "state"), _get(raw, "owner"), owner)
             present = [raw for raw in found if raw is not None]
             changes = [
                 {
@@ -604,13 +602,9 @@ class RedisJournal(RedisJournalStore):
     def _check_feed_free(self, pipe: Any, feed_id: str, keys: Sequence[str]) -> None:
         """Raise ``FeedTakenError`` when an entry outside ``keys`` holds ``feed_id`` (read while watching)."""
         holders = {_text(m) for m in pipe.smembers(self._feed_key(feed_id))} - set(keys)
-        others = sorted(key for key in holders if (self._read(pipe, key) or {}).get("feed_id") == feed_id)
-        if others:
-            raise FeedTakenError(
-                f"feed {feed_id} already belongs to another submission ({', '.join(others)})",
-                feed_id=feed_id,
-                owners=others,
-            )
+        check_feed_free(
+            feed_id, sorted(key for key in holders if (self._read(pipe, key) or {}).get("feed_id") == feed_id)
+        )
 
     def mark_submitted(self, keys: Sequence[str], *, feed_id: str) -> list[Entry]:
         """Record the feed id Amazon returned for entries marked submitting.
@@ -629,13 +623,8 @@ class RedisJournal(RedisJournalStore):
             now = format_ts(self._now())
             found: list[_Raw] = []
             for key in unique:
-                raw = self._read(pipe, key)
-                if raw is None:
-                    raise JournalError(f"journal entry {key!r} does not exist")
-                if raw["state"] != "submitted":
-                    raise JournalError(f"journal entry {key!r} is {raw['state']}, not submitted")
-                if raw.get("feed_id") not in (None, feed_id):
-                    raise JournalError(f"journal entry {key!r} already belongs to feed {raw['feed_id']}")
+                raw = existing(key, self._read(pipe, key))
+                check_feed_id_entry(key, raw["state"], raw.get("feed_id"), feed_id)
                 found.append(raw)
             self._check_feed_free(pipe, feed_id, unique)
             changes = [{"feed_id": feed_id, "updated_at": now, "version": _next_version(raw)} for raw in found]
@@ -659,18 +648,12 @@ class RedisJournal(RedisJournalStore):
         Raises:
             JournalError: the key is unknown, or it already ended with a different state.
         """
-        if state not in FINAL:
-            raise InvalidInputError(f"state must be one of {sorted(FINAL)}, got {state!r}", field="state")
-        data = dump_json(outcome, "outcome")
+        data = check_done(state, outcome)
 
         def step(pipe: Any) -> tuple[Entry, _Writes | None]:
-            raw = self._read(pipe, key)
-            if raw is None:
-                raise JournalError(f"journal entry {key!r} does not exist")
-            if raw["state"] in FINAL:
-                if raw["state"] == state:
-                    return _as_entry(raw), None
-                raise JournalError(f"journal entry {key!r} already ended {raw['state']}; cannot mark it {state}")
+            raw = existing(key, self._read(pipe, key))
+            if already_done(key, raw["state"], state):
+                return _as_entry(raw), None
             changes = {
                 "state": state,
                 "outcome": data,

@@ -13,7 +13,7 @@ from typing import Any, Final
 
 from sp_cancel.clock import utc
 from sp_cancel.errors import InvalidInputError
-from sp_cancel.journal._entry import Entry
+from sp_cancel.journal._entry import FINAL, Entry
 
 BUSY_TIMEOUT: Final = 30.0  # seconds a write waits for another connection's lock before failing
 _SECRET_WORDS: Final = ("token", "secret", "password", "credential", "authorization")
@@ -219,3 +219,18 @@ def check_submitting(keys: Sequence[str], message_ids: Mapping[str, int] | None)
     if set(ids) - set(unique):
         raise InvalidInputError(f"message_ids names keys not being submitted: {sorted(set(ids) - set(unique))}")
     return unique, ids
+
+
+def check_plan(key: str, kind: str, target: str, payload: Mapping[str, Any], lease_seconds: float) -> tuple[str, float]:
+    """``plan``'s arguments: the payload as JSON and the lease in seconds."""
+    check_key(key)
+    check_key(kind, "kind")
+    check_key(target, "target")
+    return dump_json(payload, "payload"), check_lease(lease_seconds)
+
+
+def check_done(state: str, outcome: Mapping[str, Any]) -> str:
+    """``mark_done``'s arguments: a final ``state``; returns the outcome as JSON."""
+    if state not in FINAL:
+        raise InvalidInputError(f"state must be one of {sorted(FINAL)}, got {state!r}", field="state")
+    return dump_json(outcome, "outcome")

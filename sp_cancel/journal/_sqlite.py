@@ -22,15 +22,18 @@ from sp_cancel.clock import Clock, SystemClock
 from sp_cancel.errors import InvalidInputError
 from sp_cancel.journal._entry import (
     DEFAULT_LEASE_SECONDS,
-    FINAL,
     Entry,
-    FeedTakenError,
     FinalState,
     JournalBase,
     JournalError,
     JournalUnavailableError,
-    LeaseLostError,
+    already_done,
+    check_feed_free,
+    check_feed_id_entry,
+    check_owner,
     check_release,
+    check_submitting_entry,
+    existing,
     may_take_back,
     may_take_over,
 )
@@ -43,11 +46,12 @@ from sp_cancel.journal._schema import (
     SCHEMA,
     SCHEMA_VERSION,
     changed,
+    check_done,
     check_key,
     check_lease,
+    check_plan,
     check_submitting,
     check_version,
-    dump_json,
     entry_of,
     format_ts,
 )
@@ -137,12 +141,15 @@ def unavailable(exc: sqlite3.Error, path: str, busy_timeout: float) -> JournalUn
     return JournalUnavailableError(f"{what} ({exc})", backend="sqlite", transient=code in _TRANSIENT)
 
 
+def _get(row: tuple[Any, ...] | None, index: int) -> Any:
+    """The field at ``index`` of ``row``; ``None`` when there is no row."""
+    return None if row is None else row[index]
+
+
 def _require_owner(row: tuple[Any, ...] | None, key: str, owner: str) -> tuple[Any, ...]:
     """``row``, when it is planned and leased to ``owner``; else ``LeaseLostError``."""
-    if row is None:
-        raise LeaseLostError(f"journal entry {key!r} does not exist (released?)")
-    if row[_STATE] != "planned" or row[_OWNER] != owner:
-        raise LeaseLostError(f"journal entry {key!r} is {row[_STATE]} and no longer leased to this caller")
+    check_owner(key, _get(row, _STATE), _get(row, _OWNER), owner)
+    assert row is not None  # noqa: S101 - check_owner raised for a missing entry
     return row
 
 
@@ -411,11 +418,7 @@ class Journal(JournalStore):
             ``(entry, True)`` for the one caller that created the entry (version 1; it now holds a lease
             of ``lease_seconds``, token in ``entry.owner``), ``(existing entry, False)`` for everyone else.
         """
-        check_key(key)
-        check_key(kind, "kind")
-        check_key(target, "target")
-        data = dump_json(payload, "payload")
-        lease = check_lease(lease_seconds)
+        data, lease = check_plan(key, kind, target, payload, lease_seconds)
         with self._transaction(write=True) as conn:
             row = self._row(conn, key)
             if row is not None:
@@ -596,13 +599,8 @@ class Journal(JournalStore):
             rows = []
             for key in keys:  # every key is checked before any is written (a raise rolls back anyway)
                 row = found.get(key)
-                if owner is not None:
-                    _require_owner(row, key, owner)
-                if row is None:
-                    raise JournalError(f"journal entry {key!r} does not exist")
-                if row[_STATE] != "planned":
-                    raise JournalError(f"journal entry {key!r} is {row[_STATE]}, not planned: it was already sent")
-                rows.append(row)
+                check_submitting_entry(key, _get(row, _STATE), _get(row, _OWNER), owner)
+                rows.append(found[key])
             conn.executemany(
                 "UPDATE entries SET state = 'submitted', feed_type = ?, document_hash = ?, message_id = ?, "
                 "submitted_at = ?, amazon_sent_at = ?, updated_at = ?, lease_until = NULL, "
@@ -642,22 +640,11 @@ class Journal(JournalStore):
             found = self._rows(conn, keys)
             rows = []
             for key in keys:
-                row = found.get(key)
-                if row is None:
-                    raise JournalError(f"journal entry {key!r} does not exist")
-                if row[_STATE] != "submitted":
-                    raise JournalError(f"journal entry {key!r} is {row[_STATE]}, not submitted")
-                if row[_FEED_ID] not in (None, feed_id):
-                    raise JournalError(f"journal entry {key!r} already belongs to feed {row[_FEED_ID]}")
+                row = existing(key, found.get(key))
+                check_feed_id_entry(key, row[_STATE], row[_FEED_ID], feed_id)
                 rows.append(row)
             holders = [key for (key,) in conn.execute("SELECT key FROM entries WHERE feed_id = ?", (feed_id,))]
-            others = sorted(set(holders) - set(keys))
-            if others:
-                raise FeedTakenError(
-                    f"feed {feed_id} already belongs to another submission ({', '.join(others)})",
-                    feed_id=feed_id,
-                    owners=others,
-                )
+            check_feed_free(feed_id, sorted(set(holders) - set(keys)))
             conn.executemany(
                 "UPDATE entries SET feed_id = ?, updated_at = ?, version = version + 1 WHERE key = ?",
                 [(feed_id, now, key) for key in keys],
@@ -675,17 +662,11 @@ class Journal(JournalStore):
         Raises:
             JournalError: the key is unknown, or it already ended with a different state.
         """
-        if state not in FINAL:
-            raise InvalidInputError(f"state must be one of {sorted(FINAL)}, got {state!r}", field="state")
-        data = dump_json(outcome, "outcome")
+        data = check_done(state, outcome)
         with self._transaction(write=True) as conn:
-            row = self._row(conn, key)
-            if row is None:
-                raise JournalError(f"journal entry {key!r} does not exist")
-            if row[_STATE] in FINAL:
-                if row[_STATE] == state:
-                    return entry_of(row)
-                raise JournalError(f"journal entry {key!r} already ended {row[_STATE]}; cannot mark it {state}")
+            row = existing(key, self._row(conn, key))
+            if already_done(key, row[_STATE], state):
+                return entry_of(row)
             changes = {
                 "state": state,
                 "outcome": data,

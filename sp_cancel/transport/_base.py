@@ -27,7 +27,7 @@ from sp_cancel._events import (
     DOCUMENT_UPLOADED,
     TOKEN_REJECTED,
 )
-from sp_cancel._operations import OPERATIONS, Operation
+from sp_cancel._operations import OPERATIONS, HttpMethod, Operation
 from sp_cancel._version import __version__
 from sp_cancel.clock import Clock, ClockOffset, Sleep
 from sp_cancel.errors import ApiError, AuthError, NetworkError, ServerError, ThrottledError
@@ -76,26 +76,18 @@ _MAY_BE_EMPTY: Final = frozenset(
     }
 )
 
-# Feed and report documents live at S3 presigned URLs (valid 5 minutes); they are not metered by
-# SP-API usage plans, so they skip the limiter. Re-sending the same bytes to the same URL is harmless.
-UPLOAD_OPERATION: Final = Operation(
-    key="documents.upload",
-    name="uploadDocument",
-    api="s3",
-    method="PUT",
-    path="{url}",
-    rate=10.0,
-    burst=10,
-)
-DOWNLOAD_OPERATION: Final = Operation(
-    key="documents.download",
-    name="downloadDocument",
-    api="s3",
-    method="GET",
-    path="{url}",
-    rate=10.0,
-    burst=10,
-)
+
+def _document_operation(key: str, name: str, method: HttpMethod) -> Operation:
+    """A call to a feed or report document's S3 presigned URL (valid 5 minutes).
+
+    S3 is not metered by SP-API usage plans, so these skip the limiter. Re-sending the same bytes to the
+    same URL is harmless.
+    """
+    return Operation(key=key, name=name, api="s3", method=method, path="{url}", rate=10.0, burst=10)
+
+
+UPLOAD_OPERATION: Final = _document_operation("documents.upload", "uploadDocument", "PUT")
+DOWNLOAD_OPERATION: Final = _document_operation("documents.download", "downloadDocument", "GET")
 _GZIP_MAGIC: Final = b"\x1f\x8b"
 _S3_DENIED_HINT: Final = (
     "S3 refused the presigned URL: it expires 5 minutes after it was issued (ask for a new one), "

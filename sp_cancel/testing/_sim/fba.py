@@ -13,6 +13,7 @@ cancel is not run at all; ``move_mcf_order(..., after=...)`` then moves the orde
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, Final
@@ -49,6 +50,7 @@ _TO_2026: Final = {
     "Unfulfillable": "UNFULFILLABLE",
     "Invalid": "INVALID",
 }
+_AS_2020: Final = {status: status for status in STATUSES_2020}
 _FROM_2026: Final = {
     "PROCESSING": "Processing",
     "COMPLETE": "Complete",
@@ -195,20 +197,32 @@ def move_mcf_order(sim: SimulatorCore, order_id: str, status: str, *, after: flo
     return order
 
 
-def submit_status_update(sim: SimulatorCore, request: SimRequest) -> SimResponse:
-    """Sandbox-only ``PUT .../fulfillmentOrders/{id}/status`` ``{fulfillmentOrderStatus}``."""
-    order = _find(sim, request.path_params["sellerFulfillmentOrderId"])
+def _update_status(
+    sim: SimulatorCore, request: SimRequest, order_id: str, field: str, statuses: Mapping[str, str]
+) -> SimResponse | None:
+    """The sandbox status update of both API versions: body ``{field: status}``, ``statuses`` maps it to 2020's.
+
+    Returns the refusal, or ``None`` once the order is forced to the status.
+    """
+    order = _find(sim, order_id)
     if isinstance(order, SimResponse):
         return order
     try:
         body = request.json()
     except ValueError:
         return invalid_input("The request body is not valid JSON.")
-    status = body.get("fulfillmentOrderStatus") if isinstance(body, dict) else None
-    if status not in STATUSES_2020:
-        return invalid_input(f"fulfillmentOrderStatus must be one of {', '.join(STATUSES_2020)}.")
-    _force(sim, order, str(status))
-    return SimResponse(status=200, body={})
+    status = body.get(field) if isinstance(body, dict) else None
+    if not isinstance(status, str) or status not in statuses:
+        return invalid_input(f"{field} must be one of {', '.join(statuses)}.")
+    _force(sim, order, statuses[status])
+    return None
+
+
+def submit_status_update(sim: SimulatorCore, request: SimRequest) -> SimResponse:
+    """Sandbox-only ``PUT .../fulfillmentOrders/{id}/status`` ``{fulfillmentOrderStatus}``."""
+    order_id = request.path_params["sellerFulfillmentOrderId"]
+    refused = _update_status(sim, request, order_id, "fulfillmentOrderStatus", _AS_2020)
+    return refused or SimResponse(status=200, body={})
 
 
 def get_order_2026(sim: SimulatorCore, request: SimRequest) -> SimResponse:
@@ -256,18 +270,7 @@ def cancel_order_2026(sim: SimulatorCore, request: SimRequest) -> SimResponse:
 
 def update_order_status_2026(sim: SimulatorCore, request: SimRequest) -> SimResponse:
     """Sandbox-only ``PUT /fulfillment/outbound/2026-07-04/orders/{orderId}/status`` ``{status}`` → 204."""
-    order = _find(sim, request.path_params["orderId"])
-    if isinstance(order, SimResponse):
-        return order
-    try:
-        body = request.json()
-    except ValueError:
-        return invalid_input("The request body is not valid JSON.")
-    status = body.get("status") if isinstance(body, dict) else None
-    if status not in _FROM_2026:
-        return invalid_input(f"status must be one of {', '.join(_FROM_2026)}.")
-    _force(sim, order, _FROM_2026[str(status)])
-    return SimResponse(status=204)
+    return _update_status(sim, request, request.path_params["orderId"], "status", _FROM_2026) or SimResponse(status=204)
 
 
 def register(router: Router) -> None:

@@ -45,11 +45,8 @@ The documents themselves are processed by ``.order_feeds`` and ``.listings_feeds
 
 from __future__ import annotations
 
-import base64
-import binascii
 import gzip
 import hashlib
-import json
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -61,15 +58,14 @@ from sp_cancel.testing._sim.faults import APPLIED_REPORT_FAULTS, HOLLOW_REPORT_F
 from sp_cancel.testing._sim.listings_feeds import LISTINGS_FEED, process_listings_feed
 from sp_cancel.testing._sim.markets import MARKETS
 from sp_cancel.testing._sim.order_feeds import ACK_FEED, ADJ_FEED, hollow_report, process_order_feed
+from sp_cancel.testing._sim.paging import created_window, newest_page, parse_query
 from sp_cancel.testing._sim.world import SimFeed, SimFeedDocument
 
 __all__ = [
-    "FEED_RETENTION",
     "INPUT_DOCUMENT_LIFETIME",
     "LISTINGS_FEED_LIMIT",
     "LISTINGS_FEED_WINDOW",
     "ORDER_FEEDS",
-    "PROCESSING_STATUSES",
     "SUPPORTED_FEED_TYPES",
     "URL_LIFETIME",
     "register",
@@ -78,10 +74,8 @@ __all__ = [
 
 ORDER_FEEDS: Final = frozenset({ACK_FEED, ADJ_FEED})
 SUPPORTED_FEED_TYPES: Final = ORDER_FEEDS | {LISTINGS_FEED}
-PROCESSING_STATUSES: Final = ("CANCELLED", "DONE", "FATAL", "IN_PROGRESS", "IN_QUEUE")
 URL_LIFETIME: Final = timedelta(minutes=5)  # presigned upload/download URLs [M]
 INPUT_DOCUMENT_LIFETIME: Final = timedelta(days=2)  # [D submit-a-feed]
-FEED_RETENTION: Final = timedelta(days=90)  # [M]
 LISTINGS_FEED_LIMIT: Final = 5  # per 5 minutes [D listings-feed-type-values, changelog 2025-05-06]
 LISTINGS_FEED_WINDOW: Final = timedelta(minutes=5)
 # A media type: type/subtype with optional ;parameter=value pairs (RFC 9110 §8.3.1).
@@ -220,11 +214,6 @@ def _feed_json(feed: SimFeed) -> dict[str, Any]:
     return out
 
 
-def _parse_time(value: str) -> datetime:
-    parsed = datetime.fromisoformat(value)
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
-
-
 def _create_feed(sim: FeedSim, request: SimRequest) -> SimResponse:  # noqa: C901, PLR0911 - one return per rule
     try:
         body = request.json()
@@ -301,63 +290,11 @@ def _cancel_feed(sim: FeedSim, request: SimRequest) -> SimResponse:
     return SimResponse(200, raw=b"")
 
 
-def _encode_token(state: dict[str, Any]) -> str:
-    return base64.urlsafe_b64encode(json.dumps(state, separators=(",", ":")).encode()).decode().rstrip("=")
-
-
-def _decode_token(token: str) -> dict[str, Any] | None:
-    try:
-        state = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
-    except (ValueError, binascii.Error):
-        return None
-    return state if isinstance(state, dict) and {"t", "s", "m", "p", "cs", "cu", "after"} <= state.keys() else None
-
-
-def _feeds_query(sim: FeedSim, request: SimRequest) -> dict[str, Any] | SimResponse:  # noqa: PLR0911 - one return per rule
-    token = request.one("nextToken")
-    if token is not None:
-        if any(name != "nextToken" for name in request.query):
-            return _bad("nextToken must be the only parameter when it is given.")
-        state = _decode_token(token)
-        return state if state is not None else _bad("Invalid nextToken.")
-    feed_types = request.many("feedTypes")
-    if not feed_types:
-        return _bad("Either feedTypes or nextToken is required.")
-    if len(feed_types) > 10:
-        return _bad("feedTypes accepts at most 10 values.")
-    statuses = request.many("processingStatuses")
-    if any(s not in PROCESSING_STATUSES for s in statuses):
-        return _bad(f"processingStatuses must be values from {', '.join(PROCESSING_STATUSES)}.")
-    marketplaces = request.many("marketplaceIds")
-    if len(marketplaces) > 10:
-        return _bad("marketplaceIds accepts at most 10 values.")
-    size_text = request.one("pageSize") or "10"
-    if not size_text.isdigit() or not 1 <= int(size_text) <= 100:
-        return _bad("pageSize must be an integer from 1 to 100.")
-    now = sim.now()
-    try:
-        since = _parse_time(request.one("createdSince") or _iso(now - FEED_RETENTION))
-        until = _parse_time(request.one("createdUntil") or _iso(now))
-    except ValueError:
-        return _bad("createdSince and createdUntil must be ISO 8601 date-times.")
-    if since > until:
-        return _bad("createdSince must be before createdUntil.")
-    return {
-        "t": feed_types,
-        "s": statuses,
-        "m": marketplaces,
-        "p": int(size_text),
-        "cs": _iso(since),
-        "cu": _iso(until),
-        "after": None,
-    }
-
-
 def _get_feeds(sim: FeedSim, request: SimRequest) -> SimResponse:
-    query = _feeds_query(sim, request)
+    query = parse_query(request, sim.now(), "feedTypes")
     if isinstance(query, SimResponse):
         return query
-    since, until = _parse_time(query["cs"]), _parse_time(query["cu"])
+    since, until = created_window(query)
     types, statuses, marketplaces = set(query["t"]), set(query["s"]), set(query["m"])
     now = sim.now()
     matching = [
@@ -369,16 +306,10 @@ def _get_feeds(sim: FeedSim, request: SimRequest) -> SimResponse:
         and (not marketplaces or marketplaces & set(f.marketplace_ids))
         and since <= f.created_at <= until
     ]
-    matching.sort(key=_sort_key, reverse=True)  # newest first
-    if query["after"] is not None:
-        created, feed_id = query["after"]
-        cursor = (_parse_time(created), len(feed_id), feed_id)
-        matching = [f for f in matching if _sort_key(f) < cursor]
-    page = matching[: query["p"]]
+    page, token = newest_page(matching, query, _sort_key)
     body: dict[str, Any] = {"feeds": [_feed_json(f) for f in page]}
-    if len(matching) > len(page):
-        last = page[-1]
-        body["nextToken"] = _encode_token({**query, "after": [last.created_at.isoformat(), last.feed_id]})
+    if token is not None:
+        body["nextToken"] = token
     return SimResponse(200, body)
 
 

@@ -31,6 +31,7 @@ from sp_cancel.testing._sim.markets import MARKETS
 from sp_cancel.testing._sim.world import SimListing
 
 __all__ = [
+    "INCLUDED_DATA",
     "KNOWN_PRODUCT_TYPES",
     "apply_listing_patches",
     "delete_listing",
@@ -284,18 +285,18 @@ def visible_listing(sim: SimulatorCore, sku: str, marketplace_id: str) -> SimLis
 
 # -- Listings Items API 2021-08-01 -----------------------------------------------------------------
 
-_GET_INCLUDED: Final = frozenset(
-    {
-        "summaries",
-        "attributes",
-        "issues",
-        "offers",
-        "fulfillmentAvailability",
-        "procurement",
-        "relationships",
-        "productTypes",
-    }
+# getListingsItem's includedData values (also a listings feed message's "includedData").
+INCLUDED_DATA: Final = (
+    "summaries",
+    "attributes",
+    "issues",
+    "offers",
+    "fulfillmentAvailability",
+    "procurement",
+    "relationships",
+    "productTypes",
 )
+_GET_INCLUDED: Final = frozenset(INCLUDED_DATA)
 _PATCH_INCLUDED: Final = frozenset({"identifiers", "issues"})
 # searchListingsItems (model parameters: identifiers maxItems 20, pageSize maximum 20 default 10,
 # sortBy default lastUpdatedDate, sortOrder default DESC; at most 1000 items can be paged through).

@@ -41,7 +41,7 @@ from datetime import datetime
 from typing import Any, Final, cast
 
 from sp_cancel.testing._sim.core import FeedSim
-from sp_cancel.testing._sim.listings import apply_listing_patches, delete_listing
+from sp_cancel.testing._sim.listings import INCLUDED_DATA, apply_listing_patches, delete_listing
 from sp_cancel.testing._sim.world import SimFeed, SimListing
 
 __all__ = ["LISTINGS_FEED", "ListingOps", "listing_ops", "process_listings_feed", "validate_message"]
@@ -53,16 +53,6 @@ _MAX_MESSAGE_ID: Final = 2**31 - 1
 _OPERATIONS: Final = ("UPDATE", "PARTIAL_UPDATE", "PATCH", "DELETE")
 _REQUIREMENTS: Final = ("LISTING", "LISTING_PRODUCT_ONLY", "LISTING_OFFER_ONLY")
 _PATCH_OPS: Final = ("add", "replace", "merge", "delete")
-_INCLUDED_DATA: Final = (
-    "summaries",
-    "attributes",
-    "issues",
-    "offers",
-    "fulfillmentAvailability",
-    "procurement",
-    "relationships",
-    "productTypes",
-)
 # Per operationType: (required fields, forbidden fields), from the schema's oneOf.
 _SHAPES: Final = {
     "UPDATE": (("productType", "attributes"), ("patches",)),
@@ -160,7 +150,7 @@ def _check_header(sim: FeedSim, document: object) -> str | None:  # noqa: PLR091
             not isinstance(report, dict)
             or not isinstance(included, list)
             or not included
-            or any(i not in _INCLUDED_DATA for i in included)
+            or any(i not in INCLUDED_DATA for i in included)
             or report.get("apiVersion") != "2021-08-01"
         ):
             return "'header.report' needs 'includedData' (non-empty, known values) and apiVersion \"2021-08-01\"."

@@ -180,34 +180,19 @@ def _not_valid(value: str, type_name: str) -> str:
     return f"cvc-datatype-valid.1.2.1: '{value}' is not a valid value for '{type_name}'."
 
 
-def _positive_integer(pattern_digits: int | None, type_name: str) -> _Simple:
+def _integer_from(minimum: int, pattern_digits: int | None, type_name: str) -> _Simple:
+    """An integer type of at least ``minimum`` (``positiveInteger``: 1, ``nonNegativeInteger``: 0)."""
+
     def check(value: str) -> str | None:
         lexical = value.strip(_WS)
         if not _INTEGER.fullmatch(lexical):
             return _not_valid(lexical, "integer")
         if pattern_digits is not None and not (lexical.isdigit() and len(lexical) <= pattern_digits):
             return _pattern_error(lexical, rf"\d{{1,{pattern_digits}}}", type_name)
-        if int(lexical) < 1:
+        if int(lexical) < minimum:
             return (
                 f"cvc-minInclusive-valid: Value '{lexical}' is not facet-valid with respect to minInclusive "
-                f"'1' for type '{type_name}'."
-            )
-        return None
-
-    return _Simple(check)
-
-
-def _non_negative_integer(pattern_digits: int | None, type_name: str) -> _Simple:
-    def check(value: str) -> str | None:
-        lexical = value.strip(_WS)
-        if not _INTEGER.fullmatch(lexical):
-            return _not_valid(lexical, "integer")
-        if pattern_digits is not None and not (lexical.isdigit() and len(lexical) <= pattern_digits):
-            return _pattern_error(lexical, rf"\d{{1,{pattern_digits}}}", type_name)
-        if int(lexical) < 0:
-            return (
-                f"cvc-minInclusive-valid: Value '{lexical}' is not facet-valid with respect to minInclusive "
-                f"'0' for type '{type_name}'."
+                f"'{minimum}' for type '{type_name}'."
             )
         return None
 
@@ -280,9 +265,9 @@ _ANY_STRING: Final = _Simple(lambda _value: None)
 _STRING50: Final = _length("String", 0, 50)  # normalizedString; 'replace' keeps the length
 _ORDER_ID: Final = _Simple(_check_order_id)
 _ITEM_CODE: Final = _Simple(_check_item_code)
-_ID_NUMBER: Final = _positive_integer(20, "IDNumber")
-_POSITIVE_INTEGER: Final = _positive_integer(None, "positiveInteger")
-_NON_NEGATIVE_INTEGER: Final = _non_negative_integer(None, "nonNegativeInteger")
+_ID_NUMBER: Final = _integer_from(1, 20, "IDNumber")
+_POSITIVE_INTEGER: Final = _integer_from(1, None, "positiveInteger")
+_NON_NEGATIVE_INTEGER: Final = _integer_from(0, None, "nonNegativeInteger")
 
 # -- message bodies: OrderAcknowledgement.xsd rev 7, OrderAdjustment.xsd rev 12, ProcessingReport.xsd
 
@@ -408,7 +393,7 @@ _REPORT: Final = _Complex(
             "Result",
             _Complex(
                 (
-                    _p("MessageID", _non_negative_integer(20, "#AnonType_MessageID")),
+                    _p("MessageID", _integer_from(0, 20, "#AnonType_MessageID")),
                     _p("ResultCode", _enum(("Error", "Warning"))),
                     _p("ResultMessageCode", _ID_NUMBER),
                     _p("ResultDescription", _ANY_STRING),

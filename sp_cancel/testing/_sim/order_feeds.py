@@ -333,6 +333,32 @@ _SHIP_CONFIRMED: Final = frozenset({"Shipped", "PartiallyShipped"})
 _ACK_ACTS_ON: Final = frozenset({"Unshipped"}) | _SHIP_CONFIRMED
 
 
+def _post_refund(
+    ctx: _Context,
+    order: SimOrder,
+    item: SimItem,
+    component: str,
+    amount: Decimal,
+    *,
+    adjustment_item_id: str | None,
+    posted: datetime,
+) -> None:
+    """Record one refunded component of ``item`` from this feed, as Finances will show it from ``posted``."""
+    ctx.sim.world.refunds.append(
+        SimRefund(
+            order_id=order.order_id,
+            order_item_id=item.order_item_id,
+            component=component,
+            amount=amount,
+            currency=order.currency,
+            adjustment_item_id=adjustment_item_id,
+            feed_id=ctx.feed.feed_id,
+            posted_at=posted,
+            sku=item.sku,
+        )
+    )
+
+
 def _refund_whole_order(ctx: _Context, message_id: int, order: SimOrder) -> None:
     """A Failure after a ship-confirm: cancel the unshipped, refund the entire order amount (docs/cancel-orders.md)."""
     posted = ctx.at + ctx.sim.refund_posting_delay
@@ -343,19 +369,7 @@ def _refund_whole_order(ctx: _Context, message_id: int, order: SimOrder) -> None
             if left <= 0:
                 continue
             item.refunded[component] = item.refunded.get(component, Decimal(0)) + left
-            ctx.sim.world.refunds.append(
-                SimRefund(
-                    order_id=order.order_id,
-                    order_item_id=item.order_item_id,
-                    component=component,
-                    amount=left,
-                    currency=order.currency,
-                    adjustment_item_id=None,
-                    feed_id=ctx.feed.feed_id,
-                    posted_at=posted,
-                    sku=item.sku,
-                )
-            )
+            _post_refund(ctx, order, item, component, left, adjustment_item_id=None, posted=posted)
     order.status = "Shipped"
     _ledger(ctx, message_id, order.order_id, "refunded_whole_order")
 
@@ -659,19 +673,7 @@ def _apply_plan(ctx: _Context, order: SimOrder, message_id: int, plan: _ItemPlan
     for component, amount, tracked in entries:
         if tracked:
             item.refunded[component] = item.refunded.get(component, Decimal(0)) + amount
-        ctx.sim.world.refunds.append(
-            SimRefund(
-                order_id=order.order_id,
-                order_item_id=item.order_item_id,
-                component=component,
-                amount=amount,
-                currency=order.currency,
-                adjustment_item_id=plan.adjustment_item_id,
-                feed_id=ctx.feed.feed_id,
-                posted_at=posted,
-                sku=item.sku,
-            )
-        )
+        _post_refund(ctx, order, item, component, amount, adjustment_item_id=plan.adjustment_item_id, posted=posted)
         _ledger(ctx, message_id, order.order_id, f"refunded:{item.order_item_id}:{component}:{amount}")
 
 

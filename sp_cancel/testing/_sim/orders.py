@@ -15,7 +15,7 @@ import random
 from collections.abc import Callable, Collection
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any, Final
+from typing import Any, Final, get_args
 
 from sp_cancel.testing._sim.core import (
     Handler,
@@ -38,7 +38,7 @@ from sp_cancel.testing._sim.formats import (
     quantize,
 )
 from sp_cancel.testing._sim.markets import market_for
-from sp_cancel.testing._sim.world import SimCancellation, SimItem, SimOrder
+from sp_cancel.testing._sim.world import SimCancellation, SimItem, SimOrder, V0Status
 
 __all__ = [
     "CANCEL_REASONS",
@@ -528,12 +528,13 @@ def search_orders(sim: SimulatorCore, request: SimRequest) -> SimResponse:  # no
     return SimResponse(status=200, body=body)
 
 
-def _find(sim: SimulatorCore, order_id: str) -> SimOrder | SimResponse:
+def _find(sim: SimulatorCore, order_id: str, *, v0: bool = False) -> SimOrder | SimResponse:
+    """The order, or the answer each API version gives to a malformed (400) or unknown (404) order id."""
     if not ORDER_ID_RE.match(order_id):
-        return invalid_input(f"OrderId: {order_id} is invalid, should be in 3-7-7 format.")
+        return invalid_input("Invalid Input" if v0 else f"OrderId: {order_id} is invalid, should be in 3-7-7 format.")
     order = sim.world.orders.get(order_id)
     if order is None:
-        return not_found(f"Order {order_id} is not found.")
+        return not_found(f"Order {order_id} not found." if v0 else f"Order {order_id} is not found.")
     return order
 
 
@@ -586,18 +587,7 @@ def cancel_order(sim: SimulatorCore, request: SimRequest) -> SimResponse:  # noq
 
 # -- Orders API v0 --------------------------------------------------------------------------------
 
-_V0_STATUSES: Final = frozenset(
-    {
-        "PendingAvailability",
-        "Pending",
-        "Unshipped",
-        "PartiallyShipped",
-        "Shipped",
-        "Canceled",
-        "Unfulfillable",
-        "InvoiceUnconfirmed",
-    }
-)
+_V0_STATUSES: Final = frozenset(get_args(V0Status))
 
 
 def _query_from(request: SimRequest) -> dict[str, list[str]] | SimResponse:
@@ -682,18 +672,9 @@ def get_orders_v0(sim: SimulatorCore, request: SimRequest) -> SimResponse:  # no
     return SimResponse(status=200, body={"payload": payload})
 
 
-def _find_v0(sim: SimulatorCore, order_id: str) -> SimOrder | SimResponse:
-    if not ORDER_ID_RE.match(order_id):
-        return invalid_input("Invalid Input")
-    order = sim.world.orders.get(order_id)
-    if order is None:
-        return not_found(f"Order {order_id} not found.")
-    return order
-
-
 def get_order_v0(sim: SimulatorCore, request: SimRequest) -> SimResponse:
     """``GET /orders/v0/orders/{orderId}``."""
-    found = _find_v0(sim, request.path_params["orderId"])
+    found = _find(sim, request.path_params["orderId"], v0=True)
     if isinstance(found, SimResponse):
         return found
     return SimResponse(status=200, body={"payload": omit_optional_v0(sim, order_v0(found))})
@@ -701,7 +682,7 @@ def get_order_v0(sim: SimulatorCore, request: SimRequest) -> SimResponse:
 
 def get_order_items_v0(sim: SimulatorCore, request: SimRequest) -> SimResponse:
     """``GET /orders/v0/orders/{orderId}/orderItems`` (pages of 100 items; ``NextToken`` beyond)."""
-    found = _find_v0(sim, request.path_params["orderId"])
+    found = _find(sim, request.path_params["orderId"], v0=True)
     if isinstance(found, SimResponse):
         return found
     start = 0

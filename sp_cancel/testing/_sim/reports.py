@@ -22,8 +22,6 @@ auto-cancels. Buyer requests and buyer cancels are excluded from the numerator.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import gzip
 import json
 from collections.abc import Iterable
@@ -43,6 +41,7 @@ from sp_cancel.testing._sim.core import (
 from sp_cancel.testing._sim.formats import iso, money_str, parse_iso
 from sp_cancel.testing._sim.markets import market_for
 from sp_cancel.testing._sim.orders import seller_cancelled
+from sp_cancel.testing._sim.paging import created_window, newest_page, parse_query
 from sp_cancel.testing._sim.world import SimFeedDocument, SimItem, SimOrder, SimReport
 
 __all__ = [
@@ -509,98 +508,29 @@ def get_report(sim: SimulatorCore, request: SimRequest) -> SimResponse:
     return SimResponse(status=200, body=_report_json(report))
 
 
-# getReports [M reports_2021-06-30.json]: reportTypes (1..10) or nextToken (alone) is required;
-# processingStatuses, marketplaceIds (1..10), pageSize (1..100, default 10), createdSince (default
-# 90 days ago: reports are kept 90 days), createdUntil (default now). Newest first.
-_PROCESSING_STATUSES: Final = ("CANCELLED", "DONE", "FATAL", "IN_PROGRESS", "IN_QUEUE")
-_RETENTION: Final = timedelta(days=90)
-
-
-def _encode_token(state: dict[str, Any]) -> str:
-    return base64.urlsafe_b64encode(json.dumps(state, separators=(",", ":")).encode()).decode().rstrip("=")
-
-
-def _decode_token(token: str) -> dict[str, Any] | None:
-    try:
-        state = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
-    except (ValueError, binascii.Error):
-        return None
-    return state if isinstance(state, dict) and {"t", "s", "m", "p", "cs", "cu", "after"} <= state.keys() else None
-
-
-def _reports_query(sim: SimulatorCore, request: SimRequest) -> dict[str, Any] | SimResponse:  # noqa: PLR0911 - one rule each
-    token = request.one("nextToken")
-    if token is not None:
-        if any(name != "nextToken" for name in request.query):
-            return invalid_input("nextToken must be the only parameter when it is given.")
-        state = _decode_token(token)
-        return state if state is not None else invalid_input("Invalid nextToken.")
-    report_types = request.many("reportTypes")
-    if not report_types:
-        return invalid_input("Either reportTypes or nextToken is required.")
-    if len(report_types) > 10:
-        return invalid_input("reportTypes accepts at most 10 values.")
-    statuses = request.many("processingStatuses")
-    if any(s not in _PROCESSING_STATUSES for s in statuses):
-        return invalid_input(f"processingStatuses must be values from {', '.join(_PROCESSING_STATUSES)}.")
-    marketplaces = request.many("marketplaceIds")
-    if len(marketplaces) > 10:
-        return invalid_input("marketplaceIds accepts at most 10 values.")
-    size_text = request.one("pageSize") or "10"
-    if not size_text.isdigit() or not 1 <= int(size_text) <= 100:
-        return invalid_input("pageSize must be an integer from 1 to 100.")
-    now = sim.now()
-    since_text, until_text = request.one("createdSince"), request.one("createdUntil")
-    since, until = parse_iso(since_text), parse_iso(until_text)
-    if (since_text and since is None) or (until_text and until is None):
-        return invalid_input("createdSince and createdUntil must be ISO 8601 date-times.")
-    since = since or now - _RETENTION
-    until = until or now
-    if until < since:
-        return invalid_input("createdUntil must not be before createdSince.")
-    return {
-        "t": report_types,
-        "s": statuses,
-        "m": marketplaces,
-        "p": int(size_text),
-        "cs": since.isoformat(),
-        "cu": until.isoformat(),
-        "after": None,
-    }
-
-
 def _newest_first(report: SimReport) -> tuple[datetime, int, str]:
     return report.created_at, len(report.report_id), report.report_id
 
 
 def get_reports(sim: SimulatorCore, request: SimRequest) -> SimResponse:
-    """``GET /reports/2021-06-30/reports`` → ``{reports, nextToken?}``, newest first."""
-    query = _reports_query(sim, request)
+    """``GET /reports/2021-06-30/reports`` → ``{reports, nextToken?}``, newest first (rules in ``.paging``)."""
+    query = parse_query(request, sim.now(), "reportTypes")
     if isinstance(query, SimResponse):
         return query
-    since, until = datetime.fromisoformat(query["cs"]), datetime.fromisoformat(query["cu"])
+    since, until = created_window(query)
     types, statuses, marketplaces = set(query["t"]), set(query["s"]), set(query["m"])
-    matching = sorted(
-        (
-            r
-            for r in sim.world.reports.values()
-            if r.report_type in types
-            and (not statuses or r.status in statuses)
-            and (not marketplaces or marketplaces & set(r.marketplace_ids))
-            and since <= r.created_at <= until
-        ),
-        key=_newest_first,
-        reverse=True,
+    matching = (
+        r
+        for r in sim.world.reports.values()
+        if r.report_type in types
+        and (not statuses or r.status in statuses)
+        and (not marketplaces or marketplaces & set(r.marketplace_ids))
+        and since <= r.created_at <= until
     )
-    if query["after"] is not None:
-        created, report_id = query["after"]
-        cursor = (datetime.fromisoformat(created), len(report_id), report_id)
-        matching = [r for r in matching if _newest_first(r) < cursor]
-    page = matching[: query["p"]]
+    page, token = newest_page(matching, query, _newest_first)
     body: dict[str, Any] = {"reports": [_report_json(r) for r in page]}
-    if len(matching) > len(page):
-        last = page[-1]
-        body["nextToken"] = _encode_token({**query, "after": [last.created_at.isoformat(), last.report_id]})
+    if token is not None:
+        body["nextToken"] = token
     return SimResponse(status=200, body=body)
 
 

@@ -68,3 +68,23 @@ def test_status_updates_are_pinned(sim: Simulator) -> None:
     sim.advance(1800)
     assert http.get(V2020.format("MCF-D")).json()["payload"]["fulfillmentOrder"]["fulfillmentOrderStatus"] == "Planning"
     assert http.get(V2026.format("MCF-E")).json()["order"]["status"] == "COMPLETE"
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        (V2020, {"fulfillmentOrderStatus": "Done"}),
+        (V2020, {"fulfillmentOrderStatus": ["Planning"]}),
+        (V2020, ["Planning"]),
+        (V2026, {"status": "Planning"}),
+        (V2026, {"status": ["COMPLETE"]}),
+    ],
+)
+def test_a_status_update_to_no_status_is_400(sim: Simulator, path: str, body: object) -> None:
+    """Either version refuses a status it does not have (a list is not a status) and leaves the order as it was."""
+    sim.add_mcf_order("MCF-F", status="Received")
+    http = _api(sim)
+    answer = http.put(path.format("MCF-F") + "/status", json=body)
+    assert answer.status_code == 400
+    assert answer.json()["errors"][0]["code"] == "InvalidInput"
+    assert http.get(V2020.format("MCF-F")).json()["payload"]["fulfillmentOrder"]["fulfillmentOrderStatus"] == "Received"
