@@ -253,7 +253,7 @@ class FaultPlan:
 
 @dataclass(frozen=True)
 class DeliveryFaults:
-    """How the simulator delivers notifications to SQS: as Amazon's Standard-queue delivery may (facts §6).
+    """How the simulator delivers notifications to SQS: as Amazon's Standard-queue delivery may (docs/notifications.md).
 
     Amazon documents no guarantee; sellers report the same notification up to ten times and whole notifications
     missing. Every draw is seeded (the simulator's seed), so a run repeats exactly.

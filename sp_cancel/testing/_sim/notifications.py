@@ -6,7 +6,7 @@ notification are grantless: their token comes from the client-credentials grant 
 ``sellingpartnerapi::notifications``; a seller's token is refused there with 403, a grantless token everywhere
 else (``core._auth_check``, ``plans.GRANTLESS``).
 
-What the model leaves open, simulated as sellers meet it (facts §6):
+What the model leaves open, simulated as sellers meet it (docs/notifications.md):
 
 - ``createSubscription`` for a type the seller is already subscribed to answers **409** (reuse it:
   ``getSubscription``); so does ``createDestination`` for a queue ARN that already is a destination [INF: the
@@ -294,7 +294,7 @@ def _item_status(order: SimOrder, quantity_unshipped: int, quantity_shipped: int
 
 
 def order_change(sim: SimulatorCore, order: SimOrder, change_type: str, reason: str) -> dict[str, Any]:
-    """The ``OrderChangeNotification`` of ``order`` now (schemas/OrderChangeNotification.json, facts §6).
+    """The ``OrderChangeNotification`` of ``order`` now (schemas/OrderChangeNotification.json, docs/notifications.md).
 
     PascalCase keys; ``IsBuyerRequestedCancel`` is a real boolean; ``SupplySourceId`` is ``null`` for an order
     not fulfilled from a supply source; ``ChangeReason`` is Amazon's free text.
