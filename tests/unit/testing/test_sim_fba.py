@@ -83,7 +83,7 @@ def test_status_updates_are_pinned(sim: Simulator) -> None:
 def test_a_status_update_to_no_status_is_400(sim: Simulator, path: str, body: object) -> None:
     """Either version refuses a status it does not have (a list is not a status) and leaves the order as it was."""
     sim.add_mcf_order("MCF-F", status="Received")
-    http = _api(sim)
+    http = sim_http(sim)
     answer = http.put(path.format("MCF-F") + "/status", json=body)
     assert answer.status_code == 400
     assert answer.json()["errors"][0]["code"] == "InvalidInput"
