@@ -582,6 +582,19 @@ def test_an_order_changed_after_the_data_end_is_counted_once_in_its_new_state() 
     assert second.by_day == client.cancellation_rate(source="orders").by_day
 
 
+def test_a_report_without_rows_is_still_followed_by_the_re_read() -> None:
+    """Amazon CANCELs a report whose (lagging) data has no row; orders placed and cancelled since still count."""
+    sim = Simulator(seed=2, scenario=EMPTY)
+    client = sim.client()
+    assert client.cancellation_rate(source="report").total == 0  # the reporting copy: no order yet
+    now = sim.now()
+    sim.add_order(status="Unshipped", purchase_date=now - timedelta(minutes=20))
+    sim.add_order(status="Canceled", cancelled_by="MERCHANT", purchase_date=now - timedelta(minutes=10))
+    report = client.cancellation_rate(source="report")
+    assert [r.status for r in sim.world.reports.values()] == ["CANCELLED", "CANCELLED"]
+    assert (report.cancelled, report.total, report.unattributed) == (1, 2, 0)
+
+
 def test_guard_on_the_report_route_refuses_a_second_batch_right_after_the_first() -> None:
     """The guard's rate (auto: the report for a large seller) counts the first batch's cancels within the lag.
 
