@@ -30,12 +30,12 @@ open orders spent 19 ``searchOrders`` pages, 57 minutes of that plan.)
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING, Final
 
 import sp_cancel._events as events
 from sp_cancel._operations import OPERATIONS
-from sp_cancel._runtime.reports import download_report, request_report, wait_report
+from sp_cancel._runtime.reports import REPORT_DATA_LAG, download_report, request_report, wait_report
 from sp_cancel.errors import AuthError, NotCancellableError, NotFoundError, ReportError, SpCancelError
 from sp_cancel.feeds.unshipped import UNSHIPPED_REPORT, UnshippedReportError, parse_unshipped_orders
 from sp_cancel.logging import get_logger
@@ -56,9 +56,6 @@ __all__ = [
 
 _log = get_logger()
 
-# How stale the report's data may be: Amazon says order reports "lag by about 30 min" [D]; no bound is
-# documented, so twice that is assumed (the processing report and ``finish``'s ship check stay the final word).
-REPORT_DATA_LAG: Final = timedelta(hours=1)
 # A report's processing time before one of its type was seen (Amazon documents none): five minutes.
 REPORT_PROCESSING_GUESS: Final = 300.0
 _POLLS: Final = 10

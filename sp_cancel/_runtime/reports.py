@@ -5,12 +5,16 @@ same three steps for a caller with work to do while Amazon processes the report 
 
 The wait follows the processing time learned for the report type (``ctx.runner.cadence``, shared with the
 feed runner: see ``sp_cancel._runtime.cadence``), bounded below by ``getReport``'s usage plan.
+
+An order report's data is older than the report: ``REPORT_DATA_LAG`` is how much older a reader assumes (the
+batch pre-check's Unshipped Orders report, the cancellation rate's All Orders report), and what it reads again
+with ``searchOrders`` (``lastUpdatedAfter``) to make up for it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Final
 
 import attrs
@@ -21,9 +25,21 @@ if TYPE_CHECKING:
     from sp_cancel._runtime.context import Context
     from sp_cancel.transport import Report
 
-__all__ = ["Requested", "download_report", "fetch_report", "request_report", "run_report", "wait_report"]
+__all__ = [
+    "REPORT_DATA_LAG",
+    "Requested",
+    "download_report",
+    "fetch_report",
+    "request_report",
+    "run_report",
+    "wait_report",
+]
 
 _POLL_MAX: Final = 120.0
+#: How stale an order report's data may be, before its ``createdTime``: Amazon says order reports "lag by about 30
+#: min" and documents no bound, so twice that is assumed. Everything updated after ``createdTime - REPORT_DATA_LAG``
+#: is read again with ``searchOrders`` by the readers of such a report (the pre-check, the cancellation rate).
+REPORT_DATA_LAG: Final = timedelta(hours=1)
 
 
 def _took(report: Report, waited: float) -> float:

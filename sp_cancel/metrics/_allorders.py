@@ -19,6 +19,7 @@ from sp_cancel._buyer_request import read_buyer_request
 from sp_cancel.errors import InvalidInputError
 from sp_cancel.metrics._calculator import (
     EXCLUDED,
+    PENDING,
     UNATTRIBUTED,
     AmazonCounts,
     build_report,
@@ -29,6 +30,7 @@ from sp_cancel.metrics._calculator import (
 from sp_cancel.metrics._inflate import inflate
 from sp_cancel.metrics._records import (
     CancelledBy,
+    Fulfillment,
     OrderRecord,
     OrderStatus,
     norm,
@@ -314,7 +316,37 @@ class Counts:
         reason, ship_by = self.facts.get(order_id, (None, None))
         code = classify(who, asked, purchased, cancelled_at_from(updated, purchased), reason, ship_by)
         self.seen.add(market)
+        self._add_code(code, purchased.toordinal() - self.first)
+
+    def add_record(self, record: OrderRecord, marketplace: str | None) -> None:
+        """Count one order read through the Orders API instead of the report's rows, as ``cancellation_rate`` does.
+
+        For the report route's re-read of the orders updated after the report's data end: the record says who
+        cancelled (``includedData=CANCELLATION``), so nobody is asked. An AFN, Pending, other-marketplace order or
+        one purchased outside the window is not counted.
+        """
+        purchased = record.purchased_at
+        if record.fulfillment is not Fulfillment.MFN or not self.start <= purchased < self.end:
+            return
+        if (marketplace is not None and record.marketplace_id != marketplace) or record.status in PENDING:
+            return
+        self.seen.add(record.marketplace_id)
         day = purchased.toordinal() - self.first
+        if record.cancelled_by is None and record.status is not OrderStatus.CANCELED and record.cancelled_at is None:
+            self.orders[day] += 1
+            return
+        code = classify(
+            record.cancelled_by,
+            record.buyer_requested,
+            purchased,
+            record.cancelled_at,
+            record.cancel_reason,
+            record.ship_by,
+        )
+        self._add_code(code, day)
+
+    def _add_code(self, code: int, day: int) -> None:
+        """Count one classified cancellation (a ``classify`` code) of an order purchased on ``day``."""
         if code >= EXCLUDED:
             self.amazon.add(code, day)
             if code == EXCLUDED:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import io
 import itertools
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, time, timedelta
 from typing import IO, Any, Final
@@ -164,9 +164,16 @@ class _Pass:
     """One streaming pass: the window's bounds as Arrow scalars, and where to count."""
 
     def __init__(
-        self, counts: Counts, attribution: Attribution | None, marketplace: str | None, marketplace_id: str | None
+        self,
+        counts: Counts,
+        attribution: Attribution | None,
+        marketplace: str | None,
+        marketplace_id: str | None,
+        exclude: Collection[str] = frozenset(),
     ) -> None:
         self.counts = counts
+        # Order ids left out (``count_report``): None when there are none, so the common pass pays nothing.
+        self.exclude = pa.array(sorted({i.strip() for i in exclude}), pa.string()) if exclude else None
         self.attribution = attribution
         self.marketplace = marketplace
         self.marketplace_id = marketplace_id
@@ -210,6 +217,9 @@ class _Pass:
         bought = pc.cast(orders[PURCHASED], _TIMESTAMP)
         in_window = pc.and_(pc.greater_equal(bought, self.start), pc.less(bought, self.end))
         keep = pc.and_(pc.and_(mfn, pc.invert(pending)), in_window)
+        if self.exclude is not None:
+            ids_kept = pc.utf8_trim_whitespace(orders[ORDER_ID])
+            keep = pc.and_(keep, pc.invert(pc.is_in(ids_kept, value_set=self.exclude)))
         market, markets = self._markets(orders, keep)
         if self.marketplace is not None:
             chosen = pa.array([k for k, v in markets.items() if v == self.marketplace], pa.string())
@@ -280,8 +290,12 @@ def arrow_counts(
     attribution: Attribution | None,
     marketplace: str | None,
     marketplace_id: str | None,
+    *,
+    exclude: Collection[str] = frozenset(),
 ) -> None:
     """Read the report in ``source`` (a path, or the document's bytes) into ``counts`` (see the module docstring).
+
+    The orders of ``exclude`` (order ids) are read and checked but not counted (see ``count_report``).
 
     Bytes are read in place: an uncompressed document is sliced without a copy, a gzip one inflated piece by
     piece, so memory holds the document as downloaded plus two pieces.
@@ -310,7 +324,7 @@ def arrow_counts(
         convert = pacsv.ConvertOptions(
             include_columns=wanted, column_types=dict.fromkeys(wanted, pa.string()), strings_can_be_null=False
         )
-        one = _Pass(counts, attribution, marketplace, marketplace_id)
+        one = _Pass(counts, attribution, marketplace, marketplace_id, exclude)
         id_index = names.index(ORDER_ID)
         if gzipped:
             pieces: Iterator[Any] = _streamed_pieces(body, id_index)

@@ -6,17 +6,24 @@ Two routes to the same records (``sp_cancel.metrics`` holds the definition):
   one call per 100 orders at 0.0056 requests/s after a burst of 20;
 - ``"report"``: one ``GET_FLAT_FILE_ALL_ORDERS_DATA_BY_LAST_UPDATE_GENERAL`` report (create, poll, download,
   inflated chunk by chunk), plus one ``getOrder`` per cancelled seller-fulfilled order *in the window* whose
-  canceller the first ``searchOrders`` page did not already show (the report has no attribution).
+  canceller the first ``searchOrders`` page did not already show (the report has no attribution). Amazon's
+  order reports "lag by about 30 min" (no bound documented; ``REPORT_DATA_LAG`` assumes an hour): once the
+  report is ``DONE``, the orders updated after ``createdTime - REPORT_DATA_LAG`` are read again with
+  ``searchOrders`` (``lastUpdatedAfter``, one page per 100) and counted as they read now instead of their
+  report rows, so a cancellation sent minutes ago counts. The figure is as of that re-read for the orders it
+  returns, as of the report's data end for the others (the ``sp_cancel.rate_report_read`` event says when).
 
 ``"auto"`` reads the first ``searchOrders`` page (oldest orders first). When it is the only page, that was
 the cheapest route. Otherwise it estimates the orders still to page through, ``N``, from the share of the
 window (up to now) the page covers, and the cancelled ones among all orders of the window, ``C``, from the
 page's cancelled share; it then compares the calls each route still needs:
-``ceil(N / 100)`` more pages, against ``REPORT_BASE_CALLS`` + ``C`` minus those the page already
-attributed. It is the *cancelled* orders (of any kind: the report cannot tell a buyer's cancellation from the
+``ceil(N / 100)`` more pages, against ``REPORT_BASE_CALLS`` + the re-read's pages ``R`` + ``C`` minus those the
+page already attributed. ``R`` (at least one) counts ``REREAD_UPDATES`` updates per order over the re-read's
+span (``REPORT_DATA_LAG`` plus the report's processing, ``_REREAD_SPAN``) at the window's order rate, 100 a
+page. It is the *cancelled* orders (of any kind: the report cannot tell a buyer's cancellation from the
 seller's) that cost on the report route, one ``getOrder`` each, so it wins only for a large seller with
-few cancellations: ``C + 7 < N / 100``, e.g. 3,000 orders in the window with at most ~20 cancelled, or
-10,000 with at most ~90. The report's ``source`` says which route was used.
+few cancellations: ``C + 7 + R < N / 100``, e.g. 3,000 orders in the window (``R`` = 1) with at most ~20
+cancelled, or 10,000 (``R`` = 3) with at most ~88. The report's ``source`` says which route was used.
 """
 
 from __future__ import annotations
@@ -30,7 +37,8 @@ from typing import TYPE_CHECKING, Final, Literal
 
 import attrs
 
-from sp_cancel._runtime.reports import run_report
+import sp_cancel._events as events
+from sp_cancel._runtime.reports import REPORT_DATA_LAG, download_report, request_report, run_report, wait_report
 from sp_cancel.errors import (
     CancellationRateError,
     InvalidInputError,
@@ -38,6 +46,7 @@ from sp_cancel.errors import (
     ReportError,
     ServerError,
 )
+from sp_cancel.logging import get_logger
 from sp_cancel.metrics import (
     CancellationRateReport,
     CancelledBy,
@@ -52,18 +61,26 @@ from sp_cancel.metrics._allorders import Counts
 from sp_cancel.metrics._file import count_report
 from sp_cancel.metrics._records import to_utc
 from sp_cancel.models import CancelReason, CancelRequest
-from sp_cancel.orders import Order, OrderState, get_order
+from sp_cancel.orders import Order, OrderState, get_order, search_orders
 
 if TYPE_CHECKING:
     from sp_cancel._runtime.context import Context
+    from sp_cancel.transport import Report
 
 __all__ = ["cancellation_rate", "rate_guard", "seller_faulted"]
+
+_log = get_logger()
 
 ALL_ORDERS_REPORT: Final = "GET_FLAT_FILE_ALL_ORDERS_DATA_BY_LAST_UPDATE_GENERAL"
 PERFORMANCE_REPORT: Final = "GET_V2_SELLER_PERFORMANCE_REPORT"
 #: Calls a report costs besides attribution: createReport, getReport polls (3 for the simulator's 40 s, one more
 #: as margin for Amazon's slower reports), getReportDocument, the download.
 REPORT_BASE_CALLS: Final = 7
+#: Updates an order is assumed to get while new (placed, ship-confirmed, one more: a cancellation, a change), for
+#: the estimate of the re-read after the report's data end: Amazon documents no figure.
+REREAD_UPDATES: Final = 3
+#: What the re-read covers: the report's data lag, and about ten minutes of processing after its ``createdTime``.
+_REREAD_SPAN: Final = REPORT_DATA_LAG + timedelta(minutes=10)
 PAGE_SIZE: Final = 100
 #: ``searchOrders`` refuses a ``createdBefore`` less than two minutes before *Amazon's* now
 #: (docs/buyer-requests.md); our clock may be minutes off Amazon's, so the bound is sent only when it is that
@@ -161,7 +178,17 @@ def prefer_report(first: list[OrderRecord], window: _Window) -> bool:
     cancelled = [r for r in first if r.is_cancelled and window.counts(r)]
     # The first page's cancellations are already attributed; the rest are expected at the same share.
     to_attribute = (estimated - len(first)) * len(cancelled) / len(first)
-    return REPORT_BASE_CALLS + math.ceil(to_attribute) < pages_left
+    return REPORT_BASE_CALLS + reread_pages(estimated, span) + math.ceil(to_attribute) < pages_left
+
+
+def reread_pages(orders: float, span: float) -> int:
+    """``searchOrders`` pages the re-read after the report's data end is expected to take (at least one).
+
+    ``orders`` purchased over ``span`` seconds: at that rate, ``REREAD_UPDATES`` updates per order over
+    ``_REREAD_SPAN``, 100 orders a page.
+    """
+    updated = orders / span * _REREAD_SPAN.total_seconds() * REREAD_UPDATES if span > 0 else orders
+    return max(1, math.ceil(updated / PAGE_SIZE))
 
 
 class _Lookup(Mapping[str, tuple[CancelledBy | None, bool]]):
@@ -198,22 +225,59 @@ class _Lookup(Mapping[str, tuple[CancelledBy | None, bool]]):
         return len(self._known)
 
 
+def _reread(ctx: Context, since: datetime, marketplace_id: str) -> dict[str, OrderRecord]:
+    """The seller's MERCHANT orders of ``marketplace_id`` updated after ``since``, as they read now."""
+    return {
+        order.order_id: record_of(order, ctx.marketplace_id)
+        for order in search_orders(
+            ctx.api,
+            last_updated_after=since,
+            fulfilled_by="MERCHANT",
+            included_data=_DATA,
+            marketplace_ids=[marketplace_id],
+        )
+    }
+
+
 def _from_report(ctx: Context, window: _Window, known: Mapping[str, OrderRecord], *, late: bool) -> Counts:
-    """Request the All Orders report now and count it, columnar, as the file route does (no record per order)."""
+    """Request the All Orders report now and count it, columnar, as the file route does (no record per order).
+
+    Amazon's order reports "lag by about 30 min" (no bound documented): the report shows the order book as it was
+    up to ``REPORT_DATA_LAG`` before its ``createdTime``, so a cancellation sent minutes ago may be missing from
+    it. Once it is ``DONE``, the orders updated after that data end are read again (one ``searchOrders`` page per
+    100, ``lastUpdatedAfter``); each one's rows in the report are left out and its current state counted instead
+    (``Counts.add_record``), so an order is counted once, as it reads now, and one placed since is added.
+    """
     lookup = _Lookup(ctx, known)
     counts = Counts(window.start, window.stop, late_shipment_counts=late, facts=lookup.facts)
     # By last update from the window's start, up to now: every order purchased in the window was updated
     # at or after its purchase, and one cancelled after the window's end must still be in the report.
+    requested = request_report(ctx, ALL_ORDERS_REPORT, start=window.start)
     try:
-        data = run_report(ctx, ALL_ORDERS_REPORT, start=window.start, inflate=False)
+        report: Report | None = wait_report(ctx, requested)
     except ReportError as exc:
-        if exc.processing_status == "CANCELLED":  # Amazon's answer when no order was updated: no data
-            return counts
-        raise
-    try:
-        count_report(data, counts, lookup, ctx.marketplace_id, ctx.marketplace_id)
-    except (zlib.error, EOFError) as exc:  # either inflater (ISA-L or zlib) fails with these
-        raise ServerError(f"the {ALL_ORDERS_REPORT} document is not valid GZIP: {exc}", operation="download") from exc
+        if exc.processing_status != "CANCELLED":
+            raise
+        report = None  # Amazon's answer when no order was updated in its (lagging) data: no document
+    # Amazon's own stamp of the request, so the data end needs no estimate of Amazon's clock.
+    created = report.created_time if report is not None else ctx.api.get_report(requested.report_id).created_time
+    fresher = _reread(ctx, created - REPORT_DATA_LAG, window.marketplace_id)
+    if report is not None:
+        data = download_report(ctx, report, inflate=False)
+        try:
+            count_report(data, counts, lookup, ctx.marketplace_id, ctx.marketplace_id, exclude=fresher.keys())
+        except (zlib.error, EOFError) as exc:  # either inflater (ISA-L or zlib) fails with these
+            msg = f"the {ALL_ORDERS_REPORT} document is not valid GZIP: {exc}"
+            raise ServerError(msg, operation="download") from exc
+    for record in fresher.values():
+        counts.add_record(record, ctx.marketplace_id)
+    _log.info(
+        events.RATE_REPORT_READ,
+        report_id=requested.report_id,
+        data_end=(created - REPORT_DATA_LAG).isoformat(),
+        reread=len(fresher),
+        documented=report is not None,
+    )
     return counts
 
 

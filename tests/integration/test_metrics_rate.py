@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from sp_cancel import CancellationRateError
+from sp_cancel._runtime.reports import REPORT_DATA_LAG
 from sp_cancel.cli import main
 from sp_cancel.errors import InvalidInputError
 from sp_cancel.metrics import MarketplaceCancellationRate, OrderRecord, parse_seller_performance_report
@@ -22,6 +23,7 @@ from sp_cancel.testing import Scenario, Simulator
 from sp_cancel.testing._sim.world import SimOrder
 
 PERFORMANCE = "GET_V2_SELLER_PERFORMANCE_REPORT"
+ALL_ORDERS = "GET_FLAT_FILE_ALL_ORDERS_DATA_BY_LAST_UPDATE_GENERAL"
 EMPTY = Scenario(orders=0, listings=2, mcf_orders=False, deals=False)
 # Float noise only: Amazon's ``rate`` is a JSON number (a binary float), ours an exact Decimal.
 FLOAT_NOISE = Decimal("1e-15")
@@ -77,7 +79,20 @@ def attribution_world() -> tuple[Simulator, int]:
     sim.add_order(status="Canceled", cancelled_by="BUYER", channel="AFN", purchase_date=now - day)
     # Purchased before the window, cancelled (last updated) inside it: in the report, not in the rate.
     sim.add_order(status="Canceled", cancelled_by="MERCHANT", purchase_date=now - 7 * day - timedelta(hours=1))
-    return sim, 6  # the six cancelled MFN orders purchased in the window
+    # The six cancelled MFN orders purchased in the window but the late-shipment auto-cancel: cancelled just now,
+    # after the report's data end, it comes with its canceller in the re-read that follows the report.
+    return sim, 5
+
+
+def reread_ids(sim: Simulator) -> set[str]:
+    """The orders the report route reads again: MFN, updated after the last All Orders report's data end."""
+    report = [r for r in sim.world.reports.values() if r.report_type == ALL_ORDERS][-1]
+    data_end = report.created_at - REPORT_DATA_LAG
+    return {
+        o.order_id
+        for o in sim.world.orders.values()
+        if o.fulfillment_channel == "MFN" and o.marketplace_id == sim.marketplace_id and o.last_update_date > data_end
+    }
 
 
 def build_large_seller() -> Simulator:
@@ -147,22 +162,32 @@ def test_report_route_attributes_only_the_cancelled_mfn_orders_of_the_window() -
     sim, expected_lookups = attribution_world()
     report = sim.client().cancellation_rate(source="report")
     assert sim.request_counts.get("orders.getOrder") == expected_lookups
-    assert "orders.searchOrders" not in sim.request_counts
+    assert sim.request_counts.get("orders.searchOrders") == 1  # the orders updated after the report's data end
+    late = next(o for o in sim.world.orders.values() if o.late_ship_auto_cancel)
+    assert late.order_id in reread_ids(sim)  # hence read again, not looked up
     # merchant x2 + late-ship auto-cancel; buyer request, buyer cancel, payment cancel and Pending do not count
     assert (report.cancelled, report.total, report.unattributed) == (3, 15, 0)
 
 
 def test_report_route_builds_no_record_per_order(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The report route counts columns, as the file route does: not one ``OrderRecord`` is built (issue 18 item 5)."""
+    """The report route counts columns, as the file route does: no ``OrderRecord`` for a report's order.
+
+    Only the orders read again after the report's data end (``searchOrders``, as the orders route reads them) are
+    records; none of the report's (issue 18 item 5).
+    """
     sim, expected_lookups = attribution_world()
+    built: list[str] = []
 
-    def no_record(self: OrderRecord) -> None:
-        raise AssertionError(f"an OrderRecord was built for {self.order_id}")
+    def recorded(self: OrderRecord) -> None:
+        built.append(self.order_id)
 
-    monkeypatch.setattr(OrderRecord, "__attrs_post_init__", no_record)
+    monkeypatch.setattr(OrderRecord, "__attrs_post_init__", recorded)
     report = sim.client().cancellation_rate(source="report")
     assert (report.cancelled, report.total, report.unattributed, report.source) == (3, 15, 0, "report")
     assert sim.request_counts.get("orders.getOrder") == expected_lookups
+    reread = reread_ids(sim)
+    assert 0 < len(reread) < len(sim.world.orders)
+    assert sorted(built) == sorted(reread)
 
 
 def test_orders_route_agrees_on_the_attribution_world() -> None:
@@ -240,7 +265,14 @@ def test_auto_picks_the_report_for_a_large_seller_and_makes_fewer_calls(large_se
     pages = math.ceil(sum(1 for o in large_seller.world.orders.values() if o.fulfillment_channel == "MFN") / 100)
     assert report.source == "report"
     assert (report.cancelled, report.total) == (8, 3200)
-    assert made == 1 + 11 + 8  # first page; create, 8 polls, document, download; 8 getOrder
+    # The orders updated after the report's data end, read again: the week's last day of shipped orders was
+    # ship-confirmed just now in this world (none of the 8 cancelled ones, each looked up with getOrder).
+    reread = reread_ids(large_seller)
+    assert not any(large_seller.order(o).status == "Canceled" for o in reread)
+    reread_pages = math.ceil(len(reread) / 100)
+    assert reread_pages == 3
+    # first page; create, 8 polls, document, download; the re-read; 8 getOrder
+    assert made == 1 + 11 + reread_pages + 8
     assert made < pages == 32
 
 
@@ -471,3 +503,121 @@ def test_docs_page_examples_run_against_the_simulator(
     assert "Both figures over Amazon's window 2026-11-19 00:00 to 2026-11-26 00:00 UTC" in out
     assert (tmp_path / "cancellation-rate.png").stat().st_size > 0
     assert "<table" in namespace["report"]._repr_html_()
+
+
+# --- the report's data lag (Amazon: order reports "lag by about 30 min") ------------------------------------
+
+
+def recent_unshipped(sim: Simulator, count: int) -> list[str]:
+    """The ``count`` most recently purchased unshipped home-marketplace MFN orders without a buyer request."""
+    found = [
+        o
+        for o in sim.orders(status="Unshipped", channel="MFN", buyer_requested=False)
+        if o.marketplace_id == sim.marketplace_id
+    ]
+    return [o.order_id for o in sorted(found, key=lambda o: o.purchase_date, reverse=True)[:count]]
+
+
+def last_report_statuses(sim: Simulator, order_ids: list[str]) -> list[str | None]:
+    """Each order's ``order-status`` in the last All Orders report's document (``None``: not listed)."""
+    report = [r for r in sim.world.reports.values() if r.report_type == ALL_ORDERS][-1]
+    assert report.document_id is not None
+    content = sim.world.documents[report.document_id].content
+    assert content is not None
+    rows = {line.split("\t")[0]: line.split("\t")[4] for line in gzip.decompress(content).decode().splitlines()[1:]}
+    return [rows.get(o) for o in order_ids]
+
+
+def test_report_route_counts_a_cancellation_sent_after_an_earlier_reports_data_end() -> None:
+    """A cancel sent minutes after a report: the next report (same lagging copy) misses it, the re-read counts it.
+
+    The simulator's All Orders reports come from a copy of the order book up to ``Lags.report_data`` (30 min)
+    old, as Amazon's order reports lag; the second rate read falls within that lag of the first.
+    """
+    sim = build_large_seller()
+    client = sim.client()
+    first = client.cancellation_rate(source="report")
+    assert (first.cancelled, first.total) == (8, 3200)
+    (order_id,) = recent_unshipped(sim, 1)
+    batch = client.cancel_orders([CancelRequest(order_id=order_id, reason=CancelReason.NO_INVENTORY)])
+    assert not batch.refused
+    assert sim.order(order_id).status == "Canceled"
+    second = client.cancellation_rate(source="report")
+    assert last_report_statuses(sim, [order_id]) == ["Unshipped"]  # the report's copy predates the cancel
+    # Counted once, as it reads now: one more cancellation, the same orders.
+    assert (second.cancelled, second.total) == (9, 3200)
+    assert second.rate == Decimal(9) / Decimal(3200)
+
+
+def test_an_order_changed_after_the_data_end_is_counted_once_in_its_new_state() -> None:
+    """Listed in the report in its old state, changed since: each counted once, as it reads now; one placed since too.
+
+    Four orders change after the reporting copy: one cancelled by the seller (counted), one cancelled by the buyer
+    (in the total only), one shipped (in the total), and one order placed (added to the total). Neither cancelled
+    one needs a ``getOrder``: the re-read says who cancelled.
+    """
+    sim = Simulator(seed=31, scenario=EMPTY)
+    now = sim.now()
+    ids = [
+        sim.add_order(status="Unshipped", purchase_date=now - timedelta(days=1 + n * 0.5)).order_id for n in range(6)
+    ]
+    for n in range(6):
+        sim.add_order(status="Shipped", purchase_date=now - timedelta(days=1.2 + n * 0.7))
+    client = sim.client()
+    first = client.cancellation_rate(source="report")
+    assert (first.cancelled, first.total) == (0, 12)
+    by_seller, by_buyer, shipped = ids[:3]
+    client.cancel_orders([CancelRequest(order_id=by_seller, reason=CancelReason.NO_INVENTORY)])
+    sim.request_cancellation(by_buyer)
+    client.cancel_orders([CancelRequest(order_id=by_buyer, reason=CancelReason.BUYER_CANCELED)])
+    item = sim.order(shipped).items[0]
+    sim.ship(shipped, item.order_item_id, item.quantity_ordered)
+    placed = sim.add_order(status="Unshipped", purchase_date=sim.now() - timedelta(minutes=1)).order_id
+    lookups = sim.request_counts.get("orders.getOrder", 0)
+    second = client.cancellation_rate(source="report")
+    # The second report shows the old copy: the three as they were, the new order not at all.
+    assert last_report_statuses(sim, [by_seller, by_buyer, shipped, placed]) == ["Unshipped"] * 3 + [None]
+    assert (second.cancelled, second.total, second.unattributed) == (1, 13, 0)
+    assert sim.request_counts.get("orders.getOrder", 0) == lookups
+    assert second.by_day == client.cancellation_rate(source="orders").by_day
+
+
+def test_a_report_without_rows_is_still_followed_by_the_re_read() -> None:
+    """Amazon CANCELs a report whose (lagging) data has no row; orders placed and cancelled since still count."""
+    sim = Simulator(seed=2, scenario=EMPTY)
+    client = sim.client()
+    assert client.cancellation_rate(source="report").total == 0  # the reporting copy: no order yet
+    now = sim.now()
+    sim.add_order(status="Unshipped", purchase_date=now - timedelta(minutes=20))
+    sim.add_order(status="Canceled", cancelled_by="MERCHANT", purchase_date=now - timedelta(minutes=10))
+    report = client.cancellation_rate(source="report")
+    assert [r.status for r in sim.world.reports.values()] == ["CANCELLED", "CANCELLED"]
+    assert (report.cancelled, report.total, report.unattributed) == (1, 2, 0)
+
+
+def test_guard_on_the_report_route_refuses_a_second_batch_right_after_the_first() -> None:
+    """The guard's rate (auto: the report for a large seller) counts the first batch's cancels within the lag.
+
+    3,200 orders, 8 cancelled; ``max_rate`` 0.35 % allows 11: a first batch of 3 passes (11 / 3,200), a second
+    batch of 3 sent right after would make 14 and is refused, although the report still shows 8.
+    """
+    sim = build_large_seller()
+    client = sim.client()
+    ids = recent_unshipped(sim, 6)
+    first = client.cancel_orders(
+        [CancelRequest(order_id=o, reason=CancelReason.NO_INVENTORY) for o in ids[:3]], max_rate=0.0035
+    )
+    assert not first.refused
+    assert all(sim.order(o).status == "Canceled" for o in ids[:3])
+    assert sim.request_counts.get("reports.createReport") == 1  # the guard read the rate on the report route
+    with pytest.raises(CancellationRateError) as caught:
+        client.cancel_orders(
+            [CancelRequest(order_id=o, reason=CancelReason.NO_INVENTORY) for o in ids[3:]], max_rate=0.0035
+        )
+    assert sim.request_counts.get("reports.createReport") == 2
+    assert last_report_statuses(sim, ids[:3]) == ["Unshipped"] * 3  # the report still shows 8 cancelled
+    error = caught.value
+    assert error.current_rate == Decimal(11) / Decimal(3200)
+    assert (error.seller_faulted, error.allowed) == (3, 0)
+    assert all(sim.order(o).status == "Unshipped" for o in ids[3:])
+    assert client.cancellation_rate(source="orders").cancelled == 11

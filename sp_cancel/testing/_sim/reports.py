@@ -8,9 +8,12 @@ rows, as Amazon does). https://developer-docs.amazon.com/sp-api/reference/create
 Report contents: ``GET_V2_SELLER_PERFORMANCE_REPORT`` (JSON), the All Orders flat files (TSV) and the
 Unshipped Orders report ``GET_FLAT_FILE_ACTIONABLE_ORDER_DATA_SHIPPING`` (TSV, one row per line of each unshipped or
 partly shipped merchant-fulfilled order placed in the last 38 days; a restricted report: ``unshipped_report_role`` False
-answers ``createReport`` with 403). Amazon's order reports "lag by about 30 min" [D]: the Unshipped Orders report
-is built from a copy of the order book retaken only once the last copy is ``Lags.report_data`` old, so its rows
-can be that stale (the buyer's name, address and phone columns are left out: the simulator has no PII).
+answers ``createReport`` with 403). Amazon's order reports "lag by about 30 min" [D], and no bound is documented:
+the Unshipped Orders report and the All Orders reports are each built from a copy of the order book retaken only
+once the last copy is ``Lags.report_data`` old, so their rows can be that stale (an order cancelled, shipped or
+placed since the copy reads as it did then, or is missing); the All Orders reports' window (purchase date, or last
+update) is applied to the copy's dates. The buyer's name, address and phone columns are left out of the Unshipped
+Orders report: the simulator has no PII.
 
 Cancellation rate (docs/cancellation-rate.md): window = the 7 days ending at report time;
 denominator = merchant-fulfilled orders purchased in the window, excluding
@@ -292,20 +295,47 @@ def _row(order: SimOrder, item: SimItem) -> list[str]:
     ]
 
 
+def _all_orders_rows(sim: SimulatorCore) -> list[tuple[str, datetime, datetime, list[str]]]:
+    """Every order's item lines as they read now, purchase order: (marketplace, purchased, last updated, lines)."""
+    orders = sorted(sim.world.orders.values(), key=lambda o: (o.purchase_date, o.order_id))
+    return [
+        (
+            order.marketplace_id,
+            order.purchase_date,
+            order.last_update_date,
+            ["\t".join(v.replace("\t", " ") for v in _row(order, item)) for item in order.items],
+        )
+        for order in orders
+    ]
+
+
 def all_orders_tsv(
-    sim: SimulatorCore, marketplace_ids: list[str], start: datetime, end: datetime, *, by_last_update: bool
+    sim: SimulatorCore,
+    marketplace_ids: list[str],
+    start: datetime,
+    end: datetime,
+    *,
+    by_last_update: bool,
+    at: datetime | None = None,
 ) -> tuple[bytes, int]:
-    """The All Orders flat file (one row per item) and its row count."""
+    """The All Orders flat file (one row per item) built at ``at`` (default ``end``) and its row count.
+
+    Built from the reporting copy of the order book (retaken once it is ``Lags.report_data`` old, as the Unshipped
+    Orders report's): an order reads as it did when the copy was taken, and the window (``start`` to ``end`` on
+    the purchase date, or on the last update) is applied to the copy's dates.
+    """
+    built = end if at is None else at
+    copy = sim.world.all_orders_copy
+    if copy is None or built - copy[0] >= sim.lags.scaled("report_data", sim.scale):
+        copy = sim.world.all_orders_copy = (built, _all_orders_rows(sim))
     lines = ["\t".join(ALL_ORDERS_HEADER)]
     rows = 0
-    orders = sorted(sim.world.orders.values(), key=lambda o: (o.purchase_date, o.order_id))
-    for order in orders:
-        when = order.last_update_date if by_last_update else order.purchase_date
-        if order.marketplace_id not in marketplace_ids or not start <= when <= end:
+    for marketplace_id, purchased, updated, item_lines in copy[1]:
+        when = updated if by_last_update else purchased
+        if marketplace_id not in marketplace_ids or not start <= when <= end:
             continue
-        for item in order.items:
-            lines.append("\t".join(v.replace("\t", " ") for v in _row(order, item)))
-            rows += 1
+        lines.extend(item_lines)
+        rows += len(item_lines)
     return ("\n".join(lines) + "\n").encode("utf-8"), rows
 
 
@@ -408,7 +438,12 @@ def _finish(sim: SimulatorCore, report: SimReport) -> None:
         data_end = min(report.data_end or end, end)
         data_start = report.data_start or (data_end - _DEFAULT_SPAN)
         content, rows = all_orders_tsv(
-            sim, report.marketplace_ids, data_start, data_end, by_last_update=report.report_type == BY_LAST_UPDATE
+            sim,
+            report.marketplace_ids,
+            data_start,
+            data_end,
+            by_last_update=report.report_type == BY_LAST_UPDATE,
+            at=end,
         )
         content_type = "text/tab-separated-values; charset=UTF-8"
         if rows == 0:

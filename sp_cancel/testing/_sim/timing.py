@@ -67,9 +67,9 @@ class Lags:
         report_queue: a report waits ``IN_QUEUE`` this long.
         report_processing: then ``IN_PROGRESS`` this long, before ``DONE``.
         report_data: how stale an order report's data can be: Amazon's order reports "lag by about 30 min"
-            [D]. The Unshipped Orders report is built from a copy of the order book Amazon's reporting side
-            takes at most this often: a report shows the orders as they were up to this long before it was
-            built.
+            [D] (no bound documented). The Unshipped Orders report and the All Orders reports (by order date,
+            by last update) are built from copies of the order book Amazon's reporting side takes at most this
+            often: a report shows the orders as they were up to this long before it was built.
     """
 
     feed_listing: float | None = None

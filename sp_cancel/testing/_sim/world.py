@@ -310,6 +310,8 @@ class World:
     reports: dict[str, SimReport] = field(default_factory=dict)
     # Amazon's reporting copy of the unshipped order lines (reports.py): when it was taken, and the rows.
     unshipped_copy: tuple[datetime, list[tuple[str, datetime, list[str]]]] | None = None
+    # Its copy of every order's All Orders lines: when taken, and (marketplace, purchased, last updated, lines).
+    all_orders_copy: tuple[datetime, list[tuple[str, datetime, datetime, list[str]]]] | None = None
     refunds: list[SimRefund] = field(default_factory=list)
     # Every order adjustment/cancel ever applied, for tests: (feed_id, message_id, order_id, what)
     ledger: list[tuple[str, int, str, str]] = field(default_factory=list)

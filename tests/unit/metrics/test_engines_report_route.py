@@ -119,3 +119,42 @@ def test_a_bad_value_in_a_later_piece_stops_every_thread(monkeypatch: pytest.Mon
     with pytest.raises(Exception, match="NoSuchStatus"):
         counted(gzip.compress(bad), "pyarrow", {}, {}, None)
     assert not _readers()
+
+
+def _without(data: bytes, order_ids: set[str]) -> bytes:
+    """``data`` with every row of ``order_ids`` removed."""
+    lines = data.decode().splitlines()
+    return ("\n".join([lines[0], *(ln for ln in lines[1:] if ln.split("\t")[0] not in order_ids)]) + "\n").encode()
+
+
+def counted_excluding(document: bytes, engine: str, attribution: dict, facts: dict, exclude: set[str]):
+    """Like ``counted`` for the home marketplace, leaving out the orders of ``exclude``."""
+    counts = Counts(START, END, facts=facts)
+    count_report(document, counts, attribution, "ATVPDKIKX0DER", None, engine=engine, exclude=exclude)  # type: ignore[arg-type]
+    return counts.report(None, "ATVPDKIKX0DER")
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("zipped", [True, False])
+def test_both_readers_leave_out_the_excluded_orders_alike(
+    seed: int, zipped: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With an exclusion set (the report route's re-read orders) both readers count as if those rows were absent.
+
+    A third of the orders and half of those the seller cancelled, in and out of the window, are left out: both
+    engines give the report of the document without their rows, and it differs from the whole document's.
+    """
+    monkeypatch.setattr(arrow_engine, "_CHUNK", [200, 1000, 5000][seed % 3])
+    monkeypatch.setattr(arrow_engine, "_TAIL", 64)
+    data, attribution, facts = world(100 + seed)
+    ids = list(dict.fromkeys(line.split("\t")[0] for line in data.decode().splitlines()[1:]))
+    exclude = {i for n, i in enumerate(ids) if n % 3 == 0 or (n % 2 == 0 and attribution.get(i) == ("MERCHANT", False))}
+    exclude.add("999-0000000-0000000")  # an id the report does not list changes nothing
+    document = gzip.compress(data) if zipped else data
+    expected = counted(_without(data, exclude), "python", attribution, facts, "ATVPDKIKX0DER")
+    for engine in ("pyarrow", "python"):
+        assert counted_excluding(document, engine, attribution, facts, exclude) == expected
+    whole = counted(data, "python", attribution, facts, "ATVPDKIKX0DER")
+    assert whole.total > expected.total
+    assert whole.cancelled > expected.cancelled
+    assert counted_excluding(document, "pyarrow", attribution, facts, set()) == whole

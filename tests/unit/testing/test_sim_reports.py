@@ -114,6 +114,38 @@ def test_all_orders_flat_file() -> None:
     assert {r["order-status"] for r in rows} == {"Shipped", "Cancelled"}
 
 
+@pytest.mark.parametrize(
+    "report_type",
+    ["GET_FLAT_FILE_ALL_ORDERS_DATA_BY_LAST_UPDATE_GENERAL", "GET_FLAT_FILE_ALL_ORDERS_DATA_BY_ORDER_DATE_GENERAL"],
+)
+def test_all_orders_reports_lag_like_amazons(report_type: str) -> None:
+    """Amazon's order reports "lag by about 30 min": within ``Lags.report_data`` a report shows the older copy.
+
+    An order shipped, and one placed, after the reporting copy was taken read as they did then (the old status;
+    not listed) until the copy is ``Lags.report_data`` old; the next report after that shows both.
+    """
+    sim = Simulator(seed=1, orders=0)
+    shipped = sim.add_order(status="Unshipped", purchase_date=sim.now() - timedelta(hours=3))
+    _, content = _run_report(sim, report_type)
+    assert content is not None
+    assert [line.split("\t")[4] for line in content.decode().splitlines()[1:]] == ["Unshipped"]
+
+    item = shipped.items[0]
+    sim.ship(shipped.order_id, item.order_item_id, item.quantity_ordered)
+    placed = sim.add_order(status="Unshipped", purchase_date=sim.now() - timedelta(minutes=5))
+    sim.advance(600)  # ten minutes on: the copy is 10 min + a report old, under the 30 min
+    _, stale = _run_report(sim, report_type)
+    assert stale is not None
+    rows = [line.split("\t") for line in stale.decode().splitlines()[1:]]
+    assert [(r[0], r[4]) for r in rows] == [(shipped.order_id, "Unshipped")]
+
+    sim.advance(sim.lags.report_data)  # the copy is now older than the lag: the next report retakes it
+    _, fresh = _run_report(sim, report_type)
+    assert fresh is not None
+    rows = [line.split("\t") for line in fresh.decode().splitlines()[1:]]
+    assert sorted((r[0], r[4]) for r in rows) == sorted([(shipped.order_id, "Shipped"), (placed.order_id, "Unshipped")])
+
+
 def test_orders_report_without_rows_is_cancelled() -> None:
     """An orders report with no data ends CANCELLED without a document, as Amazon does."""
     sim = Simulator(seed=1, orders=0)
