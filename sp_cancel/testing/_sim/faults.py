@@ -264,6 +264,9 @@ class DeliveryFaults:
         reorder: probability that a notification is held back ``hold`` seconds, so later ones overtake it.
         delay: ``(low, high)`` seconds between the change and each copy's delivery, drawn per copy.
         hold: seconds a reordered notification is held back (beyond its delay).
+
+    ``delay`` and ``hold`` are Amazon's seconds: a simulator with ``scale`` waits them divided by it, as it
+    does every other duration.
     """
 
     duplicates: tuple[int, int] = (1, 1)

@@ -406,7 +406,7 @@ def _schedule(sim: SimulatorCore, message: dict[str, Any], queue_arn: str, *, or
     hold = faults.hold if reordered else 0.0
     index = len(sim.world.notifications)
     for n in range(copies):
-        seconds = rng.uniform(*faults.delay) + hold
+        seconds = (rng.uniform(*faults.delay) + hold) / sim.scale  # Amazon's seconds, at the simulator's pace
         sim.world.outbox.append(
             SimOutgoing(
                 due=now + timedelta(seconds=seconds),

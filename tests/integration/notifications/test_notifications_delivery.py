@@ -136,6 +136,20 @@ def test_fates_repeat_with_the_seed() -> None:
     assert fates(21) != fates(22)
 
 
+def test_delays_and_holds_run_at_the_simulators_pace() -> None:
+    """A simulator at 100x Amazon's pace waits a 100 s delivery delay for 1 s, as it does every other duration."""
+    sim = Simulator(seed=3, orders=1, scale=100)
+    sim.client().notifications.ensure("arn:aws:sqs:us-east-1:123456789012:q")
+    sent: list[str] = []
+    sim.connect_sqs(faults=DeliveryFaults(delay=(100.0, 100.0)), sender=lambda _arn, body: sent.append(body))
+    sim.request_cancellation(sim.add_order().order_id)
+    sim.advance(0.9)
+    assert sim.deliver_notifications() == 0
+    sim.advance(0.2)
+    assert sim.deliver_notifications() == 1
+    assert len(sent) == 1
+
+
 def test_only_what_the_subscription_asks_for_is_published() -> None:
     """No subscription, or one filtering out buyer requests or the marketplace: nothing is published."""
     sim = Simulator(seed=13, orders=1)
