@@ -33,6 +33,10 @@ __all__ = ["MIN_SWEEP_SECONDS", "Handled", "Watch"]
 MIN_SWEEP_SECONDS: Final = 180.0
 SWEEP_OVERLAP: Final = timedelta(minutes=5)  # a change's LastUpdateDate may trail it: read a little back
 LANE_DEPTH: Final = 20  # messages waiting per seller; more are left in the queue for later
+# How long the receiving loop waits for a lane to have room before it looks again (wall time: the messages it
+# would receive are on a real server's clock). Receiving only what a lane can take keeps messages from being
+# received and put back, each receive counting towards the dead-letter queue's limit.
+_FULL_PAUSE: Final = 0.5
 SWEEP_BATCH: Final = 100  # events decided together by the sweep (their accepts: one feed)
 RETRY_AFTER: Final = 30  # seconds before a message left for later is visible again
 _FAILED_OUTCOMES: Final = frozenset({CancelStatus.REFUSED, CancelStatus.REJECTED, CancelStatus.NOT_SENT})
@@ -453,9 +457,12 @@ class Watch:
             for message, _ in carrying:
                 beating.enter_context(Heartbeat(self._require_queue(), message).running())
             handled = self.handle_many([event for _, event in carrying])
+        self._settle_all(carrying, handled)
+        return handled
+
+    def _settle_all(self, carrying: Sequence[tuple[QueueMessage, WatchEvent]], handled: Sequence[Handled]) -> None:
         for (message, _), one in zip(carrying, handled, strict=True):
             self._settle(message, one)
-        return handled
 
     def _require_queue(self) -> SqsQueue:
         if self.queue is None:
@@ -498,7 +505,11 @@ class Watch:
                         lane.sweep_due()
                     next_sweep = self._clock.monotonic() + self.sweep_every
                 if self.queue is not None:
-                    self._dispatch(self.queue.receive(), lanes)
+                    room = max((lane.room() for lane in lanes.values()), default=0)
+                    if room == 0:  # every seller is behind: leave the messages in the queue, untouched
+                        self.stopping.wait(_FULL_PAUSE)
+                        continue
+                    self._dispatch(self.queue.receive(at_most=min(BATCH, room)), lanes)
                 else:
                     self._sleep(max(0.0, min(1.0, next_sweep - self._clock.monotonic())))
         finally:
@@ -525,12 +536,18 @@ class Watch:
 
 
 class _Lane:
-    """One seller's worker: its messages and sweeps, one at a time, apart from every other seller's."""
+    """One seller's worker: its messages and sweeps, one at a time, apart from every other seller's.
+
+    A message it takes is kept invisible from then on (a ``Heartbeat``), while it waits its turn as while it is
+    decided: a seller whose decisions wait on Amazon's usage plans must not see its messages time out in the lane
+    and come back to other watchers, each receive counting towards the dead-letter queue's limit.
+    """
 
     def __init__(self, watch: Watch, seller_id: str) -> None:
         self._watch = watch
         self._seller_id = seller_id
         self._jobs: queues.Queue[tuple[QueueMessage, WatchEvent] | None] = queues.Queue(maxsize=LANE_DEPTH)
+        self._beats: dict[str, Heartbeat] = {}  # by receipt handle: the messages this lane holds
         self._sweep = threading.Event()
         self._wake = threading.Event()
         self._thread = threading.Thread(target=self._work, name=f"sp-cancel-watch-{seller_id}", daemon=True)
@@ -538,13 +555,28 @@ class _Lane:
     def start(self) -> None:
         self._thread.start()
 
+    def room(self) -> int:
+        """How many more messages this lane takes now."""
+        return max(0, LANE_DEPTH - self._jobs.qsize())
+
     def offer(self, message: QueueMessage, event: WatchEvent) -> bool:
+        queue = self._watch.queue
+        assert queue is not None  # noqa: S101 - messages come from the queue
+        beat = Heartbeat(queue, message)
         try:
             self._jobs.put_nowait((message, event))
         except queues.Full:
             return False
+        self._beats[message.receipt_handle] = beat
+        beat.start()
         self._wake.set()
         return True
+
+    def _stop_beating(self, jobs: Sequence[tuple[QueueMessage, WatchEvent]]) -> None:
+        for message, _ in jobs:
+            beat = self._beats.pop(message.receipt_handle, None)
+            if beat is not None:
+                beat.stop()
 
     def sweep_due(self) -> None:
         self._sweep.set()
@@ -560,6 +592,7 @@ class _Lane:
             except queues.Empty:
                 return
             if job is not None and queue is not None:
+                self._stop_beating([job])
                 queue.release(job[0])
 
     def _work(self) -> None:
@@ -590,7 +623,11 @@ class _Lane:
         queue = self._watch.queue
         assert queue is not None  # noqa: S101 - messages come from the queue
         try:
-            self._watch.handle_carried(jobs)
+            try:  # kept invisible since the lane took them (offer)
+                handled = self._watch.handle_many([event for _, event in jobs])
+            finally:
+                self._stop_beating(jobs)
+            self._watch._settle_all(jobs, handled)  # noqa: SLF001 - the lane is the watch's own worker
         except Exception as exc:  # noqa: BLE001 - one bad batch must not end the seller's lane
             _log.error(
                 "sp_cancel.watch_event_failed",

@@ -122,11 +122,13 @@ class SqsQueue:
         self.visibility = visibility
         self._sqs = sqs if sqs is not None else _boto3().client("sqs")
 
-    def receive(self, *, wait_seconds: int | None = None) -> list[QueueMessage]:
-        """Long-poll one batch (up to 10 messages); an empty list when none came."""
+    def receive(self, *, wait_seconds: int | None = None, at_most: int = BATCH) -> list[QueueMessage]:
+        """Long-poll one batch (up to ``at_most`` messages, 10 at the most); an empty list when none came."""
+        if not 1 <= at_most <= BATCH:
+            raise InvalidInputError(f"at_most must be 1 to {BATCH}, got {at_most!r}", field="at_most")
         answer = self._sqs.receive_message(
             QueueUrl=self.queue_url,
-            MaxNumberOfMessages=BATCH,
+            MaxNumberOfMessages=at_most,
             WaitTimeSeconds=self.wait_seconds if wait_seconds is None else wait_seconds,
             VisibilityTimeout=self.visibility,
             MessageSystemAttributeNames=["ApproximateReceiveCount"],
@@ -232,9 +234,10 @@ class SqsQueue:
 
 
 class Heartbeat:
-    """Keeps one message invisible while it is handled: extends its visibility every half of it.
+    """Keeps one message invisible while it waits and is handled: extends its visibility every half of it.
 
-    Wall time on purpose: it keeps a lease on a real server's clock, it decides nothing.
+    Wall time on purpose: it keeps a lease on a real server's clock, it decides nothing. ``running`` beats for
+    a block; ``start``/``stop`` for a message handed from one thread to another (a seller's lane).
     """
 
     def __init__(self, queue: SqsQueue, message: QueueMessage) -> None:
@@ -250,12 +253,20 @@ class Heartbeat:
             except Exception:  # noqa: BLE001 - a lost extension only means SQS may deliver it again: deduped
                 return
 
+    def start(self) -> None:
+        """Begin beating (once)."""
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop beating and wait for the beat in progress, if any."""
+        self._done.set()
+        self._thread.join()
+
     @contextmanager
     def running(self) -> Iterator[None]:
         """Beat while the block runs."""
-        self._thread.start()
+        self.start()
         try:
             yield
         finally:
-            self._done.set()
-            self._thread.join()
+            self.stop()

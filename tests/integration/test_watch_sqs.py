@@ -2,6 +2,7 @@
 
 import threading
 import time
+from collections import Counter
 
 import pytest
 from order_change import APPLICATION_ID, deliver, order_change
@@ -9,6 +10,8 @@ from order_change import APPLICATION_ID, deliver, order_change
 from sp_cancel.journal import Journal
 from sp_cancel.testing import Simulator
 from sp_cancel.watch import DecisionKind, SqsQueue, Watch, WatchPolicy, WatchSetupError, decisions
+from sp_cancel.watch._service import LANE_DEPTH
+from sp_cancel.watch._sqs import BATCH
 
 pytestmark = pytest.mark.slow
 
@@ -164,6 +167,74 @@ def test_a_stalled_seller_never_stalls_another(sqs, watch_queue, tmp_path):
         thread.join(timeout=120)
     assert not thread.is_alive()
     assert [d.order_id for d in decisions(journal, a.seller_id)] == [stuck.order_id]
+
+
+class _CountingReceives:
+    """The boto3 SQS client, counting how many times each message was received (a message id's every receive)."""
+
+    def __init__(self, sqs):
+        self._sqs = sqs
+        self.received = Counter()
+
+    def receive_message(self, **kwargs):
+        answer = self._sqs.receive_message(**kwargs)
+        self.received.update(m["MessageId"] for m in answer.get("Messages") or [])
+        return answer
+
+    def __getattr__(self, name):
+        return getattr(self._sqs, name)
+
+
+def test_a_busy_sellers_messages_wait_invisible_and_are_received_once(sim, sqs, watch_queue):
+    """A lane stuck on a slow decision: what it holds stays invisible past its visibility; no more is received.
+
+    Each receive counts towards the dead-letter queue's limit (3 here): messages timing out while they wait their
+    turn, or received only to be put back, would reach it without ever being decided.
+    """
+    orders = [sim.add_order(buyer_requested_cancel=True) for _ in range(35)]
+    for order in orders:
+        deliver(sqs, watch_queue, order_change(sim, order.order_id))
+    entered, release = threading.Event(), threading.Event()
+
+    def hold(order):
+        if order.order_id == orders[0].order_id:
+            entered.set()
+            release.wait(120)  # bounded: the test sets it once the visibility has run out twice
+
+    counting = _CountingReceives(sqs)
+    watch = Watch(
+        sim.client(),
+        queue=SqsQueue(watch_queue, sqs=counting, wait_seconds=1, visibility=2),
+        application_id=APPLICATION_ID,
+        clock=sim.client_clock,
+        policy=WatchPolicy(hold=hold),
+    )
+    thread = threading.Thread(target=watch.run, kwargs={"sweep_at_start": False})
+    thread.start()
+    try:
+        assert entered.wait(120), "the first request never reached its hold hook"
+        for _ in range(600):  # readiness: the lane is full (a batch in hand, LANE_DEPTH waiting behind it)
+            if sum(counting.received.values()) > LANE_DEPTH:
+                break
+            time.sleep(0.1)
+        taken = sum(counting.received.values())
+        assert LANE_DEPTH < taken <= LANE_DEPTH + BATCH
+        time.sleep(5.0)  # the condition under test: more than twice the 2 s visibility passes while they wait
+        assert sum(counting.received.values()) == taken  # nothing more received while the lane is full
+        assert counts(sqs, watch_queue) == (35 - taken, taken)  # all it took still held, none back in the queue
+        release.set()
+        for _ in range(1200):  # readiness: every request decided
+            if len(decisions(watch.journal, sim.seller_id)) == 35:
+                break
+            time.sleep(0.1)
+    finally:
+        release.set()
+        watch.stop()
+        thread.join(timeout=120)
+    assert not thread.is_alive()
+    assert len(decisions(watch.journal, sim.seller_id)) == 35
+    assert set(counting.received.values()) == {1}  # each message received once, decided, deleted
+    assert counts(sqs, watch_queue) == (0, 0)
 
 
 def test_a_receipt_handle_sqs_no_longer_knows_is_left_not_fatal(sim, sqs, watch_queue):
