@@ -1,8 +1,10 @@
 """Amazon-shaped ``ORDER_CHANGE`` notifications and putting them on an SQS queue, for the watch's tests.
 
-The one place the tests build notifications (``schemas/OrderChangeNotification.json``, sp-api-facts §6): when
-the simulator delivers ``ORDER_CHANGE`` to SQS itself (issue 19 item 6), the tests that call ``deliver`` switch
-to it here.
+The one place the tests build notifications (``schemas/OrderChangeNotification.json``, docs/notifications.md),
+for tests that need one exact message on the queue (a duplicate, a foreign one, a stale handle). Where the
+scenario is Amazon's delivery itself (copies, drops, reordering, the status changes that follow), the simulator
+delivers ``ORDER_CHANGE`` to SQS (``Simulator.connect_sqs``), as tests/integration/test_watch_exactly_once.py
+does.
 """
 
 from __future__ import annotations

@@ -1,10 +1,15 @@
 """Issue 19's "Done when": 200 buyer requests, messy delivery, two watchers, one killed -> each answered once.
 
-The served simulator (real HTTP, real clock at 1000x Amazon's pace) holds the orders; ``moto_server`` is the SQS
-queue; two ``sp-cancel watch`` processes share one SQLite journal. Each notification is delivered 1-10 times,
-10 % are never delivered, 20 % of the messages are moved later in the queue. One watcher is killed (SIGKILL)
-once it has decided some; the other finishes, a sweep catches the dropped ones. Every wait is a bounded loop on
-a readiness line or on what the journal shows, never a fixed sleep that a loaded machine could outrun.
+The served simulator (real HTTP, real clock at 1000x Amazon's pace) holds the orders and delivers ``ORDER_CHANGE``
+itself to the SQS queue (``moto_server``) through the seller's subscription, with ``DeliveryFaults``: each
+notification 1-10 times, 10 % never, 20 % held back so later ones overtake them, every copy delayed up to 30 s.
+It publishes what Amazon would: the buyer's request, and the status changes that follow (the shipments made
+before any watcher looked, the watch's own cancels). Two ``sp-cancel watch`` processes share one SQLite journal;
+the requests of the orders that ship wait in Amazon's outbox until the queue is connected, the others arrive
+while the watchers run. One watcher is killed
+(SIGKILL) once it has decided some; the other finishes, a sweep catches the requests whose notification was
+dropped. Every wait is a bounded loop on a readiness line or on what the journal shows, never a fixed sleep
+that a loaded machine could outrun.
 """
 
 from __future__ import annotations
@@ -18,18 +23,21 @@ import time
 from pathlib import Path
 
 import pytest
-from order_change import APPLICATION_ID, body, order_change
 
 from sp_cancel import Credentials, SellerClient
 from sp_cancel.clock import SystemClock
 from sp_cancel.journal import Journal
-from sp_cancel.testing import Simulator
+from sp_cancel.testing import DeliveryFaults, Simulator
 from sp_cancel.watch import DecisionKind, Watch, decisions
 
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
 REQUESTS = 200
+FAULTS = DeliveryFaults(duplicates=(1, 10), drop=0.1, reorder=0.2, delay=(0.0, 30.0), hold=120.0)
+BUYER_REQUEST = "BuyerRequestedChange"
+# Decisions about a buyer's request (the watch also notes each cancel it is told of, its own accepts' among them).
+NOTED = frozenset({DecisionKind.CANCELLED, DecisionKind.SYSTEM_CANCELLED})
 WAIT = 600.0  # a bound for each wait on a loaded machine; a healthy run needs a fraction of it
 
 
@@ -46,7 +54,7 @@ def _env(sim: Simulator, moto_url: str) -> dict[str, str]:
             "LWA_CLIENT_SECRET": creds.client_secret,
             "SP_API_SELLER_ID": sim.seller_id,
             "SP_API_MARKETPLACE": sim.marketplace_id,
-            "SP_API_APPLICATION_ID": APPLICATION_ID,
+            "SP_API_APPLICATION_ID": sim.application_id,
             "AWS_ENDPOINT_URL_SQS": moto_url,
             "AWS_REGION": "us-east-1",
             "AWS_DEFAULT_REGION": "us-east-1",
@@ -84,10 +92,18 @@ def _watcher(env: dict[str, str], queue_url: str, journal: Path) -> subprocess.P
     return process
 
 
-def _until(condition, what: str, watchers: tuple[subprocess.Popen[str], ...] = ()) -> None:
-    """Wait (bounded) for ``condition``; a watcher that died meanwhile fails the test at once, with its stderr."""
+def _until(
+    condition, what: str, watchers: tuple[subprocess.Popen[str], ...] = (), sim: Simulator | None = None
+) -> None:
+    """Wait (bounded) for ``condition``; a watcher that died meanwhile fails the test at once, with its stderr.
+
+    With ``sim``, Amazon's delivery goes on meanwhile: the simulator sends what is due at each request it
+    serves, and here at each round (a watcher waiting on an empty queue asks it nothing).
+    """
     deadline = time.monotonic() + WAIT
     while not condition():
+        if sim is not None:
+            sim.deliver_notifications()
         for process in watchers:
             if process.poll() is not None:
                 _, err = process.communicate(timeout=60)
@@ -97,17 +113,15 @@ def _until(condition, what: str, watchers: tuple[subprocess.Popen[str], ...] = (
         time.sleep(0.2)
 
 
-def _deliveries(sim: Simulator, order_ids: list[str], rng: random.Random) -> tuple[list[str], set[str]]:
-    """Every message body to send, in the order sent, and the orders whose notification was dropped."""
-    dropped = set(rng.sample(order_ids, len(order_ids) // 10))
-    messages: list[str] = []
-    for order_id in order_ids:
-        if order_id not in dropped:
-            messages.extend([body(order_change(sim, order_id))] * rng.randint(1, 10))
-    for _ in range(len(messages) // 5):  # 20 % of the messages arrive later than their place
-        moved = messages.pop(rng.randrange(len(messages)))
-        messages.insert(rng.randrange(len(messages) + 1), moved)
-    return messages, dropped
+def _not_yet(_queue_arn: str, _body: str) -> None:
+    """A sender that cannot send yet: the simulator keeps every copy in its outbox until SQS is connected."""
+    raise ConnectionError("the queue is not connected yet")
+
+
+def _all_sent(sim: Simulator) -> bool:
+    """Whether every copy the simulator scheduled has reached the queue (its delays and holds are past)."""
+    sim.deliver_notifications()
+    return all(n.delivered == n.copies for n in sim.notifications())
 
 
 def test_two_hundred_requests_are_each_answered_exactly_once(  # noqa: C901, PLR0915 - one scenario, told in order
@@ -117,31 +131,43 @@ def test_two_hundred_requests_are_each_answered_exactly_once(  # noqa: C901, PLR
     rng = random.Random(19)  # noqa: S311 - a seeded test scenario, not cryptography
     sim = Simulator(seed=19, orders=0, clock=SystemClock(), scale=1000)
     journal_path = tmp_path / "shared.sqlite"
+    arn = sqs.get_queue_attributes(QueueUrl=watch_queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sim.client().notifications.ensure(arn)  # the seller's ORDER_CHANGE subscription, as `notifications setup` makes it
+    sim.connect_sqs(faults=FAULTS, sender=_not_yet)  # copies are drawn and wait in Amazon's outbox
     with sim.serve() as _:
         env = _env(sim, moto_server)
         first, second = _watcher(env, watch_queue, journal_path), _watcher(env, watch_queue, journal_path)
         try:
-            orders = [sim.add_order(buyer_requested_cancel=True, items=rng.randint(1, 3)) for _ in range(REQUESTS)]
+            orders = [sim.add_order(items=rng.randint(1, 3)) for _ in range(REQUESTS)]
             ids = [o.order_id for o in orders]
             shipped = set(rng.sample(ids, 20))  # shipped after the buyer asked, before any watcher looked
-            for order_id in shipped:
+            for order_id in (i for i in ids if i in shipped):  # in a seeded order: the fates repeat
+                sim.request_cancellation(order_id)
                 item = sim.order(order_id).items[0]
                 sim.ship(order_id, item.order_item_id, 1)
-            messages, dropped = _deliveries(sim, ids, rng)
-            for start in range(0, len(messages), 10):
-                entries = [{"Id": str(n), "MessageBody": m} for n, m in enumerate(messages[start : start + 10])]
-                sqs.send_message_batch(QueueUrl=watch_queue, Entries=entries)
-
+            sim.connect_sqs(moto_server, aws_access_key_id="testing", aws_secret_access_key="testing")
+            for order_id in ids:  # the others ask while the watchers run
+                if order_id not in shipped:
+                    sim.request_cancellation(order_id)
             journal = Journal(journal_path)
 
             def decided() -> list:
-                return decisions(journal, sim.seller_id)
+                return [d for d in decisions(journal, sim.seller_id) if d.kind not in NOTED]
 
-            _until(lambda: len(decided()) >= 40, "the watchers decided 40 requests", (first, second))
+            _until(lambda: len(decided()) >= 40, "the watchers decided 40 requests", (first, second), sim)
             first.kill()  # mid-way: whatever it held is left planned under a dead process's lease
             first.communicate(timeout=60)  # reaped, its pipe closed
+            _until(lambda: _all_sent(sim), "every notification on the queue", (second,), sim)
+            requests = [n for n in sim.notifications() if n.change_type == BUYER_REQUEST]
+            assert sorted(n.order_id for n in requests) == sorted(ids)  # one request notification per order
+            dropped = {n.order_id for n in requests if n.dropped}
+            assert dropped, "seed 19 drops some requests' notifications"
+            assert max(n.copies for n in requests) > 1, "seed 19 sends some requests more than once"
+            assert any(n.reordered for n in requests), "seed 19 holds some requests back"
             delivered = set(ids) - dropped
-            _until(lambda: {d.order_id for d in decided()} >= delivered, "every delivered request decided", (second,))
+            _until(
+                lambda: {d.order_id for d in decided()} >= delivered, "every delivered request decided", (second,), sim
+            )
 
             client = SellerClient(
                 credentials=Credentials(
