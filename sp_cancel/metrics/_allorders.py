@@ -77,7 +77,8 @@ CHANNEL: Final = "fulfillment-channel"
 SALES: Final = "sales-channel"
 ITEM_STATUS: Final = "item-status"
 #: The buyer asked for the cancellation through Amazon, per item (``true``/``false``): the Unshipped Orders report
-#: has it (sp-api-facts §6), Amazon's 2022 changelog calls it "an optional field in the Reports API"; read when there.
+#: has it (docs/buyer-requests.md), Amazon's 2022 changelog calls it "an optional field in the Reports API"; read
+#: when there.
 BUYER_REQUESTED: Final = "is-buyer-requested-cancellation"
 REQUIRED: Final = (ORDER_ID, PURCHASED, STATUS, CHANNEL)
 OPTIONAL: Final = (UPDATED, SALES, ITEM_STATUS, BUYER_REQUESTED)
