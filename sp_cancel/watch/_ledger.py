@@ -5,7 +5,7 @@ all ``plan`` the same key; the journal's transaction lets exactly one create it.
 marks it done with the ``Decision`` (its reason); the others drop the event as a duplicate. A watcher killed
 while deciding leaves the entry planned under its lease: another takes it over once its process is gone or
 its lease runs out, and decides it (the accept itself is the cancel pipeline's own journaled submission, so
-a second attempt sends no second cancel).
+a second attempt sends no second cancel, and an order its accept already cancelled is recorded as that accept).
 """
 
 from __future__ import annotations

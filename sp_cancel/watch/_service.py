@@ -263,6 +263,7 @@ class Watch:
     def _decide_claimed(self, client: SellerClient, claimed: list[_Claimed]) -> list[tuple[_Claimed, Handled]]:
         try:
             deferred, verdicts, pending = self._judge_all(client, claimed)
+            verdicts = self._earlier_accepts(client, verdicts)
             refused, accepted = self._accept_all(client, pending)
         except BaseException:
             for one in claimed:  # nothing was journaled: every plan goes (one already released is ignored)
@@ -290,6 +291,35 @@ class Watch:
             else:
                 decided.append((one, verdict))
         return deferred, decided, pending
+
+    def _earlier_accepts(
+        self, client: SellerClient, verdicts: list[tuple[_Claimed, Decision]]
+    ) -> list[tuple[_Claimed, Decision]]:
+        """A request found cancelled on a decision taken over from a watcher that stopped: its accept, if it sent one.
+
+        A watcher killed after the cancel pipeline journaled (and sent) its accept, but before it journaled the
+        decision, leaves the decision planned; the order read again shows it cancelled, so the request would be
+        recorded as ``no_request``. The pipeline is asked for that accept instead: it answers an accept it has
+        journaled with its outcome, sending nothing (the same key), and refuses a cancelled order it never
+        accepted, also sending nothing; then the verdict stands.
+        """
+        earlier = [
+            (index, one)
+            for index, (one, verdict) in enumerate(verdicts)
+            if not one.created and one.event.kind is EventKind.BUYER_REQUEST and verdict.kind is DecisionKind.NO_REQUEST
+        ]
+        if not earlier:
+            return verdicts
+        try:
+            batch = client.accept_buyer_cancellations([one.event.order_id for _, one in earlier], wait=False)
+        except SpCancelError:
+            return verdicts  # the verdicts read from Amazon stand
+        out = list(verdicts)
+        for index, one in earlier:
+            outcome = batch[one.event.order_id]
+            if outcome.ok and outcome.submission_id is not None:
+                out[index] = (one, self._accepted(one.event, outcome))
+        return out
 
     def _accept_all(
         self, client: SellerClient, pending: list[_Claimed]

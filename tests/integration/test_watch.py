@@ -209,6 +209,61 @@ def test_a_decision_a_dead_watcher_left_is_finished_by_the_sweep(sim, client, tm
     assert cancels(sim, order.order_id) == 1
 
 
+def test_an_accept_a_dead_watcher_sent_is_recorded_as_its_accept(sim, tmp_path):
+    """A watcher died after its accept went out but before it journaled the decision: the next one records the accept.
+
+    The order reads cancelled by then; without the pipeline's word the request would be recorded as "no request".
+    """
+    journal = Journal(tmp_path / "j.sqlite", clock=sim.client_clock)
+    client = sim.client(journal=journal)
+    order = sim.add_order(buyer_requested_cancel=True)
+    event = WatchEvent(kind="buyer_request", seller_id=sim.seller_id, order_id=order.order_id, notification_id="n-7")
+    # The dead watcher (another host): its decision planned, its accept sent through the pipeline, then nothing.
+    journal.plan(
+        decision_key(event),
+        kind="watch_decision",
+        target=f"watch:{sim.seller_id}",
+        payload=event.to_json(),
+        lease_seconds=60,
+    )
+    sent = client.accept_buyer_cancellations([order.order_id], wait=False)[order.order_id]
+    assert cancels(sim, order.order_id) == 1  # Amazon applied it: the order reads cancelled
+    feeds = len(sim.world.feeds)
+
+    handled = make_watch(sim, client, journal=journal).handle(event)  # its lease ran out meanwhile
+
+    assert handled.decision is not None
+    assert handled.decision.kind is DecisionKind.ACCEPTED
+    assert handled.decision.outcome == "CANCELLED"
+    assert len(sim.world.feeds) == feeds  # nothing sent again
+    assert [d.kind for d in decisions(journal, sim.seller_id)] == [DecisionKind.ACCEPTED]
+    assert sent.submission_id is not None
+
+
+def test_a_request_cancelled_by_someone_else_is_still_no_request_after_a_takeover(sim, tmp_path):
+    """The same takeover for an order cancelled outside the watch: the pipeline never accepted it, nothing is sent."""
+    journal = Journal(tmp_path / "j.sqlite", clock=sim.client_clock)
+    client = sim.client(journal=journal)
+    order = sim.add_order(buyer_requested_cancel=True)
+    event = WatchEvent(kind="buyer_request", seller_id=sim.seller_id, order_id=order.order_id, notification_id="n-8")
+    journal.plan(
+        decision_key(event),
+        kind="watch_decision",
+        target=f"watch:{sim.seller_id}",
+        payload=event.to_json(),
+        lease_seconds=60,
+    )
+    sim.client().accept_buyer_cancellations([order.order_id], wait=False)  # another journal: a person, a tool
+    assert cancels(sim, order.order_id) == 1
+    feeds = len(sim.world.feeds)
+
+    handled = make_watch(sim, client, journal=journal).handle(event)
+
+    assert handled.decision is not None
+    assert handled.decision.kind is DecisionKind.NO_REQUEST
+    assert len(sim.world.feeds) == feeds
+
+
 def test_settings_are_checked_at_the_door(sim, client):
     """Settings are checked at the door."""
     with pytest.raises(InvalidInputError, match="sweep_every"):
