@@ -30,6 +30,19 @@ def make_watch(sim, client, **kwargs):
     return Watch(client, clock=sim.client_clock, sleep=sim.advance, **kwargs)
 
 
+def left_by_a_dead_watcher(sim, journal, order_id, notification_id):
+    """The buyer request whose decision a watcher on another host planned (a 60 s lease) before it died."""
+    event = WatchEvent(kind="buyer_request", seller_id=sim.seller_id, order_id=order_id, notification_id=notification_id)
+    journal.plan(
+        decision_key(event),
+        kind="watch_decision",
+        target=f"watch:{sim.seller_id}",
+        payload=event.to_json(),
+        lease_seconds=60,
+    )
+    return event
+
+
 def cancels(sim, order_id):
     """Units Amazon cancelled once the feeds had time to run."""
     sim.advance(600)  # Amazon processes the acknowledgement feed
@@ -191,15 +204,8 @@ def test_a_decision_a_dead_watcher_left_is_finished_by_the_sweep(sim, client, tm
     journal = Journal(tmp_path / "j.sqlite", clock=sim.client_clock)
     watch = make_watch(sim, client, journal=journal)
     order = sim.add_order(buyer_requested_cancel=True)
-    event = WatchEvent(kind="buyer_request", seller_id=sim.seller_id, order_id=order.order_id, notification_id="n-9")
     # A watcher on another host planned the decision, then died: its lease is all that is left of it.
-    journal.plan(
-        decision_key(event),
-        kind="watch_decision",
-        target=f"watch:{sim.seller_id}",
-        payload=event.to_json(),
-        lease_seconds=60,
-    )
+    event = left_by_a_dead_watcher(sim, journal, order.order_id, "n-9")
     busy = watch.handle(event)
     assert busy.busy
     assert not busy.settled
@@ -217,15 +223,8 @@ def test_an_accept_a_dead_watcher_sent_is_recorded_as_its_accept(sim, tmp_path):
     journal = Journal(tmp_path / "j.sqlite", clock=sim.client_clock)
     client = sim.client(journal=journal)
     order = sim.add_order(buyer_requested_cancel=True)
-    event = WatchEvent(kind="buyer_request", seller_id=sim.seller_id, order_id=order.order_id, notification_id="n-7")
     # The dead watcher (another host): its decision planned, its accept sent through the pipeline, then nothing.
-    journal.plan(
-        decision_key(event),
-        kind="watch_decision",
-        target=f"watch:{sim.seller_id}",
-        payload=event.to_json(),
-        lease_seconds=60,
-    )
+    event = left_by_a_dead_watcher(sim, journal, order.order_id, "n-7")
     sent = client.accept_buyer_cancellations([order.order_id], wait=False)[order.order_id]
     assert cancels(sim, order.order_id) == 1  # Amazon applied it: the order reads cancelled
     feeds = len(sim.world.feeds)
@@ -245,14 +244,7 @@ def test_a_request_cancelled_by_someone_else_is_still_no_request_after_a_takeove
     journal = Journal(tmp_path / "j.sqlite", clock=sim.client_clock)
     client = sim.client(journal=journal)
     order = sim.add_order(buyer_requested_cancel=True)
-    event = WatchEvent(kind="buyer_request", seller_id=sim.seller_id, order_id=order.order_id, notification_id="n-8")
-    journal.plan(
-        decision_key(event),
-        kind="watch_decision",
-        target=f"watch:{sim.seller_id}",
-        payload=event.to_json(),
-        lease_seconds=60,
-    )
+    event = left_by_a_dead_watcher(sim, journal, order.order_id, "n-8")
     sim.client().accept_buyer_cancellations([order.order_id], wait=False)  # another journal: a person, a tool
     assert cancels(sim, order.order_id) == 1
     feeds = len(sim.world.feeds)
