@@ -32,7 +32,9 @@ def make_watch(sim, client, **kwargs):
 
 def left_by_a_dead_watcher(sim, journal, order_id, notification_id):
     """The buyer request whose decision a watcher on another host planned (a 60 s lease) before it died."""
-    event = WatchEvent(kind="buyer_request", seller_id=sim.seller_id, order_id=order_id, notification_id=notification_id)
+    event = WatchEvent(
+        kind="buyer_request", seller_id=sim.seller_id, order_id=order_id, notification_id=notification_id
+    )
     journal.plan(
         decision_key(event),
         kind="watch_decision",
