@@ -593,12 +593,13 @@ class _Lane:
         queue = self._watch.queue
         assert queue is not None  # noqa: S101 - messages come from the queue
         beat = Heartbeat(queue, message)
+        self._beats[message.receipt_handle] = beat  # before the worker can take (and settle) the job
+        beat.start()
         try:
             self._jobs.put_nowait((message, event))
         except queues.Full:
+            self._stop_beating([(message, event)])
             return False
-        self._beats[message.receipt_handle] = beat
-        beat.start()
         self._wake.set()
         return True
 
