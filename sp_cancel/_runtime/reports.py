@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, TypedDict, Unpack
 
 import attrs
 
@@ -49,17 +49,18 @@ def _took(report: Report, waited: float) -> float:
     return (report.processing_end_time - report.created_time).total_seconds()
 
 
-def run_report(
-    ctx: Context,
-    report_type: str,
-    *,
-    marketplace_ids: Sequence[str] | None = None,
-    start: datetime | None = None,
-    end: datetime | None = None,
-    timeout: float = 1800.0,
-    inflate: bool = True,
-) -> bytes:
-    """Request ``report_type``, wait for it and return its document.
+class _ReportOptions(TypedDict, total=False):
+    """``run_report``'s and ``fetch_report``'s keywords (see ``run_report``)."""
+
+    marketplace_ids: Sequence[str] | None
+    start: datetime | None
+    end: datetime | None
+    timeout: float
+    inflate: bool
+
+
+def run_report(ctx: Context, report_type: str, **options: Unpack[_ReportOptions]) -> bytes:
+    """Request ``report_type``, wait for it and return its document (``fetch_report`` without the report).
 
     Args:
         ctx: the client's context (API, clock, sleep).
@@ -77,9 +78,7 @@ def run_report(
             (``processing_status`` says which), or is ``DONE`` without a ``reportDocumentId``.
         ReportTimeoutError: still in progress after ``timeout`` seconds (carries the report id).
     """
-    return fetch_report(
-        ctx, report_type, marketplace_ids=marketplace_ids, start=start, end=end, timeout=timeout, inflate=inflate
-    )[1]
+    return fetch_report(ctx, report_type, **options)[1]
 
 
 def fetch_report(
