@@ -29,7 +29,8 @@ open orders spent 19 ``searchOrders`` pages, 57 minutes of that plan.)
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from datetime import datetime
 from typing import TYPE_CHECKING, Final
 
@@ -118,6 +119,39 @@ def report_break_even(ctx: Context) -> int:
     return int(report_route_seconds(ctx) / plan_seconds("orders.getOrder")) + 1
 
 
+def _per_order_is_cheaper(count: int) -> bool:
+    """Whether ``count`` ``getOrder`` reads cost no more plan time than one ``searchOrders`` page (<= 89 orders)."""
+    return plan_seconds("orders.getOrder", count) <= plan_seconds("orders.searchOrders")
+
+
+def _get_each(ctx: Context, order_ids: Iterable[str], calls: Calls) -> dict[str, Order | SpCancelError]:
+    """``getOrder`` for each of ``order_ids``, one call each.
+
+    An unknown order maps to its ``NotFoundError``, one whose channel Amazon did not give to the
+    ``NotCancellableError`` that refuses it.
+    """
+    out: dict[str, Order | SpCancelError] = {}
+    for order_id in order_ids:
+        calls.spend("orders.getOrder")
+        try:
+            out[order_id] = get_order(ctx.api, order_id)
+        except (NotFoundError, NotCancellableError) as exc:
+            out[order_id] = exc
+    return out
+
+
+def _wanted_among(pages: Iterable[Order], wanted: AbstractSet[str], calls: Calls) -> tuple[dict[str, Order], int]:
+    """The orders of ``wanted`` among a ``searchOrders`` read, and how many it returned (its pages spent)."""
+    found: dict[str, Order] = {}
+    seen = 0
+    for order in pages:
+        seen += 1
+        if order.order_id in wanted:
+            found[order.order_id] = order
+    calls.spend("orders.searchOrders", max(1, -(-seen // 100)))
+    return found, seen
+
+
 def read_orders(ctx: Context, order_ids: Sequence[str], calls: Calls | None = None) -> dict[str, Order | SpCancelError]:
     """Read the batch's orders for the pre-flight checks at the lower price (see the module docstring).
 
@@ -138,14 +172,7 @@ def read_orders(ctx: Context, order_ids: Sequence[str], calls: Calls | None = No
             _by_report(ctx, unique, calls, out)
         except (AuthError, ReportError, UnshippedReportError) as exc:  # no role for it, or no usable report
             _log.warning(events.PRECHECK_REPORT_FAILED, report_type=UNSHIPPED_REPORT, reason=str(exc)[:300])
-    for order_id in unique:
-        if order_id in out:
-            continue
-        calls.spend("orders.getOrder")
-        try:
-            out[order_id] = get_order(ctx.api, order_id)
-        except (NotFoundError, NotCancellableError) as exc:  # unknown order; a channel Amazon did not give
-            out[order_id] = exc
+    out.update(_get_each(ctx, [i for i in unique if i not in out], calls))
     return out
 
 
@@ -189,19 +216,14 @@ def _by_report(ctx: Context, order_ids: list[str], calls: Calls, out: dict[str, 
     report = wait_report(ctx, requested)
     data_end = report.created_time - REPORT_DATA_LAG
     wanted = set(order_ids)
-    updated: dict[str, Order] = {}
-    seen = 0
-    for order in search_orders(
+    pages = search_orders(
         ctx.api,
         last_updated_after=data_end,
         fulfilled_by="MERCHANT",
         statuses=REREAD_STATUSES,
         marketplace_ids=[ctx.marketplace_id],
-    ):
-        seen += 1
-        if order.order_id in wanted:
-            updated[order.order_id] = order
-    calls.spend("orders.searchOrders", max(1, -(-seen // 100)))
+    )
+    updated, seen = _wanted_among(pages, wanted, calls)
     out.update(updated)  # kept whatever happens to the document
     document = download_report(ctx, report)
     calls.spend("reports.getReportDocument")
@@ -241,28 +263,15 @@ def changed_since(
     """
     calls = calls if calls is not None else Calls()
     unique = list(dict.fromkeys(order_ids))
-    out: dict[str, Order | SpCancelError] = {}
-    if since is None or plan_seconds("orders.getOrder", len(unique)) <= plan_seconds("orders.searchOrders"):
-        for order_id in unique:
-            calls.spend("orders.getOrder")
-            try:
-                out[order_id] = get_order(ctx.api, order_id)
-            except (NotFoundError, NotCancellableError) as exc:
-                out[order_id] = exc
-        return out
-    wanted = set(unique)
-    seen = 0
-    for order in search_orders(
+    if since is None or _per_order_is_cheaper(len(unique)):
+        return _get_each(ctx, unique, calls)
+    pages = search_orders(
         ctx.api,
         last_updated_after=since,
         fulfilled_by="MERCHANT",
         marketplace_ids=[marketplace_id or ctx.marketplace_id],
-    ):
-        seen += 1
-        if order.order_id in wanted:
-            out[order.order_id] = order
-    calls.spend("orders.searchOrders", max(1, -(-seen // 100)))
-    return out
+    )
+    return dict(_wanted_among(pages, set(unique), calls)[0])
 
 
 def shipped_since(
@@ -277,29 +286,17 @@ def shipped_since(
     that cannot be read is left out (it is not known to have shipped).
     """
     calls = calls if calls is not None else Calls()
-    wanted = set(order_ids)
-    out: dict[str, Order] = {}
-    if plan_seconds("orders.getOrder", len(wanted)) <= plan_seconds("orders.searchOrders"):
-        for order_id in dict.fromkeys(order_ids):
-            calls.spend("orders.getOrder")
-            try:
-                order = get_order(ctx.api, order_id)
-            except (NotFoundError, NotCancellableError):
-                continue
-            if order.status in SHIPPED_STATUSES:
-                out[order_id] = order
-        return out
-    pages = search_orders(
-        ctx.api,
-        last_updated_after=since,
-        fulfilled_by="MERCHANT",
-        statuses=SHIPPED_STATUSES,
-        included_data=("FULFILLMENT",),
-    )
-    seen = 0
-    for order in pages:
-        seen += 1
-        if order.order_id in wanted and order.status in SHIPPED_STATUSES:
-            out[order.order_id] = order
-    calls.spend("orders.searchOrders", max(1, -(-seen // 100)))
-    return out
+    unique = list(dict.fromkeys(order_ids))
+    if _per_order_is_cheaper(len(unique)):
+        read: Mapping[str, Order | SpCancelError] = _get_each(ctx, unique, calls)
+    else:
+        pages = search_orders(
+            ctx.api,
+            last_updated_after=since,
+            fulfilled_by="MERCHANT",
+            statuses=SHIPPED_STATUSES,
+            included_data=("FULFILLMENT",),
+        )
+        read = _wanted_among(pages, set(unique), calls)[0]
+    # An order that cannot be read is left out: it is not known to have shipped.
+    return {i: o for i, o in read.items() if isinstance(o, Order) and o.status in SHIPPED_STATUSES}
