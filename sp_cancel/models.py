@@ -600,6 +600,7 @@ def _order_id(_: object, attribute: attrs.Attribute[str], value: str) -> None:
     check_order_id(value, field=attribute.name)
 
 
+@attrs.resolve_types  # the journal codec reads the field types (_outcomes.to_json)
 @attrs.frozen(kw_only=True)
 class ItemCancel:
     """Cancel ``quantity`` unshipped units of one order item."""

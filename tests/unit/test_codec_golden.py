@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 
 from sp_cancel import (
@@ -38,7 +40,7 @@ from sp_cancel._cancellation.outcomes import (
     cancel_to_json,
 )
 from sp_cancel._listings.outcomes import listing_from_json, listing_to_json
-from sp_cancel._outcomes import messages_from_json, messages_to_json
+from sp_cancel._outcomes import from_json, to_json
 from sp_cancel._refunds.outcomes import refund_from_json, refund_to_json
 from sp_cancel.errors import NotCancellableError
 from sp_cancel.journal._schema import dump_json
@@ -122,7 +124,11 @@ CASES: Mapping[str, tuple[object, Encode, Decode]] = {
     "buyer_message": (BUYER_MESSAGE, buyer_message_to_json, buyer_message_from_json),
     "listing": (LISTING, listing_to_json, listing_from_json),
     "refund": (REFUND, refund_to_json, refund_from_json),
-    "messages": (MESSAGES, messages_to_json, messages_from_json),
+    "messages": (
+        MESSAGES,
+        lambda messages: [to_json(m) for m in messages],
+        lambda data: tuple(from_json(ProcessingMessage, m) for m in data),
+    ),
 }
 
 OLD_ENTRIES: Mapping[str, tuple[Any, Decode, object]] = {
@@ -249,6 +255,25 @@ def _write_golden() -> None:  # pragma: no cover - run by hand for a deliberate 
         stored = dump_json({"messages": encoded} if isinstance(encoded, list) else encoded, "outcome")
         golden[name] = {"encoded": encoded, "stored": stored}
     GOLDEN.write_text(json.dumps(golden, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+@attrs.frozen(kw_only=True)
+class _Unresolved:
+    when: str
+
+
+@attrs.resolve_types
+@attrs.frozen(kw_only=True)
+class _NoEncoding:
+    when: datetime
+
+
+def test_codec_refuses_types_it_cannot_read_or_store() -> None:
+    """A class whose types were not resolved where it was defined, or a type with no encoding, fails loudly."""
+    with pytest.raises(TypeError, match="resolve_types"):
+        to_json(_Unresolved(when="now"))
+    with pytest.raises(TypeError, match="no encoding"):
+        to_json(_NoEncoding(when=datetime(2026, 1, 1, tzinfo=UTC)))
 
 
 if __name__ == "__main__":  # pragma: no cover
