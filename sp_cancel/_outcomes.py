@@ -4,24 +4,32 @@ A feed's state as polled (``FeedState``, the event a ``ProgressCallback`` receiv
 Amazon's processing report (``ProcessingMessage``) and a batch of per-key outcomes (``BatchOutcome``:
 a read-only mapping that renders as an HTML table in notebooks and turns into plain records for
 DataFrames). Each workflow's own results live with it (``_cancellation.outcomes``,
-``_refunds.outcomes``, ``_listings.outcomes``, ``_fba``, ``deals``), with their journal codecs; every
+``_refunds.outcomes``, ``_listings.outcomes``, ``_fba``, ``deals``); the journal keeps them as JSON
+through the one codec here (``to_json``/``from_json``, driven by each class's attrs fields). Every
 ``status`` is a ``str`` enum (``str(status)`` is its value, and it compares equal to it).
 """
 
 from __future__ import annotations
 
 import enum
+import functools
 import html
+import types
+import typing
 import warnings
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime
-from typing import Any, ClassVar, Literal, Protocol, TypeVar
+from decimal import Decimal
+from types import MappingProxyType
+from typing import Any, ClassVar, Final, Literal, Protocol, TypeVar
 
 import attrs
 
 from sp_cancel.errors import SpCancelError
+from sp_cancel.models import Money
 
 __all__ = [
+    "NOT_JOURNALED",
     "BatchOutcome",
     "FeedState",
     "FeedStatus",
@@ -29,8 +37,8 @@ __all__ = [
     "ProcessingMessage",
     "ProgressCallback",
     "Severity",
-    "messages_from_json",
-    "messages_to_json",
+    "from_json",
+    "to_json",
 ]
 
 Severity = Literal["ERROR", "WARNING", "INFO"]
@@ -94,6 +102,7 @@ class ProgressCallback(Protocol):
         """Receive one poll's state and the seconds waited."""
 
 
+@attrs.resolve_types  # the journal codec reads the field types (_outcomes.to_json)
 @attrs.frozen(kw_only=True)
 class ProcessingMessage:
     """One result Amazon reported for a submission (a ProcessingReport ``Result`` or a listings issue)."""
@@ -107,25 +116,94 @@ class ProcessingMessage:
     sku: str | None = None
 
 
-def messages_to_json(messages: tuple[ProcessingMessage, ...]) -> list[dict[str, Any]]:
-    """Serialise processing messages."""
-    return [
-        {
-            "code": m.code,
-            "severity": m.severity,
-            "description": m.description,
-            "message_id": m.message_id,
-            "order_id": m.order_id,
-            "order_item_id": m.order_item_id,
-            "sku": m.sku,
-        }
-        for m in messages
-    ]
+NOT_JOURNALED: Final[Mapping[str, bool]] = MappingProxyType({"journal": False})
+"""``attrs.field(metadata=NOT_JOURNALED)``: a member the journal does not keep (an outcome's ``error``)."""
+
+_Convert = Callable[[Any], Any]
+_A = TypeVar("_A", bound=attrs.AttrsInstance)
 
 
-def messages_from_json(data: list[Mapping[str, Any]]) -> tuple[ProcessingMessage, ...]:
-    """Deserialise processing messages."""
-    return tuple(ProcessingMessage(**dict(m)) for m in data)
+def _same(value: Any) -> Any:
+    return value
+
+
+def _optional(convert: _Convert) -> _Convert:
+    return lambda value: None if value is None else convert(value)
+
+
+def _value_codec(hint: Any) -> tuple[_Convert, _Convert]:
+    """How one annotated value is encoded to JSON data and decoded back (types here, no value yet)."""
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin is types.UnionType or origin is typing.Union:  # only ``X | None``: a member or nothing
+        (inner,) = (arg for arg in args if arg is not type(None))
+        encode, decode = _value_codec(inner)
+        return _optional(encode), _optional(decode)
+    if origin is tuple:  # ``tuple[X, ...]``, stored as a list
+        encode, decode = _value_codec(args[0])
+        return (lambda value: [encode(v) for v in value]), (lambda data: tuple(decode(v) for v in data))
+    if origin is Mapping:
+        encode_key, decode_key = _value_codec(args[0])
+        encode, decode = _value_codec(args[1])
+        return (
+            lambda value: {encode_key(k): encode(v) for k, v in value.items()},
+            lambda data: {decode_key(k): decode(v) for k, v in data.items()},
+        )
+    return _single_codec(hint)
+
+
+def _single_codec(hint: Any) -> tuple[_Convert, _Convert]:
+    """``_value_codec`` of one value, not a container of them: money, an enum, an attrs class, text or a number."""
+    if hint is Money:  # ``[amount, currency]``, the amount a Decimal's exact text
+        return (lambda m: [str(m.amount), m.currency]), (lambda d: Money(amount=Decimal(d[0]), currency=d[1]))
+    if isinstance(hint, type) and issubclass(hint, enum.Enum):
+        return (lambda member: member.value), hint
+    if attrs.has(hint):
+        return to_json, functools.partial(from_json, hint)
+    if hint in (str, int) or typing.get_origin(hint) is Literal:
+        return _same, _same
+    raise TypeError(f"the journal has no encoding for {hint!r}")
+
+
+@functools.cache
+def _fields(cls: type[attrs.AttrsInstance]) -> tuple[tuple[str, str, _Convert, _Convert, bool], ...]:
+    """Each stored field of ``cls``: name, ``__init__`` keyword, encoder, decoder, whether it has a default.
+
+    The field types must be resolved where the class is defined (``@attrs.resolve_types`` over its
+    ``@attrs.frozen``): the public gates rename its module, so its annotations cannot be read later.
+    """
+    if not getattr(cls, "__attrs_types_resolved__", False):
+        raise TypeError(f"{cls.__qualname__} is journaled: decorate it with @attrs.resolve_types")
+    return tuple(
+        (f.name, f.alias, *_value_codec(f.type), f.default is not attrs.NOTHING)
+        for f in attrs.fields(cls)
+        if f.metadata.get("journal", True)
+    )
+
+
+def to_json(value: attrs.AttrsInstance) -> dict[str, Any]:
+    """The JSON data the journal keeps for an outcome: each field in class order, by its name.
+
+    Enums are stored as their values, tuples as lists, a ``Money`` as ``[amount, currency]`` (the
+    ``Decimal``'s exact text), nested outcome types as objects; fields marked ``NOT_JOURNALED`` are left
+    out.
+    """
+    return {name: encode(getattr(value, name)) for name, _, encode, _, _ in _fields(type(value))}
+
+
+def from_json(cls: type[_A], data: Mapping[str, Any]) -> _A:
+    """The ``cls`` value ``to_json`` stored as ``data``.
+
+    A member with a default may be missing or ``null`` (an entry journaled before it existed): it takes its
+    default. A member without one must be there (``KeyError`` otherwise).
+    """
+    kwargs: dict[str, Any] = {}
+    for name, keyword, _, decode, has_default in _fields(cls):
+        value = data.get(name) if has_default else data[name]
+        if value is not None:
+            kwargs[keyword] = decode(value)
+        elif not has_default:
+            kwargs[keyword] = None
+    return cls(**kwargs)
 
 
 class Outcome(Protocol):

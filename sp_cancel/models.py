@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from types import MappingProxyType
-from typing import Final, TypeVar
+from typing import Final, Protocol, TypeVar
 
 import attrs
 
@@ -29,6 +29,7 @@ __all__ = [
     "ItemRefund",
     "Money",
     "PriceComponent",
+    "check_items",
     "check_order_id",
     "check_order_item_id",
     "check_sku",
@@ -600,6 +601,38 @@ def _order_id(_: object, attribute: attrs.Attribute[str], value: str) -> None:
     check_order_id(value, field=attribute.name)
 
 
+class _OrderItem(Protocol):
+    """What ``check_items`` reads of an item: its order item id."""
+
+    @property
+    def order_item_id(self) -> str:
+        """Amazon's order item id."""
+
+
+_I = TypeVar("_I", bound=_OrderItem)
+
+
+def check_items(
+    value: Iterable[object], kind: type[_I], *, empty: str | None = None, twice: str | None = None
+) -> tuple[_I, ...]:
+    """``value`` as a tuple of ``kind`` values: the converter of an ``items`` field (``ItemCancel``, a feed's items).
+
+    Raises [InvalidInputError][sp_cancel.InvalidInputError] (``field="items"``) for a member not a ``kind``;
+    with ``empty``, for no items at all; with ``twice``, for one ``order_item_id`` named twice (those messages).
+    """
+    items: list[_I] = []
+    for item in value:
+        if not isinstance(item, kind):
+            raise InvalidInputError(f"items must be {kind.__name__} values, got {item!r}", field="items")
+        items.append(item)
+    if not items and empty is not None:
+        raise InvalidInputError(empty, field="items")
+    if twice is not None and len({item.order_item_id for item in items}) != len(items):
+        raise InvalidInputError(twice, field="items")
+    return tuple(items)
+
+
+@attrs.resolve_types  # the journal codec reads the field types (_outcomes.to_json)
 @attrs.frozen(kw_only=True)
 class ItemCancel:
     """Cancel ``quantity`` unshipped units of one order item."""
@@ -611,16 +644,12 @@ class ItemCancel:
 def _items(value: Iterable[ItemCancel] | None) -> tuple[ItemCancel, ...] | None:
     if value is None:
         return None
-    items = tuple(value)
-    if not items:
-        raise InvalidInputError("items is empty: pass None to cancel the whole order", field="items")
-    for item in items:
-        if not isinstance(item, ItemCancel):
-            raise InvalidInputError(f"items must be ItemCancel values, got {item!r}", field="items")
-    seen = [i.order_item_id for i in items]
-    if len(set(seen)) != len(seen):
-        raise InvalidInputError("items names the same order_item_id twice; merge the quantities", field="items")
-    return items
+    return check_items(
+        value,
+        ItemCancel,
+        empty="items is empty: pass None to cancel the whole order",
+        twice="items names the same order_item_id twice; merge the quantities",
+    )
 
 
 @attrs.frozen(kw_only=True)

@@ -31,6 +31,7 @@ from sp_cancel._cancellation.record import (
     submitted_outcome,
     unconfirmed_outcome,
 )
+from sp_cancel._declare import declare_not_sent
 from sp_cancel._outcomes import ProcessingMessage
 from sp_cancel._runtime.claims import (
     LOCAL,
@@ -532,12 +533,17 @@ def resume_cancels(ctx: Context, *, timeout: float, progress: Progress | None = 
 # --- cancels in doubt ---------------------------------------------------------------------------------
 
 
+def _look(ctx: Context, key: str) -> CancelOutcome:
+    """The cancel ``key`` as Amazon shows it now, asked once without waiting."""
+    return refresh_cancel(ctx, key, wait=False, timeout=1.0, progress=None)
+
+
 def unconfirmed_cancels(ctx: Context) -> list[CancelOutcome]:
     """Every cancel the journal holds as possibly sent and not yet shown by Amazon, looked at once more."""
     return in_doubt(
         ctx.journal,
         CANCEL_KINDS,
-        look=lambda key: refresh_cancel(ctx, key, wait=False, timeout=1.0, progress=None),
+        look=functools.partial(_look, ctx),
         unconfirmed=lambda entry, detail: _outcome(entry, CancelStatus.UNCONFIRMED, detail=detail),
     )
 
@@ -555,13 +561,5 @@ def declare_cancel_not_sent(ctx: Context, outcome: CancelOutcome, *, by: str, no
         raise InvalidInputError(
             "this outcome was never journaled (no submission_id): nothing to declare", field="outcome"
         )
-    now = refresh_cancel(ctx, key, wait=False, timeout=1.0, progress=None)
-    if now.status is not CancelStatus.UNCONFIRMED:
-        raise InvalidInputError(
-            f"cancel {key} is {now.status.value} now, not UNCONFIRMED: nothing was declared", field="outcome"
-        )
-    entry = ctx.journal.get(key)
-    if entry is None or entry.finished:
-        raise InvalidInputError(f"cancel {key} finished meanwhile: nothing was declared", field="outcome")
-    when = ctx.amazon_now().isoformat(timespec="seconds")
-    return not_sent_outcome(ctx, entry, f"declared not sent by {by} at {when}" + (f": {note}" if note else ""))
+    settle = functools.partial(not_sent_outcome, ctx)
+    return declare_not_sent(ctx, "cancel", key, look=functools.partial(_look, ctx), settle=settle, by=by, note=note)

@@ -14,7 +14,7 @@ from typing import Any, ClassVar, Literal
 import attrs
 
 from sp_cancel._amazon_cancel import AmazonCancelKind
-from sp_cancel._outcomes import ProcessingMessage, messages_from_json, messages_to_json
+from sp_cancel._outcomes import NOT_JOURNALED, ProcessingMessage, from_json, to_json
 from sp_cancel.errors import SpCancelError
 from sp_cancel.models import CancelReason, ItemCancel
 
@@ -71,6 +71,7 @@ class BuyerMessageStatus(enum.StrEnum):
     FAILED = "FAILED"
 
 
+@attrs.resolve_types  # the journal codec reads the field types (_outcomes.to_json)
 @attrs.frozen(kw_only=True)
 class BuyerMessage:
     """What happened to the seller's explanation to the buyer of a cancelled order.
@@ -96,6 +97,7 @@ class BuyerMessage:
         return self.status is BuyerMessageStatus.SENT
 
 
+@attrs.resolve_types  # the journal codec reads the field types (_outcomes.to_json)
 @attrs.frozen(kw_only=True)
 class CancelOutcome:
     """The outcome of cancelling one order (whole, or some units with ``items``).
@@ -127,7 +129,7 @@ class CancelOutcome:
     items: tuple[ItemCancel, ...] | None = None
     via: Literal["feed", "orders_api"] = "feed"
     detail: str | None = None
-    error: SpCancelError | None = attrs.field(default=None, eq=False)
+    error: SpCancelError | None = attrs.field(default=None, eq=False, metadata=NOT_JOURNALED)
     buyer_message: BuyerMessage | None = None
 
     kind: ClassVar[str] = "order"
@@ -159,58 +161,19 @@ class SystemCancellation:
 
 def buyer_message_to_json(message: BuyerMessage) -> dict[str, Any]:
     """Serialise a ``BuyerMessage``."""
-    return {
-        "order_id": message.order_id,
-        "status": message.status.value,
-        "detail": message.detail,
-        "submission_id": message.submission_id,
-        "text": message.text,
-    }
+    return to_json(message)
 
 
 def buyer_message_from_json(data: Mapping[str, Any]) -> BuyerMessage:
     """Deserialise a ``BuyerMessage``."""
-    return BuyerMessage(
-        order_id=data["order_id"],
-        status=BuyerMessageStatus(data["status"]),
-        detail=data.get("detail"),
-        submission_id=data.get("submission_id"),
-        text=data.get("text") or "",
-    )
+    return from_json(BuyerMessage, data)
 
 
 def cancel_to_json(outcome: CancelOutcome) -> dict[str, Any]:
-    """Serialise a ``CancelOutcome`` (its ``buyer_message`` too, when it has one)."""
-    message = None if outcome.buyer_message is None else buyer_message_to_json(outcome.buyer_message)
-    return {
-        "order_id": outcome.order_id,
-        "status": outcome.status.value,
-        "reason": outcome.reason.value,
-        "feed_id": outcome.feed_id,
-        "submission_id": outcome.submission_id,
-        "messages": messages_to_json(outcome.messages),
-        "items": None
-        if outcome.items is None
-        else [{"order_item_id": i.order_item_id, "quantity": i.quantity} for i in outcome.items],
-        "via": outcome.via,
-        "detail": outcome.detail,
-        "buyer_message": message,
-    }
+    """Serialise a ``CancelOutcome`` (its ``buyer_message`` too, when it has one; not its ``error``)."""
+    return to_json(outcome)
 
 
 def cancel_from_json(data: Mapping[str, Any]) -> CancelOutcome:
     """Deserialise a ``CancelOutcome`` (an outcome journaled before ``buyer_message`` existed has none)."""
-    items = data.get("items")
-    message = data.get("buyer_message")
-    return CancelOutcome(
-        order_id=data["order_id"],
-        status=CancelStatus(data["status"]),
-        reason=CancelReason(data["reason"]),
-        feed_id=data.get("feed_id"),
-        submission_id=data.get("submission_id"),
-        messages=messages_from_json(data.get("messages") or []),
-        items=None if items is None else tuple(ItemCancel(**i) for i in items),
-        via=data.get("via", "feed"),
-        detail=data.get("detail"),
-        buyer_message=None if message is None else buyer_message_from_json(message),
-    )
+    return from_json(CancelOutcome, data)

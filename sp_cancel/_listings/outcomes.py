@@ -11,7 +11,7 @@ from typing import Any, ClassVar
 
 import attrs
 
-from sp_cancel._outcomes import ProcessingMessage, Severity
+from sp_cancel._outcomes import NOT_JOURNALED, ProcessingMessage, Severity, from_json, to_json
 from sp_cancel.errors import SpCancelError
 
 __all__ = ["ListingIssue", "ListingOutcome", "ListingStatus", "listing_from_json", "listing_to_json"]
@@ -28,6 +28,7 @@ class ListingStatus(enum.StrEnum):
     REFUSED = "REFUSED"
 
 
+@attrs.resolve_types  # the journal codec reads the field types (_outcomes.to_json)
 @attrs.frozen(kw_only=True)
 class ListingIssue:
     """One issue Amazon reported for a listing."""
@@ -38,6 +39,7 @@ class ListingIssue:
     attribute_names: tuple[str, ...] = ()
 
 
+@attrs.resolve_types  # the journal codec reads the field types (_outcomes.to_json)
 @attrs.frozen(kw_only=True)
 class ListingOutcome:
     """The outcome of closing or deleting one listing.
@@ -59,7 +61,7 @@ class ListingOutcome:
     issues: tuple[ListingIssue, ...] = ()
     feed_id: str | None = None
     detail: str | None = None
-    error: SpCancelError | None = attrs.field(default=None, eq=False)
+    error: SpCancelError | None = attrs.field(default=None, eq=False, metadata=NOT_JOURNALED)
 
     kind: ClassVar[str] = "listing"
 
@@ -78,35 +80,10 @@ class ListingOutcome:
 
 
 def listing_to_json(outcome: ListingOutcome) -> dict[str, Any]:
-    """Serialise a ``ListingOutcome``."""
-    return {
-        "sku": outcome.sku,
-        "status": outcome.status.value,
-        "submission_id": outcome.submission_id,
-        "issues": [
-            {"code": i.code, "message": i.message, "severity": i.severity, "attribute_names": list(i.attribute_names)}
-            for i in outcome.issues
-        ],
-        "feed_id": outcome.feed_id,
-        "detail": outcome.detail,
-    }
+    """Serialise a ``ListingOutcome`` (not its ``error``)."""
+    return to_json(outcome)
 
 
 def listing_from_json(data: Mapping[str, Any]) -> ListingOutcome:
     """Deserialise a ``ListingOutcome``."""
-    return ListingOutcome(
-        sku=data["sku"],
-        status=ListingStatus(data["status"]),
-        submission_id=data.get("submission_id"),
-        issues=tuple(
-            ListingIssue(
-                code=i["code"],
-                message=i["message"],
-                severity=i["severity"],
-                attribute_names=tuple(i.get("attribute_names") or ()),
-            )
-            for i in data.get("issues") or []
-        ),
-        feed_id=data.get("feed_id"),
-        detail=data.get("detail"),
-    )
+    return from_json(ListingOutcome, data)

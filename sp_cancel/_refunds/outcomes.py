@@ -7,12 +7,11 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from decimal import Decimal
 from typing import Any
 
 import attrs
 
-from sp_cancel._outcomes import ProcessingMessage, messages_from_json, messages_to_json
+from sp_cancel._outcomes import ProcessingMessage, from_json, to_json
 from sp_cancel.models import Money, PriceComponent
 
 __all__ = [
@@ -45,6 +44,7 @@ class RefundStatus(enum.StrEnum):
     NOT_SENT = "NOT_SENT"
 
 
+@attrs.resolve_types  # the journal codec reads the field types (_outcomes.to_json)
 @attrs.frozen(kw_only=True)
 class RefundOutcome:
     """The outcome of one partial refund (one idempotency key).
@@ -101,42 +101,11 @@ class RefundVerification:
         return self.status is PostingStatus.POSTED
 
 
-def _amounts_to_json(amounts: Mapping[str, Mapping[PriceComponent, Money]]) -> dict[str, dict[str, list[str]]]:
-    return {item: {c.value: [str(m.amount), m.currency] for c, m in comps.items()} for item, comps in amounts.items()}
-
-
-def _amounts_from_json(data: Mapping[str, Mapping[str, list[str]]]) -> dict[str, dict[PriceComponent, Money]]:
-    return {
-        item: {PriceComponent(c): Money(amount=Decimal(a), currency=cur) for c, (a, cur) in comps.items()}
-        for item, comps in data.items()
-    }
-
-
 def refund_to_json(outcome: RefundOutcome) -> dict[str, Any]:
-    """Serialise a ``RefundOutcome``."""
-    return {
-        "order_id": outcome.order_id,
-        "status": outcome.status.value,
-        "idempotency_key": outcome.idempotency_key,
-        "amounts": _amounts_to_json(outcome.amounts),
-        "feed_id": outcome.feed_id,
-        "messages": messages_to_json(outcome.messages),
-        "item_status": {k: v.value for k, v in outcome.item_status.items()},
-        "submission_id": outcome.submission_id,
-        "detail": outcome.detail,
-    }
+    """Serialise a ``RefundOutcome`` (each amount as ``[amount, currency]``, the amount a ``Decimal``'s text)."""
+    return to_json(outcome)
 
 
 def refund_from_json(data: Mapping[str, Any]) -> RefundOutcome:
     """Deserialise a ``RefundOutcome``."""
-    return RefundOutcome(
-        order_id=data["order_id"],
-        status=RefundStatus(data["status"]),
-        idempotency_key=data["idempotency_key"],
-        amounts=_amounts_from_json(data["amounts"]),
-        feed_id=data.get("feed_id"),
-        messages=messages_from_json(data.get("messages") or []),
-        item_status={k: RefundStatus(v) for k, v in (data.get("item_status") or {}).items()},
-        submission_id=data.get("submission_id"),
-        detail=data.get("detail"),
-    )
+    return from_json(RefundOutcome, data)

@@ -19,6 +19,7 @@ Never sent twice:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Final, Literal
@@ -26,6 +27,7 @@ from typing import TYPE_CHECKING, Final, Literal
 import attrs
 
 import sp_cancel._events as events
+from sp_cancel._declare import declare_not_sent
 from sp_cancel._refunds.check import (
     RefundRequest,
     check_caps,
@@ -529,12 +531,17 @@ def _applied_by_finances(ctx: Context, key: str) -> None:
 # --- refunds in doubt ------------------------------------------------------------------------------
 
 
+def _look(ctx: Context, key: str) -> RefundOutcome:
+    """The refund ``key`` as Amazon shows it now, asked once without waiting."""
+    return refresh_refund(ctx, key, wait=False, timeout=1.0, progress=None)
+
+
 def unconfirmed_refunds(ctx: Context) -> list[RefundOutcome]:
     """Every refund the journal holds as possibly sent and not yet shown by Amazon, looked at once more."""
     return in_doubt(
         ctx.journal,
         {KIND},
-        look=lambda key: refresh_refund(ctx, key, wait=False, timeout=1.0, progress=None),
+        look=functools.partial(_look, ctx),
         unconfirmed=lambda entry, detail: make_outcome(entry, RefundStatus.UNCONFIRMED, detail=detail),
     )
 
@@ -548,14 +555,5 @@ def declare_refund_not_sent(ctx: Context, outcome: RefundOutcome, *, by: str, no
         InvalidInputError: the refund is not ``UNCONFIRMED`` (Amazon shows it, or it is finished).
     """
     key = outcome.submission_id or journal_key(outcome.idempotency_key)
-    now = refresh_refund(ctx, key, wait=False, timeout=1.0, progress=None)
-    if now.status is not RefundStatus.UNCONFIRMED:
-        raise InvalidInputError(
-            f"refund {key} is {now.status.value} now, not UNCONFIRMED: nothing was declared",
-            field="outcome",
-        )
-    with LOCAL.lead(ctx.journal, base_key(key)):
-        entry = reread(ctx, key)
-        when = ctx.amazon_now().isoformat(timespec="seconds")
-        detail = f"declared not sent by {by} at {when}" + (f": {note}" if note else "")
-        return not_sent(ctx, entry, detail)
+    settle = functools.partial(not_sent, ctx)
+    return declare_not_sent(ctx, "refund", key, look=functools.partial(_look, ctx), settle=settle, by=by, note=note)

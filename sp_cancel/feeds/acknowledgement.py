@@ -21,7 +21,7 @@ from sp_cancel.feeds._common import (
     valid_message_id,
     valid_order_item_id,
 )
-from sp_cancel.models import CancelReason
+from sp_cancel.models import CancelReason, check_items
 
 __all__ = ["AckItem", "AckMessage", "build_acknowledgement_feed"]
 
@@ -42,14 +42,7 @@ class AckItem:
 
 
 def _ack_items(value: Iterable[AckItem]) -> tuple[AckItem, ...]:
-    items = tuple(value)
-    for item in items:
-        if not isinstance(item, AckItem):
-            raise InvalidInputError(f"items must be AckItem values, got {item!r}", field="items")
-    ids = [item.order_item_id for item in items]
-    if len(set(ids)) != len(ids):
-        raise InvalidInputError("items names the same order_item_id twice", field="items")
-    return items
+    return check_items(value, AckItem, twice="items names the same order_item_id twice")
 
 
 @attrs.frozen(kw_only=True)

@@ -24,7 +24,7 @@ from sp_cancel.feeds._common import (
     valid_message_id,
     valid_order_item_id,
 )
-from sp_cancel.models import AdjustmentReason, Money, PriceComponent
+from sp_cancel.models import AdjustmentReason, Money, PriceComponent, check_items
 
 __all__ = ["BASE_CURRENCY_CODES", "AdjustedItem", "AdjustmentMessage", "build_adjustment_feed"]
 
@@ -134,12 +134,7 @@ class AdjustedItem:
 
 
 def _adjusted_items(value: Iterable[AdjustedItem]) -> tuple[AdjustedItem, ...]:
-    items = tuple(value)
-    if not items:
-        raise InvalidInputError("an adjustment message needs at least one item", field="items")
-    for item in items:
-        if not isinstance(item, AdjustedItem):
-            raise InvalidInputError(f"items must be AdjustedItem values, got {item!r}", field="items")
+    items = check_items(value, AdjustedItem, empty="an adjustment message needs at least one item")
     currencies = {item.currency for item in items if item.currency is not None}
     if len(currencies) > 1:
         raise InvalidInputError(f"one order adjustment mixes currencies {sorted(currencies)}", field="items")
