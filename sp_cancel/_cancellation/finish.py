@@ -31,7 +31,6 @@ from sp_cancel._cancellation.record import (
     submitted_outcome,
     unconfirmed_outcome,
 )
-from sp_cancel._declare import declare_not_sent
 from sp_cancel._outcomes import ProcessingMessage
 from sp_cancel._runtime.claims import (
     LOCAL,
@@ -43,6 +42,7 @@ from sp_cancel._runtime.claims import (
     stale_claim,
 )
 from sp_cancel._runtime.context import past_horizon, until_settled
+from sp_cancel._runtime.declare import declare_not_sent
 from sp_cancel._runtime.feeds import UNCONFIRMED_PATIENCE, Expected
 from sp_cancel.clock import human_duration
 from sp_cancel.errors import FeedTimeoutError, InvalidInputError, NotCancellableError, NotFoundError, SpCancelError

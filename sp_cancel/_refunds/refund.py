@@ -27,7 +27,6 @@ from typing import TYPE_CHECKING, Final, Literal
 import attrs
 
 import sp_cancel._events as events
-from sp_cancel._declare import declare_not_sent
 from sp_cancel._refunds.check import (
     RefundRequest,
     check_caps,
@@ -63,6 +62,7 @@ from sp_cancel._refunds.settle import (
     totals,
 )
 from sp_cancel._runtime.claims import LOCAL, base_key, claim_note, in_doubt, live_key, sent_on_amazon_clock
+from sp_cancel._runtime.declare import declare_not_sent
 from sp_cancel._runtime.feeds import UNCONFIRMED_PATIENCE
 from sp_cancel.clock import human_duration
 from sp_cancel.errors import (

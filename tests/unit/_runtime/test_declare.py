@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from sp_cancel import CancelStatus, InvalidInputError
-from sp_cancel._declare import declare_not_sent
+from sp_cancel._runtime.declare import declare_not_sent
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
