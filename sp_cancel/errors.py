@@ -29,7 +29,7 @@ when there is one, because that is what Amazon's support asks for.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Required, TypedDict, Unpack
+from typing import TYPE_CHECKING, Required, TypedDict, Unpack
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -237,6 +237,21 @@ class ApiError(SpCancelError):
         self.attempts = attempts
         super().__init__(self._render())
 
+    def call_details(self) -> _CallDetails:
+        """The call this error is about (operation, status, request id, code, body excerpt, attempts).
+
+        They are another ``ApiError``'s keyword arguments, for an error that reports the same call otherwise
+        (``OutcomeUnknownError`` after a retry gave up, ``OperationWithdrawnError`` for a withdrawn route).
+        """
+        return {
+            "operation": self.operation,
+            "status": self.status,
+            "request_id": self.request_id,
+            "code": self.code,
+            "body_excerpt": self.body_excerpt,
+            "attempts": self.attempts,
+        }
+
     def _render(self) -> str:
         head = f"[request {self.request_id}] " if self.request_id else ""
         status = f"HTTP {self.status}" if self.status is not None else "no HTTP response"
@@ -286,7 +301,7 @@ class OperationWithdrawnError(ApiError):
         hint: what to do instead (for ``cancelOrder``: ``cancel_order(..., via="feed")``).
     """
 
-    def __init__(self, message: str, *, hint: str, **details: Any) -> None:
+    def __init__(self, message: str, *, hint: str, **details: Unpack[_RetriedCallDetails]) -> None:
         """Build the error; ``details`` are ``ApiError``'s (operation, status, request id...)."""
         self.hint = hint
         super().__init__(message, **details)

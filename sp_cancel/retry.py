@@ -323,16 +323,14 @@ def _outcome_unknown(
     sent_at: Callable[[], datetime] | None,
 ) -> OutcomeUnknownError:
     """Build the ``OutcomeUnknownError`` for an ambiguous failure of a non-idempotent ``op``."""
+    call = error.call_details()
+    call["operation"] = error.operation or op.name
+    call["attempts"] = attempts
     return OutcomeUnknownError(
         f"{error.message}; the request may have taken effect, so it was not resent. "
         "Check what it did (the journal, getFeeds, reading the target back) before sending it again.",
-        operation=error.operation or op.name,
-        status=error.status,
-        request_id=error.request_id,
-        code=error.code,
-        body_excerpt=error.body_excerpt,
-        attempts=attempts,
         sent_at=sent_at() if sent_at is not None else None,
+        **call,
     )
 
 

@@ -120,12 +120,7 @@ def _withdrawn(exc: ApiError) -> OperationWithdrawnError:
             "(the default; it also takes item-level cancels and every reason, and settles through the "
             "processing report)."
         ),
-        operation=exc.operation,
-        status=exc.status,
-        request_id=exc.request_id,
-        code=exc.code,
-        body_excerpt=exc.body_excerpt,
-        attempts=exc.attempts,
+        **exc.call_details(),
     )
 
 

@@ -137,6 +137,8 @@ def test_a_withdrawn_cancel_order_raises_a_typed_error_pointing_to_the_feed() ->
     with pytest.raises(OperationWithdrawnError) as caught:
         client.cancel_order(order.order_id, CancelReason.NO_INVENTORY, via="orders_api")
     assert caught.value.status == 403
+    assert caught.value.operation == "cancelOrder"
+    assert caught.value.request_id  # the call's details travel with the typed error (ApiError.call_details)
     assert 'via="feed"' in caught.value.hint
     assert 'via="feed"' in str(caught.value)
     assert "feeds.createFeed" not in sim.request_counts  # no fallback to the feed route
