@@ -147,7 +147,6 @@ def _collect(ctx: Context, state: _Batch, *, wait: bool, timeout: float, progres
             state.entries,
             finish=lambda entry: finish(ctx, entry, wait=wait, timeout=timeout, progress=progress),
             decode=cancel_from_json,
-            settled=lambda outcome: outcome.status is not CancelStatus.SUBMITTED,
         )
     )
 

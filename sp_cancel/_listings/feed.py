@@ -422,7 +422,6 @@ def close_listings(
             state.entries,
             finish=lambda entry: _finish(ctx, entry, wait=wait, timeout=timeout, progress=progress),
             decode=listing_from_json,
-            settled=lambda outcome: outcome.status is not ListingStatus.SUBMITTED,
         )
     )
     ordered: dict[str, ListingOutcome] = {}

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal, TypeVar
 import attrs
 
 import sp_cancel._events as events
-from sp_cancel._outcomes import FeedState, ProgressCallback
+from sp_cancel._outcomes import FeedState, Outcome, ProgressCallback
 from sp_cancel._runtime.cadence import Cadence
 from sp_cancel._runtime.claims import sent_on_amazon_clock
 from sp_cancel.errors import FeedError, FeedTimeoutError, OutcomeUnknownError, SpCancelError
@@ -97,7 +97,7 @@ class Resolution:
 
 
 _Target = TypeVar("_Target")
-_Outcome = TypeVar("_Outcome")
+_Outcome = TypeVar("_Outcome", bound=Outcome)
 
 
 def finish_each(
@@ -106,12 +106,12 @@ def finish_each(
     *,
     finish: Callable[[Entry], _Outcome],
     decode: Callable[[Mapping[str, Any]], _Outcome],
-    settled: Callable[[_Outcome], bool],
 ) -> dict[_Target, _Outcome]:
     """Finish each journaled submission of a batch, reading a feed's report once for all it carries.
 
-    Once ``finish`` has settled one submission of a feed (its report was read and journaled for every
-    submission in it), the others of that feed are decoded from the journal instead of finished again.
+    Once ``finish`` has settled one submission of a feed (its outcome is past ``SUBMITTED``, which in every
+    intent means sent with the report not read yet: the report was read and journaled for every submission in
+    it), the others of that feed are decoded from the journal instead of finished again.
     """
     outcomes: dict[_Target, _Outcome] = {}
     known: dict[str, _Outcome] = {}
@@ -121,7 +121,7 @@ def finish_each(
             continue
         outcome = finish(entry)
         outcomes[target] = outcome
-        if entry.feed_id and settled(outcome):
+        if entry.feed_id and outcome.status != "SUBMITTED":
             known.update({e.key: decode(e.outcome) for e in journal.by_feed(entry.feed_id) if e.outcome})
     return outcomes
 
