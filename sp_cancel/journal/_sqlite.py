@@ -67,29 +67,21 @@ _KEY, _STATE, _FEED_ID, _OWNER, _VERSION = (
     FIELDS.index(name) for name in ("key", "state", "feed_id", "owner", "version")
 )
 
-# SQLite's primary result codes (https://www.sqlite.org/rescode.html) that a journal call can meet.
-_BUSY: Final = 5
-_LOCKED: Final = 6
-_READONLY: Final = 8
-_IOERR: Final = 10
-_CORRUPT: Final = 11
-_FULL: Final = 13
-_CANTOPEN: Final = 14
-_PROTOCOL: Final = 15
-_NOTADB: Final = 26
-_TRANSIENT: Final = frozenset({_BUSY, _LOCKED, _PROTOCOL})
+# The result codes below are SQLite's primary ones (https://www.sqlite.org/rescode.html), as the sqlite3 module
+# exports them: the ones a journal call can meet. These say "call again".
+_TRANSIENT: Final = frozenset({sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED, sqlite3.SQLITE_PROTOCOL})
 # When an error carries no code (raised by a wrapper, or an old driver): the code its message stands for.
 _MESSAGES: Final = (
-    ("locked", _BUSY),
-    ("busy", _BUSY),
-    ("readonly", _READONLY),
-    ("read-only", _READONLY),
-    ("full", _FULL),
-    ("not a database", _NOTADB),
-    ("malformed", _CORRUPT),
-    ("corrupt", _CORRUPT),
-    ("disk i/o", _IOERR),
-    ("unable to open", _CANTOPEN),
+    ("locked", sqlite3.SQLITE_BUSY),
+    ("busy", sqlite3.SQLITE_BUSY),
+    ("readonly", sqlite3.SQLITE_READONLY),
+    ("read-only", sqlite3.SQLITE_READONLY),
+    ("full", sqlite3.SQLITE_FULL),
+    ("not a database", sqlite3.SQLITE_NOTADB),
+    ("malformed", sqlite3.SQLITE_CORRUPT),
+    ("corrupt", sqlite3.SQLITE_CORRUPT),
+    ("disk i/o", sqlite3.SQLITE_IOERR),
+    ("unable to open", sqlite3.SQLITE_CANTOPEN),
 )
 
 Connect = Callable[..., sqlite3.Connection]
@@ -117,26 +109,27 @@ def unavailable(exc: sqlite3.Error, path: str, busy_timeout: float) -> JournalUn
     """The ``JournalUnavailableError`` for a driver error on the journal file ``path``: what happened, what to do."""
     code = _code(exc)
     what = {
-        _BUSY: f"the journal file {path} stayed locked by another connection for more than {busy_timeout:g} s "
-        "(busy timeout): another process holds a long write transaction on it. Nothing was recorded; "
-        "call again, or give the journal a longer busy_timeout",
-        _LOCKED: f"the journal file {path} is locked by another statement of this connection. Nothing was "
-        "recorded; call again",
-        _PROTOCOL: f"the journal file {path} could not be locked (a race between processes). Nothing was "
-        "recorded; call again",
-        _READONLY: f"the journal file {path} is read-only: sp_cancel must record every submission before sending "
-        "it. Give this process write access to the file and its directory (SQLite also writes "
+        sqlite3.SQLITE_BUSY: f"the journal file {path} stayed locked by another connection for more than "
+        f"{busy_timeout:g} s (busy timeout): another process holds a long write transaction on it. Nothing was "
+        "recorded; call again, or give the journal a longer busy_timeout",
+        sqlite3.SQLITE_LOCKED: f"the journal file {path} is locked by another statement of this connection. "
+        "Nothing was recorded; call again",
+        sqlite3.SQLITE_PROTOCOL: f"the journal file {path} could not be locked (a race between processes). "
+        "Nothing was recorded; call again",
+        sqlite3.SQLITE_READONLY: f"the journal file {path} is read-only: sp_cancel must record every submission "
+        "before sending it. Give this process write access to the file and its directory (SQLite also writes "
         f"{path}-wal and {path}-shm), or use another path",
-        _FULL: f"the disk holding the journal file {path} is full. Nothing was recorded; free space, then call again",
-        _CORRUPT: f"the journal file {path} is damaged. Stop every worker using it and keep a copy: it records "
-        f"what was sent. Check it with: sqlite3 {path} 'PRAGMA integrity_check'",
-        _NOTADB: f"the journal file {path} is not an SQLite database (damaged, encrypted, or another file). "
-        "Stop every worker using it and keep a copy: it may record what was sent; point the journal at the "
-        "right file",
-        _IOERR: f"a disk I/O error on the journal file {path}. Nothing was recorded; check the disk and the file "
-        "system (the file must be on a local disk, not a network share)",
-        _CANTOPEN: f"the journal file {path} cannot be opened: check that its directory exists and this process "
-        "may write there",
+        sqlite3.SQLITE_FULL: f"the disk holding the journal file {path} is full. Nothing was recorded; free "
+        "space, then call again",
+        sqlite3.SQLITE_CORRUPT: f"the journal file {path} is damaged. Stop every worker using it and keep a copy: "
+        f"it records what was sent. Check it with: sqlite3 {path} 'PRAGMA integrity_check'",
+        sqlite3.SQLITE_NOTADB: f"the journal file {path} is not an SQLite database (damaged, encrypted, or "
+        "another file). Stop every worker using it and keep a copy: it may record what was sent; point the "
+        "journal at the right file",
+        sqlite3.SQLITE_IOERR: f"a disk I/O error on the journal file {path}. Nothing was recorded; check the disk "
+        "and the file system (the file must be on a local disk, not a network share)",
+        sqlite3.SQLITE_CANTOPEN: f"the journal file {path} cannot be opened: check that its directory exists and "
+        "this process may write there",
     }.get(code if code is not None else -1, f"the journal file {path} cannot be used")
     return JournalUnavailableError(f"{what} ({exc})", backend="sqlite", transient=code in _TRANSIENT)
 
