@@ -145,6 +145,8 @@ class JournalStore(JournalBase):
     See ``Journal`` for the arguments and the locking.
     """
 
+    _conn: sqlite3.Connection | None  # None: closed (or, in a LazyJournal, not opened yet)
+
     def __init__(
         self,
         path: str | os.PathLike[str] | None = None,
@@ -153,6 +155,13 @@ class JournalStore(JournalBase):
         busy_timeout: float = BUSY_TIMEOUT,
         connect: Connect | None = None,
     ) -> None:
+        self._configure(path, clock, busy_timeout, connect)
+        self._conn = self._open_file()
+
+    def _configure(
+        self, path: str | os.PathLike[str] | None, clock: Clock | None, busy_timeout: float, connect: Connect | None
+    ) -> None:
+        """Check and keep the arguments; open nothing."""
         if path is None:
             path = default_journal_path()
         if not busy_timeout >= 0:
@@ -164,20 +173,24 @@ class JournalStore(JournalBase):
         self._clock: Clock = clock or SystemClock()
         self._lock = threading.RLock()
         self._pid = os.getpid()
-        self._conn: sqlite3.Connection | None = None
+        self._conn = None
         self._stranded = False  # a failed ROLLBACK left a transaction open on self._conn
+
+    def _open_file(self) -> sqlite3.Connection:
+        """A new connection to the journal, creating the file (and its directory) if absent."""
         with self._driver_errors():
             if not self._memory:
+                directory = Path(self._path).parent
                 try:
-                    Path(path).parent.mkdir(parents=True, exist_ok=True)
+                    directory.mkdir(parents=True, exist_ok=True)
                 except OSError as exc:
                     raise JournalUnavailableError(
-                        f"cannot create the journal's directory {Path(path).parent}: {exc}; create it, or give the "
+                        f"cannot create the journal's directory {directory}: {exc}; create it, or give the "
                         "journal a path this process may write to",
                         backend="sqlite",
                         transient=False,
                     ) from exc
-            self._conn = self._connect()
+            return self._connect()
 
     @property
     def path(self) -> str:
