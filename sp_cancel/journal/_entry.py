@@ -8,11 +8,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from types import MappingProxyType
-from typing import Any, Final, Literal, Protocol, Self, TypeVar, runtime_checkable
+from typing import Any, Final, Literal, Protocol, TypeVar, runtime_checkable
 
 import attrs
 
-from sp_cancel.clock import Clock, Sleep, system_sleep, utc
+from sp_cancel.clock import Sleep
 from sp_cancel.errors import SpCancelError
 from sp_cancel.journal._owner import holder
 
@@ -259,67 +259,6 @@ def already_done(key: str, state: str, final: str) -> bool:
     if state == final:
         return True
     raise JournalError(f"journal entry {key!r} already ended {state}; cannot mark it {final}")
-
-
-class JournalBase:
-    """What every journal backend shares: its clock, the context manager and ``wait_for_change``.
-
-    Backends provide ``get`` and ``close`` and set ``_clock``.
-    """
-
-    _clock: Clock
-
-    def get(self, key: str) -> Entry | None:
-        """The entry for ``key``, or ``None``."""
-        raise NotImplementedError
-
-    def close(self) -> None:
-        """Release the backend's resources."""
-        raise NotImplementedError
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self.close()
-
-    def _now(self) -> datetime:
-        return utc(self._clock.now())
-
-    def wait_for_change(
-        self,
-        key: str,
-        *,
-        timeout: float = DEFAULT_LEASE_SECONDS + 30,
-        poll: float = 1.0,
-        sleep: Sleep | None = None,
-    ) -> Entry | None:
-        """Wait, as the loser of a ``plan`` race, for the winner to move on.
-
-        Returns as soon as the entry is no longer ``planned`` (the winner sent it: do not send
-        again), is gone (``None``: the winner released it; plan again), or is planned with an
-        expired lease (the winner died: call ``take_over``).
-
-        Args:
-            key: the entry's key.
-            timeout: how long to wait, in seconds of the journal's clock.
-            poll: seconds between looks.
-            sleep: how to wait (default a real sleep); tests pass a fake clock's ``sleep``.
-
-        Raises:
-            JournalWaitTimeoutError: still planned under a live lease after ``timeout``.
-        """
-        wait = sleep or system_sleep
-        deadline = self._clock.monotonic() + timeout
-        while True:
-            entry = self.get(key)
-            if entry is None or entry.state != "planned" or entry.lease_expired(self._now()):
-                return entry
-            if self._clock.monotonic() >= deadline:
-                raise JournalWaitTimeoutError(
-                    f"journal entry {key!r} is still planned by another worker after {timeout}s"
-                )
-            wait(poll)
 
 
 @runtime_checkable

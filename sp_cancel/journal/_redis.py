@@ -13,11 +13,10 @@ from typing import Any, Final, Protocol, TypeVar
 
 from sp_cancel.clock import Clock, SystemClock
 from sp_cancel.errors import InvalidInputError
+from sp_cancel.journal._base import JournalBase, Sending
 from sp_cancel.journal._entry import (
-    DEFAULT_LEASE_SECONDS,
     Entry,
     FinalState,
-    JournalBase,
     JournalError,
     JournalUnavailableError,
     already_done,
@@ -33,12 +32,6 @@ from sp_cancel.journal._entry import (
 from sp_cancel.journal._owner import drop_owner, new_owner
 from sp_cancel.journal._schema import (
     FIELDS,
-    check_done,
-    check_key,
-    check_lease,
-    check_plan,
-    check_submitting,
-    check_version,
     entry_of,
     format_ts,
     parse_ts,
@@ -81,13 +74,6 @@ def _micros(timestamp: str) -> int:
 def _next_version(raw: Mapping[str, str]) -> str:
     """The version a write gives the entry ``raw`` (entries written before versions count as 0)."""
     return str(int(raw.get("version") or 0) + 1)
-
-
-def _dropping_owners(entries: list[Entry]) -> list[Entry]:
-    """``entries``, after forgetting their owners' tokens: the plans are sent, no call holds them any more."""
-    for entry in entries:
-        drop_owner(entry.owner)
-    return entries
 
 
 _MESSAGE_ID: Final = FIELDS.index("message_id")
@@ -323,27 +309,23 @@ class RedisJournalStore(JournalBase, _RedisKeys):
 
     # --- reading ---
 
-    def get(self, key: str) -> Entry | None:
-        """The entry for ``key``, or ``None``."""
+    def _get(self, key: str) -> Entry | None:
         found = self._read_many([key])
         return _as_entry(found[0]) if found else None
 
-    def find(self, kind: str, target: str) -> list[Entry]:
-        """Entries of ``kind`` for ``target`` (order id or SKU), newest first."""
+    def _find(self, kind: str, target: str) -> list[Entry]:
         members = self._query("zrevrange", self._find_key(kind, target), 0, -1)
         found = self._read_many([_text(m).split(":", 1)[1] for m in members])
         # Sorted again on what was read: an entry released and planned again meanwhile has a new place.
         found = [raw for raw in found if (raw["kind"], raw["target"]) == (kind, target)]
         return [_as_entry(raw) for raw in sorted(found, key=_order, reverse=True)]
 
-    def unfinished(self) -> list[Entry]:
-        """Entries still ``planned`` or ``submitted``, oldest first: what ``resume()`` must finish."""
+    def _unfinished(self) -> list[Entry]:
         members = self._query("zrange", self._unfinished_key, 0, -1)
         found = self._read_many([_text(m).split(":", 1)[1] for m in members])
         return [_as_entry(raw) for raw in sorted(found, key=_order) if raw["state"] in _UNFINISHED]
 
-    def by_feed(self, feed_id: str) -> list[Entry]:
-        """Entries sent in feed ``feed_id``, by message id (entries without one first, as in SQLite)."""
+    def _by_feed(self, feed_id: str) -> list[Entry]:
         members = self._query("smembers", self._feed_key(feed_id))
         found = [raw for raw in self._read_many(sorted(_text(m) for m in members)) if raw.get("feed_id") == feed_id]
 
@@ -353,17 +335,15 @@ class RedisJournalStore(JournalBase, _RedisKeys):
 
         return [_as_entry(raw) for raw in sorted(found, key=by_message)]
 
-    def known_feed_ids(self, feed_type: str, since: datetime) -> set[str]:
-        """Feed ids of ``feed_type`` this journal holds, sent or learned since ``since`` (as in SQLite)."""
-        start = format_ts(since)
-        members = self._query("zrangebyscore", self._feed_type_key(feed_type), _micros(start), "+inf")
+    def _known_feed_ids(self, feed_type: str, since: str) -> set[str]:
+        members = self._query("zrangebyscore", self._feed_type_key(feed_type), _micros(since), "+inf")
         keys = [_text(m) for m in members]
         return {
             raw["feed_id"]
             for raw in self._read_many(keys)
             if "feed_id" in raw
             and raw.get("feed_type") == feed_type
-            and (raw.get("submitted_at", "") >= start or raw.get("updated_at", "") >= start)
+            and (raw.get("submitted_at", "") >= since or raw.get("updated_at", "") >= since)
         }
 
 
@@ -398,22 +378,7 @@ class RedisJournal(RedisJournalStore):
 
     # --- planning and leases ---
 
-    def plan(
-        self,
-        key: str,
-        *,
-        kind: str,
-        target: str,
-        payload: Mapping[str, Any],
-        lease_seconds: float = DEFAULT_LEASE_SECONDS,
-    ) -> tuple[Entry, bool]:
-        """Record ``key`` as planned unless it exists; atomic across threads, processes and hosts.
-
-        Returns:
-            ``(entry, True)`` for the one caller that created the entry (version 1; it now holds a lease
-            of ``lease_seconds``, token in ``entry.owner``), ``(existing entry, False)`` for everyone else.
-        """
-        data, lease = check_plan(key, kind, target, payload, lease_seconds)
+    def _plan(self, key: str, kind: str, target: str, data: str, lease: float) -> tuple[Entry, bool]:
         owner = new_owner()
 
         def step(pipe: Any) -> tuple[tuple[Entry, bool], _Writes | None]:
@@ -483,51 +448,17 @@ class RedisJournal(RedisJournalStore):
         drop_owner(owner if granted is None else (previous[-1] if previous else None))
         return granted
 
-    def take_over(
-        self, key: str, *, lease_seconds: float = DEFAULT_LEASE_SECONDS, stale_owner: str | None = None
-    ) -> Entry | None:
-        """Take the lease of a planned entry whose holder is gone; exactly one concurrent caller gets it.
-
-        As ``Journal.take_over``: granted when the lease has expired, or at once when ``stale_owner`` is the
-        entry's current owner and ``holder(stale_owner).state`` is ``"dead"`` or ``"this_process"`` (the
-        owner is compared while the entry is watched, and written in the same ``MULTI``).
-
-        Returns:
-            The entry with the caller's new lease (token in ``owner``), or ``None`` when the entry is
-            gone, no longer planned, or its lease is still live and not held by ``stale_owner``.
-        """
-        lease = check_lease(lease_seconds)
+    def _take_over(self, key: str, lease: float, stale_owner: str | None) -> Entry | None:
         return self._lease_to(
             key, new_owner(), lease, lambda raw: may_take_over(_as_entry(raw), self._now(), stale_owner)
         )
 
-    def take_back(self, key: str, *, version: int, lease_seconds: float = DEFAULT_LEASE_SECONDS) -> Entry | None:
-        """Return a submission with no feed id to ``planned``, leased to the caller, if nobody wrote it since.
-
-        As ``Journal.take_back``: only for writes harmless to repeat, after Amazon showed no feed of them;
-        of callers that read the entry at ``version``, exactly one gets it.
-
-        Returns:
-            The planned entry with the caller's lease, or ``None`` when the entry is gone or was written
-            since ``version``.
-
-        Raises:
-            JournalError: the entry is still at ``version`` but is not ``send_uncertain``.
-        """
-        expected = check_version(version)
-        lease = check_lease(lease_seconds)
+    def _take_back(self, key: str, version: int, lease: float) -> Entry | None:
         return self._lease_to(
-            key, new_owner(), lease, lambda raw: may_take_back(_as_entry(raw), expected), state="planned"
+            key, new_owner(), lease, lambda raw: may_take_back(_as_entry(raw), version), state="planned"
         )
 
-    def renew_lease(self, key: str, *, owner: str, lease_seconds: float = DEFAULT_LEASE_SECONDS) -> Entry:
-        """Extend the lease ``owner`` holds on a planned entry (for long preparations).
-
-        Raises:
-            LeaseLostError: the entry is not planned under ``owner`` any more.
-        """
-        lease = check_lease(lease_seconds)
-
+    def _renew_lease(self, key: str, owner: str, lease: float) -> Entry:
         def step(pipe: Any) -> tuple[Entry, _Writes | None]:
             raw = self._require_owner(self._read(pipe, key), key, owner)
             now = self._now()
@@ -542,29 +473,8 @@ class RedisJournal(RedisJournalStore):
 
     # --- the submission ---
 
-    def mark_submitting(
-        self,
-        keys: Sequence[str],
-        *,
-        feed_type: str | None,
-        document_hash: str | None,
-        message_ids: Mapping[str, int] | None = None,
-        sent_at: datetime,
-        amazon_sent_at: datetime | None = None,
-        owner: str | None = None,
-    ) -> list[Entry]:
-        """Record, *before* the non-idempotent call, that these planned entries are being sent.
-
-        The entries become ``submitted`` with no feed id (``Entry.send_uncertain``). All keys
-        change or none. See ``Journal.mark_submitting`` for the arguments.
-
-        Raises:
-            JournalError: a key is unknown or not planned.
-            LeaseLostError: ``owner`` no longer holds a key's lease.
-        """
-        unique, ids = check_submitting(keys, message_ids)
-        sent = format_ts(sent_at)
-        amazon_sent = None if amazon_sent_at is None else format_ts(amazon_sent_at)
+    def _mark_submitting(self, sending: Sending) -> list[Entry]:
+        unique, ids, feed_type, document_hash, sent, amazon_sent, owner = sending
 
         def step(pipe: Any) -> tuple[list[Entry], _Writes | None]:
             now = format_ts(self._now())
@@ -597,7 +507,7 @@ class RedisJournal(RedisJournalStore):
 
             return [_as_entry(self._changed(raw, c)) for raw, c in zip(present, changes, strict=True)], writes
 
-        return _dropping_owners(self._atomic(unique, step))
+        return self._atomic(unique, step)
 
     def _check_feed_free(self, pipe: Any, feed_id: str, keys: Sequence[str]) -> None:
         """Raise ``FeedTakenError`` when an entry outside ``keys`` holds ``feed_id`` (read while watching)."""
@@ -606,15 +516,7 @@ class RedisJournal(RedisJournalStore):
             feed_id, sorted(key for key in holders if (self._read(pipe, key) or {}).get("feed_id") == feed_id)
         )
 
-    def mark_submitted(self, keys: Sequence[str], *, feed_id: str) -> list[Entry]:
-        """Record the feed id Amazon returned for entries marked submitting.
-
-        Raises:
-            FeedTakenError: another entry (outside ``keys``) already holds ``feed_id``.
-            JournalError: a key is unknown, not submitted, or already has another feed id.
-        """
-        check_key(feed_id, "feed_id")
-        unique = list(dict.fromkeys(keys))
+    def _mark_submitted(self, unique: list[str], feed_id: str) -> list[Entry]:
         if not unique:
             self._check_open()
             return []
@@ -640,16 +542,7 @@ class RedisJournal(RedisJournalStore):
 
         return self._atomic(unique, step, also_watch=[self._feed_key(feed_id)])
 
-    def mark_done(self, key: str, *, state: FinalState, outcome: Mapping[str, Any]) -> Entry:
-        """Record how a planned or submitted entry ended: ``done``, ``rejected`` or ``failed``.
-
-        Marking an entry again with the state it already has is a no-op.
-
-        Raises:
-            JournalError: the key is unknown, or it already ended with a different state.
-        """
-        data = check_done(state, outcome)
-
+    def _mark_done(self, key: str, state: FinalState, data: str) -> Entry:
         def step(pipe: Any) -> tuple[Entry, _Writes | None]:
             raw = existing(key, self._read(pipe, key))
             if already_done(key, raw["state"], state):
@@ -668,22 +561,9 @@ class RedisJournal(RedisJournalStore):
 
             return _as_entry(self._changed(raw, changes)), writes
 
-        done = self._atomic([key], step)
-        drop_owner(done.owner)
-        return done
+        return self._atomic([key], step)
 
-    def release(self, key: str, *, owner: str | None = None) -> None:
-        """Delete a plan that was never sent, so the key can be planned again; unknown keys are ignored.
-
-        As ``Journal.release``: only a ``planned`` entry, by its owner or, without ``owner``, once its
-        lease has expired; a submitted or finished entry is never deleted. The entry is watched while
-        checked and deleted in the same ``MULTI``.
-
-        Raises:
-            JournalError: the entry is submitted or has ended.
-            LeaseLostError: ``owner`` does not hold the entry's lease, or no ``owner`` was given and
-                the lease is still live.
-        """
+    def _release(self, key: str, owner: str | None) -> str | None:
         released: list[str | None] = []
 
         def step(pipe: Any) -> tuple[None, _Writes | None]:
@@ -703,5 +583,4 @@ class RedisJournal(RedisJournalStore):
             return None, writes
 
         self._atomic([key], step)
-        if released:
-            drop_owner(released[-1])
+        return released[-1] if released else None

@@ -10,9 +10,9 @@ import contextlib
 import os
 import sqlite3
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, Final
 
@@ -20,11 +20,10 @@ import platformdirs
 
 from sp_cancel.clock import Clock, SystemClock
 from sp_cancel.errors import InvalidInputError
+from sp_cancel.journal._base import JournalBase, Sending
 from sp_cancel.journal._entry import (
-    DEFAULT_LEASE_SECONDS,
     Entry,
     FinalState,
-    JournalBase,
     JournalError,
     JournalUnavailableError,
     already_done,
@@ -46,12 +45,6 @@ from sp_cancel.journal._schema import (
     SCHEMA,
     SCHEMA_VERSION,
     changed,
-    check_done,
-    check_key,
-    check_lease,
-    check_plan,
-    check_submitting,
-    check_version,
     entry_of,
     format_ts,
 )
@@ -67,29 +60,21 @@ _KEY, _STATE, _FEED_ID, _OWNER, _VERSION = (
     FIELDS.index(name) for name in ("key", "state", "feed_id", "owner", "version")
 )
 
-# SQLite's primary result codes (https://www.sqlite.org/rescode.html) that a journal call can meet.
-_BUSY: Final = 5
-_LOCKED: Final = 6
-_READONLY: Final = 8
-_IOERR: Final = 10
-_CORRUPT: Final = 11
-_FULL: Final = 13
-_CANTOPEN: Final = 14
-_PROTOCOL: Final = 15
-_NOTADB: Final = 26
-_TRANSIENT: Final = frozenset({_BUSY, _LOCKED, _PROTOCOL})
+# The result codes below are SQLite's primary ones (https://www.sqlite.org/rescode.html), as the sqlite3 module
+# exports them: the ones a journal call can meet. These say "call again".
+_TRANSIENT: Final = frozenset({sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED, sqlite3.SQLITE_PROTOCOL})
 # When an error carries no code (raised by a wrapper, or an old driver): the code its message stands for.
 _MESSAGES: Final = (
-    ("locked", _BUSY),
-    ("busy", _BUSY),
-    ("readonly", _READONLY),
-    ("read-only", _READONLY),
-    ("full", _FULL),
-    ("not a database", _NOTADB),
-    ("malformed", _CORRUPT),
-    ("corrupt", _CORRUPT),
-    ("disk i/o", _IOERR),
-    ("unable to open", _CANTOPEN),
+    ("locked", sqlite3.SQLITE_BUSY),
+    ("busy", sqlite3.SQLITE_BUSY),
+    ("readonly", sqlite3.SQLITE_READONLY),
+    ("read-only", sqlite3.SQLITE_READONLY),
+    ("full", sqlite3.SQLITE_FULL),
+    ("not a database", sqlite3.SQLITE_NOTADB),
+    ("malformed", sqlite3.SQLITE_CORRUPT),
+    ("corrupt", sqlite3.SQLITE_CORRUPT),
+    ("disk i/o", sqlite3.SQLITE_IOERR),
+    ("unable to open", sqlite3.SQLITE_CANTOPEN),
 )
 
 Connect = Callable[..., sqlite3.Connection]
@@ -117,26 +102,27 @@ def unavailable(exc: sqlite3.Error, path: str, busy_timeout: float) -> JournalUn
     """The ``JournalUnavailableError`` for a driver error on the journal file ``path``: what happened, what to do."""
     code = _code(exc)
     what = {
-        _BUSY: f"the journal file {path} stayed locked by another connection for more than {busy_timeout:g} s "
-        "(busy timeout): another process holds a long write transaction on it. Nothing was recorded; "
-        "call again, or give the journal a longer busy_timeout",
-        _LOCKED: f"the journal file {path} is locked by another statement of this connection. Nothing was "
-        "recorded; call again",
-        _PROTOCOL: f"the journal file {path} could not be locked (a race between processes). Nothing was "
-        "recorded; call again",
-        _READONLY: f"the journal file {path} is read-only: sp_cancel must record every submission before sending "
-        "it. Give this process write access to the file and its directory (SQLite also writes "
+        sqlite3.SQLITE_BUSY: f"the journal file {path} stayed locked by another connection for more than "
+        f"{busy_timeout:g} s (busy timeout): another process holds a long write transaction on it. Nothing was "
+        "recorded; call again, or give the journal a longer busy_timeout",
+        sqlite3.SQLITE_LOCKED: f"the journal file {path} is locked by another statement of this connection. "
+        "Nothing was recorded; call again",
+        sqlite3.SQLITE_PROTOCOL: f"the journal file {path} could not be locked (a race between processes). "
+        "Nothing was recorded; call again",
+        sqlite3.SQLITE_READONLY: f"the journal file {path} is read-only: sp_cancel must record every submission "
+        "before sending it. Give this process write access to the file and its directory (SQLite also writes "
         f"{path}-wal and {path}-shm), or use another path",
-        _FULL: f"the disk holding the journal file {path} is full. Nothing was recorded; free space, then call again",
-        _CORRUPT: f"the journal file {path} is damaged. Stop every worker using it and keep a copy: it records "
-        f"what was sent. Check it with: sqlite3 {path} 'PRAGMA integrity_check'",
-        _NOTADB: f"the journal file {path} is not an SQLite database (damaged, encrypted, or another file). "
-        "Stop every worker using it and keep a copy: it may record what was sent; point the journal at the "
-        "right file",
-        _IOERR: f"a disk I/O error on the journal file {path}. Nothing was recorded; check the disk and the file "
-        "system (the file must be on a local disk, not a network share)",
-        _CANTOPEN: f"the journal file {path} cannot be opened: check that its directory exists and this process "
-        "may write there",
+        sqlite3.SQLITE_FULL: f"the disk holding the journal file {path} is full. Nothing was recorded; free "
+        "space, then call again",
+        sqlite3.SQLITE_CORRUPT: f"the journal file {path} is damaged. Stop every worker using it and keep a copy: "
+        f"it records what was sent. Check it with: sqlite3 {path} 'PRAGMA integrity_check'",
+        sqlite3.SQLITE_NOTADB: f"the journal file {path} is not an SQLite database (damaged, encrypted, or "
+        "another file). Stop every worker using it and keep a copy: it may record what was sent; point the "
+        "journal at the right file",
+        sqlite3.SQLITE_IOERR: f"a disk I/O error on the journal file {path}. Nothing was recorded; check the disk "
+        "and the file system (the file must be on a local disk, not a network share)",
+        sqlite3.SQLITE_CANTOPEN: f"the journal file {path} cannot be opened: check that its directory exists and "
+        "this process may write there",
     }.get(code if code is not None else -1, f"the journal file {path} cannot be used")
     return JournalUnavailableError(f"{what} ({exc})", backend="sqlite", transient=code in _TRANSIENT)
 
@@ -159,6 +145,8 @@ class JournalStore(JournalBase):
     See ``Journal`` for the arguments and the locking.
     """
 
+    _conn: sqlite3.Connection | None  # None: closed (or, in a LazyJournal, not opened yet)
+
     def __init__(
         self,
         path: str | os.PathLike[str] | None = None,
@@ -167,6 +155,13 @@ class JournalStore(JournalBase):
         busy_timeout: float = BUSY_TIMEOUT,
         connect: Connect | None = None,
     ) -> None:
+        self._configure(path, clock, busy_timeout, connect)
+        self._conn = self._open_file()
+
+    def _configure(
+        self, path: str | os.PathLike[str] | None, clock: Clock | None, busy_timeout: float, connect: Connect | None
+    ) -> None:
+        """Check and keep the arguments; open nothing."""
         if path is None:
             path = default_journal_path()
         if not busy_timeout >= 0:
@@ -178,20 +173,24 @@ class JournalStore(JournalBase):
         self._clock: Clock = clock or SystemClock()
         self._lock = threading.RLock()
         self._pid = os.getpid()
-        self._conn: sqlite3.Connection | None = None
+        self._conn = None
         self._stranded = False  # a failed ROLLBACK left a transaction open on self._conn
+
+    def _open_file(self) -> sqlite3.Connection:
+        """A new connection to the journal, creating the file (and its directory) if absent."""
         with self._driver_errors():
             if not self._memory:
+                directory = Path(self._path).parent
                 try:
-                    Path(path).parent.mkdir(parents=True, exist_ok=True)
+                    directory.mkdir(parents=True, exist_ok=True)
                 except OSError as exc:
                     raise JournalUnavailableError(
-                        f"cannot create the journal's directory {Path(path).parent}: {exc}; create it, or give the "
+                        f"cannot create the journal's directory {directory}: {exc}; create it, or give the "
                         "journal a path this process may write to",
                         backend="sqlite",
                         transient=False,
                     ) from exc
-            self._conn = self._connect()
+            return self._connect()
 
     @property
     def path(self) -> str:
@@ -343,34 +342,24 @@ class JournalStore(JournalBase):
 
     # --- reading ---
 
-    def get(self, key: str) -> Entry | None:
-        """The entry for ``key``, or ``None``."""
+    def _get(self, key: str) -> Entry | None:
         rows = self._fetch(_BY_KEY, (key,))
         return entry_of(rows[0]) if rows else None
 
-    def find(self, kind: str, target: str) -> list[Entry]:
-        """Entries of ``kind`` for ``target`` (order id or SKU), newest first."""
+    def _find(self, kind: str, target: str) -> list[Entry]:
         return self._select("kind = ? AND target = ?", (kind, target), "created_at DESC, rowid DESC")
 
-    def unfinished(self) -> list[Entry]:
-        """Entries still ``planned`` or ``submitted``, oldest first: what ``resume()`` must finish."""
+    def _unfinished(self) -> list[Entry]:
         return self._select("state IN (?, ?)", _UNFINISHED, "created_at, rowid")
 
-    def by_feed(self, feed_id: str) -> list[Entry]:
-        """Entries sent in feed ``feed_id``, by message id."""
+    def _by_feed(self, feed_id: str) -> list[Entry]:
         return self._select("feed_id = ?", (feed_id,), "message_id, rowid")
 
-    def known_feed_ids(self, feed_type: str, since: datetime) -> set[str]:
-        """Feed ids of ``feed_type`` this journal holds, sent or learned since ``since``.
-
-        A submission first recorded long ago may have learned its feed id only now (a throttled
-        ``createFeed`` waits for the usage plan): it counts from when its feed id was recorded too.
-        """
-        start = format_ts(since)
+    def _known_feed_ids(self, feed_type: str, since: str) -> set[str]:
         rows = self._fetch(
             "SELECT DISTINCT feed_id FROM entries "
             "WHERE feed_type = ? AND feed_id IS NOT NULL AND (submitted_at >= ? OR updated_at >= ?)",
-            (feed_type, start, start),
+            (feed_type, since, since),
         )
         return {row[0] for row in rows}
 
@@ -403,22 +392,7 @@ class Journal(JournalStore):
 
     # --- planning and leases ---
 
-    def plan(
-        self,
-        key: str,
-        *,
-        kind: str,
-        target: str,
-        payload: Mapping[str, Any],
-        lease_seconds: float = DEFAULT_LEASE_SECONDS,
-    ) -> tuple[Entry, bool]:
-        """Record ``key`` as planned unless it exists; atomic across threads and processes.
-
-        Returns:
-            ``(entry, True)`` for the one caller that created the entry (version 1; it now holds a lease
-            of ``lease_seconds``, token in ``entry.owner``), ``(existing entry, False)`` for everyone else.
-        """
-        data, lease = check_plan(key, kind, target, payload, lease_seconds)
+    def _plan(self, key: str, kind: str, target: str, data: str, lease: float) -> tuple[Entry, bool]:
         with self._transaction(write=True) as conn:
             row = self._row(conn, key)
             if row is not None:
@@ -464,21 +438,7 @@ class Journal(JournalStore):
             )
         ), True
 
-    def take_over(
-        self, key: str, *, lease_seconds: float = DEFAULT_LEASE_SECONDS, stale_owner: str | None = None
-    ) -> Entry | None:
-        """Take the lease of a planned entry whose holder is gone; exactly one concurrent caller gets it.
-
-        Granted when the lease has expired, or at once when ``stale_owner`` is the entry's current owner
-        and that owner cannot be working on it any more: ``holder(stale_owner).state`` is ``"dead"``
-        (its process on this host is gone) or ``"this_process"`` (the caller's own process, which knows
-        it holds the only live attempt for the key). The comparison and the write are one transaction.
-
-        Returns:
-            The entry with the caller's new lease (token in ``owner``), or ``None`` when the entry is
-            gone, no longer planned, or its lease is still live and not held by ``stale_owner``.
-        """
-        lease = check_lease(lease_seconds)
+    def _take_over(self, key: str, lease: float, stale_owner: str | None) -> Entry | None:
         with self._transaction(write=True) as conn:
             row = self._row(conn, key)
             if row is None:
@@ -499,27 +459,10 @@ class Journal(JournalStore):
         drop_owner(row[_OWNER])
         return entry_of(changed(row, changes))
 
-    def take_back(self, key: str, *, version: int, lease_seconds: float = DEFAULT_LEASE_SECONDS) -> Entry | None:
-        """Return a submission with no feed id to ``planned``, leased to the caller, if nobody wrote it since.
-
-        Only for writes that are harmless to repeat (a whole-order cancel, a listing close), after
-        Amazon showed no feed of them; a money-moving submission is never taken back. Of callers that
-        read the entry at ``version``, exactly one gets it. ``submitted_at``, ``amazon_sent_at``,
-        ``feed_type`` and ``document_hash`` keep the earlier attempt's values until it is marked
-        submitting again.
-
-        Returns:
-            The planned entry with the caller's lease (token in ``owner``), or ``None`` when the entry
-            is gone or was written since ``version`` (another worker took it back, or found its feed).
-
-        Raises:
-            JournalError: the entry is still at ``version`` but is not ``send_uncertain``.
-        """
-        expected = check_version(version)
-        lease = check_lease(lease_seconds)
+    def _take_back(self, key: str, version: int, lease: float) -> Entry | None:
         with self._transaction(write=True) as conn:
             row = self._row(conn, key)
-            if row is None or not may_take_back(entry_of(row), expected):
+            if row is None or not may_take_back(entry_of(row), version):
                 return None
             now = self._now()
             changes = {
@@ -536,13 +479,7 @@ class Journal(JournalStore):
             )
         return entry_of(changed(row, changes))
 
-    def renew_lease(self, key: str, *, owner: str, lease_seconds: float = DEFAULT_LEASE_SECONDS) -> Entry:
-        """Extend the lease ``owner`` holds on a planned entry (for long preparations).
-
-        Raises:
-            LeaseLostError: the entry is not planned under ``owner`` any more.
-        """
-        lease = check_lease(lease_seconds)
+    def _renew_lease(self, key: str, owner: str, lease: float) -> Entry:
         with self._transaction(write=True) as conn:
             row = _require_owner(self._row(conn, key), key, owner)
             now = self._now()
@@ -559,40 +496,8 @@ class Journal(JournalStore):
 
     # --- the submission ---
 
-    def mark_submitting(
-        self,
-        keys: Sequence[str],
-        *,
-        feed_type: str | None,
-        document_hash: str | None,
-        message_ids: Mapping[str, int] | None = None,
-        sent_at: datetime,
-        amazon_sent_at: datetime | None = None,
-        owner: str | None = None,
-    ) -> list[Entry]:
-        """Record, *before* the non-idempotent call, that these planned entries are being sent.
-
-        The entries become ``submitted`` with no feed id (``Entry.send_uncertain``): after a
-        crash, recovery looks for the feed before sending again. All keys change or none.
-
-        Args:
-            keys: the planned entries sent together (one feed document).
-            feed_type: the feed type, or ``None`` for a direct API call.
-            document_hash: SHA-256 of the document (``sp_cancel.feeds.document_hash``).
-            message_ids: each key's ``MessageID`` in the document.
-            sent_at: when sending starts (this host's clock).
-            amazon_sent_at: the same moment on Amazon's clock (``sent_at`` plus the offset learned from
-                Amazon's ``Date`` headers then), where the lost-feed search looks from; ``None`` if unknown.
-            owner: the lease token from ``plan``/``take_over``/``take_back``; when given, each entry must
-                still be leased to it (recommended: a worker whose lease expired must not send).
-
-        Raises:
-            JournalError: a key is unknown or not planned.
-            LeaseLostError: ``owner`` no longer holds a key's lease.
-        """
-        keys, ids = check_submitting(keys, message_ids)
-        sent = format_ts(sent_at)
-        amazon_sent = None if amazon_sent_at is None else format_ts(amazon_sent_at)
+    def _mark_submitting(self, sending: Sending) -> list[Entry]:
+        keys, ids, feed_type, document_hash, sent, amazon_sent, owner = sending
         with self._transaction(write=True) as conn:
             now = format_ts(self._now())
             found = self._rows(conn, keys)
@@ -609,7 +514,6 @@ class Journal(JournalStore):
             )
         entries = []
         for key, row in zip(keys, rows, strict=True):
-            drop_owner(row[_OWNER])  # the plan is sent: no call holds it any more
             changes = {
                 "state": "submitted",
                 "feed_type": feed_type,
@@ -624,17 +528,7 @@ class Journal(JournalStore):
             entries.append(entry_of(changed(row, changes)))
         return entries
 
-    def mark_submitted(self, keys: Sequence[str], *, feed_id: str) -> list[Entry]:
-        """Record the feed id Amazon returned for entries marked submitting.
-
-        A feed belongs to at most one submission: the check and the write are one transaction.
-
-        Raises:
-            FeedTakenError: another entry (outside ``keys``) already holds ``feed_id``.
-            JournalError: a key is unknown, not submitted, or already has another feed id.
-        """
-        check_key(feed_id, "feed_id")
-        keys = list(dict.fromkeys(keys))
+    def _mark_submitted(self, keys: list[str], feed_id: str) -> list[Entry]:
         with self._transaction(write=True) as conn:
             now = format_ts(self._now())
             found = self._rows(conn, keys)
@@ -654,15 +548,7 @@ class Journal(JournalStore):
             for row in rows
         ]
 
-    def mark_done(self, key: str, *, state: FinalState, outcome: Mapping[str, Any]) -> Entry:
-        """Record how a planned or submitted entry ended: ``done``, ``rejected`` or ``failed``.
-
-        Marking an entry again with the state it already has is a no-op.
-
-        Raises:
-            JournalError: the key is unknown, or it already ended with a different state.
-        """
-        data = check_done(state, outcome)
+    def _mark_done(self, key: str, state: FinalState, data: str) -> Entry:
         with self._transaction(write=True) as conn:
             row = existing(key, self._row(conn, key))
             if already_done(key, row[_STATE], state):
@@ -679,26 +565,14 @@ class Journal(JournalStore):
                 "WHERE key = ?",
                 (state, data, changes["updated_at"], key),
             )
-        drop_owner(row[_OWNER])
         return entry_of(changed(row, changes))
 
-    def release(self, key: str, *, owner: str | None = None) -> None:
-        """Delete a plan that was never sent, so the key can be planned again; unknown keys are ignored.
-
-        Only a ``planned`` entry, and only by its owner (``owner``) or, without ``owner``, once its
-        lease has expired (an abandoned plan). What may have reached Amazon (a ``submitted`` entry,
-        with or without a feed id) or has ended is never deleted: a harmless write is sent again
-        through ``take_back``, a money-moving one never. The check and the delete are one transaction.
-
-        Raises:
-            JournalError: the entry is submitted or has ended.
-            LeaseLostError: ``owner`` does not hold the entry's lease, or no ``owner`` was given and
-                the lease is still live.
-        """
+    def _release(self, key: str, owner: str | None) -> str | None:
         with self._transaction(write=True) as conn:
             row = self._row(conn, key)
             if row is None:
-                return
+                return None
             check_release(entry_of(row), owner, self._now())
             conn.execute("DELETE FROM entries WHERE key = ?", (key,))
-        drop_owner(row[_OWNER])
+        released: str | None = row[_OWNER]
+        return released

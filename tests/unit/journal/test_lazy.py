@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
+
 from sp_cancel.clock import FakeClock
-from sp_cancel.journal import Journal, JournalLike
+from sp_cancel.journal import Journal, JournalError, JournalLike
 from sp_cancel.journal._lazy import LazyJournal
 
 
@@ -60,3 +62,24 @@ def test_memory_journal_is_opened_on_first_use() -> None:
     assert lazy.get("k") is None
     assert "opened=True" in repr(lazy)
     lazy.close()
+
+
+def test_waiting_on_a_missing_file_creates_nothing(tmp_path: Path) -> None:
+    """wait_for_change is a read: with no file it finds the entry gone at once, and leaves no file."""
+    path = tmp_path / "journal.sqlite3"
+    lazy = LazyJournal(path, clock=FakeClock())
+    assert lazy.wait_for_change("k", timeout=0) is None
+    assert not path.exists()
+    lazy.close()
+
+
+def test_open_returns_the_journal_itself_and_close_is_final(tmp_path: Path) -> None:
+    """open() creates the file and returns this journal; once closed, it is not opened again."""
+    path = tmp_path / "journal.sqlite3"
+    lazy = LazyJournal(path, clock=FakeClock())
+    assert lazy.open() is lazy
+    assert path.exists()
+    assert "opened=True" in repr(lazy)
+    lazy.close()
+    with pytest.raises(JournalError, match="closed"):
+        lazy.plan("k", kind="cancel", target="111-1", payload={})
