@@ -50,6 +50,7 @@ from sp_cancel.testing._sim.timing import Lags, SkewedClock
 from sp_cancel.testing._sim.world import World
 
 __all__ = [
+    "AMZ_DATE_FORMAT",
     "DEFAULT_BASE_URL",
     "NOT_SIMULATED_HEADER",
     "TOKEN_PATH",
@@ -66,11 +67,13 @@ __all__ = [
     "SimulatorCore",
     "SimulatorCredentials",
     "TickHook",
+    "allowed_values",
     "dispatch",
     "error_response",
     "invalid_input",
     "not_found",
     "not_simulated",
+    "presigned_url",
     "unauthorized",
 ]
 
@@ -186,6 +189,13 @@ def not_found(message: str, code: str = "NotFound") -> SimResponse:
     return error_response(404, code, message)
 
 
+def allowed_values(request: SimRequest, name: str, allowed: frozenset[str]) -> set[str] | SimResponse:
+    """The values of the query parameter ``name``, or the 400 that names those outside ``allowed``."""
+    values = set(request.many(name))
+    outside = values - allowed
+    return invalid_input(f"Invalid {name}: {', '.join(sorted(outside))}.") if outside else values
+
+
 NOT_SIMULATED_HEADER: Final = "x-sp-cancel-simulator"
 
 
@@ -219,7 +229,19 @@ TOKEN_PATH: Final = "/auth/o2/token"  # noqa: S105 - a URL path, not a secret
 CancelRateKey = Literal["preFulfillmentCancellationRate", "prefulfillmentCancelRate"]
 
 URL_SECONDS: Final = 300  # presigned upload/download URLs live 5 minutes [M]
+AMZ_DATE_FORMAT: Final = "%Y%m%dT%H%M%SZ"  # a presigned URL's X-Amz-Date (the signing time, UTC)
 _DIGIT_KINDS: Final = frozenset({"feed", "report", "digits", "adjustment"})
+
+
+def presigned_url(base_url: str, signed: datetime, document_id: str) -> str:
+    """The S3-style presigned URL of a document in ``world.documents``, signed at ``signed``.
+
+    Like S3's presigned URLs it carries ``X-Amz-Date`` and ``X-Amz-Expires`` (``URL_SECONDS``); the document
+    routes (``.feeds``) refuse it once expired, and refuse a URL without them.
+    """
+    query = f"X-Amz-Date={signed.strftime(AMZ_DATE_FORMAT)}&X-Amz-Expires={URL_SECONDS}"
+    return f"{base_url}/_sim/documents/{quote(document_id)}?{query}"
+
 
 TickHook = Callable[["SimulatorCore"], None]
 #: Sends one notification body to the SQS queue with that ARN (``sqs.SqsSender``, or a test's own).
@@ -464,13 +486,8 @@ class SimulatorCore:
         return self.base_url + TOKEN_PATH
 
     def document_url(self, document_id: str) -> str:
-        """The presigned download/upload URL of a document in ``world.documents``, signed now.
-
-        Like S3's presigned URLs it carries ``X-Amz-Date`` and ``X-Amz-Expires`` (5 minutes, docs/reliability.md); the
-        document routes refuse it once expired, and refuse a URL without them.
-        """
-        signed = self.now().strftime("%Y%m%dT%H%M%SZ")
-        return f"{self.base_url}/_sim/documents/{quote(document_id)}?X-Amz-Date={signed}&X-Amz-Expires={URL_SECONDS}"
+        """The presigned download/upload URL of a document in ``world.documents``, signed now (``presigned_url``)."""
+        return presigned_url(self.base_url, self.now(), document_id)
 
     def marketplace_known(self, marketplace_id: str) -> bool:
         """Whether ``marketplace_id`` is a marketplace Amazon has (an unknown id gets a 400)."""

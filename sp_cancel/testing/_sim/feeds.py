@@ -51,9 +51,17 @@ import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
-from urllib.parse import quote
 
-from sp_cancel.testing._sim.core import FeedSim, Router, SimRequest, SimResponse, error_response
+from sp_cancel.testing._sim.core import (
+    AMZ_DATE_FORMAT,
+    URL_SECONDS,
+    FeedSim,
+    Router,
+    SimRequest,
+    SimResponse,
+    error_response,
+    presigned_url,
+)
 from sp_cancel.testing._sim.faults import APPLIED_REPORT_FAULTS, HOLLOW_REPORT_FAULTS, REPORT_FAULTS
 from sp_cancel.testing._sim.listings_feeds import LISTINGS_FEED, process_listings_feed
 from sp_cancel.testing._sim.markets import MARKETS
@@ -74,7 +82,7 @@ __all__ = [
 
 ORDER_FEEDS: Final = frozenset({ACK_FEED, ADJ_FEED})
 SUPPORTED_FEED_TYPES: Final = ORDER_FEEDS | {LISTINGS_FEED}
-URL_LIFETIME: Final = timedelta(minutes=5)  # presigned upload/download URLs [M]
+URL_LIFETIME: Final = timedelta(seconds=URL_SECONDS)  # presigned upload/download URLs
 INPUT_DOCUMENT_LIFETIME: Final = timedelta(days=2)  # [D submit-a-feed]
 LISTINGS_FEED_LIMIT: Final = 5  # per 5 minutes [D listings-feed-type-values, changelog 2025-05-06]
 LISTINGS_FEED_WINDOW: Final = timedelta(minutes=5)
@@ -107,9 +115,8 @@ def _s3_error(code: str, message: str) -> SimResponse:
 
 
 def _presigned(sim: FeedSim, document_id: str, extra: str = "") -> str:
-    """A presigned S3-style URL for ``document_id``, signed now and valid ``URL_LIFETIME``."""
-    query = f"X-Amz-Date={sim.now().strftime('%Y%m%dT%H%M%SZ')}&X-Amz-Expires={int(URL_LIFETIME.total_seconds())}"
-    return f"{sim.base_url}/_sim/documents/{quote(document_id)}?{query}{extra}"
+    """A presigned S3-style URL for ``document_id``, signed now and valid ``URL_LIFETIME``; ``extra`` is appended."""
+    return presigned_url(sim.base_url, sim.now(), document_id) + extra
 
 
 def _url_problem(sim: FeedSim, request: SimRequest) -> SimResponse | None:
@@ -118,7 +125,7 @@ def _url_problem(sim: FeedSim, request: SimRequest) -> SimResponse | None:
     if signed_at is None:
         return _s3_error("AccessDenied", "Query-string authentication requires the X-Amz-Date parameter")
     try:
-        issued = datetime.strptime(signed_at, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+        issued = datetime.strptime(signed_at, AMZ_DATE_FORMAT).replace(tzinfo=UTC)
     except ValueError:
         return _s3_error("AccessDenied", "Access Denied")
     if sim.now() - issued > URL_LIFETIME:
