@@ -66,7 +66,8 @@ from sp_cancel.testing._sim.faults import APPLIED_REPORT_FAULTS, HOLLOW_REPORT_F
 from sp_cancel.testing._sim.listings_feeds import LISTINGS_FEED, process_listings_feed
 from sp_cancel.testing._sim.markets import MARKETS
 from sp_cancel.testing._sim.order_feeds import ACK_FEED, ADJ_FEED, hollow_report, process_order_feed
-from sp_cancel.testing._sim.paging import created_window, newest_page, parse_query
+from sp_cancel.testing._sim.paging import newest_page, parse_query, selects
+from sp_cancel.testing._sim.processing import document_json, processing_json
 from sp_cancel.testing._sim.world import SimFeed, SimFeedDocument
 
 __all__ = [
@@ -176,10 +177,8 @@ def _get_feed_document(sim: FeedSim, request: SimRequest) -> SimResponse:
     extra = ""
     if (request.one("enableContentEncodingUrlHeader") or "").lower() == "true" and document.compression:
         extra = "&response-content-encoding=gzip"
-    body: dict[str, Any] = {"feedDocumentId": document_id, "url": _presigned(sim, document_id, extra)}
-    if document.compression is not None:
-        body["compressionAlgorithm"] = document.compression
-    return SimResponse(200, body)
+    url = _presigned(sim, document_id, extra)
+    return SimResponse(200, document_json({"feedDocumentId": document_id}, url, document.compression))
 
 
 def _download(sim: FeedSim, request: SimRequest) -> SimResponse:
@@ -199,26 +198,10 @@ def _download(sim: FeedSim, request: SimRequest) -> SimResponse:
 # -- feeds: createFeed (with the JSON_LISTINGS_FEED quota), getFeed, getFeeds (paged), cancelFeed ----
 
 
-def _iso(value: datetime) -> str:
-    """ISO 8601 UTC with milliseconds and ``Z``, as the Feeds API writes times."""
-    return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
 def _feed_json(feed: SimFeed) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "feedId": feed.feed_id,
-        "feedType": feed.feed_type,
-        "marketplaceIds": list(feed.marketplace_ids),
-        "createdTime": _iso(feed.created_at),
-        "processingStatus": feed.status,
-    }
-    if feed.started_at is not None:
-        out["processingStartTime"] = _iso(feed.started_at)
-    if feed.ended_at is not None:
-        out["processingEndTime"] = _iso(feed.ended_at)
-    if feed.result_document_id is not None:
-        out["resultFeedDocumentId"] = feed.result_document_id
-    return out
+    identity = {"feedId": feed.feed_id, "feedType": feed.feed_type}
+    # The Feeds API writes its date-times with milliseconds.
+    return processing_json(feed, identity, ("resultFeedDocumentId", feed.result_document_id), "milliseconds")
 
 
 def _create_feed(sim: FeedSim, request: SimRequest) -> SimResponse:  # noqa: C901, PLR0911 - one return per rule
@@ -301,23 +284,14 @@ def _get_feeds(sim: FeedSim, request: SimRequest) -> SimResponse:
     query = parse_query(request, sim.now(), "feedTypes")
     if isinstance(query, SimResponse):
         return query
-    since, until = created_window(query)
-    types, statuses, marketplaces = set(query["t"]), set(query["s"]), set(query["m"])
     now = sim.now()
     matching = [
         f
         for f in sim.world.feeds.values()
         if (f.listed_at or f.created_at) <= now  # getFeeds lists a new feed only after its own lag
-        and f.feed_type in types
-        and (not statuses or f.status in statuses)
-        and (not marketplaces or marketplaces & set(f.marketplace_ids))
-        and since <= f.created_at <= until
+        and selects(query, f.feed_type, f)
     ]
-    page, token = newest_page(matching, query, _sort_key)
-    body: dict[str, Any] = {"feeds": [_feed_json(f) for f in page]}
-    if token is not None:
-        body["nextToken"] = token
-    return SimResponse(200, body)
+    return SimResponse(200, newest_page(matching, query, _sort_key, "feeds", _feed_json))
 
 
 # -- the lifecycle: IN_QUEUE, IN_PROGRESS, then DONE (or FATAL), driven by tick ---------------------

@@ -26,9 +26,12 @@ ORDER_ID_RE = re.compile(r"^\d{3}-\d{7}-\d{7}$")
 _ZERO_DECIMAL_CURRENCIES = frozenset({"JPY", "KRW", "CLP", "VND"})
 
 
-def iso(value: datetime) -> str:
-    """Format ``value`` the way SP-API does: ``2026-11-26T12:00:00Z``."""
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+def iso(value: datetime, timespec: str = "seconds") -> str:
+    """Format ``value`` the way SP-API does: ``2026-11-26T12:00:00Z`` (UTC, ``Z``).
+
+    ``timespec`` as ``datetime.isoformat`` takes it: the Feeds API writes milliseconds (``12:00:00.000Z``).
+    """
+    return value.astimezone(UTC).isoformat(timespec=timespec).replace("+00:00", "Z")
 
 
 def parse_iso(text: str | None) -> datetime | None:
