@@ -26,7 +26,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Final
 
 from sp_cancel.testing._sim.core import Router, SimRequest, SimResponse, SimulatorCore, error_response, unauthorized
-from sp_cancel.testing._sim.formats import decode_token, digest, encode_token, iso, money_str, parse_iso
+from sp_cancel.testing._sim.formats import BY_QUERY, decode_token, iso, money_str, parse_iso, query_digest
 from sp_cancel.testing._sim.markets import MARKETS
 from sp_cancel.testing._sim.world import SimListing
 
@@ -499,7 +499,7 @@ def search_listings_items(sim: SimulatorCore, request: SimRequest) -> SimRespons
     problem = _search_problem(request)
     if problem is not None:
         return _bad_request(problem)
-    binding = digest("searchListingsItems", sorted((k, tuple(v)) for k, v in request.query.items() if k != "pageToken"))
+    binding = query_digest("searchListingsItems", request.query, "pageToken")
     start = 0
     token = request.one("pageToken")
     if token is not None:
@@ -520,10 +520,11 @@ def search_listings_items(sim: SimulatorCore, request: SimRequest) -> SimRespons
         "items": [listing_item(listing, included) for listing in pageable[start : start + size]],
     }
     pagination: dict[str, str] = {}
-    if start + size < len(pageable):
-        pagination["nextToken"] = encode_token({"h": binding, "o": start + size})
+    following = BY_QUERY.following(binding, start, size, len(pageable))
+    if following is not None:
+        pagination["nextToken"] = following
     if start > 0:
-        pagination["previousToken"] = encode_token({"h": binding, "o": max(0, start - size)})
+        pagination["previousToken"] = BY_QUERY.token(binding, max(0, start - size))
     if pagination:
         body["pagination"] = pagination
     return SimResponse(status=200, body=body)

@@ -28,14 +28,15 @@ from sp_cancel.testing._sim.core import (
     not_found,
 )
 from sp_cancel.testing._sim.formats import (
+    BY_ORDER,
     ORDER_ID_RE,
     decode_token,
-    digest,
     encode_token,
     iso,
     money_str,
     parse_iso,
     quantize,
+    query_digest,
 )
 from sp_cancel.testing._sim.markets import market_for
 from sp_cancel.testing._sim.world import SimCancellation, SimItem, SimOrder, V0Status
@@ -489,8 +490,7 @@ def search_orders(sim: SimulatorCore, request: SimRequest) -> SimResponse:  # no
     if not size_text.isdigit() or not 1 <= int(size_text) <= 100:
         return invalid_input("maxResultsPerPage must be between 1 and 100.")
     size = int(size_text)
-    params = sorted((k, tuple(v)) for k, v in request.query.items() if k != "paginationToken")
-    binding = digest("searchOrders", params)
+    binding = query_digest("searchOrders", request.query, "paginationToken")
     cursor: tuple[str, str] | None = None
     token = request.one("paginationToken")
     if token is not None:
@@ -685,20 +685,17 @@ def get_order_items_v0(sim: SimulatorCore, request: SimRequest) -> SimResponse:
     found = _find(sim, request.path_params["orderId"], v0=True)
     if isinstance(found, SimResponse):
         return found
-    start = 0
-    token = request.one("NextToken")
-    if token is not None:
-        data = decode_token(token)
-        if data is None or data.get("o") != found.order_id:
-            return invalid_input("Invalid NextToken.")
-        start = int(data.get("s", 0))
+    start = BY_ORDER.start(request.one("NextToken"), found.order_id)
+    if start is None:
+        return invalid_input("Invalid NextToken.")
     items = found.items[start : start + 100]
     payload: dict[str, Any] = {
         "AmazonOrderId": found.order_id,
         "OrderItems": [order_item_v0(found, item) for item in items],
     }
-    if start + 100 < len(found.items):
-        payload["NextToken"] = encode_token({"o": found.order_id, "s": start + 100})
+    token = BY_ORDER.following(found.order_id, start, 100, len(found.items))
+    if token is not None:
+        payload["NextToken"] = token
     return SimResponse(status=200, body={"payload": payload})
 
 
