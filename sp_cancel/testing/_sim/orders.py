@@ -23,6 +23,7 @@ from sp_cancel.testing._sim.core import (
     SimRequest,
     SimResponse,
     SimulatorCore,
+    allowed_values,
     error_response,
     invalid_input,
     not_found,
@@ -474,9 +475,9 @@ def search_orders(sim: SimulatorCore, request: SimRequest) -> SimResponse:  # no
     included, error = _included(request)
     if error is not None or included is None:
         return error or invalid_input("Invalid includedData.")
-    statuses = set(request.many("fulfillmentStatuses"))
-    if statuses - _STATUSES:
-        return invalid_input(f"Invalid fulfillmentStatuses: {', '.join(sorted(statuses - _STATUSES))}.")
+    statuses = allowed_values(request, "fulfillmentStatuses", _STATUSES)
+    if isinstance(statuses, SimResponse):
+        return statuses
     fulfilled_by = set(request.many("fulfilledBy"))
     if fulfilled_by - {"MERCHANT", "AMAZON"}:
         return invalid_input("fulfilledBy must be MERCHANT or AMAZON.")
@@ -627,9 +628,9 @@ def get_orders_v0(sim: SimulatorCore, request: SimRequest) -> SimResponse:  # no
         return invalid_input("Invalid Input")
     if before is not None and before > sim.now() - _MIN_AGE:
         return invalid_input("Before date must be no later than two minutes before the time of the request.")
-    statuses = set(q.many("OrderStatuses"))
-    if statuses - _V0_STATUSES:
-        return invalid_input(f"Invalid OrderStatuses: {', '.join(sorted(statuses - _V0_STATUSES))}.")
+    statuses = allowed_values(q, "OrderStatuses", _V0_STATUSES)
+    if isinstance(statuses, SimResponse):
+        return statuses
     channels = set(q.many("FulfillmentChannels"))
     if channels - {"MFN", "AFN"}:
         return invalid_input("FulfillmentChannels must be MFN or AFN.")

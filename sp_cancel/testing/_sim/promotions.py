@@ -13,7 +13,15 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from sp_cancel.testing._sim.core import Router, SimRequest, SimResponse, SimulatorCore, invalid_input, not_found
+from sp_cancel.testing._sim.core import (
+    Router,
+    SimRequest,
+    SimResponse,
+    SimulatorCore,
+    allowed_values,
+    invalid_input,
+    not_found,
+)
 from sp_cancel.testing._sim.formats import BY_QUERY, iso, parse_iso, query_digest
 from sp_cancel.testing._sim.world import SimDeal
 
@@ -88,11 +96,12 @@ def search_promotions(sim: SimulatorCore, request: SimRequest) -> SimResponse:  
     marketplaces = request.many("marketplaceIds")
     if len(marketplaces) != 1:
         return invalid_input("marketplaceIds is required and accepts exactly one value.")
-    statuses, types = set(request.many("statuses")), set(request.many("promotionTypes"))
-    if statuses - STATUSES:
-        return invalid_input(f"Invalid statuses: {', '.join(sorted(statuses - STATUSES))}.")
-    if types - TYPES:
-        return invalid_input(f"Invalid promotionTypes: {', '.join(sorted(types - TYPES))}.")
+    statuses = allowed_values(request, "statuses", STATUSES)
+    if isinstance(statuses, SimResponse):
+        return statuses
+    types = allowed_values(request, "promotionTypes", TYPES)
+    if isinstance(types, SimResponse):
+        return types
     limit_text = request.one("limit") or "10"
     if not limit_text.isdigit() or not 1 <= int(limit_text) <= 100:
         return invalid_input("limit must be between 1 and 100.")
