@@ -192,3 +192,34 @@ def test_cancel_order_2026(sim: Simulator) -> None:
     assert order.items[0].quantity_cancelled == 2
     refused = http.put(f"{SEARCH}/{shipped.order_id}/cancellation", json={"cancelReasonCode": "NO_INVENTORY"})
     assert refused.status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "message"),
+    [
+        (SEARCH, {"fulfillmentStatuses": "CANCELED,SHIPPED,BOGUS"}, "Invalid fulfillmentStatuses: BOGUS, CANCELED."),
+        ("/orders/v0/orders", {"OrderStatuses": "Shipped,Cancelled,Gone"}, "Invalid OrderStatuses: Cancelled, Gone."),
+        (
+            "/promotions/2025-12-01/promotions",
+            {"statuses": "RUNNING,LIVE", "promotionTypes": "DEAL,SALE"},
+            "Invalid statuses: LIVE.",
+        ),
+        (
+            "/promotions/2025-12-01/promotions",
+            {"promotionTypes": "SALE,DEAL,BOGO"},
+            "Invalid promotionTypes: BOGO, SALE.",
+        ),
+    ],
+)
+def test_values_outside_a_parameters_set_are_named_sorted(
+    sim: Simulator, path: str, params: dict[str, str], message: str
+) -> None:
+    """A 400 ``InvalidInput`` naming each value outside the set once, sorted; a valid value is not named."""
+    required = {
+        SEARCH: {"createdAfter": _since(sim)},
+        "/orders/v0/orders": {"CreatedAfter": _since(sim), "MarketplaceIds": sim.marketplace_id},
+        "/promotions/2025-12-01/promotions": {"marketplaceIds": sim.marketplace_id},
+    }
+    answer = sim_http(sim).get(path, params={**required[path], **params})
+    assert answer.status_code == 400
+    assert answer.json()["errors"] == [{"code": "InvalidInput", "message": message}]
