@@ -331,6 +331,21 @@ def _common(sim: SimulatorCore, request: SimRequest, allowed: frozenset[str]) ->
     return marketplaces[0], included
 
 
+def _addressed(
+    sim: SimulatorCore, request: SimRequest, allowed: frozenset[str]
+) -> tuple[str, set[str], str, SimListing | None] | SimResponse:
+    """A call on one SKU: its marketplace, ``includedData``, SKU and listing (``None``: none the seller can see).
+
+    Or the answer that refuses the call (``_common``).
+    """
+    common = _common(sim, request, allowed)
+    if isinstance(common, SimResponse):
+        return common
+    marketplace_id, included = common
+    sku = request.path_params["sku"]
+    return marketplace_id, included, sku, visible_listing(sim, sku, marketplace_id)
+
+
 def _offers(listing: SimListing) -> list[dict[str, Any]]:
     offers: list[dict[str, Any]] = []
     entries = listing.attributes.get("purchasable_offer")
@@ -401,12 +416,10 @@ def listing_item(listing: SimListing, included: set[str]) -> dict[str, Any]:
 
 def get_listings_item(sim: SimulatorCore, request: SimRequest) -> SimResponse:
     """``GET /listings/2021-08-01/items/{sellerId}/{sku}``."""
-    common = _common(sim, request, _GET_INCLUDED)
-    if isinstance(common, SimResponse):
-        return common
-    marketplace_id, included = common
-    sku = request.path_params["sku"]
-    listing = visible_listing(sim, sku, marketplace_id)
+    addressed = _addressed(sim, request, _GET_INCLUDED)
+    if isinstance(addressed, SimResponse):
+        return addressed
+    marketplace_id, included, sku, listing = addressed
     if listing is None:
         return error_response(404, "NOT_FOUND", f"SKU '{sku}' not found in marketplace {marketplace_id}")
     return SimResponse(status=200, body=listing_item(listing, included))
@@ -577,12 +590,10 @@ def patch_listings_item(sim: SimulatorCore, request: SimRequest) -> SimResponse:
 
 def delete_listings_item(sim: SimulatorCore, request: SimRequest) -> SimResponse:
     """``DELETE /listings/2021-08-01/items/{sellerId}/{sku}`` (accepted; the SKU vanishes after a short delay)."""
-    common = _common(sim, request, frozenset())
-    if isinstance(common, SimResponse):
-        return common
-    marketplace_id, _ = common
-    sku = request.path_params["sku"]
-    listing = visible_listing(sim, sku, marketplace_id)
+    addressed = _addressed(sim, request, frozenset())
+    if isinstance(addressed, SimResponse):
+        return addressed
+    marketplace_id, _, sku, listing = addressed
     if listing is None:
         return _submission(sim, sku, "INVALID", [not_found_issue(sku, marketplace_id)])
     delete_listing(sim, listing)
