@@ -73,6 +73,7 @@ __all__ = [
     "invalid_input",
     "not_found",
     "not_simulated",
+    "page_size",
     "presigned_url",
     "unauthorized",
 ]
@@ -194,6 +195,14 @@ def allowed_values(request: SimRequest, name: str, allowed: frozenset[str]) -> s
     values = set(request.many(name))
     outside = values - allowed
     return invalid_input(f"Invalid {name}: {', '.join(sorted(outside))}.") if outside else values
+
+
+def page_size(request: SimRequest, name: str, default: int) -> int | SimResponse:
+    """The page size the query parameter ``name`` asks for (``default`` without it), or the 400 out of 1..100."""
+    text = request.one(name) or str(default)
+    if not text.isdigit() or not 1 <= int(text) <= 100:
+        return invalid_input(f"{name} must be between 1 and 100.")
+    return int(text)
 
 
 NOT_SIMULATED_HEADER: Final = "x-sp-cancel-simulator"

@@ -14,7 +14,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Final
 
-from sp_cancel.testing._sim.core import Router, SimRequest, SimResponse, SimulatorCore, invalid_input
+from sp_cancel.testing._sim.core import Router, SimRequest, SimResponse, SimulatorCore, invalid_input, page_size
 from sp_cancel.testing._sim.formats import BY_ORDER, ORDER_ID_RE, iso, quantize
 from sp_cancel.testing._sim.markets import market_for
 from sp_cancel.testing._sim.world import SimRefund
@@ -90,10 +90,10 @@ def list_financial_events_by_order_id(sim: SimulatorCore, request: SimRequest) -
     order_id = request.path_params["orderId"]
     if not ORDER_ID_RE.match(order_id):
         return invalid_input("Bad order ID provided.")
-    size_text = request.one("MaxResultsPerPage") or "100"
-    if not size_text.isdigit() or not 1 <= int(size_text) <= 100:
-        return invalid_input("MaxResultsPerPage must be between 1 and 100.")
-    size, start = int(size_text), BY_ORDER.start(request.one("NextToken"), order_id)
+    size = page_size(request, "MaxResultsPerPage", 100)
+    if isinstance(size, SimResponse):
+        return size
+    start = BY_ORDER.start(request.one("NextToken"), order_id)
     if start is None:
         return invalid_input("Invalid NextToken.")
     events = _events(sim, order_id)

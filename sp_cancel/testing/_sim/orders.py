@@ -27,6 +27,7 @@ from sp_cancel.testing._sim.core import (
     error_response,
     invalid_input,
     not_found,
+    page_size,
 )
 from sp_cancel.testing._sim.formats import (
     BY_ORDER,
@@ -487,10 +488,9 @@ def search_orders(sim: SimulatorCore, request: SimRequest) -> SimResponse:  # no
     unknown = sorted(m for m in marketplaces if not sim.marketplace_known(m))
     if unknown:
         return invalid_input(f"Invalid marketplaceIds: {', '.join(unknown)}.")
-    size_text = request.one("maxResultsPerPage") or "100"
-    if not size_text.isdigit() or not 1 <= int(size_text) <= 100:
-        return invalid_input("maxResultsPerPage must be between 1 and 100.")
-    size = int(size_text)
+    size = page_size(request, "maxResultsPerPage", 100)
+    if isinstance(size, SimResponse):
+        return size
     binding = query_digest("searchOrders", request.query, "paginationToken")
     cursor: tuple[str, str] | None = None
     token = request.one("paginationToken")
@@ -634,10 +634,9 @@ def get_orders_v0(sim: SimulatorCore, request: SimRequest) -> SimResponse:  # no
     channels = set(q.many("FulfillmentChannels"))
     if channels - {"MFN", "AFN"}:
         return invalid_input("FulfillmentChannels must be MFN or AFN.")
-    size_text = q.one("MaxResultsPerPage") or "100"
-    if not size_text.isdigit() or not 1 <= int(size_text) <= 100:
-        return invalid_input("MaxResultsPerPage must be between 1 and 100.")
-    size = int(size_text)
+    size = page_size(q, "MaxResultsPerPage", 100)
+    if isinstance(size, SimResponse):
+        return size
     by_created = created_after is not None
 
     def stamp(order: SimOrder) -> str:

@@ -21,6 +21,7 @@ from sp_cancel.testing._sim.core import (
     allowed_values,
     invalid_input,
     not_found,
+    page_size,
 )
 from sp_cancel.testing._sim.formats import BY_QUERY, iso, parse_iso, query_digest
 from sp_cancel.testing._sim.world import SimDeal
@@ -102,10 +103,9 @@ def search_promotions(sim: SimulatorCore, request: SimRequest) -> SimResponse:  
     types = allowed_values(request, "promotionTypes", TYPES)
     if isinstance(types, SimResponse):
         return types
-    limit_text = request.one("limit") or "10"
-    if not limit_text.isdigit() or not 1 <= int(limit_text) <= 100:
-        return invalid_input("limit must be between 1 and 100.")
-    limit = int(limit_text)
+    limit = page_size(request, "limit", 10)
+    if isinstance(limit, SimResponse):
+        return limit
     binding = query_digest("searchPromotions", request.query, "paginationToken")
     start = BY_QUERY.start(request.one("paginationToken"), binding)
     if start is None:
