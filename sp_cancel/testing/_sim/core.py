@@ -71,6 +71,7 @@ __all__ = [
     "dispatch",
     "error_response",
     "invalid_input",
+    "json_body",
     "not_found",
     "not_simulated",
     "page_size",
@@ -188,6 +189,14 @@ def invalid_input(message: str, code: str = "InvalidInput") -> SimResponse:
 def not_found(message: str, code: str = "NotFound") -> SimResponse:
     """A 404 ``ErrorList``."""
     return error_response(404, code, message)
+
+
+def json_body(request: SimRequest) -> Any:
+    """The request's body as JSON (any JSON value), or the ``SimResponse`` 400 that refuses a body that is not JSON."""
+    try:
+        return request.json()
+    except ValueError:
+        return invalid_input("The request body is not valid JSON.")
 
 
 def allowed_values(request: SimRequest, name: str, allowed: frozenset[str]) -> set[str] | SimResponse:

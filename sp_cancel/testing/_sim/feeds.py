@@ -60,6 +60,7 @@ from sp_cancel.testing._sim.core import (
     SimRequest,
     SimResponse,
     error_response,
+    json_body,
     presigned_url,
 )
 from sp_cancel.testing._sim.faults import APPLIED_REPORT_FAULTS, HOLLOW_REPORT_FAULTS, REPORT_FAULTS
@@ -135,10 +136,9 @@ def _url_problem(sim: FeedSim, request: SimRequest) -> SimResponse | None:
 
 
 def _create_feed_document(sim: FeedSim, request: SimRequest) -> SimResponse:
-    try:
-        body = request.json()
-    except ValueError:
-        return _bad("The request body is not valid JSON.")
+    body = json_body(request)
+    if isinstance(body, SimResponse):
+        return body
     content_type = body.get("contentType") if isinstance(body, dict) else None
     if not isinstance(content_type, str) or not content_type:
         return _bad("contentType is required.")
@@ -205,10 +205,9 @@ def _feed_json(feed: SimFeed) -> dict[str, Any]:
 
 
 def _create_feed(sim: FeedSim, request: SimRequest) -> SimResponse:  # noqa: C901, PLR0911 - one return per rule
-    try:
-        body = request.json()
-    except ValueError:
-        return _bad("The request body is not valid JSON.")
+    body = json_body(request)
+    if isinstance(body, SimResponse):
+        return body
     if not isinstance(body, dict):
         return _bad("The request body must be a JSON object.")
     feed_type = body.get("feedType")

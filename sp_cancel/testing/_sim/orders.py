@@ -26,6 +26,7 @@ from sp_cancel.testing._sim.core import (
     allowed_values,
     error_response,
     invalid_input,
+    json_body,
     not_found,
     page_size,
 )
@@ -559,10 +560,9 @@ def cancel_order(sim: SimulatorCore, request: SimRequest) -> SimResponse:  # noq
     found = _find(sim, request.path_params["orderId"])
     if isinstance(found, SimResponse):
         return found
-    try:
-        body = request.json()
-    except ValueError:
-        return invalid_input("The request body is not valid JSON.")
+    body = json_body(request)
+    if isinstance(body, SimResponse):
+        return body
     code = body.get("cancelReasonCode") if isinstance(body, dict) else None
     if code not in CANCEL_REASONS:
         return invalid_input(f"cancelReasonCode must be one of {', '.join(CANCEL_REASONS)}.")

@@ -38,6 +38,7 @@ from sp_cancel.testing._sim.core import (
     SimResponse,
     SimulatorCore,
     invalid_input,
+    json_body,
     not_found,
     unauthorized,
 )
@@ -478,10 +479,9 @@ def tick(sim: SimulatorCore) -> None:
 
 def create_report(sim: SimulatorCore, request: SimRequest) -> SimResponse:  # noqa: PLR0911 - one rule per check
     """``POST /reports/2021-06-30/reports`` → 202 ``{reportId}``."""
-    try:
-        body = request.json()
-    except ValueError:
-        return invalid_input("The request body is not valid JSON.")
+    body = json_body(request)
+    if isinstance(body, SimResponse):
+        return body
     if not isinstance(body, dict):
         return invalid_input("The request body must be a CreateReportSpecification.")
     report_type = body.get("reportType")
