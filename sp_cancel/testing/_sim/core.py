@@ -34,7 +34,7 @@ import threading
 import uuid
 from collections import Counter
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from email.utils import format_datetime
 from types import ModuleType
@@ -667,14 +667,7 @@ def _run(sim: SimulatorCore, request: SimRequest) -> SimResponse:
         return not_simulated(sim, request)
     route, params = found
     sim.request_counts[route.operation or _label(route.method, request.path)] += 1
-    request = SimRequest(
-        method=request.method,
-        path=request.path,
-        query=request.query,
-        headers=request.headers,
-        body=request.body,
-        path_params=params,
-    )
+    request = replace(request, path_params=params)
     target = route.operation or _label(route.method, request.path)
     fault = sim.faults.pick(target) if route.operation or target.startswith("document.") else None
     response = _answer(sim, request, route, fault)
