@@ -199,11 +199,18 @@ def json_body(request: SimRequest) -> Any:
         return invalid_input("The request body is not valid JSON.")
 
 
-def allowed_values(request: SimRequest, name: str, allowed: frozenset[str]) -> set[str] | SimResponse:
-    """The values of the query parameter ``name``, or the 400 that names those outside ``allowed``."""
+def allowed_values(
+    request: SimRequest, name: str, allowed: frozenset[str], message: str | None = None
+) -> set[str] | SimResponse:
+    """The values of the query parameter ``name``, or the 400 for values outside ``allowed``.
+
+    The 400 says ``message``, by default ``Invalid <name>: <the values outside, sorted>.``.
+    """
     values = set(request.many(name))
     outside = values - allowed
-    return invalid_input(f"Invalid {name}: {', '.join(sorted(outside))}.") if outside else values
+    if not outside:
+        return values
+    return invalid_input(message or f"Invalid {name}: {', '.join(sorted(outside))}.")
 
 
 def page_size(request: SimRequest, name: str, default: int) -> int | SimResponse:

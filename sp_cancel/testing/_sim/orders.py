@@ -415,6 +415,7 @@ INCLUDED_DATA: Final = frozenset(
     }
 )
 _STATUSES: Final = frozenset(STATUS_2026.values())
+_FULFILLED_BY: Final = frozenset({"MERCHANT", "AMAZON"})
 _TOKEN_LIFETIME: Final = timedelta(hours=24)
 _MIN_AGE: Final = timedelta(minutes=2)
 CANCEL_REASONS: Final = {
@@ -480,9 +481,9 @@ def search_orders(sim: SimulatorCore, request: SimRequest) -> SimResponse:  # no
     statuses = allowed_values(request, "fulfillmentStatuses", _STATUSES)
     if isinstance(statuses, SimResponse):
         return statuses
-    fulfilled_by = set(request.many("fulfilledBy"))
-    if fulfilled_by - {"MERCHANT", "AMAZON"}:
-        return invalid_input("fulfilledBy must be MERCHANT or AMAZON.")
+    fulfilled_by = allowed_values(request, "fulfilledBy", _FULFILLED_BY, "fulfilledBy must be MERCHANT or AMAZON.")
+    if isinstance(fulfilled_by, SimResponse):
+        return fulfilled_by
     marketplaces = set(request.many("marketplaceIds"))
     if len(marketplaces) > 50:
         return invalid_input("marketplaceIds accepts at most 50 values.")
@@ -589,6 +590,7 @@ def cancel_order(sim: SimulatorCore, request: SimRequest) -> SimResponse:  # noq
 # -- Orders API v0 --------------------------------------------------------------------------------
 
 _V0_STATUSES: Final = frozenset(get_args(V0Status))
+_V0_CHANNELS: Final = frozenset({"MFN", "AFN"})
 
 
 def _query_from(request: SimRequest) -> dict[str, list[str]] | SimResponse:
@@ -631,9 +633,9 @@ def get_orders_v0(sim: SimulatorCore, request: SimRequest) -> SimResponse:  # no
     statuses = allowed_values(q, "OrderStatuses", _V0_STATUSES)
     if isinstance(statuses, SimResponse):
         return statuses
-    channels = set(q.many("FulfillmentChannels"))
-    if channels - {"MFN", "AFN"}:
-        return invalid_input("FulfillmentChannels must be MFN or AFN.")
+    channels = allowed_values(q, "FulfillmentChannels", _V0_CHANNELS, "FulfillmentChannels must be MFN or AFN.")
+    if isinstance(channels, SimResponse):
+        return channels
     size = page_size(q, "MaxResultsPerPage", 100)
     if isinstance(size, SimResponse):
         return size

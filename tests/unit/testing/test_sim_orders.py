@@ -208,6 +208,8 @@ def test_cancel_order_2026(sim: Simulator) -> None:
     ("path", "params", "message"),
     [
         (SEARCH, {"fulfillmentStatuses": "CANCELED,SHIPPED,BOGUS"}, "Invalid fulfillmentStatuses: BOGUS, CANCELED."),
+        (SEARCH, {"fulfilledBy": "MERCHANT,SELLER"}, "fulfilledBy must be MERCHANT or AMAZON."),
+        ("/orders/v0/orders", {"FulfillmentChannels": "MFN,SELLER"}, "FulfillmentChannels must be MFN or AFN."),
         ("/orders/v0/orders", {"OrderStatuses": "Shipped,Cancelled,Gone"}, "Invalid OrderStatuses: Cancelled, Gone."),
         (
             "/promotions/2025-12-01/promotions",
