@@ -11,7 +11,8 @@ Bottom-up (a module imports only modules listed before it):
   each; ``sqs``: sending notifications to a real SQS queue (boto3); ``notifications``: the Notifications API and
   the delivery of ``ORDER_CHANGE``;
 - ``order_feed_schema``, ``order_feeds``, ``listings_feeds``: processing uploaded feed documents;
-- ``paging``: the query rules, pages and tokens ``getFeeds`` and ``getReports`` share;
+- ``processing``, ``paging``: what the Feed and Report models (and their documents) share; the query rules, pages
+  and tokens ``getFeeds`` and ``getReports`` share;
 - ``feeds``: the Feeds API and the feed lifecycle; ``reports``: the Reports API and report contents;
 - ``seed``: builders and the seeded scenario; ``app``: the in-process transport, WSGI and HTTP serving.
 """

@@ -34,7 +34,7 @@ import threading
 import uuid
 from collections import Counter
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from email.utils import format_datetime
 from types import ModuleType
@@ -50,6 +50,7 @@ from sp_cancel.testing._sim.timing import Lags, SkewedClock
 from sp_cancel.testing._sim.world import World
 
 __all__ = [
+    "AMZ_DATE_FORMAT",
     "DEFAULT_BASE_URL",
     "NOT_SIMULATED_HEADER",
     "TOKEN_PATH",
@@ -66,11 +67,15 @@ __all__ = [
     "SimulatorCore",
     "SimulatorCredentials",
     "TickHook",
+    "allowed_values",
     "dispatch",
     "error_response",
     "invalid_input",
+    "json_body",
     "not_found",
     "not_simulated",
+    "page_size",
+    "presigned_url",
     "unauthorized",
 ]
 
@@ -186,6 +191,36 @@ def not_found(message: str, code: str = "NotFound") -> SimResponse:
     return error_response(404, code, message)
 
 
+def json_body(request: SimRequest) -> Any:
+    """The request's body as JSON (any JSON value), or the ``SimResponse`` 400 that refuses a body that is not JSON."""
+    try:
+        return request.json()
+    except ValueError:
+        return invalid_input("The request body is not valid JSON.")
+
+
+def allowed_values(
+    request: SimRequest, name: str, allowed: frozenset[str], message: str | None = None
+) -> set[str] | SimResponse:
+    """The values of the query parameter ``name``, or the 400 for values outside ``allowed``.
+
+    The 400 says ``message``, by default ``Invalid <name>: <the values outside, sorted>.``.
+    """
+    values = set(request.many(name))
+    outside = values - allowed
+    if not outside:
+        return values
+    return invalid_input(message or f"Invalid {name}: {', '.join(sorted(outside))}.")
+
+
+def page_size(request: SimRequest, name: str, default: int) -> int | SimResponse:
+    """The page size the query parameter ``name`` asks for (``default`` without it), or the 400 out of 1..100."""
+    text = request.one(name) or str(default)
+    if not text.isdigit() or not 1 <= int(text) <= 100:
+        return invalid_input(f"{name} must be between 1 and 100.")
+    return int(text)
+
+
 NOT_SIMULATED_HEADER: Final = "x-sp-cancel-simulator"
 
 
@@ -219,7 +254,19 @@ TOKEN_PATH: Final = "/auth/o2/token"  # noqa: S105 - a URL path, not a secret
 CancelRateKey = Literal["preFulfillmentCancellationRate", "prefulfillmentCancelRate"]
 
 URL_SECONDS: Final = 300  # presigned upload/download URLs live 5 minutes [M]
+AMZ_DATE_FORMAT: Final = "%Y%m%dT%H%M%SZ"  # a presigned URL's X-Amz-Date (the signing time, UTC)
 _DIGIT_KINDS: Final = frozenset({"feed", "report", "digits", "adjustment"})
+
+
+def presigned_url(base_url: str, signed: datetime, document_id: str) -> str:
+    """The S3-style presigned URL of a document in ``world.documents``, signed at ``signed``.
+
+    Like S3's presigned URLs it carries ``X-Amz-Date`` and ``X-Amz-Expires`` (``URL_SECONDS``); the document
+    routes (``.feeds``) refuse it once expired, and refuse a URL without them.
+    """
+    query = f"X-Amz-Date={signed.strftime(AMZ_DATE_FORMAT)}&X-Amz-Expires={URL_SECONDS}"
+    return f"{base_url}/_sim/documents/{quote(document_id)}?{query}"
+
 
 TickHook = Callable[["SimulatorCore"], None]
 #: Sends one notification body to the SQS queue with that ARN (``sqs.SqsSender``, or a test's own).
@@ -464,13 +511,8 @@ class SimulatorCore:
         return self.base_url + TOKEN_PATH
 
     def document_url(self, document_id: str) -> str:
-        """The presigned download/upload URL of a document in ``world.documents``, signed now.
-
-        Like S3's presigned URLs it carries ``X-Amz-Date`` and ``X-Amz-Expires`` (5 minutes, docs/reliability.md); the
-        document routes refuse it once expired, and refuse a URL without them.
-        """
-        signed = self.now().strftime("%Y%m%dT%H%M%SZ")
-        return f"{self.base_url}/_sim/documents/{quote(document_id)}?X-Amz-Date={signed}&X-Amz-Expires={URL_SECONDS}"
+        """The presigned download/upload URL of a document in ``world.documents``, signed now (``presigned_url``)."""
+        return presigned_url(self.base_url, self.now(), document_id)
 
     def marketplace_known(self, marketplace_id: str) -> bool:
         """Whether ``marketplace_id`` is a marketplace Amazon has (an unknown id gets a 400)."""
@@ -632,14 +674,7 @@ def _run(sim: SimulatorCore, request: SimRequest) -> SimResponse:
         return not_simulated(sim, request)
     route, params = found
     sim.request_counts[route.operation or _label(route.method, request.path)] += 1
-    request = SimRequest(
-        method=request.method,
-        path=request.path,
-        query=request.query,
-        headers=request.headers,
-        body=request.body,
-        path_params=params,
-    )
+    request = replace(request, path_params=params)
     target = route.operation or _label(route.method, request.path)
     fault = sim.faults.pick(target) if route.operation or target.startswith("document.") else None
     response = _answer(sim, request, route, fault)

@@ -18,7 +18,15 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, Final
 
-from sp_cancel.testing._sim.core import Router, SimRequest, SimResponse, SimulatorCore, invalid_input, not_found
+from sp_cancel.testing._sim.core import (
+    Router,
+    SimRequest,
+    SimResponse,
+    SimulatorCore,
+    invalid_input,
+    json_body,
+    not_found,
+)
 from sp_cancel.testing._sim.formats import iso
 from sp_cancel.testing._sim.markets import market_for
 from sp_cancel.testing._sim.world import SimMcfOrder
@@ -207,10 +215,9 @@ def _update_status(
     order = _find(sim, order_id)
     if isinstance(order, SimResponse):
         return order
-    try:
-        body = request.json()
-    except ValueError:
-        return invalid_input("The request body is not valid JSON.")
+    body = json_body(request)
+    if isinstance(body, SimResponse):
+        return body
     status = body.get(field) if isinstance(body, dict) else None
     if not isinstance(status, str) or status not in statuses:
         return invalid_input(f"{field} must be one of {', '.join(statuses)}.")

@@ -51,14 +51,24 @@ import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
-from urllib.parse import quote
 
-from sp_cancel.testing._sim.core import FeedSim, Router, SimRequest, SimResponse, error_response
+from sp_cancel.testing._sim.core import (
+    AMZ_DATE_FORMAT,
+    URL_SECONDS,
+    FeedSim,
+    Router,
+    SimRequest,
+    SimResponse,
+    error_response,
+    json_body,
+    presigned_url,
+)
 from sp_cancel.testing._sim.faults import APPLIED_REPORT_FAULTS, HOLLOW_REPORT_FAULTS, REPORT_FAULTS
 from sp_cancel.testing._sim.listings_feeds import LISTINGS_FEED, process_listings_feed
 from sp_cancel.testing._sim.markets import MARKETS
 from sp_cancel.testing._sim.order_feeds import ACK_FEED, ADJ_FEED, hollow_report, process_order_feed
-from sp_cancel.testing._sim.paging import created_window, newest_page, parse_query
+from sp_cancel.testing._sim.paging import newest_page, parse_query, selects
+from sp_cancel.testing._sim.processing import document_json, processing_json
 from sp_cancel.testing._sim.world import SimFeed, SimFeedDocument
 
 __all__ = [
@@ -74,7 +84,7 @@ __all__ = [
 
 ORDER_FEEDS: Final = frozenset({ACK_FEED, ADJ_FEED})
 SUPPORTED_FEED_TYPES: Final = ORDER_FEEDS | {LISTINGS_FEED}
-URL_LIFETIME: Final = timedelta(minutes=5)  # presigned upload/download URLs [M]
+URL_LIFETIME: Final = timedelta(seconds=URL_SECONDS)  # presigned upload/download URLs
 INPUT_DOCUMENT_LIFETIME: Final = timedelta(days=2)  # [D submit-a-feed]
 LISTINGS_FEED_LIMIT: Final = 5  # per 5 minutes [D listings-feed-type-values, changelog 2025-05-06]
 LISTINGS_FEED_WINDOW: Final = timedelta(minutes=5)
@@ -107,9 +117,8 @@ def _s3_error(code: str, message: str) -> SimResponse:
 
 
 def _presigned(sim: FeedSim, document_id: str, extra: str = "") -> str:
-    """A presigned S3-style URL for ``document_id``, signed now and valid ``URL_LIFETIME``."""
-    query = f"X-Amz-Date={sim.now().strftime('%Y%m%dT%H%M%SZ')}&X-Amz-Expires={int(URL_LIFETIME.total_seconds())}"
-    return f"{sim.base_url}/_sim/documents/{quote(document_id)}?{query}{extra}"
+    """A presigned S3-style URL for ``document_id``, signed now and valid ``URL_LIFETIME``; ``extra`` is appended."""
+    return presigned_url(sim.base_url, sim.now(), document_id) + extra
 
 
 def _url_problem(sim: FeedSim, request: SimRequest) -> SimResponse | None:
@@ -118,7 +127,7 @@ def _url_problem(sim: FeedSim, request: SimRequest) -> SimResponse | None:
     if signed_at is None:
         return _s3_error("AccessDenied", "Query-string authentication requires the X-Amz-Date parameter")
     try:
-        issued = datetime.strptime(signed_at, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+        issued = datetime.strptime(signed_at, AMZ_DATE_FORMAT).replace(tzinfo=UTC)
     except ValueError:
         return _s3_error("AccessDenied", "Access Denied")
     if sim.now() - issued > URL_LIFETIME:
@@ -127,10 +136,9 @@ def _url_problem(sim: FeedSim, request: SimRequest) -> SimResponse | None:
 
 
 def _create_feed_document(sim: FeedSim, request: SimRequest) -> SimResponse:
-    try:
-        body = request.json()
-    except ValueError:
-        return _bad("The request body is not valid JSON.")
+    body = json_body(request)
+    if isinstance(body, SimResponse):
+        return body
     content_type = body.get("contentType") if isinstance(body, dict) else None
     if not isinstance(content_type, str) or not content_type:
         return _bad("contentType is required.")
@@ -169,10 +177,8 @@ def _get_feed_document(sim: FeedSim, request: SimRequest) -> SimResponse:
     extra = ""
     if (request.one("enableContentEncodingUrlHeader") or "").lower() == "true" and document.compression:
         extra = "&response-content-encoding=gzip"
-    body: dict[str, Any] = {"feedDocumentId": document_id, "url": _presigned(sim, document_id, extra)}
-    if document.compression is not None:
-        body["compressionAlgorithm"] = document.compression
-    return SimResponse(200, body)
+    url = _presigned(sim, document_id, extra)
+    return SimResponse(200, document_json({"feedDocumentId": document_id}, url, document.compression))
 
 
 def _download(sim: FeedSim, request: SimRequest) -> SimResponse:
@@ -192,33 +198,16 @@ def _download(sim: FeedSim, request: SimRequest) -> SimResponse:
 # -- feeds: createFeed (with the JSON_LISTINGS_FEED quota), getFeed, getFeeds (paged), cancelFeed ----
 
 
-def _iso(value: datetime) -> str:
-    """ISO 8601 UTC with milliseconds and ``Z``, as the Feeds API writes times."""
-    return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
 def _feed_json(feed: SimFeed) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "feedId": feed.feed_id,
-        "feedType": feed.feed_type,
-        "marketplaceIds": list(feed.marketplace_ids),
-        "createdTime": _iso(feed.created_at),
-        "processingStatus": feed.status,
-    }
-    if feed.started_at is not None:
-        out["processingStartTime"] = _iso(feed.started_at)
-    if feed.ended_at is not None:
-        out["processingEndTime"] = _iso(feed.ended_at)
-    if feed.result_document_id is not None:
-        out["resultFeedDocumentId"] = feed.result_document_id
-    return out
+    identity = {"feedId": feed.feed_id, "feedType": feed.feed_type}
+    # The Feeds API writes its date-times with milliseconds.
+    return processing_json(feed, identity, ("resultFeedDocumentId", feed.result_document_id), "milliseconds")
 
 
 def _create_feed(sim: FeedSim, request: SimRequest) -> SimResponse:  # noqa: C901, PLR0911 - one return per rule
-    try:
-        body = request.json()
-    except ValueError:
-        return _bad("The request body is not valid JSON.")
+    body = json_body(request)
+    if isinstance(body, SimResponse):
+        return body
     if not isinstance(body, dict):
         return _bad("The request body must be a JSON object.")
     feed_type = body.get("feedType")
@@ -294,23 +283,14 @@ def _get_feeds(sim: FeedSim, request: SimRequest) -> SimResponse:
     query = parse_query(request, sim.now(), "feedTypes")
     if isinstance(query, SimResponse):
         return query
-    since, until = created_window(query)
-    types, statuses, marketplaces = set(query["t"]), set(query["s"]), set(query["m"])
     now = sim.now()
     matching = [
         f
         for f in sim.world.feeds.values()
         if (f.listed_at or f.created_at) <= now  # getFeeds lists a new feed only after its own lag
-        and f.feed_type in types
-        and (not statuses or f.status in statuses)
-        and (not marketplaces or marketplaces & set(f.marketplace_ids))
-        and since <= f.created_at <= until
+        and selects(query, f.feed_type, f)
     ]
-    page, token = newest_page(matching, query, _sort_key)
-    body: dict[str, Any] = {"feeds": [_feed_json(f) for f in page]}
-    if token is not None:
-        body["nextToken"] = token
-    return SimResponse(200, body)
+    return SimResponse(200, newest_page(matching, query, _sort_key, "feeds", _feed_json))
 
 
 # -- the lifecycle: IN_QUEUE, IN_PROGRESS, then DONE (or FATAL), driven by tick ---------------------

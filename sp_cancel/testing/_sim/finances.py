@@ -14,8 +14,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Final
 
-from sp_cancel.testing._sim.core import Router, SimRequest, SimResponse, SimulatorCore, invalid_input
-from sp_cancel.testing._sim.formats import ORDER_ID_RE, decode_token, encode_token, iso, quantize
+from sp_cancel.testing._sim.core import Router, SimRequest, SimResponse, SimulatorCore, invalid_input, page_size
+from sp_cancel.testing._sim.formats import BY_ORDER, ORDER_ID_RE, iso, quantize
 from sp_cancel.testing._sim.markets import market_for
 from sp_cancel.testing._sim.world import SimRefund
 
@@ -90,16 +90,12 @@ def list_financial_events_by_order_id(sim: SimulatorCore, request: SimRequest) -
     order_id = request.path_params["orderId"]
     if not ORDER_ID_RE.match(order_id):
         return invalid_input("Bad order ID provided.")
-    size_text = request.one("MaxResultsPerPage") or "100"
-    if not size_text.isdigit() or not 1 <= int(size_text) <= 100:
-        return invalid_input("MaxResultsPerPage must be between 1 and 100.")
-    size, start = int(size_text), 0
-    token = request.one("NextToken")
-    if token is not None:
-        data = decode_token(token)
-        if data is None or data.get("o") != order_id:
-            return invalid_input("Invalid NextToken.")
-        start = int(data.get("s", 0))
+    size = page_size(request, "MaxResultsPerPage", 100)
+    if isinstance(size, SimResponse):
+        return size
+    start = BY_ORDER.start(request.one("NextToken"), order_id)
+    if start is None:
+        return invalid_input("Invalid NextToken.")
     events = _events(sim, order_id)
     payload: dict[str, Any] = {
         "FinancialEvents": {
@@ -110,8 +106,9 @@ def list_financial_events_by_order_id(sim: SimulatorCore, request: SimRequest) -
             "AdjustmentEventList": [],
         }
     }
-    if start + size < len(events):
-        payload["NextToken"] = encode_token({"o": order_id, "s": start + size})
+    token = BY_ORDER.following(order_id, start, size, len(events))
+    if token is not None:
+        payload["NextToken"] = token
     return SimResponse(status=200, body={"payload": payload})
 
 

@@ -26,7 +26,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Final
 
 from sp_cancel.testing._sim.core import Router, SimRequest, SimResponse, SimulatorCore, error_response, unauthorized
-from sp_cancel.testing._sim.formats import decode_token, digest, encode_token, iso, money_str, parse_iso
+from sp_cancel.testing._sim.formats import BY_QUERY, decode_token, iso, money_str, parse_iso, query_digest
 from sp_cancel.testing._sim.markets import MARKETS
 from sp_cancel.testing._sim.world import SimListing
 
@@ -331,6 +331,21 @@ def _common(sim: SimulatorCore, request: SimRequest, allowed: frozenset[str]) ->
     return marketplaces[0], included
 
 
+def _addressed(
+    sim: SimulatorCore, request: SimRequest, allowed: frozenset[str]
+) -> tuple[str, set[str], str, SimListing | None] | SimResponse:
+    """A call on one SKU: its marketplace, ``includedData``, SKU and listing (``None``: none the seller can see).
+
+    Or the answer that refuses the call (``_common``).
+    """
+    common = _common(sim, request, allowed)
+    if isinstance(common, SimResponse):
+        return common
+    marketplace_id, included = common
+    sku = request.path_params["sku"]
+    return marketplace_id, included, sku, visible_listing(sim, sku, marketplace_id)
+
+
 def _offers(listing: SimListing) -> list[dict[str, Any]]:
     offers: list[dict[str, Any]] = []
     entries = listing.attributes.get("purchasable_offer")
@@ -401,12 +416,10 @@ def listing_item(listing: SimListing, included: set[str]) -> dict[str, Any]:
 
 def get_listings_item(sim: SimulatorCore, request: SimRequest) -> SimResponse:
     """``GET /listings/2021-08-01/items/{sellerId}/{sku}``."""
-    common = _common(sim, request, _GET_INCLUDED)
-    if isinstance(common, SimResponse):
-        return common
-    marketplace_id, included = common
-    sku = request.path_params["sku"]
-    listing = visible_listing(sim, sku, marketplace_id)
+    addressed = _addressed(sim, request, _GET_INCLUDED)
+    if isinstance(addressed, SimResponse):
+        return addressed
+    marketplace_id, included, sku, listing = addressed
     if listing is None:
         return error_response(404, "NOT_FOUND", f"SKU '{sku}' not found in marketplace {marketplace_id}")
     return SimResponse(status=200, body=listing_item(listing, included))
@@ -499,7 +512,7 @@ def search_listings_items(sim: SimulatorCore, request: SimRequest) -> SimRespons
     problem = _search_problem(request)
     if problem is not None:
         return _bad_request(problem)
-    binding = digest("searchListingsItems", sorted((k, tuple(v)) for k, v in request.query.items() if k != "pageToken"))
+    binding = query_digest("searchListingsItems", request.query, "pageToken")
     start = 0
     token = request.one("pageToken")
     if token is not None:
@@ -520,10 +533,11 @@ def search_listings_items(sim: SimulatorCore, request: SimRequest) -> SimRespons
         "items": [listing_item(listing, included) for listing in pageable[start : start + size]],
     }
     pagination: dict[str, str] = {}
-    if start + size < len(pageable):
-        pagination["nextToken"] = encode_token({"h": binding, "o": start + size})
+    following = BY_QUERY.following(binding, start, size, len(pageable))
+    if following is not None:
+        pagination["nextToken"] = following
     if start > 0:
-        pagination["previousToken"] = encode_token({"h": binding, "o": max(0, start - size)})
+        pagination["previousToken"] = BY_QUERY.token(binding, max(0, start - size))
     if pagination:
         body["pagination"] = pagination
     return SimResponse(status=200, body=body)
@@ -576,12 +590,10 @@ def patch_listings_item(sim: SimulatorCore, request: SimRequest) -> SimResponse:
 
 def delete_listings_item(sim: SimulatorCore, request: SimRequest) -> SimResponse:
     """``DELETE /listings/2021-08-01/items/{sellerId}/{sku}`` (accepted; the SKU vanishes after a short delay)."""
-    common = _common(sim, request, frozenset())
-    if isinstance(common, SimResponse):
-        return common
-    marketplace_id, _ = common
-    sku = request.path_params["sku"]
-    listing = visible_listing(sim, sku, marketplace_id)
+    addressed = _addressed(sim, request, frozenset())
+    if isinstance(addressed, SimResponse):
+        return addressed
+    marketplace_id, _, sku, listing = addressed
     if listing is None:
         return _submission(sim, sku, "INVALID", [not_found_issue(sku, marketplace_id)])
     delete_listing(sim, listing)

@@ -26,7 +26,15 @@ import re
 from datetime import timedelta
 from typing import Final
 
-from sp_cancel.testing._sim.core import Router, SimRequest, SimResponse, SimulatorCore, invalid_input, not_found
+from sp_cancel.testing._sim.core import (
+    Router,
+    SimRequest,
+    SimResponse,
+    SimulatorCore,
+    invalid_input,
+    json_body,
+    not_found,
+)
 from sp_cancel.testing._sim.formats import ORDER_ID_RE
 from sp_cancel.testing._sim.world import SimBuyerMessage, SimOrder
 
@@ -144,10 +152,9 @@ def create_unexpected_problem(sim: SimulatorCore, request: SimRequest) -> SimRes
         return SimResponse(
             status=415, body={"errors": [{"code": "UnsupportedMediaType", "message": "Use application/json."}]}
         )
-    try:
-        body = request.json()
-    except ValueError:
-        return invalid_input("The request body is not valid JSON.")
+    body = json_body(request)
+    if isinstance(body, SimResponse):
+        return body
     order = _order(sim, request, market)
     if isinstance(order, SimResponse):
         return order

@@ -23,19 +23,23 @@ from sp_cancel.testing._sim.core import (
     SimRequest,
     SimResponse,
     SimulatorCore,
+    allowed_values,
     error_response,
     invalid_input,
+    json_body,
     not_found,
+    page_size,
 )
 from sp_cancel.testing._sim.formats import (
+    BY_ORDER,
     ORDER_ID_RE,
     decode_token,
-    digest,
     encode_token,
     iso,
     money_str,
     parse_iso,
     quantize,
+    query_digest,
 )
 from sp_cancel.testing._sim.markets import market_for
 from sp_cancel.testing._sim.world import SimCancellation, SimItem, SimOrder, V0Status
@@ -411,6 +415,7 @@ INCLUDED_DATA: Final = frozenset(
     }
 )
 _STATUSES: Final = frozenset(STATUS_2026.values())
+_FULFILLED_BY: Final = frozenset({"MERCHANT", "AMAZON"})
 _TOKEN_LIFETIME: Final = timedelta(hours=24)
 _MIN_AGE: Final = timedelta(minutes=2)
 CANCEL_REASONS: Final = {
@@ -473,24 +478,22 @@ def search_orders(sim: SimulatorCore, request: SimRequest) -> SimResponse:  # no
     included, error = _included(request)
     if error is not None or included is None:
         return error or invalid_input("Invalid includedData.")
-    statuses = set(request.many("fulfillmentStatuses"))
-    if statuses - _STATUSES:
-        return invalid_input(f"Invalid fulfillmentStatuses: {', '.join(sorted(statuses - _STATUSES))}.")
-    fulfilled_by = set(request.many("fulfilledBy"))
-    if fulfilled_by - {"MERCHANT", "AMAZON"}:
-        return invalid_input("fulfilledBy must be MERCHANT or AMAZON.")
+    statuses = allowed_values(request, "fulfillmentStatuses", _STATUSES)
+    if isinstance(statuses, SimResponse):
+        return statuses
+    fulfilled_by = allowed_values(request, "fulfilledBy", _FULFILLED_BY, "fulfilledBy must be MERCHANT or AMAZON.")
+    if isinstance(fulfilled_by, SimResponse):
+        return fulfilled_by
     marketplaces = set(request.many("marketplaceIds"))
     if len(marketplaces) > 50:
         return invalid_input("marketplaceIds accepts at most 50 values.")
     unknown = sorted(m for m in marketplaces if not sim.marketplace_known(m))
     if unknown:
         return invalid_input(f"Invalid marketplaceIds: {', '.join(unknown)}.")
-    size_text = request.one("maxResultsPerPage") or "100"
-    if not size_text.isdigit() or not 1 <= int(size_text) <= 100:
-        return invalid_input("maxResultsPerPage must be between 1 and 100.")
-    size = int(size_text)
-    params = sorted((k, tuple(v)) for k, v in request.query.items() if k != "paginationToken")
-    binding = digest("searchOrders", params)
+    size = page_size(request, "maxResultsPerPage", 100)
+    if isinstance(size, SimResponse):
+        return size
+    binding = query_digest("searchOrders", request.query, "paginationToken")
     cursor: tuple[str, str] | None = None
     token = request.one("paginationToken")
     if token is not None:
@@ -558,10 +561,9 @@ def cancel_order(sim: SimulatorCore, request: SimRequest) -> SimResponse:  # noq
     found = _find(sim, request.path_params["orderId"])
     if isinstance(found, SimResponse):
         return found
-    try:
-        body = request.json()
-    except ValueError:
-        return invalid_input("The request body is not valid JSON.")
+    body = json_body(request)
+    if isinstance(body, SimResponse):
+        return body
     code = body.get("cancelReasonCode") if isinstance(body, dict) else None
     if code not in CANCEL_REASONS:
         return invalid_input(f"cancelReasonCode must be one of {', '.join(CANCEL_REASONS)}.")
@@ -588,6 +590,7 @@ def cancel_order(sim: SimulatorCore, request: SimRequest) -> SimResponse:  # noq
 # -- Orders API v0 --------------------------------------------------------------------------------
 
 _V0_STATUSES: Final = frozenset(get_args(V0Status))
+_V0_CHANNELS: Final = frozenset({"MFN", "AFN"})
 
 
 def _query_from(request: SimRequest) -> dict[str, list[str]] | SimResponse:
@@ -627,16 +630,15 @@ def get_orders_v0(sim: SimulatorCore, request: SimRequest) -> SimResponse:  # no
         return invalid_input("Invalid Input")
     if before is not None and before > sim.now() - _MIN_AGE:
         return invalid_input("Before date must be no later than two minutes before the time of the request.")
-    statuses = set(q.many("OrderStatuses"))
-    if statuses - _V0_STATUSES:
-        return invalid_input(f"Invalid OrderStatuses: {', '.join(sorted(statuses - _V0_STATUSES))}.")
-    channels = set(q.many("FulfillmentChannels"))
-    if channels - {"MFN", "AFN"}:
-        return invalid_input("FulfillmentChannels must be MFN or AFN.")
-    size_text = q.one("MaxResultsPerPage") or "100"
-    if not size_text.isdigit() or not 1 <= int(size_text) <= 100:
-        return invalid_input("MaxResultsPerPage must be between 1 and 100.")
-    size = int(size_text)
+    statuses = allowed_values(q, "OrderStatuses", _V0_STATUSES)
+    if isinstance(statuses, SimResponse):
+        return statuses
+    channels = allowed_values(q, "FulfillmentChannels", _V0_CHANNELS, "FulfillmentChannels must be MFN or AFN.")
+    if isinstance(channels, SimResponse):
+        return channels
+    size = page_size(q, "MaxResultsPerPage", 100)
+    if isinstance(size, SimResponse):
+        return size
     by_created = created_after is not None
 
     def stamp(order: SimOrder) -> str:
@@ -685,20 +687,17 @@ def get_order_items_v0(sim: SimulatorCore, request: SimRequest) -> SimResponse:
     found = _find(sim, request.path_params["orderId"], v0=True)
     if isinstance(found, SimResponse):
         return found
-    start = 0
-    token = request.one("NextToken")
-    if token is not None:
-        data = decode_token(token)
-        if data is None or data.get("o") != found.order_id:
-            return invalid_input("Invalid NextToken.")
-        start = int(data.get("s", 0))
+    start = BY_ORDER.start(request.one("NextToken"), found.order_id)
+    if start is None:
+        return invalid_input("Invalid NextToken.")
     items = found.items[start : start + 100]
     payload: dict[str, Any] = {
         "AmazonOrderId": found.order_id,
         "OrderItems": [order_item_v0(found, item) for item in items],
     }
-    if start + 100 < len(found.items):
-        payload["NextToken"] = encode_token({"o": found.order_id, "s": start + 100})
+    token = BY_ORDER.following(found.order_id, start, 100, len(found.items))
+    if token is not None:
+        payload["NextToken"] = token
     return SimResponse(status=200, body={"payload": payload})
 
 

@@ -3,7 +3,8 @@
 Both operations [M feeds_2021-06-30.json, reports_2021-06-30.json] take the types (1..10) or ``nextToken``
 (alone); ``processingStatuses``, ``marketplaceIds`` (1..10), ``pageSize`` (1..100, default 10),
 ``createdSince`` (default 90 days ago: feeds and reports are kept 90 days) and ``createdUntil`` (default now),
-and list newest first. The token carries the whole query and the last item listed.
+and list newest first, each page as ``{<feeds|reports>, nextToken?}``. The token carries the whole query and the
+last item listed.
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ from typing import Any, Final, TypeVar
 
 from sp_cancel.testing._sim.core import SimRequest, SimResponse, invalid_input
 from sp_cancel.testing._sim.formats import decode_token, encode_token, parse_iso
+from sp_cancel.testing._sim.processing import Processed
 
-__all__ = ["PROCESSING_STATUSES", "RETENTION", "created_window", "newest_page", "parse_query"]
+__all__ = ["PROCESSING_STATUSES", "RETENTION", "newest_page", "parse_query", "selects"]
 
 PROCESSING_STATUSES: Final = ("CANCELLED", "DONE", "FATAL", "IN_PROGRESS", "IN_QUEUE")
 RETENTION: Final = timedelta(days=90)
@@ -69,18 +71,38 @@ def parse_query(request: SimRequest, now: datetime, types: str) -> dict[str, Any
     }
 
 
-def created_window(query: dict[str, Any]) -> tuple[datetime, datetime]:
-    """``createdSince`` and ``createdUntil`` of a query from ``parse_query``."""
-    return datetime.fromisoformat(query["cs"]), datetime.fromisoformat(query["cu"])
+def selects(query: dict[str, Any], item_type: str, item: Processed) -> bool:
+    """Whether ``query`` (from ``parse_query``) asks for ``item``, whose feed or report type is ``item_type``."""
+    since, until = datetime.fromisoformat(query["cs"]), datetime.fromisoformat(query["cu"])
+    return (
+        item_type in query["t"]
+        and (not query["s"] or item.status in query["s"])
+        and (not query["m"] or not set(query["m"]).isdisjoint(item.marketplace_ids))
+        and since <= item.created_at <= until
+    )
 
 
 def newest_page(
+    items: Iterable[_Item],
+    query: dict[str, Any],
+    key: Callable[[_Item], tuple[datetime, int, str]],
+    member: str,
+    to_json: Callable[[_Item], dict[str, Any]],
+) -> dict[str, Any]:
+    """The page of ``items`` (already filtered) that ``query`` asks for, newest first: ``{member, nextToken?}``.
+
+    ``key`` is ``(created, len(id), id)``: newest first, ties by id; ``to_json`` writes one item.
+    """
+    page, token = _newest_page(items, query, key)
+    body: dict[str, Any] = {member: [to_json(item) for item in page]}
+    if token is not None:
+        body["nextToken"] = token
+    return body
+
+
+def _newest_page(
     items: Iterable[_Item], query: dict[str, Any], key: Callable[[_Item], tuple[datetime, int, str]]
 ) -> tuple[list[_Item], str | None]:
-    """The page of ``items`` (already filtered) that ``query`` asks for, newest first, and the next page's token.
-
-    ``key`` is ``(created, len(id), id)``: newest first, ties by id.
-    """
     matching = sorted(items, key=key, reverse=True)
     if query["after"] is not None:
         created, item_id = query["after"]

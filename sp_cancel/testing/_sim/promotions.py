@@ -13,8 +13,17 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from sp_cancel.testing._sim.core import Router, SimRequest, SimResponse, SimulatorCore, invalid_input, not_found
-from sp_cancel.testing._sim.formats import decode_token, digest, encode_token, iso, parse_iso
+from sp_cancel.testing._sim.core import (
+    Router,
+    SimRequest,
+    SimResponse,
+    SimulatorCore,
+    allowed_values,
+    invalid_input,
+    not_found,
+    page_size,
+)
+from sp_cancel.testing._sim.formats import BY_QUERY, iso, parse_iso, query_digest
 from sp_cancel.testing._sim.world import SimDeal
 
 __all__ = ["register", "tick"]
@@ -88,25 +97,19 @@ def search_promotions(sim: SimulatorCore, request: SimRequest) -> SimResponse:  
     marketplaces = request.many("marketplaceIds")
     if len(marketplaces) != 1:
         return invalid_input("marketplaceIds is required and accepts exactly one value.")
-    statuses, types = set(request.many("statuses")), set(request.many("promotionTypes"))
-    if statuses - STATUSES:
-        return invalid_input(f"Invalid statuses: {', '.join(sorted(statuses - STATUSES))}.")
-    if types - TYPES:
-        return invalid_input(f"Invalid promotionTypes: {', '.join(sorted(types - TYPES))}.")
-    limit_text = request.one("limit") or "10"
-    if not limit_text.isdigit() or not 1 <= int(limit_text) <= 100:
-        return invalid_input("limit must be between 1 and 100.")
-    limit = int(limit_text)
-    binding = digest(
-        "searchPromotions", sorted((k, tuple(v)) for k, v in request.query.items() if k != "paginationToken")
-    )
-    start = 0
-    token = request.one("paginationToken")
-    if token is not None:
-        data = decode_token(token)
-        if data is None or data.get("h") != binding:
-            return invalid_input("Invalid paginationToken.")
-        start = int(data.get("o", 0))
+    statuses = allowed_values(request, "statuses", STATUSES)
+    if isinstance(statuses, SimResponse):
+        return statuses
+    types = allowed_values(request, "promotionTypes", TYPES)
+    if isinstance(types, SimResponse):
+        return types
+    limit = page_size(request, "limit", 10)
+    if isinstance(limit, SimResponse):
+        return limit
+    binding = query_digest("searchPromotions", request.query, "paginationToken")
+    start = BY_QUERY.start(request.one("paginationToken"), binding)
+    if start is None:
+        return invalid_input("Invalid paginationToken.")
     matching: list[SimDeal] = []
     for deal in sorted(sim.world.deals.values(), key=lambda d: (d.start, d.promotion_id)):
         if deal.marketplace_id != marketplaces[0]:
@@ -120,8 +123,9 @@ def search_promotions(sim: SimulatorCore, request: SimRequest) -> SimResponse:  
             matching.append(deal)
     page = matching[start : start + limit]
     body: dict[str, Any] = {"totalResults": len(matching), "promotions": [summary(d) for d in page]}
-    if start + limit < len(matching):
-        body["pagination"] = {"nextToken": encode_token({"h": binding, "o": start + limit})}
+    token = BY_QUERY.following(binding, start, limit, len(matching))
+    if token is not None:
+        body["pagination"] = {"nextToken": token}
     return SimResponse(status=200, body=body)
 
 

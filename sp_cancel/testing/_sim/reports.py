@@ -38,13 +38,15 @@ from sp_cancel.testing._sim.core import (
     SimResponse,
     SimulatorCore,
     invalid_input,
+    json_body,
     not_found,
     unauthorized,
 )
-from sp_cancel.testing._sim.formats import iso, money_str, parse_iso
+from sp_cancel.testing._sim.formats import money_str, parse_iso
 from sp_cancel.testing._sim.markets import market_for
 from sp_cancel.testing._sim.orders import seller_cancelled
-from sp_cancel.testing._sim.paging import created_window, newest_page, parse_query
+from sp_cancel.testing._sim.paging import newest_page, parse_query, selects
+from sp_cancel.testing._sim.processing import document_json, processing_json
 from sp_cancel.testing._sim.world import SimFeedDocument, SimItem, SimOrder, SimReport
 
 __all__ = [
@@ -477,10 +479,9 @@ def tick(sim: SimulatorCore) -> None:
 
 def create_report(sim: SimulatorCore, request: SimRequest) -> SimResponse:  # noqa: PLR0911 - one rule per check
     """``POST /reports/2021-06-30/reports`` → 202 ``{reportId}``."""
-    try:
-        body = request.json()
-    except ValueError:
-        return invalid_input("The request body is not valid JSON.")
+    body = json_body(request)
+    if isinstance(body, SimResponse):
+        return body
     if not isinstance(body, dict):
         return invalid_input("The request body must be a CreateReportSpecification.")
     report_type = body.get("reportType")
@@ -515,24 +516,9 @@ def create_report(sim: SimulatorCore, request: SimRequest) -> SimResponse:  # no
 
 
 def _report_json(report: SimReport) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "reportId": report.report_id,
-        "reportType": report.report_type,
-        "marketplaceIds": report.marketplace_ids,
-        "createdTime": iso(report.created_at),
-        "processingStatus": report.status,
-    }
-    if report.data_start is not None:
-        body["dataStartTime"] = iso(report.data_start)
-    if report.data_end is not None:
-        body["dataEndTime"] = iso(report.data_end)
-    if report.started_at is not None:
-        body["processingStartTime"] = iso(report.started_at)
-    if report.ended_at is not None:
-        body["processingEndTime"] = iso(report.ended_at)
-    if report.document_id is not None:
-        body["reportDocumentId"] = report.document_id
-    return body
+    identity = {"reportId": report.report_id, "reportType": report.report_type}
+    window = {"dataStartTime": report.data_start, "dataEndTime": report.data_end}
+    return processing_json(report, identity, ("reportDocumentId", report.document_id), "seconds", window)
 
 
 def get_report(sim: SimulatorCore, request: SimRequest) -> SimResponse:
@@ -552,21 +538,8 @@ def get_reports(sim: SimulatorCore, request: SimRequest) -> SimResponse:
     query = parse_query(request, sim.now(), "reportTypes")
     if isinstance(query, SimResponse):
         return query
-    since, until = created_window(query)
-    types, statuses, marketplaces = set(query["t"]), set(query["s"]), set(query["m"])
-    matching = (
-        r
-        for r in sim.world.reports.values()
-        if r.report_type in types
-        and (not statuses or r.status in statuses)
-        and (not marketplaces or marketplaces & set(r.marketplace_ids))
-        and since <= r.created_at <= until
-    )
-    page, token = newest_page(matching, query, _newest_first)
-    body: dict[str, Any] = {"reports": [_report_json(r) for r in page]}
-    if token is not None:
-        body["nextToken"] = token
-    return SimResponse(status=200, body=body)
+    matching = (r for r in sim.world.reports.values() if selects(query, r.report_type, r))
+    return SimResponse(status=200, body=newest_page(matching, query, _newest_first, "reports", _report_json))
 
 
 def get_report_document(sim: SimulatorCore, request: SimRequest) -> SimResponse:
@@ -576,10 +549,8 @@ def get_report_document(sim: SimulatorCore, request: SimRequest) -> SimResponse:
     document = sim.world.documents.get(document_id)
     if not known or document is None:
         return not_found(f"Report document {document_id} not found.")
-    body: dict[str, Any] = {"reportDocumentId": document_id, "url": sim.document_url(document_id)}
-    if document.compression:
-        body["compressionAlgorithm"] = document.compression
-    return SimResponse(status=200, body=body)
+    url = sim.document_url(document_id)
+    return SimResponse(status=200, body=document_json({"reportDocumentId": document_id}, url, document.compression))
 
 
 def register(router: Router) -> None:

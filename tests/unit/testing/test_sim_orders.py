@@ -24,6 +24,16 @@ def _since(sim: Simulator, days: int = 40) -> str:
     return iso(sim.now() - timedelta(days=days))
 
 
+def _required(sim: Simulator, path: str) -> dict[str, str]:
+    """The parameters a list call at ``path`` cannot go without (none for Finances)."""
+    required = {
+        SEARCH: {"createdAfter": _since(sim)},
+        "/orders/v0/orders": {"CreatedAfter": _since(sim), "MarketplaceIds": sim.marketplace_id},
+        "/promotions/2025-12-01/promotions": {"marketplaceIds": sim.marketplace_id},
+    }
+    return required.get(path, {})
+
+
 @pytest.mark.parametrize(
     "params",
     [
@@ -192,3 +202,47 @@ def test_cancel_order_2026(sim: Simulator) -> None:
     assert order.items[0].quantity_cancelled == 2
     refused = http.put(f"{SEARCH}/{shipped.order_id}/cancellation", json={"cancelReasonCode": "NO_INVENTORY"})
     assert refused.status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "message"),
+    [
+        (SEARCH, {"fulfillmentStatuses": "CANCELED,SHIPPED,BOGUS"}, "Invalid fulfillmentStatuses: BOGUS, CANCELED."),
+        (SEARCH, {"fulfilledBy": "MERCHANT,SELLER"}, "fulfilledBy must be MERCHANT or AMAZON."),
+        ("/orders/v0/orders", {"FulfillmentChannels": "MFN,SELLER"}, "FulfillmentChannels must be MFN or AFN."),
+        ("/orders/v0/orders", {"OrderStatuses": "Shipped,Cancelled,Gone"}, "Invalid OrderStatuses: Cancelled, Gone."),
+        (
+            "/promotions/2025-12-01/promotions",
+            {"statuses": "RUNNING,LIVE", "promotionTypes": "DEAL,SALE"},
+            "Invalid statuses: LIVE.",
+        ),
+        (
+            "/promotions/2025-12-01/promotions",
+            {"promotionTypes": "SALE,DEAL,BOGO"},
+            "Invalid promotionTypes: BOGO, SALE.",
+        ),
+    ],
+)
+def test_values_outside_a_parameters_set_are_named_sorted(
+    sim: Simulator, path: str, params: dict[str, str], message: str
+) -> None:
+    """A 400 ``InvalidInput`` naming each value outside the set once, sorted; a valid value is not named."""
+    answer = sim_http(sim).get(path, params={**_required(sim, path), **params})
+    assert answer.status_code == 400
+    assert answer.json()["errors"] == [{"code": "InvalidInput", "message": message}]
+
+
+@pytest.mark.parametrize(
+    ("path", "name", "size"),
+    [
+        (SEARCH, "maxResultsPerPage", "0"),
+        ("/orders/v0/orders", "MaxResultsPerPage", "101"),
+        ("/promotions/2025-12-01/promotions", "limit", "ten"),
+        ("/finances/v0/orders/111-2222222-3333333/financialEvents", "MaxResultsPerPage", "0"),
+    ],
+)
+def test_a_page_size_outside_1_to_100_is_refused_by_name(sim: Simulator, path: str, name: str, size: str) -> None:
+    """A 400 ``InvalidInput``: ``<parameter> must be between 1 and 100.``."""
+    answer = sim_http(sim).get(path, params={**_required(sim, path), name: size})
+    assert answer.status_code == 400
+    assert answer.json()["errors"] == [{"code": "InvalidInput", "message": f"{name} must be between 1 and 100."}]
