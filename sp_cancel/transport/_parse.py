@@ -15,14 +15,19 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
+from functools import partial
 from types import MappingProxyType
-from typing import Any, Final, TypeVar
+from typing import Any, Final, TypeVar, get_type_hints
+
+import attrs
 
 from sp_cancel.models import CURRENCY_DECIMALS, MAX_AMOUNT, Money, rounded_money
 
 __all__ = [
     "EMPTY",
     "Malformed",
+    "Reader",
+    "Wire",
     "at_path",
     "decimal_money",
     "extra",
@@ -32,11 +37,15 @@ __all__ = [
     "opt_decimal",
     "opt_int",
     "opt_list",
+    "opt_nested",
+    "opt_nonempty_str",
     "opt_obj",
     "opt_str",
     "opt_time",
+    "parse_as",
     "req_int",
     "req_list",
+    "req_nested",
     "req_obj",
     "req_str",
     "req_str_list",
@@ -46,6 +55,7 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+M = TypeVar("M")
 
 #: The ``extra`` of a value whose object held nothing the parser did not read.
 EMPTY: Final[Mapping[str, Any]] = MappingProxyType({})
@@ -85,22 +95,27 @@ def obj(value: object, where: str) -> Mapping[str, Any]:
 # reads dozens of fields per answer, on every call.
 
 
+def _refused(value: object, where: str, key: str, expected: str) -> Malformed:
+    """Why ``data[key]`` (``value``) was not read: missing (``null`` or absent), or not ``expected``."""
+    if value is None:
+        return Malformed(at_path(where, key), "is missing")
+    return Malformed(at_path(where, key), f"is a JSON {_kind(value)}, not {expected}")
+
+
 def req_obj(data: Mapping[str, Any], key: str, where: str) -> Mapping[str, Any]:
     """The required object ``data[key]``."""
     value = data.get(key)
-    if type(value) is dict:
+    if isinstance(value, dict):
         return value
-    if value is None:
-        raise Malformed(at_path(where, key), "is missing")
-    return obj(value, at_path(where, key))
+    raise _refused(value, where, key, "an object")
 
 
 def opt_obj(data: Mapping[str, Any], key: str, where: str) -> Mapping[str, Any] | None:
     """The optional object ``data[key]`` (``None`` when absent or ``null``)."""
     value = data.get(key)
-    if value is None or type(value) is dict:
+    if value is None or isinstance(value, dict):
         return value
-    return obj(value, at_path(where, key))
+    raise _refused(value, where, key, "an object")
 
 
 def req_str(data: Mapping[str, Any], key: str, where: str) -> str:
@@ -108,9 +123,7 @@ def req_str(data: Mapping[str, Any], key: str, where: str) -> str:
     value = data.get(key)
     if type(value) is str:
         return value
-    if value is None:
-        raise Malformed(at_path(where, key), "is missing")
-    raise Malformed(at_path(where, key), f"is a JSON {_kind(value)}, not a string")
+    raise _refused(value, where, key, "a string")
 
 
 def opt_str(data: Mapping[str, Any], key: str, where: str) -> str | None:
@@ -118,13 +131,12 @@ def opt_str(data: Mapping[str, Any], key: str, where: str) -> str | None:
     value = data.get(key)
     if value is None or type(value) is str:
         return value
-    raise Malformed(at_path(where, key), f"is a JSON {_kind(value)}, not a string")
+    raise _refused(value, where, key, "a string")
 
 
-def _int(value: object, path: str) -> int:
-    if type(value) is int:
-        return value
-    raise Malformed(path, f"is a JSON {_kind(value)}, not an integer")
+def opt_nonempty_str(data: Mapping[str, Any], key: str, where: str) -> str | None:
+    """The optional string ``data[key]``, an empty one as ``None`` (a next-page token, a document id)."""
+    return opt_str(data, key, where) or None
 
 
 def req_int(data: Mapping[str, Any], key: str, where: str) -> int:
@@ -132,9 +144,7 @@ def req_int(data: Mapping[str, Any], key: str, where: str) -> int:
     value = data.get(key)
     if type(value) is int:
         return value
-    if value is None:
-        raise Malformed(at_path(where, key), "is missing")
-    return _int(value, at_path(where, key))
+    raise _refused(value, where, key, "an integer")
 
 
 def opt_int(data: Mapping[str, Any], key: str, where: str) -> int | None:
@@ -142,7 +152,7 @@ def opt_int(data: Mapping[str, Any], key: str, where: str) -> int | None:
     value = data.get(key)
     if value is None or type(value) is int:
         return value
-    return _int(value, at_path(where, key))
+    raise _refused(value, where, key, "an integer")
 
 
 def opt_bool(data: Mapping[str, Any], key: str, where: str) -> bool | None:
@@ -150,7 +160,7 @@ def opt_bool(data: Mapping[str, Any], key: str, where: str) -> bool | None:
     value = data.get(key)
     if value is None or type(value) is bool:
         return value
-    raise Malformed(at_path(where, key), f"is a JSON {_kind(value)}, not a boolean")
+    raise _refused(value, where, key, "a boolean")
 
 
 def _time(value: object, where: str, key: str) -> datetime:
@@ -293,3 +303,95 @@ def extra(data: Mapping[str, Any], known: frozenset[str]) -> Mapping[str, Any]:
     if data.keys() <= known:
         return EMPTY
     return MappingProxyType({k: v for k, v in data.items() if k not in known})
+
+
+def req_nested(data: Mapping[str, Any], key: str, where: str, item: Callable[[Mapping[str, Any]], T]) -> T:
+    """The required object ``data[key]`` read by ``item`` (relative paths, placed below ``where.key``)."""
+    return within(at_path(where, key), item, req_obj(data, key, where))
+
+
+def opt_nested(data: Mapping[str, Any], key: str, where: str, item: Callable[[Mapping[str, Any]], T]) -> T | None:
+    """The optional object ``data[key]`` read by ``item``; ``None`` when absent or ``null``."""
+    value = opt_obj(data, key, where)
+    return None if value is None else within(at_path(where, key), item, value)
+
+
+# -- Declared models -------------------------------------------------------------------------------
+#
+# A typed answer declares each of Amazon's members once, on its attribute, as
+# ``feed_id: Annotated[str, Wire("feedId", req_str)]``: the wire name and how it is read. ``parse_as`` reads
+# every declared attribute and puts the members no attribute declares in ``extra``. The plan (attribute, wire
+# name, reader) is built on a class's first answer and kept, so no annotation is evaluated at import and none
+# per call.
+
+#: How one member is read: ``read(data, key, where)``, ``key`` the wire name, ``where`` the object's path.
+Reader = Callable[[Mapping[str, Any], str, str], Any]
+
+
+class Wire:
+    """The Amazon member an attribute is read from, in ``Annotated`` metadata: its name and how it is read.
+
+    ``item`` (for ``opt_list``, ``req_list``, ``opt_nested``, ``req_nested``) reads each object the member
+    holds: a declared class, read by ``parse_as``, or a function of the object. Several attributes may read
+    one member (``attributes`` and what is parsed out of it).
+    """
+
+    __slots__ = ("item", "name", "read")
+
+    def __init__(
+        self, name: str, read: Callable[..., Any], item: type | Callable[[Mapping[str, Any]], Any] | None = None
+    ) -> None:
+        """``name``: the member's wire name; ``read``: its reader (``req_str``, ``opt_time``...); ``item``: above."""
+        self.name = name
+        self.read = read
+        self.item = item
+
+    def reader(self) -> Reader:
+        """``read``, with ``item`` bound when there is one."""
+        if self.item is None:
+            return self.read
+        item = self.item
+        return partial(self.read, item=partial(parse_as, item) if isinstance(item, type) else item)
+
+
+@attrs.frozen
+class _Plan:
+    fields: tuple[tuple[str, str, Reader], ...]  # (attribute, wire name, reader), in the class's order
+    known: frozenset[str]
+    has_extra: bool
+
+
+_PLANS: dict[type, _Plan] = {}
+
+
+def _plan(cls: type) -> _Plan:
+    hints = get_type_hints(cls, include_extras=True)
+    fields = []
+    for field in attrs.fields(cls):
+        wire = next((m for m in getattr(hints[field.name], "__metadata__", ()) if isinstance(m, Wire)), None)
+        if wire is not None:
+            fields.append((field.name, wire.name, wire.reader()))
+    plan = _Plan(
+        fields=tuple(fields),
+        known=frozenset(key for _, key, _ in fields),
+        has_extra="extra" in attrs.fields_dict(cls),
+    )
+    _PLANS[cls] = plan
+    return plan
+
+
+def parse_as(cls: type[M], data: Mapping[str, Any], where: str = "", **given: Any) -> M:
+    """``data`` as the attrs class ``cls``: each ``Wire`` attribute read, the members none declares in ``extra``.
+
+    ``where`` is ``data``'s path (``""`` at the top, or in an item read relative to it); ``given`` are the
+    attributes that do not come from ``data`` (an answer's ``request_id``).
+
+    Raises:
+        Malformed: a member does not fit its reader.
+    """
+    plan = _PLANS.get(cls) or _plan(cls)
+    values = {name: read(data, key, where) for name, key, read in plan.fields}
+    if plan.has_extra:
+        values["extra"] = extra(data, plan.known)
+    make: Callable[..., M] = cls
+    return make(**values, **given)
