@@ -31,6 +31,7 @@ __all__ = [
     "at_path",
     "decimal_money",
     "extra",
+    "member",
     "money",
     "obj",
     "opt_bool",
@@ -395,3 +396,12 @@ def parse_as(cls: type[M], data: Mapping[str, Any], where: str = "", **given: An
         values["extra"] = extra(data, plan.known)
     make: Callable[..., M] = cls
     return make(**values, **given)
+
+
+def member(inner: str, read: Reader) -> Reader:
+    """A reader of ``data[key][inner]`` by ``read``, the object ``data[key]`` optional (``pagination.nextToken``)."""
+
+    def read_member(data: Mapping[str, Any], key: str, where: str) -> Any:
+        return read(opt_obj(data, key, where) or EMPTY, inner, at_path(where, key))
+
+    return read_member
