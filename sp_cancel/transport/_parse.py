@@ -334,7 +334,8 @@ class Wire:
 
     ``item`` (for ``opt_list``, ``req_list``, ``opt_nested``, ``req_nested``) reads each object the member
     holds: a declared class, read by ``parse_as``, or a function of the object. Several attributes may read
-    one member (``attributes`` and what is parsed out of it).
+    one member (``attributes`` and what is parsed out of it); an attribute with several ``Wire`` takes the
+    first member that holds a value (a token Amazon puts in one place or another), the next read only then.
     """
 
     __slots__ = ("item", "name", "read")
@@ -368,17 +369,28 @@ _PLANS: dict[type, _Plan] = {}
 def _plan(cls: type) -> _Plan:
     hints = get_type_hints(cls, include_extras=True)
     fields = []
+    known: set[str] = set()
     for field in attrs.fields(cls):
-        wire = next((m for m in getattr(hints[field.name], "__metadata__", ()) if isinstance(m, Wire)), None)
-        if wire is not None:
-            fields.append((field.name, wire.name, wire.reader()))
-    plan = _Plan(
-        fields=tuple(fields),
-        known=frozenset(key for _, key, _ in fields),
-        has_extra="extra" in attrs.fields_dict(cls),
-    )
+        wires = [m for m in getattr(hints[field.name], "__metadata__", ()) if isinstance(m, Wire)]
+        if len(wires) == 1:
+            fields.append((field.name, wires[0].name, wires[0].reader()))
+        elif wires:
+            fields.append((field.name, wires[0].name, _first_of([(w.name, w.reader()) for w in wires])))
+        known.update(w.name for w in wires)
+    plan = _Plan(fields=tuple(fields), known=frozenset(known), has_extra="extra" in attrs.fields_dict(cls))
     _PLANS[cls] = plan
     return plan
+
+
+def _first_of(reads: list[tuple[str, Reader]]) -> Reader:
+    def read_first(data: Mapping[str, Any], _key: str, where: str) -> Any:
+        for key, read in reads:
+            value = read(data, key, where)
+            if value is not None:
+                return value
+        return None
+
+    return read_first
 
 
 def parse_as(cls: type[M], data: Mapping[str, Any], where: str = "", **given: Any) -> M:
