@@ -321,9 +321,10 @@ def opt_nested(data: Mapping[str, Any], key: str, where: str, item: Callable[[Ma
 #
 # A typed answer declares each of Amazon's members once, on its attribute, as
 # ``feed_id: Annotated[str, Wire("feedId", req_str)]``: the wire name and how it is read. ``parse_as`` reads
-# every declared attribute and puts the members no attribute declares in ``extra``. The plan (attribute, wire
-# name, reader) is built on a class's first answer and kept, so no annotation is evaluated at import and none
-# per call.
+# every declared attribute and puts the members no attribute declares in ``extra``. A class's reader is
+# built on its first answer and kept: one function calling each field's reader with its wire name, then the
+# class, as a hand-written parser would (attrs builds ``__init__`` the same way), so no annotation is
+# evaluated at import and nothing is looked up per field per call.
 
 #: How one member is read: ``read(data, key, where)``, ``key`` the wire name, ``where`` the object's path.
 Reader = Callable[[Mapping[str, Any], str, str], Any]
@@ -348,38 +349,17 @@ class Wire:
         self.read = read
         self.item = item
 
+    def item_reader(self) -> Callable[[Mapping[str, Any]], Any] | None:
+        """``item`` as a function of the object (a class as its ``parse_as`` reader)."""
+        return _reader_of(self.item) if isinstance(self.item, type) else self.item
+
     def reader(self) -> Reader:
         """``read``, with ``item`` bound when there is one."""
-        if self.item is None:
-            return self.read
-        item = self.item
-        return partial(self.read, item=partial(parse_as, item) if isinstance(item, type) else item)
+        return self.read if self.item is None else partial(self.read, item=self.item_reader())
 
 
-@attrs.frozen
-class _Plan:
-    fields: tuple[tuple[str, str, Reader], ...]  # (attribute, wire name, reader), in the class's order
-    known: frozenset[str]
-    has_extra: bool
-
-
-_PLANS: dict[type, _Plan] = {}
-
-
-def _plan(cls: type) -> _Plan:
-    hints = get_type_hints(cls, include_extras=True)
-    fields = []
-    known: set[str] = set()
-    for field in attrs.fields(cls):
-        wires = [m for m in getattr(hints[field.name], "__metadata__", ()) if isinstance(m, Wire)]
-        if len(wires) == 1:
-            fields.append((field.name, wires[0].name, wires[0].reader()))
-        elif wires:
-            fields.append((field.name, wires[0].name, _first_of([(w.name, w.reader()) for w in wires])))
-        known.update(w.name for w in wires)
-    plan = _Plan(fields=tuple(fields), known=frozenset(known), has_extra="extra" in attrs.fields_dict(cls))
-    _PLANS[cls] = plan
-    return plan
+#: Each declared class's reader: ``read(data, where="", **given)``.
+_READERS: dict[type, Callable[..., Any]] = {}
 
 
 def _first_of(reads: list[tuple[str, Reader]]) -> Reader:
@@ -393,6 +373,39 @@ def _first_of(reads: list[tuple[str, Reader]]) -> Reader:
     return read_first
 
 
+def _reader_of(cls: type) -> Callable[..., Any]:
+    """``cls``'s reader, built from its ``Wire`` attributes on first use."""
+    found = _READERS.get(cls)
+    if found is not None:
+        return found
+    hints = get_type_hints(cls, include_extras=True)
+    names: dict[str, Any] = {"cls": cls}
+    arguments = []
+    known: set[str] = set()
+    for n, field in enumerate(attrs.fields(cls)):
+        wires = [m for m in getattr(hints[field.name], "__metadata__", ()) if isinstance(m, Wire)]
+        if not wires:
+            continue
+        known.update(w.name for w in wires)
+        if len(wires) > 1:
+            names[f"read{n}"] = _first_of([(w.name, w.reader()) for w in wires])
+            arguments.append(f"{field.name}=read{n}(data, '', where)")
+        elif wires[0].item is None:
+            names[f"read{n}"] = wires[0].read
+            arguments.append(f"{field.name}=read{n}(data, {wires[0].name!r}, where)")
+        else:  # the item passed as it is, not bound: one call less per member
+            names[f"read{n}"], names[f"item{n}"] = wires[0].read, wires[0].item_reader()
+            arguments.append(f"{field.name}=read{n}(data, {wires[0].name!r}, where, item{n})")
+    if "extra" in attrs.fields_dict(cls):
+        names["extra"], names["known"] = extra, frozenset(known)
+        arguments.append("extra=extra(data, known)")
+    source = f"def read(data, where='', **given):\n    return cls({', '.join(arguments)}, **given)\n"
+    exec(compile(source, f"<parse_as {cls.__qualname__}>", "exec"), names)  # noqa: S102 - our own source, above
+    read: Callable[..., Any] = names["read"]
+    _READERS[cls] = read
+    return read
+
+
 def parse_as(cls: type[M], data: Mapping[str, Any], where: str = "", **given: Any) -> M:
     """``data`` as the attrs class ``cls``: each ``Wire`` attribute read, the members none declares in ``extra``.
 
@@ -402,12 +415,9 @@ def parse_as(cls: type[M], data: Mapping[str, Any], where: str = "", **given: An
     Raises:
         Malformed: a member does not fit its reader.
     """
-    plan = _PLANS.get(cls) or _plan(cls)
-    values = {name: read(data, key, where) for name, key, read in plan.fields}
-    if plan.has_extra:
-        values["extra"] = extra(data, plan.known)
-    make: Callable[..., M] = cls
-    return make(**values, **given)
+    read = _READERS.get(cls) or _reader_of(cls)
+    found: M = read(data, where, **given)
+    return found
 
 
 def member(inner: str, read: Reader) -> Reader:
