@@ -399,7 +399,8 @@ def _reader_of(cls: type) -> Callable[..., Any]:
     if "extra" in attrs.fields_dict(cls):
         names["extra"], names["known"] = extra, frozenset(known)
         arguments.append("extra=extra(data, known)")
-    source = f"def read(data, where='', **given):\n    return cls({', '.join(arguments)}, **given)\n"
+    arguments.append("**given")
+    source = f"def read(data, where='', **given):\n    return cls({', '.join(arguments)})\n"
     exec(compile(source, f"<parse_as {cls.__qualname__}>", "exec"), names)  # noqa: S102 - our own source, above
     read: Callable[..., Any] = names["read"]
     _READERS[cls] = read
