@@ -5,9 +5,10 @@ same everywhere: a required field that is missing, ``null`` or of the wrong type
 wrong type, raise ``Malformed`` naming the field's path (``order.orderItems[1].quantityOrdered``); a missing
 optional field is ``None`` (or an empty tuple for a list); date-times become aware ``datetime`` values (a
 time without an offset is UTC, as Amazon's always are); decimals never pass through binary floating point;
-fields the parser does not read are kept, read-only, in the value's ``extra``. ``SpApiCore`` turns
-``Malformed`` into a ``ServerError`` carrying the operation, status and request id, inside the attempt, so
-the retry policy treats it as it treats any unreadable 2xx answer.
+members no attribute declares are kept, read-only, in the value's ``extra``. A typed answer declares each
+member once, on its attribute (``Annotated[str, Wire("feedId", req_str)]``), and ``parse_as`` reads it.
+``SpApiCore`` turns ``Malformed`` into a ``ServerError`` carrying the operation, status and request id,
+inside the attempt, so the retry policy treats it as it treats any unreadable 2xx answer.
 """
 
 from __future__ import annotations
