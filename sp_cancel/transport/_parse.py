@@ -120,49 +120,44 @@ def opt_obj(data: Mapping[str, Any], key: str, where: str) -> Mapping[str, Any] 
     raise _refused(value, where, key, "an object")
 
 
-def req_str(data: Mapping[str, Any], key: str, where: str) -> str:
-    """The required string ``data[key]``."""
-    value = data.get(key)
-    if type(value) is str:
-        return value
-    raise _refused(value, where, key, "a string")
+def _required(kind: type[T], expected: str, name: str, doc: str) -> Callable[[Mapping[str, Any], str, str], T]:
+    """The reader of a required ``kind`` (its exact type: a boolean is not an integer)."""
+
+    def read(data: Mapping[str, Any], key: str, where: str) -> T:
+        value = data.get(key)
+        if type(value) is kind:
+            return value
+        raise _refused(value, where, key, expected)
+
+    read.__name__ = read.__qualname__ = name
+    read.__doc__ = doc
+    return read
 
 
-def opt_str(data: Mapping[str, Any], key: str, where: str) -> str | None:
-    """The optional string ``data[key]``."""
-    value = data.get(key)
-    if value is None or type(value) is str:
-        return value
-    raise _refused(value, where, key, "a string")
+def _optional(kind: type[T], expected: str, name: str, doc: str) -> Callable[[Mapping[str, Any], str, str], T | None]:
+    """The reader of an optional ``kind``: ``None`` when absent or ``null``."""
+
+    def read(data: Mapping[str, Any], key: str, where: str) -> T | None:
+        value = data.get(key)
+        if value is None or type(value) is kind:
+            return value
+        raise _refused(value, where, key, expected)
+
+    read.__name__ = read.__qualname__ = name
+    read.__doc__ = doc
+    return read
+
+
+req_str: Final = _required(str, "a string", "req_str", "The required string ``data[key]``.")
+opt_str: Final = _optional(str, "a string", "opt_str", "The optional string ``data[key]``.")
+req_int: Final = _required(int, "an integer", "req_int", "The required integer ``data[key]`` (a boolean is not one).")
+opt_int: Final = _optional(int, "an integer", "opt_int", "The optional integer ``data[key]``.")
+opt_bool: Final = _optional(bool, "a boolean", "opt_bool", "The optional boolean ``data[key]``.")
 
 
 def opt_nonempty_str(data: Mapping[str, Any], key: str, where: str) -> str | None:
     """The optional string ``data[key]``, an empty one as ``None`` (a next-page token, a document id)."""
     return opt_str(data, key, where) or None
-
-
-def req_int(data: Mapping[str, Any], key: str, where: str) -> int:
-    """The required integer ``data[key]`` (a boolean is not an integer)."""
-    value = data.get(key)
-    if type(value) is int:
-        return value
-    raise _refused(value, where, key, "an integer")
-
-
-def opt_int(data: Mapping[str, Any], key: str, where: str) -> int | None:
-    """The optional integer ``data[key]``."""
-    value = data.get(key)
-    if value is None or type(value) is int:
-        return value
-    raise _refused(value, where, key, "an integer")
-
-
-def opt_bool(data: Mapping[str, Any], key: str, where: str) -> bool | None:
-    """The optional boolean ``data[key]``."""
-    value = data.get(key)
-    if value is None or type(value) is bool:
-        return value
-    raise _refused(value, where, key, "a boolean")
 
 
 def _time(value: object, where: str, key: str) -> datetime:
