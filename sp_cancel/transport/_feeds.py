@@ -10,16 +10,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, Final, Literal, cast
+from typing import Annotated, Any, Final, Literal, TypeAlias, cast
 
 import attrs
 
 from sp_cancel.transport._parse import (
     EMPTY,
     Malformed,
-    extra,
+    Wire,
+    at_path,
+    opt_nonempty_str,
     opt_str,
     opt_time,
+    parse_as,
     req_list,
     req_str,
     req_time,
@@ -50,29 +53,37 @@ ProcessingStatus = Literal["IN_QUEUE", "IN_PROGRESS", "DONE", "CANCELLED", "FATA
 PROCESSING_STATUSES: Final = frozenset({"IN_QUEUE", "IN_PROGRESS", "DONE", "CANCELLED", "FATAL"})
 
 
-def _status(data: Mapping[str, Any], where: str) -> ProcessingStatus:
-    value = req_str(data, "processingStatus", where)
+def _status(data: Mapping[str, Any], key: str, where: str) -> ProcessingStatus:
+    value = req_str(data, key, where)
     if value not in PROCESSING_STATUSES:
-        raise Malformed(f"{where}.processingStatus" if where else "processingStatus", f"is {value[:40]!r}, unknown")
+        raise Malformed(at_path(where, key), f"is {value[:40]!r}, unknown")
     return cast("ProcessingStatus", value)
+
+
+# The members a feed and a report share, read alike.
+_CreatedTime: TypeAlias = Annotated[datetime, Wire("createdTime", req_time)]
+_Status: TypeAlias = Annotated[ProcessingStatus, Wire("processingStatus", _status)]
+_MarketplaceIds: TypeAlias = Annotated[tuple[str, ...], Wire("marketplaceIds", str_list)]
+_StartTime: TypeAlias = Annotated[datetime | None, Wire("processingStartTime", opt_time)]
+_EndTime: TypeAlias = Annotated[datetime | None, Wire("processingEndTime", opt_time)]
+# ... and a feed document and a report document: a presigned URL (its query string is a credential), and how
+# the document is compressed ("GZIP"; absent when it is not).
+_Url: TypeAlias = Annotated[str, Wire("url", req_str)]
+_Compression: TypeAlias = Annotated[str | None, Wire("compressionAlgorithm", opt_str)]
 
 
 @attrs.frozen(kw_only=True)
 class FeedDocumentUpload:
     """``createFeedDocument``'s answer: where to upload the feed (the URL is valid five minutes)."""
 
-    feed_document_id: str
-    url: str = attrs.field(repr=False)  # presigned: its query string is a credential
+    feed_document_id: Annotated[str, Wire("feedDocumentId", req_str)]
+    url: _Url = attrs.field(repr=False)  # presigned: its query string is a credential
     extra: Mapping[str, Any] = attrs.field(default=EMPTY, repr=False, hash=False)
 
 
 def parse_feed_document_upload(data: Mapping[str, Any]) -> FeedDocumentUpload:
     """``CreateFeedDocumentResponse`` as ``FeedDocumentUpload``."""
-    return FeedDocumentUpload(
-        feed_document_id=req_str(data, "feedDocumentId", ""),
-        url=req_str(data, "url", ""),
-        extra=extra(data, frozenset({"feedDocumentId", "url"})),
-    )
+    return parse_as(FeedDocumentUpload, data)
 
 
 def parse_feed_id(data: Mapping[str, Any]) -> str:
@@ -96,86 +107,49 @@ class Feed:
         extra: members this type does not read (read-only).
     """
 
-    feed_id: str
-    feed_type: str
-    created_time: datetime
-    processing_status: ProcessingStatus
-    marketplace_ids: tuple[str, ...] = ()
-    processing_start_time: datetime | None = None
-    processing_end_time: datetime | None = None
-    result_feed_document_id: str | None = None
+    feed_id: Annotated[str, Wire("feedId", req_str)]
+    feed_type: Annotated[str, Wire("feedType", req_str)]
+    created_time: _CreatedTime
+    processing_status: _Status
+    marketplace_ids: _MarketplaceIds = ()
+    processing_start_time: _StartTime = None
+    processing_end_time: _EndTime = None
+    result_feed_document_id: Annotated[str | None, Wire("resultFeedDocumentId", opt_nonempty_str)] = None
     extra: Mapping[str, Any] = attrs.field(default=EMPTY, repr=False, hash=False)
-
-
-_FEED_KNOWN: Final = frozenset(
-    {
-        "feedId",
-        "feedType",
-        "createdTime",
-        "processingStatus",
-        "marketplaceIds",
-        "processingStartTime",
-        "processingEndTime",
-        "resultFeedDocumentId",
-    }
-)
-
-
-def _feed(data: Mapping[str, Any]) -> Feed:
-    return Feed(
-        feed_id=req_str(data, "feedId", ""),
-        feed_type=req_str(data, "feedType", ""),
-        created_time=req_time(data, "createdTime", ""),
-        processing_status=_status(data, ""),
-        marketplace_ids=str_list(data, "marketplaceIds", ""),
-        processing_start_time=opt_time(data, "processingStartTime", ""),
-        processing_end_time=opt_time(data, "processingEndTime", ""),
-        result_feed_document_id=opt_str(data, "resultFeedDocumentId", "") or None,
-        extra=extra(data, _FEED_KNOWN),
-    )
 
 
 def parse_feed(data: Mapping[str, Any]) -> Feed:
     """``getFeed``'s ``Feed``."""
-    return _feed(data)
+    return parse_as(Feed, data)
 
 
 @attrs.frozen(kw_only=True)
 class FeedsPage:
     """One page of ``getFeeds``: ``next_token`` (pass it alone for the next page) is ``None`` on the last."""
 
-    feeds: tuple[Feed, ...]
-    next_token: str | None = None
+    feeds: Annotated[tuple[Feed, ...], Wire("feeds", req_list, Feed)]
+    next_token: Annotated[str | None, Wire("nextToken", opt_nonempty_str)] = None
     extra: Mapping[str, Any] = attrs.field(default=EMPTY, repr=False, hash=False)
 
 
 def parse_feeds_page(data: Mapping[str, Any]) -> FeedsPage:
     """``GetFeedsResponse`` as ``FeedsPage``."""
-    return FeedsPage(
-        feeds=req_list(data, "feeds", "", _feed),
-        next_token=opt_str(data, "nextToken", "") or None,
-        extra=extra(data, frozenset({"feeds", "nextToken"})),
-    )
+    return parse_as(FeedsPage, data)
 
 
 @attrs.frozen(kw_only=True)
 class FeedDocument:
     """``getFeedDocument``'s answer: where to download a document (valid five minutes) and how it is compressed."""
 
-    feed_document_id: str
-    url: str = attrs.field(repr=False)  # presigned: its query string is a credential
-    compression_algorithm: str | None = None  # "GZIP" when compressed
+    feed_document_id: Annotated[str, Wire("feedDocumentId", req_str)]
+    url: _Url = attrs.field(repr=False)  # presigned: its query string is a credential
+    compression_algorithm: _Compression = None  # "GZIP" when compressed
     extra: Mapping[str, Any] = attrs.field(default=EMPTY, repr=False, hash=False)
 
 
 def parse_feed_document(data: Mapping[str, Any]) -> FeedDocument:
     """``FeedDocument`` (the model's name for ``getFeedDocument``'s answer)."""
-    return FeedDocument(
-        feed_document_id=req_str(data, "feedDocumentId", ""),
-        url=req_str(data, "url", ""),
-        compression_algorithm=opt_str(data, "compressionAlgorithm", ""),
-        extra=extra(data, frozenset({"feedDocumentId", "url", "compressionAlgorithm"})),
-    )
+    return parse_as(FeedDocument, data)
 
 
 def parse_report_id(data: Mapping[str, Any]) -> str:
@@ -202,70 +176,35 @@ class Report:
         extra: members this type does not read (read-only).
     """
 
-    report_id: str
-    report_type: str
-    created_time: datetime
-    processing_status: ProcessingStatus
-    marketplace_ids: tuple[str, ...] = ()
-    data_start_time: datetime | None = None
-    data_end_time: datetime | None = None
-    report_schedule_id: str | None = None
-    processing_start_time: datetime | None = None
-    processing_end_time: datetime | None = None
-    report_document_id: str | None = None
+    report_id: Annotated[str, Wire("reportId", req_str)]
+    report_type: Annotated[str, Wire("reportType", req_str)]
+    created_time: _CreatedTime
+    processing_status: _Status
+    marketplace_ids: _MarketplaceIds = ()
+    data_start_time: Annotated[datetime | None, Wire("dataStartTime", opt_time)] = None
+    data_end_time: Annotated[datetime | None, Wire("dataEndTime", opt_time)] = None
+    report_schedule_id: Annotated[str | None, Wire("reportScheduleId", opt_str)] = None
+    processing_start_time: _StartTime = None
+    processing_end_time: _EndTime = None
+    report_document_id: Annotated[str | None, Wire("reportDocumentId", opt_nonempty_str)] = None
     extra: Mapping[str, Any] = attrs.field(default=EMPTY, repr=False, hash=False)
-
-
-_REPORT_KNOWN: Final = frozenset(
-    {
-        "reportId",
-        "reportType",
-        "createdTime",
-        "processingStatus",
-        "marketplaceIds",
-        "dataStartTime",
-        "dataEndTime",
-        "reportScheduleId",
-        "processingStartTime",
-        "processingEndTime",
-        "reportDocumentId",
-    }
-)
 
 
 def parse_report(data: Mapping[str, Any]) -> Report:
     """``getReport``'s ``Report``."""
-    return Report(
-        report_id=req_str(data, "reportId", ""),
-        report_type=req_str(data, "reportType", ""),
-        created_time=req_time(data, "createdTime", ""),
-        processing_status=_status(data, ""),
-        marketplace_ids=str_list(data, "marketplaceIds", ""),
-        data_start_time=opt_time(data, "dataStartTime", ""),
-        data_end_time=opt_time(data, "dataEndTime", ""),
-        report_schedule_id=opt_str(data, "reportScheduleId", ""),
-        processing_start_time=opt_time(data, "processingStartTime", ""),
-        processing_end_time=opt_time(data, "processingEndTime", ""),
-        report_document_id=opt_str(data, "reportDocumentId", "") or None,
-        extra=extra(data, _REPORT_KNOWN),
-    )
+    return parse_as(Report, data)
 
 
 @attrs.frozen(kw_only=True)
 class ReportDocument:
     """``getReportDocument``'s answer: where to download the report (valid five minutes), how it is compressed."""
 
-    report_document_id: str
-    url: str = attrs.field(repr=False)  # presigned: its query string is a credential
-    compression_algorithm: str | None = None  # "GZIP" when compressed
+    report_document_id: Annotated[str, Wire("reportDocumentId", req_str)]
+    url: _Url = attrs.field(repr=False)  # presigned: its query string is a credential
+    compression_algorithm: _Compression = None  # "GZIP" when compressed
     extra: Mapping[str, Any] = attrs.field(default=EMPTY, repr=False, hash=False)
 
 
 def parse_report_document(data: Mapping[str, Any]) -> ReportDocument:
     """``ReportDocument`` as ``ReportDocument``."""
-    return ReportDocument(
-        report_document_id=req_str(data, "reportDocumentId", ""),
-        url=req_str(data, "url", ""),
-        compression_algorithm=opt_str(data, "compressionAlgorithm", ""),
-        extra=extra(data, frozenset({"reportDocumentId", "url", "compressionAlgorithm"})),
-    )
+    return parse_as(ReportDocument, data)

@@ -11,11 +11,25 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Final
+from typing import Annotated, Any
 
 import attrs
 
-from sp_cancel.transport._parse import EMPTY, extra, opt_decimal, opt_int, opt_list, opt_obj, opt_str, opt_time, req_obj
+from sp_cancel.transport._parse import (
+    EMPTY,
+    Wire,
+    at_path,
+    opt_decimal,
+    opt_int,
+    opt_list,
+    opt_nested,
+    opt_nonempty_str,
+    opt_obj,
+    opt_str,
+    opt_time,
+    parse_as,
+    req_obj,
+)
 
 __all__ = [
     "ChargeComponent",
@@ -32,139 +46,72 @@ __all__ = [
 class Currency:
     """A Finances ``Currency``: ``CurrencyAmount`` (``Decimal``) in ``CurrencyCode``; both optional in the model."""
 
-    currency_code: str | None = None
-    currency_amount: Decimal | None = None
-
-
-def _currency(data: Mapping[str, Any], where: str) -> Currency:
-    return Currency(
-        currency_code=opt_str(data, "CurrencyCode", where),
-        currency_amount=opt_decimal(data, "CurrencyAmount", where),
-    )
+    currency_code: Annotated[str | None, Wire("CurrencyCode", opt_str)] = None
+    currency_amount: Annotated[Decimal | None, Wire("CurrencyAmount", opt_decimal)] = None
 
 
 @attrs.frozen(kw_only=True)
 class ChargeComponent:
     """One charge: ``charge_type`` (``Principal``, ``Tax``, ``ShippingCharge``...) and its amount."""
 
-    charge_type: str | None = None
-    charge_amount: Currency | None = None
+    charge_type: Annotated[str | None, Wire("ChargeType", opt_str)] = None
+    charge_amount: Annotated[Currency | None, Wire("ChargeAmount", opt_nested, Currency)] = None
     extra: Mapping[str, Any] = attrs.field(default=EMPTY, repr=False, hash=False)
-
-
-def _charge(data: Mapping[str, Any]) -> ChargeComponent:
-    amount = opt_obj(data, "ChargeAmount", "")
-    return ChargeComponent(
-        charge_type=opt_str(data, "ChargeType", ""),
-        charge_amount=None if amount is None else _currency(amount, "ChargeAmount"),
-        extra=extra(data, frozenset({"ChargeType", "ChargeAmount"})),
-    )
 
 
 @attrs.frozen(kw_only=True)
 class ShipmentItem:
     """One item of a shipment or refund event: its charges (``item_charge_list``) or adjustments to them."""
 
-    order_item_id: str | None = None
-    seller_sku: str | None = None
-    order_adjustment_item_id: str | None = None
-    quantity_shipped: int | None = None
-    item_charge_list: tuple[ChargeComponent, ...] = ()
-    item_charge_adjustment_list: tuple[ChargeComponent, ...] = ()
+    order_item_id: Annotated[str | None, Wire("OrderItemId", opt_str)] = None
+    seller_sku: Annotated[str | None, Wire("SellerSKU", opt_str)] = None
+    order_adjustment_item_id: Annotated[str | None, Wire("OrderAdjustmentItemId", opt_str)] = None
+    quantity_shipped: Annotated[int | None, Wire("QuantityShipped", opt_int)] = None
+    item_charge_list: Annotated[tuple[ChargeComponent, ...], Wire("ItemChargeList", opt_list, ChargeComponent)] = ()
+    item_charge_adjustment_list: Annotated[
+        tuple[ChargeComponent, ...], Wire("ItemChargeAdjustmentList", opt_list, ChargeComponent)
+    ] = ()
     extra: Mapping[str, Any] = attrs.field(default=EMPTY, repr=False, hash=False)
-
-
-_ITEM_KNOWN: Final = frozenset(
-    {
-        "OrderItemId",
-        "SellerSKU",
-        "OrderAdjustmentItemId",
-        "QuantityShipped",
-        "ItemChargeList",
-        "ItemChargeAdjustmentList",
-    }
-)
-
-
-def _item(data: Mapping[str, Any]) -> ShipmentItem:
-    return ShipmentItem(
-        order_item_id=opt_str(data, "OrderItemId", ""),
-        seller_sku=opt_str(data, "SellerSKU", ""),
-        order_adjustment_item_id=opt_str(data, "OrderAdjustmentItemId", ""),
-        quantity_shipped=opt_int(data, "QuantityShipped", ""),
-        item_charge_list=opt_list(data, "ItemChargeList", "", _charge),
-        item_charge_adjustment_list=opt_list(data, "ItemChargeAdjustmentList", "", _charge),
-        extra=extra(data, _ITEM_KNOWN),
-    )
 
 
 @attrs.frozen(kw_only=True)
 class ShipmentEvent:
     """A ``ShipmentEvent`` (also the shape of ``RefundEventList`` entries): one order's posting."""
 
-    amazon_order_id: str | None = None
-    seller_order_id: str | None = None
-    marketplace_name: str | None = None
-    posted_date: datetime | None = None
-    shipment_item_list: tuple[ShipmentItem, ...] = ()
-    shipment_item_adjustment_list: tuple[ShipmentItem, ...] = ()
+    amazon_order_id: Annotated[str | None, Wire("AmazonOrderId", opt_str)] = None
+    seller_order_id: Annotated[str | None, Wire("SellerOrderId", opt_str)] = None
+    marketplace_name: Annotated[str | None, Wire("MarketplaceName", opt_str)] = None
+    posted_date: Annotated[datetime | None, Wire("PostedDate", opt_time)] = None
+    shipment_item_list: Annotated[tuple[ShipmentItem, ...], Wire("ShipmentItemList", opt_list, ShipmentItem)] = ()
+    shipment_item_adjustment_list: Annotated[
+        tuple[ShipmentItem, ...], Wire("ShipmentItemAdjustmentList", opt_list, ShipmentItem)
+    ] = ()
     extra: Mapping[str, Any] = attrs.field(default=EMPTY, repr=False, hash=False)
-
-
-_EVENT_KNOWN: Final = frozenset(
-    {
-        "AmazonOrderId",
-        "SellerOrderId",
-        "MarketplaceName",
-        "PostedDate",
-        "ShipmentItemList",
-        "ShipmentItemAdjustmentList",
-    }
-)
-
-
-def _event(data: Mapping[str, Any]) -> ShipmentEvent:
-    return ShipmentEvent(
-        amazon_order_id=opt_str(data, "AmazonOrderId", ""),
-        seller_order_id=opt_str(data, "SellerOrderId", ""),
-        marketplace_name=opt_str(data, "MarketplaceName", ""),
-        posted_date=opt_time(data, "PostedDate", ""),
-        shipment_item_list=opt_list(data, "ShipmentItemList", "", _item),
-        shipment_item_adjustment_list=opt_list(data, "ShipmentItemAdjustmentList", "", _item),
-        extra=extra(data, _EVENT_KNOWN),
-    )
 
 
 @attrs.frozen(kw_only=True)
 class FinancialEvents:
     """``FinancialEvents``: the refund and shipment events; every other event list in ``extra``."""
 
-    refund_event_list: tuple[ShipmentEvent, ...] = ()
-    shipment_event_list: tuple[ShipmentEvent, ...] = ()
+    refund_event_list: Annotated[tuple[ShipmentEvent, ...], Wire("RefundEventList", opt_list, ShipmentEvent)] = ()
+    shipment_event_list: Annotated[tuple[ShipmentEvent, ...], Wire("ShipmentEventList", opt_list, ShipmentEvent)] = ()
     extra: Mapping[str, Any] = attrs.field(default=EMPTY, repr=False, hash=False)
+
+
+def _events(data: Mapping[str, Any], key: str, where: str) -> FinancialEvents:
+    """``FinancialEvents``, empty when absent (every member of it is optional)."""
+    return parse_as(FinancialEvents, opt_obj(data, key, where) or EMPTY, at_path(where, key))
 
 
 @attrs.frozen(kw_only=True)
 class FinancialEventsPage:
     """One page of ``listFinancialEventsByOrderId``; ``next_token`` (``NextToken``) is ``None`` on the last."""
 
-    financial_events: FinancialEvents
-    next_token: str | None = None
+    financial_events: Annotated[FinancialEvents, Wire("FinancialEvents", _events)]
+    next_token: Annotated[str | None, Wire("NextToken", opt_nonempty_str)] = None
     extra: Mapping[str, Any] = attrs.field(default=EMPTY, repr=False, hash=False)
 
 
 def parse_financial_events_page(data: Mapping[str, Any]) -> FinancialEventsPage:
     """``ListFinancialEventsResponse`` (``{payload: {FinancialEvents?, NextToken?}}``) as ``FinancialEventsPage``."""
-    payload = req_obj(data, "payload", "")
-    raw = opt_obj(payload, "FinancialEvents", "payload") or EMPTY
-    at = "payload.FinancialEvents"
-    events = FinancialEvents(
-        refund_event_list=opt_list(raw, "RefundEventList", at, _event),
-        shipment_event_list=opt_list(raw, "ShipmentEventList", at, _event),
-        extra=extra(raw, frozenset({"RefundEventList", "ShipmentEventList"})),
-    )
-    return FinancialEventsPage(
-        financial_events=events,
-        next_token=opt_str(payload, "NextToken", "payload") or None,
-        extra=extra(payload, frozenset({"FinancialEvents", "NextToken"})),
-    )
+    return parse_as(FinancialEventsPage, req_obj(data, "payload", ""), "payload")

@@ -9,11 +9,21 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, Final
+from typing import Annotated, Any
 
 import attrs
 
-from sp_cancel.transport._parse import EMPTY, extra, opt_str, opt_time, req_obj, req_str, req_time
+from sp_cancel.transport._parse import (
+    EMPTY,
+    Wire,
+    opt_str,
+    opt_time,
+    parse_as,
+    req_nested,
+    req_obj,
+    req_str,
+    req_time,
+)
 
 __all__ = [
     "FulfillmentOrder",
@@ -39,53 +49,27 @@ class FulfillmentOrder:
         extra: members this type does not read (the destination address among them), read-only.
     """
 
-    seller_fulfillment_order_id: str
-    marketplace_id: str
-    displayable_order_id: str
-    fulfillment_order_status: str
-    received_date: datetime
-    status_updated_date: datetime
-    shipping_speed_category: str | None = None
+    seller_fulfillment_order_id: Annotated[str, Wire("sellerFulfillmentOrderId", req_str)]
+    marketplace_id: Annotated[str, Wire("marketplaceId", req_str)]
+    displayable_order_id: Annotated[str, Wire("displayableOrderId", req_str)]
+    fulfillment_order_status: Annotated[str, Wire("fulfillmentOrderStatus", req_str)]
+    received_date: Annotated[datetime, Wire("receivedDate", req_time)]
+    status_updated_date: Annotated[datetime, Wire("statusUpdatedDate", req_time)]
+    shipping_speed_category: Annotated[str | None, Wire("shippingSpeedCategory", opt_str)] = None
     extra: Mapping[str, Any] = attrs.field(default=EMPTY, repr=False, hash=False)
-
-
-_ORDER_KNOWN: Final = frozenset(
-    {
-        "sellerFulfillmentOrderId",
-        "marketplaceId",
-        "displayableOrderId",
-        "fulfillmentOrderStatus",
-        "receivedDate",
-        "statusUpdatedDate",
-        "shippingSpeedCategory",
-    }
-)
 
 
 @attrs.frozen(kw_only=True)
 class FulfillmentOrderDetails:
     """2020-07-01 ``getFulfillmentOrder``'s ``payload``: the order; its items, shipments and returns in ``extra``."""
 
-    fulfillment_order: FulfillmentOrder
+    fulfillment_order: Annotated[FulfillmentOrder, Wire("fulfillmentOrder", req_nested, FulfillmentOrder)]
     extra: Mapping[str, Any] = attrs.field(default=EMPTY, repr=False, hash=False)
 
 
 def parse_fulfillment_order(data: Mapping[str, Any]) -> FulfillmentOrderDetails:
     """``GetFulfillmentOrderResponse`` (``{payload: {fulfillmentOrder, ...}}``) as ``FulfillmentOrderDetails``."""
-    payload = req_obj(data, "payload", "")
-    raw = req_obj(payload, "fulfillmentOrder", "payload")
-    at = "payload.fulfillmentOrder"
-    order = FulfillmentOrder(
-        seller_fulfillment_order_id=req_str(raw, "sellerFulfillmentOrderId", at),
-        marketplace_id=req_str(raw, "marketplaceId", at),
-        displayable_order_id=req_str(raw, "displayableOrderId", at),
-        fulfillment_order_status=req_str(raw, "fulfillmentOrderStatus", at),
-        received_date=req_time(raw, "receivedDate", at),
-        status_updated_date=req_time(raw, "statusUpdatedDate", at),
-        shipping_speed_category=opt_str(raw, "shippingSpeedCategory", at),
-        extra=extra(raw, _ORDER_KNOWN),
-    )
-    return FulfillmentOrderDetails(fulfillment_order=order, extra=extra(payload, frozenset({"fulfillmentOrder"})))
+    return parse_as(FulfillmentOrderDetails, req_obj(data, "payload", ""), "payload")
 
 
 @attrs.frozen(kw_only=True)
@@ -102,22 +86,14 @@ class FulfillmentOrder2026:
         extra: members this type does not read (line items, destination, shipments...), read-only.
     """
 
-    order_id: str
-    receive_time: datetime
-    status: str | None = None
-    status_update_time: datetime | None = None
-    channel: str | None = None
+    order_id: Annotated[str, Wire("orderId", req_str)]
+    receive_time: Annotated[datetime, Wire("receiveTime", req_time)]
+    status: Annotated[str | None, Wire("status", opt_str)] = None
+    status_update_time: Annotated[datetime | None, Wire("statusUpdateTime", opt_time)] = None
+    channel: Annotated[str | None, Wire("channel", opt_str)] = None
     extra: Mapping[str, Any] = attrs.field(default=EMPTY, repr=False, hash=False)
 
 
 def parse_fulfillment_order_2026(data: Mapping[str, Any]) -> FulfillmentOrder2026:
     """``GetOrderResponse`` (``{order}``) as ``FulfillmentOrder2026``."""
-    raw = req_obj(data, "order", "")
-    return FulfillmentOrder2026(
-        order_id=req_str(raw, "orderId", "order"),
-        receive_time=req_time(raw, "receiveTime", "order"),
-        status=opt_str(raw, "status", "order"),
-        status_update_time=opt_time(raw, "statusUpdateTime", "order"),
-        channel=opt_str(raw, "channel", "order"),
-        extra=extra(raw, frozenset({"orderId", "receiveTime", "status", "statusUpdateTime", "channel"})),
-    )
+    return parse_as(FulfillmentOrder2026, req_obj(data, "order", ""), "order")

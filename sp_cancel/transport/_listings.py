@@ -14,18 +14,22 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 from types import MappingProxyType
-from typing import Any, Final
+from typing import Annotated, Any
 
 import attrs
 
 from sp_cancel.transport._parse import (
     EMPTY,
+    Wire,
     extra,
+    member,
     obj,
     opt_int,
     opt_list,
+    opt_nonempty_str,
     opt_obj,
     opt_str,
+    parse_as,
     req_int,
     req_list,
     req_str,
@@ -60,72 +64,28 @@ class ListingsIssue:
         extra: members this type does not read (``enforcements``, ``marketplaceIds``...), read-only.
     """
 
-    code: str
-    message: str
-    severity: str
-    categories: tuple[str, ...] = ()
-    attribute_names: tuple[str, ...] = ()
+    code: Annotated[str, Wire("code", req_str)]
+    message: Annotated[str, Wire("message", req_str)]
+    severity: Annotated[str, Wire("severity", req_str)]
+    categories: Annotated[tuple[str, ...], Wire("categories", req_str_list)] = ()
+    attribute_names: Annotated[tuple[str, ...], Wire("attributeNames", str_list)] = ()
     extra: Mapping[str, Any] = attrs.field(default=EMPTY, repr=False, hash=False)
-
-
-_ISSUE_KNOWN: Final = frozenset({"code", "message", "severity", "categories", "attributeNames"})
-
-
-def _issue(data: Mapping[str, Any]) -> ListingsIssue:
-    return ListingsIssue(
-        code=req_str(data, "code", ""),
-        message=req_str(data, "message", ""),
-        severity=req_str(data, "severity", ""),
-        categories=req_str_list(data, "categories", ""),
-        attribute_names=str_list(data, "attributeNames", ""),
-        extra=extra(data, _ISSUE_KNOWN),
-    )
 
 
 @attrs.frozen(kw_only=True)
 class ListingsItemSummary:
     """One ``ItemSummaryByMarketplace`` (``includedData=summaries``)."""
 
-    marketplace_id: str
-    product_type: str
-    status: tuple[str, ...]  # BUYABLE, DISCOVERABLE
-    created_date: datetime
-    last_updated_date: datetime
-    asin: str | None = None
-    condition_type: str | None = None
-    fn_sku: str | None = None
-    item_name: str | None = None
+    marketplace_id: Annotated[str, Wire("marketplaceId", req_str)]
+    product_type: Annotated[str, Wire("productType", req_str)]
+    status: Annotated[tuple[str, ...], Wire("status", req_str_list)]  # BUYABLE, DISCOVERABLE
+    created_date: Annotated[datetime, Wire("createdDate", req_time)]
+    last_updated_date: Annotated[datetime, Wire("lastUpdatedDate", req_time)]
+    asin: Annotated[str | None, Wire("asin", opt_str)] = None
+    condition_type: Annotated[str | None, Wire("conditionType", opt_str)] = None
+    fn_sku: Annotated[str | None, Wire("fnSku", opt_str)] = None
+    item_name: Annotated[str | None, Wire("itemName", opt_str)] = None
     extra: Mapping[str, Any] = attrs.field(default=EMPTY, repr=False, hash=False)
-
-
-_SUMMARY_KNOWN: Final = frozenset(
-    {
-        "marketplaceId",
-        "productType",
-        "status",
-        "createdDate",
-        "lastUpdatedDate",
-        "asin",
-        "conditionType",
-        "fnSku",
-        "itemName",
-    }
-)
-
-
-def _summary(data: Mapping[str, Any]) -> ListingsItemSummary:
-    return ListingsItemSummary(
-        marketplace_id=req_str(data, "marketplaceId", ""),
-        product_type=req_str(data, "productType", ""),
-        status=req_str_list(data, "status", ""),
-        created_date=req_time(data, "createdDate", ""),
-        last_updated_date=req_time(data, "lastUpdatedDate", ""),
-        asin=opt_str(data, "asin", ""),
-        condition_type=opt_str(data, "conditionType", ""),
-        fn_sku=opt_str(data, "fnSku", ""),
-        item_name=opt_str(data, "itemName", ""),
-        extra=extra(data, _SUMMARY_KNOWN),
-    )
 
 
 @attrs.frozen(kw_only=True)
@@ -135,17 +95,9 @@ class ListingsFulfillmentAvailability:
     ``quantity`` is ``None`` when Amazon shows none (or, in the product type's attributes, not an integer).
     """
 
-    fulfillment_channel_code: str
-    quantity: int | None = None
+    fulfillment_channel_code: Annotated[str, Wire("fulfillmentChannelCode", req_str)]
+    quantity: Annotated[int | None, Wire("quantity", opt_int)] = None
     extra: Mapping[str, Any] = attrs.field(default=EMPTY, repr=False, hash=False)
-
-
-def _availability(data: Mapping[str, Any]) -> ListingsFulfillmentAvailability:
-    return ListingsFulfillmentAvailability(
-        fulfillment_channel_code=req_str(data, "fulfillmentChannelCode", ""),
-        quantity=opt_int(data, "quantity", ""),
-        extra=extra(data, frozenset({"fulfillmentChannelCode", "quantity"})),
-    )
 
 
 def _attribute_quantity(value: object) -> int | None:
@@ -178,6 +130,19 @@ def _attribute_availability(attributes: Mapping[str, Any]) -> tuple[ListingsFulf
     return tuple(out)
 
 
+def _attributes(data: Mapping[str, Any], key: str, where: str) -> Mapping[str, Any]:
+    """The product type's attributes, read-only (``EMPTY`` when absent)."""
+    attributes = opt_obj(data, key, where)
+    return MappingProxyType(dict(attributes)) if attributes else EMPTY
+
+
+def _attributes_availability(
+    data: Mapping[str, Any], key: str, where: str
+) -> tuple[ListingsFulfillmentAvailability, ...]:
+    """``fulfillment_availability`` of the product type's attributes."""
+    return _attribute_availability(opt_obj(data, key, where) or EMPTY)
+
+
 @attrs.frozen(kw_only=True)
 class ListingsItem:
     """One listing (``Item``): what ``includedData`` asked for; the rest is empty.
@@ -192,34 +157,25 @@ class ListingsItem:
         extra: members this type does not read (``offers``, ``procurement``...), read-only.
     """
 
-    sku: str
-    summaries: tuple[ListingsItemSummary, ...] = ()
-    attributes: Mapping[str, Any] = attrs.field(default=EMPTY, repr=False, hash=False)
-    attributes_fulfillment_availability: tuple[ListingsFulfillmentAvailability, ...] = ()
-    issues: tuple[ListingsIssue, ...] = ()
-    fulfillment_availability: tuple[ListingsFulfillmentAvailability, ...] = ()
-    extra: Mapping[str, Any] = attrs.field(default=EMPTY, repr=False, hash=False)
-
-
-_ITEM_KNOWN: Final = frozenset({"sku", "summaries", "attributes", "issues", "fulfillmentAvailability"})
-
-
-def _item(data: Mapping[str, Any]) -> ListingsItem:
-    attributes = opt_obj(data, "attributes", "") or EMPTY
-    return ListingsItem(
-        sku=req_str(data, "sku", ""),
-        summaries=opt_list(data, "summaries", "", _summary),
-        attributes=MappingProxyType(dict(attributes)) if attributes else EMPTY,
-        attributes_fulfillment_availability=_attribute_availability(attributes),
-        issues=opt_list(data, "issues", "", _issue),
-        fulfillment_availability=opt_list(data, "fulfillmentAvailability", "", _availability),
-        extra=extra(data, _ITEM_KNOWN),
+    sku: Annotated[str, Wire("sku", req_str)]
+    summaries: Annotated[tuple[ListingsItemSummary, ...], Wire("summaries", opt_list, ListingsItemSummary)] = ()
+    attributes: Annotated[Mapping[str, Any], Wire("attributes", _attributes)] = attrs.field(
+        default=EMPTY, repr=False, hash=False
     )
+    attributes_fulfillment_availability: Annotated[
+        tuple[ListingsFulfillmentAvailability, ...], Wire("attributes", _attributes_availability)
+    ] = ()
+    issues: Annotated[tuple[ListingsIssue, ...], Wire("issues", opt_list, ListingsIssue)] = ()
+    fulfillment_availability: Annotated[
+        tuple[ListingsFulfillmentAvailability, ...],
+        Wire("fulfillmentAvailability", opt_list, ListingsFulfillmentAvailability),
+    ] = ()
+    extra: Mapping[str, Any] = attrs.field(default=EMPTY, repr=False, hash=False)
 
 
 def parse_listings_item(data: Mapping[str, Any]) -> ListingsItem:
     """``getListingsItem``'s ``Item``."""
-    return _item(obj(data, ""))
+    return parse_as(ListingsItem, obj(data, ""))
 
 
 @attrs.frozen(kw_only=True)
@@ -235,25 +191,17 @@ class ListingsItemsPage:
         extra: the answer's other members (read-only).
     """
 
-    number_of_results: int
-    items: tuple[ListingsItem, ...]
-    next_token: str | None = None
-    previous_token: str | None = None
+    number_of_results: Annotated[int, Wire("numberOfResults", req_int)]
+    items: Annotated[tuple[ListingsItem, ...], Wire("items", req_list, ListingsItem)]
+    next_token: Annotated[str | None, Wire("pagination", member("nextToken", opt_nonempty_str))] = None
+    previous_token: Annotated[str | None, Wire("pagination", member("previousToken", opt_nonempty_str))] = None
     request_id: str | None = None
     extra: Mapping[str, Any] = attrs.field(default=EMPTY, repr=False, hash=False)
 
 
 def parse_listings_items_page(data: Mapping[str, Any], request_id: str | None = None) -> ListingsItemsPage:
     """``ItemSearchResults`` as ``ListingsItemsPage``."""
-    pagination = opt_obj(data, "pagination", "") or EMPTY
-    return ListingsItemsPage(
-        number_of_results=req_int(data, "numberOfResults", ""),
-        items=req_list(data, "items", "", _item),
-        next_token=opt_str(pagination, "nextToken", "pagination") or None,
-        previous_token=opt_str(pagination, "previousToken", "pagination") or None,
-        request_id=request_id,
-        extra=extra(data, frozenset({"numberOfResults", "items", "pagination"})),
-    )
+    return parse_as(ListingsItemsPage, data, request_id=request_id)
 
 
 @attrs.frozen(kw_only=True)
@@ -269,21 +217,14 @@ class ListingsSubmission:
         extra: members this type does not read (``identifiers``...), read-only.
     """
 
-    sku: str
-    status: str
-    submission_id: str
-    issues: tuple[ListingsIssue, ...] = ()
+    sku: Annotated[str, Wire("sku", req_str)]
+    status: Annotated[str, Wire("status", req_str)]
+    submission_id: Annotated[str, Wire("submissionId", req_str)]
+    issues: Annotated[tuple[ListingsIssue, ...], Wire("issues", opt_list, ListingsIssue)] = ()
     request_id: str | None = None
     extra: Mapping[str, Any] = attrs.field(default=EMPTY, repr=False, hash=False)
 
 
 def parse_listings_submission(data: Mapping[str, Any], request_id: str | None = None) -> ListingsSubmission:
     """``ListingsItemSubmissionResponse`` as ``ListingsSubmission``."""
-    return ListingsSubmission(
-        sku=req_str(data, "sku", ""),
-        status=req_str(data, "status", ""),
-        submission_id=req_str(data, "submissionId", ""),
-        issues=opt_list(data, "issues", "", _issue),
-        request_id=request_id,
-        extra=extra(data, frozenset({"sku", "status", "submissionId", "issues"})),
-    )
+    return parse_as(ListingsSubmission, data, request_id=request_id)

@@ -10,11 +10,27 @@ resource is kept in ``extra``. A subscription's ``processingDirective.eventFilte
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from functools import partial
+from typing import Annotated, Any
 
 import attrs
 
-from sp_cancel.transport._parse import EMPTY, extra, opt_obj, opt_str, req_list, req_obj, req_str, str_list, within
+from sp_cancel.transport._parse import (
+    EMPTY,
+    Wire,
+    at_path,
+    extra,
+    member,
+    opt_nested,
+    opt_obj,
+    opt_str,
+    parse_as,
+    req_list,
+    req_obj,
+    req_str,
+    str_list,
+    within,
+)
 
 __all__ = [
     "Destination",
@@ -53,10 +69,20 @@ class EventFilter:
         aggregation_time_period: ``FiveMinutes`` or ``TenMinutes`` when notifications are aggregated.
     """
 
-    event_filter_type: str | None
-    order_change_types: tuple[str, ...] = ()
-    marketplace_ids: tuple[str, ...] = ()
-    aggregation_time_period: str | None = None
+    event_filter_type: Annotated[str | None, Wire("eventFilterType", opt_str)]
+    order_change_types: Annotated[tuple[str, ...], Wire("orderChangeTypes", str_list)] = ()
+    marketplace_ids: Annotated[tuple[str, ...], Wire("marketplaceIds", str_list)] = ()
+    aggregation_time_period: Annotated[
+        str | None, Wire("aggregationSettings", member("aggregationTimePeriod", opt_str))
+    ] = None
+
+
+def _event_filter(data: Mapping[str, Any], key: str, where: str) -> EventFilter | None:
+    """``processingDirective.eventFilter``; ``None`` when either is absent (or the directive empty)."""
+    directive = opt_obj(data, key, where)
+    return (
+        opt_nested(directive, "eventFilter", at_path(where, key), partial(parse_as, EventFilter)) if directive else None
+    )
 
 
 @attrs.frozen(kw_only=True)
@@ -70,10 +96,10 @@ class Subscription:
         event_filter: its ``processingDirective.eventFilter``, or ``None`` when it has none.
     """
 
-    subscription_id: str
-    payload_version: str
-    destination_id: str
-    event_filter: EventFilter | None = None
+    subscription_id: Annotated[str, Wire("subscriptionId", req_str)]
+    payload_version: Annotated[str, Wire("payloadVersion", req_str)]
+    destination_id: Annotated[str, Wire("destinationId", req_str)]
+    event_filter: Annotated[EventFilter | None, Wire("processingDirective", _event_filter)] = None
     extra: Mapping[str, Any] = attrs.field(default=EMPTY, repr=False, hash=False)
 
 
@@ -98,28 +124,6 @@ def parse_destinations(data: Mapping[str, Any]) -> tuple[Destination, ...]:
     return req_list(data, "payload", "", _destination)
 
 
-def _event_filter(data: Mapping[str, Any]) -> EventFilter:
-    where = "payload.processingDirective.eventFilter"
-    aggregation = opt_obj(data, "aggregationSettings", where)
-    return EventFilter(
-        event_filter_type=opt_str(data, "eventFilterType", where),
-        order_change_types=str_list(data, "orderChangeTypes", where),
-        marketplace_ids=str_list(data, "marketplaceIds", where),
-        aggregation_time_period=(
-            opt_str(aggregation, "aggregationTimePeriod", f"{where}.aggregationSettings") if aggregation else None
-        ),
-    )
-
-
 def parse_subscription(data: Mapping[str, Any]) -> Subscription:
     """``getSubscription``'s, ``createSubscription``'s and ``getSubscriptionById``'s ``payload``."""
-    payload = req_obj(data, "payload", "")
-    directive = opt_obj(payload, "processingDirective", "payload")
-    found = opt_obj(directive, "eventFilter", "payload.processingDirective") if directive else None
-    return Subscription(
-        subscription_id=req_str(payload, "subscriptionId", "payload"),
-        payload_version=req_str(payload, "payloadVersion", "payload"),
-        destination_id=req_str(payload, "destinationId", "payload"),
-        event_filter=_event_filter(found) if found is not None else None,
-        extra=extra(payload, frozenset({"subscriptionId", "payloadVersion", "destinationId", "processingDirective"})),
-    )
+    return parse_as(Subscription, req_obj(data, "payload", ""), "payload")

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Final
+from typing import Annotated, Any, Final
 
 import attrs
 
@@ -24,15 +24,19 @@ from sp_cancel.models import Fulfillment, Money, PriceComponent
 from sp_cancel.transport._parse import (
     EMPTY,
     Malformed,
+    Wire,
     at_path,
     decimal_money,
     extra,
+    member,
     obj,
     opt_int,
     opt_list,
+    opt_nonempty_str,
     opt_obj,
     opt_str,
     opt_time,
+    parse_as,
     req_int,
     req_list,
     req_obj,
@@ -90,7 +94,6 @@ _STATUSES: Final = {s.value: s for s in OrderStatus}
 _ORDER_KNOWN: Final = frozenset(
     {"orderId", "createdTime", "lastUpdatedTime", "salesChannel", "fulfillment", "orderItems"}
 )
-_SEARCH_KNOWN: Final = frozenset({"orders", "pagination", "createdBefore", "lastUpdatedBefore"})
 
 
 # -- Orders 2026-01-01 ---------------------------------------------------------------------------
@@ -287,23 +290,16 @@ class OrdersPage:
         extra: the answer's other members (read-only).
     """
 
-    orders: tuple[Order, ...]
-    next_token: str | None = None
-    created_before: datetime | None = None
-    last_updated_before: datetime | None = None
+    orders: Annotated[tuple[Order, ...], Wire("orders", req_list, _order_only)]
+    next_token: Annotated[str | None, Wire("pagination", member("nextToken", opt_nonempty_str))] = None
+    created_before: Annotated[datetime | None, Wire("createdBefore", opt_time)] = None
+    last_updated_before: Annotated[datetime | None, Wire("lastUpdatedBefore", opt_time)] = None
     extra: Mapping[str, Any] = attrs.field(default=EMPTY, repr=False, hash=False)
 
 
 def parse_orders_page(data: Mapping[str, Any]) -> OrdersPage:
     """``searchOrders``' answer as ``OrdersPage``."""
-    pagination = opt_obj(data, "pagination", "") or EMPTY
-    return OrdersPage(
-        orders=req_list(data, "orders", "", _order_only),
-        next_token=opt_str(pagination, "nextToken", "pagination") or None,
-        created_before=opt_time(data, "createdBefore", ""),
-        last_updated_before=opt_time(data, "lastUpdatedBefore", ""),
-        extra=extra(data, _SEARCH_KNOWN),
-    )
+    return parse_as(OrdersPage, data)
 
 
 # -- Orders v0 -------------------------------------------------------------------------------------
@@ -331,6 +327,15 @@ class BuyerRequestedCancel:
     buyer_cancel_reason: str | None = None
 
 
+def _v0_cancel(data: Mapping[str, Any], key: str, where: str) -> BuyerRequestedCancel | None:
+    """An item's ``BuyerRequestedCancel`` (read by the one buyer-request parser); ``None`` when absent."""
+    flag = opt_obj(data, key, where)
+    if flag is None:
+        return None
+    asked = _buyer_request(flag.get("IsBuyerRequestedCancel"), flag.get("BuyerCancelReason"), "orders_v0")
+    return BuyerRequestedCancel(is_buyer_requested_cancel=asked.requested, buyer_cancel_reason=asked.reason)
+
+
 @attrs.frozen(kw_only=True)
 class OrderItemV0:
     """One Orders v0 ``OrderItem`` (``getOrderItems``); amounts as ``Money`` rounded to the currency.
@@ -338,78 +343,35 @@ class OrderItemV0:
     A v0 ``Money`` without both ``Amount`` and ``CurrencyCode`` (both optional in the model) is ``None``.
     """
 
-    order_item_id: str
-    asin: str
-    quantity_ordered: int
-    seller_sku: str | None = None
-    title: str | None = None
-    quantity_shipped: int | None = None
-    item_price: Money | None = None
-    shipping_price: Money | None = None
-    item_tax: Money | None = None
-    shipping_tax: Money | None = None
-    promotion_discount: Money | None = None
-    shipping_discount: Money | None = None
-    buyer_requested_cancel: BuyerRequestedCancel | None = None
+    order_item_id: Annotated[str, Wire("OrderItemId", req_str)]
+    asin: Annotated[str, Wire("ASIN", req_str)]
+    quantity_ordered: Annotated[int, Wire("QuantityOrdered", req_int)]
+    seller_sku: Annotated[str | None, Wire("SellerSKU", opt_str)] = None
+    title: Annotated[str | None, Wire("Title", opt_str)] = None
+    quantity_shipped: Annotated[int | None, Wire("QuantityShipped", opt_int)] = None
+    item_price: Annotated[Money | None, Wire("ItemPrice", _v0_money)] = None
+    shipping_price: Annotated[Money | None, Wire("ShippingPrice", _v0_money)] = None
+    item_tax: Annotated[Money | None, Wire("ItemTax", _v0_money)] = None
+    shipping_tax: Annotated[Money | None, Wire("ShippingTax", _v0_money)] = None
+    promotion_discount: Annotated[Money | None, Wire("PromotionDiscount", _v0_money)] = None
+    shipping_discount: Annotated[Money | None, Wire("ShippingDiscount", _v0_money)] = None
+    buyer_requested_cancel: Annotated[BuyerRequestedCancel | None, Wire("BuyerRequestedCancel", _v0_cancel)] = None
     extra: Mapping[str, Any] = attrs.field(default=EMPTY, repr=False, hash=False)
-
-
-_ITEM_V0_KNOWN: Final = frozenset(
-    {
-        "OrderItemId",
-        "ASIN",
-        "QuantityOrdered",
-        "SellerSKU",
-        "Title",
-        "QuantityShipped",
-        "ItemPrice",
-        "ShippingPrice",
-        "ItemTax",
-        "ShippingTax",
-        "PromotionDiscount",
-        "ShippingDiscount",
-        "BuyerRequestedCancel",
-    }
-)
-
-
-def _item_v0(raw: Mapping[str, Any]) -> OrderItemV0:
-    flag = opt_obj(raw, "BuyerRequestedCancel", "")
-    cancel = None
-    if flag is not None:
-        asked = _buyer_request(flag.get("IsBuyerRequestedCancel"), flag.get("BuyerCancelReason"), "orders_v0")
-        cancel = BuyerRequestedCancel(is_buyer_requested_cancel=asked.requested, buyer_cancel_reason=asked.reason)
-    return OrderItemV0(
-        order_item_id=req_str(raw, "OrderItemId", ""),
-        asin=req_str(raw, "ASIN", ""),
-        quantity_ordered=req_int(raw, "QuantityOrdered", ""),
-        seller_sku=opt_str(raw, "SellerSKU", ""),
-        title=opt_str(raw, "Title", ""),
-        quantity_shipped=opt_int(raw, "QuantityShipped", ""),
-        item_price=_v0_money(raw, "ItemPrice", ""),
-        shipping_price=_v0_money(raw, "ShippingPrice", ""),
-        item_tax=_v0_money(raw, "ItemTax", ""),
-        shipping_tax=_v0_money(raw, "ShippingTax", ""),
-        promotion_discount=_v0_money(raw, "PromotionDiscount", ""),
-        shipping_discount=_v0_money(raw, "ShippingDiscount", ""),
-        buyer_requested_cancel=cancel,
-        extra=extra(raw, _ITEM_V0_KNOWN),
-    )
 
 
 @attrs.frozen(kw_only=True)
 class OrderV0:
     """One Orders v0 ``Order`` (``getOrder``, ``getOrders``). ``to_order`` converts it, with its items."""
 
-    amazon_order_id: str
-    purchase_date: datetime
-    last_update_date: datetime
-    order_status: str
-    fulfillment_channel: str | None = None
-    marketplace_id: str | None = None
-    order_total: Money | None = None
-    earliest_ship_date: datetime | None = None
-    latest_ship_date: datetime | None = None
+    amazon_order_id: Annotated[str, Wire("AmazonOrderId", req_str)]
+    purchase_date: Annotated[datetime, Wire("PurchaseDate", req_time)]
+    last_update_date: Annotated[datetime, Wire("LastUpdateDate", req_time)]
+    order_status: Annotated[str, Wire("OrderStatus", req_str)]
+    fulfillment_channel: Annotated[str | None, Wire("FulfillmentChannel", opt_str)] = None
+    marketplace_id: Annotated[str | None, Wire("MarketplaceId", opt_str)] = None
+    order_total: Annotated[Money | None, Wire("OrderTotal", _v0_money)] = None
+    earliest_ship_date: Annotated[datetime | None, Wire("EarliestShipDate", opt_time)] = None
+    latest_ship_date: Annotated[datetime | None, Wire("LatestShipDate", opt_time)] = None
     extra: Mapping[str, Any] = attrs.field(default=EMPTY, repr=False, hash=False)
 
     def to_order(self, items: Sequence[OrderItemV0] = ()) -> Order:
@@ -417,39 +379,9 @@ class OrderV0:
         return order_from_v0(self, items)
 
 
-_ORDER_V0_KNOWN: Final = frozenset(
-    {
-        "AmazonOrderId",
-        "PurchaseDate",
-        "LastUpdateDate",
-        "OrderStatus",
-        "FulfillmentChannel",
-        "MarketplaceId",
-        "OrderTotal",
-        "EarliestShipDate",
-        "LatestShipDate",
-    }
-)
-
-
-def _order_v0(raw: Mapping[str, Any]) -> OrderV0:
-    return OrderV0(
-        amazon_order_id=req_str(raw, "AmazonOrderId", ""),
-        purchase_date=req_time(raw, "PurchaseDate", ""),
-        last_update_date=req_time(raw, "LastUpdateDate", ""),
-        order_status=req_str(raw, "OrderStatus", ""),
-        fulfillment_channel=opt_str(raw, "FulfillmentChannel", ""),
-        marketplace_id=opt_str(raw, "MarketplaceId", ""),
-        order_total=_v0_money(raw, "OrderTotal", ""),
-        earliest_ship_date=opt_time(raw, "EarliestShipDate", ""),
-        latest_ship_date=opt_time(raw, "LatestShipDate", ""),
-        extra=extra(raw, _ORDER_V0_KNOWN),
-    )
-
-
 def parse_order_v0(data: Mapping[str, Any]) -> OrderV0:
     """v0 ``getOrder``'s ``{payload: Order}`` as ``OrderV0``."""
-    return within("payload", _order_v0, req_obj(data, "payload", ""))
+    return parse_as(OrderV0, req_obj(data, "payload", ""), "payload")
 
 
 @attrs.frozen(kw_only=True)
@@ -465,44 +397,31 @@ class OrdersV0Page:
         extra: the payload's other members (read-only).
     """
 
-    orders: tuple[OrderV0, ...]
-    next_token: str | None = None
-    created_before: str | None = None
-    last_updated_before: str | None = None
+    orders: Annotated[tuple[OrderV0, ...], Wire("Orders", req_list, OrderV0)]
+    next_token: Annotated[str | None, Wire("NextToken", opt_nonempty_str)] = None
+    created_before: Annotated[str | None, Wire("CreatedBefore", opt_str)] = None
+    last_updated_before: Annotated[str | None, Wire("LastUpdatedBefore", opt_str)] = None
     extra: Mapping[str, Any] = attrs.field(default=EMPTY, repr=False, hash=False)
 
 
 def parse_orders_v0_page(data: Mapping[str, Any]) -> OrdersV0Page:
     """v0 ``getOrders``' ``{payload: OrdersList}`` as ``OrdersV0Page``."""
-    payload = req_obj(data, "payload", "")
-    return OrdersV0Page(
-        orders=req_list(payload, "Orders", "payload", _order_v0),
-        next_token=opt_str(payload, "NextToken", "payload") or None,
-        created_before=opt_str(payload, "CreatedBefore", "payload"),
-        last_updated_before=opt_str(payload, "LastUpdatedBefore", "payload"),
-        extra=extra(payload, frozenset({"Orders", "NextToken", "CreatedBefore", "LastUpdatedBefore"})),
-    )
+    return parse_as(OrdersV0Page, req_obj(data, "payload", ""), "payload")
 
 
 @attrs.frozen(kw_only=True)
 class OrderItemsV0Page:
     """One page of Orders v0 ``getOrderItems`` (``OrderItemsList``); ``next_token`` is ``None`` on the last."""
 
-    amazon_order_id: str
-    order_items: tuple[OrderItemV0, ...]
-    next_token: str | None = None
+    amazon_order_id: Annotated[str, Wire("AmazonOrderId", req_str)]
+    order_items: Annotated[tuple[OrderItemV0, ...], Wire("OrderItems", req_list, OrderItemV0)]
+    next_token: Annotated[str | None, Wire("NextToken", opt_nonempty_str)] = None
     extra: Mapping[str, Any] = attrs.field(default=EMPTY, repr=False, hash=False)
 
 
 def parse_order_items_v0(data: Mapping[str, Any]) -> OrderItemsV0Page:
     """v0 ``getOrderItems``' ``{payload: OrderItemsList}`` as ``OrderItemsV0Page``."""
-    payload = req_obj(data, "payload", "")
-    return OrderItemsV0Page(
-        amazon_order_id=req_str(payload, "AmazonOrderId", "payload"),
-        order_items=req_list(payload, "OrderItems", "payload", _item_v0),
-        next_token=opt_str(payload, "NextToken", "payload") or None,
-        extra=extra(payload, frozenset({"AmazonOrderId", "OrderItems", "NextToken"})),
-    )
+    return parse_as(OrderItemsV0Page, req_obj(data, "payload", ""), "payload")
 
 
 def order_from_v0(order: OrderV0, items: Sequence[OrderItemV0]) -> Order:

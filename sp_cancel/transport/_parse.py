@@ -5,9 +5,10 @@ same everywhere: a required field that is missing, ``null`` or of the wrong type
 wrong type, raise ``Malformed`` naming the field's path (``order.orderItems[1].quantityOrdered``); a missing
 optional field is ``None`` (or an empty tuple for a list); date-times become aware ``datetime`` values (a
 time without an offset is UTC, as Amazon's always are); decimals never pass through binary floating point;
-fields the parser does not read are kept, read-only, in the value's ``extra``. ``SpApiCore`` turns
-``Malformed`` into a ``ServerError`` carrying the operation, status and request id, inside the attempt, so
-the retry policy treats it as it treats any unreadable 2xx answer.
+members no attribute declares are kept, read-only, in the value's ``extra``. A typed answer declares each
+member once, on its attribute (``Annotated[str, Wire("feedId", req_str)]``), and ``parse_as`` reads it.
+``SpApiCore`` turns ``Malformed`` into a ``ServerError`` carrying the operation, status and request id,
+inside the attempt, so the retry policy treats it as it treats any unreadable 2xx answer.
 """
 
 from __future__ import annotations
@@ -15,28 +16,38 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
+from functools import partial
 from types import MappingProxyType
-from typing import Any, Final, TypeVar
+from typing import Any, Final, TypeVar, get_type_hints
+
+import attrs
 
 from sp_cancel.models import CURRENCY_DECIMALS, MAX_AMOUNT, Money, rounded_money
 
 __all__ = [
     "EMPTY",
     "Malformed",
+    "Reader",
+    "Wire",
     "at_path",
     "decimal_money",
     "extra",
+    "member",
     "money",
     "obj",
     "opt_bool",
     "opt_decimal",
     "opt_int",
     "opt_list",
+    "opt_nested",
+    "opt_nonempty_str",
     "opt_obj",
     "opt_str",
     "opt_time",
+    "parse_as",
     "req_int",
     "req_list",
+    "req_nested",
     "req_obj",
     "req_str",
     "req_str_list",
@@ -46,6 +57,7 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+M = TypeVar("M")
 
 #: The ``extra`` of a value whose object held nothing the parser did not read.
 EMPTY: Final[Mapping[str, Any]] = MappingProxyType({})
@@ -85,72 +97,67 @@ def obj(value: object, where: str) -> Mapping[str, Any]:
 # reads dozens of fields per answer, on every call.
 
 
+def _refused(value: object, where: str, key: str, expected: str) -> Malformed:
+    """Why ``data[key]`` (``value``) was not read: missing (``null`` or absent), or not ``expected``."""
+    if value is None:
+        return Malformed(at_path(where, key), "is missing")
+    return Malformed(at_path(where, key), f"is a JSON {_kind(value)}, not {expected}")
+
+
 def req_obj(data: Mapping[str, Any], key: str, where: str) -> Mapping[str, Any]:
     """The required object ``data[key]``."""
     value = data.get(key)
-    if type(value) is dict:
+    if isinstance(value, dict):
         return value
-    if value is None:
-        raise Malformed(at_path(where, key), "is missing")
-    return obj(value, at_path(where, key))
+    raise _refused(value, where, key, "an object")
 
 
 def opt_obj(data: Mapping[str, Any], key: str, where: str) -> Mapping[str, Any] | None:
     """The optional object ``data[key]`` (``None`` when absent or ``null``)."""
     value = data.get(key)
-    if value is None or type(value) is dict:
+    if value is None or isinstance(value, dict):
         return value
-    return obj(value, at_path(where, key))
+    raise _refused(value, where, key, "an object")
 
 
-def req_str(data: Mapping[str, Any], key: str, where: str) -> str:
-    """The required string ``data[key]``."""
-    value = data.get(key)
-    if type(value) is str:
-        return value
-    if value is None:
-        raise Malformed(at_path(where, key), "is missing")
-    raise Malformed(at_path(where, key), f"is a JSON {_kind(value)}, not a string")
+def _required(kind: type[T], expected: str, name: str, doc: str) -> Callable[[Mapping[str, Any], str, str], T]:
+    """The reader of a required ``kind`` (its exact type: a boolean is not an integer)."""
+
+    def read(data: Mapping[str, Any], key: str, where: str) -> T:
+        value = data.get(key)
+        if type(value) is kind:
+            return value
+        raise _refused(value, where, key, expected)
+
+    read.__name__ = read.__qualname__ = name
+    read.__doc__ = doc
+    return read
 
 
-def opt_str(data: Mapping[str, Any], key: str, where: str) -> str | None:
-    """The optional string ``data[key]``."""
-    value = data.get(key)
-    if value is None or type(value) is str:
-        return value
-    raise Malformed(at_path(where, key), f"is a JSON {_kind(value)}, not a string")
+def _optional(kind: type[T], expected: str, name: str, doc: str) -> Callable[[Mapping[str, Any], str, str], T | None]:
+    """The reader of an optional ``kind``: ``None`` when absent or ``null``."""
+
+    def read(data: Mapping[str, Any], key: str, where: str) -> T | None:
+        value = data.get(key)
+        if value is None or type(value) is kind:
+            return value
+        raise _refused(value, where, key, expected)
+
+    read.__name__ = read.__qualname__ = name
+    read.__doc__ = doc
+    return read
 
 
-def _int(value: object, path: str) -> int:
-    if type(value) is int:
-        return value
-    raise Malformed(path, f"is a JSON {_kind(value)}, not an integer")
+req_str: Final = _required(str, "a string", "req_str", "The required string ``data[key]``.")
+opt_str: Final = _optional(str, "a string", "opt_str", "The optional string ``data[key]``.")
+req_int: Final = _required(int, "an integer", "req_int", "The required integer ``data[key]`` (a boolean is not one).")
+opt_int: Final = _optional(int, "an integer", "opt_int", "The optional integer ``data[key]``.")
+opt_bool: Final = _optional(bool, "a boolean", "opt_bool", "The optional boolean ``data[key]``.")
 
 
-def req_int(data: Mapping[str, Any], key: str, where: str) -> int:
-    """The required integer ``data[key]`` (a boolean is not an integer)."""
-    value = data.get(key)
-    if type(value) is int:
-        return value
-    if value is None:
-        raise Malformed(at_path(where, key), "is missing")
-    return _int(value, at_path(where, key))
-
-
-def opt_int(data: Mapping[str, Any], key: str, where: str) -> int | None:
-    """The optional integer ``data[key]``."""
-    value = data.get(key)
-    if value is None or type(value) is int:
-        return value
-    return _int(value, at_path(where, key))
-
-
-def opt_bool(data: Mapping[str, Any], key: str, where: str) -> bool | None:
-    """The optional boolean ``data[key]``."""
-    value = data.get(key)
-    if value is None or type(value) is bool:
-        return value
-    raise Malformed(at_path(where, key), f"is a JSON {_kind(value)}, not a boolean")
+def opt_nonempty_str(data: Mapping[str, Any], key: str, where: str) -> str | None:
+    """The optional string ``data[key]``, an empty one as ``None`` (a next-page token, a document id)."""
+    return opt_str(data, key, where) or None
 
 
 def _time(value: object, where: str, key: str) -> datetime:
@@ -293,3 +300,127 @@ def extra(data: Mapping[str, Any], known: frozenset[str]) -> Mapping[str, Any]:
     if data.keys() <= known:
         return EMPTY
     return MappingProxyType({k: v for k, v in data.items() if k not in known})
+
+
+def req_nested(data: Mapping[str, Any], key: str, where: str, item: Callable[[Mapping[str, Any]], T]) -> T:
+    """The required object ``data[key]`` read by ``item`` (relative paths, placed below ``where.key``)."""
+    return within(at_path(where, key), item, req_obj(data, key, where))
+
+
+def opt_nested(data: Mapping[str, Any], key: str, where: str, item: Callable[[Mapping[str, Any]], T]) -> T | None:
+    """The optional object ``data[key]`` read by ``item``; ``None`` when absent or ``null``."""
+    value = opt_obj(data, key, where)
+    return None if value is None else within(at_path(where, key), item, value)
+
+
+# -- Declared models -------------------------------------------------------------------------------
+#
+# A typed answer declares each of Amazon's members once, on its attribute, as
+# ``feed_id: Annotated[str, Wire("feedId", req_str)]``: the wire name and how it is read. ``parse_as`` reads
+# every declared attribute and puts the members no attribute declares in ``extra``. A class's reader is
+# built on its first answer and kept: one function calling each field's reader with its wire name, then the
+# class, as a hand-written parser would (attrs builds ``__init__`` the same way), so no annotation is
+# evaluated at import and nothing is looked up per field per call.
+
+#: How one member is read: ``read(data, key, where)``, ``key`` the wire name, ``where`` the object's path.
+Reader = Callable[[Mapping[str, Any], str, str], Any]
+
+
+class Wire:
+    """The Amazon member an attribute is read from, in ``Annotated`` metadata: its name and how it is read.
+
+    ``item`` (for ``opt_list``, ``req_list``, ``opt_nested``, ``req_nested``) reads each object the member
+    holds: a declared class, read by ``parse_as``, or a function of the object. Several attributes may read
+    one member (``attributes`` and what is parsed out of it); an attribute with several ``Wire`` takes the
+    first member that holds a value (a token Amazon puts in one place or another), the next read only then.
+    """
+
+    __slots__ = ("item", "name", "read")
+
+    def __init__(
+        self, name: str, read: Callable[..., Any], item: type | Callable[[Mapping[str, Any]], Any] | None = None
+    ) -> None:
+        """``name``: the member's wire name; ``read``: its reader (``req_str``, ``opt_time``...); ``item``: above."""
+        self.name = name
+        self.read = read
+        self.item = item
+
+    def item_reader(self) -> Callable[[Mapping[str, Any]], Any] | None:
+        """``item`` as a function of the object (a class as its ``parse_as`` reader)."""
+        return _reader_of(self.item) if isinstance(self.item, type) else self.item
+
+    def reader(self) -> Reader:
+        """``read``, with ``item`` bound when there is one."""
+        return self.read if self.item is None else partial(self.read, item=self.item_reader())
+
+
+#: Each declared class's reader: ``read(data, where="", **given)``.
+_READERS: dict[type, Callable[..., Any]] = {}
+
+
+def _first_of(reads: list[tuple[str, Reader]]) -> Reader:
+    def read_first(data: Mapping[str, Any], _key: str, where: str) -> Any:
+        for key, read in reads:
+            value = read(data, key, where)
+            if value is not None:
+                return value
+        return None
+
+    return read_first
+
+
+def _reader_of(cls: type) -> Callable[..., Any]:
+    """``cls``'s reader, built from its ``Wire`` attributes on first use."""
+    found = _READERS.get(cls)
+    if found is not None:
+        return found
+    hints = get_type_hints(cls, include_extras=True)
+    names: dict[str, Any] = {"cls": cls}
+    arguments = []
+    known: set[str] = set()
+    for n, field in enumerate(attrs.fields(cls)):
+        wires = [m for m in getattr(hints[field.name], "__metadata__", ()) if isinstance(m, Wire)]
+        if not wires:
+            continue
+        known.update(w.name for w in wires)
+        if len(wires) > 1:
+            names[f"read{n}"] = _first_of([(w.name, w.reader()) for w in wires])
+            arguments.append(f"{field.name}=read{n}(data, '', where)")
+        elif wires[0].item is None:
+            names[f"read{n}"] = wires[0].read
+            arguments.append(f"{field.name}=read{n}(data, {wires[0].name!r}, where)")
+        else:  # the item passed as it is, not bound: one call less per member
+            names[f"read{n}"], names[f"item{n}"] = wires[0].read, wires[0].item_reader()
+            arguments.append(f"{field.name}=read{n}(data, {wires[0].name!r}, where, item{n})")
+    if "extra" in attrs.fields_dict(cls):
+        names["extra"], names["known"] = extra, frozenset(known)
+        arguments.append("extra=extra(data, known)")
+    arguments.append("**given")
+    source = f"def read(data, where='', **given):\n    return cls({', '.join(arguments)})\n"
+    exec(compile(source, f"<parse_as {cls.__qualname__}>", "exec"), names)  # noqa: S102 - our own source, above
+    read: Callable[..., Any] = names["read"]
+    _READERS[cls] = read
+    return read
+
+
+def parse_as(cls: type[M], data: Mapping[str, Any], where: str = "", **given: Any) -> M:
+    """``data`` as the attrs class ``cls``: each ``Wire`` attribute read, the members none declares in ``extra``.
+
+    ``where`` is ``data``'s path (``""`` at the top, or in an item read relative to it); ``given`` are the
+    attributes that do not come from ``data`` (an answer's ``request_id``).
+
+    Raises:
+        Malformed: a member does not fit its reader.
+    """
+    read = _READERS.get(cls) or _reader_of(cls)
+    found: M = read(data, where, **given)
+    return found
+
+
+def member(inner: str, read: Reader) -> Reader:
+    """A reader of ``data[key][inner]`` by ``read``, the object ``data[key]`` optional (``pagination.nextToken``)."""
+
+    def read_member(data: Mapping[str, Any], key: str, where: str) -> Any:
+        return read(opt_obj(data, key, where) or EMPTY, inner, at_path(where, key))
+
+    return read_member

@@ -11,11 +11,24 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any, Final
+from typing import Annotated, Any
 
 import attrs
 
-from sp_cancel.transport._parse import EMPTY, extra, opt_list, opt_obj, opt_str, req_str, within
+from sp_cancel.transport._parse import (
+    EMPTY,
+    Wire,
+    extra,
+    member,
+    opt_list,
+    opt_nested,
+    opt_nonempty_str,
+    opt_obj,
+    opt_str,
+    parse_as,
+    req_str,
+    within,
+)
 
 __all__ = ["Promotion", "PromotionSchedule", "PromotionsPage", "parse_promotion", "parse_promotions_page"]
 
@@ -63,33 +76,18 @@ class Promotion:
         extra: members this type does not read (selection, budget, benefit...), read-only.
     """
 
-    promotion_id: str
-    promotion_type: str | None = None
-    status: str | None = None
-    promotion_title: str | None = None
-    marketplace_id: str | None = None
-    schedule: PromotionSchedule | None = None
-    deal_type: str | None = None
+    promotion_id: Annotated[str, Wire("promotionId", req_str)]
+    promotion_type: Annotated[str | None, Wire("promotionType", opt_str)] = None
+    status: Annotated[str | None, Wire("status", opt_str)] = None
+    promotion_title: Annotated[str | None, Wire("promotionTitle", opt_str)] = None
+    marketplace_id: Annotated[str | None, Wire("marketplaceId", opt_str)] = None
+    schedule: Annotated[PromotionSchedule | None, Wire("schedule", opt_nested, _schedule)] = None
+    deal_type: Annotated[str | None, Wire("dealType", opt_str)] = None
     extra: Mapping[str, Any] = attrs.field(default=EMPTY, repr=False, hash=False)
 
 
-_KNOWN: Final = frozenset(
-    {"promotionId", "promotionType", "status", "promotionTitle", "marketplaceId", "schedule", "dealType"}
-)
-
-
 def _promotion(data: Mapping[str, Any]) -> Promotion:
-    schedule = opt_obj(data, "schedule", "")
-    return Promotion(
-        promotion_id=req_str(data, "promotionId", ""),
-        promotion_type=opt_str(data, "promotionType", ""),
-        status=opt_str(data, "status", ""),
-        promotion_title=opt_str(data, "promotionTitle", ""),
-        marketplace_id=opt_str(data, "marketplaceId", ""),
-        schedule=None if schedule is None else _schedule(schedule),
-        deal_type=opt_str(data, "dealType", ""),
-        extra=extra(data, _KNOWN),
-    )
+    return parse_as(Promotion, data)
 
 
 def parse_promotion(data: Mapping[str, Any]) -> Promotion:
@@ -102,17 +100,15 @@ def parse_promotion(data: Mapping[str, Any]) -> Promotion:
 class PromotionsPage:
     """One page of ``searchPromotions``; ``next_token`` (``pagination.nextToken``) is ``None`` on the last."""
 
-    promotions: tuple[Promotion, ...]
-    next_token: str | None = None
+    promotions: Annotated[tuple[Promotion, ...], Wire("promotions", opt_list, Promotion)]
+    next_token: Annotated[
+        str | None,
+        Wire("pagination", member("nextToken", opt_nonempty_str)),
+        Wire("nextToken", opt_nonempty_str),  # where some answers put it
+    ] = None
     extra: Mapping[str, Any] = attrs.field(default=EMPTY, repr=False, hash=False)
 
 
 def parse_promotions_page(data: Mapping[str, Any]) -> PromotionsPage:
     """``searchPromotions``' answer as ``PromotionsPage`` (a top-level ``nextToken`` is read too)."""
-    pagination = opt_obj(data, "pagination", "") or EMPTY
-    token = opt_str(pagination, "nextToken", "pagination") or opt_str(data, "nextToken", "")
-    return PromotionsPage(
-        promotions=opt_list(data, "promotions", "", _promotion),
-        next_token=token or None,
-        extra=extra(data, frozenset({"promotions", "pagination", "nextToken"})),
-    )
+    return parse_as(PromotionsPage, data)

@@ -339,37 +339,21 @@ def parse_success_body(
         ServerError: empty (where a body is due), non-JSON or non-object body; status kept.
         ApiError: a 2xx whose body carries a non-empty ``errors`` list.
     """
-    request_id = headers.get(REQUEST_ID_HEADER)
     if not body.strip():
         if may_be_empty:
             return {}
-        raise ServerError(
-            f"HTTP {status} with an empty body where {operation} returns JSON",
-            operation=operation,
-            status=status,
-            request_id=request_id,
-            attempts=attempts,
-        )
+        message = f"HTTP {status} with an empty body where {operation} returns JSON"
+        raise _unreadable(message, operation, status, headers, b"", attempts=attempts)
     try:
         data = json.loads(body)
     except ValueError:
-        raise ServerError(
-            f"HTTP {status} with a {_describe_body(body, headers.get('content-type'))} where {operation} returns JSON",
-            operation=operation,
-            status=status,
-            request_id=request_id,
-            body_excerpt=_excerpt(body),
-            attempts=attempts,
-        ) from None
-    if not isinstance(data, dict):
-        raise ServerError(
-            f"HTTP {status} with a JSON {type(data).__name__} where {operation} returns an object",
-            operation=operation,
-            status=status,
-            request_id=request_id,
-            body_excerpt=_excerpt(body),
-            attempts=attempts,
+        message = (
+            f"HTTP {status} with a {_describe_body(body, headers.get('content-type'))} where {operation} returns JSON"
         )
+        raise _unreadable(message, operation, status, headers, body, attempts=attempts) from None
+    if not isinstance(data, dict):
+        message = f"HTTP {status} with a JSON {type(data).__name__} where {operation} returns an object"
+        raise _unreadable(message, operation, status, headers, body, attempts=attempts)
     errors = data.get("errors")
     if isinstance(errors, list) and errors:
         code, message = _error_fields(body, "application/json")
@@ -377,7 +361,7 @@ def parse_success_body(
             message,
             operation=operation,
             status=status,
-            request_id=request_id,
+            request_id=headers.get(REQUEST_ID_HEADER),
             code=code,
             body_excerpt=_excerpt(body),
             attempts=attempts,
@@ -399,8 +383,16 @@ def malformed_answer(
     A required field missing, a field of the wrong type, an unknown value of a closed set: the answer cannot
     be read, like an empty or non-JSON one (``parse_success_body``), and is retried the same way.
     """
+    message = f"the answer does not fit Amazon's model of {operation}: {problem}"
+    return _unreadable(message, operation, status, headers, body, attempts=attempts)
+
+
+def _unreadable(
+    message: str, operation: str, status: int, headers: Mapping[str, str], body: bytes, *, attempts: int
+) -> ServerError:
+    """The ``ServerError`` for a 2xx answer that cannot be read (retried like a 5xx), ``body`` as its excerpt."""
     return ServerError(
-        f"the answer does not fit Amazon's model of {operation}: {problem}",
+        message,
         operation=operation,
         status=status,
         request_id=headers.get(REQUEST_ID_HEADER),
