@@ -378,7 +378,7 @@ def _report_route_job(path: Path, attribution: dict[str, tuple[str, bool]], engi
     if engine == "zlib":  # pyarrow with the stdlib's inflater, as without the fast extra's isal
         import zlib  # noqa: PLC0415
 
-        from sp_cancel.metrics import _inflate  # noqa: PLC0415
+        from sp_cancel import _inflate  # noqa: PLC0415
 
         _inflate._zlib = zlib  # noqa: SLF001 - the benchmark's switch, as in the tests
     if engine == "python":  # the fallback without the ``fast`` extra
@@ -398,7 +398,7 @@ def _report_route_job(path: Path, attribution: dict[str, tuple[str, bool]], engi
     ctx: Any = type("Ctx", (), {})()
     ctx.api, ctx.clock, ctx.sleep, ctx.marketplace_id = api, clock, clock.sleep, "ATVPDKIKX0DER"
     ctx.runner = SimpleNamespace(cadence=Cadence())  # run_report's poll schedule (learned polling, issue 18 item 9)
-    from sp_cancel.metrics._inflate import inflater_name  # noqa: PLC0415
+    from sp_cancel._inflate import inflater_name  # noqa: PLC0415
 
     extra = {"document_mb": len(document) / 2**20, "inflater": inflater_name()}
 

@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import IO, Final
 
 from sp_cancel._buyer_request import read_buyer_request
+from sp_cancel._inflate import inflate
 from sp_cancel.errors import InvalidInputError
 from sp_cancel.metrics._calculator import (
     EXCLUDED,
@@ -27,7 +28,6 @@ from sp_cancel.metrics._calculator import (
     counted,
     day_slots,
 )
-from sp_cancel.metrics._inflate import inflate
 from sp_cancel.metrics._records import (
     CancelledBy,
     Fulfillment,

@@ -8,8 +8,8 @@ so the scale is decided per entry against ``cancellationCount / orderCount``.
 
 from __future__ import annotations
 
-import gzip
 import json
+import zlib
 from collections.abc import Iterator, Mapping
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -17,6 +17,7 @@ from typing import Any, Final, Literal
 
 import attrs
 
+from sp_cancel._inflate import inflate_document
 from sp_cancel.errors import InvalidInputError
 from sp_cancel.metrics._records import to_utc
 from sp_cancel.metrics._result import CancellationRateReport, RateStatus
@@ -184,10 +185,10 @@ def parse_seller_performance_report(data: bytes) -> AmazonRate:
     Raises:
         InvalidInputError: not JSON, not the account-health shape, or no marketplace has a cancellation rate.
     """
-    if data[:2] == b"\x1f\x8b":
-        data = gzip.decompress(data)
     try:
-        doc = json.loads(data)
+        doc = json.loads(inflate_document(data))
+    except (EOFError, zlib.error) as exc:
+        raise InvalidInputError(f"seller performance report: not valid gzip ({exc})", field="data") from None
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise InvalidInputError(f"seller performance report: not JSON ({exc})", field="data") from None
     metrics = doc.get("performanceMetrics") if isinstance(doc, dict) else None

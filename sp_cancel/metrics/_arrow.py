@@ -24,6 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from sp_cancel._inflate import GZIP_MAGIC, inflate
 from sp_cancel.errors import InvalidInputError
 from sp_cancel.metrics._allorders import (
     BUYER_REQUESTED,
@@ -45,7 +46,6 @@ from sp_cancel.metrics._allorders import (
     marketplace_of,
 )
 from sp_cancel.metrics._calculator import PENDING
-from sp_cancel.metrics._inflate import GZIP_MAGIC, inflate
 from sp_cancel.metrics._records import Fulfillment, OrderStatus, to_fulfillment, to_status
 
 __all__ = ["arrow_counts"]

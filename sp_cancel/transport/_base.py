@@ -10,9 +10,9 @@ the same httpx client, without our access token.
 
 from __future__ import annotations
 
-import gzip
 import json
 import threading
+import zlib
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -27,6 +27,7 @@ from sp_cancel._events import (
     DOCUMENT_UPLOADED,
     TOKEN_REJECTED,
 )
+from sp_cancel._inflate import GZIP_MAGIC, inflate_document
 from sp_cancel._operations import OPERATIONS, HttpMethod, Operation
 from sp_cancel._version import __version__
 from sp_cancel.clock import Clock, ClockOffset, Sleep
@@ -88,7 +89,6 @@ def _document_operation(key: str, name: str, method: HttpMethod) -> Operation:
 
 UPLOAD_OPERATION: Final = _document_operation("documents.upload", "uploadDocument", "PUT")
 DOWNLOAD_OPERATION: Final = _document_operation("documents.download", "downloadDocument", "GET")
-_GZIP_MAGIC: Final = b"\x1f\x8b"
 _S3_DENIED_HINT: Final = (
     "S3 refused the presigned URL: it expires 5 minutes after it was issued (ask for a new one), "
     "and an upload's Content-Type must equal the contentType given to createFeedDocument"
@@ -545,10 +545,10 @@ class SpApiCore:
     @staticmethod
     def _gunzip(op: Operation, raw: httpx.Response) -> bytes:
         content = raw.content
-        if content.startswith(_GZIP_MAGIC):
+        if content.startswith(GZIP_MAGIC):
             try:
-                return gzip.decompress(content)
-            except (OSError, EOFError) as exc:
+                return inflate_document(content)
+            except (zlib.error, EOFError) as exc:
                 raise ServerError(
                     f"the document is not valid GZIP: {exc}",
                     operation=op.name,

@@ -49,9 +49,9 @@ class Claim:
 def claim(journal: JournalLike, event: WatchEvent, *, now: datetime) -> Claim:
     """Plan ``event``'s decision; the caller decides it only when ``entry`` is set.
 
-    ``duplicate``: already decided. ``busy``: another live watcher is deciding it now (leave the message; it
-    comes back, and that watcher deletes its own copy). A plan whose watcher is provably gone (its process on
-    this host ended, its lease ran out, or a call of this process failed before releasing it) is taken over.
+    ``duplicate``: already decided. ``busy``: another live watcher is deciding it now (the copy in hand may go:
+    the plan, with the event, is in the journal). A plan whose watcher is provably gone (its process on this
+    host ended, its lease ran out, or a call of this process failed before releasing it) is taken over.
     The caller holds this process's lead on the key (``LOCAL.lead``), so no other thread of it is deciding.
     """
     key = decision_key(event)

@@ -52,7 +52,8 @@ class Handled:
         event: the event (``None`` for a message refused or a change the watch does not act on).
         decision: the decision journaled now (``None`` when none was made by this call).
         duplicate: the request was decided already (by an earlier delivery, the sweep, another watcher).
-        busy: another live watcher is deciding it now.
+        busy: another live watcher is deciding it now; its plan in the journal is decided by that watcher, or
+            taken over by the next one (or the sweep) if it stops, so this copy is settled.
         rejected: why a message was refused (not ``ORDER_CHANGE``, another application's, unreadable).
         other_seller: the event is for a seller this watch does not serve.
         failed: a transient failure (throttled, Amazon or the journal unavailable): decided later.
@@ -68,8 +69,14 @@ class Handled:
 
     @property
     def settled(self) -> bool:
-        """Whether a queue message carrying it may be deleted: decided now or before, or nothing to do."""
-        return self.rejected is None and not self.busy and not self.other_seller and self.failed is None
+        """Whether a queue message carrying it may be deleted: decided now or before, being decided, or nothing to do.
+
+        A copy whose request another live watcher is deciding (``busy``) is deleted too: left in the queue it would
+        come back once per visibility timeout for as long as that decision takes, and each receive counts towards
+        the dead-letter queue's ``maxReceiveCount``, which a healthy request must never reach. Its decision does
+        not depend on the copy: the plan is in the journal, with the event.
+        """
+        return self.rejected is None and not self.other_seller and self.failed is None
 
 
 @attrs.frozen(kw_only=True, eq=False)
@@ -251,6 +258,7 @@ class Watch:
                 if got.duplicate:
                     out[index] = self._duplicate(event)
                 elif got.entry is None:
+                    _log.info("sp_cancel.watch_busy_copy_dropped", order_id=event.order_id, source=event.source)
                     out[index] = Handled(event=event, busy=True)
                 else:
                     claimed.append(
@@ -437,9 +445,25 @@ class Watch:
         for start in range(0, len(found), SWEEP_BATCH):  # one feed per batch of accepts
             handled.extend(self.handle_many(found[start : start + SWEEP_BATCH]))
         with self._cursor_lock:
-            self._cursors[seller_id] = started
+            self._cursors[seller_id] = self._next_cursor(handled, since=since, started=started)
         _log.info("sp_cancel.watch_swept", seller_id=seller_id, since=since.isoformat(), events=len(handled))
         return handled
+
+    def _next_cursor(self, handled: list[Handled], *, since: datetime, started: datetime) -> datetime:
+        """Where the next sweep reads from: this one's start, unless an event it read could not be decided.
+
+        A deferred event (throttled, Amazon or the journal unavailable) has nothing journaled and no other
+        source may ever bring it back (no notification came), so the next sweep's window must still hold its
+        order: the cursor stays at the earliest such order's last update (at ``since`` for an event without
+        one), never further back than ``lookback`` (an order that keeps failing must not grow every window).
+        """
+        cursor = started
+        for one in handled:
+            if one.failed is not None and one.event is not None:
+                cursor = min(cursor, one.event.changed_at or since)
+        if cursor < started:
+            _log.info("sp_cancel.watch_sweep_cursor_held", since=cursor.isoformat(), reason="deferred decisions")
+        return max(cursor, started - self.lookback)
 
     # --- the queue, one batch -------------------------------------------------------------------
 
@@ -503,9 +527,9 @@ class Watch:
         queue = self._require_queue()
         if handled.settled:
             queue.delete(message)
-        elif handled.rejected is None and not handled.busy:
-            # A transient failure or another process's seller: visible again a little later. A live watcher
-            # deciding it deletes its own copy; a refused message is left to reach the dead-letter queue.
+        elif handled.rejected is None:
+            # A transient failure or another process's seller: visible again a little later. A refused message
+            # is left to reach the dead-letter queue.
             queue.release(message, after=RETRY_AFTER)
 
     # --- the service ----------------------------------------------------------------------------

@@ -9,7 +9,16 @@ from order_change import APPLICATION_ID, deliver, order_change
 
 from sp_cancel.journal import Journal
 from sp_cancel.testing import Simulator
-from sp_cancel.watch import DecisionKind, SqsQueue, Watch, WatchPolicy, WatchSetupError, decisions
+from sp_cancel.watch import (
+    DecisionKind,
+    SqsQueue,
+    Watch,
+    WatchEvent,
+    WatchPolicy,
+    WatchSetupError,
+    decision_key,
+    decisions,
+)
 from sp_cancel.watch._service import LANE_DEPTH
 from sp_cancel.watch._sqs import BATCH
 
@@ -258,3 +267,32 @@ def test_a_receipt_handle_sqs_no_longer_knows_is_left_not_fatal(sim, sqs, watch_
     gone = SqsQueue(watch_queue + "-no-such-queue", sqs=sqs, wait_seconds=1, visibility=30)
     with pytest.raises(Exception, match=r"NonExistentQueue|QueueDoesNotExist"):
         gone.keep(second)
+
+
+def test_a_copy_of_a_request_another_watcher_is_deciding_is_deleted_not_left_for_the_dead_letter_queue(
+    sim, sqs, watch_queue
+):
+    """A copy received while another live watcher decides its request goes; the plan in the journal is decided.
+
+    Left in the queue it would come back once per visibility timeout for as long as that decision takes (Amazon's
+    usage plans can hold it for minutes), each receive counting towards ``maxReceiveCount``: a healthy request in
+    the dead-letter queue. When that watcher stops, its plan is taken over (here by the sweep) and decided once.
+    """
+    order = sim.add_order(buyer_requested_cancel=True)
+    watch = make_watch(sim, sqs, watch_queue)
+    event = WatchEvent(kind="buyer_request", seller_id=sim.seller_id, order_id=order.order_id, notification_id="n-1")
+    watch.journal.plan(  # another watcher (another host) is deciding it: its plan, a ten-minute lease
+        decision_key(event), kind="watch_decision", target=f"watch:{sim.seller_id}", payload=event.to_json(),
+        lease_seconds=600,
+    )  # fmt: skip
+    deliver(sqs, watch_queue, order_change(sim, order.order_id))
+    [handled] = watch.poll()
+    assert handled.busy
+    assert handled.settled
+    assert counts(sqs, watch_queue) == (0, 0)  # deleted: nothing to come back
+    assert decisions(watch.journal, sim.seller_id) == []
+    sim.advance(601)  # that watcher stopped; its lease ran out
+    decided = [h.decision for h in watch.sweep() if h.decision is not None and h.decision.order_id == order.order_id]
+    assert [d.kind for d in decided] == [DecisionKind.ACCEPTED]
+    sim.advance(600)
+    assert sim.cancelled_units(order.order_id) == 1

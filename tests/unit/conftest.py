@@ -1,12 +1,14 @@
-"""Fixtures shared by the unit tests: the test's clock, an in-memory journal on it, the real Redis server."""
+"""Fixtures shared by the unit tests: the clock, an in-memory journal on it, the real Redis server, the inflater."""
 
 from __future__ import annotations
 
 import os
+import zlib
 from collections.abc import Iterator
 
 import pytest
 
+import sp_cancel._inflate as inflate_module
 from sp_cancel.clock import FakeClock
 from sp_cancel.journal import Journal
 
@@ -39,3 +41,15 @@ def real_redis_url() -> str:
     finally:
         client.close()
     return url
+
+
+@pytest.fixture(params=["isal", "zlib"])
+def inflater(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run the test with ISA-L's inflater (the ``fast`` extra) and again with the stdlib's zlib (the fallback)."""
+    if request.param == "isal":
+        pytest.importorskip("isal", reason="the fast extra's isal is not installed")
+        assert inflate_module.inflater_name() == "isal"  # importable, so it is the one used
+    else:
+        monkeypatch.setattr(inflate_module, "_zlib", zlib)
+        assert inflate_module.inflater_name() == "zlib"
+    return str(request.param)

@@ -488,8 +488,15 @@ def test_schema_example_and_gzip():
 
 @pytest.mark.parametrize(
     "data",
-    [b"not json", b"[]", b'{"performanceMetrics": [{"marketplaceId": "X"}]}', b'{"performanceMetrics": 3}'],
-    ids=["not-json", "list", "no-rate", "metrics-not-list"],
+    [
+        b"not json",
+        b"[]",
+        b'{"performanceMetrics": [{"marketplaceId": "X"}]}',
+        b'{"performanceMetrics": 3}',
+        gzip.compress(b'{"performanceMetrics": []}')[:-6],
+        b"\x1f\x8b" + b"\xff" * 30,
+    ],
+    ids=["not-json", "list", "no-rate", "metrics-not-list", "gzip-truncated", "gzip-corrupt"],
 )
 def test_bad_performance_reports(data):
     """Reports without a cancellation rate raise InvalidInputError."""

@@ -1,4 +1,4 @@
-"""The All Orders document's inflater: ISA-L (the ``fast`` extra) and the stdlib's zlib, same bytes, same failures."""
+"""Amazon's gzip documents' inflater: ISA-L (the ``fast`` extra) and the stdlib's zlib, same bytes, same failures."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import zlib
 
 import pytest
 
-from sp_cancel.metrics._inflate import inflate
+from sp_cancel._inflate import inflate, inflate_document
 
 
 def _text(size: int = 400_000) -> bytes:
@@ -63,3 +63,16 @@ def test_members_are_read_one_after_another(inflater: str, size: int) -> None:
     assert b"".join(inflate(iter(_pieces(padded, size)))) == gzip.decompress(padded) == text
     with pytest.raises(EOFError):  # the last member cut short is still a truncated document
         b"".join(inflate(iter(_pieces(document[:-4], size))))
+
+
+def test_a_document_read_whole_inflates_as_gzip_does(inflater: str) -> None:
+    """``inflate_document``: a gzip document inflated whole (several members too), plain bytes as they are."""
+    text = _text()
+    assert inflate_document(gzip.compress(text)) == text
+    assert inflate_document(gzip.compress(text[:5]) + gzip.compress(text[5:])) == text
+    assert inflate_document(text) is text
+    assert inflate_document(b"") == b""
+    with pytest.raises(EOFError):
+        inflate_document(gzip.compress(text)[:-4])
+    with pytest.raises(zlib.error):
+        inflate_document(b"\x1f\x8b" + b"\xff" * 40)

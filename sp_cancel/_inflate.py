@@ -1,4 +1,8 @@
-"""Inflating the All Orders report's gzip document: ISA-L when the ``fast`` extra is installed, else zlib.
+"""Inflating Amazon's gzip documents: ISA-L when the ``fast`` extra is installed, else zlib.
+
+One inflater for every document: the All Orders report streamed by the rate's readers (``inflate``), and the
+small ones read whole (``inflate_document``: a feed's processing report, the Unshipped Orders and seller
+performance reports, through the transport's ``download``).
 
 ``isal`` (python-isal, ISA-L's inflater with zlib's API) inflates the same DEFLATE stream three to four times
 faster than the stdlib's zlib: on the 1M-row benchmark document, about 0.2 s of CPU against 0.6-0.9 s
@@ -22,7 +26,7 @@ try:
 except ImportError:  # the ``fast`` extra is not installed: the stdlib inflates (slower, same result)
     _isal = None
 
-__all__ = ["GZIP_MAGIC", "inflate", "inflater_name"]
+__all__ = ["GZIP_MAGIC", "inflate", "inflate_document", "inflater_name"]
 
 GZIP_MAGIC: Final = b"\x1f\x8b"
 _WBITS: Final = 31  # a gzip wrapper (header and CRC-32/size trailer), not raw DEFLATE
@@ -68,3 +72,15 @@ def inflate(chunks: Iterator[bytes]) -> Iterator[bytes]:
         raise zlib.error(str(exc)) from exc
     if not inflater.eof:  # the stream ended before gzip's end marker: the document was cut short
         raise EOFError("the gzip document ended before its end marker (truncated download)")
+
+
+def inflate_document(content: bytes) -> bytes:
+    """``content`` inflated, whole, when it starts with gzip's magic bytes; else ``content`` itself.
+
+    Raises:
+        EOFError: the document ended before gzip's end marker (a truncated download).
+        zlib.error: the data is not valid gzip.
+    """
+    if not content.startswith(GZIP_MAGIC):
+        return content
+    return b"".join(inflate(iter((content,))))
