@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime
 from email.utils import parsedate_to_datetime
 from enum import Enum
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 from urllib.parse import quote, urlencode
 
 import attrs
@@ -294,16 +294,10 @@ def error_for_status(
         cls = ServerError
     else:
         cls = ApiError
-    return cls(
-        message,
-        operation=operation,
-        status=status,
-        request_id=headers.get(REQUEST_ID_HEADER),
-        code=code,
-        body_excerpt=_excerpt(body),
-        attempts=attempts,
+    return _answered(
+        cls, message, operation, status, headers, body=body, attempts=attempts, code=code,
         retry_after=parse_retry_after(headers, now),
-    )
+    )  # fmt: skip
 
 
 def token_rejected(error: ApiError) -> bool:
@@ -357,15 +351,7 @@ def parse_success_body(
     errors = data.get("errors")
     if isinstance(errors, list) and errors:
         code, message = _error_fields(body, "application/json")
-        raise ApiError(
-            message,
-            operation=operation,
-            status=status,
-            request_id=headers.get(REQUEST_ID_HEADER),
-            code=code,
-            body_excerpt=_excerpt(body),
-            attempts=attempts,
-        )
+        raise _answered(ApiError, message, operation, status, headers, body=body, attempts=attempts, code=code)
     return data
 
 
@@ -391,13 +377,34 @@ def _unreadable(
     message: str, operation: str, status: int, headers: Mapping[str, str], body: bytes, *, attempts: int
 ) -> ServerError:
     """The ``ServerError`` for a 2xx answer that cannot be read (retried like a 5xx), ``body`` as its excerpt."""
-    return ServerError(
+    return _answered(ServerError, message, operation, status, headers, body=body, attempts=attempts)
+
+
+_E = TypeVar("_E", bound=ApiError)
+
+
+def _answered(
+    cls: type[_E],
+    message: str,
+    operation: str,
+    status: int,
+    headers: Mapping[str, str],
+    *,
+    body: bytes,
+    attempts: int,
+    code: str | None = None,
+    retry_after: float | None = None,
+) -> _E:
+    """An error about an HTTP answer: its request id (``x-amzn-RequestId``) and an excerpt of its body kept."""
+    return cls(
         message,
         operation=operation,
         status=status,
         request_id=headers.get(REQUEST_ID_HEADER),
+        code=code,
         body_excerpt=_excerpt(body),
         attempts=attempts,
+        retry_after=retry_after,
     )
 
 
