@@ -530,14 +530,9 @@ class SpApiCore:
                 op.name, raw.status_code, raw.headers, raw.content, now=self._clock.now()
             )
             if isinstance(error, AuthError):
-                error = AuthError(
-                    f"{error.message}. {_S3_DENIED_HINT}",
-                    operation=error.operation,
-                    status=error.status,
-                    request_id=error.request_id or raw.headers.get("x-amz-request-id"),
-                    code=error.code,
-                    body_excerpt=error.body_excerpt,
-                )
+                call = error.call_details()
+                call["request_id"] = error.request_id or raw.headers.get("x-amz-request-id")  # S3's own header
+                error = AuthError(f"{error.message}. {_S3_DENIED_HINT}", **call)
             self._failed(error, {"operation": op.name})
             raise error
         return raw
