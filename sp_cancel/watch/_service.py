@@ -33,6 +33,9 @@ __all__ = ["MIN_SWEEP_SECONDS", "Handled", "Watch"]
 MIN_SWEEP_SECONDS: Final = 180.0
 SWEEP_OVERLAP: Final = timedelta(minutes=5)  # a change's LastUpdateDate may trail it: read a little back
 LANE_DEPTH: Final = 20  # messages waiting per seller; more are left in the queue for later
+#: Messages one seller's lane may hold, invisible, while it is behind and another seller's lane has room: SQS
+#: cannot receive by seller, and a message received only to be put back counts towards maxReceiveCount.
+LANE_HOLD: Final = 4 * LANE_DEPTH
 # How long the receiving loop waits for a lane to have room before it looks again (wall time: the messages it
 # would receive are on a real server's clock). Receiving only what a lane can take keeps messages from being
 # received and put back, each receive counting towards the dead-letter queue's limit.
@@ -559,11 +562,14 @@ class Watch:
                         lane.sweep_due()
                     next_sweep = self._clock.monotonic() + self.sweep_every
                 if self.queue is not None:
+                    # Take what some seller's lane has room for, but never more than the fullest lane can still
+                    # hold: any message received may be that seller's, and putting one back costs it a receive.
                     room = max((lane.room() for lane in lanes.values()), default=0)
-                    if room == 0:  # every seller is behind: leave the messages in the queue, untouched
+                    take = min(BATCH, room, min((lane.slack() for lane in lanes.values()), default=0))
+                    if take == 0:  # every seller is behind, or one holds all it may: leave the queue untouched
                         self.stopping.wait(_FULL_PAUSE)
                         continue
-                    self._dispatch(self.queue.receive(at_most=min(BATCH, room)), lanes)
+                    self._dispatch(self.queue.receive(at_most=take), lanes)
                 else:
                     self._sleep(max(0.0, min(1.0, next_sweep - self._clock.monotonic())))
         finally:
@@ -584,13 +590,17 @@ class Watch:
                 continue
             event = read
             lane = lanes.get(event.seller_id)
-            # No lane: another process serves that seller. A full lane: that seller is behind (throttled). Later.
+            # No lane: another process serves that seller. A lane that holds all it may cannot happen (the
+            # receive took no more than the fullest lane's slack); it would be put back, for later.
             if lane is None or not lane.offer(message, event):
                 self.queue.release(message, after=RETRY_AFTER)
 
 
 class _Lane:
     """One seller's worker: its messages and sweeps, one at a time, apart from every other seller's.
+
+    It wants ``LANE_DEPTH`` messages waiting; while it is behind and another seller's lane has room, it holds
+    what the receives bring it, up to ``LANE_HOLD``.
 
     A message it takes is kept invisible from then on (a ``Heartbeat``), while it waits its turn as while it is
     decided: a seller whose decisions wait on Amazon's usage plans must not see its messages time out in the lane
@@ -600,7 +610,7 @@ class _Lane:
     def __init__(self, watch: Watch, seller_id: str) -> None:
         self._watch = watch
         self._seller_id = seller_id
-        self._jobs: queues.Queue[tuple[QueueMessage, WatchEvent] | None] = queues.Queue(maxsize=LANE_DEPTH)
+        self._jobs: queues.Queue[tuple[QueueMessage, WatchEvent] | None] = queues.Queue(maxsize=LANE_HOLD)
         self._beats: dict[str, Heartbeat] = {}  # by receipt handle: the messages this lane holds
         self._sweep = threading.Event()
         self._wake = threading.Event()
@@ -610,8 +620,12 @@ class _Lane:
         self._thread.start()
 
     def room(self) -> int:
-        """How many more messages this lane takes now."""
+        """How many more messages this lane wants now (``LANE_DEPTH`` waiting at most)."""
         return max(0, LANE_DEPTH - self._jobs.qsize())
+
+    def slack(self) -> int:
+        """How many more messages this lane can hold (``LANE_HOLD``), past what it wants, for another's batch."""
+        return max(0, LANE_HOLD - self._jobs.qsize())
 
     def offer(self, message: QueueMessage, event: WatchEvent) -> bool:
         queue = self._watch.queue

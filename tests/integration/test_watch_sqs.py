@@ -246,6 +246,65 @@ def test_a_busy_sellers_messages_wait_invisible_and_are_received_once(sim, sqs, 
     assert counts(sqs, watch_queue) == (0, 0)
 
 
+def test_a_stalled_sellers_messages_are_held_not_put_back_while_another_seller_is_served(sqs, watch_queue, tmp_path):
+    """Seller A's lane is stuck and full, seller B's has room: what the receives bring A is held, not put back.
+
+    SQS cannot receive by seller: the receives B's room asks for bring A's messages too. Put back, each would come
+    back and be received again, every receive counting towards the dead-letter queue's limit (3 here), for as long
+    as A is behind. Held (invisible) in A's lane, up to ``LANE_HOLD``, each is received once.
+    """
+    a, b = Simulator(seed=1, orders=0), Simulator(seed=2, orders=0, seller_id="A2SIMSELLER0002")
+    a_orders = [a.add_order(buyer_requested_cancel=True) for _ in range(35)]
+    entered, release = threading.Event(), threading.Event()
+
+    def hold(order):
+        if order.order_id == a_orders[0].order_id:
+            entered.set()
+            release.wait(120)  # bounded: the test sets it once B is served
+
+    journal = Journal(tmp_path / "shared.sqlite")
+    counting = _CountingReceives(sqs)
+    watch = Watch(
+        [a.client(journal=journal), b.client(journal=journal)],
+        journal=journal,
+        queue=SqsQueue(watch_queue, sqs=counting, wait_seconds=1, visibility=2),
+        application_id=APPLICATION_ID,
+        policy=WatchPolicy(hold=hold),
+        clock=a.client_clock,
+    )
+    for order in a_orders:
+        deliver(sqs, watch_queue, order_change(a, order.order_id))
+    thread = threading.Thread(target=watch.run, kwargs={"sweep_at_start": False})
+    thread.start()
+    b_orders = []
+    try:
+        assert entered.wait(120), "seller A's first request never reached its hold hook"
+        for _ in range(5):  # B's requests come in while A is stuck; A's lane is full (LANE_DEPTH waiting)
+            b_orders.append(b.add_order(buyer_requested_cancel=True))
+            deliver(sqs, watch_queue, order_change(b, b_orders[-1].order_id))
+        for _ in range(1200):  # readiness: B's requests decided while A is still held
+            if len(decisions(journal, b.seller_id)) == len(b_orders):
+                break
+            time.sleep(0.1)
+        assert sorted(d.order_id for d in decisions(journal, b.seller_id)) == sorted(o.order_id for o in b_orders)
+        time.sleep(5.0)  # more than twice the 2 s visibility passes while A's messages wait in its lane
+        assert max(counting.received.values()) == 1  # none of A's was put back and received again
+        release.set()
+        for _ in range(1200):  # readiness: every request of A decided
+            if len(decisions(journal, a.seller_id)) == len(a_orders):
+                break
+            time.sleep(0.1)
+    finally:
+        release.set()
+        watch.stop()
+        thread.join(timeout=120)
+    assert not thread.is_alive()
+    assert len(decisions(journal, a.seller_id)) == len(a_orders)
+    assert set(counting.received.values()) == {1}  # each of the 40 messages received once, decided, deleted
+    assert len(counting.received) == len(a_orders) + len(b_orders)
+    assert counts(sqs, watch_queue) == (0, 0)
+
+
 def test_a_receipt_handle_sqs_no_longer_knows_is_left_not_fatal(sim, sqs, watch_queue):
     """A message another watcher received again and deleted leaves the first handle stale: putting it back is a hint.
 
