@@ -185,6 +185,7 @@ class Watch:
         self._sleep: Sleep = sleep if sleep is not None else system_sleep
         self._cursors: dict[str, datetime] = {}
         self._cursor_lock = threading.Lock()
+        self._warned_sellers: set[str] = set()  # sellers warned of once (sp_cancel.watch_seller_not_served)
         self.stopping = threading.Event()
 
     @property
@@ -214,6 +215,18 @@ class Watch:
         """
         return self.handle_many([event])[0]
 
+    def _not_served(self, seller_id: str) -> None:
+        """Warn, once per seller, that a message for a seller this watch does not serve is put back."""
+        if seller_id in self._warned_sellers:
+            return
+        self._warned_sellers.add(seller_id)
+        _log.warning(
+            "sp_cancel.watch_seller_not_served",
+            seller_id=seller_id,
+            hint="its messages are put back for another watcher, each receive counting towards the queue's "
+            "maxReceiveCount: give each process its sellers' own queue, or serve every seller of the queue here",
+        )
+
     def handle_many(self, events: Sequence[WatchEvent]) -> list[Handled]:
         """Decide several events, each once; the accepts of one seller go out in **one** feed.
 
@@ -226,6 +239,7 @@ class Watch:
             if event.seller_id in self._clients:
                 by_seller.setdefault(event.seller_id, []).append(index)
             else:
+                self._not_served(event.seller_id)
                 results[index] = Handled(event=event, other_seller=True)
         for seller, indexes in by_seller.items():
             handled = self._handle_seller(self._clients[seller], [events[i] for i in indexes])
@@ -590,6 +604,8 @@ class Watch:
                 continue
             event = read
             lane = lanes.get(event.seller_id)
+            if lane is None:
+                self._not_served(event.seller_id)
             # No lane: another process serves that seller. A lane that holds all it may cannot happen (the
             # receive took no more than the fullest lane's slack); it would be put back, for later.
             if lane is None or not lane.offer(message, event):

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 from order_change import APPLICATION_ID, body, order_change
+from structlog.testing import capture_logs
 
 from sp_cancel.clock import FakeClock
 from sp_cancel.errors import InvalidInputError
@@ -331,6 +332,11 @@ def test_many_sellers_in_one_process_are_routed_by_seller_id(tmp_path):
     assert handled.decision.kind is DecisionKind.ACCEPTED
     assert "feeds.createFeed" not in first.request_counts
     assert second.request_counts["feeds.createFeed"] == 1
-    stranger = watch.handle_message(body(order_change(second, order.order_id, seller_id="A3NOTSERVED0003")))
+    with capture_logs() as logs:
+        stranger = watch.handle_message(body(order_change(second, order.order_id, seller_id="A3NOTSERVED0003")))
+        watch.handle_message(body(order_change(second, order.order_id, seller_id="A3NOTSERVED0003")))
     assert stranger.other_seller
     assert not stranger.settled
+    warned = [e for e in logs if e["event"] == "sp_cancel.watch_seller_not_served"]
+    assert [e["seller_id"] for e in warned] == ["A3NOTSERVED0003"]  # once per seller: each receive costs a count
+    assert "maxReceiveCount" in warned[0]["hint"]
