@@ -56,6 +56,37 @@ def poll_until_empty(watch, limit=20):
     pytest.fail(f"the queue was not empty after {limit} batches")
 
 
+class Holding:
+    """A policy ``hold`` hook that blocks one order's decision (as a throttled call would) until ``release``."""
+
+    def __init__(self, order_id):
+        self.order_id = order_id
+        self.entered, self.release = threading.Event(), threading.Event()
+
+    def __call__(self, order):
+        """Block while this is the order held."""
+        if order.order_id == self.order_id:
+            self.entered.set()
+            self.release.wait(120)  # bounded: each test sets it once what it checks has happened
+
+
+def two_sellers():
+    """Two simulated sellers, A and B, of one application."""
+    return Simulator(seed=1, orders=0), Simulator(seed=2, orders=0, seller_id="A2SIMSELLER0002")
+
+
+def watch_both(a, b, journal, queue, hold):
+    """One watch serving sellers A and B on one queue and one journal."""
+    return Watch(
+        [a.client(journal=journal), b.client(journal=journal)],
+        journal=journal,
+        queue=queue,
+        application_id=APPLICATION_ID,
+        policy=WatchPolicy(hold=hold),
+        clock=a.client_clock,
+    )
+
+
 def test_duplicates_on_the_queue_make_one_decision_and_every_copy_is_deleted(sim, sqs, watch_queue):
     """Ten deliveries of one notification and one of another: two decisions, eleven messages deleted."""
     first = sim.add_order(buyer_requested_cancel=True)
@@ -139,29 +170,16 @@ def test_run_serves_until_stopped_and_leaves_the_rest_visible(sim, sqs, watch_qu
 
 def test_a_stalled_seller_never_stalls_another(sqs, watch_queue, tmp_path):
     """Seller A's lane is stuck (its hold hook blocks, as a throttled call would): seller B's request is decided."""
-    a, b = Simulator(seed=1, orders=0), Simulator(seed=2, orders=0, seller_id="A2SIMSELLER0002")
-    stuck, release = a.add_order(buyer_requested_cancel=True), threading.Event()
-    entered = threading.Event()
-
-    def hold(order):
-        if order.order_id == stuck.order_id:
-            entered.set()
-            release.wait(120)  # bounded: the test sets it once B is decided
-
+    a, b = two_sellers()
+    stuck = a.add_order(buyer_requested_cancel=True)
+    hold = Holding(stuck.order_id)
     journal = Journal(tmp_path / "shared.sqlite")
-    watch = Watch(
-        [a.client(journal=journal), b.client(journal=journal)],
-        journal=journal,
-        queue=SqsQueue(watch_queue, sqs=sqs, wait_seconds=1, visibility=30),
-        application_id=APPLICATION_ID,
-        policy=WatchPolicy(hold=hold),
-        clock=a.client_clock,
-    )
+    watch = watch_both(a, b, journal, SqsQueue(watch_queue, sqs=sqs, wait_seconds=1, visibility=30), hold)
     deliver(sqs, watch_queue, order_change(a, stuck.order_id))
     thread = threading.Thread(target=watch.run, kwargs={"sweep_at_start": False})
     thread.start()
     try:
-        assert entered.wait(120), "seller A's request never reached its hold hook"
+        assert hold.entered.wait(120), "seller A's request never reached its hold hook"
         other = b.add_order(buyer_requested_cancel=True)
         deliver(sqs, watch_queue, order_change(b, other.order_id))
         for _ in range(1200):  # readiness: B's decision in the journal, while A is still held
@@ -171,7 +189,7 @@ def test_a_stalled_seller_never_stalls_another(sqs, watch_queue, tmp_path):
         assert [d.order_id for d in decisions(journal, b.seller_id)] == [other.order_id]
         assert decisions(journal, a.seller_id) == []
     finally:
-        release.set()
+        hold.release.set()
         watch.stop()
         thread.join(timeout=120)
     assert not thread.is_alive()
@@ -203,12 +221,7 @@ def test_a_busy_sellers_messages_wait_invisible_and_are_received_once(sim, sqs, 
     orders = [sim.add_order(buyer_requested_cancel=True) for _ in range(35)]
     for order in orders:
         deliver(sqs, watch_queue, order_change(sim, order.order_id))
-    entered, release = threading.Event(), threading.Event()
-
-    def hold(order):
-        if order.order_id == orders[0].order_id:
-            entered.set()
-            release.wait(120)  # bounded: the test sets it once the visibility has run out twice
+    hold = Holding(orders[0].order_id)
 
     counting = _CountingReceives(sqs)
     watch = Watch(
@@ -221,7 +234,7 @@ def test_a_busy_sellers_messages_wait_invisible_and_are_received_once(sim, sqs, 
     thread = threading.Thread(target=watch.run, kwargs={"sweep_at_start": False})
     thread.start()
     try:
-        assert entered.wait(120), "the first request never reached its hold hook"
+        assert hold.entered.wait(120), "the first request never reached its hold hook"
         for _ in range(600):  # readiness: the lane is full (a batch in hand, LANE_DEPTH waiting behind it)
             if sum(counting.received.values()) > LANE_DEPTH:
                 break
@@ -231,13 +244,13 @@ def test_a_busy_sellers_messages_wait_invisible_and_are_received_once(sim, sqs, 
         time.sleep(5.0)  # the condition under test: more than twice the 2 s visibility passes while they wait
         assert sum(counting.received.values()) == taken  # nothing more received while the lane is full
         assert counts(sqs, watch_queue) == (35 - taken, taken)  # all it took still held, none back in the queue
-        release.set()
+        hold.release.set()
         for _ in range(1200):  # readiness: every request decided
             if len(decisions(watch.journal, sim.seller_id)) == 35:
                 break
             time.sleep(0.1)
     finally:
-        release.set()
+        hold.release.set()
         watch.stop()
         thread.join(timeout=120)
     assert not thread.is_alive()
@@ -253,32 +266,19 @@ def test_a_stalled_sellers_messages_are_held_not_put_back_while_another_seller_i
     back and be received again, every receive counting towards the dead-letter queue's limit (3 here), for as long
     as A is behind. Held (invisible) in A's lane, up to ``LANE_HOLD``, each is received once.
     """
-    a, b = Simulator(seed=1, orders=0), Simulator(seed=2, orders=0, seller_id="A2SIMSELLER0002")
+    a, b = two_sellers()
     a_orders = [a.add_order(buyer_requested_cancel=True) for _ in range(35)]
-    entered, release = threading.Event(), threading.Event()
-
-    def hold(order):
-        if order.order_id == a_orders[0].order_id:
-            entered.set()
-            release.wait(120)  # bounded: the test sets it once B is served
-
+    hold = Holding(a_orders[0].order_id)
     journal = Journal(tmp_path / "shared.sqlite")
     counting = _CountingReceives(sqs)
-    watch = Watch(
-        [a.client(journal=journal), b.client(journal=journal)],
-        journal=journal,
-        queue=SqsQueue(watch_queue, sqs=counting, wait_seconds=1, visibility=2),
-        application_id=APPLICATION_ID,
-        policy=WatchPolicy(hold=hold),
-        clock=a.client_clock,
-    )
+    watch = watch_both(a, b, journal, SqsQueue(watch_queue, sqs=counting, wait_seconds=1, visibility=2), hold)
     for order in a_orders:
         deliver(sqs, watch_queue, order_change(a, order.order_id))
     thread = threading.Thread(target=watch.run, kwargs={"sweep_at_start": False})
     thread.start()
     b_orders = []
     try:
-        assert entered.wait(120), "seller A's first request never reached its hold hook"
+        assert hold.entered.wait(120), "seller A's first request never reached its hold hook"
         for _ in range(5):  # B's requests come in while A is stuck; A's lane is full (LANE_DEPTH waiting)
             b_orders.append(b.add_order(buyer_requested_cancel=True))
             deliver(sqs, watch_queue, order_change(b, b_orders[-1].order_id))
@@ -289,13 +289,13 @@ def test_a_stalled_sellers_messages_are_held_not_put_back_while_another_seller_i
         assert sorted(d.order_id for d in decisions(journal, b.seller_id)) == sorted(o.order_id for o in b_orders)
         time.sleep(5.0)  # more than twice the 2 s visibility passes while A's messages wait in its lane
         assert max(counting.received.values()) == 1  # none of A's was put back and received again
-        release.set()
+        hold.release.set()
         for _ in range(1200):  # readiness: every request of A decided
             if len(decisions(journal, a.seller_id)) == len(a_orders):
                 break
             time.sleep(0.1)
     finally:
-        release.set()
+        hold.release.set()
         watch.stop()
         thread.join(timeout=120)
     assert not thread.is_alive()
