@@ -3,6 +3,7 @@
 import threading
 import time
 from collections import Counter
+from contextlib import contextmanager
 
 import pytest
 from order_change import APPLICATION_ID, deliver, order_change
@@ -85,6 +86,29 @@ def watch_both(a, b, journal, queue, hold):
         policy=WatchPolicy(hold=hold),
         clock=a.client_clock,
     )
+
+
+@contextmanager
+def serving(watch, hold):
+    """``watch.run`` in a thread for the block; then the hold let go, the watch stopped and its thread ended."""
+    thread = threading.Thread(target=watch.run, kwargs={"sweep_at_start": False})
+    thread.start()
+    try:
+        yield
+    finally:
+        hold.release.set()
+        watch.stop()
+        thread.join(timeout=120)
+    assert not thread.is_alive()
+
+
+def decided(journal, seller_id, count):
+    """The seller's decisions once ``count`` are journaled (readiness, bounded at 120 s)."""
+    for _ in range(1200):
+        if len(found := decisions(journal, seller_id)) >= count:
+            return found
+        time.sleep(0.1)
+    return decisions(journal, seller_id)
 
 
 def test_duplicates_on_the_queue_make_one_decision_and_every_copy_is_deleted(sim, sqs, watch_queue):
@@ -176,23 +200,12 @@ def test_a_stalled_seller_never_stalls_another(sqs, watch_queue, tmp_path):
     journal = Journal(tmp_path / "shared.sqlite")
     watch = watch_both(a, b, journal, SqsQueue(watch_queue, sqs=sqs, wait_seconds=1, visibility=30), hold)
     deliver(sqs, watch_queue, order_change(a, stuck.order_id))
-    thread = threading.Thread(target=watch.run, kwargs={"sweep_at_start": False})
-    thread.start()
-    try:
+    with serving(watch, hold):
         assert hold.entered.wait(120), "seller A's request never reached its hold hook"
         other = b.add_order(buyer_requested_cancel=True)
         deliver(sqs, watch_queue, order_change(b, other.order_id))
-        for _ in range(1200):  # readiness: B's decision in the journal, while A is still held
-            if decisions(journal, b.seller_id):
-                break
-            time.sleep(0.1)
-        assert [d.order_id for d in decisions(journal, b.seller_id)] == [other.order_id]
+        assert [d.order_id for d in decided(journal, b.seller_id, 1)] == [other.order_id]  # while A is held
         assert decisions(journal, a.seller_id) == []
-    finally:
-        hold.release.set()
-        watch.stop()
-        thread.join(timeout=120)
-    assert not thread.is_alive()
     assert [d.order_id for d in decisions(journal, a.seller_id)] == [stuck.order_id]
 
 
@@ -231,9 +244,7 @@ def test_a_busy_sellers_messages_wait_invisible_and_are_received_once(sim, sqs, 
         clock=sim.client_clock,
         policy=WatchPolicy(hold=hold),
     )
-    thread = threading.Thread(target=watch.run, kwargs={"sweep_at_start": False})
-    thread.start()
-    try:
+    with serving(watch, hold):
         assert hold.entered.wait(120), "the first request never reached its hold hook"
         for _ in range(600):  # readiness: the lane is full (a batch in hand, LANE_DEPTH waiting behind it)
             if sum(counting.received.values()) > LANE_DEPTH:
@@ -245,16 +256,7 @@ def test_a_busy_sellers_messages_wait_invisible_and_are_received_once(sim, sqs, 
         assert sum(counting.received.values()) == taken  # nothing more received while the lane is full
         assert counts(sqs, watch_queue) == (35 - taken, taken)  # all it took still held, none back in the queue
         hold.release.set()
-        for _ in range(1200):  # readiness: every request decided
-            if len(decisions(watch.journal, sim.seller_id)) == 35:
-                break
-            time.sleep(0.1)
-    finally:
-        hold.release.set()
-        watch.stop()
-        thread.join(timeout=120)
-    assert not thread.is_alive()
-    assert len(decisions(watch.journal, sim.seller_id)) == 35
+        assert len(decided(watch.journal, sim.seller_id, 35)) == 35
     assert set(counting.received.values()) == {1}  # each message received once, decided, deleted
     assert counts(sqs, watch_queue) == (0, 0)
 
@@ -274,32 +276,18 @@ def test_a_stalled_sellers_messages_are_held_not_put_back_while_another_seller_i
     watch = watch_both(a, b, journal, SqsQueue(watch_queue, sqs=counting, wait_seconds=1, visibility=2), hold)
     for order in a_orders:
         deliver(sqs, watch_queue, order_change(a, order.order_id))
-    thread = threading.Thread(target=watch.run, kwargs={"sweep_at_start": False})
-    thread.start()
     b_orders = []
-    try:
+    with serving(watch, hold):
         assert hold.entered.wait(120), "seller A's first request never reached its hold hook"
         for _ in range(5):  # B's requests come in while A is stuck; A's lane is full (LANE_DEPTH waiting)
             b_orders.append(b.add_order(buyer_requested_cancel=True))
             deliver(sqs, watch_queue, order_change(b, b_orders[-1].order_id))
-        for _ in range(1200):  # readiness: B's requests decided while A is still held
-            if len(decisions(journal, b.seller_id)) == len(b_orders):
-                break
-            time.sleep(0.1)
-        assert sorted(d.order_id for d in decisions(journal, b.seller_id)) == sorted(o.order_id for o in b_orders)
+        served = decided(journal, b.seller_id, len(b_orders))  # while A is still held
+        assert sorted(d.order_id for d in served) == sorted(o.order_id for o in b_orders)
         time.sleep(5.0)  # more than twice the 2 s visibility passes while A's messages wait in its lane
         assert max(counting.received.values()) == 1  # none of A's was put back and received again
         hold.release.set()
-        for _ in range(1200):  # readiness: every request of A decided
-            if len(decisions(journal, a.seller_id)) == len(a_orders):
-                break
-            time.sleep(0.1)
-    finally:
-        hold.release.set()
-        watch.stop()
-        thread.join(timeout=120)
-    assert not thread.is_alive()
-    assert len(decisions(journal, a.seller_id)) == len(a_orders)
+        assert len(decided(journal, a.seller_id, len(a_orders))) == len(a_orders)
     assert set(counting.received.values()) == {1}  # each of the 40 messages received once, decided, deleted
     assert len(counting.received) == len(a_orders) + len(b_orders)
     assert counts(sqs, watch_queue) == (0, 0)
