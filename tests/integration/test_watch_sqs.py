@@ -89,14 +89,15 @@ def watch_both(a, b, journal, queue, hold):
 
 
 @contextmanager
-def serving(watch, hold):
+def serving(watch, hold=None, *, sweep_at_start=False):
     """``watch.run`` in a thread for the block; then the hold let go, the watch stopped and its thread ended."""
-    thread = threading.Thread(target=watch.run, kwargs={"sweep_at_start": False})
+    thread = threading.Thread(target=watch.run, kwargs={"sweep_at_start": sweep_at_start})
     thread.start()
     try:
         yield
     finally:
-        hold.release.set()
+        if hold is not None:
+            hold.release.set()
         watch.stop()
         thread.join(timeout=120)
     assert not thread.is_alive()
@@ -177,17 +178,8 @@ def test_run_serves_until_stopped_and_leaves_the_rest_visible(sim, sqs, watch_qu
     for order in orders:
         deliver(sqs, watch_queue, order_change(sim, order.order_id), times=2)
     watch = make_watch(sim, sqs, watch_queue)
-    thread = threading.Thread(target=watch.run)
-    thread.start()
-    try:
-        for _ in range(600):  # readiness: all three decided (each check is one journal read)
-            if len(decisions(watch.journal, sim.seller_id)) == 3:
-                break
-            time.sleep(0.1)
-    finally:
-        watch.stop()
-        thread.join(timeout=60)
-    assert not thread.is_alive()
+    with serving(watch, sweep_at_start=True):
+        decided(watch.journal, sim.seller_id, 3)  # readiness: all three decided (each check is one journal read)
     assert sorted(d.order_id for d in decisions(watch.journal, sim.seller_id)) == sorted(o.order_id for o in orders)
     assert {d.kind for d in decisions(watch.journal, sim.seller_id)} == {DecisionKind.ACCEPTED}
 
